@@ -1,0 +1,1 @@
+VMON_SRCS += main.c

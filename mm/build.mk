@@ -1,0 +1,2 @@
+VMON_SRCS += mm/memory.c mm/bus.c
+UNIT_TESTS += mm/memory_test.c mm/bus_test.c

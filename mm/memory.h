@@ -1,0 +1,43 @@
+/* Guest physical memory as KVM-style memory slots: GPA ranges backed by host mappings (GPA->HVA). */
+#ifndef VMON_MM_MEMORY_H
+#define VMON_MM_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_MAX_SLOTS 8
+#define PCI_HOLE_START 0xC0000000ULL   /* RAM above this GPA moves to 4 GiB */
+#define PCI_HOLE_END   0x100000000ULL
+
+/* One slot, like the kernel's struct kvm_memory_slot: guest frames [gpa, gpa+size) live at hva. */
+struct mem_slot {
+    uint32_t id;
+    uint64_t gpa;          /* bytes, page aligned */
+    uint64_t size;         /* bytes, page aligned */
+    uint8_t *hva;          /* host address of gpa */
+};
+
+struct guest_mem {
+    uint64_t ram_size;     /* bytes of RAM the user asked for (--mem) */
+    uint8_t *base;         /* one host mapping holding all RAM, slots point into it */
+    int nslots;
+    struct mem_slot slots[GUEST_MAX_SLOTS];
+};
+
+/* Map ram_size bytes of anonymous memory and split it around the 32-bit PCI hole.
+ * Returns 0 or -errno. */
+int guest_mem_init(struct guest_mem *m, uint64_t ram_size);
+void guest_mem_destroy(struct guest_mem *m);
+
+/* GPA->HVA for [gpa, gpa+len) when the whole range lies in one slot, else NULL. */
+void *guest_mem_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+const struct mem_slot *guest_mem_slot(const struct guest_mem *m, uint64_t gpa);
+
+/* Copy into / out of guest RAM; -EFAULT when any byte is not RAM. */
+int guest_mem_write(struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
+int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
+
+/* Highest RAM GPA below 4 GiB + 1 (the e820 "low memory" end). */
+uint64_t guest_mem_low_end(const struct guest_mem *m);
+
+#endif

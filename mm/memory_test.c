@@ -1,0 +1,59 @@
+/* Slot layout and GPA->HVA lookup. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mm/memory.h"
+
+static void test_small_ram_one_slot(void **state)
+{
+    (void)state;
+    struct guest_mem m;
+    assert_int_equal(guest_mem_init(&m, 64 << 20), 0);
+    assert_int_equal(m.nslots, 1);
+    assert_non_null(guest_mem_hva(&m, 0, 64 << 20));
+    assert_null(guest_mem_hva(&m, (64 << 20) - 4, 8));   /* straddles the end */
+    assert_null(guest_mem_hva(&m, 64 << 20, 1));
+    assert_int_equal(guest_mem_low_end(&m), 64 << 20);
+    uint32_t v = 0x12345678, r = 0;
+    assert_int_equal(guest_mem_write(&m, 0x1000, &v, 4), 0);
+    assert_int_equal(guest_mem_read(&m, 0x1000, &r, 4), 0);
+    assert_int_equal(r, v);
+    assert_int_equal(guest_mem_write(&m, 64 << 20, &v, 4), -14);
+    guest_mem_destroy(&m);
+}
+
+static void test_large_ram_split_around_hole(void **state)
+{
+    (void)state;
+    struct guest_mem m;
+    assert_int_equal(guest_mem_init(&m, 4ULL << 30), 0);
+    assert_int_equal(m.nslots, 2);
+    assert_int_equal(m.slots[0].size, PCI_HOLE_START);
+    assert_int_equal(m.slots[1].gpa, PCI_HOLE_END);
+    assert_int_equal(m.slots[1].size, (4ULL << 30) - PCI_HOLE_START);
+    assert_null(guest_mem_hva(&m, PCI_HOLE_START, 1));
+    assert_ptr_equal(guest_mem_hva(&m, PCI_HOLE_END, 1), m.base + PCI_HOLE_START);
+    assert_int_equal(guest_mem_low_end(&m), PCI_HOLE_START);
+    guest_mem_destroy(&m);
+}
+
+static void test_bad_sizes(void **state)
+{
+    (void)state;
+    struct guest_mem m;
+    assert_int_equal(guest_mem_init(&m, 0), -22);
+    assert_int_equal(guest_mem_init(&m, 4097), -22);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_ram_one_slot),
+        cmocka_unit_test(test_large_ram_split_around_hole),
+        cmocka_unit_test(test_bad_sizes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

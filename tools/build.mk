@@ -1,0 +1,1 @@
+VMON_SRCS += tools/run.c tools/img.c
