@@ -1,0 +1,15 @@
+/* Kernel loaders: put a kernel, initrd and cmdline into guest RAM and describe the machine to it. */
+#ifndef VMON_BOOT_BOOT_H
+#define VMON_BOOT_BOOT_H
+
+#include <stddef.h>
+
+struct vm;
+
+/* Load vm->cfg.kernel (bzImage, ELF vmlinux with or without a PVH note, or a multiboot v1 kernel),
+ * vm->cfg.initrd and vm->cfg.cmdline into vm->mem; write the e820 map, MP table and ACPI tables for
+ * vm->ncpus CPUs; set vm->boot_state to the state vCPU 0 starts in.
+ * Returns 0, or -1 with a one-line reason in err ("<file>: <why>"): the caller exits 2. */
+int boot_load(struct vm *vm, char *err, size_t errlen);
+
+#endif
