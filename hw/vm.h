@@ -18,7 +18,11 @@ struct vcpu {
     int id;                    /* also its APIC id */
     pthread_t thread;
     void *accel;               /* the accelerator's per-vCPU state */
+    struct lapic *lapic;       /* userspace local APIC (soft CPU only; KVM's is in-kernel) */
 };
+
+struct lapic;
+struct evloop;
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
@@ -49,7 +53,9 @@ struct vm {
     _Atomic int stop_reason;       /* enum vcpu_exit, VCPU_CONTINUE while running */
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
+    struct evloop *loop;           /* event-loop thread: host I/O and device timers */
     void *platform;                /* hw/pc.c's devices */
+    void *soft_platform;           /* hw/pc-soft.c's devices (soft CPU only) */
 };
 
 /* End the VM (from any thread, e.g. a device's write handler): first reason wins, vCPUs are kicked. */

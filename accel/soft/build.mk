@@ -1,0 +1,1 @@
+VMON_SRCS += accel/soft/soft.c

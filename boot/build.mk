@@ -1,0 +1,1 @@
+VMON_SRCS += boot/boot.c

@@ -1,0 +1,1 @@
+VMON_SRCS += hw/pc-soft.c
