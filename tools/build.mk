@@ -1,1 +1,1 @@
-VMON_SRCS += tools/run.c tools/img.c
+VMON_SRCS += tools/run.c tools/run-args.c tools/img.c

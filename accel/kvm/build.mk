@@ -1,0 +1,2 @@
+VMON_SRCS += accel/kvm/kvm.c accel/kvm/vcpu.c accel/kvm/exit.c accel/kvm/cpuid.c
+UNIT_TESTS += accel/kvm/guest_test.c
