@@ -35,8 +35,11 @@ static void kick_vcpu(void *opaque)
 {
     struct kick_ctx *k = opaque;
     struct vm *vm = k->ps->vm;
-    if (vm->accel && vm->accel->vcpu_kick)
-        vm->accel->vcpu_kick(&vm->vcpus[k->index]);
+    struct vcpu *v = &vm->vcpus[k->index];
+    /* Before its thread runs there is nothing to wake (and nothing to signal); a vCPU looks at
+     * lapic_irq_hint and lapic_events_pending before it first sleeps. */
+    if (atomic_load(&v->started) && vm->accel && vm->accel->vcpu_kick)
+        vm->accel->vcpu_kick(v);
 }
 
 static bool pic_pending(void *opaque)

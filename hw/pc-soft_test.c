@@ -63,6 +63,7 @@ static int setup(void **state)
     for (int i = 0; i < 2; i++) {
         vm->vcpus[i].vm = vm;
         vm->vcpus[i].id = i;
+        atomic_store(&vm->vcpus[i].started, true);
     }
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
     assert_int_equal(pc_soft_platform_init(vm), 0);
