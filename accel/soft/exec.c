@@ -222,21 +222,21 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
 
 static bool try_interrupt(struct cpu *c)
 {
-    if (!c->env->irq_pending || !atomic_load_explicit(&c->irq_hint, memory_order_relaxed))
-        return false;
-    if (!(c->flags & F_IF)) {
-        return false;           /* keep the hint: look again once IF is set */
+    if (c->nmi_pending) {
+        c->nmi_pending = false;
+        c->insn_rip = c->rip;
+        c->delivering = 256 + EXC_NMI;
+        cpu_deliver(c, EXC_NMI, false, 0, false, c->rip);
+        c->delivering = -1;
+        return true;
     }
-    atomic_store_explicit(&c->irq_hint, 0, memory_order_relaxed);
-    if (c->env->irq_pending(c) < 0)
+    if (!(c->flags & F_IF) || !c->env->irq_ack)
         return false;
-    int v = c->env->irq_ack(c);
+    int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
     if (v < 0)
         return false;
-    /* There may be more behind this one. */
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
     c->insn_rip = c->rip;
-    c->delivering = 256 + v;    /* an external event: never a double-fault partner */
+    c->delivering = 256 + v;      /* an external event: never a double-fault partner */
     cpu_deliver(c, v, false, 0, false, c->rip);
     c->delivering = -1;
     return true;
@@ -296,7 +296,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             cpu_deliver(c, v, c->exc_has_err, c->exc_err, false, c->rip);
             c->delivering = -1;
         }
-        if (atomic_load_explicit(&c->kick, memory_order_relaxed))
+        if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+            (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
             return STOP_KICK;
         if (c->user_stop)
             return STOP_BREAK;
