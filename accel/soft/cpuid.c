@@ -1,5 +1,5 @@
 /* CPUID: one consistent CPU model that advertises only what the software CPU implements (SDM vol. 2,
- * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, an invariant TSC at
+ * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, FSGSBASE, an invariant TSC at
  * a stated frequency (leaves 0x15/0x16), and the hypervisor bit. */
 #include "accel/soft/cpu.h"
 #include "hw/tsc.h"
@@ -32,7 +32,9 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = L1_EDX;
         break;
     case 7:
-        break;                                /* no structured extended features */
+        if (sub == 0)
+            out[1] = 1u << 0;                 /* FSGSBASE */
+        break;
     case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */
         out[0] = 1;
         out[1] = (uint32_t)(TSC_DEFAULT_HZ / TSC_CRYSTAL_HZ);
@@ -69,5 +71,4 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
     default:
         break;
     }
-    (void)sub;
 }

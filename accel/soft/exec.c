@@ -276,6 +276,31 @@ static void run_tb(struct cpu *c, const struct tb *tb)
     }
 }
 
+/* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
+ * block start, since popf/iret/sysret that change TF end their block. */
+static void single_step(struct cpu *c)
+{
+    const struct tb *tb = tb_find(c);
+    const struct insn *i = &tb->insn[0];
+    if (c->stop_rip == c->rip) {
+        c->user_stop = true;
+        return;
+    }
+    if (c->trace)
+        trace_insn(c, i);
+    c->insn_rip = c->rip;
+    c->cur = i;
+    c->tb_end = false;
+    c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
+    i->fn(c, i);
+    c->icount++;
+    c->dr[6] |= 0x4000;
+    c->insn_rip = c->rip;
+    c->delivering = 256 + EXC_DB;
+    cpu_deliver(c, EXC_DB, false, 0, false, c->rip);
+    c->delivering = -1;
+}
+
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
@@ -312,6 +337,10 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         if (c->icount >= limit)
             return STOP_LIMIT;
         check_code_epoch(c);
+        if (c->flags & F_TF) {
+            single_step(c);
+            continue;
+        }
         run_tb(c, tb_find(c));
     }
 }
