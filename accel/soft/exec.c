@@ -100,6 +100,14 @@ static uint64_t tss_read(struct cpu *c, unsigned off, unsigned size)
 
 void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool soft, uint64_t next_rip)
 {
+    if (c->no_deliver) {
+        /* The flat runner: report it, with rip where the guest would return (after int3/int n). */
+        c->rip = next_rip;
+        c->exc_vector = vector;
+        c->exc_has_err = has_err;
+        c->exc_err = err;
+        longjmp(c->jmp, 2);
+    }
     c->halted = false;
     if (!(c->cr0 & CR0_PE)) {
         deliver_real(c, vector, next_rip);
@@ -304,8 +312,9 @@ static void single_step(struct cpu *c)
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
-    if (setjmp(c->jmp)) {
-        /* A fault: rip is back at the faulting instruction; exc_* describe it. */
+    int jumped = setjmp(c->jmp);
+    if (jumped) {
+        /* A fault: rip is back at the faulting instruction (or past an int n: jumped == 2). */
         if (c->triple_fault)
             return STOP_SHUTDOWN;
         c->icount++;
