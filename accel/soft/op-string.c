@@ -36,8 +36,11 @@ static bool rep_none(struct cpu *c, const struct insn *i)
         return false;
     if (i->addrsize == 4) {
         reg_write(c, R_RCX, 4, 0);
-        if (i->op == 0xaa || i->op == 0xab)   /* stos writes rDI too (seen on Intel hosts) */
+        /* movs and stos write rSI/rDI too (seen on Intel hosts; cmps/scas/lods do not). */
+        if (i->op == 0xaa || i->op == 0xab || i->op == 0xa4 || i->op == 0xa5)
             reg_write(c, R_RDI, 4, c->gpr[R_RDI]);
+        if (i->op == 0xa4 || i->op == 0xa5)
+            reg_write(c, R_RSI, 4, c->gpr[R_RSI]);
     }
     return true;
 }
