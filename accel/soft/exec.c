@@ -401,6 +401,7 @@ void cpu_reset(struct cpu *c)
     memset(c->xmm, 0, sizeof(c->xmm));
     x87_init(&c->fpu);
     c->pat = 0x0007040600070406ull;
+    c->misc_enable = 1;   /* fast string operations enabled, as firmware leaves it */
     c->apic_base = 0xfee00000ull | 0x800 | (c->id == 0 ? 0x100 : 0);
     c->gpr[R_RDX] = 0x000806f8;   /* family/model/stepping, as CPUID leaf 1 reports */
     c->exc_vector = -1;
