@@ -38,7 +38,9 @@ static void fxsave(struct cpu *c, const struct insn *i, uint64_t off)
     int nx = c->code_size == 8 ? 16 : 8;
     for (int k = 0; k < nx; k++)
         memcpy(img + 160 + 16 * k, c->xmm[k].b, 16);
-    mem_write_buf(c, i->seg, off, img, 512);
+    if (nx == 8)
+        mem_read_buf(c, i->seg, off + 288, img + 288, 464 - 288);   /* XMM8-15 slots untouched */
+    mem_write_buf(c, i->seg, off, img, 464);   /* bytes 464-511 are left to software */
 }
 
 static void fxrstor(struct cpu *c, const struct insn *i, uint64_t off)

@@ -12,8 +12,13 @@ OP(op_x87)
     if (c->cr0 & (CR0_EM | CR0_TS))
         cpu_raise(c, EXC_NM, false, 0);
     unsigned sub = (i->modrm >> 3) & 7;
-    if (i->op == 0xdb && i->modrm == 0xe3) {          /* fninit */
-        x87_init(&c->fpu);
+    if (i->op == 0xdb && i->modrm == 0xe3) {          /* fninit: the registers keep their bits */
+        c->fpu.fcw = 0x37f;
+        c->fpu.fsw = 0;
+        c->fpu.top = 0;
+        c->fpu.ftw = 0xffff;
+        c->fpu.fop = 0;
+        c->fpu.fip = c->fpu.fdp = 0;
         return;
     }
     if (i->op == 0xdb && i->modrm == 0xe2) {          /* fnclex */
