@@ -286,6 +286,7 @@ static void fxrstor(struct cpu *c, const struct insn *i)
     if (mxcsr & ~MXCSR_VALID)
         cpu_raise_gp(c, 0);
     memcpy(&f->fcw, img, 2);
+    f->fcw = x87_fcw_bits(f->fcw);
     memcpy(&fsw, img + 2, 2);
     f->top = (fsw >> 11) & 7;
     f->fsw = fsw & ~0x3800;

@@ -1,47 +1,55 @@
-/* x87 kernels on the host's x87 unit (op-x87-host.h). Each one saves the host control word, loads
- * the guest's with every exception masked, clears the flags, runs its instruction, stores the FSW
- * and the results, then fninit empties the host stack and the saved control word comes back. The
- * asm statements clobber the whole register stack, so the compiler keeps nothing there. */
+/* x87 kernels on the host's x87 unit (op-x87-host.h). Each one saves the host control word, sets up
+ * the guest's situation (enter, pushes, set_env), runs its instruction, stores the FSW and the
+ * results, then fninit empties the host stack and the saved control word comes back. The asm
+ * statements clobber the whole register stack, so the compiler keeps nothing there. */
 #include "accel/soft/op-x87-host.h"
 
 #define ST_CLOBBERS "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)", "memory"
 
-/* fldenv: control word with exceptions masked, the guest's condition codes, no flags, an empty
- * stack (the protected-mode layout: SDM vol. 1, figure 8-9). */
-static uint16_t enter(unsigned fcw, unsigned fsw)
+/* The host FPU for one kernel: fninit, the operands pushed, then fldenv with the guest's control word
+ * (exceptions masked), the guest's condition codes and a tag word that makes exactly the registers
+ * in `valid` (bit = physical register) hold values (the protected-mode layout: SDM vol. 1,
+ * figure 8-9). Loading the environment after the pushes keeps them from touching C1. Between these
+ * asm statements only the x87 stack is live, which the compiler does not use in this file. */
+static uint16_t enter(void)
 {
     uint16_t saved;
-    uint32_t env[7] = { 0xffff0000u | fcw | 0x3f, 0xffff0000u | (fsw & 0x4700), 0xffffffffu, 0, 0, 0, 0xffff0000u };
-    __asm__ volatile("fnstcw %0\n\tfldenv %1" : "=m"(saved) : "m"(env));
+    __asm__ volatile("fnstcw %0\n\tfninit" : "=m"(saved));
     return saved;
 }
 
-static void leave(uint16_t saved)
-{
-    __asm__ volatile("fninit\n\tfldcw %0" : : "m"(saved) : ST_CLOBBERS);
-}
-
-/* The host stack between the set-up and the operation: the asm statements in between touch only
- * the x87 stack, which the compiler does not use here (no long double arithmetic in this file). */
 static void push_value(const long double *v)
 {
     __asm__ volatile("fldt %0" : : "m"(*v));
 }
 
-static void empty_st(unsigned faults)
+static void set_env(unsigned fcw, unsigned fsw, unsigned top, unsigned valid)
 {
-    if (faults & X_EMPTY1)
-        __asm__ volatile("ffree %st(1)");
-    if (faults & X_EMPTY0)
-        __asm__ volatile("ffree %st(0)");
+    uint32_t ftw = 0;
+    for (unsigned p = 0; p < 8; p++)
+        ftw |= (valid >> p & 1 ? 0u : 3u) << (2 * p);
+    uint32_t env[7] = { 0xffff0000u | fcw | 0x3f, 0xffff0000u | (fsw & 0x4700) | top << 11,
+                        0xffff0000u | ftw, 0, 0, 0, 0xffff0000u };
+    __asm__ volatile("fldenv %0" : : "m"(env));
 }
 
-/* Make the register below the top (where a push lands) hold a value: fldz then fincstp leaves it
- * tagged valid. */
-static void fill_below(unsigned faults)
+/* Physical registers holding values after n pushes onto an empty stack (ST(0) is R(8-n)), less
+ * the guest's empty operands, plus the register a further push would land in when X_FULL. */
+static unsigned valid_regs(unsigned faults, unsigned n)
 {
+    unsigned v = 0, top = (8 - n) & 7;
+    if (n >= 1 && !(faults & X_EMPTY0))
+        v |= 1u << top;
+    if (n >= 2 && !(faults & X_EMPTY1))
+        v |= 1u << ((top + 1) & 7);
     if (faults & X_FULL)
-        __asm__ volatile("fldz\n\tfincstp");
+        v |= 1u << ((top + 7) & 7);
+    return v;
+}
+
+static void leave(uint16_t saved)
+{
+    __asm__ volatile("fninit\n\tfldcw %0" : : "m"(saved) : ST_CLOBBERS);
 }
 
 static void put(union x87_reg *out, const long double *v)
@@ -65,10 +73,10 @@ uint16_t x87_host_bin(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, c
                       union x87_reg *out)
 {
     long double a = get(x), b = get(y), r = 0;
-    uint16_t sw = 0, saved = enter(fcw, fsw);
+    uint16_t sw = 0, saved = enter();
     push_value(&b);
     push_value(&a);
-    empty_st(faults);
+    set_env(fcw, fsw, 6, valid_regs(faults, 2));
     switch (k) {                    /* ST(0) = a, ST(1) = b */
     case K_ADD: BIN("fadd %%st(1), %%st")
     case K_MUL: BIN("fmul %%st(1), %%st")
@@ -112,10 +120,9 @@ uint16_t x87_host_un(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, co
                      union x87_reg *out2)
 {
     long double a = get(x), r1 = 0, r2 = 0;
-    uint16_t sw = 0, saved = enter(fcw, fsw);
+    uint16_t sw = 0, saved = enter();
     push_value(&a);
-    fill_below(faults);
-    empty_st(faults & X_EMPTY0);
+    set_env(fcw, fsw, 7, valid_regs(faults, 1));
     switch (k) {
     case K_SQRT: UN("fsqrt")
     case K_RNDINT: UN("frndint")
@@ -145,9 +152,9 @@ uint16_t x87_host_memop(unsigned fcw, unsigned fsw, unsigned faults, unsigned ex
                         const void *mem, union x87_reg *out)
 {
     long double a = get(x), r = 0;
-    uint16_t sw = 0, saved = enter(fcw, fsw);
+    uint16_t sw = 0, saved = enter();
     push_value(&a);
-    empty_st(faults & X_EMPTY0);
+    set_env(fcw, fsw, 7, valid_regs(faults & X_EMPTY0, 1));
     switch (4 * (ext & 7) + (type & 3)) {
     MOP4(0, "fadd", "add") MOP4(1, "fmul", "mul") MOP4(2, "fcom", "com") MOP4(3, "fcom", "com")
     MOP4(4, "fsub", "sub") MOP4(5, "fsubr", "subr") MOP4(6, "fdiv", "div")
@@ -166,9 +173,8 @@ uint16_t x87_host_memop(unsigned fcw, unsigned fsw, unsigned faults, unsigned ex
 uint16_t x87_host_load(unsigned fcw, unsigned fsw, unsigned faults, unsigned type, const void *mem, union x87_reg *out)
 {
     long double r = 0;
-    uint16_t sw = 0, saved = enter(fcw, fsw);
-    if (faults & X_FULL)                /* ST(7) in use: fldz, fincstp leaves it tagged valid */
-        __asm__ volatile("fldz\n\tfincstp");
+    uint16_t sw = 0, saved = enter();
+    set_env(fcw, fsw, 0, valid_regs(faults & X_FULL, 0));
     switch (type) {
     case M_F32: LD("flds")
     case M_F64: LD("fldl")
@@ -189,9 +195,9 @@ uint16_t x87_host_load(unsigned fcw, unsigned fsw, unsigned faults, unsigned typ
 uint16_t x87_host_store(unsigned fcw, unsigned fsw, unsigned faults, unsigned kind, const union x87_reg *x, void *mem)
 {
     long double a = get(x);
-    uint16_t sw = 0, saved = enter(fcw, fsw);
+    uint16_t sw = 0, saved = enter();
     push_value(&a);
-    empty_st(faults & X_EMPTY0);
+    set_env(fcw, fsw, 7, valid_regs(faults & X_EMPTY0, 1));
     switch (kind) {
     case S_F32: STO("fstps")
     case S_F64: STO("fstpl")
@@ -214,9 +220,8 @@ uint16_t x87_host_store(unsigned fcw, unsigned fsw, unsigned faults, unsigned ki
 uint16_t x87_host_const(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, union x87_reg *out)
 {
     long double r = 0;
-    uint16_t sw = 0, saved = enter(fcw, fsw);
-    if (faults & X_FULL)
-        __asm__ volatile("fldz\n\tfincstp");
+    uint16_t sw = 0, saved = enter();
+    set_env(fcw, fsw, 0, valid_regs(faults & X_FULL, 0));
     switch (k) {
     case C_ONE: CONST("fld1")
     case C_L2T: CONST("fldl2t")

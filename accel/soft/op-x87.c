@@ -21,6 +21,11 @@ void x87_init(struct fpu *f)
     f->ftw = 0xffff;
 }
 
+uint16_t x87_fcw_bits(uint16_t v)
+{
+    return (uint16_t)((v & 0x1f3f) | 0x40);
+}
+
 uint16_t x87_status_word(const struct fpu *f)
 {
     return (uint16_t)((f->fsw & ~0x3800u) | (f->top & 7u) << 11);
@@ -166,8 +171,14 @@ static void store(struct cpu *c, const struct insn *i, unsigned kind, unsigned n
     uint8_t buf[10];
     uint16_t sw = x87_host_store(f->fcw, f->fsw, empty(f, 0) ? X_EMPTY0 : 0, kind, st(f, 0), buf);
     bool ok = commit_ok(f, sw);
-    if (ok)
+    if (ok && n == 10) {                        /* two stores, as the hardware does: 8 bytes, then 2 */
+        uint64_t ea = x87_ea(c, i), lo;
+        memcpy(&lo, buf, 8);
+        mem_write(c, i->seg, ea, 8, lo);
+        mem_write(c, i->seg, (ea + 8) & size_mask(i->addrsize), 2, (uint64_t)buf[8] | (uint64_t)buf[9] << 8);
+    } else if (ok) {
         mem_write_buf(c, i->seg, x87_ea(c, i), buf, n);
+    }
     apply(f, sw, SW_CC);
     if (ok && do_pop)
         pop(f);
@@ -248,7 +259,7 @@ static void fldenv(struct cpu *c, const struct insn *i)
     uint16_t fcw, fsw, ftw;
     mem_in(c, i, env, 7 * w);
     memcpy(&fcw, env, 2), memcpy(&fsw, env + w, 2), memcpy(&ftw, env + 2 * w, 2);
-    f->fcw = fcw;
+    f->fcw = x87_fcw_bits(fcw);
     f->top = (fsw >> 11) & 7;
     f->fsw = fsw & ~0x3800;
     f->ftw = 0;
@@ -286,7 +297,7 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x0d: {                                /* fldcw */
         uint16_t cw;
         mem_in(c, i, &cw, 2);
-        f->fcw = cw;
+        f->fcw = x87_fcw_bits(cw);
         if (f->fsw & ~cw & 0x3f)
             f->fsw |= SW_ES | SW_B;
         else
