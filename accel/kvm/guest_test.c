@@ -3,7 +3,9 @@
  * Skipped (exit 77) where /dev/kvm cannot be opened. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -39,7 +41,9 @@ static void real_mode_state(struct cpu_state *s)
     s->rflags = 2;
 }
 
-static struct result run_guest(const uint8_t *code, size_t len, bool exit_stats)
+/* stdin_text: what the guest's console receives (NULL: /dev/null). */
+static struct result run_guest_input(const uint8_t *code, size_t len, bool exit_stats,
+                                     const char *stdin_text)
 {
     struct result res;
     memset(&res, 0, sizeof(res));
@@ -50,11 +54,20 @@ static struct result run_guest(const uint8_t *code, size_t len, bool exit_stats)
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
     int saved_out = dup(STDOUT_FILENO), saved_in = dup(STDIN_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
+    int in_fd;
+    if (stdin_text) {
+        int inpipe[2];
+        assert_int_equal(pipe(inpipe), 0);
+        assert_int_equal(write(inpipe[1], stdin_text, strlen(stdin_text)), (ssize_t)strlen(stdin_text));
+        close(inpipe[1]);
+        in_fd = inpipe[0];
+    } else {
+        in_fd = open("/dev/null", O_RDONLY);
+    }
     dup2(pipefd[1], STDOUT_FILENO);
-    dup2(devnull, STDIN_FILENO);
+    dup2(in_fd, STDIN_FILENO);
     close(pipefd[1]);
-    close(devnull);
+    close(in_fd);
 
     int r = vm_init(&vm, &cfg, err, sizeof(err));
     if (r < 0)
@@ -77,6 +90,11 @@ static struct result run_guest(const uint8_t *code, size_t len, bool exit_stats)
     res.out[n > 0 ? n : 0] = 0;
     close(pipefd[0]);
     return res;
+}
+
+static struct result run_guest(const uint8_t *code, size_t len, bool exit_stats)
+{
+    return run_guest_input(code, len, exit_stats, NULL);
 }
 
 /* Print the NUL-terminated string at LOAD+0x40 on COM1, then write 0x2a to isa-debug-exit. */
@@ -167,6 +185,41 @@ static void test_triple_fault(void **state)
     assert_int_equal(r.status, 1);
 }
 
+/* A guest spinning forever: Ctrl-A x on the console ends vmon (status 0), kicking the vCPU out of
+ * KVM_RUN. */
+static void test_ctrl_a_x(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = { 0xeb, 0xfe };   /* jmp $ */
+    struct result r = run_guest_input(code, sizeof(code), false, "ab\x01x");
+    assert_int_equal(r.reason, VCPU_STOP);
+    assert_int_equal(r.status, 0);
+}
+
+static void *send_sigterm(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);   /* let the VM's signalfd take it, not this thread */
+    usleep(200 * 1000);
+    kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+static void test_sigterm(void **state)
+{
+    (void)state;
+    static const uint8_t code[] = { 0xeb, 0xfe };
+    pthread_t t;
+    pthread_create(&t, NULL, send_sigterm, NULL);
+    struct result r = run_guest(code, sizeof(code), false);
+    pthread_join(t, NULL);
+    assert_int_equal(r.reason, VCPU_STOP);
+    assert_int_equal(r.status, 0);
+}
+
 int main(void)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -181,6 +234,8 @@ int main(void)
         cmocka_unit_test(test_acpi_poweroff),
         cmocka_unit_test(test_fw_cfg_signature),
         cmocka_unit_test(test_triple_fault),
+        cmocka_unit_test(test_ctrl_a_x),
+        cmocka_unit_test(test_sigterm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
