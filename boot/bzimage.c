@@ -70,7 +70,8 @@ int bzimage_load(struct boot_ctx *ctx)
                          ctx->len);
     const uint8_t *kernel = ctx->img + setup_len;
     uint64_t klen = ctx->len - setup_len;
-    if ((uint64_t)h.syssize * 16 > klen)
+    /* syssize counts 16-byte paragraphs, rounded up: allow the last one to be partial. */
+    if ((uint64_t)h.syssize * 16 > klen + 15)
         return boot_fail(ctx, "truncated bzImage (header says %llu bytes of kernel, file has %llu)",
                          (unsigned long long)h.syssize * 16, (unsigned long long)klen);
 

@@ -54,3 +54,20 @@ $(GUEST_DIR)/fnv-host: tests/guests/fnv-host.c tests/guests/fnv.c tests/guests/f
 guests: $(GUESTS)
 TEST_DEPS += $(GUESTS)
 .PHONY: guests
+
+# Integration tests: each guest test under each accelerator, as links <test>-<accel> to check.sh
+# (which reads the test and accelerator from its name). KVM runs skip where /dev/kvm does not open;
+# soft runs skip while the software CPU (or, for hlt and smp, its APIC) is not there.
+GUEST_TESTS := entry-real entry-bz64 entry-pvh entry-mb-elf entry-mb-aout mmio hlt reset poweroff \
+               exit cpus ring3 ring3-syscall ring3-int smp
+GUEST_QUICK := entry-real entry-bz64 entry-pvh entry-mb-aout ring3 smp
+GUEST_TEST_DIR := $(BUILD)/guest-tests
+GUEST_LINKS := $(foreach t,$(GUEST_TESTS),$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
+
+$(GUEST_LINKS): tests/guests/check.sh
+	@mkdir -p $(dir $@)
+	ln -sf $(CURDIR)/tests/guests/check.sh $@
+
+TEST_DEPS += $(GUEST_LINKS)
+INTEG_TESTS += $(GUEST_LINKS)
+QUICK_TESTS += $(foreach t,$(GUEST_QUICK),$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
