@@ -36,7 +36,7 @@ static uint64_t kernel_load_addr(const struct setup_header *h, uint64_t need, ui
 {
     if (!h->relocatable_kernel)
         return BOOT_HIGH_ADDR;
-    if (h->pref_address >= BOOT_HIGH_ADDR && h->pref_address + need <= ram_end)
+    if (h->pref_address >= BOOT_HIGH_ADDR && h->pref_address < ram_end && need <= ram_end - h->pref_address)
         return h->pref_address;
     uint64_t a = h->kernel_alignment;
     if (a == 0 || (a & (a - 1)) || a > (64u << 20))
