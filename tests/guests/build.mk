@@ -71,3 +71,5 @@ $(GUEST_LINKS): tests/guests/check.sh
 TEST_DEPS += $(GUEST_LINKS)
 INTEG_TESTS += $(GUEST_LINKS)
 QUICK_TESTS += $(foreach t,$(GUEST_QUICK),$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
+# The Debian kernel itself (needs scripts/fetch-guest.sh's build/guest; skips without it).
+INTEG_TESTS += tests/guests/linux-kvm.sh
