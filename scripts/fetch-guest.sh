@@ -110,12 +110,20 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
     mkdir -p "$IROOT"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
     cp "$BROOT/bin/busybox" "$IROOT/bin/busybox"
     ln -s busybox "$IROOT/bin/sh"
-    # virtio drivers the cloud kernel builds as modules, loaded by /init when present (the devices
-    # appear once vmon has them; loading is harmless without).
+    # virtio drivers the cloud kernel builds as modules (virtio core, both transports, the devices),
+    # in dependency order (modules.dep); /init loads those listed in /lib/modules/order. Harmless
+    # without the devices; they bind once vmon has them.
     mdir=$KROOT/lib/modules/$kver/kernel
-    for m in drivers/virtio/virtio_mmio.ko drivers/block/virtio_blk.ko drivers/net/net_failover.ko \
-             net/core/failover.ko drivers/net/virtio_net.ko drivers/char/hw_random/virtio-rng.ko; do
-        [ -f "$mdir/$m" ] && cp "$mdir/$m" "$IROOT/lib/modules/"
+    : > "$IROOT/lib/modules/order"
+    for m in drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_mmio.ko \
+             drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko \
+             drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko net/core/failover.ko \
+             drivers/net/net_failover.ko drivers/net/virtio_net.ko drivers/char/hw_random/virtio-rng.ko \
+             drivers/char/virtio_console.ko; do
+        if [ -f "$mdir/$m" ]; then
+            cp "$mdir/$m" "$IROOT/lib/modules/"
+            basename "$m" >> "$IROOT/lib/modules/order"
+        fi
     done
     mknod -m 600 "$IROOT/dev/console" c 5 1 || die "mknod /dev/console needs root"
     mknod -m 666 "$IROOT/dev/null" c 1 3
@@ -127,8 +135,8 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in failover net_failover virtio_mmio virtio_blk virtio_net virtio-rng; do
-    [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
+for m in $(cat /lib/modules/order 2>/dev/null); do
+    insmod /lib/modules/$m 2>/dev/null
 done
 echo VMON-GUEST-READY
 cmdline=$(cat /proc/cmdline)
