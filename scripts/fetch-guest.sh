@@ -110,20 +110,26 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
     mkdir -p "$IROOT"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
     cp "$BROOT/bin/busybox" "$IROOT/bin/busybox"
     ln -s busybox "$IROOT/bin/sh"
-    # virtio drivers the cloud kernel builds as modules (virtio core, both transports, the devices),
-    # in dependency order (modules.dep); /init loads those listed in /lib/modules/order. Harmless
-    # without the devices; they bind once vmon has them.
+    # virtio drivers the cloud kernel builds as modules (virtio core, both transports, the devices).
+    # The package has no modules.dep (depmod makes it at install): order them by the "depends=" of
+    # each module's .modinfo section (what modinfo prints), dependencies first, into /lib/modules/order, which /init loads. Harmless without the devices;
+    # they bind once vmon has them.
     mdir=$KROOT/lib/modules/$kver/kernel
     : > "$IROOT/lib/modules/order"
-    for m in drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_mmio.ko \
-             drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko \
-             drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko net/core/failover.ko \
-             drivers/net/net_failover.ko drivers/net/virtio_net.ko drivers/char/hw_random/virtio-rng.ko \
-             drivers/char/virtio_console.ko; do
-        if [ -f "$mdir/$m" ]; then
-            cp "$mdir/$m" "$IROOT/lib/modules/"
-            basename "$m" >> "$IROOT/lib/modules/order"
-        fi
+    add_module() {   # add_module NAME: its dependencies, then itself, once
+        local name=$1 file dep
+        grep -qx "$name.ko" "$IROOT/lib/modules/order" && return 0
+        file=$(find "$mdir" -name "$name.ko" -o -name "${name//_/-}.ko" | head -n1)
+        [ -n "$file" ] || return 0
+        for dep in $(objcopy -O binary --only-section=.modinfo "$file" /dev/stdout | tr '\0' '\n' |
+                     sed -n 's/^depends=//p' | tr ',' ' '); do
+            add_module "$dep"
+        done
+        cp "$file" "$IROOT/lib/modules/$name.ko"
+        echo "$name.ko" >> "$IROOT/lib/modules/order"
+    }
+    for m in virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console; do
+        add_module "$m"
     done
     mknod -m 600 "$IROOT/dev/console" c 5 1 || die "mknod /dev/console needs root"
     mknod -m 666 "$IROOT/dev/null" c 1 3
