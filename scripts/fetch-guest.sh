@@ -62,7 +62,7 @@ kver=${kpkg#linux-image-}
 # --- bzImage -----------------------------------------------------------------------------------
 vmlinuz=$KROOT/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "$kdeb holds no boot/vmlinuz-$kver"
-cp -f "$vmlinuz" "$OUT/bzImage"
+cmp -s "$vmlinuz" "$OUT/bzImage" 2>/dev/null || cp -f "$vmlinuz" "$OUT/bzImage"
 say "bzImage: $kver, $(stat -c %s "$OUT/bzImage") bytes"
 
 # --- vmlinux: the payload the setup header points at (boot.rst: payload_offset is relative to the
