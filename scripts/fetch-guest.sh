@@ -49,6 +49,14 @@ download busybox-static
 
 kdeb=$(ls "$DEBS/${kpkg}_"*.deb | head -n1)
 bdeb=$(ls "$DEBS/busybox-static_"*.deb | head -n1)
+# Everything already built from these packages, by this version of the script: nothing to do.
+if [ "$FORCE" != 1 ] && [ -f "$OUT/bzImage" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/initramfs.cpio.gz" ] &&
+   [ "$OUT/initramfs.cpio.gz" -nt "$0" ] && [ "$OUT/initramfs.cpio.gz" -nt "$kdeb" ] &&
+   [ "$OUT/vmlinux" -nt "$kdeb" ] && [ "$OUT/initramfs.cpio.gz" -nt "$bdeb" ]; then
+    say "up to date: $OUT/bzImage, vmlinux, initramfs.cpio.gz ($kpkg)"
+    exit 0
+fi
+
 # Unpack into a scratch directory removed on exit: the Makefile scans build/ for *.d dependency
 # files, and Debian packages hold directories named like that.
 SCRATCH=$(mktemp -d "$OUT/unpack.XXXXXX")
