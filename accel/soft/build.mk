@@ -23,3 +23,4 @@ $(BUILD)/accel/soft/bench/native: accel/soft/bench/native.c accel/soft/bench/loo
 	$(CC) -O2 -I. -Wall -Wextra -Werror -o $@ $<
 TEST_DEPS += $(BUILD)/accel/soft/bench/guest.elf $(BUILD)/accel/soft/bench/native
 BENCHES += accel/soft/bench/soft-bench.sh
+BENCHES += accel/soft/bench/linux-boot-bench.sh
