@@ -256,6 +256,8 @@ struct cpu {
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
+    uint64_t chain_cs_base;    /* CS base and code size the current chains were made under */
+    uint8_t chain_code_size;
     struct code_pages *pages;  /* shared by the vCPUs of a VM: which pages hold code */
 
     const struct cpu_env_ops *env;

@@ -32,8 +32,10 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = L1_EDX;
         break;
     case 7:
-        if (sub == 0)
+        if (sub == 0) {
             out[1] = 1u << 0;                 /* FSGSBASE */
+            out[3] = 1u << 29;                /* IA32_ARCH_CAPABILITIES (msr.c) */
+        }
         break;
     case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */
         out[0] = 1;
