@@ -34,7 +34,8 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
     case 7:
         if (sub == 0) {
             out[1] = 1u << 0;                 /* FSGSBASE */
-            out[3] = 1u << 29;                /* IA32_ARCH_CAPABILITIES (msr.c) */
+            /* IBRS/IBPB (SPEC_CTRL, PRED_CMD), STIBP, ARCH_CAPABILITIES (msr.c) */
+            out[3] = (1u << 26) | (1u << 27) | (1u << 29);
         }
         break;
     case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */

@@ -7,8 +7,8 @@
 #include "accel/soft/decode.h"
 #include "accel/soft/tb.h"
 
-#define TB_BUCKETS 16384
-#define TB_JC_SIZE 4096
+#define TB_BUCKETS 65536
+#define TB_JC_SIZE 16384
 
 struct tb_cache {
     struct tb *bucket[TB_BUCKETS];
@@ -139,7 +139,7 @@ uint64_t tb_cache_translations(const struct tb_cache *t)
 
 static unsigned tb_hash(uint64_t gpa, unsigned mode)
 {
-    return (unsigned)(((gpa * 0x9e3779b97f4a7c15ull) >> 40) ^ mode) % TB_BUCKETS;
+    return (unsigned)(((gpa ^ mode) * 0x9e3779b97f4a7c15ull) >> 48) % TB_BUCKETS;
 }
 
 /* The host pointer of the code page holding linear address lin, through the TLB's exec tag. */
