@@ -339,6 +339,25 @@ static inline bool cpu_cf(struct cpu *c)
     }
 }
 
+/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but parity comes
+ * from the operands; after any recorded operation ZF/SF come from the result. */
+static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
+{
+    const struct lazy_flags *l = &c->lf;
+    if (l->op == LF_SUB && !l->cin) {
+        uint64_t m = size_mask(l->size), a = l->src1 & m, b = l->src2 & m;
+        switch (cc >> 1) {
+        case 1: return (a < b) != (cc & 1);
+        case 2: return (a == b) != (cc & 1);
+        case 3: return (a <= b) != (cc & 1);
+        default: break;
+        }
+    } else if (l->op != LF_NONE && (cc >> 1) == 2) {
+        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+    }
+    return cpu_cond(c, cc);
+}
+
 /* ---- registers by size: writes to a 32-bit register zero the upper half (SDM vol. 1, 3.4.1.1) ---- */
 static inline uint64_t reg_read(struct cpu *c, unsigned r, unsigned size)
 {
