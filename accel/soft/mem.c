@@ -66,7 +66,8 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         e->tag_write = ~0ull;
     if (prot & PROT_X)
         e->tag_exec = vpage;
-    if (prot & 8)
+    e->global = (prot & PROT_GLOBAL) != 0;
+    if (prot & PROT_LARGE)
         c->tlb_large++;
     return e;
 }
