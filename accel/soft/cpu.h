@@ -311,6 +311,13 @@ unsigned parity8(uint64_t v);                   /* F_PF if the low byte has even
 
 /* ---- operand sizes ---- */
 static inline uint64_t size_mask(unsigned size);
+
+/* A 48-bit canonical address: bits 63:47 all equal (SDM vol. 1, 3.3.7.1). */
+static inline bool is_canonical(uint64_t v)
+{
+    uint64_t top = v >> 47;
+    return top == 0 || top == 0x1ffff;
+}
 static inline uint64_t size_mask(unsigned size)
 {
     return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
