@@ -5,6 +5,7 @@
 
 #include "hw/apic.h"
 #include "hw/clock.h"
+#include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
 #include "hw/pic.h"
@@ -21,6 +22,8 @@ struct pc_soft {
     struct ioapic ioapic;
     struct pit pit;
     bool pit_ready;
+    struct hpet hpet;
+    bool hpet_ready;
     struct kick_ctx {
         struct pc_soft *ps;
         int index;
@@ -69,7 +72,17 @@ static void pic_intr_changed(void *opaque, bool level)
 static void pit_irq0(void *opaque, int level)
 {
     struct pc_soft *ps = opaque;
+    /* In legacy replacement mode the HPET owns IRQ0 and the PIT's output is cut off (HPET spec
+     * 2.3.9). (The RTC's IRQ8 should be too; it is the core's device and Linux leaves it idle.) */
+    if (ps->hpet_ready && hpet_legacy_mode(&ps->hpet))
+        return;
     pc_soft_set_irq(ps->vm, 0, level);
+}
+
+static void hpet_irq(void *opaque, unsigned irq, int level)
+{
+    struct pc_soft *ps = opaque;
+    pc_soft_set_irq(ps->vm, irq, level);
 }
 
 void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
@@ -106,6 +119,8 @@ void pc_soft_platform_destroy(struct vm *vm)
     }
     if (ps->pit_ready)
         pit_destroy(&ps->pit);
+    if (ps->hpet_ready)
+        hpet_destroy(&ps->hpet);
     ioapic_destroy(&ps->ioapic);
     pic_destroy(&ps->pic);
     vm->soft_platform = NULL;
@@ -145,12 +160,18 @@ int pc_soft_platform_init(struct vm *vm)
         r = pit_init(&ps->pit, &ps->clock, pit_irq0, ps);
         ps->pit_ready = r == 0;
     }
+    if (!r) {
+        r = hpet_init(&ps->hpet, &ps->clock, hpet_irq, ps);
+        ps->hpet_ready = r == 0;
+    }
     if (!r)
         r = pic_map(&ps->pic, &vm->pio);
     if (!r)
         r = pit_map(&ps->pit, &vm->pio);
     if (!r)
         r = ioapic_map(&ps->ioapic, &vm->mmio, IOAPIC_DEFAULT_BASE);
+    if (!r)
+        r = hpet_map(&ps->hpet, &vm->mmio, HPET_DEFAULT_BASE);
     /* On failure the VM cannot run (the buses keep what was mapped; they have no unmap). */
     if (r)
         pc_soft_platform_destroy(vm);
