@@ -305,6 +305,12 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
             return r;
         return qcow2_set_l2e(s, vc, l2e, nbm);
     }
+    /* The L2 table first (as QEMU orders it, so both tools lay out a converted image alike). */
+    uint8_t *l2;
+    uint32_t idx;
+    r = l2_for_write(s, vc, &l2, &idx);
+    if (r < 0)
+        return r;
     int64_t host = qcow2_alloc_clusters(s, 1);
     if (host < 0)
         return (int)host;
@@ -353,10 +359,15 @@ static int write_run(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t l
     }
     if (k < 2)
         return 0;
+    uint8_t *l2;
+    uint32_t idx;
+    int r = l2_for_write(s, vc, &l2, &idx);
+    if (r < 0)
+        return r;
     int64_t host = qcow2_alloc_clusters(s, k);
     if (host < 0)
         return (int)host;
-    int r = host_write(s, (uint64_t)host, buf, k << s->cluster_bits);
+    r = host_write(s, (uint64_t)host, buf, k << s->cluster_bits);
     for (uint64_t i = 0; i < k && r == 0; i++)
         r = qcow2_set_l2e(s, vc + i, ((uint64_t)host + (i << s->cluster_bits)) | QCOW2_OFLAG_COPIED,
                           s->ext_l2 ? 0xffffffffull : 0);
@@ -434,7 +445,10 @@ int64_t qcow2_alloc_bytes(struct qcow2 *s, uint64_t n)
     uint64_t fbo = s->free_byte_offset;
     uint64_t room = fbo ? s->cluster_size - (fbo & (s->cluster_size - 1)) : 0;
     if (fbo && (fbo & (s->cluster_size - 1)) && room >= n) {
+        /* Narrow refcounts may not count one more sharer: then start a fresh cluster. */
         int r = qcow2_update_refcount(s, fbo, 1, 1);
+        if (r == -ERANGE)
+            goto fresh;
         if (r < 0)
             return r;
         s->free_byte_offset = fbo + n;
@@ -442,6 +456,7 @@ int64_t qcow2_alloc_bytes(struct qcow2 *s, uint64_t n)
             s->free_byte_offset = 0;
         return (int64_t)fbo;
     }
+fresh:;
     int64_t off = qcow2_alloc_clusters(s, (n + s->cluster_size - 1) >> s->cluster_bits);
     if (off < 0)
         return off;

@@ -248,6 +248,12 @@ int img_compare(int argc, char **argv)
     if (!a || !b || !ba || !bb)
         goto out;
     uint64_t common = a->size < b->size ? a->size : b->size;
+    if (strict && a->size != b->size) {
+        if (!quiet)
+            printf("Strict mode: Image size mismatch!\n");
+        ret = 1;
+        goto out;
+    }
     for (uint64_t pos = 0; pos < common; pos += CONVERT_CHUNK) {
         size_t n = common - pos < CONVERT_CHUNK ? common - pos : CONVERT_CHUNK;
         if (blk_pread(a, pos, ba, n) < 0 || blk_pread(b, pos, bb, n) < 0) {
@@ -386,6 +392,11 @@ int img_map(int argc, char **argv)
         e.zero = (st & BLK_STATUS_ZERO) || !(st & BLK_STATUS_ALLOCATED);
         e.data = (st & BLK_STATUS_DATA) != 0;
         e.has_offset = (st & BLK_STATUS_OFFSET) != 0;
+        if (!json && (st & BLK_STATUS_COMPRESSED)) {
+            img_err("File contains external, encrypted or compressed clusters.");
+            ret = 1;
+            goto out;
+        }
         if (have && cur.depth == e.depth && cur.present == e.present && cur.zero == e.zero &&
             cur.data == e.data && cur.has_offset == e.has_offset && cur.layer == e.layer &&
             (!e.has_offset || cur.offset + cur.len == e.offset)) {
