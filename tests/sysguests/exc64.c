@@ -137,8 +137,8 @@ static void test_return_and_stacks(void)
     expect_exception("#BP through IST1", 3, run_catch(int3_probe, 0), 0, (ulong)int3_next);
     check("#BP through IST1: handler frame on the IST1 stack",
           last_exc.handler_sp >= (ulong)ist_stack1 && last_exc.handler_sp < (ulong)ist_stack1 + IST_STACK_SIZE);
-    check_eq("#BP through IST1: frame end = IST1 top", last_exc.handler_sp + sizeof(struct frame),
-             (ulong)ist_stack1 + IST_STACK_SIZE);
+    check_eq("#BP through IST1: frame end - IST1 top", last_exc.handler_sp + sizeof(struct frame) -
+             ((ulong)ist_stack1 + IST_STACK_SIZE), 0);
     idt_set(3, idt_stub(3), 0, 0, 0xe);
 
     /* #DF: #PF whose delivery faults (its IST stack is unmapped) becomes a double fault (SDM 6.15,
@@ -151,8 +151,8 @@ static void test_return_and_stacks(void)
     idt_set(14, idt_stub(14), 0, 0, 0xe);
     check_eq("#PF delivery faulting on an unmapped IST stack: #DF", (ulong)v, 8);
     check_eq("#DF error code", last_exc.error, 0);
-    check_eq("#DF frame end = IST2 top", last_exc.handler_sp + sizeof(struct frame),
-             (ulong)ist_stack2 + IST_STACK_SIZE);
+    check_eq("#DF frame end - IST2 top", last_exc.handler_sp + sizeof(struct frame) -
+             ((ulong)ist_stack2 + IST_STACK_SIZE), 0);
     opt_check_eq("#DF: cr2 of the fault on the #PF stack", last_exc.cr2, 0x80001000 - 8);
 
     /* Single step: popf sets TF; the instruction after it completes, then #DB (trap) with DR6.BS. */
