@@ -170,7 +170,7 @@ static void test_return_and_stacks(void)
     ulong top = (ulong)iretq_stack + sizeof(iretq_stack) - 8;
     iretq_probe(top);
     check_eq("iretq loads rflags (CF|OF)", iretq_flags & 0xcd5, 0x801);
-    check_eq("iretq loads rsp exactly (no alignment)", iretq_rsp, top);
+    check_eq("iretq loads rsp exactly (no alignment): rsp - expected", iretq_rsp - top, 0);
 }
 
 void guest_main(void)
