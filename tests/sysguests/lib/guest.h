@@ -141,6 +141,7 @@ void tss_set_io_bitmap(int present);          /* limit ends before (0) or after 
 void io_bitmap_set(unsigned port, int deny);
 void tss_set_sp0(ulong sp);
 void tss_set_ist(unsigned n, ulong sp);
+void tss_set_backlink(uint16_t sel);   /* 32-bit TSS: previous task link, for iret with NT=1 */
 #define IST_STACK_SIZE 8192
 extern uint8_t ist_stack1[IST_STACK_SIZE], ist_stack2[IST_STACK_SIZE];
 
