@@ -1,9 +1,667 @@
-/* vmon img: placeholder until the block layer lands (issue 5). */
+/*
+ * vmon img: qemu-img compatible image tool. This file: dispatch, shared helpers, create, info, check.
+ * Output formats and exit codes follow qemu-img 7.2 so scripts written for it run unchanged.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "block/qcow2.h"
 #include "tools/cli.h"
+#include "tools/img.h"
+
+void img_err(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("vmon img: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* qemu_strtosz: a decimal number (fraction allowed) and an optional B/K/M/G/T/P/E suffix. */
+int img_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -EINVAL;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -EINVAL;
+    uint64_t mul = 1;
+    switch (*end) {
+    case 'b': case 'B': mul = 1; end++; break;
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    case 't': case 'T': mul = 1ull << 40; end++; break;
+    case 'p': case 'P': mul = 1ull << 50; end++; break;
+    case 'e': case 'E': mul = 1ull << 60; end++; break;
+    default: break;
+    }
+    if (*end || v * (double)mul >= 18446744073709551616.0)
+        return -EINVAL;
+    if (mul == 1 && strchr(s, '.'))
+        return -EINVAL;               /* fractions need a suffix, as in qemu_strtosz */
+    *out = (uint64_t)(v * (double)mul);
+    return 0;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+int img_parse_create_opts(const char *fmt, const char *opts, struct blk_create_opts *o)
+{
+    if (!opts)
+        return 0;
+    char *dup = strdup(opts), *save = NULL;
+    int ret = 0;
+    for (char *kv = strtok_r(dup, ",", &save); kv && !ret; kv = strtok_r(NULL, ",", &save)) {
+        char *v = strchr(kv, '=');
+        if (!v) {
+            img_err("Invalid parameter '%s'", kv);
+            ret = 1;
+            break;
+        }
+        *v++ = 0;
+        uint64_t n;
+        bool b;
+        if (!strcmp(kv, "size") && img_parse_size(v, &n) == 0) {
+            o->size = n;
+        } else if (!strcmp(kv, "backing_file")) {
+            o->backing_file = strdup(v);
+        } else if (!strcmp(kv, "backing_fmt")) {
+            o->backing_fmt = strdup(v);
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "cluster_size") && img_parse_size(v, &n) == 0) {
+            o->cluster_size = (uint32_t)n;
+            if (n < 512 || n > (2u << 20) || (n & (n - 1))) {
+                img_err("Cluster size must be a power of two between 512 and 2048k");
+                ret = 1;
+            }
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "compat")) {
+            if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
+                o->compat = 2;
+            else if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
+                o->compat = 3;
+            else {
+                img_err("Invalid parameter '%s'", v);
+                ret = 1;
+            }
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "refcount_bits") && img_parse_size(v, &n) == 0 &&
+                   n && n <= 64 && !(n & (n - 1))) {
+            o->refcount_bits = (int)n;
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "compression_type") &&
+                   (!strcmp(v, "zlib") || !strcmp(v, "zstd"))) {
+            o->compression_type = !strcmp(v, "zstd");
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "lazy_refcounts") && parse_bool(v, &b)) {
+            o->lazy_refcounts = b;
+        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "extended_l2") && parse_bool(v, &b)) {
+            o->extended_l2 = b;
+        } else if (!strcmp(kv, "preallocation") && !strcmp(v, "off")) {
+            o->preallocation = 0;
+        } else {
+            img_err("Invalid parameter '%s'", kv);
+            ret = 1;
+        }
+    }
+    free(dup);
+    return ret;
+}
+
+/* QEMU's size_to_str: three significant digits and a binary suffix ("196 KiB", "1.32 MiB"). */
+void img_size_str(uint64_t v, char *buf, size_t len)
+{
+    static const char *suffix[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+    int e;
+    frexp((double)v / (1000.0 / 1024.0), &e);
+    int i = (e - 1) / 10;
+    if (i < 0)
+        i = 0;
+    if (i > 6)
+        i = 6;
+    snprintf(buf, len, "%0.3g %sB", (double)v / (double)(1ull << (i * 10)), suffix[i]);
+}
+
+struct blk *img_open(const char *file, const char *fmt, int flags)
+{
+    char err[BLK_ERR_LEN];
+    struct blk *bs = blk_open(file, fmt, flags, err);
+    if (!bs)
+        img_err("%s", err);
+    return bs;
+}
+
+void img_progress(bool on, double pct)
+{
+    if (!on)
+        return;
+    printf("    (%.2f/100%%)\r", pct);
+    fflush(stdout);
+}
+
+int img_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth)
+{
+    int d = 0;
+    for (struct blk *b = bs; b; b = b->backing, d++) {
+        if (off >= b->size) {
+            *pnum = len;
+            break;
+        }
+        uint64_t map;
+        int st = blk_block_status(b, off, len, pnum, &map);
+        if (st < 0)
+            return st;
+        if (st & BLK_STATUS_ALLOCATED) {
+            if (depth)
+                *depth = d;
+            return st;
+        }
+        len = *pnum;
+    }
+    if (depth)
+        *depth = d;
+    return BLK_STATUS_ZERO;
+}
+
+/* ---- create ------------------------------------------------------------------------------------ */
+
+static int img_create(int argc, char **argv)
+{
+    const char *fmt = "raw", *base = NULL, *base_fmt = NULL;
+    char *opts = NULL;
+    bool quiet = false, unsafe = false;
+    int c;
+    optind = 1;
+    while ((c = getopt(argc, argv, ":F:b:f:ho:qu")) != -1) {
+        switch (c) {
+        case 'F': base_fmt = optarg; break;
+        case 'b': base = optarg; break;
+        case 'f': fmt = optarg; break;
+        case 'o':
+            if (opts) {
+                char *n = malloc(strlen(opts) + strlen(optarg) + 2);
+                sprintf(n, "%s,%s", opts, optarg);
+                free(opts);
+                opts = n;
+            } else {
+                opts = strdup(optarg);
+            }
+            break;
+        case 'q': quiet = true; break;
+        case 'u': unsafe = true; break;
+        case 'h':
+            printf("usage: vmon img create [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] "
+                   "filename [size]\n");
+            return 0;
+        default:
+            img_err("Invalid option or missing argument '%s'", argv[optind - 1]);
+            return 1;
+        }
+    }
+    if (optind >= argc) {
+        img_err("Expecting image file name");
+        return 1;
+    }
+    const char *file = argv[optind++];
+    struct blk_create_opts o = { 0 };
+    if (!blk_find_driver(fmt)) {
+        img_err("Unknown file format '%s'", fmt);
+        return 1;
+    }
+    if (img_parse_create_opts(fmt, opts, &o))
+        return 1;
+    free(opts);
+    if (base)
+        o.backing_file = base;
+    if (base_fmt)
+        o.backing_fmt = base_fmt;
+    bool have_size = false;
+    if (optind < argc) {
+        if (img_parse_size(argv[optind], &o.size) < 0) {
+            img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
+            img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+            return 1;
+        }
+        have_size = true;
+        optind++;
+    }
+    if (optind < argc) {
+        img_err("Invalid parameter '%s'", argv[optind]);
+        return 1;
+    }
+    if (o.backing_file) {
+        char err[BLK_ERR_LEN];
+        char *full = blk_path_join_dir(file, o.backing_file);
+        if (!o.backing_fmt) {
+            struct blk *b = blk_open(full, NULL, BLK_O_NO_BACKING, err);
+            fprintf(stderr, "vmon img: %s: Backing file specified without backing format\n", file);
+            if (b)
+                fprintf(stderr, "Detected format of %s.\n", b->drv->name);
+            blk_close(b);
+            free(full);
+            return 1;
+        }
+        if (!unsafe || !have_size) {
+            struct blk *b = blk_open(full, o.backing_fmt, 0, err);
+            if (!b) {
+                img_err("%s: %s", file, err);
+                free(full);
+                return 1;
+            }
+            if (!have_size)
+                o.size = b->size;
+            blk_close(b);
+        }
+        free(full);
+    } else if (!have_size) {
+        img_err("%s: Size must be specified", file);
+        return 1;
+    }
+    if (!quiet) {
+        if (!strcmp(fmt, "qcow2")) {
+            printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=%s compression_type=%s size=%" PRIu64,
+                   file, o.cluster_size ? o.cluster_size : 65536, o.extended_l2 ? "on" : "off",
+                   o.compression_type ? "zstd" : "zlib", o.size);
+            if (o.backing_file)
+                printf(" backing_file=%s", o.backing_file);
+            if (o.backing_fmt)
+                printf(" backing_fmt=%s", o.backing_fmt);
+            if (o.compat == 2)
+                printf(" compat=0.10");
+            printf(" lazy_refcounts=%s refcount_bits=%d\n", o.lazy_refcounts ? "on" : "off",
+                   o.refcount_bits ? o.refcount_bits : 16);
+        } else {
+            printf("Formatting '%s', fmt=%s size=%" PRIu64 "\n", file, fmt, o.size);
+        }
+        fflush(stdout);
+    }
+    char err[BLK_ERR_LEN];
+    if (blk_create(file, fmt, &o, err) < 0) {
+        img_err("%s: %s", file, err);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- info -------------------------------------------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void snap_clock(uint64_t ns, char *buf, size_t len)
+{
+    uint64_t ms = ns / 1000000, sec = ms / 1000;
+    snprintf(buf, len, "%02u:%02u:%02u.%03u", (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60),
+             (unsigned)(sec % 60), (unsigned)(ms % 1000));
+}
+
+void img_snapshot_list(struct qcow2 *s);
+void img_snapshot_list(struct qcow2 *s)
+{
+    printf("%-9s %-16s %8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        struct qcow2_snapshot *sn = &s->snaps[i];
+        char vm[32], date[32], clk[32], ic[32] = "";
+        img_size_str(sn->vm_state_size, vm, sizeof(vm));
+        time_t t = sn->date_sec;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+        snap_clock(sn->vm_clock_nsec, clk, sizeof(clk));
+        if (sn->has_icount) {
+            uint64_t icount = ((uint64_t)sn->icount_hi_lo[0] << 32) | sn->icount_hi_lo[1];
+            if (icount != UINT64_MAX)
+                snprintf(ic, sizeof(ic), "%" PRIu64, icount);
+        }
+        printf("%-9s %-16s %8s%20s%13s%11s\n", sn->id, sn->name, vm, date, clk, ic);
+    }
+}
+
+static void info_json(struct blk *bs, int64_t actual, const char *indent)
+{
+    struct qcow2 *s = bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+    const char *I = indent;
+    printf("%s{\n", I);
+    if (bs->backing_fmt && bs->backing_file)
+        printf("%s    \"backing-filename-format\": \"%s\",\n", I, bs->backing_fmt);
+    printf("%s    \"virtual-size\": %" PRIu64 ",\n%s    \"filename\": ", I, bs->size, I);
+    json_str(bs->filename);
+    printf(",\n");
+    if (s)
+        printf("%s    \"cluster-size\": %u,\n", I, s->cluster_size);
+    printf("%s    \"format\": \"%s\",\n", I, bs->drv->name);
+    if (actual >= 0)
+        printf("%s    \"actual-size\": %" PRId64 ",\n", I, actual);
+    if (s && s->nb_snapshots) {
+        printf("%s    \"snapshots\": [\n", I);
+        for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+            struct qcow2_snapshot *sn = &s->snaps[i];
+            printf("%s        {\n", I);
+            if (sn->has_icount) {
+                uint64_t icount = ((uint64_t)sn->icount_hi_lo[0] << 32) | sn->icount_hi_lo[1];
+                if (icount != UINT64_MAX)
+                    printf("%s            \"icount\": %" PRIu64 ",\n", I, icount);
+            }
+            printf("%s            \"vm-clock-nsec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec % (uint64_t)1000000000);
+            printf("%s            \"name\": ", I);
+            json_str(sn->name);
+            printf(",\n%s            \"date-sec\": %u,\n", I, sn->date_sec);
+            printf("%s            \"date-nsec\": %u,\n", I, sn->date_nsec);
+            printf("%s            \"vm-clock-sec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec / (uint64_t)1000000000);
+            printf("%s            \"id\": ", I);
+            json_str(sn->id);
+            printf(",\n%s            \"vm-state-size\": %" PRIu64 "\n", I, sn->vm_state_size);
+            printf("%s        }%s\n", I, i + 1 < s->nb_snapshots ? "," : "");
+        }
+        printf("%s    ],\n", I);
+    }
+    if (s) {
+        printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n%s        \"data\": {\n", I, I, I);
+        printf("%s            \"compat\": \"%s\",\n", I, s->version >= 3 ? "1.1" : "0.10");
+        printf("%s            \"compression-type\": \"%s\",\n", I, s->compression_type ? "zstd" : "zlib");
+        if (s->version >= 3) {
+            printf("%s            \"lazy-refcounts\": %s,\n", I,
+                   s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
+            printf("%s            \"refcount-bits\": %u,\n", I, s->refcount_bits);
+            printf("%s            \"corrupt\": %s,\n", I, s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false");
+            printf("%s            \"extended-l2\": %s\n", I, s->ext_l2 ? "true" : "false");
+        } else {
+            printf("%s            \"refcount-bits\": %u\n", I, s->refcount_bits);
+        }
+        printf("%s        }\n%s    },\n", I, I);
+    }
+    if (bs->backing_file) {
+        printf("%s    \"full-backing-filename\": ", I);
+        json_str(bs->full_backing);
+        printf(",\n%s    \"backing-filename\": ", I);
+        json_str(bs->backing_file);
+        printf(",\n");
+    }
+    printf("%s    \"dirty-flag\": %s\n%s}", I, s && (s->incompat & QCOW2_INCOMPAT_DIRTY) ? "true" : "false", I);
+}
+
+static void info_human(struct blk *bs, int64_t actual)
+{
+    struct qcow2 *s = bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+    char sz[32];
+    img_size_str(bs->size, sz, sizeof(sz));
+    printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n", bs->filename, bs->drv->name, sz,
+           bs->size);
+    if (actual >= 0) {
+        img_size_str((uint64_t)actual, sz, sizeof(sz));
+        printf("disk size: %s\n", sz);
+    } else {
+        printf("disk size: unavailable\n");
+    }
+    if (s)
+        printf("cluster_size: %u\n", s->cluster_size);
+    if (bs->backing_file) {
+        if (strcmp(bs->backing_file, bs->full_backing))
+            printf("backing file: %s (actual path: %s)\n", bs->backing_file, bs->full_backing);
+        else
+            printf("backing file: %s\n", bs->backing_file);
+        if (bs->backing_fmt)
+            printf("backing file format: %s\n", bs->backing_fmt);
+    }
+    if (s && s->nb_snapshots) {
+        printf("Snapshot list:\n");
+        img_snapshot_list(s);
+    }
+    if (s) {
+        printf("Format specific information:\n    compat: %s\n    compression type: %s\n",
+               s->version >= 3 ? "1.1" : "0.10", s->compression_type ? "zstd" : "zlib");
+        if (s->version >= 3)
+            printf("    lazy refcounts: %s\n", s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
+        printf("    refcount bits: %u\n", s->refcount_bits);
+        if (s->version >= 3)
+            printf("    corrupt: %s\n    extended l2: %s\n", s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false",
+                   s->ext_l2 ? "true" : "false");
+    }
+}
+
+static int img_info(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool json = false, chain = false;
+    static const struct option lo[] = {
+        { "output", required_argument, 0, 'O' }, { "backing-chain", no_argument, 0, 'C' },
+        { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f:hU", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O':
+            if (!strcmp(optarg, "json"))
+                json = true;
+            else if (strcmp(optarg, "human")) {
+                img_err("--output must be used with human or json as argument.");
+                return 1;
+            }
+            break;
+        case 'C': chain = true; break;
+        case 'U': break;
+        case 'h': printf("usage: vmon img info [-f fmt] [--output=human|json] [--backing-chain] filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    /* Like qemu-img, the chain is opened to validate it even when only the top is described. */
+    struct blk *top = img_open(argv[optind], fmt, 0);
+    if (!top)
+        return 1;
+    if (json && chain)
+        printf("[\n");
+    for (struct blk *bs = top; bs; bs = chain ? bs->backing : NULL) {
+        int64_t actual = bs->file->ops->allocated ? bs->file->ops->allocated(bs->file) : -1;
+        if (json) {
+            info_json(bs, actual, chain ? "    " : "");
+            printf("%s\n", chain && bs->backing ? "," : "");
+        } else {
+            if (bs != top)
+                printf("\n");
+            info_human(bs, actual);
+        }
+    }
+    if (json && chain)
+        printf("]\n");
+    blk_close(top);
+    return 0;
+}
+
+/* ---- check ------------------------------------------------------------------------------------- */
+
+static void check_report(void *opq, const char *line)
+{
+    (void)opq;
+    fputs(line, stderr);
+}
+
+static int img_check(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool json = false, quiet = false;
+    int fix = 0;
+    static const struct option lo[] = {
+        { "output", required_argument, 0, 'O' }, { "repair", required_argument, 0, 'r' },
+        { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f:hr:TqU", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O': json = !strcmp(optarg, "json"); break;
+        case 'r':
+            if (!strcmp(optarg, "leaks"))
+                fix = BLK_FIX_LEAKS;
+            else if (!strcmp(optarg, "all"))
+                fix = BLK_FIX_LEAKS | BLK_FIX_ERRORS;
+            else {
+                img_err("Unknown option value for -r (expecting 'leaks' or 'all'): %s", optarg);
+                return 1;
+            }
+            break;
+        case 'q': quiet = true; break;
+        case 'T': case 'U': break;
+        case 'h': printf("usage: vmon img check [-f fmt] [--output=human|json] [-r leaks|all] filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    const char *file = argv[optind];
+    struct blk *bs = img_open(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK | (fix ? BLK_O_RDWR : 0));
+    if (!bs)
+        return 1;
+    if (!bs->drv->check) {
+        img_err("This image format does not support checks");
+        blk_close(bs);
+        return 63;
+    }
+    struct blk_check r;
+    int ret = bs->drv->check(bs, &r, fix, quiet ? NULL : check_report, NULL);
+    if (ret < 0) {
+        img_err("Check failed: %s", strerror(-ret));
+        blk_close(bs);
+        return 1;
+    }
+    if (json) {
+        printf("{\n    \"image-end-offset\": %" PRId64 ",\n    \"total-clusters\": %" PRId64 ",\n"
+               "    \"check-errors\": %" PRId64 ",\n", r.image_end_offset, r.total_clusters, r.check_errors);
+        if (r.leaks)
+            printf("    \"leaks\": %" PRId64 ",\n", r.leaks);
+        if (r.corruptions)
+            printf("    \"corruptions\": %" PRId64 ",\n", r.corruptions);
+        if (r.leaks_fixed)
+            printf("    \"leaks-fixed\": %" PRId64 ",\n", r.leaks_fixed);
+        if (r.corruptions_fixed)
+            printf("    \"corruptions-fixed\": %" PRId64 ",\n", r.corruptions_fixed);
+        printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
+        if (r.fragmented_clusters)
+            printf("    \"fragmented-clusters\": %" PRId64 ",\n", r.fragmented_clusters);
+        if (r.compressed_clusters)
+            printf("    \"compressed-clusters\": %" PRId64 ",\n", r.compressed_clusters);
+        printf("    \"filename\": ");
+        json_str(file);
+        printf(",\n    \"format\": \"%s\"\n}\n", bs->drv->name);
+    } else if (!quiet) {
+        if (r.leaks_fixed || r.corruptions_fixed)
+            printf("The following inconsistencies were found and repaired:\n\n    %" PRId64 " leaked clusters\n"
+                   "    %" PRId64 " corruptions\n\nDouble checking the fixed image now...\n",
+                   r.leaks_fixed, r.corruptions_fixed);
+        if (!r.corruptions && !r.leaks && !r.check_errors) {
+            printf("No errors were found on the image.\n");
+        } else {
+            if (r.corruptions)
+                printf("\n%" PRId64 " errors were found on the image.\nData may be corrupted, or further writes "
+                       "to the image may corrupt it.\n", r.corruptions);
+            if (r.leaks)
+                printf("\n%" PRId64 " leaked clusters were found on the image.\nThis means waste of disk space, "
+                       "but no harm to data.\n", r.leaks);
+            if (r.check_errors)
+                printf("\n%" PRId64 " internal errors have occurred during the check.\n", r.check_errors);
+        }
+        if (r.total_clusters && r.allocated_clusters)
+            printf("%" PRId64 "/%" PRId64 " = %0.2f%% allocated, %0.2f%% fragmented, %0.2f%% compressed clusters\n",
+                   r.allocated_clusters, r.total_clusters, r.allocated_clusters * 100.0 / r.total_clusters,
+                   r.fragmented_clusters * 100.0 / r.allocated_clusters,
+                   r.compressed_clusters * 100.0 / r.allocated_clusters);
+        if (r.image_end_offset > 0)
+            printf("Image end offset: %" PRId64 "\n", r.image_end_offset);
+    }
+    blk_close(bs);
+    if (r.check_errors)
+        return 1;
+    if (r.corruptions)
+        return 2;
+    if (r.leaks)
+        return 3;
+    return 0;
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------------- */
+
+static const struct img_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+} img_cmds[] = {
+    { "create", img_create, "create [-f fmt] [-b backing [-F backing_fmt]] [-o options] filename [size]" },
+    { "info", img_info, "info [-f fmt] [--output=human|json] [--backing-chain] filename" },
+    { "check", img_check, "check [-f fmt] [--output=human|json] [-r leaks|all] filename" },
+    { "convert", img_convert, "convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst" },
+    { "compare", img_compare, "compare [-f fmt] [-F fmt] [-s] [-q] file1 file2" },
+    { "map", img_map, "map [-f fmt] [--output=human|json] filename" },
+    { "snapshot", img_snapshot, "snapshot [-l | -a snap | -c snap | -d snap] filename" },
+    { "resize", img_resize, "resize [-f fmt] [--shrink] filename [+|-]size" },
+    { "commit", img_commit, "commit [-f fmt] [-d] filename" },
+    { "rebase", img_rebase, "rebase [-f fmt] [-u] -b backing [-F backing_fmt] filename" },
+    { "amend", img_amend, "amend [-f fmt] -o options filename" },
+    { "measure", img_measure, "measure [-O fmt] [-o options] [--size N | [-f fmt] filename]" },
+    { "bench", img_bench, "bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename" },
+};
+
+static void img_usage(FILE *f)
+{
+    fprintf(f, "usage: vmon img <command> [options]\n\ncommands (as qemu-img's):\n");
+    for (size_t i = 0; i < sizeof(img_cmds) / sizeof(img_cmds[0]); i++)
+        fprintf(f, "  %s\n", img_cmds[i].usage);
+}
+
 int img_main(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "vmon img: not built yet\n");
+    if (argc < 2) {
+        img_err("Not enough arguments");
+        img_err("Try 'vmon img --help' for more information");
+        return 1;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        img_usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("vmon img %s (qemu-img compatible)\n", VMON_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(img_cmds) / sizeof(img_cmds[0]); i++)
+        if (!strcmp(argv[1], img_cmds[i].name))
+            return img_cmds[i].fn(argc - 1, argv + 1);
+    img_err("Command not found: %s", argv[1]);
     return 1;
 }

@@ -1,0 +1,283 @@
+/* Block layer core: format probing, opening backing chains, and the request entry points. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/block.h"
+
+static const struct blk_driver *const drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
+
+int blk_error(char *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, BLK_ERR_LEN, fmt, ap);
+        va_end(ap);
+    }
+    return code > 0 ? -code : code;
+}
+
+const struct blk_driver *blk_find_driver(const char *name)
+{
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+        if (!strcmp(drivers[i]->name, name))
+            return drivers[i];
+    return NULL;
+}
+
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename)
+{
+    uint8_t buf[512];
+    if (f->ops->pread(f, buf, sizeof(buf), 0) < 0)
+        return NULL;
+    const struct blk_driver *best = NULL;
+    int best_score = 0;
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        int s = drivers[i]->probe(buf, sizeof(buf), filename);
+        if (s > best_score) {
+            best = drivers[i];
+            best_score = s;
+        }
+    }
+    return best;
+}
+
+bool blk_is_zero(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len && ((uintptr_t)p & 7)) {
+        if (*p++)
+            return false;
+        len--;
+    }
+    const uint64_t *q = (const uint64_t *)p;
+    for (; len >= 32; len -= 32, q += 4)
+        if (q[0] | q[1] | q[2] | q[3])
+            return false;
+    p = (const uint8_t *)q;
+    while (len--)
+        if (*p++)
+            return false;
+    return true;
+}
+
+/* A relative backing name is relative to the directory of the image that names it (as QEMU). */
+char *blk_path_join_dir(const char *image, const char *rel)
+{
+    if (rel[0] == '/' || !strchr(image, '/'))
+        return strdup(rel);
+    const char *slash = strrchr(image, '/');
+    size_t dlen = (size_t)(slash - image) + 1;
+    char *r = malloc(dlen + strlen(rel) + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, image, dlen);
+    strcpy(r + dlen, rel);
+    return r;
+}
+
+struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *fmt, int flags, int depth,
+                          char *err)
+{
+    const struct blk_driver *drv;
+    if (fmt) {
+        drv = blk_find_driver(fmt);
+        if (!drv) {
+            blk_error(err, EINVAL, "Could not open '%s': Unknown driver '%s'", filename, fmt);
+            f->ops->close(f);
+            return NULL;
+        }
+    } else {
+        drv = blk_probe(f, filename);
+        if (!drv)
+            drv = &blk_raw_driver;
+    }
+    struct blk *bs = calloc(1, sizeof(*bs));
+    if (!bs || !(bs->filename = strdup(filename))) {
+        free(bs);
+        f->ops->close(f);
+        blk_error(err, ENOMEM, "Could not open '%s': out of memory", filename);
+        return NULL;
+    }
+    bs->drv = drv;
+    bs->file = f;
+    bs->flags = flags;
+    int r = drv->open(bs, flags, err);
+    if (r < 0) {
+        bs->drv = NULL;
+        blk_close(bs);
+        return NULL;
+    }
+    if (bs->backing_file && !(flags & BLK_O_NO_BACKING)) {
+        if (blk_open_backing(bs, flags & ~BLK_O_RDWR, depth + 1, err) < 0) {
+            blk_close(bs);
+            return NULL;
+        }
+    }
+    return bs;
+}
+
+int blk_open_backing(struct blk *bs, int flags, int depth, char *err)
+{
+    if (depth >= BLK_MAX_CHAIN)
+        return blk_error(err, ELOOP, "Could not open backing file '%s': backing chain is too deep (a loop?)",
+                         bs->full_backing);
+    /* Any image naming an earlier image of its own chain is a loop. */
+    char real_here[PATH_MAX];
+    if (realpath(bs->full_backing, real_here)) {
+        char real_top[PATH_MAX];
+        if (realpath(bs->filename, real_top) && !strcmp(real_top, real_here))
+            return blk_error(err, ELOOP, "Could not open backing file '%s': backing file loop", bs->full_backing);
+    }
+    char sub[BLK_ERR_LEN];
+    struct blk *b = blk_open(bs->full_backing, bs->backing_fmt, flags | ((depth + 1) << 16), sub);
+    if (!b) {
+        if (strstr(sub, "loop") || strstr(sub, "too deep"))
+            return blk_error(err, ELOOP, "%s", sub);
+        return blk_error(err, EINVAL, "Could not open backing file: %s", sub);
+    }
+    bs->backing = b;
+    return 0;
+}
+
+/* flags bits 16..23 carry the depth in the backing chain, so that loops end (BLK_MAX_CHAIN). */
+struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err)
+{
+    int e = 0;
+    int depth = (flags >> 16) & 0xff;
+    flags &= 0xffff;
+    struct blk_file *f = blk_file_open_posix(filename, flags & BLK_O_RDWR, false, &e);
+    if (!f) {
+        blk_error(err, e, "Could not open '%s': %s", filename, strerror(-e));
+        return NULL;
+    }
+    return blk_open_file(f, filename, fmt, flags, depth, err);
+}
+
+void blk_close(struct blk *bs)
+{
+    if (!bs)
+        return;
+    if (bs->drv) {
+        if (bs->flags & BLK_O_RDWR)
+            bs->drv->flush(bs);
+        bs->drv->close(bs);
+    }
+    blk_close(bs->backing);
+    if (bs->file)
+        bs->file->ops->close(bs->file);
+    free(bs->filename);
+    free(bs->backing_file);
+    free(bs->backing_fmt);
+    free(bs->full_backing);
+    free(bs);
+}
+
+int blk_create(const char *filename, const char *fmt, const struct blk_create_opts *o, char *err)
+{
+    const struct blk_driver *drv = blk_find_driver(fmt);
+    if (!drv)
+        return blk_error(err, EINVAL, "Unknown file format '%s'", fmt);
+    int e = 0;
+    struct blk_file *f = blk_file_open_posix(filename, true, true, &e);
+    if (!f)
+        return blk_error(err, e, "%s: Could not create '%s': %s", filename, filename, strerror(-e));
+    int r = drv->create(f, o, err);
+    if (r == 0)
+        r = f->ops->flush(f);
+    f->ops->close(f);
+    return r;
+}
+
+int blk_submit(struct blk *bs, struct blk_req *req)
+{
+    int r;
+    if (req->op != BLK_FLUSH && (req->offset > bs->size || req->len > bs->size - req->offset))
+        r = -EINVAL;
+    else if ((req->op == BLK_WRITE || req->op == BLK_DISCARD || req->op == BLK_WRITE_ZEROES) &&
+             !(bs->flags & BLK_O_RDWR))
+        r = -EROFS;
+    else switch (req->op) {
+    case BLK_READ:    r = req->len ? bs->drv->read(bs, req->offset, req->buf, req->len) : 0; break;
+    case BLK_WRITE:   r = req->len ? bs->drv->write(bs, req->offset, req->buf, req->len) : 0; break;
+    case BLK_FLUSH:   r = bs->drv->flush(bs); break;
+    case BLK_DISCARD: r = bs->drv->discard ? bs->drv->discard(bs, req->offset, req->len) : 0; break;
+    case BLK_WRITE_ZEROES:
+        if (bs->drv->write_zeroes) {
+            r = bs->drv->write_zeroes(bs, req->offset, req->len);
+        } else {
+            static const uint8_t zeros[65536];
+            r = 0;
+            for (uint64_t o = 0; o < req->len && !r; o += sizeof(zeros)) {
+                uint64_t n = req->len - o < sizeof(zeros) ? req->len - o : sizeof(zeros);
+                r = bs->drv->write(bs, req->offset + o, zeros, n);
+            }
+        }
+        break;
+    default: r = -EINVAL;
+    }
+    req->ret = r;
+    if (req->done)
+        req->done(req);
+    return r;
+}
+
+int blk_pread(struct blk *bs, uint64_t off, void *buf, size_t len)
+{
+    struct blk_req rq = { .op = BLK_READ, .offset = off, .len = len, .buf = buf };
+    return blk_submit(bs, &rq);
+}
+
+int blk_pwrite(struct blk *bs, uint64_t off, const void *buf, size_t len)
+{
+    struct blk_req rq = { .op = BLK_WRITE, .offset = off, .len = len, .buf = (void *)buf };
+    return blk_submit(bs, &rq);
+}
+
+int blk_write_zeroes(struct blk *bs, uint64_t off, uint64_t len)
+{
+    struct blk_req rq = { .op = BLK_WRITE_ZEROES, .offset = off, .len = len };
+    return blk_submit(bs, &rq);
+}
+
+int blk_flush(struct blk *bs)
+{
+    struct blk_req rq = { .op = BLK_FLUSH };
+    return blk_submit(bs, &rq);
+}
+
+int blk_discard(struct blk *bs, uint64_t off, uint64_t len)
+{
+    struct blk_req rq = { .op = BLK_DISCARD, .offset = off, .len = len };
+    return blk_submit(bs, &rq);
+}
+
+int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
+{
+    if (off >= bs->size) {
+        *pnum = 0;
+        return 0;
+    }
+    if (len > bs->size - off)
+        len = bs->size - off;
+    return bs->drv->block_status(bs, off, len, pnum, map);
+}
+
+int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len)
+{
+    struct blk *b = bs->backing;
+    if (!b || off >= b->size) {
+        memset(buf, 0, len);
+        return 0;
+    }
+    size_t n = len;
+    if (n > b->size - off) {
+        n = b->size - off;
+        memset((uint8_t *)buf + n, 0, len - n);
+    }
+    return b->drv->read(b, off, buf, n);
+}

@@ -1,0 +1,152 @@
+/* Block layer: image formats (raw, qcow2) stacked on a byte-addressed host file, as QEMU's BlockDriverState. */
+#ifndef VMON_BLOCK_BLOCK_H
+#define VMON_BLOCK_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define BLK_ERR_LEN 512
+#define BLK_MAX_CHAIN 64          /* longest backing chain followed before calling it a loop */
+
+/* ---- protocol layer: the host file the format lives in ---------------------------------------- */
+
+struct blk_file;
+
+struct blk_file_ops {
+    int (*pread)(struct blk_file *f, void *buf, size_t len, uint64_t off);   /* short read past EOF: zero-fill */
+    int (*pwrite)(struct blk_file *f, const void *buf, size_t len, uint64_t off);
+    int (*flush)(struct blk_file *f);                                       /* durable: a power-loss barrier */
+    int64_t (*size)(struct blk_file *f);
+    int (*truncate)(struct blk_file *f, uint64_t size);
+    int (*discard)(struct blk_file *f, uint64_t off, uint64_t len);         /* may be NULL */
+    int64_t (*allocated)(struct blk_file *f);                               /* bytes on disk, may be NULL */
+    void (*close)(struct blk_file *f);
+};
+
+/* Embedded first in each backend's own struct. */
+struct blk_file {
+    const struct blk_file_ops *ops;
+};
+
+struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int *err);
+
+/* ---- format layer ------------------------------------------------------------------------------ */
+
+#define BLK_O_RDWR       0x1
+#define BLK_O_NO_BACKING 0x2      /* open without following backing files (info, rebase -u) */
+#define BLK_O_CHECK      0x4      /* opened for check: tolerate the corrupt bit, skip repairs */
+
+/* block_status flags, as QEMU's BDRV_BLOCK_*. */
+#define BLK_STATUS_DATA      0x1  /* reads come from a host offset in this layer */
+#define BLK_STATUS_ZERO      0x2  /* reads as zeros */
+#define BLK_STATUS_ALLOCATED 0x4  /* this layer decides the content (not the backing file) */
+#define BLK_STATUS_OFFSET    0x8  /* *map holds a host offset for the start of the range */
+#define BLK_STATUS_COMPRESSED 0x10
+
+struct blk;
+
+struct blk_check {
+    int64_t corruptions, leaks, check_errors;
+    int64_t corruptions_fixed, leaks_fixed;
+    int64_t total_clusters, allocated_clusters, fragmented_clusters, compressed_clusters;
+    int64_t image_end_offset;
+};
+
+#define BLK_FIX_LEAKS  0x1
+#define BLK_FIX_ERRORS 0x2
+
+/* Creation options, the subset of qemu-img's -o that vmon understands. */
+struct blk_create_opts {
+    uint64_t size;
+    const char *backing_file, *backing_fmt;
+    uint32_t cluster_size;        /* 0: 64 KiB */
+    int compat;                   /* 2 (0.10) or 3 (1.1); 0: 3 */
+    int refcount_bits;            /* 0: 16 */
+    int compression_type;         /* 0 zlib, 1 zstd */
+    bool lazy_refcounts, extended_l2;
+    int preallocation;            /* 0 off, 1 metadata */
+};
+
+struct blk_driver {
+    const char *name;
+    int (*probe)(const uint8_t *buf, size_t len, const char *filename);   /* score, 0: not mine */
+    int (*create)(struct blk_file *f, const struct blk_create_opts *o, char *err);
+    int (*open)(struct blk *bs, int flags, char *err);
+    int (*read)(struct blk *bs, uint64_t off, void *buf, size_t len);
+    int (*write)(struct blk *bs, uint64_t off, const void *buf, size_t len);
+    int (*write_zeroes)(struct blk *bs, uint64_t off, uint64_t len);      /* may be NULL */
+    int (*write_compressed)(struct blk *bs, uint64_t off, const void *buf, size_t len);  /* one cluster */
+    int (*flush)(struct blk *bs);
+    int (*discard)(struct blk *bs, uint64_t off, uint64_t len);
+    /* Status of [off, off+len) in this layer: returns flags, *pnum = bytes that share them. */
+    int (*block_status)(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);
+    int (*truncate)(struct blk *bs, uint64_t size);
+    int (*check)(struct blk *bs, struct blk_check *res, int fix, void (*report)(void *, const char *), void *opq);
+    void (*close)(struct blk *bs);
+};
+
+/* One open image: a format over a file, with an optional backing image below it. */
+struct blk {
+    const struct blk_driver *drv;
+    struct blk_file *file;
+    struct blk *backing;
+    char *filename;
+    char *backing_file;           /* as stored in the image */
+    char *backing_fmt;
+    char *full_backing;           /* resolved against the image's directory */
+    uint64_t size;                /* virtual size in bytes */
+    uint32_t cluster_size;        /* 0 for formats without clusters */
+    int flags;
+    void *opaque;                 /* the format's state */
+    char errmsg[BLK_ERR_LEN];     /* why the last request failed with -EIO, if the format knows */
+};
+
+/*
+ * A request, explicit so that an I/O thread could run it later: today blk_submit completes it
+ * before returning and calls done (if set) on the caller's thread.
+ */
+enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH, BLK_DISCARD, BLK_WRITE_ZEROES };
+struct blk_req {
+    enum blk_op op;
+    uint64_t offset;
+    uint64_t len;
+    void *buf;
+    int ret;                      /* 0 or -errno once complete */
+    void (*done)(struct blk_req *req);
+    void *opaque;
+};
+
+const struct blk_driver *blk_find_driver(const char *name);
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename);
+
+/* fmt NULL: probe. On failure returns NULL with a one-line reason in err (BLK_ERR_LEN). */
+struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err);
+/* Same, over an already open file (fuzzing, recording backends); the blk takes ownership of f. */
+struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *fmt, int flags, int depth,
+                          char *err);
+void blk_close(struct blk *bs);
+int blk_create(const char *filename, const char *fmt, const struct blk_create_opts *o, char *err);
+int blk_open_backing(struct blk *bs, int flags, int depth, char *err);
+
+int blk_submit(struct blk *bs, struct blk_req *req);
+int blk_pread(struct blk *bs, uint64_t off, void *buf, size_t len);
+int blk_pwrite(struct blk *bs, uint64_t off, const void *buf, size_t len);
+int blk_write_zeroes(struct blk *bs, uint64_t off, uint64_t len);
+int blk_flush(struct blk *bs);
+int blk_discard(struct blk *bs, uint64_t off, uint64_t len);
+int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);
+
+/* Reads through the chain below bs (for a layer whose cluster is unallocated): zeros past its end. */
+int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len);
+
+char *blk_path_join_dir(const char *image, const char *rel);
+bool blk_is_zero(const void *buf, size_t len);
+
+/* Error helper: formats into err (BLK_ERR_LEN bytes), returns -code. */
+int blk_error(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+extern const struct blk_driver blk_raw_driver;
+extern const struct blk_driver blk_qcow2_driver;
+
+#endif

@@ -1,0 +1,101 @@
+/* raw format: the virtual disk is the file, byte for byte. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/block.h"
+
+static int raw_probe(const uint8_t *buf, size_t len, const char *filename)
+{
+    (void)buf; (void)len; (void)filename;
+    return 1;                      /* anything is a raw image, the weakest claim */
+}
+
+static int raw_create(struct blk_file *f, const struct blk_create_opts *o, char *err)
+{
+    if (o->backing_file)
+        return blk_error(err, ENOTSUP, "Driver 'raw' does not support backing files");
+    int r = f->ops->truncate(f, o->size);
+    return r < 0 ? blk_error(err, r, "Could not resize file: %s", strerror(-r)) : 0;
+}
+
+static int raw_open(struct blk *bs, int flags, char *err)
+{
+    (void)flags;
+    int64_t sz = bs->file->ops->size(bs->file);
+    if (sz < 0)
+        return blk_error(err, (int)sz, "Could not open '%s': %s", bs->filename, strerror((int)-sz));
+    bs->size = (uint64_t)sz;
+    return 0;
+}
+
+static int raw_read(struct blk *bs, uint64_t off, void *buf, size_t len)
+{
+    return bs->file->ops->pread(bs->file, buf, len, off);
+}
+
+static int raw_write(struct blk *bs, uint64_t off, const void *buf, size_t len)
+{
+    return bs->file->ops->pwrite(bs->file, buf, len, off);
+}
+
+static int raw_write_zeroes(struct blk *bs, uint64_t off, uint64_t len)
+{
+    if (bs->file->ops->discard && bs->file->ops->discard(bs->file, off, len) == 0)
+        return 0;
+    static const uint8_t zeros[65536];
+    for (uint64_t o = 0; o < len; o += sizeof(zeros)) {
+        uint64_t n = len - o < sizeof(zeros) ? len - o : sizeof(zeros);
+        int r = bs->file->ops->pwrite(bs->file, zeros, n, off + o);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int raw_flush(struct blk *bs)
+{
+    return bs->file->ops->flush(bs->file);
+}
+
+static int raw_discard(struct blk *bs, uint64_t off, uint64_t len)
+{
+    return bs->file->ops->discard ? bs->file->ops->discard(bs->file, off, len) : 0;
+}
+
+/* Holes (SEEK_HOLE) are not consulted: raw reports everything as data, which is always correct. */
+static int raw_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
+{
+    (void)bs;
+    *pnum = len;
+    *map = off;
+    return BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+}
+
+static int raw_truncate(struct blk *bs, uint64_t size)
+{
+    int r = bs->file->ops->truncate(bs->file, size);
+    if (r == 0)
+        bs->size = size;
+    return r;
+}
+
+static void raw_close(struct blk *bs)
+{
+    (void)bs;
+}
+
+const struct blk_driver blk_raw_driver = {
+    .name = "raw",
+    .probe = raw_probe,
+    .create = raw_create,
+    .open = raw_open,
+    .read = raw_read,
+    .write = raw_write,
+    .write_zeroes = raw_write_zeroes,
+    .flush = raw_flush,
+    .discard = raw_discard,
+    .block_status = raw_block_status,
+    .truncate = raw_truncate,
+    .close = raw_close,
+};
