@@ -49,14 +49,14 @@ download busybox-static
 
 kdeb=$(ls "$DEBS/${kpkg}_"*.deb | head -n1)
 bdeb=$(ls "$DEBS/busybox-static_"*.deb | head -n1)
-KROOT=$OUT/kernel-root
-BROOT=$OUT/busybox-root
-if [ ! -d "$KROOT/boot" ] || [ "$FORCE" = 1 ]; then
-    rm -rf "$KROOT" && mkdir -p "$KROOT" && dpkg-deb -x "$kdeb" "$KROOT"
-fi
-if [ ! -x "$BROOT/bin/busybox" ] || [ "$FORCE" = 1 ]; then
-    rm -rf "$BROOT" && mkdir -p "$BROOT" && dpkg-deb -x "$bdeb" "$BROOT"
-fi
+# Unpack into a scratch directory removed on exit: the Makefile scans build/ for *.d dependency
+# files, and Debian packages hold directories named like that.
+SCRATCH=$(mktemp -d "$OUT/unpack.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+KROOT=$SCRATCH/kernel
+BROOT=$SCRATCH/busybox
+dpkg-deb -x "$kdeb" "$KROOT"
+dpkg-deb -x "$bdeb" "$BROOT"
 kver=${kpkg#linux-image-}
 
 # --- bzImage -----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ fi
 say "vmlinux: $(stat -c %s "$OUT/vmlinux") bytes"
 
 # --- initramfs ---------------------------------------------------------------------------------
-IROOT=$OUT/initramfs-root
+IROOT=$SCRATCH/initramfs
 if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] || [ "$FORCE" = 1 ]; then
     rm -rf "$IROOT"
     mkdir -p "$IROOT"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
