@@ -184,6 +184,8 @@ struct cpu_env_ops {
     bool (*msr_write)(struct cpu *c, uint32_t msr, uint64_t val);
     void (*set_tpr)(struct cpu *c, unsigned tpr);   /* CR8 writes */
     unsigned (*get_tpr)(struct cpu *c);
+    /* The guest TSC before this vCPU's offset; NULL: host monotonic time at 2 GHz. */
+    uint64_t (*read_tsc)(struct cpu *c);
     /* Counted events for --exit-stats (enum exit_reason); may be NULL. */
     void (*count_event)(struct cpu *c, int reason, uint64_t addr);
 };
@@ -230,6 +232,7 @@ struct cpu {
 
     /* Execution state (exec.c). */
     bool halted;
+    bool nmi_pending;
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
     bool tb_end;               /* set by handlers that change the mode: end the block after them */
     bool triple_fault;
@@ -237,6 +240,7 @@ struct cpu {
     bool no_deliver;           /* flat runner: exceptions end cpu_exec instead of being delivered */
     uint64_t stop_rip;         /* flat runner: stop before executing this address (~0: none) */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
+    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
     atomic_int irq_hint;       /* an interrupt may be pending */
     uint64_t icount;           /* instructions executed */
 

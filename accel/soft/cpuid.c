@@ -1,19 +1,19 @@
 /* CPUID: one consistent CPU model that advertises only what the software CPU implements (SDM vol. 2,
- * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, an invariant TSC at
+ * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, FSGSBASE, an invariant TSC at
  * a stated frequency (leaves 0x15/0x16), and the hypervisor bit. */
 #include "accel/soft/cpu.h"
+#include "hw/tsc.h"
 
 /* Leaf 1 EDX: FPU PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2. */
 #define L1_EDX ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
                 (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |       \
                 (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
-/* Leaf 1 ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT, hypervisor. */
-#define L1_ECX ((1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) | (1u << 31))
+/* Leaf 1 ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT TSC-deadline (the LAPIC has it), hypervisor. */
+#define L1_ECX ((1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) | \
+                (1u << 24) | (1u << 31))
 /* 0x80000001 EDX: SYSCALL NX Page1GB RDTSCP LM; ECX: LAHF/SAHF in 64-bit mode, ABM (lzcnt). */
 #define X1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
 #define X1_ECX ((1u << 0) | (1u << 5))
-
-#define TSC_CRYSTAL_HZ 1000000000u   /* leaf 0x15: TSC = crystal * 2 / 1 = 2 GHz */
 
 void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
@@ -32,16 +32,17 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = L1_EDX;
         break;
     case 7:
-        break;                                /* no structured extended features */
-    case 0x15:
+        if (sub == 0)
+            out[1] = 1u << 0;                 /* FSGSBASE */
+        break;
+    case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */
         out[0] = 1;
-        out[1] = 2;
-        out[2] = TSC_CRYSTAL_HZ;
+        out[1] = (uint32_t)(TSC_DEFAULT_HZ / TSC_CRYSTAL_HZ);
+        out[2] = (uint32_t)TSC_CRYSTAL_HZ;
         break;
     case 0x16:
-        out[0] = 2000;
-        out[1] = 2000;
-        out[2] = 100;
+        out[0] = out[1] = (uint32_t)(TSC_DEFAULT_HZ / 1000000);
+        out[2] = (uint32_t)(TSC_CRYSTAL_HZ / 1000000);
         break;
     case 0x40000000:
         out[0] = 0x40000000;
@@ -70,5 +71,4 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
     default:
         break;
     }
-    (void)sub;
 }

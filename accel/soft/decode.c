@@ -1,6 +1,7 @@
 /* The x86 decoder (SDM vol. 2, chapter 2): prefixes, REX, opcode maps, ModRM/SIB, displacement and
  * immediates, in 16-, 32- and 64-bit code. It is pure: bytes in, struct insn out. */
 #include "accel/soft/decode.h"
+#include "accel/soft/ops.h"
 
 /* 16-bit addressing forms (SDM vol. 2, table 2-1): base and index of each ModRM.rm. */
 static const uint8_t rm16_base[8]  = { R_RBX, R_RBX, R_RBP, R_RBP, NO_REG, NO_REG, R_RBP, R_RBX };
@@ -86,6 +87,26 @@ static int decode_modrm(struct insn *i, const uint8_t *b, unsigned *pos, unsigne
         i->disp = dispsz == 1 ? (int8_t)d : dispsz == 2 ? (int16_t)d : (int32_t)d;
     }
     return 1;
+}
+
+/* Lock is allowed only on the read-modify-write forms with a memory destination (SDM vol. 2, LOCK). */
+static bool lockable(const struct insn *i)
+{
+    unsigned op = i->op, sub = (i->modrm >> 3) & 7;
+    if (!i->has_modrm || i->mod == 3)
+        return false;
+    if (op < 0x40)
+        return (op & 7) < 2 && (op >> 3) != 7;          /* add..xor Eb/Ev,G (not cmp) */
+    switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return sub != 7;
+    case 0x86: case 0x87: return true;
+    case 0xf6: case 0xf7: return sub == 2 || sub == 3;
+    case 0xfe: case 0xff: return sub < 2;
+    case 0x1ab: case 0x1b3: case 0x1bb: case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1: return true;
+    case 0x1ba: return sub >= 5;
+    case 0x1c7: return sub == 1;
+    default: return false;
+    }
 }
 
 int decode_insn(struct insn *i, const uint8_t *b, unsigned avail, unsigned code_size)
@@ -218,5 +239,7 @@ opcode:
     if (pos > 15)
         return -EXC_GP;
     i->len = (uint8_t)pos;
+    if (i->lock && !lockable(i))
+        i->fn = op_ud;      /* a valid encoding whose lock prefix makes it #UD */
     return (int)pos;
 }

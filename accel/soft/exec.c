@@ -222,21 +222,21 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
 
 static bool try_interrupt(struct cpu *c)
 {
-    if (!c->env->irq_pending || !atomic_load_explicit(&c->irq_hint, memory_order_relaxed))
-        return false;
-    if (!(c->flags & F_IF)) {
-        return false;           /* keep the hint: look again once IF is set */
+    if (c->nmi_pending) {
+        c->nmi_pending = false;
+        c->insn_rip = c->rip;
+        c->delivering = 256 + EXC_NMI;
+        cpu_deliver(c, EXC_NMI, false, 0, false, c->rip);
+        c->delivering = -1;
+        return true;
     }
-    atomic_store_explicit(&c->irq_hint, 0, memory_order_relaxed);
-    if (c->env->irq_pending(c) < 0)
+    if (!(c->flags & F_IF) || !c->env->irq_ack)
         return false;
-    int v = c->env->irq_ack(c);
+    int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
     if (v < 0)
         return false;
-    /* There may be more behind this one. */
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
     c->insn_rip = c->rip;
-    c->delivering = 256 + v;    /* an external event: never a double-fault partner */
+    c->delivering = 256 + v;      /* an external event: never a double-fault partner */
     cpu_deliver(c, v, false, 0, false, c->rip);
     c->delivering = -1;
     return true;
@@ -276,6 +276,31 @@ static void run_tb(struct cpu *c, const struct tb *tb)
     }
 }
 
+/* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
+ * block start, since popf/iret/sysret that change TF end their block. */
+static void single_step(struct cpu *c)
+{
+    const struct tb *tb = tb_find(c);
+    const struct insn *i = &tb->insn[0];
+    if (c->stop_rip == c->rip) {
+        c->user_stop = true;
+        return;
+    }
+    if (c->trace)
+        trace_insn(c, i);
+    c->insn_rip = c->rip;
+    c->cur = i;
+    c->tb_end = false;
+    c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
+    i->fn(c, i);
+    c->icount++;
+    c->dr[6] |= 0x4000;
+    c->insn_rip = c->rip;
+    c->delivering = 256 + EXC_DB;
+    cpu_deliver(c, EXC_DB, false, 0, false, c->rip);
+    c->delivering = -1;
+}
+
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
@@ -296,7 +321,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             cpu_deliver(c, v, c->exc_has_err, c->exc_err, false, c->rip);
             c->delivering = -1;
         }
-        if (atomic_load_explicit(&c->kick, memory_order_relaxed))
+        if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+            (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
             return STOP_KICK;
         if (c->user_stop)
             return STOP_BREAK;
@@ -311,6 +337,10 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         if (c->icount >= limit)
             return STOP_LIMIT;
         check_code_epoch(c);
+        if (c->flags & F_TF) {
+            single_step(c);
+            continue;
+        }
         run_tb(c, tb_find(c));
     }
 }

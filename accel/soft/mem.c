@@ -164,13 +164,22 @@ void *lin_host_rmw(struct cpu *c, uint64_t lin, unsigned size)
     return (uint8_t *)e->host + (lin & 0xfff);
 }
 
+/* Alignment checking (SDM vol. 3, 6.15 #AC): ring 3 with CR0.AM and EFLAGS.AC set. */
+static void check_align(struct cpu *c, uint64_t off, unsigned size)
+{
+    if (c->cpl == 3 && (off & (size - 1)) && (c->flags & F_AC) && (c->cr0 & CR0_AM))
+        cpu_raise(c, EXC_AC, true, 0);
+}
+
 uint64_t mem_read(struct cpu *c, int seg, uint64_t off, unsigned size)
 {
+    check_align(c, off, size);
     return lin_read(c, seg_linear(c, seg, off, size, ACC_READ), size, cpu_user(c));
 }
 
 void mem_write(struct cpu *c, int seg, uint64_t off, unsigned size, uint64_t v)
 {
+    check_align(c, off, size);
     lin_write(c, seg_linear(c, seg, off, size, ACC_WRITE), size, v, cpu_user(c));
 }
 

@@ -29,9 +29,11 @@
 #define MSR_KERNEL_GS_BASE   0xc0000102
 #define MSR_TSC_AUX          0xc0000103
 
-/* The TSC runs at a fixed 2 GHz of host monotonic time (CPUID 0x15/0x16 say so). */
+/* The TSC: the platform's (hw/tsc.h), or 2 GHz of host monotonic time; CPUID 0x15/0x16 say so. */
 uint64_t cpu_rdtsc(struct cpu *c)
 {
+    if (c->env->read_tsc)
+        return c->env->read_tsc(c) + c->tsc_offset;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

@@ -130,7 +130,7 @@ void cpu_set_cr3(struct cpu *c, uint64_t v)
 void cpu_set_cr4(struct cpu *c, uint64_t v)
 {
     uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-                  CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+                  CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
     if (v & ~ok)
         cpu_raise_gp(c, 0);
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
@@ -545,8 +545,24 @@ OP(op_grp15)
 {
     unsigned sub = (i->modrm >> 3) & 7;
     if (i->mod == 3) {
+        if (i->pfx == 2 && sub < 4) {
+            /* rdfsbase rdgsbase wrfsbase wrgsbase: 64-bit mode with CR4.FSGSBASE. */
+            if (c->code_size != 8 || !(c->cr4 & CR4_FSGSBASE))
+                cpu_raise_ud(c);
+            struct seg_cache *sg = &c->seg[(sub & 1) ? SEG_GS : SEG_FS];
+            unsigned size = i->opsize == 8 ? 8 : 4;
+            if (sub < 2) {
+                reg_write(c, i->rm, size, sg->base);
+            } else {
+                uint64_t v = reg_read(c, i->rm, size);
+                if ((uint64_t)(((int64_t)v << 16) >> 16) != v)
+                    cpu_raise_gp(c, 0);
+                sg->base = v;
+            }
+            return;
+        }
         if (i->pfx != 0 || sub < 5)
-            cpu_raise_ud(c);   /* rdfsbase & co.: FSGSBASE is not advertised */
+            cpu_raise_ud(c);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         return;
     }

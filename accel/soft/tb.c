@@ -173,13 +173,17 @@ static uint64_t rip_linear(struct cpu *c)
     return (uint32_t)(c->seg[SEG_CS].base + c->rip);
 }
 
-static _Noreturn void decode_fault(struct cpu *c, int r, const uint8_t *bytes, unsigned n)
+/* The first instruction of a block does not decode: #GP when too long, #UD otherwise, reported on
+ * stderr only when the opcode is one we do not implement (not for architecturally invalid forms). */
+static _Noreturn void decode_fault(struct cpu *c, int r, const struct insn *i, unsigned n)
 {
     if (r == -EXC_GP)
         cpu_raise_gp(c, 0);
-    struct insn fake = { .len = (uint8_t)(n > 15 ? 15 : n) };
-    (void)bytes;
-    cpu_unimplemented(c, &fake);
+    if (!opcode_table[i->op].fn) {
+        struct insn fake = { .len = (uint8_t)(n > 15 ? 15 : n) };
+        cpu_unimplemented(c, &fake);
+    }
+    cpu_raise_ud(c);
 }
 
 static void mark_code(struct cpu *c, struct code_page *cp)
@@ -223,7 +227,7 @@ static const struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, con
             memcpy(buf + avail, next, 15 - avail);
             r = decode_insn(i, buf, 15, mode);
             if (r <= 0)
-                decode_fault(c, r, buf, 15);
+                decode_fault(c, r, i, 15);
             cacheable = false;   /* it depends on two pages; decode it each time */
             tb->ninsn = 1;
             break;
@@ -231,7 +235,7 @@ static const struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, con
         if (r < 0) {
             if (tb->ninsn > 0)
                 break;           /* fault when execution gets there */
-            decode_fault(c, r, page + off, avail > 15 ? 15 : avail);
+            decode_fault(c, r, i, avail > 15 ? 15 : avail);
         }
         tb->ninsn++;
         off += (unsigned)r;
@@ -254,6 +258,8 @@ static const struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, con
 
 const struct tb *tb_find(struct cpu *c)
 {
+    /* A fetch or decode fault belongs to the instruction at rip. */
+    c->insn_rip = c->rip;
     uint64_t lin = rip_linear(c);
     uint64_t gpa_page;
     const uint8_t *page = fetch_page(c, lin, &gpa_page);
