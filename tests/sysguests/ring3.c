@@ -66,11 +66,15 @@ __asm__(
     "cli_insn: cli\n ret\n"
     "user_read_cr0:\n"
     "cr0_insn: movq %cr0, %rax\n ret\n"
+    /* popf at CPL 3 with IOPL 0 leaves IF and IOPL alone, silently (SDM vol. 2, POPF). */
+    "user_popf:\n"
+    "  pushfq; orq $0x3200, (%rsp); popfq\n"
+    "  pushfq; popq u_flags(%rip); ret\n"
     "user_misaligned:\n"
     "  movq %rsp, %rax; andq $~15, %rax\n"
     "ac_insn: movl 1(%rax), %edx\n ret\n");
 void syscall_entry(void), user_syscall(ulong), user_int81(ulong), user_int82(ulong), user_hlt(ulong),
-    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong);
+    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong), user_popf(ulong);
 extern char sc_insn[], sc_next[], int81_insn[], int81_next[], int82_insn[], hlt_insn[], cli_insn[],
     cr0_insn[], ac_insn[];
 
@@ -132,6 +136,9 @@ static void test_iret_and_gates(void)
     expect_user_fault("hlt in ring 3: #GP", run_user(user_hlt, 0, 0), 13, 0, (ulong)hlt_insn);
     expect_user_fault("cli in ring 3 with IOPL 0: #GP", run_user(user_cli, 0, 0), 13, 0, (ulong)cli_insn);
     check_eq("cli in ring 3 with IOPL 3: no fault", (ulong)run_user(user_cli, 0, FL_IOPL3), ~0ul);
+    u_flags = ~0ul;
+    check_eq("popf in ring 3 setting IF and IOPL: no fault", (ulong)run_user(user_popf, 0, 0), ~0ul);
+    check_eq("popf in ring 3 with IOPL 0: IF and IOPL unchanged", u_flags & (FL_IF | FL_IOPL3), 0);
     expect_user_fault("mov from cr0 in ring 3: #GP", run_user(user_read_cr0, 0, 0), 13, 0, (ulong)cr0_insn);
 }
 

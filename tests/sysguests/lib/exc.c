@@ -110,6 +110,11 @@ void tss_set_sp0(ulong sp)
 #endif
 }
 
+void tss_set_backlink(uint16_t sel)
+{
+    memcpy(&tss.hdr[0], &sel, 2);
+}
+
 void tss_set_ist(unsigned n, ulong sp)
 {
 #ifdef __x86_64__
