@@ -46,6 +46,13 @@ type_of_loader=0x00ff heap_end_ptr=0xde00
 entry=bzImage-64 cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
+    entry-elf64)
+        append="vmon elf64 entry rounds=1000"
+        kernel=$G/elf64.elf status=0
+        want="elf64 e820 entries=3 type_of_loader=0xff rsdp=0x000e0000
+entry=elf64 cmdline=\"$append\"
+$($HOST hash "$append" 1000)
+poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
     entry-pvh)
         append="vmon pvh entry rounds=1000"
         kernel=$G/pvh.elf initrd=$G/real.bzImage status=0

@@ -1,4 +1,4 @@
-/* The 64-bit guest's C side: the bzImage entry (boot_params in rsi), and the tests that need long
+/* The 64-bit guest's C side: the bzImage (or plain ELF64) entry (boot_params in rsi), and the tests that need long
  * mode and an IDT: ring3 (iretq to user mode through a TSS, compute, back by syscall, or with
  * via=int by int 0x80, or with via=fault by the #GP of a privileged instruction), smp (INIT/SIPI
  * through the local APIC; each AP prints its APIC id) and hlt (sleep on the LAPIC timer). */
@@ -299,12 +299,17 @@ void guest_main64(const char *test, const char *cmdline)
 
 void main64(const struct boot_params *bp)
 {
-    puts_("vmon-guest: bzImage-64 e820 entries=");
+    /* A bzImage's header, copied into boot_params by the loader, says how many setup sectors the
+     * image has; an ELF kernel has none, and the loader writes a header of its own. */
+    const char *entry = bp->hdr.setup_sects ? "bzImage-64" : "elf64";
+    puts_("vmon-guest: ");
+    puts_(entry);
+    puts_(" e820 entries=");
     putdec(bp->e820_entries);
     puts_(" type_of_loader=0x");
     puthex(bp->hdr.type_of_loader, 2);
     puts_(" rsdp=0x");
     puthex(bp->acpi_rsdp_addr, 8);
     puts_("\n");
-    guest_main("bzImage-64", (const char *)(uintptr_t)bp->hdr.cmd_line_ptr);
+    guest_main(entry, (const char *)(uintptr_t)bp->hdr.cmd_line_ptr);
 }
