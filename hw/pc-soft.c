@@ -72,24 +72,12 @@ static void pic_intr_changed(void *opaque, bool level)
 static void pit_irq0(void *opaque, int level)
 {
     struct pc_soft *ps = opaque;
-    /* In legacy replacement mode the HPET owns IRQ0 and the PIT's output is cut off (HPET spec
-     * 2.3.9). (The RTC's IRQ8 should be too; it is the core's device and Linux leaves it idle.) */
-    if (ps->hpet_ready && hpet_legacy_mode(&ps->hpet))
-        return;
     pc_soft_set_irq(ps->vm, 0, level);
 }
 
-static void hpet_irq(void *opaque, unsigned irq, int level)
+/* ISA IRQ n -> PIC input n and IOAPIC pin n, IRQ0 -> pin 2; GSIs 16-23 -> IOAPIC only. */
+static void route_irq(struct pc_soft *ps, unsigned gsi, int level)
 {
-    struct pc_soft *ps = opaque;
-    pc_soft_set_irq(ps->vm, irq, level);
-}
-
-void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
-{
-    struct pc_soft *ps = vm->soft_platform;
-    if (!ps)
-        return;
     if (gsi < 16) {
         if (gsi == 2)
             return;            /* ISA IRQ2 is the PIC cascade: no device can drive it */
@@ -98,6 +86,23 @@ void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
     } else {
         ioapic_set_irq(&ps->ioapic, gsi, level);
     }
+}
+
+static void hpet_irq(void *opaque, unsigned irq, int level)
+{
+    route_irq(opaque, irq, level);
+}
+
+void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+    struct pc_soft *ps = vm->soft_platform;
+    if (!ps)
+        return;
+    /* In legacy replacement mode the HPET owns IRQ0 and IRQ8: the PIT's and the RTC's lines are
+     * cut off (HPET spec 2.3.9). */
+    if ((gsi == 0 || gsi == 8) && ps->hpet_ready && hpet_legacy_mode(&ps->hpet))
+        return;
+    route_irq(ps, gsi, level);
 }
 
 struct tsc *pc_soft_tsc(struct vm *vm)

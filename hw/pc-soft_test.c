@@ -186,6 +186,16 @@ static void test_hpet_legacy_tick(void **state)
         }
     }
     assert_int_equal(ticks, 10);                /* the HPET's 250 Hz, not the PIT's 1000 Hz */
+    /* The RTC's IRQ8 is cut off too while the HPET owns it. */
+    io_write(vm, 0x10 + 2 * 8 + 1, 0);
+    io_write(vm, 0x10 + 2 * 8, 0x38);
+    pc_soft_set_irq(vm, 8, 1);
+    pc_soft_set_irq(vm, 8, 0);
+    assert_int_equal(lapic_get_interrupt(bsp), -1);
+    bus_write(&vm->mmio, HPET_DEFAULT_BASE + HPET_REG_CONFIG, HPET_CFG_ENABLE, 4);
+    pc_soft_set_irq(vm, 8, 1);
+    pc_soft_set_irq(vm, 8, 0);
+    assert_int_equal(lapic_get_interrupt(bsp), 0x38);
 }
 
 static void test_isa_and_gsi_routing(void **state)

@@ -1,6 +1,6 @@
 /* timers: interrupt delivery on the PC platform, checked from inside a guest: the PIT through the 8259
  * and through the IOAPIC (ISA IRQ0 -> pin 2), PIT channel 2 on port 0x61, the local APIC timer
- * (one-shot, periodic, masked), CR8/TPR and priority order with self-IPIs, a level-triggered IOAPIC
+ * (one-shot, periodic, masked, TSC-deadline where offered), CR8/TPR and priority order with self-IPIs, a level-triggered IOAPIC
  * pin with remote IRR (driven through pc-testdev's IRQ lines), and the HPET where there is one.
  * Only counts and register bits are printed, never rates, so QEMU TCG, KVM's in-kernel irqchip and
  * vmon's userspace platform under the software CPU print the same lines. */
@@ -92,10 +92,14 @@ static void wait_for(int v, int n)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-/* Let pending interrupts in for a few instructions. */
+/* Let pending interrupts in for a moment. Architecturally one instruction after sti would do; a
+ * short loop also suits CPUs that look for interrupts only between blocks of instructions. */
 static void window(void)
 {
-    __asm__ volatile("sti; nop; nop; nop; cli" ::: "memory");
+    __asm__ volatile("sti" ::: "memory");
+    for (int i = 0; i < 64; i++)
+        __asm__ volatile("pause" ::: "memory");
+    __asm__ volatile("cli" ::: "memory");
 }
 
 /* Busy-wait about ms milliseconds on PIT channel 2 (mode 0, OUT polled on port 0x61 bit 5).
@@ -232,6 +236,39 @@ static void test_lapic_timer(void)
     check_eq("lapic: initial count 0 stops the timer", lapic_read(APIC_TCCR), 0);
 }
 
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* TSC-deadline mode (SDM 10.5.4.1), where CPUID.1:ECX[24] offers it. */
+static void test_tsc_deadline(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 24))) {
+        opt_skip("lapic tsc-deadline", "not offered by CPUID");
+        return;
+    }
+    exc_set_hook(0x42, lapic_handler);
+    lapic_write(APIC_LVTT, 0x42 | 2u << 17);
+    wrmsr(0x6e0, rdtsc() + 1000000);
+    wait_for(0x42, 1);
+    opt_check_eq("lapic tsc-deadline: fires", count[0x42], 1);
+    opt_check_eq("lapic tsc-deadline: the MSR reads 0 once fired", rdmsr(0x6e0), 0);
+    wrmsr(0x6e0, 1);                           /* already past: fires at once */
+    window();
+    opt_check_eq("lapic tsc-deadline: a past deadline fires at once", count[0x42], 2);
+    wrmsr(0x6e0, rdtsc() + 1000000);
+    wrmsr(0x6e0, 0);                           /* 0 disarms */
+    pit_delay_ms(5);
+    window();
+    opt_check_eq("lapic tsc-deadline: writing 0 disarms", count[0x42], 2);
+    lapic_write(APIC_LVTT, 0x10000);
+}
+
 static void self_ipi(uint8_t vector)
 {
     lapic_write(APIC_ICR_HI, 0);
@@ -329,6 +366,7 @@ void guest_main(void)
     test_pic();
     test_pit_ch2();
     test_lapic_timer();
+    test_tsc_deadline();
     test_tpr_and_priority();
     test_ioapic_pit();
     test_ioapic_level();
