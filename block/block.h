@@ -142,6 +142,8 @@ int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len);
 
 char *blk_path_join_dir(const char *image, const char *rel);
 bool blk_is_zero(const void *buf, size_t len);
+/* "<file>: <why>" for a failed request: the layer of the chain that explained it, else strerror. */
+const char *blk_strerror(struct blk *bs, int r, char *buf, size_t len);
 
 /* Error helper: formats into err (BLK_ERR_LEN bytes), returns -code. */
 int blk_error(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
