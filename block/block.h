@@ -21,6 +21,8 @@ struct blk_file_ops {
     int (*truncate)(struct blk_file *f, uint64_t size);
     int (*discard)(struct blk_file *f, uint64_t off, uint64_t len);         /* may be NULL */
     int64_t (*allocated)(struct blk_file *f);                               /* bytes on disk, may be NULL */
+    /* 1 if [off, off+*pnum) holds data, 0 if it is a hole (reads zeros); may be NULL (all data). */
+    int (*data_status)(struct blk_file *f, uint64_t off, uint64_t len, uint64_t *pnum);
     void (*close)(struct blk_file *f);
 };
 

@@ -427,7 +427,7 @@ int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool d
             else if (s->version >= 3)
                 ne = QCOW2_OFLAG_ZERO;
             /* Unallocated with nothing below already reads as zeros: leave the tables alone. */
-            bool reads_zero = l2e == 0 && (bm >> 32) == 0 && !(bm & 0xffffffffull) && !s->bs->backing;
+            bool reads_zero = discard && l2e == 0 && bm == 0 && !s->bs->backing;
             if (r == 0 && (l2e != ne || bm != nbm) && !reads_zero) {
                 r = qcow2_set_l2e(s, vc, ne, nbm);
                 if (r == 0)
