@@ -16,7 +16,8 @@ enum qcow2_ctype qcow2_l2e_type(const struct qcow2 *s, uint64_t l2e)
         return QCOW2_CT_COMPRESSED;
     if (!s->ext_l2 && (l2e & QCOW2_OFLAG_ZERO))
         return QCOW2_CT_ZERO;
-    if (l2e & QCOW2_OFFSET_MASK)
+    /* Offset 0 with the COPIED bit claims the header cluster: NORMAL, so that the checks reject it. */
+    if (l2e & (QCOW2_OFFSET_MASK | QCOW2_OFLAG_COPIED))
         return QCOW2_CT_NORMAL;
     return QCOW2_CT_UNALLOC;
 }
@@ -426,7 +427,7 @@ int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool d
             else if (s->version >= 3)
                 ne = QCOW2_OFLAG_ZERO;
             /* Unallocated with nothing below already reads as zeros: leave the tables alone. */
-            bool reads_zero = l2e == 0 && (bm >> 32) == 0 && !(bm & 0xffffffffull) && !s->bs->backing;
+            bool reads_zero = discard && l2e == 0 && bm == 0 && !s->bs->backing;
             if (r == 0 && (l2e != ne || bm != nbm) && !reads_zero) {
                 r = qcow2_set_l2e(s, vc, ne, nbm);
                 if (r == 0)
@@ -508,6 +509,18 @@ int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t 
         uint32_t in = (uint32_t)(off & (s->cluster_size - 1));
         uint64_t n = s->cluster_size - in < len ? s->cluster_size - in : len;
         uint64_t l2e, bm, host = 0;
+        uint64_t l1i = vc >> s->l2_bits;
+        if (l1i >= s->l1_size || !(s->l1[l1i] & QCOW2_OFFSET_MASK)) {
+            /* No L2 table: the whole range it would map is unallocated, in one step. */
+            uint64_t end = (l1i + 1) << (s->l2_bits + s->cluster_bits);
+            n = end - off < len ? end - off : len;
+            if (status < 0)
+                status = 0;
+            else if (status != 0)
+                break;
+            off += n; len -= n;
+            continue;
+        }
         int r = qcow2_get_l2e(s, vc, &l2e, &bm);
         if (r < 0)
             return r;
