@@ -94,7 +94,8 @@ struct seg_cache {
 enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
 
 struct lazy_flags {
-    uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- carry) */
+    uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
+    uint8_t cin;               /* carry (borrow) in of adc/sbb */
     uint8_t op;                /* enum lazy_op */
     uint8_t size;              /* operand bytes: 1, 2, 4, 8 */
 };
@@ -250,6 +251,8 @@ struct cpu {
     unsigned tlb_large;        /* entries filled from large pages: invlpg then flushes all */
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
+    struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
+    uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     struct code_pages *pages;  /* shared by the vCPUs of a VM: which pages hold code */
 
     const struct cpu_env_ops *env;
@@ -278,6 +281,7 @@ static inline void lf_set(struct cpu *c, enum lazy_op op, unsigned size, uint64_
                           uint64_t s1, uint64_t s2)
 {
     c->lf.op = (uint8_t)op;
+    c->lf.cin = 0;
     c->lf.size = (uint8_t)size;
     c->lf.res = res;
     c->lf.src1 = s1;

@@ -100,6 +100,14 @@ static uint64_t tss_read(struct cpu *c, unsigned off, unsigned size)
 
 void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool soft, uint64_t next_rip)
 {
+    if (c->no_deliver) {
+        /* The flat runner: report it, with rip where the guest would return (after int3/int n). */
+        c->rip = next_rip;
+        c->exc_vector = vector;
+        c->exc_has_err = has_err;
+        c->exc_err = err;
+        longjmp(c->jmp, 2);
+    }
     c->halted = false;
     if (!(c->cr0 & CR0_PE)) {
         deliver_real(c, vector, next_rip);
@@ -254,10 +262,11 @@ static void check_code_epoch(struct cpu *c)
     }
 }
 
-static void run_tb(struct cpu *c, const struct tb *tb)
+static void run_tb(struct cpu *c, struct tb *tb)
 {
     uint64_t ripmask = c->code_size == 8 ? ~0ull : 0xffffffffull;
     c->tb_end = false;
+    c->last_tb = tb->cached ? tb : NULL;
     for (unsigned k = 0; k < tb->ninsn; k++) {
         const struct insn *i = &tb->insn[k];
         if (c->stop_rip == c->rip) {
@@ -267,13 +276,40 @@ static void run_tb(struct cpu *c, const struct tb *tb)
         if (c->trace)
             trace_insn(c, i);
         c->insn_rip = c->rip;
-        c->cur = i;
         c->rip = (c->rip + i->len) & ripmask;
-        i->fn(c, i);
         c->icount++;
+        i->fn(c, i);
         if (c->tb_end)
             return;
     }
+}
+
+/* The block at rip: through the previous block's chain when it is still valid, else looked up
+ * (and then chained from the previous block). */
+static struct tb *next_tb(struct cpu *c)
+{
+    struct tb *p = c->last_tb, *tb = NULL;
+    if (p && p->chain_epoch == c->chain_epoch) {
+        if (p->chain_rip[0] == c->rip)
+            tb = p->chain[0];
+        else if (p->chain_rip[1] == c->rip)
+            tb = p->chain[1];
+        if (tb && tb->mode == c->code_size &&
+            tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
+            return tb;
+    }
+    uint32_t epoch = c->chain_epoch;
+    tb = tb_find(c);
+    if (p && tb->cached && epoch == c->chain_epoch && !c->trace) {
+        if (p->chain_epoch != epoch) {
+            p->chain_epoch = epoch;
+            p->chain_rip[0] = p->chain_rip[1] = ~0ull;
+        }
+        unsigned slot = p->chain_rip[0] == ~0ull || p->chain_rip[0] == c->rip ? 0 : 1;
+        p->chain_rip[slot] = c->rip;
+        p->chain[slot] = tb;
+    }
+    return tb;
 }
 
 /* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
@@ -282,6 +318,7 @@ static void single_step(struct cpu *c)
 {
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
+    c->last_tb = NULL;
     if (c->stop_rip == c->rip) {
         c->user_stop = true;
         return;
@@ -304,8 +341,10 @@ static void single_step(struct cpu *c)
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
-    if (setjmp(c->jmp)) {
-        /* A fault: rip is back at the faulting instruction; exc_* describe it. */
+    int jumped = setjmp(c->jmp);
+    if (jumped) {
+        /* A fault: rip is back at the faulting instruction (or past an int n: jumped == 2). */
+        c->last_tb = NULL;
         if (c->triple_fault)
             return STOP_SHUTDOWN;
         c->icount++;
@@ -330,8 +369,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
          * block is the smallest unit here, which only delays them a little more. */
         if (c->irq_shadow)
             c->irq_shadow = false;
-        else
-            try_interrupt(c);
+        else if (try_interrupt(c))
+            c->last_tb = NULL;
         if (c->halted)
             return STOP_HLT;
         if (c->icount >= limit)
@@ -341,7 +380,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             single_step(c);
             continue;
         }
-        run_tb(c, tb_find(c));
+        run_tb(c, next_tb(c));
     }
 }
 
@@ -392,6 +431,7 @@ void cpu_reset(struct cpu *c)
     memset(c->xmm, 0, sizeof(c->xmm));
     x87_init(&c->fpu);
     c->pat = 0x0007040600070406ull;
+    c->misc_enable = 1;   /* fast string operations enabled, as firmware leaves it */
     c->apic_base = 0xfee00000ull | 0x800 | (c->id == 0 ? 0x100 : 0);
     c->gpr[R_RDX] = 0x000806f8;   /* family/model/stepping, as CPUID leaf 1 reports */
     c->exc_vector = -1;

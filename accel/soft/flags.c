@@ -72,20 +72,13 @@ bool cpu_cf(struct cpu *c)
 {
     const struct lazy_flags *l = &c->lf;
     uint64_t mask = size_mask(l->size);
+    uint64_t r = l->res & mask, a = l->src1 & mask, b = l->src2 & mask;
     switch (l->op) {
-    case LF_SUB:
-        /* res == a - b means no borrow came in (sub, cmp): then CF is just a < b. */
-        if ((l->res & mask) == ((l->src1 - l->src2) & mask))
-            return (l->src1 & mask) < (l->src2 & mask);
-        break;
-    case LF_LOGIC:
-        return false;
-    case LF_NONE: case LF_INC: case LF_DEC:
-        return (c->flags & F_CF) != 0;
-    default:
-        break;
+    case LF_ADD: return l->cin ? r <= a : r < a;
+    case LF_SUB: return l->cin ? a <= b : a < b;
+    case LF_LOGIC: return false;
+    default: return (c->flags & F_CF) != 0;   /* LF_NONE, LF_INC, LF_DEC */
     }
-    return (flags_arith(c) & F_CF) != 0;
 }
 
 /* Condition codes (SDM vol. 1, appendix B). The common compare-and-branch cases are answered
@@ -96,7 +89,7 @@ bool cpu_cond(struct cpu *c, unsigned cc)
     if (l->op == LF_SUB && (cc & 0xe) != 0xa) {
         uint64_t mask = size_mask(l->size);
         uint64_t a = l->src1 & mask, b = l->src2 & mask, r = l->res & mask;
-        if (r == ((a - b) & mask)) {   /* no borrow in: a plain sub/cmp */
+        if (!l->cin) {   /* no borrow in: a plain sub/cmp */
             int64_t sa = sext(a, l->size), sbv = sext(b, l->size);
             bool v;
             switch (cc >> 1) {
@@ -111,8 +104,12 @@ bool cpu_cond(struct cpu *c, unsigned cc)
             return v != (cc & 1);
         }
     }
-    if (l->op == LF_LOGIC && (cc >> 1) == 2)
-        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+    /* ZF and SF come straight from the result for every recorded operation. */
+    if (l->op != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+        uint64_t r = l->res & size_mask(l->size);
+        bool v = (cc >> 1) == 2 ? r == 0 : (r & sign_bit(l->size)) != 0;
+        return v != (cc & 1);
+    }
     uint64_t f = flags_arith(c);
     bool v;
     switch (cc >> 1) {

@@ -120,9 +120,8 @@ static void lin_write_slow(struct cpu *c, uint64_t lin, unsigned size, uint64_t 
     if ((lin & 0xfff) + size > 4096) {
         /* Both pages must be writable before any byte is written (precise faults). */
         uint64_t gpa;
-        unsigned prot;
-        mmu_translate(c, lin, ACC_WRITE, user, &gpa, &prot, false);
-        mmu_translate(c, (lin | 0xfff) + 1, ACC_WRITE, user, &gpa, &prot, false);
+        tlb_fill(c, lin, ACC_WRITE, user, &gpa);
+        tlb_fill(c, (lin | 0xfff) + 1, ACC_WRITE, user, &gpa);
         for (unsigned k = 0; k < size; k++)
             lin_write(c, lin + k, 1, v >> (8 * k), user);
         return;
@@ -187,10 +186,9 @@ void mem_probe_write(struct cpu *c, int seg, uint64_t off, unsigned size)
 {
     uint64_t lin = seg_linear(c, seg, off, size, ACC_WRITE);
     uint64_t gpa;
-    unsigned prot;
-    mmu_translate(c, lin, ACC_WRITE, cpu_user(c), &gpa, &prot, false);
+    tlb_fill(c, lin, ACC_WRITE, cpu_user(c), &gpa);
     if (((lin + size - 1) ^ lin) & ~0xfffull)
-        mmu_translate(c, lin + size - 1, ACC_WRITE, cpu_user(c), &gpa, &prot, false);
+        tlb_fill(c, lin + size - 1, ACC_WRITE, cpu_user(c), &gpa);
 }
 
 void mem_read_buf(struct cpu *c, int seg, uint64_t off, void *dst, unsigned size)

@@ -200,12 +200,14 @@ protection:
 
 void tlb_flush(struct cpu *c)
 {
+    c->chain_epoch++;
     memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
     c->tlb_large = 0;
 }
 
 void tlb_flush_page(struct cpu *c, uint64_t lin)
 {
+    c->chain_epoch++;
     if (c->tlb_large) {
         tlb_flush(c);
         return;

@@ -11,8 +11,8 @@ uint64_t alu_op(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t 
     switch (op) {
     case ALU_ADD: r = a + b; lf_set(c, LF_ADD, size, r, a, b); break;
     case ALU_OR:  r = a | b; lf_set(c, LF_LOGIC, size, r, a, b); break;
-    case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, size, r, a, b); break;
-    case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, size, r, a, b); break;
+    case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, size, r, a, b); c->lf.cin = (uint8_t)cf; break;
+    case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, size, r, a, b); c->lf.cin = (uint8_t)cf; break;
     case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, size, r, a, b); break;
     case ALU_SUB: r = a - b; lf_set(c, LF_SUB, size, r, a, b); break;
     case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, size, r, a, b); break;
@@ -108,6 +108,12 @@ static uint64_t rmw_incdec(struct cpu *c, unsigned size, uint64_t old, uint64_t 
 
 static void alu_to_rm(struct cpu *c, const struct insn *i, unsigned op, unsigned size, uint64_t src)
 {
+    if (i->mod == 3) {
+        uint64_t r = alu_op(c, op, size, greg_read(c, i, i->rm, size), src);
+        if (op != ALU_CMP)
+            greg_write(c, i, i->rm, size, r);
+        return;
+    }
     if (op == ALU_CMP)
         alu_op(c, op, size, rm_read(c, i, size), src);
     else

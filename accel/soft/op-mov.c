@@ -173,7 +173,8 @@ OP(op_movx)
 OP(op_movsxd)
 {
     if (c->code_size == 8) {
-        uint64_t v = rm_read(c, i, 4);
+        /* With a 16-bit operand size only 16 bits are read (and written). */
+        uint64_t v = rm_read(c, i, i->opsize == 2 ? 2 : 4);
         reg_write(c, i->reg, i->opsize, i->opsize == 8 ? (uint64_t)(int64_t)(int32_t)v : v);
         return;
     }

@@ -28,6 +28,23 @@ static uint64_t count(struct cpu *c, const struct insn *i)
     return reg_read(c, R_RCX, i->addrsize);
 }
 
+/* rep with a zero count does nothing, except that a 32-bit count register is still written (its
+ * upper half cleared), as on hardware. */
+static bool rep_none(struct cpu *c, const struct insn *i)
+{
+    if (!i->rep || count(c, i))
+        return false;
+    if (i->addrsize == 4) {
+        reg_write(c, R_RCX, 4, 0);
+        /* movs and stos write rSI/rDI too (seen on Intel hosts; cmps/scas/lods do not). */
+        if (i->op == 0xaa || i->op == 0xab || i->op == 0xa4 || i->op == 0xa5)
+            reg_write(c, R_RDI, 4, c->gpr[R_RDI]);
+        if (i->op == 0xa4 || i->op == 0xa5)
+            reg_write(c, R_RSI, 4, c->gpr[R_RSI]);
+    }
+    return true;
+}
+
 static void count_dec(struct cpu *c, const struct insn *i)
 {
     reg_write(c, R_RCX, i->addrsize, count(c, i) - 1);
@@ -66,6 +83,10 @@ static bool rep_fast(struct cpu *c, const struct insn *i, const struct str *s, b
         if (e->tag_read != (slin & ~0xfffull))
             return false;
         const uint8_t *sp = (const uint8_t *)e->host + (slin & 0xfff);
+        /* Element by element forward: an overlapping destination just above the source sees the
+         * bytes already copied (memmove would not). */
+        if (d > sp && d < sp + bytes)
+            return false;
         memmove(d, sp, bytes);
         reg_write(c, R_RSI, i->addrsize, (c->gpr[R_RSI] + bytes) & s->amask);
     } else {
@@ -86,7 +107,7 @@ OP(op_movs)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     do {
         if (rep && rep_fast(c, i, &s, true))
@@ -104,7 +125,7 @@ OP(op_stos)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     do {
         if (rep && rep_fast(c, i, &s, false))
@@ -120,7 +141,7 @@ OP(op_lods)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     do {
         reg_write(c, R_RAX, s.size, mem_read(c, i->seg, c->gpr[R_RSI] & s.amask, s.size));
@@ -135,7 +156,7 @@ OP(op_cmps)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     for (;;) {
         uint64_t a = mem_read(c, i->seg, c->gpr[R_RSI] & s.amask, s.size);
@@ -156,7 +177,7 @@ OP(op_scas)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     uint64_t a = reg_read(c, R_RAX, s.size);
     for (;;) {
@@ -185,7 +206,7 @@ OP(op_ins)
     if (!cpu_io_allowed(c, port, s.size))
         cpu_raise_gp(c, 0);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     do {
         mem_probe_write(c, SEG_ES, c->gpr[R_RDI] & s.amask, s.size);
@@ -206,7 +227,7 @@ OP(op_outs)
     if (!cpu_io_allowed(c, port, s.size))
         cpu_raise_gp(c, 0);
     bool rep = i->rep != 0;
-    if (rep && !count(c, i))
+    if (rep_none(c, i))
         return;
     do {
         uint64_t v = mem_read(c, i->seg, c->gpr[R_RSI] & s.amask, s.size);

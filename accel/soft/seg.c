@@ -5,6 +5,7 @@
 
 void cpu_update_mode(struct cpu *c)
 {
+    c->chain_epoch++;      /* CS base, code size or CPL may have changed: chains are stale */
     const struct seg_cache *cs = &c->seg[SEG_CS];
     if ((c->efer & EFER_LMA) && (cs->attr & SEG_A_L))
         c->code_size = 8;

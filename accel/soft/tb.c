@@ -195,18 +195,23 @@ static void mark_code(struct cpu *c, struct code_page *cp)
     }
 }
 
-static const struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uint8_t *page,
+static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uint8_t *page,
                                   struct code_page *cp, unsigned mode, unsigned h, bool cacheable)
 {
     struct tb_cache *t = c->tbs;
     size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
-    if (t->used + need > t->size)
+    if (t->used + need > t->size) {
         tb_cache_flush(t);
+        c->chain_epoch++;    /* chained pointers into the arena are dead */
+        c->last_tb = NULL;
+    }
     struct tb *tb = (struct tb *)(void *)(t->arena + t->used);
     tb->gpa = gpa;
     tb->page = cp;
     tb->mode = (uint8_t)mode;
     tb->ninsn = 0;
+    tb->cached = false;
+    tb->chain_epoch = c->chain_epoch - 1;
     /* Read the generation before the bytes: a write racing with us makes the block stale. */
     tb->gen = atomic_load_explicit(&cp->gen, memory_order_acquire);
     mark_code(c, cp);
@@ -246,17 +251,19 @@ static const struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, con
         /* Not kept: copy to scratch so the arena slot is reused. */
         memcpy(t->scratch, tb, sizeof(struct tb) + sizeof(struct insn));
         t->scratch->ninsn = 1;
+        t->scratch->cached = false;
         return t->scratch;
     }
     t->used += sizeof(struct tb) + tb->ninsn * sizeof(struct insn);
     t->used = (t->used + 15) & ~(size_t)15;
     tb->hash_next = t->bucket[h];
+    tb->cached = true;
     t->bucket[h] = tb;
     t->translations++;
     return tb;
 }
 
-const struct tb *tb_find(struct cpu *c)
+struct tb *tb_find(struct cpu *c)
 {
     /* A fetch or decode fault belongs to the instruction at rip. */
     c->insn_rip = c->rip;

@@ -32,7 +32,14 @@ struct tb {
     struct code_page *page;
     uint32_t gen;              /* page->gen when translated */
     uint8_t mode;              /* code size 2/4/8 */
+    bool cached;               /* false for a one-off block (not in the hash table, not chained) */
     uint16_t ninsn;
+    /* Direct chaining: the blocks that followed this one, by the rip they started at. Valid while
+     * the vCPU's chain_epoch (bumped by TLB flushes, mode changes and cache flushes) is unchanged,
+     * so a hot loop goes from block to block without a TLB or hash lookup. */
+    uint32_t chain_epoch;
+    uint64_t chain_rip[2];
+    struct tb *chain[2];
     struct insn insn[];
 };
 
@@ -50,7 +57,7 @@ void tb_cache_free(struct tb_cache *t);
 void tb_cache_flush(struct tb_cache *t);
 /* The block starting at the current rip (translating it if needed). Faults (#PF on fetch, #UD on
  * an undecodable first instruction, #GP for a too-long one) are raised as guest exceptions. */
-const struct tb *tb_find(struct cpu *c);
+struct tb *tb_find(struct cpu *c);
 /* Statistics for --exit-stats style reports and tests. */
 uint64_t tb_cache_translations(const struct tb_cache *t);
 
