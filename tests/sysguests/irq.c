@@ -64,6 +64,10 @@ void guest_main(void)
     check_eq("APIC base MSR: base address", base & ~0xfffull & 0xffffffffull, APIC_BASE);
     check_eq("APIC base MSR: enabled, BSP", base & 0x900, 0x900);
     check_eq("APIC ID register of CPU 0", apic_read(APIC_ID) >> 24, 0);
+    /* Firmware may leave the 8259s unmasked with the PIT running (SeaBIOS does, at vector 8): mask
+     * them, so that the local APIC timer is the only interrupt source. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     exc_set_hook(VEC, timer_hook);
     apic_write(APIC_SVR, 0x1ff);              /* software enable, spurious vector 0xff */
     apic_write(APIC_TIMER_DIV, 0xb);          /* divide by 1 */
