@@ -5,5 +5,5 @@ VMON_SRCS += accel/soft/soft.c accel/soft/flat.c accel/soft/exec.c accel/soft/tb
              accel/soft/trace.c accel/soft/op-alu.c accel/soft/op-mov.c accel/soft/op-shift.c \
              accel/soft/op-muldiv.c accel/soft/op-bit.c accel/soft/op-string.c \
              accel/soft/op-stack.c accel/soft/op-branch.c accel/soft/op-system.c \
-             accel/soft/op-sse.c accel/soft/op-x87.c
+             accel/soft/op-fast.c accel/soft/op-sse.c accel/soft/op-x87.c
 UNIT_TESTS += accel/soft/flat_test.c

@@ -241,5 +241,7 @@ opcode:
     i->len = (uint8_t)pos;
     if (i->lock && !lockable(i))
         i->fn = op_ud;      /* a valid encoding whose lock prefix makes it #UD */
+    else
+        decode_specialize(i, code_size);
     return (int)pos;
 }

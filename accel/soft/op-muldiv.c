@@ -76,9 +76,9 @@ static void divide(struct cpu *c, unsigned size, uint64_t src, bool sign)
     unsigned __int128 n = ((unsigned __int128)(c->gpr[R_RDX] & m) << bits) | (c->gpr[R_RAX] & m);
     uint64_t q, r;
     if (sign) {
-        __int128 sn = bits == 64 ? (__int128)n : (__int128)(((__int128)n << (128 - 2 * bits)) >> (128 - 2 * bits));
+        __int128 sn = bits == 64 ? (__int128)n : (__int128)(n << (128 - 2 * bits)) >> (128 - 2 * bits);
         __int128 d = sext(src, size);
-        if (d == -1 && sn == -(((__int128)1) << (2 * bits - 1)) && bits == 64)
+        if (d == -1 && sn == (__int128)((unsigned __int128)1 << 127) && bits == 64)
             cpu_raise(c, EXC_DE, false, 0);   /* the one quotient __int128 cannot hold */
         __int128 sq = sn / d, sr = sn % d;
         __int128 lim = (__int128)1 << (bits - 1);

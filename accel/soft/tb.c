@@ -186,6 +186,18 @@ static _Noreturn void decode_fault(struct cpu *c, int r, const struct insn *i, u
     cpu_raise_ud(c);
 }
 
+/* Does control (or the mode) change after i? FF ends a block only as call/jmp (not inc/dec/push). */
+static bool ends_block(const struct insn *i)
+{
+    if (!(opcode_table[i->op].flags & D_END))
+        return false;
+    if (i->op == 0xff) {
+        unsigned sub = (i->modrm >> 3) & 7;
+        return sub >= 2 && sub <= 5;
+    }
+    return true;
+}
+
 static void mark_code(struct cpu *c, struct code_page *cp)
 {
     if (!atomic_exchange_explicit(&cp->has_code, true, memory_order_acq_rel)) {
@@ -244,7 +256,10 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         }
         tb->ninsn++;
         off += (unsigned)r;
-        if ((opcode_table[i->op].flags & D_END) || off >= 4096 || c->trace)
+        if (ends_block(i) || off >= 4096 || c->trace)
+            break;
+        /* The flat runner's stop address ends a block, so it is only checked between blocks. */
+        if (((lin & ~0xfffull) | off) == c->stop_rip)
             break;
     }
     if (!cacheable || c->trace) {

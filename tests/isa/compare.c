@@ -72,6 +72,7 @@ bool isa_compare(const struct snippet *s, const struct isa_out *nat, const struc
         if (nat->status != OUT_FAULT || soft->status != OUT_FAULT)
             return false;
     }
+    bool both_fault = nat->status == OUT_FAULT && soft->status == OUT_FAULT && nat->vector == soft->vector;
     const struct flat_state *a = &nat->st, *b = &soft->st;
     for (int i = 0; i < 16; i++)
         if (a->gpr[i] != b->gpr[i])
@@ -112,6 +113,16 @@ bool isa_compare(const struct snippet *s, const struct isa_out *nat, const struc
     }
     if (ndiff > 8)
         addf(d, "  mem    ... %d bytes differ\n", ndiff);
+    if (d->text[0] && both_fault) {
+        char head[80];
+        int n = snprintf(head, sizeof(head), "  outcome: both fault with vector %d, in states that differ:\n", nat->vector);
+        size_t len = strlen(d->text);
+        if (len + (size_t)n >= sizeof(d->text))
+            len = sizeof(d->text) - (size_t)n - 1;
+        memmove(d->text + n, d->text, len);
+        memcpy(d->text, head, (size_t)n);
+        d->text[len + (size_t)n] = 0;
+    }
     return d->text[0] == 0;
 }
 
@@ -153,6 +164,19 @@ void isa_print_snippet(const struct snippet *s, const struct isa_out *nat, const
         printf("%s=%" PRIx64 "%s", gpr_name[i], s->init.gpr[i], i == 7 ? "\n        " : " ");
     printf("\n        rflags=%03" PRIx64 " mxcsr=%04x fcw=%04x fsw=%04x ftw=%02x undefined-flags=%03x\n",
            s->init.rflags & FL_ALL, s->init.mxcsr, s->init.fcw, s->init.fsw, s->init.ftw, s->undef & FL_ALL);
+    bool x87 = false;
+    for (int i = 0; i < s->nforms; i++)
+        x87 |= isa_form_at((size_t)s->forms[i])->cls == CLS_X87;
+    if (x87) {
+        printf("        x87 stack (ST(i), * = valid):");
+        for (int i = 0; i < 8; i++) {
+            char x[21];
+            int phys = ((s->init.fsw >> 11) + i) & 7;
+            hex(x, s->init.st[i], 10);
+            printf("%s %s%s", i % 4 ? "" : "\n         ", x, (s->init.ftw >> phys) & 1 ? "*" : " ");
+        }
+        printf("\n");
+    }
     (void)nat, (void)soft;
     printf("%s", d->text);
 }

@@ -168,7 +168,7 @@ const struct isa_form isa_int_forms[] = {
     F("salc (#UD)", 0, 0xd6, 0, -1, 0, I_NONE, 0, 0, 0),
 
     /* 0F map */
-    F("ud2", 1, 0x0b, 0, -1, 0, I_NONE, 0, 0, 0),
+    F("ud2 (#UD)", 1, 0x0b, 0, -1, 0, I_NONE, 0, 0, 0),
     F("prefetchw M", 1, 0x0d, 0, 1, M, I_NONE, 0, 0, 0),
     F("prefetchnta M", 1, 0x18, 0, 0, M, I_NONE, 0, 0, 0),
     F("prefetcht0 M", 1, 0x18, 0, 1, M, I_NONE, 0, 0, 0),
