@@ -33,6 +33,9 @@ void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "PASS name = 0x.." or "FAIL name: got 0x.. expected 0x.." */
 int check_eq(const char *name, uint64_t got, uint64_t expected);
 int check(const char *name, int ok);
+/* For a run_catch()/run_user() result: "PASS name" when no exception, else a FAIL line with it. */
+int check_no_fault(const char *name, int vector);
+void check_count_failure(void);
 /* Optional features (not advertised on every CPU): lines start with "opt:", which the comparison
  * with the .out file ignores; a FAIL in them still fails the run. */
 int opt_check_eq(const char *name, uint64_t got, uint64_t expected);
