@@ -155,6 +155,11 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
         snprintf(err, errlen, "accel %s: %s", cfg->accel, why);
         return -EINVAL;
     }
+    if (cfg->trace && vm->accel == &kvm_accel_ops) {
+        snprintf(err, errlen, "--trace %s: only the software CPU traces instructions (--accel soft)",
+                 cfg->trace);
+        return -EINVAL;
+    }
     int r = guest_mem_init(&vm->mem, cfg->mem_size);
     if (r < 0) {
         snprintf(err, errlen, "guest RAM of %" PRIu64 " bytes: %s", cfg->mem_size, strerror(-r));

@@ -31,6 +31,11 @@ timeout 120 "$VMON" -enable-kvm -m 32 -smp 1 -nographic -nodefaults -no-reboot -
 rc=$?
 check "QEMU spelling, ring-3 outs: status 1" test $rc -eq 1
 
+timeout 60 "$VMON" run --accel kvm --mem 32M --kernel "$GUEST" --trace "$tmp/trace" </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "--trace under KVM is refused: status 2, one line" test $rc -eq 2 -a "$(wc -l <"$tmp/err")" -eq 1
+
 timeout 60 "$VMON" run --accel kvm --mem 32M --kernel "$GUEST" --append crash </dev/null \
     >"$tmp/out" 2>"$tmp/err"
 rc=$?
