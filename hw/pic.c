@@ -64,8 +64,8 @@ static void pic_update_locked(struct pic *p)
         p->chip[0].irr &= ~(1u << 2);
     bool intr = chip_pending_irq(&p->chip[0]) >= 0;
     bool was = atomic_exchange_explicit(&p->intr, intr, memory_order_release);
-    if (intr && !was && p->intr_raised)
-        p->intr_raised(p->opaque);
+    if (intr != was && p->intr_changed)
+        p->intr_changed(p->opaque, intr);
 }
 
 /* Acknowledge input irq: into service (unless auto-EOI), and an edge-latched request is consumed. */
@@ -304,7 +304,7 @@ static const struct io_ops master_ops = { master_read, master_write };
 static const struct io_ops slave_ops = { slave_read, slave_write };
 static const struct io_ops elcr_ops = { elcr_io_read, elcr_io_write };
 
-void pic_init(struct pic *p, void (*intr_raised)(void *opaque), void *opaque)
+void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), void *opaque)
 {
     memset(p, 0, sizeof(*p));
     pthread_mutex_init(&p->lock, NULL);
@@ -316,7 +316,7 @@ void pic_init(struct pic *p, void (*intr_raised)(void *opaque), void *opaque)
     p->chip[0].elcr_mask = 0xf8;
     p->chip[1].elcr_mask = 0xde;
     p->chip[0].imr = p->chip[1].imr = 0xff;   /* as the firmware leaves them: all masked */
-    p->intr_raised = intr_raised;
+    p->intr_changed = intr_changed;
     p->opaque = opaque;
 }
 

@@ -27,17 +27,18 @@ struct pic_chip {
 };
 
 /* Thread safety: one lock; taken by vCPU threads (port I/O, INTA) and by whoever raises lines (the
- * event loop's timers). Lock order: pic -> ioapic -> lapic; intr_raised is called with the pic
- * lock held and must not take it (it only sets a flag on the BSP's LAPIC and kicks the vCPU). */
+ * event loop's timers). Lock order: pic -> ioapic -> lapic; intr_changed is called with the pic
+ * lock held, on every change of INT, and must not take the pic lock (vmon's drives IOAPIC pin 0
+ * and the LAPICs' LINT0, which take their own locks). */
 struct pic {
     pthread_mutex_t lock;
     struct pic_chip chip[2];   /* [0] master, [1] slave */
     _Atomic bool intr;         /* the master's INT output: a vector is waiting for an INTA cycle */
-    void (*intr_raised)(void *opaque);
+    void (*intr_changed)(void *opaque, bool level);
     void *opaque;
 };
 
-void pic_init(struct pic *p, void (*intr_raised)(void *opaque), void *opaque);
+void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), void *opaque);
 void pic_destroy(struct pic *p);
 
 /* Map 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1 on the port bus. 0 or -errno. */

@@ -14,9 +14,10 @@ struct rig {
     int raised;
 };
 
-static void count_raise(void *opaque)
+static void count_raise(void *opaque, bool level)
 {
-    ((struct rig *)opaque)->raised++;
+    if (level)
+        ((struct rig *)opaque)->raised++;
 }
 
 static void outb(struct rig *r, uint16_t port, uint8_t v)
