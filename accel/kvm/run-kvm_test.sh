@@ -50,4 +50,21 @@ for sig in TERM INT; do
     check "SIG$sig stops a 4-vCPU VM cleanly: status 0" test $rc -eq 0
     check "SIG$sig is reported" grep -q "terminating on signal" "$tmp/err"
 done
+# On a terminal: raw while the guest runs (Ctrl-A x arrives without a newline, so canonical mode is
+# off), and the same settings afterwards, after Ctrl-A x and after SIGTERM.
+if command -v script >/dev/null; then
+    (sleep 1; printf '\001x') | timeout 30 script -qec "stty -g >$tmp/before; $VMON run --accel kvm \
+        --mem 32M --kernel $GUEST --append hold; echo \$? >$tmp/status; stty -g >$tmp/after" \
+        /dev/null >/dev/null 2>&1
+    check "on a terminal, Ctrl-A x ends the guest: status 0" test "$(cat "$tmp/status" 2>/dev/null)" = 0
+    check "the terminal is restored after Ctrl-A x" cmp -s "$tmp/before" "$tmp/after"
+    rm -f "$tmp/before" "$tmp/after" "$tmp/status"
+    (sleep 5) | timeout 30 script -qec "stty -g >$tmp/before; $VMON run --accel kvm --mem 32M \
+        --kernel $GUEST --append hold & p=\$!; sleep 1; kill -TERM \$p; wait \$p; echo \$? >$tmp/status; \
+        stty -g >$tmp/after" /dev/null >/dev/null 2>&1
+    check "on a terminal, SIGTERM ends the guest: status 0" test "$(cat "$tmp/status" 2>/dev/null)" = 0
+    check "the terminal is restored after SIGTERM" cmp -s "$tmp/before" "$tmp/after"
+else
+    echo "note: no script(1): terminal checks not run"
+fi
 exit $fail
