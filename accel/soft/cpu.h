@@ -91,11 +91,12 @@ struct seg_cache {
 
 /* Lazy flags: the arithmetic flags are computed from the last operation only when someone reads them
  * (the idea of QEMU's cc_op and Bochs's lazy flags). LF_NONE means cpu->flags already holds them. */
-enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC,
+               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */ };
 
 struct lazy_flags {
     uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
-    uint8_t cin;               /* carry (borrow) in of adc/sbb */
+    uint8_t cin;               /* carry (borrow) in of adc/sbb; the preserved CF of inc/dec */
     uint8_t op;                /* enum lazy_op */
     uint8_t size;              /* operand bytes: 1, 2, 4, 8 */
 };
@@ -242,7 +243,9 @@ struct cpu {
     uint64_t stop_rip;         /* flat runner: stop before executing this address (~0: none) */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
     _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
-    atomic_int irq_hint;       /* an interrupt may be pending */
+    /* The interrupt controller's "maybe pending" flag (hw/apic.h lapic->irq_hint), read at every
+     * block boundary; NULL when there is none. */
+    _Atomic bool *irq_line;
     uint64_t icount;           /* instructions executed */
 
     /* Soft TLB: [0] supervisor accesses, [1] user accesses (CPL 3). */
@@ -276,7 +279,7 @@ void cpu_set_flags(struct cpu *c, uint64_t f);  /* all bits, no privilege checks
 /* popf/iret: only the bits the current privilege may change (SDM vol. 2, POPF). */
 void flags_write_checked(struct cpu *c, uint64_t v, unsigned size);
 bool cpu_cond(struct cpu *c, unsigned cc);      /* Jcc/SETcc/CMOVcc condition 0-15 */
-bool cpu_cf(struct cpu *c);
+static inline bool cpu_cf(struct cpu *c);
 static inline void lf_set(struct cpu *c, enum lazy_op op, unsigned size, uint64_t res,
                           uint64_t s1, uint64_t s2)
 {
@@ -298,6 +301,7 @@ uint64_t flags_arith(struct cpu *c);            /* just the six arithmetic bits 
 unsigned parity8(uint64_t v);                   /* F_PF if the low byte has even parity */
 
 /* ---- operand sizes ---- */
+static inline uint64_t size_mask(unsigned size);
 static inline uint64_t size_mask(unsigned size)
 {
     return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -310,6 +314,22 @@ static inline int64_t sext(uint64_t v, unsigned size)
     case 2: return (int16_t)v;
     case 4: return (int32_t)v;
     default: return (int64_t)v;
+    }
+}
+
+/* CF alone, cheaply: adc/sbb/inc/dec/rcl ask for it often. */
+static inline bool cpu_cf(struct cpu *c)
+{
+    const struct lazy_flags *l = &c->lf;
+    uint64_t mask = size_mask(l->size);
+    uint64_t r = l->res & mask, a = l->src1 & mask, b = l->src2 & mask;
+    switch (l->op) {
+    case LF_ADD: return l->cin ? r <= a : r < a;
+    case LF_SUB: return l->cin ? a <= b : a < b;
+    case LF_LOGIC: return false;
+    case LF_INC: case LF_DEC: return l->cin;  /* the CF they preserved */
+    case LF_SHIFT: return l->src1 != 0;
+    default: return (c->flags & F_CF) != 0;
     }
 }
 

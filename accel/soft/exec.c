@@ -238,7 +238,8 @@ static bool try_interrupt(struct cpu *c)
         c->delivering = -1;
         return true;
     }
-    if (!(c->flags & F_IF) || !c->env->irq_ack)
+    if (!(c->flags & F_IF) || !c->irq_line ||
+        !atomic_load_explicit(c->irq_line, memory_order_acquire))
         return false;
     int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
     if (v < 0)
@@ -267,6 +268,22 @@ static void run_tb(struct cpu *c, struct tb *tb)
     uint64_t ripmask = c->code_size == 8 ? ~0ull : 0xffffffffull;
     c->tb_end = false;
     c->last_tb = tb->cached ? tb : NULL;
+    if (!c->trace) {
+        /* The common loop: no per-instruction checks but the block-ending flag. */
+        unsigned n = tb->ninsn;
+        const struct insn *i = tb->insn;
+        c->icount += n;
+        for (unsigned k = 0; k < n; k++, i++) {
+            c->insn_rip = c->rip;
+            c->rip = (c->rip + i->len) & ripmask;
+            i->fn(c, i);
+            if (c->tb_end) {
+                c->icount -= n - 1 - k;
+                return;
+            }
+        }
+        return;
+    }
     for (unsigned k = 0; k < tb->ninsn; k++) {
         const struct insn *i = &tb->insn[k];
         if (c->stop_rip == c->rip) {
@@ -365,6 +382,10 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             return STOP_KICK;
         if (c->user_stop)
             return STOP_BREAK;
+        if (c->rip == c->stop_rip) {
+            c->user_stop = true;
+            return STOP_BREAK;
+        }
         /* After sti / mov ss one more instruction runs before interrupts are looked at; a
          * block is the smallest unit here, which only delays them a little more. */
         if (c->irq_shadow)

@@ -36,16 +36,19 @@ uint64_t flags_arith(struct cpu *c)
         f |= (a ^ b ^ r) & F_AF;
         break;
     case LF_INC:
-        f |= c->flags & F_CF;
+        f |= l->cin ? F_CF : 0;
         if ((a ^ r) & (1 ^ r) & sb)
             f |= F_OF;
         f |= (a ^ 1 ^ r) & F_AF;
         break;
     case LF_DEC:
-        f |= c->flags & F_CF;
+        f |= l->cin ? F_CF : 0;
         if ((a ^ 1) & (a ^ r) & sb)
             f |= F_OF;
         f |= (a ^ 1 ^ r) & F_AF;
+        break;
+    case LF_SHIFT:
+        f |= (a ? F_CF : 0) | (b ? F_OF : 0);
         break;
     default:   /* LF_LOGIC: CF = OF = 0, AF undefined (0 here) */
         break;
@@ -66,19 +69,6 @@ void cpu_set_flags(struct cpu *c, uint64_t f)
 {
     c->lf.op = LF_NONE;
     c->flags = (f & 0x3f7fd5) | 2;
-}
-
-bool cpu_cf(struct cpu *c)
-{
-    const struct lazy_flags *l = &c->lf;
-    uint64_t mask = size_mask(l->size);
-    uint64_t r = l->res & mask, a = l->src1 & mask, b = l->src2 & mask;
-    switch (l->op) {
-    case LF_ADD: return l->cin ? r <= a : r < a;
-    case LF_SUB: return l->cin ? a <= b : a < b;
-    case LF_LOGIC: return false;
-    default: return (c->flags & F_CF) != 0;   /* LF_NONE, LF_INC, LF_DEC */
-    }
 }
 
 /* Condition codes (SDM vol. 1, appendix B). The common compare-and-branch cases are answered

@@ -130,7 +130,6 @@ static void lin_write_slow(struct cpu *c, uint64_t lin, unsigned size, uint64_t 
     struct tlb_entry *e = tlb_fill(c, lin, ACC_WRITE, user, &gpa);
     if (!e) {
         c->env->mmio_write(c, gpa, v, size);
-        atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
         return;
     }
     store_host((uint8_t *)e->host + (lin & 0xfff), size, v);

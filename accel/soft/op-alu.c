@@ -23,13 +23,12 @@ uint64_t alu_op(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t 
 
 uint64_t alu_incdec(struct cpu *c, unsigned size, uint64_t v, bool dec)
 {
-    /* inc/dec leave CF alone: fold the current CF into flags before recording the new op. */
-    uint64_t cf = cpu_cf(c) ? F_CF : 0;
-    if (c->lf.op != LF_INC && c->lf.op != LF_DEC)
-        c->flags = (c->flags & ~(uint64_t)F_CF) | cf;
+    /* inc/dec leave CF alone: the lazy record carries the old CF in cin. */
+    uint8_t cf = cpu_cf(c);
     v &= size_mask(size);
     uint64_t r = (dec ? v - 1 : v + 1) & size_mask(size);
     lf_set(c, dec ? LF_DEC : LF_INC, size, r, v, 1);
+    c->lf.cin = cf;
     return r;
 }
 

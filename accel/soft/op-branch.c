@@ -150,7 +150,6 @@ OP(op_int1)
 OP(op_iret)
 {
     seg_iret(c, i->opsize);
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 OP(op_bound)

@@ -134,10 +134,7 @@ OP(op_popf)
     if ((c->flags & F_VM) && ((c->flags & F_IOPL) >> 12) < 3)
         cpu_raise_gp(c, 0);
     uint64_t v = stack_pop(c, i->opsize);
-    bool was_if = c->flags & F_IF;
     flags_write_checked(c, v, i->opsize);
-    if (!was_if && (c->flags & F_IF))
-        atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 OP(op_enter)

@@ -57,7 +57,6 @@ OP(op_flagop)
         } else if (!(c->flags & F_IF)) {
             c->flags |= F_IF;
             c->irq_shadow = true;
-            atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
         }
         break;
     }
@@ -76,7 +75,6 @@ OP(op_in)
     if (!cpu_io_allowed(c, port, size))
         cpu_raise_gp(c, 0);
     reg_write(c, R_RAX, size, c->env->pio_in(c, port, size));
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 OP(op_out)
@@ -86,7 +84,6 @@ OP(op_out)
     if (!cpu_io_allowed(c, port, size))
         cpu_raise_gp(c, 0);
     c->env->pio_out(c, port, c->gpr[R_RAX] & size_mask(size), size);
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 /* ---- control registers ---- */
@@ -158,7 +155,6 @@ OP(op_mov_cr)
             c->tpr = (uint8_t)v;
             if (c->env->set_tpr)
                 c->env->set_tpr(c, (unsigned)v);
-            atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
             break;
         default: cpu_raise_ud(c);
         }
@@ -457,7 +453,6 @@ OP(op_sysret)
     flat_ss(c, (uint16_t)((base + 8) | 3), 3);
     c->cpl = 3;
     cpu_update_mode(c);
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 OP(op_sysenter)
@@ -510,7 +505,6 @@ OP(op_wrmsr)
     uint64_t v = (uint32_t)c->gpr[R_RAX] | (c->gpr[R_RDX] << 32);
     if (!msr_write(c, (uint32_t)c->gpr[R_RCX], v))
         cpu_raise_gp(c, 0);
-    atomic_store_explicit(&c->irq_hint, 1, memory_order_relaxed);
 }
 
 OP(op_rdtsc)

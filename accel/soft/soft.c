@@ -292,6 +292,8 @@ static int soft_vcpu_init(struct vcpu *v)
     c->trace = svm->trace;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
     c->stop_flag = &v->vm->stop_reason;
+    if (v->lapic)
+        c->irq_line = &v->lapic->irq_hint;
     c->tbs = tb_cache_new(SOFT_TB_ARENA);
     if (!c->tbs) {
         free(s);
