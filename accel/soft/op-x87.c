@@ -1,6 +1,6 @@
 /* x87 FPU: the register stack (TOP, tags), stack faults, the exception policy and the D8-DF
  * escapes (SDM vol. 1 chapter 8; vol. 2 F* entries; opcode map appendix A.4). The arithmetic itself
- * runs on the host's x87 unit (op-x87-host.c). Not implemented: fsave/frstor, fbld/fbstp. */
+ * runs on the host's x87 unit (op-x87-host.c). Not implemented: fbld/fbstp (packed BCD). */
 #include "accel/soft/op-x87.h"
 #include "accel/soft/op-x87-host.h"
 #include "accel/soft/op-x87-util.h"
@@ -268,6 +268,41 @@ static void fldenv(struct cpu *c, const struct insn *i)
         set_tag(f, p, ((ftw >> (2 * p)) & 3) == 3 ? 3 : x87_tag_of(&f->st[p]));
 }
 
+/* fnsave/frstor: the environment, then ST(0)..ST(7) as 80-bit values; fnsave then does fninit. */
+static void fnsave(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    uint8_t regs[80];
+    unsigned envsz = i->opsize == 2 ? 14 : 28;
+    for (unsigned k = 0; k < 8; k++)
+        memcpy(regs + 10 * k, st(f, k)->b, 10);
+    uint64_t ea = x87_ea(c, i);
+    mem_probe_write(c, i->seg, ea, envsz + 80);
+    fnstenv(c, i);
+    mem_write_buf(c, i->seg, (ea + envsz) & size_mask(i->addrsize), regs, 80);
+    union x87_reg keep[8];
+    memcpy(keep, f->st, sizeof(keep));
+    x87_init(f);
+    memcpy(f->st, keep, sizeof(keep));
+}
+
+static void frstor(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    uint8_t regs[80];
+    unsigned envsz = i->opsize == 2 ? 14 : 28;
+    mem_read_buf(c, i->seg, (insn_ea(c, i) + envsz) & size_mask(i->addrsize), regs, 80);
+    fldenv(c, i);
+    for (unsigned k = 0; k < 8; k++) {
+        union x87_reg *r = st(f, k);
+        memset(r, 0, sizeof(*r));
+        memcpy(r->b, regs + 10 * k, 10);
+    }
+    for (unsigned p = 0; p < 8; p++)       /* tags again, now from the new contents */
+        if (((f->ftw >> (2 * p)) & 3) != 3)
+            set_tag(f, p, x87_tag_of(&f->st[p]));
+}
+
 /* D8-DF with a memory operand. */
 static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned ext)
 {
@@ -317,6 +352,8 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x29: store(c, i, S_T64, 8, true); return;
     case 0x2a: store(c, i, S_F64, 8, false); return;
     case 0x2b: store(c, i, S_F64, 8, true); return;
+    case 0x2c: frstor(c, i); return;
+    case 0x2e: fnsave(c, i); return;
     case 0x2f: mem_write(c, i->seg, insn_ea(c, i), 2, x87_status_word(f)); return;
     case 0x38: mem_in(c, i, m, 2); sw = x87_host_load(f->fcw, f->fsw, full(f), M_I16, m, &r); load_push(f, sw, &r); return;
     case 0x39: store(c, i, S_T16, 2, true); return;
@@ -324,7 +361,7 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x3b: store(c, i, S_I16, 2, true); return;
     case 0x3d: mem_in(c, i, m, 8); sw = x87_host_load(f->fcw, f->fsw, full(f), M_I64, m, &r); load_push(f, sw, &r); return;
     case 0x3f: store(c, i, S_I64, 8, true); return;
-    default: cpu_unimplemented(c, i);           /* fsave/frstor, fbld/fbstp */
+    default: cpu_unimplemented(c, i);           /* fbld/fbstp */
     }
 }
 
@@ -513,7 +550,7 @@ OP(op_x87)
     if (!no_wait(esc, ext, mem, n)) {
         if ((f->fsw & SW_ES) && (c->cr0 & CR0_NE))
             cpu_raise(c, EXC_MF, false, 0);
-        bool control = mem ? (esc == 1 && ext >= 4) : (esc == 3 && ext == 4);
+        bool control = mem ? (esc == 1 && ext >= 4) || (esc == 5 && ext >= 4 && ext != 5) : (esc == 3 && ext == 4);
         if (!control) {
             f->fip = c->insn_rip;
             f->fop = (uint16_t)(esc << 8 | i->modrm);
