@@ -75,6 +75,13 @@ static void pop(struct fpu *f)
  * defines (ccmask), and the ES/B summary when an unmasked exception is pending. */
 static void apply(struct fpu *f, uint16_t sw, uint16_t ccmask)
 {
+    /* An unmasked invalid (other than a stack fault), denormal or divide exception stops the
+     * instruction before it computes: no precision/overflow/underflow flags, C1 clear, the other
+     * condition codes unchanged (as seen on this host; SDM vol. 1, 8.5). */
+    if ((sw & ~f->fcw & (SW_DE | SW_ZE)) || ((sw & ~f->fcw & SW_IE) && !(sw & SW_SF))) {
+        ccmask = SW_C1;
+        sw &= SW_IE | SW_DE | SW_ZE;
+    }
     f->fsw = (uint16_t)((f->fsw & ~ccmask) | (sw & ccmask) | (sw & 0x7f));
     if (f->fsw & ~f->fcw & 0x3f)
         f->fsw |= SW_ES | SW_B;
@@ -157,7 +164,13 @@ static void compare_eflags(struct cpu *c, struct fpu *f, unsigned i, bool unorde
 /* A load of any kind: the host did the conversion, and the stack overflow when ST(7) is in use. */
 static void load_push(struct fpu *f, uint16_t sw, const union x87_reg *v)
 {
-    bool ok = commit_ok(f, sw);
+    /* a denormal source is still loaded when its exception is unmasked (as seen on this host) */
+    bool ok = !(sw & ~f->fcw & (SW_IE | SW_ZE));
+    if (ok && (sw & ~f->fcw & SW_DE)) {
+        f->fsw = (uint16_t)((f->fsw & ~SW_CC) | (sw & SW_CC) | (sw & 0x7f) | SW_ES | SW_B);
+        push(f, v);
+        return;
+    }
     apply(f, sw, SW_CC);
     if (ok)
         push(f, v);
@@ -194,6 +207,8 @@ static void unary(struct fpu *f, unsigned k)
     uint16_t sw = x87_host_un(f->fcw, f->fsw, faults, k, st(f, 0), &r1, &r2);
     bool ok = commit_ok(f, sw);
     apply(f, sw, SW_CC);
+    if (!ok && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS))
+        f->fsw &= (uint16_t)~SW_C2;             /* not "out of range": C2 clear (as seen here) */
     if (!ok || k == K_TST || ((sw & SW_C2) && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS)))
         return;                                 /* C2: operand out of range, ST(0) unchanged */
     if (two) {

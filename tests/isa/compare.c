@@ -162,6 +162,8 @@ void isa_print_snippet(const struct snippet *s, const struct isa_out *nat, const
     printf("\n  bytes: %s\n  asm:   %s\n  init: ", bytes, dis);
     for (int i = 0; i < 16; i++)
         printf("%s=%" PRIx64 "%s", gpr_name[i], s->init.gpr[i], i == 7 ? "\n        " : " ");
+    if (s->skip_len)
+        printf("\n        data bytes %#x-%#x not compared (x87 instruction pointers)", s->skip_off, s->skip_off + s->skip_len - 1);
     printf("\n        rflags=%03" PRIx64 " mxcsr=%04x fcw=%04x fsw=%04x ftw=%02x undefined-flags=%03x\n",
            s->init.rflags & FL_ALL, s->init.mxcsr, s->init.fcw, s->init.fsw, s->init.ftw, s->undef & FL_ALL);
     bool x87 = false;

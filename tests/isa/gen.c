@@ -457,7 +457,16 @@ static bool emit(struct gen *g, const struct isa_form *f, bool allow_mem)
         rm.reg = rmreg;
     }
 
-    /* prefixes, then REX (it must come last, SDM 2.2.1) */
+    /* prefixes, then REX (it must come last, SDM 2.2.1). Now and then the decoder gets harder
+     * cases: a REX followed by legacy prefixes (ignored, SDM 2.2.1), or a run of redundant segment
+     * prefixes, which may push the instruction past 15 bytes (#GP). */
+    int pad = rng_below(r, 50) == 0 ? 1 + (int)rng_below(r, 14) : 0;
+    if (rng_below(r, 50) == 0) {
+        put8(g, (uint8_t)(0x40 | rng_below(r, 16)));
+        put8(g, legacy_seg(r));
+    }
+    while (pad-- > 0)
+        put8(g, legacy_seg(r));
     if (mem && (f->enc & E_LOCK) && rng_below(r, 2))
         put8(g, 0xf0);
     if (!x87 && rng_below(r, 32) == 0)
@@ -588,6 +597,8 @@ static bool emit(struct gen *g, const struct isa_form *f, bool allow_mem)
 
 static bool follower_ok(const struct isa_form *f)
 {
+    if (f->map == 1 && (f->op == 0xb0 || f->op == 0xb1))
+        return false;                   /* cmpxchg's set-up writes rAX, which may address memory */
     return f->fix == FX_NONE && f->undef == 0 && !(f->enc & (E_FIXED | E_LOOSE)) && !strchr(f->name, '#') &&
            f->imm != I_REL8 && f->imm != I_REL32 && !(f->enc & E_MODRM && !(f->enc & E_REG));
 }

@@ -158,7 +158,6 @@ static void native_one(void *argv, int i)
         a->setup_done = true;
     }
     /* the code page is read-only while the snippet runs, as the software CPU's code region is */
-    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_WRITE);
     isa_install(s);
     mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_EXEC);
     memcpy(ctx.gpr, s->init.gpr, sizeof(ctx.gpr));
@@ -181,6 +180,7 @@ static void native_one(void *argv, int i)
         fault_out = NULL;
     }
     memcpy(o->data, (void *)ISA_DATA_BASE, ISA_DATA_SIZE);
+    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
 static void mark_dead(void *argv, int i, int sig)
