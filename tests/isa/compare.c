@@ -155,7 +155,7 @@ void isa_print_snippet(const struct snippet *s, const struct isa_out *nat, const
     char dis[1024], bytes[3 * ISA_MAX_CODE + 1] = "";
     for (int i = 0; i < s->len; i++)
         sprintf(bytes + 3 * i, "%02x ", s->code[i]);
-    isa_disasm(s->code, (size_t)s->len, ISA_CODE_BASE, dis, sizeof(dis), NULL, 0);
+    isa_disasm(s->code, (size_t)s->len, s->start, dis, sizeof(dis), NULL, 0);
     printf("  forms: ");
     for (int i = 0; i < s->nforms; i++)
         printf("%s%s", i ? " | " : "", isa_form_at((size_t)s->forms[i])->name);

@@ -567,7 +567,7 @@ static bool emit(struct gen *g, const struct isa_form *f, bool allow_mem)
     if (has_modrm && e.riprel)          /* disp32 = target - address of the next instruction */
         for (int i = 0; i < g->npatch; i++)
             if (g->patch[i].kind == -1) {
-                int32_t d = (int32_t)((int64_t)e.disp - (int64_t)(ISA_CODE_BASE + (uint64_t)s->len));
+                int32_t d = (int32_t)((int64_t)e.disp - (int64_t)(s->start + (uint64_t)s->len));
                 if (g->patch[i].at + 4 <= ISA_MAX_CODE)
                     memcpy(s->code + g->patch[i].at, &d, 4);
                 g->patch[i].kind = -2;
@@ -615,6 +615,10 @@ void gen_snippet(struct isa_rng *r, struct snippet *s, int form, bool sequence)
     size_t nf = isa_nforms();
     memset(s, 0, offsetof(struct snippet, init));
     gen_state(r, s);
+    /* one snippet in four starts just before the page boundary of the code region: its first
+     * instruction straddles two pages (the decoder's and translation blocks' slow path) */
+    s->start = ISA_CODE_BASE + (rng_below(r, 4) ? 0 : 4096 - 1 - rng_below(r, 15));
+    s->init.rip = s->start;
     if (form < 0)
         form = (int)rng_below(r, (uint32_t)nf);
     const struct isa_form *f = isa_form_at((size_t)form);
@@ -641,13 +645,13 @@ void gen_snippet(struct isa_rng *r, struct snippet *s, int form, bool sequence)
             s->ilen[s->nforms++] = (uint8_t)(s->len - save);
         }
     }
-    uint64_t stop = ISA_CODE_BASE + (uint64_t)s->len;
+    uint64_t stop = s->start + (uint64_t)s->len;
     for (int i = 0; i < g.npatch; i++) {
         int at = g.patch[i].at;
         switch (g.patch[i].kind) {
-        case P_REL8: s->code[at] = (uint8_t)(stop - ISA_CODE_BASE - (uint64_t)g.patch[i].end); break;
+        case P_REL8: s->code[at] = (uint8_t)(s->len - g.patch[i].end); break;
         case P_REL32: {
-            int32_t d = (int32_t)(stop - ISA_CODE_BASE - (uint64_t)g.patch[i].end);
+            int32_t d = s->len - g.patch[i].end;
             memcpy(s->code + at, &d, 4);
             break;
         }

@@ -79,7 +79,7 @@ static int check_lengths(csh h, const struct snippet *s)
     const struct isa_form *f = isa_form_at((size_t)s->forms[0]);
     if (strstr(f->name, "(#UD)") || !strcmp(f->name, "nop Ev") || s->ilen[0] > 15)
         return 0;                       /* over 15 bytes: #GP, no length to agree on */
-    size_t n = cs_disasm(h, s->code, (size_t)s->len, ISA_CODE_BASE, 1, &insn);
+    size_t n = cs_disasm(h, s->code, (size_t)s->len, s->start, 1, &insn);
     int bad = n != 1 || insn[0].size != s->ilen[0];
     if (n)
         cs_free(insn, n);
