@@ -152,7 +152,13 @@ static void compare_eflags(struct cpu *c, struct fpu *f, unsigned i, bool unorde
     union x87_reg r;
     uint16_t sw = x87_host_bin(f->fcw, f->fsw, faults2(f, 0, i), unordered ? K_UCOMI : K_COMI, st(f, 0), st(f, i), &r);
     bool ok = commit_ok(f, sw);
-    apply(f, sw, SW_CC);
+    if (!ok && !(sw & SW_SF)) {
+        /* an unmasked invalid from a NaN operand (not a stack fault): no pop, condition codes
+         * left alone (as seen on this host) */
+        f->fsw |= (uint16_t)((sw & 0x3f) | SW_ES | SW_B);
+    } else {
+        apply(f, sw, SW_CC);
+    }
     /* EFLAGS are written even when an unmasked invalid operation holds the pop back (as seen on
      * this host with a stack underflow) */
     flags_set_arith(c, r.r.mant & (F_ZF | F_PF | F_CF));
