@@ -3,9 +3,6 @@
 #ifndef VMON_BOOT_MULTIBOOT_H
 #define VMON_BOOT_MULTIBOOT_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #define MULTIBOOT_HEADER_MAGIC     0x1BADB002
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002   /* in eax at entry */
 #define MULTIBOOT_SEARCH           8192         /* the header lies in the first 8 KiB */
@@ -16,11 +13,17 @@
 #define MB_VIDEO_MODE   (1u << 2)
 #define MB_AOUT_KLUDGE  (1u << 16)              /* load address fields below are valid */
 
+#ifndef __ASSEMBLER__        /* the constants above serve assembly guests too */
+#include <stddef.h>
+#include <stdint.h>
+
 struct multiboot_header {
     uint32_t magic, flags, checksum;             /* magic + flags + checksum == 0 */
     uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;   /* a.out kludge */
     uint32_t mode_type, width, height, depth;    /* video, unused by vmon */
 };
+
+#endif
 
 /* Info flags: which fields of struct multiboot_info are valid. */
 #define MBI_MEMORY      (1u << 0)
@@ -29,6 +32,7 @@ struct multiboot_header {
 #define MBI_MMAP        (1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 
+#ifndef __ASSEMBLER__
 struct multiboot_info {
     uint32_t flags;
     uint32_t mem_lower, mem_upper;               /* KiB below 640 KiB / from 1 MiB to the first hole */
@@ -64,5 +68,6 @@ _Static_assert(offsetof(struct multiboot_info, mmap_length) == 44, "mbi mmap_len
 _Static_assert(offsetof(struct multiboot_info, boot_loader_name) == 64, "mbi boot_loader_name offset");
 _Static_assert(sizeof(struct multiboot_info) == 88, "multiboot_info is 88 bytes");
 _Static_assert(sizeof(struct multiboot_mmap) == 24, "mmap entry is 24 bytes");
+#endif
 
 #endif

@@ -21,7 +21,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The comparable part of a run: from the guest's title line ("<name>: ...") on, CRs dropped, without
-# the SUMMARY and opt: lines, and without lines whose check name starts with a known deviation.
+# the SUMMARY and opt: lines, without vmon's own diagnostics ("vmon: ..." on stderr, e.g. an unmapped
+# port logged once), and without lines whose check name starts with a known deviation.
 filter() {   # filter NAME ORACLE FILE
     awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" '
         BEGIN {
@@ -33,7 +34,7 @@ filter() {   # filter NAME ORACLE FILE
         }
         { sub(/\r$/, "") }
         !on && index($0, name ": ") == 1 { on = 1 }
-        !on || /^SUMMARY / || /^opt: / { next }
+        !on || /^SUMMARY / || /^opt: / || /^vmon: / { next }
         {
             chk = $0; sub(/^(PASS|FAIL) /, "", chk)
             for (i = 1; i <= np; i++) if (index(chk, pre[i]) == 1) next
