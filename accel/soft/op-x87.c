@@ -130,11 +130,14 @@ static void arith_reg(struct fpu *f, unsigned kind, unsigned dst, unsigned other
     }
 }
 
-/* fcom/fucom family: C0, C2, C3 from the compare; pops as asked. */
+/* fcom/fucom family and ftst: C0, C2, C3 from the compare, written even when an unmasked
+ * exception holds the pops back (as seen on this host). */
 static void compare(struct fpu *f, uint16_t sw, int pops)
 {
     bool ok = commit_ok(f, sw);
-    apply(f, sw, SW_CC);
+    f->fsw = (uint16_t)((f->fsw & ~SW_CC) | (sw & SW_CC) | (sw & 0x7f));
+    if (f->fsw & ~f->fcw & 0x3f)
+        f->fsw |= SW_ES | SW_B;
     if (ok)
         while (pops-- > 0)
             pop(f);
@@ -190,7 +193,8 @@ static void store(struct cpu *c, const struct insn *i, unsigned kind, unsigned n
     struct fpu *f = &c->fpu;
     uint8_t buf[10];
     uint16_t sw = x87_host_store(f->fcw, f->fsw, empty(f, 0) ? X_EMPTY0 : 0, kind, st(f, 0), buf);
-    bool ok = commit_ok(f, sw);
+    /* an unmasked overflow or underflow leaves memory (and the stack) alone as well */
+    bool ok = commit_ok(f, sw) && !(sw & ~f->fcw & 0x18);
     if (ok && n == 10) {                        /* two stores, as the hardware does: 8 bytes, then 2 */
         uint64_t ea = x87_ea(c, i), lo;
         memcpy(&lo, buf, 8);
@@ -211,6 +215,10 @@ static void unary(struct fpu *f, unsigned k)
     bool two = k == K_PTAN || k == K_SINCOS || k == K_XTRACT;
     unsigned faults = (empty(f, 0) ? X_EMPTY0 : 0) | (two ? full(f) : 0);
     uint16_t sw = x87_host_un(f->fcw, f->fsw, faults, k, st(f, 0), &r1, &r2);
+    if (k == K_TST) {
+        compare(f, sw, 0);
+        return;
+    }
     bool ok = commit_ok(f, sw);
     apply(f, sw, SW_CC);
     if (!ok && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS))
