@@ -6,7 +6,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/flat.c accel/soft/exec.c accel/soft/tb
              accel/soft/op-muldiv.c accel/soft/op-bit.c accel/soft/op-string.c \
              accel/soft/op-stack.c accel/soft/op-branch.c accel/soft/op-system.c \
              accel/soft/op-fast.c accel/soft/op-sse.c accel/soft/op-x87.c
-UNIT_TESTS += accel/soft/flat_test.c
+UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c
 INTEG_TESTS += accel/soft/linux-boot_test.sh
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh

@@ -52,7 +52,7 @@ uint64_t cpu_rdtsc(struct cpu *c)
 
 static bool canonical(uint64_t v)
 {
-    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+    return is_canonical(v);
 }
 
 bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val)

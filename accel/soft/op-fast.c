@@ -105,6 +105,54 @@ ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
 ALU_FAST_D(fast_alu_rm32, 4, 0xffffffffull, fast_load(c, i, 4), (i->op >> 3) & 7, i->reg)
 ALU_FAST_D(fast_alu_rm64, 8, ~0ull, fast_load(c, i, 8), (i->op >> 3) & 7, i->reg)
 
+/* The host pointer of a writable memory operand on a TLB hit (no page crossing), else NULL. */
+static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
+        return (uint8_t *)e->host + (lin & 0xfff);
+    return NULL;
+}
+
+/* ALU op on [mem] with a register (01, 09, ... 39) or an immediate (81, 83): on a TLB hit the
+ * operand is updated in place; otherwise the general handler does it. */
+#define ALU_MEM(NAME, SIZE, T, SRC, OPSEL, SLOW)                                                    \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        unsigned op = OPSEL;                                                                        \
+        uint8_t *p = host_rw(c, i, SIZE);                                                           \
+        if (!p) {                                                                                   \
+            SLOW(c, i);                                                                             \
+            return;                                                                                 \
+        }                                                                                           \
+        T av;                                                                                       \
+        memcpy(&av, p, SIZE);                                                                       \
+        uint64_t a = av, b = (T)(SRC), r, cf;                                                       \
+        switch (op) {                                                                               \
+        case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
+        case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
+        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
+        case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        default: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                      \
+        }                                                                                           \
+        T rv = (T)r;                                                                                \
+        memcpy(p, &rv, SIZE);                                                                       \
+    }
+
+ALU_MEM(fast_alu_mr32, 4, uint32_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
+ALU_MEM(fast_alu_mr64, 8, uint64_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
+ALU_MEM(fast_alu_mi32, 4, uint32_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
+ALU_MEM(fast_alu_mi64, 8, uint64_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
+
+static OP(fast_mov_mi64) { fast_store(c, i, 8, i->imm); }
+static OP(fast_mov_mi32) { fast_store(c, i, 4, i->imm); }
+
 static OP(fast_test_rr32)
 {
     uint64_t r = (c->gpr[i->rm] & c->gpr[i->reg]) & 0xffffffffull;
@@ -148,10 +196,10 @@ static OP(fast_incdec64)
     c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], dec);
 }
 
-static OP(fast_jcc) { if (cpu_cond(c, i->op & 15)) c->rip += i->imm; }
+static OP(fast_jcc) { if (cpu_cond_fast(c, i->op & 15)) c->rip += i->imm; }
 static OP(fast_jmp) { c->rip += i->imm; }
 /* 32-bit code: eip wraps at 4 GiB. */
-static OP(fast_jcc32) { if (cpu_cond(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_jcc32) { if (cpu_cond_fast(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
 static OP(fast_jmp32) { c->rip = (uint32_t)(c->rip + i->imm); }
 static OP(fast_incdec_r32)
 {
@@ -253,6 +301,10 @@ void decode_specialize(struct insn *i, unsigned code_size)
         i->fn = wide ? fast_alu_rm64 : fast_alu_rm32;
         return;
     }
+    if (op < 0x40 && (op & 7) == 1 && i->mod != 3) {
+        i->fn = wide ? fast_alu_mr64 : fast_alu_mr32;
+        return;
+    }
     if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
         if (op & 2) {          /* Gv,Ev: destination is reg; swap so rm is the destination */
             uint8_t t = i->reg;
@@ -266,6 +318,8 @@ void decode_specialize(struct insn *i, unsigned code_size)
     case 0x81: case 0x83:
         if (i->mod == 3)
             i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
+        else
+            i->fn = wide ? fast_alu_mi64 : fast_alu_mi32;
         break;
     case 0x85:
         if (i->mod == 3)
@@ -295,8 +349,12 @@ void decode_specialize(struct insn *i, unsigned code_size)
         i->fn = wide ? fast_mov_ri64 : fast_mov_ri32;
         break;
     case 0xc7:
-        if (i->mod == 3 && wide && !((i->modrm >> 3) & 7))
+        if ((i->modrm >> 3) & 7)
+            break;
+        if (i->mod == 3 && wide)
             i->fn = fast_mov_rmi64;
+        else if (i->mod != 3)
+            i->fn = wide ? fast_mov_mi64 : fast_mov_mi32;
         break;
     case 0xff:
         if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)

@@ -121,7 +121,7 @@ void cpu_set_cr3(struct cpu *c, uint64_t v)
     if (c->efer & EFER_LMA)
         v &= 0x000ffffffffff000ull | 0x18;   /* PCID is not advertised: bits 11:0 are PWT/PCD */
     c->cr3 = v;
-    tlb_flush(c);
+    tlb_flush_nonglobal(c);
 }
 
 void cpu_set_cr4(struct cpu *c, uint64_t v)
@@ -132,8 +132,12 @@ void cpu_set_cr4(struct cpu *c, uint64_t v)
         cpu_raise_gp(c, 0);
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_raise_gp(c, 0);
+    /* Only the paging bits change translations (toggling PGE is how a guest flushes globals). */
+    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE;
+    bool flush = ((c->cr4 ^ v) & paging) != 0;
     c->cr4 = v;
-    tlb_flush(c);
+    if (flush)
+        tlb_flush(c);
 }
 
 OP(op_mov_cr)
@@ -439,7 +443,7 @@ OP(op_sysret)
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
-        if (to64 && (uint64_t)((int64_t)(target << 16) >> 16) != target)
+        if (to64 && !is_canonical(target))
             cpu_raise_gp(c, 0);   /* Intel faults in ring 0 on a non-canonical rcx */
         flat_cs(c, (uint16_t)((to64 ? base + 16 : base) | 3), 3, to64);
         cpu_set_flags(c, (c->gpr[R_R11] & 0x3c7fd7) | 2);
@@ -549,7 +553,7 @@ OP(op_grp15)
                 reg_write(c, i->rm, size, sg->base);
             } else {
                 uint64_t v = reg_read(c, i->rm, size);
-                if ((uint64_t)((int64_t)(v << 16) >> 16) != v)
+                if (!is_canonical(v))
                     cpu_raise_gp(c, 0);
                 sg->base = v;
             }
