@@ -136,7 +136,7 @@ struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
-    bool global;               /* a global page (CR4.PGE): kept across CR3 writes */
+    uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
 };
 
 struct insn;
@@ -238,6 +238,7 @@ struct cpu {
     bool halted;
     bool nmi_pending;
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
+    bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tb_end;               /* set by handlers that change the mode: end the block after them */
     bool triple_fault;
     bool user_stop;            /* flat runner: rip reached its stop address */

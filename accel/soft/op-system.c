@@ -118,8 +118,9 @@ void cpu_set_cr0(struct cpu *c, uint64_t v)
 
 void cpu_set_cr3(struct cpu *c, uint64_t v)
 {
-    if (c->efer & EFER_LMA)
-        v &= 0x000ffffffffff000ull | 0x18;   /* PCID is not advertised: bits 11:0 are PWT/PCD */
+    /* Bits 63:40 are reserved (40 physical address bits, no PCID): #GP (SDM vol. 2, MOV CR). */
+    if ((c->efer & EFER_LMA) && (v >> 40))
+        cpu_raise_gp(c, 0);
     c->cr3 = v;
     tlb_flush_nonglobal(c);
 }
