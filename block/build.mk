@@ -25,3 +25,4 @@ fuzz-qcow2: build/fuzz/fuzz-qcow2
 	build/fuzz/fuzz-qcow2 -max_total_time=$(FUZZ_TIME) -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus
 .PHONY: fuzz-qcow2
+BENCHES += tests/img/bench.sh

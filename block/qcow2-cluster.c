@@ -324,6 +324,20 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
         return r;
     }
     const uint8_t *src = buf;
+    /*
+     * A new cluster past the end of the file already reads as zeros there: when the rest of the
+     * cluster would be zeros anyway (no backing data, zero cluster), write only the guest's bytes.
+     */
+    bool zeros_below = t == QCOW2_CT_ZERO || (t == QCOW2_CT_UNALLOC && !s->bs->backing);
+    if (n != s->cluster_size && zeros_below &&
+        (int64_t)host >= s->bs->file->ops->size(s->bs->file)) {
+        r = host_write(s, (uint64_t)host + in, buf, n);
+        if (r == 0)
+            r = qcow2_set_l2e(s, vc, (uint64_t)host | QCOW2_OFLAG_COPIED, s->ext_l2 ? 0xffffffffull : 0);
+        if (r == 0)
+            r = free_old(s, l2e);
+        return r;
+    }
     if (n != s->cluster_size) {
         r = read_whole_cluster(s, vc, s->tmp);
         if (r < 0)

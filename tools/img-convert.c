@@ -67,7 +67,7 @@ int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *backing = NULL;
     char *opts = NULL;
-    bool compress = false, progress = false, no_create = false, quiet = false;
+    bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { "target-is-zero", no_argument, 0, 'Z' }, { 0, 0, 0, 0 } };
@@ -98,7 +98,8 @@ int img_convert(int argc, char **argv)
         case 'p': progress = true; break;
         case 'q': quiet = true; break;
         case 'n': no_create = true; break;
-        case 'C': case 'l': case 't': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
+        case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
+        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -139,7 +140,7 @@ int img_convert(int argc, char **argv)
             goto out;
         }
     }
-    dst = img_open(dst_name, no_create ? out_fmt : out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    dst = img_open(dst_name, out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING | (unsafe ? BLK_O_NO_FLUSH : 0));
     if (!dst)
         goto out;
     if (compress && !dst->drv->write_compressed) {
@@ -480,7 +481,7 @@ int img_bench(int argc, char **argv)
     int ret = 0;
     for (uint64_t i = 0; i < count; i++) {
         if (off + size > bs->size)
-            off = 0;
+            off = 0;        /* qemu-img 7.2 wraps modulo the image size; a request past the end restarts */
         int r = write ? blk_pwrite(bs, off, buf, size) : blk_pread(bs, off, buf, size);
         if (r < 0) {
             char e[BLK_ERR_LEN + 256];
@@ -490,7 +491,7 @@ int img_bench(int argc, char **argv)
         }
         if (write && flush_every && (i + 1) % (uint64_t)flush_every == 0)
             blk_flush(bs);
-        off += step;
+        off = bs->size ? (off + step) % bs->size : 0;
     }
     if (write)
         blk_flush(bs);
