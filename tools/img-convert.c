@@ -1,6 +1,7 @@
 /* vmon img: subcommands that stream image contents: convert, compare, map, bench. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,115 @@ static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_
         i = j;
     }
     return 0;
+}
+
+/*
+ * The read side of convert, on its own thread: block status and data of consecutive chunks go into
+ * a small ring of slots that the writing thread drains in order. The source images belong to this
+ * thread alone, the target to the writer, so no block-layer state is shared.
+ */
+#define NSLOTS 4
+
+struct slot {
+    uint64_t pos, len;
+    int status, err;
+    struct blk *src;
+    uint8_t *buf;
+};
+
+struct reader {
+    struct src_set *ss;
+    uint32_t chunk;
+    bool compress;
+    struct slot slots[NSLOTS];
+    unsigned head, tail;           /* filled: [tail, head) modulo NSLOTS, as counters */
+    bool eof, stop;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static void *reader_main(void *opaque)
+{
+    struct reader *rd = opaque;
+    for (uint64_t pos = 0; pos < rd->ss->total;) {
+        pthread_mutex_lock(&rd->lock);
+        while (rd->head - rd->tail == NSLOTS && !rd->stop)
+            pthread_cond_wait(&rd->cond, &rd->lock);
+        bool stop = rd->stop;
+        pthread_mutex_unlock(&rd->lock);
+        if (stop)
+            break;
+        struct slot *sl = &rd->slots[rd->head % NSLOTS];
+        uint64_t soff = pos;
+        sl->src = src_at(rd->ss, &soff);
+        uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
+        if (n > sl->src->size - soff)
+            n = sl->src->size - soff;
+        sl->status = rd->compress ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
+        sl->err = sl->status < 0 ? sl->status : 0;
+        sl->pos = pos;
+        sl->len = pnum ? pnum : n;
+        if (!sl->err && !(sl->status & BLK_STATUS_ZERO))
+            sl->err = blk_pread(sl->src, soff, sl->buf, sl->len);
+        pos += sl->len;
+        pthread_mutex_lock(&rd->lock);
+        rd->head++;
+        pthread_cond_broadcast(&rd->cond);
+        pthread_mutex_unlock(&rd->lock);
+        if (sl->err)
+            break;
+    }
+    pthread_mutex_lock(&rd->lock);
+    rd->eof = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+    return NULL;
+}
+
+static int reader_start(struct reader *rd)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (!(rd->slots[i].buf = malloc(rd->chunk)))
+            return -ENOMEM;
+    pthread_mutex_init(&rd->lock, NULL);
+    pthread_cond_init(&rd->cond, NULL);
+    return pthread_create(&rd->thread, NULL, reader_main, rd) ? -EAGAIN : 0;
+}
+
+/* The next filled slot in order, or NULL at the end. */
+static struct slot *reader_next(struct reader *rd)
+{
+    pthread_mutex_lock(&rd->lock);
+    while (rd->head == rd->tail && !rd->eof)
+        pthread_cond_wait(&rd->cond, &rd->lock);
+    struct slot *sl = rd->head == rd->tail ? NULL : &rd->slots[rd->tail % NSLOTS];
+    pthread_mutex_unlock(&rd->lock);
+    return sl;
+}
+
+static void reader_done(struct reader *rd, struct slot *sl, bool stop)
+{
+    (void)sl;
+    pthread_mutex_lock(&rd->lock);
+    rd->tail++;
+    if (stop)
+        rd->stop = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+}
+
+static void reader_stop(struct reader *rd)
+{
+    pthread_mutex_lock(&rd->lock);
+    rd->stop = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+    pthread_join(rd->thread, NULL);
+    pthread_mutex_destroy(&rd->lock);
+    pthread_cond_destroy(&rd->cond);
+    for (int i = 0; i < NSLOTS; i++)
+        free(rd->slots[i].buf);
 }
 
 int img_convert(int argc, char **argv)
@@ -157,51 +267,40 @@ int img_convert(int argc, char **argv)
     uint32_t chunk = CONVERT_CHUNK;
     if (dst->cluster_size > chunk)
         chunk = dst->cluster_size;
-    uint8_t *buf = malloc(chunk);
-    if (!buf)
+    /* A reader thread fills chunks (status, data) while this thread writes the previous ones. */
+    struct reader rd = { .ss = &ss, .chunk = chunk, .compress = compress };
+    if (reader_start(&rd) < 0)
         goto out;
     img_progress(progress, 0);
-    for (uint64_t pos = 0; pos < ss.total;) {
-        uint64_t soff = pos;
-        struct blk *src = src_at(&ss, &soff);
-        uint64_t n = chunk - (pos % chunk);
-        if (n > src->size - soff)
-            n = src->size - soff;
-        uint64_t pnum = n;
-        int st = compress ? 0 : img_chain_status(src, soff, n, &pnum, NULL);
-        if (st < 0) {
+    int werr = 0;
+    for (;;) {
+        struct slot *sl = reader_next(&rd);
+        if (!sl)
+            break;
+        if (sl->err < 0) {
             char e[BLK_ERR_LEN + 256];
-            img_err("error while reading block status at offset %" PRIu64 ": %s", pos,
-                    blk_strerror(src, st, e, sizeof(e)));
-            free(buf);
-            goto out;
-        }
-        if (pnum == 0)
-            pnum = n;
-        int r = 0;
-        if (st & BLK_STATUS_ZERO) {
-            if (no_create)
-                r = blk_write_zeroes(dst, pos, pnum);
-        } else {
-            r = blk_pread(src, soff, buf, pnum);
+            img_err("error while reading at byte %" PRIu64 ": %s", sl->pos, blk_strerror(sl->src, sl->err, e, sizeof(e)));
+            werr = -1;
+        } else if (!werr) {
+            int r = 0;
+            if (sl->status & BLK_STATUS_ZERO) {
+                if (no_create)
+                    r = blk_write_zeroes(dst, sl->pos, sl->len);
+            } else {
+                r = write_span(dst, sl->pos, sl->buf, sl->len, compress, gran, no_create);
+            }
             if (r < 0) {
                 char e[BLK_ERR_LEN + 256];
-                img_err("error while reading at byte %" PRIu64 ": %s", pos, blk_strerror(src, r, e, sizeof(e)));
-                free(buf);
-                goto out;
+                img_err("error while writing at byte %" PRIu64 ": %s", sl->pos, blk_strerror(dst, r, e, sizeof(e)));
+                werr = -1;
             }
-            r = write_span(dst, pos, buf, pnum, compress, gran, no_create);
+            img_progress(progress, (sl->pos + sl->len) * 100.0 / ss.total);
         }
-        if (r < 0) {
-            char e[BLK_ERR_LEN + 256];
-            img_err("error while writing at byte %" PRIu64 ": %s", pos, blk_strerror(dst, r, e, sizeof(e)));
-            free(buf);
-            goto out;
-        }
-        pos += pnum;
-        img_progress(progress, pos * 100.0 / ss.total);
+        reader_done(&rd, sl, werr < 0);
     }
-    free(buf);
+    reader_stop(&rd);
+    if (werr < 0)
+        goto out;
     if (blk_flush(dst) < 0) {
         img_err("%s: error while flushing", dst_name);
         goto out;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: vmon img against qemu-img on the same machine, in the same run.
 #  1. convert raw->qcow2 and qcow2->raw of a 1 GiB image with mixed regions (random data, written
-#     zeros, holes); best of two runs each, alternating the tools.
+#     zeros, holes); best of five runs each (page cache warm, dirty pages synced before each run).
 #  2. 4 KiB requests at a scattered offset sequence (qemu-img bench -S step, one request at a time):
 #     writes into a fresh qcow2 image (allocating), then reads of a populated one, in IOPS.
 # Ratios are vmon's speed over qemu-img's: above 1.0 vmon is faster.
@@ -25,10 +25,11 @@ done
 sync
 
 now() { date +%s.%N; }
-best_of_two() {   # prints the best wall time of "$@" run twice, output file removed before each run
+best_of() {       # best wall time of "$@" over five runs; before each: output removed, dirty pages synced
     local best=
-    for _ in 1 2; do
+    for _ in 1 2 3 4 5; do
         rm -f "$T/out"
+        sync
         local t0 t1 d
         t0=$(now); "$@" >/dev/null; t1=$(now)
         d=$(echo "$t1 - $t0" | bc)
@@ -39,12 +40,12 @@ best_of_two() {   # prints the best wall time of "$@" run twice, output file rem
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 printf '%-44s %12s %12s %8s\n' "benchmark (1 GiB, mixed data/zero/holes)" "vmon" "qemu-img" "ratio"
-v=$(best_of_two "$VMON" img convert -f raw -O qcow2 "$T/src.raw" "$T/out")
-q=$(best_of_two qemu-img convert -f raw -O qcow2 "$T/src.raw" "$T/out")
+v=$(best_of "$VMON" img convert -f raw -O qcow2 "$T/src.raw" "$T/out")
+q=$(best_of qemu-img convert -f raw -O qcow2 "$T/src.raw" "$T/out")
 printf '%-44s %11.2fs %11.2fs %7sx\n' "convert raw -> qcow2" "$v" "$q" "$(ratio "$q" "$v")"
 qemu-img convert -f raw -O qcow2 "$T/src.raw" "$T/src.qcow2"
-v=$(best_of_two "$VMON" img convert -f qcow2 -O raw "$T/src.qcow2" "$T/out")
-q=$(best_of_two qemu-img convert -f qcow2 -O raw "$T/src.qcow2" "$T/out")
+v=$(best_of "$VMON" img convert -f qcow2 -O raw "$T/src.qcow2" "$T/out")
+q=$(best_of qemu-img convert -f qcow2 -O raw "$T/src.qcow2" "$T/out")
 printf '%-44s %11.2fs %11.2fs %7sx\n' "convert qcow2 -> raw" "$v" "$q" "$(ratio "$q" "$v")"
 "$VMON" img convert -f raw -O qcow2 "$T/src.raw" "$T/check.qcow2"
 qemu-img compare -q "$T/src.raw" "$T/check.qcow2" || { echo "FAIL: vmon's converted image differs"; exit 1; }
