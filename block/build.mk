@@ -10,8 +10,8 @@ $(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 UNIT_TESTS += block/qcow2-refcount_test.c
-INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh
-QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh
+INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
+QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 
 # libFuzzer target over the qcow2 opener and read path: make fuzz-qcow2 [FUZZ_TIME=600]
 FUZZ_TIME ?= 600

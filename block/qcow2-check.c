@@ -272,7 +272,7 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
                 res->corruptions++;
             }
         }
-        if (rc)
+        if (rc || c.refs[k])
             highest = k + 1;
     }
     res->image_end_offset = (int64_t)(highest << s->cluster_bits);

@@ -19,7 +19,7 @@ same() {       # raw reference vs image, both through qemu-img and through vmon
 }
 SIZE=24M
 N=${VMON_QUICK:+40}
-N=${N:-150}
+N=${N:-100}
 
 configs=(
   "cluster_size=512,compat=0.10"
@@ -42,8 +42,8 @@ for o in "${configs[@]}"; do
     # 1. vmon creates and writes; qemu-img checks and reads.
     "$VMON" img create -q -f qcow2 -o "$o" "$T/v.qcow2" $SIZE || { bad "create $o"; continue; }
     rm -f "$T/ref.raw"; truncate -s $SIZE "$T/ref.raw"
-    "$BLKIO" random "$T/v.qcow2" qcow2 "$N" $seed wwwzf || bad "blkio random qcow2 ($o)"
-    "$BLKIO" random "$T/ref.raw" raw "$N" $seed wwwzf || bad "blkio random raw ($o)"
+    "$BLKIO" random "$T/v.qcow2" qcow2 "$N" $seed wwwzfd || bad "blkio random qcow2 ($o)"
+    "$BLKIO" random "$T/ref.raw" raw "$N" $seed wwwzfd || bad "blkio random raw ($o)"
     ok_check "$T/v.qcow2" "$o"
     same "$T/ref.raw" "$T/v.qcow2" "vmon wrote, $o"
     qemu-img convert -O raw "$T/v.qcow2" "$T/out.raw" && cmp -s "$T/out.raw" "$T/ref.raw" || bad "qemu-img convert of vmon image ($o)"
@@ -52,8 +52,8 @@ for o in "${configs[@]}"; do
     qemu-img convert -O qcow2 -o "$o" "$T/ref.raw" "$T/q.qcow2" || { bad "qemu-img convert -o $o"; continue; }
     "$VMON" img convert -O raw "$T/q.qcow2" "$T/back.raw" && cmp -s "$T/back.raw" "$T/ref.raw" || bad "vmon convert of qemu image ($o)"
     "$VMON" img check "$T/q.qcow2" >/dev/null || bad "vmon img check of qemu image ($o)"
-    "$BLKIO" random "$T/q.qcow2" qcow2 "$N" $((seed + 100)) wwzf || bad "blkio random on qemu image ($o)"
-    "$BLKIO" random "$T/ref.raw" raw "$N" $((seed + 100)) wwzf || bad "blkio random raw 2 ($o)"
+    "$BLKIO" random "$T/q.qcow2" qcow2 "$N" $((seed + 100)) wwzfd || bad "blkio random on qemu image ($o)"
+    "$BLKIO" random "$T/ref.raw" raw "$N" $((seed + 100)) wwzfd || bad "blkio random raw 2 ($o)"
     ok_check "$T/q.qcow2" "$o, vmon wrote into qemu's image"
     same "$T/ref.raw" "$T/q.qcow2" "vmon wrote into qemu image, $o"
 
