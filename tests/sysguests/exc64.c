@@ -115,6 +115,24 @@ static void test_faults(void)
                      (ulong)iretq_nc_insn);
     expect_exception("#GP jmp to a non-canonical rip (rip = the jmp)", 13,
                      run_catch(jmp_nc_probe, 0xffff7fffffff0000ull), 0, (ulong)jmp_nc_insn);
+    /* Faults while delivering an exception carry EXT=1 in their error code (SDM 6.13); a
+     * contributory fault while delivering a contributory one is a double fault (table 6-5). */
+    idt_set_selector(6, 0x88);
+    expect_exception("#UD through a gate whose selector is beyond the GDT: #GP", 13, run_catch(ud2_probe, 0),
+                     0x88 | 1, (ulong)ud2_insn);
+    idt_set_selector(6, SEL_KCODE);
+    idt_set_present(6, 0);
+    expect_exception("#UD through a not-present gate: #NP", 11, run_catch(ud2_probe, 0), 6 * 8 + 2 + 1,
+                     (ulong)ud2_insn);
+    idt_set_present(11, 0);
+    tss_set_ist(2, (ulong)ist_stack2 + IST_STACK_SIZE);
+    idt_set(8, idt_stub(8), 0, 2, 0xe);
+    int v = run_catch(ud2_probe, 0);
+    check_eq("#UD, then #NP delivering it, then #NP delivering that: #DF", (ulong)v, 8);
+    check_eq("that #DF: error code", last_exc.error, 0);
+    idt_set_present(11, 1);
+    idt_set_present(6, 1);
+    idt_set(8, idt_stub(8), 0, 0, 0xe);
     expect_exception("#PF read of an unmapped address", 14, run_catch(pf_probe, 0x40000000), 0, (ulong)pf_insn);
     check_eq("#PF read of an unmapped address: cr2", last_exc.cr2, 0x40000000);
 }

@@ -61,6 +61,11 @@ void idt_set(unsigned vector, ulong handler, unsigned dpl, unsigned ist, unsigne
 #endif
 }
 
+void idt_set_selector(unsigned vector, uint16_t sel)
+{
+    idt[vector].sel = sel;
+}
+
 void idt_set_present(unsigned vector, int present)
 {
     idt[vector].type_attr = (uint8_t)((idt[vector].type_attr & 0x7f) | (present ? 0x80 : 0));
