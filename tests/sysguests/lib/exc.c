@@ -180,11 +180,13 @@ void exc_dispatch(struct frame *f)
 }
 
 /* After a fault from ring 3 or in the middle of a segment test. In 64-bit mode FS and GS are left
- * alone: loading them would reset the bases that the tests set through the MSRs. */
+ * alone: loading them would reset the bases that the tests set through the MSRs. SS is reloaded:
+ * a handler entered through an IST stack or from ring 3 may have had a null SS loaded, and we
+ * leave it by longjmp, not iretq. */
 static void restore_data_segments(void)
 {
 #ifdef __x86_64__
-    __asm__ volatile("mov %0, %%ds; mov %0, %%es" :: "r"(SEL_KDATA));
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" :: "r"(SEL_KDATA));
 #else
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs" :: "r"(SEL_KDATA));
 #endif
