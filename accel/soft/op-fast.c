@@ -72,14 +72,20 @@ static inline uint64_t pop64(struct cpu *c)
     return stack_pop(c, 8);
 }
 
-/* ALU reg, reg/imm at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg (81/83). */
-#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL)                                                      \
+/* ALU reg, reg/imm/mem at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg
+ * (81/83); DST is the destination register number. */
+#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL) ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, i->rm)
+#define ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, DST)                                               \
     static OP(NAME)                                                                                 \
     {                                                                                               \
         unsigned op = OPSEL;                                                                        \
-        uint64_t a = c->gpr[i->rm] & MASK, b = (SRC) & MASK, r;                                   \
+        uint64_t b = (SRC) & MASK, a = c->gpr[DST] & MASK, r, cf;                                 \
         switch (op) {                                                                               \
         case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
+        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
         case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
         case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
         case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
@@ -87,7 +93,7 @@ static inline uint64_t pop64(struct cpu *c)
         case ALU_CMP: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                 \
         default: r = alu_op(c, op, SIZE, a, b); break;                                              \
         }                                                                                           \
-        c->gpr[i->rm] = r & MASK;                                                                   \
+        c->gpr[DST] = r & MASK;                                                                     \
     }
 
 /* For 01/09/.../39 (Ev,Gv) the destination is rm; for 03/0B/.../3B (Gv,Ev) we swap in decode. */
@@ -95,6 +101,9 @@ ALU_FAST(fast_alu_rr32, 4, 0xffffffffull, c->gpr[i->reg], (i->op >> 3) & 7)
 ALU_FAST(fast_alu_rr64, 8, ~0ull, c->gpr[i->reg], (i->op >> 3) & 7)
 ALU_FAST(fast_alu_ri32, 4, 0xffffffffull, i->imm, (i->modrm >> 3) & 7)
 ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
+/* Gv, [mem]: the memory source is read first (it may fault before anything changes). */
+ALU_FAST_D(fast_alu_rm32, 4, 0xffffffffull, fast_load(c, i, 4), (i->op >> 3) & 7, i->reg)
+ALU_FAST_D(fast_alu_rm64, 8, ~0ull, fast_load(c, i, 8), (i->op >> 3) & 7, i->reg)
 
 static OP(fast_test_rr32)
 {
@@ -165,10 +174,11 @@ void decode_specialize(struct insn *i, unsigned code_size)
     bool wide = sz == 8, word = sz == 4;
     if (!wide && !word)
         return;
+    if (op < 0x40 && (op & 7) == 3 && i->mod != 3) {
+        i->fn = wide ? fast_alu_rm64 : fast_alu_rm32;
+        return;
+    }
     if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
-        unsigned a = (op >> 3) & 7;
-        if (a == ALU_ADC || a == ALU_SBB)
-            return;
         if (op & 2) {          /* Gv,Ev: destination is reg; swap so rm is the destination */
             uint8_t t = i->reg;
             i->reg = i->rm;
@@ -179,11 +189,8 @@ void decode_specialize(struct insn *i, unsigned code_size)
     }
     switch (op) {
     case 0x81: case 0x83:
-        if (i->mod == 3) {
-            unsigned a = (i->modrm >> 3) & 7;
-            if (a != ALU_ADC && a != ALU_SBB)
-                i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
-        }
+        if (i->mod == 3)
+            i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
         break;
     case 0x85:
         if (i->mod == 3)
