@@ -124,7 +124,7 @@ fail:
 int pc_init(struct vm *vm, char *err, size_t errlen)
 {
     struct pc *pc = calloc(1, sizeof(*pc));
-    int r = -ENOMEM;
+    int r;
     if (!pc)
         goto fail;
     vm->platform = pc;

@@ -122,11 +122,15 @@ struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd)
     c->vm = vm;
     c->in_fd = in_fd;
     c->out_fd = out_fd;
+    /* A terminal we do not own (vmon started in the background) is left alone: reading it would
+     * stop vmon with SIGTTIN. A regular file or /dev/null cannot be polled (EPERM). Either way the
+     * guest gets no input. */
+    if (in_fd >= 0 && isatty(in_fd) && tcgetpgrp(in_fd) != getpgrp())
+        return c;
     if (in_fd >= 0 && evloop_add_fd(vm->loop, in_fd, stdio_chr_readable, c) == 0) {
         c->watching = true;
         term_raw(in_fd);
     }
-    /* A regular file or /dev/null cannot be polled (EPERM): the guest then gets no input. */
     return c;
 }
 

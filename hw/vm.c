@@ -134,6 +134,21 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");
 
+    /* SIGINT/SIGTERM/SIGHUP go to a signalfd the event loop reads. Blocked from here on, before the
+     * terminal turns raw and before any thread exists (all inherit the mask), so none of them can
+     * kill vmon with the terminal left raw. */
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    sigaddset(&stop_sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    vm->signal_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (vm->signal_fd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        return -errno;
+    }
+
     const char *why = NULL;
     vm->accel = vm_pick_accel(cfg->accel, &why);
     if (!vm->accel) {
@@ -206,15 +221,7 @@ static int exit_status(struct vm *vm)
 
 int vm_run(struct vm *vm)
 {
-    /* The stop signals go to the signalfd; block them before any thread exists so all inherit it. */
-    sigset_t stop_sigs;
-    sigemptyset(&stop_sigs);
-    sigaddset(&stop_sigs, SIGINT);
-    sigaddset(&stop_sigs, SIGTERM);
-    sigaddset(&stop_sigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
-    vm->signal_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (vm->signal_fd < 0 || evloop_add_fd(vm->loop, vm->signal_fd, vm_on_signal, vm) < 0) {
+    if (evloop_add_fd(vm->loop, vm->signal_fd, vm_on_signal, vm) < 0) {
         fprintf(stderr, "vmon: signalfd: %s\n", strerror(errno));
         return 1;
     }
@@ -276,7 +283,7 @@ void vm_destroy(struct vm *vm)
     evloop_free(vm->loop);
     vm->loop = NULL;
     guest_mem_destroy(&vm->mem);
-    if (vm->signal_fd > 0)
+    if (vm->signal_fd >= 0)
         close(vm->signal_fd);
     pthread_cond_destroy(&vm->stop_cond);
     pthread_mutex_destroy(&vm->stop_lock);
