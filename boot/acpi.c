@@ -172,7 +172,8 @@ static size_t fadt(uint8_t *t, uint32_t facs, uint32_t dsdt_addr)
     f.reset_reg = io_gas(RESET_PORT, 1);
     f.reset_value = RESET_VALUE;
     f.minor_version = 0;
-    f.x_firmware_ctrl = facs;
+    /* 5.2.9: X_FIRMWARE_CTRL must be zero when FIRMWARE_CTRL is used (the FACS is below 4 GiB);
+     * the DSDT is given in both forms, with the same value, as ACPICA expects. */
     f.x_dsdt = dsdt_addr;
     f.x_pm1a_evt_blk = io_gas(PM1A_EVT_PORT, 4);
     f.x_pm1a_cnt_blk = io_gas(PM1A_CNT_PORT, 2);

@@ -36,7 +36,7 @@ static uint64_t kernel_load_addr(const struct setup_header *h, uint64_t need, ui
 {
     if (!h->relocatable_kernel)
         return BOOT_HIGH_ADDR;
-    if (h->pref_address >= BOOT_HIGH_ADDR && h->pref_address + need <= ram_end)
+    if (h->pref_address >= BOOT_HIGH_ADDR && h->pref_address < ram_end && need <= ram_end - h->pref_address)
         return h->pref_address;
     uint64_t a = h->kernel_alignment;
     if (a == 0 || (a & (a - 1)) || a > (64u << 20))
@@ -70,7 +70,8 @@ int bzimage_load(struct boot_ctx *ctx)
                          ctx->len);
     const uint8_t *kernel = ctx->img + setup_len;
     uint64_t klen = ctx->len - setup_len;
-    if ((uint64_t)h.syssize * 16 > klen)
+    /* syssize counts 16-byte paragraphs, rounded up: allow the last one to be partial. */
+    if ((uint64_t)h.syssize * 16 > klen + 15)
         return boot_fail(ctx, "truncated bzImage (header says %llu bytes of kernel, file has %llu)",
                          (unsigned long long)h.syssize * 16, (unsigned long long)klen);
 

@@ -49,6 +49,14 @@ download busybox-static
 
 kdeb=$(ls "$DEBS/${kpkg}_"*.deb | head -n1)
 bdeb=$(ls "$DEBS/busybox-static_"*.deb | head -n1)
+# Everything already built from these packages, by this version of the script: nothing to do.
+if [ "$FORCE" != 1 ] && [ -f "$OUT/bzImage" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/initramfs.cpio.gz" ] &&
+   [ "$OUT/initramfs.cpio.gz" -nt "$0" ] && [ "$OUT/initramfs.cpio.gz" -nt "$kdeb" ] &&
+   [ "$OUT/vmlinux" -nt "$kdeb" ] && [ "$OUT/initramfs.cpio.gz" -nt "$bdeb" ]; then
+    say "up to date: $OUT/bzImage, vmlinux, initramfs.cpio.gz ($kpkg)"
+    exit 0
+fi
+
 # Unpack into a scratch directory removed on exit: the Makefile scans build/ for *.d dependency
 # files, and Debian packages hold directories named like that.
 SCRATCH=$(mktemp -d "$OUT/unpack.XXXXXX")
@@ -62,7 +70,7 @@ kver=${kpkg#linux-image-}
 # --- bzImage -----------------------------------------------------------------------------------
 vmlinuz=$KROOT/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "$kdeb holds no boot/vmlinuz-$kver"
-cp -f "$vmlinuz" "$OUT/bzImage"
+cmp -s "$vmlinuz" "$OUT/bzImage" 2>/dev/null || cp -f "$vmlinuz" "$OUT/bzImage"
 say "bzImage: $kver, $(stat -c %s "$OUT/bzImage") bytes"
 
 # --- vmlinux: the payload the setup header points at (boot.rst: payload_offset is relative to the
@@ -110,12 +118,26 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
     mkdir -p "$IROOT"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
     cp "$BROOT/bin/busybox" "$IROOT/bin/busybox"
     ln -s busybox "$IROOT/bin/sh"
-    # virtio drivers the cloud kernel builds as modules, loaded by /init when present (the devices
-    # appear once vmon has them; loading is harmless without).
+    # virtio drivers the cloud kernel builds as modules (virtio core, both transports, the devices).
+    # The package has no modules.dep (depmod makes it at install): order them by the "depends=" of
+    # each module's .modinfo section (what modinfo prints), dependencies first, into /lib/modules/order, which /init loads. Harmless without the devices;
+    # they bind once vmon has them.
     mdir=$KROOT/lib/modules/$kver/kernel
-    for m in drivers/virtio/virtio_mmio.ko drivers/block/virtio_blk.ko drivers/net/net_failover.ko \
-             net/core/failover.ko drivers/net/virtio_net.ko drivers/char/hw_random/virtio-rng.ko; do
-        [ -f "$mdir/$m" ] && cp "$mdir/$m" "$IROOT/lib/modules/"
+    : > "$IROOT/lib/modules/order"
+    add_module() {   # add_module NAME: its dependencies, then itself, once
+        local name=$1 file dep
+        grep -qx "$name.ko" "$IROOT/lib/modules/order" && return 0
+        file=$(find "$mdir" -name "$name.ko" -o -name "${name//_/-}.ko" | head -n1)
+        [ -n "$file" ] || return 0
+        for dep in $(objcopy -O binary --only-section=.modinfo "$file" /dev/stdout | tr '\0' '\n' |
+                     sed -n 's/^depends=//p' | tr ',' ' '); do
+            add_module "$dep"
+        done
+        cp "$file" "$IROOT/lib/modules/$name.ko"
+        echo "$name.ko" >> "$IROOT/lib/modules/order"
+    }
+    for m in virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console; do
+        add_module "$m"
     done
     mknod -m 600 "$IROOT/dev/console" c 5 1 || die "mknod /dev/console needs root"
     mknod -m 666 "$IROOT/dev/null" c 1 3
@@ -127,8 +149,8 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-for m in failover net_failover virtio_mmio virtio_blk virtio_net virtio-rng; do
-    [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
+for m in $(cat /lib/modules/order 2>/dev/null); do
+    insmod /lib/modules/$m 2>/dev/null
 done
 echo VMON-GUEST-READY
 cmdline=$(cat /proc/cmdline)

@@ -119,6 +119,16 @@ enter_user:
     push %rdi
     iretq
 
+/* syscall_entry: the LSTAR target. syscall left the user rip in rcx and rflags in r11 and did not
+ * switch stacks: move to the kernel stack, then hand rax (result) and rdi (CPL) to the C side. */
+    .globl syscall_entry
+syscall_entry:
+    lea syscall_stack_top(%rip), %rsp
+    mov %rax, %rsi
+    call syscall_dispatch
+3:  hlt
+    jmp 3b
+
 /* The AP trampoline, copied to 0x10000 (SIPI vector 0x10): real mode, cs = 0x1000. Each AP takes the
  * spinlock at +0xf00, prints its initial APIC id (CPUID.1:EBX[31:24]), counts itself in +0xf04 and
  * halts. Only the lock holder uses the stack. */
@@ -131,12 +141,12 @@ tramp_start:
     cli
     mov %cs, %ax
     mov %ax, %ds
-3:  mov $1, %al
+8:  mov $1, %al
     xchg %al, (TLOCK)
     test %al, %al
     jz 4f
     pause
-    jmp 3b
+    jmp 8b
 4:  mov %cs, %ax
     mov %ax, %ss
     mov $0xe00, %sp
@@ -185,3 +195,5 @@ tramp_end:
     .balign 16
     .skip 32768
 stack_top:
+    .skip 4096
+syscall_stack_top:
