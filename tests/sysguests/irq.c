@@ -1,7 +1,7 @@
 /* External interrupts through the local APIC (SDM vol. 3 ch. 11 and 6.8.3): the APIC base MSR, the
  * timer raising a fixed interrupt, IF=0 keeping it pending in IRR, the one-instruction interrupt
- * shadow of sti, hlt woken by an interrupt, ISR/EOI, CR8 as the task-priority register, and self
- * NMIs with NMI blocking until iret. */
+ * shadow of sti, hlt woken by an interrupt, ISR/EOI, CR8 as the task-priority register, periodic
+ * and TSC-deadline timer modes, and self NMIs with NMI blocking until iret. */
 #include "guest.h"
 
 #define APIC_BASE   0xfee00000ul
@@ -89,6 +89,62 @@ static void test_nmi(void)
     exc_set_hook(2, 0);
 }
 
+static inline uint64_t rdtsc_now(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Periodic mode reloads the initial count; TSC-deadline mode (where advertised) fires once the TSC
+ * passes IA32_TSC_DEADLINE, then disarms and clears it (SDM vol. 3, 11.5.4.1). */
+static void test_timer_modes(void)
+{
+    irq_count = 0;
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 17);   /* periodic */
+    apic_write(APIC_TIMER_INIT, 50000);
+    /* IF=1 across the whole loop: this checks the timer, not how soon a CPU looks at IF. */
+    __asm__ volatile("sti" ::: "memory");
+    for (long i = 0; i < 100000000 && irq_count < 3; i++)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 16);   /* masked */
+    apic_write(APIC_TIMER_INIT, 0);
+    check("periodic timer: three interrupts from one initial count", irq_count >= 3);
+
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 24))) {
+        opt_skip("TSC-deadline timer", "not advertised");
+        return;
+    }
+    opt_mode = 1;
+    apic_write(APIC_LVT_TIMER, VEC | 2u << 17);   /* TSC-deadline */
+    irq_count = 0;
+    wrmsr(0x6e0, rdtsc_now() + 200000);
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    check_eq("TSC deadline: sti; hlt woken by the timer", irq_count, 1);
+    check_eq("TSC deadline: MSR cleared once it fired", rdmsr(0x6e0), 0);
+    irq_count = 0;
+    wrmsr(0x6e0, 1);                              /* already past: fires at once */
+    __asm__ volatile("sti" ::: "memory");
+    for (long i = 0; i < 10000000 && !irq_count; i++)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    check_eq("TSC deadline in the past: fires", irq_count, 1);
+    irq_count = 0;
+    wrmsr(0x6e0, rdtsc_now() + 2000000);
+    wrmsr(0x6e0, 0);                              /* disarm */
+    uint64_t until = rdtsc_now() + 20000000;
+    __asm__ volatile("sti" ::: "memory");
+    while (rdtsc_now() < until)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    check_eq("TSC deadline disarmed by writing 0: no interrupt", irq_count, 0);
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 16);
+    opt_mode = 0;
+}
+
 extern char shadow_nop[], shadow_after[], hlt_after[], cr8_after[];
 
 void guest_main(void)
@@ -152,5 +208,6 @@ void guest_main(void)
     check_eq("APIC TPR write 0x20: CR8 reads 2", (apic_write(APIC_TPR, 0x20), READ_CR(8)), 2);
     WRITE_CR(8, 0);
     apic_write(APIC_LVT_TIMER, 1u << 16);     /* masked */
+    test_timer_modes();
     test_nmi();
 }
