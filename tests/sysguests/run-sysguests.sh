@@ -103,6 +103,10 @@ sanitizer_known() {   # sanitizer_known GUEST STDERR
         END { exit !f }' "$here/known-deviations.txt"
 }
 
+# Guests that need more than the default machine.
+vmon_opts() { case $1 in smp) echo "--cpus 2";; esac; }
+qemu_opts() { case $1 in smp) echo "-smp 2";; esac; }
+
 run_one() {   # run_one GUEST ACCEL
     local g=$1 a=$2 elf=$BUILD/sysguests/$1.elf log=$work/$1.$2.log rc reason oracle=$2
     if [ ! -f "$elf" ]; then echo "FAIL $g [$a]: $elf not built"; fail=$((fail + 1)); return; fi
@@ -111,7 +115,8 @@ run_one() {   # run_one GUEST ACCEL
         if ! command -v qemu-system-x86_64 >/dev/null; then
             echo "SKIP $g [$a]: skip: qemu-system-x86_64 not installed"; skip=$((skip + 1)); return
         fi
-        timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu max -kernel "$elf" -nographic -serial stdio \
+        # shellcheck disable=SC2046
+        timeout "$tmo" qemu-system-x86_64 -accel tcg -cpu max $(qemu_opts "$g") -kernel "$elf" -nographic -serial stdio \
             -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64 </dev/null >"$log" 2>"$log.err"
         rc=$?;;
     soft|kvm)
@@ -119,7 +124,8 @@ run_one() {   # run_one GUEST ACCEL
             echo "SKIP $g [$a]: skip: /dev/kvm not available"; skip=$((skip + 1)); return
         fi
         # The guest's serial output is stdout; vmon's own messages (stderr) stay out of the comparison.
-        timeout "$tmo" "$VMON" run --accel "$a" --kernel "$elf" --mem 64M </dev/null >"$log" 2>"$log.err"
+        # shellcheck disable=SC2046
+        timeout "$tmo" "$VMON" run --accel "$a" $(vmon_opts "$g") --kernel "$elf" --mem 64M </dev/null >"$log" 2>"$log.err"
         rc=$?
         if grep -q -E 'not built yet|not implemented' "$log.err"; then
             echo "SKIP $g [$a]: skip: vmon run --accel $a: $(grep -m1 -E 'not built yet|not implemented' "$log.err")"
