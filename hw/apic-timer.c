@@ -156,8 +156,7 @@ void lapic_timer_set_deadline_locked(struct lapic *l, uint64_t tsc, uint64_t now
         return;                /* writes are ignored outside TSC-deadline mode */
     l->tsc_deadline = tsc;     /* 0 disarms */
     if (tsc && tsc_from_host_ns(l->bus->tsc, now) >= tsc) {
-        /* Already due: fire now rather than through the event loop. The writer is this LAPIC's
-         * own running vCPU, so no kick is needed. */
+        /* Already due: fire now rather than through the event loop (the MSR write kicks). */
         l->tsc_deadline = 0;
         lapic_lvt_fire_locked(l, LVT_TIMER);
     }

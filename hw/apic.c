@@ -186,6 +186,17 @@ static void kick(struct lapic *l)
         l->kick(l->kick_opaque);
 }
 
+/* After the vCPU's own write to its LAPIC (EOI, TPR, SVR, LINT0, APIC base): is an interrupt now
+ * deliverable? Then the vCPU is kicked too, so an accelerator that keeps its own pending flag and
+ * sets it from the kick never misses a request that the write uncovered. */
+static bool uncovered_locked(const struct lapic *l)
+{
+    const struct apic_bus *b = l->bus;
+    if (deliverable_locked(l) >= 0 || l->extint)
+        return true;
+    return lint0_extint_locked(l) && b->extint_pending && b->extint_pending(b->extint_opaque);
+}
+
 static bool deliver_one(struct lapic *t, const struct apic_msg *m, const struct lapic *from,
                         bool match_only)
 {
@@ -313,7 +324,10 @@ void lapic_set_tpr(struct lapic *l, uint8_t cr8)
     pthread_mutex_lock(&l->lock);
     l->tpr = (cr8 & 0x0f) << 4;
     lapic_hint_locked(l);
+    bool need_kick = uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
+    if (need_kick)
+        kick(l);
 }
 
 /* --- registers (SDM table 10-1) ----------------------------------------------------------------- */
@@ -451,11 +465,11 @@ static void reg_write_locked(struct lapic *l, unsigned reg, uint32_t val, struct
         set_error_locked(l, APIC_ESR_ILLEGAL_REG);
 }
 
-/* A LAPIC's registers are only written by its own vCPU, which is running: no kick is needed for
- * what such a write makes pending locally. */
-static void run_after(struct lapic *l, const struct lapic_after *after)
+static void run_after(struct lapic *l, const struct lapic_after *after, bool need_kick)
 {
     struct apic_bus *b = l->bus;
+    if (need_kick)
+        kick(l);
     if (after->eoi_vector >= 0 && b->eoi)
         b->eoi(b->eoi_opaque, (uint8_t)after->eoi_vector);
     if (after->send)
@@ -481,8 +495,9 @@ void lapic_mmio_write(struct lapic *l, uint64_t off, uint64_t val, unsigned size
     struct lapic_after after = { .eoi_vector = -1 };
     pthread_mutex_lock(&l->lock);
     reg_write_locked(l, off & 0xff0, (uint32_t)val, &after);
+    bool need_kick = uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
-    run_after(l, &after);
+    run_after(l, &after, need_kick);
 }
 
 uint64_t lapic_mmio_base(struct lapic *l)
@@ -527,7 +542,10 @@ int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
     } else {
         r = -EINVAL;
     }
+    bool need_kick = uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
+    if (need_kick)
+        kick(l);
     return r;
 }
 

@@ -6,7 +6,9 @@
  *   Memory: guest accesses to the 4 KiB page at lapic_mmio_base(l) (0xfee00000) go to
  *   lapic_mmio_read/write on that vCPU's own LAPIC; the page is not on the shared MMIO bus.
  *   MSRs: IA32_APIC_BASE (0x1b) and IA32_TSC_DEADLINE (0x6e0) go to lapic_msr_read/write; -EINVAL
- *   means #GP. CR8 reads/writes are lapic_get_tpr/lapic_set_tpr.
+ *   means #GP. Deadlines are in the platform TSC's count (tsc_read, hw/tsc.h): a vCPU that keeps an
+ *   IA32_TSC offset subtracts it before writing and adds it after reading. CR8 reads/writes are
+ *   lapic_get_tpr/lapic_set_tpr.
  *
  *   Interrupts, at each instruction boundary:
  *     if (lapic_take_events would be non-zero)   NMI, INIT, SIPI: see below, taken whatever IF says
@@ -18,10 +20,13 @@
  *   deliverable (a new request, an EOI, a TPR drop, the PIC's INTR) and cleared by
  *   lapic_get_interrupt when it finds nothing; checking it costs one load.
  *
- *   Sleeping: hlt waits until lapic_irq_hint (with IF=1) or lapic_events_pending becomes true. Every
- *   time either becomes true the platform calls the kick callback given to lapic_create (vmon passes
- *   vm->accel->vcpu_kick), after the flag is set: a kick must be sticky (remembered if it arrives
- *   before the vCPU sleeps), so the vCPU re-checks the flags under its own sleep lock.
+ *   Sleeping: hlt waits until lapic_irq_hint (with IF=1) or lapic_events_pending becomes true. The
+ *   platform calls the kick callback given to lapic_create (vmon passes vm->accel->vcpu_kick), after
+ *   setting the flag, whenever a request or event arrives from anywhere (devices, timers, IPIs, the
+ *   PIC) and also when the vCPU's own write (EOI, TPR/CR8, SVR, LINT0, APIC base, TSC deadline)
+ *   leaves an interrupt deliverable. So an accelerator may keep its own "interrupt may be pending"
+ *   flag and set it from the kick instead of reading lapic_irq_hint. A kick must be sticky
+ *   (remembered if it arrives before the vCPU sleeps): the vCPU re-checks under its sleep lock.
  *
  *   INIT and SIPI: application processors start in wait-for-SIPI (lapic_waiting_for_sipi). An INIT
  *   IPI resets the LAPIC and posts LAPIC_EVENT_INIT: the vCPU resets its CPU state to the INIT state

@@ -109,8 +109,10 @@ static void test_priority_tpr_ppr(void **state)
     assert_false(lapic_has_interrupt(l));
     send_fixed(r, 0, 0x5f, false);                                /* same class: also blocked */
     assert_int_equal(lapic_get_interrupt(l), -1);
+    int kicks = r->kicks[0];
     wr(l, APIC_REG_EOI, 0);
     assert_true(lapic_irq_hint(l));
+    assert_int_equal(r->kicks[0], kicks + 1);     /* the EOI uncovered 0x5f: the vCPU is told */
     assert_int_equal(lapic_get_interrupt(l), 0x5f);
     wr(l, APIC_REG_EOI, 0);
     /* TPR blocks classes at or below it; CR8 is TPR[7:4]. */
@@ -118,7 +120,11 @@ static void test_priority_tpr_ppr(void **state)
     assert_int_equal(rd(l, APIC_REG_TPR), 0x30);
     assert_int_equal(rd(l, APIC_REG_PPR), 0x30);
     assert_false(lapic_has_interrupt(l));
+    kicks = r->kicks[0];
+    wr(l, APIC_REG_TPR, 0x30);                    /* no change in what is deliverable: no kick */
+    assert_int_equal(r->kicks[0], kicks);
     wr(l, APIC_REG_TPR, 0x20);
+    assert_int_equal(r->kicks[0], kicks + 1);
     assert_int_equal(lapic_get_tpr(l), 2);
     assert_true(lapic_has_interrupt(l));
     assert_int_equal(lapic_get_interrupt(l), 0x31);

@@ -5,6 +5,7 @@
 
 #include "hw/apic.h"
 #include "hw/clock.h"
+#include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
 #include "hw/pic.h"
@@ -21,6 +22,8 @@ struct pc_soft {
     struct ioapic ioapic;
     struct pit pit;
     bool pit_ready;
+    struct hpet hpet;
+    bool hpet_ready;
     struct kick_ctx {
         struct pc_soft *ps;
         int index;
@@ -29,17 +32,17 @@ struct pc_soft {
 
 /* --- the wires ---------------------------------------------------------------------------------- */
 
-/* An interrupt became pending for a vCPU: wake it from hlt (any thread, possibly with device locks
- * held: the accelerator's kick takes none of the platform's locks). */
+/* An interrupt or event became pending for a vCPU: wake it from hlt or wait-for-SIPI (any thread,
+ * possibly with device locks held: the accelerator's kick takes none of the platform's locks).
+ * Always kick, even before vm_run marks the vCPU started: its thread may already be running and
+ * asleep (an AP waiting for SIPI is), and a skipped kick would be a lost wakeup. Devices and vCPUs
+ * only run once every vcpu_init has returned, so the soft accelerator's kick is valid here. */
 static void kick_vcpu(void *opaque)
 {
     struct kick_ctx *k = opaque;
     struct vm *vm = k->ps->vm;
-    struct vcpu *v = &vm->vcpus[k->index];
-    /* Before its thread runs there is nothing to wake (and nothing to signal); a vCPU looks at
-     * lapic_irq_hint and lapic_events_pending before it first sleeps. */
-    if (atomic_load(&v->started) && vm->accel && vm->accel->vcpu_kick)
-        vm->accel->vcpu_kick(v);
+    if (vm->accel && vm->accel->vcpu_kick)
+        vm->accel->vcpu_kick(&vm->vcpus[k->index]);
 }
 
 static bool pic_pending(void *opaque)
@@ -72,11 +75,9 @@ static void pit_irq0(void *opaque, int level)
     pc_soft_set_irq(ps->vm, 0, level);
 }
 
-void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
+/* ISA IRQ n -> PIC input n and IOAPIC pin n, IRQ0 -> pin 2; GSIs 16-23 -> IOAPIC only. */
+static void route_irq(struct pc_soft *ps, unsigned gsi, int level)
 {
-    struct pc_soft *ps = vm->soft_platform;
-    if (!ps)
-        return;
     if (gsi < 16) {
         if (gsi == 2)
             return;            /* ISA IRQ2 is the PIC cascade: no device can drive it */
@@ -85,6 +86,23 @@ void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
     } else {
         ioapic_set_irq(&ps->ioapic, gsi, level);
     }
+}
+
+static void hpet_irq(void *opaque, unsigned irq, int level)
+{
+    route_irq(opaque, irq, level);
+}
+
+void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+    struct pc_soft *ps = vm->soft_platform;
+    if (!ps)
+        return;
+    /* In legacy replacement mode the HPET owns IRQ0 and IRQ8: the PIT's and the RTC's lines are
+     * cut off (HPET spec 2.3.9). */
+    if ((gsi == 0 || gsi == 8) && ps->hpet_ready && hpet_legacy_mode(&ps->hpet))
+        return;
+    route_irq(ps, gsi, level);
 }
 
 struct tsc *pc_soft_tsc(struct vm *vm)
@@ -106,6 +124,8 @@ void pc_soft_platform_destroy(struct vm *vm)
     }
     if (ps->pit_ready)
         pit_destroy(&ps->pit);
+    if (ps->hpet_ready)
+        hpet_destroy(&ps->hpet);
     ioapic_destroy(&ps->ioapic);
     pic_destroy(&ps->pic);
     vm->soft_platform = NULL;
@@ -145,12 +165,18 @@ int pc_soft_platform_init(struct vm *vm)
         r = pit_init(&ps->pit, &ps->clock, pit_irq0, ps);
         ps->pit_ready = r == 0;
     }
+    if (!r) {
+        r = hpet_init(&ps->hpet, &ps->clock, hpet_irq, ps);
+        ps->hpet_ready = r == 0;
+    }
     if (!r)
         r = pic_map(&ps->pic, &vm->pio);
     if (!r)
         r = pit_map(&ps->pit, &vm->pio);
     if (!r)
         r = ioapic_map(&ps->ioapic, &vm->mmio, IOAPIC_DEFAULT_BASE);
+    if (!r)
+        r = hpet_map(&ps->hpet, &vm->mmio, HPET_DEFAULT_BASE);
     /* On failure the VM cannot run (the buses keep what was mapped; they have no unmap). */
     if (r)
         pc_soft_platform_destroy(vm);

@@ -1,10 +1,12 @@
 /* The PC platform vmon provides itself when the software CPU runs the guest (KVM has it in-kernel):
- * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, and the guest TSC.
+ * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, HPET, and the guest TSC.
  *
  * Wiring, as on a PC: ISA IRQ n goes to PIC input n and IOAPIC pin n, except IRQ0 (the PIT), which
  * goes to IOAPIC pin 2 (the MADT's interrupt source override), pin 0 being the PIC's INTR output.
  * The PIC's INTR also reaches every LAPIC's LINT0 (the BSP's is in ExtINT mode at reset). GSIs 16-23
- * are IOAPIC pins only. Lock order: pit -> pic -> ioapic -> lapic (see hw/apic.h). */
+ * are IOAPIC pins only. In the HPET's legacy replacement mode its timers 0 and 1 own IRQ0 and IRQ8,
+ * and what the PIT and the RTC drive there is cut off; otherwise its timers use GSIs 16-23. Lock order: pit, hpet (released first) -> pic -> ioapic -> lapic
+ * (see hw/apic.h). */
 #ifndef VMON_HW_PC_SOFT_H
 #define VMON_HW_PC_SOFT_H
 

@@ -12,6 +12,7 @@
 #include "hw/apic-int.h"
 #include "hw/eventloop.h"
 #include "hw/fake-clock_test.h"
+#include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
 #include "hw/vm.h"
@@ -62,8 +63,7 @@ static int setup(void **state)
     vm->ncpus = 2;
     for (int i = 0; i < 2; i++) {
         vm->vcpus[i].vm = vm;
-        vm->vcpus[i].id = i;
-        atomic_store(&vm->vcpus[i].started, true);
+        vm->vcpus[i].id = i;    /* not marked started: kicks must reach a vCPU all the same */
     }
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
     assert_int_equal(pc_soft_platform_init(vm), 0);
@@ -156,6 +156,47 @@ static void test_timer_through_ioapic(void **state)
     assert_in_range(ticks, 9, 10);
 }
 
+/* Linux with an ACPI HPET table: the HPET's timer 0 in legacy replacement mode is the tick, and the
+ * PIT, still running from reset, no longer reaches IRQ0. */
+static void test_hpet_legacy_tick(void **state)
+{
+    struct vm *vm = *state;
+    struct lapic *bsp = vm->vcpus[0].lapic;
+    pic_setup(vm, 0xff);
+    io_write(vm, 0x10 + 2 * 2 + 1, 0);
+    io_write(vm, 0x10 + 2 * 2, 0x30);
+    pit_periodic(vm);
+    uint64_t v;
+    assert_true(bus_read(&vm->mmio, HPET_DEFAULT_BASE + HPET_REG_CAP, 4, &v));
+    assert_int_equal(v, 0x8086a201);
+    uint64_t t0 = HPET_DEFAULT_BASE + HPET_REG_TIMER(0);
+    bus_write(&vm->mmio, t0, HPET_TN_INT_ENABLE | HPET_TN_PERIODIC | HPET_TN_VAL_SET | HPET_TN_32BIT, 4);
+    bus_write(&vm->mmio, t0 + 8, 400000, 4);    /* from counter 0: first tick at 4 ms */
+    bus_write(&vm->mmio, t0 + 8, 400000, 4);    /* HZ=250 */
+    bus_write(&vm->mmio, HPET_DEFAULT_BASE + HPET_REG_CONFIG, HPET_CFG_ENABLE | HPET_CFG_LEGACY, 4);
+    int ticks = 0;
+    for (int ms = 0; ms < 40; ms++) {
+        fake_clock_advance(&fc, 1000000);
+        int vec;
+        while ((vec = lapic_get_interrupt(bsp)) >= 0) {
+            assert_int_equal(vec, 0x30);
+            ticks++;
+            lapic_mmio_write(bsp, APIC_REG_EOI, 0, 4);
+        }
+    }
+    assert_int_equal(ticks, 10);                /* the HPET's 250 Hz, not the PIT's 1000 Hz */
+    /* The RTC's IRQ8 is cut off too while the HPET owns it. */
+    io_write(vm, 0x10 + 2 * 8 + 1, 0);
+    io_write(vm, 0x10 + 2 * 8, 0x38);
+    pc_soft_set_irq(vm, 8, 1);
+    pc_soft_set_irq(vm, 8, 0);
+    assert_int_equal(lapic_get_interrupt(bsp), -1);
+    bus_write(&vm->mmio, HPET_DEFAULT_BASE + HPET_REG_CONFIG, HPET_CFG_ENABLE, 4);
+    pc_soft_set_irq(vm, 8, 1);
+    pc_soft_set_irq(vm, 8, 0);
+    assert_int_equal(lapic_get_interrupt(bsp), 0x38);
+}
+
 static void test_isa_and_gsi_routing(void **state)
 {
     struct vm *vm = *state;
@@ -204,6 +245,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_timer_through_pic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_through_ioapic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hpet_legacy_tick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isa_and_gsi_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smp_startup, setup, teardown),
     };

@@ -6,7 +6,6 @@ void tsc_init(struct tsc *t, const struct plat_clock *clk, uint64_t hz)
     t->clk = clk;
     t->hz = hz ? hz : TSC_DEFAULT_HZ;
     t->crystal_hz = TSC_CRYSTAL_HZ;
-    t->base_ns = clk_now(clk);
 }
 
 uint64_t tsc_read(const struct tsc *t)
@@ -16,17 +15,14 @@ uint64_t tsc_read(const struct tsc *t)
 
 uint64_t tsc_from_host_ns(const struct tsc *t, uint64_t ns)
 {
-    if (ns <= t->base_ns)
-        return 0;
-    return muldiv64(ns - t->base_ns, t->hz, 1000000000ull);
+    return muldiv64(ns, t->hz, 1000000000ull);
 }
 
 uint64_t tsc_to_host_ns(const struct tsc *t, uint64_t tsc)
 {
     /* Round up, so a timer armed for this TSC value never fires while the TSC is still below it. */
     unsigned __int128 ns = ((unsigned __int128)tsc * 1000000000ull + t->hz - 1) / t->hz;
-    uint64_t max = UINT64_MAX - t->base_ns;
-    return ns > max ? UINT64_MAX : t->base_ns + (uint64_t)ns;
+    return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 }
 
 static uint64_t gcd64(uint64_t a, uint64_t b)

@@ -14,18 +14,21 @@
  * 1 GHz is what KVM's APIC bus uses, so the APIC timer count is in nanoseconds. */
 #define TSC_CRYSTAL_HZ      1000000000ull
 
+/* The count has no origin of its own: it is the host clock's nanoseconds scaled to hz, so it reads
+ * the same on every vCPU and in every part of vmon (a real TSC counts from power-on; this one from
+ * the host's boot), and the software CPU's rdtsc (ns * 2 at 2 GHz) agrees with it exactly. */
 struct tsc {
     const struct plat_clock *clk;
     uint64_t hz;               /* TSC ticks per second */
     uint64_t crystal_hz;       /* CPUID 0x15 ECX; the local APIC timer's clock */
-    uint64_t base_ns;          /* host time at which the TSC read 0 */
 };
 
-/* hz 0 picks TSC_DEFAULT_HZ. Reads 0 at the moment of the call. */
+/* hz 0 picks TSC_DEFAULT_HZ. */
 void tsc_init(struct tsc *t, const struct plat_clock *clk, uint64_t hz);
 
 /* The TSC now. Lock-free: any thread. A vCPU that writes IA32_TSC (MSR 0x10) keeps its own offset
- * against this value (as VMX's TSC offset does); the platform's count is never changed. */
+ * against this value (as VMX's TSC offset does); the platform's count is never changed, and TSC
+ * deadlines given to the LAPIC are in this count (hw/apic.h). */
 uint64_t tsc_read(const struct tsc *t);
 
 /* Conversions between TSC values and host-clock nanoseconds (for TSC-deadline timers). */

@@ -15,11 +15,14 @@ static void test_rate(void **state)
     struct tsc t;
     fake_clock_init(&fc, 5000000000ull);
     tsc_init(&t, &fc.clock, 2500000000ull);
-    assert_int_equal(tsc_read(&t), 0);
+    uint64_t t0 = tsc_read(&t);
+    assert_int_equal(t0, 5ull * 2500000000ull);   /* the host clock, scaled */
     fake_clock_advance(&fc, 1000);                 /* 1 us at 2.5 GHz */
-    assert_int_equal(tsc_read(&t), 2500);
+    assert_int_equal(tsc_read(&t) - t0, 2500);
     fake_clock_advance(&fc, 3600ull * 1000000000); /* an hour later, no overflow */
-    assert_int_equal(tsc_read(&t), 2500 + 3600ull * 2500000000ull);
+    assert_int_equal(tsc_read(&t) - t0, 2500 + 3600ull * 2500000000ull);
+    /* A year of host uptime does not overflow either. */
+    assert_int_equal(tsc_from_host_ns(&t, 365ull * 86400 * 1000000000), 365ull * 86400 * 2500000000ull);
 }
 
 static void test_deadline_roundtrip(void **state)
@@ -29,12 +32,12 @@ static void test_deadline_roundtrip(void **state)
     struct tsc t;
     fake_clock_init(&fc, 1000);
     tsc_init(&t, &fc.clock, 3000000000ull);        /* 3 ticks per ns */
-    assert_int_equal(tsc_to_host_ns(&t, 3000), 1000 + 1000);
-    assert_int_equal(tsc_to_host_ns(&t, 3001), 1000 + 1001);   /* rounded up, never early */
+    assert_int_equal(tsc_to_host_ns(&t, 3000), 1000);
+    assert_int_equal(tsc_to_host_ns(&t, 3001), 1001);          /* rounded up, never early */
     assert_true(tsc_from_host_ns(&t, tsc_to_host_ns(&t, 3001)) >= 3001);
-    assert_int_equal(tsc_from_host_ns(&t, 500), 0);            /* before the TSC started */
-    assert_int_equal(tsc_to_host_ns(&t, UINT64_MAX), 1000 + UINT64_MAX / 3);
-    tsc_init(&t, &fc.clock, 1000000000ull);        /* far deadlines saturate, never wrap */
+    assert_int_equal(tsc_from_host_ns(&t, 500), 1500);
+    assert_int_equal(tsc_to_host_ns(&t, UINT64_MAX), UINT64_MAX / 3);      /* exact: 3 divides it */
+    tsc_init(&t, &fc.clock, 500000000ull);         /* far deadlines saturate, never wrap */
     assert_int_equal(tsc_to_host_ns(&t, UINT64_MAX), UINT64_MAX);
 }
 

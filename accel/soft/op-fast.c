@@ -150,6 +150,14 @@ static OP(fast_incdec64)
 
 static OP(fast_jcc) { if (cpu_cond(c, i->op & 15)) c->rip += i->imm; }
 static OP(fast_jmp) { c->rip += i->imm; }
+/* 32-bit code: eip wraps at 4 GiB. */
+static OP(fast_jcc32) { if (cpu_cond(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_jmp32) { c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_incdec_r32)
+{
+    unsigned r = i->op & 7;
+    c->gpr[r] = alu_incdec(c, 4, c->gpr[r], i->op >= 0x48);
+}
 static OP(fast_push64) { push64(c, c->gpr[(i->op & 7) | ((i->rex & 1) << 3)]); }
 static OP(fast_pop64) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = pop64(c); }
 
@@ -165,10 +173,77 @@ static OP(fast_ret64)
     c->rip = pop64(c);
 }
 
+/* 32-bit code: the register-only forms (memory operands need segment bases and wrapping). */
+static void specialize32(struct insn *i)
+{
+    unsigned op = i->op;
+    if (i->opsize != 4)
+        return;
+    if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
+        if (op & 2) {
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+        }
+        i->fn = fast_alu_rr32;
+        return;
+    }
+    switch (op) {
+    case 0x81: case 0x83:
+        if (i->mod == 3)
+            i->fn = fast_alu_ri32;
+        break;
+    case 0x85:
+        if (i->mod == 3)
+            i->fn = fast_test_rr32;
+        break;
+    case 0x89:
+        if (i->mod == 3)
+            i->fn = fast_mov_rr32;
+        break;
+    case 0x8b:
+        if (i->mod == 3) {
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+            i->fn = fast_mov_rr32;
+        }
+        break;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+        i->fn = fast_mov_ri32;
+        break;
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
+        i->fn = fast_incdec_r32;
+        break;
+    case 0xff:
+        if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
+            i->fn = fast_incdec32;
+        break;
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+    case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
+    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
+        i->fn = fast_jcc32;
+        break;
+    case 0xe9: case 0xeb:
+        i->fn = fast_jmp32;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
-    if (i->lock || code_size != 8)
+    if (i->lock)
+        return;
+    if (code_size == 4) {
+        specialize32(i);
+        return;
+    }
+    if (code_size != 8)
         return;
     unsigned op = i->op, sz = i->opsize;
     bool wide = sz == 8, word = sz == 4;
