@@ -150,7 +150,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     }
 
     const char *why = NULL;
-    vm->accel = vm_pick_accel(cfg->accel, &why);
+    vm->accel = cfg->accel_ops ? cfg->accel_ops : vm_pick_accel(cfg->accel, &why);
     if (!vm->accel) {
         snprintf(err, errlen, "accel %s: %s", cfg->accel, why);
         return -EINVAL;
