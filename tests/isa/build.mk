@@ -26,3 +26,18 @@ QUICK_TESTS += tests/isa/isa-diff.sh
 fuzz-isa: $(BUILD)/tests/isa/isa-diff
 	$(BUILD)/tests/isa/isa-diff --seed $(or $(SEED),$(shell date +%s)) --count $(or $(N),1000000)
 .PHONY: fuzz-isa
+
+# make bench: the loops of tests/isa/bench/loops.h natively, under vmon soft and under QEMU TCG. The
+# guest uses the system test guests' library (tests/sysguests/lib, built by that folder's rules).
+ISA_BENCH_LIB := entry gdt vectors setjmp probes user output exc
+$(BUILD)/isa/bench-native: tests/isa/bench/native.c tests/isa/bench/loops.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -I. -o $@ $<
+$(BUILD)/isa/bench-guest.o: tests/isa/bench/guest.c tests/isa/bench/loops.h
+	@mkdir -p $(dir $@)
+	$(SYSG_CC) $(SYSG_CFLAGS64) -I. -c $< -o $@
+$(BUILD)/isa/bench-guest.elf: $(BUILD)/isa/bench-guest.o $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o) tests/sysguests/lib/guest.ld
+	ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -T tests/sysguests/lib/guest.ld -o $@.64 $< $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o)
+	objcopy -O elf32-i386 $@.64 $@
+TEST_DEPS += $(BUILD)/isa/bench-native $(BUILD)/isa/bench-guest.elf
+BENCHES += tests/isa/bench/bench.sh

@@ -157,7 +157,10 @@ static void native_one(void *argv, int i)
         native_setup_child();
         a->setup_done = true;
     }
+    /* the code page is read-only while the snippet runs, as the software CPU's code region is */
+    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_WRITE);
     isa_install(s);
+    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_EXEC);
     memcpy(ctx.gpr, s->init.gpr, sizeof(ctx.gpr));
     ctx.rflags = s->init.rflags;
     fx_from_state(ctx.fx_in, &s->init);
