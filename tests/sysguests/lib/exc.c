@@ -1,5 +1,5 @@
 /* IDT, TSS and exception dispatch of the test guests, and the ring-0/ring-3 "run and catch" helpers
- * (SDM vol. 3 ch. 6 for the gates and frames, ch. 7 for the TSS, ch. 19.5 for the I/O bitmap). */
+ * (SDM vol. 3 ch. 6 for the gates and frames, ch. 7 for the TSS; vol. 1, 19.5 for the I/O bitmap). */
 #include "guest.h"
 
 extern char exc_stubs[];

@@ -10,11 +10,15 @@ exc_stubs:
     .set vec, 0
     .rept 256
     .p2align 4
+1:
     .if !HAS_ERROR(vec)
     push $0
     .endif
     push $vec
     jmp exc_common
+    .if . - 1b > 16
+    .error "an exception stub is longer than 16 bytes: idt_stub() would be wrong"
+    .endif
     .set vec, vec + 1
     .endr
 
