@@ -268,6 +268,13 @@ struct cpu {
 /* ---- faults (exec.c) ---- */
 _Noreturn void cpu_raise(struct cpu *c, int vector, bool has_err, uint32_t err);
 _Noreturn void cpu_raise_ud(struct cpu *c);
+/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM vol. 1, 3.3.7.1).
+ * The shift is done unsigned: shifting a negative signed value left is undefined. */
+static inline bool addr_canonical(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
 static inline _Noreturn void cpu_raise_gp(struct cpu *c, uint32_t err) { cpu_raise(c, EXC_GP, true, err); }
 /* An opcode we do not implement: #UD in the guest, reported once on stderr with its bytes. */
 _Noreturn void cpu_unimplemented(struct cpu *c, const struct insn *i);

@@ -439,7 +439,7 @@ OP(op_sysret)
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
-        if (to64 && (uint64_t)(((int64_t)target << 16) >> 16) != target)
+        if (to64 && !addr_canonical(target))
             cpu_raise_gp(c, 0);   /* Intel faults in ring 0 on a non-canonical rcx */
         flat_cs(c, (uint16_t)((to64 ? base + 16 : base) | 3), 3, to64);
         cpu_set_flags(c, (c->gpr[R_R11] & 0x3c7fd7) | 2);
@@ -549,7 +549,7 @@ OP(op_grp15)
                 reg_write(c, i->rm, size, sg->base);
             } else {
                 uint64_t v = reg_read(c, i->rm, size);
-                if ((uint64_t)(((int64_t)v << 16) >> 16) != v)
+                if (!addr_canonical(v))
                     cpu_raise_gp(c, 0);
                 sg->base = v;
             }
