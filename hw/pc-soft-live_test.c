@@ -143,7 +143,6 @@ static void test_live_rates(void **state)
         cpus[i].index = i;
         pthread_mutex_init(&cpus[i].m, NULL);
         pthread_cond_init(&cpus[i].c, NULL);
-        atomic_store(&vm->vcpus[i].started, true);
         assert_int_equal(pthread_create(&th[i], NULL, cpu_thread, &cpus[i]), 0);
     }
     assert_int_equal(evloop_start(vm->loop), 0);

@@ -32,17 +32,17 @@ struct pc_soft {
 
 /* --- the wires ---------------------------------------------------------------------------------- */
 
-/* An interrupt became pending for a vCPU: wake it from hlt (any thread, possibly with device locks
- * held: the accelerator's kick takes none of the platform's locks). */
+/* An interrupt or event became pending for a vCPU: wake it from hlt or wait-for-SIPI (any thread,
+ * possibly with device locks held: the accelerator's kick takes none of the platform's locks).
+ * Always kick, even before vm_run marks the vCPU started: its thread may already be running and
+ * asleep (an AP waiting for SIPI is), and a skipped kick would be a lost wakeup. Devices and vCPUs
+ * only run once every vcpu_init has returned, so the soft accelerator's kick is valid here. */
 static void kick_vcpu(void *opaque)
 {
     struct kick_ctx *k = opaque;
     struct vm *vm = k->ps->vm;
-    struct vcpu *v = &vm->vcpus[k->index];
-    /* Before its thread runs there is nothing to wake (and nothing to signal); a vCPU looks at
-     * lapic_irq_hint and lapic_events_pending before it first sleeps. */
-    if (atomic_load(&v->started) && vm->accel && vm->accel->vcpu_kick)
-        vm->accel->vcpu_kick(v);
+    if (vm->accel && vm->accel->vcpu_kick)
+        vm->accel->vcpu_kick(&vm->vcpus[k->index]);
 }
 
 static bool pic_pending(void *opaque)

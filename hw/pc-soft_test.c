@@ -63,8 +63,7 @@ static int setup(void **state)
     vm->ncpus = 2;
     for (int i = 0; i < 2; i++) {
         vm->vcpus[i].vm = vm;
-        vm->vcpus[i].id = i;
-        atomic_store(&vm->vcpus[i].started, true);
+        vm->vcpus[i].id = i;    /* not marked started: kicks must reach a vCPU all the same */
     }
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
     assert_int_equal(pc_soft_platform_init(vm), 0);

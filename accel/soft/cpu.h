@@ -91,7 +91,8 @@ struct seg_cache {
 
 /* Lazy flags: the arithmetic flags are computed from the last operation only when someone reads them
  * (the idea of QEMU's cc_op and Bochs's lazy flags). LF_NONE means cpu->flags already holds them. */
-enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC,
+               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */ };
 
 struct lazy_flags {
     uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
@@ -196,6 +197,7 @@ enum cpu_stop { STOP_NONE, STOP_HLT, STOP_KICK, STOP_SHUTDOWN, STOP_BREAK, STOP_
 
 struct tb_cache;
 struct code_pages;
+struct cpuid_edit;
 
 struct cpu {
     uint64_t gpr[16];
@@ -255,11 +257,16 @@ struct cpu {
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
+    uint64_t chain_cs_base;    /* CS base and code size the current chains were made under */
+    uint8_t chain_code_size;
     struct code_pages *pages;  /* shared by the vCPUs of a VM: which pages hold code */
 
     const struct cpu_env_ops *env;
     void *opaque;              /* the env's own data (struct vcpu, flat region table) */
     int id;
+    /* --cpu-features edits (accel/kvm/cpuid.h's names), applied to every CPUID answer. */
+    const struct cpuid_edit *cpuid_edits;
+    int ncpuid_edits;
     void *trace;               /* FILE * for --trace, or NULL */
     bool warned_ud;            /* report unimplemented instructions once */
     uint64_t rdrand_state;
@@ -334,6 +341,7 @@ static inline bool cpu_cf(struct cpu *c)
     case LF_SUB: return l->cin ? a <= b : a < b;
     case LF_LOGIC: return false;
     case LF_INC: case LF_DEC: return l->cin;  /* the CF they preserved */
+    case LF_SHIFT: return l->src1 != 0;
     default: return (c->flags & F_CF) != 0;
     }
 }
@@ -445,6 +453,8 @@ void cpu_set_cr4(struct cpu *c, uint64_t v);
 bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val);
 bool msr_write(struct cpu *c, uint32_t msr, uint64_t val);
 void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* -ENOTSUP (err set) when --cpu-features asks for a feature this CPU does not implement. */
+int cpuid_check_edits(const struct cpuid_edit *edits, int n, char *err, size_t errlen);
 uint64_t cpu_rdtsc(struct cpu *c);
 
 /* ---- interrupts and the loop (exec.c) ---- */

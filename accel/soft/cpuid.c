@@ -1,8 +1,12 @@
 /* CPUID: one consistent CPU model that advertises only what the software CPU implements (SDM vol. 2,
  * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, FSGSBASE, an invariant TSC at
  * a stated frequency (leaves 0x15/0x16), and the hypervisor bit. */
+#include "accel/kvm/cpuid.h"
 #include "accel/soft/cpu.h"
 #include "hw/tsc.h"
+
+#include <errno.h>
+#include <stdio.h>
 
 /* Leaf 1 EDX: FPU PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2. */
 #define L1_EDX ((1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | \
@@ -15,7 +19,43 @@
 #define X1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
 #define X1_ECX ((1u << 0) | (1u << 5))
 
+static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+
 void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    cpuid_model(c, leaf, sub, out);
+    /* --cpu-features: hide (or keep) the named bits, as the KVM accelerator does. */
+    for (int k = 0; k < c->ncpuid_edits; k++) {
+        const struct cpu_feature *f = c->cpuid_edits[k].feature;
+        if (f->leaf != leaf || (f->leaf == 7 && f->subleaf != sub))
+            continue;
+        if (c->cpuid_edits[k].enable)
+            out[f->reg] |= 1u << f->bit;
+        else
+            out[f->reg] &= ~(1u << f->bit);
+    }
+}
+
+/* Is every feature the edits enable one this CPU implements? */
+int cpuid_check_edits(const struct cpuid_edit *edits, int n, char *err, size_t errlen)
+{
+    struct cpu probe;
+    memset(&probe, 0, sizeof(probe));
+    for (int k = 0; k < n; k++) {
+        const struct cpu_feature *f = edits[k].feature;
+        if (!edits[k].enable)
+            continue;
+        uint32_t out[4];
+        cpuid_model(&probe, f->leaf, f->subleaf, out);
+        if (!(out[f->reg] & (1u << f->bit))) {
+            snprintf(err, errlen, "--cpu-features: the software CPU does not implement '%s'", f->name);
+            return -ENOTSUP;
+        }
+    }
+    return 0;
+}
+
+static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
     memset(out, 0, 16);
     switch (leaf) {
@@ -32,8 +72,11 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[3] = L1_EDX;
         break;
     case 7:
-        if (sub == 0)
+        if (sub == 0) {
             out[1] = 1u << 0;                 /* FSGSBASE */
+            /* IBRS/IBPB (SPEC_CTRL, PRED_CMD), STIBP, ARCH_CAPABILITIES (msr.c) */
+            out[3] = (1u << 26) | (1u << 27) | (1u << 29);
+        }
         break;
     case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */
         out[0] = 1;

@@ -307,9 +307,9 @@ static struct tb *next_tb(struct cpu *c)
 {
     struct tb *p = c->last_tb, *tb = NULL;
     if (p && p->chain_epoch == c->chain_epoch) {
-        if (p->chain_rip[0] == c->rip)
+        if (p->chain_rip[0] == c->rip && p->chain_cpl[0] == c->cpl)
             tb = p->chain[0];
-        else if (p->chain_rip[1] == c->rip)
+        else if (p->chain_rip[1] == c->rip && p->chain_cpl[1] == c->cpl)
             tb = p->chain[1];
         if (tb && tb->mode == c->code_size &&
             tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
@@ -324,6 +324,7 @@ static struct tb *next_tb(struct cpu *c)
         }
         unsigned slot = p->chain_rip[0] == ~0ull || p->chain_rip[0] == c->rip ? 0 : 1;
         p->chain_rip[slot] = c->rip;
+        p->chain_cpl[slot] = c->cpl;
         p->chain[slot] = tb;
     }
     return tb;

@@ -47,6 +47,9 @@ uint64_t flags_arith(struct cpu *c)
             f |= F_OF;
         f |= (a ^ 1 ^ r) & F_AF;
         break;
+    case LF_SHIFT:
+        f |= (a ? F_CF : 0) | (b ? F_OF : 0);
+        break;
     default:   /* LF_LOGIC: CF = OF = 0, AF undefined (0 here) */
         break;
     }

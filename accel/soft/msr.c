@@ -11,6 +11,16 @@
 #define MSR_SPEC_CTRL        0x48
 #define MSR_PRED_CMD         0x49
 #define MSR_BIOS_SIGN        0x8b
+#define MSR_ARCH_CAPABILITIES 0x10a
+/* An interpreter does not speculate: it has none of the transient-execution bugs, and says so
+ * (SDM vol. 4, IA32_ARCH_CAPABILITIES): RDCL_NO (Meltdown), IBRS_ALL (enhanced IBRS: SPEC_CTRL is
+ * kept but has nothing to restrain, so the guest need not use retpolines), SSB_NO, MDS_NO,
+ * PSCHANGE_MC_NO, TAA_NO,
+ * SBDR/FBSDP/PSDP_NO (MMIO stale data), BHI_NO, GDS_NO, RFDS_NO. A guest then skips page-table
+ * isolation and buffer clearing, which would cost it dearly here. */
+#define ARCH_CAP_NO_BUGS ((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 8) | \
+                          (1ull << 13) | (1ull << 14) | (1ull << 15) | (1ull << 20) | (1ull << 26) | \
+                          (1ull << 27))
 #define MSR_SYSENTER_CS      0x174
 #define MSR_SYSENTER_ESP     0x175
 #define MSR_SYSENTER_EIP     0x176
@@ -49,6 +59,8 @@ bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
     case MSR_APIC_BASE: *val = c->apic_base; return true;
     case MSR_FEATURE_CONTROL: *val = 1; return true;       /* locked, VMX off */
     case MSR_BIOS_SIGN: *val = 0; return true;
+    case MSR_ARCH_CAPABILITIES: *val = ARCH_CAP_NO_BUGS; return true;
+    case MSR_SPEC_CTRL: *val = c->spec_ctrl; return true;
     case MSR_SYSENTER_CS: *val = c->sysenter_cs; return true;
     case MSR_SYSENTER_ESP: *val = c->sysenter_esp; return true;
     case MSR_SYSENTER_EIP: *val = c->sysenter_eip; return true;
@@ -82,7 +94,12 @@ bool msr_write(struct cpu *c, uint32_t msr, uint64_t v)
         c->apic_base = v;
         return true;
     case MSR_BIOS_SIGN: return true;
-    case MSR_PRED_CMD: return false;
+    case MSR_PRED_CMD: return (v & ~1ull) == 0;     /* IBPB: no predictor to flush */
+    case MSR_SPEC_CTRL:
+        if (v & ~7ull)                                 /* IBRS, STIBP, SSBD */
+            return false;
+        c->spec_ctrl = v;
+        return true;
     case MSR_SYSENTER_CS: c->sysenter_cs = v & 0xffff; return true;
     case MSR_SYSENTER_ESP: if (!addr_canonical(v)) return false; c->sysenter_esp = v; return true;
     case MSR_SYSENTER_EIP: if (!addr_canonical(v)) return false; c->sysenter_eip = v; return true;

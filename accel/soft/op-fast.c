@@ -72,14 +72,20 @@ static inline uint64_t pop64(struct cpu *c)
     return stack_pop(c, 8);
 }
 
-/* ALU reg, reg/imm at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg (81/83). */
-#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL)                                                      \
+/* ALU reg, reg/imm/mem at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg
+ * (81/83); DST is the destination register number. */
+#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL) ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, i->rm)
+#define ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, DST)                                               \
     static OP(NAME)                                                                                 \
     {                                                                                               \
         unsigned op = OPSEL;                                                                        \
-        uint64_t a = c->gpr[i->rm] & MASK, b = (SRC) & MASK, r;                                   \
+        uint64_t b = (SRC) & MASK, a = c->gpr[DST] & MASK, r, cf;                                 \
         switch (op) {                                                                               \
         case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
+        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
         case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
         case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
         case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
@@ -87,7 +93,7 @@ static inline uint64_t pop64(struct cpu *c)
         case ALU_CMP: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                 \
         default: r = alu_op(c, op, SIZE, a, b); break;                                              \
         }                                                                                           \
-        c->gpr[i->rm] = r & MASK;                                                                   \
+        c->gpr[DST] = r & MASK;                                                                     \
     }
 
 /* For 01/09/.../39 (Ev,Gv) the destination is rm; for 03/0B/.../3B (Gv,Ev) we swap in decode. */
@@ -95,6 +101,57 @@ ALU_FAST(fast_alu_rr32, 4, 0xffffffffull, c->gpr[i->reg], (i->op >> 3) & 7)
 ALU_FAST(fast_alu_rr64, 8, ~0ull, c->gpr[i->reg], (i->op >> 3) & 7)
 ALU_FAST(fast_alu_ri32, 4, 0xffffffffull, i->imm, (i->modrm >> 3) & 7)
 ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
+/* Gv, [mem]: the memory source is read first (it may fault before anything changes). */
+ALU_FAST_D(fast_alu_rm32, 4, 0xffffffffull, fast_load(c, i, 4), (i->op >> 3) & 7, i->reg)
+ALU_FAST_D(fast_alu_rm64, 8, ~0ull, fast_load(c, i, 8), (i->op >> 3) & 7, i->reg)
+
+/* The host pointer of a writable memory operand on a TLB hit (no page crossing), else NULL. */
+static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
+        return (uint8_t *)e->host + (lin & 0xfff);
+    return NULL;
+}
+
+/* ALU op on [mem] with a register (01, 09, ... 39) or an immediate (81, 83): on a TLB hit the
+ * operand is updated in place; otherwise the general handler does it. */
+#define ALU_MEM(NAME, SIZE, T, SRC, OPSEL, SLOW)                                                    \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        unsigned op = OPSEL;                                                                        \
+        uint8_t *p = host_rw(c, i, SIZE);                                                           \
+        if (!p) {                                                                                   \
+            SLOW(c, i);                                                                             \
+            return;                                                                                 \
+        }                                                                                           \
+        T av;                                                                                       \
+        memcpy(&av, p, SIZE);                                                                       \
+        uint64_t a = av, b = (T)(SRC), r, cf;                                                       \
+        switch (op) {                                                                               \
+        case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
+        case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
+        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
+                      c->lf.cin = (uint8_t)cf; break;                                               \
+        case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
+        case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        default: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                      \
+        }                                                                                           \
+        T rv = (T)r;                                                                                \
+        memcpy(p, &rv, SIZE);                                                                       \
+    }
+
+ALU_MEM(fast_alu_mr32, 4, uint32_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
+ALU_MEM(fast_alu_mr64, 8, uint64_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
+ALU_MEM(fast_alu_mi32, 4, uint32_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
+ALU_MEM(fast_alu_mi64, 8, uint64_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
+
+static OP(fast_mov_mi64) { fast_store(c, i, 8, i->imm); }
+static OP(fast_mov_mi32) { fast_store(c, i, 4, i->imm); }
 
 static OP(fast_test_rr32)
 {
@@ -141,6 +198,14 @@ static OP(fast_incdec64)
 
 static OP(fast_jcc) { if (cpu_cond(c, i->op & 15)) c->rip += i->imm; }
 static OP(fast_jmp) { c->rip += i->imm; }
+/* 32-bit code: eip wraps at 4 GiB. */
+static OP(fast_jcc32) { if (cpu_cond(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_jmp32) { c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_incdec_r32)
+{
+    unsigned r = i->op & 7;
+    c->gpr[r] = alu_incdec(c, 4, c->gpr[r], i->op >= 0x48);
+}
 static OP(fast_push64) { push64(c, c->gpr[(i->op & 7) | ((i->rex & 1) << 3)]); }
 static OP(fast_pop64) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = pop64(c); }
 
@@ -156,19 +221,91 @@ static OP(fast_ret64)
     c->rip = pop64(c);
 }
 
+/* 32-bit code: the register-only forms (memory operands need segment bases and wrapping). */
+static void specialize32(struct insn *i)
+{
+    unsigned op = i->op;
+    if (i->opsize != 4)
+        return;
+    if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
+        if (op & 2) {
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+        }
+        i->fn = fast_alu_rr32;
+        return;
+    }
+    switch (op) {
+    case 0x81: case 0x83:
+        if (i->mod == 3)
+            i->fn = fast_alu_ri32;
+        break;
+    case 0x85:
+        if (i->mod == 3)
+            i->fn = fast_test_rr32;
+        break;
+    case 0x89:
+        if (i->mod == 3)
+            i->fn = fast_mov_rr32;
+        break;
+    case 0x8b:
+        if (i->mod == 3) {
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+            i->fn = fast_mov_rr32;
+        }
+        break;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+        i->fn = fast_mov_ri32;
+        break;
+    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
+    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
+        i->fn = fast_incdec_r32;
+        break;
+    case 0xff:
+        if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
+            i->fn = fast_incdec32;
+        break;
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+    case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
+    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
+        i->fn = fast_jcc32;
+        break;
+    case 0xe9: case 0xeb:
+        i->fn = fast_jmp32;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
-    if (i->lock || code_size != 8)
+    if (i->lock)
+        return;
+    if (code_size == 4) {
+        specialize32(i);
+        return;
+    }
+    if (code_size != 8)
         return;
     unsigned op = i->op, sz = i->opsize;
     bool wide = sz == 8, word = sz == 4;
     if (!wide && !word)
         return;
+    if (op < 0x40 && (op & 7) == 3 && i->mod != 3) {
+        i->fn = wide ? fast_alu_rm64 : fast_alu_rm32;
+        return;
+    }
+    if (op < 0x40 && (op & 7) == 1 && i->mod != 3) {
+        i->fn = wide ? fast_alu_mr64 : fast_alu_mr32;
+        return;
+    }
     if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
-        unsigned a = (op >> 3) & 7;
-        if (a == ALU_ADC || a == ALU_SBB)
-            return;
         if (op & 2) {          /* Gv,Ev: destination is reg; swap so rm is the destination */
             uint8_t t = i->reg;
             i->reg = i->rm;
@@ -179,11 +316,10 @@ void decode_specialize(struct insn *i, unsigned code_size)
     }
     switch (op) {
     case 0x81: case 0x83:
-        if (i->mod == 3) {
-            unsigned a = (i->modrm >> 3) & 7;
-            if (a != ALU_ADC && a != ALU_SBB)
-                i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
-        }
+        if (i->mod == 3)
+            i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
+        else
+            i->fn = wide ? fast_alu_mi64 : fast_alu_mi32;
         break;
     case 0x85:
         if (i->mod == 3)
@@ -213,8 +349,12 @@ void decode_specialize(struct insn *i, unsigned code_size)
         i->fn = wide ? fast_mov_ri64 : fast_mov_ri32;
         break;
     case 0xc7:
-        if (i->mod == 3 && wide && !((i->modrm >> 3) & 7))
+        if ((i->modrm >> 3) & 7)
+            break;
+        if (i->mod == 3 && wide)
             i->fn = fast_mov_rmi64;
+        else if (i->mod != 3)
+            i->fn = wide ? fast_mov_mi64 : fast_mov_mi32;
         break;
     case 0xff:
         if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)

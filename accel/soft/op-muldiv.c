@@ -18,7 +18,7 @@ static uint64_t rmw_neg(struct cpu *c, unsigned size, uint64_t old, uint64_t arg
 /* Flags of mul/imul: CF = OF = "the high half matters"; SF/ZF/PF (undefined) from the low half. */
 static void mul_flags(struct cpu *c, uint64_t lo, unsigned size, bool overflow)
 {
-    flags_set_arith(c, flags_szp(lo, size) | (overflow ? F_CF | F_OF : 0));
+    lf_set(c, LF_SHIFT, size, lo, overflow, overflow);
 }
 
 static void mul(struct cpu *c, unsigned size, uint64_t src, bool sign)

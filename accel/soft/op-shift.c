@@ -11,7 +11,8 @@ static uint64_t do_shift(struct cpu *c, unsigned op, unsigned size, uint64_t v, 
     v &= m;
     if (count == 0)
         return v;
-    uint64_t f = cpu_get_flags(c) & F_ARITH, r;
+    /* Rotates keep SF, ZF, AF and PF: only they need the current flags. */
+    uint64_t f = op < 4 ? cpu_get_flags(c) & F_ARITH : 0, r;
     bool cf;
     switch (op) {
     case 0: {   /* rol */
@@ -54,22 +55,19 @@ static uint64_t do_shift(struct cpu *c, unsigned op, unsigned size, uint64_t v, 
     case 4: case 6:   /* shl/sal */
         r = count < bits ? (v << count) & m : 0;
         cf = count <= bits ? (v >> (bits - count)) & 1 : 0;
-        f = flags_szp(r, size) | (cf ? F_CF : 0) | ((!!(r & sb) != cf) ? F_OF : 0);
-        flags_set_arith(c, f);
+        lf_set(c, LF_SHIFT, size, r, cf, !!(r & sb) != cf);
         return r;
     case 5:   /* shr */
         r = count < bits ? v >> count : 0;
         cf = count <= bits ? (v >> (count - 1)) & 1 : 0;
-        f = flags_szp(r, size) | (cf ? F_CF : 0) | ((v & sb) ? F_OF : 0);
-        flags_set_arith(c, f);
+        lf_set(c, LF_SHIFT, size, r, cf, (v & sb) != 0);
         return r;
     default: {   /* sar */
         int64_t s = sext(v, size);
         unsigned n = count < bits ? count : bits - 1;
         cf = ((count - 1 < bits ? s >> (count - 1) : s >> (bits - 1)) & 1) != 0;
         r = (uint64_t)(s >> n) & m;
-        f = flags_szp(r, size) | (cf ? F_CF : 0);
-        flags_set_arith(c, f);
+        lf_set(c, LF_SHIFT, size, r, cf, 0);
         return r;
     }
     }
@@ -120,8 +118,7 @@ static uint64_t shxd(struct cpu *c, unsigned size, uint64_t d, uint64_t s, unsig
         r = (uint64_t)(w >> count) & m;
         cf = (w >> (count - 1)) & 1;
     }
-    uint64_t f = flags_szp(r, size) | (cf ? F_CF : 0) | (((r ^ d) & sb) ? F_OF : 0);
-    flags_set_arith(c, f);
+    lf_set(c, LF_SHIFT, size, r, cf, ((r ^ d) & sb) != 0);
     return r;
 }
 

@@ -5,7 +5,6 @@
 
 void cpu_update_mode(struct cpu *c)
 {
-    c->chain_epoch++;      /* CS base, code size or CPL may have changed: chains are stale */
     const struct seg_cache *cs = &c->seg[SEG_CS];
     if ((c->efer & EFER_LMA) && (cs->attr & SEG_A_L))
         c->code_size = 8;
@@ -19,6 +18,13 @@ void cpu_update_mode(struct cpu *c)
         c->cpl = 0;
     else if (c->flags & F_VM)
         c->cpl = 3;
+    /* Chains map a rip to a block: stale when the CS base or the decode mode changes. A CPL change
+     * alone (syscall, interrupts) is checked per chain instead, so it costs nothing here. */
+    if (cs->base != c->chain_cs_base || c->code_size != c->chain_code_size) {
+        c->chain_cs_base = cs->base;
+        c->chain_code_size = c->code_size;
+        c->chain_epoch++;
+    }
 }
 
 void seg_load_real(struct cpu *c, int seg, uint16_t sel)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accel/kvm/cpuid.h"
 #include "accel/soft/cpu.h"
 #include "accel/soft/tb.h"
 #include "hw/apic.h"
@@ -18,6 +19,8 @@
 struct soft_vm {
     struct code_pages *pages;      /* shared: a write by any vCPU invalidates every vCPU's blocks */
     FILE *trace;
+    struct cpuid_edit edits[CPUID_MAX_EDITS];   /* --cpu-features */
+    int nedits;
 };
 
 struct soft_vcpu {
@@ -248,6 +251,13 @@ static int soft_vm_init(struct vm *vm)
     struct soft_vm *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
+    int n = cpuid_parse_features(vm->cfg.cpu_features, s->edits, CPUID_MAX_EDITS, vm->accel_err,
+                                 sizeof(vm->accel_err));
+    if (n < 0 || cpuid_check_edits(s->edits, n, vm->accel_err, sizeof(vm->accel_err)) < 0) {
+        free(s);
+        return -EINVAL;
+    }
+    s->nedits = n;
     s->pages = code_pages_new();
     if (!s->pages) {
         free(s);
@@ -290,6 +300,8 @@ static int soft_vcpu_init(struct vcpu *v)
     c->opaque = v;
     c->pages = svm->pages;
     c->trace = svm->trace;
+    c->cpuid_edits = svm->edits;
+    c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
     c->stop_flag = &v->vm->stop_reason;
     if (v->lapic)

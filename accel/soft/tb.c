@@ -7,7 +7,8 @@
 #include "accel/soft/decode.h"
 #include "accel/soft/tb.h"
 
-#define TB_BUCKETS 16384
+#define TB_BUCKETS 65536
+#define TB_JC_SIZE 16384
 
 struct tb_cache {
     struct tb *bucket[TB_BUCKETS];
@@ -16,6 +17,9 @@ struct tb_cache {
     size_t used;
     uint64_t translations;
     struct tb *scratch;        /* a block that is not cached (instruction across a page) */
+    /* Virtual rip -> block, for the transfers chaining misses (returns, indirect jumps): QEMU's
+     * tb_jmp_cache. An entry is valid only for the chain epoch it was filled in. */
+    struct { uint64_t rip; uint32_t epoch; uint8_t cpl; struct tb *tb; } jc[TB_JC_SIZE];
 };
 
 struct code_pages *code_pages_new(void)
@@ -95,6 +99,8 @@ void code_page_written(struct cpu *c, uint64_t gpa_page)
     c->tb_end = true;
 }
 
+static struct tb *tb_find_slow(struct cpu *c);
+
 struct tb_cache *tb_cache_new(size_t arena_bytes)
 {
     struct tb_cache *t = calloc(1, sizeof(*t));
@@ -122,6 +128,7 @@ void tb_cache_free(struct tb_cache *t)
 void tb_cache_flush(struct tb_cache *t)
 {
     memset(t->bucket, 0, sizeof(t->bucket));
+    memset(t->jc, 0, sizeof(t->jc));
     t->used = 0;
 }
 
@@ -132,7 +139,7 @@ uint64_t tb_cache_translations(const struct tb_cache *t)
 
 static unsigned tb_hash(uint64_t gpa, unsigned mode)
 {
-    return (unsigned)(((gpa * 0x9e3779b97f4a7c15ull) >> 40) ^ mode) % TB_BUCKETS;
+    return (unsigned)(((gpa ^ mode) * 0x9e3779b97f4a7c15ull) >> 48) % TB_BUCKETS;
 }
 
 /* The host pointer of the code page holding linear address lin, through the TLB's exec tag. */
@@ -279,6 +286,26 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
 }
 
 struct tb *tb_find(struct cpu *c)
+{
+    struct tb_cache *tc = c->tbs;
+    unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);
+    struct tb *hit = tc->jc[j].tb;
+    if (hit && tc->jc[j].rip == c->rip && tc->jc[j].epoch == c->chain_epoch && tc->jc[j].cpl == c->cpl &&
+        hit->mode == c->code_size && !c->trace &&
+        hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire))
+        return hit;
+    hit = tb_find_slow(c);
+    if (hit->cached) {
+        tc->jc[j].rip = c->rip;
+        tc->jc[j].epoch = c->chain_epoch;
+        tc->jc[j].cpl = c->cpl;
+        tc->jc[j].tb = hit;
+    }
+    return hit;
+}
+
+/* The block at rip through the TLB and the hash table, translating it if needed. */
+static struct tb *tb_find_slow(struct cpu *c)
 {
     /* A fetch or decode fault belongs to the instruction at rip. */
     c->insn_rip = c->rip;

@@ -39,6 +39,7 @@ struct tb {
      * so a hot loop goes from block to block without a TLB or hash lookup. */
     uint32_t chain_epoch;
     uint64_t chain_rip[2];
+    uint8_t chain_cpl[2];      /* the privilege the fetch permission was checked at */
     struct tb *chain[2];
     struct insn insn[];
 };

@@ -22,7 +22,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The comparable part of a run: from the guest's title line ("<name>: ...") on, CRs dropped, without
-# the SUMMARY and opt: lines, and without lines whose check name starts with a known deviation.
+# the SUMMARY and opt: lines, without vmon's own diagnostics ("vmon: ..." on stderr, e.g. an unmapped
+# port logged once), and without lines whose check name starts with a known deviation.
 filter() {   # filter NAME ORACLE FILE
     awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" '
         BEGIN {
@@ -35,7 +36,7 @@ filter() {   # filter NAME ORACLE FILE
         }
         { sub(/\r$/, "") }
         !on && index($0, name ": ") == 1 { on = 1 }
-        !on || /^SUMMARY / { next }
+        !on || /^SUMMARY / || /^vmon: / { next }
         {
             chk = $0; sub(/^(opt: )?(PASS|FAIL) /, "", chk)
             for (i = 1; i <= ns; i++) if (index(chk, stop[i]) == 1) exit

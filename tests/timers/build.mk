@@ -13,5 +13,5 @@ $(TIMERS_ELF): $(SYSG_OUT)/timers/timers.o $(SYSG_LIBOBJS64) $(SYSG_DIR)/lib/gue
 	objcopy -O elf32-i386 $@.64 $@
 
 TEST_DEPS   += $(TIMERS_ELF)
-INTEG_TESTS += $(TIMERS_DIR)/run-timers.sh
+INTEG_TESTS += $(TIMERS_DIR)/run-timers.sh $(TIMERS_DIR)/linux-clock.sh
 QUICK_TESTS += $(TIMERS_DIR)/run-timers.sh

@@ -1,0 +1,216 @@
+/* Page walks on hand-built page tables in a fake guest RAM: 32-bit (4 KiB and 4 MiB pages), PAE and
+ * 4-level paging (2 MiB and 1 GiB pages), A/D bit updates, and the #PF error codes and CR2 of
+ * not-present, write-protect (CR0.WP), user/supervisor, NX and reserved-bit faults. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "accel/soft/cpu.h"
+#include "accel/soft/tb.h"
+
+#define RAM_SIZE (8u << 20)
+static uint8_t *ram;
+
+static enum phys_kind fake_phys(struct cpu *c, uint64_t gpa, uint8_t **host, bool *writable)
+{
+    (void)c;
+    if (gpa >= RAM_SIZE)
+        return PHYS_MMIO;
+    *host = ram + gpa;
+    *writable = true;
+    return PHYS_RAM;
+}
+
+static uint64_t fake_mmio_read(struct cpu *c, uint64_t gpa, unsigned size)
+{
+    (void)c; (void)gpa; (void)size;
+    return ~0ull;
+}
+
+static void fake_mmio_write(struct cpu *c, uint64_t gpa, uint64_t v, unsigned size)
+{
+    (void)c; (void)gpa; (void)v; (void)size;
+}
+
+static const struct cpu_env_ops env = {
+    .phys_page = fake_phys, .mmio_read = fake_mmio_read, .mmio_write = fake_mmio_write,
+};
+
+static struct cpu *new_cpu(void)
+{
+    struct cpu *c = calloc(1, sizeof(*c));
+    c->env = &env;
+    c->pages = code_pages_new();
+    cpu_reset(c);
+    return c;
+}
+
+static void free_cpu(struct cpu *c)
+{
+    code_pages_free(c->pages);
+    free(c);
+}
+
+static void put64(uint64_t gpa, uint64_t v) { memcpy(ram + gpa, &v, 8); }
+static void put32(uint64_t gpa, uint32_t v) { memcpy(ram + gpa, &v, 4); }
+static uint64_t get64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
+static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
+
+/* Translate; returns 0 and *gpa, or the #PF error code + 1000 (CR2 checked against lin). */
+static int xlate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa)
+{
+    unsigned prot;
+    c->exc_vector = -1;
+    c->delivering = -1;
+    if (setjmp(c->jmp)) {
+        assert_int_equal(c->exc_vector, EXC_PF);
+        assert_int_equal(c->cr2, lin);
+        return 1000 + (int)c->exc_err;
+    }
+    mmu_translate(c, lin, acc, user, gpa, &prot, false);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ram = calloc(1, RAM_SIZE);
+    return ram ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(ram);
+    return 0;
+}
+
+static void test_32bit(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->cr0 = CR0_PE | CR0_PG | CR0_WP;
+    c->cr4 = CR4_PSE;
+    c->cr3 = 0x1000;
+    put32(0x1000 + 0 * 4, 0x2000 | 0x7);          /* PDE 0: page table, user rw */
+    put32(0x2000 + 5 * 4, 0x300000 | 0x5);        /* 0x5000 -> 0x300000 user read-only */
+    put32(0x1000 + 1 * 4, 0x400000 | 0x83);       /* 4 MiB page at 0x400000, supervisor rw */
+    uint64_t gpa;
+    assert_int_equal(xlate(c, 0x5123, ACC_READ, true, &gpa), 0);
+    assert_int_equal(gpa, 0x300123);
+    assert_true(get32(0x2000 + 5 * 4) & 0x20);     /* A set */
+    assert_false(get32(0x2000 + 5 * 4) & 0x40);    /* D not set by a read */
+    assert_int_equal(xlate(c, 0x5123, ACC_WRITE, true, &gpa), 1000 + 7);        /* P|W|U */
+    assert_int_equal(xlate(c, 0x5123, ACC_WRITE, false, &gpa), 1000 + 3);       /* WP: P|W */
+    c->cr0 &= ~(uint64_t)CR0_WP;
+    assert_int_equal(xlate(c, 0x5123, ACC_WRITE, false, &gpa), 0);
+    assert_true(get32(0x2000 + 5 * 4) & 0x40);     /* D set */
+    assert_int_equal(xlate(c, 0x423456, ACC_READ, false, &gpa), 0);
+    assert_int_equal(gpa, 0x423456);
+    assert_int_equal(xlate(c, 0x423456, ACC_READ, true, &gpa), 1000 + 5);       /* P|U */
+    assert_int_equal(xlate(c, 0x6000, ACC_READ, false, &gpa), 1000 + 0);        /* not present */
+    assert_int_equal(xlate(c, 0x800000, ACC_WRITE, true, &gpa), 1000 + 6);      /* W|U, no PDE */
+    free_cpu(c);
+}
+
+static void test_pae(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->cr0 = CR0_PE | CR0_PG;
+    c->cr4 = CR4_PAE;
+    c->efer = EFER_NXE;
+    c->cr3 = 0x1000;
+    put64(0x1000, 0x2000 | 1);                     /* PDPTE 0 */
+    put64(0x2000 + 0 * 8, 0x3000 | 0x7);           /* PDE 0 -> PT */
+    put64(0x3000 + 1 * 8, 0x500000 | 0x7 | (1ull << 63));   /* 0x1000 -> 0x500000, NX */
+    put64(0x2000 + 1 * 8, 0x600000 | 0x83);        /* 2 MiB page at 0x200000 */
+    uint64_t gpa;
+    assert_int_equal(xlate(c, 0x1abc, ACC_READ, true, &gpa), 0);
+    assert_int_equal(gpa, 0x500abc);
+    assert_int_equal(xlate(c, 0x1abc, ACC_EXEC, true, &gpa), 1000 + 0x15);     /* P|U|I/D */
+    assert_int_equal(xlate(c, 0x2fffff, ACC_EXEC, false, &gpa), 0);
+    assert_int_equal(gpa, 0x6fffff);
+    /* Without EFER.NXE, bit 63 is reserved: RSVD in the error code. */
+    c->efer = 0;
+    assert_int_equal(xlate(c, 0x1abc, ACC_READ, false, &gpa), 1000 + 0x9);       /* P|RSVD */
+    free_cpu(c);
+}
+
+static void test_4level(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->cr0 = CR0_PE | CR0_PG | CR0_WP;
+    c->cr4 = CR4_PAE;
+    c->efer = EFER_LME | EFER_LMA | EFER_NXE;
+    c->cr3 = 0x1000;
+    uint64_t hi = 0xffff800000000000ull;           /* PML4 index 256 */
+    put64(0x1000 + 256 * 8, 0x2000 | 0x3);         /* supervisor */
+    put64(0x2000 + 0 * 8, 0x3000 | 0x3);
+    put64(0x3000 + 0 * 8, 0x4000 | 0x3);
+    put64(0x4000 + 7 * 8, 0x700000 | 0x3);         /* hi + 0x7000 -> 0x700000 */
+    put64(0x2000 + 1 * 8, 0x40000000ull | 0x83);   /* 1 GiB page at hi + 1 GiB */
+    put64(0x1000 + 0 * 8, 0x5000 | 0x7);           /* user half */
+    put64(0x5000, 0x6000 | 0x7);
+    put64(0x6000, 0x7000 | 0x5);                   /* PDE read-only for user */
+    put64(0x7000 + 3 * 8, 0x123000 | 0x7);
+    uint64_t gpa;
+    assert_int_equal(xlate(c, hi + 0x7010, ACC_WRITE, false, &gpa), 0);
+    assert_int_equal(gpa, 0x700010);
+    assert_true(get64(0x4000 + 7 * 8) & 0x60);     /* A and D */
+    assert_true(get64(0x1000 + 256 * 8) & 0x20);   /* A up the walk */
+    assert_int_equal(xlate(c, hi + 0x40001234ull, ACC_READ, false, &gpa), 0);
+    assert_int_equal(gpa, 0x40001234ull);
+    assert_int_equal(xlate(c, hi + 0x7010, ACC_READ, true, &gpa), 1000 + 5);    /* U on S page */
+    assert_int_equal(xlate(c, 0x3008, ACC_READ, true, &gpa), 0);
+    assert_int_equal(gpa, 0x123008);
+    assert_int_equal(xlate(c, 0x3008, ACC_WRITE, true, &gpa), 1000 + 7);        /* R/O PDE */
+    free_cpu(c);
+}
+
+/* Through the TLB: a hit after the first access, invlpg and CR3 writes drop it. */
+static void test_tlb(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->cr0 = CR0_PE | CR0_PG;
+    c->cr4 = CR4_PSE;
+    c->cr3 = 0x1000;
+    put32(0x1000, 0x2000 | 0x3);
+    put32(0x2000 + 4 * 4, 0x100000 | 0x3);
+    put32(0x100010, 0xdeadbeef);
+    c->exc_vector = -1;
+    c->delivering = -1;
+    if (setjmp(c->jmp))
+        fail();
+    assert_int_equal(lin_read(c, 0x4010, 4, false), 0xdeadbeef);
+    put32(0x2000 + 4 * 4, 0x200000 | 0x3);         /* remap without invalidation: stale hit */
+    put32(0x200010, 0x12345678);
+    assert_int_equal(lin_read(c, 0x4010, 4, false), 0xdeadbeef);
+    tlb_flush_page(c, 0x4000);
+    assert_int_equal(lin_read(c, 0x4010, 4, false), 0x12345678);
+    put32(0x2000 + 4 * 4, 0x100000 | 0x3);
+    cpu_set_cr3(c, 0x1000);
+    assert_int_equal(lin_read(c, 0x4010, 4, false), 0xdeadbeef);
+    free_cpu(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_32bit),
+        cmocka_unit_test(test_pae),
+        cmocka_unit_test(test_4level),
+        cmocka_unit_test(test_tlb),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
