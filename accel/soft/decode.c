@@ -122,7 +122,7 @@ int decode_insn(struct insn *i, const uint8_t *b, unsigned avail, unsigned code_
     for (;;) {
         if (pos >= avail)
             return avail >= 15 ? -EXC_GP : 0;
-        if (pos >= 14)
+        if (pos >= 15)
             return -EXC_GP;
         uint8_t p = b[pos];
         switch (p) {

@@ -18,31 +18,31 @@ HOST2(h_cvtpd2dq, "cvtpd2dq") HOST2(h_haddpd, "haddpd") HOST2(h_haddps, "haddps"
 HOST2(h_hsubpd, "hsubpd") HOST2(h_hsubps, "hsubps") HOST2(h_addsubpd, "addsubpd")
 HOST2(h_addsubps, "addsubps")
 
-/* One row per (opcode, prefix): the host operation and the source operand's size in memory
- * (16 = a whole, aligned m128). */
+/* Indexed by SSE_KEY(opcode, prefix): the host operation and the source operand's size in memory
+ * (16 = a whole, aligned m128); no fn: not a form of this table. */
 struct fp_form {
-    uint16_t key;
     uint8_t size;
     fp2_fn fn;
+    uint8_t dest;           /* floating-point lanes written: bytes per lane << 4 | count, 0 none */
 };
 
-#define ROW4(op, name) { SSE_KEY(op, PFX_NP), 16, h_##name##ps }, { SSE_KEY(op, PFX_F3), 4, h_##name##ss }, \
-                       { SSE_KEY(op, PFX_66), 16, h_##name##pd }, { SSE_KEY(op, PFX_F2), 8, h_##name##sd }
+#define ROW4(op, name) [SSE_KEY(op, PFX_NP)] = { 16, h_##name##ps, 0x44 }, [SSE_KEY(op, PFX_F3)] = { 4, h_##name##ss, 0x41 }, \
+                       [SSE_KEY(op, PFX_66)] = { 16, h_##name##pd, 0x82 }, [SSE_KEY(op, PFX_F2)] = { 8, h_##name##sd, 0x81 }
 
-static const struct fp_form fp_forms[] = {
+static const struct fp_form fp_forms[1024] = {
     ROW4(0x51, sqrt), ROW4(0x58, add), ROW4(0x59, mul), ROW4(0x5c, sub), ROW4(0x5d, min),
     ROW4(0x5e, div), ROW4(0x5f, max),
-    { SSE_KEY(0x52, PFX_NP), 16, h_rsqrtps }, { SSE_KEY(0x52, PFX_F3), 4, h_rsqrtss },
-    { SSE_KEY(0x53, PFX_NP), 16, h_rcpps }, { SSE_KEY(0x53, PFX_F3), 4, h_rcpss },
-    { SSE_KEY(0x5a, PFX_NP), 8, h_cvtps2pd }, { SSE_KEY(0x5a, PFX_66), 16, h_cvtpd2ps },
-    { SSE_KEY(0x5a, PFX_F3), 4, h_cvtss2sd }, { SSE_KEY(0x5a, PFX_F2), 8, h_cvtsd2ss },
-    { SSE_KEY(0x5b, PFX_NP), 16, h_cvtdq2ps }, { SSE_KEY(0x5b, PFX_66), 16, h_cvtps2dq },
-    { SSE_KEY(0x5b, PFX_F3), 16, h_cvttps2dq },
-    { SSE_KEY(0xe6, PFX_66), 16, h_cvttpd2dq }, { SSE_KEY(0xe6, PFX_F3), 8, h_cvtdq2pd },
-    { SSE_KEY(0xe6, PFX_F2), 16, h_cvtpd2dq },
-    { SSE_KEY(0x7c, PFX_66), 16, h_haddpd }, { SSE_KEY(0x7c, PFX_F2), 16, h_haddps },
-    { SSE_KEY(0x7d, PFX_66), 16, h_hsubpd }, { SSE_KEY(0x7d, PFX_F2), 16, h_hsubps },
-    { SSE_KEY(0xd0, PFX_66), 16, h_addsubpd }, { SSE_KEY(0xd0, PFX_F2), 16, h_addsubps },
+    [SSE_KEY(0x52, PFX_NP)] = { 16, h_rsqrtps, 0 }, [SSE_KEY(0x52, PFX_F3)] = { 4, h_rsqrtss, 0 },
+    [SSE_KEY(0x53, PFX_NP)] = { 16, h_rcpps, 0 }, [SSE_KEY(0x53, PFX_F3)] = { 4, h_rcpss, 0 },
+    [SSE_KEY(0x5a, PFX_NP)] = { 8, h_cvtps2pd, 0x82 }, [SSE_KEY(0x5a, PFX_66)] = { 16, h_cvtpd2ps, 0x42 },
+    [SSE_KEY(0x5a, PFX_F3)] = { 4, h_cvtss2sd, 0x81 }, [SSE_KEY(0x5a, PFX_F2)] = { 8, h_cvtsd2ss, 0x41 },
+    [SSE_KEY(0x5b, PFX_NP)] = { 16, h_cvtdq2ps, 0 }, [SSE_KEY(0x5b, PFX_66)] = { 16, h_cvtps2dq, 0 },
+    [SSE_KEY(0x5b, PFX_F3)] = { 16, h_cvttps2dq, 0 },
+    [SSE_KEY(0xe6, PFX_66)] = { 16, h_cvttpd2dq, 0 }, [SSE_KEY(0xe6, PFX_F3)] = { 8, h_cvtdq2pd, 0 },
+    [SSE_KEY(0xe6, PFX_F2)] = { 16, h_cvtpd2dq, 0 },
+    [SSE_KEY(0x7c, PFX_66)] = { 16, h_haddpd, 0x82 }, [SSE_KEY(0x7c, PFX_F2)] = { 16, h_haddps, 0x44 },
+    [SSE_KEY(0x7d, PFX_66)] = { 16, h_hsubpd, 0x82 }, [SSE_KEY(0x7d, PFX_F2)] = { 16, h_hsubps, 0x44 },
+    [SSE_KEY(0xd0, PFX_66)] = { 16, h_addsubpd, 0x82 }, [SSE_KEY(0xd0, PFX_F2)] = { 16, h_addsubps, 0x44 },
 };
 
 /* cmpps/ss/pd/sd: the legacy encodings know predicates 0-7 (imm8[2:0]). */
@@ -117,6 +117,26 @@ static void host_cvtsi2(unsigned pfx, bool q, uint64_t v, v4sf *d)
     }
 }
 
+/* With underflow unmasked, a tiny result signals underflow even when it is exact (SDM vol. 1,
+ * 4.9.1.5); the host ran with it masked, where only tiny and inexact results do. An exact tiny
+ * result is a denormal: find one among the lanes written and raise the flag on the host. */
+static void exact_underflow(const struct cpu *c, unsigned dest, const v4sf *v)
+{
+    unsigned width = dest >> 4, n = dest & 15;
+    uint8_t b[16];
+    if (!dest || (c->mxcsr & 0x0800))
+        return;
+    memcpy(b, v, 16);
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t x = 0;
+        memcpy(&x, b + k * width, width);
+        bool den = width == 4 ? ((x >> 23) & 0xff) == 0 && (x & 0x7fffff)
+                              : ((x >> 52) & 0x7ff) == 0 && (x & 0xfffffffffffffull);
+        if (den)
+            host_setcsr(host_getcsr() | 0x10);
+    }
+}
+
 bool sse_fp(struct cpu *c, const struct insn *i, unsigned key)
 {
     union xmm_reg s, d = c->xmm[i->reg];
@@ -125,13 +145,13 @@ bool sse_fp(struct cpu *c, const struct insn *i, unsigned key)
     unsigned op = i->op & 0xff;
     bool q = (i->rex & 8) != 0;
 
-    for (size_t k = 0; k < sizeof(fp_forms) / sizeof(fp_forms[0]); k++) {
-        if (fp_forms[k].key != key)
-            continue;
-        sse_src(c, i, &s, fp_forms[k].size, true);
+    const struct fp_form *f = &fp_forms[key & 1023];
+    if (f->fn) {
+        sse_src(c, i, &s, f->size, true);
         memcpy(&vd, &d, 16), memcpy(&vs, &s, 16);
         host = fp_enter(c);
-        fp_forms[k].fn(&vd, &vs);
+        f->fn(&vd, &vs);
+        exact_underflow(c, f->dest, &vd);
         fp_leave(c, host);
         memcpy(&c->xmm[i->reg], &vd, 16);
         return true;

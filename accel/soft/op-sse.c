@@ -51,10 +51,16 @@ uint32_t fp_enter(struct cpu *c)
 
 void fp_leave(struct cpu *c, uint32_t host_mxcsr)
 {
-    uint32_t raised = host_getcsr() & MXCSR_FLAGS;
+    uint32_t raised = host_getcsr() & MXCSR_FLAGS, unmasked = ~(c->mxcsr >> 7) & MXCSR_FLAGS;
     host_setcsr(host_mxcsr);
+    /* An unmasked invalid, denormal or divide-by-zero stops the instruction before it computes:
+     * the overflow, underflow and precision flags of its lanes are never raised (SDM vol. 1,
+     * 11.5.2). Not modelled: with overflow or underflow unmasked the hardware delivers a result
+     * with a biased exponent and reports precision for that one (tests/isa/FINDINGS.md). */
+    if (raised & unmasked & 0x7)
+        raised &= 0x7;
     c->mxcsr |= raised;
-    if (raised & ~(c->mxcsr >> 7) & MXCSR_FLAGS)
+    if (raised & unmasked)
         cpu_raise(c, (c->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, false, 0);
 }
 
@@ -219,6 +225,7 @@ OP(op_sse)
         if (c->cr0 & CR0_TS)
             cpu_raise(c, EXC_NM, false, 0);
         c->fpu.ftw = 0xffff;
+        c->fpu.top = 0;                 /* as every MMX instruction does */
         return;
     }
     sse_check(c);

@@ -1,6 +1,6 @@
 /* x87 FPU: the register stack (TOP, tags), stack faults, the exception policy and the D8-DF
  * escapes (SDM vol. 1 chapter 8; vol. 2 F* entries; opcode map appendix A.4). The arithmetic itself
- * runs on the host's x87 unit (op-x87-host.c). Not implemented: fsave/frstor, fbld/fbstp. */
+ * runs on the host's x87 unit (op-x87-host.c). Not implemented: fbld/fbstp (packed BCD). */
 #include "accel/soft/op-x87.h"
 #include "accel/soft/op-x87-host.h"
 #include "accel/soft/op-x87-util.h"
@@ -75,6 +75,13 @@ static void pop(struct fpu *f)
  * defines (ccmask), and the ES/B summary when an unmasked exception is pending. */
 static void apply(struct fpu *f, uint16_t sw, uint16_t ccmask)
 {
+    /* An unmasked invalid (other than a stack fault), denormal or divide exception stops the
+     * instruction before it computes: no precision/overflow/underflow flags, C1 clear, the other
+     * condition codes unchanged (as seen on this host; SDM vol. 1, 8.5). */
+    if ((sw & ~f->fcw & (SW_DE | SW_ZE)) || ((sw & ~f->fcw & SW_IE) && !(sw & SW_SF))) {
+        ccmask = SW_C1;
+        sw &= SW_IE | SW_DE | SW_ZE;
+    }
     f->fsw = (uint16_t)((f->fsw & ~ccmask) | (sw & ccmask) | (sw & 0x7f));
     if (f->fsw & ~f->fcw & 0x3f)
         f->fsw |= SW_ES | SW_B;
@@ -145,18 +152,31 @@ static void compare_eflags(struct cpu *c, struct fpu *f, unsigned i, bool unorde
     union x87_reg r;
     uint16_t sw = x87_host_bin(f->fcw, f->fsw, faults2(f, 0, i), unordered ? K_UCOMI : K_COMI, st(f, 0), st(f, i), &r);
     bool ok = commit_ok(f, sw);
-    apply(f, sw, SW_CC);
-    if (ok) {
-        flags_set_arith(c, r.r.mant & (F_ZF | F_PF | F_CF));
+    if (!ok && !(sw & SW_SF)) {
+        /* an unmasked invalid from a NaN operand (not a stack fault): no pop, condition codes
+         * left alone (as seen on this host) */
+        f->fsw |= (uint16_t)((sw & 0x3f) | SW_ES | SW_B);
+    } else {
+        apply(f, sw, SW_CC);
+    }
+    /* EFLAGS are written even when an unmasked invalid operation holds the pop back (as seen on
+     * this host with a stack underflow) */
+    flags_set_arith(c, r.r.mant & (F_ZF | F_PF | F_CF));
+    if (ok)
         while (pops-- > 0)
             pop(f);
-    }
 }
 
 /* A load of any kind: the host did the conversion, and the stack overflow when ST(7) is in use. */
 static void load_push(struct fpu *f, uint16_t sw, const union x87_reg *v)
 {
-    bool ok = commit_ok(f, sw);
+    /* a denormal source is still loaded when its exception is unmasked (as seen on this host) */
+    bool ok = !(sw & ~f->fcw & (SW_IE | SW_ZE));
+    if (ok && (sw & ~f->fcw & SW_DE)) {
+        f->fsw = (uint16_t)((f->fsw & ~SW_CC) | (sw & SW_CC) | (sw & 0x7f) | SW_ES | SW_B);
+        push(f, v);
+        return;
+    }
     apply(f, sw, SW_CC);
     if (ok)
         push(f, v);
@@ -193,6 +213,8 @@ static void unary(struct fpu *f, unsigned k)
     uint16_t sw = x87_host_un(f->fcw, f->fsw, faults, k, st(f, 0), &r1, &r2);
     bool ok = commit_ok(f, sw);
     apply(f, sw, SW_CC);
+    if (!ok && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS))
+        f->fsw &= (uint16_t)~SW_C2;             /* not "out of range": C2 clear (as seen here) */
     if (!ok || k == K_TST || ((sw & SW_C2) && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS)))
         return;                                 /* C2: operand out of range, ST(0) unchanged */
     if (two) {
@@ -267,6 +289,41 @@ static void fldenv(struct cpu *c, const struct insn *i)
         set_tag(f, p, ((ftw >> (2 * p)) & 3) == 3 ? 3 : x87_tag_of(&f->st[p]));
 }
 
+/* fnsave/frstor: the environment, then ST(0)..ST(7) as 80-bit values; fnsave then does fninit. */
+static void fnsave(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    uint8_t regs[80];
+    unsigned envsz = i->opsize == 2 ? 14 : 28;
+    for (unsigned k = 0; k < 8; k++)
+        memcpy(regs + 10 * k, st(f, k)->b, 10);
+    uint64_t ea = x87_ea(c, i);
+    mem_probe_write(c, i->seg, ea, envsz + 80);
+    fnstenv(c, i);
+    mem_write_buf(c, i->seg, (ea + envsz) & size_mask(i->addrsize), regs, 80);
+    union x87_reg keep[8];
+    memcpy(keep, f->st, sizeof(keep));
+    x87_init(f);
+    memcpy(f->st, keep, sizeof(keep));
+}
+
+static void frstor(struct cpu *c, const struct insn *i)
+{
+    struct fpu *f = &c->fpu;
+    uint8_t regs[80];
+    unsigned envsz = i->opsize == 2 ? 14 : 28;
+    mem_read_buf(c, i->seg, (insn_ea(c, i) + envsz) & size_mask(i->addrsize), regs, 80);
+    fldenv(c, i);
+    for (unsigned k = 0; k < 8; k++) {
+        union x87_reg *r = st(f, k);
+        memset(r, 0, sizeof(*r));
+        memcpy(r->b, regs + 10 * k, 10);
+    }
+    for (unsigned p = 0; p < 8; p++)       /* tags again, now from the new contents */
+        if (((f->ftw >> (2 * p)) & 3) != 3)
+            set_tag(f, p, x87_tag_of(&f->st[p]));
+}
+
 /* D8-DF with a memory operand. */
 static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned ext)
 {
@@ -316,6 +373,8 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x29: store(c, i, S_T64, 8, true); return;
     case 0x2a: store(c, i, S_F64, 8, false); return;
     case 0x2b: store(c, i, S_F64, 8, true); return;
+    case 0x2c: frstor(c, i); return;
+    case 0x2e: fnsave(c, i); return;
     case 0x2f: mem_write(c, i->seg, insn_ea(c, i), 2, x87_status_word(f)); return;
     case 0x38: mem_in(c, i, m, 2); sw = x87_host_load(f->fcw, f->fsw, full(f), M_I16, m, &r); load_push(f, sw, &r); return;
     case 0x39: store(c, i, S_T16, 2, true); return;
@@ -323,7 +382,7 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x3b: store(c, i, S_I16, 2, true); return;
     case 0x3d: mem_in(c, i, m, 8); sw = x87_host_load(f->fcw, f->fsw, full(f), M_I64, m, &r); load_push(f, sw, &r); return;
     case 0x3f: store(c, i, S_I64, 8, true); return;
-    default: cpu_unimplemented(c, i);           /* fsave/frstor, fbld/fbstp */
+    default: cpu_unimplemented(c, i);           /* fbld/fbstp */
     }
 }
 
@@ -512,7 +571,7 @@ OP(op_x87)
     if (!no_wait(esc, ext, mem, n)) {
         if ((f->fsw & SW_ES) && (c->cr0 & CR0_NE))
             cpu_raise(c, EXC_MF, false, 0);
-        bool control = mem ? (esc == 1 && ext >= 4) : (esc == 3 && ext == 4);
+        bool control = mem ? (esc == 1 && ext >= 4) || (esc == 5 && ext >= 4 && ext != 5) : (esc == 3 && ext == 4);
         if (!control) {
             f->fip = c->insn_rip;
             f->fop = (uint16_t)(esc << 8 | i->modrm);

@@ -240,6 +240,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         struct insn *i = &tb->insn[tb->ninsn];
         unsigned avail = 4096 - off;
         int r = decode_insn(i, page + off, avail > 15 ? 15 : avail, mode);
+        if (r == 0 && avail >= 15)
+            r = -EXC_GP;         /* 15 bytes and still incomplete: too long, not page-crossing */
         if (r == 0) {
             /* The instruction continues on the next page. */
             if (tb->ninsn > 0)
@@ -250,6 +252,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
             const uint8_t *next = fetch_page(c, (lin & ~0xfffull) + 4096, &gpa2);
             memcpy(buf + avail, next, 15 - avail);
             r = decode_insn(i, buf, 15, mode);
+            if (r == 0)
+                r = -EXC_GP;
             if (r <= 0)
                 decode_fault(c, r, i, 15);
             cacheable = false;   /* it depends on two pages; decode it each time */

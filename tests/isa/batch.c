@@ -1,6 +1,6 @@
 /* Fork per batch, not per snippet: one child runs thousands of snippets; when it dies (a snippet or
  * the software CPU crashed it, or hung it past its alarm) the one it was on is marked and a new
- * child carries on after it. */
+ * child carries on after it. ISA_NOFORK=1 runs everything in the calling process (for gdb). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,11 @@ void batch_fork(int n, void (*one)(void *arg, int i), void (*died)(void *arg, in
         exit(1);
     }
     int start = 0;
+    if (getenv("ISA_NOFORK")) {         /* for a debugger: everything in this process */
+        for (int i = 0; i < n; i++)
+            one(arg, i);
+        start = n;
+    }
     while (start < n) {
         *progress = start;
         fflush(NULL);

@@ -15,7 +15,7 @@ $(BUILD)/tests/isa/native-stub.o: tests/isa/native-stub.S
 
 # soft_flat_run is a weak reference in native.c: where a source of accel/soft defines it, -u pulls
 # it out of libvmon.a; where none does yet, it stays NULL and the test reports itself skipped.
-ISA_SOFT_LINK := $(if $(shell grep -ls 'soft_flat_run.struct flat_state' accel/soft/*.c),-Wl$(ISA_COMMA)-u$(ISA_COMMA)soft_flat_run)
+ISA_SOFT_LINK := $(if $(shell grep -ls 'soft_flat_run.struct flat_state' accel/soft/*.c),-Wl$(ISA_COMMA)-u$(ISA_COMMA)soft_flat_run -Wl$(ISA_COMMA)-u$(ISA_COMMA)decode_insn)
 $(BUILD)/tests/isa/isa-diff: $(ISA_OBJS) $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) $(ISA_SOFT_LINK) -o $@ $(ISA_OBJS) $(BUILD)/libvmon.a $(LDLIBS) -lcapstone
 

@@ -155,13 +155,15 @@ void isa_print_snippet(const struct snippet *s, const struct isa_out *nat, const
     char dis[1024], bytes[3 * ISA_MAX_CODE + 1] = "";
     for (int i = 0; i < s->len; i++)
         sprintf(bytes + 3 * i, "%02x ", s->code[i]);
-    isa_disasm(s->code, (size_t)s->len, ISA_CODE_BASE, dis, sizeof(dis), NULL, 0);
+    isa_disasm(s->code, (size_t)s->len, s->start, dis, sizeof(dis), NULL, 0);
     printf("  forms: ");
     for (int i = 0; i < s->nforms; i++)
         printf("%s%s", i ? " | " : "", isa_form_at((size_t)s->forms[i])->name);
     printf("\n  bytes: %s\n  asm:   %s\n  init: ", bytes, dis);
     for (int i = 0; i < 16; i++)
         printf("%s=%" PRIx64 "%s", gpr_name[i], s->init.gpr[i], i == 7 ? "\n        " : " ");
+    if (s->skip_len)
+        printf("\n        data bytes %#x-%#x not compared (x87 instruction pointers)", s->skip_off, s->skip_off + s->skip_len - 1);
     printf("\n        rflags=%03" PRIx64 " mxcsr=%04x fcw=%04x fsw=%04x ftw=%02x undefined-flags=%03x\n",
            s->init.rflags & FL_ALL, s->init.mxcsr, s->init.fcw, s->init.fsw, s->init.ftw, s->undef & FL_ALL);
     bool x87 = false;

@@ -166,6 +166,13 @@ const struct isa_form isa_int_forms[] = {
     F("into (#UD)", 0, 0xce, 0, -1, 0, I_NONE, 0, 0, 0),
     F("aam (#UD)", 0, 0xd4, 0, -1, 0, I_B, 0, 0, 0),
     F("salc (#UD)", 0, 0xd6, 0, -1, 0, I_NONE, 0, 0, 0),
+    F("lock nop (#UD)", 0, 0x90, 0xf0, -1, 0, I_NONE, 0, 0, 0),
+
+    /* port I/O from ring 3 with IOPL 0: #GP (no I/O bitmap in the flat runner, none on the host) */
+    F("in AL,Ib (#GP)", 0, 0xe4, 0, -1, 0, I_B, 0, 0, 0),
+    F("out Ib,AL (#GP)", 0, 0xe6, 0, -1, 0, I_B, 0, 0, 0),
+    F("in eAX,DX (#GP)", 0, 0xed, 0, -1, 0, I_NONE, 0, 0, 0),
+    F("out DX,AL (#GP)", 0, 0xee, 0, -1, 0, I_NONE, 0, 0, 0),
 
     /* 0F map */
     F("ud2 (#UD)", 1, 0x0b, 0, -1, 0, I_NONE, 0, 0, 0),

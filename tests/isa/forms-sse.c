@@ -54,6 +54,7 @@ const struct isa_form isa_sse_forms[] = {
     /* floating-point arithmetic */
     ARITH4("add", 0x58), ARITH4("mul", 0x59), ARITH4("sub", 0x5c), ARITH4("min", 0x5d),
     ARITH4("div", 0x5e), ARITH4("max", 0x5f), ARITH4("sqrt", 0x51),
+    A("rsqrtps", 0, 1, 0x52), U("rsqrtss", 0xf3, 1, 0x52, 4), A("rcpps", 0, 1, 0x53), U("rcpss", 0xf3, 1, 0x53, 4),
     A("andps", 0, 1, 0x54), A("andnps", 0, 1, 0x55), A("orps", 0, 1, 0x56), A("xorps", 0, 1, 0x57),
     P66("andpd", 0x54), P66("andnpd", 0x55), P66("orpd", 0x56), P66("xorpd", 0x57),
     A("unpcklps", 0, 1, 0x14), A("unpckhps", 0, 1, 0x15), P66("unpcklpd", 0x14), P66("unpckhpd", 0x15),
@@ -138,6 +139,9 @@ const struct isa_form isa_sse_forms[] = {
     { .name = "pcmpestrm", .map = 3, .op = 0x60, .pfx = 0x66, .ext = -1, .enc = XX | E_W, .imm = I_B, .cls = CLS_SSE, .memsize = 16 },
     { .name = "pcmpestri", .map = 3, .op = 0x61, .pfx = 0x66, .ext = -1, .enc = XX | E_W, .imm = I_B, .cls = CLS_SSE, .memsize = 16 },
     UI("pcmpistrm", 0x66, 3, 0x62, 16), UI("pcmpistri", 0x66, 3, 0x63, 16),
+
+    /* MMX state: emms empties the x87 tags */
+    { .name = "emms", .map = 1, .op = 0x77, .ext = -1, .cls = CLS_SSE },
 
     /* state save and MXCSR */
     GF("fxsave m512", 0, 1, 0xae, 0, E_MODRM | E_MEM | E_W, 512, FX_FXSAVE),

@@ -100,13 +100,21 @@ uint32_t gen_mxcsr(struct isa_rng *r)
         m |= 0x40;                                  /* DAZ */
     if (rng_below(r, 4) == 0)
         m |= (uint32_t)rng_below(r, 64);            /* sticky exception flags */
+    if (rng_below(r, 40) == 0) {        /* some exceptions unmasked: #XM (not overflow or underflow) */
+        static const uint32_t can[4] = { 0x80, 0x100, 0x200, 0x1000 };
+        for (int k = 0; k < 4; k++)
+            if (rng_below(r, 2))
+                m &= ~can[k];
+    }
     return m;
 }
 
-/* The exception masks stay set: a pending unmasked x87 exception would surface as #MF at some
- * later instruction, which says nothing about the one under test. */
+/* Mostly every exception masked; now and then some unmasked, so that an instruction raising one
+ * ends in #MF at the next x87 instruction (the snippet's own, or none). */
 uint16_t gen_fcw(struct isa_rng *r)
 {
+    if (rng_below(r, 40) == 0)      /* some exceptions unmasked: the next x87 instruction's own #MF */
+        return (uint16_t)(0x0340 | rng_below(r, 64));
     if (rng_below(r, 2))
         return 0x037f;
     return (uint16_t)(0x007f | (rng_below(r, 4) << 8) | (rng_below(r, 4) << 10));
@@ -137,6 +145,7 @@ void gen_x87(struct isa_rng *r, struct flat_state *st)
     unsigned top = rng_below(r, 8), n = rng_below(r, 4) ? 2 + rng_below(r, 4) : rng_below(r, 9);
     st->fcw = gen_fcw(r);
     st->fsw = (uint16_t)((top << 11) | (rng_next(r) & 0x4700) | (rng_below(r, 3) ? 0 : rng_below(r, 64)));
+    st->fsw &= (uint16_t)~(~st->fcw & 0x3f);    /* no flag pending under an unmasked exception */
     st->ftw = 0;
     for (unsigned i = 0; i < 8; i++) {
         gen_st(r, st->st[i]);

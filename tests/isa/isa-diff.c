@@ -8,7 +8,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "accel/soft/decode.h"
 #include "tests/isa/isa.h"
+
+/* The software CPU's decoder, when it is linked in: a third opinion on instruction lengths. */
+#pragma weak decode_insn
 
 struct form_stat {
     uint32_t runs;          /* snippets containing the form */
@@ -29,12 +33,12 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: isa-diff [--seed N] [--count N] [--forms SUBSTR] [--index K] [--failures] [--table]\n"
-            "                [--strict] [--self] [--check-gen]\n"
+            "                [--strict] [--self] [--no-check-gen]\n"
             "  --failures   print up to 20 mismatches per form (default: the first; env ISA_FAILURES=1)\n"
             "  --table      print every form's row (env ISA_TABLE=1)\n"
             "  --strict     forms the software CPU does not implement fail too\n"
             "  --self       run the host CPU twice and compare (checks the harness)\n"
-            "  --check-gen  check the generator's instruction lengths against capstone's\n"
+            "  --no-check-gen  do not check the generator's instruction lengths against capstone's\n"
             "  VMON_QUICK=1 makes the default corpus 20000 snippets instead of 200000\n");
     exit(2);
 }
@@ -42,7 +46,8 @@ static void usage(void)
 static void parse(int argc, char **argv, struct opts *o)
 {
     const char *q = getenv("VMON_QUICK");
-    *o = (struct opts){ .seed = 1, .count = (q && *q == '1') ? 20000 : 200000, .show = 1, .index = -1 };
+    *o = (struct opts){ .seed = 1, .count = (q && *q == '1') ? 20000 : 200000, .show = 1, .index = -1,
+                        .check_gen = true };
     if (getenv("ISA_FAILURES"))
         o->show = 20;
     if (getenv("ISA_TABLE"))
@@ -58,6 +63,7 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--strict")) o->strict = true;
         else if (!strcmp(a, "--self")) o->self = true;
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
+        else if (!strcmp(a, "--no-check-gen")) o->check_gen = false;
         else usage();
     }
     if (o->count <= 0)
@@ -71,13 +77,35 @@ static int check_lengths(csh h, const struct snippet *s)
 {
     cs_insn *insn;
     const struct isa_form *f = isa_form_at((size_t)s->forms[0]);
-    if (strstr(f->name, "(#UD)") || !strcmp(f->name, "nop Ev"))
-        return 0;
-    size_t n = cs_disasm(h, s->code, (size_t)s->len, ISA_CODE_BASE, 1, &insn);
+    if (strstr(f->name, "(#UD)") || !strcmp(f->name, "nop Ev") || s->ilen[0] > 15)
+        return 0;                       /* over 15 bytes: #GP, no length to agree on */
+    size_t n = cs_disasm(h, s->code, (size_t)s->len, s->start, 1, &insn);
     int bad = n != 1 || insn[0].size != s->ilen[0];
     if (n)
         cs_free(insn, n);
     return bad;
+}
+
+/* The software CPU's decoder must find the generator's instruction boundaries (capstone checks the
+ * generator with --check-gen). Returns the index of the first instruction it disagrees on, or -1. */
+static int check_decoder(const struct snippet *s, int *got)
+{
+    int off = 0;
+    if (!decode_insn)
+        return -1;
+    for (int k = 0; k < s->nforms; off += s->ilen[k], k++) {
+        struct insn in;
+        if (strstr(isa_form_at((size_t)s->forms[k])->name, "(#UD)"))
+            return -1;                          /* nothing to decode after an invalid opcode */
+        memset(&in, 0, sizeof(in));
+        int n = s->len - off < 15 ? s->len - off : 15;  /* as the software CPU's fetch does */
+        *got = decode_insn(&in, s->code + off, (unsigned)n, 8);
+        /* over 15 bytes: -#GP, or 0 ("needs more than the 15 bytes given", which the fetch turns
+         * into #GP) */
+        if (s->ilen[k] > 15 ? (*got != -13 && *got != 0) : *got != s->ilen[k])
+            return k;
+    }
+    return -1;
 }
 
 static void *shared_alloc(size_t len)
@@ -156,7 +184,7 @@ int main(int argc, char **argv)
     struct snippet *sn = malloc(BATCH * sizeof(*sn));
     struct isa_out *nat = shared_alloc(BATCH * sizeof(*nat)), *soft = shared_alloc(BATCH * sizeof(*soft));
     long first = o.index >= 0 ? o.index : 0, last = o.index >= 0 ? o.index + 1 : o.count;
-    uint32_t seq_runs = 0, seq_fail = 0, seq_unimpl = 0, harness_bad = 0, gen_bad = 0, seq_printed = 0;
+    uint32_t seq_runs = 0, seq_fail = 0, seq_unimpl = 0, harness_bad = 0, gen_bad = 0, seq_printed = 0, dec_bad = 0;
     struct isa_diff diff;
 
     for (long base = first; base < last; base += BATCH) {
@@ -184,6 +212,12 @@ int main(int argc, char **argv)
                     isa_print_snippet(s, &nat[k], &soft[k], &(struct isa_diff){ "" });
                 }
             }
+            int dlen = 0, dk = check_decoder(s, &dlen);
+            if (dk >= 0 && dec_bad++ < 20) {
+                printf("DECODER length of %s: soft's decode_insn says %d, the encoding has %d (snippet %ld)\n",
+                       isa_form_at((size_t)s->forms[dk])->name, dlen, s->ilen[dk], base + k);
+                isa_print_snippet(s, &nat[k], &soft[k], &(struct isa_diff){ "" });
+            }
             if (single)
                 st->single++;
             else
@@ -203,7 +237,7 @@ int main(int argc, char **argv)
                     unimpl ? st->unimpl++ : st->fail++;
                 else
                     unimpl ? seq_unimpl++ : seq_fail++;
-                if (!unimpl && (int)*printed < (single ? o.show : o.show * 5)) {
+                if ((!unimpl || o.show > 1) && (int)*printed < (single ? o.show : o.show * 5)) {
                     (*printed)++;
                     printf("MISMATCH %s (snippet %ld, seed %llu)\n", single ? isa_form_at((size_t)s->forms[0])->name
                            : "sequence", base + k, (unsigned long long)o.seed);
@@ -233,13 +267,14 @@ int main(int argc, char **argv)
     print_list("forms the software CPU does not implement (#UD where the host ran them)", stats, nf, "not implemented");
     print_list("forms partly implemented (#UD on some snippets)", stats, nf, "partly implemented");
     printf("isa-diff: %ld snippets, seed %llu, %s: %u of %zu forms covered; %u ok, %u failing, "
-           "%u not implemented, %u partly; sequences %u run, %u failing, %u hit #UD%s%s\n",
+           "%u not implemented, %u partly; sequences %u run, %u failing, %u hit #UD; decoder lengths: %s%s%s\n",
            last - first, (unsigned long long)o.seed, o.self ? "host vs host" : "host vs soft", covered, nf, ok,
            failing, unimpl, partial, seq_runs, seq_fail, seq_unimpl,
+           !decode_insn ? "not checked" : dec_bad ? "MISMATCHES" : "agree",
            harness_bad ? "; HARNESS CRASHES" : "", gen_bad ? "; GENERATOR/CAPSTONE LENGTH MISMATCHES" : "");
     free(sn), free(stats), free(allowed);
     munmap(nat, BATCH * sizeof(*nat)), munmap(soft, BATCH * sizeof(*soft));
-    if (harness_bad || gen_bad || failing || seq_fail || (o.strict && (unimpl || partial)))
+    if (harness_bad || gen_bad || dec_bad || failing || seq_fail || (o.strict && (unimpl || partial)))
         return 1;
     return auto_self ? 77 : 0;
 }

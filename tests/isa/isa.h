@@ -13,7 +13,7 @@
  * both turn a stray access into #PF on the host as on the software CPU. Everything sits below
  * 2 GiB so absolute disp32 addressing and 32-bit address size (67h) reach it too. */
 #define ISA_CODE_BASE   0x10000000ul
-#define ISA_CODE_SIZE   4096ul
+#define ISA_CODE_SIZE   8192ul          /* two pages: snippets may straddle the boundary */
 #define ISA_DATA_BASE   (ISA_CODE_BASE + ISA_CODE_SIZE)
 #define ISA_DATA_SIZE   8192ul          /* two pages: accesses may straddle the boundary */
 #define ISA_STACK_TOP   (ISA_DATA_BASE + 0x1400)   /* rsp starts here, inside the data region */
@@ -101,7 +101,8 @@ const struct isa_form *isa_form_at(size_t i);
 /* A snippet: code, initial state and data region contents. */
 struct snippet {
     uint8_t code[ISA_MAX_CODE];
-    int len;                        /* stop_rip = ISA_CODE_BASE + len */
+    uint64_t start;                 /* address of code[0] in the code region */
+    int len;                        /* stop_rip = start + len */
     int nforms;
     int forms[ISA_MAX_FORMS];       /* form index of each instruction */
     uint8_t ilen[ISA_MAX_FORMS];    /* and its length in bytes */

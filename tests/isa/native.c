@@ -61,14 +61,14 @@ int isa_map_regions(void)
     return 0;
 }
 
-/* Code page: the snippet, then `jmp [rip+0]; .quad isa_native_exit` at stop_rip, then hlt
- * (#GP in ring 3) everywhere else. */
+/* Code region: the snippet at s->start, then `jmp [rip+0]; .quad isa_native_exit` at stop_rip,
+ * hlt (#GP in ring 3) everywhere else. */
 void isa_install(const struct snippet *s)
 {
-    uint8_t *code = (uint8_t *)ISA_CODE_BASE;
+    uint8_t *code = (uint8_t *)(uintptr_t)s->start;
     uint64_t exit_addr = (uint64_t)(uintptr_t)isa_native_exit;
     static const uint8_t jmp_rip0[6] = { 0xff, 0x25, 0, 0, 0, 0 };
-    memset(code, 0xf4, ISA_CODE_SIZE);
+    memset((void *)ISA_CODE_BASE, 0xf4, ISA_CODE_SIZE);
     memcpy(code, s->code, (size_t)s->len);
     memcpy(code + s->len, jmp_rip0, 6);
     memcpy(code + s->len + 6, &exit_addr, 8);
@@ -158,13 +158,12 @@ static void native_one(void *argv, int i)
         a->setup_done = true;
     }
     /* the code page is read-only while the snippet runs, as the software CPU's code region is */
-    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_WRITE);
     isa_install(s);
     mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_EXEC);
     memcpy(ctx.gpr, s->init.gpr, sizeof(ctx.gpr));
     ctx.rflags = s->init.rflags;
     fx_from_state(ctx.fx_in, &s->init);
-    isa_native_entry = ISA_CODE_BASE;
+    isa_native_entry = s->start;
     o->status = OUT_NONE;
     alarm(5);
     if (sigsetjmp(fault_env, 1) == 0) {
@@ -172,7 +171,7 @@ static void native_one(void *argv, int i)
         isa_native_enter(&ctx);
         fault_out = NULL;
         memcpy(o->st.gpr, ctx.out_gpr, sizeof(ctx.out_gpr));
-        o->st.rip = ISA_CODE_BASE + (uint64_t)s->len;
+        o->st.rip = s->start + (uint64_t)s->len;
         o->st.rflags = ctx.out_rflags;
         fx_to_state(&o->st, ctx.fx_out);
         o->status = OUT_DONE;
@@ -181,6 +180,7 @@ static void native_one(void *argv, int i)
         fault_out = NULL;
     }
     memcpy(o->data, (void *)ISA_DATA_BASE, ISA_DATA_SIZE);
+    mprotect((void *)ISA_CODE_BASE, ISA_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
 static void mark_dead(void *argv, int i, int sig)
@@ -213,7 +213,7 @@ static void soft_one(void *argv, int i)
     isa_install(s);
     o->st = s->init;
     o->vector = -1;
-    int rc = soft_flat_run(&o->st, regions, 2, ISA_CODE_BASE + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector);
+    int rc = soft_flat_run(&o->st, regions, 2, s->start + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector);
     o->status = rc == FLAT_DONE ? OUT_DONE : rc == FLAT_FAULT ? OUT_FAULT : OUT_LIMIT;
     memcpy(o->data, (void *)ISA_DATA_BASE, ISA_DATA_SIZE);
 }
