@@ -332,15 +332,12 @@ static struct tb *next_tb(struct cpu *c)
 
 /* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
  * block start, since popf/iret/sysret that change TF end their block. */
-static void single_step(struct cpu *c)
+/* Run the one instruction at rip on its own, outside any block. */
+static void exec_one(struct cpu *c)
 {
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
     c->last_tb = NULL;
-    if (c->stop_rip == c->rip) {
-        c->user_stop = true;
-        return;
-    }
     if (c->trace)
         trace_insn(c, i);
     c->insn_rip = c->rip;
@@ -349,6 +346,16 @@ static void single_step(struct cpu *c)
     c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
     i->fn(c, i);
     c->icount++;
+}
+
+static void single_step(struct cpu *c)
+{
+    if (c->stop_rip == c->rip) {
+        c->user_stop = true;
+        c->last_tb = NULL;
+        return;
+    }
+    exec_one(c);
     c->dr[6] |= 0x4000;
     c->insn_rip = c->rip;
     c->delivering = 256 + EXC_DB;
@@ -387,11 +394,16 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             c->user_stop = true;
             return STOP_BREAK;
         }
-        /* After sti / mov ss one more instruction runs before interrupts are looked at; a
-         * block is the smallest unit here, which only delays them a little more. */
-        if (c->irq_shadow)
+        /* After sti / mov ss exactly one more instruction runs before interrupts are looked at
+         * (SDM vol. 3, 6.8.3). Those instructions end their block, so the shadowed instruction
+         * runs alone here: running a whole block would let "sti; nop; cli" hide an interrupt. */
+        if (c->irq_shadow) {
             c->irq_shadow = false;
-        else if (try_interrupt(c))
+            if (!(c->flags & F_TF) && !c->halted && c->rip != c->stop_rip) {
+                exec_one(c);
+                continue;
+            }
+        } else if (try_interrupt(c))
             c->last_tb = NULL;
         if (c->halted)
             return STOP_HLT;
