@@ -66,4 +66,4 @@ clean:
 	rm -rf build
 
 .PHONY: all test test-quick build-tests bench clean
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -13,6 +13,8 @@ int evloop_start(struct evloop *l);     /* spawns the thread */
 void evloop_stop(struct evloop *l);     /* joins it */
 void evloop_free(struct evloop *l);
 int evloop_add_fd(struct evloop *l, int fd, void (*cb)(void *opaque), void *opaque);
+/* Stop watching fd (e.g. at EOF: a level-triggered fd at EOF would fire forever). Any thread. */
+void evloop_remove_fd(struct evloop *l, int fd);
 
 /* One-shot timers on CLOCK_MONOTONIC; re-arm from the callback for periodic ones.
  * evtimer_arm may be called from any thread; deadline 0 disarms. */

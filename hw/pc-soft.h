@@ -1,14 +1,27 @@
 /* The PC platform vmon provides itself when the software CPU runs the guest (KVM has it in-kernel):
- * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, HPET. */
+ * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, HPET, and the guest TSC.
+ *
+ * Wiring, as on a PC: ISA IRQ n goes to PIC input n and IOAPIC pin n, except IRQ0 (the PIT), which
+ * goes to IOAPIC pin 2 (the MADT's interrupt source override), pin 0 being the PIC's INTR output.
+ * The PIC's INTR also reaches every LAPIC's LINT0 (the BSP's is in ExtINT mode at reset). GSIs 16-23
+ * are IOAPIC pins only. In the HPET's legacy replacement mode its timers 0 and 1 own IRQ0 and IRQ8,
+ * and what the PIT and the RTC drive there is cut off; otherwise its timers use GSIs 16-23. Lock order: pit, hpet (released first) -> pic -> ioapic -> lapic
+ * (see hw/apic.h). */
 #ifndef VMON_HW_PC_SOFT_H
 #define VMON_HW_PC_SOFT_H
 
 struct vm;
+struct tsc;
 
-/* Create and map the interrupt controllers and timers; sets vm->vcpus[i].lapic. 0 or -errno. */
+/* Create and map the interrupt controllers and timers; sets vm->vcpus[i].lapic and
+ * vm->soft_platform. Device timers run on vm->loop, which must exist (it need not be started yet).
+ * 0 or -errno. */
 int pc_soft_platform_init(struct vm *vm);
+/* After the vCPUs and the event loop have stopped. */
 void pc_soft_platform_destroy(struct vm *vm);
-/* Drive an ISA/GSI line (routed to both the PIC and the IOAPIC, as on a PC). */
+/* Drive an ISA IRQ (0-15) or GSI (16-23) line. Any thread. */
 void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level);
+/* The guest TSC (rdtsc, CPUID 0x15/0x16); NULL before init. */
+struct tsc *pc_soft_tsc(struct vm *vm);
 
 #endif

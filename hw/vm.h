@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "accel/accel.h"
 #include "mm/bus.h"
@@ -19,6 +20,7 @@ struct vcpu {
     pthread_t thread;
     void *accel;               /* the accelerator's per-vCPU state */
     struct lapic *lapic;       /* userspace local APIC (soft CPU only; KVM's is in-kernel) */
+    _Atomic bool started;      /* its thread runs: vm_request_stop may kick it */
 };
 
 struct lapic;
@@ -56,7 +58,29 @@ struct vm {
     struct evloop *loop;           /* event-loop thread: host I/O and device timers */
     void *platform;                /* hw/pc.c's devices */
     void *soft_platform;           /* hw/pc-soft.c's devices (soft CPU only) */
+    pthread_mutex_t stop_lock;     /* with stop_cond: the main thread sleeps until a stop reason */
+    pthread_cond_t stop_cond;
+    char accel_err[160];           /* the accelerator's reason for a failed vm_init, if it gave one */
+    int signal_fd;                 /* signalfd for SIGINT/SIGTERM/SIGHUP, read on the event loop */
 };
+
+/* Lifecycle (hw/vm.c), on the main thread: vm_init builds the machine (RAM, buses, accelerator,
+ * devices); the caller then loads the kernel (boot_load) and calls vm_run, which starts the vCPU
+ * and event-loop threads, waits for a stop reason and returns vmon's exit status.
+ * vm_init returns 0, -EINVAL for a bad configuration (the caller exits 2) or another -errno;
+ * err holds one line ("<what>: <why>") either way. */
+int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* The accelerator --accel names: "kvm", "soft", or "auto" (kvm when /dev/kvm opens and the CPU has
+ * vmx or svm). NULL with *why set when it cannot run here. */
+const struct accel_ops *vm_pick_accel(const char *name, const char **why);
+
+/* Print vCPU v's registers and the bytes at its RIP to stderr (after a crash). */
+void vm_dump_cpu(struct vcpu *v);
+/* Print the --exit-stats table. */
+void vm_print_exit_stats(struct vm *vm, FILE *f);
 
 /* End the VM (from any thread, e.g. a device's write handler): first reason wins, vCPUs are kicked. */
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code);

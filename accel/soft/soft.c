@@ -1,9 +1,439 @@
-/* Placeholder until the software CPU lands (issue 3). */
-#include <stddef.h>
-#include "accel/accel.h"
+/* The software accelerator: struct accel_ops over the soft CPU. Each vCPU runs cpu_exec on its own
+ * thread; guest RAM comes straight from the VM's memory slots, everything else goes to the buses and
+ * to the vCPU's userspace LAPIC (hw/apic.h), whose interrupts are taken at block boundaries. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "accel/soft/cpu.h"
+#include "accel/soft/tb.h"
+#include "hw/apic.h"
+#include "hw/pc-soft.h"
+#include "hw/tsc.h"
+#include "hw/vm.h"
+
+#define SOFT_TB_ARENA (32u << 20)   /* bytes of translated blocks per vCPU before a flush */
+#define SOFT_SLICE (1u << 22)       /* instructions between looks at the stop flag */
+
+struct soft_vm {
+    struct code_pages *pages;      /* shared: a write by any vCPU invalidates every vCPU's blocks */
+    FILE *trace;
+};
+
+struct soft_vcpu {
+    struct cpu cpu;
+    struct vcpu *v;
+    pthread_mutex_t lock;          /* sleep lock for hlt and wait-for-SIPI */
+    pthread_cond_t cond;
+    bool kicked;                   /* sticky: a kick before the sleep is not lost */
+    bool wait_sipi;
+};
+
+static struct soft_vcpu *sv_of(struct cpu *c)
+{
+    return (struct soft_vcpu *)c;  /* cpu is the first member */
+}
+
+/* ---- what the CPU core asks of the machine ---- */
+
+static bool is_apic_page(struct vcpu *v, uint64_t gpa)
+{
+    return v->lapic && (gpa & ~0xfffull) == lapic_mmio_base(v->lapic);
+}
+
+static enum phys_kind soft_phys_page(struct cpu *c, uint64_t gpa, uint8_t **host, bool *writable)
+{
+    struct vcpu *v = sv_of(c)->v;
+    if (is_apic_page(v, gpa))
+        return PHYS_MMIO;
+    uint8_t *h = guest_mem_hva(&v->vm->mem, gpa, 4096);
+    if (!h)
+        return PHYS_MMIO;
+    *host = h;
+    *writable = true;
+    return PHYS_RAM;
+}
+
+static uint64_t soft_mmio_read(struct cpu *c, uint64_t gpa, unsigned size)
+{
+    struct vcpu *v = sv_of(c)->v;
+    if (is_apic_page(v, gpa)) {
+        vm_count_exit(v->vm, EXIT_MMIO, gpa);
+        return lapic_mmio_read(v->lapic, gpa & 0xfff, size);
+    }
+    return vm_mmio_read(v->vm, gpa, size);
+}
+
+static void soft_mmio_write(struct cpu *c, uint64_t gpa, uint64_t val, unsigned size)
+{
+    struct vcpu *v = sv_of(c)->v;
+    if (is_apic_page(v, gpa)) {
+        vm_count_exit(v->vm, EXIT_MMIO, gpa);
+        lapic_mmio_write(v->lapic, gpa & 0xfff, val, size);
+        return;
+    }
+    vm_mmio_write(v->vm, gpa, val, size);
+}
+
+static uint64_t soft_pio_in(struct cpu *c, uint16_t port, unsigned size)
+{
+    return vm_pio_in(sv_of(c)->v->vm, port, size);
+}
+
+static void soft_pio_out(struct cpu *c, uint16_t port, uint64_t val, unsigned size)
+{
+    vm_pio_out(sv_of(c)->v->vm, port, val, size);
+}
+
+static int soft_irq_pending(struct cpu *c)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    return l && lapic_irq_hint(l) && lapic_has_interrupt(l) ? 1 : -1;
+}
+
+static int soft_irq_ack(struct cpu *c)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    if (!l || !lapic_irq_hint(l))
+        return -1;
+    return lapic_get_interrupt(l);
+}
+
+static bool soft_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    if (!l || (msr != MSR_IA32_APIC_BASE && msr != MSR_IA32_TSC_DEADLINE))
+        return false;
+    if (lapic_msr_read(l, msr, val) < 0)
+        cpu_raise_gp(c, 0);
+    return true;
+}
+
+static bool soft_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    if (!l || (msr != MSR_IA32_APIC_BASE && msr != MSR_IA32_TSC_DEADLINE))
+        return false;
+    if (lapic_msr_write(l, msr, val) < 0)
+        cpu_raise_gp(c, 0);
+    tlb_flush(c);   /* the APIC page may have moved */
+    return true;
+}
+
+static void soft_set_tpr(struct cpu *c, unsigned tpr)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    if (l)
+        lapic_set_tpr(l, (uint8_t)tpr);
+}
+
+static unsigned soft_get_tpr(struct cpu *c)
+{
+    struct lapic *l = sv_of(c)->v->lapic;
+    return l ? lapic_get_tpr(l) : c->tpr;
+}
+
+static uint64_t soft_read_tsc(struct cpu *c)
+{
+    struct tsc *t = pc_soft_tsc(sv_of(c)->v->vm);
+    return t ? tsc_read(t) : 0;
+}
+
+static void soft_count_event(struct cpu *c, int reason, uint64_t addr)
+{
+    vm_count_exit(sv_of(c)->v->vm, (enum exit_reason)reason, addr);
+}
+
+static const struct cpu_env_ops soft_env_ops = {
+    .phys_page = soft_phys_page,
+    .mmio_read = soft_mmio_read,
+    .mmio_write = soft_mmio_write,
+    .pio_in = soft_pio_in,
+    .pio_out = soft_pio_out,
+    .irq_pending = soft_irq_pending,
+    .irq_ack = soft_irq_ack,
+    .msr_read = soft_msr_read,
+    .msr_write = soft_msr_write,
+    .set_tpr = soft_set_tpr,
+    .get_tpr = soft_get_tpr,
+    .read_tsc = soft_read_tsc,
+    .count_event = soft_count_event,
+};
+
+/* ---- state conversion ---- */
+
+static void seg_to_state(const struct seg_cache *c, struct seg_state *s)
+{
+    s->base = c->base;
+    s->limit = c->limit;
+    s->selector = c->sel;
+    s->type = c->attr & 0xf;
+    s->s = (c->attr & SEG_A_S) != 0;
+    s->dpl = SEG_A_DPL(c->attr);
+    s->present = (c->attr & SEG_A_P) != 0;
+    s->avl = (c->attr & SEG_A_AVL) != 0;
+    s->l = (c->attr & SEG_A_L) != 0;
+    s->db = (c->attr & SEG_A_DB) != 0;
+    s->g = (c->attr & SEG_A_G) != 0;
+    s->unusable = !s->present;
+}
+
+static void seg_from_state(struct seg_cache *c, const struct seg_state *s)
+{
+    c->base = s->base;
+    c->limit = s->limit;
+    c->sel = s->selector;
+    c->attr = (uint16_t)((s->type & 0xf) | (s->s ? SEG_A_S : 0) | ((s->dpl & 3) << 5) |
+                         (s->present && !s->unusable ? SEG_A_P : 0) | (s->avl ? SEG_A_AVL : 0) |
+                         (s->l ? SEG_A_L : 0) | (s->db ? SEG_A_DB : 0) | (s->g ? SEG_A_G : 0));
+}
+
+static int soft_get_state(struct vcpu *v, struct cpu_state *s)
+{
+    struct cpu *c = &((struct soft_vcpu *)v->accel)->cpu;
+    memcpy(s->gpr, c->gpr, sizeof(s->gpr));
+    s->rip = c->rip;
+    s->rflags = cpu_get_flags(c);
+    for (int i = 0; i < SEG_COUNT; i++)
+        seg_to_state(&c->seg[i], &s->seg[i]);
+    s->gdt = c->gdt;
+    s->idt = c->idt;
+    s->cr0 = c->cr0;
+    s->cr2 = c->cr2;
+    s->cr3 = c->cr3;
+    s->cr4 = c->cr4;
+    s->cr8 = v->lapic ? lapic_get_tpr(v->lapic) : c->tpr;
+    s->efer = c->efer;
+    s->apic_base = c->apic_base;
+    if (v->lapic)
+        lapic_msr_read(v->lapic, MSR_IA32_APIC_BASE, &s->apic_base);
+    return 0;
+}
+
+static int soft_set_state(struct vcpu *v, const struct cpu_state *s)
+{
+    struct cpu *c = &((struct soft_vcpu *)v->accel)->cpu;
+    memcpy(c->gpr, s->gpr, sizeof(c->gpr));
+    c->rip = s->rip;
+    cpu_set_flags(c, s->rflags);
+    for (int i = 0; i < SEG_COUNT; i++)
+        seg_from_state(&c->seg[i], &s->seg[i]);
+    c->gdt = s->gdt;
+    c->idt = s->idt;
+    c->cr0 = s->cr0 | CR0_ET;
+    c->cr2 = s->cr2;
+    c->cr3 = s->cr3;
+    c->cr4 = s->cr4;
+    c->efer = s->efer;
+    if ((c->efer & EFER_LME) && (c->cr0 & CR0_PG))
+        c->efer |= EFER_LMA;
+    c->tpr = (uint8_t)s->cr8;
+    /* As KVM does: the CPL is the DPL of SS (CS's in real mode: 0). */
+    c->cpl = (c->cr0 & CR0_PE) ? s->seg[SEG_SS].dpl : 0;
+    cpu_update_mode(c);
+    tlb_flush(c);
+    return 0;
+}
+
+/* ---- the accelerator ---- */
+
 static bool soft_available(const char **why)
 {
-    *why = "the software CPU is not built yet";
-    return false;
+    (void)why;
+    return true;
 }
-const struct accel_ops soft_accel_ops = { .name = "soft", .available = soft_available };
+
+static int soft_vm_init(struct vm *vm)
+{
+    struct soft_vm *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->pages = code_pages_new();
+    if (!s->pages) {
+        free(s);
+        return -ENOMEM;
+    }
+    if (vm->cfg.trace) {
+        s->trace = fopen(vm->cfg.trace, "w");
+        if (!s->trace) {
+            int e = errno;
+            snprintf(vm->accel_err, sizeof(vm->accel_err), "--trace %s: %s", vm->cfg.trace,
+                     strerror(e));
+            code_pages_free(s->pages);
+            free(s);
+            return -EINVAL;
+        }
+    }
+    vm->accel_state = s;
+    return 0;
+}
+
+static int soft_map_slot(struct vm *vm, const struct mem_slot *slot)
+{
+    (void)vm;
+    (void)slot;   /* guest RAM is read from vm->mem on each TLB fill */
+    return 0;
+}
+
+static int soft_vcpu_init(struct vcpu *v)
+{
+    struct soft_vm *svm = v->vm->accel_state;
+    struct soft_vcpu *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->v = v;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    struct cpu *c = &s->cpu;
+    c->id = v->id;
+    c->env = &soft_env_ops;
+    c->opaque = v;
+    c->pages = svm->pages;
+    c->trace = svm->trace;
+    /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
+    c->stop_flag = &v->vm->stop_reason;
+    if (v->lapic)
+        c->irq_line = &v->lapic->irq_hint;
+    c->tbs = tb_cache_new(SOFT_TB_ARENA);
+    if (!c->tbs) {
+        free(s);
+        return -ENOMEM;
+    }
+    v->accel = s;
+    cpu_reset(c);
+    if (v->id == 0)
+        return soft_set_state(v, &v->vm->boot_state);
+    /* Application processors wait for INIT/SIPI from the BSP through their LAPIC. */
+    s->wait_sipi = true;
+    return 0;
+}
+
+static void soft_vcpu_kick(struct vcpu *v)
+{
+    struct soft_vcpu *s = v->accel;
+    if (!s)
+        return;
+    atomic_store_explicit(&s->cpu.kick, 1, memory_order_release);
+    pthread_mutex_lock(&s->lock);
+    s->kicked = true;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* NMI, INIT and SIPI from the LAPIC: taken whatever IF says (SDM vol. 3, 8.4 and 10.6). */
+static void take_events(struct soft_vcpu *s)
+{
+    struct lapic *l = s->v->lapic;
+    struct cpu *c = &s->cpu;
+    uint8_t vec = 0;
+    unsigned ev = lapic_take_events(l, &vec);
+    if (ev & LAPIC_EVENT_INIT) {
+        uint64_t apic_base = c->apic_base;
+        cpu_reset(c);
+        c->apic_base = apic_base;
+        s->wait_sipi = true;
+    }
+    if ((ev & LAPIC_EVENT_SIPI) && s->wait_sipi) {
+        c->seg[SEG_CS].sel = (uint16_t)(vec << 8);
+        c->seg[SEG_CS].base = (uint64_t)vec << 12;
+        c->rip = 0;
+        cpu_update_mode(c);
+        s->wait_sipi = false;
+        c->halted = false;
+    }
+    if ((ev & LAPIC_EVENT_NMI) && !s->wait_sipi)
+        c->nmi_pending = true;
+}
+
+/* Sleep in hlt or wait-for-SIPI until something can wake us: a kick (interrupt, event, stop). */
+static void vcpu_sleep(struct soft_vcpu *s)
+{
+    struct vm *vm = s->v->vm;
+    struct lapic *l = s->v->lapic;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        if (s->kicked || vm_should_stop(vm))
+            break;
+        if (l && lapic_events_pending(l))
+            break;
+        if (l && !s->wait_sipi && (s->cpu.flags & F_IF) && lapic_irq_hint(l))
+            break;
+        pthread_cond_wait(&s->cond, &s->lock);
+    }
+    s->kicked = false;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int soft_vcpu_run(struct vcpu *v)
+{
+    struct soft_vcpu *s = v->accel;
+    struct cpu *c = &s->cpu;
+    struct vm *vm = v->vm;
+    for (;;) {
+        if (vm_should_stop(vm))
+            return VCPU_STOP;
+        atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
+        if (v->lapic && lapic_events_pending(v->lapic))
+            take_events(s);
+        if (s->wait_sipi) {
+            vcpu_sleep(s);
+            continue;
+        }
+        switch (cpu_exec(c, SOFT_SLICE)) {
+        case STOP_SHUTDOWN:
+            vm_count_exit(vm, EXIT_SHUTDOWN, 0);
+            fprintf(stderr, "vmon: vCPU %d: triple fault (shutdown)\n", v->id);
+            return VCPU_CRASH;
+        case STOP_HLT:
+            vm_count_exit(vm, EXIT_HLT, 0);
+            vcpu_sleep(s);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void soft_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+    pc_soft_set_irq(vm, gsi, level);
+}
+
+static void soft_vcpu_destroy(struct vcpu *v)
+{
+    struct soft_vcpu *s = v->accel;
+    if (!s)
+        return;
+    tb_cache_free(s->cpu.tbs);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+    v->accel = NULL;
+}
+
+static void soft_vm_destroy(struct vm *vm)
+{
+    struct soft_vm *s = vm->accel_state;
+    if (!s)
+        return;
+    if (s->trace)
+        fclose(s->trace);
+    code_pages_free(s->pages);
+    free(s);
+    vm->accel_state = NULL;
+}
+
+const struct accel_ops soft_accel_ops = {
+    .name = "soft",
+    .available = soft_available,
+    .vm_init = soft_vm_init,
+    .map_slot = soft_map_slot,
+    .vcpu_init = soft_vcpu_init,
+    .vcpu_run = soft_vcpu_run,
+    .get_state = soft_get_state,
+    .set_state = soft_set_state,
+    .set_irq = soft_set_irq,
+    .vcpu_kick = soft_vcpu_kick,
+    .vcpu_destroy = soft_vcpu_destroy,
+    .vm_destroy = soft_vm_destroy,
+};

@@ -1,0 +1,64 @@
+/* --cpu-features names and their CPUID edits. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/kvm.h>
+
+#include "accel/kvm/cpuid.h"
+
+static void test_parse(void **state)
+{
+    (void)state;
+    struct cpuid_edit e[8];
+    char err[128];
+    assert_int_equal(cpuid_parse_features("-cx16,-xsave,+x2apic,sse4.2", e, 8, err, sizeof(err)), 4);
+    assert_string_equal(e[0].feature->name, "cx16");
+    assert_false(e[0].enable);
+    assert_false(e[1].enable);
+    assert_true(e[2].enable);
+    assert_string_equal(e[3].feature->name, "sse4_2");
+    assert_true(e[3].enable);
+    assert_int_equal(cpuid_parse_features(NULL, e, 8, err, sizeof(err)), 0);
+    assert_int_equal(cpuid_parse_features("", e, 8, err, sizeof(err)), 0);
+    assert_int_equal(cpuid_parse_features("-cx16,-warp-drive", e, 8, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "unknown CPU feature 'warp-drive'");
+    assert_int_equal(cpuid_parse_features("-cx16,,-xsave", e, 8, err, sizeof(err)), -EINVAL);
+    assert_int_equal(cpuid_parse_features("-", e, 8, err, sizeof(err)), -EINVAL);
+    assert_int_equal(cpuid_parse_features("a,b", e, 1, err, sizeof(err)), -EINVAL);
+}
+
+static void test_apply(void **state)
+{
+    (void)state;
+    struct kvm_cpuid_entry2 t[3];
+    memset(t, 0, sizeof(t));
+    t[0].function = 1;
+    t[0].ecx = (1u << 13) | (1u << 26) | (1u << 21);   /* cx16, xsave, x2apic */
+    t[0].ebx = 0x00020800;
+    t[1].function = 7;
+    t[1].flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+    t[1].index = 0;
+    t[1].ebx = 1u << 5;        /* avx2 */
+    t[2].function = 0xb;
+    struct cpuid_edit e[8];
+    char err[128];
+    int n = cpuid_parse_features("-cx16,-xsave,+x2apic,-avx2", e, 8, err, sizeof(err));
+    assert_int_equal(cpuid_apply(t, 3, e, n, err, sizeof(err)), 0);
+    assert_int_equal(t[0].ecx, 1u << 21);
+    assert_int_equal(t[1].ebx, 0);
+    n = cpuid_parse_features("+avx2", e, 8, err, sizeof(err));
+    assert_int_equal(cpuid_apply(t, 3, e, n, err, sizeof(err)), -ENOTSUP);
+    assert_non_null(strstr(err, "avx2"));
+    cpuid_set_apic_id(t, 3, 5);
+    assert_int_equal(t[0].ebx, 0x05020800);
+    assert_int_equal(t[2].edx, 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_parse), cmocka_unit_test(test_apply) };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,36 @@
+/* The KVM accelerator's private state (accel/kvm/): per VM and per vCPU. */
+#ifndef VMON_ACCEL_KVM_KVM_H
+#define VMON_ACCEL_KVM_KVM_H
+
+#include <linux/kvm.h>
+#include <signal.h>
+
+#include "hw/vm.h"
+
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull   /* 1 page, below the TSS */
+#define KVM_TSS_ADDR 0xfeffd000ull            /* 3 pages, ending below pc-testdev's window */
+#define KVM_KICK_SIGNAL SIGUSR1
+
+struct kvm_vm_state {          /* vm->accel_state */
+    int kvm_fd, vm_fd;
+    int run_size;              /* bytes of each vCPU's kvm_run mapping */
+    struct kvm_cpuid2 *cpuid;  /* supported CPUID, --cpu-features applied */
+};
+
+struct kvm_vcpu_state {        /* vcpu->accel */
+    int fd;
+    struct kvm_run *run;
+};
+
+/* What one exit means for the VM: device calls on the buses, then VCPU_CONTINUE or why to stop.
+ * No ioctls, so tests can feed it fake struct kvm_run values (accel/kvm/exit_test.c). */
+int kvm_handle_exit(struct vcpu *v, struct kvm_run *run);
+
+int kvm_vcpu_init(struct vcpu *v);
+int kvm_vcpu_run(struct vcpu *v);
+int kvm_get_state(struct vcpu *v, struct cpu_state *s);
+int kvm_set_state(struct vcpu *v, const struct cpu_state *s);
+void kvm_vcpu_kick(struct vcpu *v);
+void kvm_vcpu_destroy(struct vcpu *v);
+
+#endif

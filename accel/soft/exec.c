@@ -1,0 +1,501 @@
+/* The execution loop (QEMU's accel/tcg/cpu-exec.c shape): find the translation block at rip, run it,
+ * and between blocks look at exceptions, interrupts, halts and stop requests. Faults are precise:
+ * a handler that faults rewinds rip to its instruction and longjmps back here. */
+#include <stdio.h>
+
+#include "accel/soft/cpu.h"
+#include "accel/soft/decode.h"
+#include "accel/soft/op-x87.h"
+#include "accel/soft/tb.h"
+#include "accel/soft/trace.h"
+
+/* Exception classes for double faults (SDM vol. 3, table 6-4/6-5). */
+static bool contributory(int v)
+{
+    return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+void cpu_raise(struct cpu *c, int vector, bool has_err, uint32_t err)
+{
+    c->rip = c->insn_rip;
+    int prev = c->delivering;
+    if (prev >= 0 && prev < 32) {
+        if (prev == EXC_DF) {
+            c->triple_fault = true;
+            longjmp(c->jmp, 1);
+        }
+        if ((contributory(prev) && contributory(vector)) ||
+            (prev == EXC_PF && (contributory(vector) || vector == EXC_PF))) {
+            vector = EXC_DF;
+            has_err = true;
+            err = 0;
+        }
+    }
+    c->exc_vector = vector;
+    c->exc_has_err = has_err;
+    c->exc_err = err;
+    longjmp(c->jmp, 1);
+}
+
+void cpu_raise_ud(struct cpu *c)
+{
+    cpu_raise(c, EXC_UD, false, 0);
+}
+
+void cpu_unimplemented(struct cpu *c, const struct insn *i)
+{
+    if (!c->warned_ud && !c->no_deliver) {
+        c->warned_ud = true;
+        uint64_t lin = c->code_size == 8 ? c->insn_rip : (uint32_t)(c->seg[SEG_CS].base + c->insn_rip);
+        fprintf(stderr, "vmon: soft cpu %d: unimplemented instruction at %#llx (#UD to the guest):",
+                c->id, (unsigned long long)lin);
+        unsigned n = i && i->len ? i->len : 15;
+        for (unsigned k = 0; k < n; k++) {
+            uint64_t gpa;
+            unsigned prot;
+            uint8_t *host;
+            bool w;
+            if (!mmu_translate(c, lin + k, ACC_READ, false, &gpa, &prot, true) ||
+                c->env->phys_page(c, gpa & ~0xfffull, &host, &w) != PHYS_RAM)
+                break;
+            fprintf(stderr, " %02x", host[gpa & 0xfff]);
+        }
+        fputc('\n', stderr);
+    }
+    cpu_raise_ud(c);
+}
+
+/* ---- interrupt and exception delivery ---- */
+
+static void push_lin(struct cpu *c, uint64_t base, uint64_t *sp, uint64_t mask, unsigned size,
+                     uint64_t v, bool user)
+{
+    *sp = (*sp - size) & mask;
+    lin_write(c, (base + *sp) & (mask == ~0ull ? ~0ull : 0xffffffffull), size, v, user);
+}
+
+static void deliver_real(struct cpu *c, int vector, uint64_t next_rip)
+{
+    if ((unsigned)vector * 4 + 3 > c->idt.limit)
+        cpu_raise_gp(c, (uint32_t)vector * 8 + 2);
+    uint64_t ent = lin_read(c, c->idt.base + (unsigned)vector * 4, 4, false);
+    uint64_t sp = stack_pointer(c);
+    uint64_t m = size_mask(c->stack_size), base = c->seg[SEG_SS].base;
+    push_lin(c, base, &sp, m, 2, cpu_get_flags(c), false);
+    push_lin(c, base, &sp, m, 2, c->seg[SEG_CS].sel, false);
+    push_lin(c, base, &sp, m, 2, next_rip, false);
+    reg_write(c, R_RSP, c->stack_size, sp);
+    c->flags &= ~(uint64_t)(F_IF | F_TF | F_AC | F_RF);
+    seg_load_real(c, SEG_CS, (uint16_t)(ent >> 16));
+    c->rip = ent & 0xffff;
+}
+
+static uint64_t tss_read(struct cpu *c, unsigned off, unsigned size)
+{
+    const struct seg_cache *tr = &c->seg[SEG_TR];
+    if (off + size - 1 > tr->limit)
+        cpu_raise(c, EXC_TS, true, tr->sel & 0xfffc);
+    return lin_read(c, tr->base + off, size, false);
+}
+
+void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool soft, uint64_t next_rip)
+{
+    if (c->no_deliver) {
+        /* The flat runner: report it, with rip where the guest would return (after int3/int n). */
+        c->rip = next_rip;
+        c->exc_vector = vector;
+        c->exc_has_err = has_err;
+        c->exc_err = err;
+        longjmp(c->jmp, 2);
+    }
+    c->halted = false;
+    if (!(c->cr0 & CR0_PE)) {
+        deliver_real(c, vector, next_rip);
+        c->tb_end = true;
+        return;
+    }
+    bool lm = (c->efer & EFER_LMA) != 0;
+    unsigned esz = lm ? 16 : 8;
+    uint32_t gate_err = (uint32_t)vector * 8 + 2 + (soft ? 0 : 1);
+    if ((unsigned)vector * esz + esz - 1 > c->idt.limit)
+        cpu_raise_gp(c, gate_err);
+    uint64_t g = lin_read(c, c->idt.base + (unsigned)vector * esz, 8, false);
+    uint64_t g_hi = lm ? lin_read(c, c->idt.base + (unsigned)vector * esz + 8, 8, false) : 0;
+    unsigned type = (g >> 40) & 0xf, gdpl = (g >> 45) & 3;
+    bool trap = type & 1;
+    bool gate32 = lm || (type & 8);
+    if (lm ? (type != 0xe && type != 0xf) : (type != 6 && type != 7 && type != 0xe && type != 0xf))
+        cpu_raise_gp(c, gate_err);   /* task gates (5) are not supported */
+    if (soft && gdpl < c->cpl)
+        cpu_raise_gp(c, gate_err);
+    if (!((g >> 47) & 1))
+        cpu_raise(c, EXC_NP, true, gate_err);
+    uint16_t sel = (uint16_t)(g >> 16);
+    uint64_t target = (g & 0xffff) | ((g >> 32) & 0xffff0000ull) | (lm ? (g_hi & 0xffffffffull) << 32 : 0);
+    if (!gate32)
+        target &= 0xffff;
+    uint64_t d[2];
+    if (!(sel & ~3u))
+        cpu_raise_gp(c, 0);
+    if (!seg_read_desc(c, sel, d, false, 0))
+        cpu_raise_gp(c, sel & 0xfffc);
+    unsigned ctype = (d[0] >> 40) & 0xf, cdpl = (d[0] >> 45) & 3;
+    if (!((d[0] >> 44) & 1) || !(ctype & 8) || cdpl > c->cpl)
+        cpu_raise_gp(c, sel & 0xfffc);
+    if (!((d[0] >> 47) & 1))
+        cpu_raise(c, EXC_NP, true, sel & 0xfffc);
+    if (lm && !((d[0] >> 53) & 1))
+        cpu_raise_gp(c, sel & 0xfffc);
+    unsigned new_cpl = (ctype & 4) ? c->cpl : cdpl;
+    uint64_t flags = cpu_get_flags(c);
+    uint64_t old_ss = c->seg[SEG_SS].sel, old_sp = c->gpr[R_RSP];
+    uint16_t old_cs = c->seg[SEG_CS].sel;
+
+    if (lm) {
+        /* 64-bit IDT gate: optional IST, 16-byte aligned frame, always SS:RSP (SDM vol. 3, 6.14). */
+        unsigned ist = (g >> 32) & 7;
+        uint64_t sp;
+        if (ist)
+            sp = tss_read(c, 0x24 + (ist - 1) * 8, 8);
+        else if (new_cpl != c->cpl)
+            sp = tss_read(c, 4 + new_cpl * 8, 8);
+        else
+            sp = c->gpr[R_RSP];
+        sp &= ~0xfull;
+        bool user = new_cpl == 3;
+        push_lin(c, 0, &sp, ~0ull, 8, old_ss, user);
+        push_lin(c, 0, &sp, ~0ull, 8, old_sp, user);
+        push_lin(c, 0, &sp, ~0ull, 8, flags, user);
+        push_lin(c, 0, &sp, ~0ull, 8, old_cs, user);
+        push_lin(c, 0, &sp, ~0ull, 8, next_rip, user);
+        if (has_err)
+            push_lin(c, 0, &sp, ~0ull, 8, err, user);
+        if (new_cpl != c->cpl) {
+            c->seg[SEG_SS].sel = (uint16_t)new_cpl;
+            c->seg[SEG_SS].base = 0;
+            c->seg[SEG_SS].limit = 0;
+            c->seg[SEG_SS].attr = (uint16_t)(new_cpl << 5);
+        }
+        seg_from_desc(&c->seg[SEG_CS], (uint16_t)((sel & ~3u) | new_cpl), d);
+        c->cpl = (uint8_t)new_cpl;
+        cpu_update_mode(c);
+        c->gpr[R_RSP] = sp;
+    } else {
+        unsigned psz = gate32 ? 4 : 2;
+        uint64_t sp, m, base;
+        if (new_cpl != c->cpl) {
+            /* Inner stack from the TSS (SDM vol. 3, 7.2.1): 32- or 16-bit TSS layout. */
+            bool tss32 = (c->seg[SEG_TR].attr & 0xf) >= 9;
+            uint64_t nsp = tss32 ? tss_read(c, 4 + new_cpl * 8, 4) : tss_read(c, 2 + new_cpl * 4, 2);
+            uint16_t nss = (uint16_t)(tss32 ? tss_read(c, 8 + new_cpl * 8, 2) : tss_read(c, 4 + new_cpl * 4, 2));
+            uint64_t sd[2];
+            if (!(nss & ~3u) || !seg_read_desc(c, nss, sd, false, 0))
+                cpu_raise(c, EXC_TS, true, nss & 0xfffc);
+            struct seg_cache ss;
+            seg_from_desc(&ss, nss, sd);
+            m = (ss.attr & SEG_A_DB) ? 0xffffffffull : 0xffffull;
+            base = ss.base;
+            sp = nsp & m;
+            push_lin(c, base, &sp, m, psz, old_ss, false);
+            push_lin(c, base, &sp, m, psz, old_sp, false);
+            push_lin(c, base, &sp, m, psz, flags, false);
+            push_lin(c, base, &sp, m, psz, old_cs, false);
+            push_lin(c, base, &sp, m, psz, next_rip, false);
+            if (has_err)
+                push_lin(c, base, &sp, m, psz, err, false);
+            c->seg[SEG_SS] = ss;
+        } else {
+            m = size_mask(c->stack_size);
+            base = c->seg[SEG_SS].base;
+            sp = c->gpr[R_RSP] & m;
+            bool user = c->cpl == 3;
+            push_lin(c, base, &sp, m, psz, flags, user);
+            push_lin(c, base, &sp, m, psz, old_cs, user);
+            push_lin(c, base, &sp, m, psz, next_rip, user);
+            if (has_err)
+                push_lin(c, base, &sp, m, psz, err, user);
+        }
+        seg_from_desc(&c->seg[SEG_CS], (uint16_t)((sel & ~3u) | new_cpl), d);
+        c->cpl = (uint8_t)new_cpl;
+        cpu_update_mode(c);
+        reg_write(c, R_RSP, m == 0xffff ? 2 : 4, sp);
+    }
+    uint64_t clear = F_TF | F_NT | F_RF | F_VM | (trap ? 0 : F_IF);
+    c->flags &= ~clear;
+    c->rip = target;
+    c->tb_end = true;
+}
+
+/* ---- the loop ---- */
+
+static bool try_interrupt(struct cpu *c)
+{
+    if (c->nmi_pending) {
+        c->nmi_pending = false;
+        c->insn_rip = c->rip;
+        c->delivering = 256 + EXC_NMI;
+        cpu_deliver(c, EXC_NMI, false, 0, false, c->rip);
+        c->delivering = -1;
+        return true;
+    }
+    if (!(c->flags & F_IF) || !c->irq_line ||
+        !atomic_load_explicit(c->irq_line, memory_order_acquire))
+        return false;
+    int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
+    if (v < 0)
+        return false;
+    c->insn_rip = c->rip;
+    c->delivering = 256 + v;      /* an external event: never a double-fault partner */
+    cpu_deliver(c, v, false, 0, false, c->rip);
+    c->delivering = -1;
+    return true;
+}
+
+static void check_code_epoch(struct cpu *c)
+{
+    unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
+    if (ep != c->code_epoch_seen) {
+        /* Another vCPU started translating some page: drop our write shortcuts. */
+        for (int u = 0; u < 2; u++)
+            for (unsigned k = 0; k < TLB_SIZE; k++)
+                c->tlb[u][k].tag_write = ~0ull;
+        c->code_epoch_seen = ep;
+    }
+}
+
+static void run_tb(struct cpu *c, struct tb *tb)
+{
+    uint64_t ripmask = c->code_size == 8 ? ~0ull : 0xffffffffull;
+    c->tb_end = false;
+    c->last_tb = tb->cached ? tb : NULL;
+    if (!c->trace) {
+        /* The common loop: no per-instruction checks but the block-ending flag. */
+        unsigned n = tb->ninsn;
+        const struct insn *i = tb->insn;
+        c->icount += n;
+        for (unsigned k = 0; k < n; k++, i++) {
+            c->insn_rip = c->rip;
+            c->rip = (c->rip + i->len) & ripmask;
+            i->fn(c, i);
+            if (c->tb_end) {
+                c->icount -= n - 1 - k;
+                return;
+            }
+        }
+        return;
+    }
+    for (unsigned k = 0; k < tb->ninsn; k++) {
+        const struct insn *i = &tb->insn[k];
+        if (c->stop_rip == c->rip) {
+            c->user_stop = true;
+            return;
+        }
+        if (c->trace)
+            trace_insn(c, i);
+        c->insn_rip = c->rip;
+        c->rip = (c->rip + i->len) & ripmask;
+        c->icount++;
+        i->fn(c, i);
+        if (c->tb_end)
+            return;
+    }
+}
+
+/* The block at rip: through the previous block's chain when it is still valid, else looked up
+ * (and then chained from the previous block). */
+static struct tb *next_tb(struct cpu *c)
+{
+    struct tb *p = c->last_tb, *tb = NULL;
+    if (p && p->chain_epoch == c->chain_epoch) {
+        if (p->chain_rip[0] == c->rip)
+            tb = p->chain[0];
+        else if (p->chain_rip[1] == c->rip)
+            tb = p->chain[1];
+        if (tb && tb->mode == c->code_size &&
+            tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
+            return tb;
+    }
+    uint32_t epoch = c->chain_epoch;
+    tb = tb_find(c);
+    if (p && tb->cached && epoch == c->chain_epoch && !c->trace) {
+        if (p->chain_epoch != epoch) {
+            p->chain_epoch = epoch;
+            p->chain_rip[0] = p->chain_rip[1] = ~0ull;
+        }
+        unsigned slot = p->chain_rip[0] == ~0ull || p->chain_rip[0] == c->rip ? 0 : 1;
+        p->chain_rip[slot] = c->rip;
+        p->chain[slot] = tb;
+    }
+    return tb;
+}
+
+/* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
+ * block start, since popf/iret/sysret that change TF end their block. */
+static void single_step(struct cpu *c)
+{
+    const struct tb *tb = tb_find(c);
+    const struct insn *i = &tb->insn[0];
+    c->last_tb = NULL;
+    if (c->stop_rip == c->rip) {
+        c->user_stop = true;
+        return;
+    }
+    if (c->trace)
+        trace_insn(c, i);
+    c->insn_rip = c->rip;
+    c->cur = i;
+    c->tb_end = false;
+    c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
+    i->fn(c, i);
+    c->icount++;
+    c->dr[6] |= 0x4000;
+    c->insn_rip = c->rip;
+    c->delivering = 256 + EXC_DB;
+    cpu_deliver(c, EXC_DB, false, 0, false, c->rip);
+    c->delivering = -1;
+}
+
+enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
+{
+    uint64_t limit = c->icount + max_insns;
+    int jumped = setjmp(c->jmp);
+    if (jumped) {
+        /* A fault: rip is back at the faulting instruction (or past an int n: jumped == 2). */
+        c->last_tb = NULL;
+        if (c->triple_fault)
+            return STOP_SHUTDOWN;
+        c->icount++;
+        if (c->no_deliver)
+            return STOP_FAULT;
+    }
+    for (;;) {
+        if (c->exc_vector >= 0) {
+            int v = c->exc_vector;
+            c->exc_vector = -1;
+            c->delivering = v;
+            c->insn_rip = c->rip;
+            cpu_deliver(c, v, c->exc_has_err, c->exc_err, false, c->rip);
+            c->delivering = -1;
+        }
+        if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+            (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
+            return STOP_KICK;
+        if (c->user_stop)
+            return STOP_BREAK;
+        if (c->rip == c->stop_rip) {
+            c->user_stop = true;
+            return STOP_BREAK;
+        }
+        /* After sti / mov ss one more instruction runs before interrupts are looked at; a
+         * block is the smallest unit here, which only delays them a little more. */
+        if (c->irq_shadow)
+            c->irq_shadow = false;
+        else if (try_interrupt(c))
+            c->last_tb = NULL;
+        if (c->halted)
+            return STOP_HLT;
+        if (c->icount >= limit)
+            return STOP_LIMIT;
+        check_code_epoch(c);
+        if (c->flags & F_TF) {
+            single_step(c);
+            continue;
+        }
+        run_tb(c, next_tb(c));
+    }
+}
+
+bool cpu_io_allowed(struct cpu *c, uint16_t port, unsigned size)
+{
+    if (!(c->cr0 & CR0_PE))
+        return true;
+    if (!(c->flags & F_VM) && c->cpl <= ((c->flags & F_IOPL) >> 12))
+        return true;
+    /* The TSS's I/O permission bitmap (SDM vol. 1, 19.5.2). */
+    const struct seg_cache *tr = &c->seg[SEG_TR];
+    if ((tr->attr & 0xf) != 9 && (tr->attr & 0xf) != 11)
+        return false;
+    if (tr->limit < 0x67)
+        return false;
+    uint16_t io_base = (uint16_t)lin_read(c, tr->base + 0x66, 2, false);
+    uint32_t off = io_base + port / 8u;
+    if (off + 1 > tr->limit)
+        return false;
+    uint16_t bits = (uint16_t)lin_read(c, tr->base + off, 2, false);
+    return ((bits >> (port & 7)) & ((1u << size) - 1)) == 0;
+}
+
+void cpu_reset(struct cpu *c)
+{
+    memset(c->gpr, 0, sizeof(c->gpr));
+    c->rip = 0xfff0;
+    cpu_set_flags(c, 2);
+    for (int s = 0; s < SEG_COUNT; s++) {
+        c->seg[s].sel = 0;
+        c->seg[s].base = 0;
+        c->seg[s].limit = 0xffff;
+        c->seg[s].attr = SEG_A_P | SEG_A_S | 3;   /* present, read/write data, accessed */
+    }
+    c->seg[SEG_CS].sel = 0xf000;
+    c->seg[SEG_CS].base = 0xffff0000;
+    c->seg[SEG_CS].attr = SEG_A_P | SEG_A_S | 0xb;
+    c->seg[SEG_LDTR].attr = SEG_A_P | 2;
+    c->seg[SEG_TR].attr = SEG_A_P | 0xb;
+    c->gdt.base = c->idt.base = 0;
+    c->gdt.limit = c->idt.limit = 0xffff;
+    c->cr0 = CR0_ET | CR0_CD | CR0_NW;
+    c->cr2 = c->cr3 = c->cr4 = c->efer = 0;
+    c->xcr0 = 1;
+    c->tpr = 0;
+    c->cpl = 0;
+    c->mxcsr = 0x1f80;
+    memset(c->xmm, 0, sizeof(c->xmm));
+    x87_init(&c->fpu);
+    c->pat = 0x0007040600070406ull;
+    c->misc_enable = 1;   /* fast string operations enabled, as firmware leaves it */
+    c->apic_base = 0xfee00000ull | 0x800 | (c->id == 0 ? 0x100 : 0);
+    c->gpr[R_RDX] = 0x000806f8;   /* family/model/stepping, as CPUID leaf 1 reports */
+    c->exc_vector = -1;
+    c->delivering = -1;
+    c->halted = false;
+    c->irq_shadow = false;
+    c->triple_fault = false;
+    c->stop_rip = ~0ull;
+    c->lf.op = LF_NONE;
+    cpu_update_mode(c);
+    tlb_flush(c);
+}
+
+void cpu_dump(struct cpu *c, void *file)
+{
+    FILE *f = file;
+    static const char *const names[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+                                           "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
+    for (int r = 0; r < 16; r++)
+        fprintf(f, "%-3s=%016llx%s", names[r], (unsigned long long)c->gpr[r], (r & 3) == 3 ? "\n" : " ");
+    fprintf(f, "RIP=%016llx RFL=%08llx CPL=%u CR0=%08llx CR2=%016llx CR3=%016llx CR4=%08llx EFER=%llx\n",
+            (unsigned long long)c->rip, (unsigned long long)cpu_get_flags(c), c->cpl,
+            (unsigned long long)c->cr0, (unsigned long long)c->cr2, (unsigned long long)c->cr3,
+            (unsigned long long)c->cr4, (unsigned long long)c->efer);
+    static const char *const sn[SEG_COUNT] = { "ES", "CS", "SS", "DS", "FS", "GS", "TR", "LDT" };
+    for (int s = 0; s < SEG_COUNT; s++)
+        fprintf(f, "%-3s=%04x %016llx %08x %04x\n", sn[s], c->seg[s].sel,
+                (unsigned long long)c->seg[s].base, c->seg[s].limit, c->seg[s].attr);
+    fprintf(f, "GDT=%016llx %04x IDT=%016llx %04x\n", (unsigned long long)c->gdt.base, c->gdt.limit,
+            (unsigned long long)c->idt.base, c->idt.limit);
+    uint64_t lin = c->code_size == 8 ? c->rip : (uint32_t)(c->seg[SEG_CS].base + c->rip);
+    fprintf(f, "bytes at RIP (%#llx):", (unsigned long long)lin);
+    for (unsigned k = 0; k < 16; k++) {
+        uint64_t gpa;
+        unsigned prot;
+        uint8_t *host;
+        bool w;
+        if (!mmu_translate(c, lin + k, ACC_READ, false, &gpa, &prot, true) ||
+            c->env->phys_page(c, gpa & ~0xfffull, &host, &w) != PHYS_RAM) {
+            fprintf(f, " ??");
+            continue;
+        }
+        fprintf(f, " %02x", host[gpa & 0xfff]);
+    }
+    fputc('\n', f);
+}

@@ -1,0 +1,231 @@
+/* Paging (SDM vol. 3, chapter 4): 32-bit, PAE and 4-level walks with A/D bits, U/S, R/W, WP and NX,
+ * and the soft TLB that caches the result as a host pointer per guest virtual page. */
+#include <stdio.h>
+
+#include "accel/soft/cpu.h"
+#include "accel/soft/tb.h"
+
+#define PTE_P   0x1ull
+#define PTE_W   0x2ull
+#define PTE_U   0x4ull
+#define PTE_A   0x20ull
+#define PTE_D   0x40ull
+#define PTE_PS  0x80ull
+#define PTE_NX  (1ull << 63)
+#define PF_P    0x1u
+#define PF_W    0x2u
+#define PF_U    0x4u
+#define PF_RSVD 0x8u
+#define PF_I    0x10u
+#define ADDR_MASK 0x000ffffffffff000ull   /* 52-bit physical addresses */
+
+/* A paging-structure entry in guest RAM, as a host pointer (NULL when not RAM). */
+static uint64_t *pte_ptr(struct cpu *c, uint64_t gpa, unsigned size)
+{
+    uint8_t *host;
+    bool writable;
+    if (c->env->phys_page(c, gpa & ~0xfffull, &host, &writable) != PHYS_RAM)
+        return NULL;
+    (void)size;
+    return (uint64_t *)(void *)(host + (gpa & 0xfff));
+}
+
+static _Noreturn void page_fault(struct cpu *c, uint64_t lin, uint32_t err)
+{
+    c->cr2 = lin;
+    cpu_raise(c, EXC_PF, true, err);
+}
+
+/* Walk state shared by the three formats: entries to mark accessed, rights accumulated. */
+struct walk {
+    uint64_t *ent[5];
+    bool wide[5];              /* 8-byte entries (PAE, 4-level) vs 4-byte (32-bit paging) */
+    int n;
+    bool w, u, nx;
+};
+
+static uint64_t walk_read(struct walk *wk, uint64_t *p, bool wide)
+{
+    wk->ent[wk->n] = p;
+    wk->wide[wk->n] = wide;
+    wk->n++;
+    if (wide)
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    return __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
+}
+
+static void set_bits(uint64_t *p, bool wide, uint64_t bits)
+{
+    /* Atomic OR: another vCPU may be walking or updating the same entry (SDM vol. 3, 4.8). */
+    if (wide) {
+        if ((__atomic_load_n(p, __ATOMIC_RELAXED) & bits) != bits)
+            __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
+    } else {
+        uint32_t *q = (uint32_t *)p;
+        if ((__atomic_load_n(q, __ATOMIC_RELAXED) & bits) != bits)
+            __atomic_fetch_or(q, (uint32_t)bits, __ATOMIC_RELAXED);
+    }
+}
+
+bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
+                   unsigned *prot, bool probe)
+{
+    if (!(c->cr0 & CR0_PG)) {
+        *gpa = lin;
+        *prot = PROT_R | PROT_W | PROT_X;
+        return true;
+    }
+    struct walk wk = { .n = 0, .w = true, .u = true, .nx = false };
+    bool nxe = (c->efer & EFER_NXE) != 0;
+    uint32_t err = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0);
+    if (acc == ACC_EXEC && (nxe || (c->cr4 & CR4_SMEP)))
+        err |= PF_I;
+    uint64_t e = 0, page_size = 4096, base;
+    uint64_t rsvd_nx = nxe ? 0 : PTE_NX;
+
+    if (c->efer & EFER_LMA) {
+        /* 4-level paging: PML4 -> PDPT -> PD -> PT (SDM vol. 3, 4.5). */
+        base = c->cr3 & ADDR_MASK;
+        for (int level = 3; level >= 0; level--) {
+            uint64_t *p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
+            if (!p)
+                goto not_present;
+            e = walk_read(&wk, p, true);
+            if (!(e & PTE_P))
+                goto not_present;
+            if ((e & rsvd_nx) || ((e & PTE_PS) && level == 3))
+                goto reserved;
+            wk.w &= (e & PTE_W) != 0;
+            wk.u &= (e & PTE_U) != 0;
+            wk.nx |= (e & PTE_NX) != 0;
+            if (level > 0 && (e & PTE_PS)) {
+                page_size = 1ull << (12 + 9 * level);
+                break;
+            }
+            base = e & ADDR_MASK;
+        }
+    } else if (c->cr4 & CR4_PAE) {
+        /* PAE: 4 PDPTEs (no rights in them), then PD and PT with 8-byte entries (4.4). */
+        uint64_t *p = pte_ptr(c, (c->cr3 & 0xffffffe0u) + ((lin >> 30) & 3) * 8, 8);
+        if (!p)
+            goto not_present;
+        uint64_t pdpte = __atomic_load_n(p, __ATOMIC_RELAXED);
+        if (!(pdpte & PTE_P))
+            goto not_present;
+        base = pdpte & ADDR_MASK;
+        for (int level = 1; level >= 0; level--) {
+            p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
+            if (!p)
+                goto not_present;
+            e = walk_read(&wk, p, true);
+            if (!(e & PTE_P))
+                goto not_present;
+            if (e & rsvd_nx)
+                goto reserved;
+            wk.w &= (e & PTE_W) != 0;
+            wk.u &= (e & PTE_U) != 0;
+            wk.nx |= (e & PTE_NX) != 0;
+            if (level == 1 && (e & PTE_PS)) {
+                page_size = 2u << 20;
+                break;
+            }
+            base = e & ADDR_MASK;
+        }
+    } else {
+        /* 32-bit paging: PD -> PT with 4-byte entries, 4 MiB pages with CR4.PSE (4.3). */
+        uint64_t *p = pte_ptr(c, (c->cr3 & 0xfffff000u) + ((lin >> 22) & 1023) * 4, 4);
+        if (!p)
+            goto not_present;
+        e = walk_read(&wk, p, false);
+        if (!(e & PTE_P))
+            goto not_present;
+        wk.w &= (e & PTE_W) != 0;
+        wk.u &= (e & PTE_U) != 0;
+        if ((e & PTE_PS) && (c->cr4 & CR4_PSE)) {
+            page_size = 4u << 20;
+            /* PSE-36: bits 20:13 of the PDE are physical bits 39:32. */
+            e = (e & 0xffc00000u) | ((e & 0x1fe000ull) << 19) | (e & 0xfff);
+        } else {
+            p = pte_ptr(c, (e & 0xfffff000u) + ((lin >> 12) & 1023) * 4, 4);
+            if (!p)
+                goto not_present;
+            e = walk_read(&wk, p, false);
+            if (!(e & PTE_P))
+                goto not_present;
+            wk.w &= (e & PTE_W) != 0;
+            wk.u &= (e & PTE_U) != 0;
+        }
+        e &= 0xffffffffffull;
+    }
+
+    /* Rights (SDM vol. 3, 4.6). SMAP/SMEP are not advertised: supervisor may touch user pages. */
+    bool wp = (c->cr0 & CR0_WP) != 0;
+    bool can_write = user ? (wk.u && wk.w) : (wk.w || !wp);
+    bool can_exec = !wk.nx && (!user || wk.u);
+    if (user && !wk.u)
+        goto protection;
+    if (acc == ACC_WRITE && !can_write)
+        goto protection;
+    if (acc == ACC_EXEC && !can_exec)
+        goto protection;
+
+    if (!probe) {
+        for (int k = 0; k < wk.n; k++)
+            set_bits(wk.ent[k], wk.wide[k], PTE_A);
+        if (acc == ACC_WRITE)
+            set_bits(wk.ent[wk.n - 1], wk.wide[wk.n - 1], PTE_D);
+    }
+    bool dirty = acc == ACC_WRITE ||
+                 (wk.wide[wk.n - 1] ? (*wk.ent[wk.n - 1] & PTE_D)
+                                    : (*(uint32_t *)wk.ent[wk.n - 1] & PTE_D));
+    *prot = PROT_R | (can_write && dirty ? PROT_W : 0) | (can_exec ? PROT_X : 0);
+    if (page_size > 4096)
+        *prot |= 8;            /* tells the TLB fill this came from a large page */
+    *gpa = ((e & ADDR_MASK & ~(page_size - 1)) | (lin & (page_size - 1)));
+    return true;
+
+not_present:
+    if (probe)
+        return false;
+    page_fault(c, lin, err);
+reserved:
+    if (probe)
+        return false;
+    page_fault(c, lin, err | PF_P | PF_RSVD);
+protection:
+    if (probe)
+        return false;
+    page_fault(c, lin, err | PF_P);
+}
+
+void tlb_flush(struct cpu *c)
+{
+    c->chain_epoch++;
+    memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
+    c->tlb_large = 0;
+}
+
+void tlb_flush_page(struct cpu *c, uint64_t lin)
+{
+    c->chain_epoch++;
+    if (c->tlb_large) {
+        tlb_flush(c);
+        return;
+    }
+    uint64_t page = lin & ~0xfffull;
+    unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
+    for (int u = 0; u < 2; u++) {
+        struct tlb_entry *e = &c->tlb[u][idx];
+        if (e->tag_read == page || e->tag_write == page || e->tag_exec == page)
+            e->tag_read = e->tag_write = e->tag_exec = ~0ull;
+    }
+}
+
+/* A physical page just started holding translated code: its writes must take the slow path. */
+void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page)
+{
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            if (c->tlb[u][k].gpa == gpa_page)
+                c->tlb[u][k].tag_write = ~0ull;
+}

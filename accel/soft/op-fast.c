@@ -1,0 +1,249 @@
+/* Specialized handlers for the hottest instruction forms. The decoder picks one of these instead of
+ * the general handler when the form allows (register operands, 32/64-bit sizes, no lock prefix),
+ * so the choice made once at decode time saves the per-execution switches on opcode and size.
+ * Each one must behave exactly as the general handler it replaces (the differential tests run both). */
+#include "accel/soft/alu.h"
+#include "accel/soft/ops.h"
+
+/* The linear address of a memory operand in 64-bit mode (no segment base but FS/GS, canonical). */
+static inline uint64_t lin64(struct cpu *c, const struct insn *i)
+{
+    uint64_t ea = (uint64_t)(int64_t)i->disp;
+    if (i->base != NO_REG)
+        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
+    if (i->index != NO_REG)
+        ea += c->gpr[i->index] << i->scale;
+    if (i->addrsize == 4)
+        ea = (uint32_t)ea;
+    if (i->seg == SEG_FS || i->seg == SEG_GS)
+        ea += c->seg[i->seg].base;
+    return ea;
+}
+
+/* TLB-hit loads and stores; anything else (miss, page crossing, canonical fault, #AC) takes the
+ * general path, which handles it precisely. */
+static inline uint64_t fast_load(struct cpu *c, const struct insn *i, unsigned size)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC)) {
+        const uint8_t *p = (const uint8_t *)e->host + (lin & 0xfff);
+        if (size == 8) { uint64_t v; memcpy(&v, p, 8); return v; }
+        uint32_t v; memcpy(&v, p, 4); return v;
+    }
+    return mem_read(c, i->seg, insn_ea(c, i), size);
+}
+
+static inline void fast_store(struct cpu *c, const struct insn *i, unsigned size, uint64_t v)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC)) {
+        uint8_t *p = (uint8_t *)e->host + (lin & 0xfff);
+        if (size == 8) memcpy(p, &v, 8);
+        else { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); }
+        return;
+    }
+    mem_write(c, i->seg, insn_ea(c, i), size, v);
+}
+
+static inline void push64(struct cpu *c, uint64_t v)
+{
+    uint64_t sp = c->gpr[R_RSP] - 8;
+    struct tlb_entry *e = &c->tlb[c->cpl == 3][(sp >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (sp & ~0xfffull) && (sp & 7) == 0) {
+        memcpy((uint8_t *)e->host + (sp & 0xfff), &v, 8);
+        c->gpr[R_RSP] = sp;
+        return;
+    }
+    stack_push(c, 8, v);
+}
+
+static inline uint64_t pop64(struct cpu *c)
+{
+    uint64_t sp = c->gpr[R_RSP];
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(sp >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_read == (sp & ~0xfffull) && (sp & 7) == 0) {
+        uint64_t v;
+        memcpy(&v, (const uint8_t *)e->host + (sp & 0xfff), 8);
+        c->gpr[R_RSP] = sp + 8;
+        return v;
+    }
+    return stack_pop(c, 8);
+}
+
+/* ALU reg, reg/imm at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg (81/83). */
+#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL)                                                      \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        unsigned op = OPSEL;                                                                        \
+        uint64_t a = c->gpr[i->rm] & MASK, b = (SRC) & MASK, r;                                   \
+        switch (op) {                                                                               \
+        case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
+        case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
+        case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
+        case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
+        case ALU_CMP: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                 \
+        default: r = alu_op(c, op, SIZE, a, b); break;                                              \
+        }                                                                                           \
+        c->gpr[i->rm] = r & MASK;                                                                   \
+    }
+
+/* For 01/09/.../39 (Ev,Gv) the destination is rm; for 03/0B/.../3B (Gv,Ev) we swap in decode. */
+ALU_FAST(fast_alu_rr32, 4, 0xffffffffull, c->gpr[i->reg], (i->op >> 3) & 7)
+ALU_FAST(fast_alu_rr64, 8, ~0ull, c->gpr[i->reg], (i->op >> 3) & 7)
+ALU_FAST(fast_alu_ri32, 4, 0xffffffffull, i->imm, (i->modrm >> 3) & 7)
+ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
+
+static OP(fast_test_rr32)
+{
+    uint64_t r = (c->gpr[i->rm] & c->gpr[i->reg]) & 0xffffffffull;
+    lf_set(c, LF_LOGIC, 4, r, r, 0);
+}
+
+static OP(fast_test_rr64)
+{
+    uint64_t r = c->gpr[i->rm] & c->gpr[i->reg];
+    lf_set(c, LF_LOGIC, 8, r, r, 0);
+}
+
+static OP(fast_mov_rr32) { c->gpr[i->rm] = (uint32_t)c->gpr[i->reg]; }
+static OP(fast_mov_rr64) { c->gpr[i->rm] = c->gpr[i->reg]; }
+static OP(fast_mov_ri32) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = (uint32_t)i->imm; }
+static OP(fast_mov_ri64) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = i->imm; }
+static OP(fast_mov_rmi64) { c->gpr[i->rm] = i->imm; }
+static OP(fast_load32) { c->gpr[i->reg] = fast_load(c, i, 4); }
+static OP(fast_load64) { c->gpr[i->reg] = fast_load(c, i, 8); }
+static OP(fast_store32) { fast_store(c, i, 4, c->gpr[i->reg]); }
+static OP(fast_store64) { fast_store(c, i, 8, c->gpr[i->reg]); }
+static OP(fast_lea64)
+{
+    uint64_t ea = (uint64_t)(int64_t)i->disp;
+    if (i->base != NO_REG)
+        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
+    if (i->index != NO_REG)
+        ea += c->gpr[i->index] << i->scale;
+    c->gpr[i->reg] = ea;
+}
+
+static OP(fast_incdec32)
+{
+    bool dec = (i->modrm >> 3) & 1;
+    c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], dec);
+}
+
+static OP(fast_incdec64)
+{
+    bool dec = (i->modrm >> 3) & 1;
+    c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], dec);
+}
+
+static OP(fast_jcc) { if (cpu_cond(c, i->op & 15)) c->rip += i->imm; }
+static OP(fast_jmp) { c->rip += i->imm; }
+static OP(fast_push64) { push64(c, c->gpr[(i->op & 7) | ((i->rex & 1) << 3)]); }
+static OP(fast_pop64) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = pop64(c); }
+
+static OP(fast_call64)
+{
+    push64(c, c->rip);
+    c->rip += i->imm;
+}
+
+static OP(fast_ret64)
+{
+    (void)i;
+    c->rip = pop64(c);
+}
+
+/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
+void decode_specialize(struct insn *i, unsigned code_size)
+{
+    if (i->lock || code_size != 8)
+        return;
+    unsigned op = i->op, sz = i->opsize;
+    bool wide = sz == 8, word = sz == 4;
+    if (!wide && !word)
+        return;
+    if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
+        unsigned a = (op >> 3) & 7;
+        if (a == ALU_ADC || a == ALU_SBB)
+            return;
+        if (op & 2) {          /* Gv,Ev: destination is reg; swap so rm is the destination */
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+        }
+        i->fn = wide ? fast_alu_rr64 : fast_alu_rr32;
+        return;
+    }
+    switch (op) {
+    case 0x81: case 0x83:
+        if (i->mod == 3) {
+            unsigned a = (i->modrm >> 3) & 7;
+            if (a != ALU_ADC && a != ALU_SBB)
+                i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
+        }
+        break;
+    case 0x85:
+        if (i->mod == 3)
+            i->fn = wide ? fast_test_rr64 : fast_test_rr32;
+        break;
+    case 0x89:
+        if (i->mod == 3)
+            i->fn = wide ? fast_mov_rr64 : fast_mov_rr32;
+        else if (i->addrsize == 8 || i->addrsize == 4)
+            i->fn = wide ? fast_store64 : fast_store32;
+        break;
+    case 0x8b:
+        if (i->mod == 3) {
+            uint8_t t = i->reg;
+            i->reg = i->rm;
+            i->rm = t;
+            i->fn = wide ? fast_mov_rr64 : fast_mov_rr32;
+        } else {
+            i->fn = wide ? fast_load64 : fast_load32;
+        }
+        break;
+    case 0x8d:
+        if (i->mod != 3 && wide && i->addrsize == 8)
+            i->fn = fast_lea64;
+        break;
+    case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
+        i->fn = wide ? fast_mov_ri64 : fast_mov_ri32;
+        break;
+    case 0xc7:
+        if (i->mod == 3 && wide && !((i->modrm >> 3) & 7))
+            i->fn = fast_mov_rmi64;
+        break;
+    case 0xff:
+        if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
+            i->fn = wide ? fast_incdec64 : fast_incdec32;
+        break;
+    case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+        if (wide)
+            i->fn = fast_push64;
+        break;
+    case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+        if (wide)
+            i->fn = fast_pop64;
+        break;
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+    case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
+    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
+        i->fn = fast_jcc;
+        break;
+    case 0xe9: case 0xeb:
+        i->fn = fast_jmp;
+        break;
+    case 0xe8:
+        i->fn = fast_call64;
+        break;
+    case 0xc3:
+        i->fn = fast_ret64;
+        break;
+    default:
+        break;
+    }
+}

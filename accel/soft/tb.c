@@ -1,0 +1,301 @@
+/* Translation blocks: decode a straight-line run once, keep it in a hash table keyed by guest
+ * physical address and mode, and drop it when the guest writes to its page (self-modifying code,
+ * code loaded by the guest). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "accel/soft/decode.h"
+#include "accel/soft/tb.h"
+
+#define TB_BUCKETS 16384
+
+struct tb_cache {
+    struct tb *bucket[TB_BUCKETS];
+    uint8_t *arena;
+    size_t size;               /* arena bytes: when full, the whole cache is flushed (as QEMU) */
+    size_t used;
+    uint64_t translations;
+    struct tb *scratch;        /* a block that is not cached (instruction across a page) */
+};
+
+struct code_pages *code_pages_new(void)
+{
+    struct code_pages *p = calloc(1, sizeof(*p));
+    if (p)
+        pthread_mutex_init(&p->lock, NULL);
+    return p;
+}
+
+void code_pages_free(struct code_pages *p)
+{
+    if (!p)
+        return;
+    for (unsigned b = 0; b < CODE_PAGE_BUCKETS; b++) {
+        struct code_page *cp = p->bucket[b];
+        while (cp) {
+            struct code_page *n = cp->next;
+            free(cp);
+            cp = n;
+        }
+    }
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+static unsigned page_hash(uint64_t gpa_page)
+{
+    return (unsigned)((gpa_page >> 12) * 0x9e3779b1u) % CODE_PAGE_BUCKETS;
+}
+
+struct code_page *code_page_find(struct code_pages *p, uint64_t gpa_page)
+{
+    unsigned h = page_hash(gpa_page);
+    for (struct code_page *cp = atomic_load_explicit(&p->bucket[h], memory_order_acquire); cp;
+         cp = cp->next)
+        if (cp->gpa == gpa_page)
+            return cp;
+    return NULL;
+}
+
+static struct code_page *code_page_get(struct code_pages *p, uint64_t gpa_page)
+{
+    struct code_page *cp = code_page_find(p, gpa_page);
+    if (cp)
+        return cp;
+    pthread_mutex_lock(&p->lock);
+    cp = code_page_find(p, gpa_page);
+    if (!cp) {
+        cp = calloc(1, sizeof(*cp));
+        if (!cp)
+            abort();
+        cp->gpa = gpa_page;
+        unsigned h = page_hash(gpa_page);
+        cp->next = p->bucket[h];
+        atomic_store_explicit(&p->bucket[h], cp, memory_order_release);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return cp;
+}
+
+bool code_page_is_code(struct code_pages *p, uint64_t gpa_page)
+{
+    struct code_page *cp = code_page_find(p, gpa_page);
+    return cp && atomic_load_explicit(&cp->has_code, memory_order_relaxed);
+}
+
+void code_page_written(struct cpu *c, uint64_t gpa_page)
+{
+    struct code_page *cp = code_page_find(c->pages, gpa_page);
+    if (!cp)
+        return;
+    atomic_fetch_add_explicit(&cp->gen, 1, memory_order_release);
+    atomic_store_explicit(&cp->has_code, false, memory_order_relaxed);
+    /* Writes to it may take the fast path again until code is translated from it anew. The block
+     * being run may be the one written to: stop it after this instruction. */
+    c->tb_end = true;
+}
+
+struct tb_cache *tb_cache_new(size_t arena_bytes)
+{
+    struct tb_cache *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->size = arena_bytes;
+    t->arena = malloc(arena_bytes);
+    t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
+    if (!t->arena || !t->scratch) {
+        tb_cache_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void tb_cache_free(struct tb_cache *t)
+{
+    if (!t)
+        return;
+    free(t->arena);
+    free(t->scratch);
+    free(t);
+}
+
+void tb_cache_flush(struct tb_cache *t)
+{
+    memset(t->bucket, 0, sizeof(t->bucket));
+    t->used = 0;
+}
+
+uint64_t tb_cache_translations(const struct tb_cache *t)
+{
+    return t->translations;
+}
+
+static unsigned tb_hash(uint64_t gpa, unsigned mode)
+{
+    return (unsigned)(((gpa * 0x9e3779b97f4a7c15ull) >> 40) ^ mode) % TB_BUCKETS;
+}
+
+/* The host pointer of the code page holding linear address lin, through the TLB's exec tag. */
+static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page)
+{
+    bool user = cpu_user(c);
+    struct tlb_entry *e = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+    uint64_t page = lin & ~0xfffull;
+    if (e->tag_exec != page) {
+        uint64_t gpa;
+        unsigned prot;
+        mmu_translate(c, lin, ACC_EXEC, user, &gpa, &prot, false);
+        uint8_t *host;
+        bool writable;
+        if (c->env->phys_page(c, gpa & ~0xfffull, &host, &writable) != PHYS_RAM) {
+            /* Executing from MMIO or unbacked memory: a #PF in the flat runner, else #GP-like
+             * machine check; report as #PF on a non-present page which the guest can see. */
+            c->cr2 = lin;
+            cpu_raise(c, EXC_PF, true, (user ? 4u : 0u) | 0x10u);
+        }
+        if (e->tag_read != page && e->tag_write != page)
+            e->tag_read = e->tag_write = ~0ull;
+        e->tag_exec = page;
+        e->host = (uintptr_t)host;
+        e->gpa = gpa & ~0xfffull;
+        if (prot & 8)
+            c->tlb_large++;
+    }
+    *gpa_page = e->gpa;
+    return (const uint8_t *)e->host;
+}
+
+/* Linear address of the current rip (CS base applies outside 64-bit mode). */
+static uint64_t rip_linear(struct cpu *c)
+{
+    if (c->code_size == 8)
+        return c->rip;
+    return (uint32_t)(c->seg[SEG_CS].base + c->rip);
+}
+
+/* The first instruction of a block does not decode: #GP when too long, #UD otherwise, reported on
+ * stderr only when the opcode is one we do not implement (not for architecturally invalid forms). */
+static _Noreturn void decode_fault(struct cpu *c, int r, const struct insn *i, unsigned n)
+{
+    if (r == -EXC_GP)
+        cpu_raise_gp(c, 0);
+    if (!opcode_table[i->op].fn) {
+        struct insn fake = { .len = (uint8_t)(n > 15 ? 15 : n) };
+        cpu_unimplemented(c, &fake);
+    }
+    cpu_raise_ud(c);
+}
+
+/* Does control (or the mode) change after i? FF ends a block only as call/jmp (not inc/dec/push). */
+static bool ends_block(const struct insn *i)
+{
+    if (!(opcode_table[i->op].flags & D_END))
+        return false;
+    if (i->op == 0xff) {
+        unsigned sub = (i->modrm >> 3) & 7;
+        return sub >= 2 && sub <= 5;
+    }
+    return true;
+}
+
+static void mark_code(struct cpu *c, struct code_page *cp)
+{
+    if (!atomic_exchange_explicit(&cp->has_code, true, memory_order_acq_rel)) {
+        tlb_flush_gpa(c, cp->gpa);
+        atomic_fetch_add_explicit(&c->pages->epoch, 1, memory_order_release);
+        c->code_epoch_seen++;
+    }
+}
+
+static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uint8_t *page,
+                                  struct code_page *cp, unsigned mode, unsigned h, bool cacheable)
+{
+    struct tb_cache *t = c->tbs;
+    size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
+    if (t->used + need > t->size) {
+        tb_cache_flush(t);
+        c->chain_epoch++;    /* chained pointers into the arena are dead */
+        c->last_tb = NULL;
+    }
+    struct tb *tb = (struct tb *)(void *)(t->arena + t->used);
+    tb->gpa = gpa;
+    tb->page = cp;
+    tb->mode = (uint8_t)mode;
+    tb->ninsn = 0;
+    tb->cached = false;
+    tb->chain_epoch = c->chain_epoch - 1;
+    /* Read the generation before the bytes: a write racing with us makes the block stale. */
+    tb->gen = atomic_load_explicit(&cp->gen, memory_order_acquire);
+    mark_code(c, cp);
+    unsigned off = (unsigned)(lin & 0xfff);
+    unsigned max = cacheable ? TB_MAX_INSNS : 1;
+    while (tb->ninsn < max) {
+        struct insn *i = &tb->insn[tb->ninsn];
+        unsigned avail = 4096 - off;
+        int r = decode_insn(i, page + off, avail > 15 ? 15 : avail, mode);
+        if (r == 0) {
+            /* The instruction continues on the next page. */
+            if (tb->ninsn > 0)
+                break;
+            uint8_t buf[15];
+            memcpy(buf, page + off, avail);
+            uint64_t gpa2;
+            const uint8_t *next = fetch_page(c, (lin & ~0xfffull) + 4096, &gpa2);
+            memcpy(buf + avail, next, 15 - avail);
+            r = decode_insn(i, buf, 15, mode);
+            if (r <= 0)
+                decode_fault(c, r, i, 15);
+            cacheable = false;   /* it depends on two pages; decode it each time */
+            tb->ninsn = 1;
+            break;
+        }
+        if (r < 0) {
+            if (tb->ninsn > 0)
+                break;           /* fault when execution gets there */
+            decode_fault(c, r, i, avail > 15 ? 15 : avail);
+        }
+        tb->ninsn++;
+        off += (unsigned)r;
+        if (ends_block(i) || off >= 4096 || c->trace)
+            break;
+        /* The flat runner's stop address ends a block, so it is only checked between blocks. */
+        if (((lin & ~0xfffull) | off) == c->stop_rip)
+            break;
+    }
+    if (!cacheable || c->trace) {
+        /* Not kept: copy to scratch so the arena slot is reused. */
+        memcpy(t->scratch, tb, sizeof(struct tb) + sizeof(struct insn));
+        t->scratch->ninsn = 1;
+        t->scratch->cached = false;
+        return t->scratch;
+    }
+    t->used += sizeof(struct tb) + tb->ninsn * sizeof(struct insn);
+    t->used = (t->used + 15) & ~(size_t)15;
+    tb->hash_next = t->bucket[h];
+    tb->cached = true;
+    t->bucket[h] = tb;
+    t->translations++;
+    return tb;
+}
+
+struct tb *tb_find(struct cpu *c)
+{
+    /* A fetch or decode fault belongs to the instruction at rip. */
+    c->insn_rip = c->rip;
+    uint64_t lin = rip_linear(c);
+    uint64_t gpa_page;
+    const uint8_t *page = fetch_page(c, lin, &gpa_page);
+    uint64_t gpa = gpa_page | (lin & 0xfff);
+    unsigned mode = c->code_size;
+    unsigned h = tb_hash(gpa, mode);
+    struct tb_cache *t = c->tbs;
+    for (struct tb *tb = t->bucket[h]; tb; tb = tb->hash_next) {
+        if (tb->gpa == gpa && tb->mode == mode) {
+            if (tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire) && !c->trace)
+                return tb;
+            break;               /* stale: translate again (the new one goes first in the chain) */
+        }
+    }
+    struct code_page *cp = code_page_get(c->pages, gpa_page);
+    return translate(c, lin, gpa, page, cp, mode, h, true);
+}

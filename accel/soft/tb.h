@@ -1,0 +1,64 @@
+/* Translation blocks: straight-line runs of decoded instructions, cached by guest physical address
+ * and CPU mode (QEMU's TranslationBlock, accel/tcg/cpu-exec.c), invalidated when their page is
+ * written. */
+#ifndef VMON_ACCEL_SOFT_TB_H
+#define VMON_ACCEL_SOFT_TB_H
+
+#include <pthread.h>
+
+#include "accel/soft/cpu.h"
+
+/* A guest physical page that holds (or held) translated code. Its generation goes up on every
+ * write that reaches it through the slow path; a block is valid while its recorded generation
+ * matches. Pages live until the VM ends, so blocks may point at them. */
+struct code_page {
+    uint64_t gpa;
+    _Atomic uint32_t gen;
+    _Atomic bool has_code;     /* blocks were made from it since the last write */
+    struct code_page *next;
+};
+
+#define CODE_PAGE_BUCKETS 4096
+struct code_pages {
+    pthread_mutex_t lock;      /* insertion only; lookups of existing pages are lock-free */
+    struct code_page *_Atomic bucket[CODE_PAGE_BUCKETS];
+    _Atomic unsigned epoch;    /* bumped when a page becomes code: other vCPUs drop TLB writes */
+};
+
+#define TB_MAX_INSNS 64
+struct tb {
+    uint64_t gpa;              /* guest physical address of the first byte */
+    struct tb *hash_next;
+    struct code_page *page;
+    uint32_t gen;              /* page->gen when translated */
+    uint8_t mode;              /* code size 2/4/8 */
+    bool cached;               /* false for a one-off block (not in the hash table, not chained) */
+    uint16_t ninsn;
+    /* Direct chaining: the blocks that followed this one, by the rip they started at. Valid while
+     * the vCPU's chain_epoch (bumped by TLB flushes, mode changes and cache flushes) is unchanged,
+     * so a hot loop goes from block to block without a TLB or hash lookup. */
+    uint32_t chain_epoch;
+    uint64_t chain_rip[2];
+    struct tb *chain[2];
+    struct insn insn[];
+};
+
+struct tb_cache;
+
+struct code_pages *code_pages_new(void);
+void code_pages_free(struct code_pages *p);
+struct code_page *code_page_find(struct code_pages *p, uint64_t gpa_page);
+bool code_page_is_code(struct code_pages *p, uint64_t gpa_page);
+/* A write reached a code page through the slow path: invalidate its blocks. */
+void code_page_written(struct cpu *c, uint64_t gpa_page);
+
+struct tb_cache *tb_cache_new(size_t arena_bytes);
+void tb_cache_free(struct tb_cache *t);
+void tb_cache_flush(struct tb_cache *t);
+/* The block starting at the current rip (translating it if needed). Faults (#PF on fetch, #UD on
+ * an undecodable first instruction, #GP for a too-long one) are raised as guest exceptions. */
+struct tb *tb_find(struct cpu *c);
+/* Statistics for --exit-stats style reports and tests. */
+uint64_t tb_cache_translations(const struct tb_cache *t);
+
+#endif

@@ -1,0 +1,122 @@
+/* What the kernel loaders share: the guest's low-memory layout, the loading context, and the helpers
+ * that place an initrd, build the firmware tables and set up the CPU for each kind of entry. */
+#ifndef VMON_BOOT_LOADER_H
+#define VMON_BOOT_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/bootparam.h"
+
+struct vm;
+struct guest_mem;
+struct cpu_state;
+
+/* Low memory, below 1 MiB, as vmon lays it out (a PC BIOS would own most of this). The kernel itself
+ * always loads at or above 1 MiB. */
+#define BOOT_GDT_ADDR       0x00500   /* flat GDT, selectors below */
+#define BOOT_INFO_ADDR      0x06000   /* multiboot info / hvm_start_info and their lists (4 KiB) */
+#define BOOT_ZERO_PAGE      0x07000   /* boot_params for the 64-bit entries */
+#define BOOT_PML4_ADDR      0x09000   /* identity map: PML4, PDPT, then 4 PDs of 2 MiB pages (4 GiB) */
+#define BOOT_PDPT_ADDR      0x0a000
+#define BOOT_PD_ADDR        0x0b000
+#define BOOT_CMDLINE_ADDR   0x20000
+#define BOOT_CMDLINE_MAX    0x10000   /* bytes, NUL included */
+#define BOOT_REALMODE_ADDR  0x90000   /* setup code of a real-mode boot-protocol entry */
+#define BOOT_EBDA_ADDR      0x9fc00   /* from here to 1 MiB is reserved in the e820 map */
+#define BOOT_ACPI_ADDR      0xe0000   /* RSDP and ACPI tables (the RSDP search range) */
+#define BOOT_ACPI_MAX       0x10000
+#define BOOT_MPTABLE_ADDR   0xf0000   /* MP floating pointer and config table (BIOS ROM range) */
+#define BOOT_HIGH_ADDR      0x100000  /* 1 MiB */
+
+/* GDT selectors (the Linux boot protocol wants __BOOT_CS 0x10 and __BOOT_DS 0x18). */
+#define BOOT_CS 0x10
+#define BOOT_DS 0x18
+
+/* The machine the tables describe (hw/ implements these devices at these addresses). */
+#define LAPIC_ADDR      0xfee00000u
+#define IOAPIC_ADDR     0xfec00000u
+#define HPET_ADDR       0xfed00000u
+#define IOAPIC_PINS     24
+#define PM1A_EVT_PORT   0x600
+#define PM1A_CNT_PORT   0x604
+#define PM_TMR_PORT     0x608
+#define ACPI_SCI_IRQ    9
+#define RESET_PORT      0xcf9
+#define RESET_VALUE     0x06
+
+/* One load in progress. */
+struct boot_ctx {
+    struct vm *vm;
+    const char *path;          /* the kernel's file name, for messages */
+    const uint8_t *img;        /* the whole kernel file */
+    size_t len;
+    char *err;
+    size_t errlen;
+    uint64_t rsdp_addr;        /* set by boot_write_tables */
+};
+
+/* Format "<kernel file>: <why>" into ctx->err; returns -1 for `return boot_fail(...)`. */
+int boot_fail(struct boot_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Put vm->cfg.initrd in RAM: page aligned, as high as possible below min(max_end, end of low RAM),
+ * above kernel_end. *addr and *size are 0 when there is no initrd. 0, or -1 with ctx->err set. */
+int boot_load_initrd(struct boot_ctx *ctx, uint64_t kernel_end, uint64_t max_end,
+                     uint64_t *addr, uint64_t *size);
+
+/* Copy vm->cfg.cmdline (or "") to gpa, at most max bytes with the NUL (and never more than
+ * BOOT_CMDLINE_MAX); 0, or -1 with ctx->err set when it is too long. */
+int boot_write_cmdline(struct boot_ctx *ctx, uint64_t gpa, uint64_t max);
+
+/* MP table and ACPI tables for vm->ncpus CPUs; sets ctx->rsdp_addr. */
+int boot_write_tables(struct boot_ctx *ctx);
+
+/* Copy a range into guest RAM, failing with "<what> at 0x.. does not fit in RAM". */
+int boot_copy(struct boot_ctx *ctx, uint64_t gpa, const void *src, uint64_t len, const char *what);
+
+/* e820.c: the machine's memory map from the RAM slots (RAM, the reserved EBDA..1 MiB window,
+ * and RAM above 4 GiB). Returns the number of entries written (<= max). */
+int e820_build(const struct guest_mem *m, struct e820_entry *out, int max);
+
+/* mptable.c / acpi.c: write the tables at their fixed addresses in RAM. The _build variants fill a
+ * caller's buffer (base is the guest address it will live at) and return the bytes used or -errno;
+ * unit tests check them without a VM. */
+int mptable_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus);
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus);
+uint8_t acpi_checksum(const void *p, size_t len);   /* the byte that makes the sum zero */
+
+/* entry.c: the CPU state for each kind of entry, GDT and page tables written into RAM. */
+int boot_entry_real(struct boot_ctx *ctx, struct cpu_state *s, uint16_t seg, uint16_t ip, uint16_t sp);
+int boot_entry_prot32(struct boot_ctx *ctx, struct cpu_state *s, uint32_t eip);
+int boot_entry_long64(struct boot_ctx *ctx, struct cpu_state *s, uint64_t rip);
+
+/* The loaders. probe: does the image look like this format (cheap, no errors)? */
+bool bzimage_probe(const uint8_t *img, size_t len);
+int bzimage_load(struct boot_ctx *ctx);
+bool elf_probe(const uint8_t *img, size_t len);
+int elf_load(struct boot_ctx *ctx);
+/* Offset of a multiboot v1 header in the first 8 KiB, or -1. */
+long multiboot_find_header(const uint8_t *img, size_t len);
+int multiboot_load(struct boot_ctx *ctx);
+
+/* ELF helpers shared by elf.c and multiboot.c (ELF32 or ELF64, little-endian x86). */
+struct elf_seg {
+    uint64_t paddr, vaddr, filesz, memsz, offset;
+};
+#define ELF_MAX_SEGS 32
+struct elf_info {
+    bool is64;
+    uint64_t entry;            /* e_entry, as linked */
+    int nseg;
+    struct elf_seg seg[ELF_MAX_SEGS];
+    uint64_t pvh_entry;        /* XEN_ELFNOTE_PHYS32_ENTRY, 0 when absent */
+};
+/* Parse and bounds-check headers; 0 or -1 with ctx->err set. */
+int elf_parse(struct boot_ctx *ctx, struct elf_info *ei);
+/* Copy PT_LOAD segments to their physical addresses (zeroing bss); *end = highest byte + 1. */
+int elf_load_segments(struct boot_ctx *ctx, const struct elf_info *ei, uint64_t *end);
+/* The ELF entry as a physical address (e_entry translated through the segment holding it). */
+uint64_t elf_entry_phys(const struct elf_info *ei);
+
+#endif

@@ -1,0 +1,25 @@
+/* ACPI fixed-hardware power management registers (PM1a event/control, PM timer) and the PC's
+ * reset-control port 0xcf9. The FADT written by boot/ points at these addresses. */
+#ifndef VMON_HW_ACPI_PM_H
+#define VMON_HW_ACPI_PM_H
+
+#include <stdint.h>
+
+#define ACPI_PM1A_EVT 0x600    /* 4 bytes: PM1_STS (2), PM1_EN (2) */
+#define ACPI_PM1A_CNT 0x604    /* 2 bytes */
+#define ACPI_PM_TMR 0x608      /* 4 bytes, 3.579545 MHz, 32-bit */
+#define ACPI_SCI_IRQ 9
+#define ACPI_S5_SLP_TYP 5      /* the DSDT's _S5 package is {5, 5, 0, 0} */
+#define PM_TIMER_HZ 3579545ull
+#define RESET_CONTROL_PORT 0xcf9
+
+struct vm;
+struct acpi_pm;
+
+struct acpi_pm *acpi_pm_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
+void acpi_pm_free(struct acpi_pm *p);
+int acpi_pm_map(struct acpi_pm *p);
+/* The PM timer's value at time now_ns (CLOCK_MONOTONIC), counting from creation. */
+uint32_t acpi_pm_timer_at(const struct acpi_pm *p, uint64_t now_ns);
+
+#endif

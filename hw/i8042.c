@@ -1,0 +1,185 @@
+/* i8042 keyboard controller (IBM PC/AT Technical Reference, "Keyboard controller"): the status and
+ * command port 0x64, the data port 0x60, the controller command byte, and a keyboard with no keys
+ * that answers its probe. What matters most: command 0xfe (pulse the reset line), which Linux's
+ * reboot=k uses, and the output-port write (0xd1) with bit 0 clear, which also resets.
+ * Lock: k->lock, from vCPU threads; set_irq is called inside it. */
+#include "hw/i8042.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "hw/vm.h"
+
+#define STS_OBF 0x01           /* output buffer full */
+#define STS_SYS 0x04           /* system flag: self-test passed */
+#define STS_CMD 0x08           /* last write was to the command port */
+
+#define CTR_KBD_INT 0x01       /* command byte: IRQ 1 on keyboard data */
+#define CTR_SYS 0x04
+
+#define OUTQ 16
+
+struct i8042 {
+    struct vm *vm;
+    void (*set_irq)(struct vm *, unsigned, int);
+    pthread_mutex_t lock;
+    uint8_t ctr;               /* controller command byte */
+    uint8_t status;
+    uint8_t pending_cmd;       /* a command waiting for its data byte on 0x60, or 0 */
+    uint8_t outq[OUTQ];
+    int out_head, out_count;
+    bool irq;
+};
+
+static void update_irq(struct i8042 *k)
+{
+    bool level = k->out_count && (k->ctr & CTR_KBD_INT);
+    if (level != k->irq) {
+        k->irq = level;
+        k->set_irq(k->vm, I8042_KBD_IRQ, level);
+    }
+}
+
+static void push(struct i8042 *k, uint8_t b)
+{
+    if (k->out_count < OUTQ) {
+        k->outq[(k->out_head + k->out_count) % OUTQ] = b;
+        k->out_count++;
+    }
+}
+
+static void controller_reset(struct i8042 *k)
+{
+    vm_request_stop(k->vm, VCPU_RESET, 0);
+}
+
+static void command(struct i8042 *k, uint8_t cmd)
+{
+    switch (cmd) {
+    case 0x20: push(k, k->ctr); break;                 /* read command byte */
+    case 0x60: case 0xd1: case 0xd2: case 0xd3: case 0xd4:
+        k->pending_cmd = cmd; break;                   /* data byte follows on 0x60 */
+    case 0xa7: case 0xa8: break;                       /* aux disable/enable */
+    case 0xa9: push(k, 0xff); break;                   /* aux interface test: no mouse */
+    case 0xaa: push(k, 0x55); k->status |= STS_SYS; break;   /* self test passed */
+    case 0xab: push(k, 0x00); break;                   /* keyboard interface test: ok */
+    case 0xad: case 0xae: break;                       /* keyboard disable/enable */
+    case 0xc0: push(k, 0x00); break;                   /* read input port */
+    case 0xd0: push(k, 0x01); break;                   /* read output port: reset line high */
+    default:
+        /* 0xf0-0xff pulse output-port lines for the bits that are 0; bit 0 is the CPU reset. */
+        if (cmd >= 0xf0 && !(cmd & 1))
+            controller_reset(k);
+        break;
+    }
+}
+
+/* A byte for the keyboard itself: answer like an AT keyboard with nothing pressed. */
+static void keyboard_byte(struct i8042 *k, uint8_t b)
+{
+    push(k, 0xfa);                                     /* ACK */
+    if (b == 0xff)
+        push(k, 0xaa);                                 /* reset: BAT passed */
+    else if (b == 0xf2) {
+        push(k, 0xab);                                 /* identify: MF2 keyboard */
+        push(k, 0x83);
+    }
+}
+
+static void data_write(struct i8042 *k, uint8_t v)
+{
+    uint8_t cmd = k->pending_cmd;
+    k->pending_cmd = 0;
+    switch (cmd) {
+    case 0x60: k->ctr = v; break;
+    case 0xd1: if (!(v & 1)) controller_reset(k); break;   /* output port, bit 0 = reset line */
+    case 0xd2: push(k, v); break;                          /* echo as keyboard data */
+    case 0xd3: case 0xd4: break;                           /* to the (absent) mouse */
+    default: keyboard_byte(k, v); break;
+    }
+}
+
+/* is_data: port 0x60 (the two ports are separate windows: 0x61 belongs to the PIT's speaker gate). */
+static uint8_t i8042_access(struct i8042 *k, bool is_data, bool write, uint8_t val)
+{
+    uint8_t v = 0;
+    pthread_mutex_lock(&k->lock);
+    if (write) {
+        if (is_data) {
+            k->status &= (uint8_t)~STS_CMD;
+            data_write(k, val);
+        } else {
+            k->status |= STS_CMD;
+            command(k, val);
+        }
+        update_irq(k);
+    } else if (is_data) {
+        v = k->out_count ? k->outq[k->out_head] : 0;
+        if (k->out_count) {
+            k->out_head = (k->out_head + 1) % OUTQ;
+            k->out_count--;
+        }
+        update_irq(k);
+    } else {
+        v = k->status | (k->out_count ? STS_OBF : 0);
+    }
+    pthread_mutex_unlock(&k->lock);
+    return v;
+}
+
+static uint64_t data_rd(void *dev, uint64_t off, unsigned size)
+{
+    (void)off; (void)size;
+    return i8042_access(dev, true, false, 0);
+}
+
+static void data_wr(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)off; (void)size;
+    i8042_access(dev, true, true, (uint8_t)val);
+}
+
+static uint64_t cmd_rd(void *dev, uint64_t off, unsigned size)
+{
+    (void)off; (void)size;
+    return i8042_access(dev, false, false, 0);
+}
+
+static void cmd_wr(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)off; (void)size;
+    i8042_access(dev, false, true, (uint8_t)val);
+}
+
+static const struct io_ops data_ops = { .read = data_rd, .write = data_wr };
+static const struct io_ops cmd_ops = { .read = cmd_rd, .write = cmd_wr };
+
+struct i8042 *i8042_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
+{
+    struct i8042 *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->vm = vm;
+    k->set_irq = set_irq;
+    pthread_mutex_init(&k->lock, NULL);
+    k->ctr = CTR_KBD_INT | CTR_SYS;
+    k->status = STS_SYS;
+    return k;
+}
+
+int i8042_map(struct i8042 *k)
+{
+    int r = bus_map(&k->vm->pio, I8042_DATA, 1, &data_ops, k, "i8042-data");
+    if (r == 0)
+        r = bus_map(&k->vm->pio, I8042_CMD, 1, &cmd_ops, k, "i8042-cmd");
+    return r;
+}
+
+void i8042_free(struct i8042 *k)
+{
+    if (!k)
+        return;
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+}

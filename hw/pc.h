@@ -1,0 +1,16 @@
+/* vmon's PC machine: the devices every guest sees, registered in one place. */
+#ifndef VMON_HW_PC_H
+#define VMON_HW_PC_H
+
+#include <stddef.h>
+
+struct vm;
+
+/* Create and map the devices (and, under the software CPU, the interrupt controllers and timers);
+ * 0 or -errno with a one-line reason in err. */
+int pc_init(struct vm *vm, char *err, size_t errlen);
+void pc_destroy(struct vm *vm);
+/* Drive ISA/GSI line gsi: KVM's in-kernel PIC+IOAPIC, or the soft platform's. */
+void pc_set_irq(struct vm *vm, unsigned gsi, int level);
+
+#endif

@@ -1,0 +1,19 @@
+/* MC146818 RTC and CMOS memory (ports 0x70/0x71, IRQ 8), with the PC's memory-size bytes. */
+#ifndef VMON_HW_RTC_H
+#define VMON_HW_RTC_H
+
+#include <stdint.h>
+
+#define RTC_PORT 0x70
+#define RTC_IRQ 8
+
+struct vm;
+struct rtc;
+
+struct rtc *rtc_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
+void rtc_free(struct rtc *r);
+int rtc_map(struct rtc *r);
+/* Fill the CMOS bytes firmware and old kernels read for the memory size (below and above 4 GiB). */
+void rtc_set_mem_size(struct rtc *r, uint64_t low_end, uint64_t high_bytes);
+
+#endif

@@ -1,0 +1,150 @@
+/* The host terminal as the guest's serial line, QEMU -nographic style: raw mode while the guest
+ * runs, and the escape Ctrl-A x to quit (Ctrl-A Ctrl-A sends one Ctrl-A).
+ *
+ * The saved termios is the one process-wide variable here: the terminal belongs to the process, and
+ * exit() and fatal-signal paths, which have no VM at hand, must put it back. */
+#include "hw/stdio.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hw/eventloop.h"
+#include "hw/serial.h"
+#include "hw/vm.h"
+
+#define ESCAPE_CHAR 0x01       /* Ctrl-A */
+
+struct stdio_chr {
+    struct vm *vm;
+    struct serial *serial;
+    int in_fd, out_fd;
+    bool watching;
+    bool escape;               /* the previous byte was Ctrl-A */
+};
+
+static struct termios saved_tio;
+static volatile sig_atomic_t tio_fd = -1;   /* the fd whose termios is saved, -1 when none */
+
+static void term_restore(void)
+{
+    if (tio_fd >= 0) {
+        tcsetattr(tio_fd, TCSANOW, &saved_tio);
+        tio_fd = -1;
+    }
+}
+
+/* Fatal signals: restore the terminal, then die of the same signal (SA_RESETHAND). */
+static void term_fatal_signal(int sig)
+{
+    if (tio_fd >= 0)
+        tcsetattr(tio_fd, TCSANOW, &saved_tio);
+    raise(sig);
+}
+
+static void term_raw(int fd)
+{
+    static bool hooks_installed;
+    if (!isatty(fd) || tcgetpgrp(fd) != getpgrp() || tcgetattr(fd, &saved_tio) < 0)
+        return;
+    struct termios raw = saved_tio;
+    cfmakeraw(&raw);
+    raw.c_oflag |= OPOST | ONLCR;   /* keep the host's newline handling for output */
+    if (tcsetattr(fd, TCSANOW, &raw) < 0)
+        return;
+    tio_fd = fd;
+    if (!hooks_installed) {
+        hooks_installed = true;
+        atexit(term_restore);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = term_fatal_signal;
+        sa.sa_flags = (int)SA_RESETHAND;
+        int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT };
+        for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+            sigaction(fatal[i], &sa, NULL);
+    }
+}
+
+void stdio_chr_tx(void *opaque, uint8_t byte)
+{
+    struct stdio_chr *c = opaque;
+    while (write(c->out_fd, &byte, 1) < 0 && errno == EINTR)
+        ;                      /* other errors (a closed pipe) drop the byte, as a line would */
+}
+
+/* Event loop: bytes typed on stdin go to the UART, minus the escape sequences. */
+static void stdio_chr_readable(void *opaque)
+{
+    struct stdio_chr *c = opaque;
+    uint8_t in[256], out[256];
+    ssize_t n = read(c->in_fd, in, sizeof(in));
+    if (n <= 0) {
+        if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            evloop_remove_fd(c->vm->loop, c->in_fd);   /* EOF: level-triggered, it would spin */
+            c->watching = false;
+        }
+        return;
+    }
+    size_t m = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        uint8_t b = in[i];
+        if (c->escape) {
+            c->escape = false;
+            if (b == 'x') {
+                term_restore();
+                fprintf(stderr, "vmon: terminated (Ctrl-A x)\n");
+                vm_request_stop(c->vm, VCPU_STOP, 0);
+                return;
+            }
+            if (b != ESCAPE_CHAR)
+                out[m++] = ESCAPE_CHAR;
+            out[m++] = b;
+        } else if (b == ESCAPE_CHAR) {
+            c->escape = true;
+        } else {
+            out[m++] = b;
+        }
+    }
+    if (m && c->serial)
+        serial_receive(c->serial, out, m);
+}
+
+struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd)
+{
+    struct stdio_chr *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->vm = vm;
+    c->in_fd = in_fd;
+    c->out_fd = out_fd;
+    /* A terminal we do not own (vmon started in the background) is left alone: reading it would
+     * stop vmon with SIGTTIN. A regular file or /dev/null cannot be polled (EPERM). Either way the
+     * guest gets no input. */
+    if (in_fd >= 0 && isatty(in_fd) && tcgetpgrp(in_fd) != getpgrp())
+        return c;
+    if (in_fd >= 0 && evloop_add_fd(vm->loop, in_fd, stdio_chr_readable, c) == 0) {
+        c->watching = true;
+        term_raw(in_fd);
+    }
+    return c;
+}
+
+void stdio_chr_attach(struct stdio_chr *c, struct serial *s)
+{
+    c->serial = s;
+}
+
+void stdio_chr_free(struct stdio_chr *c)
+{
+    if (!c)
+        return;
+    if (c->watching)
+        evloop_remove_fd(c->vm->loop, c->in_fd);
+    term_restore();
+    free(c);
+}

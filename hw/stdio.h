@@ -1,0 +1,19 @@
+/* The host terminal as a serial line: stdin feeds the UART, its output goes to stdout. */
+#ifndef VMON_HW_STDIO_H
+#define VMON_HW_STDIO_H
+
+#include <stdint.h>
+
+struct vm;
+struct serial;
+struct stdio_chr;
+
+/* Put the terminal (when in_fd is one, and we own the foreground) in raw mode and watch in_fd on the
+ * VM's event loop. The terminal is restored by stdio_chr_free, at exit() and on fatal signals. */
+struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd);
+void stdio_chr_attach(struct stdio_chr *c, struct serial *s);
+void stdio_chr_free(struct stdio_chr *c);
+/* serial_link.tx: one byte to out_fd. */
+void stdio_chr_tx(void *opaque, uint8_t byte);
+
+#endif

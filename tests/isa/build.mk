@@ -1,0 +1,43 @@
+# tests/isa: the software CPU against the host CPU, snippet by snippet (issue 3).
+# Also the isa helper's SSE and x87 files of the software CPU (op-sse.c and op-x87.c are listed in
+# accel/soft/build.mk; their companions are listed here so that file stays the soft helper's).
+VMON_SRCS += accel/soft/op-sse-fp.c accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-x87-host.c
+#   make fuzz-isa SEED=.. N=..   a longer run than make test's fixed-seed corpus
+ISA_COMMA := ,
+ISA_SRCS := tests/isa/isa-diff.c tests/isa/gen.c tests/isa/gen-state.c tests/isa/forms-int.c \
+            tests/isa/forms-x87.c tests/isa/forms-sse.c tests/isa/native.c tests/isa/batch.c \
+            tests/isa/compare.c
+ISA_OBJS := $(ISA_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/isa/native-stub.o
+
+$(BUILD)/tests/isa/native-stub.o: tests/isa/native-stub.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+# soft_flat_run is a weak reference in native.c: where a source of accel/soft defines it, -u pulls
+# it out of libvmon.a; where none does yet, it stays NULL and the test reports itself skipped.
+ISA_SOFT_LINK := $(if $(shell grep -ls 'soft_flat_run.struct flat_state' accel/soft/*.c),-Wl$(ISA_COMMA)-u$(ISA_COMMA)soft_flat_run)
+$(BUILD)/tests/isa/isa-diff: $(ISA_OBJS) $(BUILD)/libvmon.a
+	$(CC) $(LDFLAGS) $(ISA_SOFT_LINK) -o $@ $(ISA_OBJS) $(BUILD)/libvmon.a $(LDLIBS) -lcapstone
+
+TEST_DEPS += $(BUILD)/tests/isa/isa-diff
+INTEG_TESTS += tests/isa/isa-diff.sh
+QUICK_TESTS += tests/isa/isa-diff.sh
+
+fuzz-isa: $(BUILD)/tests/isa/isa-diff
+	$(BUILD)/tests/isa/isa-diff --seed $(or $(SEED),$(shell date +%s)) --count $(or $(N),1000000)
+.PHONY: fuzz-isa
+
+# make bench: the loops of tests/isa/bench/loops.h natively, under vmon soft and under QEMU TCG. The
+# guest uses the system test guests' library (tests/sysguests/lib, built by that folder's rules).
+ISA_BENCH_LIB := entry gdt vectors setjmp probes user output exc
+$(BUILD)/isa/bench-native: tests/isa/bench/native.c tests/isa/bench/loops.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -I. -o $@ $<
+$(BUILD)/isa/bench-guest.o: tests/isa/bench/guest.c tests/isa/bench/loops.h
+	@mkdir -p $(dir $@)
+	$(SYSG_CC) $(SYSG_CFLAGS64) -I. -c $< -o $@
+$(BUILD)/isa/bench-guest.elf: $(BUILD)/isa/bench-guest.o $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o) tests/sysguests/lib/guest.ld
+	ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -T tests/sysguests/lib/guest.ld -o $@.64 $< $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o)
+	objcopy -O elf32-i386 $@.64 $@
+TEST_DEPS += $(BUILD)/isa/bench-native $(BUILD)/isa/bench-guest.elf
+BENCHES += tests/isa/bench/bench.sh

@@ -1,0 +1,445 @@
+/* vmon run's options. One table serves both spellings: vmon's (--kernel, --mem, --cpus...) and
+ * qemu-system-x86_64's for a direct kernel boot (-kernel, -m, -smp, -machine ...), so an existing
+ * QEMU command line runs unchanged. A QEMU option vmon does not implement is refused by name, never
+ * ignored. Either spelling takes one or two dashes, as QEMU does. */
+#include "tools/run-args.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "accel/kvm/cpuid.h"
+
+#define MIB ((uint64_t)1024 * 1024)
+
+enum opt_id {
+    OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_HELP, OPT_VERSION,
+    Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
+    Q_NO_REBOOT, Q_DEVICE,
+};
+
+static const struct opt {
+    const char *name;
+    enum opt_id id;
+    bool has_arg;
+} opts[] = {
+    { "kernel", OPT_KERNEL, true },      { "initrd", OPT_INITRD, true },
+    { "append", OPT_APPEND, true },      { "mem", OPT_MEM, true },
+    { "cpus", OPT_CPUS, true },          { "accel", OPT_ACCEL, true },
+    { "cpu-features", OPT_CPU_FEATURES, true }, { "exit-stats", OPT_EXIT_STATS, false },
+    { "trace", OPT_TRACE, true },        { "help", OPT_HELP, false },
+    { "h", OPT_HELP, false },            { "version", OPT_VERSION, false },
+    { "m", Q_M, true },                  { "smp", Q_SMP, true },
+    { "cpu", Q_CPU, true },              { "enable-kvm", Q_ENABLE_KVM, false },
+    { "machine", Q_MACHINE, true },      { "M", Q_MACHINE, true },
+    { "nographic", Q_NOGRAPHIC, false }, { "display", Q_DISPLAY, true },
+    { "serial", Q_SERIAL, true },        { "nodefaults", Q_NODEFAULTS, false },
+    { "no-reboot", Q_NO_REBOOT, false }, { "device", Q_DEVICE, true },
+};
+
+void run_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: vmon run --kernel FILE [options]\n"
+        "       vmon -kernel FILE [qemu-system-x86_64 options]\n"
+        "\n"
+        "  --kernel FILE          bzImage, ELF vmlinux (PVH or not) or multiboot kernel\n"
+        "  --initrd FILE          initial ramdisk\n"
+        "  --append CMDLINE       kernel command line\n"
+        "  --mem SIZE             guest RAM: MiB, or with K/M/G/T (default 512M)\n"
+        "  --cpus N               vCPUs, 1-%d (default 1)\n"
+        "  --accel kvm|soft|auto  auto: kvm when /dev/kvm opens and the CPU has vmx/svm\n"
+        "  --cpu-features LIST    CPUID edits, e.g. -cx16,-xsave,+x2apic\n"
+        "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
+        "  --trace FILE           instruction trace (software CPU)\n"
+        "  --help, --version\n"
+        "\n"
+        "QEMU spellings: -kernel -initrd -append -m -smp -cpu host|max[,+f,-f] -accel kvm|tcg\n"
+        "  -enable-kvm -machine pc[,accel=kvm|tcg] -nographic -display none -serial stdio\n"
+        "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
+        "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
+        "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
+        VM_MAX_CPUS);
+}
+
+int run_parse_size(const char *s, uint64_t *bytes)
+{
+    char *end;
+    if (!*s || *s == '-' || *s == '+')
+        return -EINVAL;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -EINVAL;
+    uint64_t unit = MIB;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': unit = 1024; break;
+        case 'm': case 'M': unit = MIB; break;
+        case 'g': case 'G': unit = 1024 * MIB; break;
+        case 't': case 'T': unit = 1024 * 1024 * MIB; break;
+        default: return -EINVAL;
+        }
+        end++;
+        if (!strcasecmp(end, "b") || !strcasecmp(end, "ib"))
+            end += strlen(end);
+        if (*end)
+            return -EINVAL;
+    }
+    if (n == 0 || n > UINT64_MAX / unit)
+        return -EINVAL;
+    uint64_t b = n * unit;
+    if (b < MIB || b > UINT64_MAX - 4095)
+        return -EINVAL;
+    *bytes = (b + 4095) & ~4095ull;
+    return 0;
+}
+
+static int parse_cpus(const char *s, int *n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > VM_MAX_CPUS)
+        return -EINVAL;
+    *n = (int)v;
+    return 0;
+}
+
+static int parse_accel(const char *v, struct vm_config *cfg, char *err, size_t errlen, const char *opt)
+{
+    if (!strcmp(v, "kvm") || !strcmp(v, "soft") || !strcmp(v, "auto"))
+        cfg->accel = v;
+    else if (!strcmp(v, "tcg"))
+        cfg->accel = "soft";   /* QEMU's software CPU is TCG; ours is accel/soft */
+    else {
+        snprintf(err, errlen, "%s %s: unknown accelerator (kvm, soft, auto or tcg)", opt, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* QEMU's key=value lists ("size=512M,slots=2"): split at commas in place of a copy. */
+struct kv {
+    char key[32];
+    const char *val;           /* NULL for a bare word */
+    size_t val_len;
+};
+
+static int next_kv(const char **p, struct kv *kv)
+{
+    if (!**p)
+        return 0;
+    const char *end = strchr(*p, ',');
+    size_t len = end ? (size_t)(end - *p) : strlen(*p);
+    const char *eq = memchr(*p, '=', len);
+    size_t klen = eq ? (size_t)(eq - *p) : len;
+    if (klen >= sizeof(kv->key))
+        klen = sizeof(kv->key) - 1;
+    memcpy(kv->key, *p, klen);
+    kv->key[klen] = 0;
+    kv->val = eq ? eq + 1 : NULL;
+    kv->val_len = eq ? len - klen - 1 : 0;
+    *p = end ? end + 1 : *p + len;
+    return 1;
+}
+
+static bool kv_is(const struct kv *kv, const char *val)
+{
+    return kv->val && kv->val_len == strlen(val) && !strncmp(kv->val, val, kv->val_len);
+}
+
+static int q_mem(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+    const char *p = v;
+    struct kv kv;
+    char size[64] = "";
+    while (next_kv(&p, &kv)) {
+        if (!kv.val && !size[0])
+            snprintf(size, sizeof(size), "%s", kv.key);
+        else if (kv.val && !strcmp(kv.key, "size"))
+            snprintf(size, sizeof(size), "%.*s", (int)kv.val_len, kv.val);
+        else {
+            snprintf(err, errlen, "-m: unsupported option '%s'", kv.key);
+            return -1;
+        }
+    }
+    if (run_parse_size(size, &cfg->mem_size) < 0) {
+        snprintf(err, errlen, "-m %s: not a memory size of at least 1M", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int q_smp(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+    const char *p = v;
+    struct kv kv;
+    bool first = true;
+    while (next_kv(&p, &kv)) {
+        char num[32];
+        if (!kv.val && first)
+            snprintf(num, sizeof(num), "%s", kv.key);
+        else if (kv.val && !strcmp(kv.key, "cpus"))
+            snprintf(num, sizeof(num), "%.*s", (int)kv.val_len, kv.val);
+        else {
+            snprintf(err, errlen, "-smp: unsupported option '%s'", kv.key);
+            return -1;
+        }
+        if (parse_cpus(num, &cfg->ncpus) < 0) {
+            snprintf(err, errlen, "-smp %s: not a CPU count from 1 to %d", v, VM_MAX_CPUS);
+            return -1;
+        }
+        first = false;
+    }
+    return 0;
+}
+
+/* -cpu host|max[,+feat|-feat|feat=on|feat=off...]: the features become a --cpu-features list. */
+static int q_cpu(const char *v, struct vm_config *cfg, char *buf, size_t buflen, char *err, size_t errlen)
+{
+    const char *p = v;
+    struct kv kv;
+    next_kv(&p, &kv);
+    if (strcmp(kv.key, "host") && strcmp(kv.key, "max")) {
+        snprintf(err, errlen, "-cpu %s: unsupported CPU model (host or max)", kv.key);
+        return -1;
+    }
+    size_t n = 0;
+    buf[0] = 0;
+    while (next_kv(&p, &kv)) {
+        char sign;
+        const char *name = kv.key;
+        if (!kv.val && (kv.key[0] == '+' || kv.key[0] == '-')) {
+            sign = kv.key[0];
+            name++;
+        } else if (kv_is(&kv, "on") || kv_is(&kv, "off")) {
+            sign = kv_is(&kv, "on") ? '+' : '-';
+        } else {
+            snprintf(err, errlen, "-cpu: unsupported option '%s'", kv.key);
+            return -1;
+        }
+        int w = snprintf(buf + n, buflen - n, "%s%c%s", n ? "," : "", sign, name);
+        if (w < 0 || (size_t)w >= buflen - n) {
+            snprintf(err, errlen, "-cpu: too many features");
+            return -1;
+        }
+        n += (size_t)w;
+    }
+    cfg->cpu_features = n ? buf : NULL;
+    return 0;
+}
+
+static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+    const char *p = v;
+    struct kv kv;
+    while (next_kv(&p, &kv)) {
+        if (!kv.val && (!strcmp(kv.key, "pc") || !strcmp(kv.key, "type")))
+            continue;
+        if (kv.val && !strcmp(kv.key, "type") && kv_is(&kv, "pc"))
+            continue;
+        if (kv.val && !strcmp(kv.key, "accel")) {
+            char a[16];
+            snprintf(a, sizeof(a), "%.*s", (int)kv.val_len, kv.val);
+            if (!strcmp(a, "kvm") || !strcmp(a, "tcg")) {
+                cfg->accel = !strcmp(a, "kvm") ? "kvm" : "soft";
+                continue;
+            }
+            snprintf(err, errlen, "-machine accel=%s: unsupported accelerator (kvm or tcg)", a);
+            return -1;
+        }
+        snprintf(err, errlen, "-machine: unsupported %s '%s' (vmon's machine is pc)",
+                 kv.val ? "option" : "machine type", kv.key);
+        return -1;
+    }
+    return 0;
+}
+
+/* Only isa-debug-exit, and only where vmon always has it (0xf4, 4 ports). */
+static int q_device(const char *v, char *err, size_t errlen)
+{
+    const char *p = v;
+    struct kv kv;
+    next_kv(&p, &kv);
+    if (strcmp(kv.key, "isa-debug-exit")) {
+        snprintf(err, errlen, "-device %s: unsupported device", kv.key);
+        return -1;
+    }
+    while (next_kv(&p, &kv)) {
+        char val[32];
+        snprintf(val, sizeof(val), "%.*s", (int)kv.val_len, kv.val ? kv.val : "");
+        unsigned long n = strtoul(val, NULL, 0);
+        if ((!strcmp(kv.key, "iobase") && n == 0xf4) || (!strcmp(kv.key, "iosize") && n == 4))
+            continue;
+        snprintf(err, errlen, "-device isa-debug-exit: unsupported %s=%s (vmon's is iobase=0xf4,iosize=0x04)",
+                 kv.key, val);
+        return -1;
+    }
+    return 0;
+}
+
+int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size_t errlen)
+{
+    /* -cpu's feature list needs storage that outlives this call; one per process suffices. */
+    static char cpu_features[512];
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mem_size = 512 * MIB;
+    cfg->ncpus = 1;
+    cfg->accel = "auto";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) {
+            snprintf(err, errlen, "unexpected argument '%s' (try --help)", a);
+            return RUN_ARGS_ERROR;
+        }
+        const char *name = a + (a[1] == '-' ? 2 : 1);
+        const char *inline_val = strchr(name, '=');
+        size_t nlen = inline_val ? (size_t)(inline_val - name) : strlen(name);
+        const struct opt *o = NULL;
+        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+            if (strlen(opts[k].name) == nlen && !strncmp(opts[k].name, name, nlen))
+                o = &opts[k];
+        if (!o) {
+            snprintf(err, errlen, "unsupported option '%.*s' (try --help)", (int)(name - a + nlen), a);
+            return RUN_ARGS_ERROR;
+        }
+        const char *v = NULL;
+        if (o->has_arg) {
+            if (inline_val)
+                v = inline_val + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else {
+                snprintf(err, errlen, "option '%s' needs a value", a);
+                return RUN_ARGS_ERROR;
+            }
+        } else if (inline_val) {
+            snprintf(err, errlen, "option '%.*s' takes no value", (int)(name - a + nlen), a);
+            return RUN_ARGS_ERROR;
+        }
+        int r = 0;
+        switch (o->id) {
+        case OPT_KERNEL: cfg->kernel = v; break;
+        case OPT_INITRD: cfg->initrd = v; break;
+        case OPT_APPEND: cfg->cmdline = v; break;
+        case OPT_MEM:
+            if (run_parse_size(v, &cfg->mem_size) < 0) {
+                snprintf(err, errlen, "--mem %s: not a memory size of at least 1M (e.g. 512M, 2G)", v);
+                r = -1;
+            }
+            break;
+        case OPT_CPUS:
+            if (parse_cpus(v, &cfg->ncpus) < 0) {
+                snprintf(err, errlen, "--cpus %s: not a CPU count from 1 to %d", v, VM_MAX_CPUS);
+                r = -1;
+            }
+            break;
+        case OPT_ACCEL: r = parse_accel(v, cfg, err, errlen, a); break;
+        case OPT_CPU_FEATURES: cfg->cpu_features = v; break;
+        case OPT_EXIT_STATS: cfg->exit_stats = true; break;
+        case OPT_TRACE: cfg->trace = v; break;
+        case OPT_HELP: return RUN_ARGS_HELP;
+        case OPT_VERSION: return RUN_ARGS_VERSION;
+        case Q_M: r = q_mem(v, cfg, err, errlen); break;
+        case Q_SMP: r = q_smp(v, cfg, err, errlen); break;
+        case Q_CPU: r = q_cpu(v, cfg, cpu_features, sizeof(cpu_features), err, errlen); break;
+        case Q_ENABLE_KVM: cfg->accel = "kvm"; break;
+        case Q_MACHINE: r = q_machine(v, cfg, err, errlen); break;
+        case Q_NOGRAPHIC: case Q_NODEFAULTS: break;   /* vmon has no display and no default NIC */
+        case Q_NO_REBOOT: break;   /* a guest reset always ends vmon (status 0) */
+        case Q_DISPLAY:
+            if (strcmp(v, "none")) {
+                snprintf(err, errlen, "-display %s: unsupported (only 'none')", v);
+                r = -1;
+            }
+            break;
+        case Q_SERIAL:
+            if (strcmp(v, "stdio") && strcmp(v, "mon:stdio")) {
+                snprintf(err, errlen, "-serial %s: unsupported (only 'stdio')", v);
+                r = -1;
+            }
+            break;
+        case Q_DEVICE: r = q_device(v, err, errlen); break;
+        }
+        if (r < 0)
+            return RUN_ARGS_ERROR;
+    }
+    if (!cfg->kernel) {
+        snprintf(err, errlen, "no kernel given (--kernel FILE)");
+        return RUN_ARGS_ERROR;
+    }
+    if (cfg->cpu_features) {
+        struct cpuid_edit edits[CPUID_MAX_EDITS];
+        char why[128];
+        if (cpuid_parse_features(cfg->cpu_features, edits, CPUID_MAX_EDITS, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "--cpu-features %s: %s", cfg->cpu_features, why);
+            return RUN_ARGS_ERROR;
+        }
+    }
+    return RUN_ARGS_OK;
+}
+
+static int check_file(const char *what, const char *path, uint64_t *size, char *err, size_t errlen)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    int r = fstat(fileno(f), &st);
+    fclose(f);
+    if (r < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s: not a regular file", what, path);
+        return -1;
+    }
+    if (st.st_size == 0) {
+        snprintf(err, errlen, "%s %s: empty file", what, path);
+        return -1;
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+static uint64_t host_mem_total(const char *meminfo)
+{
+    FILE *f = fopen(meminfo, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    uint64_t kb = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemTotal: %" SCNu64 " kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024;
+}
+
+int run_check_config(const struct vm_config *cfg, const char *meminfo, char *err, size_t errlen)
+{
+    uint64_t size;
+    if (check_file("kernel", cfg->kernel, &size, err, errlen) < 0)
+        return -1;
+    if (cfg->initrd) {
+        if (check_file("initrd", cfg->initrd, &size, err, errlen) < 0)
+            return -1;
+        if (size >= cfg->mem_size) {
+            snprintf(err, errlen, "initrd %s: %" PRIu64 " bytes do not fit in %" PRIu64 " MiB of guest RAM",
+                     cfg->initrd, size, cfg->mem_size / MIB);
+            return -1;
+        }
+    }
+    uint64_t host = host_mem_total(meminfo);
+    if (host && cfg->mem_size > host) {
+        snprintf(err, errlen, "--mem %" PRIu64 "M: more than the host's memory (%" PRIu64 "M)",
+                 cfg->mem_size / MIB, host / MIB);
+        return -1;
+    }
+    return 0;
+}

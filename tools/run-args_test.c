@@ -1,0 +1,225 @@
+/* vmon run's argument parsing: the errors a user meets, and QEMU's spellings. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tools/run-args.h"
+
+#define MIB (1024ull * 1024)
+
+static int parse(struct vm_config *cfg, char *err, const char *first, ...)
+{
+    char *argv[32] = { "run" };
+    int argc = 1;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    err[0] = 0;
+    return run_parse_args(argc, argv, cfg, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--kernel", "k", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.kernel, "k");
+    assert_int_equal(c.mem_size, 512 * MIB);
+    assert_int_equal(c.ncpus, 1);
+    assert_string_equal(c.accel, "auto");
+    assert_null(c.initrd);
+    assert_false(c.exit_stats);
+}
+
+static void test_native_options(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--initrd", "i", "--append", "console=ttyS0",
+                           "--mem=2G", "--cpus", "4", "--accel", "soft", "--cpu-features",
+                           "-cx16,-xsave", "--exit-stats", "--trace", "t", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.initrd, "i");
+    assert_string_equal(c.cmdline, "console=ttyS0");
+    assert_int_equal(c.mem_size, 2048 * MIB);
+    assert_int_equal(c.ncpus, 4);
+    assert_string_equal(c.accel, "soft");
+    assert_string_equal(c.cpu_features, "-cx16,-xsave");
+    assert_true(c.exit_stats);
+    assert_string_equal(c.trace, "t");
+}
+
+static void test_help_version(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--help", NULL), RUN_ARGS_HELP);
+    assert_int_equal(parse(&c, err, "--version", NULL), RUN_ARGS_VERSION);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "no kernel"));
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "0", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "--mem 0"));
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "lots", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "-5", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "12X", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "99999999999999999999", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpus", "0", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpus", "65", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpus", "two", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--accel", "xen", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "xen"));
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--bogus", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "'--bogus'"));
+    assert_int_equal(parse(&c, err, "--kernel", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "needs a value"));
+    assert_int_equal(parse(&c, err, "--exit-stats=1", "--kernel", "k", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "stray", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu-features", "-cx16,-nosuch", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "nosuch"));
+}
+
+static void test_qemu_spellings(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-initrd", "i", "-append", "a", "-m", "256",
+                           "-smp", "2", "-cpu", "host,-xsave,cx16=off,+x2apic", "-enable-kvm",
+                           "-nographic", "-display", "none", "-serial", "stdio", "-nodefaults",
+                           "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.mem_size, 256 * MIB);
+    assert_int_equal(c.ncpus, 2);
+    assert_string_equal(c.accel, "kvm");
+    assert_string_equal(c.cpu_features, "-xsave,-cx16,+x2apic");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "size=1G", "-smp", "cpus=3",
+                           "-machine", "pc,accel=tcg", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.mem_size, 1024 * MIB);
+    assert_int_equal(c.ncpus, 3);
+    assert_string_equal(c.accel, "soft");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "soft");
+    assert_int_equal(parse(&c, err, "--kernel", "k", "-M", "accel=kvm", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "kvm");
+}
+
+static void test_qemu_refusals(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-vga", "std", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "-vga"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-net-pci", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "virtio-net-pci"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "isa-debug-exit,iobase=0x501", NULL),
+                     RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "q35", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "q35"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "pc,accel=hvf", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "1G,maxmem=4G", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "maxmem"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,sockets=2", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "Skylake-Client", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-display", "gtk", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-serial", "pty", NULL), RUN_ARGS_ERROR);
+}
+
+static void test_sizes(void **state)
+{
+    (void)state;
+    uint64_t b;
+    assert_int_equal(run_parse_size("512", &b), 0);
+    assert_int_equal(b, 512 * MIB);
+    assert_int_equal(run_parse_size("1g", &b), 0);
+    assert_int_equal(b, 1024 * MIB);
+    assert_int_equal(run_parse_size("2048K", &b), 0);
+    assert_int_equal(b, 2 * MIB);
+    assert_int_equal(run_parse_size("3MiB", &b), 0);
+    assert_int_equal(b, 3 * MIB);
+    assert_int_equal(run_parse_size("1025K", &b), 0);
+    assert_int_equal(b, 1028 * 1024);   /* rounded up to a page */
+    assert_int_equal(run_parse_size("0", &b), -EINVAL);
+    assert_int_equal(run_parse_size("512K", &b), -EINVAL);
+    assert_int_equal(run_parse_size("", &b), -EINVAL);
+    assert_int_equal(run_parse_size("1.5G", &b), -EINVAL);
+    assert_int_equal(run_parse_size("20000000T", &b), -EINVAL);
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fwrite(text, 1, len, f);
+    fclose(f);
+}
+
+static void test_check_config(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vmon-args-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kernel[64], initrd[64], meminfo[64], empty[64];
+    snprintf(kernel, sizeof(kernel), "%s/kernel", dir);
+    snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+    snprintf(meminfo, sizeof(meminfo), "%s/meminfo", dir);
+    snprintf(empty, sizeof(empty), "%s/empty", dir);
+    write_file(kernel, "kernel", 6);
+    write_file(empty, "", 0);
+    static char big[2 * 1024 * 1024];
+    write_file(initrd, big, sizeof(big));
+    write_file(meminfo, "MemFree: 1 kB\nMemTotal:  1048576 kB\n", 37);
+
+    struct vm_config c = { .kernel = kernel, .mem_size = 512 * MIB };
+    char err[256];
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), 0);
+    c.mem_size = 2048 * MIB;           /* more than the fake host's 1 GiB */
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "host's memory"));
+    c.mem_size = 2 * MIB;              /* the 2 MiB initrd leaves no room */
+    c.initrd = initrd;
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "do not fit"));
+    c.initrd = NULL;
+    c.kernel = dir;
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), -1);
+    c.kernel = empty;
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "empty"));
+    c.kernel = "/nonexistent/vmlinuz";
+    assert_int_equal(run_check_config(&c, meminfo, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No such file"));
+    unlink(kernel);
+    unlink(initrd);
+    unlink(meminfo);
+    unlink(empty);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
+        cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
+        cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

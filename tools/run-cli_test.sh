@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# vmon run, tried the way a new user would get it wrong: every case must print exactly one line on
+# stderr, starting "vmon: ", and exit 2 (never crash, never hang).
+set -u
+VMON=${VMON:-build/vmon}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+expect_bad() {   # description, then the command's arguments
+    local what=$1; shift
+    timeout 20 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    local rc=$? lines
+    lines=$(wc -l <"$tmp/err")
+    if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q '^vmon: ' "$tmp/err"; then
+        echo "FAIL: $what: status $rc, $lines stderr lines:"; sed 's/^/    /' "$tmp/err"
+        fail=1
+    else
+        echo "ok: $what: $(cat "$tmp/err")"
+    fi
+}
+
+printf 'this is not a kernel\n' >"$tmp/text"
+head -c $((3 * 1024 * 1024)) /dev/zero >"$tmp/big-initrd"
+
+expect_bad "no arguments" "$VMON" run
+expect_bad "missing kernel file" "$VMON" run --kernel "$tmp/nonexistent"
+expect_bad "a directory as kernel" "$VMON" run --kernel "$tmp"
+expect_bad "a text file as kernel" "$VMON" run --kernel "$tmp/text" --accel auto
+expect_bad "--mem 0" "$VMON" run --kernel "$tmp/text" --mem 0
+expect_bad "--mem garbage" "$VMON" run --kernel "$tmp/text" --mem lots
+expect_bad "--mem larger than the host" "$VMON" run --kernel "$tmp/text" --mem 64T
+expect_bad "initrd bigger than RAM" "$VMON" run --kernel "$tmp/text" --initrd "$tmp/big-initrd" --mem 2M
+expect_bad "unknown option" "$VMON" run --kernel "$tmp/text" --frobnicate
+expect_bad "unknown accelerator" "$VMON" run --kernel "$tmp/text" --accel xen
+expect_bad "unknown CPU feature" "$VMON" run --kernel "$tmp/text" --cpu-features=-cx16,-bogus
+expect_bad "bad --cpus" "$VMON" run --kernel "$tmp/text" --cpus 1000
+expect_bad "QEMU option vmon lacks" "$VMON" -kernel "$tmp/text" -netdev user,id=n0
+expect_bad "QEMU device vmon lacks" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci
+expect_bad "QEMU -m garbage" "$VMON" -kernel "$tmp/text" -m 0
+
+# --help and --version succeed on stdout.
+"$VMON" run --help | grep -q -- '--kernel' || { echo "FAIL: --help"; fail=1; }
+"$VMON" run --version | grep -q '^vmon ' || { echo "FAIL: --version"; fail=1; }
+
+# /dev/kvm not openable with --accel kvm: run as an unprivileged user where /dev/kvm is root-only.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -e /dev/kvm ] &&
+   ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r /dev/kvm 2>/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$VMON" 2>/dev/null; then
+    chmod 755 "$tmp"; chmod 644 "$tmp/text"
+    expect_bad "--accel kvm without /dev/kvm access" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$VMON" run --kernel "$tmp/text" --accel kvm
+elif [ ! -e /dev/kvm ]; then
+    expect_bad "--accel kvm without /dev/kvm" "$VMON" run --kernel "$tmp/text" --accel kvm
+else
+    echo "note: cannot simulate an unopenable /dev/kvm here (not root, or it is world-accessible)"
+fi
+exit $fail
