@@ -59,14 +59,7 @@ static void info_json(struct blk *bs, int64_t actual, const char *indent)
     printf("%s{\n", I);
     if (bs->backing_fmt && bs->backing_file)
         printf("%s    \"backing-filename-format\": \"%s\",\n", I, bs->backing_fmt);
-    printf("%s    \"virtual-size\": %" PRIu64 ",\n%s    \"filename\": ", I, bs->size, I);
-    img_json_str(bs->filename);
-    printf(",\n");
-    if (s)
-        printf("%s    \"cluster-size\": %u,\n", I, s->cluster_size);
-    printf("%s    \"format\": \"%s\",\n", I, bs->drv->name);
-    if (actual >= 0)
-        printf("%s    \"actual-size\": %" PRId64 ",\n", I, actual);
+    /* qemu-img prints its QDict in hash order: snapshots come early. */
     if (s && s->nb_snapshots) {
         printf("%s    \"snapshots\": [\n", I);
         for (uint32_t i = 0; i < s->nb_snapshots; i++) {
@@ -90,6 +83,14 @@ static void info_json(struct blk *bs, int64_t actual, const char *indent)
         }
         printf("%s    ],\n", I);
     }
+    printf("%s    \"virtual-size\": %" PRIu64 ",\n%s    \"filename\": ", I, bs->size, I);
+    img_json_str(bs->filename);
+    printf(",\n");
+    if (s)
+        printf("%s    \"cluster-size\": %u,\n", I, s->cluster_size);
+    printf("%s    \"format\": \"%s\",\n", I, bs->drv->name);
+    if (actual >= 0)
+        printf("%s    \"actual-size\": %" PRId64 ",\n", I, actual);
     if (s) {
         printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n%s        \"data\": {\n", I, I, I);
         printf("%s            \"compat\": \"%s\",\n", I, s->version >= 3 ? "1.1" : "0.10");
