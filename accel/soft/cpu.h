@@ -136,6 +136,7 @@ struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
+    bool global;               /* a global page (CR4.PGE): kept across CR3 writes */
 };
 
 struct insn;
@@ -257,6 +258,8 @@ struct cpu {
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
+    uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
+    bool fetch_global;         /* the page of the last block looked up is global */
     uint64_t chain_cs_base;    /* CS base and code size the current chains were made under */
     uint8_t chain_code_size;
     struct code_pages *pages;  /* shared by the vCPUs of a VM: which pages hold code */
@@ -315,6 +318,7 @@ unsigned parity8(uint64_t v);                   /* F_PF if the low byte has even
 
 /* ---- operand sizes ---- */
 static inline uint64_t size_mask(unsigned size);
+
 static inline uint64_t size_mask(unsigned size)
 {
     return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
@@ -344,6 +348,25 @@ static inline bool cpu_cf(struct cpu *c)
     case LF_SHIFT: return l->src1 != 0;
     default: return (c->flags & F_CF) != 0;
     }
+}
+
+/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but parity comes
+ * from the operands; after any recorded operation ZF/SF come from the result. */
+static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
+{
+    const struct lazy_flags *l = &c->lf;
+    if (l->op == LF_SUB && !l->cin) {
+        uint64_t m = size_mask(l->size), a = l->src1 & m, b = l->src2 & m;
+        switch (cc >> 1) {
+        case 1: return (a < b) != (cc & 1);
+        case 2: return (a == b) != (cc & 1);
+        case 3: return (a <= b) != (cc & 1);
+        default: break;
+        }
+    } else if (l->op != LF_NONE && (cc >> 1) == 2) {
+        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+    }
+    return cpu_cond(c, cc);
 }
 
 /* ---- registers by size: writes to a 32-bit register zero the upper half (SDM vol. 1, 3.4.1.1) ---- */
@@ -418,10 +441,11 @@ static inline uint64_t ea_linear_rmw(struct cpu *c, const struct insn *i, unsign
 /* ---- MMU (mmu.c) ---- */
 /* Translate a linear address, setting A/D bits; faults with #PF unless probe (then returns false
  * and touches nothing). *prot gets the PROT_* the same mapping allows at this privilege. */
-enum { PROT_R = 1, PROT_W = 2, PROT_X = 4 };
+enum { PROT_R = 1, PROT_W = 2, PROT_X = 4, PROT_LARGE = 8, PROT_GLOBAL = 16 };
 bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
                    unsigned *prot, bool probe);
 void tlb_flush(struct cpu *c);
+void tlb_flush_nonglobal(struct cpu *c);   /* a CR3 write with CR4.PGE: global pages stay */
 void tlb_flush_page(struct cpu *c, uint64_t lin);
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }

@@ -307,17 +307,19 @@ static struct tb *next_tb(struct cpu *c)
 {
     struct tb *p = c->last_tb, *tb = NULL;
     if (p && p->chain_epoch == c->chain_epoch) {
-        if (p->chain_rip[0] == c->rip && p->chain_cpl[0] == c->cpl)
-            tb = p->chain[0];
-        else if (p->chain_rip[1] == c->rip && p->chain_cpl[1] == c->cpl)
-            tb = p->chain[1];
+        for (int k = 0; k < 2; k++)
+            if (p->chain_rip[k] == c->rip && p->chain_cpl[k] == c->cpl &&
+                (p->chain_global[k] || p->chain_epoch_ng[k] == c->chain_epoch_ng)) {
+                tb = p->chain[k];
+                break;
+            }
         if (tb && tb->mode == c->code_size &&
             tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
             return tb;
     }
-    uint32_t epoch = c->chain_epoch;
+    uint32_t epoch = c->chain_epoch, epoch_ng = c->chain_epoch_ng;
     tb = tb_find(c);
-    if (p && tb->cached && epoch == c->chain_epoch && !c->trace) {
+    if (p && tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
         if (p->chain_epoch != epoch) {
             p->chain_epoch = epoch;
             p->chain_rip[0] = p->chain_rip[1] = ~0ull;
@@ -325,6 +327,8 @@ static struct tb *next_tb(struct cpu *c)
         unsigned slot = p->chain_rip[0] == ~0ull || p->chain_rip[0] == c->rip ? 0 : 1;
         p->chain_rip[slot] = c->rip;
         p->chain_cpl[slot] = c->cpl;
+        p->chain_global[slot] = c->fetch_global;
+        p->chain_epoch_ng[slot] = epoch_ng;
         p->chain[slot] = tb;
     }
     return tb;

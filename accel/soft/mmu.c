@@ -180,7 +180,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
                                     : (*(uint32_t *)wk.ent[wk.n - 1] & PTE_D));
     *prot = PROT_R | (can_write && dirty ? PROT_W : 0) | (can_exec ? PROT_X : 0);
     if (page_size > 4096)
-        *prot |= 8;            /* tells the TLB fill this came from a large page */
+        *prot |= PROT_LARGE;   /* tells the TLB fill this came from a large page */
+    if ((e & 0x100) && (c->cr4 & CR4_PGE))
+        *prot |= PROT_GLOBAL;
     *gpa = ((e & ADDR_MASK & ~(page_size - 1)) | (lin & (page_size - 1)));
     return true;
 
@@ -203,6 +205,19 @@ void tlb_flush(struct cpu *c)
     c->chain_epoch++;
     memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
     c->tlb_large = 0;
+}
+
+void tlb_flush_nonglobal(struct cpu *c)
+{
+    if (!(c->cr4 & CR4_PGE)) {
+        tlb_flush(c);
+        return;
+    }
+    c->chain_epoch_ng++;
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            if (!c->tlb[u][k].global)
+                c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = c->tlb[u][k].tag_exec = ~0ull;
 }
 
 void tlb_flush_page(struct cpu *c, uint64_t lin)

@@ -196,10 +196,10 @@ static OP(fast_incdec64)
     c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], dec);
 }
 
-static OP(fast_jcc) { if (cpu_cond(c, i->op & 15)) c->rip += i->imm; }
+static OP(fast_jcc) { if (cpu_cond_fast(c, i->op & 15)) c->rip += i->imm; }
 static OP(fast_jmp) { c->rip += i->imm; }
 /* 32-bit code: eip wraps at 4 GiB. */
-static OP(fast_jcc32) { if (cpu_cond(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
+static OP(fast_jcc32) { if (cpu_cond_fast(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
 static OP(fast_jmp32) { c->rip = (uint32_t)(c->rip + i->imm); }
 static OP(fast_incdec_r32)
 {

@@ -224,6 +224,8 @@ OP(op_sse)
             cpu_raise_ud(c);
         if (c->cr0 & CR0_TS)
             cpu_raise(c, EXC_NM, false, 0);
+        if ((c->fpu.fsw & 0x80) && (c->cr0 & CR0_NE))
+            cpu_raise(c, EXC_MF, false, 0);     /* a pending x87 exception, as x87 ops do */
         c->fpu.ftw = 0xffff;
         c->fpu.top = 0;                 /* as every MMX instruction does */
         return;

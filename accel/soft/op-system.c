@@ -121,7 +121,7 @@ void cpu_set_cr3(struct cpu *c, uint64_t v)
     if (c->efer & EFER_LMA)
         v &= 0x000ffffffffff000ull | 0x18;   /* PCID is not advertised: bits 11:0 are PWT/PCD */
     c->cr3 = v;
-    tlb_flush(c);
+    tlb_flush_nonglobal(c);
 }
 
 void cpu_set_cr4(struct cpu *c, uint64_t v)
@@ -132,8 +132,12 @@ void cpu_set_cr4(struct cpu *c, uint64_t v)
         cpu_raise_gp(c, 0);
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_raise_gp(c, 0);
+    /* Only the paging bits change translations (toggling PGE is how a guest flushes globals). */
+    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE;
+    bool flush = ((c->cr4 ^ v) & paging) != 0;
     c->cr4 = v;
-    tlb_flush(c);
+    if (flush)
+        tlb_flush(c);
 }
 
 OP(op_mov_cr)

@@ -130,11 +130,14 @@ static void arith_reg(struct fpu *f, unsigned kind, unsigned dst, unsigned other
     }
 }
 
-/* fcom/fucom family: C0, C2, C3 from the compare; pops as asked. */
+/* fcom/fucom family and ftst: C0, C2, C3 from the compare, written even when an unmasked
+ * exception holds the pops back (as seen on this host). */
 static void compare(struct fpu *f, uint16_t sw, int pops)
 {
     bool ok = commit_ok(f, sw);
-    apply(f, sw, SW_CC);
+    f->fsw = (uint16_t)((f->fsw & ~SW_CC) | (sw & SW_CC) | (sw & 0x7f));
+    if (f->fsw & ~f->fcw & 0x3f)
+        f->fsw |= SW_ES | SW_B;
     if (ok)
         while (pops-- > 0)
             pop(f);
@@ -190,7 +193,20 @@ static void store(struct cpu *c, const struct insn *i, unsigned kind, unsigned n
     struct fpu *f = &c->fpu;
     uint8_t buf[10];
     uint16_t sw = x87_host_store(f->fcw, f->fsw, empty(f, 0) ? X_EMPTY0 : 0, kind, st(f, 0), buf);
-    bool ok = commit_ok(f, sw);
+    if (!(f->fcw & 0x10) && (kind == S_F32 || kind == S_F64)) {
+        /* underflow unmasked: an exact tiny (denormal) result underflows too (SDM vol. 1, 4.9.1.5) */
+        uint64_t v = 0;
+        memcpy(&v, buf, kind == S_F32 ? 4 : 8);
+        bool den = kind == S_F32 ? ((v >> 23) & 0xff) == 0 && (v & 0x7fffff)
+                                 : ((v >> 52) & 0x7ff) == 0 && (v & 0xfffffffffffffull);
+        if (den)
+            sw |= 0x10;
+    }
+    /* an unmasked overflow or underflow leaves memory and the stack alone, reports no precision
+     * and clears C1 (as seen on this host) */
+    bool ok = commit_ok(f, sw) && !(sw & ~f->fcw & 0x18);
+    if (sw & ~f->fcw & 0x18)
+        sw &= (uint16_t)~(0x20 | SW_C1);
     if (ok && n == 10) {                        /* two stores, as the hardware does: 8 bytes, then 2 */
         uint64_t ea = x87_ea(c, i), lo;
         memcpy(&lo, buf, 8);
@@ -211,6 +227,10 @@ static void unary(struct fpu *f, unsigned k)
     bool two = k == K_PTAN || k == K_SINCOS || k == K_XTRACT;
     unsigned faults = (empty(f, 0) ? X_EMPTY0 : 0) | (two ? full(f) : 0);
     uint16_t sw = x87_host_un(f->fcw, f->fsw, faults, k, st(f, 0), &r1, &r2);
+    if (k == K_TST) {
+        compare(f, sw, 0);
+        return;
+    }
     bool ok = commit_ok(f, sw);
     apply(f, sw, SW_CC);
     if (!ok && (k == K_SIN || k == K_COS || k == K_PTAN || k == K_SINCOS))
@@ -472,6 +492,8 @@ static void x87_reg(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
             sw = x87_host_bin(f->fcw, f->fsw, faults2(f, 0, 1), k, st(f, 0), st(f, 1), &r);
             bool ok = commit_ok(f, sw);
             apply(f, sw, SW_CC);
+            if (!ok && (k == K_PREM || k == K_PREM1))
+                f->fsw &= (uint16_t)~SW_C2;     /* as for the trigonometric ones */
             if (ok) {
                 st_set(f, to_st1 ? 1 : 0, &r);
                 if (to_st1)

@@ -119,7 +119,8 @@ static bool soft_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
         return false;
     if (lapic_msr_write(l, msr, val) < 0)
         cpu_raise_gp(c, 0);
-    tlb_flush(c);   /* the APIC page may have moved */
+    if (msr == MSR_IA32_APIC_BASE)
+        tlb_flush(c);   /* the APIC page may have moved */
     return true;
 }
 

@@ -19,7 +19,7 @@ struct tb_cache {
     struct tb *scratch;        /* a block that is not cached (instruction across a page) */
     /* Virtual rip -> block, for the transfers chaining misses (returns, indirect jumps): QEMU's
      * tb_jmp_cache. An entry is valid only for the chain epoch it was filled in. */
-    struct { uint64_t rip; uint32_t epoch; uint8_t cpl; struct tb *tb; } jc[TB_JC_SIZE];
+    struct { uint64_t rip; uint32_t epoch, epoch_ng; uint8_t cpl; bool global; struct tb *tb; } jc[TB_JC_SIZE];
 };
 
 struct code_pages *code_pages_new(void)
@@ -165,10 +165,12 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
         e->tag_exec = page;
         e->host = (uintptr_t)host;
         e->gpa = gpa & ~0xfffull;
-        if (prot & 8)
+        e->global = (prot & PROT_GLOBAL) != 0;
+        if (prot & PROT_LARGE)
             c->tlb_large++;
     }
     *gpa_page = e->gpa;
+    c->fetch_global = e->global;
     return (const uint8_t *)e->host;
 }
 
@@ -295,14 +297,18 @@ struct tb *tb_find(struct cpu *c)
     unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);
     struct tb *hit = tc->jc[j].tb;
     if (hit && tc->jc[j].rip == c->rip && tc->jc[j].epoch == c->chain_epoch && tc->jc[j].cpl == c->cpl &&
+        (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng) &&
         hit->mode == c->code_size && !c->trace &&
         hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire))
         return hit;
+    c->fetch_global = false;
     hit = tb_find_slow(c);
     if (hit->cached) {
         tc->jc[j].rip = c->rip;
         tc->jc[j].epoch = c->chain_epoch;
         tc->jc[j].cpl = c->cpl;
+        tc->jc[j].epoch_ng = c->chain_epoch_ng;
+        tc->jc[j].global = c->fetch_global;
         tc->jc[j].tb = hit;
     }
     return hit;

@@ -40,6 +40,8 @@ struct tb {
     uint32_t chain_epoch;
     uint64_t chain_rip[2];
     uint8_t chain_cpl[2];      /* the privilege the fetch permission was checked at */
+    bool chain_global[2];      /* target on a global page: survives CR3 writes */
+    uint32_t chain_epoch_ng[2];
     struct tb *chain[2];
     struct insn insn[];
 };

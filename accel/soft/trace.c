@@ -1,6 +1,7 @@
 /* --trace output. QEMU prints, per translation block executed ("-d exec"), a "Trace" line, and with
  * "-d cpu" the register state at block entry (target/i386/cpu-dump.c); with -singlestep each block is
- * one instruction. We print the same lines before every instruction. */
+ * one instruction. We print the same lines before every instruction (but QEMU's internal CCS/CCD/CCO
+ * lazy-flag line), so `diff` of the RIP/EIP and register lines finds the first divergence. */
 #include <stdio.h>
 
 #include "accel/soft/trace.h"
@@ -17,7 +18,7 @@ void trace_insn(struct cpu *c, const struct insn *i)
     uint64_t fl = cpu_get_flags(c);
     bool lma = (c->efer & EFER_LMA) != 0;
     (void)i;
-    fprintf(f, "Trace %d: 0x0 [%08llx/%016llx/%08x/%08x] \n", c->id,
+    fprintf(f, "Trace %d: 0x0 [%016llx/%016llx/%08x/%08x] \n", c->id,
             (unsigned long long)(c->code_size == 8 ? 0 : c->seg[SEG_CS].base),
             (unsigned long long)(c->code_size == 8 ? c->rip : c->seg[SEG_CS].base + c->rip), 0u, 0u);
     char fc[8] = {
@@ -66,6 +67,10 @@ void trace_insn(struct cpu *c, const struct insn *i)
                 c->gdt.limit, (unsigned long long)c->idt.base, c->idt.limit);
         fprintf(f, "CR0=%08llx CR2=%016llx CR3=%016llx CR4=%08llx\n", (unsigned long long)c->cr0,
                 (unsigned long long)c->cr2, (unsigned long long)c->cr3, (unsigned long long)c->cr4);
+        fprintf(f, "DR0=%016llx DR1=%016llx DR2=%016llx DR3=%016llx \nDR6=%016llx DR7=%016llx\n",
+                (unsigned long long)c->dr[0], (unsigned long long)c->dr[1], (unsigned long long)c->dr[2],
+                (unsigned long long)c->dr[3], (unsigned long long)(c->dr[6] ? c->dr[6] : 0xffff0ff0),
+                (unsigned long long)(c->dr[7] ? c->dr[7] : 0x400));
         fprintf(f, "EFER=%016llx\n", (unsigned long long)c->efer);
     } else {
         fprintf(f, "LDT=%04x %08x %08x %08x\n", l->sel, (unsigned)l->base, l->limit, qemu_seg_flags(l->attr));
@@ -74,6 +79,10 @@ void trace_insn(struct cpu *c, const struct insn *i)
                 (unsigned)c->idt.base, c->idt.limit);
         fprintf(f, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", (unsigned)c->cr0, (unsigned)c->cr2,
                 (unsigned)c->cr3, (unsigned)c->cr4);
+        fprintf(f, "DR0=%016llx DR1=%016llx DR2=%016llx DR3=%016llx \nDR6=%016llx DR7=%016llx\n",
+                (unsigned long long)c->dr[0], (unsigned long long)c->dr[1], (unsigned long long)c->dr[2],
+                (unsigned long long)c->dr[3], (unsigned long long)(c->dr[6] ? c->dr[6] : 0xffff0ff0),
+                (unsigned long long)(c->dr[7] ? c->dr[7] : 0x400));
         fprintf(f, "EFER=%016llx\n", (unsigned long long)c->efer);
     }
 }
