@@ -32,13 +32,14 @@ echo "guest: $KERNEL ($(stat -c %s "$KERNEL") bytes), $INITRD, cmdline: $APPEND"
 timed_boot() {
     local out rc
     out=$(mktemp)
-    # The reader stamps the marker line when it arrives; GNU time gives the process's user CPU.
+    # The reader stamps the marker line when it arrives (QEMU -nographic puts terminal escapes before
+    # the first line, so the marker may not start it); GNU time gives the process's user CPU.
     local t0 t_mark=-
     t0=$(date +%s.%N)
     { /usr/bin/time -f 'VMON-BENCH-USER %U' timeout "$TIMEOUT" "$@" </dev/null 2>&1; echo "VMON-BENCH-RC $?"; } |
         while IFS= read -r line; do
             case $line in
-                VMON-GUEST-READY*) echo "MARK $(date +%s.%N)";;
+                *VMON-GUEST-READY*) echo "MARK $(date +%s.%N)";;
                 VMON-BENCH-*) echo "$line";;
             esac
         done >"$out"
@@ -68,10 +69,11 @@ best_of() {   # best_of CMD...: the run with the smallest time to poweroff
     echo "$best"
 }
 
-ratio() { [ "$1" = - ] || [ "$2" = - ] && { echo -; return; }; printf '%.2fx' "$(echo "$1 / $2" | bc -l)"; }
+ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else printf "%.2fx" "$(echo "$1 / $2" | bc -l)"; fi; }
 
-printf '%-5s | %-26s | %-26s | %-8s %-8s\n' "cpus" "vmon soft: marker/end/user" "QEMU tcg: marker/end/user" "marker" "end"
-printf '%s\n' "------+----------------------------+----------------------------+------------------"
+printf '%-4s | %-25s | %-25s | %s\n' "" "vmon soft (s)" "QEMU tcg (s)" "ratio vmon/QEMU"
+printf '%-4s | %7s %7s %9s | %7s %7s %9s | %6s %6s %6s\n' cpus marker end "user CPU" marker end "user CPU" marker end CPU
+printf '%s\n' "-----+---------------------------+---------------------------+---------------------"
 for n in $CPUS; do
     v=$(best_of "$VMON" run --accel soft --cpus "$n" --kernel "$KERNEL" --initrd "$INITRD" --append "$APPEND")
     if [ "$have_qemu" = 1 ]; then
@@ -82,8 +84,8 @@ for n in $CPUS; do
     fi
     read -r vm ve vu <<<"$v"
     read -r qm qe qu <<<"$q"
-    printf '%-5s | %7s %7s %7s s      | %7s %7s %7s s      | %-8s %-8s\n' "$n" "$vm" "$ve" "$vu" "$qm" "$qe" "$qu" \
-        "$(ratio "$vm" "$qm")" "$(ratio "$ve" "$qe")"
+    printf '%-4s | %7s %7s %9s | %7s %7s %9s | %6s %6s %6s\n' "$n" "$vm" "$ve" "$vu" "$qm" "$qe" "$qu" \
+        "$(ratio "$vm" "$qm")" "$(ratio "$ve" "$qe")" "$(ratio "$vu" "$qu")"
 done
 [ "$have_qemu" = 1 ] || echo "QEMU: $QEMU not found, its columns are empty"
 echo "ratio = vmon time / QEMU time (bar: <= 3x; target: < 1x)"
