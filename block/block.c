@@ -156,6 +156,7 @@ struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err
         blk_error(err, e, "Could not open '%s': %s", filename, strerror(-e));
         return NULL;
     }
+    f->no_flush = (flags & BLK_O_NO_FLUSH) != 0;
     return blk_open_file(f, filename, fmt, flags, depth, err);
 }
 

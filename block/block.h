@@ -29,6 +29,7 @@ struct blk_file_ops {
 /* Embedded first in each backend's own struct. */
 struct blk_file {
     const struct blk_file_ops *ops;
+    bool no_flush;                /* cache=unsafe: flushes are no-ops (qemu-img convert's default) */
 };
 
 struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int *err);
@@ -38,6 +39,7 @@ struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int
 #define BLK_O_RDWR       0x1
 #define BLK_O_NO_BACKING 0x2      /* open without following backing files (info, rebase -u) */
 #define BLK_O_CHECK      0x4      /* opened for check: tolerate the corrupt bit, skip repairs */
+#define BLK_O_NO_FLUSH   0x8      /* cache=unsafe: never wait for the disk (a crash means redo) */
 
 /* block_status flags, as QEMU's BDRV_BLOCK_*. */
 #define BLK_STATUS_DATA      0x1  /* reads come from a host offset in this layer */

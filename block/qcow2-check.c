@@ -14,6 +14,8 @@
 
 #include "block/qcow2.h"
 
+#define FIX_AFTER_REBUILD 0x100   /* freeing the old structures: say "Repairing" only, as qemu-img */
+
 struct check_ctx {
     struct qcow2 *s;
     struct blk_check *res;
@@ -193,9 +195,125 @@ static int check_copied(struct check_ctx *c, int fix)
     return 0;
 }
 
-static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*report)(void *, const char *),
-                      void *opq)
+/* First run of n clusters nobody references (refs past the array count as free). */
+static uint64_t first_fit(const uint32_t *refs, uint64_t len, uint64_t n)
 {
+    uint64_t run = 0;
+    for (uint64_t k = 0;; k++) {
+        if (k < len && refs[k])
+            run = 0;
+        else if (++run == n)
+            return k + 1 - n;
+    }
+}
+
+/*
+ * The refcount structures are not to be trusted: write new refcount blocks and a new table into the
+ * first clusters that nothing references (as qemu-img places them), holding exactly the references
+ * counted, then switch the header to them. The old structures are then unreferenced: the next pass
+ * frees them as leaks.
+ */
+static int rebuild_refcounts(struct check_ctx *c)
+{
+    struct qcow2 *s = c->s;
+    uint64_t cs = s->cluster_size, end = 0;
+    for (uint64_t k = 0; k < c->nclusters; k++)
+        if (c->refs[k])
+            end = k + 1;
+    /* Place blocks and table; if they land past what the blocks cover, cover more and retry. */
+    uint64_t cap = c->nclusters + 1024, nb, nt, toff;
+    uint32_t *refs = NULL;
+    uint64_t *boff = NULL;
+    for (;;) {
+        nb = (end + s->rb_entries - 1) / s->rb_entries;
+        nt = (nb * 8 + cs - 1) / cs;
+        cap = c->nclusters + nb + nt + 1;
+        free(refs);
+        free(boff);
+        refs = calloc(cap, sizeof(*refs));
+        boff = calloc(nb ? nb : 1, sizeof(*boff));
+        if (!refs || !boff) {
+            free(refs);
+            free(boff);
+            return -ENOMEM;
+        }
+        memcpy(refs, c->refs, c->nclusters * sizeof(*refs));
+        uint64_t top = end;
+        for (uint64_t g = 0; g < nb; g++) {
+            boff[g] = first_fit(refs, cap, 1);
+            refs[boff[g]] = 1;
+            if (boff[g] + 1 > top)
+                top = boff[g] + 1;
+        }
+        toff = first_fit(refs, cap, nt);
+        for (uint64_t k = toff; k < toff + nt; k++)
+            refs[k] = 1;
+        if (toff + nt > top)
+            top = toff + nt;
+        if ((top + s->rb_entries - 1) / s->rb_entries <= nb)
+            break;
+        end = top;
+    }
+    if (nt * cs > QCOW2_MAX_RT_BYTES) {
+        free(refs);
+        free(boff);
+        return -EFBIG;
+    }
+    uint8_t *blk = malloc(cs);
+    uint64_t *rt = calloc(nt * cs / 8, 8);
+    uint8_t *tab = calloc(nt, cs);
+    int r = -ENOMEM;
+    if (!blk || !rt || !tab)
+        goto out;
+    for (uint64_t g = 0; g < nb; g++) {
+        memset(blk, 0, cs);
+        for (uint64_t k = g * s->rb_entries; k < (g + 1) * s->rb_entries && k < cap; k++)
+            qcow2_rb_set(s, blk, k & (s->rb_entries - 1), refs[k] > s->refcount_max ? s->refcount_max : refs[k]);
+        rt[g] = boff[g] * cs;
+        be64_put(tab + g * 8, rt[g]);
+        r = s->bs->file->ops->pwrite(s->bs->file, blk, cs, rt[g]);
+        if (r < 0)
+            goto out;
+    }
+    r = s->bs->file->ops->pwrite(s->bs->file, tab, nt * cs, toff * cs);
+    if (r == 0)
+        r = qcow2_file_flush(s);
+    uint8_t h[12];
+    be64_put(h, toff * cs);
+    be32_put(h + 8, (uint32_t)nt);
+    if (r == 0)
+        r = s->bs->file->ops->pwrite(s->bs->file, h, sizeof(h), 48);
+    if (r == 0)
+        r = qcow2_file_flush(s);
+    if (r < 0)
+        goto out;
+    /* Whatever the cache holds of the old blocks is obsolete: drop it unwritten. */
+    for (int i = 0; i < s->rb_cache.n; i++)
+        qcow2_cache_drop(&s->rb_cache, s->rb_cache.e[i].offset);
+    free(s->rt);
+    s->rt = rt;
+    rt = NULL;
+    s->rt_size = (uint32_t)(nt * cs / 8);
+    s->rt_offset = toff * cs;
+    s->rt_clusters = (uint32_t)nt;
+    int64_t fsz = s->bs->file->ops->size(s->bs->file);
+    s->file_size = fsz > 0 ? (uint64_t)fsz : 0;
+    if (s->alloc_end < s->file_size)
+        s->alloc_end = qcow2_align_up(s->file_size, cs);
+    s->free_hint = 0;
+out:
+    free(blk);
+    free(rt);
+    free(tab);
+    free(refs);
+    free(boff);
+    return r;
+}
+
+static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*report)(void *, const char *),
+                      void *opq, bool *rebuilt)
+{
+    bool rebuild = false;
     struct qcow2 *s = bs->opaque;
     int64_t fsz = bs->file->ops->size(bs->file);
     if (fsz < 0)
@@ -252,9 +370,14 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
         if (rc != ref) {
             bool leak = rc > ref;
             bool repair = leak ? (fix & BLK_FIX_LEAKS) : (fix & BLK_FIX_ERRORS);
-            say(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
-                leak ? "Leaked" : "ERROR", k, rc, ref);
-            if (repair) {
+            if (!(fix & FIX_AFTER_REBUILD))
+                say(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
+                    leak ? "Leaked" : "ERROR", k, rc, ref);
+            if (repair && !leak) {
+                /* Raising a count may need a block where none is sane: rebuild them all below. */
+                rebuild = true;
+                res->corruptions_fixed++;
+            } else if (repair) {
                 say(&c, "Repairing cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n", k, rc, ref);
                 r = qcow2_update_refcount(s, k << s->cluster_bits, 1, (int64_t)ref - (int64_t)rc);
                 if (r < 0) {
@@ -272,10 +395,21 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
                 res->corruptions++;
             }
         }
-        if (rc)
+        if (rc || c.refs[k])
             highest = k + 1;
     }
     res->image_end_offset = (int64_t)(highest << s->cluster_bits);
+    if (rebuild) {
+        say(&c, "Rebuilding refcount structure\n");
+        r = rebuild_refcounts(&c);
+        if (r < 0) {
+            say(&c, "ERROR rebuilding refcount structure: %s\n", strerror(-r));
+            res->check_errors++;
+            free(c.refs);
+            return 0;
+        }
+        *rebuilt = true;
+    }
     free(c.refs);
     r = check_copied(&c, fix);
     if (r == 0 && fix)
@@ -290,12 +424,18 @@ int qcow2_check_image(struct blk *bs, struct blk_check *res, int fix, void (*rep
     bool was_writable = s->writable;
     if (fix)
         s->writable = true;
-    int r = check_once(bs, res, fix, report, opq);
+    bool rebuilt = false;
+    int r = check_once(bs, res, fix, report, opq, &rebuilt);
+    if (r == 0 && rebuilt) {
+        /* The old refcount structures are garbage now: free them as leaks, as qemu-img does. */
+        struct blk_check leaks;
+        r = check_once(bs, &leaks, BLK_FIX_LEAKS | FIX_AFTER_REBUILD, report, opq, &rebuilt);
+    }
     if (r == 0 && fix && (res->leaks_fixed || res->corruptions_fixed)) {
-        /* Repairs may allocate (a missing refcount block): count again, quietly, for the verdict. */
+        /* Count again, quietly, for the verdict. */
         struct blk_check again;
         int64_t lf = res->leaks_fixed, cf = res->corruptions_fixed;
-        r = check_once(bs, &again, 0, NULL, NULL);
+        r = check_once(bs, &again, 0, NULL, NULL, &rebuilt);
         *res = again;
         res->leaks_fixed = lf;
         res->corruptions_fixed = cf;

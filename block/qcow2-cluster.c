@@ -255,7 +255,7 @@ static int read_whole_cluster(struct qcow2 *s, uint64_t vc, uint8_t *dst)
     return n ? qcow2_co_read(s, off, dst, n) : 0;
 }
 
-static int free_old(struct qcow2 *s, uint64_t l2e)
+int qcow2_free_old(struct qcow2 *s, uint64_t l2e)
 {
     enum qcow2_ctype t = qcow2_l2e_type(s, l2e);
     if (t == QCOW2_CT_COMPRESSED) {
@@ -324,6 +324,20 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
         return r;
     }
     const uint8_t *src = buf;
+    /*
+     * A new cluster past the end of the file already reads as zeros there: when the rest of the
+     * cluster would be zeros anyway (no backing data, zero cluster), write only the guest's bytes.
+     */
+    bool zeros_below = t == QCOW2_CT_ZERO || (t == QCOW2_CT_UNALLOC && !s->bs->backing);
+    if (n != s->cluster_size && zeros_below &&
+        (int64_t)host >= s->bs->file->ops->size(s->bs->file)) {
+        r = host_write(s, (uint64_t)host + in, buf, n);
+        if (r == 0)
+            r = qcow2_set_l2e(s, vc, (uint64_t)host | QCOW2_OFLAG_COPIED, s->ext_l2 ? 0xffffffffull : 0);
+        if (r == 0)
+            r = qcow2_free_old(s, l2e);
+        return r;
+    }
     if (n != s->cluster_size) {
         r = read_whole_cluster(s, vc, s->tmp);
         if (r < 0)
@@ -335,7 +349,7 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
     if (r == 0)
         r = qcow2_set_l2e(s, vc, (uint64_t)host | QCOW2_OFLAG_COPIED, s->ext_l2 ? 0xffffffffull : 0);
     if (r == 0)
-        r = free_old(s, l2e);
+        r = qcow2_free_old(s, l2e);
     return r;
 }
 
@@ -431,7 +445,7 @@ int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool d
             if (r == 0 && (l2e != ne || bm != nbm) && !reads_zero) {
                 r = qcow2_set_l2e(s, vc, ne, nbm);
                 if (r == 0)
-                    r = free_old(s, l2e);
+                    r = qcow2_free_old(s, l2e);
             }
         }
         if (r < 0)
@@ -439,64 +453,6 @@ int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool d
         off += n; len -= n;
     }
     return 0;
-}
-
-int64_t qcow2_alloc_bytes(struct qcow2 *s, uint64_t n)
-{
-    uint64_t fbo = s->free_byte_offset;
-    uint64_t room = fbo ? s->cluster_size - (fbo & (s->cluster_size - 1)) : 0;
-    if (fbo && (fbo & (s->cluster_size - 1)) && room >= n) {
-        /* Narrow refcounts may not count one more sharer: then start a fresh cluster. */
-        int r = qcow2_update_refcount(s, fbo, 1, 1);
-        if (r == -ERANGE)
-            goto fresh;
-        if (r < 0)
-            return r;
-        s->free_byte_offset = fbo + n;
-        if (!(s->free_byte_offset & (s->cluster_size - 1)))
-            s->free_byte_offset = 0;
-        return (int64_t)fbo;
-    }
-fresh:;
-    int64_t off = qcow2_alloc_clusters(s, (n + s->cluster_size - 1) >> s->cluster_bits);
-    if (off < 0)
-        return off;
-    s->free_byte_offset = ((uint64_t)off + n) & (s->cluster_size - 1) ? (uint64_t)off + n : 0;
-    return off;
-}
-
-int qcow2_co_write_compressed(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len)
-{
-    if (off & (s->cluster_size - 1) || (len != s->cluster_size && off + len != s->size))
-        return -EINVAL;
-    const uint8_t *src = buf;
-    if (len != s->cluster_size) {
-        memset(s->tmp, 0, s->cluster_size);
-        memcpy(s->tmp, buf, len);
-        src = s->tmp;
-    }
-    int clen = qcow2_compress(s, src, s->zbuf, s->cluster_size - 512);
-    if (clen < 0)            /* does not shrink: store it plainly */
-        return qcow2_co_write(s, off, buf, len);
-    uint64_t l2e, bm;
-    int r = qcow2_get_l2e(s, off >> s->cluster_bits, &l2e, &bm);
-    if (r < 0)
-        return r;
-    int64_t host = qcow2_alloc_bytes(s, (uint64_t)clen);
-    if (host < 0)
-        return (int)host;
-    s->data_unflushed = true;
-    r = s->bs->file->ops->pwrite(s->bs->file, s->zbuf, (size_t)clen, (uint64_t)host);
-    if (r < 0)
-        return r;
-    if ((uint64_t)host + (uint64_t)clen > s->file_size)
-        s->file_size = (uint64_t)host + (uint64_t)clen;
-    uint64_t nsect = (((uint64_t)host + (uint64_t)clen - 1) >> 9) - ((uint64_t)host >> 9);
-    uint64_t ne = QCOW2_OFLAG_COMPRESSED | (nsect << s->csize_shift) | (uint64_t)host;
-    r = qcow2_set_l2e(s, off >> s->cluster_bits, ne, 0);
-    if (r == 0)
-        r = free_old(s, l2e);
-    return r;
 }
 
 int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)

@@ -174,12 +174,20 @@ out:
     return r;
 }
 
-/* First cluster at or after free_hint whose refcount is 0 (missing blocks count as zeros). */
+/*
+ * First run of n clusters at or after `from` whose refcounts are 0 (missing blocks count as zeros).
+ * Clusters skipped before the first free one are in use, so the search hint moves past them.
+ */
 static int64_t find_free(struct qcow2 *s, uint64_t from, uint64_t n)
 {
     uint64_t max = (1ull << 56) >> s->cluster_bits;
     uint64_t run = 0;
+    bool seen_free = from != s->free_hint;     /* only a search from the hint may move it */
     for (uint64_t c = from; c < max; c++) {
+        if (!seen_free && run == 0)
+            s->free_hint = c;
+        if (run)
+            seen_free = true;
         uint64_t g = c >> s->rb_bits;
         if (g >= s->rt_size || !(s->rt[g] & QCOW2_OFFSET_MASK)) {
             /* A whole uncovered group is free: skip to its end in one step. */

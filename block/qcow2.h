@@ -162,7 +162,17 @@ static inline void be16_put(void *p, uint16_t v)
 
 static inline uint64_t qcow2_align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
+#define QCOW2_HEADER_V3_LEN 112   /* through compression_type, padded to 8 (qcow2.txt "Header padding") */
+
+struct qcow2_extra {               /* header extensions vmon does not interpret, kept verbatim */
+    uint8_t *ext;
+    size_t len;
+};
+
 /* qcow2.c */
+int qcow2_derive(struct qcow2 *s);
+/* qcow2-header.c */
+int qcow2_create(struct blk_file *f, const struct blk_create_opts *o, char *err);
 int qcow2_update_header(struct qcow2 *s);
 int qcow2_file_flush(struct qcow2 *s);
 int qcow2_write_l1_entry_range(struct qcow2 *s, uint32_t lo, uint32_t hi);
@@ -202,6 +212,7 @@ int qcow2_co_write_compressed(struct qcow2 *s, uint64_t off, const uint8_t *buf,
 int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);
 int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size);
 uint64_t qcow2_compressed_range(const struct qcow2 *s, uint64_t l2e, uint64_t *len);
+int qcow2_free_old(struct qcow2 *s, uint64_t l2e);
 
 /* qcow2-snapshot.c */
 int qcow2_read_snapshots(struct qcow2 *s, char *err);

@@ -134,6 +134,13 @@ static void test_i8042(void **state)
     assert_int_equal(in8(vm, 0x60), 0x55);
     out8(vm, 0x64, 0x20);                      /* read the command byte */
     assert_int_equal(in8(vm, 0x60) & 0x01, 0x01);
+    assert_int_equal(in8(vm, 0x64) & 0x10, 0x10);   /* not inhibited by the keylock */
+    out8(vm, 0x64, 0xa7);                      /* disable the aux port: the command byte shows it */
+    out8(vm, 0x64, 0x20);
+    assert_int_equal(in8(vm, 0x60) & 0x20, 0x20);
+    out8(vm, 0x64, 0xa8);
+    out8(vm, 0x64, 0x20);
+    assert_int_equal(in8(vm, 0x60) & 0x20, 0);
     out8(vm, 0x60, 0xff);                      /* keyboard reset: ACK, then BAT ok */
     assert_int_equal(irq_level[1], 1);
     assert_int_equal(in8(vm, 0x60), 0xfa);

@@ -14,9 +14,12 @@
 #define STS_OBF 0x01           /* output buffer full */
 #define STS_SYS 0x04           /* system flag: self-test passed */
 #define STS_CMD 0x08           /* last write was to the command port */
+#define STS_UNLOCKED 0x10      /* keyboard not inhibited by the keylock */
 
 #define CTR_KBD_INT 0x01       /* command byte: IRQ 1 on keyboard data */
 #define CTR_SYS 0x04
+#define CTR_KBD_DISABLE 0x10
+#define CTR_AUX_DISABLE 0x20
 
 #define OUTQ 16
 
@@ -60,11 +63,14 @@ static void command(struct i8042 *k, uint8_t cmd)
     case 0x20: push(k, k->ctr); break;                 /* read command byte */
     case 0x60: case 0xd1: case 0xd2: case 0xd3: case 0xd4:
         k->pending_cmd = cmd; break;                   /* data byte follows on 0x60 */
-    case 0xa7: case 0xa8: break;                       /* aux disable/enable */
+    /* Enabling and disabling a port shows in the command byte, where Linux checks it took. */
+    case 0xa7: k->ctr |= CTR_AUX_DISABLE; break;
+    case 0xa8: k->ctr &= (uint8_t)~CTR_AUX_DISABLE; break;
     case 0xa9: push(k, 0xff); break;                   /* aux interface test: no mouse */
     case 0xaa: push(k, 0x55); k->status |= STS_SYS; break;   /* self test passed */
     case 0xab: push(k, 0x00); break;                   /* keyboard interface test: ok */
-    case 0xad: case 0xae: break;                       /* keyboard disable/enable */
+    case 0xad: k->ctr |= CTR_KBD_DISABLE; break;
+    case 0xae: k->ctr &= (uint8_t)~CTR_KBD_DISABLE; break;
     case 0xc0: push(k, 0x00); break;                   /* read input port */
     case 0xd0: push(k, 0x01); break;                   /* read output port: reset line high */
     default:
@@ -164,7 +170,7 @@ struct i8042 *i8042_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, in
     k->set_irq = set_irq;
     pthread_mutex_init(&k->lock, NULL);
     k->ctr = CTR_KBD_INT | CTR_SYS;
-    k->status = STS_SYS;
+    k->status = STS_SYS | STS_UNLOCKED;
     return k;
 }
 

@@ -261,7 +261,7 @@ int vm_run(struct vm *vm)
         pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
     pthread_mutex_unlock(&vm->stop_lock);
     /* A stop requested before a vCPU was marked started missed its kick: kick them all again. */
-    for (int i = 0; i < started; i++)
+    for (int i = 0; i < started && vm->accel->vcpu_kick; i++)
         vm->accel->vcpu_kick(&vm->vcpus[i]);
     for (int i = 0; i < started; i++) {
         pthread_join(vm->vcpus[i].thread, NULL);

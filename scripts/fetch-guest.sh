@@ -4,8 +4,10 @@
 #   build/guest/vmlinux             the ELF inside it, extracted from the bzImage's compressed payload
 #   build/guest/initramfs.cpio.gz   busybox-static with an /init that prints VMON-GUEST-READY, runs
 #                                   the command from the kernel cmdline and powers off
-# Idempotent: what is already there is kept (FORCE=1 rebuilds). Needs apt-get (Debian 12) and root
-# for mknod of /dev/console in the initramfs.
+# FLAVOUR=generic fetches Debian's generic kernel (linux-image-amd64) instead, into
+# build/guest/generic/ (same three files; the initramfs carries that kernel's modules).
+# FLAVOUR=all does both. Idempotent: what is already there is kept (FORCE=1 rebuilds). Needs
+# apt-get (Debian 12) and root for mknod of /dev/console in the initramfs.
 #
 # The command on the kernel cmdline (read by /init from /proc/cmdline):
 #   vmon.cmd="uname -a; cat /proc/cpuinfo"   double-quoted, as Linux's own parser quotes values;
@@ -15,9 +17,15 @@
 # After the command, /init prints "VMON-CMD-EXIT=<status>" and runs `poweroff -f`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=build/guest
-DEBS=$OUT/debs
-mkdir -p "$DEBS"
+FLAVOUR=${FLAVOUR:-cloud}
+case $FLAVOUR in
+    all)     FLAVOUR=cloud "$0" && FLAVOUR=generic exec "$0";;
+    cloud)   OUT=build/guest;         META=linux-image-cloud-amd64;;
+    generic) OUT=build/guest/generic; META=linux-image-amd64;;
+    *)       echo "fetch-guest: FLAVOUR must be cloud, generic or all, not '$FLAVOUR'" >&2; exit 2;;
+esac
+DEBS=build/guest/debs
+mkdir -p "$DEBS" "$OUT"
 FORCE=${FORCE:-0}
 
 say() { echo "fetch-guest: $*"; }
@@ -36,14 +44,14 @@ download() {
     fi
 }
 
-# The cloud metapackage depends on the versioned kernel package: fetch that one.
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+# The metapackage depends on the versioned kernel package: fetch that one.
+kpkg=$(apt-cache depends "$META" 2>/dev/null |
        awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 if [ -z "$kpkg" ]; then
     apt-get update -qq || die "apt-get update failed"
-    kpkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    kpkg=$(apt-cache depends "$META" | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 fi
-[ -n "$kpkg" ] || die "cannot resolve linux-image-cloud-amd64 to a kernel package"
+[ -n "$kpkg" ] || die "cannot resolve $META to a kernel package"
 download "$kpkg"
 download busybox-static
 

@@ -1,6 +1,7 @@
 /* vmon img: subcommands that stream image contents: convert, compare, map, bench. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +64,120 @@ static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_
     return 0;
 }
 
+/*
+ * The read side of convert, on its own thread: block status and data of consecutive chunks go into
+ * a small ring of slots that the writing thread drains in order. The source images belong to this
+ * thread alone, the target to the writer, so no block-layer state is shared.
+ */
+#define NSLOTS 4
+
+struct slot {
+    uint64_t pos, len;
+    int status, err;
+    struct blk *src;
+    uint8_t *buf;
+};
+
+struct reader {
+    struct src_set *ss;
+    uint32_t chunk;
+    bool compress;
+    struct slot slots[NSLOTS];
+    unsigned head, tail;           /* filled: [tail, head) modulo NSLOTS, as counters */
+    bool eof, stop;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+};
+
+static void *reader_main(void *opaque)
+{
+    struct reader *rd = opaque;
+    for (uint64_t pos = 0; pos < rd->ss->total;) {
+        pthread_mutex_lock(&rd->lock);
+        while (rd->head - rd->tail == NSLOTS && !rd->stop)
+            pthread_cond_wait(&rd->cond, &rd->lock);
+        bool stop = rd->stop;
+        pthread_mutex_unlock(&rd->lock);
+        if (stop)
+            break;
+        struct slot *sl = &rd->slots[rd->head % NSLOTS];
+        uint64_t soff = pos;
+        sl->src = src_at(rd->ss, &soff);
+        uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
+        if (n > sl->src->size - soff)
+            n = sl->src->size - soff;
+        sl->status = rd->compress ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
+        sl->err = sl->status < 0 ? sl->status : 0;
+        sl->pos = pos;
+        sl->len = pnum ? pnum : n;
+        if (!sl->err && !(sl->status & BLK_STATUS_ZERO))
+            sl->err = blk_pread(sl->src, soff, sl->buf, sl->len);
+        pos += sl->len;
+        pthread_mutex_lock(&rd->lock);
+        rd->head++;
+        pthread_cond_broadcast(&rd->cond);
+        pthread_mutex_unlock(&rd->lock);
+        if (sl->err)
+            break;
+    }
+    pthread_mutex_lock(&rd->lock);
+    rd->eof = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+    return NULL;
+}
+
+static int reader_start(struct reader *rd)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (!(rd->slots[i].buf = malloc(rd->chunk)))
+            return -ENOMEM;
+    pthread_mutex_init(&rd->lock, NULL);
+    pthread_cond_init(&rd->cond, NULL);
+    return pthread_create(&rd->thread, NULL, reader_main, rd) ? -EAGAIN : 0;
+}
+
+/* The next filled slot in order, or NULL at the end. */
+static struct slot *reader_next(struct reader *rd)
+{
+    pthread_mutex_lock(&rd->lock);
+    while (rd->head == rd->tail && !rd->eof)
+        pthread_cond_wait(&rd->cond, &rd->lock);
+    struct slot *sl = rd->head == rd->tail ? NULL : &rd->slots[rd->tail % NSLOTS];
+    pthread_mutex_unlock(&rd->lock);
+    return sl;
+}
+
+static void reader_done(struct reader *rd, struct slot *sl, bool stop)
+{
+    (void)sl;
+    pthread_mutex_lock(&rd->lock);
+    rd->tail++;
+    if (stop)
+        rd->stop = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+}
+
+static void reader_stop(struct reader *rd)
+{
+    pthread_mutex_lock(&rd->lock);
+    rd->stop = true;
+    pthread_cond_broadcast(&rd->cond);
+    pthread_mutex_unlock(&rd->lock);
+    pthread_join(rd->thread, NULL);
+    pthread_mutex_destroy(&rd->lock);
+    pthread_cond_destroy(&rd->cond);
+    for (int i = 0; i < NSLOTS; i++)
+        free(rd->slots[i].buf);
+}
+
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *backing = NULL;
     char *opts = NULL;
-    bool compress = false, progress = false, no_create = false, quiet = false;
+    bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { "target-is-zero", no_argument, 0, 'Z' }, { 0, 0, 0, 0 } };
@@ -98,7 +208,8 @@ int img_convert(int argc, char **argv)
         case 'p': progress = true; break;
         case 'q': quiet = true; break;
         case 'n': no_create = true; break;
-        case 'C': case 'l': case 't': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
+        case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
+        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -139,7 +250,7 @@ int img_convert(int argc, char **argv)
             goto out;
         }
     }
-    dst = img_open(dst_name, no_create ? out_fmt : out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    dst = img_open(dst_name, out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING | (unsafe ? BLK_O_NO_FLUSH : 0));
     if (!dst)
         goto out;
     if (compress && !dst->drv->write_compressed) {
@@ -156,51 +267,40 @@ int img_convert(int argc, char **argv)
     uint32_t chunk = CONVERT_CHUNK;
     if (dst->cluster_size > chunk)
         chunk = dst->cluster_size;
-    uint8_t *buf = malloc(chunk);
-    if (!buf)
+    /* A reader thread fills chunks (status, data) while this thread writes the previous ones. */
+    struct reader rd = { .ss = &ss, .chunk = chunk, .compress = compress };
+    if (reader_start(&rd) < 0)
         goto out;
     img_progress(progress, 0);
-    for (uint64_t pos = 0; pos < ss.total;) {
-        uint64_t soff = pos;
-        struct blk *src = src_at(&ss, &soff);
-        uint64_t n = chunk - (pos % chunk);
-        if (n > src->size - soff)
-            n = src->size - soff;
-        uint64_t pnum = n;
-        int st = compress ? 0 : img_chain_status(src, soff, n, &pnum, NULL);
-        if (st < 0) {
+    int werr = 0;
+    for (;;) {
+        struct slot *sl = reader_next(&rd);
+        if (!sl)
+            break;
+        if (sl->err < 0) {
             char e[BLK_ERR_LEN + 256];
-            img_err("error while reading block status at offset %" PRIu64 ": %s", pos,
-                    blk_strerror(src, st, e, sizeof(e)));
-            free(buf);
-            goto out;
-        }
-        if (pnum == 0)
-            pnum = n;
-        int r = 0;
-        if (st & BLK_STATUS_ZERO) {
-            if (no_create)
-                r = blk_write_zeroes(dst, pos, pnum);
-        } else {
-            r = blk_pread(src, soff, buf, pnum);
+            img_err("error while reading at byte %" PRIu64 ": %s", sl->pos, blk_strerror(sl->src, sl->err, e, sizeof(e)));
+            werr = -1;
+        } else if (!werr) {
+            int r = 0;
+            if (sl->status & BLK_STATUS_ZERO) {
+                if (no_create)
+                    r = blk_write_zeroes(dst, sl->pos, sl->len);
+            } else {
+                r = write_span(dst, sl->pos, sl->buf, sl->len, compress, gran, no_create);
+            }
             if (r < 0) {
                 char e[BLK_ERR_LEN + 256];
-                img_err("error while reading at byte %" PRIu64 ": %s", pos, blk_strerror(src, r, e, sizeof(e)));
-                free(buf);
-                goto out;
+                img_err("error while writing at byte %" PRIu64 ": %s", sl->pos, blk_strerror(dst, r, e, sizeof(e)));
+                werr = -1;
             }
-            r = write_span(dst, pos, buf, pnum, compress, gran, no_create);
+            img_progress(progress, (sl->pos + sl->len) * 100.0 / ss.total);
         }
-        if (r < 0) {
-            char e[BLK_ERR_LEN + 256];
-            img_err("error while writing at byte %" PRIu64 ": %s", pos, blk_strerror(dst, r, e, sizeof(e)));
-            free(buf);
-            goto out;
-        }
-        pos += pnum;
-        img_progress(progress, pos * 100.0 / ss.total);
+        reader_done(&rd, sl, werr < 0);
     }
-    free(buf);
+    reader_stop(&rd);
+    if (werr < 0)
+        goto out;
     if (blk_flush(dst) < 0) {
         img_err("%s: error while flushing", dst_name);
         goto out;
@@ -428,76 +528,3 @@ out:
     return ret;
 }
 
-/* ---- bench ------------------------------------------------------------------------------------- */
-
-/*
- * As qemu-img bench: count requests of size bytes, starting at offset and moving by step (wrapping
- * at the end of the image), reads unless -w; one request at a time (depth 1) through the block layer.
- */
-int img_bench(int argc, char **argv)
-{
-    const char *fmt = NULL;
-    bool write = false, quiet = false;
-    uint64_t count = 75000, size = 4096, offset = 0, step = 0;
-    int flush_every = 0;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "flush-interval", required_argument, 0, 'F' },
-                                        { "pattern", required_argument, 0, 'P' }, { "no-drain", no_argument, 0, 'D' },
-                                        { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":hc:d:f:ni:o:qs:S:t:wU", lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': count = strtoull(optarg, NULL, 0); break;
-        case 'f': fmt = optarg; break;
-        case 'o': if (img_parse_size(optarg, &offset) < 0) { img_err("Invalid offset specified"); return 1; } break;
-        case 's': if (img_parse_size(optarg, &size) < 0 || !size) { img_err("Invalid buffer size specified"); return 1; } break;
-        case 'S': if (img_parse_size(optarg, &step) < 0) { img_err("Invalid step size specified"); return 1; } break;
-        case 'w': write = true; break;
-        case 'q': quiet = true; break;
-        case 'F': flush_every = atoi(optarg); break;
-        case 'd': case 'n': case 'i': case 't': case 'P': case 'D': case 'U': break;
-        case 'h': printf("usage: vmon img bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename\n"); return 0;
-        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
-        }
-    }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
-        return 1;
-    }
-    if (!step)
-        step = size;
-    struct blk *bs = img_open(argv[optind], fmt, write ? BLK_O_RDWR : 0);
-    if (!bs)
-        return 1;
-    uint8_t *buf = aligned_alloc(4096, (size + 4095) & ~(uint64_t)4095);
-    memset(buf, write ? 0xa5 : 0, size);
-    if (!quiet)
-        printf("Sending %" PRIu64 " %s requests, %" PRIu64 " bytes each, 1 in parallel (starting at offset %" PRIu64
-               ", step size %" PRIu64 ")\n", count, write ? "write" : "read", size, offset, step);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t off = offset;
-    int ret = 0;
-    for (uint64_t i = 0; i < count; i++) {
-        if (off + size > bs->size)
-            off = 0;
-        int r = write ? blk_pwrite(bs, off, buf, size) : blk_pread(bs, off, buf, size);
-        if (r < 0) {
-            char e[BLK_ERR_LEN + 256];
-            img_err("Failed request: %s", blk_strerror(bs, r, e, sizeof(e)));
-            ret = 1;
-            break;
-        }
-        if (write && flush_every && (i + 1) % (uint64_t)flush_every == 0)
-            blk_flush(bs);
-        off += step;
-    }
-    if (write)
-        blk_flush(bs);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (!quiet && !ret)
-        printf("Run completed in %.3f seconds.\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-    free(buf);
-    blk_close(bs);
-    return ret;
-}

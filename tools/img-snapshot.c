@@ -9,7 +9,6 @@
 #include "block/qcow2.h"
 #include "tools/img.h"
 
-void img_snapshot_list(struct qcow2 *s);
 
 static struct qcow2 *as_qcow2(struct blk *bs)
 {

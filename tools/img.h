@@ -18,6 +18,10 @@ void img_progress(bool on, double pct);
 /* Status through the whole backing chain: BLK_STATUS_ZERO when [off, off+*pnum) reads as zeros. */
 int img_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth);
 
+struct qcow2;
+void img_json_str(const char *s);
+void img_snapshot_list(struct qcow2 *s);   /* qemu-img's snapshot table layout */
+int img_info(int argc, char **argv);
 int img_convert(int argc, char **argv);
 int img_compare(int argc, char **argv);
 int img_map(int argc, char **argv);

@@ -93,6 +93,17 @@ static int set_gsi_routing(int vm_fd)
     return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &t);
 }
 
+/* The machine layout gives the IOAPIC the APIC id after the CPUs' (the MADT and MP table say so);
+ * KVM's in-kernel IOAPIC starts with id 0. The id register holds 4 bits (82093AA, 3.2.1). */
+static int set_ioapic_id(int vm_fd, int ncpus)
+{
+    struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+    if (ioctl(vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+        return -1;
+    chip.chip.ioapic.id = (uint32_t)ncpus & 0xf;
+    return ioctl(vm_fd, KVM_SET_IRQCHIP, &chip);
+}
+
 static int kvm_vm_init(struct vm *vm)
 {
     struct kvm_vm_state *k = calloc(1, sizeof(*k));
@@ -136,7 +147,7 @@ static int kvm_vm_init(struct vm *vm)
         return -errno;
     if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return -errno;
-    if (set_gsi_routing(k->vm_fd) < 0)
+    if (set_gsi_routing(k->vm_fd) < 0 || set_ioapic_id(k->vm_fd, vm->ncpus) < 0)
         return -errno;
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
     if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)

@@ -342,10 +342,6 @@ static void step_one(struct cpu *c)
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
     c->last_tb = NULL;
-    if (c->stop_rip == c->rip) {
-        c->user_stop = true;
-        return;
-    }
     if (c->trace)
         trace_insn(c, i);
     c->insn_rip = c->rip;

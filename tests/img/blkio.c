@@ -2,7 +2,8 @@
  * Test driver for the block layer (not part of vmon): deterministic random workloads, a writer for
  * the SIGKILL crash test, its verifier, and the power-loss test over a recording file backend.
  *
- *   blkio random FILE FMT N SEED OPS     N random ops, OPS from "wzf" (write, write-zeroes, flush)
+ *   blkio random FILE FMT N SEED OPS     N random ops, OPS from "wzfd" (write, write-zeroes, flush,
+ *                                        discard of whole 2 MiB units: no backing file, they read zero)
  *   blkio writer FILE LOG SEED           write+flush forever, log "B off len seed" / "E" around each
  *   blkio verify FILE FMT LOG [STATE]    every completed write in LOG reads back
  *   blkio power DIR CLUSTER REFBITS EXTL2 COMPAT CUTS SEED
@@ -90,6 +91,16 @@ static int cmd_random(char **a)
             ret = blk_write_zeroes(bs, off, len);
         } else if (op == 'f') {
             ret = blk_flush(bs);
+        } else if (op == 'd') {
+            /* Whole 2 MiB units: whole clusters at every cluster size, so they read as zeros after. */
+            uint64_t units = bs->size >> 21;
+            if (units) {
+                off = (rnd(&r) % units) << 21;
+                len = (1 + rnd(&r) % 2) << 21;
+                if (len > bs->size - off)
+                    len = bs->size - off;
+                ret = blk_discard(bs, off, len);
+            }
         }
         if (ret < 0) {
             fprintf(stderr, "blkio: op %c at %" PRIu64 "+%" PRIu64 ": %s %s\n", op, off, len, strerror(-ret),

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: the qcow2 opener, read path, block status and check over arbitrary bytes,
- * then a few writes and a flush on a copy (an in-memory file that may grow to a bound).
+ * then a few writes and a flush on a copy (an in-memory file that may grow to a bound), then a
+ * repairing check (check -r all) on another copy.
  * Build and run: make fuzz-qcow2 [FUZZ_TIME=seconds].
  */
 #include <errno.h>
@@ -110,6 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         blk_discard(bs, 0, bs->size < 65536 ? bs->size : 65536);
         blk_flush(bs);
+        blk_close(bs);
+    }
+    /* check -r all: repairs, refcount rebuilds, COPIED fixes on whatever the input is. */
+    bs = open_mem(data, size, BLK_O_RDWR | BLK_O_CHECK);
+    if (bs) {
+        struct blk_check res;
+        if (bs->drv->check)
+            bs->drv->check(bs, &res, BLK_FIX_LEAKS | BLK_FIX_ERRORS, noreport, NULL);
         blk_close(bs);
     }
     return 0;

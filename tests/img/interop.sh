@@ -19,7 +19,7 @@ same() {       # raw reference vs image, both through qemu-img and through vmon
 }
 SIZE=24M
 N=${VMON_QUICK:+40}
-N=${N:-150}
+N=${N:-100}
 
 configs=(
   "cluster_size=512,compat=0.10"
@@ -42,8 +42,8 @@ for o in "${configs[@]}"; do
     # 1. vmon creates and writes; qemu-img checks and reads.
     "$VMON" img create -q -f qcow2 -o "$o" "$T/v.qcow2" $SIZE || { bad "create $o"; continue; }
     rm -f "$T/ref.raw"; truncate -s $SIZE "$T/ref.raw"
-    "$BLKIO" random "$T/v.qcow2" qcow2 "$N" $seed wwwzf || bad "blkio random qcow2 ($o)"
-    "$BLKIO" random "$T/ref.raw" raw "$N" $seed wwwzf || bad "blkio random raw ($o)"
+    "$BLKIO" random "$T/v.qcow2" qcow2 "$N" $seed wwwzfd || bad "blkio random qcow2 ($o)"
+    "$BLKIO" random "$T/ref.raw" raw "$N" $seed wwwzfd || bad "blkio random raw ($o)"
     ok_check "$T/v.qcow2" "$o"
     same "$T/ref.raw" "$T/v.qcow2" "vmon wrote, $o"
     qemu-img convert -O raw "$T/v.qcow2" "$T/out.raw" && cmp -s "$T/out.raw" "$T/ref.raw" || bad "qemu-img convert of vmon image ($o)"
@@ -52,8 +52,8 @@ for o in "${configs[@]}"; do
     qemu-img convert -O qcow2 -o "$o" "$T/ref.raw" "$T/q.qcow2" || { bad "qemu-img convert -o $o"; continue; }
     "$VMON" img convert -O raw "$T/q.qcow2" "$T/back.raw" && cmp -s "$T/back.raw" "$T/ref.raw" || bad "vmon convert of qemu image ($o)"
     "$VMON" img check "$T/q.qcow2" >/dev/null || bad "vmon img check of qemu image ($o)"
-    "$BLKIO" random "$T/q.qcow2" qcow2 "$N" $((seed + 100)) wwzf || bad "blkio random on qemu image ($o)"
-    "$BLKIO" random "$T/ref.raw" raw "$N" $((seed + 100)) wwzf || bad "blkio random raw 2 ($o)"
+    "$BLKIO" random "$T/q.qcow2" qcow2 "$N" $((seed + 100)) wwzfd || bad "blkio random on qemu image ($o)"
+    "$BLKIO" random "$T/ref.raw" raw "$N" $((seed + 100)) wwzfd || bad "blkio random raw 2 ($o)"
     ok_check "$T/q.qcow2" "$o, vmon wrote into qemu's image"
     same "$T/ref.raw" "$T/q.qcow2" "vmon wrote into qemu image, $o"
 
@@ -69,6 +69,7 @@ for o in "${configs[@]}"; do
             same "$T/ref.raw" "$T/vz.qcow2" "vmon compressed $ct, $o"
             qemu-img convert -c -O qcow2 -o "$o,compression_type=$ct" "$T/ref.raw" "$T/qz.qcow2" || bad "qemu-img convert -c ($o)"
             "$VMON" img convert -O raw "$T/qz.qcow2" "$T/back.raw" && cmp -s "$T/back.raw" "$T/ref.raw" || bad "vmon reads qemu compressed $ct ($o)"
+            "$VMON" img check "$T/qz.qcow2" >/dev/null || bad "vmon img check of qemu compressed $ct ($o)"
             # vmon overwrites parts of a compressed image (copy-on-write out of compressed clusters)
             cp "$T/ref.raw" "$T/ref2.raw"
             "$BLKIO" random "$T/qz.qcow2" qcow2 30 $((seed + 7)) wz || bad "blkio on compressed ($o)"
@@ -102,7 +103,26 @@ qemu-img convert -O raw "$T/chain/base.qcow2" "$T/ref3.raw"
 ok_check "$T/chain/v2.qcow2" "v2 over backing"
 same "$T/ref3.raw" "$T/chain/v2.qcow2" "v2 over backing"
 
-# 5. info --output=json agrees with qemu-img on the fields scripts read.
+# 5. Internal snapshots made by qemu-img read through vmon, and the other way round.
+rm -f "$T/ref.raw"; truncate -s $SIZE "$T/ref.raw"
+"$BLKIO" random "$T/ref.raw" raw 40 95 w
+qemu-img convert -O qcow2 "$T/ref.raw" "$T/s.qcow2"
+qemu-img snapshot -c one "$T/s.qcow2"
+qemu-io -c "write -P 0x77 0 3M" -c "write -z 8M 1M" "$T/s.qcow2" >/dev/null
+qemu-img convert -O raw "$T/s.qcow2" "$T/now.raw"
+"$VMON" img convert -O raw "$T/s.qcow2" "$T/back.raw" && cmp -s "$T/back.raw" "$T/now.raw" || bad "vmon reads the active layer over a snapshot"
+"$VMON" img check "$T/s.qcow2" >/dev/null || bad "vmon check of qemu snapshot image"
+"$VMON" img snapshot -c two "$T/s.qcow2" || bad "vmon snapshot -c"
+"$VMON" img snapshot -a one "$T/s.qcow2" || bad "vmon snapshot -a"
+ok_check "$T/s.qcow2" "after vmon applied qemu's snapshot"
+same "$T/ref.raw" "$T/s.qcow2" "qemu's snapshot applied by vmon"
+qemu-img snapshot -a two "$T/s.qcow2" || bad "qemu applies vmon's snapshot"
+same "$T/now.raw" "$T/s.qcow2" "vmon's snapshot applied by qemu"
+"$VMON" img snapshot -d one "$T/s.qcow2" && "$VMON" img snapshot -d two "$T/s.qcow2" || bad "vmon snapshot -d"
+ok_check "$T/s.qcow2" "after vmon deleted the snapshots"
+same "$T/now.raw" "$T/s.qcow2" "after deleting snapshots"
+
+# 6. info --output=json agrees with qemu-img on the fields scripts read.
 for f in "$T/chain/sub/top.qcow2" "$T/chain/mid.qcow2" "$T/chain/v2.qcow2" "$T/vz.qcow2" "$T/ref.raw"; do
     "$VMON" img info --output=json "$f" >"$T/v.json" || bad "vmon info $f"
     qemu-img info --output=json "$f" >"$T/q.json"

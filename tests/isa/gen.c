@@ -356,7 +356,7 @@ static void fix_operands(struct gen *g, const struct isa_form *f, const struct o
         struct flat_state st;
         memset(img, 0, sizeof(img));
         gen_x87(r, &st);
-        uint32_t mx = rng_below(r, 12) ? gen_mxcsr(r) : (uint32_t)rng_next(r);
+        uint32_t mx = rng_below(r, 12) ? gen_mxcsr(r) : (uint32_t)rng_next(r) | 0x0c00;
         memcpy(img, &st.fcw, 2);
         memcpy(img + 2, &st.fsw, 2);
         img[4] = st.ftw;
@@ -375,9 +375,11 @@ static void fix_operands(struct gen *g, const struct isa_form *f, const struct o
     case FX_FNSTENV:        /* FIP, FCS/FOP, FDP, FDS */
         s->skip_off = (uint16_t)(rm->off + 12), s->skip_len = 16;
         break;
-    case FX_LDMXCSR:
+    case FX_LDMXCSR:                /* overflow and underflow stay masked: FINDINGS.md, Limits */
         if (rng_below(r, 12))
             wr(s, rm->off, gen_mxcsr(r), 4);
+        else
+            wr(s, rm->off, rd(s, rm->off, 4) | 0x0c00, 4);
         break;
     case FX_FLDCW:
         if (rng_below(r, 8))
@@ -599,6 +601,8 @@ static bool follower_ok(const struct isa_form *f)
 {
     if (f->map == 1 && (f->op == 0xb0 || f->op == 0xb1))
         return false;                   /* cmpxchg's set-up writes rAX, which may address memory */
+    if (!strncmp(f->name, "dpp", 3))
+        return false;                   /* after fxrstor/ldmxcsr MXCSR may unmask: FINDINGS.md */
     return f->fix == FX_NONE && f->undef == 0 && !(f->enc & (E_FIXED | E_LOOSE)) && !strchr(f->name, '#') &&
            f->imm != I_REL8 && f->imm != I_REL32 && !(f->enc & E_MODRM && !(f->enc & E_REG));
 }

@@ -32,10 +32,10 @@ struct opts {
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: isa-diff [--seed N] [--count N] [--forms SUBSTR] [--index K] [--failures] [--table]\n"
+            "usage: isa-diff [--seed N] [--count N] [--forms SUBSTR] [--index K] [--failures] [--no-table]\n"
             "                [--strict] [--self] [--no-check-gen]\n"
             "  --failures   print up to 20 mismatches per form (default: the first; env ISA_FAILURES=1)\n"
-            "  --table      print every form's row (env ISA_TABLE=1)\n"
+            "  --no-table   leave out the coverage table, one row per form (env ISA_TABLE=0)\n"
             "  --strict     forms the software CPU does not implement fail too\n"
             "  --self       run the host CPU twice and compare (checks the harness)\n"
             "  --no-check-gen  do not check the generator's instruction lengths against capstone's\n"
@@ -50,8 +50,7 @@ static void parse(int argc, char **argv, struct opts *o)
                         .check_gen = true };
     if (getenv("ISA_FAILURES"))
         o->show = 20;
-    if (getenv("ISA_TABLE"))
-        o->table = true;
+    o->table = !(getenv("ISA_TABLE") && !strcmp(getenv("ISA_TABLE"), "0"));
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--seed") && v) o->seed = strtoull(v, NULL, 0), i++;
@@ -60,6 +59,7 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--index") && v) o->index = strtol(v, NULL, 0), i++;
         else if (!strcmp(a, "--failures")) o->show = 20;
         else if (!strcmp(a, "--table")) o->table = true;
+        else if (!strcmp(a, "--no-table")) o->table = false;
         else if (!strcmp(a, "--strict")) o->strict = true;
         else if (!strcmp(a, "--self")) o->self = true;
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     cs_close(&cs);
 
     uint32_t covered = 0, ok = 0, failing = 0, unimpl = 0, partial = 0;
-    if (o.table)
+    if (o.table && o.index < 0)
         printf("%-26s %8s %8s %8s %8s %8s  %s\n", "form", "snippets", "single", "fault%", "fail", "unimpl", "status");
     for (size_t i = 0; i < nf; i++) {
         const char *rs = row_status(&stats[i]);
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
         failing += !strcmp(rs, "FAIL");
         unimpl += !strcmp(rs, "not implemented");
         partial += !strcmp(rs, "partly implemented");
-        if (o.table && stats[i].runs)
+        if (o.table && o.index < 0 && stats[i].runs)
             printf("%-26s %8u %8u %7.1f%% %8u %8u  %s\n", isa_form_at(i)->name, stats[i].runs, stats[i].single,
                    stats[i].single ? 100.0 * stats[i].native_fault / stats[i].single : 0.0, stats[i].fail,
                    stats[i].unimpl, rs);

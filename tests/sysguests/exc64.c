@@ -43,6 +43,12 @@ __asm__(
     "movss_probe: movw %ss, %ax; pushfq; orq $0x100, (%rsp); popfq\n"
     "  movw %ax, %ss\n movss_next1: nop\n movss_next2: nop\n"
     "  pushfq; andq $~0x100, (%rsp); popfq; ret\n"
+    /* Control transfers to a non-canonical RIP fault at the transferring instruction. */
+    "iretq_nc_probe: movq %rsp, %rax; pushq $0x10; pushq %rax; pushq $2; pushq $0x08; pushq %rdi\n"
+    "  movq %rsp, probe_rsp(%rip)\n"
+    "iretq_nc_insn: iretq\n"
+    "jmp_nc_probe: movq %rsp, probe_rsp(%rip)\n"
+    "jmp_nc_insn: jmp *%rdi\n"
     /* iretq to a new RSP and RFLAGS, same privilege level. */
     "iretq_probe: movq %rsp, %rax; movq %rdi, %rsp; pushq $0x10; pushq %rdi; pushq $0x203 & ~0x200 | 0x801; \n"
     "  pushq $0x08; leaq 1f(%rip), %rcx; pushq %rcx; iretq\n"
@@ -52,10 +58,10 @@ ulong int3_value(void);
 void de_probe(ulong), de_ovf_probe(ulong), ud2_probe(ulong), lock_probe(ulong), into_probe(ulong),
     int3_probe(ulong), int_3_probe(ulong), seg_probe(ulong), ss_probe(ulong), noncanon_probe(ulong),
     noncanon_stack_probe(ulong), intn_probe(ulong), pf_probe(ulong), tf_probe(ulong), iretq_probe(ulong),
-    movss_probe(ulong);
+    movss_probe(ulong), iretq_nc_probe(ulong), jmp_nc_probe(ulong);
 extern char de_insn[], de_ovf_insn[], ud2_insn[], lock_insn[], into_insn[], int3_insn[], int3_next[],
     int_3_insn[], int_3_next[], seg_insn[], ss_insn[], noncanon_insn[], noncanon_stack_insn[], intn_insn[],
-    pf_insn[], tf_insn1[], tf_insn2[], movss_next2[];
+    pf_insn[], tf_insn1[], tf_insn2[], movss_next2[], iretq_nc_insn[], jmp_nc_insn[];
 ulong iretq_flags, iretq_rsp;
 
 static uint8_t iretq_stack[64] __attribute__((aligned(16)));
@@ -105,6 +111,28 @@ static void test_faults(void)
     expect_exception("#NP int $0x42 through a not-present gate", 11, run_catch(intn_probe, 0), 0x42 * 8 + 2,
                      (ulong)intn_insn);
     idt_set_present(0x42, 1);
+    expect_exception("#GP iretq to a non-canonical rip", 13, run_catch(iretq_nc_probe, 0x0000800000000000ull), 0,
+                     (ulong)iretq_nc_insn);
+    expect_exception("#GP jmp to a non-canonical rip (rip = the jmp)", 13,
+                     run_catch(jmp_nc_probe, 0xffff7fffffff0000ull), 0, (ulong)jmp_nc_insn);
+    /* Faults while delivering an exception carry EXT=1 in their error code (SDM 6.13); a
+     * contributory fault while delivering a contributory one is a double fault (table 6-5). */
+    idt_set_selector(6, 0x88);
+    expect_exception("#UD through a gate whose selector is beyond the GDT: #GP", 13, run_catch(ud2_probe, 0),
+                     0x88 | 1, (ulong)ud2_insn);
+    idt_set_selector(6, SEL_KCODE);
+    idt_set_present(6, 0);
+    expect_exception("#UD through a not-present gate: #NP", 11, run_catch(ud2_probe, 0), 6 * 8 + 2 + 1,
+                     (ulong)ud2_insn);
+    idt_set_present(11, 0);
+    tss_set_ist(2, (ulong)ist_stack2 + IST_STACK_SIZE);
+    idt_set(8, idt_stub(8), 0, 2, 0xe);
+    int v = run_catch(ud2_probe, 0);
+    check_eq("#UD, then #NP delivering it, then #NP delivering that: #DF", (ulong)v, 8);
+    check_eq("that #DF: error code", last_exc.error, 0);
+    idt_set_present(11, 1);
+    idt_set_present(6, 1);
+    idt_set(8, idt_stub(8), 0, 0, 0xe);
     expect_exception("#PF read of an unmapped address", 14, run_catch(pf_probe, 0x40000000), 0, (ulong)pf_insn);
     check_eq("#PF read of an unmapped address: cr2", last_exc.cr2, 0x40000000);
 }

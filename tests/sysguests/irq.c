@@ -1,6 +1,7 @@
 /* External interrupts through the local APIC (SDM vol. 3 ch. 11 and 6.8.3): the APIC base MSR, the
  * timer raising a fixed interrupt, IF=0 keeping it pending in IRR, the one-instruction interrupt
- * shadow of sti, hlt woken by an interrupt, ISR/EOI, and CR8 as the task-priority register. */
+ * shadow of sti, hlt woken by an interrupt, ISR/EOI, CR8 as the task-priority register, periodic
+ * and TSC-deadline timer modes, and self NMIs with NMI blocking until iret. */
 #include "guest.h"
 
 #define APIC_BASE   0xfee00000ul
@@ -14,6 +15,8 @@
 #define APIC_TIMER_INIT 0x380
 #define APIC_TIMER_CUR  0x390
 #define APIC_TIMER_DIV  0x3e0
+#define APIC_ICR_LO     0x300
+#define ICR_SELF_NMI    (1u << 18 | 1u << 14 | 4u << 8)   /* shorthand self, assert, delivery NMI */
 #define VEC 0x40
 #define MSR_APIC_BASE 0x1b
 
@@ -49,6 +52,97 @@ static int fire_and_wait(void)
         if (irr_set())
             return 1;
     return 0;
+}
+
+/* NMIs: the second one, sent from inside the handler, must wait for the iretq (SDM vol. 3, 6.7.1). */
+static volatile int nmi_count, nmi_depth, nmi_nested, nmi_resend;
+static void nmi_hook(struct frame *f)
+{
+    (void)f;
+    if (nmi_depth)
+        nmi_nested = 1;
+    nmi_depth++;
+    nmi_count++;
+    if (nmi_resend) {
+        nmi_resend = 0;
+        apic_write(APIC_ICR_LO, ICR_SELF_NMI);
+        for (volatile int i = 0; i < 100000; i++)   /* time for a wrong CPU to nest it */
+            ;
+    }
+    nmi_depth--;
+}
+
+static void test_nmi(void)
+{
+    exc_set_hook(2, nmi_hook);
+    apic_write(APIC_ICR_LO, ICR_SELF_NMI);
+    for (volatile int i = 0; i < 100000 && !nmi_count; i++)
+        ;
+    check_eq("self NMI through the ICR, IF=0: delivered", nmi_count, 1);
+    nmi_count = 0;
+    nmi_resend = 1;
+    apic_write(APIC_ICR_LO, ICR_SELF_NMI);
+    for (volatile int i = 0; i < 100000 && nmi_count < 2; i++)
+        ;
+    check_eq("NMI sent from the NMI handler: delivered after its iretq", nmi_count, 2);
+    check_eq("NMI sent from the NMI handler: not nested", nmi_nested, 0);
+    exc_set_hook(2, 0);
+}
+
+static inline uint64_t rdtsc_now(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Periodic mode reloads the initial count; TSC-deadline mode (where advertised) fires once the TSC
+ * passes IA32_TSC_DEADLINE, then disarms and clears it (SDM vol. 3, 11.5.4.1). */
+static void test_timer_modes(void)
+{
+    irq_count = 0;
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 17);   /* periodic */
+    apic_write(APIC_TIMER_INIT, 50000);
+    /* IF=1 across the whole loop: this checks the timer, not how soon a CPU looks at IF. */
+    __asm__ volatile("sti" ::: "memory");
+    for (long i = 0; i < 100000000 && irq_count < 3; i++)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 16);   /* masked */
+    apic_write(APIC_TIMER_INIT, 0);
+    check("periodic timer: three interrupts from one initial count", irq_count >= 3);
+
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 24))) {
+        opt_skip("TSC-deadline timer", "not advertised");
+        return;
+    }
+    opt_mode = 1;
+    apic_write(APIC_LVT_TIMER, VEC | 2u << 17);   /* TSC-deadline */
+    irq_count = 0;
+    wrmsr(0x6e0, rdtsc_now() + 200000);
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    check_eq("TSC deadline: sti; hlt woken by the timer", irq_count, 1);
+    check_eq("TSC deadline: MSR cleared once it fired", rdmsr(0x6e0), 0);
+    irq_count = 0;
+    wrmsr(0x6e0, 1);                              /* already past: fires at once */
+    __asm__ volatile("sti" ::: "memory");
+    for (long i = 0; i < 10000000 && !irq_count; i++)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    check_eq("TSC deadline in the past: fires", irq_count, 1);
+    irq_count = 0;
+    wrmsr(0x6e0, rdtsc_now() + 2000000);
+    wrmsr(0x6e0, 0);                              /* disarm */
+    uint64_t until = rdtsc_now() + 20000000;
+    __asm__ volatile("sti" ::: "memory");
+    while (rdtsc_now() < until)
+        barrier();
+    __asm__ volatile("cli" ::: "memory");
+    check_eq("TSC deadline disarmed by writing 0: no interrupt", irq_count, 0);
+    apic_write(APIC_LVT_TIMER, VEC | 1u << 16);
+    opt_mode = 0;
 }
 
 extern char shadow_nop[], shadow_after[], hlt_after[], cr8_after[];
@@ -114,4 +208,6 @@ void guest_main(void)
     check_eq("APIC TPR write 0x20: CR8 reads 2", (apic_write(APIC_TPR, 0x20), READ_CR(8)), 2);
     WRITE_CR(8, 0);
     apic_write(APIC_LVT_TIMER, 1u << 16);     /* masked */
+    test_timer_modes();
+    test_nmi();
 }

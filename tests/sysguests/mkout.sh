@@ -33,7 +33,9 @@ fix_known() {
 }
 
 for g in "$@"; do
-    timeout 60 qemu-system-x86_64 -accel tcg -cpu max -kernel "$BUILD/sysguests/$g.elf" -nographic \
+    extra=; [ "$g" = smp ] && extra="-smp 2"
+    # shellcheck disable=SC2086
+    timeout 60 qemu-system-x86_64 -accel tcg -cpu max $extra -kernel "$BUILD/sysguests/$g.elf" -nographic \
         -serial stdio -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64 </dev/null |
         tr -d '\r' | sed -n "/^$g: /,\$p" | fix_known "$g" >"$here/$g.out" || true
     echo "$g: $(grep -c '^PASS' "$here/$g.out") PASS, $(grep -c 'FAIL' "$here/$g.out") FAIL lines"

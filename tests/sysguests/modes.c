@@ -15,6 +15,13 @@ static uint64_t pml4[512] __attribute__((aligned(4096))), pdpt[512] __attribute_
     pd[512] __attribute__((aligned(4096)));
 static uint32_t fs_buf[4] = { 0x11111111, 0x22222222, 0x33333333, 0x44444444 };
 
+static uint64_t ldt[2] __attribute__((aligned(8)));
+
+static void load_fs(ulong sel)
+{
+    __asm__ volatile("movw %w0, %%fs" :: "r"(sel));
+}
+
 static void read_fs_at(ulong off)
 {
     uint32_t v;
@@ -81,6 +88,32 @@ static void test_segments(void)
     gdt[SEL_SPARE0 >> 3] = 0;
 }
 
+/* The LDT: a GDT descriptor of type 2 loaded with lldt; selectors with TI=1 index it. */
+static void test_ldt(void)
+{
+    const uint16_t ldt_sel = SEL_SPARE0 + 8, fs_sel = (1 << 3) | 4;
+    ldt[1] = 0x0040920000000000ull | 15 | ((uint64_t)((ulong)fs_buf & 0xffffff) << 16) |
+             ((uint64_t)((ulong)fs_buf >> 24) << 56);
+    gdt[ldt_sel >> 3] = 0x0000820000000000ull | (sizeof(ldt) - 1) | ((uint64_t)((ulong)ldt & 0xffffff) << 16) |
+                        ((uint64_t)((ulong)ldt >> 24) << 56);
+    __asm__ volatile("lldt %w0" :: "r"(ldt_sel));
+    uint16_t sel;
+    __asm__ volatile("sldt %w0" : "=r"(sel));
+    check_eq("lldt, then sldt", sel, ldt_sel);
+    check_no_fault("mov fs, an LDT selector", run_catch(load_fs, fs_sel));
+    uint32_t v;
+    __asm__ volatile("movl %%fs:4, %0" : "=r"(v));
+    check_eq("fs:4 through the LDT descriptor's base", v, 0x22222222);
+    load_fs(SEL_KDATA);
+    check_eq("mov fs, a selector beyond the LDT limit: #GP", (ulong)run_catch(load_fs, (2 << 3) | 4), 13);
+    check_eq("beyond the LDT limit: error code = the selector (TI set)", last_exc.error, (2 << 3) | 4);
+    __asm__ volatile("lldt %w0" :: "r"(0));
+    check_eq("null LDT: mov fs, an LDT selector: #GP", (ulong)run_catch(load_fs, fs_sel), 13);
+    check_eq("null LDT: error code = the selector", last_exc.error, fs_sel);
+    load_fs(SEL_KDATA);
+    gdt[ldt_sel >> 3] = 0;
+}
+
 void guest_main(void)
 {
     puts_uart("modes: 16-bit protected mode, real mode, long and compatibility mode, segments\n");
@@ -92,4 +125,5 @@ void guest_main(void)
     test_real();
     test_long();
     test_segments();
+    test_ldt();
 }

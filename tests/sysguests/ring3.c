@@ -70,13 +70,24 @@ __asm__(
     "user_popf:\n"
     "  pushfq; orq $0x3200, (%rsp); popfq\n"
     "  pushfq; popq u_flags(%rip); ret\n"
+    /* Privileged at CPL 3: each is #GP(0) (SDM vol. 2, each instruction's protected-mode exceptions). */
+    "user_swapgs:\n priv_swapgs: swapgs\n ret\n"
+    "user_rdmsr:\n movl $0xc0000080, %ecx\n priv_rdmsr: rdmsr\n ret\n"
+    "user_sysret:\n priv_sysret: sysretq\n ret\n"
+    "user_lgdt:\n subq $16, %rsp; sgdt (%rsp)\n priv_lgdt: lgdt (%rsp)\n addq $16, %rsp; ret\n"
+    "user_invlpg:\n priv_invlpg: invlpg (%rsp)\n ret\n"
+    "user_rdtsc:\n priv_rdtsc: rdtsc\n ret\n"
+    "user_sgdt:\n subq $16, %rsp\n priv_sgdt: sgdt (%rsp)\n addq $16, %rsp; ret\n"
     "user_misaligned:\n"
     "  movq %rsp, %rax; andq $~15, %rax\n"
     "ac_insn: movl 1(%rax), %edx\n ret\n");
 void syscall_entry(void), user_syscall(ulong), user_int81(ulong), user_int82(ulong), user_hlt(ulong),
-    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong), user_popf(ulong);
+    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong), user_popf(ulong), user_swapgs(ulong),
+    user_rdmsr(ulong), user_sysret(ulong), user_lgdt(ulong), user_invlpg(ulong), user_rdtsc(ulong),
+    user_sgdt(ulong);
 extern char sc_insn[], sc_next[], int81_insn[], int81_next[], int82_insn[], hlt_insn[], cli_insn[],
-    cr0_insn[], ac_insn[];
+    cr0_insn[], ac_insn[], priv_swapgs[], priv_rdmsr[], priv_sysret[], priv_lgdt[], priv_invlpg[],
+    priv_rdtsc[], priv_sgdt[];
 
 static void user_read(ulong addr)
 {
@@ -140,6 +151,35 @@ static void test_iret_and_gates(void)
     check_no_fault("popf in ring 3 setting IF and IOPL: no fault", run_user(user_popf, 0, 0));
     check_eq("popf in ring 3 with IOPL 0: IF and IOPL unchanged", u_flags & (FL_IF | FL_IOPL3), 0);
     expect_user_fault("mov from cr0 in ring 3: #GP", run_user(user_read_cr0, 0, 0), 13, 0, (ulong)cr0_insn);
+}
+
+static void test_privileged(void)
+{
+    expect_user_fault("swapgs in ring 3: #GP", run_user(user_swapgs, 0, 0), 13, 0, (ulong)priv_swapgs);
+    expect_user_fault("rdmsr in ring 3: #GP", run_user(user_rdmsr, 0, 0), 13, 0, (ulong)priv_rdmsr);
+    /* sysret checks EFER.SCE (#UD) before the CPL (#GP). */
+    expect_user_fault("sysret in ring 3 with EFER.SCE=0: #UD", run_user(user_sysret, 0, 0), 6, 0, (ulong)priv_sysret);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    expect_user_fault("sysret in ring 3: #GP", run_user(user_sysret, 0, 0), 13, 0, (ulong)priv_sysret);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(uint64_t)EFER_SCE);
+    expect_user_fault("lgdt in ring 3: #GP", run_user(user_lgdt, 0, 0), 13, 0, (ulong)priv_lgdt);
+    expect_user_fault("invlpg in ring 3: #GP", run_user(user_invlpg, 0, 0), 13, 0, (ulong)priv_invlpg);
+    check_no_fault("rdtsc in ring 3 with CR4.TSD=0", run_user(user_rdtsc, 0, 0));
+    WRITE_CR(4, READ_CR(4) | (1u << 2));   /* TSD */
+    expect_user_fault("rdtsc in ring 3 with CR4.TSD=1: #GP", run_user(user_rdtsc, 0, 0), 13, 0, (ulong)priv_rdtsc);
+    WRITE_CR(4, READ_CR(4) & ~(1ul << 2));
+    uint32_t r[4];
+    cpuid(7, 0, r);
+    if (r[2] & (1u << 2)) {   /* UMIP */
+        opt_mode = 1;
+        check_no_fault("sgdt in ring 3 with CR4.UMIP=0", run_user(user_sgdt, 0, 0));
+        WRITE_CR(4, READ_CR(4) | (1u << 11));
+        expect_user_fault("sgdt in ring 3 with CR4.UMIP=1: #GP", run_user(user_sgdt, 0, 0), 13, 0, (ulong)priv_sgdt);
+        WRITE_CR(4, READ_CR(4) & ~(1ul << 11));
+        opt_mode = 0;
+    } else {
+        opt_skip("UMIP", "not advertised");
+    }
 }
 
 static void test_syscall(void)
@@ -214,6 +254,7 @@ void guest_main(void)
 {
     puts_uart("ring3: iretq to ring 3, DPL-3 gates, syscall/sysret, swapgs, user pages, #AC\n");
     test_iret_and_gates();
+    test_privileged();
     test_syscall();
     test_user_pages();
     test_alignment_check();

@@ -11,10 +11,13 @@ BUILD=${BUILD:-build}; VMON=${VMON:-$BUILD/vmon}
 elf=$BUILD/sysguests/$g.elf
 out=$BUILD/sysguests/trace-$g; mkdir -p "$out"
 entry=$(readelf -h "$elf" | awk '/Entry point/ { print $4 }')
-timeout 120 qemu-system-x86_64 -accel tcg -cpu max -kernel "$elf" -nographic -serial null -nodefaults \
+extra_q=; extra_v=; [ "$g" = smp ] && { extra_q="-smp 2"; extra_v="--cpus 2"; }
+# shellcheck disable=SC2086
+timeout 120 qemu-system-x86_64 -accel tcg -cpu max $extra_q -kernel "$elf" -nographic -serial null -nodefaults \
     -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64 -singlestep -d exec,cpu,nochain \
     -dfilter 0x100000..0x400000 -D "$out/qemu.log" </dev/null >/dev/null 2>&1 || true
-timeout 120 "$VMON" run --accel soft --kernel "$elf" --mem 64M --trace "$out/vmon.log" </dev/null \
+# shellcheck disable=SC2086
+timeout 120 "$VMON" run --accel soft $extra_v --kernel "$elf" --mem 64M --trace "$out/vmon.log" </dev/null \
     >"$out/vmon.serial" 2>&1 || true
 # One line per instruction: "RIP RAX RBX RCX RDX RSI RDI RBP RSP R8..R15 RFL", 32-bit names widened.
 reduce() {

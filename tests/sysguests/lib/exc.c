@@ -1,5 +1,5 @@
 /* IDT, TSS and exception dispatch of the test guests, and the ring-0/ring-3 "run and catch" helpers
- * (SDM vol. 3 ch. 6 for the gates and frames, ch. 7 for the TSS, ch. 19.5 for the I/O bitmap). */
+ * (SDM vol. 3 ch. 6 for the gates and frames, ch. 7 for the TSS; vol. 1, 19.5 for the I/O bitmap). */
 #include "guest.h"
 
 extern char exc_stubs[];
@@ -59,6 +59,11 @@ void idt_set(unsigned vector, ulong handler, unsigned dpl, unsigned ist, unsigne
     (void)ist;
     g->off_hi = (uint16_t)(handler >> 16);
 #endif
+}
+
+void idt_set_selector(unsigned vector, uint16_t sel)
+{
+    idt[vector].sel = sel;
 }
 
 void idt_set_present(unsigned vector, int present)
@@ -175,11 +180,13 @@ void exc_dispatch(struct frame *f)
 }
 
 /* After a fault from ring 3 or in the middle of a segment test. In 64-bit mode FS and GS are left
- * alone: loading them would reset the bases that the tests set through the MSRs. */
+ * alone: loading them would reset the bases that the tests set through the MSRs. SS is reloaded:
+ * a handler entered through an IST stack or from ring 3 may have had a null SS loaded, and we
+ * leave it by longjmp, not iretq. */
 static void restore_data_segments(void)
 {
 #ifdef __x86_64__
-    __asm__ volatile("mov %0, %%ds; mov %0, %%es" :: "r"(SEL_KDATA));
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" :: "r"(SEL_KDATA));
 #else
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %0, %%gs" :: "r"(SEL_KDATA));
 #endif

@@ -135,6 +135,7 @@ void idt_init(void);
 void idt_set(unsigned vector, ulong handler, unsigned dpl, unsigned ist, unsigned type);
 ulong idt_stub(unsigned vector);
 void idt_set_present(unsigned vector, int present);
+void idt_set_selector(unsigned vector, uint16_t sel);
 /* "<a><b>" in a static buffer, for building check names. */
 const char *cat(const char *a, const char *b);
 /* The TSS, with its I/O permission bitmap: IO_BITMAP_PORTS ports then the 0xff terminator byte. */

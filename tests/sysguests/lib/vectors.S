@@ -9,12 +9,13 @@
 exc_stubs:
     .set vec, 0
     .rept 256
-    .p2align 4
+1:
     .if !HAS_ERROR(vec)
     push $0
     .endif
     push $vec
     jmp exc_common
+    .org 1b + 16, 0xcc                /* exactly 16 bytes: gas stops if a stub grew longer */
     .set vec, vec + 1
     .endr
 
