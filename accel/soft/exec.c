@@ -135,17 +135,18 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
     if (!gate32)
         target &= 0xffff;
     uint64_t d[2];
+    uint32_t ext = soft ? 0 : 1;   /* EXT: the fault happened delivering an external event (6.13) */
     if (!(sel & ~3u))
-        cpu_raise_gp(c, 0);
+        cpu_raise_gp(c, ext);
     if (!seg_read_desc(c, sel, d, false, 0))
-        cpu_raise_gp(c, sel & 0xfffc);
+        cpu_raise_gp(c, (sel & 0xfffc) | ext);
     unsigned ctype = (d[0] >> 40) & 0xf, cdpl = (d[0] >> 45) & 3;
     if (!((d[0] >> 44) & 1) || !(ctype & 8) || cdpl > c->cpl)
-        cpu_raise_gp(c, sel & 0xfffc);
+        cpu_raise_gp(c, (sel & 0xfffc) | ext);
     if (!((d[0] >> 47) & 1))
-        cpu_raise(c, EXC_NP, true, sel & 0xfffc);
+        cpu_raise(c, EXC_NP, true, (sel & 0xfffc) | ext);
     if (lm && !((d[0] >> 53) & 1))
-        cpu_raise_gp(c, sel & 0xfffc);
+        cpu_raise_gp(c, (sel & 0xfffc) | ext);
     unsigned new_cpl = (ctype & 4) ? c->cpl : cdpl;
     uint64_t flags = cpu_get_flags(c);
     uint64_t old_ss = c->seg[SEG_SS].sel, old_sp = c->gpr[R_RSP];

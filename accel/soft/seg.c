@@ -344,6 +344,8 @@ void seg_iret(struct cpu *c, unsigned opsize)
     unsigned cpl = check_return_cs(c, cs, d);
     bool from64 = c->code_size == 8;
     bool to64 = (c->efer & EFER_LMA) && ((d[0] >> 53) & 1);
+    if (to64 && !addr_canonical(ip))
+        cpu_raise_gp(c, 0);   /* before anything is popped (SDM vol. 2, IRET) */
     if (cpl != c->cpl || from64) {
         /* 64-bit iret always pops SS:rSP (SDM vol. 2, IRET, IA-32e mode). */
         uint64_t rsp = mem_read(c, SEG_SS, (sp + 3 * opsize) & m, opsize);

@@ -293,6 +293,10 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
 
 struct tb *tb_find(struct cpu *c)
 {
+    /* A transfer to a non-canonical rip is #GP(0) at the transferring instruction, which is still
+     * c->insn_rip here (SDM vol. 2, JMP: "IF tempRIP is not canonical THEN #GP(0)"). */
+    if (c->code_size == 8 && !addr_canonical(c->rip))
+        cpu_raise_gp(c, 0);
     struct tb_cache *tc = c->tbs;
     unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);
     struct tb *hit = tc->jc[j].tb;
