@@ -1,7 +1,8 @@
 /* PIO-exit benchmark guest: a multiboot v1 kernel (32-bit protected mode, no paging) that writes
  * port 0x80 count times, from ring 0 or from ring 3, then leaves through isa-debug-exit (value 0,
  * vmon/QEMU status 1). Its command line says what to do: "count=N" (default 0), "ring3", and
- * "hold" (halt with interrupts off instead of exiting, so the bench can read the VMM's memory use).
+ * "hold" (halt with interrupts off instead of exiting, so the bench can read the VMM's memory use),
+ * "crash" (a triple fault, for vmon's tests).
  * The same ELF runs under vmon and under qemu-system-x86_64 -kernel. */
 #include <stdint.h>
 
@@ -86,6 +87,12 @@ void __attribute__((noreturn, used)) guest_main(const uint32_t *mbi)
     while (p && *p >= '0' && *p <= '9')
         n = n * 10 + (uint32_t)(*p++ - '0');
     count = n;
+    if (find(cmdline, "crash")) {
+        /* For vmon's crash path: with an empty IDT, int3 can deliver neither #BP nor #GP nor #DF,
+         * so the CPU shuts down (a triple fault). */
+        struct { uint16_t limit; uint32_t base; } __attribute__((packed)) empty = { 0, 0 };
+        __asm__ volatile("lidt %0\n int3" :: "m"(empty));
+    }
     if (find(cmdline, "hold"))
         for (;;)
             __asm__ volatile("cli; hlt");

@@ -123,22 +123,23 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
 
 int blk_open_backing(struct blk *bs, int flags, int depth, char *err)
 {
+    static const char loop_msg[] = "backing file chain loops or is longer than 64 images";
     if (depth >= BLK_MAX_CHAIN)
-        return blk_error(err, ELOOP, "Could not open backing file '%s': backing chain is too deep (a loop?)",
-                         bs->full_backing);
-    /* Any image naming an earlier image of its own chain is a loop. */
+        return blk_error(err, ELOOP, "%s", loop_msg);
+    /* An image naming itself is the commonest loop: say so at once. */
     char real_here[PATH_MAX];
     if (realpath(bs->full_backing, real_here)) {
         char real_top[PATH_MAX];
         if (realpath(bs->filename, real_top) && !strcmp(real_top, real_here))
-            return blk_error(err, ELOOP, "Could not open backing file '%s': backing file loop", bs->full_backing);
+            return blk_error(err, ELOOP, "Could not open '%s': %s", bs->filename, loop_msg);
     }
     char sub[BLK_ERR_LEN];
     struct blk *b = blk_open(bs->full_backing, bs->backing_fmt, flags | ((depth + 1) << 16), sub);
     if (!b) {
-        if (strstr(sub, "loop") || strstr(sub, "too deep"))
-            return blk_error(err, ELOOP, "%s", sub);
-        return blk_error(err, EINVAL, "Could not open backing file: %s", sub);
+        /* Deeper levels of a loop report it once, at the top, not nested 64 times. */
+        if (strstr(sub, loop_msg))
+            return blk_error(err, ELOOP, "Could not open '%s': %s", bs->filename, loop_msg);
+        return blk_error(err, EINVAL, "Could not open '%s': Could not open backing file: %.400s", bs->filename, sub);
     }
     bs->backing = b;
     return 0;
@@ -280,4 +281,16 @@ int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len)
         memset((uint8_t *)buf + n, 0, len - n);
     }
     return b->drv->read(b, off, buf, n);
+}
+
+const char *blk_strerror(struct blk *bs, int r, char *buf, size_t len)
+{
+    for (struct blk *b = bs; b; b = b->backing) {
+        if (b->errmsg[0]) {
+            snprintf(buf, len, "%s: %s", b->filename, b->errmsg);
+            return buf;
+        }
+    }
+    snprintf(buf, len, "%s: %s", bs->filename, strerror(r < 0 ? -r : r));
+    return buf;
 }

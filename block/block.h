@@ -21,6 +21,8 @@ struct blk_file_ops {
     int (*truncate)(struct blk_file *f, uint64_t size);
     int (*discard)(struct blk_file *f, uint64_t off, uint64_t len);         /* may be NULL */
     int64_t (*allocated)(struct blk_file *f);                               /* bytes on disk, may be NULL */
+    /* 1 if [off, off+*pnum) holds data, 0 if it is a hole (reads zeros); may be NULL (all data). */
+    int (*data_status)(struct blk_file *f, uint64_t off, uint64_t len, uint64_t *pnum);
     void (*close)(struct blk_file *f);
 };
 
@@ -142,6 +144,8 @@ int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len);
 
 char *blk_path_join_dir(const char *image, const char *rel);
 bool blk_is_zero(const void *buf, size_t len);
+/* "<file>: <why>" for a failed request: the layer of the chain that explained it, else strerror. */
+const char *blk_strerror(struct blk *bs, int r, char *buf, size_t len);
 
 /* Error helper: formats into err (BLK_ERR_LEN bytes), returns -code. */
 int blk_error(char *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

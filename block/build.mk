@@ -2,3 +2,26 @@
 VMON_SRCS += block/block.c block/file.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
              block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c
 VMON_SRCS += tools/img-convert.c tools/img-snapshot.c
+
+# Test driver for workloads, crash and power-loss tests (tests/img/blkio.c).
+TEST_DEPS += $(BUILD)/tests/img/blkio
+$(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+UNIT_TESTS += block/qcow2-refcount_test.c
+INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh
+QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh
+
+# libFuzzer target over the qcow2 opener and read path: make fuzz-qcow2 [FUZZ_TIME=600]
+FUZZ_TIME ?= 600
+FUZZ_SRCS := block/block.c block/file.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
+             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c
+build/fuzz/fuzz-qcow2: tests/img/fuzz-qcow2.c $(FUZZ_SRCS) block/block.h block/qcow2.h
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ tests/img/fuzz-qcow2.c $(FUZZ_SRCS) -lz -lzstd
+fuzz-qcow2: build/fuzz/fuzz-qcow2
+	@[ -d build/fuzz/corpus ] || tests/img/fuzz-seeds.sh build/fuzz/corpus
+	build/fuzz/fuzz-qcow2 -max_total_time=$(FUZZ_TIME) -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus
+.PHONY: fuzz-qcow2

@@ -89,6 +89,31 @@ static int64_t posix_allocated(struct blk_file *f)
     return (int64_t)st.st_blocks * 512;
 }
 
+/* SEEK_DATA/SEEK_HOLE: sparse raw images and convert skip holes without reading them. */
+static int posix_data_status(struct blk_file *f, uint64_t off, uint64_t len, uint64_t *pnum)
+{
+    off_t d = lseek(posix_fd(f), (off_t)off, SEEK_DATA);
+    if (d < 0) {
+        if (errno == ENXIO) {           /* only a hole up to EOF */
+            *pnum = len;
+            return 0;
+        }
+        *pnum = len;                    /* no hole support: everything is data */
+        return 1;
+    }
+    if ((uint64_t)d > off) {
+        *pnum = (uint64_t)d - off < len ? (uint64_t)d - off : len;
+        return 0;
+    }
+    off_t h = lseek(posix_fd(f), (off_t)off, SEEK_HOLE);
+    if (h < 0 || (uint64_t)h <= off) {
+        *pnum = len;
+        return 1;
+    }
+    *pnum = (uint64_t)h - off < len ? (uint64_t)h - off : len;
+    return 1;
+}
+
 static void posix_close(struct blk_file *f)
 {
     close(posix_fd(f));
@@ -98,6 +123,7 @@ static void posix_close(struct blk_file *f)
 static const struct blk_file_ops posix_ops = {
     .pread = posix_pread, .pwrite = posix_pwrite, .flush = posix_flush, .size = posix_size,
     .truncate = posix_truncate, .discard = posix_discard, .allocated = posix_allocated,
+    .data_status = posix_data_status,
     .close = posix_close,
 };
 

@@ -253,8 +253,9 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
             bool leak = rc > ref;
             bool repair = leak ? (fix & BLK_FIX_LEAKS) : (fix & BLK_FIX_ERRORS);
             say(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n",
-                repair ? "Repairing" : leak ? "Leaked" : "ERROR", k, rc, ref);
+                leak ? "Leaked" : "ERROR", k, rc, ref);
             if (repair) {
+                say(&c, "Repairing cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64 "\n", k, rc, ref);
                 r = qcow2_update_refcount(s, k << s->cluster_bits, 1, (int64_t)ref - (int64_t)rc);
                 if (r < 0) {
                     res->check_errors++;

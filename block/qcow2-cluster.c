@@ -16,7 +16,8 @@ enum qcow2_ctype qcow2_l2e_type(const struct qcow2 *s, uint64_t l2e)
         return QCOW2_CT_COMPRESSED;
     if (!s->ext_l2 && (l2e & QCOW2_OFLAG_ZERO))
         return QCOW2_CT_ZERO;
-    if (l2e & QCOW2_OFFSET_MASK)
+    /* Offset 0 with the COPIED bit claims the header cluster: NORMAL, so that the checks reject it. */
+    if (l2e & (QCOW2_OFFSET_MASK | QCOW2_OFLAG_COPIED))
         return QCOW2_CT_NORMAL;
     return QCOW2_CT_UNALLOC;
 }
@@ -305,6 +306,12 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
             return r;
         return qcow2_set_l2e(s, vc, l2e, nbm);
     }
+    /* The L2 table first (as QEMU orders it, so both tools lay out a converted image alike). */
+    uint8_t *l2;
+    uint32_t idx;
+    r = l2_for_write(s, vc, &l2, &idx);
+    if (r < 0)
+        return r;
     int64_t host = qcow2_alloc_clusters(s, 1);
     if (host < 0)
         return (int)host;
@@ -353,10 +360,15 @@ static int write_run(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t l
     }
     if (k < 2)
         return 0;
+    uint8_t *l2;
+    uint32_t idx;
+    int r = l2_for_write(s, vc, &l2, &idx);
+    if (r < 0)
+        return r;
     int64_t host = qcow2_alloc_clusters(s, k);
     if (host < 0)
         return (int)host;
-    int r = host_write(s, (uint64_t)host, buf, k << s->cluster_bits);
+    r = host_write(s, (uint64_t)host, buf, k << s->cluster_bits);
     for (uint64_t i = 0; i < k && r == 0; i++)
         r = qcow2_set_l2e(s, vc + i, ((uint64_t)host + (i << s->cluster_bits)) | QCOW2_OFLAG_COPIED,
                           s->ext_l2 ? 0xffffffffull : 0);
@@ -415,7 +427,7 @@ int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool d
             else if (s->version >= 3)
                 ne = QCOW2_OFLAG_ZERO;
             /* Unallocated with nothing below already reads as zeros: leave the tables alone. */
-            bool reads_zero = l2e == 0 && (bm >> 32) == 0 && !(bm & 0xffffffffull) && !s->bs->backing;
+            bool reads_zero = discard && l2e == 0 && bm == 0 && !s->bs->backing;
             if (r == 0 && (l2e != ne || bm != nbm) && !reads_zero) {
                 r = qcow2_set_l2e(s, vc, ne, nbm);
                 if (r == 0)
@@ -434,7 +446,10 @@ int64_t qcow2_alloc_bytes(struct qcow2 *s, uint64_t n)
     uint64_t fbo = s->free_byte_offset;
     uint64_t room = fbo ? s->cluster_size - (fbo & (s->cluster_size - 1)) : 0;
     if (fbo && (fbo & (s->cluster_size - 1)) && room >= n) {
+        /* Narrow refcounts may not count one more sharer: then start a fresh cluster. */
         int r = qcow2_update_refcount(s, fbo, 1, 1);
+        if (r == -ERANGE)
+            goto fresh;
         if (r < 0)
             return r;
         s->free_byte_offset = fbo + n;
@@ -442,6 +457,7 @@ int64_t qcow2_alloc_bytes(struct qcow2 *s, uint64_t n)
             s->free_byte_offset = 0;
         return (int64_t)fbo;
     }
+fresh:;
     int64_t off = qcow2_alloc_clusters(s, (n + s->cluster_size - 1) >> s->cluster_bits);
     if (off < 0)
         return off;
@@ -493,6 +509,18 @@ int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t 
         uint32_t in = (uint32_t)(off & (s->cluster_size - 1));
         uint64_t n = s->cluster_size - in < len ? s->cluster_size - in : len;
         uint64_t l2e, bm, host = 0;
+        uint64_t l1i = vc >> s->l2_bits;
+        if (l1i >= s->l1_size || !(s->l1[l1i] & QCOW2_OFFSET_MASK)) {
+            /* No L2 table: the whole range it would map is unallocated, in one step. */
+            uint64_t end = (l1i + 1) << (s->l2_bits + s->cluster_bits);
+            n = end - off < len ? end - off : len;
+            if (status < 0)
+                status = 0;
+            else if (status != 0)
+                break;
+            off += n; len -= n;
+            continue;
+        }
         int r = qcow2_get_l2e(s, vc, &l2e, &bm);
         if (r < 0)
             return r;

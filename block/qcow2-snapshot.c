@@ -79,3 +79,353 @@ bad:
     return blk_error(err, EINVAL, "Could not open '%s': snapshot table is corrupt or past the end of the file",
                      bs->filename);
 }
+
+/*
+ * Adds delta to the refcount of everything an L1 table reaches (its L2 tables, their data and
+ * compressed clusters). delta +1 counts a new sharer now; delta -1 queues the drops in s->frees so
+ * that they happen only once no table on disk points there any more. With clear_copied the
+ * tables are the active ones and lose their COPIED flags (they are shared from now on).
+ */
+int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, int delta, bool clear_copied)
+{
+    for (uint32_t i = 0; i < l1_size; i++) {
+        uint64_t l2off = l1[i] & QCOW2_OFFSET_MASK;
+        if (!l2off)
+            continue;
+        if (l2off % s->cluster_size || l2off + s->cluster_size > (s->file_size > s->alloc_end ? s->file_size : s->alloc_end))
+            return -EIO;
+        int r = delta > 0 ? qcow2_update_refcount(s, l2off, s->cluster_size, 1)
+                          : qcow2_free_later(s, l2off, s->cluster_size);
+        if (r < 0)
+            return r;
+        uint8_t *l2;
+        r = qcow2_cache_get(s, &s->l2_cache, l2off, true, &l2);
+        if (r < 0)
+            return r;
+        for (uint32_t j = 0; j < s->l2_entries; j++) {
+            uint8_t *p = l2 + (size_t)j * s->l2_entry_size;
+            uint64_t e = be64_get(p), off = 0, len = 0;
+            switch (qcow2_l2e_type(s, e)) {
+            case QCOW2_CT_COMPRESSED:
+                off = qcow2_compressed_range(s, e, &len);
+                break;
+            case QCOW2_CT_NORMAL:
+            case QCOW2_CT_ZERO:
+                off = e & QCOW2_OFFSET_MASK;
+                len = off ? s->cluster_size : 0;
+                break;
+            default:
+                break;
+            }
+            if (len) {
+                r = delta > 0 ? qcow2_update_refcount(s, off, len, 1) : qcow2_free_later(s, off, len);
+                if (r < 0)
+                    return r;
+            }
+            if (clear_copied && (e & QCOW2_OFLAG_COPIED)) {
+                be64_put(p, e & ~QCOW2_OFLAG_COPIED);
+                qcow2_cache_mark_dirty(&s->l2_cache, l2);
+            }
+        }
+    }
+    return 0;
+}
+
+/* After refcounts dropped (a snapshot deleted), COPIED must again say "refcount is one". */
+int qcow2_update_copied_flags(struct qcow2 *s)
+{
+    for (uint32_t i = 0; i < s->l1_size; i++) {
+        uint64_t l2off = s->l1[i] & QCOW2_OFFSET_MASK;
+        if (!l2off)
+            continue;
+        uint64_t rc;
+        int r = qcow2_get_refcount(s, l2off >> s->cluster_bits, &rc);
+        if (r < 0)
+            return r;
+        uint64_t ne = rc == 1 ? s->l1[i] | QCOW2_OFLAG_COPIED : s->l1[i] & ~QCOW2_OFLAG_COPIED;
+        if (ne != s->l1[i]) {
+            s->l1[i] = ne;
+            if (s->l1_dirty_lo == UINT32_MAX || s->l1_dirty_lo > i)
+                s->l1_dirty_lo = i;
+            if (s->l1_dirty_hi == UINT32_MAX || s->l1_dirty_hi < i)
+                s->l1_dirty_hi = i;
+        }
+        for (uint32_t j = 0; j < s->l2_entries; j++) {
+            uint8_t *l2;
+            r = qcow2_cache_get(s, &s->l2_cache, l2off, true, &l2);
+            if (r < 0)
+                return r;
+            uint8_t *p = l2 + (size_t)j * s->l2_entry_size;
+            uint64_t e = be64_get(p);
+            enum qcow2_ctype t = qcow2_l2e_type(s, e);
+            if ((t != QCOW2_CT_NORMAL && t != QCOW2_CT_ZERO) || !(e & QCOW2_OFFSET_MASK))
+                continue;
+            r = qcow2_get_refcount(s, (e & QCOW2_OFFSET_MASK) >> s->cluster_bits, &rc);
+            if (r < 0)
+                return r;
+            uint64_t n = rc == 1 ? e | QCOW2_OFLAG_COPIED : e & ~QCOW2_OFLAG_COPIED;
+            if (n != e) {
+                r = qcow2_cache_get(s, &s->l2_cache, l2off, true, &l2);
+                if (r < 0)
+                    return r;
+                be64_put(l2 + (size_t)j * s->l2_entry_size, n);
+                qcow2_cache_mark_dirty(&s->l2_cache, l2);
+            }
+        }
+    }
+    return qcow2_flush_metadata(s);
+}
+
+static struct qcow2_snapshot *find_snapshot(struct qcow2 *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->nb_snapshots; i++)
+        if (!strcmp(s->snaps[i].id, name))
+            return &s->snaps[i];
+    for (uint32_t i = 0; i < s->nb_snapshots; i++)
+        if (!strcmp(s->snaps[i].name, name))
+            return &s->snaps[i];
+    return NULL;
+}
+
+/* Writes the snapshot table to new clusters and points the header at it; the old one is freed. */
+static int write_snapshot_table(struct qcow2 *s)
+{
+    size_t size = 0;
+    for (uint32_t i = 0; i < s->nb_snapshots; i++)
+        size = qcow2_align_up(size + 40 + 24 + strlen(s->snaps[i].id) + strlen(s->snaps[i].name), 8);
+    uint64_t old_off = s->snapshots_offset, old_size = s->snapshots_size;
+    uint64_t new_off = 0;
+    uint8_t *t = calloc(1, size ? size : 1);
+    if (!t)
+        return -ENOMEM;
+    size_t p = 0;
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        struct qcow2_snapshot *sn = &s->snaps[i];
+        size_t il = strlen(sn->id), nl = strlen(sn->name);
+        be64_put(t + p, sn->l1_offset);
+        be32_put(t + p + 8, sn->l1_size);
+        be16_put(t + p + 12, (uint16_t)il);
+        be16_put(t + p + 14, (uint16_t)nl);
+        be32_put(t + p + 16, sn->date_sec);
+        be32_put(t + p + 20, sn->date_nsec);
+        be64_put(t + p + 24, sn->vm_clock_nsec);
+        be32_put(t + p + 32, (uint32_t)(sn->vm_state_size > UINT32_MAX ? 0 : sn->vm_state_size));
+        be32_put(t + p + 36, 24);
+        be64_put(t + p + 40, sn->vm_state_size);
+        be64_put(t + p + 48, sn->disk_size);
+        be32_put(t + p + 56, sn->has_icount ? sn->icount_hi_lo[0] : UINT32_MAX);
+        be32_put(t + p + 60, sn->has_icount ? sn->icount_hi_lo[1] : UINT32_MAX);
+        memcpy(t + p + 64, sn->id, il);
+        memcpy(t + p + 64 + il, sn->name, nl);
+        p = qcow2_align_up(p + 64 + il + nl, 8);
+    }
+    int r = 0;
+    if (size) {
+        int64_t off = qcow2_alloc_clusters(s, qcow2_align_up(size, s->cluster_size) >> s->cluster_bits);
+        if (off < 0) {
+            free(t);
+            return (int)off;
+        }
+        new_off = (uint64_t)off;
+        r = s->bs->file->ops->pwrite(s->bs->file, t, size, new_off);
+    }
+    free(t);
+    /* Table and every refcount it needs are durable before the header names it. */
+    if (r == 0)
+        r = qcow2_flush_metadata(s);
+    if (r < 0)
+        return r;
+    s->snapshots_offset = new_off;
+    s->snapshots_size = size;
+    r = qcow2_update_header(s);
+    if (r == 0)
+        r = qcow2_file_flush(s);
+    if (r == 0 && old_size)
+        r = qcow2_free_later(s, old_off, qcow2_align_up(old_size, s->cluster_size));
+    return r;
+}
+
+int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
+{
+    struct qcow2 *s = bs->opaque;
+    if (s->refcount_bits < 2)
+        return blk_error(err, ENOTSUP, "Snapshots need refcount_bits of at least 2");
+    if (strlen(name) > 65535)
+        return blk_error(err, EINVAL, "Snapshot name too long");
+    /* Like qemu-img, a name may repeat: the unique ID tells snapshots apart. */
+    if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS)
+        return blk_error(err, EFBIG, "Too many snapshots");
+    int r = qcow2_flush_metadata(s);
+    /* 1. Count the snapshot as a sharer of every cluster and drop COPIED in the active tables. */
+    if (r == 0)
+        r = qcow2_l1_refcounts(s, s->l1, s->l1_size, 1, true);
+    if (r < 0)
+        return blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r));
+    for (uint32_t i = 0; i < s->l1_size; i++)
+        s->l1[i] &= ~QCOW2_OFLAG_COPIED;
+    if (s->l1_size) {
+        s->l1_dirty_lo = 0;
+        s->l1_dirty_hi = s->l1_size - 1;
+    }
+    /* 2. A copy of the L1 table for the snapshot. */
+    uint64_t l1_bytes = qcow2_align_up((uint64_t)s->l1_size * 8, s->cluster_size);
+    int64_t l1_off = s->l1_size ? qcow2_alloc_clusters(s, l1_bytes >> s->cluster_bits) : 0;
+    if (l1_off < 0)
+        return blk_error(err, (int)l1_off, "Could not allocate the snapshot's L1 table");
+    uint8_t *copy = calloc(1, l1_bytes ? l1_bytes : 1);
+    if (!copy)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->l1_size; i++)
+        be64_put(copy + 8 * i, s->l1[i]);
+    r = s->l1_size ? s->bs->file->ops->pwrite(s->bs->file, copy, l1_bytes, (uint64_t)l1_off) : 0;
+    free(copy);
+    if (r < 0)
+        return blk_error(err, r, "Could not write the snapshot's L1 table");
+    /* 3. The new table entry; the header switch makes the snapshot exist. */
+    struct qcow2_snapshot *ns = realloc(s->snaps, (s->nb_snapshots + 1) * sizeof(*ns));
+    if (!ns)
+        return -ENOMEM;
+    s->snaps = ns;
+    unsigned long max_id = 0;
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        unsigned long v = strtoul(s->snaps[i].id, NULL, 10);
+        if (v > max_id)
+            max_id = v;
+    }
+    struct qcow2_snapshot *sn = &s->snaps[s->nb_snapshots];
+    memset(sn, 0, sizeof(*sn));
+    char id[24];
+    snprintf(id, sizeof(id), "%lu", max_id + 1);
+    sn->id = strdup(id);
+    sn->name = strdup(name);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    sn->date_sec = (uint32_t)now.tv_sec;
+    sn->date_nsec = (uint32_t)(now.tv_nsec / 1000 * 1000);
+    sn->l1_offset = (uint64_t)l1_off;
+    sn->l1_size = s->l1_size;
+    sn->disk_size = s->size;
+    sn->has_icount = true;
+    s->nb_snapshots++;
+    r = write_snapshot_table(s);
+    if (r == 0)
+        r = qcow2_flush_metadata(s);
+    return r < 0 ? blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r)) : 0;
+}
+
+static int read_l1(struct qcow2 *s, uint64_t off, uint32_t n, uint64_t **out)
+{
+    uint64_t *l1 = calloc(n ? n : 1, 8);
+    if (!l1)
+        return -ENOMEM;
+    int r = s->bs->file->ops->pread(s->bs->file, l1, (size_t)n * 8, off);
+    for (uint32_t i = 0; i < n; i++)
+        l1[i] = be64_get(&l1[i]);
+    *out = l1;
+    return r;
+}
+
+int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err)
+{
+    struct qcow2 *s = bs->opaque;
+    struct qcow2_snapshot *sn = find_snapshot(s, name);
+    if (!sn)
+        return blk_error(err, ENOENT, "Could not apply snapshot '%s': Failed to load snapshot: %s", name,
+                         strerror(ENOENT));
+    int r = qcow2_flush_metadata(s);
+    if (r == 0 && sn->l1_size > s->l1_size)
+        r = qcow2_grow_l1(s, sn->l1_size);
+    uint64_t *l1 = NULL;
+    if (r == 0)
+        r = read_l1(s, sn->l1_offset, sn->l1_size, &l1);
+    /* The snapshot's tree gains the active image as a sharer; the old active tree loses it. */
+    if (r == 0)
+        r = qcow2_l1_refcounts(s, l1, sn->l1_size, 1, false);
+    if (r == 0)
+        r = qcow2_l1_refcounts(s, s->l1, s->l1_size, -1, false);
+    if (r == 0) {
+        /* While the snapshot exists everything it reaches is shared: no COPIED flags. */
+        for (uint32_t i = 0; i < s->l1_size; i++)
+            s->l1[i] = i < sn->l1_size ? l1[i] & ~QCOW2_OFLAG_COPIED : 0;
+        s->l1_dirty_lo = 0;
+        s->l1_dirty_hi = s->l1_size ? s->l1_size - 1 : 0;
+        r = qcow2_flush_metadata(s);
+    }
+    free(l1);
+    if (r == 0 && sn->disk_size != s->size) {
+        s->size = bs->size = sn->disk_size;
+        r = qcow2_update_header(s);
+    }
+    return r < 0 ? blk_error(err, r, "Could not apply snapshot '%s': %s", name, strerror(-r)) : 0;
+}
+
+int qcow2_snapshot_delete(struct blk *bs, const char *name, char *err)
+{
+    struct qcow2 *s = bs->opaque;
+    struct qcow2_snapshot *sn = find_snapshot(s, name);
+    if (!sn)
+        return blk_error(err, ENOENT, "Could not delete snapshot '%s': snapshot not found", name);
+    int r = qcow2_flush_metadata(s);
+    uint64_t *l1 = NULL;
+    struct qcow2_snapshot gone = *sn;
+    if (r == 0)
+        r = read_l1(s, gone.l1_offset, gone.l1_size, &l1);
+    if (r < 0) {
+        free(l1);
+        return blk_error(err, r, "Could not delete snapshot '%s': %s", name, strerror(-r));
+    }
+    /* First the table without it (durable), then its references go, then COPIED is recomputed. */
+    size_t idx = (size_t)(sn - s->snaps);
+    memmove(sn, sn + 1, (s->nb_snapshots - idx - 1) * sizeof(*sn));
+    s->nb_snapshots--;
+    r = write_snapshot_table(s);
+    if (r == 0)
+        r = qcow2_l1_refcounts(s, l1, gone.l1_size, -1, false);
+    if (r == 0 && gone.l1_size)
+        r = qcow2_free_later(s, gone.l1_offset, qcow2_align_up((uint64_t)gone.l1_size * 8, s->cluster_size));
+    if (r == 0)
+        r = qcow2_flush_metadata(s);
+    if (r == 0)
+        r = qcow2_update_copied_flags(s);
+    free(l1);
+    free(gone.id);
+    free(gone.name);
+    return r < 0 ? blk_error(err, r, "Could not delete snapshot '%s': %s", name, strerror(-r)) : 0;
+}
+
+/*
+ * Drops every data cluster of the active image, so that it reads from the backing file again
+ * (qemu-img commit's "make empty"); zero clusters go too, their zeros now live below.
+ */
+int qcow2_make_empty(struct blk *bs)
+{
+    struct qcow2 *s = bs->opaque;
+    if (s->nb_snapshots)
+        return -ENOTSUP;
+    uint64_t n = (s->size + s->cluster_size - 1) >> s->cluster_bits;
+    for (uint64_t vc = 0; vc < n; vc++) {
+        uint64_t l1i = vc >> s->l2_bits;
+        if (l1i >= s->l1_size || !(s->l1[l1i] & QCOW2_OFFSET_MASK)) {
+            vc = ((l1i + 1) << s->l2_bits) - 1;
+            continue;
+        }
+        uint64_t e, bm;
+        int r = qcow2_get_l2e(s, vc, &e, &bm);
+        if (r < 0)
+            return r;
+        enum qcow2_ctype t = qcow2_l2e_type(s, e);
+        if (t == QCOW2_CT_UNALLOC && !bm)
+            continue;
+
+        r = qcow2_set_l2e(s, vc, 0, 0);
+        if (r == 0 && t == QCOW2_CT_COMPRESSED) {
+            uint64_t len, off = qcow2_compressed_range(s, e, &len);
+            r = qcow2_free_later(s, off, len);
+        } else if (r == 0 && (e & QCOW2_OFFSET_MASK)) {
+            r = qcow2_free_later(s, e & QCOW2_OFFSET_MASK, s->cluster_size);
+        }
+        if (r < 0)
+            return r;
+    }
+    return qcow2_flush_metadata(s);
+}

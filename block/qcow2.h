@@ -210,6 +210,7 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err);
 int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err);
 int qcow2_snapshot_delete(struct blk *bs, const char *name, char *err);
 int qcow2_update_copied_flags(struct qcow2 *s);
-int qcow2_l1_refcounts(struct qcow2 *s, uint64_t l1_off, uint32_t l1_size, int delta);
+int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, int delta, bool clear_copied);
+int qcow2_make_empty(struct blk *bs);
 
 #endif

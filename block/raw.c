@@ -63,13 +63,18 @@ static int raw_discard(struct blk *bs, uint64_t off, uint64_t len)
     return bs->file->ops->discard ? bs->file->ops->discard(bs->file, off, len) : 0;
 }
 
-/* Holes (SEEK_HOLE) are not consulted: raw reports everything as data, which is always correct. */
+/* Holes in the host file read as zeros: reported as such, like QEMU's file-posix. */
 static int raw_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    (void)bs;
     *pnum = len;
     *map = off;
-    return BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    int data = 1;
+    if (bs->file->ops->data_status) {
+        data = bs->file->ops->data_status(bs->file, off, len, pnum);
+        if (!*pnum)
+            *pnum = len;
+    }
+    return (data ? BLK_STATUS_DATA : BLK_STATUS_ZERO) | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
 }
 
 static int raw_truncate(struct blk *bs, uint64_t size)

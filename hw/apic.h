@@ -18,7 +18,10 @@
  *     }
  *   lapic_irq_hint is a lock-free flag: it is set whenever a maskable interrupt may have become
  *   deliverable (a new request, an EOI, a TPR drop, the PIC's INTR) and cleared by
- *   lapic_get_interrupt when it finds nothing; checking it costs one load.
+ *   lapic_get_interrupt when it finds nothing; checking it costs one load. An interrupt pending
+ *   when sti sets IF is due right after the next instruction (SDM vol. 2B, STI), so a CPU that
+ *   looks only between blocks must end the block there: guests open windows as short as
+ *   "sti; nop; cli".
  *
  *   Sleeping: hlt waits until lapic_irq_hint (with IF=1) or lapic_events_pending becomes true. The
  *   platform calls the kick callback given to lapic_create (vmon passes vm->accel->vcpu_kick), after
@@ -127,7 +130,8 @@ struct apic_bus {
     struct lapic *cpu[APIC_MAX];
     const struct plat_clock *clk;
     const struct tsc *tsc;     /* its crystal_hz drives the APIC timer; TSC-deadline mode reads it */
-    /* The 8259's INTR and INTA (NULL when there is no PIC). Called with no LAPIC lock held. */
+    /* The 8259's INTR and INTA (NULL when there is no PIC). extint_pending must be lock-free (it
+     * is read with a LAPIC lock held); extint_ack is called with no LAPIC lock held. */
     bool (*extint_pending)(void *opaque);
     int (*extint_ack)(void *opaque);
     void *extint_opaque;
@@ -140,8 +144,9 @@ void apic_bus_init(struct apic_bus *b, const struct plat_clock *clk, const struc
 
 /* Create the LAPIC of vCPU index (its APIC id), in its reset state; the BSP (index 0) gets what the
  * firmware would have set: software-enabled, LINT0 ExtINT (the PIC), LINT1 NMI. APs wait for SIPI.
- * Returns NULL with errno set. */
+ * LAPICs are created in index order (index = how many exist). Returns NULL with errno set. */
 struct lapic *lapic_create(struct apic_bus *b, int index, void (*kick)(void *opaque), void *opaque);
+/* After the vCPUs and the clock's timers have stopped (the event loop joined). */
 void lapic_free(struct lapic *l);
 
 /* Deliver a message to every LAPIC it addresses (from the IOAPIC: from = NULL; from an ICR: the

@@ -92,8 +92,9 @@ static void timer_fire_locked(struct hpet *h, unsigned n, uint64_t counter, stru
         }
     }
     if ((t->config & HPET_TN_PERIODIC) && t->period) {
-        /* Add the period until the comparator is ahead again; missed periods are coalesced. */
-        uint64_t behind = counter - t->match;
+        /* Add the period until the comparator is ahead again; missed periods are coalesced, and so
+         * are periods shorter than HPET_MIN_PERIOD_TICKS, so a guest cannot flood the event loop. */
+        uint64_t behind = counter + HPET_MIN_PERIOD_TICKS - t->match;
         uint64_t k = behind / t->period + 1;
         t->match += k * t->period;
         t->cmp += k * t->period;

@@ -15,6 +15,7 @@
 #define HPET_TIMERS         3
 #define HPET_HZ             100000000ull       /* main counter: 100 MHz, a 10 ns period */
 #define HPET_PERIOD_FS      10000000ull        /* the same in femtoseconds (capabilities register) */
+#define HPET_MIN_PERIOD_TICKS 5000ull          /* periodic interrupts at most every 50 us */
 
 /* Register offsets (spec 2.3.1) and bits. */
 #define HPET_REG_CAP        0x000

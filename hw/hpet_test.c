@@ -133,6 +133,18 @@ static void test_oneshot_32bit(void **state)
     assert_int_equal(r->rises[0], 1);
 }
 
+/* A periodic timer of one tick (10 ns) is held to one interrupt per HPET_MIN_PERIOD_TICKS. */
+static void test_periodic_rate_limit(void **state)
+{
+    struct rig *r = *state;
+    wr(r, HPET_REG_TIMER(0), HPET_TN_INT_ENABLE | HPET_TN_PERIODIC | HPET_TN_VAL_SET);
+    hpet_mmio_write(&r->h, HPET_REG_TIMER(0) + 8, 1, 8);   /* 64-bit: the reset value is all-ones */
+    hpet_mmio_write(&r->h, HPET_REG_TIMER(0) + 8, 1, 8);
+    wr(r, HPET_REG_CONFIG, HPET_CFG_ENABLE | HPET_CFG_LEGACY);
+    fake_clock_advance(&r->fc, 1000000);
+    assert_in_range(r->rises[0], 1, 100000 / HPET_MIN_PERIOD_TICKS + 1);
+}
+
 static void test_level_gsi_and_status(void **state)
 {
     struct rig *r = *state;
@@ -162,6 +174,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_caps_and_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_legacy_periodic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oneshot_32bit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_periodic_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_level_gsi_and_status, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

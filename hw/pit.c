@@ -74,14 +74,14 @@ static void ch_start(struct pit_channel *c, uint64_t now)
     c->null_count = false;
 }
 
-/* Re-arm channel 0's timer after anything that changed its timing. Caller holds the lock. */
-static void pit_rearm_locked(struct pit *p, uint64_t now)
+/* Re-arm channel 0's timer for its first rising edge after host time `from`. Caller holds the lock. */
+static void pit_rearm_locked(struct pit *p, uint64_t from)
 {
     struct pit_channel *c = &p->ch[0];
     uint64_t deadline = 0;
     c->next_edge = UINT64_MAX;
     if (c->running && c->loaded) {
-        uint64_t d = ch_ticks(c, now);
+        uint64_t d = ch_ticks(c, from);
         c->next_edge = ch_next_rising(c, d);
         if (c->next_edge != UINT64_MAX) {
             /* Round up so that, when the timer fires, the tick has really been reached. */
@@ -100,7 +100,9 @@ static void pit_timer_cb(void *opaque)
     uint64_t now = clk_now(p->clk);
     struct pit_channel *c = &p->ch[0];
     bool fire = c->running && c->next_edge != UINT64_MAX && ch_ticks(c, now) >= c->next_edge;
-    pit_rearm_locked(p, now);
+    /* A guest can program a period of a few ticks; edges closer together than this are merged so
+     * IRQ0 cannot keep the event loop busy (KVM's in-kernel PIT has a minimum period too). */
+    pit_rearm_locked(p, fire ? now + PIT_MIN_IRQ_INTERVAL_NS : now);
     pthread_mutex_unlock(&p->lock);
     if (fire && p->irq0) {
         p->irq0(p->opaque, 1);

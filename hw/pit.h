@@ -13,6 +13,7 @@
 #include "mm/bus.h"
 
 #define PIT_HZ 1193182ull      /* the 14.31818 MHz PC oscillator divided by 12 */
+#define PIT_MIN_IRQ_INTERVAL_NS 50000ull   /* IRQ0 edges at most every 50 us (20 kHz) */
 
 struct pit_channel {
     /* Programmed by the control word. */

@@ -210,6 +210,20 @@ static void test_mode4_and_byte_modes(void **state)
     assert_int_equal(inb(r, 0x40), 0x01);       /* MSB of 0x100 */
 }
 
+/* A period of two ticks (1.7 us) would be 600 interrupts per millisecond; edges closer than
+ * PIT_MIN_IRQ_INTERVAL_NS are merged. */
+static void test_irq0_rate_limit(void **state)
+{
+    struct rig *r = *state;
+    outb(r, 0x43, 0x34);
+    outb(r, 0x40, 2);
+    outb(r, 0x40, 0);
+    r->rises = 0;
+    fake_clock_advance(&r->fc, 1000000);
+    assert_in_range(r->rises, 1, 1000000 / PIT_MIN_IRQ_INTERVAL_NS + 1);
+    assert_int_equal(read_latched(r, 0) <= 2, 1);   /* the counter itself still runs at 1.19 MHz */
+}
+
 static void test_port61_bits(void **state)
 {
     struct rig *r = *state;
@@ -230,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ch0_mode2_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mode3_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mode4_and_byte_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_irq0_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port61_bits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

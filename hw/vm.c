@@ -150,9 +150,14 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     }
 
     const char *why = NULL;
-    vm->accel = vm_pick_accel(cfg->accel, &why);
+    vm->accel = cfg->accel_ops ? cfg->accel_ops : vm_pick_accel(cfg->accel, &why);
     if (!vm->accel) {
         snprintf(err, errlen, "accel %s: %s", cfg->accel, why);
+        return -EINVAL;
+    }
+    if (cfg->trace && vm->accel == &kvm_accel_ops) {
+        snprintf(err, errlen, "--trace %s: only the software CPU traces instructions (--accel soft)",
+                 cfg->trace);
         return -EINVAL;
     }
     int r = guest_mem_init(&vm->mem, cfg->mem_size);

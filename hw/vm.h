@@ -34,6 +34,7 @@ struct vm_config {
     const char *cpu_features;  /* "-cx16,-xsave" style, or NULL */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool exit_stats;
+    const struct accel_ops *accel_ops;   /* tests: run on this accelerator, whatever accel says */
 };
 
 struct exit_stats {

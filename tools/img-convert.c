@@ -169,7 +169,9 @@ int img_convert(int argc, char **argv)
         uint64_t pnum = n;
         int st = compress ? 0 : img_chain_status(src, soff, n, &pnum, NULL);
         if (st < 0) {
-            img_err("error while reading block status at offset %" PRIu64 ": %s", pos, strerror(-st));
+            char e[BLK_ERR_LEN + 256];
+            img_err("error while reading block status at offset %" PRIu64 ": %s", pos,
+                    blk_strerror(src, st, e, sizeof(e)));
             free(buf);
             goto out;
         }
@@ -182,16 +184,16 @@ int img_convert(int argc, char **argv)
         } else {
             r = blk_pread(src, soff, buf, pnum);
             if (r < 0) {
-                img_err("error while reading at byte %" PRIu64 ": %s", pos,
-                        src->errmsg[0] ? src->errmsg : strerror(-r));
+                char e[BLK_ERR_LEN + 256];
+                img_err("error while reading at byte %" PRIu64 ": %s", pos, blk_strerror(src, r, e, sizeof(e)));
                 free(buf);
                 goto out;
             }
             r = write_span(dst, pos, buf, pnum, compress, gran, no_create);
         }
         if (r < 0) {
-            img_err("error while writing at byte %" PRIu64 ": %s", pos,
-                    dst->errmsg[0] ? dst->errmsg : strerror(-r));
+            char e[BLK_ERR_LEN + 256];
+            img_err("error while writing at byte %" PRIu64 ": %s", pos, blk_strerror(dst, r, e, sizeof(e)));
             free(buf);
             goto out;
         }
@@ -248,10 +250,19 @@ int img_compare(int argc, char **argv)
     if (!a || !b || !ba || !bb)
         goto out;
     uint64_t common = a->size < b->size ? a->size : b->size;
+    if (strict && a->size != b->size) {
+        if (!quiet)
+            printf("Strict mode: Image size mismatch!\n");
+        ret = 1;
+        goto out;
+    }
     for (uint64_t pos = 0; pos < common; pos += CONVERT_CHUNK) {
         size_t n = common - pos < CONVERT_CHUNK ? common - pos : CONVERT_CHUNK;
-        if (blk_pread(a, pos, ba, n) < 0 || blk_pread(b, pos, bb, n) < 0) {
-            img_err("Error while reading offset %" PRIu64 ": %s", pos, strerror(EIO));
+        int r1 = blk_pread(a, pos, ba, n), r2 = r1 < 0 ? 0 : blk_pread(b, pos, bb, n);
+        if (r1 < 0 || r2 < 0) {
+            char e[BLK_ERR_LEN + 256];
+            img_err("Error while reading offset %" PRIu64 ": %s", pos,
+                    r1 < 0 ? blk_strerror(a, r1, e, sizeof(e)) : blk_strerror(b, r2, e, sizeof(e)));
             goto out;
         }
         if (memcmp(ba, bb, n)) {
@@ -276,8 +287,10 @@ int img_compare(int argc, char **argv)
         struct blk *big = a->size > b->size ? a : b;
         for (uint64_t pos = common; pos < big->size; pos += CONVERT_CHUNK) {
             size_t n = big->size - pos < CONVERT_CHUNK ? big->size - pos : CONVERT_CHUNK;
-            if (blk_pread(big, pos, ba, n) < 0) {
-                img_err("Error while reading offset %" PRIu64 ": %s", pos, strerror(EIO));
+            int r1 = blk_pread(big, pos, ba, n);
+            if (r1 < 0) {
+                char e[BLK_ERR_LEN + 256];
+                img_err("Error while reading offset %" PRIu64 ": %s", pos, blk_strerror(big, r1, e, sizeof(e)));
                 goto out;
             }
             if (!blk_is_zero(ba, n)) {
@@ -369,7 +382,8 @@ int img_map(int argc, char **argv)
             }
             st = blk_block_status(b, pos, len, &pnum, &map);
             if (st < 0) {
-                img_err("%s: error while mapping: %s", b->filename, strerror(-st));
+                char e[BLK_ERR_LEN + 256];
+                img_err("error while mapping: %s", blk_strerror(b, st, e, sizeof(e)));
                 ret = 1;
                 goto out;
             }
@@ -386,6 +400,11 @@ int img_map(int argc, char **argv)
         e.zero = (st & BLK_STATUS_ZERO) || !(st & BLK_STATUS_ALLOCATED);
         e.data = (st & BLK_STATUS_DATA) != 0;
         e.has_offset = (st & BLK_STATUS_OFFSET) != 0;
+        if (!json && (st & BLK_STATUS_COMPRESSED)) {
+            img_err("File contains external, encrypted or compressed clusters.");
+            ret = 1;
+            goto out;
+        }
         if (have && cur.depth == e.depth && cur.present == e.present && cur.zero == e.zero &&
             cur.data == e.data && cur.has_offset == e.has_offset && cur.layer == e.layer &&
             (!e.has_offset || cur.offset + cur.len == e.offset)) {
@@ -464,7 +483,8 @@ int img_bench(int argc, char **argv)
             off = 0;
         int r = write ? blk_pwrite(bs, off, buf, size) : blk_pread(bs, off, buf, size);
         if (r < 0) {
-            img_err("Failed request: %s", strerror(-r));
+            char e[BLK_ERR_LEN + 256];
+            img_err("Failed request: %s", blk_strerror(bs, r, e, sizeof(e)));
             ret = 1;
             break;
         }

@@ -1,18 +1,572 @@
 /* vmon img: subcommands that change an image's structure: snapshot, resize, commit, rebase, amend, measure. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "block/qcow2.h"
 #include "tools/img.h"
 
-#define NOT_YET(fn, name)                                  \
-    int fn(int argc, char **argv)                          \
-    {                                                      \
-        (void)argc; (void)argv;                            \
-        img_err("%s: not implemented yet", name);          \
-        return 1;                                          \
+void img_snapshot_list(struct qcow2 *s);
+
+static struct qcow2 *as_qcow2(struct blk *bs)
+{
+    return bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+}
+
+int img_snapshot(int argc, char **argv)
+{
+    const char *fmt = NULL, *name = NULL;
+    int action = 0;
+    bool quiet = false;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+                                        { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":la:c:d:f:hqU", lo, NULL)) != -1) {
+        switch (c) {
+        case 'l': case 'a': case 'c': case 'd':
+            if (action) {
+                img_err("Cannot mix '-l', '-a', '-c', '-d'");
+                return 1;
+            }
+            action = c;
+            name = optarg;
+            break;
+        case 'f': fmt = optarg; break;
+        case 'q': quiet = true; break;
+        case 'U': break;
+        case 'h': printf("usage: vmon img snapshot [-l | -a snap | -c snap | -d snap] filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
     }
-NOT_YET(img_snapshot, "snapshot")
-NOT_YET(img_resize, "resize")
-NOT_YET(img_commit, "commit")
-NOT_YET(img_rebase, "rebase")
-NOT_YET(img_amend, "amend")
-NOT_YET(img_measure, "measure")
+    (void)quiet;
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    if (!action)
+        action = 'l';
+    struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? 0 : BLK_O_RDWR) | BLK_O_NO_BACKING);
+    if (!bs)
+        return 1;
+    struct qcow2 *s = as_qcow2(bs);
+    int ret = 0;
+    char err[BLK_ERR_LEN];
+    if (!s) {
+        img_err("Could not %s snapshot%s%s%s: Operation not supported", action == 'l' ? "list" :
+                action == 'c' ? "create" : action == 'a' ? "apply" : "delete", name ? " '" : "", name ? name : "",
+                name ? "'" : "");
+        ret = 1;
+    } else if (action == 'l') {
+        if (s->nb_snapshots) {
+            printf("Snapshot list:\n");
+            img_snapshot_list(s);
+        }
+    } else {
+        int r = action == 'c' ? qcow2_snapshot_create(bs, name, err)
+              : action == 'a' ? qcow2_snapshot_apply(bs, name, err) : qcow2_snapshot_delete(bs, name, err);
+        if (r < 0) {
+            img_err("%s", err);
+            ret = 1;
+        }
+    }
+    blk_close(bs);
+    return ret;
+}
+
+int img_resize(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool shrink = false, quiet = false;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "shrink", no_argument, 0, 'S' },
+                                        { "preallocation", required_argument, 0, 'P' }, { 0, 0, 0, 0 } };
+    int c;
+    /* A size like "-1G" looks like an option: take it out before getopt sees it. */
+    const char *neg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+            neg = argv[i];
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+            argc--;
+            break;
+        }
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f:hq", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'q': quiet = true; break;
+        case 'S': shrink = true; break;
+        case 'P':
+            if (strcmp(optarg, "off")) {
+                img_err("Preallocation mode '%s' is not supported", optarg);
+                return 1;
+            }
+            break;
+        case 'h': printf("usage: vmon img resize [-f fmt] [--shrink] filename [+|-]size\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (argc - optind != (neg ? 1 : 2)) {
+        img_err("Expecting image file name and size");
+        return 1;
+    }
+    const char *file = argv[optind], *sz = neg ? neg : argv[optind + 1];
+    int sign = 0;
+    if (*sz == '+' || *sz == '-')
+        sign = *sz++ == '+' ? 1 : -1;
+    uint64_t n;
+    if (img_parse_size(sz, &n) < 0) {
+        img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
+        img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+        return 1;
+    }
+    struct blk *bs = img_open(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    if (!bs)
+        return 1;
+    uint64_t size = sign > 0 ? bs->size + n : sign < 0 ? (n > bs->size ? 0 : bs->size - n) : n;
+    int ret = 1;
+    if (sign < 0 && n > bs->size) {
+        img_err("New image size must be positive");
+    } else if (size < bs->size && !shrink) {
+        img_err("Use the --shrink option to perform a shrink operation.");
+        img_err("warning: Shrinking an image will delete all data beyond the shrunken image's end. Before "
+                "performing such an operation, make sure there is no important data there.");
+    } else if (!bs->drv->truncate) {
+        img_err("Image format driver does not support resize");
+    } else {
+        int r = bs->drv->truncate(bs, size);
+        if (r < 0) {
+            char e[BLK_ERR_LEN + 256];
+            img_err("Error resizing image: %s", r == -ENOTSUP ? "Can't resize an image which has snapshots"
+                                                              : blk_strerror(bs, r, e, sizeof(e)));
+        } else {
+            if (!quiet)
+                printf("Image resized.\n");
+            ret = 0;
+        }
+    }
+    blk_close(bs);
+    return ret;
+}
+
+/* Copies every range the top layer holds down into its backing file. */
+int img_commit(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool keep = false, quiet = false, progress = false;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f:ht:b:dpqr:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'd': keep = true; break;
+        case 'p': progress = true; break;
+        case 'q': quiet = true; break;
+        case 't': case 'r': break;
+        case 'b': img_err("-b is not supported: vmon img commit commits into the direct backing file"); return 1;
+        case 'h': printf("usage: vmon img commit [-f fmt] [-d] [-p] [-q] filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (quiet)
+        progress = false;
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    struct blk *top = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    if (!top)
+        return 1;
+    int ret = 1;
+    if (!top->backing_file) {
+        img_err("Image does not have a backing file");
+        blk_close(top);
+        return 1;
+    }
+    char err[BLK_ERR_LEN];
+    /* The backing file opens writable (its own chain read-only below it). */
+    struct blk *base = blk_open(top->full_backing, top->backing_fmt, BLK_O_RDWR, err);
+    if (!base) {
+        img_err("%s", err);
+        blk_close(top);
+        return 1;
+    }
+    top->backing = base;
+    uint8_t *buf = malloc(2u << 20);
+    uint64_t end = top->size < base->size ? top->size : base->size;
+    img_progress(progress, 0);
+    for (uint64_t pos = 0; pos < end;) {
+        uint64_t pnum, map;
+        uint64_t n = end - pos < (2u << 20) ? end - pos : (2u << 20);
+        int st = blk_block_status(top, pos, n, &pnum, &map);
+        int r = st < 0 ? st : 0;
+        if (r == 0 && (st & BLK_STATUS_ALLOCATED)) {
+            if (st & BLK_STATUS_ZERO)
+                r = blk_write_zeroes(base, pos, pnum);
+            else if ((r = blk_pread(top, pos, buf, pnum)) == 0)
+                r = blk_pwrite(base, pos, buf, pnum);
+        }
+        if (r < 0) {
+            char e[BLK_ERR_LEN + 256];
+            img_err("Block job failed: %s", blk_strerror(top, r, e, sizeof(e)));
+            goto out;
+        }
+        pos += pnum;
+        img_progress(progress, pos * 100.0 / end);
+    }
+    if (blk_flush(base) < 0) {
+        img_err("%s: flush failed", base->filename);
+        goto out;
+    }
+    /* Like qemu-img, empty the committed image unless -d (its data now lives below). */
+    if (!keep && as_qcow2(top) && qcow2_make_empty(top) < 0) {
+        img_err("%s: could not empty the image", top->filename);
+        goto out;
+    }
+    if (progress)
+        printf("\n");
+    if (!quiet)
+        printf("Image committed.\n");
+    ret = 0;
+out:
+    free(buf);
+    blk_close(top);
+    return ret;
+}
+
+/* Changes the backing file; without -u, copies into the image whatever would read differently. */
+int img_rebase(int argc, char **argv)
+{
+    const char *fmt = NULL, *nb = NULL, *nbfmt = NULL;
+    bool unsafe = false, quiet = false, progress = false;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+                                        { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hf:F:b:upt:T:qU", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'F': nbfmt = optarg; break;
+        case 'b': nb = optarg; break;
+        case 'u': unsafe = true; break;
+        case 'p': progress = true; break;
+        case 'q': quiet = true; break;
+        case 't': case 'T': case 'U': break;
+        case 'h': printf("usage: vmon img rebase [-f fmt] [-u] -b backing [-F backing_fmt] filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (quiet)
+        progress = false;
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    if (!nb) {
+        img_err("Must specify backing file (-b) or use unsafe mode (-u)");
+        return 1;
+    }
+    const char *file = argv[optind];
+    struct blk *bs = img_open(file, fmt, BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0));
+    if (!bs)
+        return 1;
+    struct qcow2 *s = as_qcow2(bs);
+    int ret = 1;
+    char err[BLK_ERR_LEN];
+    struct blk *newb = NULL;
+    uint8_t *a = NULL, *b = NULL;
+    if (!s) {
+        img_err("Could not change the backing file to '%s': Operation not supported", nb);
+        goto out;
+    }
+    char *full = *nb ? blk_path_join_dir(file, nb) : NULL;
+    if (*nb && !nbfmt && !unsafe) {
+        /* qemu-img probes the new backing file's format when -F is missing. */
+        struct blk *probe = blk_open(full, NULL, BLK_O_NO_BACKING, err);
+        if (probe) {
+            nbfmt = probe->drv->name;
+            nbfmt = !strcmp(nbfmt, "qcow2") ? "qcow2" : "raw";
+            blk_close(probe);
+        }
+    }
+    if (!unsafe && *nb) {
+        newb = blk_open(full, nbfmt, 0, err);
+        if (!newb) {
+            img_err("Could not open new backing file '%s': %s", full, err);
+            free(full);
+            goto out;
+        }
+    }
+    free(full);
+    if (!unsafe) {
+        /* Every range this image does not hold itself must read the same over the new backing file. */
+        size_t chunk = s->cluster_size > 65536 ? s->cluster_size : 65536;
+        a = malloc(chunk);
+        b = malloc(chunk);
+        img_progress(progress, 0);
+        for (uint64_t pos = 0; pos < bs->size;) {
+            uint64_t pnum, map, n = bs->size - pos < chunk ? bs->size - pos : chunk;
+            int st = blk_block_status(bs, pos, n, &pnum, &map);
+            int r = st < 0 ? st : 0;
+            if (r == 0 && !(st & BLK_STATUS_ALLOCATED)) {
+                r = blk_read_backing(bs, pos, a, pnum);
+                if (r == 0 && newb && pos < newb->size) {
+                    uint64_t m = newb->size - pos < pnum ? newb->size - pos : pnum;
+                    r = blk_pread(newb, pos, b, m);
+                    memset(b + m, 0, pnum - m);
+                } else {
+                    memset(b, 0, pnum);
+                }
+                if (r == 0 && memcmp(a, b, pnum))
+                    r = blk_pwrite(bs, pos, a, pnum);
+            }
+            if (r < 0) {
+                char e[BLK_ERR_LEN + 256];
+                img_err("Error while rebasing: %s", blk_strerror(bs, r, e, sizeof(e)));
+                goto out;
+            }
+            pos += pnum;
+            img_progress(progress, pos * 100.0 / bs->size);
+        }
+        if (progress)
+            printf("\n");
+    }
+    free(bs->backing_file);
+    free(bs->backing_fmt);
+    bs->backing_file = *nb ? strdup(nb) : NULL;
+    bs->backing_fmt = *nb && nbfmt ? strdup(nbfmt) : NULL;
+    if (qcow2_flush_metadata(s) < 0 || qcow2_update_header(s) < 0 || qcow2_file_flush(s) < 0) {
+        img_err("Could not change the backing file to '%s': %s", nb, strerror(ENOSPC));
+        goto out;
+    }
+    ret = 0;
+out:
+    free(a);
+    free(b);
+    blk_close(newb);
+    blk_close(bs);
+    return ret;
+}
+
+/* Only what can change in place: compat up/down (without zero clusters), lazy_refcounts, backing. */
+int img_amend(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    char *opts = NULL;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'F' },
+                                        { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:f:t:pq", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': opts = optarg; break;
+        case 'f': fmt = optarg; break;
+        case 't': case 'p': case 'q': case 'F': break;
+        case 'h': printf("usage: vmon img amend [-f fmt] -o options filename\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (!opts) {
+        img_err("Must specify options (-o)");
+        return 1;
+    }
+    if (optind != argc - 1) {
+        img_err("Expecting one image file name");
+        return 1;
+    }
+    struct blk *bs = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    if (!bs)
+        return 1;
+    struct qcow2 *s = as_qcow2(bs);
+    int ret = 1;
+    if (!s) {
+        img_err("Format driver '%s' does not support option amendment", bs->drv->name);
+        goto out;
+    }
+    /* Parse against the image's current settings so that unchanged values are accepted. */
+    struct blk_create_opts o = { .cluster_size = s->cluster_size, .compat = (int)s->version,
+                                 .refcount_bits = (int)s->refcount_bits, .compression_type = s->compression_type,
+                                 .lazy_refcounts = (s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) != 0,
+                                 .extended_l2 = s->ext_l2, .size = s->size };
+    if (img_parse_create_opts("qcow2", opts, &o))
+        goto out;
+    if (o.cluster_size != s->cluster_size || o.refcount_bits != (int)s->refcount_bits ||
+        o.compression_type != s->compression_type || o.extended_l2 != s->ext_l2) {
+        img_err("Changing cluster_size, refcount_bits, compression_type or extended_l2 is not supported");
+        goto out;
+    }
+    if (o.size != s->size) {
+        img_err("Changing the image size with amend is not supported; use resize");
+        goto out;
+    }
+    if (o.compat == 2 && s->version == 3) {
+        /* Version 2 cannot express zero clusters, lazy refcounts or any incompatible feature. */
+        for (uint64_t vc = 0; vc < (s->size + s->cluster_size - 1) >> s->cluster_bits; vc++) {
+            uint64_t e, bm;
+            if (qcow2_get_l2e(s, vc, &e, &bm) < 0 || qcow2_l2e_type(s, e) == QCOW2_CT_ZERO) {
+                img_err("Cannot downgrade an image with zero clusters to compat=0.10");
+                goto out;
+            }
+        }
+        if ((s->incompat & ~QCOW2_INCOMPAT_DIRTY) || o.lazy_refcounts || s->refcount_order != 4) {
+            img_err("Cannot downgrade an image with compat=1.1-only features");
+            goto out;
+        }
+    }
+    if (o.lazy_refcounts && o.compat == 2) {
+        img_err("Lazy refcounts only supported with compatibility level 1.1 and above");
+        goto out;
+    }
+    int r = qcow2_flush_metadata(s);
+    s->version = (uint32_t)o.compat;
+    s->compat = o.lazy_refcounts ? s->compat | QCOW2_COMPAT_LAZY_REFCOUNTS : s->compat & ~QCOW2_COMPAT_LAZY_REFCOUNTS;
+    if (s->version == 3 && s->header_length < 104)
+        s->header_length = 112;
+    if (o.backing_file) {
+        free(bs->backing_file);
+        bs->backing_file = strdup(o.backing_file);
+    }
+    if (o.backing_fmt) {
+        free(bs->backing_fmt);
+        bs->backing_fmt = strdup(o.backing_fmt);
+    }
+    if (r == 0)
+        r = qcow2_update_header(s);
+    if (r == 0)
+        r = qcow2_file_flush(s);
+    if (r < 0) {
+        img_err("Error while amending options: %s", strerror(-r));
+        goto out;
+    }
+    ret = 0;
+out:
+    blk_close(bs);
+    return ret;
+}
+
+/* Refcount table and blocks for `clusters` clusters, themselves included: the fixed point. */
+static uint64_t refcount_meta_clusters(uint64_t clusters, uint64_t cs, unsigned order)
+{
+    uint64_t per_block = cs * 8 >> order, per_table = cs / 8;
+    uint64_t blocks = 0, table = 0, prev;
+    do {
+        prev = blocks + table;
+        blocks = (clusters + blocks + table + per_block - 1) / per_block;
+        table = (blocks + per_table - 1) / per_table;
+    } while (blocks + table != prev);
+    return blocks + table;
+}
+
+/* Bytes a fully allocated qcow2 image of this size takes: data plus all of its metadata. */
+static uint64_t qcow2_full_size(uint64_t size, uint64_t cs, unsigned order, bool ext_l2)
+{
+    uint64_t data = qcow2_align_up(size, cs), esz = ext_l2 ? 16 : 8;
+    uint64_t l2e = qcow2_align_up(data / cs, cs / esz);
+    uint64_t l1e = qcow2_align_up(l2e * esz / cs, cs / 8);
+    uint64_t meta = cs + l2e * esz + l1e * 8;
+    meta += refcount_meta_clusters((meta + data) / cs, cs, order) * cs;
+    return meta + data;
+}
+
+int img_measure(int argc, char **argv)
+{
+    const char *fmt = NULL, *out_fmt = "raw";
+    char *opts = NULL;
+    uint64_t size = 0;
+    bool have_size = false, json = false;
+    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "size", required_argument, 0, 'S' },
+                                        { "output", required_argument, 0, 'J' }, { "force-share", no_argument, 0, 'U' },
+                                        { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":hf:O:o:l:U", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O': out_fmt = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'S':
+            if (img_parse_size(optarg, &size) < 0) {
+                img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
+                img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+                return 1;
+            }
+            have_size = true;
+            break;
+        case 'J': json = !strcmp(optarg, "json"); break;
+        case 'l': case 'U': break;
+        case 'h': printf("usage: vmon img measure [--output=json] [-O fmt] [-o options] [--size N | [-f fmt] filename]\n"); return 0;
+        default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
+        }
+    }
+    if (have_size == (optind < argc)) {
+        img_err(have_size ? "--size N cannot be used together with a filename." : "Either --size N or one filename must be specified.");
+        return 1;
+    }
+    if (!blk_find_driver(out_fmt)) {
+        img_err("Unknown file format '%s'", out_fmt);
+        return 1;
+    }
+    struct blk_create_opts o = { 0 };
+    if (img_parse_create_opts(out_fmt, opts, &o))
+        return 1;
+    uint64_t cs = o.cluster_size ? o.cluster_size : 65536;
+    if (o.extended_l2 && cs < 16384) {
+        img_err("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes");
+        return 1;
+    }
+    unsigned order = (unsigned)__builtin_ctz((unsigned)(o.refcount_bits ? o.refcount_bits : 16));
+    bool qcow2_out = !strcmp(out_fmt, "qcow2");
+    uint64_t data = 0;
+    bool bitmaps = false;
+    if (!have_size) {
+        struct blk *bs = img_open(argv[optind], fmt, 0);
+        if (!bs)
+            return 1;
+        size = bs->size;
+        bitmaps = bs->drv == &blk_qcow2_driver;
+        uint64_t gran = qcow2_out ? cs : 512;
+        /* Count the clusters that hold data (zero and unallocated ranges need none). */
+        for (uint64_t pos = 0, pnum; pos < size; pos += pnum) {
+            int st = img_chain_status(bs, pos, size - pos, &pnum, NULL);
+            if (st < 0) {
+                char e[BLK_ERR_LEN + 256];
+                img_err("%s", blk_strerror(bs, st, e, sizeof(e)));
+                blk_close(bs);
+                return 1;
+            }
+            if (!(st & BLK_STATUS_ZERO) && (st & BLK_STATUS_DATA)) {
+                uint64_t end = qcow2_align_up(pos + pnum, gran);
+                data += pos % gran + (end - pos);
+                pnum = end - pos;
+            }
+        }
+        blk_close(bs);
+    }
+    uint64_t required, full;
+    if (qcow2_out) {
+        full = qcow2_full_size(size, cs, order, o.extended_l2);
+        uint64_t meta = full - qcow2_align_up(size, cs);
+        required = (have_size ? qcow2_align_up(size, cs) : data) + meta;
+        if (have_size)
+            required = meta;
+    } else {
+        full = size;
+        required = size;        /* qemu-img counts a raw target as fully allocated */
+    }
+    if (json) {
+        printf("{\n");
+        if (bitmaps && qcow2_out)
+            printf("    \"bitmaps\": 0,\n");
+        printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %" PRIu64 "\n}\n", required, full);
+    } else {
+        printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64 "\n", required, full);
+        if (bitmaps && qcow2_out)
+            printf("bitmaps size: 0\n");
+    }
+    return 0;
+}

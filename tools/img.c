@@ -254,7 +254,7 @@ static int img_create(int argc, char **argv)
             struct blk *b = blk_open(full, NULL, BLK_O_NO_BACKING, err);
             fprintf(stderr, "vmon img: %s: Backing file specified without backing format\n", file);
             if (b)
-                fprintf(stderr, "Detected format of %s.\n", b->drv->name);
+                fprintf(stderr, "Detected format of %s.", b->drv->name);
             blk_close(b);
             free(full);
             return 1;
@@ -272,7 +272,7 @@ static int img_create(int argc, char **argv)
         }
         free(full);
     } else if (!have_size) {
-        img_err("%s: Size must be specified", file);
+        img_err("%s: Image creation needs a size parameter", file);
         return 1;
     }
     if (!quiet) {
@@ -562,24 +562,27 @@ static int img_check(int argc, char **argv)
         return 1;
     }
     if (json) {
-        printf("{\n    \"image-end-offset\": %" PRId64 ",\n    \"total-clusters\": %" PRId64 ",\n"
-               "    \"check-errors\": %" PRId64 ",\n", r.image_end_offset, r.total_clusters, r.check_errors);
-        if (r.leaks)
-            printf("    \"leaks\": %" PRId64 ",\n", r.leaks);
+        /* Key order as qemu-img prints its QDict. */
+        printf("{\n    \"image-end-offset\": %" PRId64 ",\n", r.image_end_offset);
+        if (r.compressed_clusters)
+            printf("    \"compressed-clusters\": %" PRId64 ",\n", r.compressed_clusters);
+        printf("    \"total-clusters\": %" PRId64 ",\n", r.total_clusters);
         if (r.corruptions)
             printf("    \"corruptions\": %" PRId64 ",\n", r.corruptions);
+        printf("    \"check-errors\": %" PRId64 ",\n", r.check_errors);
+        if (r.leaks)
+            printf("    \"leaks\": %" PRId64 ",\n", r.leaks);
         if (r.leaks_fixed)
             printf("    \"leaks-fixed\": %" PRId64 ",\n", r.leaks_fixed);
         if (r.corruptions_fixed)
             printf("    \"corruptions-fixed\": %" PRId64 ",\n", r.corruptions_fixed);
         printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
-        if (r.fragmented_clusters)
-            printf("    \"fragmented-clusters\": %" PRId64 ",\n", r.fragmented_clusters);
-        if (r.compressed_clusters)
-            printf("    \"compressed-clusters\": %" PRId64 ",\n", r.compressed_clusters);
         printf("    \"filename\": ");
         json_str(file);
-        printf(",\n    \"format\": \"%s\"\n}\n", bs->drv->name);
+        printf(",\n    \"format\": \"%s\"", bs->drv->name);
+        if (r.fragmented_clusters)
+            printf(",\n    \"fragmented-clusters\": %" PRId64, r.fragmented_clusters);
+        printf("\n}\n");
     } else if (!quiet) {
         if (r.leaks_fixed || r.corruptions_fixed)
             printf("The following inconsistencies were found and repaired:\n\n    %" PRId64 " leaked clusters\n"

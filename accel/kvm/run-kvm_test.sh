@@ -31,6 +31,18 @@ timeout 120 "$VMON" -enable-kvm -m 32 -smp 1 -nographic -nodefaults -no-reboot -
 rc=$?
 check "QEMU spelling, ring-3 outs: status 1" test $rc -eq 1
 
+timeout 60 "$VMON" run --accel kvm --mem 32M --kernel "$GUEST" --trace "$tmp/trace" </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "--trace under KVM is refused: status 2, one line" test $rc -eq 2 -a "$(wc -l <"$tmp/err")" -eq 1
+
+timeout 60 "$VMON" run --accel kvm --mem 32M --kernel "$GUEST" --append crash </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a triple fault (empty IDT, int3) is a crash: status 1" test $rc -eq 1
+check "the crash prints the registers" grep -q '^RIP=' "$tmp/err"
+check "the crash prints the bytes at RIP (int3 = cc)" grep -q '^code at .*: cc ' "$tmp/err"
+
 printf 'abc\001x' | timeout 60 "$VMON" run --accel kvm --mem 32M --kernel "$GUEST" --append hold \
     >"$tmp/out" 2>"$tmp/err"
 rc=$?

@@ -10,17 +10,6 @@ UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c
 INTEG_TESTS += accel/soft/linux-boot_test.sh
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh
-# make bench: guest instructions per second of the soft CPU on three loops, against the host running
-# the same code natively and against qemu-system-x86_64 -accel tcg running the same guest.
-SOFT_BENCH_GUEST_CFLAGS := -m32 -O2 -ffreestanding -fno-pic -fno-pie -nostdlib -static -fno-stack-protector \
-                           -fno-asynchronous-unwind-tables -Wall -Wextra -Werror -I.
-$(BUILD)/accel/soft/bench/guest.elf: accel/soft/bench/guest.c accel/soft/bench/loops.h benches/pio-guest.ld
-	@mkdir -p $(dir $@)
-	$(CC) $(SOFT_BENCH_GUEST_CFLAGS) -Wl,-T,benches/pio-guest.ld -Wl,--build-id=none \
-	    -Wl,--no-warn-rwx-segments -o $@ $<
-$(BUILD)/accel/soft/bench/native: accel/soft/bench/native.c accel/soft/bench/loops.h
-	@mkdir -p $(dir $@)
-	$(CC) -O2 -I. -Wall -Wextra -Werror -o $@ $<
-TEST_DEPS += $(BUILD)/accel/soft/bench/guest.elf $(BUILD)/accel/soft/bench/native
-BENCHES += accel/soft/bench/soft-bench.sh
+# make bench: boot times of the Debian kernel, vmon soft vs QEMU TCG (the loop bench of issue 3 is
+# tests/isa/bench, by the isa helper).
 BENCHES += accel/soft/bench/linux-boot-bench.sh

@@ -136,7 +136,7 @@ struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
-    bool global;               /* a global page (CR4.PGE): kept across CR3 writes */
+    uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
 };
 
 struct insn;
@@ -238,6 +238,7 @@ struct cpu {
     bool halted;
     bool nmi_pending;
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
+    bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tb_end;               /* set by handlers that change the mode: end the block after them */
     bool triple_fault;
     bool user_stop;            /* flat runner: rip reached its stop address */
@@ -278,6 +279,13 @@ struct cpu {
 /* ---- faults (exec.c) ---- */
 _Noreturn void cpu_raise(struct cpu *c, int vector, bool has_err, uint32_t err);
 _Noreturn void cpu_raise_ud(struct cpu *c);
+/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM vol. 1, 3.3.7.1).
+ * The shift is done unsigned: shifting a negative signed value left is undefined. */
+static inline bool addr_canonical(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
 static inline _Noreturn void cpu_raise_gp(struct cpu *c, uint32_t err) { cpu_raise(c, EXC_GP, true, err); }
 /* An opcode we do not implement: #UD in the guest, reported once on stderr with its bytes. */
 _Noreturn void cpu_unimplemented(struct cpu *c, const struct insn *i);
@@ -312,12 +320,6 @@ unsigned parity8(uint64_t v);                   /* F_PF if the low byte has even
 /* ---- operand sizes ---- */
 static inline uint64_t size_mask(unsigned size);
 
-/* A 48-bit canonical address: bits 63:47 all equal (SDM vol. 1, 3.3.7.1). */
-static inline bool is_canonical(uint64_t v)
-{
-    uint64_t top = v >> 47;
-    return top == 0 || top == 0x1ffff;
-}
 static inline uint64_t size_mask(unsigned size)
 {
     return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;

@@ -336,7 +336,8 @@ static struct tb *next_tb(struct cpu *c)
 
 /* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
  * block start, since popf/iret/sysret that change TF end their block. */
-static void single_step(struct cpu *c)
+/* Run exactly one instruction (the first of the block at rip). */
+static void step_one(struct cpu *c)
 {
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
@@ -353,6 +354,18 @@ static void single_step(struct cpu *c)
     c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
     i->fn(c, i);
     c->icount++;
+}
+
+static void single_step(struct cpu *c)
+{
+    step_one(c);
+    if (c->user_stop)
+        return;
+    /* mov ss / pop ss hold debug traps back until after the next instruction (SDM vol. 3, 6.8.3). */
+    if (c->db_shadow) {
+        c->db_shadow = false;
+        return;
+    }
     c->dr[6] |= 0x4000;
     c->insn_rip = c->rip;
     c->delivering = 256 + EXC_DB;
@@ -393,9 +406,20 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         }
         /* After sti / mov ss one more instruction runs before interrupts are looked at; a
          * block is the smallest unit here, which only delays them a little more. */
-        if (c->irq_shadow)
+        if (c->irq_shadow && !c->halted) {
+            /* sti / mov ss: exactly one more instruction, then interrupts are looked at. */
             c->irq_shadow = false;
-        else if (try_interrupt(c))
+            check_code_epoch(c);
+            if (c->flags & F_TF) {
+                single_step(c);
+            } else {
+                step_one(c);
+                c->db_shadow = false;
+            }
+            continue;
+        }
+        c->irq_shadow = false;
+        if (try_interrupt(c))
             c->last_tb = NULL;
         if (c->halted)
             return STOP_HLT;

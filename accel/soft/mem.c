@@ -22,7 +22,7 @@ uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned size, enum ac
         if (seg == SEG_FS || seg == SEG_GS)
             lin += c->seg[seg].base;
         /* Canonical check (SDM vol. 1, 3.3.7.1): #SS for stack references, else #GP(0). */
-        if (!is_canonical(lin))
+        if (!addr_canonical(lin))
             cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, true, 0);
         return lin;
     }
@@ -231,17 +231,42 @@ void mem_write_buf(struct cpu *c, int seg, uint64_t off, const void *src, unsign
     }
 }
 
+/* The r/m operand: a register, or memory through an inline TLB probe in 64-bit mode (most
+ * accesses of a 64-bit kernel), else through the general path with its checks. */
+static inline uint64_t lin64_of(struct cpu *c, const struct insn *i)
+{
+    uint64_t ea = insn_ea(c, i);
+    if (i->seg == SEG_FS || i->seg == SEG_GS)
+        ea += c->seg[i->seg].base;
+    return ea;
+}
+
 uint64_t rm_read(struct cpu *c, const struct insn *i, unsigned size)
 {
     if (i->mod == 3)
         return greg_read(c, i, i->rm, size);
+    if (c->code_size == 8 && !(c->flags & F_AC)) {
+        uint64_t lin = lin64_of(c, i);
+        const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+        if (e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) + size <= 4096)
+            return load_host((const uint8_t *)e->host + (lin & 0xfff), size);
+    }
     return mem_read(c, i->seg, insn_ea(c, i), size);
 }
 
 void rm_write(struct cpu *c, const struct insn *i, unsigned size, uint64_t v)
 {
-    if (i->mod == 3)
+    if (i->mod == 3) {
         greg_write(c, i, i->rm, size, v);
-    else
-        mem_write(c, i->seg, insn_ea(c, i), size, v);
+        return;
+    }
+    if (c->code_size == 8 && !(c->flags & F_AC)) {
+        uint64_t lin = lin64_of(c, i);
+        const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+        if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) + size <= 4096) {
+            store_host((uint8_t *)e->host + (lin & 0xfff), size, v);
+            return;
+        }
+    }
+    mem_write(c, i->seg, insn_ea(c, i), size, v);
 }

@@ -18,6 +18,8 @@
 #define PF_RSVD 0x8u
 #define PF_I    0x10u
 #define ADDR_MASK 0x000ffffffffff000ull   /* 52-bit physical addresses */
+/* Bits 51:40 of an entry: above the 40 physical address bits CPUID reports, so reserved (4.7). */
+#define RSVD_PHYS 0x000fff0000000000ull
 
 /* A paging-structure entry in guest RAM, as a host pointer (NULL when not RAM). */
 static uint64_t *pte_ptr(struct cpu *c, uint64_t gpa, unsigned size)
@@ -93,7 +95,7 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if ((e & rsvd_nx) || ((e & PTE_PS) && level == 3))
+            if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level == 3))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -120,7 +122,7 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if (e & rsvd_nx)
+            if (e & (rsvd_nx | RSVD_PHYS))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;

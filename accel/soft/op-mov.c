@@ -36,7 +36,7 @@ OP(op_mov_sreg_rm)
         cpu_raise_ud(c);
     seg_load(c, (int)s, (uint16_t)rm_read(c, i, 2));
     if (s == SEG_SS)
-        c->irq_shadow = true;
+        c->irq_shadow = c->db_shadow = true;
 }
 
 OP(op_lea)

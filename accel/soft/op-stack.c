@@ -71,7 +71,7 @@ OP(op_pop_sreg)
     seg_load(c, s, sel);                  /* may fault: rSP not yet changed */
     set_sp(c, sp + i->opsize);
     if (s == SEG_SS)
-        c->irq_shadow = true;
+        c->irq_shadow = c->db_shadow = true;
 }
 
 OP(op_pusha)

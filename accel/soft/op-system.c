@@ -118,8 +118,9 @@ void cpu_set_cr0(struct cpu *c, uint64_t v)
 
 void cpu_set_cr3(struct cpu *c, uint64_t v)
 {
-    if (c->efer & EFER_LMA)
-        v &= 0x000ffffffffff000ull | 0x18;   /* PCID is not advertised: bits 11:0 are PWT/PCD */
+    /* Bits 63:40 are reserved (40 physical address bits, no PCID): #GP (SDM vol. 2, MOV CR). */
+    if ((c->efer & EFER_LMA) && (v >> 40))
+        cpu_raise_gp(c, 0);
     c->cr3 = v;
     tlb_flush_nonglobal(c);
 }
@@ -443,7 +444,7 @@ OP(op_sysret)
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
-        if (to64 && !is_canonical(target))
+        if (to64 && !addr_canonical(target))
             cpu_raise_gp(c, 0);   /* Intel faults in ring 0 on a non-canonical rcx */
         flat_cs(c, (uint16_t)((to64 ? base + 16 : base) | 3), 3, to64);
         cpu_set_flags(c, (c->gpr[R_R11] & 0x3c7fd7) | 2);
@@ -553,7 +554,7 @@ OP(op_grp15)
                 reg_write(c, i->rm, size, sg->base);
             } else {
                 uint64_t v = reg_read(c, i->rm, size);
-                if (!is_canonical(v))
+                if (!addr_canonical(v))
                     cpu_raise_gp(c, 0);
                 sg->base = v;
             }

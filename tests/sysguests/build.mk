@@ -9,10 +9,11 @@ SYSG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-built
                -mgeneral-regs-only -I$(SYSG_DIR)/lib
 SYSG_CFLAGS64 := $(SYSG_CFLAGS) -m64 -mno-red-zone -mcmodel=small
 SYSG_CFLAGS32 := $(SYSG_CFLAGS) -m32
+SYSG_LD     := ld -static -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 SYSG_LIB    := entry.S gdt.S vectors.S setjmp.S probes.S user.S output.c exc.c
 # Guests by mode: the name is the source file (tests/sysguests/<name>.c or .S) and the .out beside it.
-SYSG_64     := cpuinfo exc64 ring3 iobitmap
-SYSG_32     :=
+SYSG_64     := cpuinfo crs codemem exc64 ring3 iobitmap paging64 irq
+SYSG_32     := modes paging32 pae prot32
 SYSG_ALL    := $(SYSG_64) $(SYSG_32)
 SYSG_ELFS   := $(SYSG_ALL:%=$(SYSG_OUT)/%.elf)
 
@@ -35,14 +36,18 @@ $(eval $(call sysg_lib_rule,64))
 $(eval $(call sysg_lib_rule,32))
 
 $(SYSG_64:%=$(SYSG_OUT)/%.elf): $(SYSG_OUT)/%.elf: $(SYSG_OUT)/64/%.o $(SYSG_LIBOBJS64) $(SYSG_DIR)/lib/guest.ld
-	ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -T $(SYSG_DIR)/lib/guest.ld -o $@.64 $< $(SYSG_LIBOBJS64)
+	$(SYSG_LD) -m elf_x86_64 -T $(SYSG_DIR)/lib/guest.ld -o $@.64 $(filter %.o,$^)
 	objcopy -O elf32-i386 $@.64 $@
 
 $(SYSG_32:%=$(SYSG_OUT)/%.elf): $(SYSG_OUT)/%.elf: $(SYSG_OUT)/32/%.o $(SYSG_LIBOBJS32) $(SYSG_DIR)/lib/guest.ld
-	ld -m elf_i386 -static -nostdlib -z max-page-size=0x1000 -T $(SYSG_DIR)/lib/guest.ld -o $@ $< $(SYSG_LIBOBJS32)
+	$(SYSG_LD) -m elf_i386 -T $(SYSG_DIR)/lib/guest.ld -o $@ $(filter %.o,$^)
+
+# Guests with a second source file.
+$(SYSG_OUT)/modes.elf: $(SYSG_OUT)/32/modes-asm.o
 
 sysguests: $(SYSG_ELFS)
 TEST_DEPS   += $(SYSG_ELFS)
-INTEG_TESTS += $(SYSG_DIR)/run-sysguests.sh
-QUICK_TESTS += $(SYSG_DIR)/run-sysguests.sh
+# One script per accelerator, so that each shows as passed or skipped (with its reason) on its own.
+INTEG_TESTS += $(SYSG_DIR)/run-qemu.sh $(SYSG_DIR)/run-soft.sh $(SYSG_DIR)/run-kvm.sh
+QUICK_TESTS += $(SYSG_DIR)/run-soft.sh $(SYSG_DIR)/run-kvm.sh
 .PHONY: sysguests

@@ -155,6 +155,24 @@ static void test_segment_bases(void)
     }
 }
 
+static void test_rdrand(void)
+{
+    cpuid(1, 0, r);
+    if (!(r[2] & (1u << 30))) {
+        opt_skip("rdrand", "not advertised");
+        return;
+    }
+    /* CF=1 means a random value was delivered; a CPU may say CF=0 now and then, so retry. */
+    uint64_t a = 0, b = 0;
+    uint8_t ok_a = 0, ok_b = 0;
+    for (int i = 0; i < 100 && !ok_a; i++)
+        __asm__ volatile("rdrand %0; setc %1" : "=r"(a), "=qm"(ok_a) :: "cc");
+    for (int i = 0; i < 100 && !ok_b; i++)
+        __asm__ volatile("rdrand %0; setc %1" : "=r"(b), "=qm"(ok_b) :: "cc");
+    opt_check_eq("rdrand delivers values (CF=1)", ok_a && ok_b, 1);
+    opt_check_eq("two rdrand values differ", a != b, 1);
+}
+
 static void test_cr8(void)
 {
     WRITE_CR(8, 5);
@@ -174,5 +192,6 @@ void guest_main(void)
     test_tsc();
     test_efer();
     test_segment_bases();
+    test_rdrand();
     test_cr8();
 }

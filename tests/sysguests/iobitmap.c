@@ -43,8 +43,7 @@ void guest_main(void)
     /* tss_init() denied every port. */
     io_bitmap_set(SCR, 0);
     io_result[0] = 0;
-    check_eq("ring 3, IOPL 0, port allowed: out/in scratch register, no fault",
-             (ulong)run_user(user_scr_rw, 0x5a, 0), ~0ul);
+    check_no_fault("ring 3, IOPL 0, port allowed: out/in scratch register, no fault", run_user(user_scr_rw, 0x5a, 0));
     check_eq("ring 3, IOPL 0, port allowed: value read back", io_result[0], 0x5a);
     expect_gp("ring 3, IOPL 0, port 0x80 denied: out", run_user(user_out80, 0, 0), (ulong)out80_insn);
     /* 16-bit accesses check both ports' bits; ports 0x700-0x702 have no device behind them. */
@@ -52,17 +51,17 @@ void guest_main(void)
     expect_gp("ring 3, inw 0x700: 0x700 denied, 0x701 allowed", run_user(user_inw, 0x700, 0), (ulong)inw_insn);
     expect_gp("ring 3, inw 0x701: 0x701 allowed, 0x702 denied", run_user(user_inw, 0x701, 0), (ulong)inw_insn);
     io_bitmap_set(0x702, 0);
-    check_eq("ring 3, inw 0x701 with 0x701 and 0x702 allowed: no fault", (ulong)run_user(user_inw, 0x701, 0), ~0ul);
+    check_no_fault("ring 3, inw 0x701 with 0x701 and 0x702 allowed: no fault", run_user(user_inw, 0x701, 0));
     expect_gp("ring 3, port 0x1400 beyond the bitmap (TSS limit): in", run_user(user_inw, 0x1400, 0),
               (ulong)inw_insn);
     memset(io_result, 0, sizeof(io_result));
     outb(SCR, 0xa5);
-    check_eq("ring 3, rep insb from an allowed port: no fault", (ulong)run_user(user_insb, 0, 0), ~0ul);
+    check_no_fault("ring 3, rep insb from an allowed port: no fault", run_user(user_insb, 0, 0));
     check_eq("ring 3, rep insb: four bytes read", io_result[0] | io_result[1] << 8 | io_result[2] << 16 |
              (ulong)io_result[3] << 24, 0xa5a5a5a5);
     expect_gp("ring 3, rep outsb to a denied port", run_user(user_outsb, 0, 0), (ulong)outsb_insn);
-    check_eq("ring 3, IOPL 3: port 0x80 allowed whatever the bitmap", (ulong)run_user(user_out80, 0, FL_IOPL3), ~0ul);
-    check_eq("ring 0, IOPL 0: port 0x80 allowed whatever the bitmap", (ulong)run_catch(user_out80, 0), ~0ul);
+    check_no_fault("ring 3, IOPL 3: port 0x80 allowed whatever the bitmap", run_user(user_out80, 0, FL_IOPL3));
+    check_no_fault("ring 0, IOPL 0: port 0x80 allowed whatever the bitmap", run_catch(user_out80, 0));
 
     /* The map base beyond the TSS limit: no bitmap, every port denied at CPL > IOPL. */
     tss_set_io_bitmap(0);
@@ -70,6 +69,6 @@ void guest_main(void)
               (ulong)scr_out_insn);
     tss_set_io_bitmap(1);
     io_result[0] = 0;
-    check_eq("ring 3, bitmap back: scratch register allowed again", (ulong)run_user(user_scr_rw, 0x77, 0), ~0ul);
+    check_no_fault("ring 3, bitmap back: scratch register allowed again", run_user(user_scr_rw, 0x77, 0));
     check_eq("ring 3, bitmap back: value read back", io_result[0], 0x77);
 }

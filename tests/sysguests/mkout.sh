@@ -37,5 +37,9 @@ for g in "$@"; do
         -serial stdio -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64 </dev/null |
         tr -d '\r' | sed -n "/^$g: /,\$p" | fix_known "$g" >"$here/$g.out" || true
     echo "$g: $(grep -c '^PASS' "$here/$g.out") PASS, $(grep -c 'FAIL' "$here/$g.out") FAIL lines"
+    if awk -v g="$g" '$1 == "qemu-tcg" && $2 == g && substr($3, 1, 1) == "~" { f = 1 } END { exit !f }' \
+           "$here/known-deviations.txt"; then
+        echo "$g: QEMU does not get through the last checks (a ~ entry): append their PASS lines by hand"
+    fi
     grep 'FAIL' "$here/$g.out" || true
 done

@@ -66,11 +66,15 @@ __asm__(
     "cli_insn: cli\n ret\n"
     "user_read_cr0:\n"
     "cr0_insn: movq %cr0, %rax\n ret\n"
+    /* popf at CPL 3 with IOPL 0 leaves IF and IOPL alone, silently (SDM vol. 2, POPF). */
+    "user_popf:\n"
+    "  pushfq; orq $0x3200, (%rsp); popfq\n"
+    "  pushfq; popq u_flags(%rip); ret\n"
     "user_misaligned:\n"
     "  movq %rsp, %rax; andq $~15, %rax\n"
     "ac_insn: movl 1(%rax), %edx\n ret\n");
 void syscall_entry(void), user_syscall(ulong), user_int81(ulong), user_int82(ulong), user_hlt(ulong),
-    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong);
+    user_cli(ulong), user_read_cr0(ulong), user_misaligned(ulong), user_popf(ulong);
 extern char sc_insn[], sc_next[], int81_insn[], int81_next[], int82_insn[], hlt_insn[], cli_insn[],
     cr0_insn[], ac_insn[];
 
@@ -116,7 +120,7 @@ static void test_iret_and_gates(void)
     tss_set_sp0((ulong)ring0_stack_for_test + sizeof(ring0_stack_for_test));
     idt_set(0x81, idt_stub(0x81), 3, 0, 0xe);
     exc_set_hook(0x81, int81_hook);
-    check_eq("iretq to ring 3, int $0x81 back, iretq to ring 3, return", (ulong)run_user(user_int81, 0, 0), ~0ul);
+    check_no_fault("iretq to ring 3, int $0x81 back, iretq to ring 3, return", run_user(user_int81, 0, 0));
     exc_set_hook(0x81, 0);
     check_eq("int $0x81 from ring 3: handler's rax seen in ring 3", u_result, 101);
     check_eq("int $0x81 from ring 3: user cs after iretq", u_cs, SEL_UCODE64);
@@ -131,7 +135,10 @@ static void test_iret_and_gates(void)
                       0x82 * 8 + 2, (ulong)int82_insn);
     expect_user_fault("hlt in ring 3: #GP", run_user(user_hlt, 0, 0), 13, 0, (ulong)hlt_insn);
     expect_user_fault("cli in ring 3 with IOPL 0: #GP", run_user(user_cli, 0, 0), 13, 0, (ulong)cli_insn);
-    check_eq("cli in ring 3 with IOPL 3: no fault", (ulong)run_user(user_cli, 0, FL_IOPL3), ~0ul);
+    check_no_fault("cli in ring 3 with IOPL 3: no fault", run_user(user_cli, 0, FL_IOPL3));
+    u_flags = ~0ul;
+    check_no_fault("popf in ring 3 setting IF and IOPL: no fault", run_user(user_popf, 0, 0));
+    check_eq("popf in ring 3 with IOPL 0: IF and IOPL unchanged", u_flags & (FL_IF | FL_IOPL3), 0);
     expect_user_fault("mov from cr0 in ring 3: #GP", run_user(user_read_cr0, 0, 0), 13, 0, (ulong)cr0_insn);
 }
 
@@ -144,7 +151,7 @@ static void test_syscall(void)
     percpu.kstack = (ulong)syscall_stack + sizeof(syscall_stack);
     wrmsr(MSR_GS_BASE, (ulong)user_gs_area);
     wrmsr(MSR_KERNEL_GS_BASE, (ulong)&percpu);
-    check_eq("syscall from ring 3 and sysret: back in ring 3 normally", (ulong)run_user(user_syscall, 0, 0), ~0ul);
+    check_no_fault("syscall from ring 3 and sysret: back in ring 3 normally", run_user(user_syscall, 0, 0));
     check_eq("syscall: rcx = next rip", sc_rcx - (ulong)sc_next, 0);
     check_eq("syscall: r11 = user rflags (DF set)", sc_r11 & (FL_DF | FL_IF | FL_IOPL3 | 2), FL_DF | 2);
     check_eq("syscall: kernel rflags = user rflags & ~SFMASK", sc_flags & (FL_DF | 2), 2);
@@ -173,7 +180,7 @@ static void test_user_pages(void)
     invlpg(ABSENT_PAGE);
     invlpg(NX_PAGE);
     *(volatile uint8_t *)(NX_PAGE + 0x100) = 0xc3;   /* ret, for the fetch test */
-    check_eq("ring 0 reads a supervisor page", run_catch(user_read, SUPER_PAGE + 0x10), ~0ul);
+    check_no_fault("ring 0 reads a supervisor page", run_catch(user_read, SUPER_PAGE + 0x10));
     expect_user_fault("ring 3 read of a supervisor page: #PF", run_user(user_read, SUPER_PAGE + 0x10, 0), 14,
                       0x5, (ulong)probe_read8_insn);
     check_eq("ring 3 read of a supervisor page: cr2", last_exc.cr2, SUPER_PAGE + 0x10);
@@ -194,14 +201,12 @@ static void test_user_pages(void)
 
 static void test_alignment_check(void)
 {
-    check_eq("misaligned load in ring 3, AC=1, CR0.AM=0: no fault",
-             (ulong)run_user(user_misaligned, 0, FL_AC), ~0ul);
+    check_no_fault("misaligned load in ring 3, AC=1, CR0.AM=0: no fault", run_user(user_misaligned, 0, FL_AC));
     WRITE_CR(0, READ_CR(0) | CR0_AM);
-    check_eq("misaligned load in ring 3, AC=0, CR0.AM=1: no fault",
-             (ulong)run_user(user_misaligned, 0, 0), ~0ul);
+    check_no_fault("misaligned load in ring 3, AC=0, CR0.AM=1: no fault", run_user(user_misaligned, 0, 0));
     expect_user_fault("misaligned load in ring 3, AC=1, CR0.AM=1: #AC", run_user(user_misaligned, 0, FL_AC), 17,
                       0, (ulong)ac_insn);
-    check_eq("misaligned load in ring 0, AC=1, CR0.AM=1: no fault", (ulong)run_catch(user_misaligned, 0), ~0ul);
+    check_no_fault("misaligned load in ring 0, AC=1, CR0.AM=1: no fault", run_catch(user_misaligned, 0));
     WRITE_CR(0, READ_CR(0) & ~(ulong)CR0_AM);
 }
 

@@ -110,6 +110,11 @@ void tss_set_sp0(ulong sp)
 #endif
 }
 
+void tss_set_backlink(uint16_t sel)
+{
+    memcpy(&tss.hdr[0], &sel, 2);
+}
+
 void tss_set_ist(unsigned n, ulong sp)
 {
 #ifdef __x86_64__
@@ -135,7 +140,9 @@ void exc_set_hook(unsigned vector, exc_hook hook)
 
 void exc_dispatch(struct frame *f)
 {
+#ifndef __x86_64__
     int from_user = (f->cs & 3) != 0;
+#endif
     last_exc.vector = f->vector;
     last_exc.error = f->error;
     last_exc.ip = f->ip;
@@ -164,7 +171,6 @@ void exc_dispatch(struct frame *f)
     }
     gprintf("FAIL unexpected exception: vector 0x%lx error 0x%lx ip 0x%lx cs 0x%lx cr2 0x%lx\n",
             f->vector, f->error, f->ip, f->cs, (ulong)last_exc.cr2);
-    (void)from_user;
     finish();
 }
 
@@ -197,6 +203,16 @@ int run_catch(void (*fn)(ulong), ulong arg)
     fn(arg);
     catch_armed = 0;
     return -1;
+}
+
+int check_no_fault(const char *name, int vector)
+{
+    if (vector < 0)
+        return check(name, 1);
+    gprintf("%sFAIL %s: exception 0x%x, error code 0x%lx, ip 0x%lx\n", opt_mode ? "opt: " : "", name, vector,
+            (ulong)last_exc.error, (ulong)last_exc.ip);
+    check_count_failure();
+    return 0;
 }
 
 void user_exit_handler(struct frame *f)

@@ -33,13 +33,20 @@ void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "PASS name = 0x.." or "FAIL name: got 0x.. expected 0x.." */
 int check_eq(const char *name, uint64_t got, uint64_t expected);
 int check(const char *name, int ok);
+/* For a run_catch()/run_user() result: "PASS name" when no exception, else a FAIL line with it. */
+int check_no_fault(const char *name, int vector);
+void check_count_failure(void);
 /* Optional features (not advertised on every CPU): lines start with "opt:", which the comparison
  * with the .out file ignores; a FAIL in them still fails the run. */
 int opt_check_eq(const char *name, uint64_t got, uint64_t expected);
 void opt_skip(const char *name, const char *why);
+extern int opt_mode;   /* while set, check() and check_eq() print "opt:" lines */
 /* Print the summary and leave through isa-debug-exit: value 0 (status 1) when all passed, else 1. */
 void __attribute__((noreturn)) finish(void);
 void __attribute__((noreturn)) debug_exit(int value);
+
+/* Tests write memory that they then reach through another mapping: keep the compiler's order. */
+#define barrier() __asm__ volatile("" ::: "memory")
 
 /* ---- port I/O, control registers, MSRs ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
@@ -137,6 +144,7 @@ void tss_set_io_bitmap(int present);          /* limit ends before (0) or after 
 void io_bitmap_set(unsigned port, int deny);
 void tss_set_sp0(ulong sp);
 void tss_set_ist(unsigned n, ulong sp);
+void tss_set_backlink(uint16_t sel);   /* 32-bit TSS: previous task link, for iret with NT=1 */
 #define IST_STACK_SIZE 8192
 extern uint8_t ist_stack1[IST_STACK_SIZE], ist_stack2[IST_STACK_SIZE];
 

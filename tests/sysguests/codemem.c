@@ -1,0 +1,126 @@
+/* Code in memory, 64-bit mode: self-modifying code (through the same address, through an alias,
+ * and a store into the rest of its own block), instructions straddling two pages that are not
+ * physically contiguous and remapping of the second page, an instruction fetch crossing into a
+ * not-present page (#PF: I/D bit, CR2 = the first byte of that page, RIP = the instruction), and a
+ * rep movsb that faults halfway (RCX/RSI/RDI tell what was done, SDM vol. 2, REP). */
+#include "guest.h"
+
+#define TVA 0x40000000ul
+extern uint64_t boot_pdpt[512];
+static uint64_t test_pd[512] __attribute__((aligned(4096))), test_pt[512] __attribute__((aligned(4096)));
+static uint8_t code[4][4096] __attribute__((aligned(4096)));
+static uint8_t dst[64];
+
+static void map(unsigned idx, const void *page, uint64_t flags)
+{
+    barrier();
+    test_pt[idx] = (ulong)page | flags;
+    invlpg(TVA + idx * 4096);
+}
+
+/* mov $imm32, %eax; ret */
+static void put_mov_ret(uint8_t *p, uint32_t imm)
+{
+    p[0] = 0xb8;
+    memcpy(p + 1, &imm, 4);
+    p[5] = 0xc3;
+    barrier();
+}
+
+static ulong call(ulong addr)
+{
+    ulong r;
+    __asm__ volatile("call *%1" : "=a"(r) : "r"(addr) : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+                     "memory");
+    return r;
+}
+
+/* A store into the immediate of the next instruction, in the same straight-line block. */
+__asm__(".text\n"
+        "smc_same_block:\n"
+        "  movb $0x05, 1f+1(%rip)\n"
+        "1: movl $0x04, %eax\n"
+        "  ret\n");
+ulong smc_same_block(void);
+
+ulong rep_rcx, rep_rsi, rep_rdi;
+__asm__(".text\n"
+        "rep_probe:\n"               /* rdi = source, rsi = destination */
+        "  xchgq %rdi, %rsi; movl $0x20, %ecx\n"
+        "  movq %rcx, rep_rcx(%rip); movq %rsi, rep_rsi(%rip); movq %rdi, rep_rdi(%rip)\n"
+        "rep_insn: rep movsb\n"
+        "  ret\n");
+void rep_probe(ulong src, ulong dstp);
+extern char rep_insn[];
+static ulong rep_src;
+static struct frame rep_frame;
+static void rep_hook(struct frame *f)
+{
+    rep_frame = *f;
+    f->rcx = 0;             /* end the instruction: the test looks at the registers it faulted with */
+}
+static void run_rep(ulong unused)
+{
+    (void)unused;
+    rep_probe(rep_src, (ulong)dst);
+}
+
+static void exec_at(ulong addr) { (void)call(addr); }
+
+void guest_main(void)
+{
+    puts_uart("codemem: self-modifying code, page-straddling instructions, fetch faults, rep faults\n");
+    boot_pdpt[1] = (ulong)test_pd | 7;
+    test_pd[0] = (ulong)test_pt | 7;
+    WRITE_CR(3, READ_CR(3));
+
+    /* Self-modifying code: the same bytes executed, rewritten, executed again. */
+    put_mov_ret(code[0], 1);
+    check_eq("code in a data page runs", call((ulong)code[0]), 1);
+    put_mov_ret(code[0], 2);
+    check_eq("rewritten through the same address: new code runs", call((ulong)code[0]), 2);
+    map(0, code[0], 7);
+    check_eq("the same page through a second mapping", call(TVA), 2);
+    put_mov_ret(code[0], 3);
+    check_eq("rewritten through the first mapping, run through the second", call(TVA), 3);
+    check_eq("a store into the next instruction of the same block", smc_same_block(), 5);
+    check_eq("and again (the block was rebuilt with the new byte)", smc_same_block(), 5);
+
+    /* An instruction straddling two pages whose frames are not adjacent. */
+    memset(code[1], 0x90, 4096);
+    memset(code[3], 0x90, 4096);
+    code[1][0xffd] = 0xb8;
+    code[1][0xffe] = 0x44;
+    code[1][0xfff] = 0x33;
+    code[3][0] = 0x22;
+    code[3][1] = 0x11;
+    code[3][2] = 0xc3;
+    code[2][0] = 0x66;
+    code[2][1] = 0x55;
+    code[2][2] = 0xc3;
+    map(1, code[1], 7);
+    map(2, code[3], 7);
+    check_eq("mov straddling two pages (frames 1 and 3)", call(TVA + 0x1ffd), 0x11223344);
+    map(2, code[2], 7);
+    check_eq("second page remapped (frame 2): the new bytes run", call(TVA + 0x1ffd), 0x55663344);
+    map(2, code[2], 0);
+    check_eq("second page not present: fetch #PF", (ulong)run_catch(exec_at, TVA + 0x1ffd), 14);
+    check_eq("fetch #PF: error code (I/D, not present)", last_exc.error, 0x10);
+    check_eq("fetch #PF: cr2 = the first byte of the missing page", last_exc.cr2, TVA + 0x2000);
+    check_eq("fetch #PF: rip = the start of the instruction", last_exc.ip, TVA + 0x1ffd);
+
+    /* rep movsb from a page into a not-present one: 0x10 bytes done, then #PF. */
+    memset(code[1] + 0xff0, 0xab, 0x10);
+    map(1, code[1], 7);
+    rep_src = TVA + 0x1ff0;
+    exc_set_hook(14, rep_hook);
+    run_rep(0);
+    exc_set_hook(14, 0);
+    check_eq("rep movsb into a fault: vector", rep_frame.vector, 14);
+    check_eq("rep movsb into a fault: cr2", last_exc.cr2, TVA + 0x2000);
+    check_eq("rep movsb into a fault: rip = the rep movsb", rep_frame.ip - (ulong)rep_insn, 0);
+    check_eq("rep movsb into a fault: rcx = bytes left", rep_frame.rcx, 0x10);
+    check_eq("rep movsb into a fault: rsi advanced by the bytes done", rep_frame.rsi - rep_src, 0x10);
+    check_eq("rep movsb into a fault: rdi advanced by the bytes done", rep_frame.rdi - (ulong)dst, 0x10);
+    check_eq("rep movsb into a fault: the bytes done were stored", dst[0] == 0xab && dst[15] == 0xab && dst[16] == 0, 1);
+}
