@@ -173,8 +173,11 @@ opcode:
     i->op = (uint16_t)op;
     const struct opcode *oc = &opcode_table[op];
     unsigned fl = oc->flags;
-    if (!oc->fn || (code_size == 8 && (fl & D_INV64)))
+    if (!oc->fn)
         return -EXC_UD;
+    /* Invalid in 64-bit mode: still decoded to its end, as the hardware does, so that one longer
+     * than 15 bytes is #GP rather than #UD (found by tests/isa's prefix padding). */
+    bool inv64 = code_size == 8 && (fl & D_INV64);
     i->fn = oc->fn;
 
     /* Operand size (SDM vol. 2, 2.2.1.2 and table 2-4). */
@@ -238,6 +241,8 @@ opcode:
     }
     if (pos > 15)
         return -EXC_GP;
+    if (inv64)
+        return -EXC_UD;
     i->len = (uint8_t)pos;
     if (i->lock && !lockable(i))
         i->fn = op_ud;      /* a valid encoding whose lock prefix makes it #UD */

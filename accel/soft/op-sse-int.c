@@ -65,6 +65,87 @@ static uint16_t sad8(const uint8_t *a, const uint8_t *b)
     return (uint16_t)t;
 }
 
+/* The lane-wise packed-integer operations of 0F 60-6D, 74-76, D1-FE on w-byte registers (16 for
+ * XMM, 8 for MMX): *out = d op s; false for an opcode that is not one of them. */
+bool int_lanes(unsigned op, union xmm_reg *out, const union xmm_reg *d, const union xmm_reg *src, unsigned w)
+{
+    union xmm_reg s = *src, r = *d;
+    switch (op) {
+    case 0x60: for (int k = 0; k < 8; k++) r.b[2 * k] = d->b[k], r.b[2 * k + 1] = s.b[k]; break;
+    case 0x61: for (int k = 0; k < 4; k++) r.w[2 * k] = d->w[k], r.w[2 * k + 1] = s.w[k]; break;
+    case 0x62: for (int k = 0; k < 2; k++) r.d[2 * k] = d->d[k], r.d[2 * k + 1] = s.d[k]; break;
+    case 0x68: for (unsigned k = 0; k < w / 2; k++) r.b[2 * k] = d->b[w / 2 + k], r.b[2 * k + 1] = s.b[w / 2 + k]; break;
+    case 0x69: for (unsigned k = 0; k < w / 4; k++) r.w[2 * k] = d->w[w / 4 + k], r.w[2 * k + 1] = s.w[w / 4 + k]; break;
+    case 0x6a: for (unsigned k = 0; k < w / 8; k++) r.d[2 * k] = d->d[w / 8 + k], r.d[2 * k + 1] = s.d[w / 8 + k]; break;
+    case 0x6c: if (w == 8) return false; r.q[0] = d->q[0], r.q[1] = s.q[0]; break;
+    case 0x6d: if (w == 8) return false; r.q[0] = d->q[1], r.q[1] = s.q[1]; break;
+    case 0x63: case 0x67:                           /* packsswb, packuswb */
+        for (unsigned k = 0; k < w; k++) {
+            int16_t v = (int16_t)(k < w / 2 ? d->w[k] : s.w[k - w / 2]);
+            r.b[k] = (uint8_t)(op == 0x63 ? clamp(v, -128, 127) : clamp(v, 0, 255));
+        }
+        break;
+    case 0x6b:                                      /* packssdw */
+        for (unsigned k = 0; k < w / 2; k++)
+            r.w[k] = (uint16_t)clamp((int32_t)(k < w / 4 ? d->d[k] : s.d[k - w / 4]), -32768, 32767);
+        break;
+    case 0x64: LANE(int8_t, 16, b, a > b ? 0xff : 0); break;
+    case 0x65: LANE(int16_t, 8, w, a > b ? 0xffff : 0); break;
+    case 0x66: LANE(int32_t, 4, d, a > b ? 0xffffffffu : 0); break;
+    case 0x74: LANE(uint8_t, 16, b, a == b ? 0xff : 0); break;
+    case 0x75: LANE(uint16_t, 8, w, a == b ? 0xffff : 0); break;
+    case 0x76: LANE(uint32_t, 4, d, a == b ? 0xffffffffu : 0); break;
+    case 0xd1: case 0xd2: case 0xd3: case 0xe1: case 0xe2: case 0xf1: case 0xf2: case 0xf3: {
+        unsigned width = (op & 3) == 1 ? 2 : (op & 3) == 2 ? 4 : 8;
+        unsigned kind = op >= 0xf0 ? 6 : op >= 0xe0 ? 4 : 2;
+        shift_lanes(&r, width, kind, s.q[0]);
+        break;
+    }
+    case 0xd4: LANE(uint64_t, 2, q, a + b); break;
+    case 0xd5: LANE(int16_t, 8, w, (uint16_t)(a * b)); break;
+    case 0xd8: LANE(int, 16, b, (uint8_t)clamp(a - b, 0, 255)); break;
+    case 0xd9: LANE(int, 8, w, (uint16_t)clamp(a - b, 0, 65535)); break;
+    case 0xda: LANE(uint8_t, 16, b, a < b ? a : b); break;
+    case 0xdb: LANE(uint64_t, 2, q, a & b); break;
+    case 0xdc: LANE(int, 16, b, (uint8_t)clamp(a + b, 0, 255)); break;
+    case 0xdd: LANE(int, 8, w, (uint16_t)clamp(a + b, 0, 65535)); break;
+    case 0xde: LANE(uint8_t, 16, b, a > b ? a : b); break;
+    case 0xdf: LANE(uint64_t, 2, q, ~a & b); break;
+    case 0xe0: LANE(unsigned, 16, b, (uint8_t)((a + b + 1) >> 1)); break;
+    case 0xe3: LANE(unsigned, 8, w, (uint16_t)((a + b + 1) >> 1)); break;
+    case 0xe4: LANE(uint32_t, 8, w, (uint16_t)((a * b) >> 16)); break;
+    case 0xe5: LANE(int16_t, 8, w, (uint16_t)(((int32_t)a * b) >> 16)); break;
+    case 0xe8: LANE(int8_t, 16, b, (uint8_t)clamp(a - b, -128, 127)); break;
+    case 0xe9: LANE(int16_t, 8, w, (uint16_t)clamp(a - b, -32768, 32767)); break;
+    case 0xea: LANE(int16_t, 8, w, (uint16_t)(a < b ? a : b)); break;
+    case 0xeb: LANE(uint64_t, 2, q, a | b); break;
+    case 0xec: LANE(int8_t, 16, b, (uint8_t)clamp(a + b, -128, 127)); break;
+    case 0xed: LANE(int16_t, 8, w, (uint16_t)clamp(a + b, -32768, 32767)); break;
+    case 0xee: LANE(int16_t, 8, w, (uint16_t)(a > b ? a : b)); break;
+    case 0xef: LANE(uint64_t, 2, q, a ^ b); break;
+    case 0xf4: r.q[0] = (uint64_t)d->d[0] * s.d[0], r.q[1] = (uint64_t)d->d[2] * s.d[2]; break;
+    case 0xf5:                                      /* pmaddwd */
+        for (int k = 0; k < 4; k++)
+            r.d[k] = (uint32_t)((int32_t)(int16_t)d->w[2 * k] * (int16_t)s.w[2 * k] +
+                                (int32_t)(int16_t)d->w[2 * k + 1] * (int16_t)s.w[2 * k + 1]);
+        break;
+    case 0xf6:                                      /* psadbw */
+        r.q[0] = sad8(d->b, s.b), r.q[1] = sad8(d->b + 8, s.b + 8);
+        break;
+    case 0xf8: LANE(uint8_t, 16, b, (uint8_t)(a - b)); break;
+    case 0xf9: LANE(uint16_t, 8, w, (uint16_t)(a - b)); break;
+    case 0xfa: LANE(uint32_t, 4, d, a - b); break;
+    case 0xfb: LANE(uint64_t, 2, q, a - b); break;
+    case 0xfc: LANE(uint8_t, 16, b, (uint8_t)(a + b)); break;
+    case 0xfd: LANE(uint16_t, 8, w, (uint16_t)(a + b)); break;
+    case 0xfe: LANE(uint32_t, 4, d, a + b); break;
+    default:
+        return false;
+    }
+    *out = r;
+    return true;
+}
+
 bool sse_int(struct cpu *c, const struct insn *i, unsigned key)
 {
     unsigned op = i->op & 0xff;
@@ -123,79 +204,5 @@ bool sse_int(struct cpu *c, const struct insn *i, unsigned key)
     if (op == 0xd6 || op == 0xe6 || op == 0xe7 || op == 0xf0)
         return false;
     sse_src(c, i, &s, 16, true);
-    r = *d;
-    switch (op) {
-    case 0x60: for (int k = 0; k < 8; k++) r.b[2 * k] = d->b[k], r.b[2 * k + 1] = s.b[k]; break;
-    case 0x61: for (int k = 0; k < 4; k++) r.w[2 * k] = d->w[k], r.w[2 * k + 1] = s.w[k]; break;
-    case 0x62: for (int k = 0; k < 2; k++) r.d[2 * k] = d->d[k], r.d[2 * k + 1] = s.d[k]; break;
-    case 0x68: for (int k = 0; k < 8; k++) r.b[2 * k] = d->b[8 + k], r.b[2 * k + 1] = s.b[8 + k]; break;
-    case 0x69: for (int k = 0; k < 4; k++) r.w[2 * k] = d->w[4 + k], r.w[2 * k + 1] = s.w[4 + k]; break;
-    case 0x6a: for (int k = 0; k < 2; k++) r.d[2 * k] = d->d[2 + k], r.d[2 * k + 1] = s.d[2 + k]; break;
-    case 0x6c: r.q[0] = d->q[0], r.q[1] = s.q[0]; break;
-    case 0x6d: r.q[0] = d->q[1], r.q[1] = s.q[1]; break;
-    case 0x63: case 0x67:                           /* packsswb, packuswb */
-        for (int k = 0; k < 16; k++) {
-            int16_t v = (int16_t)(k < 8 ? d->w[k] : s.w[k - 8]);
-            r.b[k] = (uint8_t)(op == 0x63 ? clamp(v, -128, 127) : clamp(v, 0, 255));
-        }
-        break;
-    case 0x6b:                                      /* packssdw */
-        for (int k = 0; k < 8; k++)
-            r.w[k] = (uint16_t)clamp((int32_t)(k < 4 ? d->d[k] : s.d[k - 4]), -32768, 32767);
-        break;
-    case 0x64: LANE(int8_t, 16, b, a > b ? 0xff : 0); break;
-    case 0x65: LANE(int16_t, 8, w, a > b ? 0xffff : 0); break;
-    case 0x66: LANE(int32_t, 4, d, a > b ? 0xffffffffu : 0); break;
-    case 0x74: LANE(uint8_t, 16, b, a == b ? 0xff : 0); break;
-    case 0x75: LANE(uint16_t, 8, w, a == b ? 0xffff : 0); break;
-    case 0x76: LANE(uint32_t, 4, d, a == b ? 0xffffffffu : 0); break;
-    case 0xd1: case 0xd2: case 0xd3: case 0xe1: case 0xe2: case 0xf1: case 0xf2: case 0xf3: {
-        unsigned width = (op & 3) == 1 ? 2 : (op & 3) == 2 ? 4 : 8;
-        unsigned kind = op >= 0xf0 ? 6 : op >= 0xe0 ? 4 : 2;
-        shift_lanes(&r, width, kind, s.q[0]);
-        break;
-    }
-    case 0xd4: LANE(uint64_t, 2, q, a + b); break;
-    case 0xd5: LANE(int16_t, 8, w, (uint16_t)(a * b)); break;
-    case 0xd8: LANE(int, 16, b, (uint8_t)clamp(a - b, 0, 255)); break;
-    case 0xd9: LANE(int, 8, w, (uint16_t)clamp(a - b, 0, 65535)); break;
-    case 0xda: LANE(uint8_t, 16, b, a < b ? a : b); break;
-    case 0xdb: LANE(uint64_t, 2, q, a & b); break;
-    case 0xdc: LANE(int, 16, b, (uint8_t)clamp(a + b, 0, 255)); break;
-    case 0xdd: LANE(int, 8, w, (uint16_t)clamp(a + b, 0, 65535)); break;
-    case 0xde: LANE(uint8_t, 16, b, a > b ? a : b); break;
-    case 0xdf: LANE(uint64_t, 2, q, ~a & b); break;
-    case 0xe0: LANE(unsigned, 16, b, (uint8_t)((a + b + 1) >> 1)); break;
-    case 0xe3: LANE(unsigned, 8, w, (uint16_t)((a + b + 1) >> 1)); break;
-    case 0xe4: LANE(uint32_t, 8, w, (uint16_t)((a * b) >> 16)); break;
-    case 0xe5: LANE(int16_t, 8, w, (uint16_t)(((int32_t)a * b) >> 16)); break;
-    case 0xe8: LANE(int8_t, 16, b, (uint8_t)clamp(a - b, -128, 127)); break;
-    case 0xe9: LANE(int16_t, 8, w, (uint16_t)clamp(a - b, -32768, 32767)); break;
-    case 0xea: LANE(int16_t, 8, w, (uint16_t)(a < b ? a : b)); break;
-    case 0xeb: LANE(uint64_t, 2, q, a | b); break;
-    case 0xec: LANE(int8_t, 16, b, (uint8_t)clamp(a + b, -128, 127)); break;
-    case 0xed: LANE(int16_t, 8, w, (uint16_t)clamp(a + b, -32768, 32767)); break;
-    case 0xee: LANE(int16_t, 8, w, (uint16_t)(a > b ? a : b)); break;
-    case 0xef: LANE(uint64_t, 2, q, a ^ b); break;
-    case 0xf4: r.q[0] = (uint64_t)d->d[0] * s.d[0], r.q[1] = (uint64_t)d->d[2] * s.d[2]; break;
-    case 0xf5:                                      /* pmaddwd */
-        for (int k = 0; k < 4; k++)
-            r.d[k] = (uint32_t)((int32_t)(int16_t)d->w[2 * k] * (int16_t)s.w[2 * k] +
-                                (int32_t)(int16_t)d->w[2 * k + 1] * (int16_t)s.w[2 * k + 1]);
-        break;
-    case 0xf6:                                      /* psadbw */
-        r.q[0] = sad8(d->b, s.b), r.q[1] = sad8(d->b + 8, s.b + 8);
-        break;
-    case 0xf8: LANE(uint8_t, 16, b, (uint8_t)(a - b)); break;
-    case 0xf9: LANE(uint16_t, 8, w, (uint16_t)(a - b)); break;
-    case 0xfa: LANE(uint32_t, 4, d, a - b); break;
-    case 0xfb: LANE(uint64_t, 2, q, a - b); break;
-    case 0xfc: LANE(uint8_t, 16, b, (uint8_t)(a + b)); break;
-    case 0xfd: LANE(uint16_t, 8, w, (uint16_t)(a + b)); break;
-    case 0xfe: LANE(uint32_t, 4, d, a + b); break;
-    default:
-        return false;
-    }
-    *d = r;
-    return true;
+    return int_lanes(op, d, d, &s, 16);
 }

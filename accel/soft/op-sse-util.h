@@ -52,6 +52,11 @@ static inline void host_setcsr(uint32_t v)
 }
 void fp_leave(struct cpu *c, uint32_t host_mxcsr);
 
+/* op-sse-int.c: the lane-wise integer operations on w-byte registers (16 XMM, 8 MMX). */
+bool int_lanes(unsigned op, union xmm_reg *out, const union xmm_reg *d, const union xmm_reg *s, unsigned w);
+/* op-sse-mmx.c: the MMX forms (no mandatory prefix) of the 0F, 0F38 and 0F3A maps. */
+bool mmx_op(struct cpu *c, const struct insn *i);
+
 /* Handlers by group; each returns false when it does not know the (op, pfx) pair. */
 bool sse_fp(struct cpu *c, const struct insn *i, unsigned key);           /* op-sse-fp.c */
 bool sse_int(struct cpu *c, const struct insn *i, unsigned key);          /* op-sse-int.c */

@@ -1,7 +1,7 @@
 /* SSE..SSE4.2 (legacy encodings): dispatch on opcode and mandatory prefix, the data moves and
  * shuffles, and fxsave/fxrstor/ldmxcsr/stmxcsr (SDM vol. 2; vol. 1 chapters 10-12). The arithmetic
  * lives in op-sse-fp.c (floating point) and op-sse-int.c (packed integers), the 0F38/0F3A maps in
- * op-sse4.c. MMX forms (no prefix in 0F 60-7F and D0-FF) are not implemented: #UD. */
+ * op-sse4.c, the MMX forms (no prefix in 0F 60-7F and D0-FF) in op-sse-mmx.c. */
 #include "accel/soft/op-sse.h"
 #include "accel/soft/op-sse-util.h"
 #include "accel/soft/op-x87-util.h"
@@ -230,6 +230,8 @@ OP(op_sse)
         c->fpu.top = 0;                 /* as every MMX instruction does */
         return;
     }
+    if (i->pfx == PFX_NP && mmx_op(c, i))      /* MMX needs no OSFXSR */
+        return;
     sse_check(c);
     if (sse_move(c, i, key) || sse_fp(c, i, key) || sse_int(c, i, key))
         return;
@@ -238,12 +240,14 @@ OP(op_sse)
 
 OP(op_sse_0f38)
 {
-    if (!sse_0f38(c, i))
+    if (!sse_0f38(c, i) && !(i->pfx == PFX_NP && mmx_op(c, i)))
         cpu_unimplemented(c, i);
 }
 
 OP(op_sse_0f3a)
 {
+    if (i->pfx == PFX_NP && mmx_op(c, i))
+        return;
     sse_check(c);
     if (!sse_0f3a(c, i))
         cpu_unimplemented(c, i);

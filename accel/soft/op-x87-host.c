@@ -1,6 +1,6 @@
 /* x87 kernels on the host's x87 unit (op-x87-host.h). Each one saves the host control word, sets up
  * the guest's situation (enter, pushes, set_env), runs its instruction, stores the FSW and the
- * results, then fninit empties the host stack and the saved control word comes back. The asm
+ * results (fnsave: it waits for nothing and reinitializes), then the saved control word comes back. The asm
  * statements clobber the whole register stack, so the compiler keeps nothing there. */
 #include "accel/soft/op-x87-host.h"
 
@@ -28,7 +28,10 @@ static void set_env(unsigned fcw, unsigned fsw, unsigned top, unsigned valid)
     uint32_t ftw = 0;
     for (unsigned p = 0; p < 8; p++)
         ftw |= (valid >> p & 1 ? 0u : 3u) << (2 * p);
-    uint32_t env[7] = { 0xffff0000u | fcw | 0x3f, 0xffff0000u | (fsw & 0x4700) | top << 11,
+    /* overflow and underflow keep the guest's masks: unmasked, the host delivers the result with
+     * the biased exponent the guest must see; the exception it leaves pending never fires, since
+     * only non-waiting instructions (fnstsw, fnsave, fninit) follow. */
+    uint32_t env[7] = { 0xffff0000u | (fcw & ~0x3fu) | 0x27 | (fcw & 0x18), 0xffff0000u | (fsw & 0x4700) | top << 11,
                         0xffff0000u | ftw, 0, 0, 0, 0xffff0000u };
     __asm__ volatile("fldenv %0" : : "m"(env));
 }
@@ -52,7 +55,7 @@ static void leave(uint16_t saved)
     __asm__ volatile("fninit\n\tfldcw %0" : : "m"(saved) : ST_CLOBBERS);
 }
 
-static void put(union x87_reg *out, const long double *v)
+static void put(union x87_reg *out, const void *v)
 {
     memset(out, 0, sizeof(*out));
     memcpy(out->b, v, 10);
@@ -66,13 +69,14 @@ static long double get(const union x87_reg *x)
 }
 
 #define BIN(insn)                                                                                  \
-    __asm__ volatile(insn "\n\tfnstsw %1\n\tfstpt %0\n\tfninit" : "=m"(r), "=m"(sw) : : ST_CLOBBERS);  \
+    __asm__ volatile(insn "\n\tfnstsw %1\n\tfnsave %0" : "=m"(sv), "=m"(sw) : : ST_CLOBBERS);          \
     break;
 
 uint16_t x87_host_bin(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, const union x87_reg *x, const union x87_reg *y,
                       union x87_reg *out)
 {
-    long double a = get(x), b = get(y), r = 0;
+    long double a = get(x), b = get(y);
+    uint8_t sv[108];                    /* fnsave image: ST(0) at 28, ST(1) at 38 */
     uint16_t sw = 0, saved = enter();
     push_value(&b);
     push_value(&a);
@@ -107,19 +111,19 @@ uint16_t x87_host_bin(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, c
     }
     }
     leave(saved);
-    put(out, &r);
+    put(out, sv + 28);
     return sw;
 }
 
 #define UN(insn)                                                                                   \
-    __asm__ volatile(insn "\n\tfnstsw %2\n\tfstpt %0\n\tfstpt %1\n\tfninit"                        \
-                     : "=m"(r1), "=m"(r2), "=m"(sw) : : ST_CLOBBERS);                               \
+    __asm__ volatile(insn "\n\tfnstsw %1\n\tfnsave %0" : "=m"(sv), "=m"(sw) : : ST_CLOBBERS);          \
     break;
 
 uint16_t x87_host_un(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, const union x87_reg *x, union x87_reg *out1,
                      union x87_reg *out2)
 {
-    long double a = get(x), r1 = 0, r2 = 0;
+    long double a = get(x);
+    uint8_t sv[108];
     uint16_t sw = 0, saved = enter();
     push_value(&a);
     set_env(fcw, fsw, 7, valid_regs(faults, 1));
@@ -135,14 +139,14 @@ uint16_t x87_host_un(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, co
     default: UN("fxtract")
     }
     leave(saved);
-    put(out1, &r1);
-    put(out2, &r2);
+    put(out1, sv + 28);
+    put(out2, sv + 38);
     return sw;
 }
 
 #define MOP(insn)                                                                                  \
-    __asm__ volatile(insn " %2\n\tfnstsw %1\n\tfstpt %0\n\tfninit"                                 \
-                     : "=m"(r), "=m"(sw) : "m"(*(const char(*)[10])mem) : ST_CLOBBERS);             \
+    __asm__ volatile(insn " %2\n\tfnstsw %1\n\tfnsave %0"                                          \
+                     : "=m"(sv), "=m"(sw) : "m"(*(const char(*)[10])mem) : ST_CLOBBERS);            \
     break;
 #define MOP4(n, op, cmp)                                                                           \
     case 4 * (n) + M_F32: MOP(op "s") case 4 * (n) + M_F64: MOP(op "l")                            \
@@ -151,7 +155,8 @@ uint16_t x87_host_un(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, co
 uint16_t x87_host_memop(unsigned fcw, unsigned fsw, unsigned faults, unsigned ext, unsigned type, const union x87_reg *x,
                         const void *mem, union x87_reg *out)
 {
-    long double a = get(x), r = 0;
+    long double a = get(x);
+    uint8_t sv[108];
     uint16_t sw = 0, saved = enter();
     push_value(&a);
     set_env(fcw, fsw, 7, valid_regs(faults & X_EMPTY0, 1));
@@ -161,18 +166,18 @@ uint16_t x87_host_memop(unsigned fcw, unsigned fsw, unsigned faults, unsigned ex
     default: MOP4(7, "fdivr", "divr")
     }
     leave(saved);
-    put(out, &r);
+    put(out, sv + 28);
     return sw;
 }
 
 #define LD(insn)                                                                                   \
-    __asm__ volatile(insn " %2\n\tfnstsw %1\n\tfstpt %0\n\tfninit"                                 \
-                     : "=m"(r), "=m"(sw) : "m"(*(const char(*)[10])mem) : ST_CLOBBERS);             \
+    __asm__ volatile(insn " %2\n\tfnstsw %1\n\tfnsave %0"                                          \
+                     : "=m"(sv), "=m"(sw) : "m"(*(const char(*)[10])mem) : ST_CLOBBERS);            \
     break;
 
 uint16_t x87_host_load(unsigned fcw, unsigned fsw, unsigned faults, unsigned type, const void *mem, union x87_reg *out)
 {
-    long double r = 0;
+    uint8_t sv[108];
     uint16_t sw = 0, saved = enter();
     set_env(fcw, fsw, 0, valid_regs(faults & X_FULL, 0));
     switch (type) {
@@ -184,7 +189,7 @@ uint16_t x87_host_load(unsigned fcw, unsigned fsw, unsigned faults, unsigned typ
     default: LD("fldt")
     }
     leave(saved);
-    put(out, &r);
+    put(out, sv + 28);
     return sw;
 }
 
@@ -214,12 +219,12 @@ uint16_t x87_host_store(unsigned fcw, unsigned fsw, unsigned faults, unsigned ki
 }
 
 #define CONST(insn)                                                                                \
-    __asm__ volatile(insn "\n\tfnstsw %1\n\tfstpt %0\n\tfninit" : "=m"(r), "=m"(sw) : : ST_CLOBBERS); \
+    __asm__ volatile(insn "\n\tfnstsw %1\n\tfnsave %0" : "=m"(sv), "=m"(sw) : : ST_CLOBBERS);          \
     break;
 
 uint16_t x87_host_const(unsigned fcw, unsigned fsw, unsigned faults, unsigned k, union x87_reg *out)
 {
-    long double r = 0;
+    uint8_t sv[108];
     uint16_t sw = 0, saved = enter();
     set_env(fcw, fsw, 0, valid_regs(faults & X_FULL, 0));
     switch (k) {
@@ -232,6 +237,6 @@ uint16_t x87_host_const(unsigned fcw, unsigned fsw, unsigned faults, unsigned k,
     default: CONST("fldz")
     }
     leave(saved);
-    put(out, &r);
+    put(out, sv + 28);
     return sw;
 }

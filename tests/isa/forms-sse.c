@@ -17,6 +17,12 @@
 #define P66(n, o) A(n, 0x66, 1, o)
 #define P38(n, o) A(n, 0x66, 2, o)
 
+/* MMX: mm, mm/m64 (no mandatory prefix) */
+#define MMX (E_MODRM | E_MEM | E_REG | E_MREG | E_MRM)
+#define MM(n, mp, o) { .name = n " mm", .map = mp, .op = o, .ext = -1, .enc = MMX, .cls = CLS_SSE, .memsize = 8 }
+#define MMI(n, mp, o) { .name = n " mm", .map = mp, .op = o, .ext = -1, .enc = MMX, .imm = I_B, .cls = CLS_SSE, .memsize = 8 }
+#define MMS(n, o, x) { .name = n " mm,Ib", .map = 1, .op = o, .ext = x, .enc = E_MODRM | E_REG | E_MRM, .imm = I_B, .cls = CLS_SSE }
+
 const struct isa_form isa_sse_forms[] = {
     /* moves */
     U("movups x,xm", 0, 1, 0x10, 16), U("movups xm,x", 0, 1, 0x11, 16),
@@ -139,6 +145,34 @@ const struct isa_form isa_sse_forms[] = {
     { .name = "pcmpestrm", .map = 3, .op = 0x60, .pfx = 0x66, .ext = -1, .enc = XX | E_W, .imm = I_B, .cls = CLS_SSE, .memsize = 16 },
     { .name = "pcmpestri", .map = 3, .op = 0x61, .pfx = 0x66, .ext = -1, .enc = XX | E_W, .imm = I_B, .cls = CLS_SSE, .memsize = 16 },
     UI("pcmpistrm", 0x66, 3, 0x62, 16), UI("pcmpistri", 0x66, 3, 0x63, 16),
+
+    /* MMX */
+    MM("punpcklbw", 1, 0x60), MM("punpcklwd", 1, 0x61), MM("punpckldq", 1, 0x62), MM("packsswb", 1, 0x63),
+    MM("pcmpgtb", 1, 0x64), MM("pcmpgtw", 1, 0x65), MM("pcmpgtd", 1, 0x66), MM("packuswb", 1, 0x67),
+    MM("punpckhbw", 1, 0x68), MM("punpckhwd", 1, 0x69), MM("punpckhdq", 1, 0x6a), MM("packssdw", 1, 0x6b),
+    MM("pcmpeqb", 1, 0x74), MM("pcmpeqw", 1, 0x75), MM("pcmpeqd", 1, 0x76),
+    MM("psrlw", 1, 0xd1), MM("psrld", 1, 0xd2), MM("psrlq", 1, 0xd3), MM("paddq", 1, 0xd4), MM("pmullw", 1, 0xd5),
+    MM("psubusb", 1, 0xd8), MM("psubusw", 1, 0xd9), MM("pminub", 1, 0xda), MM("pand", 1, 0xdb),
+    MM("paddusb", 1, 0xdc), MM("paddusw", 1, 0xdd), MM("pmaxub", 1, 0xde), MM("pandn", 1, 0xdf),
+    MM("pavgb", 1, 0xe0), MM("psraw", 1, 0xe1), MM("psrad", 1, 0xe2), MM("pavgw", 1, 0xe3),
+    MM("pmulhuw", 1, 0xe4), MM("pmulhw", 1, 0xe5), MM("psubsb", 1, 0xe8), MM("psubsw", 1, 0xe9),
+    MM("pminsw", 1, 0xea), MM("por", 1, 0xeb), MM("paddsb", 1, 0xec), MM("paddsw", 1, 0xed),
+    MM("pmaxsw", 1, 0xee), MM("pxor", 1, 0xef), MM("psllw", 1, 0xf1), MM("pslld", 1, 0xf2), MM("psllq", 1, 0xf3),
+    MM("pmuludq", 1, 0xf4), MM("pmaddwd", 1, 0xf5), MM("psadbw", 1, 0xf6), MM("psubb", 1, 0xf8),
+    MM("psubw", 1, 0xf9), MM("psubd", 1, 0xfa), MM("psubq", 1, 0xfb), MM("paddb", 1, 0xfc), MM("paddw", 1, 0xfd),
+    MM("paddd", 1, 0xfe), MM("movq x,", 1, 0x6f), MM("movq xm,", 1, 0x7f), MMI("pshufw", 1, 0x70),
+    MMS("psrlw", 0x71, 2), MMS("psraw", 0x71, 4), MMS("psllw", 0x71, 6), MMS("psrld", 0x72, 2),
+    MMS("psrad", 0x72, 4), MMS("pslld", 0x72, 6), MMS("psrlq", 0x73, 2), MMS("psllq", 0x73, 6),
+    G("movd/q mm,Ey", 0, 1, 0x6e, -1, MR | E_MREG | E_W, 0, 8),
+    G("movd/q Ey,mm", 0, 1, 0x7e, -1, MR | E_MREG | E_W, 0, 8),
+    G("pinsrw mm,Ry/m16,Ib", 0, 1, 0xc4, -1, MR | E_MREG, I_B, 2),
+    G("pextrw Gd,mm,Ib", 0, 1, 0xc5, -1, E_MODRM | E_REG | E_MRM, I_B, 0),
+    G("pmovmskb r,mm", 0, 1, 0xd7, -1, E_MODRM | E_REG | E_MRM, 0, 0),
+    G("movntq m,mm", 0, 1, 0xe7, -1, E_MODRM | E_MEM | E_MREG, 0, 8),
+    MM("pshufb", 2, 0x00), MM("phaddw", 2, 0x01), MM("phaddd", 2, 0x02), MM("phaddsw", 2, 0x03),
+    MM("pmaddubsw", 2, 0x04), MM("phsubw", 2, 0x05), MM("phsubd", 2, 0x06), MM("phsubsw", 2, 0x07),
+    MM("psignb", 2, 0x08), MM("psignw", 2, 0x09), MM("psignd", 2, 0x0a), MM("pmulhrsw", 2, 0x0b),
+    MM("pabsb", 2, 0x1c), MM("pabsw", 2, 0x1d), MM("pabsd", 2, 0x1e), MMI("palignr", 3, 0x0f),
 
     /* MMX state: emms empties the x87 tags */
     { .name = "emms", .map = 1, .op = 0x77, .ext = -1, .cls = CLS_SSE },

@@ -436,7 +436,7 @@ static bool emit(struct gen *g, const struct isa_form *f, bool allow_mem)
     bool x87 = f->cls == CLS_X87;
     bool a32 = (mem || f->fix == FX_STRING || f->imm == I_MOFFS) && rng_below(r, 16) == 0;
     bool rep = (f->enc & E_REP) && rng_below(r, 3);
-    int reg = f->ext >= 0 ? f->ext : (int)rng_below(r, (f->enc & E_XREG) || !x87 ? 16 : 8);
+    int reg = f->ext >= 0 ? f->ext : (int)rng_below(r, (f->enc & E_MREG) ? 8 : (f->enc & E_XREG) || !x87 ? 16 : 8);
     int rmreg = 0;
     struct modrm_enc e = { 0 };
     struct opnd rm = { .mem = mem, .size = f->memsize ? f->memsize : size };
@@ -447,7 +447,7 @@ static bool emit(struct gen *g, const struct isa_form *f, bool allow_mem)
     if (f->fix == FX_CALLIND || f->fix == FX_RET || f->fix == FX_BRANCH)
         size = 8;
     if (has_modrm && !fixed && !mem)
-        rmreg = (f->enc & E_XRM) || !x87 ? (int)rng_below(r, 16) : (int)rng_below(r, 8);
+        rmreg = (f->enc & E_MRM) ? (int)rng_below(r, 8) : (f->enc & E_XRM) || !x87 ? (int)rng_below(r, 16) : (int)rng_below(r, 8);
     if (f->fix == FX_CALLIND && !mem && rmreg == 4)
         rmreg = 0;
     if (mem) {

@@ -52,6 +52,8 @@ enum {
     E_NOW     = 1 << 13,    /* never REX.W */
     E_FPMEM   = 1 << 14,    /* x87 floating-point memory operand: often given a tame value */
     E_LOOSE   = 1 << 15,    /* x87 transcendental: results compared to within 2 ulp */
+    E_MREG    = 1 << 16,    /* ModRM.reg names an MMX register (0-7, REX.R not used) */
+    E_MRM     = 1 << 17,    /* ModRM.rm (mod 3) names an MMX register */
 };
 
 /* Operand sizes a form allows (isa_form.sizes). */
