@@ -204,6 +204,9 @@ void tlb_flush(struct cpu *c)
 {
     c->chain_epoch++;
     memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            c->tlb[u][k].global = false;     /* 0xff is no valid bool */
     c->tlb_large = 0;
 }
 
