@@ -33,10 +33,10 @@ timed_boot() {
     local out rc
     out=$(mktemp)
     # The reader stamps the marker line when it arrives (QEMU -nographic puts terminal escapes before
-    # the first line, so the marker may not start it); GNU time gives the process's user CPU.
+    # the first line, so the marker may not start it); bash's time gives the run's user CPU.
     local t0 t_mark=-
     t0=$(date +%s.%N)
-    { /usr/bin/time -f 'VMON-BENCH-USER %U' timeout "$TIMEOUT" "$@" </dev/null 2>&1; echo "VMON-BENCH-RC $?"; } |
+    { TIMEFORMAT='VMON-BENCH-USER %U'; time timeout "$TIMEOUT" "$@" </dev/null 2>&1; echo "VMON-BENCH-RC $?"; } 2>&1 |
         while IFS= read -r line; do
             case $line in
                 *VMON-GUEST-READY*) echo "MARK $(date +%s.%N)";;
