@@ -237,6 +237,7 @@ struct cpu {
     /* Execution state (exec.c). */
     bool halted;
     bool nmi_pending;
+    bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tb_end;               /* set by handlers that change the mode: end the block after them */

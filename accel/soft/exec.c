@@ -231,8 +231,9 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
 
 static bool try_interrupt(struct cpu *c)
 {
-    if (c->nmi_pending) {
+    if (c->nmi_pending && !c->nmi_blocked) {
         c->nmi_pending = false;
+        c->nmi_blocked = true;
         c->insn_rip = c->rip;
         c->delivering = 256 + EXC_NMI;
         cpu_deliver(c, EXC_NMI, false, 0, false, c->rip);

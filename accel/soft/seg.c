@@ -306,6 +306,8 @@ void seg_far_ret(struct cpu *c, unsigned opsize, uint16_t pop_bytes)
 
 void seg_iret(struct cpu *c, unsigned opsize)
 {
+    /* Any iret ends NMI blocking, even one that faults later (SDM vol. 3, 6.7.1). */
+    c->nmi_blocked = false;
     uint64_t sp = stack_pointer(c), m = size_mask(c->stack_size);
     if (!(c->cr0 & CR0_PE)) {
         uint64_t ip = mem_read(c, SEG_SS, sp, opsize);
