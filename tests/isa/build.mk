@@ -1,8 +1,4 @@
 # tests/isa: the software CPU against the host CPU, snippet by snippet (issue 3).
-# Also the isa helper's SSE and x87 files of the software CPU (op-sse.c and op-x87.c are listed in
-# accel/soft/build.mk; their companions are listed here so that file stays the soft helper's).
-VMON_SRCS += accel/soft/op-sse-fp.c accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-sse-mmx.c \
-             accel/soft/op-x87-host.c
 #   make fuzz-isa SEED=.. N=..   a longer run than make test's fixed-seed corpus
 ISA_COMMA := ,
 ISA_SRCS := tests/isa/isa-diff.c tests/isa/gen.c tests/isa/gen-state.c tests/isa/forms-int.c \
