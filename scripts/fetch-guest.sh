@@ -172,6 +172,9 @@ if [ -n "$cmd" ]; then
     sh -c "$cmd"
     echo "VMON-CMD-EXIT=$?"
 else
+    # No command: an interactive shell on the console; leaving it powers the guest off.
+    echo "no vmon.cmd= on the kernel cmdline: busybox shell (exit to power off)"
+    setsid cttyhack sh
     echo "VMON-CMD-EXIT=none"
 fi
 poweroff -f
