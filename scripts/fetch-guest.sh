@@ -4,9 +4,14 @@
 #   build/guest/vmlinux             the ELF inside it, extracted from the bzImage's compressed payload
 #   build/guest/initramfs.cpio.gz   busybox-static with an /init that prints VMON-GUEST-READY, runs
 #                                   the command from the kernel cmdline and powers off
-# FLAVOUR=generic fetches Debian's generic kernel (linux-image-amd64) instead, into
-# build/guest/generic/ (same three files; the initramfs carries that kernel's modules).
-# FLAVOUR=all does both. Idempotent: what is already there is kept (FORCE=1 rebuilds). Needs
+# FLAVOUR picks another of Debian 12's x86-64 kernels, into build/guest/FLAVOUR/ (the same three
+# files; the initramfs carries that kernel's modules):
+#   cloud (default, into build/guest/)  linux-image-cloud-amd64, 6.1
+#   generic                             linux-image-amd64, 6.1
+#   rt                                  linux-image-rt-amd64, 6.1 with PREEMPT_RT
+#   6.12                                linux-image-6.12-amd64, the newer kernel Debian 12 also ships
+#   all                                 cloud and generic (what `make test` boots)
+#   every                               all four Idempotent: what is already there is kept (FORCE=1 rebuilds). Needs
 # apt-get (Debian 12) and root for mknod of /dev/console in the initramfs.
 #
 # The command on the kernel cmdline (read by /init from /proc/cmdline):
@@ -20,9 +25,12 @@ cd "$(dirname "$0")/.."
 FLAVOUR=${FLAVOUR:-cloud}
 case $FLAVOUR in
     all)     FLAVOUR=cloud "$0" && FLAVOUR=generic exec "$0";;
+    every)   FLAVOUR=all "$0" && FLAVOUR=rt "$0" && FLAVOUR=6.12 exec "$0";;
     cloud)   OUT=build/guest;         META=linux-image-cloud-amd64;;
     generic) OUT=build/guest/generic; META=linux-image-amd64;;
-    *)       echo "fetch-guest: FLAVOUR must be cloud, generic or all, not '$FLAVOUR'" >&2; exit 2;;
+    rt)      OUT=build/guest/rt;      META=linux-image-rt-amd64;;
+    6.12)    OUT=build/guest/6.12;    META=linux-image-6.12-amd64;;
+    *)       echo "fetch-guest: FLAVOUR must be cloud, generic, rt, 6.12, all or every, not '$FLAVOUR'" >&2; exit 2;;
 esac
 DEBS=build/guest/debs
 mkdir -p "$DEBS" "$OUT"

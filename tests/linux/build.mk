@@ -1,9 +1,13 @@
 # Linux boot tests (issue 4): Debian 12's kernels under --accel soft. They skip (exit 77) until the
-# guest material exists: `make guest-linux` fetches both kernels and builds the initramfs.
-INTEG_TESTS += tests/linux/boot.sh tests/linux/smp.sh tests/linux/generic.sh tests/linux/triple-fault.sh \
-               tests/linux/irqoff-sigterm.sh tests/linux/irqoff-ctrl-a.sh
+# guest material exists: `make guest-linux` fetches the cloud and generic kernels and builds their
+# initramfs; `make guest-linux-every` also fetches the PREEMPT_RT and 6.12 kernels (rt.sh, linux-6.12.sh).
+INTEG_TESTS += tests/linux/boot.sh tests/linux/smp.sh tests/linux/generic.sh tests/linux/rt.sh \
+               tests/linux/linux-6.12.sh tests/linux/triple-fault.sh tests/linux/irqoff-sigterm.sh \
+               tests/linux/irqoff-ctrl-a.sh
 BENCHES += tests/linux/bench-boot.sh
 
 guest-linux:
 	FLAVOUR=all scripts/fetch-guest.sh
-.PHONY: guest-linux
+guest-linux-every:
+	FLAVOUR=every scripts/fetch-guest.sh
+.PHONY: guest-linux guest-linux-every
