@@ -15,6 +15,7 @@
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
+#include "hw/pio_test.h"
 #include "hw/vm.h"
 
 /* The event loop's timer API (hw/eventloop.h) on the fake clock, so pc_soft_platform_init runs as is
@@ -80,11 +81,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-    assert_true(bus_write(&vm->pio, port, v, 1));
-}
-
 static void io_write(struct vm *vm, uint32_t reg, uint32_t val)
 {
     assert_true(bus_write(&vm->mmio, IOAPIC_DEFAULT_BASE, reg, 4));
@@ -96,20 +92,20 @@ static void pic_setup(struct vm *vm, uint8_t master_mask)
     static const uint8_t icw[2][4] = { { 0x11, 0x30, 0x04, 0x01 }, { 0x11, 0x38, 0x02, 0x01 } };
     for (int c = 0; c < 2; c++) {
         uint16_t base = c ? 0xa0 : 0x20;
-        outb(vm, base, icw[c][0]);
+        pio_outb(&vm->pio, base, icw[c][0]);
         for (int i = 1; i < 4; i++)
-            outb(vm, base + 1, icw[c][i]);
+            pio_outb(&vm->pio, base + 1, icw[c][i]);
     }
-    outb(vm, 0x21, master_mask);
-    outb(vm, 0xa1, 0xff);
+    pio_outb(&vm->pio, 0x21, master_mask);
+    pio_outb(&vm->pio, 0xa1, 0xff);
 }
 
 /* PIT channel 0, mode 2, Linux's HZ=1000 latch. */
 static void pit_periodic(struct vm *vm)
 {
-    outb(vm, 0x43, 0x34);
-    outb(vm, 0x40, 1193 & 0xff);
-    outb(vm, 0x40, 1193 >> 8);
+    pio_outb(&vm->pio, 0x43, 0x34);
+    pio_outb(&vm->pio, 0x40, 1193 & 0xff);
+    pio_outb(&vm->pio, 0x40, 1193 >> 8);
 }
 
 static void test_timer_through_pic(void **state)
@@ -125,7 +121,7 @@ static void test_timer_through_pic(void **state)
             int v = lapic_get_interrupt(bsp);
             if (v == 0x30) {
                 ticks++;
-                outb(vm, 0x20, 0x20);           /* EOI to the PIC */
+                pio_outb(&vm->pio, 0x20, 0x20);           /* EOI to the PIC */
             }
         }
     }
