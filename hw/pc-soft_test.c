@@ -12,6 +12,7 @@
 #include "hw/apic-int.h"
 #include "hw/eventloop.h"
 #include "hw/fake-clock_test.h"
+#include "hw/fake-vm_test.h"
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
@@ -54,18 +55,9 @@ static const struct accel_ops fake_accel = { .name = "fake", .vcpu_kick = fake_k
 
 static int setup(void **state)
 {
-    struct vm *vm = calloc(1, sizeof(*vm));
-    assert_non_null(vm);
+    struct vm *vm = fake_vm_new(&fake_accel, 2);   /* vCPUs not started: kicks must reach them anyway */
     fake_clock_init(&fc, 1000000000ull);
     memset(kicks, 0, sizeof(kicks));
-    bus_init(&vm->pio, "pio");
-    bus_init(&vm->mmio, "mmio");
-    vm->accel = &fake_accel;
-    vm->ncpus = 2;
-    for (int i = 0; i < 2; i++) {
-        vm->vcpus[i].vm = vm;
-        vm->vcpus[i].id = i;    /* not marked started: kicks must reach a vCPU all the same */
-    }
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
     assert_int_equal(pc_soft_platform_init(vm), 0);
     *state = vm;
