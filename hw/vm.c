@@ -128,9 +128,13 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
     vm->signal_fd = -1;
-    vm->ncpus = cfg->ncpus;
     pthread_mutex_init(&vm->stop_lock, NULL);
     pthread_cond_init(&vm->stop_cond, NULL);
+    if (cfg->ncpus < 1 || cfg->ncpus > VM_MAX_CPUS) {   /* vcpus[] is a fixed array */
+        snprintf(err, errlen, "%d vCPUs: not from 1 to %d", cfg->ncpus, VM_MAX_CPUS);
+        return -EINVAL;
+    }
+    vm->ncpus = cfg->ncpus;
     for (int i = 0; i < vm->ncpus; i++) {
         vm->vcpus[i].vm = vm;
         vm->vcpus[i].id = i;
@@ -149,8 +153,9 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     vm->signal_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (vm->signal_fd < 0) {
-        snprintf(err, errlen, "signalfd: %s", strerror(errno));
-        return -errno;
+        int e = errno;         /* read before snprintf, which may change it */
+        snprintf(err, errlen, "signalfd: %s", strerror(e));
+        return -e;
     }
 
     const char *why = NULL;
@@ -171,8 +176,9 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     }
     vm->loop = evloop_new();
     if (!vm->loop) {
-        snprintf(err, errlen, "event loop: %s", strerror(errno));
-        return -errno;
+        int e = errno;
+        snprintf(err, errlen, "event loop: %s", strerror(e));
+        return -e;
     }
     r = vm->accel->vm_init(vm);
     if (r < 0) {
