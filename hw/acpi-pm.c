@@ -26,7 +26,8 @@ struct acpi_pm {
     uint64_t t0_ns;            /* when the timer read 0 */
 };
 
-uint32_t acpi_pm_timer_at(const struct acpi_pm *p, uint64_t now_ns)
+/* The PM timer's value at time now_ns (CLOCK_MONOTONIC), counting from creation. */
+static uint32_t acpi_pm_timer_at(const struct acpi_pm *p, uint64_t now_ns)
 {
     uint64_t ns = now_ns - p->t0_ns;
     /* ticks = ns * 3579545 / 1e9 without overflowing for centuries of uptime */

@@ -19,7 +19,5 @@ struct acpi_pm;
 struct acpi_pm *acpi_pm_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
 void acpi_pm_free(struct acpi_pm *p);
 int acpi_pm_map(struct acpi_pm *p);
-/* The PM timer's value at time now_ns (CLOCK_MONOTONIC), counting from creation. */
-uint32_t acpi_pm_timer_at(const struct acpi_pm *p, uint64_t now_ns);
 
 #endif

@@ -110,7 +110,8 @@ static void reg_write_locked(struct ioapic *io, uint32_t reg, uint32_t val)
     service_locked(io);
 }
 
-uint64_t ioapic_mmio_read(void *dev, uint64_t off, unsigned size)
+/* The register window: IOREGSEL at 0x00, IOWIN at 0x10, EOI at 0x40. */
+static uint64_t ioapic_mmio_read(void *dev, uint64_t off, unsigned size)
 {
     struct ioapic *io = dev;
     uint32_t v = 0;
@@ -123,7 +124,7 @@ uint64_t ioapic_mmio_read(void *dev, uint64_t off, unsigned size)
     return size >= 4 ? v : v & ((1u << (size * 8)) - 1);
 }
 
-void ioapic_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+static void ioapic_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 {
     struct ioapic *io = dev;
     (void)size;

@@ -52,8 +52,4 @@ void ioapic_set_irq(struct ioapic *io, unsigned pin, int level);
  * and re-delivers those still asserted. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 
-/* The register window (IOREGSEL at 0x00, IOWIN at 0x10, EOI at 0x40), exposed for tests. */
-uint64_t ioapic_mmio_read(void *dev, uint64_t off, unsigned size);
-void ioapic_mmio_write(void *dev, uint64_t off, uint64_t val, unsigned size);
-
 #endif

@@ -14,6 +14,7 @@
 
 #include "hw/apic-int.h"
 #include "hw/eventloop.h"
+#include "hw/fake-vm_test.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
 #include "hw/vm.h"
@@ -101,16 +102,7 @@ static void *device_thread(void *opaque)
 static void test_live_rates(void **state)
 {
     (void)state;
-    struct vm *vm = calloc(1, sizeof(*vm));
-    assert_non_null(vm);
-    bus_init(&vm->pio, "pio");
-    bus_init(&vm->mmio, "mmio");
-    vm->accel = &fake_accel;
-    vm->ncpus = 2;
-    for (int i = 0; i < 2; i++) {
-        vm->vcpus[i].vm = vm;
-        vm->vcpus[i].id = i;
-    }
+    struct vm *vm = fake_vm_new(&fake_accel, 2);
     vm->loop = evloop_new();
     assert_non_null(vm->loop);
     assert_int_equal(pc_soft_platform_init(vm), 0);

@@ -12,9 +12,11 @@
 #include "hw/apic-int.h"
 #include "hw/eventloop.h"
 #include "hw/fake-clock_test.h"
+#include "hw/fake-vm_test.h"
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
 #include "hw/pc-soft.h"
+#include "hw/pio_test.h"
 #include "hw/vm.h"
 
 /* The event loop's timer API (hw/eventloop.h) on the fake clock, so pc_soft_platform_init runs as is
@@ -53,18 +55,9 @@ static const struct accel_ops fake_accel = { .name = "fake", .vcpu_kick = fake_k
 
 static int setup(void **state)
 {
-    struct vm *vm = calloc(1, sizeof(*vm));
-    assert_non_null(vm);
+    struct vm *vm = fake_vm_new(&fake_accel, 2);   /* vCPUs not started: kicks must reach them anyway */
     fake_clock_init(&fc, 1000000000ull);
     memset(kicks, 0, sizeof(kicks));
-    bus_init(&vm->pio, "pio");
-    bus_init(&vm->mmio, "mmio");
-    vm->accel = &fake_accel;
-    vm->ncpus = 2;
-    for (int i = 0; i < 2; i++) {
-        vm->vcpus[i].vm = vm;
-        vm->vcpus[i].id = i;    /* not marked started: kicks must reach a vCPU all the same */
-    }
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
     assert_int_equal(pc_soft_platform_init(vm), 0);
     *state = vm;
@@ -80,11 +73,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void outb(struct vm *vm, uint16_t port, uint8_t v)
-{
-    assert_true(bus_write(&vm->pio, port, v, 1));
-}
-
 static void io_write(struct vm *vm, uint32_t reg, uint32_t val)
 {
     assert_true(bus_write(&vm->mmio, IOAPIC_DEFAULT_BASE, reg, 4));
@@ -96,20 +84,20 @@ static void pic_setup(struct vm *vm, uint8_t master_mask)
     static const uint8_t icw[2][4] = { { 0x11, 0x30, 0x04, 0x01 }, { 0x11, 0x38, 0x02, 0x01 } };
     for (int c = 0; c < 2; c++) {
         uint16_t base = c ? 0xa0 : 0x20;
-        outb(vm, base, icw[c][0]);
+        pio_outb(&vm->pio, base, icw[c][0]);
         for (int i = 1; i < 4; i++)
-            outb(vm, base + 1, icw[c][i]);
+            pio_outb(&vm->pio, base + 1, icw[c][i]);
     }
-    outb(vm, 0x21, master_mask);
-    outb(vm, 0xa1, 0xff);
+    pio_outb(&vm->pio, 0x21, master_mask);
+    pio_outb(&vm->pio, 0xa1, 0xff);
 }
 
 /* PIT channel 0, mode 2, Linux's HZ=1000 latch. */
 static void pit_periodic(struct vm *vm)
 {
-    outb(vm, 0x43, 0x34);
-    outb(vm, 0x40, 1193 & 0xff);
-    outb(vm, 0x40, 1193 >> 8);
+    pio_outb(&vm->pio, 0x43, 0x34);
+    pio_outb(&vm->pio, 0x40, 1193 & 0xff);
+    pio_outb(&vm->pio, 0x40, 1193 >> 8);
 }
 
 static void test_timer_through_pic(void **state)
@@ -125,7 +113,7 @@ static void test_timer_through_pic(void **state)
             int v = lapic_get_interrupt(bsp);
             if (v == 0x30) {
                 ticks++;
-                outb(vm, 0x20, 0x20);           /* EOI to the PIC */
+                pio_outb(&vm->pio, 0x20, 0x20);           /* EOI to the PIC */
             }
         }
     }

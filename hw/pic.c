@@ -190,7 +190,8 @@ static uint8_t chip_poll_read(struct pic_chip *c)
     return 0x80 | irq;
 }
 
-uint8_t pic_port_read(struct pic *p, unsigned chip, unsigned port)
+/* Offset 0/1 of one chip (0 master, 1 slave). */
+static uint8_t pic_port_read(struct pic *p, unsigned chip, unsigned port)
 {
     pthread_mutex_lock(&p->lock);
     struct pic_chip *c = &p->chip[chip & 1];
@@ -206,7 +207,7 @@ uint8_t pic_port_read(struct pic *p, unsigned chip, unsigned port)
     return val;
 }
 
-void pic_port_write(struct pic *p, unsigned chip, unsigned port, uint8_t val)
+static void pic_port_write(struct pic *p, unsigned chip, unsigned port, uint8_t val)
 {
     pthread_mutex_lock(&p->lock);
     struct pic_chip *c = &p->chip[chip & 1];

@@ -57,8 +57,4 @@ static inline bool pic_intr_pending(struct pic *p)
  * requested any more (the line dropped), the 8259 answers with its IR7 vector: a spurious interrupt. */
 int pic_get_interrupt(struct pic *p);
 
-/* Port handlers, exposed for tests: offset 0/1 of a chip, and 0/1 of the ELCR pair. */
-uint8_t pic_port_read(struct pic *p, unsigned chip, unsigned port);
-void pic_port_write(struct pic *p, unsigned chip, unsigned port, uint8_t val);
-
 #endif

@@ -260,7 +260,8 @@ static void ch_write(struct pit_channel *c, uint8_t val, uint64_t now)
     }
 }
 
-uint8_t pit_port_read(struct pit *p, uint16_t port)
+/* Ports by absolute number (0x40-0x43, 0x61); the bus handlers below map offsets to them. */
+static uint8_t pit_port_read(struct pit *p, uint16_t port)
 {
     pthread_mutex_lock(&p->lock);
     uint64_t now = clk_now(p->clk);
@@ -276,7 +277,7 @@ uint8_t pit_port_read(struct pit *p, uint16_t port)
     return v;
 }
 
-void pit_port_write(struct pit *p, uint16_t port, uint8_t val)
+static void pit_port_write(struct pit *p, uint16_t port, uint8_t val)
 {
     pthread_mutex_lock(&p->lock);
     uint64_t now = clk_now(p->clk);

@@ -61,8 +61,4 @@ void pit_destroy(struct pit *p);
 /* Map 0x40-0x43 and 0x61 on the port bus. 0 or -errno. */
 int pit_map(struct pit *p, struct bus *pio);
 
-/* Ports by absolute number (0x40-0x43, 0x61), for tests and the bus handlers. */
-uint8_t pit_port_read(struct pit *p, uint16_t port);
-void pit_port_write(struct pit *p, uint16_t port, uint8_t val);
-
 #endif

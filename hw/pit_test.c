@@ -9,6 +9,7 @@
 
 #include "hw/fake-clock_test.h"
 #include "hw/pit.h"
+#include "hw/pio_test.h"
 
 struct rig {
     struct fake_clock fc;
@@ -26,18 +27,6 @@ static void irq0(void *opaque, int level)
     r->level = level;
 }
 
-static void outb(struct rig *r, uint16_t port, uint8_t v)
-{
-    assert_true(bus_write(&r->pio, port, v, 1));
-}
-
-static uint8_t inb(struct rig *r, uint16_t port)
-{
-    uint64_t v;
-    assert_true(bus_read(&r->pio, port, 1, &v));
-    return (uint8_t)v;
-}
-
 /* Host ns for a number of PIT ticks, rounded up so the tick has passed. */
 static uint64_t ticks_ns(uint64_t t)
 {
@@ -52,14 +41,14 @@ static void advance_ticks(struct rig *r, uint64_t t)
 /* LSB then MSB: two statements, since the order of calls inside one expression is unspecified. */
 static uint16_t read_word(struct rig *r, uint16_t port)
 {
-    uint8_t lo = inb(r, port);
-    uint8_t hi = inb(r, port);
+    uint8_t lo = pio_inb(&r->pio, port);
+    uint8_t hi = pio_inb(&r->pio, port);
     return lo | hi << 8;
 }
 
 static uint16_t read_latched(struct rig *r, unsigned ch)
 {
-    outb(r, 0x43, ch << 6);                     /* counter latch command */
+    pio_outb(&r->pio, 0x43, ch << 6);                     /* counter latch command */
     return read_word(r, 0x40 + ch);
 }
 
@@ -86,21 +75,21 @@ static void test_ch2_mode0_calibration(void **state)
 {
     struct rig *r = *state;
     const uint16_t latch = 59659;              /* 50 ms */
-    outb(r, 0x61, (inb(r, 0x61) & ~0x02) | 0x01);
-    outb(r, 0x43, 0xb0);                        /* ch2, LSB/MSB, mode 0, binary */
-    outb(r, 0x42, latch & 0xff);
+    pio_outb(&r->pio, 0x61, (pio_inb(&r->pio, 0x61) & ~0x02) | 0x01);
+    pio_outb(&r->pio, 0x43, 0xb0);                        /* ch2, LSB/MSB, mode 0, binary */
+    pio_outb(&r->pio, 0x42, latch & 0xff);
     uint64_t start = r->fc.now;
-    outb(r, 0x42, latch >> 8);
-    assert_int_equal(inb(r, 0x61) & 0x20, 0);   /* OUT low while counting */
+    pio_outb(&r->pio, 0x42, latch >> 8);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x20, 0);   /* OUT low while counting */
     assert_int_equal(read_latched(r, 2), latch);
     advance_ticks(r, 1000);
     assert_int_equal(read_latched(r, 2), latch - 1000);
     fake_clock_advance(&r->fc, 49000000);       /* 1000 ticks + 49 ms: still short of 50 ms */
-    assert_int_equal(inb(r, 0x61) & 0x20, 0);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x20, 0);
     fake_clock_advance(&r->fc, 200000);
-    assert_int_equal(inb(r, 0x61) & 0x20, 0x20); /* terminal count: OUT high and stays high */
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x20, 0x20); /* terminal count: OUT high and stays high */
     fake_clock_advance(&r->fc, 1000000);
-    assert_int_equal(inb(r, 0x61) & 0x23, 0x21);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x23, 0x21);
     /* After 0 the counter wraps through 0xffff and keeps counting. */
     uint64_t d = (r->fc.now - start) * PIT_HZ / 1000000000ull;
     assert_true(d > latch && d < latch + 2000);
@@ -110,29 +99,29 @@ static void test_ch2_mode0_calibration(void **state)
 static void test_ch2_gate(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x61, 0x00);                        /* gate low */
-    outb(r, 0x43, 0xb0);
-    outb(r, 0x42, 0x00);
-    outb(r, 0x42, 0x10);                        /* 4096 */
+    pio_outb(&r->pio, 0x61, 0x00);                        /* gate low */
+    pio_outb(&r->pio, 0x43, 0xb0);
+    pio_outb(&r->pio, 0x42, 0x00);
+    pio_outb(&r->pio, 0x42, 0x10);                        /* 4096 */
     advance_ticks(r, 500);
     assert_int_equal(read_latched(r, 2), 4096); /* mode 0 does not count with the gate low */
-    outb(r, 0x61, 0x01);
+    pio_outb(&r->pio, 0x61, 0x01);
     advance_ticks(r, 96);
     assert_int_equal(read_latched(r, 2), 4000);
-    outb(r, 0x61, 0x00);                        /* pause */
+    pio_outb(&r->pio, 0x61, 0x00);                        /* pause */
     advance_ticks(r, 3000);
     assert_int_equal(read_latched(r, 2), 4000);
-    outb(r, 0x61, 0x01);                        /* resume where it stopped */
+    pio_outb(&r->pio, 0x61, 0x01);                        /* resume where it stopped */
     advance_ticks(r, 4000);
-    assert_int_equal(inb(r, 0x61) & 0x20, 0x20);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x20, 0x20);
     /* Mode 2 with the gate low: OUT forced high; the rising gate reloads the count. */
-    outb(r, 0x61, 0x00);
-    outb(r, 0x43, 0xb4);                        /* ch2, LSB/MSB, mode 2 */
-    outb(r, 0x42, 100);
-    outb(r, 0x42, 0);
+    pio_outb(&r->pio, 0x61, 0x00);
+    pio_outb(&r->pio, 0x43, 0xb4);                        /* ch2, LSB/MSB, mode 2 */
+    pio_outb(&r->pio, 0x42, 100);
+    pio_outb(&r->pio, 0x42, 0);
     advance_ticks(r, 99);
-    assert_int_equal(inb(r, 0x61) & 0x20, 0x20);
-    outb(r, 0x61, 0x01);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x20, 0x20);
+    pio_outb(&r->pio, 0x61, 0x01);
     advance_ticks(r, 30);
     assert_int_equal(read_latched(r, 2), 70);
 }
@@ -141,9 +130,9 @@ static void test_ch2_gate(void **state)
 static void test_ch0_mode2_irq(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x43, 0x34);                        /* ch0, LSB/MSB, mode 2 */
-    outb(r, 0x40, 1193 & 0xff);
-    outb(r, 0x40, 1193 >> 8);
+    pio_outb(&r->pio, 0x43, 0x34);                        /* ch0, LSB/MSB, mode 2 */
+    pio_outb(&r->pio, 0x40, 1193 & 0xff);
+    pio_outb(&r->pio, 0x40, 1193 >> 8);
     r->rises = 0;
     advance_ticks(r, 100);
     assert_int_equal(read_latched(r, 0), 1093);
@@ -152,9 +141,9 @@ static void test_ch0_mode2_irq(void **state)
     assert_int_equal(r->rises, 10);
     assert_int_equal(fake_clock_next_deadline(&r->fc) > r->fc.now, 1);
     /* Reprogramming to a one-shot (mode 0): exactly one edge, at terminal count. */
-    outb(r, 0x43, 0x30);
-    outb(r, 0x40, 0xe8);
-    outb(r, 0x40, 0x03);                        /* 1000 ticks */
+    pio_outb(&r->pio, 0x43, 0x30);
+    pio_outb(&r->pio, 0x40, 0xe8);
+    pio_outb(&r->pio, 0x40, 0x03);                        /* 1000 ticks */
     r->rises = 0;
     fake_clock_advance(&r->fc, 100000000);
     assert_int_equal(r->rises, 1);
@@ -164,50 +153,50 @@ static void test_ch0_mode2_irq(void **state)
 static void test_mode3_and_status(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x43, 0x36);                        /* ch0, LSB/MSB, mode 3 */
-    outb(r, 0x40, 0xe8);
-    outb(r, 0x40, 0x03);                        /* 1000: 500 ticks high, 500 low */
+    pio_outb(&r->pio, 0x43, 0x36);                        /* ch0, LSB/MSB, mode 3 */
+    pio_outb(&r->pio, 0x40, 0xe8);
+    pio_outb(&r->pio, 0x40, 0x03);                        /* 1000: 500 ticks high, 500 low */
     advance_ticks(r, 100);
     assert_int_equal(read_latched(r, 0), 800);  /* counts by two */
-    outb(r, 0x43, 0xe2);                        /* read-back: status only, channel 0 */
-    uint8_t st = inb(r, 0x40);
+    pio_outb(&r->pio, 0x43, 0xe2);                        /* read-back: status only, channel 0 */
+    uint8_t st = pio_inb(&r->pio, 0x40);
     assert_int_equal(st, 0x80 | 0x30 | (3 << 1));   /* OUT high, LSB/MSB, mode 3 */
     advance_ticks(r, 500);
-    outb(r, 0x43, 0xc2);                        /* read-back: status and count */
-    st = inb(r, 0x40);
+    pio_outb(&r->pio, 0x43, 0xc2);                        /* read-back: status and count */
+    st = pio_inb(&r->pio, 0x40);
     assert_int_equal(st & 0x80, 0);             /* second half: OUT low */
     uint16_t v = read_word(r, 0x40);
     assert_int_equal(v, 1000 - (2 * 600) % 1000);
     /* A latched count holds still until read, and a second latch does not overwrite it. */
-    outb(r, 0x43, 0x00);
+    pio_outb(&r->pio, 0x43, 0x00);
     advance_ticks(r, 50);
-    outb(r, 0x43, 0x00);
+    pio_outb(&r->pio, 0x43, 0x00);
     v = read_word(r, 0x40);
     assert_int_equal(v, 1000 - (2 * 600) % 1000);
     /* Null count: set by the control word, cleared when the count is loaded. */
-    outb(r, 0x43, 0x34);
-    outb(r, 0x43, 0xe2);
-    assert_int_equal(inb(r, 0x40) & 0x40, 0x40);
-    outb(r, 0x40, 10);
-    outb(r, 0x40, 0);
-    outb(r, 0x43, 0xe2);
-    assert_int_equal(inb(r, 0x40) & 0x40, 0);
+    pio_outb(&r->pio, 0x43, 0x34);
+    pio_outb(&r->pio, 0x43, 0xe2);
+    assert_int_equal(pio_inb(&r->pio, 0x40) & 0x40, 0x40);
+    pio_outb(&r->pio, 0x40, 10);
+    pio_outb(&r->pio, 0x40, 0);
+    pio_outb(&r->pio, 0x43, 0xe2);
+    assert_int_equal(pio_inb(&r->pio, 0x40) & 0x40, 0);
 }
 
 static void test_mode4_and_byte_modes(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x43, 0x18);                        /* ch0, LSB only, mode 4 */
-    outb(r, 0x40, 200);
+    pio_outb(&r->pio, 0x43, 0x18);                        /* ch0, LSB only, mode 4 */
+    pio_outb(&r->pio, 0x40, 200);
     r->rises = 0;
     advance_ticks(r, 150);
-    assert_int_equal(inb(r, 0x40), 50);         /* LSB-only reads */
+    assert_int_equal(pio_inb(&r->pio, 0x40), 50);         /* LSB-only reads */
     advance_ticks(r, 60);
     assert_int_equal(r->rises, 1);              /* the strobe after count 0 */
-    outb(r, 0x43, 0x24);                        /* ch0, MSB only, mode 2 */
-    outb(r, 0x40, 0x02);                        /* count 0x200 */
+    pio_outb(&r->pio, 0x43, 0x24);                        /* ch0, MSB only, mode 2 */
+    pio_outb(&r->pio, 0x40, 0x02);                        /* count 0x200 */
     advance_ticks(r, 0x100);
-    assert_int_equal(inb(r, 0x40), 0x01);       /* MSB of 0x100 */
+    assert_int_equal(pio_inb(&r->pio, 0x40), 0x01);       /* MSB of 0x100 */
 }
 
 /* A period of two ticks (1.7 us) would be 600 interrupts per millisecond; edges closer than
@@ -215,9 +204,9 @@ static void test_mode4_and_byte_modes(void **state)
 static void test_irq0_rate_limit(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x43, 0x34);
-    outb(r, 0x40, 2);
-    outb(r, 0x40, 0);
+    pio_outb(&r->pio, 0x43, 0x34);
+    pio_outb(&r->pio, 0x40, 2);
+    pio_outb(&r->pio, 0x40, 0);
     r->rises = 0;
     fake_clock_advance(&r->fc, 1000000);
     assert_in_range(r->rises, 1, 1000000 / PIT_MIN_IRQ_INTERVAL_NS + 1);
@@ -227,12 +216,12 @@ static void test_irq0_rate_limit(void **state)
 static void test_port61_bits(void **state)
 {
     struct rig *r = *state;
-    outb(r, 0x61, 0xff);
-    assert_int_equal(inb(r, 0x61) & 0x0f, 0x0f);    /* bits 0..3 are read/write */
-    outb(r, 0x61, 0x00);
-    uint8_t a = inb(r, 0x61) & 0x10;
+    pio_outb(&r->pio, 0x61, 0xff);
+    assert_int_equal(pio_inb(&r->pio, 0x61) & 0x0f, 0x0f);    /* bits 0..3 are read/write */
+    pio_outb(&r->pio, 0x61, 0x00);
+    uint8_t a = pio_inb(&r->pio, 0x61) & 0x10;
     fake_clock_advance(&r->fc, 15085);
-    uint8_t b = inb(r, 0x61) & 0x10;
+    uint8_t b = pio_inb(&r->pio, 0x61) & 0x10;
     assert_int_not_equal(a, b);                     /* the refresh bit toggles */
 }
 

@@ -81,7 +81,8 @@ void stdio_chr_tx(void *opaque, uint8_t byte)
 static void stdio_chr_readable(void *opaque)
 {
     struct stdio_chr *c = opaque;
-    uint8_t in[256], out[256];
+    /* A Ctrl-A left by the previous read turns this read's first byte into two: one more out. */
+    uint8_t in[256], out[sizeof(in) + 1];
     ssize_t n = read(c->in_fd, in, sizeof(in));
     if (n <= 0) {
         if (n == 0 || (errno != EINTR && errno != EAGAIN)) {

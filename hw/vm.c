@@ -32,12 +32,16 @@ void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
             vm->accel->vcpu_kick(&vm->vcpus[i]);
 }
 
-/* --exit-stats: exits by reason always; per-address counts in a small open-addressed table keyed by
- * address (MMIO keys get bit 63 so port 0x3f8 and GPA 0x3f8 stay apart). */
+/* --exit-stats: exits by reason, and per-address counts in a small open-addressed table keyed by
+ * address (MMIO keys get bit 63 so port 0x3f8 and GPA 0x3f8 stay apart). Only the report at exit
+ * reads them, so without --exit-stats nothing is counted: the atomic add would otherwise bounce one
+ * cache line between all vCPU threads on every exit. */
 void vm_count_exit(struct vm *vm, enum exit_reason reason, uint64_t addr)
 {
+    if (!vm->cfg.exit_stats)
+        return;
     atomic_fetch_add_explicit(&vm->stats.by_reason[reason], 1, memory_order_relaxed);
-    if (!vm->cfg.exit_stats || (reason != EXIT_IO && reason != EXIT_MMIO))
+    if (reason != EXIT_IO && reason != EXIT_MMIO)
         return;
     uint64_t key = (addr | (reason == EXIT_MMIO ? 1ull << 63 : 0)) + 1;   /* 0 means free */
     unsigned h = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 58);          /* 6 bits: 64 slots */
@@ -124,9 +128,13 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
     vm->signal_fd = -1;
-    vm->ncpus = cfg->ncpus;
     pthread_mutex_init(&vm->stop_lock, NULL);
     pthread_cond_init(&vm->stop_cond, NULL);
+    if (cfg->ncpus < 1 || cfg->ncpus > VM_MAX_CPUS) {   /* vcpus[] is a fixed array */
+        snprintf(err, errlen, "%d vCPUs: not from 1 to %d", cfg->ncpus, VM_MAX_CPUS);
+        return -EINVAL;
+    }
+    vm->ncpus = cfg->ncpus;
     for (int i = 0; i < vm->ncpus; i++) {
         vm->vcpus[i].vm = vm;
         vm->vcpus[i].id = i;
@@ -145,8 +153,9 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     vm->signal_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (vm->signal_fd < 0) {
-        snprintf(err, errlen, "signalfd: %s", strerror(errno));
-        return -errno;
+        int e = errno;         /* read before snprintf, which may change it */
+        snprintf(err, errlen, "signalfd: %s", strerror(e));
+        return -e;
     }
 
     const char *why = NULL;
@@ -167,8 +176,9 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
     }
     vm->loop = evloop_new();
     if (!vm->loop) {
-        snprintf(err, errlen, "event loop: %s", strerror(errno));
-        return -errno;
+        int e = errno;
+        snprintf(err, errlen, "event loop: %s", strerror(e));
+        return -e;
     }
     r = vm->accel->vm_init(vm);
     if (r < 0) {

@@ -28,7 +28,11 @@ static int fake_vcpu_run(struct vcpu *v)
     runs++;
     switch (mode) {
     case FAKE_CRASH:
-        return v->id == 0 ? VCPU_CRASH : VCPU_STOP;
+        /* The others run on until kicked: one leaving on its own could stop the VM first (the first
+         * reason wins) while vCPU 0 is still dumping its state, and the status would be 0. */
+        if (v->id == 0)
+            return VCPU_CRASH;
+        break;
     case FAKE_DEBUG_EXIT:
         if (v->id == 0)
             vm_pio_out(v->vm, 0xf4, 0x21, 1);   /* the guest writes 0x21: status 0x43 */

@@ -67,7 +67,7 @@ static char fold(char c)
     return c == '-' || c == '.' ? '_' : c;
 }
 
-const struct cpu_feature *cpu_feature_find(const char *name, size_t len)
+static const struct cpu_feature *cpu_feature_find(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
         const char *f = features[i].name;

@@ -24,7 +24,6 @@ struct cpuid_edit {
     bool enable;               /* "+name" or "name": require it; "-name": hide it */
 };
 
-const struct cpu_feature *cpu_feature_find(const char *name, size_t len);
 /* Parse "-cx16,-xsave,+x2apic"; returns the number of edits, or -EINVAL with err set
  * ("unknown CPU feature 'foo'"). A NULL or empty spec has no edits. */
 int cpuid_parse_features(const char *spec, struct cpuid_edit *edits, int max, char *err, size_t errlen);

@@ -21,19 +21,24 @@ pass=0; fail=0; skip=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# The awk prologue the functions below share: reads known-deviations.txt, keeps the entries for awk
+# variables name and oracle, as check-name prefixes: pre[1..np] drop a line, stop[1..ns] ("~<check>")
+# end the comparison there.
+load_known='
+    BEGIN {
+        while ((getline l < known) > 0) {
+            if (l ~ /^#/ || l !~ /[^ ]/) continue
+            split(l, f, " "); if (f[1] != oracle || f[2] != name) continue
+            p = l; sub(/^[^ ]+ +[^ ]+ +/, "", p); sub(/ +\|.*$/, "", p)
+            if (substr(p, 1, 1) == "~") stop[++ns] = substr(p, 2); else pre[++np] = p
+        }
+    }'
+
 # The comparable part of a run: from the guest's title line ("<name>: ...") on, CRs dropped, without
 # the SUMMARY and opt: lines, without vmon's own diagnostics ("vmon: ..." on stderr, e.g. an unmapped
 # port logged once), and without lines whose check name starts with a known deviation.
 filter() {   # filter NAME ORACLE FILE
-    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" '
-        BEGIN {
-            while ((getline l < known) > 0) {
-                if (l ~ /^#/ || l !~ /[^ ]/) continue
-                split(l, f, " "); if (f[1] != oracle || f[2] != name) continue
-                p = l; sub(/^[^ ]+ +[^ ]+ +/, "", p); sub(/ +\|.*$/, "", p)
-                if (substr(p, 1, 1) == "~") stop[++ns] = substr(p, 2); else pre[++np] = p
-            }
-        }
+    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" "$load_known"'
         { sub(/\r$/, "") }
         !on && index($0, name ": ") == 1 { on = 1 }
         !on || /^SUMMARY / || /^vmon: / { next }
@@ -54,29 +59,14 @@ truncated() {   # truncated NAME ORACLE
 }
 
 fixed_known() {   # known entries whose lines all PASS now: the entry can go
-    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" '
-        BEGIN {
-            while ((getline l < known) > 0) {
-                if (l ~ /^#/ || l !~ /[^ ]/) continue
-                split(l, f, " "); if (f[1] != oracle || f[2] != name) continue
-                p = l; sub(/^[^ ]+ +[^ ]+ +/, "", p); sub(/ +\|.*$/, "", p); pre[++np] = p
-            }
-        }
+    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" "$load_known"'
         /^(opt: )?(PASS|FAIL) / { ok = $0 ~ /PASS /; chk = $0; sub(/^(opt: )?(PASS|FAIL) /, "", chk)
             for (i = 1; i <= np; i++) if (index(chk, pre[i]) == 1) { seen[i] = 1; if (!ok) bad[i] = 1 } }
         END { for (i = 1; i <= np; i++) if (seen[i] && !bad[i]) print pre[i] }' "$3"
 }
 
 opt_failures() {   # opt: FAIL lines not covered by a known deviation
-    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" '
-        BEGIN {
-            while ((getline l < known) > 0) {
-                if (l ~ /^#/ || l !~ /[^ ]/) continue
-                split(l, f, " "); if (f[1] != oracle || f[2] != name) continue
-                p = l; sub(/^[^ ]+ +[^ ]+ +/, "", p); sub(/ +\|.*$/, "", p)
-                if (substr(p, 1, 1) == "~") stop[++ns] = substr(p, 2); else pre[++np] = p
-            }
-        }
+    awk -v name="$1" -v oracle="$2" -v known="$here/known-deviations.txt" "$load_known"'
         { chk = $0; sub(/^(opt: )?(PASS|FAIL) /, "", chk); for (i = 1; i <= ns; i++) if (index(chk, stop[i]) == 1) exit }
         /^opt: FAIL / { for (i = 1; i <= np; i++) if (index(chk, pre[i]) == 1) next; print }' "$3"
 }
