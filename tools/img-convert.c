@@ -190,14 +190,7 @@ int img_convert(int argc, char **argv)
         case 'B': backing = optarg; break;
         case 'c': compress = true; break;
         case 'o':
-            if (opts) {
-                char *n = malloc(strlen(opts) + strlen(optarg) + 2);
-                sprintf(n, "%s,%s", opts, optarg);
-                free(opts);
-                opts = n;
-            } else {
-                opts = strdup(optarg);
-            }
+            img_opts_append(&opts, optarg);
             break;
         case 'S':
             if (img_parse_size(optarg, &sparse) < 0 || sparse % 512) {

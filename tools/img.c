@@ -27,6 +27,18 @@ void img_err(const char *fmt, ...)
 }
 
 /* qemu_strtosz: a decimal number (fraction allowed) and an optional B/K/M/G/T/P/E suffix. */
+/* Repeated -o options add up, as in qemu-img: "-o a=1 -o b=2" is "a=1,b=2". Exits on OOM. */
+void img_opts_append(char **opts, const char *arg)
+{
+    char *n;
+    if (*opts ? asprintf(&n, "%s,%s", *opts, arg) < 0 : !(n = strdup(arg))) {
+        img_err("out of memory");
+        exit(1);
+    }
+    free(*opts);
+    *opts = n;
+}
+
 int img_parse_size(const char *s, uint64_t *out)
 {
     char *end;
@@ -196,14 +208,7 @@ static int img_create(int argc, char **argv)
         case 'b': base = optarg; break;
         case 'f': fmt = optarg; break;
         case 'o':
-            if (opts) {
-                char *n = malloc(strlen(opts) + strlen(optarg) + 2);
-                sprintf(n, "%s,%s", opts, optarg);
-                free(opts);
-                opts = n;
-            } else {
-                opts = strdup(optarg);
-            }
+            img_opts_append(&opts, optarg);
             break;
         case 'q': quiet = true; break;
         case 'u': unsafe = true; break;
