@@ -40,10 +40,8 @@ int img_bench(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     if (!step)
         step = size;
     struct blk *bs = img_open(argv[optind], fmt, write ? BLK_O_RDWR : 0);

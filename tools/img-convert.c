@@ -449,10 +449,8 @@ int img_map(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     struct blk *top = img_open(argv[optind], fmt, 0);
     if (!top)
         return 1;

@@ -182,10 +182,8 @@ int img_info(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     /* Like qemu-img, the chain is opened to validate it even when only the top is described. */
     struct blk *top = img_open(argv[optind], fmt, 0);
     if (!top)

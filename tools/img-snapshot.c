@@ -42,10 +42,8 @@ int img_snapshot(int argc, char **argv)
         }
     }
     (void)quiet;
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     if (!action)
         action = 'l';
     struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? 0 : BLK_O_RDWR) | BLK_O_NO_BACKING);
@@ -174,10 +172,8 @@ int img_commit(int argc, char **argv)
     }
     if (quiet)
         progress = false;
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     struct blk *top = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
     if (!top)
         return 1;
@@ -262,10 +258,8 @@ int img_rebase(int argc, char **argv)
     }
     if (quiet)
         progress = false;
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     if (!nb) {
         img_err("Must specify backing file (-b) or use unsafe mode (-u)");
         return 1;
@@ -374,10 +368,8 @@ int img_amend(int argc, char **argv)
         img_err("Must specify options (-o)");
         return 1;
     }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     struct blk *bs = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
     if (!bs)
         return 1;

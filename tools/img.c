@@ -27,6 +27,15 @@ void img_err(const char *fmt, ...)
 }
 
 /* qemu_strtosz: a decimal number (fraction allowed) and an optional B/K/M/G/T/P/E suffix. */
+/* After option parsing: exactly one file name must remain (qemu-img's message otherwise). */
+bool img_one_file(int argc)
+{
+    if (optind == argc - 1)
+        return true;
+    img_err("Expecting one image file name");
+    return false;
+}
+
 /* Repeated -o options add up, as in qemu-img: "-o a=1 -o b=2" is "a=1,b=2". Exits on OOM. */
 void img_opts_append(char **opts, const char *arg)
 {
@@ -345,10 +354,8 @@ static int img_check(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
-    if (optind != argc - 1) {
-        img_err("Expecting one image file name");
+    if (!img_one_file(argc))
         return 1;
-    }
     const char *file = argv[optind];
     struct blk *bs = img_open(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK | (fix ? BLK_O_RDWR : 0));
     if (!bs)

@@ -11,6 +11,7 @@
 void img_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int img_parse_size(const char *s, uint64_t *out);
 void img_opts_append(char **opts, const char *arg);
+bool img_one_file(int argc);
 /* Parses "-o k=v,k=v" into o; backing_file/backing_fmt/size may be set too. 0 or 1 (error printed). */
 int img_parse_create_opts(const char *fmt, const char *opts, struct blk_create_opts *o);
 void img_size_str(uint64_t v, char *buf, size_t len);
