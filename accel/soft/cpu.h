@@ -162,12 +162,33 @@ struct insn {
     uint8_t pfx;               /* mandatory-prefix selector for SSE maps: 0 none, 1 66, 2 F3, 3 F2 */
     uint8_t rex;               /* the REX byte, 0 if none */
     uint8_t lock : 1, has_modrm : 1, byte_regs_rex : 1, seg_override : 1, opsize_pfx : 1;
+    uint8_t form;              /* enum insn_form: the specialized shape decode picked (op-fast.c) */
     int32_t disp;
     uint64_t imm;              /* first immediate (sign-extended where the form says so) */
     uint16_t imm2;             /* enter's second immediate, far pointer's selector */
 };
 #define NO_REG 0xff
 #define RIP_REG 0xfe
+
+/* The shapes decode_specialize recognizes in 64-bit code, named so the translator (jit.c) can emit
+ * host code for them instead of a call; FORM_NONE: only the handler knows what to do. */
+enum insn_form {
+    FORM_NONE,
+    FORM_MOV_RR64, FORM_MOV_RR32,          /* rm <- reg */
+    FORM_MOV_RI64, FORM_MOV_RI32,          /* b8+r: register in op & 7 (+ REX.B) */
+    FORM_MOV_RMI64,                        /* c7 /0 with a register: rm <- imm */
+    FORM_ALU_RR64, FORM_ALU_RR32,          /* rm <- rm op reg (op from opcode bits 5:3) */
+    FORM_ALU_RI64, FORM_ALU_RI32,          /* rm <- rm op imm (op from ModRM.reg) */
+    FORM_ALU_RM64, FORM_ALU_RM32,          /* reg <- reg op [mem] */
+    FORM_ALU_MR64, FORM_ALU_MR32,          /* [mem] <- [mem] op reg */
+    FORM_ALU_MI64, FORM_ALU_MI32,          /* [mem] <- [mem] op imm */
+    FORM_TEST_RR64, FORM_TEST_RR32,
+    FORM_LOAD64, FORM_LOAD32, FORM_STORE64, FORM_STORE32,
+    FORM_MOV_MI64, FORM_MOV_MI32,
+    FORM_LEA64,
+    FORM_INCDEC64, FORM_INCDEC32,          /* ff /0, ff /1 with a register */
+    FORM_JCC, FORM_JMP, FORM_CALL64, FORM_RET64, FORM_PUSH64, FORM_POP64,
+};
 
 /* What the CPU core asks of its surroundings: guest physical memory, I/O, interrupts. The VM
  * (soft.c) and the flat runner (flat.c) each provide one. */
@@ -258,6 +279,8 @@ struct cpu {
     unsigned tlb_large;        /* entries filled from large pages: invlpg then flushes all */
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
+    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
+    uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
