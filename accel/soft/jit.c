@@ -90,6 +90,8 @@ struct jctx {
      * instruction up to a jump that uses the live flags. */
     bool flags_live;
     int flags_insn, flags_stub;
+    int cover;                 /* the stub stretched to the instruction being emitted, or -1 */
+    unsigned k;                /* the instruction being emitted */
     bool chain;                /* blocks may jump straight to the next translated block */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     struct stub stubs[TB_MAX_INSNS];
@@ -229,7 +231,19 @@ static void flags_now_live(struct jctx *j, unsigned k)
 {
     j->flags_live = true;
     j->flags_insn = (int)k;
-    j->flags_stub = -1;
+    j->flags_stub = j->cover;          /* its own inputs came through that slow path */
+}
+
+/* The instruction being emitted reads the live flags. If they came from an instruction with a
+ * slow path, after which EFLAGS mean nothing, that slow path runs every instruction up to this
+ * one by its handler too and comes back after it. */
+static void use_live_flags(struct jctx *j)
+{
+    if (j->flags_stub < 0)
+        return;
+    struct stub *st = &j->stubs[j->flags_stub];
+    st->n = j->k - st->k + 1;
+    j->cover = j->flags_stub;
 }
 
 /* An ALU op on rax (a) and rcx (b) at size 8 or 4, storing the lazy flags as lf_set does; the
@@ -239,25 +253,36 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
     struct emit *e = &j->e;
     unsigned lf;
     switch (op) {
-    case ALU_ADD: lf = LF_ADD; break;
-    case ALU_SUB: case ALU_CMP: lf = LF_SUB; break;
-    case ALU_AND: case ALU_OR: case ALU_XOR: lf = LF_LOGIC; break;
-    default: return false;
+    case ALU_ADD: case ALU_ADC: lf = LF_ADD; break;
+    case ALU_SUB: case ALU_SBB: case ALU_CMP: lf = LF_SUB; break;
+    default: lf = LF_LOGIC; break;
     }
     bool w = size == 8;
     e_store64(e, RAX, RBX, LF(src1));
     e_store64(e, RCX, RBX, LF(src2));
     /* cmp is done as sub: the same flags, and the difference is the lazy record's result. */
-    e_op_rr(e, w, ((op == ALU_CMP ? ALU_SUB : op) << 3) | 1, RCX, RAX);   /* op rax, rcx */
-    e_store64(e, RAX, RBX, LF(res));
-    e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));          /* cin 0, op, size */
+    unsigned hop = (op == ALU_CMP ? ALU_SUB : op) << 3 | (size == 1 ? 0 : 1);
+    if (op == ALU_ADC || op == ALU_SBB) {
+        /* The carry in is CF, live in EFLAGS (alu_inline_ok checked): recorded as cin. */
+        use_live_flags(j);
+        e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));        /* setc [cin] */
+        e_op_rr(e, w, hop, RCX, RAX);                                  /* adc/sbb rax, rcx */
+        e_store64(e, RAX, RBX, LF(res));
+        e_store_imm8(e, RBX, LF(op), (uint8_t)lf);
+        e_store_imm8(e, RBX, LF(size), (uint8_t)size);
+    } else {
+        e_op_rr(e, w, hop, RCX, RAX);                                  /* op rax, rcx */
+        e_store64(e, RAX, RBX, LF(res));
+        e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));      /* cin 0, op, size */
+    }
     flags_now_live(j, k);
     return true;
 }
 
-static bool alu_inline(unsigned op)
+/* adc and sbb need CF: inline only while the flags are live in EFLAGS. */
+static bool alu_inline_ok(const struct jctx *j, unsigned op)
 {
-    return op != ALU_ADC && op != ALU_SBB;
+    return (op != ALU_ADC && op != ALU_SBB) || j->flags_live;
 }
 
 #define TBF(f) ((int32_t)offsetof(struct tb, f))
@@ -365,6 +390,238 @@ static void emit_chain(struct jctx *j, const struct cpu *c)
 #undef OUT
 }
 
+/* The offset in struct cpu of 8-bit register r (without REX, 4-7 are AH, CH, DH, BH). */
+static int32_t reg8_off(const struct insn *i, unsigned r)
+{
+    if (r >= 4 && r < 8 && !i->rex)
+        return GPR(r - 4) + 1;
+    return GPR(r);
+}
+
+/* rax <- register r at size 4 or 8 (zero-extended). */
+static void load_reg(struct emit *e, unsigned r, unsigned size)
+{
+    if (size == 8)
+        e_load64(e, RAX, RBX, GPR(r));
+    else
+        e_load32(e, RAX, RBX, GPR(r));
+}
+
+/* A condition on the guest's flags into EFLAGS as host condition *cc: the live flags as they
+ * are, else the lazy record asked through jit_cond (then the condition is "ne"). */
+static void emit_cond(struct jctx *j, unsigned *cc)
+{
+    if (j->flags_live) {
+        use_live_flags(j);
+        return;
+    }
+    struct emit *e = &j->e;
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RSI, *cc);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cond);
+    e_call_reg(e, RAX);
+    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
+    *cc = CC_NE;
+}
+
+/* Shifts by an immediate (C1 /4 /5 /7, register operand): the host shift, and the lazy record
+ * op-shift.c's do_shift writes (LF_SHIFT: CF in src1, OF in src2). */
+static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigned size)
+{
+    struct emit *e = &j->e;
+    unsigned sub = (i->modrm >> 3) & 7, bits = size * 8;
+    unsigned n = (unsigned)i->imm & (size == 8 ? 63 : 31);
+    bool w = size == 8;
+    if (n == 0 || (sub != 4 && sub != 5 && sub != 7))
+        return false;
+    load_reg(e, i->rm, size);
+    if (sub == 5) {                                                    /* OF: the old sign bit */
+        e_mov_rr(e, true, RDX, RAX);
+        e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
+        e_store64(e, RDX, RBX, LF(src2));
+    } else if (sub == 7) {
+        e_store_imm64(e, RBX, LF(src2), 0);
+    }
+    e_store_imm64(e, RBX, LF(src1), 0);
+    e_shift_ri(e, w, sub, RAX, (uint8_t)n);
+    e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(src1));            /* setc [src1] */
+    e_store64(e, RAX, RBX, LF(res));
+    e_store_imm32(e, RBX, LF(cin), (LF_SHIFT << 8) | (size << 16));
+    e_store64(e, RAX, RBX, GPR(i->rm));
+    if (sub == 4) {                                                    /* OF: new sign bit ^ CF */
+        e_mov_rr(e, true, RDX, RAX);
+        e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
+        e_op_mem(e, false, 0x33, RDX, RBX, HNONE, 0, LF(src1));        /* xor edx, [src1] */
+        e_store64(e, RDX, RBX, LF(src2));
+        j->flags_live = false;
+    } else if (n == 1) {
+        flags_now_live(j, k);          /* a 1-bit shift's OF is the host's too */
+    } else {
+        j->flags_live = false;
+    }
+    return true;
+}
+
+/* Rotates by an immediate (C1 /0 /1, register): they keep SF, ZF, AF, PF, so only with the flags
+ * live; then all six are written back to cpu->flags (materialized, as do_shift leaves them). */
+static bool emit_rotate(struct jctx *j, const struct insn *i, unsigned size)
+{
+    struct emit *e = &j->e;
+    unsigned sub = (i->modrm >> 3) & 7;
+    unsigned n = (unsigned)i->imm & (size == 8 ? 63 : 31);
+    if (n == 0 || sub > 1 || !j->flags_live)
+        return false;
+    use_live_flags(j);
+    load_reg(e, i->rm, size);
+    e_shift_ri(e, size == 8, sub, RAX, (uint8_t)n);
+    e_store64(e, RAX, RBX, GPR(i->rm));
+    e_byte(e, 0x9c);                                                   /* pushfq */
+    e_pop(e, RCX);
+    e_alu_ri(e, false, 4, RCX, F_ARITH);
+    e_load64(e, RDX, RBX, OFF(flags));
+    e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
+    e_op_rr(e, true, 0x09, RCX, RDX);                                  /* or rdx, rcx */
+    e_store64(e, RDX, RBX, OFF(flags));
+    e_store_imm8(e, RBX, LF(op), LF_NONE);
+    j->flags_live = false;
+    return true;
+}
+
+/* Instructions op-fast.c has no form for, recognized by opcode (register operands, 32/64-bit). */
+static bool emit_inline_op(struct jctx *j, unsigned k)
+{
+    const struct insn *i = &j->tb->insn[k];
+    struct emit *e = &j->e;
+    unsigned sz = i->opsize, op = i->op;
+    bool w = sz == 8, reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    if (i->lock)
+        return false;
+    if (op == 0x90 && !(i->rex & 1) && i->rep != 0xf3)
+        return true;                                                   /* nop */
+    if (op == 0x11f)
+        return true;                                                   /* nop Ev */
+    if (op == 0xc1 && reg && wide) {
+        unsigned sub = (i->modrm >> 3) & 7;
+        return sub <= 1 ? emit_rotate(j, i, sz) : emit_shift(j, k, i, sz);
+    }
+    if ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) {
+        /* imul: the low half; CF = OF = "the result did not fit" (mul_flags' LF_SHIFT record). */
+        load_reg(e, i->rm, sz);
+        if (op == 0x1af) {
+            e_mov_rr(e, true, RCX, RAX);
+            load_reg(e, i->reg, sz);
+        } else {
+            e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
+        }
+        e_op_rr(e, w, 0x0faf, RAX, RCX);                               /* imul rax, rcx */
+        e_op_rr(e, false, 0x0f90, 0, RDX);                             /* seto dl */
+        e_op_rr(e, false, 0x0fb6, RDX, RDX);                           /* movzx edx, dl */
+        e_store64(e, RDX, RBX, LF(src1));
+        e_store64(e, RDX, RBX, LF(src2));
+        e_store64(e, RAX, RBX, LF(res));
+        e_store_imm32(e, RBX, LF(cin), (LF_SHIFT << 8) | (sz << 16));
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        j->flags_live = false;
+        return true;
+    }
+    if (op == 0x63 && reg && wide) {                                   /* movsxd */
+        if (w)
+            e_op_mem(e, true, 0x63, RAX, RBX, HNONE, 0, GPR(i->rm));
+        else
+            e_load32(e, RAX, RBX, GPR(i->rm));
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        return true;
+    }
+    if ((op == 0x1b6 || op == 0x1be) && reg && wide) {                 /* movzx/movsx r, r8 */
+        e_op_mem(e, w && op == 0x1be, op == 0x1b6 ? 0x0fb6 : 0x0fbe, RAX, RBX, HNONE, 0,
+                 reg8_off(i, i->rm));
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        return true;
+    }
+    if ((op == 0x1b7 || op == 0x1bf) && reg && wide) {                 /* movzx/movsx r, r16 */
+        e_op_mem(e, w && op == 0x1bf, op == 0x1b7 ? 0x0fb7 : 0x0fbf, RAX, RBX, HNONE, 0, GPR(i->rm));
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        return true;
+    }
+    if (op >= 0x190 && op <= 0x19f && reg) {                           /* setcc r8 */
+        unsigned cc = op & 15;
+        emit_cond(j, &cc);
+        e_op_mem(e, false, 0x0f90 + cc, 0, RBX, HNONE, 0, reg8_off(i, i->rm));
+        return true;
+    }
+    if (op >= 0x140 && op <= 0x14f && reg && wide) {                   /* cmovcc r, r */
+        unsigned cc = op & 15;
+        emit_cond(j, &cc);
+        load_reg(e, i->reg, sz);
+        e_op_mem(e, w, 0x0f40 + cc, RAX, RBX, HNONE, 0, GPR(i->rm));
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        return true;
+    }
+    if (op == 0x84 && reg) {                                           /* test r8, r8 */
+        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, reg8_off(i, i->rm));
+        e_op_mem(e, false, 0x0fb6, RCX, RBX, HNONE, 0, reg8_off(i, i->reg));
+        e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
+        e_store64(e, RAX, RBX, LF(res));
+        e_store64(e, RAX, RBX, LF(src1));
+        e_store_imm64(e, RBX, LF(src2), 0);
+        e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (1 << 16));
+        flags_now_live(j, k);
+        return true;
+    }
+    if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7)) {
+        /* ALU op on AL / eAX / rAX with an immediate. */
+        unsigned size = (op & 1) ? sz : 1, aop = (op >> 3) & 7;
+        if (size == 2)
+            return false;
+        if (size == 1)
+            e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
+        else
+            load_reg(e, R_RAX, size);
+        e_mov_imm(e, RCX, size == 8 ? i->imm : i->imm & size_mask(size));
+        emit_alu(j, k, aop, size);
+        if (aop != ALU_CMP) {
+            if (size == 1)
+                e_op_mem(e, false, 0x88, RAX, RBX, HNONE, 0, GPR(R_RAX));   /* mov [al], al */
+            else
+                e_store64(e, RAX, RBX, GPR(R_RAX));
+        }
+        return true;
+    }
+    if ((op == 0x80 || op == 0xf6) && !reg && addr_ok(j, k, i)) {
+        /* cmp/test byte [mem], imm8 (ALU 80 /7, F6 /0): read-only. */
+        unsigned sub = (i->modrm >> 3) & 7;
+        if (!((op == 0x80 && sub == 7) || (op == 0xf6 && sub == 0)))
+            return false;
+        emit_addr(j, k, i, true);
+        emit_tlb(j, k, 1, false);
+        e_op_mem(e, false, 0x0fb6, RAX, RDX, HNONE, 0, 0);
+        e_mov_imm(e, RCX, i->imm & 0xff);
+        if (op == 0x80) {
+            emit_alu(j, k, ALU_CMP, 1);
+        } else {
+            e_op_rr(e, false, 0x20, RCX, RAX);                         /* and al, cl */
+            e_store64(e, RAX, RBX, LF(res));
+            e_store64(e, RAX, RBX, LF(src1));
+            e_store_imm64(e, RBX, LF(src2), 0);
+            e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (1 << 16));
+            flags_now_live(j, k);
+        }
+        stub_done(j);
+        return true;
+    }
+    if ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && !reg && wide && addr_ok(j, k, i)) {
+        /* movzx/movsx r, m8/m16 */
+        unsigned msz = (op & 1) ? 2 : 1;
+        emit_addr(j, k, i, true);
+        emit_tlb(j, k, msz, false);
+        e_op_mem(e, w && op >= 0x1be, 0x0f00 | (op & 0xff), RAX, RDX, HNONE, 0, 0);
+        e_store64(e, RAX, RBX, GPR(i->reg));
+        stub_done(j);
+        return true;
+    }
+    return false;
+}
+
 /* Host code for instruction k when its form has some; false: call its handler. */
 static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
 {
@@ -396,7 +653,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_ALU_RR32: sz = 4; w = false; /* fall through */
     case FORM_ALU_RR64: {
         unsigned op = (i->op >> 3) & 7;
-        if (!alu_inline(op))
+        if (!alu_inline_ok(j, op))
             return false;
         if (w) {
             e_load64(e, RAX, RBX, GPR(i->rm));
@@ -413,7 +670,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_ALU_RI32: sz = 4; w = false; /* fall through */
     case FORM_ALU_RI64: {
         unsigned op = (i->modrm >> 3) & 7;
-        if (!alu_inline(op))
+        if (!alu_inline_ok(j, op))
             return false;
         if (w)
             e_load64(e, RAX, RBX, GPR(i->rm));
@@ -447,6 +704,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
          * (the host's inc/dec keep it too); otherwise the handler works it out. */
         if (!j->flags_live)
             return false;
+        use_live_flags(j);
         bool dec = (i->modrm >> 3) & 1;
         if (w)
             e_load64(e, RAX, RBX, GPR(i->rm));
@@ -502,7 +760,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_ALU_RM32: sz = 4; w = false; /* fall through */
     case FORM_ALU_RM64: {
         unsigned op = (i->op >> 3) & 7;
-        if (!alu_inline(op) || !addr_ok(j, k, i))
+        if (op == ALU_ADC || op == ALU_SBB || !addr_ok(j, k, i))
             return false;
         emit_addr(j, k, i, true);
         emit_tlb(j, k, sz, false);
@@ -521,7 +779,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_ALU_MR64: case FORM_ALU_MI64: {
         bool imm = i->form == FORM_ALU_MI32 || i->form == FORM_ALU_MI64;
         unsigned op = imm ? (i->modrm >> 3) & 7 : (i->op >> 3) & 7;
-        if (!alu_inline(op) || !addr_ok(j, k, i))
+        if (op == ALU_ADC || op == ALU_SBB || !addr_ok(j, k, i))
             return false;
         emit_addr(j, k, i, true);
         emit_tlb(j, k, sz, true);
@@ -589,7 +847,6 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         if (!fits32(next + (int64_t)i->imm))
             return false;
         unsigned cc = i->op & 15;
-        int cover = -1;
         if (!j->flags_live) {
             /* The flags are in the lazy record: ask the C side which way. */
             e_mov_rr(e, true, RDI, RBX);
@@ -598,23 +855,18 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
             e_call_reg(e, RAX);
             e_op_rr(e, false, 0x85, RAX, RAX);                         /* test eax, eax */
             cc = CC_NE;
-        } else if (j->flags_stub >= 0) {
-            /* The flags' producer has a slow path, after which EFLAGS mean nothing: it runs
-             * every instruction up to this jump by its handler too. */
-            cover = j->flags_stub;
-            j->stubs[cover].n = k - (unsigned)j->flags_insn + 1;
+        } else {
+            use_live_flags(j);
         }
         e_lea(e, RAX, R12, (int32_t)next);
         e_lea(e, RCX, R12, (int32_t)(next + (int64_t)i->imm));
         e_cmov(e, cc, RAX, RCX);
         e_store64(e, RAX, RBX, OFF(rip));
-        if (cover >= 0)
-            j->stubs[cover].resume = e->p;
         *rip_set = true;
         return true;
     }
     default:
-        return false;
+        return emit_inline_op(j, k);
     }
 }
 
@@ -647,10 +899,14 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     bool rip_set = false;
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         rip_set = false;
+        j->k = k;
+        j->cover = -1;
         if (!emit_inline(j, k, &rip_set)) {
             emit_call(j, k);
             rip_set = true;
         }
+        if (j->cover >= 0)
+            j->stubs[j->cover].resume = e->p;
     }
     if (!rip_set) {
         e_lea(e, RAX, R12, (int32_t)j->off[tb->ninsn]);
