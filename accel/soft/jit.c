@@ -334,12 +334,12 @@ static void emit_chain(struct jctx *j, const struct cpu *c)
     OUT(CC_NE);
 
     /* This block's chain slots (rdx = the block), valid for the current chain epoch. */
+    e_load64(e, RCX, RBX, OFF(rip));
     e_lea(e, RDX, R13, -TBF(insn));
     e_load32(e, RAX, RDX, TBF(chain_epoch));
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
-    OUT(CC_NE);
-    e_load64(e, RCX, RBX, OFF(rip));
-    uint8_t *found[2];
+    uint8_t *stale = e_jcc(e, CC_NE);
+    uint8_t *found[3];
     for (int k = 0; k < 2; k++) {
         e_op_mem(e, true, 0x3b, RCX, RDX, HNONE, 0, TBF(chain_rip) + 8 * k);
         uint8_t *next = e_jcc(e, CC_NE);
@@ -355,11 +355,36 @@ static void emit_chain(struct jctx *j, const struct cpu *c)
         e_patch(global, e->p);
         e_load64(e, RSI, RDX, TBF(chain) + 8 * k);
         found[k] = e_jmp(e);
-        if (k == 0)
-            e_patch(next, e->p);
-        else
-            out[nout++] = next;                 /* neither slot: cpu_exec looks it up */
+        e_patch(next, e->p);
     }
+    /* Neither slot (a return, an indirect jump): the jump cache, as tb_find looks into it. */
+    e_patch(stale, e->p);
+    e_mov_rr(e, true, RAX, RCX);
+    e_shift_ri(e, true, 5, RAX, 12);
+    e_op_rr(e, true, 0x31, RCX, RAX);                                  /* xor rax, rcx */
+    e_alu_ri(e, false, 4, RAX, TB_JC_SIZE - 1);
+    e_shift_ri(e, false, 4, RAX, 5);
+    _Static_assert(sizeof(struct tb_jc) == 32, "jump cache entries are 32 bytes");
+    e_load64(e, RDX, RBX, OFF(tbs));
+    e_op_mem(e, true, 0x8d, RDX, RDX, RAX, 0, (int32_t)tb_cache_jc_offset());   /* rdx = &jc[..] */
+    e_op_mem(e, true, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, rip));
+    OUT(CC_NE);
+    e_load32(e, RAX, RDX, (int32_t)offsetof(struct tb_jc, epoch));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
+    OUT(CC_NE);
+    e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, cpl));
+    e_byte(e, j->tb_cpl);
+    OUT(CC_NE);
+    e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, global));
+    e_byte(e, 0);
+    uint8_t *global = e_jcc(e, CC_NE);
+    e_load32(e, RAX, RDX, (int32_t)offsetof(struct tb_jc, epoch_ng));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch_ng));
+    OUT(CC_NE);
+    e_patch(global, e->p);
+    e_load64(e, RSI, RDX, (int32_t)offsetof(struct tb_jc, tb));
+    e_op_rr(e, true, 0x85, RSI, RSI);
+    OUT(CC_E);
     e_patch(found[0], e->p);
     e_patch(found[1], e->p);
     /* rsi = the next block: 64-bit, translated for this privilege, not overwritten since. */

@@ -1,6 +1,7 @@
 /* Translation blocks: decode a straight-line run once, keep it in a hash table keyed by guest
  * physical address and mode, and drop it when the guest writes to its page (self-modifying code,
  * code loaded by the guest). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +10,6 @@
 #include "accel/soft/tb.h"
 
 #define TB_BUCKETS 65536
-#define TB_JC_SIZE 16384
 
 struct tb_cache {
     struct tb *bucket[TB_BUCKETS];
@@ -18,9 +18,7 @@ struct tb_cache {
     size_t used;
     uint64_t translations;
     struct tb *scratch;        /* a block that is not cached (instruction across a page) */
-    /* Virtual rip -> block, for the transfers chaining misses (returns, indirect jumps): QEMU's
-     * tb_jmp_cache. An entry is valid only for the chain epoch it was filled in. */
-    struct { uint64_t rip; uint32_t epoch, epoch_ng; uint8_t cpl; bool global; struct tb *tb; } jc[TB_JC_SIZE];
+    struct tb_jc jc[TB_JC_SIZE];
     struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
     bool jit_full;             /* the arena ran out: flush at the next translation */
 };
@@ -152,6 +150,11 @@ bool tb_jit(struct cpu *c, struct tb *tb)
         return false;
     }
     return true;
+}
+
+size_t tb_cache_jc_offset(void)
+{
+    return offsetof(struct tb_cache, jc);
 }
 
 uint64_t tb_cache_translations(const struct tb_cache *t)

@@ -55,6 +55,19 @@ struct tb {
 
 struct tb_cache;
 
+/* The jump cache (QEMU's tb_jmp_cache): virtual rip -> block, for the transfers chaining misses
+ * (returns, indirect jumps), indexed by (rip ^ rip >> 12) & (TB_JC_SIZE - 1). An entry is valid
+ * only for the chain epoch it was filled in. The translator looks into it too. */
+#define TB_JC_SIZE 16384
+struct tb_jc {
+    uint64_t rip;
+    uint32_t epoch, epoch_ng;
+    uint8_t cpl;
+    bool global;
+    struct tb *tb;
+};
+size_t tb_cache_jc_offset(void);   /* where jc[] is in struct tb_cache */
+
 struct code_pages *code_pages_new(void);
 void code_pages_free(struct code_pages *p);
 struct code_page *code_page_find(struct code_pages *p, uint64_t gpa_page);
