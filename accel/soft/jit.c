@@ -246,6 +246,86 @@ static void use_live_flags(struct jctx *j)
     j->cover = j->flags_stub;
 }
 
+static bool addr_ok(const struct jctx *j, unsigned k, const struct insn *i);
+
+/* Register-only instructions emitted inline that neither read the lazy-flags record nor can
+ * fault nor call out, and leave EFLAGS alone: live flags stay live across them. */
+static bool insn_keeps_flags(const struct jctx *j, unsigned m)
+{
+    const struct insn *i = &j->tb->insn[m];
+    if (i->lock)
+        return false;
+    switch (i->form) {
+    case FORM_MOV_RR64: case FORM_MOV_RR32: case FORM_MOV_RI64: case FORM_MOV_RI32:
+    case FORM_MOV_RMI64:
+        return true;
+    case FORM_LEA64:
+        return addr_ok(j, m, i);
+    case FORM_NONE:
+        break;
+    default:
+        return false;
+    }
+    unsigned op = i->op;
+    bool reg = i->mod == 3, wide = i->opsize == 4 || i->opsize == 8;
+    return (op == 0x90 && !(i->rex & 1) && i->rep != 0xf3) || op == 0x11f ||
+           (op == 0x63 && reg && wide) ||
+           ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && reg && wide) ||
+           (op >= 0x190 && op <= 0x19f && reg) ||                 /* setcc, cmov: on live flags */
+           (op >= 0x140 && op <= 0x14f && reg && wide);
+}
+
+/* Register-only instructions emitted inline that rewrite the whole lazy-flags record, or all six
+ * flags, without reading the record; some (inc/dec, adc/sbb, rotates) only when the flags are
+ * live in EFLAGS (live). */
+static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
+{
+    const struct insn *i = &j->tb->insn[m];
+    if (i->lock)
+        return false;
+    unsigned op = i->op, sz = i->opsize;
+    bool no_cf = op < 0x40 && ((op >> 3) & 7) != ALU_ADC && ((op >> 3) & 7) != ALU_SBB;
+    switch (i->form) {
+    case FORM_ALU_RR64: case FORM_ALU_RR32:
+        return live || no_cf;
+    case FORM_ALU_RI64: case FORM_ALU_RI32: {
+        unsigned sub = (i->modrm >> 3) & 7;
+        return live || (sub != ALU_ADC && sub != ALU_SBB);
+    }
+    case FORM_TEST_RR64: case FORM_TEST_RR32:
+        return true;
+    case FORM_INCDEC64: case FORM_INCDEC32:
+        return live;
+    case FORM_NONE:
+        break;
+    default:
+        return false;
+    }
+    bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    if (op == 0xc1 && reg && wide) {
+        unsigned sub = (i->modrm >> 3) & 7;
+        if (((unsigned)i->imm & (sz == 8 ? 63 : 31)) == 0)
+            return false;
+        return sub == 4 || sub == 5 || sub == 7 || (sub <= 1 && live);
+    }
+    return ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) || (op == 0x84 && reg) ||
+           (op < 0x40 && ((op & 7) == 4 || ((op & 7) == 5 && sz != 2)) && (live || no_cf));
+}
+
+/* The lazy-flags record instruction k would write is dead: a later instruction of the block
+ * rewrites it before anything could read it (no handler call, no fault, no block end between).
+ * Then k only needs to leave its flags in EFLAGS, for the jumps and the next writer. */
+static bool lf_dead(const struct jctx *j, unsigned k, bool live_after)
+{
+    for (unsigned m = k + 1; m < j->tb->ninsn; m++) {
+        if (insn_writes_flags(j, m, live_after))
+            return true;
+        if (!insn_keeps_flags(j, m))
+            return false;
+    }
+    return false;
+}
+
 /* An ALU op on rax (a) and rcx (b) at size 8 or 4, storing the lazy flags as lf_set does; the
  * result stays in rax and its flags in EFLAGS. False for adc/sbb (they read CF: handler). */
 static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
@@ -257,23 +337,30 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
     case ALU_SUB: case ALU_SBB: case ALU_CMP: lf = LF_SUB; break;
     default: lf = LF_LOGIC; break;
     }
-    bool w = size == 8;
-    e_store64(e, RAX, RBX, LF(src1));
-    e_store64(e, RCX, RBX, LF(src2));
+    bool w = size == 8, dead = lf_dead(j, k, true);
+    if (!dead) {
+        e_store64(e, RAX, RBX, LF(src1));
+        e_store64(e, RCX, RBX, LF(src2));
+    }
     /* cmp is done as sub: the same flags, and the difference is the lazy record's result. */
     unsigned hop = (op == ALU_CMP ? ALU_SUB : op) << 3 | (size == 1 ? 0 : 1);
     if (op == ALU_ADC || op == ALU_SBB) {
         /* The carry in is CF, live in EFLAGS (alu_inline_ok checked): recorded as cin. */
         use_live_flags(j);
-        e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));        /* setc [cin] */
+        if (!dead)
+            e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));    /* setc [cin] */
         e_op_rr(e, w, hop, RCX, RAX);                                  /* adc/sbb rax, rcx */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store_imm8(e, RBX, LF(op), (uint8_t)lf);
-        e_store_imm8(e, RBX, LF(size), (uint8_t)size);
+        if (!dead) {
+            e_store64(e, RAX, RBX, LF(res));
+            e_store_imm8(e, RBX, LF(op), (uint8_t)lf);
+            e_store_imm8(e, RBX, LF(size), (uint8_t)size);
+        }
     } else {
         e_op_rr(e, w, hop, RCX, RAX);                                  /* op rax, rcx */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));      /* cin 0, op, size */
+        if (!dead) {
+            e_store64(e, RAX, RBX, LF(res));
+            e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));  /* cin 0, op, size */
+        }
     }
     flags_now_live(j, k);
     return true;
@@ -460,6 +547,15 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
     if (n == 0 || (sub != 4 && sub != 5 && sub != 7))
         return false;
     load_reg(e, i->rm, size);
+    if (lf_dead(j, k, n == 1 && sub != 4)) {
+        e_shift_ri(e, w, sub, RAX, (uint8_t)n);
+        e_store64(e, RAX, RBX, GPR(i->rm));
+        if (n == 1 && sub != 4)
+            flags_now_live(j, k);
+        else
+            j->flags_live = false;
+        return true;
+    }
     if (sub == 5) {                                                    /* OF: the old sign bit */
         e_mov_rr(e, true, RDX, RAX);
         e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
@@ -489,7 +585,7 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
 
 /* Rotates by an immediate (C1 /0 /1, register): they keep SF, ZF, AF, PF, so only with the flags
  * live; then all six are written back to cpu->flags (materialized, as do_shift leaves them). */
-static bool emit_rotate(struct jctx *j, const struct insn *i, unsigned size)
+static bool emit_rotate(struct jctx *j, unsigned k, const struct insn *i, unsigned size)
 {
     struct emit *e = &j->e;
     unsigned sub = (i->modrm >> 3) & 7;
@@ -500,6 +596,15 @@ static bool emit_rotate(struct jctx *j, const struct insn *i, unsigned size)
     load_reg(e, i->rm, size);
     e_shift_ri(e, size == 8, sub, RAX, (uint8_t)n);
     e_store64(e, RAX, RBX, GPR(i->rm));
+    if (lf_dead(j, k, n == 1)) {
+        /* The next writer replaces all six flags: they only need to stay in EFLAGS, which the
+         * rotate changed as the guest's would (CF, OF; the rest kept). */
+        if (n == 1)
+            flags_now_live(j, k);
+        else
+            j->flags_live = false;
+        return true;
+    }
     e_byte(e, 0x9c);                                                   /* pushfq */
     e_pop(e, RCX);
     e_alu_ri(e, false, 4, RCX, F_ARITH);
@@ -527,7 +632,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
         return true;                                                   /* nop Ev */
     if (op == 0xc1 && reg && wide) {
         unsigned sub = (i->modrm >> 3) & 7;
-        return sub <= 1 ? emit_rotate(j, i, sz) : emit_shift(j, k, i, sz);
+        return sub <= 1 ? emit_rotate(j, k, i, sz) : emit_shift(j, k, i, sz);
     }
     if ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) {
         /* imul: the low half; CF = OF = "the result did not fit" (mul_flags' LF_SHIFT record). */
