@@ -21,4 +21,31 @@ static inline uint64_t flags_szp(uint64_t r, unsigned size)
     return parity8(r) | (r ? 0 : F_ZF) | ((r & sign_bit(size)) ? F_SF : 0);
 }
 
+/* The flags of a rotate (rol/ror/rcl/rcr): CF and OF replaced, SF, ZF, AF and PF kept. Rather than
+ * materializing the kept four, the lazy record of the operation before stays (its result gives
+ * SZP) and only its AF is computed now; this is LF_ROT. */
+static inline void flags_rotate(struct cpu *c, bool cf, bool of)
+{
+    struct lazy_flags *l = &c->lf;
+    switch (l->op) {
+    case LF_NONE:
+        c->flags = (c->flags & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
+        return;
+    case LF_ADD: case LF_SUB:
+        l->cin = ((l->src1 ^ l->src2 ^ l->res) & F_AF) != 0;
+        break;
+    case LF_INC: case LF_DEC:
+        l->cin = ((l->src1 ^ 1 ^ l->res) & F_AF) != 0;
+        break;
+    case LF_ROT:
+        break;
+    default:   /* LF_LOGIC, LF_SHIFT: AF = 0 */
+        l->cin = 0;
+        break;
+    }
+    l->op = LF_ROT;
+    l->src1 = cf;
+    l->src2 = of;
+}
+
 #endif

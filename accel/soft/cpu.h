@@ -92,7 +92,10 @@ struct seg_cache {
 /* Lazy flags: the arithmetic flags are computed from the last operation only when someone reads them
  * (the idea of QEMU's cc_op and Bochs's lazy flags). LF_NONE means cpu->flags already holds them. */
 enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC,
-               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */ };
+               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */,
+               /* Rotates change CF and OF only: res and size stay those of the operation before
+                * (SZP still come from them), AF is that operation's, kept in cin. */
+               LF_ROT /* SZP of res, CF = src1, OF = src2, AF = cin */ };
 
 struct lazy_flags {
     uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
@@ -347,7 +350,7 @@ static inline bool cpu_cf(struct cpu *c)
     case LF_SUB: return l->cin ? a <= b : a < b;
     case LF_LOGIC: return false;
     case LF_INC: case LF_DEC: return l->cin;  /* the CF they preserved */
-    case LF_SHIFT: return l->src1 != 0;
+    case LF_SHIFT: case LF_ROT: return l->src1 != 0;
     default: return (c->flags & F_CF) != 0;
     }
 }
