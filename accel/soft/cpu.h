@@ -355,21 +355,38 @@ static inline bool cpu_cf(struct cpu *c)
     }
 }
 
-/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but parity comes
- * from the operands; after any recorded operation ZF/SF come from the result. */
+/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but O, S and P
+ * comes from the operands, after a logic operation (CF = OF = 0) every one but P from the result,
+ * after add the carry from result and operand; after any recorded operation ZF from the result.
+ * Shifting both operands left by 64 - bits puts their sign bits at bit 63, so signed compares
+ * need no sign extension. */
 static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
 {
     const struct lazy_flags *l = &c->lf;
+    unsigned sh = 64 - 8 * l->size;
     if (l->op == LF_SUB && !l->cin) {
-        uint64_t m = size_mask(l->size), a = l->src1 & m, b = l->src2 & m;
+        uint64_t a = l->src1 << sh, b = l->src2 << sh;
         switch (cc >> 1) {
         case 1: return (a < b) != (cc & 1);
         case 2: return (a == b) != (cc & 1);
         case 3: return (a <= b) != (cc & 1);
+        case 6: return ((int64_t)a < (int64_t)b) != (cc & 1);
+        case 7: return ((int64_t)a <= (int64_t)b) != (cc & 1);
         default: break;
         }
+    } else if (l->op == LF_LOGIC) {
+        int64_t r = (int64_t)(l->res << sh);
+        switch (cc >> 1) {
+        case 0: case 1: return cc & 1;                      /* OF, CF = 0 */
+        case 2: case 3: return (r == 0) != (cc & 1);        /* Z, BE = Z */
+        case 4: case 6: return (r < 0) != (cc & 1);         /* S, L = S != 0 */
+        case 7: return (r <= 0) != (cc & 1);                /* LE = Z or S */
+        default: break;
+        }
+    } else if (l->op == LF_ADD && !l->cin && (cc >> 1) == 1) {
+        return ((l->res << sh) < (l->src1 << sh)) != (cc & 1);
     } else if (l->op != LF_NONE && (cc >> 1) == 2) {
-        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+        return ((l->res << sh) == 0) != (cc & 1);
     }
     return cpu_cond(c, cc);
 }

@@ -265,6 +265,111 @@ static OP(f2_cmp_al_i8)
     lf_set(c, LF_SUB, 1, a - b, a, b);
 }
 
+static OP(f2_cmp_ri8)
+{
+    uint64_t a = r8(c, i, i->rm), b = (uint8_t)i->imm;
+    lf_set(c, LF_SUB, 1, a - b, a, b);
+}
+
+static OP(f2_test_ri8)
+{
+    uint64_t r = r8(c, i, i->rm) & (uint8_t)i->imm;
+    lf_set(c, LF_LOGIC, 1, r, r, 0);
+}
+
+static OP(f2_test_al_i8)
+{
+    uint64_t r = c->gpr[R_RAX] & (uint8_t)i->imm;
+    lf_set(c, LF_LOGIC, 1, r, r, 0);
+}
+
+/* cmp Eb, Gb (38) and cmp Gb, Eb (3A) with memory. */
+static OP(f2_cmp_mr8)
+{
+    uint64_t a = ld(c, i, 1), b = r8(c, i, i->reg);
+    lf_set(c, LF_SUB, 1, a - b, a, b);
+}
+
+static OP(f2_cmp_rm8)
+{
+    uint64_t b = ld(c, i, 1), a = r8(c, i, i->reg);
+    lf_set(c, LF_SUB, 1, a - b, a, b);
+}
+
+/* ---- byte and word stores (88, 66 89, C6) ---- */
+
+static inline void st16(struct cpu *c, const struct insn *i, uint16_t v)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4094 && !(c->flags & F_AC)) {
+        memcpy((uint8_t *)e->host + (lin & 0xfff), &v, 2);
+        return;
+    }
+    mem_write(c, i->seg, insn_ea(c, i), 2, v);
+}
+
+static OP(f2_store8) { st8(c, i, r8(c, i, i->reg)); }
+static OP(f2_store8_imm) { st8(c, i, (uint8_t)i->imm); }
+static OP(f2_store16) { st16(c, i, (uint16_t)c->gpr[i->reg]); }
+
+/* ---- not / neg of a 32/64-bit register (F7 /2, /3) ---- */
+
+static OP(f2_not_r64) { c->gpr[i->rm] = ~c->gpr[i->rm]; }
+static OP(f2_not_r32) { c->gpr[i->rm] = (uint32_t)~c->gpr[i->rm]; }
+
+static OP(f2_neg_r64)
+{
+    uint64_t b = c->gpr[i->rm], r = 0 - b;
+    lf_set(c, LF_SUB, 8, r, 0, b);
+    c->gpr[i->rm] = r;
+}
+
+static OP(f2_neg_r32)
+{
+    uint64_t b = (uint32_t)c->gpr[i->rm], r = (uint32_t)(0 - b);
+    lf_set(c, LF_SUB, 4, r, 0, b);
+    c->gpr[i->rm] = r;
+}
+
+/* ---- inc / dec of a dword or qword in memory (FF /0, /1), in place on a TLB hit ---- */
+
+static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
+{
+    uint64_t lin = lin64(c, i);
+    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
+        return (uint8_t *)e->host + (lin & 0xfff);
+    return NULL;
+}
+
+#define INCDEC_MEM(NAME, SIZE, T)                                                                   \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        uint8_t *p = host_rw(c, i, SIZE);                                                           \
+        if (!p) {                                                                                   \
+            op_grp5(c, i);                                                                          \
+            return;                                                                                 \
+        }                                                                                           \
+        T v;                                                                                        \
+        memcpy(&v, p, SIZE);                                                                        \
+        v = (T)alu_incdec(c, SIZE, v, (i->modrm >> 3) & 1);                                         \
+        memcpy(p, &v, SIZE);                                                                        \
+    }
+INCDEC_MEM(f2_incdec_m32, 4, uint32_t)
+INCDEC_MEM(f2_incdec_m64, 8, uint64_t)
+
+/* lea with a 32-bit destination in 64-bit mode: the address computed at 64 bits, truncated. */
+static OP(f2_lea32)
+{
+    uint64_t ea = (uint64_t)(int64_t)i->disp;
+    if (i->base != NO_REG)
+        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
+    if (i->index != NO_REG)
+        ea += c->gpr[i->index] << i->scale;
+    c->gpr[i->reg] = (uint32_t)ea;
+}
+
 /* ---- the choice, made once per decoded instruction ---- */
 
 void decode_specialize2(struct insn *i, unsigned code_size)
@@ -342,19 +447,54 @@ void decode_specialize2(struct insn *i, unsigned code_size)
             i->fn = wide ? f2_test_mr64 : f2_test_mr32;
         break;
     case 0xf6:
-        if (mem64 && sub < 2)
-            i->fn = f2_test_mi8;
+        if (sub < 2)
+            i->fn = reg ? f2_test_ri8 : mem64 ? f2_test_mi8 : i->fn;
         break;
     case 0xf7:
         if (mem64 && sub < 2 && (wide || word))
             i->fn = wide ? f2_test_mi64 : f2_test_mi32;
+        else if (reg && sub == 2 && (wide || word))
+            i->fn = wide ? f2_not_r64 : f2_not_r32;
+        else if (reg && sub == 3 && (wide || word))
+            i->fn = wide ? f2_neg_r64 : f2_neg_r32;
         break;
     case 0x80:
-        if (mem64 && sub == 7)
-            i->fn = f2_cmp_mi8;
+        if (sub == 7)
+            i->fn = reg ? f2_cmp_ri8 : mem64 ? f2_cmp_mi8 : i->fn;
         break;
     case 0x3c:
         i->fn = f2_cmp_al_i8;
+        break;
+    case 0xa8:
+        i->fn = f2_test_al_i8;
+        break;
+    case 0x38:
+        if (mem64)
+            i->fn = f2_cmp_mr8;
+        break;
+    case 0x3a:
+        if (mem64)
+            i->fn = f2_cmp_rm8;
+        break;
+    case 0x88:
+        if (mem64)
+            i->fn = f2_store8;
+        break;
+    case 0xc6:
+        if (mem64 && sub == 0)
+            i->fn = f2_store8_imm;
+        break;
+    case 0x89:
+        if (mem64 && sz == 2)
+            i->fn = f2_store16;
+        break;
+    case 0xff:
+        if (mem64 && sub < 2 && (wide || word))
+            i->fn = wide ? f2_incdec_m64 : f2_incdec_m32;
+        break;
+    case 0x8d:
+        if (mem64 && word && i->addrsize == 8)
+            i->fn = f2_lea32;
         break;
     default:
         break;
