@@ -370,6 +370,13 @@ static OP(f2_lea32)
     c->gpr[i->reg] = (uint32_t)ea;
 }
 
+/* ---- bt of a 32/64-bit register by an immediate (0F BA /4) or a register (0F A3) ---- */
+
+static OP(f2_bt_ri32) { flags_set_cf(c, (c->gpr[i->rm] >> (i->imm & 31)) & 1); }
+static OP(f2_bt_ri64) { flags_set_cf(c, (c->gpr[i->rm] >> (i->imm & 63)) & 1); }
+static OP(f2_bt_rr32) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 31)) & 1); }
+static OP(f2_bt_rr64) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 63)) & 1); }
+
 /* ---- the choice, made once per decoded instruction ---- */
 
 void decode_specialize2(struct insn *i, unsigned code_size)
@@ -461,6 +468,14 @@ void decode_specialize2(struct insn *i, unsigned code_size)
     case 0x80:
         if (sub == 7)
             i->fn = reg ? f2_cmp_ri8 : mem64 ? f2_cmp_mi8 : i->fn;
+        break;
+    case 0x1ba:
+        if (reg && sub == 4 && (wide || word))
+            i->fn = wide ? f2_bt_ri64 : f2_bt_ri32;
+        break;
+    case 0x1a3:
+        if (reg && (wide || word))
+            i->fn = wide ? f2_bt_rr64 : f2_bt_rr32;
         break;
     case 0x3c:
         i->fn = f2_cmp_al_i8;
