@@ -92,7 +92,10 @@ struct seg_cache {
 /* Lazy flags: the arithmetic flags are computed from the last operation only when someone reads them
  * (the idea of QEMU's cc_op and Bochs's lazy flags). LF_NONE means cpu->flags already holds them. */
 enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC,
-               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */ };
+               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */,
+               /* Rotates change CF and OF only: res and size stay those of the operation before
+                * (SZP still come from them), AF is that operation's, kept in cin. */
+               LF_ROT /* SZP of res, CF = src1, OF = src2, AF = cin */ };
 
 struct lazy_flags {
     uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
@@ -370,26 +373,43 @@ static inline bool cpu_cf(struct cpu *c)
     case LF_SUB: return l->cin ? a <= b : a < b;
     case LF_LOGIC: return false;
     case LF_INC: case LF_DEC: return l->cin;  /* the CF they preserved */
-    case LF_SHIFT: return l->src1 != 0;
+    case LF_SHIFT: case LF_ROT: return l->src1 != 0;
     default: return (c->flags & F_CF) != 0;
     }
 }
 
-/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but parity comes
- * from the operands; after any recorded operation ZF/SF come from the result. */
+/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but O, S and P
+ * comes from the operands, after a logic operation (CF = OF = 0) every one but P from the result,
+ * after add the carry from result and operand; after any recorded operation ZF from the result.
+ * Shifting both operands left by 64 - bits puts their sign bits at bit 63, so signed compares
+ * need no sign extension. */
 static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
 {
     const struct lazy_flags *l = &c->lf;
+    unsigned sh = 64 - 8 * l->size;
     if (l->op == LF_SUB && !l->cin) {
-        uint64_t m = size_mask(l->size), a = l->src1 & m, b = l->src2 & m;
+        uint64_t a = l->src1 << sh, b = l->src2 << sh;
         switch (cc >> 1) {
         case 1: return (a < b) != (cc & 1);
         case 2: return (a == b) != (cc & 1);
         case 3: return (a <= b) != (cc & 1);
+        case 6: return ((int64_t)a < (int64_t)b) != (cc & 1);
+        case 7: return ((int64_t)a <= (int64_t)b) != (cc & 1);
         default: break;
         }
+    } else if (l->op == LF_LOGIC) {
+        int64_t r = (int64_t)(l->res << sh);
+        switch (cc >> 1) {
+        case 0: case 1: return cc & 1;                      /* OF, CF = 0 */
+        case 2: case 3: return (r == 0) != (cc & 1);        /* Z, BE = Z */
+        case 4: case 6: return (r < 0) != (cc & 1);         /* S, L = S != 0 */
+        case 7: return (r <= 0) != (cc & 1);                /* LE = Z or S */
+        default: break;
+        }
+    } else if (l->op == LF_ADD && !l->cin && (cc >> 1) == 1) {
+        return ((l->res << sh) < (l->src1 << sh)) != (cc & 1);
     } else if (l->op != LF_NONE && (cc >> 1) == 2) {
-        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+        return ((l->res << sh) == 0) != (cc & 1);
     }
     return cpu_cond(c, cc);
 }

@@ -3,6 +3,7 @@
  * so the choice made once at decode time saves the per-execution switches on opcode and size.
  * Each one must behave exactly as the general handler it replaces (the differential tests run both). */
 #include "accel/soft/alu.h"
+#include "accel/soft/op-fast2.h"
 #include "accel/soft/ops.h"
 
 /* The linear address of a memory operand in 64-bit mode (no segment base but FS/GS, canonical). */
@@ -297,6 +298,7 @@ static void specialize32(struct insn *i)
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
+    decode_specialize2(i, code_size);   /* handlers branch: the second tier (op-fast2.c) */
     if (i->lock)
         return;
     if (code_size == 4) {
