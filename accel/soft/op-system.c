@@ -283,6 +283,16 @@ static void op_rdtscp(struct cpu *c)
 }
 
 /* 0F 01: memory forms sgdt/sidt/lgdt/lidt/smsw/lmsw/invlpg; register forms by the whole ModRM. */
+/* invlpg's address: segmentation applies, but no limit or type check and no canonical check (it
+ * never faults on its operand, SDM vol. 2, INVLPG). */
+static uint64_t invlpg_linear(struct cpu *c, const struct insn *i)
+{
+    uint64_t ea = insn_ea(c, i);
+    if (c->code_size == 8)
+        return ea + (i->seg == SEG_FS || i->seg == SEG_GS ? c->seg[i->seg].base : 0);
+    return (uint32_t)(c->seg[i->seg].base + ea);
+}
+
 OP(op_grp7)
 {
     unsigned sub = (i->modrm >> 3) & 7;
@@ -328,7 +338,7 @@ OP(op_grp7)
     }
     case 7:
         need_cpl0(c);
-        tlb_flush_page(c, seg_linear(c, i->seg, insn_ea(c, i), 1, ACC_READ));
+        tlb_flush_page(c, invlpg_linear(c, i));
         break;
     default:
         cpu_raise_ud(c);
