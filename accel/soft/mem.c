@@ -1,6 +1,7 @@
 /* Guest memory accesses: effective address, segmentation, then the soft TLB (a hit is one compare
  * and a host load/store); misses walk the page tables, and what is not RAM goes to the MMIO bus. */
 #include "accel/soft/cpu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/seg.h"
 #include "accel/soft/tb.h"
 
@@ -93,6 +94,9 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         e->tag_write = ~0ull;
     if (prot & PROT_X)
         e->tag_exec = vpage;
+    /* A page with a data breakpoint stays on the slow paths, which report the hits (debug.c). */
+    if ((c->dr_armed & DB_ARMED_DATA) && db_watched(c, vpage))
+        e->tag_read = e->tag_write = ~0ull;
     e->global = (prot & PROT_GLOBAL) != 0;
     if (prot & PROT_LARGE)
         c->tlb_large++;
@@ -130,6 +134,8 @@ static uint64_t lin_read_slow(struct cpu *c, uint64_t lin, unsigned size, bool u
     }
     uint64_t gpa;
     struct tlb_entry *e = tlb_fill(c, lin, ACC_READ, user, &gpa);
+    if (c->dr_armed & DB_ARMED_DATA)
+        db_access(c, lin, size, false);
     if (!e)
         return c->env->mmio_read(c, gpa, size);
     return load_host((const uint8_t *)e->host + (lin & 0xfff), size);
@@ -156,6 +162,8 @@ static void lin_write_slow(struct cpu *c, uint64_t lin, unsigned size, uint64_t 
     }
     uint64_t gpa;
     struct tlb_entry *e = tlb_fill(c, lin, ACC_WRITE, user, &gpa);
+    if (c->dr_armed & DB_ARMED_DATA)
+        db_access(c, lin, size, true);
     if (!e) {
         c->env->mmio_write(c, gpa, v, size);
         return;

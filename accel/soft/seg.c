@@ -1,5 +1,6 @@
 /* Segmentation (SDM vol. 3, chapters 3 and 5): descriptor loads with their privilege checks, far
  * jumps/calls/returns, iret, and the task and LDT registers. Call gates are in seg-gate.c. */
+#include "accel/soft/debug.h"
 #include "accel/soft/seg.h"
 
 void cpu_update_mode(struct cpu *c)
@@ -373,6 +374,10 @@ void seg_iret(struct cpu *c, unsigned opsize)
         c->rip = ip & size_mask(opsize);
         reg_write(c, R_RSP, c->stack_size, (sp + 3 * opsize) & m);
     }
+    /* RF from the image lets a #DB handler resume at an instruction breakpoint (SDM vol. 3,
+     * 17.3.1.1); it only matters, and is only kept, while one is armed (db_step clears it). */
+    if (opsize >= 4 && (fl & F_RF) && (c->dr_armed & DB_ARMED_EXEC))
+        c->flags |= F_RF;
     c->tb_end = true;
 }
 
