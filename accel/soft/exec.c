@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "accel/soft/cpu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/decode.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/op-x87.h"
@@ -349,10 +350,10 @@ static struct tb *next_tb(struct cpu *c)
     return tb;
 }
 
-/* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
- * block start, since popf/iret/sysret that change TF end their block. */
-/* Run exactly one instruction (the first of the block at rip). */
-static void step_one(struct cpu *c)
+/* Run exactly one instruction (the first of the block at rip). EFLAGS.TF and armed debug registers
+ * run every instruction this way, through db_step (debug.c): TF is looked at every block start,
+ * since popf/iret/sysret that change it end their block, as does a write to DR7. */
+void step_one(struct cpu *c)
 {
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
@@ -365,23 +366,6 @@ static void step_one(struct cpu *c)
     c->rip = (c->rip + i->len) & (c->code_size == 8 ? ~0ull : 0xffffffffull);
     i->fn(c, i);
     c->icount++;
-}
-
-static void single_step(struct cpu *c)
-{
-    step_one(c);
-    if (c->user_stop)
-        return;
-    /* mov ss / pop ss hold debug traps back until after the next instruction (SDM vol. 3, 6.8.3). */
-    if (c->db_shadow) {
-        c->db_shadow = false;
-        return;
-    }
-    c->dr[6] |= 0x4000;
-    c->insn_rip = c->rip;
-    c->delivering = 256 + EXC_DB;
-    cpu_deliver(c, EXC_DB, false, 0, false, c->rip);
-    c->delivering = -1;
 }
 
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
@@ -422,8 +406,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             /* sti / mov ss: exactly one more instruction, then interrupts are looked at. */
             c->irq_shadow = false;
             check_code_epoch(c);
-            if (c->flags & F_TF) {
-                single_step(c);
+            if ((c->flags & F_TF) || c->dr_armed) {
+                db_step(c);
             } else {
                 step_one(c);
                 c->db_shadow = false;
@@ -438,8 +422,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         if (c->icount >= limit)
             return STOP_LIMIT;
         check_code_epoch(c);
-        if (c->flags & F_TF) {
-            single_step(c);
+        if ((c->flags & F_TF) || c->dr_armed) {
+            db_step(c);
             continue;
         }
         run_tb(c, next_tb(c));
