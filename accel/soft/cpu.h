@@ -140,6 +140,7 @@ struct tlb_entry {
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
     uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
+    uint8_t shift;             /* log2 of the guest page size it came from: 12, 21, 22 or 30 */
 };
 
 struct insn;
@@ -281,7 +282,10 @@ struct cpu {
     /* Soft TLB: [0] supervisor accesses, [1] user accesses (CPL 3). */
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
-    unsigned tlb_large;        /* entries filled from large pages: invlpg then flushes all */
+    unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
+    /* 2 MiB regions of linear addresses blocks were fetched from since the last full TLB flush
+     * (hashed, 4096 bits): an invlpg elsewhere cannot change where a chain leads. */
+    uint64_t code_regions[64];
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
     uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
@@ -489,6 +493,7 @@ static inline uint64_t ea_linear_rmw(struct cpu *c, const struct insn *i, unsign
 /* Translate a linear address, setting A/D bits; faults with #PF unless probe (then returns false
  * and touches nothing). *prot gets the PROT_* the same mapping allows at this privilege. */
 enum { PROT_R = 1, PROT_W = 2, PROT_X = 4, PROT_LARGE = 8, PROT_GLOBAL = 16 };
+#define PROT_PAGE_SHIFT(prot) ((prot) >> 8)   /* log2 of the page size, in bits 8 and up */
 bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
                    unsigned *prot, bool probe);
 void tlb_flush(struct cpu *c);

@@ -70,7 +70,6 @@ _Static_assert(offsetof(struct lazy_flags, op) == offsetof(struct lazy_flags, ci
                sizeof(struct lazy_flags) >= offsetof(struct lazy_flags, cin) + 4,
                "lazy_flags layout: cin, op, size adjacent with room for a 32-bit store");
 
-#define MAX_EXITS (3 * TB_MAX_INSNS)
 
 /* A slow path: run instructions k .. k+n-1 by their handlers, then jump back to resume. */
 struct stub {
@@ -96,8 +95,9 @@ struct jctx {
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     struct stub stubs[TB_MAX_INSNS];
     unsigned nstubs;
-    struct { uint8_t *at; unsigned k; } exits[MAX_EXITS];
-    unsigned nexits;
+    /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
+    struct exit_site { uint8_t *at; unsigned k; } *exits;
+    unsigned nexits, cap;
 };
 
 /* Which way a conditional jump goes when the flags are only in the lazy record. */
@@ -131,12 +131,18 @@ static void emit_call(struct jctx *j, unsigned k)
     e_call_reg(&j->e, RAX);
     e_op_mem(&j->e, false, 0x80, 7, RBX, HNONE, 0, OFF(tb_end));   /* cmp byte [tb_end], 0 */
     e_byte(&j->e, 0);
-    if (j->nexits < MAX_EXITS) {
-        j->exits[j->nexits].at = e_jcc(&j->e, CC_NE);
-        j->exits[j->nexits++].k = k;
-    } else {
-        j->e.overflow = true;
+    if (j->nexits == j->cap) {
+        unsigned cap = j->cap ? 2 * j->cap : 64;
+        struct exit_site *x = realloc(j->exits, cap * sizeof(*x));
+        if (!x) {
+            j->e.overflow = true;
+            return;
+        }
+        j->exits = x;
+        j->cap = cap;
     }
+    j->exits[j->nexits].at = e_jcc(&j->e, CC_NE);
+    j->exits[j->nexits++].k = k;
     j->flags_live = false;
 }
 
@@ -1060,25 +1066,28 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
             emit_call(j, st->k + m);
         e_patch(e_jmp(e), st->resume);
     }
-    /* Early exits (tb_end after instruction k): the instructions after k did not run. */
-    uint8_t *common = NULL;
-    uint8_t *to_common[MAX_EXITS];
-    for (unsigned x = 0; x < j->nexits && !e->overflow; x++) {
-        e_patch(j->exits[x].at, e->p);
-        e_mov_imm(e, RAX, tb->ninsn - 1 - j->exits[x].k);
-        to_common[x] = e_jmp(e);
-    }
-    common = e->p;
+    /* Early exits (tb_end after instruction k): the instructions after k did not run. One
+     * stub per k, shared by that instruction's calls. */
+    uint8_t *common = e->p;
     e_op_mem(e, true, 0x29, RAX, RBX, HNONE, 0, OFF(icount));          /* sub [icount], rax */
     e_patch(e_jmp(e), epilogue);
+    uint8_t *exit_stub[TB_MAX_INSNS] = { 0 };
+    for (unsigned x = 0; x < j->nexits && !e->overflow; x++) {
+        unsigned k = j->exits[x].k;
+        if (!exit_stub[k]) {
+            exit_stub[k] = e->p;
+            e_mov_imm(e, RAX, tb->ninsn - 1 - k);
+            e_patch(e_jmp(e), common);
+        }
+        e_patch(j->exits[x].at, exit_stub[k]);
+    }
     bool ok = !e->overflow;
     if (ok) {
-        for (unsigned x = 0; x < j->nexits; x++)
-            e_patch(to_common[x], common);
         a->used = (size_t)(e->p - a->base + 15) & ~(size_t)15;
         tb->jit = (jit_fn)(void *)start;
         tb->jit_cpl = c->cpl;
     }
+    free(j->exits);
     free(j);
     return ok;
 }

@@ -98,6 +98,7 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
     if ((c->dr_armed & DB_ARMED_DATA) && db_watched(c, vpage))
         e->tag_read = e->tag_write = ~0ull;
     e->global = (prot & PROT_GLOBAL) != 0;
+    e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
     if (prot & PROT_LARGE)
         c->tlb_large++;
     return e;

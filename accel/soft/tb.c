@@ -191,11 +191,14 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
         e->host = (uintptr_t)host;
         e->gpa = gpa & ~0xfffull;
         e->global = (prot & PROT_GLOBAL) != 0;
+        e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
         if (prot & PROT_LARGE)
             c->tlb_large++;
     }
     *gpa_page = e->gpa;
     c->fetch_global = e->global;
+    unsigned r = (unsigned)(lin >> 21) & 4095;
+    c->code_regions[r / 64] |= 1ull << (r % 64);
     return (const uint8_t *)e->host;
 }
 
