@@ -106,6 +106,12 @@ static int jit_cond(struct cpu *c, unsigned cc)
     return cpu_cond_fast(c, cc);
 }
 
+/* CF when the flags are only in the lazy record (inc/dec keep it). */
+static int jit_cf(struct cpu *c)
+{
+    return cpu_cf(c);
+}
+
 static bool fits32(int64_t v)
 {
     return v == (int32_t)v;
@@ -383,7 +389,7 @@ static bool alu_inline_ok(const struct jctx *j, unsigned op)
 /* The end of a block that ran to its end: rather than return to cpu_exec, jump straight into the
  * next block's host code (QEMU's goto_tb, through the block's chain slots that next_tb fills) when
  * nothing needs cpu_exec's attention between the blocks: no kick or stop request, no interrupt
- * that could be taken, no interrupt shadow, single-step, halt or NMI, the instruction budget not
+ * that could be taken, no interrupt shadow, single-step, breakpoint, halt or NMI, the budget not
  * spent, no vCPU newly translating code. Any doubt returns to cpu_exec, which decides the same
  * things the slow way. rdi/rsi are set for the next block as cpu_exec would call it. */
 static void emit_chain(struct jctx *j, const struct cpu *c)
@@ -412,8 +418,9 @@ static void emit_chain(struct jctx *j, const struct cpu *c)
         OUT(CC_NE);
         e_patch(no_if, e->p);
     }
-    static const int32_t bytes[] = { OFF(nmi_pending), OFF(irq_shadow), OFF(halted) };
-    for (unsigned b = 0; b < 3; b++) {
+    /* (Armed debug registers run one instruction at a time, through cpu_exec.) */
+    static const int32_t bytes[] = { OFF(nmi_pending), OFF(irq_shadow), OFF(halted), OFF(dr_armed) };
+    for (unsigned b = 0; b < 4; b++) {
         e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, bytes[b]);          /* cmp byte [..], 0 */
         e_byte(e, 0);
         OUT(CC_NE);
@@ -742,6 +749,33 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
             e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (1 << 16));
             flags_now_live(j, k);
         }
+        stub_done(j);
+        return true;
+    }
+    if (op == 0xff && !reg && wide && ((i->modrm >> 3) & 7) < 2 && addr_ok(j, k, i)) {
+        /* inc/dec [mem]: CF is kept, so the record's cin is the CF from before (r8). */
+        bool dec = (i->modrm >> 3) & 1;
+        if (j->flags_live) {
+            use_live_flags(j);
+            e_op_rr(e, false, 0x0f92, 0, R8);                          /* setc r8b */
+        } else {
+            e_mov_rr(e, true, RDI, RBX);
+            e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+            e_call_reg(e, RAX);
+            e_mov_rr(e, false, R8, RAX);
+        }
+        emit_addr(j, k, i, true);
+        emit_tlb(j, k, sz, true);
+        e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
+        e_store64(e, RAX, RBX, LF(src1));
+        e_store_imm64(e, RBX, LF(src2), 1);
+        e_op_mem(e, false, 0x88, R8, RBX, HNONE, 0, LF(cin));         /* mov [cin], r8b */
+        e_op_rr(e, w, 0xff, dec ? 1 : 0, RAX);                         /* inc/dec rax */
+        e_store64(e, RAX, RBX, LF(res));
+        e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
+        e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
+        e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
+        j->flags_live = false;          /* EFLAGS.CF is the TLB compare's */
         stub_done(j);
         return true;
     }
