@@ -92,7 +92,10 @@ struct seg_cache {
 /* Lazy flags: the arithmetic flags are computed from the last operation only when someone reads them
  * (the idea of QEMU's cc_op and Bochs's lazy flags). LF_NONE means cpu->flags already holds them. */
 enum lazy_op { LF_NONE, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC,
-               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */ };
+               LF_SHIFT /* SZP of res, CF = src1, OF = src2, AF = 0 (shifts, mul) */,
+               /* Rotates change CF and OF only: res and size stay those of the operation before
+                * (SZP still come from them), AF is that operation's, kept in cin. */
+               LF_ROT /* SZP of res, CF = src1, OF = src2, AF = cin */ };
 
 struct lazy_flags {
     uint64_t res, src1, src2;  /* for ADD/SUB: res = src1 +/- src2 (+/- cin) */
@@ -162,12 +165,33 @@ struct insn {
     uint8_t pfx;               /* mandatory-prefix selector for SSE maps: 0 none, 1 66, 2 F3, 3 F2 */
     uint8_t rex;               /* the REX byte, 0 if none */
     uint8_t lock : 1, has_modrm : 1, byte_regs_rex : 1, seg_override : 1, opsize_pfx : 1;
+    uint8_t form;              /* enum insn_form: the specialized shape decode picked (op-fast.c) */
     int32_t disp;
     uint64_t imm;              /* first immediate (sign-extended where the form says so) */
     uint16_t imm2;             /* enter's second immediate, far pointer's selector */
 };
 #define NO_REG 0xff
 #define RIP_REG 0xfe
+
+/* The shapes decode_specialize recognizes in 64-bit code, named so the translator (jit.c) can emit
+ * host code for them instead of a call; FORM_NONE: only the handler knows what to do. */
+enum insn_form {
+    FORM_NONE,
+    FORM_MOV_RR64, FORM_MOV_RR32,          /* rm <- reg */
+    FORM_MOV_RI64, FORM_MOV_RI32,          /* b8+r: register in op & 7 (+ REX.B) */
+    FORM_MOV_RMI64,                        /* c7 /0 with a register: rm <- imm */
+    FORM_ALU_RR64, FORM_ALU_RR32,          /* rm <- rm op reg (op from opcode bits 5:3) */
+    FORM_ALU_RI64, FORM_ALU_RI32,          /* rm <- rm op imm (op from ModRM.reg) */
+    FORM_ALU_RM64, FORM_ALU_RM32,          /* reg <- reg op [mem] */
+    FORM_ALU_MR64, FORM_ALU_MR32,          /* [mem] <- [mem] op reg */
+    FORM_ALU_MI64, FORM_ALU_MI32,          /* [mem] <- [mem] op imm */
+    FORM_TEST_RR64, FORM_TEST_RR32,
+    FORM_LOAD64, FORM_LOAD32, FORM_STORE64, FORM_STORE32,
+    FORM_MOV_MI64, FORM_MOV_MI32,
+    FORM_LEA64,
+    FORM_INCDEC64, FORM_INCDEC32,          /* ff /0, ff /1 with a register */
+    FORM_JCC, FORM_JMP, FORM_CALL64, FORM_RET64, FORM_PUSH64, FORM_POP64,
+};
 
 /* What the CPU core asks of its surroundings: guest physical memory, I/O, interrupts. The VM
  * (soft.c) and the flat runner (flat.c) each provide one. */
@@ -260,6 +284,8 @@ struct cpu {
     unsigned tlb_large;        /* entries filled from large pages: invlpg then flushes all */
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
+    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
+    uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
@@ -349,26 +375,43 @@ static inline bool cpu_cf(struct cpu *c)
     case LF_SUB: return l->cin ? a <= b : a < b;
     case LF_LOGIC: return false;
     case LF_INC: case LF_DEC: return l->cin;  /* the CF they preserved */
-    case LF_SHIFT: return l->src1 != 0;
+    case LF_SHIFT: case LF_ROT: return l->src1 != 0;
     default: return (c->flags & F_CF) != 0;
     }
 }
 
-/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but parity comes
- * from the operands; after any recorded operation ZF/SF come from the result. */
+/* cpu_cond's common cases inline: after cmp/sub (no borrow in) every condition but O, S and P
+ * comes from the operands, after a logic operation (CF = OF = 0) every one but P from the result,
+ * after add the carry from result and operand; after any recorded operation ZF from the result.
+ * Shifting both operands left by 64 - bits puts their sign bits at bit 63, so signed compares
+ * need no sign extension. */
 static inline bool cpu_cond_fast(struct cpu *c, unsigned cc)
 {
     const struct lazy_flags *l = &c->lf;
+    unsigned sh = 64 - 8 * l->size;
     if (l->op == LF_SUB && !l->cin) {
-        uint64_t m = size_mask(l->size), a = l->src1 & m, b = l->src2 & m;
+        uint64_t a = l->src1 << sh, b = l->src2 << sh;
         switch (cc >> 1) {
         case 1: return (a < b) != (cc & 1);
         case 2: return (a == b) != (cc & 1);
         case 3: return (a <= b) != (cc & 1);
+        case 6: return ((int64_t)a < (int64_t)b) != (cc & 1);
+        case 7: return ((int64_t)a <= (int64_t)b) != (cc & 1);
         default: break;
         }
+    } else if (l->op == LF_LOGIC) {
+        int64_t r = (int64_t)(l->res << sh);
+        switch (cc >> 1) {
+        case 0: case 1: return cc & 1;                      /* OF, CF = 0 */
+        case 2: case 3: return (r == 0) != (cc & 1);        /* Z, BE = Z */
+        case 4: case 6: return (r < 0) != (cc & 1);         /* S, L = S != 0 */
+        case 7: return (r <= 0) != (cc & 1);                /* LE = Z or S */
+        default: break;
+        }
+    } else if (l->op == LF_ADD && !l->cin && (cc >> 1) == 1) {
+        return ((l->res << sh) < (l->src1 << sh)) != (cc & 1);
     } else if (l->op != LF_NONE && (cc >> 1) == 2) {
-        return ((l->res & size_mask(l->size)) == 0) != (cc & 1);
+        return ((l->res << sh) == 0) != (cc & 1);
     }
     return cpu_cond(c, cc);
 }

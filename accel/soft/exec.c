@@ -6,6 +6,7 @@
 #include "accel/soft/cpu.h"
 #include "accel/soft/debug.h"
 #include "accel/soft/decode.h"
+#include "accel/soft/jit.h"
 #include "accel/soft/op-x87.h"
 #include "accel/soft/task.h"
 #include "accel/soft/tb.h"
@@ -277,6 +278,18 @@ static void run_tb(struct cpu *c, struct tb *tb)
     c->tb_end = false;
     c->last_tb = tb->cached ? tb : NULL;
     if (!c->trace) {
+        /* A hot block runs as host code (jit.c), which counts and ends early like the loop below. */
+        if (tb->jit && tb->jit_cpl == c->cpl) {
+            c->icount += tb->ninsn;
+            tb->jit(c, tb);
+            return;
+        }
+        if (tb->cached && tb->mode == 8 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
+            tb_jit(c, tb)) {
+            c->icount += tb->ninsn;
+            tb->jit(c, tb);
+            return;
+        }
         /* The common loop: no per-instruction checks but the block-ending flag. */
         unsigned n = tb->ninsn;
         const struct insn *i = tb->insn;
@@ -363,6 +376,7 @@ void step_one(struct cpu *c)
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
+    c->icount_limit = limit;
     int jumped = setjmp(c->jmp);
     if (jumped) {
         /* A fault: rip is back at the faulting instruction (or past an int n: jumped == 2). */

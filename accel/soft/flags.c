@@ -50,6 +50,9 @@ uint64_t flags_arith(struct cpu *c)
     case LF_SHIFT:
         f |= (a ? F_CF : 0) | (b ? F_OF : 0);
         break;
+    case LF_ROT:
+        f |= (a ? F_CF : 0) | (b ? F_OF : 0) | (l->cin ? F_AF : 0);
+        break;
     default:   /* LF_LOGIC: CF = OF = 0, AF undefined (0 here) */
         break;
     }

@@ -21,17 +21,6 @@ uint64_t alu_op(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t 
     return r & m;
 }
 
-uint64_t alu_incdec(struct cpu *c, unsigned size, uint64_t v, bool dec)
-{
-    /* inc/dec leave CF alone: the lazy record carries the old CF in cin. */
-    uint8_t cf = cpu_cf(c);
-    v &= size_mask(size);
-    uint64_t r = (dec ? v - 1 : v + 1) & size_mask(size);
-    lf_set(c, dec ? LF_DEC : LF_INC, size, r, v, 1);
-    c->lf.cin = cf;
-    return r;
-}
-
 /* Read-modify-write of the r/m operand; with a lock prefix on memory, an atomic compare-and-swap
  * loop on the host page so that other vCPUs see the operation whole. */
 void alu_rmw(struct cpu *c, const struct insn *i, unsigned size,

@@ -15,7 +15,7 @@ static uint64_t bit_apply(unsigned kind, uint64_t v, unsigned bit)
 /* CF = the bit; the other arithmetic flags are undefined and kept. */
 static void bit_flags(struct cpu *c, bool bit)
 {
-    flags_set_arith(c, (cpu_get_flags(c) & ~(uint64_t)F_CF) | (bit ? F_CF : 0));
+    flags_set_cf(c, bit);
 }
 
 static uint64_t rmw_bit(struct cpu *c, unsigned size, uint64_t old, uint64_t bit, unsigned kind)

@@ -73,8 +73,16 @@ static void divide(struct cpu *c, unsigned size, uint64_t src, bool sign)
         }
         return;
     }
-    unsigned __int128 n = ((unsigned __int128)(c->gpr[R_RDX] & m) << bits) | (c->gpr[R_RAX] & m);
     uint64_t q, r;
+    if (!sign && (c->gpr[R_RDX] & m) == 0) {
+        /* The usual case: a dividend that fits one register, so the quotient fits too and the
+         * host's 64-bit divide does (no 128-bit library call). */
+        uint64_t lo = c->gpr[R_RAX] & m;
+        reg_write(c, R_RAX, size, lo / src);
+        reg_write(c, R_RDX, size, lo % src);
+        return;
+    }
+    unsigned __int128 n = ((unsigned __int128)(c->gpr[R_RDX] & m) << bits) | (c->gpr[R_RAX] & m);
     if (sign) {
         __int128 sn = bits == 64 ? (__int128)n : (__int128)(n << (128 - 2 * bits)) >> (128 - 2 * bits);
         __int128 d = sext(src, size);

@@ -11,16 +11,15 @@ static uint64_t do_shift(struct cpu *c, unsigned op, unsigned size, uint64_t v, 
     v &= m;
     if (count == 0)
         return v;
-    /* Rotates keep SF, ZF, AF and PF: only they need the current flags. */
-    uint64_t f = op < 4 ? cpu_get_flags(c) & F_ARITH : 0, r;
+    /* Rotates keep SF, ZF, AF and PF (flags_rotate). */
+    uint64_t r;
     bool cf;
     switch (op) {
     case 0: {   /* rol */
         unsigned n = count % bits;
         r = n ? ((v << n) | (v >> (bits - n))) & m : v;
         cf = r & 1;
-        f = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | ((!!(r & sb) != cf) ? F_OF : 0);
-        flags_set_arith(c, f);
+        flags_rotate(c, cf, !!(r & sb) != cf);
         return r;
     }
     case 1: {   /* ror */
@@ -28,13 +27,12 @@ static uint64_t do_shift(struct cpu *c, unsigned op, unsigned size, uint64_t v, 
         r = n ? ((v >> n) | (v << (bits - n))) & m : v;
         cf = (r & sb) != 0;
         bool b2 = (r >> (bits - 2)) & 1;
-        f = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (cf != b2 ? F_OF : 0);
-        flags_set_arith(c, f);
+        flags_rotate(c, cf, cf != b2);
         return r;
     }
     case 2: case 3: {   /* rcl, rcr: a (bits+1)-bit rotation through CF */
         unsigned n = size <= 2 ? count % (bits + 1) : count;
-        cf = f & F_CF;
+        cf = cpu_cf(c);
         r = v;
         for (unsigned k = 0; k < n; k++) {
             if (op == 2) {
@@ -48,8 +46,7 @@ static uint64_t do_shift(struct cpu *c, unsigned op, unsigned size, uint64_t v, 
             }
         }
         bool of = op == 2 ? (!!(r & sb) != cf) : (((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1);
-        f = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-        flags_set_arith(c, f);
+        flags_rotate(c, cf, of);
         return r;
     }
     case 4: case 6:   /* shl/sal */
