@@ -237,9 +237,9 @@ struct cpu {
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
     uint8_t stack_size;        /* 2, 4, 8: from SS.B (8 in 64-bit mode) */
-    uint64_t dr[8];
     uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
     uint8_t db_hits;           /* data breakpoints hit by the current instruction (DR6 B0-B3) */
+    uint64_t dr[8];
 
     union xmm_reg xmm[16];
     uint32_t mxcsr;

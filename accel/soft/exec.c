@@ -8,6 +8,7 @@
 #include "accel/soft/decode.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/op-x87.h"
+#include "accel/soft/task.h"
 #include "accel/soft/tb.h"
 #include "accel/soft/trace.h"
 
@@ -125,13 +126,17 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
     uint64_t g_hi = lm ? lin_read(c, c->idt.base + (unsigned)vector * esz + 8, 8, false) : 0;
     unsigned type = (g >> 40) & 0xf, gdpl = (g >> 45) & 3;
     bool trap = type & 1;
-    bool gate32 = lm || (type & 8);
-    if (lm ? (type != 0xe && type != 0xf) : (type != 6 && type != 7 && type != 0xe && type != 0xf))
-        cpu_raise_gp(c, gate_err);   /* task gates (5) are not supported */
+    bool gate32 = lm || (type & 8), task_gate = !lm && type == 5;
+    if (!task_gate && (lm ? (type != 0xe && type != 0xf) : (type != 6 && type != 7 && type != 0xe && type != 0xf)))
+        cpu_raise_gp(c, gate_err);
     if (soft && gdpl < c->cpl)
         cpu_raise_gp(c, gate_err);
     if (!((g >> 47) & 1))
         cpu_raise(c, EXC_NP, true, gate_err);
+    if (task_gate) {
+        task_gate_event(c, (const uint64_t[2]){ g, 0 }, has_err, err, next_rip);
+        return;
+    }
     uint16_t sel = (uint16_t)(g >> 16);
     uint64_t target = (g & 0xffff) | ((g >> 32) & 0xffff0000ull) | (lm ? (g_hi & 0xffffffffull) << 32 : 0);
     if (!gate32)

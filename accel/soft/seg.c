@@ -1,7 +1,9 @@
 /* Segmentation (SDM vol. 3, chapters 3 and 5): descriptor loads with their privilege checks, far
- * jumps/calls/returns, iret, and the task and LDT registers. Call gates are in seg-gate.c. */
+ * jumps/calls/returns, iret, and the task and LDT registers. Call gates are in seg-gate.c, task
+ * switches (TSS and task-gate targets, iret with NT) in task.c. */
 #include "accel/soft/debug.h"
 #include "accel/soft/seg.h"
+#include "accel/soft/task.h"
 
 void cpu_update_mode(struct cpu *c)
 {
@@ -198,8 +200,11 @@ void seg_far_jump(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, bo
     if (!((d[0] >> 44) & 1)) {
         /* A system descriptor: a call gate, or (legacy mode) a task gate or TSS. */
         unsigned type = (d[0] >> 40) & 0xf;
-        if (type == 0xc || (type == 4 && !(c->efer & EFER_LMA)))
+        bool legacy = !(c->efer & EFER_LMA);
+        if (type == 0xc || (type == 4 && legacy))
             seg_call_gate(c, sel, d, call);
+        else if (legacy && (type == 5 || (type & 7) == 1 || (type & 7) == 3))
+            task_far(c, sel, d, call);
         else
             cpu_raise_gp(c, sel & 0xfffc);
         return;
@@ -343,7 +348,8 @@ void seg_iret(struct cpu *c, unsigned opsize)
     if (c->flags & F_NT) {
         if (c->efer & EFER_LMA)
             cpu_raise_gp(c, 0);
-        cpu_raise_gp(c, 0);     /* task return: hardware task switching is not supported */
+        task_return(c);         /* to the task in the back link (SDM vol. 2, IRET, TASK-RETURN) */
+        return;
     }
     uint64_t ip = mem_read(c, SEG_SS, sp, opsize);
     uint16_t cs = (uint16_t)mem_read(c, SEG_SS, (sp + opsize) & m, 2);
