@@ -238,6 +238,14 @@ static void stub_done(struct jctx *j)
         j->flags_stub = (int)j->nstubs - 1;
 }
 
+/* rdx <- the host address of i's memory operand (size bytes, for a read or a write), through the
+ * soft TLB; a miss goes to instruction k's slow path. */
+static void emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsigned size, bool write)
+{
+    emit_addr(j, k, i, true);
+    emit_tlb(j, k, size, write);
+}
+
 /* Instruction k left the guest's flags in EFLAGS. */
 static void flags_now_live(struct jctx *j, unsigned k)
 {
@@ -336,6 +344,35 @@ static bool lf_dead(const struct jctx *j, unsigned k, bool live_after)
             return false;
     }
     return false;
+}
+
+/* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */
+static void emit_lf_logic(struct jctx *j, unsigned k, unsigned size)
+{
+    struct emit *e = &j->e;
+    e_store64(e, RAX, RBX, LF(res));
+    e_store64(e, RAX, RBX, LF(src1));
+    e_store_imm64(e, RBX, LF(src2), 0);
+    e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (size << 16));
+    flags_now_live(j, k);
+}
+
+/* push rcx (64-bit): rsi = the new rsp, through the TLB (a slow-path stub for instruction k). */
+static void emit_push_rcx(struct jctx *j, unsigned k)
+{
+    struct emit *e = &j->e;
+    e_load64(e, RSI, RBX, GPR(R_RSP));
+    e_lea(e, RSI, RSI, -8);
+    emit_tlb(j, k, 8, true);
+    e_store64(e, RCX, RDX, 0);
+    e_store64(e, RSI, RBX, GPR(R_RSP));
+}
+
+/* rip <- the block's start + off (a jump whose target is known at translation). */
+static void emit_set_rip(struct jctx *j, int64_t off)
+{
+    e_lea(&j->e, RAX, R12, (int32_t)off);
+    e_store64(&j->e, RAX, RBX, OFF(rip));
 }
 
 /* An ALU op on rax (a) and rcx (b) at size 8 or 4, storing the lazy flags as lf_set does; the
@@ -704,11 +741,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, reg8_off(i, i->rm));
         e_op_mem(e, false, 0x0fb6, RCX, RBX, HNONE, 0, reg8_off(i, i->reg));
         e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store64(e, RAX, RBX, LF(src1));
-        e_store_imm64(e, RBX, LF(src2), 0);
-        e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (1 << 16));
-        flags_now_live(j, k);
+        emit_lf_logic(j, k, 1);
         return true;
     }
     if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7)) {
@@ -735,19 +768,14 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
         unsigned sub = (i->modrm >> 3) & 7;
         if (!((op == 0x80 && sub == 7) || (op == 0xf6 && sub == 0)))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, 1, false);
+        emit_mem_operand(j, k, i, 1, false);
         e_op_mem(e, false, 0x0fb6, RAX, RDX, HNONE, 0, 0);
         e_mov_imm(e, RCX, i->imm & 0xff);
         if (op == 0x80) {
             emit_alu(j, k, ALU_CMP, 1);
         } else {
             e_op_rr(e, false, 0x20, RCX, RAX);                         /* and al, cl */
-            e_store64(e, RAX, RBX, LF(res));
-            e_store64(e, RAX, RBX, LF(src1));
-            e_store_imm64(e, RBX, LF(src2), 0);
-            e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (1 << 16));
-            flags_now_live(j, k);
+            emit_lf_logic(j, k, 1);
         }
         stub_done(j);
         return true;
@@ -764,8 +792,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
             e_call_reg(e, RAX);
             e_mov_rr(e, false, R8, RAX);
         }
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, true);
+        emit_mem_operand(j, k, i, sz, true);
         e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
         e_store64(e, RAX, RBX, LF(src1));
         e_store_imm64(e, RBX, LF(src2), 1);
@@ -782,8 +809,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
     if ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && !reg && wide && addr_ok(j, k, i)) {
         /* movzx/movsx r, m8/m16 */
         unsigned msz = (op & 1) ? 2 : 1;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, msz, false);
+        emit_mem_operand(j, k, i, msz, false);
         e_op_mem(e, w && op >= 0x1be, 0x0f00 | (op & 0xff), RAX, RDX, HNONE, 0, 0);
         e_store64(e, RAX, RBX, GPR(i->reg));
         stub_done(j);
@@ -862,11 +888,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
             e_load32(e, RCX, RBX, GPR(i->reg));
         }
         e_op_rr(e, w, 0x21, RCX, RAX);                                 /* and rax, rcx */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store64(e, RAX, RBX, LF(src1));
-        e_store_imm64(e, RBX, LF(src2), 0);
-        e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (sz << 16));
-        flags_now_live(j, k);
+        emit_lf_logic(j, k, sz);
         return true;
     case FORM_INCDEC32: sz = 4; w = false; /* fall through */
     case FORM_INCDEC64: {
@@ -901,8 +923,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_LOAD64:
         if (!addr_ok(j, k, i))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, false);
+        emit_mem_operand(j, k, i, sz, false);
         e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
         e_store64(e, RAX, RBX, GPR(i->reg));
         stub_done(j);
@@ -911,8 +932,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_STORE64:
         if (!addr_ok(j, k, i))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, true);
+        emit_mem_operand(j, k, i, sz, true);
         e_load64(e, RCX, RBX, GPR(i->reg));
         e_op_mem(e, w, 0x89, RCX, RDX, HNONE, 0, 0);
         stub_done(j);
@@ -921,8 +941,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_MOV_MI64:
         if (!addr_ok(j, k, i))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, true);
+        emit_mem_operand(j, k, i, sz, true);
         e_op_mem(e, w, 0xc7, 0, RDX, HNONE, 0, 0);
         e_u32(e, (uint32_t)i->imm);
         stub_done(j);
@@ -932,8 +951,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         unsigned op = (i->op >> 3) & 7;
         if (op == ALU_ADC || op == ALU_SBB || !addr_ok(j, k, i))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, false);
+        emit_mem_operand(j, k, i, sz, false);
         e_op_mem(e, w, 0x8b, RCX, RDX, HNONE, 0, 0);
         if (w)
             e_load64(e, RAX, RBX, GPR(i->reg));
@@ -951,8 +969,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         unsigned op = imm ? (i->modrm >> 3) & 7 : (i->op >> 3) & 7;
         if (op == ALU_ADC || op == ALU_SBB || !addr_ok(j, k, i))
             return false;
-        emit_addr(j, k, i, true);
-        emit_tlb(j, k, sz, true);
+        emit_mem_operand(j, k, i, sz, true);
         e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
         if (imm)
             e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
@@ -967,13 +984,8 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         return true;
     }
     case FORM_PUSH64: {
-        unsigned r = (i->op & 7) | ((i->rex & 1) << 3);
-        e_load64(e, RCX, RBX, GPR(r));
-        e_load64(e, RSI, RBX, GPR(R_RSP));
-        e_lea(e, RSI, RSI, -8);
-        emit_tlb(j, k, 8, true);
-        e_store64(e, RCX, RDX, 0);
-        e_store64(e, RSI, RBX, GPR(R_RSP));
+        e_load64(e, RCX, RBX, GPR((i->op & 7) | ((i->rex & 1) << 3)));
+        emit_push_rcx(j, k);
         stub_done(j);
         return true;
     }
@@ -996,21 +1008,15 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         if (!fits32(next + (int64_t)i->imm))
             return false;
         e_lea(e, RCX, R12, (int32_t)next);
-        e_load64(e, RSI, RBX, GPR(R_RSP));
-        e_lea(e, RSI, RSI, -8);
-        emit_tlb(j, k, 8, true);
-        e_store64(e, RCX, RDX, 0);
-        e_store64(e, RSI, RBX, GPR(R_RSP));
-        e_lea(e, RAX, R12, (int32_t)(next + (int64_t)i->imm));
-        e_store64(e, RAX, RBX, OFF(rip));
+        emit_push_rcx(j, k);
+        emit_set_rip(j, next + (int64_t)i->imm);
         stub_done(j);
         *rip_set = true;
         return true;
     case FORM_JMP:
         if (!fits32(next + (int64_t)i->imm))
             return false;
-        e_lea(e, RAX, R12, (int32_t)(next + (int64_t)i->imm));
-        e_store64(e, RAX, RBX, OFF(rip));
+        emit_set_rip(j, next + (int64_t)i->imm);
         *rip_set = true;
         return true;
     case FORM_JCC: {
@@ -1078,10 +1084,8 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         if (j->cover >= 0)
             j->stubs[j->cover].resume = e->p;
     }
-    if (!rip_set) {
-        e_lea(e, RAX, R12, (int32_t)j->off[tb->ninsn]);
-        e_store64(e, RAX, RBX, OFF(rip));
-    }
+    if (!rip_set)
+        emit_set_rip(j, j->off[tb->ninsn]);
     if (j->chain)
         emit_chain(j, c);
     uint8_t *epilogue = e->p;
