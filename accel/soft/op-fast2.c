@@ -377,12 +377,148 @@ static OP(f2_bt_ri64) { flags_set_cf(c, (c->gpr[i->rm] >> (i->imm & 63)) & 1); }
 static OP(f2_bt_rr32) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 31)) & 1); }
 static OP(f2_bt_rr64) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 63)) & 1); }
 
+/* ---- ALU operations split by operation: one handler per (operation, operand form, size), so no
+ * handler switches on the operation at run time (an indirect jump the host mispredicts whenever
+ * the operations alternate) ---- */
+
+/* a OP b at SIZE bytes with its lazy flags; returns the result (for cmp: a, unchanged). */
+#define ALU_BODY_ADD(SIZE) r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b);
+#define ALU_BODY_OR(SIZE)  r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
+#define ALU_BODY_ADC(SIZE)                                                                          \
+    { uint64_t cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
+#define ALU_BODY_SBB(SIZE)                                                                          \
+    { uint64_t cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
+#define ALU_BODY_AND(SIZE) r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
+#define ALU_BODY_SUB(SIZE) r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b);
+#define ALU_BODY_XOR(SIZE) r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
+#define ALU_BODY_CMP(SIZE) lf_set(c, LF_SUB, SIZE, a - b, a, b); r = a;
+
+/* Register destination (rm; decode swaps reg and rm for the Gv,Ev forms) and register, immediate
+ * or memory source. cmp writes nothing back. */
+#define ALU_REG(NAME, OPN, SIZE, T, SRC, DST, WB)                                                   \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        uint64_t b = (T)(SRC), a = (T)c->gpr[DST], r;                                               \
+        ALU_BODY_##OPN(SIZE)                                                                        \
+        if (WB)                                                                                     \
+            c->gpr[DST] = (T)r;                                                                     \
+    }
+/* Memory destination, in place on a TLB hit; else the general handler does all of it. */
+#define ALU_MEMD(NAME, OPN, SIZE, T, SRC, WB, SLOW)                                                 \
+    static OP(NAME)                                                                                 \
+    {                                                                                               \
+        uint8_t *p = WB ? host_rw(c, i, SIZE) : NULL;                                               \
+        T av;                                                                                       \
+        if (p)                                                                                      \
+            memcpy(&av, p, SIZE);                                                                   \
+        else if (WB) {                                                                              \
+            SLOW(c, i);                                                                             \
+            return;                                                                                 \
+        } else                                                                                      \
+            av = (T)ld(c, i, SIZE);                                                                 \
+        uint64_t a = av, b = (T)(SRC), r;                                                           \
+        ALU_BODY_##OPN(SIZE)                                                                        \
+        if (WB) {                                                                                   \
+            T rv = (T)r;                                                                            \
+            memcpy(p, &rv, SIZE);                                                                   \
+        }                                                                                           \
+    }
+
+#define ALU_OP_SET(OPN, WB)                                                                         \
+    ALU_REG(f2_##OPN##_rr32, OPN, 4, uint32_t, c->gpr[i->reg], i->rm, WB)                           \
+    ALU_REG(f2_##OPN##_rr64, OPN, 8, uint64_t, c->gpr[i->reg], i->rm, WB)                           \
+    ALU_REG(f2_##OPN##_ri32, OPN, 4, uint32_t, i->imm, i->rm, WB)                                   \
+    ALU_REG(f2_##OPN##_ri64, OPN, 8, uint64_t, i->imm, i->rm, WB)                                   \
+    ALU_REG(f2_##OPN##_rm32, OPN, 4, uint32_t, ld(c, i, 4), i->reg, WB)                             \
+    ALU_REG(f2_##OPN##_rm64, OPN, 8, uint64_t, ld(c, i, 8), i->reg, WB)                             \
+    ALU_MEMD(f2_##OPN##_mr32, OPN, 4, uint32_t, c->gpr[i->reg], WB, op_alu)                         \
+    ALU_MEMD(f2_##OPN##_mr64, OPN, 8, uint64_t, c->gpr[i->reg], WB, op_alu)                         \
+    ALU_MEMD(f2_##OPN##_mi32, OPN, 4, uint32_t, i->imm, WB, op_grp1)                                \
+    ALU_MEMD(f2_##OPN##_mi64, OPN, 8, uint64_t, i->imm, WB, op_grp1)
+
+ALU_OP_SET(ADD, 1)
+ALU_OP_SET(OR, 1)
+ALU_OP_SET(ADC, 1)
+ALU_OP_SET(SBB, 1)
+ALU_OP_SET(AND, 1)
+ALU_OP_SET(SUB, 1)
+ALU_OP_SET(XOR, 1)
+ALU_OP_SET(CMP, 0)
+
+enum { AF_RR, AF_RI, AF_RM, AF_MR, AF_MI };
+#define ALU_ROW(OPN)                                                                                \
+    { { f2_##OPN##_rr32, f2_##OPN##_rr64 }, { f2_##OPN##_ri32, f2_##OPN##_ri64 },                   \
+      { f2_##OPN##_rm32, f2_##OPN##_rm64 }, { f2_##OPN##_mr32, f2_##OPN##_mr64 },                   \
+      { f2_##OPN##_mi32, f2_##OPN##_mi64 } }
+/* [operation, ALU_* order][form][size: 32, 64] */
+static const op_fn alu_fns[8][5][2] = {
+    ALU_ROW(ADD), ALU_ROW(OR), ALU_ROW(ADC), ALU_ROW(SBB),
+    ALU_ROW(AND), ALU_ROW(SUB), ALU_ROW(XOR), ALU_ROW(CMP),
+};
+
+/* ---- jcc split by condition, so the condition folds to a constant in each ---- */
+
+#define JCC_CC(CC)                                                                                  \
+    static OP(f2_jcc64_##CC) { if (cpu_cond_fast(c, CC)) c->rip += i->imm; }                       \
+    static OP(f2_jcc32_##CC) { if (cpu_cond_fast(c, CC)) c->rip = (uint32_t)(c->rip + i->imm); }
+JCC_CC(0) JCC_CC(1) JCC_CC(2) JCC_CC(3) JCC_CC(4) JCC_CC(5) JCC_CC(6) JCC_CC(7)
+JCC_CC(8) JCC_CC(9) JCC_CC(10) JCC_CC(11) JCC_CC(12) JCC_CC(13) JCC_CC(14) JCC_CC(15)
+#define JCC_ROW(CC) { f2_jcc32_##CC, f2_jcc64_##CC }
+static const op_fn jcc_fns[16][2] = {
+    JCC_ROW(0), JCC_ROW(1), JCC_ROW(2), JCC_ROW(3), JCC_ROW(4), JCC_ROW(5), JCC_ROW(6), JCC_ROW(7),
+    JCC_ROW(8), JCC_ROW(9), JCC_ROW(10), JCC_ROW(11), JCC_ROW(12), JCC_ROW(13), JCC_ROW(14),
+    JCC_ROW(15),
+};
+
+/* The ALU and jcc forms above, where they apply. */
+static bool specialize_alu_jcc(struct insn *i, unsigned code_size)
+{
+    unsigned op = i->op, sz = i->opsize;
+    bool reg = i->mod == 3, mem64 = !reg && code_size == 8, wide = sz == 8;
+    if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
+        i->fn = jcc_fns[op & 15][code_size == 8];
+        return true;
+    }
+    if (sz != 4 && sz != 8)
+        return false;
+    if (op < 0x40 && (op & 7) <= 3 && (op & 1)) {
+        unsigned alu = (op >> 3) & 7;
+        if (reg) {
+            if (op & 2) {          /* Gv,Ev: the destination is reg; swap so rm is */
+                uint8_t t = i->reg;
+                i->reg = i->rm;
+                i->rm = t;
+            }
+            i->fn = alu_fns[alu][AF_RR][wide];
+        } else if (mem64) {
+            i->fn = alu_fns[alu][(op & 2) ? AF_RM : AF_MR][wide];
+        } else {
+            return false;
+        }
+        return true;
+    }
+    if (op == 0x81 || op == 0x83) {
+        unsigned alu = (i->modrm >> 3) & 7;
+        if (reg)
+            i->fn = alu_fns[alu][AF_RI][wide];
+        else if (mem64)
+            i->fn = alu_fns[alu][AF_MI][wide];
+        else
+            return false;
+        return true;
+    }
+    return false;
+}
+
 /* ---- the choice, made once per decoded instruction ---- */
 
-void decode_specialize2(struct insn *i, unsigned code_size)
+bool decode_specialize2(struct insn *i, unsigned code_size)
 {
     if (i->lock || (code_size != 4 && code_size != 8))
-        return;
+        return false;
+    if (specialize_alu_jcc(i, code_size))
+        return true;
+    op_fn general = i->fn;
     bool reg = i->mod == 3, mem64 = !reg && code_size == 8;
     unsigned sz = i->opsize, op = i->op, sub = (i->modrm >> 3) & 7;
     bool wide = sz == 8, word = sz == 4;
@@ -514,4 +650,5 @@ void decode_specialize2(struct insn *i, unsigned code_size)
     default:
         break;
     }
+    return i->fn != general;
 }

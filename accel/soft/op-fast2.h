@@ -2,10 +2,12 @@
 #ifndef VMON_ACCEL_SOFT_OP_FAST2_H
 #define VMON_ACCEL_SOFT_OP_FAST2_H
 
+#include <stdbool.h>
+
 #include "accel/soft/cpu.h"
 
-/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. Called
- * first by decode_specialize, whose own choices (disjoint opcodes) come after. */
-void decode_specialize2(struct insn *i, unsigned code_size);
+/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone; true when
+ * it picked one (decode_specialize, which calls it first, then keeps that choice). */
+bool decode_specialize2(struct insn *i, unsigned code_size);
 
 #endif
