@@ -1,60 +1,13 @@
-/* Specialized handlers for the next tier of hot forms (after op-fast.c's mov/alu/jcc/push/pop):
- * shifts and rotates by an immediate, 1 or CL, imul, movzx/movsx/movsxd, cmov, setcc and test,
- * picked once at decode time for register operands and, in 64-bit mode, for memory operands that
- * hit the soft TLB. Each one must behave exactly as the general handler it replaces: the
+/* Specialized handlers for the next tier of hot forms (after op-fast.c's mov/load/store/push/pop):
+ * shifts and rotates by an immediate, 1 or CL, imul, movzx/movsx/movsxd, test, byte cmp, byte and
+ * word stores, not/neg, inc/dec in memory, bt, picked once at decode time for register operands
+ * and, in 64-bit mode, for memory operands that hit the soft TLB (op-fast2-cc.c has the ALU,
+ * jcc, cmov and setcc ones). Each one must behave exactly as the general handler it replaces: the
  * differential tests (tests/isa) run these against the host CPU. */
 #include "accel/soft/alu.h"
 #include "accel/soft/op-fast2.h"
+#include "accel/soft/op-fast2-mem.h"
 #include "accel/soft/ops.h"
-
-/* ---- memory operands in 64-bit mode: TLB hits inline, everything else by the general path ---- */
-
-/* Only FS and GS have a base in 64-bit mode (SDM vol. 1, 3.4.2.1). A non-canonical address never
- * hits: the TLB holds canonical pages only, so the general path raises the fault. */
-static inline uint64_t lin64(struct cpu *c, const struct insn *i)
-{
-    uint64_t ea = (uint64_t)(int64_t)i->disp;
-    if (i->base != NO_REG)
-        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
-    if (i->index != NO_REG)
-        ea += c->gpr[i->index] << i->scale;
-    if (i->addrsize == 4)
-        ea = (uint32_t)ea;
-    if (i->seg == SEG_FS || i->seg == SEG_GS)
-        ea += c->seg[i->seg].base;
-    return ea;
-}
-
-static inline uint64_t load_n(const uint8_t *p, unsigned size)
-{
-    switch (size) {
-    case 1: return *p;
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
-    }
-}
-
-/* size is a constant at every call, so the switch folds away. */
-static inline uint64_t ld(struct cpu *c, const struct insn *i, unsigned size)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
-        return load_n((const uint8_t *)e->host + (lin & 0xfff), size);
-    return mem_read(c, i->seg, insn_ea(c, i), size);
-}
-
-static inline void st8(struct cpu *c, const struct insn *i, uint8_t v)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull)) {
-        *((uint8_t *)e->host + (lin & 0xfff)) = v;
-        return;
-    }
-    mem_write(c, i->seg, insn_ea(c, i), 1, v);
-}
 
 /* ---- shifts and rotates of a 32/64-bit register (C1, D1, D3 with mod = 3) ---- */
 
@@ -148,13 +101,6 @@ static OP(f2_imul_rmi32) { c->gpr[i->reg] = imul32(c, ld(c, i, 4), i->imm); }
 
 /* ---- movzx / movsx (0F B6 B7 BE BF) and movsxd (63) to a 32/64-bit register ---- */
 
-/* An 8-bit register operand: without REX, 4-7 name AH, CH, DH, BH. */
-static inline uint8_t r8(struct cpu *c, const struct insn *i, unsigned r)
-{
-    return reg8_read(c, i, r);
-}
-
-/* A zero-extended value is the same at 32 and 64 bits: one handler serves both sizes. */
 static OP(f2_movzx_rr8) { c->gpr[i->reg] = r8(c, i, i->rm); }
 static OP(f2_movzx_rr16) { c->gpr[i->reg] = (uint16_t)c->gpr[i->rm]; }
 static OP(f2_movzx_rm8) { c->gpr[i->reg] = ld(c, i, 1); }
@@ -169,43 +115,6 @@ static OP(f2_movsx32_rm16) { c->gpr[i->reg] = (uint32_t)(int32_t)(int16_t)ld(c, 
 static OP(f2_movsx64_rm16) { c->gpr[i->reg] = (uint64_t)(int64_t)(int16_t)ld(c, i, 2); }
 static OP(f2_movsxd_rr) { c->gpr[i->reg] = (uint64_t)(int64_t)(int32_t)c->gpr[i->rm]; }
 static OP(f2_movsxd_rm) { c->gpr[i->reg] = (uint64_t)(int64_t)(int32_t)ld(c, i, 4); }
-
-/* ---- cmovcc (0F 40-4F): the source is read whatever the condition, and a 32-bit destination is
- * zero-extended even when nothing moves (SDM vol. 2, CMOVcc) ---- */
-
-static OP(f2_cmov_rr64)
-{
-    if (cpu_cond_fast(c, i->op & 15))
-        c->gpr[i->reg] = c->gpr[i->rm];
-}
-
-static OP(f2_cmov_rr32)
-{
-    c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, i->op & 15) ? c->gpr[i->rm] : c->gpr[i->reg]);
-}
-
-static OP(f2_cmov_rm64)
-{
-    uint64_t v = ld(c, i, 8);
-    if (cpu_cond_fast(c, i->op & 15))
-        c->gpr[i->reg] = v;
-}
-
-static OP(f2_cmov_rm32)
-{
-    uint64_t v = ld(c, i, 4);
-    c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, i->op & 15) ? v : c->gpr[i->reg]);
-}
-
-/* ---- setcc (0F 90-9F) ---- */
-
-/* A low byte register (with REX, or AL-BL): the common case. */
-static OP(f2_setcc_r)
-{
-    c->gpr[i->rm] = (c->gpr[i->rm] & ~0xffull) | cpu_cond_fast(c, i->op & 15);
-}
-
-static OP(f2_setcc_m) { st8(c, i, cpu_cond_fast(c, i->op & 15)); }
 
 /* ---- test (84, 85 with memory, F6/F7 /0 with memory) ---- */
 
@@ -298,17 +207,6 @@ static OP(f2_cmp_rm8)
 
 /* ---- byte and word stores (88, 66 89, C6) ---- */
 
-static inline void st16(struct cpu *c, const struct insn *i, uint16_t v)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4094 && !(c->flags & F_AC)) {
-        memcpy((uint8_t *)e->host + (lin & 0xfff), &v, 2);
-        return;
-    }
-    mem_write(c, i->seg, insn_ea(c, i), 2, v);
-}
-
 static OP(f2_store8) { st8(c, i, r8(c, i, i->reg)); }
 static OP(f2_store8_imm) { st8(c, i, (uint8_t)i->imm); }
 static OP(f2_store16) { st16(c, i, (uint16_t)c->gpr[i->reg]); }
@@ -333,15 +231,6 @@ static OP(f2_neg_r32)
 }
 
 /* ---- inc / dec of a dword or qword in memory (FF /0, /1), in place on a TLB hit ---- */
-
-static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
-        return (uint8_t *)e->host + (lin & 0xfff);
-    return NULL;
-}
 
 #define INCDEC_MEM(NAME, SIZE, T)                                                                   \
     static OP(NAME)                                                                                 \
@@ -377,146 +266,13 @@ static OP(f2_bt_ri64) { flags_set_cf(c, (c->gpr[i->rm] >> (i->imm & 63)) & 1); }
 static OP(f2_bt_rr32) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 31)) & 1); }
 static OP(f2_bt_rr64) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 63)) & 1); }
 
-/* ---- ALU operations split by operation: one handler per (operation, operand form, size), so no
- * handler switches on the operation at run time (an indirect jump the host mispredicts whenever
- * the operations alternate) ---- */
-
-/* a OP b at SIZE bytes with its lazy flags; returns the result (for cmp: a, unchanged). */
-#define ALU_BODY_ADD(SIZE) r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b);
-#define ALU_BODY_OR(SIZE)  r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_ADC(SIZE)                                                                          \
-    { uint64_t cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
-#define ALU_BODY_SBB(SIZE)                                                                          \
-    { uint64_t cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
-#define ALU_BODY_AND(SIZE) r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_SUB(SIZE) r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b);
-#define ALU_BODY_XOR(SIZE) r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_CMP(SIZE) lf_set(c, LF_SUB, SIZE, a - b, a, b); r = a;
-
-/* Register destination (rm; decode swaps reg and rm for the Gv,Ev forms) and register, immediate
- * or memory source. cmp writes nothing back. */
-#define ALU_REG(NAME, OPN, SIZE, T, SRC, DST, WB)                                                   \
-    static OP(NAME)                                                                                 \
-    {                                                                                               \
-        uint64_t b = (T)(SRC), a = (T)c->gpr[DST], r;                                               \
-        ALU_BODY_##OPN(SIZE)                                                                        \
-        if (WB)                                                                                     \
-            c->gpr[DST] = (T)r;                                                                     \
-    }
-/* Memory destination, in place on a TLB hit; else the general handler does all of it. */
-#define ALU_MEMD(NAME, OPN, SIZE, T, SRC, WB, SLOW)                                                 \
-    static OP(NAME)                                                                                 \
-    {                                                                                               \
-        uint8_t *p = WB ? host_rw(c, i, SIZE) : NULL;                                               \
-        T av;                                                                                       \
-        if (p)                                                                                      \
-            memcpy(&av, p, SIZE);                                                                   \
-        else if (WB) {                                                                              \
-            SLOW(c, i);                                                                             \
-            return;                                                                                 \
-        } else                                                                                      \
-            av = (T)ld(c, i, SIZE);                                                                 \
-        uint64_t a = av, b = (T)(SRC), r;                                                           \
-        ALU_BODY_##OPN(SIZE)                                                                        \
-        if (WB) {                                                                                   \
-            T rv = (T)r;                                                                            \
-            memcpy(p, &rv, SIZE);                                                                   \
-        }                                                                                           \
-    }
-
-#define ALU_OP_SET(OPN, WB)                                                                         \
-    ALU_REG(f2_##OPN##_rr32, OPN, 4, uint32_t, c->gpr[i->reg], i->rm, WB)                           \
-    ALU_REG(f2_##OPN##_rr64, OPN, 8, uint64_t, c->gpr[i->reg], i->rm, WB)                           \
-    ALU_REG(f2_##OPN##_ri32, OPN, 4, uint32_t, i->imm, i->rm, WB)                                   \
-    ALU_REG(f2_##OPN##_ri64, OPN, 8, uint64_t, i->imm, i->rm, WB)                                   \
-    ALU_REG(f2_##OPN##_rm32, OPN, 4, uint32_t, ld(c, i, 4), i->reg, WB)                             \
-    ALU_REG(f2_##OPN##_rm64, OPN, 8, uint64_t, ld(c, i, 8), i->reg, WB)                             \
-    ALU_MEMD(f2_##OPN##_mr32, OPN, 4, uint32_t, c->gpr[i->reg], WB, op_alu)                         \
-    ALU_MEMD(f2_##OPN##_mr64, OPN, 8, uint64_t, c->gpr[i->reg], WB, op_alu)                         \
-    ALU_MEMD(f2_##OPN##_mi32, OPN, 4, uint32_t, i->imm, WB, op_grp1)                                \
-    ALU_MEMD(f2_##OPN##_mi64, OPN, 8, uint64_t, i->imm, WB, op_grp1)
-
-ALU_OP_SET(ADD, 1)
-ALU_OP_SET(OR, 1)
-ALU_OP_SET(ADC, 1)
-ALU_OP_SET(SBB, 1)
-ALU_OP_SET(AND, 1)
-ALU_OP_SET(SUB, 1)
-ALU_OP_SET(XOR, 1)
-ALU_OP_SET(CMP, 0)
-
-enum { AF_RR, AF_RI, AF_RM, AF_MR, AF_MI };
-#define ALU_ROW(OPN)                                                                                \
-    { { f2_##OPN##_rr32, f2_##OPN##_rr64 }, { f2_##OPN##_ri32, f2_##OPN##_ri64 },                   \
-      { f2_##OPN##_rm32, f2_##OPN##_rm64 }, { f2_##OPN##_mr32, f2_##OPN##_mr64 },                   \
-      { f2_##OPN##_mi32, f2_##OPN##_mi64 } }
-/* [operation, ALU_* order][form][size: 32, 64] */
-static const op_fn alu_fns[8][5][2] = {
-    ALU_ROW(ADD), ALU_ROW(OR), ALU_ROW(ADC), ALU_ROW(SBB),
-    ALU_ROW(AND), ALU_ROW(SUB), ALU_ROW(XOR), ALU_ROW(CMP),
-};
-
-/* ---- jcc split by condition, so the condition folds to a constant in each ---- */
-
-#define JCC_CC(CC)                                                                                  \
-    static OP(f2_jcc64_##CC) { if (cpu_cond_fast(c, CC)) c->rip += i->imm; }                       \
-    static OP(f2_jcc32_##CC) { if (cpu_cond_fast(c, CC)) c->rip = (uint32_t)(c->rip + i->imm); }
-JCC_CC(0) JCC_CC(1) JCC_CC(2) JCC_CC(3) JCC_CC(4) JCC_CC(5) JCC_CC(6) JCC_CC(7)
-JCC_CC(8) JCC_CC(9) JCC_CC(10) JCC_CC(11) JCC_CC(12) JCC_CC(13) JCC_CC(14) JCC_CC(15)
-#define JCC_ROW(CC) { f2_jcc32_##CC, f2_jcc64_##CC }
-static const op_fn jcc_fns[16][2] = {
-    JCC_ROW(0), JCC_ROW(1), JCC_ROW(2), JCC_ROW(3), JCC_ROW(4), JCC_ROW(5), JCC_ROW(6), JCC_ROW(7),
-    JCC_ROW(8), JCC_ROW(9), JCC_ROW(10), JCC_ROW(11), JCC_ROW(12), JCC_ROW(13), JCC_ROW(14),
-    JCC_ROW(15),
-};
-
-/* The ALU and jcc forms above, where they apply. */
-static bool specialize_alu_jcc(struct insn *i, unsigned code_size)
-{
-    unsigned op = i->op, sz = i->opsize;
-    bool reg = i->mod == 3, mem64 = !reg && code_size == 8, wide = sz == 8;
-    if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
-        i->fn = jcc_fns[op & 15][code_size == 8];
-        return true;
-    }
-    if (sz != 4 && sz != 8)
-        return false;
-    if (op < 0x40 && (op & 7) <= 3 && (op & 1)) {
-        unsigned alu = (op >> 3) & 7;
-        if (reg) {
-            if (op & 2) {          /* Gv,Ev: the destination is reg; swap so rm is */
-                uint8_t t = i->reg;
-                i->reg = i->rm;
-                i->rm = t;
-            }
-            i->fn = alu_fns[alu][AF_RR][wide];
-        } else if (mem64) {
-            i->fn = alu_fns[alu][(op & 2) ? AF_RM : AF_MR][wide];
-        } else {
-            return false;
-        }
-        return true;
-    }
-    if (op == 0x81 || op == 0x83) {
-        unsigned alu = (i->modrm >> 3) & 7;
-        if (reg)
-            i->fn = alu_fns[alu][AF_RI][wide];
-        else if (mem64)
-            i->fn = alu_fns[alu][AF_MI][wide];
-        else
-            return false;
-        return true;
-    }
-    return false;
-}
-
 /* ---- the choice, made once per decoded instruction ---- */
 
 bool decode_specialize2(struct insn *i, unsigned code_size)
 {
     if (i->lock || (code_size != 4 && code_size != 8))
         return false;
-    if (specialize_alu_jcc(i, code_size))
+    if (fast2_specialize_cc(i, code_size))
         return true;
     op_fn general = i->fn;
     bool reg = i->mod == 3, mem64 = !reg && code_size == 8;
@@ -564,20 +320,6 @@ bool decode_specialize2(struct insn *i, unsigned code_size)
     case 0x63:   /* movsxd only in 64-bit mode (arpl elsewhere) */
         if (code_size == 8 && wide)
             i->fn = reg ? f2_movsxd_rr : f2_movsxd_rm;
-        break;
-    case 0x140: case 0x141: case 0x142: case 0x143: case 0x144: case 0x145: case 0x146: case 0x147:
-    case 0x148: case 0x149: case 0x14a: case 0x14b: case 0x14c: case 0x14d: case 0x14e: case 0x14f:
-        if (reg && (wide || word))
-            i->fn = wide ? f2_cmov_rr64 : f2_cmov_rr32;
-        else if (mem64 && (wide || word))
-            i->fn = wide ? f2_cmov_rm64 : f2_cmov_rm32;
-        break;
-    case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196: case 0x197:
-    case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f:
-        if (reg && (i->rex || i->rm < 4))
-            i->fn = f2_setcc_r;
-        else if (mem64)
-            i->fn = f2_setcc_m;
         break;
     case 0x84:
         if (reg)
