@@ -1,5 +1,5 @@
 /* Handlers split per ALU operation and per condition code: add/or/adc/sbb/and/sub/xor/cmp in their
- * register, immediate and memory forms, and jcc, cmovcc and setcc. The general handlers and
+ * register, immediate and memory forms, inc/dec of a register, and jcc, cmovcc and setcc. The general handlers and
  * op-fast.c's switch on the operation or the condition at run time; here it is fixed at decode
  * time, so the host's branch predictor sees one target per guest instruction, not a shared jump
  * table. Same semantics as the general handlers (tests/isa compares them with the host CPU). */
@@ -131,6 +131,15 @@ static const op_fn alu_fns[8][5][2] = {
     ALU_ROW(AND), ALU_ROW(SUB), ALU_ROW(XOR), ALU_ROW(CMP),
 };
 
+/* ---- inc and dec of a register (FF /0, /1; 40-4F in 32-bit code), one handler each ---- */
+
+static OP(f2_inc_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], false); }
+static OP(f2_dec_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], true); }
+static OP(f2_inc_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], false); }
+static OP(f2_dec_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], true); }
+static OP(f2_inc_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], false); }
+static OP(f2_dec_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], true); }
+
 /* ---- jcc split by condition, so the condition folds to a constant in each ---- */
 
 #define JCC_CC(CC)                                                                                  \
@@ -163,6 +172,15 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
     /* jcc with a 16-bit operand size (66 in 32-bit code) truncates eip: left to the general path. */
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
         i->fn = jcc_fns[op & 15][code_size == 8];
+        return true;
+    }
+    if (op == 0xff && reg && ((i->modrm >> 3) & 7) < 2) {
+        bool dec = (i->modrm >> 3) & 1;
+        i->fn = wide ? (dec ? f2_dec_r64 : f2_inc_r64) : (dec ? f2_dec_r32 : f2_inc_r32);
+        return true;
+    }
+    if (op >= 0x40 && op <= 0x4f && code_size == 4) {   /* REX prefixes in 64-bit code */
+        i->fn = op >= 0x48 ? f2_dec_r32_short : f2_inc_r32_short;
         return true;
     }
     if (op >= 0x140 && op <= 0x14f) {
