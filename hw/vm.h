@@ -33,6 +33,7 @@ struct vm_config {
     const char *accel;         /* "kvm", "soft" or "auto" */
     const char *cpu_features;  /* "-cx16,-xsave" style, or NULL */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
+    bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;
     const struct accel_ops *accel_ops;   /* tests: run on this accelerator, whatever accel says */
 };

@@ -18,7 +18,7 @@
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_HELP, OPT_VERSION,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE,
 };
@@ -32,7 +32,8 @@ static const struct opt {
     { "append", OPT_APPEND, true },      { "mem", OPT_MEM, true },
     { "cpus", OPT_CPUS, true },          { "accel", OPT_ACCEL, true },
     { "cpu-features", OPT_CPU_FEATURES, true }, { "exit-stats", OPT_EXIT_STATS, false },
-    { "trace", OPT_TRACE, true },        { "help", OPT_HELP, false },
+    { "trace", OPT_TRACE, true },        { "jit", OPT_JIT, true },
+    { "help", OPT_HELP, false },
     { "h", OPT_HELP, false },            { "version", OPT_VERSION, false },
     { "m", Q_M, true },                  { "smp", Q_SMP, true },
     { "cpu", Q_CPU, true },              { "enable-kvm", Q_ENABLE_KVM, false },
@@ -57,6 +58,7 @@ void run_usage(FILE *f)
         "  --cpu-features LIST    CPUID edits, e.g. -cx16,-xsave,+x2apic\n"
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
+        "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu host|max[,+f,-f] -accel kvm|tcg\n"
@@ -344,6 +346,13 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case OPT_CPU_FEATURES: cfg->cpu_features = v; break;
         case OPT_EXIT_STATS: cfg->exit_stats = true; break;
         case OPT_TRACE: cfg->trace = v; break;
+        case OPT_JIT:
+            if (strcmp(v, "on") && strcmp(v, "off")) {
+                snprintf(err, errlen, "--jit %s: expected on or off", v);
+                r = -1;
+            }
+            cfg->no_jit = !strcmp(v, "off");
+            break;
         case OPT_HELP: return RUN_ARGS_HELP;
         case OPT_VERSION: return RUN_ARGS_VERSION;
         case Q_M: r = q_mem(v, cfg, err, errlen); break;

@@ -35,6 +35,7 @@ expect_bad "unknown option" "$VMON" run --kernel "$tmp/text" --frobnicate
 expect_bad "unknown accelerator" "$VMON" run --kernel "$tmp/text" --accel xen
 expect_bad "unknown CPU feature" "$VMON" run --kernel "$tmp/text" --cpu-features=-cx16,-bogus
 expect_bad "bad --cpus" "$VMON" run --kernel "$tmp/text" --cpus 1000
+expect_bad "bad --jit" "$VMON" run --kernel "$tmp/text" --jit maybe
 expect_bad "QEMU option vmon lacks" "$VMON" -kernel "$tmp/text" -netdev user,id=n0
 expect_bad "QEMU device vmon lacks" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci
 expect_bad "QEMU -m garbage" "$VMON" -kernel "$tmp/text" -m 0

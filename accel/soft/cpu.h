@@ -140,6 +140,7 @@ struct tlb_entry {
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
     uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
+    uint8_t shift;             /* log2 of the guest page size it came from: 12, 21, 22 or 30 */
 };
 
 struct insn;
@@ -165,12 +166,33 @@ struct insn {
     uint8_t pfx;               /* mandatory-prefix selector for SSE maps: 0 none, 1 66, 2 F3, 3 F2 */
     uint8_t rex;               /* the REX byte, 0 if none */
     uint8_t lock : 1, has_modrm : 1, byte_regs_rex : 1, seg_override : 1, opsize_pfx : 1;
+    uint8_t form;              /* enum insn_form: the specialized shape decode picked (op-fast.c) */
     int32_t disp;
     uint64_t imm;              /* first immediate (sign-extended where the form says so) */
     uint16_t imm2;             /* enter's second immediate, far pointer's selector */
 };
 #define NO_REG 0xff
 #define RIP_REG 0xfe
+
+/* The shapes decode_specialize recognizes in 64-bit code, named so the translator (jit.c) can emit
+ * host code for them instead of a call; FORM_NONE: only the handler knows what to do. */
+enum insn_form {
+    FORM_NONE,
+    FORM_MOV_RR64, FORM_MOV_RR32,          /* rm <- reg */
+    FORM_MOV_RI64, FORM_MOV_RI32,          /* b8+r: register in op & 7 (+ REX.B) */
+    FORM_MOV_RMI64,                        /* c7 /0 with a register: rm <- imm */
+    FORM_ALU_RR64, FORM_ALU_RR32,          /* rm <- rm op reg (op from opcode bits 5:3) */
+    FORM_ALU_RI64, FORM_ALU_RI32,          /* rm <- rm op imm (op from ModRM.reg) */
+    FORM_ALU_RM64, FORM_ALU_RM32,          /* reg <- reg op [mem] */
+    FORM_ALU_MR64, FORM_ALU_MR32,          /* [mem] <- [mem] op reg */
+    FORM_ALU_MI64, FORM_ALU_MI32,          /* [mem] <- [mem] op imm */
+    FORM_TEST_RR64, FORM_TEST_RR32,
+    FORM_LOAD64, FORM_LOAD32, FORM_STORE64, FORM_STORE32,
+    FORM_MOV_MI64, FORM_MOV_MI32,
+    FORM_LEA64,
+    FORM_INCDEC64, FORM_INCDEC32,          /* ff /0, ff /1 with a register */
+    FORM_JCC, FORM_JMP, FORM_CALL64, FORM_RET64, FORM_PUSH64, FORM_POP64,
+};
 
 /* What the CPU core asks of its surroundings: guest physical memory, I/O, interrupts. The VM
  * (soft.c) and the flat runner (flat.c) each provide one. */
@@ -215,6 +237,8 @@ struct cpu {
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
     uint8_t stack_size;        /* 2, 4, 8: from SS.B (8 in 64-bit mode) */
+    uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
+    uint8_t db_hits;           /* data breakpoints hit by the current instruction (DR6 B0-B3) */
     uint64_t dr[8];
 
     union xmm_reg xmm[16];
@@ -258,9 +282,14 @@ struct cpu {
     /* Soft TLB: [0] supervisor accesses, [1] user accesses (CPL 3). */
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
-    unsigned tlb_large;        /* entries filled from large pages: invlpg then flushes all */
+    unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
+    /* 2 MiB regions of linear addresses blocks were fetched from since the last full TLB flush
+     * (hashed, 4096 bits): an invlpg elsewhere cannot change where a chain leads. */
+    uint64_t code_regions[64];
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
+    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
+    uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
@@ -464,6 +493,7 @@ static inline uint64_t ea_linear_rmw(struct cpu *c, const struct insn *i, unsign
 /* Translate a linear address, setting A/D bits; faults with #PF unless probe (then returns false
  * and touches nothing). *prot gets the PROT_* the same mapping allows at this privilege. */
 enum { PROT_R = 1, PROT_W = 2, PROT_X = 4, PROT_LARGE = 8, PROT_GLOBAL = 16 };
+#define PROT_PAGE_SHIFT(prot) ((prot) >> 8)   /* log2 of the page size, in bits 8 and up */
 bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
                    unsigned *prot, bool probe);
 void tlb_flush(struct cpu *c);

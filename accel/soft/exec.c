@@ -4,8 +4,11 @@
 #include <stdio.h>
 
 #include "accel/soft/cpu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/decode.h"
+#include "accel/soft/jit.h"
 #include "accel/soft/op-x87.h"
+#include "accel/soft/task.h"
 #include "accel/soft/tb.h"
 #include "accel/soft/trace.h"
 
@@ -123,13 +126,17 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
     uint64_t g_hi = lm ? lin_read(c, c->idt.base + (unsigned)vector * esz + 8, 8, false) : 0;
     unsigned type = (g >> 40) & 0xf, gdpl = (g >> 45) & 3;
     bool trap = type & 1;
-    bool gate32 = lm || (type & 8);
-    if (lm ? (type != 0xe && type != 0xf) : (type != 6 && type != 7 && type != 0xe && type != 0xf))
-        cpu_raise_gp(c, gate_err);   /* task gates (5) are not supported */
+    bool gate32 = lm || (type & 8), task_gate = !lm && type == 5;
+    if (!task_gate && (lm ? (type != 0xe && type != 0xf) : (type != 6 && type != 7 && type != 0xe && type != 0xf)))
+        cpu_raise_gp(c, gate_err);
     if (soft && gdpl < c->cpl)
         cpu_raise_gp(c, gate_err);
     if (!((g >> 47) & 1))
         cpu_raise(c, EXC_NP, true, gate_err);
+    if (task_gate) {
+        task_gate_event(c, (const uint64_t[2]){ g, 0 }, has_err, err, next_rip);
+        return;
+    }
     uint16_t sel = (uint16_t)(g >> 16);
     uint64_t target = (g & 0xffff) | ((g >> 32) & 0xffff0000ull) | (lm ? (g_hi & 0xffffffffull) << 32 : 0);
     if (!gate32)
@@ -271,6 +278,18 @@ static void run_tb(struct cpu *c, struct tb *tb)
     c->tb_end = false;
     c->last_tb = tb->cached ? tb : NULL;
     if (!c->trace) {
+        /* A hot block runs as host code (jit.c), which counts and ends early like the loop below. */
+        if (tb->jit && tb->jit_cpl == c->cpl) {
+            c->icount += tb->ninsn;
+            tb->jit(c, tb);
+            return;
+        }
+        if (tb->cached && tb->mode == 8 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
+            tb_jit(c, tb)) {
+            c->icount += tb->ninsn;
+            tb->jit(c, tb);
+            return;
+        }
         /* The common loop: no per-instruction checks but the block-ending flag. */
         unsigned n = tb->ninsn;
         const struct insn *i = tb->insn;
@@ -336,10 +355,10 @@ static struct tb *next_tb(struct cpu *c)
     return tb;
 }
 
-/* EFLAGS.TF: run one instruction, then a #DB trap with DR6.BS (SDM vol. 3, 17.3.1.4). Set at every
- * block start, since popf/iret/sysret that change TF end their block. */
-/* Run exactly one instruction (the first of the block at rip). */
-static void step_one(struct cpu *c)
+/* Run exactly one instruction (the first of the block at rip). EFLAGS.TF and armed debug registers
+ * run every instruction this way, through db_step (debug.c): TF is looked at every block start,
+ * since popf/iret/sysret that change it end their block, as does a write to DR7. */
+void step_one(struct cpu *c)
 {
     const struct tb *tb = tb_find(c);
     const struct insn *i = &tb->insn[0];
@@ -354,26 +373,10 @@ static void step_one(struct cpu *c)
     c->icount++;
 }
 
-static void single_step(struct cpu *c)
-{
-    step_one(c);
-    if (c->user_stop)
-        return;
-    /* mov ss / pop ss hold debug traps back until after the next instruction (SDM vol. 3, 6.8.3). */
-    if (c->db_shadow) {
-        c->db_shadow = false;
-        return;
-    }
-    c->dr[6] |= 0x4000;
-    c->insn_rip = c->rip;
-    c->delivering = 256 + EXC_DB;
-    cpu_deliver(c, EXC_DB, false, 0, false, c->rip);
-    c->delivering = -1;
-}
-
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
 {
     uint64_t limit = c->icount + max_insns;
+    c->icount_limit = limit;
     int jumped = setjmp(c->jmp);
     if (jumped) {
         /* A fault: rip is back at the faulting instruction (or past an int n: jumped == 2). */
@@ -408,8 +411,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             /* sti / mov ss: exactly one more instruction, then interrupts are looked at. */
             c->irq_shadow = false;
             check_code_epoch(c);
-            if (c->flags & F_TF) {
-                single_step(c);
+            if ((c->flags & F_TF) || c->dr_armed) {
+                db_step(c);
             } else {
                 step_one(c);
                 c->db_shadow = false;
@@ -424,8 +427,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         if (c->icount >= limit)
             return STOP_LIMIT;
         check_code_epoch(c);
-        if (c->flags & F_TF) {
-            single_step(c);
+        if ((c->flags & F_TF) || c->dr_armed) {
+            db_step(c);
             continue;
         }
         run_tb(c, next_tb(c));

@@ -6,6 +6,7 @@
 
 #include "accel/soft/flat.h"
 #include "accel/soft/cpu.h"
+#include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
 
 struct flat_env {
@@ -144,8 +145,8 @@ static void flat_leave(struct cpu *c, struct flat_state *st)
     }
 }
 
-int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
-                  uint64_t stop_rip, uint64_t max_insns, int *vector)
+static int flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
+                    uint64_t stop_rip, uint64_t max_insns, int *vector, uint32_t jit_hot)
 {
     struct flat_env env = { regions, nregions };
     struct cpu *c = calloc(1, sizeof(*c));
@@ -161,6 +162,7 @@ int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int 
     c->opaque = &env;
     c->pages = pages;
     c->tbs = tbs;
+    c->jit_hot = jit_hot;
     cpu_reset(c);
     c->no_deliver = true;
     flat_enter(c, st);
@@ -185,4 +187,16 @@ int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int 
     code_pages_free(pages);
     free(c);
     return res;
+}
+
+int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
+                  uint64_t stop_rip, uint64_t max_insns, int *vector)
+{
+    return flat_run(st, regions, nregions, stop_rip, max_insns, vector, JIT_OFF);
+}
+
+int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
+                      uint64_t stop_rip, uint64_t max_insns, int *vector)
+{
+    return flat_run(st, regions, nregions, stop_rip, max_insns, vector, 0);
 }

@@ -35,5 +35,9 @@ enum flat_result {
  * On FLAT_FAULT, st holds the state at the faulting instruction (rip at its start). */
 int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
                   uint64_t stop_rip, uint64_t max_insns, int *vector);
+/* The same with every block translated to host code before it first runs (jit.c), so the
+ * differential tests check the translator too. */
+int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
+                      uint64_t stop_rip, uint64_t max_insns, int *vector);
 
 #endif

@@ -1,6 +1,8 @@
 /* Guest memory accesses: effective address, segmentation, then the soft TLB (a hit is one compare
  * and a host load/store); misses walk the page tables, and what is not RAM goes to the MMIO bus. */
 #include "accel/soft/cpu.h"
+#include "accel/soft/debug.h"
+#include "accel/soft/seg.h"
 #include "accel/soft/tb.h"
 
 uint64_t insn_ea(struct cpu *c, const struct insn *i)
@@ -13,10 +15,33 @@ uint64_t insn_ea(struct cpu *c, const struct insn *i)
     return ea & size_mask(i->addrsize);
 }
 
+/* The checks of a data access through a segment outside 64-bit mode (SDM vol. 3, 5.3 limit
+ * checking, 5.4 type checking): true when [off, off + size) may be accessed as acc. In protected
+ * mode the segment must be usable (a null selector leaves it unusable: attr without P), writes need
+ * a writable data segment and reads a data or readable code segment. Real and virtual-8086 mode
+ * check only the (cached) limit. */
+bool seg_legacy_ok(const struct cpu *c, const struct seg_cache *s, uint64_t off, unsigned size,
+                          enum access acc)
+{
+    unsigned a = s->attr;
+    if ((c->cr0 & CR0_PE) && !(c->flags & F_VM)) {
+        if (!(a & SEG_A_P))
+            return false;
+        bool code = a & 8, rw = a & 2;
+        if (acc == ACC_WRITE ? code || !rw : code && !rw)
+            return false;
+    }
+    uint64_t last = off + size - 1;
+    if ((a & (SEG_A_S | 8 | 4)) == (SEG_A_S | 4)) {
+        /* Expand-down data: the valid offsets are limit+1 up to 64 KiB or 4 GiB - 1 (by B). */
+        uint64_t top = (a & SEG_A_DB) ? 0xffffffffull : 0xffffull;
+        return off > s->limit && last <= top;
+    }
+    return last <= s->limit;
+}
+
 uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned size, enum access acc)
 {
-    (void)size;
-    (void)acc;
     if (c->code_size == 8) {
         uint64_t lin = off;
         if (seg == SEG_FS || seg == SEG_GS)
@@ -26,8 +51,11 @@ uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned size, enum ac
             cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, true, 0);
         return lin;
     }
-    /* Legacy modes: limits are not enforced (a simplification: flat guests never hit them). */
-    return (uint32_t)(c->seg[seg].base + off);
+    /* Legacy and compatibility modes: a violation is #SS(0) for SS-relative accesses, else #GP(0). */
+    const struct seg_cache *s = &c->seg[seg];
+    if (!seg_legacy_ok(c, s, off, size, acc))
+        cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, true, 0);
+    return (uint32_t)(s->base + off);
 }
 
 /* Fill the TLB entry for lin after a miss; returns it, or NULL for MMIO (*gpa set). */
@@ -66,7 +94,11 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         e->tag_write = ~0ull;
     if (prot & PROT_X)
         e->tag_exec = vpage;
+    /* A page with a data breakpoint stays on the slow paths, which report the hits (debug.c). */
+    if ((c->dr_armed & DB_ARMED_DATA) && db_watched(c, vpage))
+        e->tag_read = e->tag_write = ~0ull;
     e->global = (prot & PROT_GLOBAL) != 0;
+    e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
     if (prot & PROT_LARGE)
         c->tlb_large++;
     return e;
@@ -103,6 +135,8 @@ static uint64_t lin_read_slow(struct cpu *c, uint64_t lin, unsigned size, bool u
     }
     uint64_t gpa;
     struct tlb_entry *e = tlb_fill(c, lin, ACC_READ, user, &gpa);
+    if (c->dr_armed & DB_ARMED_DATA)
+        db_access(c, lin, size, false);
     if (!e)
         return c->env->mmio_read(c, gpa, size);
     return load_host((const uint8_t *)e->host + (lin & 0xfff), size);
@@ -129,6 +163,8 @@ static void lin_write_slow(struct cpu *c, uint64_t lin, unsigned size, uint64_t 
     }
     uint64_t gpa;
     struct tlb_entry *e = tlb_fill(c, lin, ACC_WRITE, user, &gpa);
+    if (c->dr_armed & DB_ARMED_DATA)
+        db_access(c, lin, size, true);
     if (!e) {
         c->env->mmio_write(c, gpa, v, size);
         return;

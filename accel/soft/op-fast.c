@@ -283,6 +283,18 @@ static void specialize32(struct insn *i)
     }
 }
 
+/* Set the handler and the form (both widths: NAME##64 / NAME##32 and FORM##64 / FORM##32). */
+#define SET(NAME, FORM)                                                                             \
+    do {                                                                                            \
+        i->fn = wide ? NAME##64 : NAME##32;                                                         \
+        i->form = (uint8_t)(wide ? FORM##64 : FORM##32);                                            \
+    } while (0)
+#define SET1(NAME, FORM)                                                                            \
+    do {                                                                                            \
+        i->fn = NAME;                                                                               \
+        i->form = FORM;                                                                             \
+    } while (0)
+
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
@@ -301,11 +313,11 @@ void decode_specialize(struct insn *i, unsigned code_size)
     if (!wide && !word)
         return;
     if (op < 0x40 && (op & 7) == 3 && i->mod != 3) {
-        i->fn = wide ? fast_alu_rm64 : fast_alu_rm32;
+        SET(fast_alu_rm, FORM_ALU_RM);
         return;
     }
     if (op < 0x40 && (op & 7) == 1 && i->mod != 3) {
-        i->fn = wide ? fast_alu_mr64 : fast_alu_mr32;
+        SET(fast_alu_mr, FORM_ALU_MR);
         return;
     }
     if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
@@ -314,77 +326,77 @@ void decode_specialize(struct insn *i, unsigned code_size)
             i->reg = i->rm;
             i->rm = t;
         }
-        i->fn = wide ? fast_alu_rr64 : fast_alu_rr32;
+        SET(fast_alu_rr, FORM_ALU_RR);
         return;
     }
     switch (op) {
     case 0x81: case 0x83:
         if (i->mod == 3)
-            i->fn = wide ? fast_alu_ri64 : fast_alu_ri32;
+            SET(fast_alu_ri, FORM_ALU_RI);
         else
-            i->fn = wide ? fast_alu_mi64 : fast_alu_mi32;
+            SET(fast_alu_mi, FORM_ALU_MI);
         break;
     case 0x85:
         if (i->mod == 3)
-            i->fn = wide ? fast_test_rr64 : fast_test_rr32;
+            SET(fast_test_rr, FORM_TEST_RR);
         break;
     case 0x89:
         if (i->mod == 3)
-            i->fn = wide ? fast_mov_rr64 : fast_mov_rr32;
+            SET(fast_mov_rr, FORM_MOV_RR);
         else if (i->addrsize == 8 || i->addrsize == 4)
-            i->fn = wide ? fast_store64 : fast_store32;
+            SET(fast_store, FORM_STORE);
         break;
     case 0x8b:
         if (i->mod == 3) {
             uint8_t t = i->reg;
             i->reg = i->rm;
             i->rm = t;
-            i->fn = wide ? fast_mov_rr64 : fast_mov_rr32;
+            SET(fast_mov_rr, FORM_MOV_RR);
         } else {
-            i->fn = wide ? fast_load64 : fast_load32;
+            SET(fast_load, FORM_LOAD);
         }
         break;
     case 0x8d:
         if (i->mod != 3 && wide && i->addrsize == 8)
-            i->fn = fast_lea64;
+            SET1(fast_lea64, FORM_LEA64);
         break;
     case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
-        i->fn = wide ? fast_mov_ri64 : fast_mov_ri32;
+        SET(fast_mov_ri, FORM_MOV_RI);
         break;
     case 0xc7:
         if ((i->modrm >> 3) & 7)
             break;
         if (i->mod == 3 && wide)
-            i->fn = fast_mov_rmi64;
+            SET1(fast_mov_rmi64, FORM_MOV_RMI64);
         else if (i->mod != 3)
-            i->fn = wide ? fast_mov_mi64 : fast_mov_mi32;
+            SET(fast_mov_mi, FORM_MOV_MI);
         break;
     case 0xff:
         if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
-            i->fn = wide ? fast_incdec64 : fast_incdec32;
+            SET(fast_incdec, FORM_INCDEC);
         break;
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
         if (wide)
-            i->fn = fast_push64;
+            SET1(fast_push64, FORM_PUSH64);
         break;
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
         if (wide)
-            i->fn = fast_pop64;
+            SET1(fast_pop64, FORM_POP64);
         break;
     case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
     case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
     case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
     case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
-        i->fn = fast_jcc;
+        SET1(fast_jcc, FORM_JCC);
         break;
     case 0xe9: case 0xeb:
-        i->fn = fast_jmp;
+        SET1(fast_jmp, FORM_JMP);
         break;
     case 0xe8:
-        i->fn = fast_call64;
+        SET1(fast_call64, FORM_CALL64);
         break;
     case 0xc3:
-        i->fn = fast_ret64;
+        SET1(fast_ret64, FORM_RET64);
         break;
     default:
         break;

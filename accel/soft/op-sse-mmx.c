@@ -113,6 +113,73 @@ static bool mmx_ssse3(const struct insn *i, union xmm_reg *d, const union xmm_re
     return true;
 }
 
+/* ---- moves and conversions between MMX and SSE registers (0F 2A, 2C, 2D without prefix or
+ * with 66; 0F D6 with F3/F2) ----
+ * Each runs as the host's XMM-to-XMM form of the same conversion (cvtdq2ps for cvtpi2ps, ...) on a
+ * register whose other lanes are zero, which converts exactly and raises no flag: the host's MMX
+ * registers are never touched, so its x87 state stays the compiler's. */
+#define HOSTCVT(name, insn) \
+    static void name(v4sf *d, const v4sf *s) { __asm__ volatile(insn " %1, %0" : "=x"(*d) : "x"(*s)); }
+HOSTCVT(h_dq2ps, "cvtdq2ps") HOSTCVT(h_dq2pd, "cvtdq2pd") HOSTCVT(h_ps2dq, "cvtps2dq")
+HOSTCVT(h_tps2dq, "cvttps2dq") HOSTCVT(h_pd2dq, "cvtpd2dq") HOSTCVT(h_tpd2dq, "cvttpd2dq")
+
+bool mmx_cvt(struct cpu *c, const struct insn *i)
+{
+    unsigned op = i->op & 0xff;
+    bool pd = i->pfx == PFX_66;
+    if ((i->op >> 8) != 1)
+        return false;
+    if (op == 0xd6 && (i->pfx == PFX_F3 || i->pfx == PFX_F2)) {
+        /* movq2dq xmm, mm (F3; the upper half zeroed) / movdq2q mm, xmm (F2): registers only. */
+        if (i->mod != 3)
+            cpu_raise_ud(c);
+        mmx_enter(c);
+        if (i->pfx == PFX_F3) {
+            memset(&c->xmm[i->reg], 0, sizeof(c->xmm[i->reg]));
+            c->xmm[i->reg].q[0] = mm_get(c, i->rm);
+        } else {
+            mm_set(c, i->reg, c->xmm[i->rm].q[0]);
+        }
+        return true;
+    }
+    if ((op != 0x2a && op != 0x2c && op != 0x2d) || (i->pfx != PFX_NP && !pd))
+        return false;
+    union xmm_reg s, r;
+    v4sf vs, vr;
+    void (*fn)(v4sf *, const v4sf *);
+    memset(&s, 0, sizeof(s));
+    if (op == 0x2a) {
+        /* cvtpi2ps/pd xmm, mm/m64: only the register form is an MMX instruction (SDM vol. 2,
+         * CVTPI2PS: "for operands xmm, m64 ... no transition to MMX technology"). */
+        s.q[0] = mm_src(c, i);
+        if (i->mod == 3)
+            mmx_enter(c);
+        fn = pd ? h_dq2pd : h_dq2ps;
+    } else {
+        /* cvt(t)ps2pi mm, xmm/m64; cvt(t)pd2pi mm, xmm/m128 (aligned). */
+        if (i->mod == 3)
+            s = c->xmm[i->rm];
+        else
+            mem_read_buf(c, i->seg, sse_ea(c, i, pd), &s, pd ? 16 : 8);
+        if (!pd)
+            s.q[1] = 0;
+        mmx_enter(c);
+        fn = op == 0x2c ? (pd ? h_tpd2dq : h_tps2dq) : (pd ? h_pd2dq : h_ps2dq);
+    }
+    memcpy(&vs, &s, 16);
+    uint32_t host = fp_enter(c);
+    fn(&vr, &vs);
+    fp_leave(c, host);
+    memcpy(&r, &vr, 16);
+    if (op == 0x2a && pd)
+        c->xmm[i->reg] = r;
+    else if (op == 0x2a)
+        c->xmm[i->reg].q[0] = r.q[0];       /* the upper half is kept */
+    else
+        mm_set(c, i->reg, r.q[0]);
+    return true;
+}
+
 /* Is (map, op) without a mandatory prefix an MMX form? */
 static bool is_mmx(unsigned map, unsigned op)
 {

@@ -56,6 +56,9 @@ void fp_leave(struct cpu *c, uint32_t host_mxcsr);
 bool int_lanes(unsigned op, union xmm_reg *out, const union xmm_reg *d, const union xmm_reg *s, unsigned w);
 /* op-sse-mmx.c: the MMX forms (no mandatory prefix) of the 0F, 0F38 and 0F3A maps. */
 bool mmx_op(struct cpu *c, const struct insn *i);
+/* op-sse-mmx.c: cvtpi2ps/pd, cvt(t)ps2pi, cvt(t)pd2pi, movq2dq, movdq2q (after sse_check: they
+ * need OSFXSR). */
+bool mmx_cvt(struct cpu *c, const struct insn *i);
 
 /* Handlers by group; each returns false when it does not know the (op, pfx) pair. */
 bool sse_fp(struct cpu *c, const struct insn *i, unsigned key);           /* op-sse-fp.c */

@@ -233,7 +233,7 @@ OP(op_sse)
     if (i->pfx == PFX_NP && mmx_op(c, i))      /* MMX needs no OSFXSR */
         return;
     sse_check(c);
-    if (sse_move(c, i, key) || sse_fp(c, i, key) || sse_int(c, i, key))
+    if (sse_move(c, i, key) || sse_fp(c, i, key) || sse_int(c, i, key) || mmx_cvt(c, i))
         return;
     cpu_unimplemented(c, i);
 }

@@ -1,6 +1,7 @@
 /* System instructions: control/debug registers, descriptor tables, task register, MSRs, CPUID,
  * syscall/sysret/sysenter/sysexit, swapgs, invlpg, hlt, cli/sti, in/out and the fences. */
 #include "accel/soft/alu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/ops.h"
 #include "accel/soft/op-sse.h"
 
@@ -176,6 +177,8 @@ OP(op_mov_cr)
     reg_write(c, i->rm, size, v);
 }
 
+/* mov to/from DR0-DR7 (SDM vol. 2, MOV DR; vol. 3, 17.2): DR4/DR5 alias DR6/DR7 unless CR4.DE,
+ * DR7.GD turns the access into a #DB fault, and DR0-DR3/DR7 writes re-arm the breakpoints. */
 OP(op_mov_dr)
 {
     need_cpl0(c);
@@ -187,19 +190,29 @@ OP(op_mov_dr)
             cpu_raise_ud(c);
         dr += 2;
     }
+    if (c->dr[7] & 0x2000) {
+        /* General detect: BD in DR6, GD cleared so the handler may use the registers. */
+        c->dr[7] &= ~0x2000ull;
+        c->dr[6] = (db_dr6(c) & ~0xfull) | 0x2000;
+        cpu_raise(c, EXC_DB, false, 0);
+    }
     if (i->op == 0x123) {
         uint64_t v = reg_read(c, i->rm, size);
+        if ((dr == 6 || dr == 7) && (v >> 32))
+            cpu_raise_gp(c, 0);
         if (dr == 6)
             v = (v & 0xf00f) | 0xffff0ff0;
         else if (dr == 7)
             v = (v & 0xffff2fff) | 0x400;
-        c->dr[dr] = v;   /* breakpoints are stored but not armed (no #DB on them) */
+        c->dr[dr] = v;
+        if (dr != 6) {
+            db_update(c);
+            c->tb_end = true;      /* armed or not, the next instruction must know */
+        }
     } else {
-        uint64_t v = c->dr[dr];
-        if (dr == 6 && !v)
-            v = 0xffff0ff0;
-        if (dr == 7 && !v)
-            v = 0x400;
+        uint64_t v = dr == 6 ? db_dr6(c) : c->dr[dr];
+        if (dr == 7)
+            v |= 0x400;
         reg_write(c, i->rm, size, v);
     }
 }
@@ -283,6 +296,16 @@ static void op_rdtscp(struct cpu *c)
 }
 
 /* 0F 01: memory forms sgdt/sidt/lgdt/lidt/smsw/lmsw/invlpg; register forms by the whole ModRM. */
+/* invlpg's address: segmentation applies, but no limit or type check and no canonical check (it
+ * never faults on its operand, SDM vol. 2, INVLPG). */
+static uint64_t invlpg_linear(struct cpu *c, const struct insn *i)
+{
+    uint64_t ea = insn_ea(c, i);
+    if (c->code_size == 8)
+        return ea + (i->seg == SEG_FS || i->seg == SEG_GS ? c->seg[i->seg].base : 0);
+    return (uint32_t)(c->seg[i->seg].base + ea);
+}
+
 OP(op_grp7)
 {
     unsigned sub = (i->modrm >> 3) & 7;
@@ -328,7 +351,7 @@ OP(op_grp7)
     }
     case 7:
         need_cpl0(c);
-        tlb_flush_page(c, seg_linear(c, i->seg, insn_ea(c, i), 1, ACC_READ));
+        tlb_flush_page(c, invlpg_linear(c, i));
         break;
     default:
         cpu_raise_ud(c);

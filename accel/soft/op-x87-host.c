@@ -186,6 +186,7 @@ uint16_t x87_host_load(unsigned fcw, unsigned fsw, unsigned faults, unsigned typ
     case M_I32: LD("fildl")
     case M_I16: LD("filds")
     case M_I64: LD("fildll")
+    case M_BCD: LD("fbld")
     default: LD("fldt")
     }
     leave(saved);
@@ -212,6 +213,7 @@ uint16_t x87_host_store(unsigned fcw, unsigned fsw, unsigned faults, unsigned ki
     case S_T16: STO("fisttps")
     case S_T32: STO("fisttpl")
     case S_T64: STO("fisttpll")
+    case S_BCD: STO("fbstp")
     default: STO("fstpt")
     }
     leave(saved);

@@ -29,9 +29,9 @@ enum {
 /* One operand (ST(0)); the two-result ones leave the new ST(0) in out1 and the new ST(1) in out2. */
 enum { K_SQRT, K_RNDINT, K_F2XM1, K_SIN, K_COS, K_TST, K_PTAN, K_SINCOS, K_XTRACT };
 /* Memory operand types of the D8-DF escapes. */
-enum { M_F32, M_F64, M_I32, M_I16, M_F80, M_I64 };
-/* Stores: float, integer (rounded by RC), integer truncated (fisttp). */
-enum { S_F32, S_F64, S_I16, S_I32, S_I64, S_T16, S_T32, S_T64, S_F80 };
+enum { M_F32, M_F64, M_I32, M_I16, M_F80, M_I64, M_BCD };
+/* Stores: float, integer (rounded by RC), integer truncated (fisttp), packed BCD (fbstp). */
+enum { S_F32, S_F64, S_I16, S_I32, S_I64, S_T16, S_T32, S_T64, S_F80, S_BCD };
 /* Constants D9 E8-EE. */
 enum { C_ONE, C_L2T, C_L2E, C_PI, C_LG2, C_LN2, C_ZERO };
 

@@ -1,6 +1,6 @@
 /* x87 FPU: the register stack (TOP, tags), stack faults, the exception policy and the D8-DF
  * escapes (SDM vol. 1 chapter 8; vol. 2 F* entries; opcode map appendix A.4). The arithmetic itself
- * runs on the host's x87 unit (op-x87-host.c). Not implemented: fbld/fbstp (packed BCD). */
+ * runs on the host's x87 unit (op-x87-host.c), the packed-BCD conversions of fbld/fbstp included. */
 #include "accel/soft/op-x87.h"
 #include "accel/soft/op-x87-host.h"
 #include "accel/soft/op-x87-util.h"
@@ -401,8 +401,10 @@ static void x87_mem(struct cpu *c, const struct insn *i, unsigned esc, unsigned 
     case 0x3a: store(c, i, S_I16, 2, false); return;
     case 0x3b: store(c, i, S_I16, 2, true); return;
     case 0x3d: mem_in(c, i, m, 8); sw = x87_host_load(f->fcw, f->fsw, full(f), M_I64, m, &r); load_push(f, sw, &r); return;
+    case 0x3c: mem_in(c, i, m, 10); sw = x87_host_load(f->fcw, f->fsw, full(f), M_BCD, m, &r); load_push(f, sw, &r); return;
+    case 0x3e: store(c, i, S_BCD, 10, true); return;   /* fbstp: 18 digits, rounded by RC */
     case 0x3f: store(c, i, S_I64, 8, true); return;
-    default: cpu_unimplemented(c, i);           /* fbld/fbstp */
+    default: cpu_unimplemented(c, i);
     }
 }
 

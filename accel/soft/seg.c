@@ -1,7 +1,9 @@
 /* Segmentation (SDM vol. 3, chapters 3 and 5): descriptor loads with their privilege checks, far
- * jumps/calls/returns, iret, and the task and LDT registers. Call gates and hardware task switches
- * are not supported (#GP): no guest vmon targets uses them. */
-#include "accel/soft/cpu.h"
+ * jumps/calls/returns, iret, and the task and LDT registers. Call gates are in seg-gate.c, task
+ * switches (TSS and task-gate targets, iret with NT) in task.c. */
+#include "accel/soft/debug.h"
+#include "accel/soft/seg.h"
+#include "accel/soft/task.h"
 
 void cpu_update_mode(struct cpu *c)
 {
@@ -92,7 +94,7 @@ bool seg_read_desc(struct cpu *c, uint16_t sel, uint64_t desc[2], bool wide, uin
     return true;
 }
 
-static void desc_set_accessed(struct cpu *c, uint16_t sel, uint64_t *desc)
+void seg_desc_set_accessed(struct cpu *c, uint16_t sel, uint64_t *desc)
 {
     if (*desc & (1ull << 40))
         return;
@@ -145,33 +147,28 @@ void seg_load(struct cpu *c, int seg, uint16_t sel)
         if (!present)
             cpu_raise(c, EXC_NP, true, err);
     }
-    desc_set_accessed(c, sel, &d[0]);
+    seg_desc_set_accessed(c, sel, &d[0]);
     seg_from_desc(&c->seg[seg], sel, d);
     if (seg == SEG_SS)
         cpu_update_mode(c);
 }
 
 /* Load CS for a transfer to a code segment at privilege cpl. */
-static void load_cs(struct cpu *c, uint16_t sel, uint64_t *d, unsigned cpl)
+void seg_load_cs(struct cpu *c, uint16_t sel, uint64_t *d, unsigned cpl)
 {
-    desc_set_accessed(c, sel, d);
+    seg_desc_set_accessed(c, sel, d);
     seg_from_desc(&c->seg[SEG_CS], (uint16_t)((sel & ~3u) | cpl), d);
     c->cpl = (uint8_t)cpl;
     cpu_update_mode(c);
 }
 
-/* Check a code-segment descriptor for a far jmp/call: returns it, faulting when not allowed. */
+/* Check the code-segment descriptor d (read from sel) for a direct far jmp/call. */
 static void check_code_desc(struct cpu *c, uint16_t sel, uint64_t d[2])
 {
     uint32_t err = sel & 0xfffc;
-    if (!(sel & ~3u))
-        cpu_raise_gp(c, 0);
-    if (!seg_read_desc(c, sel, d, false, 0))
-        cpu_raise_gp(c, err);
     unsigned type = (d[0] >> 40) & 0xf, dpl = (d[0] >> 45) & 3, rpl = sel & 3;
-    bool s = (d[0] >> 44) & 1;
-    if (!s || !(type & 8))
-        cpu_raise_gp(c, err);   /* call gates, TSS, task gates: not supported */
+    if (!(type & 8))
+        cpu_raise_gp(c, err);
     if (type & 4) {
         if (dpl > c->cpl)
             cpu_raise_gp(c, err);
@@ -196,6 +193,22 @@ void seg_far_jump(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, bo
         return;
     }
     uint64_t d[2];
+    if (!(sel & ~3u))
+        cpu_raise_gp(c, 0);
+    if (!seg_read_desc(c, sel, d, false, 0))
+        cpu_raise_gp(c, sel & 0xfffc);
+    if (!((d[0] >> 44) & 1)) {
+        /* A system descriptor: a call gate, or (legacy mode) a task gate or TSS. */
+        unsigned type = (d[0] >> 40) & 0xf;
+        bool legacy = !(c->efer & EFER_LMA);
+        if (type == 0xc || (type == 4 && legacy))
+            seg_call_gate(c, sel, d, call);
+        else if (legacy && (type == 5 || (type & 7) == 1 || (type & 7) == 3))
+            task_far(c, sel, d, call);
+        else
+            cpu_raise_gp(c, sel & 0xfffc);
+        return;
+    }
     check_code_desc(c, sel, d);
     if (call) {
         /* Push on the current stack before CS changes; faults leave everything as it was. */
@@ -204,7 +217,7 @@ void seg_far_jump(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, bo
         mem_write(c, SEG_SS, (sp - 2 * opsize) & m, opsize, c->rip);
         reg_write(c, R_RSP, c->stack_size, (sp - 2 * opsize) & m);
     }
-    load_cs(c, sel, d, c->cpl);
+    seg_load_cs(c, sel, d, c->cpl);
     c->rip = off & (c->code_size == 8 ? ~0ull : size_mask(opsize));
     c->tb_end = true;
 }
@@ -245,7 +258,7 @@ static void load_outer_stack(struct cpu *c, uint16_t ss, uint64_t rsp, unsigned 
             cpu_raise_gp(c, err);
         if (!((d[0] >> 47) & 1))
             cpu_raise(c, EXC_SS, true, err);
-        desc_set_accessed(c, ss, &d[0]);
+        seg_desc_set_accessed(c, ss, &d[0]);
         seg_from_desc(&c->seg[SEG_SS], ss, d);
     }
     cpu_update_mode(c);
@@ -287,7 +300,7 @@ void seg_far_ret(struct cpu *c, unsigned opsize, uint16_t pop_bytes)
     uint64_t d[2];
     unsigned cpl = check_return_cs(c, sel, d);
     if (cpl == c->cpl) {
-        load_cs(c, sel, d, cpl);
+        seg_load_cs(c, sel, d, cpl);
         c->rip = c->code_size == 8 ? off : off & size_mask(opsize);
         reg_write(c, R_RSP, c->stack_size, (sp + 2 * opsize + pop_bytes) & m);
         c->tb_end = true;
@@ -297,7 +310,7 @@ void seg_far_ret(struct cpu *c, unsigned opsize, uint16_t pop_bytes)
     uint64_t rsp = mem_read(c, SEG_SS, nsp, opsize);
     uint16_t ss = (uint16_t)mem_read(c, SEG_SS, (nsp + opsize) & m, 2);
     bool to64 = (c->efer & EFER_LMA) && ((d[0] >> 53) & 1);
-    load_cs(c, sel, d, cpl);
+    seg_load_cs(c, sel, d, cpl);
     c->rip = c->code_size == 8 ? off : off & size_mask(opsize);
     load_outer_stack(c, ss, rsp + pop_bytes, cpl, to64);
     null_inaccessible(c);
@@ -335,7 +348,8 @@ void seg_iret(struct cpu *c, unsigned opsize)
     if (c->flags & F_NT) {
         if (c->efer & EFER_LMA)
             cpu_raise_gp(c, 0);
-        cpu_raise_gp(c, 0);     /* task return: hardware task switching is not supported */
+        task_return(c);         /* to the task in the back link (SDM vol. 2, IRET, TASK-RETURN) */
+        return;
     }
     uint64_t ip = mem_read(c, SEG_SS, sp, opsize);
     uint16_t cs = (uint16_t)mem_read(c, SEG_SS, (sp + opsize) & m, 2);
@@ -355,17 +369,21 @@ void seg_iret(struct cpu *c, unsigned opsize)
         unsigned old_cpl = c->cpl;
         /* Flags with the privilege rules of the level we are leaving. */
         flags_write_checked(c, fl, opsize);
-        load_cs(c, cs, d, cpl);
+        seg_load_cs(c, cs, d, cpl);
         c->rip = to64 ? ip : ip & size_mask(opsize);
         load_outer_stack(c, ss, rsp, cpl, to64);
         if (cpl > old_cpl)
             null_inaccessible(c);
     } else {
         flags_write_checked(c, fl, opsize);
-        load_cs(c, cs, d, cpl);
+        seg_load_cs(c, cs, d, cpl);
         c->rip = ip & size_mask(opsize);
         reg_write(c, R_RSP, c->stack_size, (sp + 3 * opsize) & m);
     }
+    /* RF from the image lets a #DB handler resume at an instruction breakpoint (SDM vol. 3,
+     * 17.3.1.1); it only matters, and is only kept, while one is armed (db_step clears it). */
+    if (opsize >= 4 && (fl & F_RF) && (c->dr_armed & DB_ARMED_EXEC))
+        c->flags |= F_RF;
     c->tb_end = true;
 }
 

@@ -7,6 +7,7 @@
 
 #include "accel/kvm/cpuid.h"
 #include "accel/soft/cpu.h"
+#include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
 #include "hw/apic.h"
 #include "hw/pc-soft.h"
@@ -301,6 +302,7 @@ static int soft_vcpu_init(struct vcpu *v)
     c->opaque = v;
     c->pages = svm->pages;
     c->trace = svm->trace;
+    c->jit_hot = v->vm->cfg.no_jit ? JIT_OFF : JIT_HOT;
     c->cpuid_edits = svm->edits;
     c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */

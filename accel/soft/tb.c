@@ -1,14 +1,15 @@
 /* Translation blocks: decode a straight-line run once, keep it in a hash table keyed by guest
  * physical address and mode, and drop it when the guest writes to its page (self-modifying code,
  * code loaded by the guest). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "accel/soft/decode.h"
+#include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
 
 #define TB_BUCKETS 65536
-#define TB_JC_SIZE 16384
 
 struct tb_cache {
     struct tb *bucket[TB_BUCKETS];
@@ -17,9 +18,9 @@ struct tb_cache {
     size_t used;
     uint64_t translations;
     struct tb *scratch;        /* a block that is not cached (instruction across a page) */
-    /* Virtual rip -> block, for the transfers chaining misses (returns, indirect jumps): QEMU's
-     * tb_jmp_cache. An entry is valid only for the chain epoch it was filled in. */
-    struct { uint64_t rip; uint32_t epoch, epoch_ng; uint8_t cpl; bool global; struct tb *tb; } jc[TB_JC_SIZE];
+    struct tb_jc jc[TB_JC_SIZE];
+    struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
+    bool jit_full;             /* the arena ran out: flush at the next translation */
 };
 
 struct code_pages *code_pages_new(void)
@@ -109,6 +110,10 @@ struct tb_cache *tb_cache_new(size_t arena_bytes)
     t->size = arena_bytes;
     t->arena = malloc(arena_bytes);
     t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
+#if defined(__x86_64__)
+    /* Host code takes about as much room as the decoded instructions it replaces. */
+    t->jit = jit_arena_new(arena_bytes * 2);
+#endif
     if (!t->arena || !t->scratch) {
         tb_cache_free(t);
         return NULL;
@@ -122,6 +127,7 @@ void tb_cache_free(struct tb_cache *t)
         return;
     free(t->arena);
     free(t->scratch);
+    jit_arena_free(t->jit);
     free(t);
 }
 
@@ -130,6 +136,25 @@ void tb_cache_flush(struct tb_cache *t)
     memset(t->bucket, 0, sizeof(t->bucket));
     memset(t->jc, 0, sizeof(t->jc));
     t->used = 0;
+    jit_arena_reset(t->jit);
+    t->jit_full = false;
+}
+
+bool tb_jit(struct cpu *c, struct tb *tb)
+{
+    struct tb_cache *t = c->tbs;
+    if (!t->jit || t->jit_full)
+        return false;
+    if (!jit_translate(c, tb, t->jit)) {
+        t->jit_full = true;
+        return false;
+    }
+    return true;
+}
+
+size_t tb_cache_jc_offset(void)
+{
+    return offsetof(struct tb_cache, jc);
 }
 
 uint64_t tb_cache_translations(const struct tb_cache *t)
@@ -166,11 +191,14 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
         e->host = (uintptr_t)host;
         e->gpa = gpa & ~0xfffull;
         e->global = (prot & PROT_GLOBAL) != 0;
+        e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
         if (prot & PROT_LARGE)
             c->tlb_large++;
     }
     *gpa_page = e->gpa;
     c->fetch_global = e->global;
+    unsigned r = (unsigned)(lin >> 21) & 4095;
+    c->code_regions[r / 64] |= 1ull << (r % 64);
     return (const uint8_t *)e->host;
 }
 
@@ -221,7 +249,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
 {
     struct tb_cache *t = c->tbs;
     size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
-    if (t->used + need > t->size) {
+    if (t->used + need > t->size || t->jit_full) {
         tb_cache_flush(t);
         c->chain_epoch++;    /* chained pointers into the arena are dead */
         c->last_tb = NULL;
@@ -232,6 +260,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->mode = (uint8_t)mode;
     tb->ninsn = 0;
     tb->cached = false;
+    tb->jit = NULL;
+    tb->hits = 0;
     tb->chain_epoch = c->chain_epoch - 1;
     /* Read the generation before the bytes: a write racing with us makes the block stale. */
     tb->gen = atomic_load_explicit(&cp->gen, memory_order_acquire);

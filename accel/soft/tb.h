@@ -26,6 +26,8 @@ struct code_pages {
 };
 
 #define TB_MAX_INSNS 64
+struct tb;
+typedef void (*jit_fn)(struct cpu *c, struct tb *tb);   /* a translated block (jit.c) */
 struct tb {
     uint64_t gpa;              /* guest physical address of the first byte */
     struct tb *hash_next;
@@ -43,10 +45,28 @@ struct tb {
     bool chain_global[2];      /* target on a global page: survives CR3 writes */
     uint32_t chain_epoch_ng[2];
     struct tb *chain[2];
+    /* The host code translated from this block, once it ran often enough, for the privilege it
+     * was translated at (the soft TLB it looks into). */
+    jit_fn jit;
+    uint16_t hits;
+    uint8_t jit_cpl;
     struct insn insn[];
 };
 
 struct tb_cache;
+
+/* The jump cache (QEMU's tb_jmp_cache): virtual rip -> block, for the transfers chaining misses
+ * (returns, indirect jumps), indexed by (rip ^ rip >> 12) & (TB_JC_SIZE - 1). An entry is valid
+ * only for the chain epoch it was filled in. The translator looks into it too. */
+#define TB_JC_SIZE 16384
+struct tb_jc {
+    uint64_t rip;
+    uint32_t epoch, epoch_ng;
+    uint8_t cpl;
+    bool global;
+    struct tb *tb;
+};
+size_t tb_cache_jc_offset(void);   /* where jc[] is in struct tb_cache */
 
 struct code_pages *code_pages_new(void);
 void code_pages_free(struct code_pages *p);
@@ -63,5 +83,8 @@ void tb_cache_flush(struct tb_cache *t);
 struct tb *tb_find(struct cpu *c);
 /* Statistics for --exit-stats style reports and tests. */
 uint64_t tb_cache_translations(const struct tb_cache *t);
+/* Translate tb to host code (jit.c) into the cache's executable arena; false when it cannot be
+ * (the arena being full makes the next translation flush the whole cache). */
+bool tb_jit(struct cpu *c, struct tb *tb);
 
 #endif

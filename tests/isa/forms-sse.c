@@ -79,6 +79,15 @@ const struct isa_form isa_sse_forms[] = {
     G("cvtss2si Gy,xm32", 0xf3, 1, 0x2d, -1, MR | E_XRM | E_W, 0, 4),
     G("cvtsd2si Gy,xm64", 0xf2, 1, 0x2d, -1, MR | E_XRM | E_W, 0, 8),
     U("cvtps2pd", 0, 1, 0x5a, 8), P66("cvtpd2ps", 0x5a), U("cvtss2sd", 0xf3, 1, 0x5a, 4), U("cvtsd2ss", 0xf2, 1, 0x5a, 8),
+    /* MMX <-> SSE: xmm, mm/m64 and mm, xmm/m64 (m128 aligned for the pd2pi forms) */
+    G("cvtpi2ps x,mm/m64", 0, 1, 0x2a, -1, MR | E_XREG | E_MRM, 0, 8),
+    G("cvtpi2pd x,mm/m64", 0x66, 1, 0x2a, -1, MR | E_XREG | E_MRM, 0, 8),
+    G("cvtps2pi mm,xm64", 0, 1, 0x2d, -1, MR | E_MREG | E_XRM, 0, 8),
+    G("cvttps2pi mm,xm64", 0, 1, 0x2c, -1, MR | E_MREG | E_XRM, 0, 8),
+    G("cvtpd2pi mm,xm128", 0x66, 1, 0x2d, -1, MR | E_MREG | E_XRM | E_ALIGN, 0, 16),
+    G("cvttpd2pi mm,xm128", 0x66, 1, 0x2c, -1, MR | E_MREG | E_XRM | E_ALIGN, 0, 16),
+    G("movq2dq x,mm", 0xf3, 1, 0xd6, -1, E_MODRM | E_REG | E_XREG | E_MRM, 0, 0),
+    G("movdq2q mm,x", 0xf2, 1, 0xd6, -1, E_MODRM | E_REG | E_MREG | E_XRM, 0, 0),
     A("cvtdq2ps", 0, 1, 0x5b), P66("cvtps2dq", 0x5b), A("cvttps2dq", 0xf3, 1, 0x5b),
     P66("cvttpd2dq", 0xe6), A("cvtpd2dq", 0xf2, 1, 0xe6), U("cvtdq2pd", 0xf3, 1, 0xe6, 8),
 

@@ -38,6 +38,7 @@ const struct isa_form isa_x87_forms[] = {
     XM("fild m16int", 0xdf, 0, 2, 0), XM("fisttp m16int", 0xdf, 1, 2, 0),
     XM("fist m16int", 0xdf, 2, 2, 0), XM("fistp m16int", 0xdf, 3, 2, 0),
     XM("fild m64int", 0xdf, 5, 8, 0), XM("fistp m64int", 0xdf, 7, 8, 0),
+    XMF("fbld m80bcd", 0xdf, 4, 10, FX_BCD), XM("fbstp m80bcd", 0xdf, 6, 10, 0),
     XMF("fnsave m108", 0xdd, 6, 108, FX_FNSTENV), XMF("frstor m108", 0xdd, 4, 108, FX_FLDENV),
 
     XR("fadd st,st(i)", 0xd8, 0), XR("fmul st,st(i)", 0xd8, 1), XR("fcom st(i)", 0xd8, 2),

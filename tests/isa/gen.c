@@ -385,6 +385,13 @@ static void fix_operands(struct gen *g, const struct isa_form *f, const struct o
         if (rng_below(r, 8))
             wr(s, rm->off, gen_fcw(r), 2);
         break;
+    case FX_BCD:            /* fbld: mostly valid packed BCD (18 digits and a sign byte) */
+        if (rng_below(r, 8)) {
+            for (int i = 0; i < 9; i++)
+                wr(s, rm->off + (uint32_t)i, (uint32_t)(rng_below(r, 10) | rng_below(r, 10) << 4), 1);
+            wr(s, rm->off + 9, rng_below(r, 2) ? 0x80 : 0, 1);
+        }
+        break;
     case FX_FLDENV: {
         struct flat_state st;
         gen_x87(r, &st);

@@ -26,6 +26,7 @@ struct opts {
     const char *only;       /* form name substring */
     int show;               /* mismatches printed per form */
     bool table, strict, self, check_gen;
+    bool jit;               /* the software CPU translates every block to host code first */
     long index;             /* run only this snippet number (reproduce a report) */
 };
 
@@ -33,11 +34,12 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: isa-diff [--seed N] [--count N] [--forms SUBSTR] [--index K] [--failures] [--no-table]\n"
-            "                [--strict] [--self] [--no-check-gen]\n"
+            "                [--strict] [--self] [--no-check-gen] [--jit]\n"
             "  --failures   print up to 20 mismatches per form (default: the first; env ISA_FAILURES=1)\n"
             "  --no-table   leave out the coverage table, one row per form (env ISA_TABLE=0)\n"
             "  --strict     forms the software CPU does not implement fail too\n"
             "  --self       run the host CPU twice and compare (checks the harness)\n"
+            "  --jit        the software CPU runs each snippet as translated host code (jit.c)\n"
             "  --no-check-gen  do not check the generator's instruction lengths against capstone's\n"
             "  VMON_QUICK=1 makes the default corpus 20000 snippets instead of 200000\n");
     exit(2);
@@ -62,6 +64,7 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--no-table")) o->table = false;
         else if (!strcmp(a, "--strict")) o->strict = true;
         else if (!strcmp(a, "--self")) o->self = true;
+        else if (!strcmp(a, "--jit")) o->jit = true;
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
         else if (!strcmp(a, "--no-check-gen")) o->check_gen = false;
         else usage();
@@ -199,7 +202,7 @@ int main(int argc, char **argv)
         if (o.self)
             native_run_batch(sn, soft, n);
         else
-            soft_run_batch(sn, soft, n);
+            soft_run_batch(sn, soft, n, o.jit);
         for (int k = 0; k < n; k++) {
             struct snippet *s = &sn[k];
             struct form_stat *st = &stats[s->forms[0]];

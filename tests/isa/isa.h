@@ -66,7 +66,7 @@ enum { I_NONE, I_B, I_W, I_Z, I_V, I_REL8, I_REL32, I_MOFFS, I_ENTER };
 enum {
     FX_NONE, FX_STRING, FX_DIV, FX_IDIV, FX_SHIFT, FX_ROT, FX_RCX, FX_SHXD, FX_BTMEM, FX_RET, FX_CALLIND,
     FX_POPF, FX_LEAVE, FX_ENTER, FX_XLAT, FX_CX16, FX_FXRSTOR, FX_FXSAVE, FX_LDMXCSR, FX_BRANCH,
-    FX_FLDENV, FX_FNSTENV, FX_FLDCW, FX_BSWAP,
+    FX_FLDENV, FX_FNSTENV, FX_FLDCW, FX_BSWAP, FX_BCD,
 };
 
 /* Flags whose values the architecture leaves undefined (isa_form.undef) and special rules. */
@@ -136,7 +136,7 @@ void gen_snippet(struct isa_rng *r, struct snippet *s, int form, bool sequence);
 
 /* runners: run snippets [0, n) in a child process, out[i] receives each result. */
 void native_run_batch(const struct snippet *s, struct isa_out *out, int n);
-void soft_run_batch(const struct snippet *s, struct isa_out *out, int n);
+void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, bool jit);
 bool soft_present(void);
 
 /* Maps the code and data regions at their fixed addresses in this process (children inherit). */

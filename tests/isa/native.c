@@ -38,6 +38,8 @@ extern uint64_t isa_native_entry;
 
 int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
                   uint64_t stop_rip, uint64_t max_insns, int *vector) __attribute__((weak));
+int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
+                      uint64_t stop_rip, uint64_t max_insns, int *vector) __attribute__((weak));
 
 bool soft_present(void)
 {
@@ -145,6 +147,7 @@ struct batch_arg {
     const struct snippet *s;
     struct isa_out *out;
     bool setup_done;
+    bool jit;
 };
 
 static void native_one(void *argv, int i)
@@ -213,13 +216,14 @@ static void soft_one(void *argv, int i)
     isa_install(s);
     o->st = s->init;
     o->vector = -1;
-    int rc = soft_flat_run(&o->st, regions, 2, s->start + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector);
+    int rc = (a->jit && soft_flat_run_jit ? soft_flat_run_jit : soft_flat_run)(
+        &o->st, regions, 2, s->start + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector);
     o->status = rc == FLAT_DONE ? OUT_DONE : rc == FLAT_FAULT ? OUT_FAULT : OUT_LIMIT;
     memcpy(o->data, (void *)ISA_DATA_BASE, ISA_DATA_SIZE);
 }
 
-void soft_run_batch(const struct snippet *s, struct isa_out *out, int n)
+void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, bool jit)
 {
-    struct batch_arg a = { .s = s, .out = out };
+    struct batch_arg a = { .s = s, .out = out, .jit = jit };
     batch_fork(n, soft_one, mark_dead, &a);
 }

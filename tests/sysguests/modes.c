@@ -28,6 +28,58 @@ static void read_fs_at(ulong off)
     __asm__ volatile("movl %%fs:(%1), %0" : "=r"(v) : "r"(off));
 }
 
+static void write_fs_at(ulong off)
+{
+    __asm__ volatile("movl %0, %%fs:(%1)" :: "r"(0x55555555u), "r"(off) : "memory");
+}
+
+static void read_ss_at(ulong off)
+{
+    uint32_t v;
+    __asm__ volatile("movl %%ss:(%1), %0" : "=r"(v) : "r"(off));
+}
+
+static void read_ds_at(ulong off)
+{
+    uint32_t v;
+    __asm__ volatile("movl %%ds:(%1), %0" : "=r"(v) : "r"(off));
+}
+
+static void read_cs_at(ulong off)
+{
+    uint32_t v;
+    __asm__ volatile("movl %%cs:(%1), %0" : "=r"(v) : "r"(off));
+}
+
+static void write_cs_at(ulong off)
+{
+    __asm__ volatile("movl %0, %%cs:(%1)" :: "r"(0x55555555u), "r"(off) : "memory");
+}
+
+/* stosb through a null ES; the caller's ES is restored by run_catch's handler or here. */
+static void stos_null_es(ulong dst)
+{
+    __asm__ volatile("pushl %%es; movw %w1, %%es; stosb; popl %%es"
+                     : "+D"(dst) : "r"(0), "a"(0) : "memory");
+}
+
+/* A byte-granular 32-bit data or code descriptor with the given type (S=1, DPL 0, P). */
+static uint64_t seg_desc(ulong base, uint32_t limit, unsigned type)
+{
+    return (limit & 0xffff) | ((uint64_t)(limit >> 16) << 48) | ((uint64_t)(base & 0xffffff) << 16) |
+           ((uint64_t)(base >> 24) << 56) | ((uint64_t)(0x90 | type) << 40) | (1ull << 54);
+}
+
+/* Run fn(off) with FS loaded from descriptor d (in the spare GDT slot); a fault restores FS. */
+static int fs_try(uint64_t d, void (*fn)(ulong), ulong off)
+{
+    gdt[SEL_SPARE0 >> 3] = d;
+    load_fs(SEL_SPARE0);
+    int v = run_catch(fn, off);
+    load_fs(SEL_KDATA);
+    return v;
+}
+
 static void test_pm16(void)
 {
     uint32_t eax = call_pm16();
@@ -85,7 +137,46 @@ static void test_segments(void)
     __asm__ volatile("movw %w0, %%fs" :: "r"(0));
     check_eq("fs = null selector: access #GP", (ulong)run_catch(read_fs_at, 0), 13);
     __asm__ volatile("movw %w0, %%fs" :: "r"(SEL_KDATA));
+    check_eq("es = null selector: stosb #GP", (ulong)run_catch(stos_null_es, (ulong)fs_buf), 13);
+    check_eq("es = null selector: error code", last_exc.error, 0);
+    check_eq("es = null selector: nothing written", fs_buf[0], 0x11111111);
+
+    /* Type checks (SDM vol. 3, 5.4): read-only data, execute/read and execute-only code. */
+    const uint64_t ro = seg_desc((ulong)fs_buf, 15, 0x1), xr = seg_desc((ulong)fs_buf, 15, 0xb);
+    check_no_fault("read-only data segment: read", fs_try(ro, read_fs_at, 4));
+    check_eq("read-only data segment: write #GP", (ulong)fs_try(ro, write_fs_at, 4), 13);
+    check_eq("read-only data segment: error code", last_exc.error, 0);
+    check_eq("read-only data segment: nothing written", fs_buf[1], 0x22222222);
+    check_no_fault("execute/read code segment in fs: read", fs_try(xr, read_fs_at, 4));
+    check_eq("execute/read code segment in fs: write #GP", (ulong)fs_try(xr, write_fs_at, 4), 13);
+    gdt[SEL_SPARE0 >> 3] = seg_desc((ulong)fs_buf, 15, 0x9);
+    check_eq("mov fs, an execute-only code segment: #GP", (ulong)run_catch(load_fs, SEL_SPARE0), 13);
+    check_eq("execute-only code segment: error code = the selector", last_exc.error, SEL_SPARE0);
+    check_no_fault("cs: override read (execute/read code segment)", run_catch(read_cs_at, 0x100000));
+    check_eq("cs: override write: #GP", (ulong)run_catch(write_cs_at, (ulong)fs_buf), 13);
+
+    /* Expand-down (SDM vol. 3, 3.4.5.1): offsets limit+1 .. 0xffffffff (B=1) are valid. The base
+     * sits 0x1000 below fs_buf, so fs:0x1000 is fs_buf[0]. */
+    const uint64_t ed = seg_desc((ulong)fs_buf - 0x1000, 0xfff, 0x7), ed16 = ed & ~(1ull << 54);
+    check_no_fault("expand-down: fs:0x1004 (above the limit) reads", fs_try(ed, read_fs_at, 0x1004));
+    check_eq("expand-down: fs:0xfff (at the limit) #GP", (ulong)fs_try(ed, read_fs_at, 0xfff), 13);
+    check_eq("expand-down: fs:0xffe, a dword reaching above the limit: #GP",
+             (ulong)fs_try(ed, read_fs_at, 0xffe), 13);
+    check_eq("expand-down: fs:0 #GP", (ulong)fs_try(ed, read_fs_at, 0), 13);
+    check_eq("expand-down: error code", last_exc.error, 0);
+    /* With B=0 the upper bound is 0xffff. */
+    check_eq("expand-down, B=0: fs:0xfffe, a dword past 64 KiB: #GP", (ulong)fs_try(ed16, read_fs_at, 0xfffe), 13);
+    check_no_fault("expand-down, B=0: fs:0x1000 reads", fs_try(ed16, read_fs_at, 0x1000));
+    load_fs(SEL_KDATA);
+
+    /* The 4 GiB limit of a flat segment still bounds the last byte: #SS(0) through SS, #GP(0) else. */
+    check_eq("ss:0xfffffffe, a dword past the 4 GiB limit: #SS", (ulong)run_catch(read_ss_at, 0xfffffffe), 12);
+    check_eq("ss:0xfffffffe: error code", last_exc.error, 0);
+    check_eq("ds:0xfffffffd, a dword past the 4 GiB limit: #GP", (ulong)run_catch(read_ds_at, 0xfffffffd), 13);
     gdt[SEL_SPARE0 >> 3] = 0;
+    /* A CPU that let a faulting write through must not fail the later checks as well. */
+    fs_buf[0] = 0x11111111;
+    fs_buf[1] = 0x22222222;
 }
 
 /* The LDT: a GDT descriptor of type 2 loaded with lldt; selectors with TI=1 index it. */

@@ -5,10 +5,11 @@
 #include "guest.h"
 
 #define SEL_CALLGATE (SEL_SPARE0 + 8)
+#define SEL_CALLGATE2 (SEL_SPARE0 + 0x10)
 ulong probe_esp;
 uint32_t bound_range[2] = { 10, 20 };
 ulong se_cs, se_ss, se_esp, se_flags, u_cs, u_ss, u_esp_before, u_esp_after, u_eax;
-ulong cg_cs, cg_ss, cg_esp, cg_eip, cg_cpl_cs;
+ulong cg_cs, cg_ss, cg_esp, cg_eip, cg_cpl_cs, cg_p1, cg_p2;
 static uint8_t sysenter_stack[4096] __attribute__((aligned(16)));
 
 __asm__(
@@ -41,9 +42,30 @@ __asm__(
     "  movl 0(%esp), %eax; movl %eax, cg_eip; movl 4(%esp), %eax; movl %eax, cg_cs\n"
     "  movl 8(%esp), %eax; movl %eax, cg_esp; movl 12(%esp), %eax; movl %eax, cg_ss\n"
     "  movw %cs, %ax; movzwl %ax, %eax; movl %eax, cg_cpl_cs\n"
-    "  lret\n");
+    "  lret\n"
+    /* Two dword parameters through a gate with count 2: the CPU copies them to the inner stack
+     * between the return address and the caller's ESP; lret $8 drops them from both stacks. */
+    "user_callgate_params: movl %esp, u_esp_before; pushl $0x2222; pushl $0x1111\n"
+    "  lcall $0x73, $0\n"
+    "  movl %esp, u_esp_after; ret\n"
+    "callgate_params_target:\n"
+    "  movl 8(%esp), %eax; movl %eax, cg_p1; movl 12(%esp), %eax; movl %eax, cg_p2\n"
+    "  movl 16(%esp), %eax; movl %eax, cg_esp; movl 20(%esp), %eax; movl %eax, cg_ss\n"
+    "  lret $8\n"
+    /* At ring 0: a call through a gate to the same level pushes CS:EIP on the current stack; a jmp
+     * through a gate pushes nothing (its target returns with the near ret of this probe). */
+    "callgate_same_probe: movl %esp, probe_esp\n"
+    "  lcall $0x68, $0\n"
+    "  ret\n"
+    "callgate_same_target: movl %esp, cg_esp; movl 0(%esp), %eax; movl %eax, cg_eip; movl 4(%esp), %eax\n"
+    "  movl %eax, cg_cs; lret\n"
+    "callgate_jmp_probe: movl %esp, probe_esp\n"
+    "  ljmp $0x68, $0\n"
+    "callgate_jmp_target: movl %esp, cg_esp; movl $0x4a4a, cg_p1; ret\n");
 void into_probe(ulong), into_clear_probe(ulong), bound_probe(ulong), de_probe(ulong), iret_nt_probe(ulong),
-    user_sysenter(ulong), sysenter_entry(void), user_callgate(ulong), callgate_target(void);
+    user_sysenter(ulong), sysenter_entry(void), user_callgate(ulong), callgate_target(void),
+    user_callgate_params(ulong), callgate_params_target(void), callgate_same_probe(ulong),
+    callgate_same_target(void), callgate_jmp_probe(ulong), callgate_jmp_target(void);
 extern char into_insn[], into_next[], bound_insn[], de_insn[], iret_nt_insn[], sysenter_insn[],
     callgate_next[];
 
@@ -72,6 +94,13 @@ static void test_exceptions(void)
     tss_set_backlink(0);
 }
 
+/* A 32-bit call gate descriptor (SDM vol. 3, figure 5-8): type 0xc, dword parameter count. */
+static uint64_t call_gate(ulong off, uint16_t cs, unsigned dpl, unsigned params, int present)
+{
+    return (off & 0xffff) | ((uint64_t)cs << 16) | ((uint64_t)params << 32) | (0xcull << 40) |
+           ((uint64_t)dpl << 45) | ((uint64_t)(present != 0) << 47) | ((uint64_t)(off >> 16) << 48);
+}
+
 static void test_callgate(void)
 {
     ulong off = (ulong)callgate_target;
@@ -83,7 +112,40 @@ static void test_callgate(void)
     check_eq("call gate: pushed ss (ring 3)", cg_ss, SEL_UDATA);
     check_eq("call gate: pushed esp - user esp", cg_esp - u_esp_before, 0);
     check_eq("call gate: pushed eip - return address", cg_eip - (ulong)callgate_next, 0);
+
+    /* Parameter copying (SDM vol. 3, 5.8.5): the gate's count field, dwords for a 32-bit gate. */
+    gdt[SEL_CALLGATE2 >> 3] = call_gate((ulong)callgate_params_target, SEL_KCODE, 3, 2, 1);
+    cg_p1 = cg_p2 = 0;
+    check_no_fault("call gate with 2 parameters from ring 3, lret $8 back", run_user(user_callgate_params, 0, 0));
+    check_eq("call gate: parameter 1 copied", cg_p1, 0x1111);
+    check_eq("call gate: parameter 2 copied", cg_p2, 0x2222);
+    check_eq("call gate with parameters: pushed esp - user esp (after the pushes)", u_esp_before - cg_esp, 8);
+    check_eq("call gate with parameters: pushed ss", cg_ss, SEL_UDATA);
+    check_eq("lret $8: the parameters are gone from the user stack", u_esp_after - u_esp_before, 0);
+
+    /* Gate checks: DPL below CPL, not present (SDM vol. 2, CALL: #GP/#NP with the gate selector). */
+    gdt[SEL_CALLGATE >> 3] = call_gate(off, SEL_KCODE, 0, 0, 1);
+    check_eq("call gate with DPL 0 from ring 3: #GP", (ulong)run_user(user_callgate, 0, 0), 13);
+    check_eq("call gate with DPL 0 from ring 3: error code = the gate", last_exc.error, SEL_CALLGATE & 0xfff8);
+    gdt[SEL_CALLGATE >> 3] = call_gate(off, SEL_KCODE, 3, 0, 0);
+    check_eq("not-present call gate: #NP", (ulong)run_user(user_callgate, 0, 0), 11);
+    check_eq("not-present call gate: error code = the gate", last_exc.error, SEL_CALLGATE & 0xfff8);
+    gdt[SEL_CALLGATE >> 3] = call_gate(off, SEL_UCODE32, 3, 0, 1) & ~(0xffffull << 16);
+    check_eq("call gate to a null code selector: #GP(0)", (ulong)run_user(user_callgate, 0, 0), 13);
+    check_eq("call gate to a null code selector: error code", last_exc.error, 0);
+
+    /* Same privilege: a call pushes CS:EIP on the current stack; a jmp pushes nothing. */
+    gdt[SEL_CALLGATE >> 3] = call_gate((ulong)callgate_same_target, SEL_KCODE, 0, 0, 1);
+    check_no_fault("call gate at ring 0 to ring 0", run_catch(callgate_same_probe, 0));
+    check_eq("same-level call gate: 2 dwords pushed on the same stack", probe_esp - cg_esp, 8);
+    check_eq("same-level call gate: pushed cs", cg_cs, SEL_KCODE);
+    gdt[SEL_CALLGATE >> 3] = call_gate((ulong)callgate_jmp_target, SEL_KCODE, 0, 0, 1);
+    cg_p1 = 0;
+    check_no_fault("jmp through a call gate at ring 0", run_catch(callgate_jmp_probe, 0));
+    check_eq("jmp through a call gate: reached the target", cg_p1, 0x4a4a);
+    check_eq("jmp through a call gate: nothing pushed", probe_esp - cg_esp, 0);
     gdt[SEL_CALLGATE >> 3] = 0;
+    gdt[SEL_CALLGATE2 >> 3] = 0;
 }
 
 static void test_sysenter(void)

@@ -250,6 +250,52 @@ static void test_alignment_check(void)
     WRITE_CR(0, READ_CR(0) & ~(ulong)CR0_AM);
 }
 
+/* A 64-bit call gate (SDM vol. 3, 5.8.3.1): 16 bytes, type 0xc; far call from ring 3 to 64-bit
+ * ring-0 code: RSP from TSS.RSP0, SS a null selector, the caller's SS, RSP, CS, RIP pushed as
+ * quadwords; lretq goes back to ring 3. The far pointer's offset is ignored. */
+#define SEL_GATE64 SEL_SPARE0
+struct __attribute__((packed)) { uint32_t off; uint16_t sel; } gate64_ptr = { 0x1234, SEL_GATE64 | 3 };
+ulong cg_rip, cg_cs, cg_rsp, cg_ss, cg_ss_now, cg_rsp_now;
+__asm__(
+    ".text\n"
+    "user_callgate64: movq %rsp, u_rsp_before(%rip)\n"
+    "  lcall *gate64_ptr(%rip)\n"
+    "callgate64_next: movq %rsp, u_rsp_after(%rip); ret\n"
+    "callgate64_target:\n"
+    "  movq 0(%rsp), %rax; movq %rax, cg_rip(%rip); movq 8(%rsp), %rax; movq %rax, cg_cs(%rip)\n"
+    "  movq 16(%rsp), %rax; movq %rax, cg_rsp(%rip); movq 24(%rsp), %rax; movq %rax, cg_ss(%rip)\n"
+    "  movq %ss, %rax; movq %rax, cg_ss_now(%rip); movq %rsp, cg_rsp_now(%rip)\n"
+    "  lretq\n");
+void user_callgate64(ulong), callgate64_target(void);
+extern char callgate64_next[];
+
+static void set_gate64(ulong off, uint16_t cs, unsigned dpl, uint64_t hi_type)
+{
+    gdt[SEL_GATE64 >> 3] = (off & 0xffff) | ((uint64_t)cs << 16) | (0xcull << 40) | ((uint64_t)dpl << 45) |
+                           (1ull << 47) | ((uint64_t)((off >> 16) & 0xffff) << 48);
+    gdt[(SEL_GATE64 >> 3) + 1] = (off >> 32) | (hi_type << 40);
+}
+
+static void test_callgate64(void)
+{
+    set_gate64((ulong)callgate64_target, SEL_KCODE, 3, 0);
+    check_no_fault("64-bit call gate from ring 3 to ring 0, lretq back", run_user(user_callgate64, 0, 0));
+    check_eq("64-bit call gate: pushed rip - return address", cg_rip - (ulong)callgate64_next, 0);
+    check_eq("64-bit call gate: pushed cs", cg_cs, SEL_UCODE64);
+    check_eq("64-bit call gate: pushed rsp - user rsp", cg_rsp - u_rsp_before, 0);
+    check_eq("64-bit call gate: pushed ss", cg_ss, SEL_UDATA);
+    check_eq("64-bit call gate: ss is a null selector", cg_ss_now, 0);
+    check_eq("64-bit call gate: rsp = TSS.RSP0 - 32", tss_get_sp0() - cg_rsp_now, 32);
+    check_eq("lretq to ring 3: rsp back", u_rsp_after - u_rsp_before, 0);
+    set_gate64((ulong)callgate64_target, SEL_KCODE, 3, 0xc);
+    check_eq("64-bit call gate, type in the upper half: #GP", (ulong)run_user(user_callgate64, 0, 0), 13);
+    check_eq("64-bit call gate, type in the upper half: error code", last_exc.error, SEL_GATE64);
+    set_gate64((ulong)callgate64_target, SEL_KCODE32, 3, 0);
+    check_eq("64-bit call gate to 32-bit code: #GP", (ulong)run_user(user_callgate64, 0, 0), 13);
+    check_eq("64-bit call gate to 32-bit code: error code = the code selector", last_exc.error, SEL_KCODE32);
+    gdt[SEL_GATE64 >> 3] = gdt[(SEL_GATE64 >> 3) + 1] = 0;
+}
+
 void guest_main(void)
 {
     puts_uart("ring3: iretq to ring 3, DPL-3 gates, syscall/sysret, swapgs, user pages, #AC\n");
@@ -258,4 +304,5 @@ void guest_main(void)
     test_syscall();
     test_user_pages();
     test_alignment_check();
+    test_callgate64();
 }

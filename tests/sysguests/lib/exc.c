@@ -115,6 +115,13 @@ void tss_set_sp0(ulong sp)
 #endif
 }
 
+ulong tss_get_sp0(void)
+{
+    ulong sp;
+    memcpy(&sp, &tss.hdr[4], sizeof(sp));
+    return sp;
+}
+
 void tss_set_backlink(uint16_t sel)
 {
     memcpy(&tss.hdr[0], &sel, 2);

@@ -144,6 +144,7 @@ void tss_init(void);
 void tss_set_io_bitmap(int present);          /* limit ends before (0) or after (1) the bitmap */
 void io_bitmap_set(unsigned port, int deny);
 void tss_set_sp0(ulong sp);
+ulong tss_get_sp0(void);
 void tss_set_ist(unsigned n, ulong sp);
 void tss_set_backlink(uint16_t sel);   /* 32-bit TSS: previous task link, for iret with NT=1 */
 #define IST_STACK_SIZE 8192

@@ -1,0 +1,28 @@
+/* The binary translator: a hot translation block of 64-bit code becomes one host function (QEMU's
+ * TCG backend in miniature). The interpreter stays the reference: every instruction the translator
+ * does not know is a call to the same handler the interpreter would run. */
+#ifndef VMON_ACCEL_SOFT_JIT_H
+#define VMON_ACCEL_SOFT_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cpu;
+struct tb;
+
+/* Executable memory for one vCPU's translations, emptied together with its block cache. */
+struct jit_arena;
+struct jit_arena *jit_arena_new(size_t bytes);
+void jit_arena_free(struct jit_arena *a);
+void jit_arena_reset(struct jit_arena *a);
+
+/* Translate tb (64-bit code, run at c's current privilege) into tb->jit. False when the arena is
+ * full (the caller flushes the cache) or the block cannot be translated. */
+bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a);
+
+/* When the translator runs: a block is translated on its JIT_HOT'th execution (0: translate before
+ * the first; JIT_OFF: never). */
+#define JIT_HOT 8u
+#define JIT_OFF 0xffffffffu
+
+#endif
