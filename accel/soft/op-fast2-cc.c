@@ -154,6 +154,14 @@ static const op_fn jcc_fns[16][2] = {
     JCC_ROW(15),
 };
 
+/* The shape for the translator (jit.c), which inlines these in 64-bit code as it does for
+ * op-fast.c's handlers of the same forms (the forms are defined for 64-bit code only). */
+static inline void set_form(struct insn *i, unsigned code_size, enum insn_form form)
+{
+    if (code_size == 8)
+        i->form = (uint8_t)form;
+}
+
 bool fast2_specialize_cc(struct insn *i, unsigned code_size)
 {
     unsigned op = i->op, sz = i->opsize;
@@ -172,11 +180,13 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
     /* jcc with a 16-bit operand size (66 in 32-bit code) truncates eip: left to the general path. */
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
         i->fn = jcc_fns[op & 15][code_size == 8];
+        set_form(i, code_size, FORM_JCC);
         return true;
     }
     if (op == 0xff && reg && ((i->modrm >> 3) & 7) < 2) {
         bool dec = (i->modrm >> 3) & 1;
         i->fn = wide ? (dec ? f2_dec_r64 : f2_inc_r64) : (dec ? f2_dec_r32 : f2_inc_r32);
+        set_form(i, code_size, wide ? FORM_INCDEC64 : FORM_INCDEC32);
         return true;
     }
     if (op >= 0x40 && op <= 0x4f && code_size == 4) {   /* REX prefixes in 64-bit code */
@@ -201,8 +211,11 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
                 i->rm = t;
             }
             i->fn = alu_fns[alu][AF_RR][wide];
+            set_form(i, code_size, wide ? FORM_ALU_RR64 : FORM_ALU_RR32);
         } else if (mem64) {
             i->fn = alu_fns[alu][(op & 2) ? AF_RM : AF_MR][wide];
+            set_form(i, code_size, (op & 2) ? (wide ? FORM_ALU_RM64 : FORM_ALU_RM32)
+                                            : (wide ? FORM_ALU_MR64 : FORM_ALU_MR32));
         } else {
             return false;
         }
@@ -210,12 +223,15 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
     }
     if (op == 0x81 || op == 0x83) {
         unsigned alu = (i->modrm >> 3) & 7;
-        if (reg)
+        if (reg) {
             i->fn = alu_fns[alu][AF_RI][wide];
-        else if (mem64)
+            set_form(i, code_size, wide ? FORM_ALU_RI64 : FORM_ALU_RI32);
+        } else if (mem64) {
             i->fn = alu_fns[alu][AF_MI][wide];
-        else
+            set_form(i, code_size, wide ? FORM_ALU_MI64 : FORM_ALU_MI32);
+        } else {
             return false;
+        }
         return true;
     }
     return false;
