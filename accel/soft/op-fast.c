@@ -298,7 +298,8 @@ static void specialize32(struct insn *i)
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
-    decode_specialize2(i, code_size);   /* handlers branch: the second tier (op-fast2.c) */
+    if (decode_specialize2(i, code_size))   /* handlers branch: the second tier (op-fast2.c) */
+        return;
     if (i->lock)
         return;
     if (code_size == 4) {

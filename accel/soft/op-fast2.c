@@ -1,60 +1,13 @@
-/* Specialized handlers for the next tier of hot forms (after op-fast.c's mov/alu/jcc/push/pop):
- * shifts and rotates by an immediate, 1 or CL, imul, movzx/movsx/movsxd, cmov, setcc and test,
- * picked once at decode time for register operands and, in 64-bit mode, for memory operands that
- * hit the soft TLB. Each one must behave exactly as the general handler it replaces: the
+/* Specialized handlers for the next tier of hot forms (after op-fast.c's mov/load/store/push/pop):
+ * shifts and rotates by an immediate, 1 or CL, imul, movzx/movsx/movsxd, test, byte cmp, byte and
+ * word stores, not/neg, inc/dec in memory, bt, picked once at decode time for register operands
+ * and, in 64-bit mode, for memory operands that hit the soft TLB (op-fast2-cc.c has the ALU,
+ * jcc, cmov and setcc ones). Each one must behave exactly as the general handler it replaces: the
  * differential tests (tests/isa) run these against the host CPU. */
 #include "accel/soft/alu.h"
 #include "accel/soft/op-fast2.h"
+#include "accel/soft/op-fast2-mem.h"
 #include "accel/soft/ops.h"
-
-/* ---- memory operands in 64-bit mode: TLB hits inline, everything else by the general path ---- */
-
-/* Only FS and GS have a base in 64-bit mode (SDM vol. 1, 3.4.2.1). A non-canonical address never
- * hits: the TLB holds canonical pages only, so the general path raises the fault. */
-static inline uint64_t lin64(struct cpu *c, const struct insn *i)
-{
-    uint64_t ea = (uint64_t)(int64_t)i->disp;
-    if (i->base != NO_REG)
-        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
-    if (i->index != NO_REG)
-        ea += c->gpr[i->index] << i->scale;
-    if (i->addrsize == 4)
-        ea = (uint32_t)ea;
-    if (i->seg == SEG_FS || i->seg == SEG_GS)
-        ea += c->seg[i->seg].base;
-    return ea;
-}
-
-static inline uint64_t load_n(const uint8_t *p, unsigned size)
-{
-    switch (size) {
-    case 1: return *p;
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
-    }
-}
-
-/* size is a constant at every call, so the switch folds away. */
-static inline uint64_t ld(struct cpu *c, const struct insn *i, unsigned size)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
-        return load_n((const uint8_t *)e->host + (lin & 0xfff), size);
-    return mem_read(c, i->seg, insn_ea(c, i), size);
-}
-
-static inline void st8(struct cpu *c, const struct insn *i, uint8_t v)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull)) {
-        *((uint8_t *)e->host + (lin & 0xfff)) = v;
-        return;
-    }
-    mem_write(c, i->seg, insn_ea(c, i), 1, v);
-}
 
 /* ---- shifts and rotates of a 32/64-bit register (C1, D1, D3 with mod = 3) ---- */
 
@@ -148,13 +101,6 @@ static OP(f2_imul_rmi32) { c->gpr[i->reg] = imul32(c, ld(c, i, 4), i->imm); }
 
 /* ---- movzx / movsx (0F B6 B7 BE BF) and movsxd (63) to a 32/64-bit register ---- */
 
-/* An 8-bit register operand: without REX, 4-7 name AH, CH, DH, BH. */
-static inline uint8_t r8(struct cpu *c, const struct insn *i, unsigned r)
-{
-    return reg8_read(c, i, r);
-}
-
-/* A zero-extended value is the same at 32 and 64 bits: one handler serves both sizes. */
 static OP(f2_movzx_rr8) { c->gpr[i->reg] = r8(c, i, i->rm); }
 static OP(f2_movzx_rr16) { c->gpr[i->reg] = (uint16_t)c->gpr[i->rm]; }
 static OP(f2_movzx_rm8) { c->gpr[i->reg] = ld(c, i, 1); }
@@ -169,43 +115,6 @@ static OP(f2_movsx32_rm16) { c->gpr[i->reg] = (uint32_t)(int32_t)(int16_t)ld(c, 
 static OP(f2_movsx64_rm16) { c->gpr[i->reg] = (uint64_t)(int64_t)(int16_t)ld(c, i, 2); }
 static OP(f2_movsxd_rr) { c->gpr[i->reg] = (uint64_t)(int64_t)(int32_t)c->gpr[i->rm]; }
 static OP(f2_movsxd_rm) { c->gpr[i->reg] = (uint64_t)(int64_t)(int32_t)ld(c, i, 4); }
-
-/* ---- cmovcc (0F 40-4F): the source is read whatever the condition, and a 32-bit destination is
- * zero-extended even when nothing moves (SDM vol. 2, CMOVcc) ---- */
-
-static OP(f2_cmov_rr64)
-{
-    if (cpu_cond_fast(c, i->op & 15))
-        c->gpr[i->reg] = c->gpr[i->rm];
-}
-
-static OP(f2_cmov_rr32)
-{
-    c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, i->op & 15) ? c->gpr[i->rm] : c->gpr[i->reg]);
-}
-
-static OP(f2_cmov_rm64)
-{
-    uint64_t v = ld(c, i, 8);
-    if (cpu_cond_fast(c, i->op & 15))
-        c->gpr[i->reg] = v;
-}
-
-static OP(f2_cmov_rm32)
-{
-    uint64_t v = ld(c, i, 4);
-    c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, i->op & 15) ? v : c->gpr[i->reg]);
-}
-
-/* ---- setcc (0F 90-9F) ---- */
-
-/* A low byte register (with REX, or AL-BL): the common case. */
-static OP(f2_setcc_r)
-{
-    c->gpr[i->rm] = (c->gpr[i->rm] & ~0xffull) | cpu_cond_fast(c, i->op & 15);
-}
-
-static OP(f2_setcc_m) { st8(c, i, cpu_cond_fast(c, i->op & 15)); }
 
 /* ---- test (84, 85 with memory, F6/F7 /0 with memory) ---- */
 
@@ -298,17 +207,6 @@ static OP(f2_cmp_rm8)
 
 /* ---- byte and word stores (88, 66 89, C6) ---- */
 
-static inline void st16(struct cpu *c, const struct insn *i, uint16_t v)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4094 && !(c->flags & F_AC)) {
-        memcpy((uint8_t *)e->host + (lin & 0xfff), &v, 2);
-        return;
-    }
-    mem_write(c, i->seg, insn_ea(c, i), 2, v);
-}
-
 static OP(f2_store8) { st8(c, i, r8(c, i, i->reg)); }
 static OP(f2_store8_imm) { st8(c, i, (uint8_t)i->imm); }
 static OP(f2_store16) { st16(c, i, (uint16_t)c->gpr[i->reg]); }
@@ -333,15 +231,6 @@ static OP(f2_neg_r32)
 }
 
 /* ---- inc / dec of a dword or qword in memory (FF /0, /1), in place on a TLB hit ---- */
-
-static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
-        return (uint8_t *)e->host + (lin & 0xfff);
-    return NULL;
-}
 
 #define INCDEC_MEM(NAME, SIZE, T)                                                                   \
     static OP(NAME)                                                                                 \
@@ -379,10 +268,13 @@ static OP(f2_bt_rr64) { flags_set_cf(c, (c->gpr[i->rm] >> (c->gpr[i->reg] & 63))
 
 /* ---- the choice, made once per decoded instruction ---- */
 
-void decode_specialize2(struct insn *i, unsigned code_size)
+bool decode_specialize2(struct insn *i, unsigned code_size)
 {
     if (i->lock || (code_size != 4 && code_size != 8))
-        return;
+        return false;
+    if (fast2_specialize_cc(i, code_size))
+        return true;
+    op_fn general = i->fn;
     bool reg = i->mod == 3, mem64 = !reg && code_size == 8;
     unsigned sz = i->opsize, op = i->op, sub = (i->modrm >> 3) & 7;
     bool wide = sz == 8, word = sz == 4;
@@ -428,20 +320,6 @@ void decode_specialize2(struct insn *i, unsigned code_size)
     case 0x63:   /* movsxd only in 64-bit mode (arpl elsewhere) */
         if (code_size == 8 && wide)
             i->fn = reg ? f2_movsxd_rr : f2_movsxd_rm;
-        break;
-    case 0x140: case 0x141: case 0x142: case 0x143: case 0x144: case 0x145: case 0x146: case 0x147:
-    case 0x148: case 0x149: case 0x14a: case 0x14b: case 0x14c: case 0x14d: case 0x14e: case 0x14f:
-        if (reg && (wide || word))
-            i->fn = wide ? f2_cmov_rr64 : f2_cmov_rr32;
-        else if (mem64 && (wide || word))
-            i->fn = wide ? f2_cmov_rm64 : f2_cmov_rm32;
-        break;
-    case 0x190: case 0x191: case 0x192: case 0x193: case 0x194: case 0x195: case 0x196: case 0x197:
-    case 0x198: case 0x199: case 0x19a: case 0x19b: case 0x19c: case 0x19d: case 0x19e: case 0x19f:
-        if (reg && (i->rex || i->rm < 4))
-            i->fn = f2_setcc_r;
-        else if (mem64)
-            i->fn = f2_setcc_m;
         break;
     case 0x84:
         if (reg)
@@ -514,4 +392,5 @@ void decode_specialize2(struct insn *i, unsigned code_size)
     default:
         break;
     }
+    return i->fn != general;
 }
