@@ -295,11 +295,10 @@ static void specialize32(struct insn *i)
         i->form = FORM;                                                                             \
     } while (0)
 
-/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. */
-void decode_specialize(struct insn *i, unsigned code_size)
+/* The first tier: a handler and a form (insn_form) for the shapes the translator emits inline;
+ * reg and rm may be swapped so rm is the destination. */
+static void specialize_first(struct insn *i, unsigned code_size)
 {
-    if (decode_specialize2(i, code_size))   /* handlers branch: the second tier (op-fast2.c) */
-        return;
     if (i->lock)
         return;
     if (code_size == 4) {
@@ -401,4 +400,15 @@ void decode_specialize(struct insn *i, unsigned code_size)
     default:
         break;
     }
+}
+
+/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. The first
+ * tier goes first, since the translator (jit.c) reads its forms; the second tier (op-fast2.c) takes
+ * what it left, with the decoded fields as the decoder made them. */
+void decode_specialize(struct insn *i, unsigned code_size)
+{
+    op_fn before = i->fn;
+    specialize_first(i, code_size);
+    if (i->fn == before)
+        decode_specialize2(i, code_size);
 }
