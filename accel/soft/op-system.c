@@ -109,11 +109,15 @@ void cpu_set_cr0(struct cpu *c, uint64_t v)
             cpu_raise_gp(c, 0);
         c->efer &= ~(uint64_t)EFER_LMA;
     }
+    /* Translations depend on PG, WP (cached write rights) and PE; a write of TS, MP, EM... alone
+     * (the FPU's bits) keeps the TLB. */
+    bool flush = ((c->cr0 ^ v) & (CR0_PG | CR0_WP | CR0_PE)) != 0;
     c->cr0 = v;
     if (!(v & CR0_PE))
         c->cpl = 0;
     cpu_update_mode(c);
-    tlb_flush(c);
+    if (flush)
+        tlb_flush(c);
     c->tb_end = true;
 }
 
