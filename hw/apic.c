@@ -500,12 +500,10 @@ void lapic_mmio_write(struct lapic *l, uint64_t off, uint64_t val, unsigned size
     run_after(l, &after, need_kick);
 }
 
+/* Asked on every soft-TLB fill (is this page the APIC's?): one atomic load, no lock. */
 uint64_t lapic_mmio_base(struct lapic *l)
 {
-    pthread_mutex_lock(&l->lock);
-    uint64_t base = l->apic_base & APIC_BASE_ADDR_MASK;
-    pthread_mutex_unlock(&l->lock);
-    return base;
+    return __atomic_load_n(&l->apic_base, __ATOMIC_RELAXED) & APIC_BASE_ADDR_MASK;
 }
 
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
@@ -532,7 +530,8 @@ int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
             r = -EINVAL;
         } else {
             bool was = hw_enabled(l);
-            l->apic_base = (val & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP);
+            __atomic_store_n(&l->apic_base, (val & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP),
+                             __ATOMIC_RELAXED);
             if (was && !hw_enabled(l))
                 reset_locked(l);   /* a hardware disable returns the LAPIC to power-up state */
             lapic_hint_locked(l);
