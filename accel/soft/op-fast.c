@@ -3,36 +3,15 @@
  * so the choice made once at decode time saves the per-execution switches on opcode and size.
  * Each one must behave exactly as the general handler it replaces (the differential tests run both). */
 #include "accel/soft/alu.h"
+#include "accel/soft/fast-mem.h"
 #include "accel/soft/op-fast2.h"
 #include "accel/soft/ops.h"
-
-/* The linear address of a memory operand in 64-bit mode (no segment base but FS/GS, canonical). */
-static inline uint64_t lin64(struct cpu *c, const struct insn *i)
-{
-    uint64_t ea = (uint64_t)(int64_t)i->disp;
-    if (i->base != NO_REG)
-        ea += i->base == RIP_REG ? c->rip : c->gpr[i->base];
-    if (i->index != NO_REG)
-        ea += c->gpr[i->index] << i->scale;
-    if (i->addrsize == 4)
-        ea = (uint32_t)ea;
-    if (i->seg == SEG_FS || i->seg == SEG_GS)
-        ea += c->seg[i->seg].base;
-    return ea;
-}
 
 /* TLB-hit loads and stores; anything else (miss, page crossing, canonical fault, #AC) takes the
  * general path, which handles it precisely. */
 static inline uint64_t fast_load(struct cpu *c, const struct insn *i, unsigned size)
 {
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_read == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC)) {
-        const uint8_t *p = (const uint8_t *)e->host + (lin & 0xfff);
-        if (size == 8) { uint64_t v; memcpy(&v, p, 8); return v; }
-        uint32_t v; memcpy(&v, p, 4); return v;
-    }
-    return mem_read(c, i->seg, insn_ea(c, i), size);
+    return ld(c, i, size);
 }
 
 static inline void fast_store(struct cpu *c, const struct insn *i, unsigned size, uint64_t v)
@@ -105,16 +84,6 @@ ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
 /* Gv, [mem]: the memory source is read first (it may fault before anything changes). */
 ALU_FAST_D(fast_alu_rm32, 4, 0xffffffffull, fast_load(c, i, 4), (i->op >> 3) & 7, i->reg)
 ALU_FAST_D(fast_alu_rm64, 8, ~0ull, fast_load(c, i, 8), (i->op >> 3) & 7, i->reg)
-
-/* The host pointer of a writable memory operand on a TLB hit (no page crossing), else NULL. */
-static inline uint8_t *host_rw(struct cpu *c, const struct insn *i, unsigned size)
-{
-    uint64_t lin = lin64(c, i);
-    const struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->tag_write == (lin & ~0xfffull) && (lin & 0xfff) <= 4096 - size && !(c->flags & F_AC))
-        return (uint8_t *)e->host + (lin & 0xfff);
-    return NULL;
-}
 
 /* ALU op on [mem] with a register (01, 09, ... 39) or an immediate (81, 83): on a TLB hit the
  * operand is updated in place; otherwise the general handler does it. */

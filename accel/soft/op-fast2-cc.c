@@ -5,7 +5,7 @@
  * table. Same semantics as the general handlers (tests/isa compares them with the host CPU). */
 #include "accel/soft/alu.h"
 #include "accel/soft/op-fast2.h"
-#include "accel/soft/op-fast2-mem.h"
+#include "accel/soft/fast-mem.h"
 #include "accel/soft/ops.h"
 
 /* ---- cmovcc (0F 40-4F) and setcc (0F 90-9F), one handler per condition so that it folds to a

@@ -6,7 +6,7 @@
  * differential tests (tests/isa) run these against the host CPU. */
 #include "accel/soft/alu.h"
 #include "accel/soft/op-fast2.h"
-#include "accel/soft/op-fast2-mem.h"
+#include "accel/soft/fast-mem.h"
 #include "accel/soft/ops.h"
 
 /* ---- shifts and rotates of a 32/64-bit register (C1, D1, D3 with mod = 3) ---- */

@@ -1,8 +1,8 @@
-/* Inline memory operands for the op-fast2 handlers: in 64-bit mode a soft-TLB hit is a host load
- * or store; everything else (miss, page crossing, alignment check, fault) takes the general path,
- * which handles it precisely. */
-#ifndef VMON_ACCEL_SOFT_OP_FAST2_MEM_H
-#define VMON_ACCEL_SOFT_OP_FAST2_MEM_H
+/* Inline memory operands for the specialized handlers (op-fast.c, op-fast2*.c): in 64-bit mode a
+ * soft-TLB hit is a host load or store; everything else (miss, page crossing, alignment check,
+ * fault) takes the general path, which handles it precisely. */
+#ifndef VMON_ACCEL_SOFT_FAST_MEM_H
+#define VMON_ACCEL_SOFT_FAST_MEM_H
 
 #include "accel/soft/cpu.h"
 
