@@ -33,23 +33,8 @@ timeout 120 "$VMON" run --accel soft --mem 32M --kernel "$GUEST" --append "count
 check "--trace writes QEMU-style records (Trace/RIP lines)" \
     bash -c "grep -q '^Trace 0: ' '$tmp/trace' && grep -qE '^(RIP|EIP)=' '$tmp/trace'"
 
-printf 'abc\001x' | timeout 60 "$VMON" run --accel soft --mem 32M --kernel "$GUEST" --append hold \
-    >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "Ctrl-A x ends a halted guest: status 0" test $rc -eq 0
-
-for sig in TERM INT; do
-    ( exec "$VMON" run --accel soft --cpus 4 --mem 32M --kernel "$GUEST" --append hold \
-        </dev/null >"$tmp/out" 2>"$tmp/err" ) &
-    pid=$!
-    sleep 1
-    kill -s $sig $pid
-    for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
-    if kill -0 $pid 2>/dev/null; then kill -KILL $pid; echo "FAIL: SIG$sig did not stop vmon"; fail=1; fi
-    wait $pid
-    rc=$?
-    check "SIG$sig stops a 4-vCPU soft VM cleanly: status 0" test $rc -eq 0
-done
+. "$(dirname "$0")/../run-control.sh"
+check_control soft
 
 # A guest that triple-faults: a multiboot kernel whose first instruction loads an empty IDT and
 # divides by zero (#DE -> #GP on the IDT limit -> #DF -> triple fault).
