@@ -343,7 +343,11 @@ static struct tb *next_tb(struct cpu *c)
     if (p && tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
         if (p->chain_epoch != epoch) {
             p->chain_epoch = epoch;
-            p->chain_rip[0] = p->chain_rip[1] = ~0ull;
+            for (int k = 0; k < 2; k++) {
+                p->chain_rip[k] = ~0ull;
+                p->chain_cpl[k] = 0xff;   /* matches no privilege: rip ~0 is canonical */
+                p->chain[k] = NULL;
+            }
         }
         unsigned slot = p->chain_rip[0] == ~0ull || p->chain_rip[0] == c->rip ? 0 : 1;
         p->chain_rip[slot] = c->rip;

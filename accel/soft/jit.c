@@ -73,7 +73,7 @@ _Static_assert(offsetof(struct lazy_flags, op) == offsetof(struct lazy_flags, ci
 
 /* A slow path: run instructions k .. k+n-1 by their handlers, then jump back to resume. */
 struct stub {
-    uint8_t *from[2];
+    uint8_t *from[3];
     unsigned k, n;
     uint8_t *resume;
 };
@@ -215,7 +215,7 @@ static void emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
     s->k = k;
     s->n = 1;
     s->from[0] = e_jcc(e, CC_NE);
-    s->from[1] = NULL;
+    s->from[1] = s->from[2] = NULL;
     if (j->user) {
         e_op_mem(e, false, 0xf7, 0, RBX, HNONE, 0, OFF(flags));       /* test dword [flags], AC */
         e_u32(e, F_AC);
@@ -269,8 +269,9 @@ static void use_live_flags(struct jctx *j)
 static bool addr_ok(const struct jctx *j, unsigned k, const struct insn *i);
 
 /* Register-only instructions emitted inline that neither read the lazy-flags record nor can
- * fault nor call out, and leave EFLAGS alone: live flags stay live across them. */
-static bool insn_keeps_flags(const struct jctx *j, unsigned m)
+ * fault nor call out, and leave EFLAGS alone: live flags stay live across them. setcc and cmov
+ * read the flags: from EFLAGS only while they are live (live), else from the record. */
+static bool insn_keeps_flags(const struct jctx *j, unsigned m, bool live)
 {
     const struct insn *i = &j->tb->insn[m];
     if (i->lock)
@@ -291,8 +292,8 @@ static bool insn_keeps_flags(const struct jctx *j, unsigned m)
     return (op == 0x90 && !(i->rex & 1) && i->rep != 0xf3) || op == 0x11f ||
            (op == 0x63 && reg && wide) ||
            ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && reg && wide) ||
-           (op >= 0x190 && op <= 0x19f && reg) ||                 /* setcc, cmov: on live flags */
-           (op >= 0x140 && op <= 0x14f && reg && wide);
+           (live && op >= 0x190 && op <= 0x19f && reg) ||
+           (live && op >= 0x140 && op <= 0x14f && reg && wide);
 }
 
 /* Register-only instructions emitted inline that rewrite the whole lazy-flags record, or all six
@@ -340,7 +341,7 @@ static bool lf_dead(const struct jctx *j, unsigned k, bool live_after)
     for (unsigned m = k + 1; m < j->tb->ninsn; m++) {
         if (insn_writes_flags(j, m, live_after))
             return true;
-        if (!insn_keeps_flags(j, m))
+        if (!insn_keeps_flags(j, m, live_after))
             return false;
     }
     return false;
@@ -366,6 +367,13 @@ static void emit_push_rcx(struct jctx *j, unsigned k)
     emit_tlb(j, k, 8, true);
     e_store64(e, RCX, RDX, 0);
     e_store64(e, RSI, RBX, GPR(R_RSP));
+}
+
+/* insn_rip <- instruction k's address: a transfer to a non-canonical rip is #GP there (tb_find). */
+static void emit_insn_rip(struct jctx *j, unsigned k)
+{
+    e_lea(&j->e, RAX, R12, (int32_t)j->off[k]);
+    e_store64(&j->e, RAX, RBX, OFF(insn_rip));
 }
 
 /* rip <- the block's start + off (a jump whose target is known at translation). */
@@ -432,9 +440,13 @@ static bool alu_inline_ok(const struct jctx *j, unsigned op)
 static void emit_chain(struct jctx *j, const struct cpu *c)
 {
     struct emit *e = &j->e;
-    uint8_t *out[24];
+    uint8_t *out[40];
     unsigned nout = 0;
 #define OUT(cc) (out[nout++] = e_jcc(e, (cc)))
+    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. */
+    e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
+    e_byte(e, j->tb_cpl);
+    OUT(CC_NE);
     e_alu_mi(e, false, 7, RBX, OFF(kick), 0);                          /* cmp dword [kick], 0 */
     OUT(CC_NE);
     if (c->stop_flag) {
@@ -491,6 +503,8 @@ static void emit_chain(struct jctx *j, const struct cpu *c)
         OUT(CC_NE);
         e_patch(global, e->p);
         e_load64(e, RSI, RDX, TBF(chain) + 8 * k);
+        e_op_rr(e, true, 0x85, RSI, RSI);
+        OUT(CC_E);
         found[k] = e_jmp(e);
         e_patch(next, e->p);
     }
@@ -993,11 +1007,20 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         e_load64(e, RSI, RBX, GPR(R_RSP));
         emit_tlb(j, k, 8, false);
         e_load64(e, RCX, RDX, 0);
+        if (i->form == FORM_RET64) {
+            /* A non-canonical return address: the handler raises #GP with rsp unmoved. */
+            e_mov_rr(e, true, RAX, RCX);
+            e_shift_ri(e, true, 4, RAX, 16);
+            e_shift_ri(e, true, 7, RAX, 16);                           /* sar rax, 16 */
+            e_op_rr(e, true, 0x39, RCX, RAX);                          /* cmp rax, rcx */
+            j->stubs[j->nstubs - 1].from[2] = e_jcc(e, CC_NE);
+        }
         e_lea(e, RSI, RSI, 8);
         e_store64(e, RSI, RBX, GPR(R_RSP));
         if (i->form == FORM_POP64) {
             e_store64(e, RCX, RBX, GPR((i->op & 7) | ((i->rex & 1) << 3)));
         } else {
+            emit_insn_rip(j, k);
             e_store64(e, RCX, RBX, OFF(rip));
             *rip_set = true;
         }
@@ -1009,6 +1032,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
             return false;
         e_lea(e, RCX, R12, (int32_t)next);
         emit_push_rcx(j, k);
+        emit_insn_rip(j, k);
         emit_set_rip(j, next + (int64_t)i->imm);
         stub_done(j);
         *rip_set = true;
@@ -1016,6 +1040,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     case FORM_JMP:
         if (!fits32(next + (int64_t)i->imm))
             return false;
+        emit_insn_rip(j, k);
         emit_set_rip(j, next + (int64_t)i->imm);
         *rip_set = true;
         return true;
@@ -1034,6 +1059,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         } else {
             use_live_flags(j);
         }
+        emit_insn_rip(j, k);                   /* (lea and mov keep EFLAGS) */
         e_lea(e, RAX, R12, (int32_t)next);
         e_lea(e, RCX, R12, (int32_t)(next + (int64_t)i->imm));
         e_cmov(e, cc, RAX, RCX);
@@ -1100,6 +1126,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         uint8_t *here = e->p;
         e_patch(st->from[0], here);
         e_patch(st->from[1], here);
+        e_patch(st->from[2], here);
         for (unsigned m = 0; m < st->n; m++)
             emit_call(j, st->k + m);
         e_patch(e_jmp(e), st->resume);

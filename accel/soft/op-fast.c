@@ -185,10 +185,16 @@ static OP(fast_call64)
     c->rip += i->imm;
 }
 
+/* A return to a non-canonical address is #GP at the ret, with rsp as it was (SDM vol. 2, RET). */
 static OP(fast_ret64)
 {
     (void)i;
-    c->rip = pop64(c);
+    uint64_t sp = c->gpr[R_RSP], target = pop64(c);
+    if (!addr_canonical(target)) {
+        c->gpr[R_RSP] = sp;
+        cpu_raise_gp(c, 0);
+    }
+    c->rip = target;
 }
 
 /* 32-bit code: the register-only forms (memory operands need segment bases and wrapping). */

@@ -263,6 +263,12 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->jit = NULL;
     tb->hits = 0;
     tb->chain_epoch = c->chain_epoch - 1;
+    /* Empty chain slots: no rip can match them at any privilege (cpl 0xff). */
+    for (int k = 0; k < 2; k++) {
+        tb->chain_rip[k] = ~0ull;
+        tb->chain_cpl[k] = 0xff;
+        tb->chain[k] = NULL;
+    }
     /* Read the generation before the bytes: a write racing with us makes the block stale. */
     tb->gen = atomic_load_explicit(&cp->gen, memory_order_acquire);
     mark_code(c, cp);
