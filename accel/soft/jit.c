@@ -70,7 +70,6 @@ _Static_assert(offsetof(struct lazy_flags, op) == offsetof(struct lazy_flags, ci
                sizeof(struct lazy_flags) >= offsetof(struct lazy_flags, cin) + 4,
                "lazy_flags layout: cin, op, size adjacent with room for a 32-bit store");
 
-
 /* A slow path: run instructions k .. k+n-1 by their handlers, then jump back to resume. */
 struct stub {
     uint8_t *from[3];
@@ -84,11 +83,11 @@ struct jctx {
     bool user;                 /* the block runs at CPL 3: the user TLB, #AC checks */
     uint32_t off[TB_MAX_INSNS + 1];   /* offset of each instruction from the block's start */
     /* The host's EFLAGS hold the guest's arithmetic flags: the last guest instruction that wrote
-     * them was done inline, and no host code since has changed them. flags_insn is that
-     * instruction, flags_stub its slow path (-1: none), which must then also run every
-     * instruction up to a jump that uses the live flags. */
+     * them was done inline, and no host code since has changed them. flags_stub is the slow
+     * path (-1: none) of the instruction that left them, which must then also run every
+     * instruction up to one that uses the live flags. */
     bool flags_live;
-    int flags_insn, flags_stub;
+    int flags_stub;
     int cover;                 /* the stub stretched to the instruction being emitted, or -1 */
     unsigned k;                /* the instruction being emitted */
     bool chain;                /* blocks may jump straight to the next translated block */
@@ -246,11 +245,10 @@ static void emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, u
     emit_tlb(j, k, size, write);
 }
 
-/* Instruction k left the guest's flags in EFLAGS. */
-static void flags_now_live(struct jctx *j, unsigned k)
+/* The instruction being emitted left the guest's flags in EFLAGS. */
+static void flags_now_live(struct jctx *j)
 {
     j->flags_live = true;
-    j->flags_insn = (int)k;
     j->flags_stub = j->cover;          /* its own inputs came through that slow path */
 }
 
@@ -347,15 +345,24 @@ static bool lf_dead(const struct jctx *j, unsigned k, bool live_after)
     return false;
 }
 
+/* Host register h <- guest register r at size 4 or 8 (zero-extended). */
+static void load_reg(struct emit *e, unsigned h, unsigned r, unsigned size)
+{
+    if (size == 8)
+        e_load64(e, h, RBX, GPR(r));
+    else
+        e_load32(e, h, RBX, GPR(r));
+}
+
 /* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */
-static void emit_lf_logic(struct jctx *j, unsigned k, unsigned size)
+static void emit_lf_logic(struct jctx *j, unsigned size)
 {
     struct emit *e = &j->e;
     e_store64(e, RAX, RBX, LF(res));
     e_store64(e, RAX, RBX, LF(src1));
     e_store_imm64(e, RBX, LF(src2), 0);
     e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (size << 16));
-    flags_now_live(j, k);
+    flags_now_live(j);
 }
 
 /* push rcx (64-bit): rsi = the new rsp, through the TLB (a slow-path stub for instruction k). */
@@ -419,7 +426,7 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
             e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));  /* cin 0, op, size */
         }
     }
-    flags_now_live(j, k);
+    flags_now_live(j);
     return true;
 }
 
@@ -574,15 +581,6 @@ static int32_t reg8_off(const struct insn *i, unsigned r)
     return GPR(r);
 }
 
-/* rax <- register r at size 4 or 8 (zero-extended). */
-static void load_reg(struct emit *e, unsigned r, unsigned size)
-{
-    if (size == 8)
-        e_load64(e, RAX, RBX, GPR(r));
-    else
-        e_load32(e, RAX, RBX, GPR(r));
-}
-
 /* A condition on the guest's flags into EFLAGS as host condition *cc: the live flags as they
  * are, else the lazy record asked through jit_cond (then the condition is "ne"). */
 static void emit_cond(struct jctx *j, unsigned *cc)
@@ -610,12 +608,12 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
     bool w = size == 8;
     if (n == 0 || (sub != 4 && sub != 5 && sub != 7))
         return false;
-    load_reg(e, i->rm, size);
+    load_reg(e, RAX, i->rm, size);
     if (lf_dead(j, k, n == 1 && sub != 4)) {
         e_shift_ri(e, w, sub, RAX, (uint8_t)n);
         e_store64(e, RAX, RBX, GPR(i->rm));
         if (n == 1 && sub != 4)
-            flags_now_live(j, k);
+            flags_now_live(j);
         else
             j->flags_live = false;
         return true;
@@ -640,7 +638,7 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
         e_store64(e, RDX, RBX, LF(src2));
         j->flags_live = false;
     } else if (n == 1) {
-        flags_now_live(j, k);          /* a 1-bit shift's OF is the host's too */
+        flags_now_live(j);             /* a 1-bit shift's OF is the host's too */
     } else {
         j->flags_live = false;
     }
@@ -657,14 +655,14 @@ static bool emit_rotate(struct jctx *j, unsigned k, const struct insn *i, unsign
     if (n == 0 || sub > 1 || !j->flags_live)
         return false;
     use_live_flags(j);
-    load_reg(e, i->rm, size);
+    load_reg(e, RAX, i->rm, size);
     e_shift_ri(e, size == 8, sub, RAX, (uint8_t)n);
     e_store64(e, RAX, RBX, GPR(i->rm));
     if (lf_dead(j, k, n == 1)) {
         /* The next writer replaces all six flags: they only need to stay in EFLAGS, which the
          * rotate changed as the guest's would (CF, OF; the rest kept). */
         if (n == 1)
-            flags_now_live(j, k);
+            flags_now_live(j);
         else
             j->flags_live = false;
         return true;
@@ -700,10 +698,10 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
     }
     if ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) {
         /* imul: the low half; CF = OF = "the result did not fit" (mul_flags' LF_SHIFT record). */
-        load_reg(e, i->rm, sz);
+        load_reg(e, RAX, i->rm, sz);
         if (op == 0x1af) {
             e_mov_rr(e, true, RCX, RAX);
-            load_reg(e, i->reg, sz);
+            load_reg(e, RAX, i->reg, sz);
         } else {
             e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
         }
@@ -746,7 +744,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
     if (op >= 0x140 && op <= 0x14f && reg && wide) {                   /* cmovcc r, r */
         unsigned cc = op & 15;
         emit_cond(j, &cc);
-        load_reg(e, i->reg, sz);
+        load_reg(e, RAX, i->reg, sz);
         e_op_mem(e, w, 0x0f40 + cc, RAX, RBX, HNONE, 0, GPR(i->rm));
         e_store64(e, RAX, RBX, GPR(i->reg));
         return true;
@@ -755,7 +753,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, reg8_off(i, i->rm));
         e_op_mem(e, false, 0x0fb6, RCX, RBX, HNONE, 0, reg8_off(i, i->reg));
         e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
-        emit_lf_logic(j, k, 1);
+        emit_lf_logic(j, 1);
         return true;
     }
     if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7)) {
@@ -766,7 +764,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
         if (size == 1)
             e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
         else
-            load_reg(e, R_RAX, size);
+            load_reg(e, RAX, R_RAX, size);
         e_mov_imm(e, RCX, size == 8 ? i->imm : i->imm & size_mask(size));
         emit_alu(j, k, aop, size);
         if (aop != ALU_CMP) {
@@ -789,7 +787,7 @@ static bool emit_inline_op(struct jctx *j, unsigned k)
             emit_alu(j, k, ALU_CMP, 1);
         } else {
             e_op_rr(e, false, 0x20, RCX, RAX);                         /* and al, cl */
-            emit_lf_logic(j, k, 1);
+            emit_lf_logic(j, 1);
         }
         stub_done(j);
         return true;
@@ -843,10 +841,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     switch (i->form) {
     case FORM_MOV_RR32: sz = 4; w = false; /* fall through */
     case FORM_MOV_RR64:
-        if (w)
-            e_load64(e, RAX, RBX, GPR(i->reg));
-        else
-            e_load32(e, RAX, RBX, GPR(i->reg));
+        load_reg(e, RAX, i->reg, sz);
         e_store64(e, RAX, RBX, GPR(i->rm));
         return true;
     case FORM_MOV_RI32: case FORM_MOV_RI64: {
@@ -865,13 +860,8 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         unsigned op = (i->op >> 3) & 7;
         if (!alu_inline_ok(j, op))
             return false;
-        if (w) {
-            e_load64(e, RAX, RBX, GPR(i->rm));
-            e_load64(e, RCX, RBX, GPR(i->reg));
-        } else {
-            e_load32(e, RAX, RBX, GPR(i->rm));
-            e_load32(e, RCX, RBX, GPR(i->reg));
-        }
+        load_reg(e, RAX, i->rm, sz);
+        load_reg(e, RCX, i->reg, sz);
         emit_alu(j, k, op, sz);
         if (op != ALU_CMP)
             e_store64(e, RAX, RBX, GPR(i->rm));
@@ -882,10 +872,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         unsigned op = (i->modrm >> 3) & 7;
         if (!alu_inline_ok(j, op))
             return false;
-        if (w)
-            e_load64(e, RAX, RBX, GPR(i->rm));
-        else
-            e_load32(e, RAX, RBX, GPR(i->rm));
+        load_reg(e, RAX, i->rm, sz);
         e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
         emit_alu(j, k, op, sz);
         if (op != ALU_CMP)
@@ -894,15 +881,10 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
     }
     case FORM_TEST_RR32: sz = 4; w = false; /* fall through */
     case FORM_TEST_RR64:
-        if (w) {
-            e_load64(e, RAX, RBX, GPR(i->rm));
-            e_load64(e, RCX, RBX, GPR(i->reg));
-        } else {
-            e_load32(e, RAX, RBX, GPR(i->rm));
-            e_load32(e, RCX, RBX, GPR(i->reg));
-        }
+        load_reg(e, RAX, i->rm, sz);
+        load_reg(e, RCX, i->reg, sz);
         e_op_rr(e, w, 0x21, RCX, RAX);                                 /* and rax, rcx */
-        emit_lf_logic(j, k, sz);
+        emit_lf_logic(j, sz);
         return true;
     case FORM_INCDEC32: sz = 4; w = false; /* fall through */
     case FORM_INCDEC64: {
@@ -912,10 +894,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
             return false;
         use_live_flags(j);
         bool dec = (i->modrm >> 3) & 1;
-        if (w)
-            e_load64(e, RAX, RBX, GPR(i->rm));
-        else
-            e_load32(e, RAX, RBX, GPR(i->rm));
+        load_reg(e, RAX, i->rm, sz);
         e_store64(e, RAX, RBX, LF(src1));
         e_store_imm64(e, RBX, LF(src2), 1);
         e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));        /* setc [cin] */
@@ -924,7 +903,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
         e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
         e_store64(e, RAX, RBX, GPR(i->rm));
-        flags_now_live(j, k);
+        flags_now_live(j);
         return true;
     }
     case FORM_LEA64:
@@ -967,10 +946,7 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
             return false;
         emit_mem_operand(j, k, i, sz, false);
         e_op_mem(e, w, 0x8b, RCX, RDX, HNONE, 0, 0);
-        if (w)
-            e_load64(e, RAX, RBX, GPR(i->reg));
-        else
-            e_load32(e, RAX, RBX, GPR(i->reg));
+        load_reg(e, RAX, i->reg, sz);
         emit_alu(j, k, op, sz);
         if (op != ALU_CMP)
             e_store64(e, RAX, RBX, GPR(i->reg));
@@ -987,10 +963,8 @@ static bool emit_inline(struct jctx *j, unsigned k, bool *rip_set)
         e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
         if (imm)
             e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
-        else if (w)
-            e_load64(e, RCX, RBX, GPR(i->reg));
         else
-            e_load32(e, RCX, RBX, GPR(i->reg));
+            load_reg(e, RCX, i->reg, sz);
         emit_alu(j, k, op, sz);
         if (op != ALU_CMP)
             e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
