@@ -52,74 +52,6 @@ static inline uint64_t pop64(struct cpu *c)
     return stack_pop(c, 8);
 }
 
-/* ALU reg, reg/imm/mem at 32 and 64 bits: op in bits 5:3 of the opcode (00-3F) or ModRM.reg
- * (81/83); DST is the destination register number. */
-#define ALU_FAST(NAME, SIZE, MASK, SRC, OPSEL) ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, i->rm)
-#define ALU_FAST_D(NAME, SIZE, MASK, SRC, OPSEL, DST)                                               \
-    static OP(NAME)                                                                                 \
-    {                                                                                               \
-        unsigned op = OPSEL;                                                                        \
-        uint64_t b = (SRC) & MASK, a = c->gpr[DST] & MASK, r, cf;                                 \
-        switch (op) {                                                                               \
-        case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
-        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
-                      c->lf.cin = (uint8_t)cf; break;                                               \
-        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
-                      c->lf.cin = (uint8_t)cf; break;                                               \
-        case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
-        case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
-        case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
-        case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
-        case ALU_CMP: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                 \
-        default: r = alu_op(c, op, SIZE, a, b); break;                                              \
-        }                                                                                           \
-        c->gpr[DST] = r & MASK;                                                                     \
-    }
-
-/* For 01/09/.../39 (Ev,Gv) the destination is rm; for 03/0B/.../3B (Gv,Ev) we swap in decode. */
-ALU_FAST(fast_alu_rr32, 4, 0xffffffffull, c->gpr[i->reg], (i->op >> 3) & 7)
-ALU_FAST(fast_alu_rr64, 8, ~0ull, c->gpr[i->reg], (i->op >> 3) & 7)
-ALU_FAST(fast_alu_ri32, 4, 0xffffffffull, i->imm, (i->modrm >> 3) & 7)
-ALU_FAST(fast_alu_ri64, 8, ~0ull, i->imm, (i->modrm >> 3) & 7)
-/* Gv, [mem]: the memory source is read first (it may fault before anything changes). */
-ALU_FAST_D(fast_alu_rm32, 4, 0xffffffffull, fast_load(c, i, 4), (i->op >> 3) & 7, i->reg)
-ALU_FAST_D(fast_alu_rm64, 8, ~0ull, fast_load(c, i, 8), (i->op >> 3) & 7, i->reg)
-
-/* ALU op on [mem] with a register (01, 09, ... 39) or an immediate (81, 83): on a TLB hit the
- * operand is updated in place; otherwise the general handler does it. */
-#define ALU_MEM(NAME, SIZE, T, SRC, OPSEL, SLOW)                                                    \
-    static OP(NAME)                                                                                 \
-    {                                                                                               \
-        unsigned op = OPSEL;                                                                        \
-        uint8_t *p = host_rw(c, i, SIZE);                                                           \
-        if (!p) {                                                                                   \
-            SLOW(c, i);                                                                             \
-            return;                                                                                 \
-        }                                                                                           \
-        T av;                                                                                       \
-        memcpy(&av, p, SIZE);                                                                       \
-        uint64_t a = av, b = (T)(SRC), r, cf;                                                       \
-        switch (op) {                                                                               \
-        case ALU_ADD: r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b); break;                           \
-        case ALU_OR: r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                          \
-        case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b);             \
-                      c->lf.cin = (uint8_t)cf; break;                                               \
-        case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b);             \
-                      c->lf.cin = (uint8_t)cf; break;                                               \
-        case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
-        case ALU_SUB: r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b); break;                           \
-        case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b); break;                         \
-        default: lf_set(c, LF_SUB, SIZE, a - b, a, b); return;                                      \
-        }                                                                                           \
-        T rv = (T)r;                                                                                \
-        memcpy(p, &rv, SIZE);                                                                       \
-    }
-
-ALU_MEM(fast_alu_mr32, 4, uint32_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
-ALU_MEM(fast_alu_mr64, 8, uint64_t, c->gpr[i->reg], (i->op >> 3) & 7, op_alu)
-ALU_MEM(fast_alu_mi32, 4, uint32_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
-ALU_MEM(fast_alu_mi64, 8, uint64_t, i->imm, (i->modrm >> 3) & 7, op_grp1)
-
 static OP(fast_mov_mi64) { fast_store(c, i, 8, i->imm); }
 static OP(fast_mov_mi32) { fast_store(c, i, 4, i->imm); }
 
@@ -154,28 +86,9 @@ static OP(fast_lea64)
     c->gpr[i->reg] = ea;
 }
 
-static OP(fast_incdec32)
-{
-    bool dec = (i->modrm >> 3) & 1;
-    c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], dec);
-}
-
-static OP(fast_incdec64)
-{
-    bool dec = (i->modrm >> 3) & 1;
-    c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], dec);
-}
-
-static OP(fast_jcc) { if (cpu_cond_fast(c, i->op & 15)) c->rip += i->imm; }
 static OP(fast_jmp) { c->rip += i->imm; }
 /* 32-bit code: eip wraps at 4 GiB. */
-static OP(fast_jcc32) { if (cpu_cond_fast(c, i->op & 15)) c->rip = (uint32_t)(c->rip + i->imm); }
 static OP(fast_jmp32) { c->rip = (uint32_t)(c->rip + i->imm); }
-static OP(fast_incdec_r32)
-{
-    unsigned r = i->op & 7;
-    c->gpr[r] = alu_incdec(c, 4, c->gpr[r], i->op >= 0x48);
-}
 static OP(fast_push64) { push64(c, c->gpr[(i->op & 7) | ((i->rex & 1) << 3)]); }
 static OP(fast_pop64) { c->gpr[(i->op & 7) | ((i->rex & 1) << 3)] = pop64(c); }
 
@@ -203,20 +116,7 @@ static void specialize32(struct insn *i)
     unsigned op = i->op;
     if (i->opsize != 4)
         return;
-    if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
-        if (op & 2) {
-            uint8_t t = i->reg;
-            i->reg = i->rm;
-            i->rm = t;
-        }
-        i->fn = fast_alu_rr32;
-        return;
-    }
     switch (op) {
-    case 0x81: case 0x83:
-        if (i->mod == 3)
-            i->fn = fast_alu_ri32;
-        break;
     case 0x85:
         if (i->mod == 3)
             i->fn = fast_test_rr32;
@@ -227,28 +127,12 @@ static void specialize32(struct insn *i)
         break;
     case 0x8b:
         if (i->mod == 3) {
-            uint8_t t = i->reg;
-            i->reg = i->rm;
-            i->rm = t;
+            rm_is_destination(i);
             i->fn = fast_mov_rr32;
         }
         break;
     case 0xb8: case 0xb9: case 0xba: case 0xbb: case 0xbc: case 0xbd: case 0xbe: case 0xbf:
         i->fn = fast_mov_ri32;
-        break;
-    case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
-    case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
-        i->fn = fast_incdec_r32;
-        break;
-    case 0xff:
-        if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
-            i->fn = fast_incdec32;
-        break;
-    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
-    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
-    case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
-    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
-        i->fn = fast_jcc32;
         break;
     case 0xe9: case 0xeb:
         i->fn = fast_jmp32;
@@ -286,30 +170,7 @@ static void specialize_first(struct insn *i, unsigned code_size)
     bool wide = sz == 8, word = sz == 4;
     if (!wide && !word)
         return;
-    if (op < 0x40 && (op & 7) == 3 && i->mod != 3) {
-        SET(fast_alu_rm, FORM_ALU_RM);
-        return;
-    }
-    if (op < 0x40 && (op & 7) == 1 && i->mod != 3) {
-        SET(fast_alu_mr, FORM_ALU_MR);
-        return;
-    }
-    if (op < 0x40 && (op & 7) <= 3 && (op & 1) && i->mod == 3) {
-        if (op & 2) {          /* Gv,Ev: destination is reg; swap so rm is the destination */
-            uint8_t t = i->reg;
-            i->reg = i->rm;
-            i->rm = t;
-        }
-        SET(fast_alu_rr, FORM_ALU_RR);
-        return;
-    }
     switch (op) {
-    case 0x81: case 0x83:
-        if (i->mod == 3)
-            SET(fast_alu_ri, FORM_ALU_RI);
-        else
-            SET(fast_alu_mi, FORM_ALU_MI);
-        break;
     case 0x85:
         if (i->mod == 3)
             SET(fast_test_rr, FORM_TEST_RR);
@@ -322,9 +183,7 @@ static void specialize_first(struct insn *i, unsigned code_size)
         break;
     case 0x8b:
         if (i->mod == 3) {
-            uint8_t t = i->reg;
-            i->reg = i->rm;
-            i->rm = t;
+            rm_is_destination(i);
             SET(fast_mov_rr, FORM_MOV_RR);
         } else {
             SET(fast_load, FORM_LOAD);
@@ -345,10 +204,6 @@ static void specialize_first(struct insn *i, unsigned code_size)
         else if (i->mod != 3)
             SET(fast_mov_mi, FORM_MOV_MI);
         break;
-    case 0xff:
-        if (i->mod == 3 && ((i->modrm >> 3) & 7) < 2)
-            SET(fast_incdec, FORM_INCDEC);
-        break;
     case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
         if (wide)
             SET1(fast_push64, FORM_PUSH64);
@@ -356,12 +211,6 @@ static void specialize_first(struct insn *i, unsigned code_size)
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
         if (wide)
             SET1(fast_pop64, FORM_POP64);
-        break;
-    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
-    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
-    case 0x184: case 0x185: case 0x180: case 0x181: case 0x182: case 0x183: case 0x186: case 0x187:
-    case 0x188: case 0x189: case 0x18a: case 0x18b: case 0x18c: case 0x18d: case 0x18e: case 0x18f:
-        SET1(fast_jcc, FORM_JCC);
         break;
     case 0xe9: case 0xeb:
         SET1(fast_jmp, FORM_JMP);
@@ -377,13 +226,12 @@ static void specialize_first(struct insn *i, unsigned code_size)
     }
 }
 
-/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. The first
- * tier goes first, since the translator (jit.c) reads its forms; the second tier (op-fast2.c) takes
- * what it left, with the decoded fields as the decoder made them. */
+/* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. The second
+ * tier (op-fast2*.c: ALU ops, jcc and inc/dec split per operation and condition, with the same
+ * forms, shifts, imul, movzx, cmov, setcc...) is asked first; this file's moves, loads, stores,
+ * push/pop and branches take the rest. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
-    op_fn before = i->fn;
-    specialize_first(i, code_size);
-    if (i->fn == before)
-        decode_specialize2(i, code_size);
+    if (!decode_specialize2(i, code_size))
+        specialize_first(i, code_size);
 }

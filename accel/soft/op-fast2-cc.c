@@ -205,11 +205,8 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
     if (op < 0x40 && (op & 7) <= 3 && (op & 1)) {
         unsigned alu = (op >> 3) & 7;
         if (reg) {
-            if (op & 2) {          /* Gv,Ev: the destination is reg; swap so rm is */
-                uint8_t t = i->reg;
-                i->reg = i->rm;
-                i->rm = t;
-            }
+            if (op & 2)            /* Gv,Ev: the destination is reg */
+                rm_is_destination(i);
             i->fn = alu_fns[alu][AF_RR][wide];
             set_form(i, code_size, wide ? FORM_ALU_RR64 : FORM_ALU_RR32);
         } else if (mem64) {

@@ -13,4 +13,13 @@ bool decode_specialize2(struct insn *i, unsigned code_size);
  * one was picked. */
 bool fast2_specialize_cc(struct insn *i, unsigned code_size);
 
+/* Gv,Ev forms (03, 0B, ..., 8B) with a register source: swap so rm is the destination, the shape
+ * the Ev,Gv handlers (and the translator's forms) expect. */
+static inline void rm_is_destination(struct insn *i)
+{
+    uint8_t t = i->reg;
+    i->reg = i->rm;
+    i->rm = t;
+}
+
 #endif
