@@ -519,6 +519,9 @@ void seg_far_jump(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, bo
 void seg_far_ret(struct cpu *c, unsigned opsize, uint16_t pop_bytes);
 void seg_iret(struct cpu *c, unsigned opsize);
 void seg_load_tr(struct cpu *c, uint16_t sel);
+/* A descriptor read for ltr or a task switch must be an available 16/32-bit TSS (system, type 1
+ * or 9: #GP(err)) and present (#NP(err)). */
+void seg_check_avail_tss(struct cpu *c, const uint64_t d[2], uint32_t err);
 void seg_load_ldt(struct cpu *c, uint16_t sel);
 uint64_t seg_desc_get_base(const uint64_t desc[2]);
 

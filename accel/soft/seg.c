@@ -387,6 +387,15 @@ void seg_iret(struct cpu *c, unsigned opsize)
     c->tb_end = true;
 }
 
+void seg_check_avail_tss(struct cpu *c, const uint64_t d[2], uint32_t err)
+{
+    unsigned type = (d[0] >> 40) & 0xf;
+    if (((d[0] >> 44) & 1) || (type != 1 && type != 9))
+        cpu_raise_gp(c, err);
+    if (!((d[0] >> 47) & 1))
+        cpu_raise(c, EXC_NP, true, err);
+}
+
 void seg_load_tr(struct cpu *c, uint16_t sel)
 {
     uint32_t err = sel & 0xfffc;
@@ -396,11 +405,7 @@ void seg_load_tr(struct cpu *c, uint16_t sel)
         cpu_raise_gp(c, err);
     if (!seg_read_desc(c, sel, d, wide, 0))
         cpu_raise_gp(c, err);
-    unsigned type = (d[0] >> 40) & 0xf;
-    if (((d[0] >> 44) & 1) || (type != 1 && type != 9))
-        cpu_raise_gp(c, err);
-    if (!((d[0] >> 47) & 1))
-        cpu_raise(c, EXC_NP, true, err);
+    seg_check_avail_tss(c, d, err);
     /* Mark it busy in the GDT (SDM vol. 3, 7.2.2). */
     d[0] |= 2ull << 40;
     lin_write(c, c->gdt.base + (sel & ~7u) + 5, 1, (d[0] >> 40) & 0xff, false);

@@ -190,11 +190,7 @@ static void gate_tss(struct cpu *c, uint16_t tss_sel, uint64_t d[2])
     uint32_t err = tss_sel & 0xfffc;
     if ((tss_sel & 4) || !seg_read_desc(c, tss_sel, d, false, 0))
         cpu_raise_gp(c, err);
-    unsigned type = (d[0] >> 40) & 0xf;
-    if (((d[0] >> 44) & 1) || (type != 1 && type != 9))
-        cpu_raise_gp(c, err);
-    if (!((d[0] >> 47) & 1))
-        cpu_raise(c, EXC_NP, true, err);
+    seg_check_avail_tss(c, d, err);
 }
 
 void task_far(struct cpu *c, uint16_t sel, const uint64_t d[2], bool call)
