@@ -3,7 +3,7 @@
 ISA_COMMA := ,
 ISA_SRCS := tests/isa/isa-diff.c tests/isa/gen.c tests/isa/gen-state.c tests/isa/forms-int.c \
             tests/isa/forms-x87.c tests/isa/forms-sse.c tests/isa/native.c tests/isa/batch.c \
-            tests/isa/compare.c
+            tests/isa/compare.c tests/isa/record.c
 ISA_OBJS := $(ISA_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/isa/native-stub.o
 
 $(BUILD)/tests/isa/native-stub.o: tests/isa/native-stub.S

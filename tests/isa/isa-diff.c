@@ -10,6 +10,7 @@
 
 #include "accel/soft/decode.h"
 #include "tests/isa/isa.h"
+#include "tests/isa/record.h"
 
 /* The software CPU's decoder, when it is linked in: a third opinion on instruction lengths. */
 #pragma weak decode_insn
@@ -28,6 +29,8 @@ struct opts {
     bool table, strict, self, check_gen;
     bool jit;               /* the software CPU translates every block to host code first */
     long index;             /* run only this snippet number (reproduce a report) */
+    const char *record;     /* write the software CPU's results as a recording (record.c) */
+    const char *recorded;   /* check the software CPU's results against a recording */
 };
 
 static void usage(void)
@@ -41,6 +44,8 @@ static void usage(void)
             "  --self       run the host CPU twice and compare (checks the harness)\n"
             "  --jit        the software CPU runs each snippet as translated host code (jit.c)\n"
             "  --no-check-gen  do not check the generator's instruction lengths against capstone's\n"
+            "  --record FILE   run only the software CPU and write its results, a digest per form\n"
+            "  --recorded FILE run only the software CPU and compare its results with a recording\n"
             "  VMON_QUICK=1 makes the default corpus 20000 snippets instead of 200000\n");
     exit(2);
 }
@@ -67,10 +72,61 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--jit")) o->jit = true;
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
         else if (!strcmp(a, "--no-check-gen")) o->check_gen = false;
+        else if (!strcmp(a, "--record") && v) o->record = v, i++;
+        else if (!strcmp(a, "--recorded") && v) o->recorded = v, i++;
         else usage();
     }
-    if (o->count <= 0)
+    if (o->count <= 0 || ((o->record || o->recorded) && (o->only || o->index >= 0 || o->self)))
         usage();
+}
+
+static void *shared_alloc(size_t len);
+
+/* --record / --recorded: the software CPU alone over the corpus, digested per form (record.c). */
+static int run_recording(const struct opts *o)
+{
+    enum { BATCH = 2000 };
+    struct record *rec = record_new();
+    struct snippet *sn = malloc(BATCH * sizeof(*sn));
+    struct isa_out *out = shared_alloc(BATCH * sizeof(*out));
+    size_t nf = isa_nforms();
+    int col = o->count <= record_corpus[0] ? 0 : 1;
+    if (!rec || !sn || o->count != record_corpus[col]) {
+        fprintf(stderr, "isa-diff: a recording is made over %ld or %ld snippets\n", record_corpus[0],
+                record_corpus[1]);
+        return 2;
+    }
+    for (long base = 0; base < o->count; base += BATCH) {
+        int n = (int)(o->count - base < BATCH ? o->count - base : BATCH);
+        for (int k = 0; k < n; k++) {
+            long i = base + k;
+            struct isa_rng r;
+            rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)i);
+            gen_snippet(&r, &sn[k], (int)(i % (long)nf), (i / (long)nf) % 5 == 4);
+        }
+        soft_run_batch(sn, out, n, o->jit);
+        for (int k = 0; k < n; k++)
+            record_add(rec, &sn[k], &out[k], base + k);
+    }
+    int rc;
+    if (o->record) {
+        char what[160];
+        snprintf(what, sizeof(what), "isa-diff --record: software CPU results, seed %llu, %s",
+                 (unsigned long long)o->seed, o->jit ? "translated" : "interpreted");
+        rc = record_write(rec, o->record, what) ? 1 : 0;
+        printf("isa-diff: recorded %ld snippets in %s\n", o->count, o->record);
+    } else {
+        int bad = record_check(rec, o->recorded, col);
+        if (bad < 0)
+            fprintf(stderr, "isa-diff: cannot read %s\n", o->recorded);
+        else
+            printf("isa-diff: %ld snippets, seed %llu, %s: %d forms differ from %s\n", o->count,
+                   (unsigned long long)o->seed, o->jit ? "translated" : "interpreted", bad, o->recorded);
+        rc = bad < 0 ? 2 : bad ? 1 : 0;
+    }
+    free(rec), free(sn);
+    munmap(out, BATCH * sizeof(*out));
+    return rc;
 }
 
 /* capstone as a second opinion on the generator's encodings: the same length for the first
@@ -161,6 +217,13 @@ int main(int argc, char **argv)
         return 1;
     }
     bool have_soft = soft_present(), auto_self = !have_soft && !o.self;
+    if (o.record || o.recorded) {
+        if (!have_soft) {
+            printf("skip: soft_flat_run is not linked in\n");
+            return 77;
+        }
+        return run_recording(&o);
+    }
     if (auto_self) {
         printf("skip: soft_flat_run is not linked in (the software CPU's flat runner is not built yet); "
                "running the host side twice as a harness check\n");
