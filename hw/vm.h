@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "accel/accel.h"
+#include "accel/cpu-model.h"
 #include "mm/bus.h"
 #include "mm/memory.h"
 
@@ -32,6 +33,7 @@ struct vm_config {
     int ncpus;
     const char *accel;         /* "kvm", "soft" or "auto" */
     const char *cpu_features;  /* "-cx16,-xsave" style, or NULL */
+    enum cpu_vendor cpu_vendor;   /* --cpu / -cpu: the software CPU's vendor (default Intel) */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;

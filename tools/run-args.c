@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "accel/kvm/cpuid.h"
+#include "accel/cpu-model.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
@@ -55,13 +55,14 @@ void run_usage(FILE *f)
         "  --mem SIZE             guest RAM: MiB, or with K/M/G/T (default 512M)\n"
         "  --cpus N               vCPUs, 1-%d (default 1)\n"
         "  --accel kvm|soft|auto  auto: kvm when /dev/kvm opens and the CPU has vmx/svm\n"
+        "  --cpu MODEL[,+f,-f]    host (the host's vendor), max, intel or amd (default: intel)\n"
         "  --cpu-features LIST    CPUID edits, e.g. -cx16,-xsave,+x2apic\n"
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --help, --version\n"
         "\n"
-        "QEMU spellings: -kernel -initrd -append -m -smp -cpu host|max[,+f,-f] -accel kvm|tcg\n"
+        "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg\n"
         "  -enable-kvm -machine pc[,accel=kvm|tcg] -nographic -display none -serial stdio\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
@@ -202,14 +203,15 @@ static int q_smp(const char *v, struct vm_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-/* -cpu host|max[,+feat|-feat|feat=on|feat=off...]: the features become a --cpu-features list. */
+/* -cpu MODEL[,+feat|-feat|feat=on|feat=off...]: the model sets the vendor (accel/cpu-model.h), the
+ * features become a --cpu-features list. */
 static int q_cpu(const char *v, struct vm_config *cfg, char *buf, size_t buflen, char *err, size_t errlen)
 {
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
-    if (strcmp(kv.key, "host") && strcmp(kv.key, "max")) {
-        snprintf(err, errlen, "-cpu %s: unsupported CPU model (host or max)", kv.key);
+    if (cpu_model_vendor(kv.key, strlen(kv.key), &cfg->cpu_vendor) < 0) {
+        snprintf(err, errlen, "-cpu %s: unsupported CPU model (host, max, intel or amd)", kv.key);
         return -1;
     }
     size_t n = 0;

@@ -109,6 +109,15 @@ static void test_qemu_spellings(void **state)
     assert_int_equal(c.ncpus, 2);
     assert_string_equal(c.accel, "kvm");
     assert_string_equal(c.cpu_features, "-xsave,-cx16,+x2apic");
+    assert_int_equal(c.cpu_vendor, cpu_vendor_host());
+    assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_vendor, CPU_VENDOR_INTEL);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu", "amd", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_vendor, CPU_VENDOR_AMD);
+    assert_null(c.cpu_features);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu", "intel,-cx16", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_vendor, CPU_VENDOR_INTEL);
+    assert_string_equal(c.cpu_features, "-cx16");
     assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "size=1G", "-smp", "cpus=3",
                            "-machine", "pc,accel=tcg", NULL), RUN_ARGS_OK);
     assert_int_equal(c.mem_size, 1024 * MIB);

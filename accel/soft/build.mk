@@ -10,7 +10,8 @@ VMON_SRCS += accel/soft/soft.c accel/soft/flat.c accel/soft/exec.c accel/soft/tb
              accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-sse-mmx.c \
              accel/soft/op-x87.c accel/soft/op-x87-host.c accel/soft/seg-gate.c \
              accel/soft/debug.c accel/soft/task.c accel/soft/jit.c
-UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/flags_test.c accel/soft/jit_test.c
+UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/flags_test.c accel/soft/jit_test.c \
+              accel/soft/vendor_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh
 # make bench: the loop bench of issue 3 is tests/isa/bench; Linux boot times are tests/linux's.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accel/accel.h"
+#include "accel/cpu-model.h"
 
 /* RFLAGS bits (SDM vol. 1, 3.4.3). */
 #define F_CF   0x0001u
@@ -223,7 +224,6 @@ enum cpu_stop { STOP_NONE, STOP_HLT, STOP_KICK, STOP_SHUTDOWN, STOP_BREAK, STOP_
 
 struct tb_cache;
 struct code_pages;
-struct cpuid_edit;
 
 struct cpu {
     uint64_t gpr[16];
@@ -301,6 +301,8 @@ struct cpu {
     const struct cpu_env_ops *env;
     void *opaque;              /* the env's own data (struct vcpu, flat region table) */
     int id;
+    /* Whose behaviour to follow where Intel and AMD differ (accel/cpu-model.h); CPUID reports it. */
+    enum cpu_vendor vendor;
     /* --cpu-features edits (accel/kvm/cpuid.h's names), applied to every CPUID answer. */
     const struct cpuid_edit *cpuid_edits;
     int ncpuid_edits;

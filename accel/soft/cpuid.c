@@ -1,7 +1,10 @@
 /* CPUID: one consistent CPU model that advertises only what the software CPU implements (SDM vol. 2,
  * CPUID): x86-64 with SSE..SSE4.2, POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, FSGSBASE, an invariant TSC at
- * a stated frequency (leaves 0x15/0x16), and the hypervisor bit. */
-#include "accel/kvm/cpuid.h"
+ * a stated frequency (leaves 0x15/0x16), and the hypervisor bit. The vendor setting (c->vendor) picks
+ * the vendor string and family/model/stepping: an Intel family 6 model 0x5e part, or an AMD family
+ * 0x19 model 1 part whose 0x80000001 EDX repeats leaf 1's bits as AMD's do (AMD APM vol. 3,
+ * appendix E.3.6). */
+#include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
 #include "hw/tsc.h"
 
@@ -18,6 +21,8 @@
 /* 0x80000001 EDX: SYSCALL NX Page1GB RDTSCP LM; ECX: LAHF/SAHF in 64-bit mode, ABM (lzcnt). */
 #define X1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
 #define X1_ECX ((1u << 0) | (1u << 5))
+/* AMD's 0x80000001 EDX repeats leaf 1 EDX bits 0-9, 12-17, 23 and 24. */
+#define AMD_X1_MIRROR (0x3ffu | (0x3fu << 12) | (3u << 23))
 
 static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
@@ -59,14 +64,17 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
 {
     memset(out, 0, 16);
     switch (leaf) {
-    case 0:
-        out[0] = 0x16;
-        memcpy(&out[1], "Genu", 4);
-        memcpy(&out[3], "ineI", 4);
-        memcpy(&out[2], "ntel", 4);
+    case 0: {
+        const char *v = cpu_vendor_name(c->vendor);
+        out[0] = c->vendor == CPU_VENDOR_AMD ? 0x10 : 0x16;
+        memcpy(&out[1], v, 4);
+        memcpy(&out[3], v + 4, 4);
+        memcpy(&out[2], v + 8, 4);
         break;
+    }
     case 1:
-        out[0] = 0x000506e3;                  /* family 6, model 0x5e, stepping 3 */
+        /* Intel: family 6, model 0x5e, stepping 3; AMD: family 0xf + 0xa, model 1, stepping 1 */
+        out[0] = c->vendor == CPU_VENDOR_AMD ? 0x00a00f11 : 0x000506e3;
         out[1] = ((uint32_t)c->id << 24) | (1u << 16) | (8u << 8);
         out[2] = L1_ECX;
         out[3] = L1_EDX;
@@ -79,11 +87,15 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
         }
         break;
     case 0x15:   /* TSC = crystal * ebx / eax; the crystal also clocks the LAPIC timer */
+        if (c->vendor == CPU_VENDOR_AMD)
+            break;                            /* Intel's leaves, past AMD's maximum */
         out[0] = 1;
         out[1] = (uint32_t)(TSC_DEFAULT_HZ / TSC_CRYSTAL_HZ);
         out[2] = (uint32_t)TSC_CRYSTAL_HZ;
         break;
     case 0x16:
+        if (c->vendor == CPU_VENDOR_AMD)
+            break;
         out[0] = out[1] = (uint32_t)(TSC_DEFAULT_HZ / 1000000);
         out[2] = (uint32_t)(TSC_CRYSTAL_HZ / 1000000);
         break;
@@ -98,7 +110,9 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
         break;
     case 0x80000001:
         out[2] = X1_ECX;
-        out[3] = X1_EDX;
+        out[3] = X1_EDX | (c->vendor == CPU_VENDOR_AMD ? L1_EDX & AMD_X1_MIRROR : 0);
+        if (c->vendor == CPU_VENDOR_AMD)
+            out[0] = 0x00a00f11;
         break;
     case 0x80000002: case 0x80000003: case 0x80000004: {
         static const char brand[48] = "vmon software CPU";

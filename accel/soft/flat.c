@@ -146,7 +146,7 @@ static void flat_leave(struct cpu *c, struct flat_state *st)
 }
 
 static int flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
-                    uint64_t stop_rip, uint64_t max_insns, int *vector, uint32_t jit_hot)
+                    uint64_t stop_rip, uint64_t max_insns, int *vector, const struct flat_cpu *cpu)
 {
     struct flat_env env = { regions, nregions };
     struct cpu *c = calloc(1, sizeof(*c));
@@ -162,8 +162,9 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
     c->opaque = &env;
     c->pages = pages;
     c->tbs = tbs;
-    c->jit_hot = jit_hot;
+    c->jit_hot = cpu && cpu->jit ? 0 : JIT_OFF;
     cpu_reset(c);
+    c->vendor = cpu ? cpu->vendor : CPU_VENDOR_INTEL;
     c->no_deliver = true;
     flat_enter(c, st);
     c->stop_rip = stop_rip;
@@ -190,13 +191,7 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
 }
 
 int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
-                  uint64_t stop_rip, uint64_t max_insns, int *vector)
+                  uint64_t stop_rip, uint64_t max_insns, int *vector, const struct flat_cpu *cpu)
 {
-    return flat_run(st, regions, nregions, stop_rip, max_insns, vector, JIT_OFF);
-}
-
-int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
-                      uint64_t stop_rip, uint64_t max_insns, int *vector)
-{
-    return flat_run(st, regions, nregions, stop_rip, max_insns, vector, 0);
+    return flat_run(st, regions, nregions, stop_rip, max_insns, vector, cpu);
 }

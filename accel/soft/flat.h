@@ -5,7 +5,10 @@
 #define VMON_ACCEL_SOFT_FLAT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "accel/cpu-model.h"
 
 struct flat_state {
     uint64_t gpr[16];          /* x86 register numbers: rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
@@ -30,14 +33,18 @@ enum flat_result {
     FLAT_LIMIT,                /* max_insns executed without reaching stop_rip */
 };
 
+/* The CPU that runs: its vendor behaviours (accel/cpu-model.h) and whether every block is translated
+ * to host code before it first runs (jit.c), so the differential tests check the translator too. */
+struct flat_cpu {
+    enum cpu_vendor vendor;
+    bool jit;
+};
+
 /* Execute from st->rip in 64-bit ring-3 mode until rip == stop_rip. Only the given regions are
- * accessible (anything else faults with #PF, writes to non-writable regions too).
+ * accessible (anything else faults with #PF, writes to non-writable regions too). cpu NULL: the
+ * default model, interpreted.
  * On FLAT_FAULT, st holds the state at the faulting instruction (rip at its start). */
 int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
-                  uint64_t stop_rip, uint64_t max_insns, int *vector);
-/* The same with every block translated to host code before it first runs (jit.c), so the
- * differential tests check the translator too. */
-int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
-                      uint64_t stop_rip, uint64_t max_insns, int *vector);
+                  uint64_t stop_rip, uint64_t max_insns, int *vector, const struct flat_cpu *cpu);
 
 #endif

@@ -38,7 +38,7 @@ static int run(struct env *e, const uint8_t *bytes, size_t n, struct flat_state 
 {
     memcpy(e->code, bytes, n);
     st->rip = (uintptr_t)e->code;
-    return soft_flat_run(st, e->r, 2, (uintptr_t)e->code + n, 100000, vec);
+    return soft_flat_run(st, e->r, 2, (uintptr_t)e->code + n, 100000, vec, NULL);
 }
 
 /* sum 1..10 in a loop: xor eax,eax; mov ecx,10; add eax,ecx; dec ecx; jnz -5 */

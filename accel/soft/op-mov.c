@@ -173,8 +173,9 @@ OP(op_movx)
 OP(op_movsxd)
 {
     if (c->code_size == 8) {
-        /* With a 16-bit operand size only 16 bits are read (and written). */
-        uint64_t v = rm_read(c, i, i->opsize == 2 ? 2 : 4);
+        /* With a 16-bit operand size Intel reads 16 bits, AMD all 32 (a fault on the upper two
+         * bytes tells them apart); 16 bits are written. */
+        uint64_t v = rm_read(c, i, i->opsize == 2 && c->vendor != CPU_VENDOR_AMD ? 2 : 4);
         reg_write(c, i->reg, i->opsize, i->opsize == 8 ? (uint64_t)(int64_t)(int32_t)v : v);
         return;
     }

@@ -45,7 +45,8 @@ void sse_store(struct cpu *c, const struct insn *i, const union xmm_reg *v, unsi
 uint32_t fp_enter(struct cpu *c)
 {
     uint32_t host = host_getcsr();
-    host_setcsr((c->mxcsr & ~MXCSR_FLAGS) | MXCSR_MASKS);
+    /* the host gets the arithmetic bits only: AMD's MM bit would fault on an Intel host */
+    host_setcsr(((c->mxcsr & ~MXCSR_FLAGS) | MXCSR_MASKS) & MXCSR_VALID_INTEL);
     return host;
 }
 
@@ -280,7 +281,7 @@ static void fxsave(struct cpu *c, const struct insn *i)
         memcpy(img + 16, &f->fdp, 4);
     }
     memcpy(img + 24, &c->mxcsr, 4);
-    uint32_t mask = MXCSR_VALID;
+    uint32_t mask = mxcsr_valid(c);
     memcpy(img + 28, &mask, 4);
     for (int k = 0; k < 8; k++)
         memcpy(img + 32 + 16 * k, f->st[(f->top + k) & 7].b, 10);
@@ -296,7 +297,7 @@ static void fxrstor(struct cpu *c, const struct insn *i)
     uint16_t fsw;
     mem_read_buf(c, i->seg, sse_ea(c, i, true), img, 512);
     memcpy(&mxcsr, img + 24, 4);
-    if (mxcsr & ~MXCSR_VALID)
+    if (mxcsr & ~mxcsr_valid(c))
         cpu_raise_gp(c, 0);
     memcpy(&f->fcw, img, 2);
     f->fcw = x87_fcw_bits(f->fcw);
@@ -333,7 +334,7 @@ OP(op_sse_grp15)
     sse_check(c);
     if (sub == 2) {                                                 /* ldmxcsr */
         v = mem_read(c, i->seg, insn_ea(c, i), 4);
-        if (v & ~(uint64_t)MXCSR_VALID)
+        if (v & ~(uint64_t)mxcsr_valid(c))
             cpu_raise_gp(c, 0);
         c->mxcsr = (uint32_t)v;
     } else {                                                        /* stmxcsr */

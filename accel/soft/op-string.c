@@ -28,13 +28,14 @@ static uint64_t count(struct cpu *c, const struct insn *i)
     return reg_read(c, R_RCX, i->addrsize);
 }
 
-/* rep with a zero count does nothing, except that a 32-bit count register is still written (its
- * upper half cleared), as on hardware. */
+/* rep with a zero count does nothing. On Intel a 32-bit count register is still written (its upper
+ * half cleared), and so are rSI/rDI of movs/stos; AMD leaves them all (as seen on Intel Xeon and AMD
+ * EPYC hosts; tests/isa/FINDINGS.md). */
 static bool rep_none(struct cpu *c, const struct insn *i)
 {
     if (!i->rep || count(c, i))
         return false;
-    if (i->addrsize == 4) {
+    if (i->addrsize == 4 && c->vendor != CPU_VENDOR_AMD) {
         reg_write(c, R_RCX, 4, 0);
         /* movs and stos write rSI/rDI too (seen on Intel hosts; cmps/scas/lods do not). */
         if (i->op == 0xaa || i->op == 0xab || i->op == 0xa4 || i->op == 0xa5)

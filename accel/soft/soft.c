@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "accel/kvm/cpuid.h"
+#include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
@@ -303,6 +303,7 @@ static int soft_vcpu_init(struct vcpu *v)
     c->pages = svm->pages;
     c->trace = svm->trace;
     c->jit_hot = v->vm->cfg.no_jit ? JIT_OFF : JIT_HOT;
+    c->vendor = v->vm->cfg.cpu_vendor;
     c->cpuid_edits = svm->edits;
     c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */

@@ -17,8 +17,8 @@ $(BUILD)/tests/isa/isa-diff: $(ISA_OBJS) $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) $(ISA_SOFT_LINK) -o $@ $(ISA_OBJS) $(BUILD)/libvmon.a $(LDLIBS) -lcapstone
 
 TEST_DEPS += $(BUILD)/tests/isa/isa-diff
-INTEG_TESTS += tests/isa/isa-diff.sh tests/isa/isa-diff-jit.sh
-QUICK_TESTS += tests/isa/isa-diff.sh tests/isa/isa-diff-jit.sh
+INTEG_TESTS += tests/isa/isa-diff.sh tests/isa/isa-diff-jit.sh tests/isa/isa-intel.sh
+QUICK_TESTS += tests/isa/isa-diff.sh tests/isa/isa-diff-jit.sh tests/isa/isa-intel.sh
 
 fuzz-isa: $(BUILD)/tests/isa/isa-diff
 	$(BUILD)/tests/isa/isa-diff --seed $(or $(SEED),$(shell date +%s)) --count $(or $(N),1000000)

@@ -28,6 +28,7 @@ struct opts {
     int show;               /* mismatches printed per form */
     bool table, strict, self, check_gen;
     bool jit;               /* the software CPU translates every block to host code first */
+    enum cpu_vendor vendor; /* the software CPU's vendor setting (default: the host's, -cpu host) */
     long index;             /* run only this snippet number (reproduce a report) */
     const char *record;     /* write the software CPU's results as a recording (record.c) */
     const char *recorded;   /* check the software CPU's results against a recording */
@@ -43,6 +44,7 @@ static void usage(void)
             "  --strict     forms the software CPU does not implement fail too\n"
             "  --self       run the host CPU twice and compare (checks the harness)\n"
             "  --jit        the software CPU runs each snippet as translated host code (jit.c)\n"
+            "  --vendor V   the software CPU's vendor setting (default host: it must match the host)\n"
             "  --no-check-gen  do not check the generator's instruction lengths against capstone's\n"
             "  --record FILE   run only the software CPU and write its results, a digest per form\n"
             "  --recorded FILE run only the software CPU and compare its results with a recording\n"
@@ -54,7 +56,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
     const char *q = getenv("VMON_QUICK");
     *o = (struct opts){ .seed = 1, .count = (q && *q == '1') ? 20000 : 200000, .show = 1, .index = -1,
-                        .check_gen = true };
+                        .check_gen = true, .vendor = cpu_vendor_host() };
     if (getenv("ISA_FAILURES"))
         o->show = 20;
     o->table = !(getenv("ISA_TABLE") && !strcmp(getenv("ISA_TABLE"), "0"));
@@ -72,6 +74,11 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--jit")) o->jit = true;
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
         else if (!strcmp(a, "--no-check-gen")) o->check_gen = false;
+        else if (!strcmp(a, "--vendor") && v) {
+            if (cpu_model_vendor(v, strlen(v), &o->vendor) < 0)
+                usage();
+            i++;
+        }
         else if (!strcmp(a, "--record") && v) o->record = v, i++;
         else if (!strcmp(a, "--recorded") && v) o->recorded = v, i++;
         else usage();
@@ -104,15 +111,15 @@ static int run_recording(const struct opts *o)
             rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)i);
             gen_snippet(&r, &sn[k], (int)(i % (long)nf), (i / (long)nf) % 5 == 4);
         }
-        soft_run_batch(sn, out, n, o->jit);
+        soft_run_batch(sn, out, n, &(struct flat_cpu){ o->vendor, o->jit });
         for (int k = 0; k < n; k++)
             record_add(rec, &sn[k], &out[k], base + k);
     }
     int rc;
     if (o->record) {
         char what[160];
-        snprintf(what, sizeof(what), "isa-diff --record: software CPU results, seed %llu, %s",
-                 (unsigned long long)o->seed, o->jit ? "translated" : "interpreted");
+        snprintf(what, sizeof(what), "isa-diff --record: software CPU results, seed %llu, %s, %s",
+                 (unsigned long long)o->seed, cpu_vendor_name(o->vendor), o->jit ? "translated" : "interpreted");
         rc = record_write(rec, o->record, what) ? 1 : 0;
         printf("isa-diff: recorded %ld snippets in %s\n", o->count, o->record);
     } else {
@@ -120,8 +127,9 @@ static int run_recording(const struct opts *o)
         if (bad < 0)
             fprintf(stderr, "isa-diff: cannot read %s\n", o->recorded);
         else
-            printf("isa-diff: %ld snippets, seed %llu, %s: %d forms differ from %s\n", o->count,
-                   (unsigned long long)o->seed, o->jit ? "translated" : "interpreted", bad, o->recorded);
+            printf("isa-diff: %ld snippets, seed %llu, %s, %s: %d forms differ from %s\n", o->count,
+                   (unsigned long long)o->seed, cpu_vendor_name(o->vendor), o->jit ? "translated" : "interpreted",
+                   bad, o->recorded);
         rc = bad < 0 ? 2 : bad ? 1 : 0;
     }
     free(rec), free(sn);
@@ -265,7 +273,7 @@ int main(int argc, char **argv)
         if (o.self)
             native_run_batch(sn, soft, n);
         else
-            soft_run_batch(sn, soft, n, o.jit);
+            soft_run_batch(sn, soft, n, &(struct flat_cpu){ o.vendor, o.jit });
         for (int k = 0; k < n; k++) {
             struct snippet *s = &sn[k];
             struct form_stat *st = &stats[s->forms[0]];
@@ -332,9 +340,10 @@ int main(int argc, char **argv)
     print_list("failing forms", stats, nf, "FAIL");
     print_list("forms the software CPU does not implement (#UD where the host ran them)", stats, nf, "not implemented");
     print_list("forms partly implemented (#UD on some snippets)", stats, nf, "partly implemented");
-    printf("isa-diff: %ld snippets, seed %llu, %s: %u of %zu forms covered; %u ok, %u failing, "
+    printf("isa-diff: %ld snippets, seed %llu, %s%s%s: %u of %zu forms covered; %u ok, %u failing, "
            "%u not implemented, %u partly; sequences %u run, %u failing, %u hit #UD; decoder lengths: %s%s%s\n",
-           last - first, (unsigned long long)o.seed, o.self ? "host vs host" : "host vs soft", covered, nf, ok,
+           last - first, (unsigned long long)o.seed, o.self ? "host vs host" : "host vs soft as ",
+           o.self ? "" : cpu_vendor_name(o.vendor), o.self ? "" : (o.jit ? ", translated" : ", interpreted"), covered, nf, ok,
            failing, unimpl, partial, seq_runs, seq_fail, seq_unimpl,
            !decode_insn ? "not checked" : dec_bad ? "MISMATCHES" : "agree",
            harness_bad ? "; HARNESS CRASHES" : "", gen_bad ? "; GENERATOR/CAPSTONE LENGTH MISMATCHES" : "");

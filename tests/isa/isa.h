@@ -136,7 +136,7 @@ void gen_snippet(struct isa_rng *r, struct snippet *s, int form, bool sequence);
 
 /* runners: run snippets [0, n) in a child process, out[i] receives each result. */
 void native_run_batch(const struct snippet *s, struct isa_out *out, int n);
-void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, bool jit);
+void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, const struct flat_cpu *cpu);
 bool soft_present(void);
 
 /* Maps the code and data regions at their fixed addresses in this process (children inherit). */

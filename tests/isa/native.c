@@ -37,9 +37,8 @@ void isa_native_exit(void);
 extern uint64_t isa_native_entry;
 
 int soft_flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
-                  uint64_t stop_rip, uint64_t max_insns, int *vector) __attribute__((weak));
-int soft_flat_run_jit(struct flat_state *st, const struct flat_region *regions, int nregions,
-                      uint64_t stop_rip, uint64_t max_insns, int *vector) __attribute__((weak));
+                  uint64_t stop_rip, uint64_t max_insns, int *vector, const struct flat_cpu *cpu)
+    __attribute__((weak));
 
 bool soft_present(void)
 {
@@ -147,7 +146,7 @@ struct batch_arg {
     const struct snippet *s;
     struct isa_out *out;
     bool setup_done;
-    bool jit;
+    struct flat_cpu cpu;
 };
 
 static void native_one(void *argv, int i)
@@ -216,14 +215,13 @@ static void soft_one(void *argv, int i)
     isa_install(s);
     o->st = s->init;
     o->vector = -1;
-    int rc = (a->jit && soft_flat_run_jit ? soft_flat_run_jit : soft_flat_run)(
-        &o->st, regions, 2, s->start + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector);
+    int rc = soft_flat_run(&o->st, regions, 2, s->start + (uint64_t)s->len, ISA_MAX_INSNS, &o->vector, &a->cpu);
     o->status = rc == FLAT_DONE ? OUT_DONE : rc == FLAT_FAULT ? OUT_FAULT : OUT_LIMIT;
     memcpy(o->data, (void *)ISA_DATA_BASE, ISA_DATA_SIZE);
 }
 
-void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, bool jit)
+void soft_run_batch(const struct snippet *s, struct isa_out *out, int n, const struct flat_cpu *cpu)
 {
-    struct batch_arg a = { .s = s, .out = out, .jit = jit };
+    struct batch_arg a = { .s = s, .out = out, .cpu = *cpu };
     batch_fork(n, soft_one, mark_dead, &a);
 }
