@@ -543,6 +543,9 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns);
 void cpu_dump(struct cpu *c, void *file);       /* registers + bytes at RIP, for crashes */
 bool cpu_io_allowed(struct cpu *c, uint16_t port, unsigned size);
+/* Whether cpu_exec has something to look at (a kick, a stop request, an NMI or an interrupt the CPU
+ * could take): a long instruction (rep string) asks between iterations and gives way. */
+bool cpu_wants_exit(struct cpu *c);
 
 /* Every handler. */
 #define OP(name) void name(struct cpu *c, const struct insn *i)

@@ -260,6 +260,16 @@ static bool try_interrupt(struct cpu *c)
     return true;
 }
 
+bool cpu_wants_exit(struct cpu *c)
+{
+    if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+        (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
+        return true;
+    if (c->nmi_pending && !c->nmi_blocked)
+        return true;
+    return (c->flags & F_IF) && c->irq_line && atomic_load_explicit(c->irq_line, memory_order_acquire);
+}
+
 static void check_code_epoch(struct cpu *c)
 {
     unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
