@@ -271,7 +271,8 @@ struct cpu {
     bool triple_fault;
     bool user_stop;            /* flat runner: rip reached its stop address */
     bool no_deliver;           /* flat runner: exceptions end cpu_exec instead of being delivered */
-    uint64_t stop_rip;         /* flat runner: stop before executing this address (~0: none) */
+    bool has_stop_rip;         /* flat runner: stop_rip is set (every rip value is a valid address) */
+    uint64_t stop_rip;         /* flat runner: stop before executing this address */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
     _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
     /* The interrupt controller's "maybe pending" flag (hw/apic.h lapic->irq_hint), read at every

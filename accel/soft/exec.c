@@ -317,7 +317,7 @@ static void run_tb(struct cpu *c, struct tb *tb)
     }
     for (unsigned k = 0; k < tb->ninsn; k++) {
         const struct insn *i = &tb->insn[k];
-        if (c->stop_rip == c->rip) {
+        if (c->has_stop_rip && c->stop_rip == c->rip) {
             c->user_stop = true;
             return;
         }
@@ -415,7 +415,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             return STOP_KICK;
         if (c->user_stop)
             return STOP_BREAK;
-        if (c->rip == c->stop_rip) {
+        if (c->has_stop_rip && c->rip == c->stop_rip) {
             c->user_stop = true;
             return STOP_BREAK;
         }
@@ -504,7 +504,7 @@ void cpu_reset(struct cpu *c)
     c->halted = false;
     c->irq_shadow = false;
     c->triple_fault = false;
-    c->stop_rip = ~0ull;
+    c->has_stop_rip = false;
     c->lf.op = LF_NONE;
     cpu_update_mode(c);
     tlb_flush(c);
