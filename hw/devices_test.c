@@ -95,6 +95,28 @@ static void test_rtc(void **state)
     free(vm);
 }
 
+/* Century 0 puts the guest's clock before 1900 (year 26 AD here): the registers read back what was
+ * written, with no negative arithmetic on the way (issue 9: UBSan saw a shift of a negative value). */
+static void test_rtc_century_zero(void **state)
+{
+    (void)state;
+    struct vm *vm = new_vm();
+    struct rtc *r = rtc_new(vm, fake_set_irq);
+    assert_int_equal(rtc_map(r), 0);
+    static const uint8_t set[][2] = { { 0x0b, 0x82 }, { 0x32, 0x00 }, { 0x09, 0x26 }, { 0x08, 0x01 },
+                                      { 0x07, 0x01 }, { 0x04, 0x00 }, { 0x02, 0x00 }, { 0x00, 0x00 },
+                                      { 0x0b, 0x02 } };
+    for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++) {
+        out8(vm, 0x70, set[k][0]);
+        out8(vm, 0x71, set[k][1]);
+    }
+    assert_int_equal(cmos(vm, 0x09), 0x26);
+    assert_int_equal(cmos(vm, 0x32), 0x00);
+    assert_int_equal(cmos(vm, 0x08), 0x01);
+    rtc_free(r);
+    free(vm);
+}
+
 /* Periodic interrupt through the event loop: IRQ 8 rises, reading register C lowers it. */
 static void test_rtc_periodic_irq(void **state)
 {
@@ -230,7 +252,8 @@ static void test_pc_testdev(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rtc),        cmocka_unit_test(test_rtc_periodic_irq),
+        cmocka_unit_test(test_rtc),        cmocka_unit_test(test_rtc_century_zero),
+        cmocka_unit_test(test_rtc_periodic_irq),
         cmocka_unit_test(test_i8042),      cmocka_unit_test(test_acpi_pm),
         cmocka_unit_test(test_reset_control), cmocka_unit_test(test_pc_testdev),
     };
