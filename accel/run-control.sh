@@ -1,7 +1,8 @@
 # Sourced by accel/*/run-*_test.sh: a VM stays controllable whichever accelerator runs it. Ctrl-A x
 # on stdin, SIGTERM and SIGINT with 4 vCPUs, and on a terminal the same with the terminal's settings
 # restored afterwards. Needs VMON, GUEST (a guest that takes --append hold: it halts forever), tmp
-# and check() from the sourcing script; call check_control ACCEL.
+# and check() from the sourcing script; call check_control ACCEL. check_entry_top ACCEL: a 64-bit
+# ELF entered at 0xffffffffffffffff (unmapped, no IDT) ends in a triple fault, not a spin.
 check_control() {
     local accel=$1 sig pid rc
     printf 'abc\001x' | timeout 60 "$VMON" run --accel "$accel" --mem 32M --kernel "$GUEST" \
@@ -41,4 +42,19 @@ check_control() {
         stty -g >$tmp/after" /dev/null >/dev/null 2>&1
     check "on a terminal, SIGTERM ends the guest: status 0" test "$(cat "$tmp/status" 2>/dev/null)" = 0
     check "the terminal is restored after SIGTERM" cmp -s "$tmp/before" "$tmp/after"
+}
+
+check_entry_top() {
+    local accel=$1 rc
+    printf '.text\n.globl _start\n_start: hlt\n' >"$tmp/top.S"
+    if ! gcc -nostdlib -static -Wl,-Ttext=0x200000 -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none \
+            -Wl,-e,0xffffffffffffffff -o "$tmp/top.elf" "$tmp/top.S" 2>"$tmp/err"; then
+        echo "note: no toolchain: entry at 0xffffffffffffffff not checked"
+        return
+    fi
+    timeout 20 "$VMON" run --accel "$accel" --mem 32M --kernel "$tmp/top.elf" </dev/null >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    check "an ELF entered at 0xffffffffffffffff triple-faults: status 1" test $rc -eq 1
+    check "... with a message and RIP=ffffffffffffffff" \
+        bash -c "grep -q 'triple fault' '$tmp/err' && grep -q '^RIP=ffffffffffffffff' '$tmp/err'"
 }

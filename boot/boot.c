@@ -51,10 +51,12 @@ int boot_copy(struct boot_ctx *ctx, uint64_t gpa, const void *src, uint64_t len,
     return 0;
 }
 
-/* Open a file the user named, as a regular file; its size goes to *size. -1 with err set. */
+/* Open a file the user named, as a regular file; its size goes to *size. -1 with err set.
+ * O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it (it changes
+ * nothing for the regular files read afterwards). */
 static int open_input(struct boot_ctx *ctx, const char *file, uint64_t *size)
 {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return file_fail(ctx, file, "%s", strerror(errno));
     struct stat st;

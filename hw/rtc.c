@@ -86,8 +86,11 @@ static void latch_time(struct rtc *r)
     r->cmos[WDAY] = to_reg(r, tm.tm_wday + 1);
     r->cmos[MDAY] = to_reg(r, tm.tm_mday);
     r->cmos[MONTH] = to_reg(r, tm.tm_mon + 1);
-    r->cmos[YEAR] = to_reg(r, tm.tm_year % 100);
-    r->cmos[CENTURY] = to_reg(r, (tm.tm_year + 1900) / 100);
+    /* Century 0 (a guest may write it) puts the clock before 1900: tm_year is negative there, so
+     * the registers are worked out from the year itself (never below 0 from the registers). */
+    int year = tm.tm_year + 1900 < 0 ? 0 : tm.tm_year + 1900;
+    r->cmos[YEAR] = to_reg(r, year % 100);
+    r->cmos[CENTURY] = to_reg(r, year / 100);
 }
 
 /* The guest wrote the time registers: the clock now runs from what they say. */

@@ -5,12 +5,14 @@
 #include "tools/run-args.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "accel/cpu-model.h"
 
@@ -399,13 +401,14 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
 static int check_file(const char *what, const char *path, uint64_t *size, char *err, size_t errlen)
 {
     struct stat st;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: a FIFO must not hold the open until a writer comes; fstat refuses it below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
         snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
         return -1;
     }
-    int r = fstat(fileno(f), &st);
-    fclose(f);
+    int r = fstat(fd, &st);
+    close(fd);
     if (r < 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s %s: not a regular file", what, path);
         return -1;

@@ -9,7 +9,7 @@ fail=0
 
 expect_bad() {   # description, then the command's arguments
     local what=$1; shift
-    timeout 20 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    timeout 10 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
     local rc=$? lines
     lines=$(wc -l <"$tmp/err")
     if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q '^vmon: ' "$tmp/err"; then
@@ -26,6 +26,9 @@ head -c $((3 * 1024 * 1024)) /dev/zero >"$tmp/big-initrd"
 expect_bad "no arguments" "$VMON" run
 expect_bad "missing kernel file" "$VMON" run --kernel "$tmp/nonexistent"
 expect_bad "a directory as kernel" "$VMON" run --kernel "$tmp"
+mkfifo "$tmp/fifo"
+expect_bad "a FIFO as kernel" "$VMON" run --kernel "$tmp/fifo" --accel soft
+expect_bad "a FIFO as initrd" "$VMON" run --kernel "$tmp/text" --initrd "$tmp/fifo" --accel soft
 expect_bad "a text file as kernel" "$VMON" run --kernel "$tmp/text" --accel auto
 expect_bad "--mem 0" "$VMON" run --kernel "$tmp/text" --mem 0
 expect_bad "--mem garbage" "$VMON" run --kernel "$tmp/text" --mem lots

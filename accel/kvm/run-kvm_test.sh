@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vmon run under KVM end to end, on the PIO bench guest (a multiboot ELF through the real loader):
-# exit counting, QEMU's spellings, Ctrl-A x, SIGTERM/SIGINT, several vCPUs. Skipped without /dev/kvm.
+# exit counting, QEMU's spellings, Ctrl-A x, SIGTERM/SIGINT, several vCPUs, a triple fault
+# at entry 0xffffffffffffffff. Skipped without /dev/kvm.
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -45,4 +46,5 @@ check "the crash prints the bytes at RIP (int3 = cc)" grep -q '^code at .*: cc '
 
 . "$(dirname "$0")/../run-control.sh"
 check_control kvm
+check_entry_top kvm
 exit $fail

@@ -271,7 +271,8 @@ struct cpu {
     bool triple_fault;
     bool user_stop;            /* flat runner: rip reached its stop address */
     bool no_deliver;           /* flat runner: exceptions end cpu_exec instead of being delivered */
-    uint64_t stop_rip;         /* flat runner: stop before executing this address (~0: none) */
+    bool has_stop_rip;         /* flat runner: stop_rip is set (every rip value is a valid address) */
+    uint64_t stop_rip;         /* flat runner: stop before executing this address */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
     _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
     /* The interrupt controller's "maybe pending" flag (hw/apic.h lapic->irq_hint), read at every
@@ -545,6 +546,9 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
 enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns);
 void cpu_dump(struct cpu *c, void *file);       /* registers + bytes at RIP, for crashes */
 bool cpu_io_allowed(struct cpu *c, uint16_t port, unsigned size);
+/* Whether cpu_exec has something to look at (a kick, a stop request, an NMI or an interrupt the CPU
+ * could take): a long instruction (rep string) asks between iterations and gives way. */
+bool cpu_wants_exit(struct cpu *c);
 
 /* Every handler. */
 #define OP(name) void name(struct cpu *c, const struct insn *i)

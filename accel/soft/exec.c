@@ -260,6 +260,16 @@ static bool try_interrupt(struct cpu *c)
     return true;
 }
 
+bool cpu_wants_exit(struct cpu *c)
+{
+    if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+        (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
+        return true;
+    if (c->nmi_pending && !c->nmi_blocked)
+        return true;
+    return (c->flags & F_IF) && c->irq_line && atomic_load_explicit(c->irq_line, memory_order_acquire);
+}
+
 static void check_code_epoch(struct cpu *c)
 {
     unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
@@ -307,7 +317,7 @@ static void run_tb(struct cpu *c, struct tb *tb)
     }
     for (unsigned k = 0; k < tb->ninsn; k++) {
         const struct insn *i = &tb->insn[k];
-        if (c->stop_rip == c->rip) {
+        if (c->has_stop_rip && c->stop_rip == c->rip) {
             c->user_stop = true;
             return;
         }
@@ -405,7 +415,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             return STOP_KICK;
         if (c->user_stop)
             return STOP_BREAK;
-        if (c->rip == c->stop_rip) {
+        if (c->has_stop_rip && c->rip == c->stop_rip) {
             c->user_stop = true;
             return STOP_BREAK;
         }
@@ -494,7 +504,7 @@ void cpu_reset(struct cpu *c)
     c->halted = false;
     c->irq_shadow = false;
     c->triple_fault = false;
-    c->stop_rip = ~0ull;
+    c->has_stop_rip = false;
     c->lf.op = LF_NONE;
     cpu_update_mode(c);
     tlb_flush(c);

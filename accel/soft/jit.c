@@ -1059,7 +1059,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->e.p = a->base + a->used;
     j->e.end = a->base + a->size - room;
     j->flags_stub = -1;
-    j->chain = c->stop_rip == ~0ull;
+    j->chain = !c->has_stop_rip;
     j->tb_cpl = c->cpl;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;

@@ -1,5 +1,6 @@
 /* String instructions: movs cmps stos lods scas ins outs, with rep/repe/repne. Registers are updated
- * per element, so a fault in the middle restarts the instruction where it stopped (SDM vol. 2, REP). */
+ * per element, so a fault in the middle restarts the instruction where it stopped, and a long rep
+ * gives way to interrupts and stop requests between iterations the same way (SDM vol. 2, REP). */
 #include "accel/soft/alu.h"
 #include "accel/soft/ops.h"
 
@@ -43,6 +44,20 @@ static bool rep_none(struct cpu *c, const struct insn *i)
         if (i->op == 0xa4 || i->op == 0xa5)
             reg_write(c, R_RSI, 4, c->gpr[R_RSI]);
     }
+    return true;
+}
+
+/* Every REP_CHECK iterations (or page runs of rep_fast), a rep whose loop has something to look at
+ * stops with rip back on itself: the loop takes the interrupt or stop request, and the instruction
+ * resumes from the registers as they stand. */
+#define REP_CHECK 1024u
+
+static bool rep_yield(struct cpu *c, unsigned *n)
+{
+    if (++*n % REP_CHECK || !cpu_wants_exit(c))
+        return false;
+    c->rip = c->insn_rip;
+    c->tb_end = true;
     return true;
 }
 
@@ -108,6 +123,7 @@ OP(op_movs)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     do {
@@ -119,13 +135,14 @@ OP(op_movs)
         advance(c, R_RDI, &s, i);
         if (rep)
             count_dec(c, i);
-    } while (rep && count(c, i));
+    } while (rep && count(c, i) && !rep_yield(c, &n));
 }
 
 OP(op_stos)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     do {
@@ -135,13 +152,14 @@ OP(op_stos)
         advance(c, R_RDI, &s, i);
         if (rep)
             count_dec(c, i);
-    } while (rep && count(c, i));
+    } while (rep && count(c, i) && !rep_yield(c, &n));
 }
 
 OP(op_lods)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     do {
@@ -149,7 +167,7 @@ OP(op_lods)
         advance(c, R_RSI, &s, i);
         if (rep)
             count_dec(c, i);
-    } while (rep && count(c, i));
+    } while (rep && count(c, i) && !rep_yield(c, &n));
 }
 
 /* cmps/scas: repe (F3) stops when ZF = 0, repne (F2) when ZF = 1. */
@@ -157,6 +175,7 @@ OP(op_cmps)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     for (;;) {
@@ -169,7 +188,7 @@ OP(op_cmps)
             return;
         count_dec(c, i);
         bool eq = (a & size_mask(s.size)) == (b & size_mask(s.size));
-        if (!count(c, i) || eq != (i->rep == 0xf3))
+        if (!count(c, i) || eq != (i->rep == 0xf3) || rep_yield(c, &n))
             return;
     }
 }
@@ -178,6 +197,7 @@ OP(op_scas)
 {
     struct str s = str_setup(c, i);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     uint64_t a = reg_read(c, R_RAX, s.size);
@@ -188,7 +208,7 @@ OP(op_scas)
         if (!rep)
             return;
         count_dec(c, i);
-        if (!count(c, i) || (a == b) != (i->rep == 0xf3))
+        if (!count(c, i) || (a == b) != (i->rep == 0xf3) || rep_yield(c, &n))
             return;
     }
 }
@@ -207,6 +227,7 @@ OP(op_ins)
     if (!cpu_io_allowed(c, port, s.size))
         cpu_raise_gp(c, 0);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     do {
@@ -216,7 +237,7 @@ OP(op_ins)
         advance(c, R_RDI, &s, i);
         if (rep)
             count_dec(c, i);
-    } while (rep && count(c, i));
+    } while (rep && count(c, i) && !rep_yield(c, &n));
 }
 
 OP(op_outs)
@@ -228,6 +249,7 @@ OP(op_outs)
     if (!cpu_io_allowed(c, port, s.size))
         cpu_raise_gp(c, 0);
     bool rep = i->rep != 0;
+    unsigned n = 0;
     if (rep_none(c, i))
         return;
     do {
@@ -236,5 +258,5 @@ OP(op_outs)
         advance(c, R_RSI, &s, i);
         if (rep)
             count_dec(c, i);
-    } while (rep && count(c, i));
+    } while (rep && count(c, i) && !rep_yield(c, &n));
 }

@@ -2,7 +2,7 @@
 # vmon run on the software CPU end to end, on the core's PIO bench guest (a multiboot ELF through the
 # real loader): exits counted under --exit-stats, QEMU's -accel tcg spelling, ring-3 port I/O,
 # Ctrl-A x, SIGTERM/SIGINT with 4 vCPUs, --trace output, and a triple fault ending vmon with status 1
-# and a register dump.
+# and a register dump (also for an ELF entered at 0xffffffffffffffff).
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -35,6 +35,7 @@ check "--trace writes QEMU-style records (Trace/RIP lines)" \
 
 . "$(dirname "$0")/../run-control.sh"
 check_control soft
+check_entry_top soft
 
 # A guest that triple-faults: a multiboot kernel whose first instruction loads an empty IDT and
 # divides by zero (#DE -> #GP on the IDT limit -> #DF -> triple fault).

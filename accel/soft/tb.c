@@ -308,7 +308,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         if (ends_block(i) || off >= 4096 || c->trace)
             break;
         /* The flat runner's stop address ends a block, so it is only checked between blocks. */
-        if (((lin & ~0xfffull) | off) == c->stop_rip)
+        if (c->has_stop_rip && ((lin & ~0xfffull) | off) == c->stop_rip)
             break;
     }
     if (!cacheable || c->trace) {

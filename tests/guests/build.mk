@@ -76,3 +76,6 @@ INTEG_TESTS += $(GUEST_LINKS)
 QUICK_TESTS += $(foreach t,$(GUEST_QUICK),$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
 # The Debian kernel itself (needs scripts/fetch-guest.sh's build/guest; skips without it).
 INTEG_TESTS += tests/guests/linux-kvm.sh
+# A rep string instruction of 2^32 - 1 iterations ends within a second of SIGTERM or Ctrl-A x.
+INTEG_TESTS += tests/guests/rep-stop.sh
+QUICK_TESTS += tests/guests/rep-stop.sh

@@ -1,7 +1,9 @@
 /* The 64-bit guest's C side: the bzImage (or plain ELF64) entry (boot_params in rsi), and the tests that need long
  * mode and an IDT: ring3 (iretq to user mode through a TSS, compute, back by syscall, or with
  * via=int by int 0x80, or with via=fault by the #GP of a privileged instruction), smp (INIT/SIPI
- * through the local APIC; each AP prints its APIC id) and hlt (sleep on the LAPIC timer). */
+ * through the local APIC; each AP prints its APIC id), hlt (sleep on the LAPIC timer) and rep (one
+ * rep string instruction with op=outsb|insb|movsb|stosb|lodsb|cmpsb|scasb and a count of 2^32 - 1,
+ * warmed up first so that translated code runs it: the host must stop it mid-way). */
 #include "guest.h"
 #include "fnv.h"
 #include "boot/bootparam.h"
@@ -253,8 +255,10 @@ static void smp_test(void)
         lapic_wr(LAPIC_ICR_LO, 0x000c4600 | (TRAMPOLINE >> 12));
         spin(2000);
     }
+    /* Up to 100e9 TSC ticks (50 s of the soft CPU's 2 GHz, under check.sh's 120 s): APs on a busy
+     * host may take their time to be scheduled, and the bound only turns a hang into a report. */
     uint64_t t0 = rdtsc();
-    while (*count < (uint32_t)(ncpus - 1) && rdtsc() - t0 < 20000000000ull)
+    while (*count < (uint32_t)(ncpus - 1) && rdtsc() - t0 < 100000000000ull)
         __asm__ volatile("pause");
     while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
         ;
@@ -287,8 +291,46 @@ static void hlt_test(void)
     acpi_poweroff();
 }
 
+/* 32-bit addressing: rSI/rDI wrap within the identity-mapped 4 GiB and never fault. They start above
+ * RAM, where reads give all-ones and writes are dropped, so repe cmps and repe scas (al = 0xff) go on. */
+#define REP_ADDR 0x10000000u
+static const char *const rep_ops[] = { "outsb", "insb", "movsb", "stosb", "lodsb", "cmpsb", "scasb" };
+
+static void __attribute__((noinline)) rep_run(unsigned op, uint32_t n)
+{
+    uint64_t s = REP_ADDR, d = REP_ADDR, cnt = n, ax = 0xff;
+    switch (op) {
+    case 0: __asm__ volatile("addr32 rep outsb" : "+S"(s), "+c"(cnt) : "d"(0x80) : "memory"); break;
+    case 1: __asm__ volatile("addr32 rep insb" : "+D"(d), "+c"(cnt) : "d"(0x80) : "memory"); break;
+    case 2: __asm__ volatile("addr32 rep movsb" : "+S"(s), "+D"(d), "+c"(cnt) : : "memory"); break;
+    case 3: __asm__ volatile("addr32 rep stosb" : "+D"(d), "+c"(cnt) : "a"(ax) : "memory"); break;
+    case 4: __asm__ volatile("addr32 rep lodsb" : "+S"(s), "+c"(cnt), "+a"(ax) : : "memory"); break;
+    case 5: __asm__ volatile("addr32 repe cmpsb" : "+S"(s), "+D"(d), "+c"(cnt) : : "cc", "memory"); break;
+    default: __asm__ volatile("addr32 repe scasb" : "+D"(d), "+c"(cnt) : "a"(ax) : "cc", "memory"); break;
+    }
+}
+
+static void rep_test(const char *cmdline)
+{
+    char arg[16];
+    unsigned op = 0;
+    if (cmdline_get(cmdline, "op", arg, sizeof(arg)))
+        while (op < 6 && strncmp_(arg, rep_ops[op], 6))
+            op++;
+    for (int k = 0; k < 100; k++)   /* hot: the translator takes the block */
+        rep_run(op, 16);
+    puts_("vmon-guest: rep ");
+    puts_(rep_ops[op]);
+    puts_(" running\n");
+    rep_run(op, 0xffffffffu);
+    puts_("vmon-guest: rep ended\n");
+    acpi_poweroff();
+}
+
 void guest_main64(const char *test, const char *cmdline)
 {
+    if (!strncmp_(test, "rep", 4))
+        rep_test(cmdline);
     if (!strncmp_(test, "ring3", 6))
         ring3_test(cmdline);
     if (!strncmp_(test, "smp", 4))
