@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "hw/eventloop.h"
-#include "hw/vm.h"
+#include "util/eventloop.h"
+#include "machine/vm.h"
 
 #define PM1_TMR_STS 0x0001
 #define PM1_PWRBTN_STS 0x0100

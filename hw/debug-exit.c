@@ -1,7 +1,7 @@
 /* isa-debug-exit (QEMU hw/misc/debugexit.c semantics): test kernels report pass/fail through it. */
 #include "hw/debug-exit.h"
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 int debug_exit_status(uint64_t val)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "hw/debug-exit.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 static void test_status(void **state)
 {

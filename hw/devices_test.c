@@ -8,11 +8,11 @@
 #include <cmocka.h>
 
 #include "hw/acpi-pm.h"
-#include "hw/eventloop.h"
+#include "util/eventloop.h"
 #include "hw/i8042.h"
 #include "hw/pc-testdev.h"
 #include "hw/rtc.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 static int irq_level[32];
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define STS_OBF 0x01           /* output buffer full */
 #define STS_SYS 0x04           /* system flag: self-test passed */

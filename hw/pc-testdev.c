@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 struct pc_testdev {
     struct vm *vm;

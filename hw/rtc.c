@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "hw/eventloop.h"
-#include "hw/vm.h"
+#include "util/eventloop.h"
+#include "machine/vm.h"
 
 enum { SEC = 0, SEC_ALARM = 1, MIN = 2, MIN_ALARM = 3, HOUR = 4, HOUR_ALARM = 5, WDAY = 6,
        MDAY = 7, MONTH = 8, YEAR = 9, REG_A = 10, REG_B = 11, REG_C = 12, REG_D = 13,

@@ -13,9 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "hw/eventloop.h"
+#include "util/eventloop.h"
 #include "hw/serial.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define ESCAPE_CHAR 0x01       /* Ctrl-A */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "boot/boot.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 #include "tools/cli.h"
 #include "tools/run-args.h"
 

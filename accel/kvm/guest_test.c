@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define LOAD 0x1000
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "accel/cpu-model.h"
 
 /* RFLAGS bits (SDM vol. 1, 3.4.3). */

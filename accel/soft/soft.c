@@ -10,9 +10,9 @@
 #include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
 #include "hw/apic.h"
-#include "hw/pc-soft.h"
-#include "hw/tsc.h"
-#include "hw/vm.h"
+#include "machine/pc-soft.h"
+#include "util/tsc.h"
+#include "machine/vm.h"
 
 #define SOFT_TB_ARENA (32u << 20)   /* bytes of translated blocks per vCPU before a flush */
 #define SOFT_SLICE (1u << 22)       /* instructions between looks at the stop flag */

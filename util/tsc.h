@@ -2,11 +2,11 @@
  * frequency, so guest clocks run at the host's rate whatever speed the software CPU executes at.
  * The frequency is told to the guest through CPUID leaves 0x15/0x16, which lets Linux skip its
  * calibration loops (and, on Intel CPUs, take the local APIC timer rate from the crystal too). */
-#ifndef VMON_HW_TSC_H
-#define VMON_HW_TSC_H
+#ifndef VMON_UTIL_TSC_H
+#define VMON_UTIL_TSC_H
 
 #include <stdint.h>
-#include "hw/clock.h"
+#include "util/clock.h"
 
 #define TSC_DEFAULT_HZ      2000000000ull   /* 2 GHz */
 /* The "core crystal clock" of CPUID 0x15, which is also the local APIC timer's input clock: Linux

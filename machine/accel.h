@@ -1,6 +1,6 @@
 /* The accelerator interface: what runs a vCPU (KVM or the software CPU), as an ops table. */
-#ifndef VMON_ACCEL_ACCEL_H
-#define VMON_ACCEL_ACCEL_H
+#ifndef VMON_MACHINE_ACCEL_H
+#define VMON_MACHINE_ACCEL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* The machine: guest memory, buses, vCPUs and the accelerator that runs them. */
-#ifndef VMON_HW_VM_H
-#define VMON_HW_VM_H
+#ifndef VMON_MACHINE_VM_H
+#define VMON_MACHINE_VM_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "accel/cpu-model.h"
 #include "mm/bus.h"
 #include "mm/memory.h"
@@ -60,15 +60,15 @@ struct vm {
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
     struct evloop *loop;           /* event-loop thread: host I/O and device timers */
-    void *platform;                /* hw/pc.c's devices */
-    void *soft_platform;           /* hw/pc-soft.c's devices (soft CPU only) */
+    void *platform;                /* machine/pc.c's devices */
+    void *soft_platform;           /* machine/pc-soft.c's devices (soft CPU only) */
     pthread_mutex_t stop_lock;     /* with stop_cond: the main thread sleeps until a stop reason */
     pthread_cond_t stop_cond;
     char accel_err[160];           /* the accelerator's reason for a failed vm_init, if it gave one */
     int signal_fd;                 /* signalfd for SIGINT/SIGTERM/SIGHUP, read on the event loop */
 };
 
-/* Lifecycle (hw/vm.c), on the main thread: vm_init builds the machine (RAM, buses, accelerator,
+/* Lifecycle (machine/vm.c), on the main thread: vm_init builds the machine (RAM, buses, accelerator,
  * devices); the caller then loads the kernel (boot_load) and calls vm_run, which starts the vCPU
  * and event-loop threads, waits for a stop reason and returns vmon's exit status.
  * vm_init returns 0, -EINVAL for a bad configuration (the caller exits 2) or another -errno;

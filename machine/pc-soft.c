@@ -4,14 +4,14 @@
 #include <stdlib.h>
 
 #include "hw/apic.h"
-#include "hw/clock.h"
+#include "util/clock.h"
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
-#include "hw/pc-soft.h"
+#include "machine/pc-soft.h"
 #include "hw/pic.h"
 #include "hw/pit.h"
-#include "hw/tsc.h"
-#include "hw/vm.h"
+#include "util/tsc.h"
+#include "machine/vm.h"
 
 struct pc_soft {
     struct vm *vm;

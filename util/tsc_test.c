@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "hw/fake-clock_test.h"
-#include "hw/tsc.h"
+#include "util/fake-clock_test.h"
+#include "util/tsc.h"
 
 static void test_rate(void **state)
 {

@@ -1,5 +1,5 @@
 /* The event-loop thread: one epoll set for host fds, a timerfd per device timer, an eventfd to stop. */
-#include "hw/eventloop.h"
+#include "util/eventloop.h"
 
 #include <errno.h>
 #include <pthread.h>

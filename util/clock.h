@@ -1,7 +1,7 @@
 /* Time for the device models: a monotonic clock and one-shot timers behind an ops table, so the
  * event loop drives them in vmon and a fake clock drives them in unit tests (no threads there). */
-#ifndef VMON_HW_CLOCK_H
-#define VMON_HW_CLOCK_H
+#ifndef VMON_UTIL_CLOCK_H
+#define VMON_UTIL_CLOCK_H
 
 #include <stdint.h>
 
@@ -54,7 +54,7 @@ static inline uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c)
     return (uint64_t)((unsigned __int128)a * b / c);
 }
 
-/* The clock vmon runs devices on: CLOCK_MONOTONIC and the event loop's timers (hw/eventloop.h).
+/* The clock vmon runs devices on: CLOCK_MONOTONIC and the event loop's timers (util/eventloop.h).
  * ctx is the struct evloop. */
 extern const struct plat_clock_ops evloop_clock_ops;
 

@@ -4,7 +4,7 @@
  * Threads: the main thread builds the VM, then sleeps in vm_run until a stop reason is set; each vCPU
  * runs the accelerator's loop on its own thread; the event-loop thread serves stdin, device timers
  * and SIGINT/SIGTERM (a signalfd, so no signal handler touches VM state). */
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "hw/eventloop.h"
-#include "hw/pc.h"
+#include "util/eventloop.h"
+#include "machine/pc.h"
 
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
 {

@@ -1,5 +1,5 @@
 /* The guest TSC: host monotonic time scaled to a stated frequency. */
-#include "hw/tsc.h"
+#include "util/tsc.h"
 
 void tsc_init(struct tsc *t, const struct plat_clock *clk, uint64_t hz)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 /* What each fake vCPU does when it runs. */
 enum fake_mode { FAKE_CRASH, FAKE_DEBUG_EXIT, FAKE_POWEROFF_FROM_CPU2, FAKE_SPIN };

@@ -1,11 +1,11 @@
 /* A bare struct vm for platform unit tests: empty PIO and MMIO buses, a fake accelerator and vCPUs
  * that know their VM and id, none started. The test adds the platform (pc_soft_platform_init) and
  * frees the VM with free(). Header-only, included by *_test.c files after cmocka.h. */
-#ifndef VMON_HW_FAKE_VM_TEST_H
-#define VMON_HW_FAKE_VM_TEST_H
+#ifndef VMON_MACHINE_FAKE_VM_TEST_H
+#define VMON_MACHINE_FAKE_VM_TEST_H
 
 #include <stdlib.h>
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 static inline struct vm *fake_vm_new(const struct accel_ops *accel, int ncpus)
 {

@@ -1,6 +1,6 @@
 /* vmon's PC machine: the devices every guest sees, registered in one place. */
-#ifndef VMON_HW_PC_H
-#define VMON_HW_PC_H
+#ifndef VMON_MACHINE_PC_H
+#define VMON_MACHINE_PC_H
 
 #include <stddef.h>
 

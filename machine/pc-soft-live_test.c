@@ -13,11 +13,11 @@
 #include <cmocka.h>
 
 #include "hw/apic-int.h"
-#include "hw/eventloop.h"
-#include "hw/fake-vm_test.h"
+#include "util/eventloop.h"
+#include "machine/fake-vm_test.h"
 #include "hw/ioapic.h"
-#include "hw/pc-soft.h"
-#include "hw/vm.h"
+#include "machine/pc-soft.h"
+#include "machine/vm.h"
 
 #define RUN_NS 300000000ull    /* 300 ms */
 

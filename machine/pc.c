@@ -6,8 +6,8 @@
  *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   0xff000000      pc-testdev memory window (64 KiB)
- * The interrupt controllers are KVM's in-kernel ones, or hw/pc-soft.c's under the software CPU. */
-#include "hw/pc.h"
+ * The interrupt controllers are KVM's in-kernel ones, or machine/pc-soft.c's under the software CPU. */
+#include "machine/pc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,12 +18,12 @@
 #include "hw/debug-exit.h"
 #include "hw/fw_cfg.h"
 #include "hw/i8042.h"
-#include "hw/pc-soft.h"
+#include "machine/pc-soft.h"
 #include "hw/pc-testdev.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 struct pc {
     struct vm *vm;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)

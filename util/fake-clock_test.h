@@ -1,10 +1,10 @@
 /* A fake device clock for unit tests: time moves only when the test advances it, and due timers
  * fire in deadline order on the test's own thread. Header-only, included by *_test.c files. */
-#ifndef VMON_HW_FAKE_CLOCK_TEST_H
-#define VMON_HW_FAKE_CLOCK_TEST_H
+#ifndef VMON_UTIL_FAKE_CLOCK_TEST_H
+#define VMON_UTIL_FAKE_CLOCK_TEST_H
 
 #include <stdlib.h>
-#include "hw/clock.h"
+#include "util/clock.h"
 
 #define FAKE_CLOCK_TIMERS 64
 

@@ -1,6 +1,6 @@
 /* The device clock on top of the event loop: CLOCK_MONOTONIC and evtimers. */
-#include "hw/clock.h"
-#include "hw/eventloop.h"
+#include "util/clock.h"
+#include "util/eventloop.h"
 
 static uint64_t evclock_now(void *ctx)
 {

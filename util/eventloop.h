@@ -1,6 +1,6 @@
 /* The VM's event-loop thread (epoll): host-side I/O (stdin for the UART) and device timers. */
-#ifndef VMON_HW_EVENTLOOP_H
-#define VMON_HW_EVENTLOOP_H
+#ifndef VMON_UTIL_EVENTLOOP_H
+#define VMON_UTIL_EVENTLOOP_H
 
 #include <stdint.h>
 

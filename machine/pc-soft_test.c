@@ -10,16 +10,16 @@
 #include <cmocka.h>
 
 #include "hw/apic-int.h"
-#include "hw/eventloop.h"
-#include "hw/fake-clock_test.h"
-#include "hw/fake-vm_test.h"
+#include "util/eventloop.h"
+#include "util/fake-clock_test.h"
+#include "machine/fake-vm_test.h"
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
-#include "hw/pc-soft.h"
+#include "machine/pc-soft.h"
 #include "hw/pio_test.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
-/* The event loop's timer API (hw/eventloop.h) on the fake clock, so pc_soft_platform_init runs as is
+/* The event loop's timer API (util/eventloop.h) on the fake clock, so pc_soft_platform_init runs as is
  * without threads. The test is linked before libvmon.a, so these win over the real event loop. */
 static struct fake_clock fc;
 

@@ -7,8 +7,8 @@
  * are IOAPIC pins only. In the HPET's legacy replacement mode its timers 0 and 1 own IRQ0 and IRQ8,
  * and what the PIT and the RTC drive there is cut off; otherwise its timers use GSIs 16-23. Lock order: pit, hpet (released first) -> pic -> ioapic -> lapic
  * (see hw/apic.h). */
-#ifndef VMON_HW_PC_SOFT_H
-#define VMON_HW_PC_SOFT_H
+#ifndef VMON_MACHINE_PC_SOFT_H
+#define VMON_MACHINE_PC_SOFT_H
 
 struct vm;
 struct tsc;
