@@ -1,13 +1,17 @@
-/* The accelerator interface: what runs a vCPU (KVM or the software CPU), as an ops table. */
+/* The accelerator interface: what runs a vCPU (KVM or the software CPU), as an ops table, and what an
+ * accelerator offers (capability fields the board wires from; it never asks which accelerator it is).
+ * The machine owns it; accel/accel.c picks an implementation (accel/accel.h). */
 #ifndef VMON_MACHINE_ACCEL_H
 #define VMON_MACHINE_ACCEL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 struct vm;
 struct vcpu;
 struct mem_slot;
+struct lapic;
 
 /* A segment register in the accelerator-neutral form (the fields of KVM's struct kvm_segment). */
 struct seg_state {
@@ -55,7 +59,11 @@ enum exit_reason {
 };
 
 struct accel_ops {
-    const char *name;                       /* "kvm" or "soft" */
+    const char *name;                       /* "kvm" or "soft": for messages only */
+    /* What it offers. */
+    bool irqchip_in_kernel;    /* PIC, IOAPIC, LAPICs and PIT are the accelerator's (set_irq drives
+                                  them); otherwise the board provides them (machine/pc-soft.c) */
+    bool traces;               /* --trace FILE: it can log each instruction it runs */
     /* Is this accelerator usable here? On false, *why says why (static string). */
     bool (*available)(const char **why);
     int (*vm_init)(struct vm *vm);          /* create the VM; 0 or -errno */
@@ -65,7 +73,7 @@ struct accel_ops {
     int (*vcpu_run)(struct vcpu *v);
     int (*get_state)(struct vcpu *v, struct cpu_state *s);
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
-    /* Raise or lower an ISA/GSI interrupt line (PIC/IOAPIC input). */
+    /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
     void (*set_irq)(struct vm *vm, unsigned gsi, int level);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
@@ -73,7 +81,35 @@ struct accel_ops {
     void (*vm_destroy)(struct vm *vm);
 };
 
-extern const struct accel_ops kvm_accel_ops;
-extern const struct accel_ops soft_accel_ops;
+/* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's
+ * lapic (the board fills it: machine/pc-soft.c; hw/apic.h says what each call does). None of these
+ * is per instruction: the CPU polls the two lock-free flags and calls in only when one is up, on an
+ * access to the APIC page (a TLB fill asks mmio_base), or on the APIC's MSRs and CR8. */
+struct lapic_ops {
+    uint64_t (*mmio_base)(struct lapic *l);
+    uint64_t (*mmio_read)(struct lapic *l, uint64_t off, unsigned size);
+    void (*mmio_write)(struct lapic *l, uint64_t off, uint64_t val, unsigned size);
+    int (*msr_read)(struct lapic *l, uint32_t msr, uint64_t *val);    /* -EINVAL: #GP */
+    int (*msr_write)(struct lapic *l, uint32_t msr, uint64_t val);
+    uint8_t (*get_tpr)(struct lapic *l);                              /* CR8 */
+    void (*set_tpr)(struct lapic *l, uint8_t cr8);
+    bool (*has_interrupt)(struct lapic *l);
+    int (*get_interrupt)(struct lapic *l);                            /* INTA: vector or -1 */
+    unsigned (*take_events)(struct lapic *l, uint8_t *sipi_vector);   /* VCPU_EVENT_* */
+};
+
+/* Events a vCPU takes whatever RFLAGS.IF says (the values of hw/apic.h's LAPIC_EVENT_*). */
+#define VCPU_EVENT_NMI      (1u << 0)
+#define VCPU_EVENT_INIT     (1u << 1)
+#define VCPU_EVENT_SIPI     (1u << 2)
+#define VCPU_MSR_APIC_BASE   0x1b     /* IA32_APIC_BASE and IA32_TSC_DEADLINE go to msr_read/write */
+#define VCPU_MSR_TSC_DEADLINE 0x6e0
+
+struct vcpu_lapic {
+    struct lapic *dev;         /* NULL: none (KVM's is in the kernel) */
+    const struct lapic_ops *ops;
+    _Atomic bool *irq_hint;    /* lock-free: a maskable interrupt may be deliverable */
+    _Atomic unsigned *events;  /* lock-free: VCPU_EVENT_* pending */
+};
 
 #endif

@@ -1,5 +1,5 @@
 /* A bare struct vm for platform unit tests: empty PIO and MMIO buses, a fake accelerator and vCPUs
- * that know their VM and id, none started. The test adds the platform (pc_soft_platform_init) and
+ * that know their VM and id, none started. The test adds the platform (pc_soft_new) and
  * frees the VM with free(). Header-only, included by *_test.c files after cmocka.h. */
 #ifndef VMON_MACHINE_FAKE_VM_TEST_H
 #define VMON_MACHINE_FAKE_VM_TEST_H

@@ -49,7 +49,7 @@ static const struct accel_ops fake_accel = { .name = "fake", .vcpu_kick = kick }
 static void *cpu_thread(void *opaque)
 {
     struct cpu *c = opaque;
-    struct lapic *l = c->vm->vcpus[c->index].lapic;
+    struct lapic *l = c->vm->vcpus[c->index].lapic.dev;
     while (!atomic_load(&stop)) {
         pthread_mutex_lock(&c->m);
         while (!c->kicked && !lapic_irq_hint(l) && !atomic_load(&stop)) {
@@ -86,11 +86,11 @@ static _Atomic int pulses;
 /* A device raising edges on ISA IRQ 1 (IOAPIC pin 1 -> CPU 1) and IRQ 3 (PIC -> BSP's LINT0). */
 static void *device_thread(void *opaque)
 {
-    struct vm *vm = opaque;
+    struct pc_soft *ps = opaque;
     while (!atomic_load(&stop)) {
         for (unsigned irq = 1; irq <= 3; irq += 2) {
-            pc_soft_set_irq(vm, irq, 1);
-            pc_soft_set_irq(vm, irq, 0);
+            pc_soft_set_irq(ps, irq, 1);
+            pc_soft_set_irq(ps, irq, 0);
         }
         atomic_fetch_add(&pulses, 1);
         struct timespec ts = { 0, 200000 };
@@ -105,8 +105,9 @@ static void test_live_rates(void **state)
     struct vm *vm = fake_vm_new(&fake_accel, 2);
     vm->loop = evloop_new();
     assert_non_null(vm->loop);
-    assert_int_equal(pc_soft_platform_init(vm), 0);
-    struct lapic *bsp = vm->vcpus[0].lapic, *ap = vm->vcpus[1].lapic;
+    struct pc_soft *ps = pc_soft_new(vm);
+    assert_non_null(ps);
+    struct lapic *bsp = vm->vcpus[0].lapic.dev, *ap = vm->vcpus[1].lapic.dev;
 
     lapic_mmio_write(ap, APIC_REG_SVR, 0x1ff, 4);
     /* IOAPIC pin 2 (PIT) -> CPU 1, vector 0x30. */
@@ -140,7 +141,7 @@ static void test_live_rates(void **state)
     assert_int_equal(evloop_start(vm->loop), 0);
     atomic_store(&pulses, 0);
     pthread_t dev;
-    assert_int_equal(pthread_create(&dev, NULL, device_thread, vm), 0);
+    assert_int_equal(pthread_create(&dev, NULL, device_thread, ps), 0);
 
     uint64_t t0 = clock_now_ns();
     /* The BSP's LAPIC timer: periodic 1 ms (1 GHz crystal, divide by 1). */
@@ -175,9 +176,9 @@ static void test_live_rates(void **state)
     assert_in_range(irq1, 1, n);
     assert_in_range(irq3, 1, n);
     assert_int_equal(cpus[1].count[0x33] + cpus[0].count[0x41], 0);
-    assert_true(tsc_read(pc_soft_tsc(vm)) >= ms * (TSC_DEFAULT_HZ / 1000));
+    assert_true(tsc_read(vm->vcpus[0].tsc) >= ms * (TSC_DEFAULT_HZ / 1000));
 
-    pc_soft_platform_destroy(vm);
+    pc_soft_free(ps);
     evloop_free(vm->loop);
     for (int i = 0; i < 2; i++) {
         pthread_mutex_destroy(&cpus[i].m);

@@ -1,17 +1,19 @@
-/* The userspace PC platform for the software CPU: creates the devices, maps them on the VM's buses
- * and wires their interrupt lines together as a PC's chipset does. */
+/* The userspace PC platform, for an accelerator without an in-kernel irqchip: creates the devices,
+ * maps them on the VM's buses, wires their interrupt lines together as a PC's chipset does, and hands
+ * each vCPU its local APIC and the TSC through struct vcpu (machine/accel.h's struct vcpu_lapic). */
+#include "machine/pc-soft.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
 #include "hw/apic.h"
-#include "util/clock.h"
 #include "hw/hpet.h"
 #include "hw/ioapic.h"
-#include "machine/pc-soft.h"
 #include "hw/pic.h"
 #include "hw/pit.h"
-#include "util/tsc.h"
 #include "machine/vm.h"
+#include "util/clock.h"
+#include "util/tsc.h"
 
 struct pc_soft {
     struct vm *vm;
@@ -71,8 +73,7 @@ static void pic_intr_changed(void *opaque, bool level)
 
 static void pit_irq0(void *opaque, int level)
 {
-    struct pc_soft *ps = opaque;
-    pc_soft_set_irq(ps->vm, 0, level);
+    pc_soft_set_irq(opaque, 0, level);
 }
 
 /* ISA IRQ n -> PIC input n and IOAPIC pin n, IRQ0 -> pin 2; GSIs 16-23 -> IOAPIC only. */
@@ -93,11 +94,8 @@ static void hpet_irq(void *opaque, unsigned irq, int level)
     route_irq(opaque, irq, level);
 }
 
-void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
+void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level)
 {
-    struct pc_soft *ps = vm->soft_platform;
-    if (!ps)
-        return;
     /* In legacy replacement mode the HPET owns IRQ0 and IRQ8: the PIT's and the RTC's lines are
      * cut off (HPET spec 2.3.9). */
     if ((gsi == 0 || gsi == 8) && ps->hpet_ready && hpet_legacy_mode(&ps->hpet))
@@ -105,22 +103,43 @@ void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level)
     route_irq(ps, gsi, level);
 }
 
-struct tsc *pc_soft_tsc(struct vm *vm)
+/* What the CPU calls on its LAPIC: hw/apic.c's functions as they are (no wrappers), and the same
+ * event and MSR numbers on both sides. */
+static const struct lapic_ops lapic_cpu_ops = {
+    .mmio_base = lapic_mmio_base,
+    .mmio_read = lapic_mmio_read,
+    .mmio_write = lapic_mmio_write,
+    .msr_read = lapic_msr_read,
+    .msr_write = lapic_msr_write,
+    .get_tpr = lapic_get_tpr,
+    .set_tpr = lapic_set_tpr,
+    .has_interrupt = lapic_has_interrupt,
+    .get_interrupt = lapic_get_interrupt,
+    .take_events = lapic_take_events,
+};
+_Static_assert(LAPIC_EVENT_NMI == VCPU_EVENT_NMI && LAPIC_EVENT_INIT == VCPU_EVENT_INIT &&
+               LAPIC_EVENT_SIPI == VCPU_EVENT_SIPI, "LAPIC events as struct vcpu_lapic names them");
+_Static_assert(MSR_IA32_APIC_BASE == VCPU_MSR_APIC_BASE &&
+               MSR_IA32_TSC_DEADLINE == VCPU_MSR_TSC_DEADLINE, "the LAPIC's MSRs");
+
+static void vcpu_attach(struct vcpu *v, struct lapic *l, const struct tsc *tsc)
 {
-    struct pc_soft *ps = vm->soft_platform;
-    return ps ? &ps->tsc : NULL;
+    v->lapic = (struct vcpu_lapic){ .dev = l, .ops = &lapic_cpu_ops, .irq_hint = &l->irq_hint,
+                                    .events = &l->events };
+    v->tsc = tsc;
 }
 
 /* --- creation ----------------------------------------------------------------------------------- */
 
-void pc_soft_platform_destroy(struct vm *vm)
+void pc_soft_free(struct pc_soft *ps)
 {
-    struct pc_soft *ps = vm->soft_platform;
     if (!ps)
         return;
+    struct vm *vm = ps->vm;
     for (int i = 0; i < vm->ncpus; i++) {
-        lapic_free(vm->vcpus[i].lapic);
-        vm->vcpus[i].lapic = NULL;
+        lapic_free(vm->vcpus[i].lapic.dev);
+        vm->vcpus[i].lapic = (struct vcpu_lapic){ 0 };
+        vm->vcpus[i].tsc = NULL;
     }
     if (ps->pit_ready)
         pit_destroy(&ps->pit);
@@ -128,20 +147,20 @@ void pc_soft_platform_destroy(struct vm *vm)
         hpet_destroy(&ps->hpet);
     ioapic_destroy(&ps->ioapic);
     pic_destroy(&ps->pic);
-    vm->soft_platform = NULL;
     free(ps);
 }
 
-int pc_soft_platform_init(struct vm *vm)
+struct pc_soft *pc_soft_new(struct vm *vm)
 {
-    if (!vm->loop || vm->ncpus < 1 || vm->ncpus > VM_MAX_CPUS || vm->ncpus > APIC_MAX)
-        return -EINVAL;
+    if (!vm->loop || vm->ncpus < 1 || vm->ncpus > VM_MAX_CPUS || vm->ncpus > APIC_MAX) {
+        errno = EINVAL;
+        return NULL;
+    }
     struct pc_soft *ps = calloc(1, sizeof(*ps));
     if (!ps)
-        return -ENOMEM;
+        return NULL;
     ps->vm = vm;
     ps->clock = (struct plat_clock){ &evloop_clock_ops, vm->loop };
-    vm->soft_platform = ps;
 
     tsc_init(&ps->tsc, &ps->clock, TSC_DEFAULT_HZ);
     apic_bus_init(&ps->apic_bus, &ps->clock, &ps->tsc);
@@ -157,8 +176,10 @@ int pc_soft_platform_init(struct vm *vm)
     int r = 0;
     for (int i = 0; i < vm->ncpus && !r; i++) {
         ps->kick[i] = (struct kick_ctx){ ps, i };
-        vm->vcpus[i].lapic = lapic_create(&ps->apic_bus, i, kick_vcpu, &ps->kick[i]);
-        if (!vm->vcpus[i].lapic)
+        struct lapic *l = lapic_create(&ps->apic_bus, i, kick_vcpu, &ps->kick[i]);
+        if (l)
+            vcpu_attach(&vm->vcpus[i], l, &ps->tsc);
+        else
             r = -errno;
     }
     if (!r) {
@@ -178,7 +199,10 @@ int pc_soft_platform_init(struct vm *vm)
     if (!r)
         r = hpet_map(&ps->hpet, &vm->mmio, HPET_DEFAULT_BASE);
     /* On failure the VM cannot run (the buses keep what was mapped; they have no unmap). */
-    if (r)
-        pc_soft_platform_destroy(vm);
-    return r;
+    if (r) {
+        pc_soft_free(ps);
+        errno = -r;
+        return NULL;
+    }
+    return ps;
 }

@@ -1,4 +1,4 @@
-/* The PC platform vmon provides itself when the software CPU runs the guest (KVM has it in-kernel):
+/* The PC platform vmon provides itself when the accelerator has no in-kernel irqchip (KVM has):
  * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, HPET, and the guest TSC.
  *
  * Wiring, as on a PC: ISA IRQ n goes to PIC input n and IOAPIC pin n, except IRQ0 (the PIT), which
@@ -11,17 +11,15 @@
 #define VMON_MACHINE_PC_SOFT_H
 
 struct vm;
-struct tsc;
+struct pc_soft;
 
-/* Create and map the interrupt controllers and timers; sets vm->vcpus[i].lapic and
- * vm->soft_platform. Device timers run on vm->loop, which must exist (it need not be started yet).
- * 0 or -errno. */
-int pc_soft_platform_init(struct vm *vm);
+/* Create and map the interrupt controllers and timers, and give each vCPU its LAPIC and the TSC
+ * (struct vcpu's lapic and tsc). Device timers run on vm->loop, which must exist (it need not be
+ * started yet). NULL with errno set. */
+struct pc_soft *pc_soft_new(struct vm *vm);
 /* After the vCPUs and the event loop have stopped. */
-void pc_soft_platform_destroy(struct vm *vm);
+void pc_soft_free(struct pc_soft *ps);
 /* Drive an ISA IRQ (0-15) or GSI (16-23) line. Any thread. */
-void pc_soft_set_irq(struct vm *vm, unsigned gsi, int level);
-/* The guest TSC (rdtsc, CPUID 0x15/0x16); NULL before init. */
-struct tsc *pc_soft_tsc(struct vm *vm);
+void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
 
 #endif

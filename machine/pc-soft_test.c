@@ -19,7 +19,7 @@
 #include "hw/pio_test.h"
 #include "machine/vm.h"
 
-/* The event loop's timer API (util/eventloop.h) on the fake clock, so pc_soft_platform_init runs as is
+/* The event loop's timer API (util/eventloop.h) on the fake clock, so pc_soft_new runs as is
  * without threads. The test is linked before libvmon.a, so these win over the real event loop. */
 static struct fake_clock fc;
 
@@ -45,6 +45,7 @@ uint64_t clock_now_ns(void)
 }
 
 static int kicks[VM_MAX_CPUS];
+static struct pc_soft *ps;     /* the platform under test, on the VM in *state */
 
 static void fake_kick(struct vcpu *v)
 {
@@ -59,7 +60,8 @@ static int setup(void **state)
     fake_clock_init(&fc, 1000000000ull);
     memset(kicks, 0, sizeof(kicks));
     vm->loop = (struct evloop *)&fc;   /* only passed back to the fake evtimer_new */
-    assert_int_equal(pc_soft_platform_init(vm), 0);
+    ps = pc_soft_new(vm);
+    assert_non_null(ps);
     *state = vm;
     return 0;
 }
@@ -67,8 +69,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct vm *vm = *state;
-    pc_soft_platform_destroy(vm);
-    assert_null(vm->soft_platform);
+    pc_soft_free(ps);
+    assert_null(vm->vcpus[0].lapic.dev);
+    assert_null(vm->vcpus[0].tsc);
     free(vm);
     return 0;
 }
@@ -103,7 +106,7 @@ static void pit_periodic(struct vm *vm)
 static void test_timer_through_pic(void **state)
 {
     struct vm *vm = *state;
-    struct lapic *bsp = vm->vcpus[0].lapic;
+    struct lapic *bsp = vm->vcpus[0].lapic.dev;
     pic_setup(vm, 0xfe);                         /* IRQ0 only */
     pit_periodic(vm);
     int ticks = 0;
@@ -120,13 +123,13 @@ static void test_timer_through_pic(void **state)
     assert_in_range(ticks, 19, 20);
     assert_true(kicks[0] >= ticks);
     assert_int_equal(kicks[1], 0);
-    assert_int_equal(lapic_get_interrupt(vm->vcpus[1].lapic), -1);
+    assert_int_equal(lapic_get_interrupt(vm->vcpus[1].lapic.dev), -1);
 }
 
 static void test_timer_through_ioapic(void **state)
 {
     struct vm *vm = *state;
-    struct lapic *bsp = vm->vcpus[0].lapic;
+    struct lapic *bsp = vm->vcpus[0].lapic.dev;
     pic_setup(vm, 0xff);                         /* the PIC all masked, as Linux leaves it */
     io_write(vm, 0x10 + 2 * 2 + 1, 0);           /* pin 2: vector 0x30 edge, to APIC id 0 */
     io_write(vm, 0x10 + 2 * 2, 0x30);
@@ -149,7 +152,7 @@ static void test_timer_through_ioapic(void **state)
 static void test_hpet_legacy_tick(void **state)
 {
     struct vm *vm = *state;
-    struct lapic *bsp = vm->vcpus[0].lapic;
+    struct lapic *bsp = vm->vcpus[0].lapic.dev;
     pic_setup(vm, 0xff);
     io_write(vm, 0x10 + 2 * 2 + 1, 0);
     io_write(vm, 0x10 + 2 * 2, 0x30);
@@ -176,47 +179,47 @@ static void test_hpet_legacy_tick(void **state)
     /* The RTC's IRQ8 is cut off too while the HPET owns it. */
     io_write(vm, 0x10 + 2 * 8 + 1, 0);
     io_write(vm, 0x10 + 2 * 8, 0x38);
-    pc_soft_set_irq(vm, 8, 1);
-    pc_soft_set_irq(vm, 8, 0);
+    pc_soft_set_irq(ps, 8, 1);
+    pc_soft_set_irq(ps, 8, 0);
     assert_int_equal(lapic_get_interrupt(bsp), -1);
     bus_write(&vm->mmio, HPET_DEFAULT_BASE + HPET_REG_CONFIG, HPET_CFG_ENABLE, 4);
-    pc_soft_set_irq(vm, 8, 1);
-    pc_soft_set_irq(vm, 8, 0);
+    pc_soft_set_irq(ps, 8, 1);
+    pc_soft_set_irq(ps, 8, 0);
     assert_int_equal(lapic_get_interrupt(bsp), 0x38);
 }
 
 static void test_isa_and_gsi_routing(void **state)
 {
     struct vm *vm = *state;
-    struct lapic *ap = vm->vcpus[1].lapic;
+    struct lapic *ap = vm->vcpus[1].lapic.dev;
     lapic_mmio_write(ap, APIC_REG_SVR, 0x1ff, 4);
     io_write(vm, 0x10 + 2 * 1 + 1, 1u << 24);    /* pin 1 (keyboard) to CPU 1 */
     io_write(vm, 0x10 + 2 * 1, 0x41);
     io_write(vm, 0x10 + 2 * 19 + 1, 1u << 24);   /* GSI 19, level (a PCI INTx) to CPU 1 */
     io_write(vm, 0x10 + 2 * 19, RTE_LEVEL | 0x61);
-    pc_soft_set_irq(vm, 1, 1);
-    pc_soft_set_irq(vm, 1, 0);
+    pc_soft_set_irq(ps, 1, 1);
+    pc_soft_set_irq(ps, 1, 0);
     assert_int_equal(kicks[1], 1);
     assert_int_equal(lapic_get_interrupt(ap), 0x41);
     lapic_mmio_write(ap, APIC_REG_EOI, 0, 4);
-    pc_soft_set_irq(vm, 19, 1);
+    pc_soft_set_irq(ps, 19, 1);
     assert_int_equal(lapic_get_interrupt(ap), 0x61);
     lapic_mmio_write(ap, APIC_REG_EOI, 0, 4);    /* still asserted: comes back */
     assert_int_equal(lapic_get_interrupt(ap), 0x61);
-    pc_soft_set_irq(vm, 19, 0);
+    pc_soft_set_irq(ps, 19, 0);
     lapic_mmio_write(ap, APIC_REG_EOI, 0, 4);
     assert_int_equal(lapic_get_interrupt(ap), -1);
     /* ISA IRQ2 does not exist (cascade): pin 2 stays quiet. */
     io_write(vm, 0x10 + 2 * 2 + 1, 1u << 24);
     io_write(vm, 0x10 + 2 * 2, 0x32);
-    pc_soft_set_irq(vm, 2, 1);
+    pc_soft_set_irq(ps, 2, 1);
     assert_int_equal(lapic_get_interrupt(ap), -1);
 }
 
 static void test_smp_startup(void **state)
 {
     struct vm *vm = *state;
-    struct lapic *bsp = vm->vcpus[0].lapic, *ap = vm->vcpus[1].lapic;
+    struct lapic *bsp = vm->vcpus[0].lapic.dev, *ap = vm->vcpus[1].lapic.dev;
     uint8_t vec;
     assert_true(lapic_waiting_for_sipi(ap));
     lapic_mmio_write(bsp, APIC_REG_ICR_HI, 1u << 24, 4);
@@ -225,7 +228,8 @@ static void test_smp_startup(void **state)
     assert_int_equal(kicks[1], 2);
     assert_int_equal(lapic_take_events(ap, &vec), LAPIC_EVENT_INIT | LAPIC_EVENT_SIPI);
     assert_int_equal(vec, 0x99);
-    assert_non_null(pc_soft_tsc(vm));
+    assert_non_null(vm->vcpus[0].tsc);
+    assert_ptr_equal(vm->vcpus[1].tsc, vm->vcpus[0].tsc);
 }
 
 int main(void)

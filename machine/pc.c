@@ -6,7 +6,9 @@
  *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   0xff000000      pc-testdev memory window (64 KiB)
- * The interrupt controllers are KVM's in-kernel ones, or machine/pc-soft.c's under the software CPU. */
+ * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
+ * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
+ * and routes every line itself. */
 #include "machine/pc.h"
 
 #include <errno.h>
@@ -34,13 +36,14 @@ struct pc {
     struct acpi_pm *pm;
     struct fw_cfg *fw_cfg;
     struct pc_testdev *testdev;
-    bool soft_platform;
+    struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
 };
 
 void pc_set_irq(struct vm *vm, unsigned gsi, int level)
 {
-    if (vm->accel == &soft_accel_ops)
-        pc_soft_set_irq(vm, gsi, level);
+    struct pc *pc = vm->platform;
+    if (pc->soft)
+        pc_soft_set_irq(pc->soft, gsi, level);
     else if (vm->accel->set_irq)
         vm->accel->set_irq(vm, gsi, level);
 }
@@ -130,14 +133,12 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     vm->platform = pc;
     pc->vm = vm;
 
-    /* Under the software CPU the interrupt controllers and timers are ours to provide first:
-     * every device below may raise a line as soon as it exists. */
-    if (vm->accel == &soft_accel_ops) {
-        if ((r = pc_soft_platform_init(vm)) < 0) {
-            snprintf(err, errlen, "soft PC platform: %s", strerror(-r));
-            return r;
-        }
-        pc->soft_platform = true;
+    /* Without an in-kernel irqchip the interrupt controllers and timers are ours to provide
+     * first: every device below may raise a line as soon as it exists. */
+    if (!vm->accel->irqchip_in_kernel && !(pc->soft = pc_soft_new(vm))) {
+        r = -errno;
+        snprintf(err, errlen, "soft PC platform: %s", strerror(-r));
+        return r;
     }
 
     struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .opaque = pc };
@@ -183,8 +184,7 @@ void pc_destroy(struct vm *vm)
     acpi_pm_free(pc->pm);
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
-    if (pc->soft_platform)
-        pc_soft_platform_destroy(vm);
+    pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;
 }

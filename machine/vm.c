@@ -91,39 +91,8 @@ void vm_mmio_write(struct vm *vm, uint64_t gpa, uint64_t val, unsigned size)
     bus_write(&vm->mmio, gpa, val, size);
 }
 
-static bool cpu_has_virt_extensions(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return false;
-    char line[4096];
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f)) {
-        if (strncmp(line, "flags", 5))
-            continue;
-        found = strstr(line, " vmx") || strstr(line, " svm");
-    }
-    fclose(f);
-    return found;
-}
-
-const struct accel_ops *vm_pick_accel(const char *name, const char **why)
-{
-    if (!strcmp(name, "kvm"))
-        return kvm_accel_ops.available(why) ? &kvm_accel_ops : NULL;
-    if (!strcmp(name, "soft"))
-        return soft_accel_ops.available(why) ? &soft_accel_ops : NULL;
-    if (!strcmp(name, "auto")) {
-        const char *ignored;
-        if (cpu_has_virt_extensions() && kvm_accel_ops.available(&ignored))
-            return &kvm_accel_ops;
-        return soft_accel_ops.available(why) ? &soft_accel_ops : NULL;
-    }
-    *why = "unknown accelerator (kvm, soft or auto)";
-    return NULL;
-}
-
-int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *accel, char *err,
+            size_t errlen)
 {
     memset(vm, 0, sizeof(*vm));
     vm->cfg = *cfg;
@@ -158,13 +127,8 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen
         return -e;
     }
 
-    const char *why = NULL;
-    vm->accel = cfg->accel_ops ? cfg->accel_ops : vm_pick_accel(cfg->accel, &why);
-    if (!vm->accel) {
-        snprintf(err, errlen, "accel %s: %s", cfg->accel, why);
-        return -EINVAL;
-    }
-    if (cfg->trace && vm->accel == &kvm_accel_ops) {
+    vm->accel = accel;
+    if (cfg->trace && !accel->traces) {
         snprintf(err, errlen, "--trace %s: only the software CPU traces instructions (--accel soft)",
                  cfg->trace);
         return -EINVAL;

@@ -20,24 +20,25 @@ struct vcpu {
     int id;                    /* also its APIC id */
     pthread_t thread;
     void *accel;               /* the accelerator's per-vCPU state */
-    struct lapic *lapic;       /* userspace local APIC (soft CPU only; KVM's is in-kernel) */
+    /* Set by the board when the accelerator has no in-kernel irqchip (machine/pc-soft.c): */
+    struct vcpu_lapic lapic;   /* its userspace local APIC */
+    const struct tsc *tsc;     /* the guest TSC (util/tsc.h), for rdtsc and CPUID 0x15/0x16 */
     _Atomic bool started;      /* its thread runs: vm_request_stop may kick it */
 };
 
-struct lapic;
+struct tsc;
 struct evloop;
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
     uint64_t mem_size;         /* bytes */
     int ncpus;
-    const char *accel;         /* "kvm", "soft" or "auto" */
+    const char *accel;         /* "kvm", "soft" or "auto": what accel_pick (accel/accel.h) is given */
     const char *cpu_features;  /* "-cx16,-xsave" style, or NULL */
     enum cpu_vendor cpu_vendor;   /* --cpu / -cpu: the software CPU's vendor (default Intel) */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;
-    const struct accel_ops *accel_ops;   /* tests: run on this accelerator, whatever accel says */
 };
 
 struct exit_stats {
@@ -60,26 +61,22 @@ struct vm {
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
     struct evloop *loop;           /* event-loop thread: host I/O and device timers */
-    void *platform;                /* machine/pc.c's devices */
-    void *soft_platform;           /* machine/pc-soft.c's devices (soft CPU only) */
+    void *platform;                /* machine/pc.c's board: devices, IRQ routing */
     pthread_mutex_t stop_lock;     /* with stop_cond: the main thread sleeps until a stop reason */
     pthread_cond_t stop_cond;
     char accel_err[160];           /* the accelerator's reason for a failed vm_init, if it gave one */
     int signal_fd;                 /* signalfd for SIGINT/SIGTERM/SIGHUP, read on the event loop */
 };
 
-/* Lifecycle (machine/vm.c), on the main thread: vm_init builds the machine (RAM, buses, accelerator,
- * devices); the caller then loads the kernel (boot_load) and calls vm_run, which starts the vCPU
- * and event-loop threads, waits for a stop reason and returns vmon's exit status.
+/* Lifecycle (machine/vm.c), on the main thread: vm_init builds the machine (RAM, buses, the given
+ * accelerator, devices); the caller then loads the kernel (boot_load) and calls vm_run, which starts
+ * the vCPU and event-loop threads, waits for a stop reason and returns vmon's exit status.
  * vm_init returns 0, -EINVAL for a bad configuration (the caller exits 2) or another -errno;
  * err holds one line ("<what>: <why>") either way. */
-int vm_init(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *accel, char *err,
+            size_t errlen);
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
-
-/* The accelerator --accel names: "kvm", "soft", or "auto" (kvm when /dev/kvm opens and the CPU has
- * vmx or svm). NULL with *why set when it cannot run here. */
-const struct accel_ops *vm_pick_accel(const char *name, const char **why);
 
 /* Print vCPU v's registers and the bytes at its RIP to stderr (after a crash). */
 void vm_dump_cpu(struct vcpu *v);
