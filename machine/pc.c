@@ -20,15 +20,25 @@
 #include "hw/debug-exit.h"
 #include "hw/fw_cfg.h"
 #include "hw/i8042.h"
-#include "machine/pc-soft.h"
 #include "hw/pc-testdev.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
+#include "machine/pc-soft.h"
 #include "machine/vm.h"
+
+#define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
+
+/* What each device's irq_line carries: the board and the line's number. */
+struct pc_irq {
+    struct pc *pc;
+    unsigned gsi;
+};
 
 struct pc {
     struct vm *vm;
+    struct pc_irq irqs[PC_GSIS];
+    struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
     struct stdio_chr *console;
     struct serial *com1;
     struct i8042 *i8042;
@@ -39,20 +49,52 @@ struct pc {
     struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
 };
 
-void pc_set_irq(struct vm *vm, unsigned gsi, int level)
+/* Drive ISA/GSI line gsi: the accelerator's in-kernel PIC+IOAPIC, or the userspace platform's. */
+static void pc_set_irq(struct pc *pc, unsigned gsi, int level)
 {
-    struct pc *pc = vm->platform;
     if (pc->soft)
         pc_soft_set_irq(pc->soft, gsi, level);
-    else if (vm->accel->set_irq)
-        vm->accel->set_irq(vm, gsi, level);
+    else if (pc->vm->accel->set_irq)
+        pc->vm->accel->set_irq(pc->vm, gsi, level);
+}
+
+static void pc_irq_set(void *opaque, int level)
+{
+    struct pc_irq *irq = opaque;
+    pc_set_irq(irq->pc, irq->gsi, level);
+}
+
+static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
+{
+    return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
+}
+
+/* A device asks to end the run: the VM's stop reason (the first one wins). */
+static void pc_stop_request(void *opaque, enum stop_request what, int status)
+{
+    struct vm *vm = opaque;
+    switch (what) {
+    case STOP_REQ_POWEROFF:
+        vm_request_stop(vm, VCPU_POWEROFF, 0);
+        break;
+    case STOP_REQ_RESET:
+        vm_request_stop(vm, VCPU_RESET, 0);
+        break;
+    case STOP_REQ_DEBUG_EXIT:
+        vm_request_stop(vm, VCPU_DEBUG_EXIT, status);
+        break;
+    case STOP_REQ_QUIT:
+    default:
+        vm_request_stop(vm, VCPU_STOP, 0);
+        break;
+    }
 }
 
 /* COM1's link: its line goes to IRQ 4, its bytes to the console. */
 static void com1_irq(void *opaque, int level)
 {
     struct pc *pc = opaque;
-    pc_set_irq(pc->vm, SERIAL_COM1_IRQ, level);
+    pc_set_irq(pc, SERIAL_COM1_IRQ, level);
 }
 
 static void com1_tx(void *opaque, uint8_t byte)
@@ -132,6 +174,12 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         goto fail;
     vm->platform = pc;
     pc->vm = vm;
+    pc->stop = (struct stop_link){ .request = pc_stop_request, .opaque = vm };
+    struct irq_line lines[PC_GSIS];
+    for (unsigned i = 0; i < PC_GSIS; i++) {
+        pc->irqs[i] = (struct pc_irq){ pc, i };
+        lines[i] = pc_irq_line(pc, i);
+    }
 
     /* Without an in-kernel irqchip the interrupt controllers and timers are ours to provide
      * first: every device below may raise a line as soon as it exists. */
@@ -142,27 +190,28 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     }
 
     struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .opaque = pc };
-    if (!(pc->console = stdio_chr_new(vm, STDIN_FILENO, STDOUT_FILENO)) ||
+    if (!(pc->console = stdio_chr_new(vm->loop, &pc->stop, STDIN_FILENO, STDOUT_FILENO)) ||
         !(pc->com1 = serial_new(&link)))
         goto fail;
     stdio_chr_attach(pc->console, pc->com1);
-    if (!(pc->i8042 = i8042_new(vm, pc_set_irq)) || !(pc->rtc = rtc_new(vm, pc_set_irq)) ||
-        !(pc->pm = acpi_pm_new(vm, pc_set_irq)) || !(pc->fw_cfg = fw_cfg_new()) ||
-        !(pc->testdev = pc_testdev_new(vm, pc_set_irq)))
+    if (!(pc->i8042 = i8042_new(&lines[I8042_KBD_IRQ], &pc->stop)) ||
+        !(pc->rtc = rtc_new(&lines[RTC_IRQ], vm->loop)) ||
+        !(pc->pm = acpi_pm_new(&lines[ACPI_SCI_IRQ], &pc->stop)) || !(pc->fw_cfg = fw_cfg_new()) ||
+        !(pc->testdev = pc_testdev_new(lines, &vm->mem)))
         goto fail;
     rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
                      vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
     if ((r = fw_cfg_setup(vm, pc->fw_cfg, err, errlen)) < 0)
         return r;
 
-    if ((r = i8042_map(pc->i8042)) < 0 || (r = rtc_map(pc->rtc)) < 0 ||
+    if ((r = i8042_map(pc->i8042, &vm->pio)) < 0 || (r = rtc_map(pc->rtc, &vm->pio)) < 0 ||
         (r = bus_map(&vm->pio, 0x80, 1, &port80_ops, NULL, "post-code")) < 0 ||
-        (r = pc_testdev_map(pc->testdev)) < 0 ||
-        (r = bus_map(&vm->pio, DEBUG_EXIT_BASE, DEBUG_EXIT_SIZE, &debug_exit_io_ops, vm,
+        (r = pc_testdev_map(pc->testdev, &vm->pio, &vm->mmio)) < 0 ||
+        (r = bus_map(&vm->pio, DEBUG_EXIT_BASE, DEBUG_EXIT_SIZE, &debug_exit_io_ops, &pc->stop,
                      "isa-debug-exit")) < 0 ||
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
-        (r = acpi_pm_map(pc->pm)) < 0) {
+        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }

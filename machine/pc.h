@@ -10,7 +10,5 @@ struct vm;
  * 0 or -errno with a one-line reason in err. */
 int pc_init(struct vm *vm, char *err, size_t errlen);
 void pc_destroy(struct vm *vm);
-/* Drive ISA/GSI line gsi: KVM's in-kernel PIC+IOAPIC, or the soft platform's. */
-void pc_set_irq(struct vm *vm, unsigned gsi, int level);
 
 #endif
