@@ -11,10 +11,8 @@
 #include "accel/soft/cpu.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
-#include "hw/apic.h"
-#include "machine/pc-soft.h"
-#include "util/tsc.h"
 #include "machine/vm.h"
+#include "util/tsc.h"
 
 #define SOFT_TB_ARENA (32u << 20)   /* bytes of translated blocks per vCPU before a flush */
 #define SOFT_SLICE (1u << 22)       /* instructions between looks at the stop flag */
