@@ -6,8 +6,8 @@
 
 struct vm;
 
-/* Create and map the devices (and, under the software CPU, the interrupt controllers and timers);
- * 0 or -errno with a one-line reason in err. */
+/* Create and map the devices (and, when vm->accel has no in-kernel irqchip, the interrupt
+ * controllers and timers); 0 or -errno with a one-line reason in err. */
 int pc_init(struct vm *vm, char *err, size_t errlen);
 void pc_destroy(struct vm *vm);
 
