@@ -19,7 +19,9 @@ LDLIBS  := -lz -lzstd -ljson-c -lm
 
 # Filled by the build.mk fragments:
 VMON_SRCS :=          # sources of build/vmon (main.c last, everything else goes into libvmon.a)
-UNIT_TESTS :=         # foo/bar_test.c files: each becomes $(BUILD)/foo/bar_test, linked with libvmon.a + cmocka
+TEST_LIB_SRCS :=      # test-only code (the soft CPU's flat runner): libvmon-test.a, never in build/vmon
+UNIT_TESTS :=         # foo/bar_test.c files: each becomes $(BUILD)/foo/bar_test, linked with
+                      # libvmon-test.a + libvmon.a + cmocka
 INTEG_TESTS :=        # scripts run by tests/run.sh with VMON=$(BUILD)/vmon, exit 0 pass / 77 skip
 QUICK_TESTS :=        # the subset of INTEG_TESTS the ASan/UBSan pass runs
 BENCHES :=            # scripts run by make bench
@@ -31,6 +33,7 @@ include $(sort $(wildcard */build.mk */*/build.mk */*/*/build.mk))
 
 LIB_SRCS  := $(filter-out main.c,$(VMON_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TEST_LIB_OBJS := $(TEST_LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_TESTS:%.c=$(BUILD)/%)
 
 $(BUILD)/%.o: %.c
@@ -41,10 +44,14 @@ $(BUILD)/libvmon.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/libvmon-test.a: $(TEST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/vmon: $(BUILD)/main.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(UNIT_BINS): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libvmon.a
+$(UNIT_BINS): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libvmon-test.a $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 build-tests: $(BUILD)/vmon $(UNIT_BINS) $(TEST_DEPS)

@@ -1,3 +1,4 @@
-# accel/: what both accelerators share: the CPU model (vendor setting, CPUID feature names).
-VMON_SRCS += accel/cpu-model.c
+# accel/: choosing the accelerator (accel.c), and what both share: the CPU model (vendor setting,
+# CPUID feature names).
+VMON_SRCS += accel/accel.c accel/cpu-model.c
 UNIT_TESTS += accel/cpu-model_test.c

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "boot/loader.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 static int vfail(char *err, size_t errlen, const char *file, const char *fmt, va_list ap)
 {

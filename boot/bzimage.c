@@ -10,9 +10,9 @@
  *    suits images whose setup does not call BIOS services (vmon's real-mode test guest does not). */
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "boot/loader.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define MIN_PROTOCOL        0x0206    /* cmdline_size, the header fields below it, are needed */
 #define SETUP_MAX_SECTS     63        /* setup + heap + cmdline stay inside 0x90000..0x9fc00 */

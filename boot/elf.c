@@ -5,10 +5,10 @@
 #include <elf.h>
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "boot/loader.h"
 #include "boot/pvh.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 bool elf_probe(const uint8_t *img, size_t len)
 {

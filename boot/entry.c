@@ -4,9 +4,9 @@
  * page tables these point at are written into guest RAM at the fixed low addresses of loader.h. */
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "boot/loader.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define CR0_PE   (1ull << 0)
 #define CR0_ET   (1ull << 4)

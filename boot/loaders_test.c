@@ -17,7 +17,7 @@
 #include "boot/loader.h"
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define RAM (64u << 20)
 

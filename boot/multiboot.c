@@ -3,10 +3,10 @@
  * protected mode, paging off, eax = 0x2BADB002, ebx = the multiboot information structure. */
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "boot/loader.h"
 #include "boot/multiboot.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define MB_SUPPORTED (MB_PAGE_ALIGN | MB_MEMORY_INFO)   /* requirement bits vmon meets */
 #define MB_MAX_MMAP  16

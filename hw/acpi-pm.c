@@ -8,8 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "hw/eventloop.h"
-#include "hw/vm.h"
+#include "util/eventloop.h"
 
 #define PM1_TMR_STS 0x0001
 #define PM1_PWRBTN_STS 0x0100
@@ -19,8 +18,8 @@
 #define PM1_CNT_SLP_EN 0x2000
 
 struct acpi_pm {
-    struct vm *vm;
-    void (*set_irq)(struct vm *, unsigned, int);
+    struct irq_line sci;
+    struct stop_link stop;
     pthread_mutex_t lock;
     uint16_t sts, en, cnt;
     uint64_t t0_ns;            /* when the timer read 0 */
@@ -37,7 +36,7 @@ static uint32_t acpi_pm_timer_at(const struct acpi_pm *p, uint64_t now_ns)
 
 static void update_sci(struct acpi_pm *p)
 {
-    p->set_irq(p->vm, ACPI_SCI_IRQ, (p->sts & p->en) != 0);
+    irq_line_set(&p->sci, (p->sts & p->en) != 0);
 }
 
 /* The event block is 4 bytes: status at 0-1, enable at 2-3; accesses of 1, 2 or 4 bytes. */
@@ -86,7 +85,7 @@ static void cnt_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     p->cnt &= (uint16_t)~PM1_CNT_SLP_EN;
     pthread_mutex_unlock(&p->lock);
     if ((cnt & PM1_CNT_SLP_EN) && ((cnt >> PM1_CNT_SLP_TYP_SHIFT) & 7) == ACPI_S5_SLP_TYP)
-        vm_request_stop(p->vm, VCPU_POWEROFF, 0);
+        stop_link_request(&p->stop, STOP_REQ_POWEROFF, 0);
 }
 
 static uint64_t tmr_read(void *dev, uint64_t off, unsigned size)
@@ -101,7 +100,7 @@ static void reset_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     struct acpi_pm *p = dev;
     (void)off; (void)size;
     if (val & 0x04)            /* RST_CPU; 0x02 (SYS_RST) picks a hard reset, same for us */
-        vm_request_stop(p->vm, VCPU_RESET, 0);
+        stop_link_request(&p->stop, STOP_REQ_RESET, 0);
 }
 
 static uint64_t reset_read(void *dev, uint64_t off, unsigned size)
@@ -115,21 +114,20 @@ static const struct io_ops cnt_ops = { .read = cnt_read, .write = cnt_write };
 static const struct io_ops tmr_ops = { .read = tmr_read };
 static const struct io_ops reset_ops = { .read = reset_read, .write = reset_write };
 
-struct acpi_pm *acpi_pm_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
+struct acpi_pm *acpi_pm_new(const struct irq_line *sci, const struct stop_link *stop)
 {
     struct acpi_pm *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
-    p->vm = vm;
-    p->set_irq = set_irq;
+    p->sci = *sci;
+    p->stop = *stop;
     pthread_mutex_init(&p->lock, NULL);
     p->t0_ns = clock_now_ns();
     return p;
 }
 
-int acpi_pm_map(struct acpi_pm *p)
+int acpi_pm_map(struct acpi_pm *p, struct bus *pio)
 {
-    struct bus *pio = &p->vm->pio;
     int r;
     if ((r = bus_map(pio, ACPI_PM1A_EVT, 4, &evt_ops, p, "acpi-pm1a-evt")) < 0 ||
         (r = bus_map(pio, ACPI_PM1A_CNT, 2, &cnt_ops, p, "acpi-pm1a-cnt")) < 0 ||

@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+#include "hw/link.h"
+#include "mm/bus.h"
+
 #define ACPI_PM1A_EVT 0x600    /* 4 bytes: PM1_STS (2), PM1_EN (2) */
 #define ACPI_PM1A_CNT 0x604    /* 2 bytes */
 #define ACPI_PM_TMR 0x608      /* 4 bytes, 3.579545 MHz, 32-bit */
@@ -13,11 +16,11 @@
 #define PM_TIMER_HZ 3579545ull
 #define RESET_CONTROL_PORT 0xcf9
 
-struct vm;
 struct acpi_pm;
 
-struct acpi_pm *acpi_pm_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
+/* sci: the SCI line (IRQ 9); stop: where S5 and the reset-control port go. */
+struct acpi_pm *acpi_pm_new(const struct irq_line *sci, const struct stop_link *stop);
 void acpi_pm_free(struct acpi_pm *p);
-int acpi_pm_map(struct acpi_pm *p);
+int acpi_pm_map(struct acpi_pm *p, struct bus *pio);
 
 #endif

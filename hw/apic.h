@@ -6,7 +6,7 @@
  *   Memory: guest accesses to the 4 KiB page at lapic_mmio_base(l) (0xfee00000) go to
  *   lapic_mmio_read/write on that vCPU's own LAPIC; the page is not on the shared MMIO bus.
  *   MSRs: IA32_APIC_BASE (0x1b) and IA32_TSC_DEADLINE (0x6e0) go to lapic_msr_read/write; -EINVAL
- *   means #GP. Deadlines are in the platform TSC's count (tsc_read, hw/tsc.h): a vCPU that keeps an
+ *   means #GP. Deadlines are in the platform TSC's count (tsc_read, util/tsc.h): a vCPU that keeps an
  *   IA32_TSC offset subtracts it before writing and adds it after reading. CR8 reads/writes are
  *   lapic_get_tpr/lapic_set_tpr.
  *
@@ -49,8 +49,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/clock.h"
-#include "hw/tsc.h"
+#include "util/clock.h"
+#include "util/tsc.h"
 
 #define APIC_DEFAULT_BASE   0xfee00000ull
 #define APIC_MAX            64        /* xAPIC physical ids 0..254; vmon has at most VM_MAX_CPUS */

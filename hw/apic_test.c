@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "hw/apic-int.h"
-#include "hw/fake-clock_test.h"
+#include "util/fake-clock_test.h"
 
 struct rig {
     struct fake_clock fc;

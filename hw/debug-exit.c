@@ -1,8 +1,6 @@
 /* isa-debug-exit (QEMU hw/misc/debugexit.c semantics): test kernels report pass/fail through it. */
 #include "hw/debug-exit.h"
 
-#include "hw/vm.h"
-
 int debug_exit_status(uint64_t val)
 {
     return (int)(((val << 1) | 1) & 0xff);
@@ -14,7 +12,7 @@ static void debug_exit_write(void *dev, uint64_t off, uint64_t val, unsigned siz
     (void)off;
     if (size < 8)
         val &= (1ull << (size * 8)) - 1;
-    vm_request_stop(dev, VCPU_DEBUG_EXIT, debug_exit_status(val));
+    stop_link_request(dev, STOP_REQ_DEBUG_EXIT, debug_exit_status(val));
 }
 
 static uint64_t debug_exit_read(void *dev, uint64_t off, unsigned size)

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "hw/link.h"
 #include "mm/bus.h"
 
 #define DEBUG_EXIT_BASE 0xf4
@@ -13,7 +14,7 @@
  * (8 bits). Odd by construction, so it is never mistaken for a clean 0. */
 int debug_exit_status(uint64_t val);
 
-/* dev is the struct vm. */
+/* dev is a struct stop_link: a write requests STOP_REQ_DEBUG_EXIT with debug_exit_status. */
 extern const struct io_ops debug_exit_io_ops;
 
 #endif

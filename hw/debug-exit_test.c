@@ -6,7 +6,21 @@
 #include <cmocka.h>
 
 #include "hw/debug-exit.h"
-#include "hw/vm.h"
+
+/* The stop link's requests, as the board would get them. */
+struct stops {
+    int n;
+    enum stop_request what;
+    int status;
+};
+
+static void record_stop(void *opaque, enum stop_request what, int status)
+{
+    struct stops *s = opaque;
+    s->n++;
+    s->what = what;
+    s->status = status;
+}
 
 static void test_status(void **state)
 {
@@ -21,23 +35,16 @@ static void test_status(void **state)
 static void test_write_stops_vm(void **state)
 {
     (void)state;
-    static struct vm vm;
-    memset(&vm, 0, sizeof(vm));
-    pthread_mutex_init(&vm.stop_lock, NULL);
-    pthread_cond_init(&vm.stop_cond, NULL);
-    assert_false(vm_should_stop(&vm));
+    struct stops got = { 0 };
+    struct stop_link link = { .request = record_stop, .opaque = &got };
     /* Writing 2 to port 0xf4: status (2 << 1) | 1. */
-    debug_exit_io_ops.write(&vm, 0, 0x02, 1);
-    assert_true(vm_should_stop(&vm));
-    assert_int_equal(vm.stop_reason, VCPU_DEBUG_EXIT);
-    assert_int_equal(vm.exit_code, 5);
-    debug_exit_io_ops.write(&vm, 0, 0x07, 1);           /* the first stop reason wins */
-    assert_int_equal(vm.exit_code, 5);
-    memset(&vm, 0, sizeof(vm));
-    pthread_mutex_init(&vm.stop_lock, NULL);
-    pthread_cond_init(&vm.stop_cond, NULL);
-    debug_exit_io_ops.write(&vm, 2, 0x1ff, 1);          /* a byte write sees only the low byte */
-    assert_int_equal(vm.exit_code, 0xff);
+    debug_exit_io_ops.write(&link, 0, 0x02, 1);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.what, STOP_REQ_DEBUG_EXIT);
+    assert_int_equal(got.status, 5);
+    debug_exit_io_ops.write(&link, 2, 0x1ff, 1);        /* a byte write sees only the low byte */
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.status, 0xff);
 }
 
 int main(void)

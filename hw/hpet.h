@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/clock.h"
+#include "util/clock.h"
 #include "mm/bus.h"
 
 #define HPET_DEFAULT_BASE   0xfed00000ull

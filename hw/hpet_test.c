@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hw/fake-clock_test.h"
+#include "util/fake-clock_test.h"
 #include "hw/hpet.h"
 
 struct rig {

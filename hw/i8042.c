@@ -2,14 +2,12 @@
  * command port 0x64, the data port 0x60, the controller command byte, and a keyboard with no keys
  * that answers its probe. What matters most: command 0xfe (pulse the reset line), which Linux's
  * reboot=k uses, and the output-port write (0xd1) with bit 0 clear, which also resets.
- * Lock: k->lock, from vCPU threads; set_irq is called inside it. */
+ * Lock: k->lock, from vCPU threads; the IRQ line is set inside it. */
 #include "hw/i8042.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-
-#include "hw/vm.h"
 
 #define STS_OBF 0x01           /* output buffer full */
 #define STS_SYS 0x04           /* system flag: self-test passed */
@@ -24,8 +22,8 @@
 #define OUTQ 16
 
 struct i8042 {
-    struct vm *vm;
-    void (*set_irq)(struct vm *, unsigned, int);
+    struct irq_line irq_line;
+    struct stop_link stop;
     pthread_mutex_t lock;
     uint8_t ctr;               /* controller command byte */
     uint8_t status;
@@ -40,7 +38,7 @@ static void update_irq(struct i8042 *k)
     bool level = k->out_count && (k->ctr & CTR_KBD_INT);
     if (level != k->irq) {
         k->irq = level;
-        k->set_irq(k->vm, I8042_KBD_IRQ, level);
+        irq_line_set(&k->irq_line, level);
     }
 }
 
@@ -54,7 +52,7 @@ static void push(struct i8042 *k, uint8_t b)
 
 static void controller_reset(struct i8042 *k)
 {
-    vm_request_stop(k->vm, VCPU_RESET, 0);
+    stop_link_request(&k->stop, STOP_REQ_RESET, 0);
 }
 
 static void command(struct i8042 *k, uint8_t cmd)
@@ -161,24 +159,24 @@ static void cmd_wr(void *dev, uint64_t off, uint64_t val, unsigned size)
 static const struct io_ops data_ops = { .read = data_rd, .write = data_wr };
 static const struct io_ops cmd_ops = { .read = cmd_rd, .write = cmd_wr };
 
-struct i8042 *i8042_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
+struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop)
 {
     struct i8042 *k = calloc(1, sizeof(*k));
     if (!k)
         return NULL;
-    k->vm = vm;
-    k->set_irq = set_irq;
+    k->irq_line = *irq;
+    k->stop = *stop;
     pthread_mutex_init(&k->lock, NULL);
     k->ctr = CTR_KBD_INT | CTR_SYS;
     k->status = STS_SYS | STS_UNLOCKED;
     return k;
 }
 
-int i8042_map(struct i8042 *k)
+int i8042_map(struct i8042 *k, struct bus *pio)
 {
-    int r = bus_map(&k->vm->pio, I8042_DATA, 1, &data_ops, k, "i8042-data");
+    int r = bus_map(pio, I8042_DATA, 1, &data_ops, k, "i8042-data");
     if (r == 0)
-        r = bus_map(&k->vm->pio, I8042_CMD, 1, &cmd_ops, k, "i8042-cmd");
+        r = bus_map(pio, I8042_CMD, 1, &cmd_ops, k, "i8042-cmd");
     return r;
 }
 

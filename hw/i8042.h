@@ -2,17 +2,18 @@
 #ifndef VMON_HW_I8042_H
 #define VMON_HW_I8042_H
 
+#include "hw/link.h"
 #include "mm/bus.h"
 
 #define I8042_DATA 0x60
 #define I8042_CMD 0x64
 #define I8042_KBD_IRQ 1
 
-struct vm;
 struct i8042;
 
-struct i8042 *i8042_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
+/* irq: its keyboard line (IRQ 1); stop: where its reset line goes. */
+struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop);
 void i8042_free(struct i8042 *k);
-int i8042_map(struct i8042 *k);   /* ports 0x60 and 0x64 on vm->pio */
+int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60 and 0x64 */
 
 #endif

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "hw/apic-int.h"
-#include "hw/fake-clock_test.h"
+#include "util/fake-clock_test.h"
 #include "hw/ioapic.h"
 
 struct rig {

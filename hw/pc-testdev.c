@@ -8,11 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hw/vm.h"
-
 struct pc_testdev {
-    struct vm *vm;
-    void (*set_irq)(struct vm *, unsigned, int);
+    struct irq_line irq[TESTDEV_IRQ_LINES];
+    struct guest_mem *mem;
     pthread_mutex_t lock;
     uint32_t scratch;
     uint8_t iomem[TESTDEV_IOMEM_LEN];
@@ -52,7 +50,7 @@ static void flush_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     (void)off;
     if (size != 4)
         return;
-    void *hva = guest_mem_hva(&t->vm->mem, val & ~0xfffull, 4096);
+    void *hva = guest_mem_hva(t->mem, val & ~0xfffull, 4096);
     if (hva) {
         mprotect(hva, 4096, PROT_NONE);
         mprotect(hva, 4096, PROT_READ | PROT_WRITE);
@@ -64,8 +62,8 @@ static const struct io_ops flush_ops = { .write = flush_write };
 static void irq_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 {
     struct pc_testdev *t = dev;
-    if (size == 1)
-        t->set_irq(t->vm, (unsigned)off, val != 0);
+    if (size == 1 && off < TESTDEV_IRQ_LINES)
+        irq_line_set(&t->irq[off], val != 0);
 }
 
 static const struct io_ops irq_ops = { .write = irq_write };
@@ -94,26 +92,25 @@ static void iomem_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops iomem_ops = { .read = iomem_read, .write = iomem_write };
 
-struct pc_testdev *pc_testdev_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
+struct pc_testdev *pc_testdev_new(const struct irq_line irq[TESTDEV_IRQ_LINES], struct guest_mem *mem)
 {
     struct pc_testdev *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->vm = vm;
-    t->set_irq = set_irq;
+    memcpy(t->irq, irq, sizeof(t->irq));
+    t->mem = mem;
     pthread_mutex_init(&t->lock, NULL);
     return t;
 }
 
-int pc_testdev_map(struct pc_testdev *t)
+int pc_testdev_map(struct pc_testdev *t, struct bus *pio, struct bus *mmio)
 {
-    struct vm *vm = t->vm;
     int r;
-    if ((r = bus_map(&vm->pio, TESTDEV_IOPORT, 4, &scratch_ops, t, "testdev-ioport")) < 0 ||
-        (r = bus_map(&vm->pio, TESTDEV_FLUSH, 4, &flush_ops, t, "testdev-flush")) < 0 ||
-        (r = bus_map(&vm->pio, TESTDEV_IOPORT_BYTE, 4, &scratch_ops, t, "testdev-ioport-byte")) < 0 ||
-        (r = bus_map(&vm->pio, TESTDEV_IRQ, TESTDEV_IRQ_LINES, &irq_ops, t, "testdev-irq")) < 0 ||
-        (r = bus_map(&vm->mmio, TESTDEV_IOMEM, TESTDEV_IOMEM_LEN, &iomem_ops, t, "testdev-iomem")) < 0)
+    if ((r = bus_map(pio, TESTDEV_IOPORT, 4, &scratch_ops, t, "testdev-ioport")) < 0 ||
+        (r = bus_map(pio, TESTDEV_FLUSH, 4, &flush_ops, t, "testdev-flush")) < 0 ||
+        (r = bus_map(pio, TESTDEV_IOPORT_BYTE, 4, &scratch_ops, t, "testdev-ioport-byte")) < 0 ||
+        (r = bus_map(pio, TESTDEV_IRQ, TESTDEV_IRQ_LINES, &irq_ops, t, "testdev-irq")) < 0 ||
+        (r = bus_map(mmio, TESTDEV_IOMEM, TESTDEV_IOMEM_LEN, &iomem_ops, t, "testdev-iomem")) < 0)
         return r;
     return 0;
 }

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/clock.h"
+#include "util/clock.h"
 #include "mm/bus.h"
 
 #define PIT_HZ 1193182ull      /* the 14.31818 MHz PC oscillator divided by 12 */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hw/fake-clock_test.h"
+#include "util/fake-clock_test.h"
 #include "hw/pit.h"
 #include "hw/pio_test.h"
 

@@ -1,7 +1,7 @@
 /* MC146818A real-time clock with 128 bytes of CMOS (Motorola MC146818A datasheet): time of day from
  * the host clock plus an offset the guest sets by writing the time registers, BCD or binary, 12 or
  * 24 hour; periodic, alarm and update-ended interrupts on IRQ 8 through one event-loop timer.
- * Lock: r->lock, from vCPU threads and the event loop (timer); set_irq is called inside it. */
+ * Lock: r->lock, from vCPU threads and the event loop (timer); the IRQ line is set inside it. */
 #include "hw/rtc.h"
 
 #include <pthread.h>
@@ -10,8 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hw/eventloop.h"
-#include "hw/vm.h"
+#include "util/eventloop.h"
 
 enum { SEC = 0, SEC_ALARM = 1, MIN = 2, MIN_ALARM = 3, HOUR = 4, HOUR_ALARM = 5, WDAY = 6,
        MDAY = 7, MONTH = 8, YEAR = 9, REG_A = 10, REG_B = 11, REG_C = 12, REG_D = 13,
@@ -31,8 +30,7 @@ enum { SEC = 0, SEC_ALARM = 1, MIN = 2, MIN_ALARM = 3, HOUR = 4, HOUR_ALARM = 5,
 #define D_VRT 0x80
 
 struct rtc {
-    struct vm *vm;
-    void (*set_irq)(struct vm *, unsigned, int);
+    struct irq_line irq_line;
     pthread_mutex_t lock;
     uint8_t cmos[128];
     uint8_t index;
@@ -114,7 +112,7 @@ static void update_irq(struct rtc *r)
     uint8_t c = r->cmos[REG_C] & (C_PF | C_AF | C_UF);
     bool level = c & (r->cmos[REG_B] & (B_PIE | B_AIE | B_UIE));
     r->cmos[REG_C] = (uint8_t)(c | (level ? C_IRQF : 0));
-    r->set_irq(r->vm, RTC_IRQ, level);
+    irq_line_set(&r->irq_line, level);
 }
 
 /* Periodic rate from register A's rate bits: 32768 Hz >> (rate - 1), rates 1 and 2 as 3 and 4. */
@@ -235,18 +233,17 @@ static void rtc_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops rtc_ops = { .read = rtc_read, .write = rtc_write };
 
-struct rtc *rtc_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int))
+struct rtc *rtc_new(const struct irq_line *irq, struct evloop *loop)
 {
     struct rtc *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    r->vm = vm;
-    r->set_irq = set_irq;
+    r->irq_line = *irq;
     pthread_mutex_init(&r->lock, NULL);
     r->cmos[REG_A] = 0x26;     /* 32.768 kHz time base, 1024 Hz periodic rate */
     r->cmos[REG_B] = B_24H;    /* BCD, 24-hour: what PC firmware leaves */
     r->cmos[REG_D] = D_VRT;    /* the battery is good */
-    if (vm && vm->loop && !(r->timer = evtimer_new(vm->loop, rtc_tick, r))) {
+    if (loop && !(r->timer = evtimer_new(loop, rtc_tick, r))) {
         rtc_free(r);
         return NULL;
     }
@@ -277,9 +274,9 @@ void rtc_set_mem_size(struct rtc *r, uint64_t low_end, uint64_t high_bytes)
     pthread_mutex_unlock(&r->lock);
 }
 
-int rtc_map(struct rtc *r)
+int rtc_map(struct rtc *r, struct bus *pio)
 {
-    return bus_map(&r->vm->pio, RTC_PORT, 2, &rtc_ops, r, "rtc");
+    return bus_map(pio, RTC_PORT, 2, &rtc_ops, r, "rtc");
 }
 
 void rtc_free(struct rtc *r)

@@ -4,15 +4,19 @@
 
 #include <stdint.h>
 
+#include "hw/link.h"
+#include "mm/bus.h"
+
 #define RTC_PORT 0x70
 #define RTC_IRQ 8
 
-struct vm;
+struct evloop;
 struct rtc;
 
-struct rtc *rtc_new(struct vm *vm, void (*set_irq)(struct vm *, unsigned, int));
+/* irq: its line (IRQ 8); its interrupts are timed on loop (NULL: no timer, for tests). */
+struct rtc *rtc_new(const struct irq_line *irq, struct evloop *loop);
 void rtc_free(struct rtc *r);
-int rtc_map(struct rtc *r);
+int rtc_map(struct rtc *r, struct bus *pio);
 /* Fill the CMOS bytes firmware and old kernels read for the memory size (below and above 4 GiB). */
 void rtc_set_mem_size(struct rtc *r, uint64_t low_end, uint64_t high_bytes);
 

@@ -8,19 +8,20 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include "hw/eventloop.h"
+#include "util/eventloop.h"
 #include "hw/serial.h"
-#include "hw/vm.h"
 
 #define ESCAPE_CHAR 0x01       /* Ctrl-A */
 
 struct stdio_chr {
-    struct vm *vm;
+    struct evloop *loop;
+    struct stop_link stop;
     struct serial *serial;
     int in_fd, out_fd;
     bool watching;
@@ -86,7 +87,7 @@ static void stdio_chr_readable(void *opaque)
     ssize_t n = read(c->in_fd, in, sizeof(in));
     if (n <= 0) {
         if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-            evloop_remove_fd(c->vm->loop, c->in_fd);   /* EOF: level-triggered, it would spin */
+            evloop_remove_fd(c->loop, c->in_fd);   /* EOF: level-triggered, it would spin */
             c->watching = false;
         }
         return;
@@ -99,7 +100,7 @@ static void stdio_chr_readable(void *opaque)
             if (b == 'x') {
                 term_restore();
                 fprintf(stderr, "vmon: terminated (Ctrl-A x)\n");
-                vm_request_stop(c->vm, VCPU_STOP, 0);
+                stop_link_request(&c->stop, STOP_REQ_QUIT, 0);
                 return;
             }
             if (b != ESCAPE_CHAR)
@@ -115,12 +116,14 @@ static void stdio_chr_readable(void *opaque)
         serial_receive(c->serial, out, m);
 }
 
-struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd)
+struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *stop, int in_fd,
+                                int out_fd)
 {
     struct stdio_chr *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->vm = vm;
+    c->loop = loop;
+    c->stop = *stop;
     c->in_fd = in_fd;
     c->out_fd = out_fd;
     /* A terminal we do not own (vmon started in the background) is left alone: reading it would
@@ -128,7 +131,7 @@ struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd)
      * guest gets no input. */
     if (in_fd >= 0 && isatty(in_fd) && tcgetpgrp(in_fd) != getpgrp())
         return c;
-    if (in_fd >= 0 && evloop_add_fd(vm->loop, in_fd, stdio_chr_readable, c) == 0) {
+    if (in_fd >= 0 && evloop_add_fd(loop, in_fd, stdio_chr_readable, c) == 0) {
         c->watching = true;
         term_raw(in_fd);
     }
@@ -145,7 +148,7 @@ void stdio_chr_free(struct stdio_chr *c)
     if (!c)
         return;
     if (c->watching)
-        evloop_remove_fd(c->vm->loop, c->in_fd);
+        evloop_remove_fd(c->loop, c->in_fd);
     term_restore();
     free(c);
 }

@@ -4,13 +4,17 @@
 
 #include <stdint.h>
 
-struct vm;
+#include "hw/link.h"
+
+struct evloop;
 struct serial;
 struct stdio_chr;
 
-/* Put the terminal (when in_fd is one, and we own the foreground) in raw mode and watch in_fd on the
- * VM's event loop. The terminal is restored by stdio_chr_free, at exit() and on fatal signals. */
-struct stdio_chr *stdio_chr_new(struct vm *vm, int in_fd, int out_fd);
+/* Put the terminal (when in_fd is one, and we own the foreground) in raw mode and watch in_fd on
+ * loop. The terminal is restored by stdio_chr_free, at exit() and on fatal signals. Ctrl-A x asks
+ * stop for STOP_REQ_QUIT. */
+struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *stop, int in_fd,
+                                int out_fd);
 void stdio_chr_attach(struct stdio_chr *c, struct serial *s);
 void stdio_chr_free(struct stdio_chr *c);
 /* serial_link.tx: one byte to out_fd. */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 enum run_args_result {
     RUN_ARGS_OK = 0,

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accel/accel.h"
 #include "boot/boot.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
 #include "tools/cli.h"
 #include "tools/run-args.h"
 
@@ -30,6 +31,12 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: %s\n", err);
         return 2;
     }
+    const char *why = NULL;
+    const struct accel_ops *accel = accel_pick(cfg.accel, &why);
+    if (!accel) {
+        fprintf(stderr, "vmon: accel %s: %s\n", cfg.accel, why);
+        return 2;
+    }
     /* A console whose reader went away must not kill the VM: writes just fail. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -39,7 +46,7 @@ int run_main(int argc, char **argv)
         return 1;
     }
     int status;
-    int r = vm_init(vm, &cfg, err, sizeof(err));
+    int r = vm_init(vm, &cfg, accel, err, sizeof(err));
     if (r < 0) {
         fprintf(stderr, "vmon: %s\n", err);
         status = r == -EINVAL ? 2 : 1;

@@ -14,7 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hw/vm.h"
+#include "accel/accel.h"
+#include "machine/vm.h"
 
 #define LOAD 0x1000
 
@@ -70,7 +71,7 @@ static struct result run_guest_input(const uint8_t *code, size_t len, bool exit_
     close(pipefd[1]);
     close(in_fd);
 
-    int r = vm_init(&vm, &cfg, err, sizeof(err));
+    int r = vm_init(&vm, &cfg, &kvm_accel_ops, err, sizeof(err));
     if (r < 0)
         fprintf(stderr, "vm_init: %s\n", err);
     assert_int_equal(r, 0);

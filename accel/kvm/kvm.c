@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "accel/accel.h"
 #include "accel/kvm/cpuid.h"
 
 static const struct { int cap; const char *name; } required_caps[] = {
@@ -205,6 +206,8 @@ static void kvm_vm_destroy(struct vm *vm)
 
 const struct accel_ops kvm_accel_ops = {
     .name = "kvm",
+    .irqchip_in_kernel = true,    /* PIC, IOAPIC, LAPICs and PIT: KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2 */
+    .traces = false,
     .available = kvm_available,
     .vm_init = kvm_vm_init,
     .map_slot = kvm_map_slot,

@@ -5,7 +5,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 
-#include "hw/vm.h"
+#include "machine/vm.h"
 
 #define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull   /* 1 page, below the TSS */
 #define KVM_TSS_ADDR 0xfeffd000ull            /* 3 pages, ending below pc-testdev's window */

@@ -1,5 +1,5 @@
 # The software CPU (accel/soft): decoder, translation blocks, interpreter, MMU, system instructions.
-VMON_SRCS += accel/soft/soft.c accel/soft/flat.c accel/soft/exec.c accel/soft/tb.c \
+VMON_SRCS += accel/soft/soft.c accel/soft/exec.c accel/soft/tb.c \
              accel/soft/decode.c accel/soft/opcodes.c accel/soft/flags.c accel/soft/mem.c \
              accel/soft/mmu.c accel/soft/seg.c accel/soft/msr.c accel/soft/cpuid.c \
              accel/soft/trace.c accel/soft/op-alu.c accel/soft/op-mov.c accel/soft/op-shift.c \
@@ -10,6 +10,8 @@ VMON_SRCS += accel/soft/soft.c accel/soft/flat.c accel/soft/exec.c accel/soft/tb
              accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-sse-mmx.c \
              accel/soft/op-x87.c accel/soft/op-x87-host.c accel/soft/seg-gate.c \
              accel/soft/debug.c accel/soft/task.c accel/soft/jit.c
+# The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
+TEST_LIB_SRCS += accel/soft/flat.c
 UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/flags_test.c accel/soft/jit_test.c \
               accel/soft/vendor_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "accel/accel.h"
+#include "machine/accel.h"
 #include "accel/cpu-model.h"
 
 /* RFLAGS bits (SDM vol. 1, 3.4.3). */
@@ -275,8 +275,8 @@ struct cpu {
     uint64_t stop_rip;         /* flat runner: stop before executing this address */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
     _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
-    /* The interrupt controller's "maybe pending" flag (hw/apic.h lapic->irq_hint), read at every
-     * block boundary; NULL when there is none. */
+    /* The interrupt controller's "maybe pending" flag (struct vcpu_lapic's irq_hint,
+     * machine/accel.h), read at every block boundary; NULL when there is none. */
     _Atomic bool *irq_line;
     uint64_t icount;           /* instructions executed */
 

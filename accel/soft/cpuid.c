@@ -6,7 +6,7 @@
  * appendix E.3.6). */
 #include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
-#include "hw/tsc.h"
+#include "util/tsc.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -39,7 +39,7 @@
 #define MSR_KERNEL_GS_BASE   0xc0000102
 #define MSR_TSC_AUX          0xc0000103
 
-/* The TSC: the platform's (hw/tsc.h), or 2 GHz of host monotonic time; CPUID 0x15/0x16 say so. */
+/* The TSC: the platform's (util/tsc.h), or 2 GHz of host monotonic time; CPUID 0x15/0x16 say so. */
 uint64_t cpu_rdtsc(struct cpu *c)
 {
     if (c->env->read_tsc)

@@ -1,18 +1,18 @@
 /* The software accelerator: struct accel_ops over the soft CPU. Each vCPU runs cpu_exec on its own
  * thread; guest RAM comes straight from the VM's memory slots, everything else goes to the buses and
- * to the vCPU's userspace LAPIC (hw/apic.h), whose interrupts are taken at block boundaries. */
+ * to the vCPU's userspace LAPIC (struct vcpu's lapic, which the board fills: machine/accel.h), whose
+ * interrupts are taken at block boundaries; rdtsc reads the board's TSC (struct vcpu's tsc). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "accel/accel.h"
 #include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/tb.h"
-#include "hw/apic.h"
-#include "hw/pc-soft.h"
-#include "hw/tsc.h"
-#include "hw/vm.h"
+#include "machine/vm.h"
+#include "util/tsc.h"
 
 #define SOFT_TB_ARENA (32u << 20)   /* bytes of translated blocks per vCPU before a flush */
 #define SOFT_SLICE (1u << 22)       /* instructions between looks at the stop flag */
@@ -42,7 +42,19 @@ static struct soft_vcpu *sv_of(struct cpu *c)
 
 static bool is_apic_page(struct vcpu *v, uint64_t gpa)
 {
-    return v->lapic && (gpa & ~0xfffull) == lapic_mmio_base(v->lapic);
+    return v->lapic.dev && (gpa & ~0xfffull) == v->lapic.ops->mmio_base(v->lapic.dev);
+}
+
+/* The LAPIC's lock-free "maybe deliverable" and "events pending" flags (hw/apic.h's lapic_irq_hint
+ * and lapic_events_pending). */
+static bool lapic_hint(const struct vcpu_lapic *l)
+{
+    return atomic_load_explicit(l->irq_hint, memory_order_acquire);
+}
+
+static bool lapic_events(const struct vcpu_lapic *l)
+{
+    return atomic_load_explicit(l->events, memory_order_acquire) != 0;
 }
 
 static enum phys_kind soft_phys_page(struct cpu *c, uint64_t gpa, uint8_t **host, bool *writable)
@@ -63,7 +75,7 @@ static uint64_t soft_mmio_read(struct cpu *c, uint64_t gpa, unsigned size)
     struct vcpu *v = sv_of(c)->v;
     if (is_apic_page(v, gpa)) {
         vm_count_exit(v->vm, EXIT_MMIO, gpa);
-        return lapic_mmio_read(v->lapic, gpa & 0xfff, size);
+        return v->lapic.ops->mmio_read(v->lapic.dev, gpa & 0xfff, size);
     }
     return vm_mmio_read(v->vm, gpa, size);
 }
@@ -73,7 +85,7 @@ static void soft_mmio_write(struct cpu *c, uint64_t gpa, uint64_t val, unsigned 
     struct vcpu *v = sv_of(c)->v;
     if (is_apic_page(v, gpa)) {
         vm_count_exit(v->vm, EXIT_MMIO, gpa);
-        lapic_mmio_write(v->lapic, gpa & 0xfff, val, size);
+        v->lapic.ops->mmio_write(v->lapic.dev, gpa & 0xfff, val, size);
         return;
     }
     vm_mmio_write(v->vm, gpa, val, size);
@@ -91,56 +103,61 @@ static void soft_pio_out(struct cpu *c, uint16_t port, uint64_t val, unsigned si
 
 static int soft_irq_pending(struct cpu *c)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    return l && lapic_irq_hint(l) && lapic_has_interrupt(l) ? 1 : -1;
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    return l->dev && lapic_hint(l) && l->ops->has_interrupt(l->dev) ? 1 : -1;
 }
 
 static int soft_irq_ack(struct cpu *c)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    if (!l || !lapic_irq_hint(l))
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    if (!l->dev || !lapic_hint(l))
         return -1;
-    return lapic_get_interrupt(l);
+    return l->ops->get_interrupt(l->dev);
+}
+
+static bool is_lapic_msr(uint32_t msr)
+{
+    return msr == VCPU_MSR_APIC_BASE || msr == VCPU_MSR_TSC_DEADLINE;
 }
 
 static bool soft_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    if (!l || (msr != MSR_IA32_APIC_BASE && msr != MSR_IA32_TSC_DEADLINE))
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    if (!l->dev || !is_lapic_msr(msr))
         return false;
-    if (lapic_msr_read(l, msr, val) < 0)
+    if (l->ops->msr_read(l->dev, msr, val) < 0)
         cpu_raise_gp(c, 0);
     return true;
 }
 
 static bool soft_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    if (!l || (msr != MSR_IA32_APIC_BASE && msr != MSR_IA32_TSC_DEADLINE))
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    if (!l->dev || !is_lapic_msr(msr))
         return false;
-    if (lapic_msr_write(l, msr, val) < 0)
+    if (l->ops->msr_write(l->dev, msr, val) < 0)
         cpu_raise_gp(c, 0);
-    if (msr == MSR_IA32_APIC_BASE)
+    if (msr == VCPU_MSR_APIC_BASE)
         tlb_flush(c);   /* the APIC page may have moved */
     return true;
 }
 
 static void soft_set_tpr(struct cpu *c, unsigned tpr)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    if (l)
-        lapic_set_tpr(l, (uint8_t)tpr);
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    if (l->dev)
+        l->ops->set_tpr(l->dev, (uint8_t)tpr);
 }
 
 static unsigned soft_get_tpr(struct cpu *c)
 {
-    struct lapic *l = sv_of(c)->v->lapic;
-    return l ? lapic_get_tpr(l) : c->tpr;
+    const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
+    return l->dev ? l->ops->get_tpr(l->dev) : c->tpr;
 }
 
 static uint64_t soft_read_tsc(struct cpu *c)
 {
-    struct tsc *t = pc_soft_tsc(sv_of(c)->v->vm);
+    const struct tsc *t = sv_of(c)->v->tsc;
     return t ? tsc_read(t) : 0;
 }
 
@@ -207,11 +224,11 @@ static int soft_get_state(struct vcpu *v, struct cpu_state *s)
     s->cr2 = c->cr2;
     s->cr3 = c->cr3;
     s->cr4 = c->cr4;
-    s->cr8 = v->lapic ? lapic_get_tpr(v->lapic) : c->tpr;
+    s->cr8 = v->lapic.dev ? v->lapic.ops->get_tpr(v->lapic.dev) : c->tpr;
     s->efer = c->efer;
     s->apic_base = c->apic_base;
-    if (v->lapic)
-        lapic_msr_read(v->lapic, MSR_IA32_APIC_BASE, &s->apic_base);
+    if (v->lapic.dev)
+        v->lapic.ops->msr_read(v->lapic.dev, VCPU_MSR_APIC_BASE, &s->apic_base);
     return 0;
 }
 
@@ -308,8 +325,8 @@ static int soft_vcpu_init(struct vcpu *v)
     c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
     c->stop_flag = &v->vm->stop_reason;
-    if (v->lapic)
-        c->irq_line = &v->lapic->irq_hint;
+    if (v->lapic.dev)
+        c->irq_line = v->lapic.irq_hint;
     c->tbs = tb_cache_new(SOFT_TB_ARENA);
     if (!c->tbs) {
         free(s);
@@ -339,17 +356,17 @@ static void soft_vcpu_kick(struct vcpu *v)
 /* NMI, INIT and SIPI from the LAPIC: taken whatever IF says (SDM vol. 3, 8.4 and 10.6). */
 static void take_events(struct soft_vcpu *s)
 {
-    struct lapic *l = s->v->lapic;
+    const struct vcpu_lapic *l = &s->v->lapic;
     struct cpu *c = &s->cpu;
     uint8_t vec = 0;
-    unsigned ev = lapic_take_events(l, &vec);
-    if (ev & LAPIC_EVENT_INIT) {
+    unsigned ev = l->ops->take_events(l->dev, &vec);
+    if (ev & VCPU_EVENT_INIT) {
         uint64_t apic_base = c->apic_base;
         cpu_reset(c);
         c->apic_base = apic_base;
         s->wait_sipi = true;
     }
-    if ((ev & LAPIC_EVENT_SIPI) && s->wait_sipi) {
+    if ((ev & VCPU_EVENT_SIPI) && s->wait_sipi) {
         c->seg[SEG_CS].sel = (uint16_t)(vec << 8);
         c->seg[SEG_CS].base = (uint64_t)vec << 12;
         c->rip = 0;
@@ -357,7 +374,7 @@ static void take_events(struct soft_vcpu *s)
         s->wait_sipi = false;
         c->halted = false;
     }
-    if ((ev & LAPIC_EVENT_NMI) && !s->wait_sipi)
+    if ((ev & VCPU_EVENT_NMI) && !s->wait_sipi)
         c->nmi_pending = true;
 }
 
@@ -365,14 +382,14 @@ static void take_events(struct soft_vcpu *s)
 static void vcpu_sleep(struct soft_vcpu *s)
 {
     struct vm *vm = s->v->vm;
-    struct lapic *l = s->v->lapic;
+    const struct vcpu_lapic *l = &s->v->lapic;
     pthread_mutex_lock(&s->lock);
     for (;;) {
         if (s->kicked || vm_should_stop(vm))
             break;
-        if (l && lapic_events_pending(l))
+        if (l->dev && lapic_events(l))
             break;
-        if (l && !s->wait_sipi && (s->cpu.flags & F_IF) && lapic_irq_hint(l))
+        if (l->dev && !s->wait_sipi && (s->cpu.flags & F_IF) && lapic_hint(l))
             break;
         pthread_cond_wait(&s->cond, &s->lock);
     }
@@ -389,7 +406,7 @@ static int soft_vcpu_run(struct vcpu *v)
         if (vm_should_stop(vm))
             return VCPU_STOP;
         atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
-        if (v->lapic && lapic_events_pending(v->lapic))
+        if (v->lapic.dev && lapic_events(&v->lapic))
             take_events(s);
         if (s->wait_sipi) {
             vcpu_sleep(s);
@@ -408,11 +425,6 @@ static int soft_vcpu_run(struct vcpu *v)
             break;
         }
     }
-}
-
-static void soft_set_irq(struct vm *vm, unsigned gsi, int level)
-{
-    pc_soft_set_irq(vm, gsi, level);
 }
 
 static void soft_vcpu_destroy(struct vcpu *v)
@@ -441,6 +453,8 @@ static void soft_vm_destroy(struct vm *vm)
 
 const struct accel_ops soft_accel_ops = {
     .name = "soft",
+    .irqchip_in_kernel = false,   /* the board provides the PC platform (machine/pc-soft.c) */
+    .traces = true,
     .available = soft_available,
     .vm_init = soft_vm_init,
     .map_slot = soft_map_slot,
@@ -448,7 +462,6 @@ const struct accel_ops soft_accel_ops = {
     .vcpu_run = soft_vcpu_run,
     .get_state = soft_get_state,
     .set_state = soft_set_state,
-    .set_irq = soft_set_irq,
     .vcpu_kick = soft_vcpu_kick,
     .vcpu_destroy = soft_vcpu_destroy,
     .vm_destroy = soft_vm_destroy,

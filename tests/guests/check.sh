@@ -24,7 +24,7 @@ case $accel in
 esac
 # The software CPU's interrupt controllers come with the soft PC platform (issue 4).
 needs_soft_apic() {
-    if [ "$accel" = soft ] && grep -q '^/\* Placeholder' hw/pc-soft.c 2>/dev/null; then
+    if [ "$accel" = soft ] && grep -q '^/\* Placeholder' machine/pc-soft.c 2>/dev/null; then
         skip "needs the soft APIC (issue 4)"
     fi
 }

@@ -1,6 +1,5 @@
 # tests/isa: the software CPU against the host CPU, snippet by snippet (issue 3).
 #   make fuzz-isa SEED=.. N=..   a longer run than make test's fixed-seed corpus
-ISA_COMMA := ,
 ISA_SRCS := tests/isa/isa-diff.c tests/isa/gen.c tests/isa/gen-state.c tests/isa/forms-int.c \
             tests/isa/forms-x87.c tests/isa/forms-sse.c tests/isa/native.c tests/isa/batch.c \
             tests/isa/compare.c tests/isa/record.c
@@ -10,11 +9,11 @@ $(BUILD)/tests/isa/native-stub.o: tests/isa/native-stub.S
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
-# soft_flat_run is a weak reference in native.c: where a source of accel/soft defines it, -u pulls
-# it out of libvmon.a; where none does yet, it stays NULL and the test reports itself skipped.
-ISA_SOFT_LINK := $(if $(shell grep -ls 'soft_flat_run.struct flat_state' accel/soft/*.c),-Wl$(ISA_COMMA)-u$(ISA_COMMA)soft_flat_run -Wl$(ISA_COMMA)-u$(ISA_COMMA)decode_insn)
-$(BUILD)/tests/isa/isa-diff: $(ISA_OBJS) $(BUILD)/libvmon.a
-	$(CC) $(LDFLAGS) $(ISA_SOFT_LINK) -o $@ $(ISA_OBJS) $(BUILD)/libvmon.a $(LDLIBS) -lcapstone
+# soft_flat_run (the flat runner, in libvmon-test.a) and decode_insn are weak references in native.c
+# and isa-diff.c; --whole-archive links the runner in, and it pulls in the decoder.
+$(BUILD)/tests/isa/isa-diff: $(ISA_OBJS) $(BUILD)/libvmon-test.a $(BUILD)/libvmon.a
+	$(CC) $(LDFLAGS) -o $@ $(ISA_OBJS) -Wl,--whole-archive $(BUILD)/libvmon-test.a -Wl,--no-whole-archive \
+	    $(BUILD)/libvmon.a $(LDLIBS) -lcapstone
 
 TEST_DEPS += $(BUILD)/tests/isa/isa-diff
 INTEG_TESTS += tests/isa/isa-diff.sh tests/isa/isa-diff-jit.sh tests/isa/isa-intel.sh

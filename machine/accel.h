@@ -1,0 +1,115 @@
+/* The accelerator interface: what runs a vCPU (KVM or the software CPU), as an ops table, and what an
+ * accelerator offers (capability fields the board wires from; it never asks which accelerator it is).
+ * The machine owns it; accel/accel.c picks an implementation (accel/accel.h). */
+#ifndef VMON_MACHINE_ACCEL_H
+#define VMON_MACHINE_ACCEL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+struct mem_slot;
+struct lapic;
+
+/* A segment register in the accelerator-neutral form (the fields of KVM's struct kvm_segment). */
+struct seg_state {
+    uint64_t base;
+    uint32_t limit;        /* bytes - 1, already scaled by G */
+    uint16_t selector;
+    uint8_t type;          /* 4-bit descriptor type */
+    uint8_t s, dpl, present, avl, l, db, g;
+    uint8_t unusable;
+};
+
+struct dtable_state {
+    uint64_t base;
+    uint16_t limit;
+};
+
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+       R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_TR, SEG_LDTR, SEG_COUNT };
+
+/* Architectural CPU state the loaders set and the debug dumps print. */
+struct cpu_state {
+    uint64_t gpr[16];      /* indexed by R_* (x86 register number) */
+    uint64_t rip, rflags;
+    struct seg_state seg[SEG_COUNT];  /* indexed by SEG_* */
+    struct dtable_state gdt, idt;
+    uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+    uint64_t apic_base;
+};
+
+/* Why a vCPU's run loop returned; the VM ends with the first one that is not VCPU_CONTINUE. */
+enum vcpu_exit {
+    VCPU_CONTINUE = 0,
+    VCPU_STOP,             /* asked to stop (another vCPU ended the VM, a signal) */
+    VCPU_POWEROFF,         /* guest powered off: vmon exits 0 */
+    VCPU_RESET,            /* guest reset (i8042, triple fault only when asked): vmon exits 0 */
+    VCPU_DEBUG_EXIT,       /* isa-debug-exit: vmon exits vm->exit_code */
+    VCPU_CRASH,            /* triple fault / internal error: register dump, vmon exits 1 */
+};
+
+/* Exit reasons counted by --exit-stats, under either accelerator. */
+enum exit_reason {
+    EXIT_IO, EXIT_MMIO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_SYSTEM_EVENT, EXIT_IRQ_WINDOW,
+    EXIT_INTR, EXIT_INTERNAL_ERROR, EXIT_OTHER, EXIT_REASON_COUNT,
+};
+
+struct accel_ops {
+    const char *name;                       /* "kvm" or "soft": for messages only */
+    /* What it offers. */
+    bool irqchip_in_kernel;    /* PIC, IOAPIC, LAPICs and PIT are the accelerator's (set_irq drives
+                                  them); otherwise the board provides them (machine/pc-soft.c) */
+    bool traces;               /* --trace FILE: it can log each instruction it runs */
+    /* Is this accelerator usable here? On false, *why says why (static string). */
+    bool (*available)(const char **why);
+    int (*vm_init)(struct vm *vm);          /* create the VM; 0 or -errno */
+    int (*map_slot)(struct vm *vm, const struct mem_slot *slot);
+    int (*vcpu_init)(struct vcpu *v);
+    /* Run on the vCPU's own thread until something ends the VM; returns enum vcpu_exit. */
+    int (*vcpu_run)(struct vcpu *v);
+    int (*get_state)(struct vcpu *v, struct cpu_state *s);
+    int (*set_state)(struct vcpu *v, const struct cpu_state *s);
+    /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
+    void (*set_irq)(struct vm *vm, unsigned gsi, int level);
+    /* Make a vCPU leave its run loop soon (any thread). */
+    void (*vcpu_kick)(struct vcpu *v);
+    void (*vcpu_destroy)(struct vcpu *v);
+    void (*vm_destroy)(struct vm *vm);
+};
+
+/* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's
+ * lapic (the board fills it: machine/pc-soft.c; hw/apic.h says what each call does). None of these
+ * is per instruction: the CPU polls the two lock-free flags and calls in only when one is up, on an
+ * access to the APIC page (a TLB fill asks mmio_base), or on the APIC's MSRs and CR8. */
+struct lapic_ops {
+    uint64_t (*mmio_base)(struct lapic *l);
+    uint64_t (*mmio_read)(struct lapic *l, uint64_t off, unsigned size);
+    void (*mmio_write)(struct lapic *l, uint64_t off, uint64_t val, unsigned size);
+    int (*msr_read)(struct lapic *l, uint32_t msr, uint64_t *val);    /* -EINVAL: #GP */
+    int (*msr_write)(struct lapic *l, uint32_t msr, uint64_t val);
+    uint8_t (*get_tpr)(struct lapic *l);                              /* CR8 */
+    void (*set_tpr)(struct lapic *l, uint8_t cr8);
+    bool (*has_interrupt)(struct lapic *l);
+    int (*get_interrupt)(struct lapic *l);                            /* INTA: vector or -1 */
+    unsigned (*take_events)(struct lapic *l, uint8_t *sipi_vector);   /* VCPU_EVENT_* */
+};
+
+/* Events a vCPU takes whatever RFLAGS.IF says (the values of hw/apic.h's LAPIC_EVENT_*). */
+#define VCPU_EVENT_NMI      (1u << 0)
+#define VCPU_EVENT_INIT     (1u << 1)
+#define VCPU_EVENT_SIPI     (1u << 2)
+#define VCPU_MSR_APIC_BASE   0x1b     /* IA32_APIC_BASE and IA32_TSC_DEADLINE go to msr_read/write */
+#define VCPU_MSR_TSC_DEADLINE 0x6e0
+
+struct vcpu_lapic {
+    struct lapic *dev;         /* NULL: none (KVM's is in the kernel) */
+    const struct lapic_ops *ops;
+    _Atomic bool *irq_hint;    /* lock-free: a maskable interrupt may be deliverable */
+    _Atomic unsigned *events;  /* lock-free: VCPU_EVENT_* pending */
+};
+
+#endif

@@ -1,0 +1,151 @@
+/* What vmon prints about a guest after the fact: the register dump of a crashed vCPU (with the
+ * instruction bytes at RIP) and the --exit-stats table. Accelerator-neutral: it reads struct
+ * cpu_state and walks the guest's page tables itself. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/vm.h"
+
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+#define EFER_LMA (1ull << 10)
+#define PTE_P 1ull
+#define PTE_PS (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* Linear -> physical through the guest's page tables (SDM Vol. 3A, 4.3-4.5); -EFAULT when any
+ * level is not present or not RAM. */
+static int walk(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys)
+{
+    if (!(s->cr0 & CR0_PG)) {
+        *phys = lin & 0xffffffffull;
+        return 0;
+    }
+    if (!(s->cr4 & CR4_PAE)) {          /* 32-bit paging: 2 levels of 4-byte entries */
+        uint32_t pde, pte;
+        uint64_t a = (s->cr3 & 0xfffff000ull) + ((lin >> 22) & 0x3ff) * 4;
+        if (guest_mem_read(&vm->mem, a, &pde, 4) < 0 || !(pde & PTE_P))
+            return -1;
+        if (pde & PTE_PS) {
+            *phys = (pde & 0xffc00000ull) + (lin & 0x3fffff);
+            return 0;
+        }
+        a = (pde & 0xfffff000ull) + ((lin >> 12) & 0x3ff) * 4;
+        if (guest_mem_read(&vm->mem, a, &pte, 4) < 0 || !(pte & PTE_P))
+            return -1;
+        *phys = (pte & 0xfffff000ull) + (lin & 0xfff);
+        return 0;
+    }
+    int levels = (s->efer & EFER_LMA) ? ((s->cr4 & CR4_LA57) ? 5 : 4) : 3;
+    uint64_t table = s->cr3 & (levels == 3 ? 0xffffffe0ull : PTE_ADDR);
+    for (int level = levels; level >= 1; level--) {
+        unsigned shift = 12 + 9 * (level - 1);
+        uint64_t idx = level == 3 && levels == 3 ? (lin >> 30) & 3 : (lin >> shift) & 0x1ff;
+        uint64_t e;
+        if (guest_mem_read(&vm->mem, table + idx * 8, &e, 8) < 0 || !(e & PTE_P))
+            return -1;
+        if (level == 1 || ((e & PTE_PS) && level <= 3 && !(level == 3 && levels == 3))) {
+            uint64_t mask = (1ull << shift) - 1;
+            *phys = ((e & PTE_ADDR) & ~mask) + (lin & mask);
+            return 0;
+        }
+        table = e & PTE_ADDR;
+    }
+    return -1;
+}
+
+static void dump_seg(const char *name, const struct seg_state *g)
+{
+    fprintf(stderr, "%-4s %04x base=%016" PRIx64 " limit=%08x type=%x s=%u dpl=%u p=%u l=%u db=%u g=%u%s\n",
+            name, g->selector, g->base, g->limit, g->type, g->s, g->dpl, g->present, g->l, g->db,
+            g->g, g->unusable ? " unusable" : "");
+}
+
+void vm_dump_cpu(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    struct cpu_state s;
+    memset(&s, 0, sizeof(s));
+    if (!vm->accel->get_state || vm->accel->get_state(v, &s) < 0) {
+        fprintf(stderr, "vmon: vCPU %d: registers unavailable\n", v->id);
+        return;
+    }
+    static const char *const gpr[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+                                         "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
+    static const char *const segs[SEG_COUNT] = { "ES", "CS", "SS", "DS", "FS", "GS", "TR", "LDT" };
+    fprintf(stderr, "vmon: vCPU %d state:\n", v->id);
+    for (int i = 0; i < 16; i++)
+        fprintf(stderr, "%-3s=%016" PRIx64 "%s", gpr[i], s.gpr[i], i % 4 == 3 ? "\n" : " ");
+    fprintf(stderr, "RIP=%016" PRIx64 " RFL=%08" PRIx64 "\n", s.rip, s.rflags);
+    for (int i = 0; i < SEG_COUNT; i++)
+        dump_seg(segs[i], &s.seg[i]);
+    fprintf(stderr, "GDT=%016" PRIx64 " %04x  IDT=%016" PRIx64 " %04x\n", s.gdt.base, s.gdt.limit,
+            s.idt.base, s.idt.limit);
+    fprintf(stderr, "CR0=%08" PRIx64 " CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08" PRIx64
+            " CR8=%" PRIx64 " EFER=%" PRIx64 " APIC_BASE=%" PRIx64 "\n",
+            s.cr0, s.cr2, s.cr3, s.cr4, s.cr8, s.efer, s.apic_base);
+
+    uint64_t lin = s.seg[SEG_CS].base + s.rip, phys;
+    if (!(s.efer & EFER_LMA) || !s.seg[SEG_CS].l)
+        lin &= 0xffffffffull;
+    fprintf(stderr, "code at %016" PRIx64 ":", lin);
+    for (int i = 0; i < 16; i++) {
+        uint8_t b;
+        if (walk(vm, &s, lin + (uint64_t)i, &phys) < 0 || guest_mem_read(&vm->mem, phys, &b, 1) < 0) {
+            fprintf(stderr, " ??");
+            continue;
+        }
+        fprintf(stderr, " %02x", b);
+    }
+    fprintf(stderr, "\n");
+}
+
+static const char *const reason_names[EXIT_REASON_COUNT] = {
+    [EXIT_IO] = "io", [EXIT_MMIO] = "mmio", [EXIT_HLT] = "hlt", [EXIT_SHUTDOWN] = "shutdown",
+    [EXIT_SYSTEM_EVENT] = "system_event", [EXIT_IRQ_WINDOW] = "irq_window", [EXIT_INTR] = "intr",
+    [EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_OTHER] = "other",
+};
+
+struct addr_count {
+    uint64_t key, count;
+};
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const struct addr_count *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : (x->key > y->key) - (x->key < y->key);
+}
+
+void vm_print_exit_stats(struct vm *vm, FILE *f)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < EXIT_REASON_COUNT; i++)
+        total += atomic_load(&vm->stats.by_reason[i]);
+    fprintf(f, "exit stats (%s): %" PRIu64 " exits\n", vm->accel ? vm->accel->name : "?", total);
+    fprintf(f, "  %-16s %12s\n", "reason", "count");
+    for (int i = 0; i < EXIT_REASON_COUNT; i++) {
+        uint64_t n = atomic_load(&vm->stats.by_reason[i]);
+        if (n)
+            fprintf(f, "  %-16s %12" PRIu64 "\n", reason_names[i], n);
+    }
+    struct addr_count rows[EXIT_STATS_ADDRS];
+    int nrows = 0;
+    for (int i = 0; i < EXIT_STATS_ADDRS; i++) {
+        uint64_t key = atomic_load(&vm->stats.addr[i].addr);
+        if (key)
+            rows[nrows++] = (struct addr_count){ key - 1, atomic_load(&vm->stats.addr[i].count) };
+    }
+    if (!nrows)
+        return;
+    qsort(rows, (size_t)nrows, sizeof(rows[0]), by_count_desc);
+    fprintf(f, "  %-16s %12s\n", "address", "count");
+    for (int i = 0; i < nrows; i++) {
+        bool mmio = rows[i].key >> 63;
+        uint64_t a = rows[i].key & ~(1ull << 63);
+        char label[32];
+        snprintf(label, sizeof(label), mmio ? "mmio 0x%" PRIx64 : "pio 0x%" PRIx64, a);
+        fprintf(f, "  %-16s %12" PRIu64 "\n", label, rows[i].count);
+    }
+}

@@ -1,0 +1,25 @@
+/* The PC platform vmon provides itself when the accelerator has no in-kernel irqchip (KVM has):
+ * local APIC per vCPU, IOAPIC, 8259 PIC pair, 8254 PIT, HPET, and the guest TSC.
+ *
+ * Wiring, as on a PC: ISA IRQ n goes to PIC input n and IOAPIC pin n, except IRQ0 (the PIT), which
+ * goes to IOAPIC pin 2 (the MADT's interrupt source override), pin 0 being the PIC's INTR output.
+ * The PIC's INTR also reaches every LAPIC's LINT0 (the BSP's is in ExtINT mode at reset). GSIs 16-23
+ * are IOAPIC pins only. In the HPET's legacy replacement mode its timers 0 and 1 own IRQ0 and IRQ8,
+ * and what the PIT and the RTC drive there is cut off; otherwise its timers use GSIs 16-23. Lock order: pit, hpet (released first) -> pic -> ioapic -> lapic
+ * (see hw/apic.h). */
+#ifndef VMON_MACHINE_PC_SOFT_H
+#define VMON_MACHINE_PC_SOFT_H
+
+struct vm;
+struct pc_soft;
+
+/* Create and map the interrupt controllers and timers, and give each vCPU its LAPIC and the TSC
+ * (struct vcpu's lapic and tsc). Device timers run on vm->loop, which must exist (it need not be
+ * started yet). NULL with errno set. */
+struct pc_soft *pc_soft_new(struct vm *vm);
+/* After the vCPUs and the event loop have stopped. */
+void pc_soft_free(struct pc_soft *ps);
+/* Drive an ISA IRQ (0-15) or GSI (16-23) line. Any thread. */
+void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
+
+#endif

@@ -1,0 +1,239 @@
+/* The PC machine: every device, in the order it is registered, and the IRQ wiring between them.
+ *
+ *   0x0060, 0x0064  i8042 (reset line)         0x0070-0x0071  RTC/CMOS, IRQ 8
+ *   0x0080          POST code port (ignored)    0x00e0-0x00eb  pc-testdev ports
+ *   0x00f4-0x00f7   isa-debug-exit              0x03f8-0x03ff  COM1 16550A, IRQ 4
+ *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
+ *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
+ *   0xff000000      pc-testdev memory window (64 KiB)
+ * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
+ * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
+ * and routes every line itself. */
+#include "machine/pc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/acpi-pm.h"
+#include "hw/debug-exit.h"
+#include "hw/fw_cfg.h"
+#include "hw/i8042.h"
+#include "hw/pc-testdev.h"
+#include "hw/rtc.h"
+#include "hw/serial.h"
+#include "hw/stdio.h"
+#include "machine/pc-soft.h"
+#include "machine/vm.h"
+
+#define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
+
+/* What each device's irq_line carries: the board and the line's number. */
+struct pc_irq {
+    struct pc *pc;
+    unsigned gsi;
+};
+
+struct pc {
+    struct vm *vm;
+    struct pc_irq irqs[PC_GSIS];
+    struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
+    struct stdio_chr *console;
+    struct serial *com1;
+    struct i8042 *i8042;
+    struct rtc *rtc;
+    struct acpi_pm *pm;
+    struct fw_cfg *fw_cfg;
+    struct pc_testdev *testdev;
+    struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
+};
+
+/* Drive ISA/GSI line gsi: the accelerator's in-kernel PIC+IOAPIC, or the userspace platform's. */
+static void pc_set_irq(struct pc *pc, unsigned gsi, int level)
+{
+    if (pc->soft)
+        pc_soft_set_irq(pc->soft, gsi, level);
+    else if (pc->vm->accel->set_irq)
+        pc->vm->accel->set_irq(pc->vm, gsi, level);
+}
+
+static void pc_irq_set(void *opaque, int level)
+{
+    struct pc_irq *irq = opaque;
+    pc_set_irq(irq->pc, irq->gsi, level);
+}
+
+static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
+{
+    return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
+}
+
+/* A device asks to end the run: the VM's stop reason (the first one wins). */
+static void pc_stop_request(void *opaque, enum stop_request what, int status)
+{
+    struct vm *vm = opaque;
+    switch (what) {
+    case STOP_REQ_POWEROFF:
+        vm_request_stop(vm, VCPU_POWEROFF, 0);
+        break;
+    case STOP_REQ_RESET:
+        vm_request_stop(vm, VCPU_RESET, 0);
+        break;
+    case STOP_REQ_DEBUG_EXIT:
+        vm_request_stop(vm, VCPU_DEBUG_EXIT, status);
+        break;
+    case STOP_REQ_QUIT:
+    default:
+        vm_request_stop(vm, VCPU_STOP, 0);
+        break;
+    }
+}
+
+/* COM1's link: its line goes to IRQ 4, its bytes to the console. */
+static void com1_irq(void *opaque, int level)
+{
+    struct pc *pc = opaque;
+    pc_set_irq(pc, SERIAL_COM1_IRQ, level);
+}
+
+static void com1_tx(void *opaque, uint8_t byte)
+{
+    struct pc *pc = opaque;
+    stdio_chr_tx(pc->console, byte);
+}
+
+/* Port 0x80: firmware and Linux write POST codes or use it as an I/O delay; nothing to do. */
+static uint64_t port80_read(void *dev, uint64_t off, unsigned size)
+{
+    (void)dev; (void)off; (void)size;
+    return 0xff;
+}
+
+static void port80_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)dev; (void)off; (void)val; (void)size;
+}
+
+static const struct io_ops port80_ops = { .read = port80_read, .write = port80_write };
+
+/* QEMU's etc/e820 fw_cfg file: { le64 address, le64 length, le32 type } per RAM range. */
+static int add_e820_file(struct vm *vm, struct fw_cfg *f)
+{
+    uint8_t buf[GUEST_MAX_SLOTS * 20];
+    size_t n = 0;
+    for (int i = 0; i < vm->mem.nslots; i++) {
+        const struct mem_slot *s = &vm->mem.slots[i];
+        uint64_t fields[2] = { s->gpa, s->size };
+        for (int k = 0; k < 16; k++)
+            buf[n + (size_t)k] = (uint8_t)(fields[k / 8] >> (8 * (k % 8)));
+        uint32_t type = 1;     /* E820_RAM */
+        memcpy(buf + n + 16, &type, 4);
+        n += 20;
+    }
+    return fw_cfg_add_file(f, "etc/e820", buf, n);
+}
+
+static int fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
+{
+    const struct vm_config *c = &vm->cfg;
+    uint64_t size = 0;
+    int r;
+    if ((r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||
+        (r = add_e820_file(vm, f)) < 0)
+        goto fail;
+    if (c->kernel) {
+        if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||
+            (r = fw_cfg_add_u32(f, FW_CFG_KERNEL_SIZE, (uint32_t)size)) < 0)
+            goto fail;
+    }
+    if (c->initrd) {
+        if ((r = fw_cfg_add_host_file(f, FW_CFG_INITRD_DATA, c->initrd, &size)) < 0 ||
+            (r = fw_cfg_add_u32(f, FW_CFG_INITRD_SIZE, (uint32_t)size)) < 0)
+            goto fail;
+    }
+    const char *cmdline = c->cmdline ? c->cmdline : "";
+    size_t len = strlen(cmdline) + 1;      /* with its NUL, as QEMU stores it */
+    if ((r = fw_cfg_add_bytes(f, FW_CFG_CMDLINE_DATA, cmdline, len)) < 0 ||
+        (r = fw_cfg_add_u32(f, FW_CFG_CMDLINE_SIZE, (uint32_t)len)) < 0)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "fw_cfg: %s", strerror(-r));
+    return r;
+}
+
+int pc_init(struct vm *vm, char *err, size_t errlen)
+{
+    struct pc *pc = calloc(1, sizeof(*pc));
+    int r;
+    if (!pc)
+        goto fail;
+    vm->platform = pc;
+    pc->vm = vm;
+    pc->stop = (struct stop_link){ .request = pc_stop_request, .opaque = vm };
+    struct irq_line lines[PC_GSIS];
+    for (unsigned i = 0; i < PC_GSIS; i++) {
+        pc->irqs[i] = (struct pc_irq){ pc, i };
+        lines[i] = pc_irq_line(pc, i);
+    }
+
+    /* Without an in-kernel irqchip the interrupt controllers and timers are ours to provide
+     * first: every device below may raise a line as soon as it exists. */
+    if (!vm->accel->irqchip_in_kernel && !(pc->soft = pc_soft_new(vm))) {
+        r = -errno;
+        snprintf(err, errlen, "soft PC platform: %s", strerror(-r));
+        return r;
+    }
+
+    struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .opaque = pc };
+    if (!(pc->console = stdio_chr_new(vm->loop, &pc->stop, STDIN_FILENO, STDOUT_FILENO)) ||
+        !(pc->com1 = serial_new(&link)))
+        goto fail;
+    stdio_chr_attach(pc->console, pc->com1);
+    if (!(pc->i8042 = i8042_new(&lines[I8042_KBD_IRQ], &pc->stop)) ||
+        !(pc->rtc = rtc_new(&lines[RTC_IRQ], vm->loop)) ||
+        !(pc->pm = acpi_pm_new(&lines[ACPI_SCI_IRQ], &pc->stop)) || !(pc->fw_cfg = fw_cfg_new()) ||
+        !(pc->testdev = pc_testdev_new(lines, &vm->mem)))
+        goto fail;
+    rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
+                     vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
+    if ((r = fw_cfg_setup(vm, pc->fw_cfg, err, errlen)) < 0)
+        return r;
+
+    if ((r = i8042_map(pc->i8042, &vm->pio)) < 0 || (r = rtc_map(pc->rtc, &vm->pio)) < 0 ||
+        (r = bus_map(&vm->pio, 0x80, 1, &port80_ops, NULL, "post-code")) < 0 ||
+        (r = pc_testdev_map(pc->testdev, &vm->pio, &vm->mmio)) < 0 ||
+        (r = bus_map(&vm->pio, DEBUG_EXIT_BASE, DEBUG_EXIT_SIZE, &debug_exit_io_ops, &pc->stop,
+                     "isa-debug-exit")) < 0 ||
+        (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
+        (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
+        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0) {
+        snprintf(err, errlen, "mapping devices: %s", strerror(-r));
+        return r;
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
+    return -ENOMEM;
+}
+
+void pc_destroy(struct vm *vm)
+{
+    struct pc *pc = vm->platform;
+    if (!pc)
+        return;
+    stdio_chr_free(pc->console);   /* first: puts the terminal back */
+    serial_free(pc->com1);
+    i8042_free(pc->i8042);
+    rtc_free(pc->rtc);
+    acpi_pm_free(pc->pm);
+    fw_cfg_free(pc->fw_cfg);
+    pc_testdev_free(pc->testdev);
+    pc_soft_free(pc->soft);
+    free(pc);
+    vm->platform = NULL;
+}

@@ -1,0 +1,269 @@
+/* The machine's lifecycle: build it, run one thread per vCPU plus the event loop, stop it, and turn
+ * the reason it stopped into vmon's exit status.
+ *
+ * Threads: the main thread builds the VM, then sleeps in vm_run until a stop reason is set; each vCPU
+ * runs the accelerator's loop on its own thread; the event-loop thread serves stdin, device timers
+ * and SIGINT/SIGTERM (a signalfd, so no signal handler touches VM state). */
+#include "machine/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "util/eventloop.h"
+#include "machine/pc.h"
+
+void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
+{
+    int expected = VCPU_CONTINUE;
+    if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
+        return;                 /* the first reason wins */
+    atomic_store(&vm->exit_code, exit_code);
+    pthread_mutex_lock(&vm->stop_lock);
+    pthread_cond_broadcast(&vm->stop_cond);
+    pthread_mutex_unlock(&vm->stop_lock);
+    for (int i = 0; i < vm->ncpus; i++)
+        if (atomic_load(&vm->vcpus[i].started) && vm->accel->vcpu_kick)
+            vm->accel->vcpu_kick(&vm->vcpus[i]);
+}
+
+/* --exit-stats: exits by reason, and per-address counts in a small open-addressed table keyed by
+ * address (MMIO keys get bit 63 so port 0x3f8 and GPA 0x3f8 stay apart). Only the report at exit
+ * reads them, so without --exit-stats nothing is counted: the atomic add would otherwise bounce one
+ * cache line between all vCPU threads on every exit. */
+void vm_count_exit(struct vm *vm, enum exit_reason reason, uint64_t addr)
+{
+    if (!vm->cfg.exit_stats)
+        return;
+    atomic_fetch_add_explicit(&vm->stats.by_reason[reason], 1, memory_order_relaxed);
+    if (reason != EXIT_IO && reason != EXIT_MMIO)
+        return;
+    uint64_t key = (addr | (reason == EXIT_MMIO ? 1ull << 63 : 0)) + 1;   /* 0 means free */
+    unsigned h = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 58);          /* 6 bits: 64 slots */
+    for (unsigned i = 0; i < EXIT_STATS_ADDRS; i++) {
+        unsigned j = (h + i) % EXIT_STATS_ADDRS;
+        uint64_t cur = atomic_load_explicit(&vm->stats.addr[j].addr, memory_order_relaxed);
+        if (cur == 0) {
+            uint64_t zero = 0;
+            if (atomic_compare_exchange_strong(&vm->stats.addr[j].addr, &zero, key))
+                cur = key;
+            else
+                cur = zero;
+        }
+        if (cur == key) {
+            atomic_fetch_add_explicit(&vm->stats.addr[j].count, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    /* The table is full: the access stays counted by reason only. */
+}
+
+uint64_t vm_pio_in(struct vm *vm, uint16_t port, unsigned size)
+{
+    uint64_t val;
+    vm_count_exit(vm, EXIT_IO, port);
+    bus_read(&vm->pio, port, size, &val);
+    return val;
+}
+
+void vm_pio_out(struct vm *vm, uint16_t port, uint64_t val, unsigned size)
+{
+    vm_count_exit(vm, EXIT_IO, port);
+    bus_write(&vm->pio, port, val, size);
+}
+
+uint64_t vm_mmio_read(struct vm *vm, uint64_t gpa, unsigned size)
+{
+    uint64_t val;
+    vm_count_exit(vm, EXIT_MMIO, gpa);
+    bus_read(&vm->mmio, gpa, size, &val);
+    return val;
+}
+
+void vm_mmio_write(struct vm *vm, uint64_t gpa, uint64_t val, unsigned size)
+{
+    vm_count_exit(vm, EXIT_MMIO, gpa);
+    bus_write(&vm->mmio, gpa, val, size);
+}
+
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *accel, char *err,
+            size_t errlen)
+{
+    memset(vm, 0, sizeof(*vm));
+    vm->cfg = *cfg;
+    vm->signal_fd = -1;
+    pthread_mutex_init(&vm->stop_lock, NULL);
+    pthread_cond_init(&vm->stop_cond, NULL);
+    if (cfg->ncpus < 1 || cfg->ncpus > VM_MAX_CPUS) {   /* vcpus[] is a fixed array */
+        snprintf(err, errlen, "%d vCPUs: not from 1 to %d", cfg->ncpus, VM_MAX_CPUS);
+        return -EINVAL;
+    }
+    vm->ncpus = cfg->ncpus;
+    for (int i = 0; i < vm->ncpus; i++) {
+        vm->vcpus[i].vm = vm;
+        vm->vcpus[i].id = i;
+    }
+    bus_init(&vm->pio, "pio");
+    bus_init(&vm->mmio, "mmio");
+
+    /* SIGINT/SIGTERM/SIGHUP go to a signalfd the event loop reads. Blocked from here on, before the
+     * terminal turns raw and before any thread exists (all inherit the mask), so none of them can
+     * kill vmon with the terminal left raw. */
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    sigaddset(&stop_sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    vm->signal_fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (vm->signal_fd < 0) {
+        int e = errno;         /* read before snprintf, which may change it */
+        snprintf(err, errlen, "signalfd: %s", strerror(e));
+        return -e;
+    }
+
+    vm->accel = accel;
+    if (cfg->trace && !accel->traces) {
+        snprintf(err, errlen, "--trace %s: only the software CPU traces instructions (--accel soft)",
+                 cfg->trace);
+        return -EINVAL;
+    }
+    int r = guest_mem_init(&vm->mem, cfg->mem_size);
+    if (r < 0) {
+        snprintf(err, errlen, "guest RAM of %" PRIu64 " bytes: %s", cfg->mem_size, strerror(-r));
+        return r;
+    }
+    vm->loop = evloop_new();
+    if (!vm->loop) {
+        int e = errno;
+        snprintf(err, errlen, "event loop: %s", strerror(e));
+        return -e;
+    }
+    r = vm->accel->vm_init(vm);
+    if (r < 0) {
+        /* -EINVAL here means the configuration asks for what the accelerator cannot do. */
+        snprintf(err, errlen, "%s: %s", vm->accel->name,
+                 vm->accel_err[0] ? vm->accel_err : strerror(-r));
+        return r;
+    }
+    for (int i = 0; i < vm->mem.nslots; i++) {
+        r = vm->accel->map_slot(vm, &vm->mem.slots[i]);
+        if (r < 0) {
+            snprintf(err, errlen, "%s: mapping RAM slot %d: %s", vm->accel->name, i, strerror(-r));
+            return r == -EINVAL ? -EIO : r;
+        }
+    }
+    return pc_init(vm, err, errlen);
+}
+
+/* SIGINT/SIGTERM/SIGHUP arrive here through a signalfd, on the event-loop thread. */
+static void vm_on_signal(void *opaque)
+{
+    struct vm *vm = opaque;
+    struct signalfd_siginfo si;
+    if (read(vm->signal_fd, &si, sizeof(si)) != sizeof(si))
+        return;
+    fprintf(stderr, "vmon: terminating on signal %u\n", si.ssi_signo);
+    vm_request_stop(vm, VCPU_STOP, 0);
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    struct vm *vm = v->vm;
+    int r = vm->accel->vcpu_run(v);
+    if (r == VCPU_CRASH)
+        vm_dump_cpu(v);
+    if (r != VCPU_CONTINUE && r != VCPU_STOP)
+        vm_request_stop(vm, (enum vcpu_exit)r, atomic_load(&vm->exit_code));
+    else
+        vm_request_stop(vm, VCPU_STOP, 0);   /* a vCPU that leaves ends the VM: never a hang */
+    return NULL;
+}
+
+static int exit_status(struct vm *vm)
+{
+    switch (atomic_load(&vm->stop_reason)) {
+    case VCPU_DEBUG_EXIT:
+        return atomic_load(&vm->exit_code);
+    case VCPU_CRASH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int vm_run(struct vm *vm)
+{
+    if (evloop_add_fd(vm->loop, vm->signal_fd, vm_on_signal, vm) < 0) {
+        fprintf(stderr, "vmon: signalfd: %s\n", strerror(errno));
+        return 1;
+    }
+
+    for (int i = 0; i < vm->ncpus; i++) {
+        int r = vm->accel->vcpu_init(&vm->vcpus[i]);
+        if (r < 0) {
+            fprintf(stderr, "vmon: %s: vCPU %d: %s\n", vm->accel->name, i, strerror(-r));
+            return 1;
+        }
+    }
+    if (evloop_start(vm->loop) < 0) {
+        fprintf(stderr, "vmon: event loop thread: %s\n", strerror(errno));
+        return 1;
+    }
+    int started = 0;
+    for (int i = 0; i < vm->ncpus; i++) {
+        int r = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+        if (r) {
+            fprintf(stderr, "vmon: vCPU %d thread: %s\n", i, strerror(r));
+            vm_request_stop(vm, VCPU_CRASH, 1);
+            break;
+        }
+        char name[16];
+        snprintf(name, sizeof(name), "vcpu%d", i);
+        pthread_setname_np(vm->vcpus[i].thread, name);
+        atomic_store(&vm->vcpus[i].started, true);
+        started++;
+    }
+    pthread_mutex_lock(&vm->stop_lock);
+    while (!vm_should_stop(vm))
+        pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+    pthread_mutex_unlock(&vm->stop_lock);
+    /* A stop requested before a vCPU was marked started missed its kick: kick them all again. */
+    for (int i = 0; i < started && vm->accel->vcpu_kick; i++)
+        vm->accel->vcpu_kick(&vm->vcpus[i]);
+    for (int i = 0; i < started; i++) {
+        pthread_join(vm->vcpus[i].thread, NULL);
+        atomic_store(&vm->vcpus[i].started, false);
+    }
+    evloop_stop(vm->loop);
+    if (vm->cfg.exit_stats)
+        vm_print_exit_stats(vm, stderr);
+    return exit_status(vm);
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (vm->loop)
+        evloop_stop(vm->loop);
+    pc_destroy(vm);
+    if (vm->accel) {
+        for (int i = 0; i < vm->ncpus; i++)
+            if (vm->accel->vcpu_destroy)
+                vm->accel->vcpu_destroy(&vm->vcpus[i]);
+        if (vm->accel->vm_destroy)
+            vm->accel->vm_destroy(vm);
+    }
+    evloop_free(vm->loop);
+    vm->loop = NULL;
+    guest_mem_destroy(&vm->mem);
+    if (vm->signal_fd >= 0)
+        close(vm->signal_fd);
+    pthread_cond_destroy(&vm->stop_cond);
+    pthread_mutex_destroy(&vm->stop_lock);
+}

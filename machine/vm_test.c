@@ -1,0 +1,176 @@
+/* The VM lifecycle on a fake accelerator (no KVM needed): vCPU threads, stop reasons and the exit
+ * status they map to, the crash dump, --exit-stats. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "machine/vm.h"
+
+/* What each fake vCPU does when it runs. */
+enum fake_mode { FAKE_CRASH, FAKE_DEBUG_EXIT, FAKE_POWEROFF_FROM_CPU2, FAKE_SPIN };
+static enum fake_mode mode;
+static _Atomic int runs, kicks;
+
+static bool fake_available(const char **why) { (void)why; return true; }
+static int fake_vm_init(struct vm *vm) { (void)vm; return 0; }
+static int fake_map_slot(struct vm *vm, const struct mem_slot *s) { (void)vm; (void)s; return 0; }
+static int fake_vcpu_init(struct vcpu *v) { (void)v; return 0; }
+
+static int fake_vcpu_run(struct vcpu *v)
+{
+    runs++;
+    switch (mode) {
+    case FAKE_CRASH:
+        /* The others run on until kicked: one leaving on its own could stop the VM first (the first
+         * reason wins) while vCPU 0 is still dumping its state, and the status would be 0. */
+        if (v->id == 0)
+            return VCPU_CRASH;
+        break;
+    case FAKE_DEBUG_EXIT:
+        if (v->id == 0)
+            vm_pio_out(v->vm, 0xf4, 0x21, 1);   /* the guest writes 0x21: status 0x43 */
+        break;
+    case FAKE_POWEROFF_FROM_CPU2:
+        if (v->id == 2)
+            return VCPU_POWEROFF;
+        break;
+    case FAKE_SPIN:
+        break;
+    }
+    while (!vm_should_stop(v->vm))            /* a vCPU "running" until something stops the VM */
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    return VCPU_STOP;
+}
+
+/* A vCPU 0 stopped in 64-bit mode without paging... at a hlt in RAM. */
+static int fake_get_state(struct vcpu *v, struct cpu_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->rip = 0x2000;
+    s->gpr[R_RAX] = 0x1234;
+    s->cr0 = 0x11;
+    s->seg[SEG_CS].selector = 0x10;
+    (void)v;
+    return 0;
+}
+
+static void fake_kick(struct vcpu *v) { (void)v; kicks++; }
+
+/* An in-kernel irqchip, as far as the board knows: it wires no userspace platform for it. */
+static const struct accel_ops fake_ops = {
+    .name = "fake", .irqchip_in_kernel = true, .available = fake_available, .vm_init = fake_vm_init,
+    .map_slot = fake_map_slot, .vcpu_init = fake_vcpu_init, .vcpu_run = fake_vcpu_run,
+    .get_state = fake_get_state, .vcpu_kick = fake_kick,
+};
+
+/* Run a VM of ncpus fake vCPUs; stderr is captured into err. */
+static int run_vm(int ncpus, bool exit_stats, char *err, size_t errlen)
+{
+    static struct vm vm;
+    struct vm_config cfg = { .mem_size = 4 << 20, .ncpus = ncpus, .accel = "fake",
+                             .exit_stats = exit_stats };
+    char why[256];
+    int saved_err = dup(STDERR_FILENO), saved_in = dup(STDIN_FILENO);
+    FILE *cap = tmpfile();
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(fileno(cap), STDERR_FILENO);
+    dup2(devnull, STDIN_FILENO);
+    close(devnull);
+    runs = kicks = 0;
+    assert_int_equal(vm_init(&vm, &cfg, &fake_ops, why, sizeof(why)), 0);
+    static const uint8_t hlt_code[] = { 0xf4, 0x90 };
+    guest_mem_write(&vm.mem, 0x2000, hlt_code, sizeof(hlt_code));
+    int status = vm_run(&vm);
+    vm_destroy(&vm);
+    fflush(stderr);
+    dup2(saved_err, STDERR_FILENO);
+    dup2(saved_in, STDIN_FILENO);
+    close(saved_err);
+    close(saved_in);
+    rewind(cap);
+    size_t n = fread(err, 1, errlen - 1, cap);
+    err[n] = 0;
+    fclose(cap);
+    return status;
+}
+
+static void test_crash_dumps_and_exits_1(void **state)
+{
+    (void)state;
+    char err[4096];
+    mode = FAKE_CRASH;
+    assert_int_equal(run_vm(2, false, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "vCPU 0 state"));
+    assert_non_null(strstr(err, "RAX=0000000000001234"));
+    assert_non_null(strstr(err, "RIP=0000000000002000"));
+    assert_non_null(strstr(err, "code at 0000000000002000: f4 90 00"));
+}
+
+static void test_debug_exit_status(void **state)
+{
+    (void)state;
+    char err[4096];
+    mode = FAKE_DEBUG_EXIT;
+    assert_int_equal(run_vm(3, true, err, sizeof(err)), (0x21 << 1) | 1);
+    assert_int_equal(runs, 3);
+    assert_non_null(strstr(err, "exit stats (fake): 1 exits"));
+    assert_non_null(strstr(err, "pio 0xf4"));
+}
+
+static void test_any_vcpu_ends_the_vm(void **state)
+{
+    (void)state;
+    char err[4096];
+    mode = FAKE_POWEROFF_FROM_CPU2;
+    assert_int_equal(run_vm(4, false, err, sizeof(err)), 0);
+    assert_int_equal(runs, 4);
+    assert_true(kicks >= 3);       /* the others were kicked out of their loops */
+}
+
+static void test_exit_stats_table(void **state)
+{
+    (void)state;
+    static struct vm vm;
+    memset(&vm, 0, sizeof(vm));
+    vm.cfg.exit_stats = true;
+    for (int i = 0; i < 5; i++)
+        vm_count_exit(&vm, EXIT_IO, 0x3f8);
+    vm_count_exit(&vm, EXIT_IO, 0x80);
+    for (int i = 0; i < 3; i++)
+        vm_count_exit(&vm, EXIT_MMIO, 0x3f8);   /* same number, other space: its own row */
+    vm_count_exit(&vm, EXIT_HLT, 0);
+    for (uint64_t a = 0; a < 200; a++)         /* more addresses than the table holds */
+        vm_count_exit(&vm, EXIT_MMIO, 0xd0000000 + a * 4);
+    char buf[8192];
+    FILE *f = fmemopen(buf, sizeof(buf), "w");
+    vm_print_exit_stats(&vm, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "210 exits"));
+    assert_non_null(strstr(buf, "io                          6"));
+    assert_non_null(strstr(buf, "mmio                      203"));
+    assert_non_null(strstr(buf, "hlt                         1"));
+    /* Rows by count, highest first. */
+    char *pio = strstr(buf, "pio 0x3f8"), *mmio = strstr(buf, "mmio 0x3f8"), *p80 = strstr(buf, "pio 0x80 ");
+    assert_non_null(pio);
+    assert_non_null(mmio);
+    assert_non_null(p80);
+    assert_true(pio < mmio && mmio < p80);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crash_dumps_and_exits_1),
+        cmocka_unit_test(test_debug_exit_status),
+        cmocka_unit_test(test_any_vcpu_ends_the_vm),
+        cmocka_unit_test(test_exit_stats_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
