@@ -193,8 +193,17 @@ void *lin_host_rmw(struct cpu *c, uint64_t lin, unsigned size)
     if (e->tag_write != (lin & ~0xfffull)) {
         uint64_t gpa;
         e = tlb_fill(c, lin, ACC_WRITE, user, &gpa);
-        if (!e || e->tag_write != (lin & ~0xfffull))
+        if (!e)
             return NULL;
+        if (e->tag_write != (lin & ~0xfffull)) {
+            /* A page blocks were translated from: plain writes take the slow path so the blocks
+             * are dropped after them. A locked read-modify-write must still be one host atomic
+             * (a spinlock next to code, as in an AP trampoline, is contended by several vCPUs): drop
+             * the blocks first and let the caller write through the host pointer. */
+            if (!code_page_is_code(c->pages, e->gpa))
+                return NULL;
+            code_page_written(c, e->gpa);
+        }
     }
     return (uint8_t *)e->host + (lin & 0xfff);
 }

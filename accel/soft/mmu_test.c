@@ -204,6 +204,34 @@ static void test_tlb(void **state)
     free_cpu(c);
 }
 
+/* A locked read-modify-write on a page blocks were translated from (a spinlock next to an AP
+ * trampoline) still gets a host pointer, so it is one host atomic: the page's blocks are dropped
+ * first. It used to fall back to a read and a write, and two vCPUs both took the lock. */
+static void test_rmw_on_code_page(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->tbs = tb_cache_new(1u << 20);
+    c->seg[SEG_CS].sel = 0x1000;
+    c->seg[SEG_CS].base = 0x10000;
+    c->rip = 0;
+    cpu_update_mode(c);
+    ram[0x10000] = 0x90;                            /* nop; hlt */
+    ram[0x10001] = 0xf4;
+    c->exc_vector = -1;
+    c->delivering = -1;
+    if (setjmp(c->jmp))
+        fail();
+    assert_non_null(tb_find(c));
+    assert_true(code_page_is_code(c->pages, 0x10000));
+    assert_ptr_equal(lin_host_rmw(c, 0x10f00, 4), ram + 0x10f00);
+    assert_false(code_page_is_code(c->pages, 0x10000));
+    assert_null(lin_host_rmw(c, 0x10ffe, 4));       /* across a page: the caller's fallback */
+    tb_cache_free(c->tbs);
+    free_cpu(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_pae),
         cmocka_unit_test(test_4level),
         cmocka_unit_test(test_tlb),
+        cmocka_unit_test(test_rmw_on_code_page),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
