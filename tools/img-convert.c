@@ -179,6 +179,7 @@ int img_convert(int argc, char **argv)
     char *opts = NULL;
     bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
+    int share = 0;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { "target-is-zero", no_argument, 0, 'Z' }, { 0, 0, 0, 0 } };
     int c;
@@ -202,7 +203,8 @@ int img_convert(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'n': no_create = true; break;
         case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
-        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -223,7 +225,7 @@ int img_convert(int argc, char **argv)
     int ret = 1;
     struct blk *dst = NULL;
     for (int i = 0; i < ss.n; i++) {
-        ss.bs[i] = img_open(argv[optind + i], fmt, 0);
+        ss.bs[i] = img_open(argv[optind + i], fmt, share);
         if (!ss.bs[i])
             goto out;
         ss.total += ss.bs[i]->size;
@@ -317,7 +319,7 @@ int img_compare(int argc, char **argv)
 {
     const char *f1 = NULL, *f2 = NULL;
     bool strict = false, quiet = false;
-    int c;
+    int c, share = 0;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     optind = 1;
@@ -327,7 +329,8 @@ int img_compare(int argc, char **argv)
         case 'F': f2 = optarg; break;
         case 's': strict = true; break;
         case 'q': quiet = true; break;
-        case 'p': case 'T': case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 'p': case 'T': break;
         case 'h': printf("usage: vmon img compare [-f fmt] [-F fmt] [-s] [-q] file1 file2\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 2;
         }
@@ -336,8 +339,8 @@ int img_compare(int argc, char **argv)
         img_err("Expecting two image file names");
         return 2;
     }
-    struct blk *a = img_open(argv[optind], f1, 0);
-    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, 0) : NULL;
+    struct blk *a = img_open(argv[optind], f1, share);
+    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, share) : NULL;
     int ret = 2;
     uint8_t *ba = malloc(CONVERT_CHUNK), *bb = malloc(CONVERT_CHUNK);
     if (!a || !b || !ba || !bb)
@@ -436,6 +439,7 @@ int img_map(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool json = false;
+    int share = 0;
     static const struct option lo[] = { { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
     int c;
@@ -444,14 +448,14 @@ int img_map(int argc, char **argv)
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'O': json = !strcmp(optarg, "json"); break;
-        case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img map [-f fmt] [--output=human|json] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
     if (!img_one_file(argc))
         return 1;
-    struct blk *top = img_open(argv[optind], fmt, 0);
+    struct blk *top = img_open(argv[optind], fmt, share);
     if (!top)
         return 1;
     if (!json)

@@ -159,6 +159,7 @@ int img_info(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool json = false, chain = false;
+    int share = 0;
     static const struct option lo[] = {
         { "output", required_argument, 0, 'O' }, { "backing-chain", no_argument, 0, 'C' },
         { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
@@ -177,7 +178,7 @@ int img_info(int argc, char **argv)
             }
             break;
         case 'C': chain = true; break;
-        case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img info [-f fmt] [--output=human|json] [--backing-chain] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -185,7 +186,7 @@ int img_info(int argc, char **argv)
     if (!img_one_file(argc))
         return 1;
     /* Like qemu-img, the chain is opened to validate it even when only the top is described. */
-    struct blk *top = img_open(argv[optind], fmt, 0);
+    struct blk *top = img_open(argv[optind], fmt, share);
     if (!top)
         return 1;
     if (json && chain)
