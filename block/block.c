@@ -8,6 +8,7 @@
 
 #include "block/block.h"
 #include "block/lock.h"
+#include "block/probe.h"
 
 static const struct blk_driver *const drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
 
@@ -30,9 +31,10 @@ const struct blk_driver *blk_find_driver(const char *name)
     return NULL;
 }
 
-const struct blk_driver *blk_probe(struct blk_file *f, const char *filename)
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign)
 {
     uint8_t buf[512];
+    *foreign = NULL;
     if (f->ops->pread(f, buf, sizeof(buf), 0) < 0)
         return NULL;
     const struct blk_driver *best = NULL;
@@ -43,6 +45,12 @@ const struct blk_driver *blk_probe(struct blk_file *f, const char *filename)
             best = drivers[i];
             best_score = s;
         }
+    }
+    int fs;
+    const char *other = blk_probe_foreign(buf, sizeof(buf), filename, &fs);
+    if (other && fs > best_score) {
+        *foreign = other;
+        return NULL;
     }
     return best;
 }
@@ -93,7 +101,14 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
             return NULL;
         }
     } else {
-        drv = blk_probe(f, filename);
+        const char *foreign;
+        drv = blk_probe(f, filename, &foreign);
+        if (foreign) {
+            blk_error(err, ENOTSUP, "Could not open '%s': image format '%s' is not supported by vmon "
+                      "(it reads raw and qcow2)", filename, foreign);
+            f->ops->close(f);
+            return NULL;
+        }
         if (!drv)
             drv = &blk_raw_driver;
     }

@@ -125,7 +125,8 @@ struct blk_req {
 };
 
 const struct blk_driver *blk_find_driver(const char *name);
-const struct blk_driver *blk_probe(struct blk_file *f, const char *filename);
+/* The best vmon driver for the file, or NULL; *foreign: a format qemu-img would pick instead (probe.c). */
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign);
 
 /* fmt NULL: probe. On failure returns NULL with a one-line reason in err (BLK_ERR_LEN). */
 struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err);

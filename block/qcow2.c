@@ -14,7 +14,7 @@
 static int qcow2_probe(const uint8_t *buf, size_t len, const char *filename)
 {
     (void)filename;
-    return len >= 4 && be32_get(buf) == QCOW2_MAGIC ? 100 : 0;
+    return len >= 8 && be32_get(buf) == QCOW2_MAGIC && be32_get(buf + 4) >= 2 ? 100 : 0;   /* 1: qcow */
 }
 
 int qcow2_file_flush(struct qcow2 *s)
