@@ -33,6 +33,8 @@ static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_
                       uint32_t gran, bool must_zero)
 {
     /* Skip granules that are all zero (the target reads them as zero already), write the rest. */
+    if (!gran && !compress)          /* -S 0: no sparse detection, everything is written (as qemu-img) */
+        return blk_pwrite(dst, off, buf, len);
     uint64_t i = 0;
     while (i < len) {
         uint64_t g = gran - ((off + i) % gran);
@@ -81,7 +83,7 @@ struct slot {
 struct reader {
     struct src_set *ss;
     uint32_t chunk;
-    bool compress;
+    bool read_all;                 /* no block status: read (and write) every byte */
     struct slot slots[NSLOTS];
     unsigned head, tail;           /* filled: [tail, head) modulo NSLOTS, as counters */
     bool eof, stop;
@@ -107,7 +109,7 @@ static void *reader_main(void *opaque)
         uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
         if (n > sl->src->size - soff)
             n = sl->src->size - soff;
-        sl->status = rd->compress ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
+        sl->status = rd->read_all ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
         sl->err = sl->status < 0 ? sl->status : 0;
         sl->pos = pos;
         sl->len = pnum ? pnum : n;
@@ -263,7 +265,7 @@ int img_convert(int argc, char **argv)
     if (dst->cluster_size > chunk)
         chunk = dst->cluster_size;
     /* A reader thread fills chunks (status, data) while this thread writes the previous ones. */
-    struct reader rd = { .ss = &ss, .chunk = chunk, .compress = compress };
+    struct reader rd = { .ss = &ss, .chunk = chunk, .read_all = compress || !gran };
     if (reader_start(&rd) < 0)
         goto out;
     img_progress(progress, 0);
