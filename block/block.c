@@ -129,7 +129,7 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
         return NULL;
     }
     if (bs->backing_file && !(flags & BLK_O_NO_BACKING)) {
-        if (blk_open_backing(bs, flags & ~BLK_O_RDWR, depth + 1, err) < 0) {
+        if (blk_open_backing(bs, flags & ~(BLK_O_RDWR | BLK_O_CHECK), depth + 1, err) < 0) {
             blk_close(bs);
             return NULL;
         }

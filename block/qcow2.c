@@ -170,15 +170,22 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
         return open_fail(bs, err, "Active L1 table too large");
     if (s->l1_size < (s->size + per_l1 - 1) / per_l1)
         return open_fail(bs, err, "L1 table is too small");
-    if (s->l1_size && (s->l1_offset % cs || s->l1_offset < cs || s->l1_offset + (uint64_t)s->l1_size * 8 > s->file_size))
+    /*
+     * Tables may end in the file's last, partial cluster (reads past the end are zeros, as in QEMU:
+     * an image whose last byte was cut off still opens). For check, as qemu-img check, tables past
+     * the end open too: the check reports them (qcow2-check.c).
+     */
+    bool chk = (bs->flags & BLK_O_CHECK) != 0;
+    uint64_t fend = chk ? UINT64_MAX / 2 : qcow2_align_up(s->file_size, cs);
+    if (s->l1_size && (s->l1_offset % cs || s->l1_offset < cs || s->l1_offset + (uint64_t)s->l1_size * 8 > fend))
         return open_fail(bs, err, "Invalid L1 table offset");
-    if (!s->rt_clusters || (uint64_t)s->rt_clusters * cs > QCOW2_MAX_RT_BYTES)
+    if ((!s->rt_clusters && !chk) || (uint64_t)s->rt_clusters * cs > QCOW2_MAX_RT_BYTES)
         return open_fail(bs, err, "Reference count table too large");
-    if (s->rt_offset % cs || s->rt_offset < cs || s->rt_offset + (uint64_t)s->rt_clusters * cs > s->file_size)
+    if (s->rt_offset % cs || s->rt_offset < cs || s->rt_offset + (uint64_t)s->rt_clusters * cs > fend)
         return open_fail(bs, err, "Invalid reference count table offset");
     if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS)
         return open_fail(bs, err, "Too many snapshots");
-    if (s->nb_snapshots && (s->snapshots_offset % cs || s->snapshots_offset < cs || s->snapshots_offset >= s->file_size))
+    if (s->nb_snapshots && !chk && (s->snapshots_offset % cs || s->snapshots_offset < cs || s->snapshots_offset >= fend))
         return open_fail(bs, err, "Invalid snapshot table offset");
 
     uint8_t *hc = calloc(1, cs);
@@ -207,7 +214,7 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
 static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
 {
     s->rt_size = (uint32_t)(((uint64_t)s->rt_clusters << s->cluster_bits) / 8);
-    s->rt = calloc(s->rt_size, 8);
+    s->rt = calloc(s->rt_size ? s->rt_size : 1, 8);
     s->l1 = calloc(s->l1_size ? s->l1_size : 1, 8);
     if (!s->rt || !s->l1)
         return -ENOMEM;
@@ -219,7 +226,8 @@ static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
     for (uint32_t i = 0; i < s->rt_size; i++) {
         s->rt[i] = be64_get(&s->rt[i]);
         uint64_t o = s->rt[i] & QCOW2_OFFSET_MASK;
-        if (o && ((s->rt[i] & ~QCOW2_OFFSET_MASK) || o % s->cluster_size || o + s->cluster_size > s->file_size) &&
+        if (o && ((s->rt[i] & ~QCOW2_OFFSET_MASK) || o % s->cluster_size ||
+                  o + s->cluster_size > qcow2_align_up(s->file_size, s->cluster_size)) &&
             !(bs->flags & BLK_O_CHECK))
             return open_fail(bs, err, "Refcount block offset is invalid or past the end of the file");
     }

@@ -114,6 +114,7 @@ struct qcow2 {
     uint64_t file_size;            /* at open */
 
     struct qcow2_snapshot *snaps;
+    uint32_t snaps_dropped;        /* check only: table entries past the first bad one, not read */
     void *extra;                   /* struct qcow2_extra: unknown header extensions */
     bool writable;
     bool dirty_marked;             /* we set the dirty bit (lazy refcounts) */

@@ -358,7 +358,8 @@ static int img_check(int argc, char **argv)
     if (!img_one_file(argc))
         return 1;
     const char *file = argv[optind];
-    struct blk *bs = img_open(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK | share | (fix ? BLK_O_RDWR : 0));
+    /* The backing chain opens too: qemu-img check refuses an image whose backing file is missing. */
+    struct blk *bs = img_open(file, fmt, BLK_O_CHECK | share | (fix ? BLK_O_RDWR : 0));
     if (!bs)
         return 1;
     if (!bs->drv->check) {
