@@ -141,6 +141,40 @@ out:
     return r;
 }
 
+/* Persistent bitmaps: the directory, each bitmap table and the data clusters it names. */
+static int walk_bitmaps(struct check_ctx *c)
+{
+    struct qcow2 *s = c->s;
+    if (s->bm_corrupt) {
+        say(c, "ERROR the bitmaps extension or directory is invalid\n");
+        c->res->corruptions++;
+    }
+    if (!s->nb_bitmaps)
+        return 0;
+    inc(c, s->bm_dir_offset, s->bm_dir_size);
+    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+        const struct qcow2_bitmap *bm = &s->bitmaps[i];
+        inc(c, bm->table_offset, (uint64_t)bm->table_size * 8);
+        uint8_t *t = malloc((size_t)bm->table_size * 8 + 1);
+        if (!t)
+            return -ENOMEM;
+        int r = s->bs->file->ops->pread(s->bs->file, t, (size_t)bm->table_size * 8, bm->table_offset);
+        for (uint32_t j = 0; j < bm->table_size && r == 0; j++) {
+            uint64_t off = be64_get(t + 8 * (size_t)j) & QCOW2_OFFSET_MASK;
+            if (off % s->cluster_size) {
+                say(c, "ERROR bitmap '%s' table entry %u is not cluster aligned\n", bm->name, j);
+                c->res->corruptions++;
+            } else if (off) {
+                inc(c, off, s->cluster_size);
+            }
+        }
+        free(t);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* Active tables: their COPIED flags must say exactly whether the refcount is one. */
 static int check_copied(struct check_ctx *c, int fix)
 {
@@ -334,6 +368,8 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
         r = walk_l1(&c, s->snaps[i].l1_offset, s->snaps[i].l1_size, false);
     if (s->nb_snapshots)
         inc(&c, s->snapshots_offset, s->snapshots_size);
+    if (r == 0)
+        r = walk_bitmaps(&c);
     if (s->snaps_dropped) {
         say(&c, "ERROR snapshot table entries %u to %u are corrupt or past the end of the file\n", s->nb_snapshots,
             s->nb_snapshots + s->snaps_dropped - 1);

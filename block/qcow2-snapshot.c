@@ -346,7 +346,9 @@ int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err)
     if (!sn)
         return blk_error(err, ENOENT, "Could not apply snapshot '%s': Failed to load snapshot: %s", name,
                          strerror(ENOENT));
-    int r = qcow2_flush_metadata(s);
+    int r = qcow2_bitmaps_invalidate(s);     /* the active data changes */
+    if (r == 0)
+        r = qcow2_flush_metadata(s);
     if (r == 0 && sn->l1_size > s->l1_size)
         r = qcow2_grow_l1(s, sn->l1_size);
     uint64_t *l1 = NULL;
@@ -416,6 +418,9 @@ int qcow2_make_empty(struct blk *bs)
     struct qcow2 *s = bs->opaque;
     if (s->nb_snapshots)
         return -ENOTSUP;
+    int br = qcow2_bitmaps_invalidate(s);
+    if (br < 0)
+        return br;
     uint64_t n = (s->size + s->cluster_size - 1) >> s->cluster_bits;
     for (uint64_t vc = 0; vc < n; vc++) {
         uint64_t l1i = vc >> s->l2_bits;

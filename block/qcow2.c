@@ -78,6 +78,12 @@ static int read_extensions(struct qcow2 *s, struct blk *bs, const uint8_t *h, ui
             return blk_error(err, ENOTSUP, "Could not open '%s': %s is not supported", bs->filename,
                              type == QCOW2_EXT_CRYPTO ? "encryption" : "an external data file");
         } else if (type != QCOW2_EXT_FEATURE_TABLE) {
+            if (type == QCOW2_EXT_BITMAPS && len >= 24) {      /* kept verbatim below, parsed here */
+                s->bm_ext_present = true;
+                s->bm_nb = be32_get(d);
+                s->bm_dir_size = be64_get(d + 8);
+                s->bm_dir_offset = be64_get(d + 16);
+            }
             uint64_t n = next > end ? end - p : next - p;
             uint8_t *e = realloc(x->ext, x->len + n);
             if (!e)
@@ -262,6 +268,8 @@ static int qcow2_open(struct blk *bs, int flags, char *err)
         r = blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
     if (r == 0)
         r = qcow2_read_snapshots(s, err);
+    if (r == 0)
+        r = qcow2_read_bitmaps(s, err);
     if (r == 0 && (flags & BLK_O_RDWR) && (s->incompat & QCOW2_INCOMPAT_CORRUPT) && !(flags & BLK_O_CHECK))
         r = blk_error(err, EACCES, "Could not open '%s': qcow2: Image is corrupt; cannot be opened read/write",
                       bs->filename);
@@ -277,8 +285,9 @@ static int qcow2_open(struct blk *bs, int flags, char *err)
     s->writable = (flags & BLK_O_RDWR) != 0;
     if (s->writable) {
         /* Unknown auto-clear features must be cleared before the first write (qcow2.txt). */
-        if (s->autoclear && s->version >= 3) {
-            s->autoclear = 0;
+        uint64_t keep = s->nb_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;   /* cleared on the first data write */
+        if ((s->autoclear & ~keep) && s->version >= 3) {
+            s->autoclear &= keep;
             r = qcow2_update_header(s);
         }
         /* A dirty image (lazy refcounts, then a crash) has its refcounts rebuilt before use. */
@@ -362,6 +371,9 @@ static int qcow2_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 static int before_write(struct qcow2 *s)
 {
     s->cbuf_l2e = 0;
+    int r = qcow2_bitmaps_invalidate(s);
+    if (r < 0)
+        return r;
     if ((s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) && !(s->incompat & QCOW2_INCOMPAT_DIRTY)) {
         s->dirty_marked = true;
         return qcow2_set_incompat(s, QCOW2_INCOMPAT_DIRTY, true);
@@ -406,6 +418,9 @@ static int qcow2_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64
 static int qcow2_truncate(struct blk *bs, uint64_t size)
 {
     struct qcow2 *s = bs->opaque;
+    int br = qcow2_bitmaps_invalidate(s);
+    if (br < 0)
+        return br;
     if (size < s->size) {
         if (s->nb_snapshots)
             return -ENOTSUP;
@@ -445,6 +460,7 @@ static void qcow2_close(struct blk *bs)
     qcow2_cache_destroy(&s->l2_cache);
     qcow2_cache_destroy(&s->rb_cache);
     qcow2_free_snapshots(s);
+    qcow2_free_bitmaps(s);
     struct qcow2_extra *x = s->extra;
     if (x)
         free(x->ext);

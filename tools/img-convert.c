@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "block/qcow2.h"
 #include "tools/img.h"
 
 #define CONVERT_CHUNK (2u << 20)
@@ -175,6 +176,29 @@ static void reader_stop(struct reader *rd)
         free(rd->slots[i].buf);
 }
 
+/* --bitmaps: the source's persistent bitmaps into the target, as qemu-img convert --bitmaps. */
+static int copy_bitmaps(struct src_set *ss, struct blk *dst)
+{
+    if (ss->n != 1) {
+        img_err("Copying bitmaps only possible with single source");
+        return -1;
+    }
+    if (ss->bs[0]->drv != &blk_qcow2_driver) {
+        img_err("Source lacks bitmap support");
+        return -1;
+    }
+    if (dst->drv != &blk_qcow2_driver) {
+        img_err("Target lacks bitmap support");
+        return -1;
+    }
+    char err[BLK_ERR_LEN] = "";
+    if (qcow2_bitmaps_copy(dst->opaque, ss->bs[0]->opaque, err) < 0) {
+        img_err("Failed to populate bitmaps: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *backing = NULL;
@@ -182,8 +206,10 @@ int img_convert(int argc, char **argv)
     bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
     int share = 0;
+    bool bitmaps = false;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
-                                        { "target-is-zero", no_argument, 0, 'Z' }, { 0, 0, 0, 0 } };
+                                        { "target-is-zero", no_argument, 0, 'Z' },
+                                        { "bitmaps", no_argument, 0, 1 }, { 0, 0, 0, 0 } };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:O:B:Cco:l:S:pt:T:qnm:WrU", lo, NULL)) != -1) {
@@ -206,6 +232,7 @@ int img_convert(int argc, char **argv)
         case 'n': no_create = true; break;
         case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
         case 'U': share = BLK_O_SHARE; break;
+        case 1: bitmaps = true; break;
         case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
@@ -297,6 +324,8 @@ int img_convert(int argc, char **argv)
     }
     reader_stop(&rd);
     if (werr < 0)
+        goto out;
+    if (bitmaps && copy_bitmaps(&ss, dst) < 0)
         goto out;
     if (blk_flush(dst) < 0) {
         img_err("%s: error while flushing", dst_name);
