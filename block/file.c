@@ -3,8 +3,9 @@
  * as QEMU's file-posix. Only regular files and block devices are images.
  *
  * Test hook: VMON_TEST_FAULT=<ENOSPC|EIO|errno number>:<n> makes the n-th write of each file opened
- * for writing (counting from 1), every write after it and every growing truncate fail with that
- * errno, as a full or failing disk would; flushes still succeed.
+ * for writing (counting from 1) and every write after it fail with that errno, as a failing disk
+ * would; with ENOSPC only the writes and truncates that grow the file fail, as on a full file
+ * system (overwriting allocated blocks still works). Flushes still succeed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,10 +37,16 @@ static void fault_init(struct posix_file *pf)
     pf->fault_at = at;
 }
 
-static int fault_hit(struct blk_file *f)
+static int64_t posix_size(struct blk_file *f);
+
+/* The hook's verdict on a write (or truncate) that ends at end. */
+static int fault_hit(struct blk_file *f, uint64_t end)
 {
     struct posix_file *pf = (struct posix_file *)f;
     if (!pf->fault_errno || ++pf->writes < pf->fault_at)
+        return 0;
+    int64_t size = posix_size(f);
+    if (pf->fault_errno == ENOSPC && size >= 0 && end <= (uint64_t)size)
         return 0;
     return -pf->fault_errno;
 }
@@ -71,7 +78,7 @@ static int posix_pread(struct blk_file *f, void *buf, size_t len, uint64_t off)
 static int posix_pwrite(struct blk_file *f, const void *buf, size_t len, uint64_t off)
 {
     const uint8_t *p = buf;
-    int fr = fault_hit(f);
+    int fr = fault_hit(f, off + len);
     if (fr < 0)
         return fr;
     while (len) {
@@ -109,7 +116,7 @@ static int posix_truncate(struct blk_file *f, uint64_t size)
 {
     int64_t cur = posix_size(f);
     if (cur >= 0 && size > (uint64_t)cur) {
-        int fr = fault_hit(f);
+        int fr = fault_hit(f, size);
         if (fr < 0)
             return fr;
     }

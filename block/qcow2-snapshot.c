@@ -247,8 +247,11 @@ static int write_snapshot_table(struct qcow2 *s)
     /* Table and every refcount it needs are durable before the header names it. */
     if (r == 0)
         r = qcow2_flush_metadata(s);
-    if (r < 0)
+    if (r < 0) {
+        if (new_off)                   /* nothing names the new table: give its clusters back */
+            qcow2_free_later(s, new_off, qcow2_align_up(size, s->cluster_size));
         return r;
+    }
     s->snapshots_offset = new_off;
     s->snapshots_size = size;
     r = qcow2_update_header(s);
@@ -257,6 +260,30 @@ static int write_snapshot_table(struct qcow2 *s)
     if (r == 0 && old_size)
         r = qcow2_free_later(s, old_off, qcow2_align_up(old_size, s->cluster_size));
     return r;
+}
+
+/*
+ * Undoes a snapshot creation that failed before the header named the snapshot: the active tree
+ * loses the extra reference and gets its COPIED flags back, the L1 copy is freed. Only overwrites
+ * of allocated clusters, so it works on a full file system and the image ends up as it was.
+ */
+static int create_fail(struct qcow2 *s, const char *name, int r, bool counted, int64_t l1_off, uint64_t l1_bytes,
+                       uint32_t old_nb, char *err)
+{
+    while (s->nb_snapshots > old_nb) {
+        s->nb_snapshots--;
+        free(s->snaps[s->nb_snapshots].id);
+        free(s->snaps[s->nb_snapshots].name);
+    }
+    int u = counted ? qcow2_l1_refcounts(s, s->l1, s->l1_size, -1, false) : 0;
+    if (u == 0 && l1_off > 0)
+        u = qcow2_free_later(s, (uint64_t)l1_off, l1_bytes);
+    if (u == 0)
+        u = qcow2_flush_metadata(s);
+    if (u == 0 && counted)
+        qcow2_update_copied_flags(s);
+    /* qemu-img's wording: the errno number and its text. */
+    return blk_error(err, r, "Could not create snapshot '%s': %d (%s)", name, r, strerror(-r));
 }
 
 int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
@@ -269,12 +296,14 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     /* Like qemu-img, a name may repeat: the unique ID tells snapshots apart. */
     if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS)
         return blk_error(err, EFBIG, "Too many snapshots");
+    uint32_t old_nb = s->nb_snapshots;
     int r = qcow2_flush_metadata(s);
-    /* 1. Count the snapshot as a sharer of every cluster and drop COPIED in the active tables. */
-    if (r == 0)
-        r = qcow2_l1_refcounts(s, s->l1, s->l1_size, 1, true);
     if (r < 0)
-        return blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r));
+        return create_fail(s, name, r, false, 0, 0, old_nb, err);
+    /* 1. Count the snapshot as a sharer of every cluster and drop COPIED in the active tables. */
+    r = qcow2_l1_refcounts(s, s->l1, s->l1_size, 1, true);
+    if (r < 0)
+        return create_fail(s, name, r, true, 0, 0, old_nb, err);
     for (uint32_t i = 0; i < s->l1_size; i++)
         s->l1[i] &= ~QCOW2_OFLAG_COPIED;
     if (s->l1_size) {
@@ -285,20 +314,20 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     uint64_t l1_bytes = qcow2_align_up((uint64_t)s->l1_size * 8, s->cluster_size);
     int64_t l1_off = s->l1_size ? qcow2_alloc_clusters(s, l1_bytes >> s->cluster_bits) : 0;
     if (l1_off < 0)
-        return blk_error(err, (int)l1_off, "Could not allocate the snapshot's L1 table");
+        return create_fail(s, name, (int)l1_off, true, 0, 0, old_nb, err);
     uint8_t *copy = calloc(1, l1_bytes ? l1_bytes : 1);
     if (!copy)
-        return -ENOMEM;
+        return create_fail(s, name, -ENOMEM, true, l1_off, l1_bytes, old_nb, err);
     for (uint32_t i = 0; i < s->l1_size; i++)
         be64_put(copy + 8 * i, s->l1[i]);
     r = s->l1_size ? s->bs->file->ops->pwrite(s->bs->file, copy, l1_bytes, (uint64_t)l1_off) : 0;
     free(copy);
     if (r < 0)
-        return blk_error(err, r, "Could not write the snapshot's L1 table");
+        return create_fail(s, name, r, true, l1_off, l1_bytes, old_nb, err);
     /* 3. The new table entry; the header switch makes the snapshot exist. */
     struct qcow2_snapshot *ns = realloc(s->snaps, (s->nb_snapshots + 1) * sizeof(*ns));
     if (!ns)
-        return -ENOMEM;
+        return create_fail(s, name, -ENOMEM, true, l1_off, l1_bytes, old_nb, err);
     s->snaps = ns;
     unsigned long max_id = 0;
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
@@ -321,10 +350,13 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     sn->disk_size = s->size;
     sn->has_icount = true;
     s->nb_snapshots++;
+    uint64_t old_table = s->snapshots_offset;
     r = write_snapshot_table(s);
+    if (r < 0 && s->snapshots_offset == old_table)     /* the header does not name it: undo */
+        return create_fail(s, name, r, true, l1_off, l1_bytes, old_nb, err);
     if (r == 0)
         r = qcow2_flush_metadata(s);
-    return r < 0 ? blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r)) : 0;
+    return r < 0 ? blk_error(err, r, "Could not create snapshot '%s': %d (%s)", name, r, strerror(-r)) : 0;
 }
 
 static int read_l1(struct qcow2 *s, uint64_t off, uint32_t n, uint64_t **out)
