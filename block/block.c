@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "block/lock.h"
+#include "block/probe.h"
 
 static const struct blk_driver *const drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
 
@@ -29,9 +31,10 @@ const struct blk_driver *blk_find_driver(const char *name)
     return NULL;
 }
 
-const struct blk_driver *blk_probe(struct blk_file *f, const char *filename)
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign)
 {
     uint8_t buf[512];
+    *foreign = NULL;
     if (f->ops->pread(f, buf, sizeof(buf), 0) < 0)
         return NULL;
     const struct blk_driver *best = NULL;
@@ -42,6 +45,12 @@ const struct blk_driver *blk_probe(struct blk_file *f, const char *filename)
             best = drivers[i];
             best_score = s;
         }
+    }
+    int fs;
+    const char *other = blk_probe_foreign(buf, sizeof(buf), filename, &fs);
+    if (other && fs > best_score) {
+        *foreign = other;
+        return NULL;
     }
     return best;
 }
@@ -92,7 +101,14 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
             return NULL;
         }
     } else {
-        drv = blk_probe(f, filename);
+        const char *foreign;
+        drv = blk_probe(f, filename, &foreign);
+        if (foreign) {
+            blk_error(err, ENOTSUP, "Could not open '%s': image format '%s' is not supported by vmon "
+                      "(it reads raw and qcow2)", filename, foreign);
+            f->ops->close(f);
+            return NULL;
+        }
         if (!drv)
             drv = &blk_raw_driver;
     }
@@ -113,7 +129,7 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
         return NULL;
     }
     if (bs->backing_file && !(flags & BLK_O_NO_BACKING)) {
-        if (blk_open_backing(bs, flags & ~BLK_O_RDWR, depth + 1, err) < 0) {
+        if (blk_open_backing(bs, flags & ~(BLK_O_RDWR | BLK_O_CHECK), depth + 1, err) < 0) {
             blk_close(bs);
             return NULL;
         }
@@ -151,9 +167,28 @@ struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err
     int e = 0;
     int depth = (flags >> 16) & 0xff;
     flags &= 0xffff;
+    if ((flags & BLK_O_SHARE) && (flags & BLK_O_RDWR)) {
+        blk_error(err, EINVAL, "Could not open '%s': force-share=on can only be used with read-only images",
+                  filename);
+        return NULL;
+    }
     struct blk_file *f = blk_file_open_posix(filename, flags & BLK_O_RDWR, false, &e);
     if (!f) {
-        blk_error(err, e, "Could not open '%s': %s", filename, strerror(-e));
+        if (e == -EINVAL)
+            blk_error(err, e, "Could not open '%s': 'file' driver requires '%s' to be a regular file", filename,
+                      filename);
+        else
+            blk_error(err, e, "Could not open '%s': %s", filename, strerror(-e));
+        return NULL;
+    }
+    /* The permissions QEMU's qcow2/raw nodes take on their file: see block/lock.h. */
+    unsigned perm = BLK_PERM_CONSISTENT_READ | (flags & BLK_O_RDWR ? BLK_PERM_WRITE | BLK_PERM_RESIZE : 0);
+    unsigned shared = flags & BLK_O_SHARE ? BLK_PERM_ALL : BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE_UNCHANGED;
+    char lerr[BLK_ERR_LEN];
+    int r = f->ops->lock ? f->ops->lock(f, perm, shared, filename, lerr) : 0;
+    if (r < 0) {
+        blk_error(err, r, "Could not open '%s': %.400s", filename, lerr);
+        f->ops->close(f);
         return NULL;
     }
     f->no_flush = (flags & BLK_O_NO_FLUSH) != 0;
@@ -186,9 +221,20 @@ int blk_create(const char *filename, const char *fmt, const struct blk_create_op
         return blk_error(err, EINVAL, "Unknown file format '%s'", fmt);
     int e = 0;
     struct blk_file *f = blk_file_open_posix(filename, true, true, &e);
+    if (!f && e == -EINVAL)
+        return blk_error(err, e, "'file' driver requires '%s' to be a regular file", filename);
     if (!f)
         return blk_error(err, e, "%s: Could not create '%s': %s", filename, filename, strerror(-e));
-    int r = drv->create(f, o, err);
+    /* Lock, then empty: a file another process (or this one) has open is left alone (QEMU's raw_co_create). */
+    int r = f->ops->lock ? f->ops->lock(f, BLK_PERM_WRITE | BLK_PERM_RESIZE, BLK_PERM_ALL & ~BLK_PERM_RESIZE,
+                                        filename, err) : 0;
+    if (r == 0 && (r = f->ops->truncate(f, 0)) < 0)
+        blk_error(err, r, "Could not resize file: %s", strerror(-r));
+    if (r < 0) {
+        f->ops->close(f);
+        return r;
+    }
+    r = drv->create(f, o, err);
     if (r == 0)
         r = f->ops->flush(f);
     f->ops->close(f);

@@ -23,6 +23,8 @@ struct blk_file_ops {
     int64_t (*allocated)(struct blk_file *f);                               /* bytes on disk, may be NULL */
     /* 1 if [off, off+*pnum) holds data, 0 if it is a hole (reads zeros); may be NULL (all data). */
     int (*data_status)(struct blk_file *f, uint64_t off, uint64_t len, uint64_t *pnum);
+    /* Image locks (block/lock.h permissions); QEMU's message in err (BLK_ERR_LEN). May be NULL. */
+    int (*lock)(struct blk_file *f, unsigned perm, unsigned shared, const char *filename, char *err);
     void (*close)(struct blk_file *f);
 };
 
@@ -40,6 +42,7 @@ struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int
 #define BLK_O_NO_BACKING 0x2      /* open without following backing files (info, rebase -u) */
 #define BLK_O_CHECK      0x4      /* opened for check: tolerate the corrupt bit, skip repairs */
 #define BLK_O_NO_FLUSH   0x8      /* cache=unsafe: never wait for the disk (a crash means redo) */
+#define BLK_O_SHARE      0x10     /* -U/--force-share: read-only, share every permission */
 
 /* block_status flags, as QEMU's BDRV_BLOCK_*. */
 #define BLK_STATUS_DATA      0x1  /* reads come from a host offset in this layer */
@@ -122,7 +125,8 @@ struct blk_req {
 };
 
 const struct blk_driver *blk_find_driver(const char *name);
-const struct blk_driver *blk_probe(struct blk_file *f, const char *filename);
+/* The best vmon driver for the file, or NULL; *foreign: a format qemu-img would pick instead (probe.c). */
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign);
 
 /* fmt NULL: probe. On failure returns NULL with a one-line reason in err (BLK_ERR_LEN). */
 struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err);

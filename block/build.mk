@@ -1,7 +1,7 @@
 # Block layer (raw, qcow2) and vmon img's subcommands beyond tools/img.c.
-VMON_SRCS += block/block.c block/file.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
+VMON_SRCS += block/block.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
              block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c \
-             block/qcow2-header.c block/qcow2-compress.c
+             block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c
 VMON_SRCS += tools/img-convert.c tools/img-snapshot.c tools/img-info.c tools/img-bench.c
 
 # Test driver for workloads, crash and power-loss tests (tests/img/blkio.c).
@@ -9,14 +9,14 @@ TEST_DEPS += $(BUILD)/tests/img/blkio
 $(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-UNIT_TESTS += block/qcow2-refcount_test.c
+UNIT_TESTS += block/qcow2-refcount_test.c block/probe_test.c
 INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 
 # libFuzzer target over the qcow2 opener and read path: make fuzz-qcow2 [FUZZ_TIME=600]
 FUZZ_TIME ?= 600
-FUZZ_SRCS := block/block.c block/file.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
-             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c
+FUZZ_SRCS := block/block.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
+             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c
 build/fuzz/fuzz-qcow2: tests/img/fuzz-qcow2.c $(FUZZ_SRCS) block/block.h block/qcow2.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -27,3 +27,13 @@ fuzz-qcow2: build/fuzz/fuzz-qcow2
 		-artifact_prefix=build/fuzz/ build/fuzz/corpus
 .PHONY: fuzz-qcow2
 BENCHES += tests/img/bench.sh
+
+# libFuzzer target over the format probe (block/probe.c): make fuzz-probe [FUZZ_TIME=600]
+build/fuzz/fuzz-probe: tests/img/fuzz-probe.c block/probe.c block/probe.h
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ tests/img/fuzz-probe.c block/probe.c
+fuzz-probe: build/fuzz/fuzz-probe
+	@mkdir -p build/fuzz/probe-corpus
+	build/fuzz/fuzz-probe -max_total_time=$(FUZZ_TIME) -max_len=1024 -artifact_prefix=build/fuzz/ build/fuzz/probe-corpus
+.PHONY: fuzz-probe

@@ -1,17 +1,55 @@
-/* Protocol backend over a POSIX file: pread/pwrite/fdatasync, as QEMU's file-posix. */
+/*
+ * Protocol backend over a POSIX file: pread/pwrite/fdatasync and QEMU's image locks (block/lock.c),
+ * as QEMU's file-posix. Only regular files and block devices are images.
+ *
+ * Test hook: VMON_TEST_FAULT=<ENOSPC|EIO|errno number>:<n> makes the n-th write of each file opened
+ * for writing (counting from 1) and every write after it fail with that errno, as a failing disk
+ * would; with ENOSPC only the writes and truncates that grow the file fail, as on a full file
+ * system (overwriting allocated blocks still works). Flushes still succeed.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "block/block.h"
+#include "block/lock.h"
 
 struct posix_file {
     struct blk_file base;
     int fd;
+    int fault_errno;              /* test hook: 0, or the errno writes fail with ... */
+    uint64_t fault_at, writes;    /* ... from the fault_at-th write on */
 };
+
+/* Parses VMON_TEST_FAULT (see the header comment) into pf. */
+static void fault_init(struct posix_file *pf)
+{
+    const char *v = getenv("VMON_TEST_FAULT");
+    char name[16];
+    unsigned long long at;
+    if (!v || sscanf(v, "%15[^:]:%llu", name, &at) != 2 || !at)
+        return;
+    pf->fault_errno = !strcmp(name, "ENOSPC") ? ENOSPC : !strcmp(name, "EIO") ? EIO : atoi(name);
+    pf->fault_at = at;
+}
+
+static int64_t posix_size(struct blk_file *f);
+
+/* The hook's verdict on a write (or truncate) that ends at end. */
+static int fault_hit(struct blk_file *f, uint64_t end)
+{
+    struct posix_file *pf = (struct posix_file *)f;
+    if (!pf->fault_errno || ++pf->writes < pf->fault_at)
+        return 0;
+    int64_t size = posix_size(f);
+    if (pf->fault_errno == ENOSPC && size >= 0 && end <= (uint64_t)size)
+        return 0;
+    return -pf->fault_errno;
+}
 
 static int posix_fd(struct blk_file *f)
 {
@@ -40,6 +78,9 @@ static int posix_pread(struct blk_file *f, void *buf, size_t len, uint64_t off)
 static int posix_pwrite(struct blk_file *f, const void *buf, size_t len, uint64_t off)
 {
     const uint8_t *p = buf;
+    int fr = fault_hit(f, off + len);
+    if (fr < 0)
+        return fr;
     while (len) {
         ssize_t n = pwrite(posix_fd(f), p, len, (off_t)off);
         if (n < 0) {
@@ -73,6 +114,12 @@ static int64_t posix_size(struct blk_file *f)
 
 static int posix_truncate(struct blk_file *f, uint64_t size)
 {
+    int64_t cur = posix_size(f);
+    if (cur >= 0 && size > (uint64_t)cur) {
+        int fr = fault_hit(f, size);
+        if (fr < 0)
+            return fr;
+    }
     return ftruncate(posix_fd(f), (off_t)size) < 0 ? -errno : 0;
 }
 
@@ -116,6 +163,11 @@ static int posix_data_status(struct blk_file *f, uint64_t off, uint64_t len, uin
     return 1;
 }
 
+static int posix_lock(struct blk_file *f, unsigned perm, unsigned shared, const char *filename, char *err)
+{
+    return blk_lock_fd(posix_fd(f), perm, shared, filename, err, BLK_ERR_LEN);
+}
+
 static void posix_close(struct blk_file *f)
 {
     close(posix_fd(f));
@@ -125,16 +177,36 @@ static void posix_close(struct blk_file *f)
 static const struct blk_file_ops posix_ops = {
     .pread = posix_pread, .pwrite = posix_pwrite, .flush = posix_flush, .size = posix_size,
     .truncate = posix_truncate, .discard = posix_discard, .allocated = posix_allocated,
-    .data_status = posix_data_status,
+    .data_status = posix_data_status, .lock = posix_lock,
     .close = posix_close,
 };
 
+static bool is_image_type(mode_t m)
+{
+    return S_ISREG(m) || S_ISBLK(m);
+}
+
+/*
+ * create: O_CREAT without O_TRUNC; the caller truncates once it holds the lock (as QEMU's
+ * raw_co_create), so that a file in use is never emptied. -EINVAL: not a regular file or block
+ * device (looked at before opening, so that a FIFO cannot block the open).
+ */
 struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int *err)
 {
-    int flags = (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0);
+    struct stat st;
+    if (stat(path, &st) == 0 && !is_image_type(st.st_mode)) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    int flags = (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | (create ? O_CREAT : 0);
     int fd = open(path, flags, 0644);
     if (fd < 0) {
         *err = -errno;
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !is_image_type(st.st_mode)) {
+        close(fd);
+        *err = -EINVAL;
         return NULL;
     }
     struct posix_file *pf = calloc(1, sizeof(*pf));
@@ -145,5 +217,7 @@ struct blk_file *blk_file_open_posix(const char *path, bool rw, bool create, int
     }
     pf->base.ops = &posix_ops;
     pf->fd = fd;
+    if (rw)
+        fault_init(pf);
     return &pf->base;
 }

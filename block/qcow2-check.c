@@ -106,7 +106,8 @@ static int walk_l2(struct check_ctx *c, uint64_t l2off, bool active, uint8_t *l2
 static int walk_l1(struct check_ctx *c, uint64_t l1off, uint32_t l1size, bool active)
 {
     struct qcow2 *s = c->s;
-    if (l1size && (l1off % s->cluster_size || l1off + (uint64_t)l1size * 8 > s->file_size)) {
+    uint64_t fend = qcow2_align_up(s->file_size, s->cluster_size);   /* the last cluster may be partial */
+    if (l1size && (l1off % s->cluster_size || l1off + (uint64_t)l1size * 8 > fend)) {
         say(c, "ERROR: L1 table at %#" PRIx64 " is invalid\n", l1off);
         c->res->corruptions++;
         return 0;
@@ -127,7 +128,7 @@ static int walk_l1(struct check_ctx *c, uint64_t l1off, uint32_t l1size, bool ac
             c->res->corruptions++;
             continue;
         }
-        if (off + s->cluster_size > s->file_size) {
+        if (off + s->cluster_size > fend) {
             inc(c, off, s->cluster_size);      /* reports it */
             continue;
         }
@@ -140,13 +141,47 @@ out:
     return r;
 }
 
+/* Persistent bitmaps: the directory, each bitmap table and the data clusters it names. */
+static int walk_bitmaps(struct check_ctx *c)
+{
+    struct qcow2 *s = c->s;
+    if (s->bm_corrupt) {
+        say(c, "ERROR the bitmaps extension or directory is invalid\n");
+        c->res->corruptions++;
+    }
+    if (!s->nb_bitmaps)
+        return 0;
+    inc(c, s->bm_dir_offset, s->bm_dir_size);
+    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+        const struct qcow2_bitmap *bm = &s->bitmaps[i];
+        inc(c, bm->table_offset, (uint64_t)bm->table_size * 8);
+        uint8_t *t = malloc((size_t)bm->table_size * 8 + 1);
+        if (!t)
+            return -ENOMEM;
+        int r = s->bs->file->ops->pread(s->bs->file, t, (size_t)bm->table_size * 8, bm->table_offset);
+        for (uint32_t j = 0; j < bm->table_size && r == 0; j++) {
+            uint64_t off = be64_get(t + 8 * (size_t)j) & QCOW2_OFFSET_MASK;
+            if (off % s->cluster_size) {
+                say(c, "ERROR bitmap '%s' table entry %u is not cluster aligned\n", bm->name, j);
+                c->res->corruptions++;
+            } else if (off) {
+                inc(c, off, s->cluster_size);
+            }
+        }
+        free(t);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* Active tables: their COPIED flags must say exactly whether the refcount is one. */
 static int check_copied(struct check_ctx *c, int fix)
 {
     struct qcow2 *s = c->s;
     for (uint32_t i = 0; i < s->l1_size; i++) {
         uint64_t off = s->l1[i] & QCOW2_OFFSET_MASK;
-        if (!off || off % s->cluster_size || off + s->cluster_size > s->file_size)
+        if (!off || off % s->cluster_size || off + s->cluster_size > qcow2_align_up(s->file_size, s->cluster_size))
             continue;
         uint64_t rc;
         int r = qcow2_get_refcount(s, off >> s->cluster_bits, &rc);
@@ -333,6 +368,13 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
         r = walk_l1(&c, s->snaps[i].l1_offset, s->snaps[i].l1_size, false);
     if (s->nb_snapshots)
         inc(&c, s->snapshots_offset, s->snapshots_size);
+    if (r == 0)
+        r = walk_bitmaps(&c);
+    if (s->snaps_dropped) {
+        say(&c, "ERROR snapshot table entries %u to %u are corrupt or past the end of the file\n", s->nb_snapshots,
+            s->nb_snapshots + s->snaps_dropped - 1);
+        res->corruptions += s->snaps_dropped;
+    }
     inc(&c, s->rt_offset, (uint64_t)s->rt_clusters << s->cluster_bits);
     for (uint32_t i = 0; i < s->rt_size && r == 0; i++) {
         uint64_t off = s->rt[i] & QCOW2_OFFSET_MASK;
@@ -343,7 +385,7 @@ static int check_once(struct blk *bs, struct blk_check *res, int fix, void (*rep
             res->corruptions++;
             continue;
         }
-        if (off + s->cluster_size > s->file_size) {
+        if (off + s->cluster_size > qcow2_align_up(s->file_size, s->cluster_size)) {
             say(&c, "ERROR refcount block %u is outside image\n", i);
             res->corruptions++;
             s->rt[i] = 0;               /* never read it */

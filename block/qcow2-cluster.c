@@ -16,8 +16,8 @@ enum qcow2_ctype qcow2_l2e_type(const struct qcow2 *s, uint64_t l2e)
         return QCOW2_CT_COMPRESSED;
     if (!s->ext_l2 && (l2e & QCOW2_OFLAG_ZERO))
         return QCOW2_CT_ZERO;
-    /* Offset 0 with the COPIED bit claims the header cluster: NORMAL, so that the checks reject it. */
-    if (l2e & (QCOW2_OFFSET_MASK | QCOW2_OFLAG_COPIED))
+    /* Offset 0 is unallocated whatever the flags say (QEMU's qcow2_get_cluster_type). */
+    if (l2e & QCOW2_OFFSET_MASK)
         return QCOW2_CT_NORMAL;
     return QCOW2_CT_UNALLOC;
 }

@@ -55,6 +55,8 @@ int qcow2_get_refcount(struct qcow2 *s, uint64_t cluster, uint64_t *rc)
     uint64_t off = s->rt[g] & QCOW2_OFFSET_MASK;
     if (!off)
         return 0;
+    if ((s->rt[g] & ~QCOW2_OFFSET_MASK) || off % s->cluster_size)
+        return -EIO;                   /* a corrupt table entry (only check opens such an image) */
     uint8_t *b;
     int r = qcow2_cache_get(s, &s->rb_cache, off, true, &b);
     if (r < 0)

@@ -27,9 +27,12 @@ int qcow2_read_snapshots(struct qcow2 *s, char *err)
     if (!s->snaps)
         return -ENOMEM;
     uint64_t off = s->snapshots_offset;
-    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+    /* An entry may end in the last, partial cluster: reads past the end of the file are zeros. */
+    uint64_t fend = qcow2_align_up(s->file_size, s->cluster_size);
+    uint32_t i;
+    for (i = 0; i < s->nb_snapshots; i++) {
         uint8_t h[40];
-        if (off + sizeof(h) > s->file_size)
+        if (off + sizeof(h) > fend)
             goto bad;
         int r = bs->file->ops->pread(bs->file, h, sizeof(h), off);
         if (r < 0)
@@ -44,7 +47,7 @@ int qcow2_read_snapshots(struct qcow2 *s, char *err)
         sn->vm_state_size = be32_get(h + 32);
         sn->extra_size = be32_get(h + 36);
         sn->disk_size = s->size;
-        if (sn->extra_size > 1024 || off + 40 + sn->extra_size + idlen + namelen > s->file_size)
+        if (sn->extra_size > 1024 || off + 40 + sn->extra_size + idlen + namelen > fend)
             goto bad;
         uint8_t extra[1024] = { 0 };
         r = bs->file->ops->pread(bs->file, extra, sn->extra_size, off + 40);
@@ -69,13 +72,24 @@ int qcow2_read_snapshots(struct qcow2 *s, char *err)
         if (r < 0)
             return r;
         if ((uint64_t)sn->l1_size * 8 > QCOW2_MAX_L1_BYTES || sn->l1_offset % s->cluster_size ||
-            sn->l1_offset + (uint64_t)sn->l1_size * 8 > s->file_size)
+            sn->l1_offset + (uint64_t)sn->l1_size * 8 > fend)
             goto bad;
         off = qcow2_align_up(off + 40 + sn->extra_size + idlen + namelen, 8);
     }
     s->snapshots_size = off - s->snapshots_offset;
     return 0;
 bad:
+    if (bs->flags & BLK_O_CHECK) {
+        /* check opens it, as qemu-img check does, and counts the entries it could not read. */
+        if (i < s->nb_snapshots) {
+            free(s->snaps[i].id);
+            free(s->snaps[i].name);
+        }
+        s->snaps_dropped = s->nb_snapshots - i;
+        s->nb_snapshots = i;
+        s->snapshots_size = off - s->snapshots_offset;
+        return 0;
+    }
     return blk_error(err, EINVAL, "Could not open '%s': snapshot table is corrupt or past the end of the file",
                      bs->filename);
 }
@@ -233,8 +247,11 @@ static int write_snapshot_table(struct qcow2 *s)
     /* Table and every refcount it needs are durable before the header names it. */
     if (r == 0)
         r = qcow2_flush_metadata(s);
-    if (r < 0)
+    if (r < 0) {
+        if (new_off)                   /* nothing names the new table: give its clusters back */
+            qcow2_free_later(s, new_off, qcow2_align_up(size, s->cluster_size));
         return r;
+    }
     s->snapshots_offset = new_off;
     s->snapshots_size = size;
     r = qcow2_update_header(s);
@@ -243,6 +260,30 @@ static int write_snapshot_table(struct qcow2 *s)
     if (r == 0 && old_size)
         r = qcow2_free_later(s, old_off, qcow2_align_up(old_size, s->cluster_size));
     return r;
+}
+
+/*
+ * Undoes a snapshot creation that failed before the header named the snapshot: the active tree
+ * loses the extra reference and gets its COPIED flags back, the L1 copy is freed. Only overwrites
+ * of allocated clusters, so it works on a full file system and the image ends up as it was.
+ */
+static int create_fail(struct qcow2 *s, const char *name, int r, bool counted, int64_t l1_off, uint64_t l1_bytes,
+                       uint32_t old_nb, char *err)
+{
+    while (s->nb_snapshots > old_nb) {
+        s->nb_snapshots--;
+        free(s->snaps[s->nb_snapshots].id);
+        free(s->snaps[s->nb_snapshots].name);
+    }
+    int u = counted ? qcow2_l1_refcounts(s, s->l1, s->l1_size, -1, false) : 0;
+    if (u == 0 && l1_off > 0)
+        u = qcow2_free_later(s, (uint64_t)l1_off, l1_bytes);
+    if (u == 0)
+        u = qcow2_flush_metadata(s);
+    if (u == 0 && counted)
+        qcow2_update_copied_flags(s);
+    /* qemu-img's wording: the errno number and its text. */
+    return blk_error(err, r, "Could not create snapshot '%s': %d (%s)", name, r, strerror(-r));
 }
 
 int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
@@ -255,12 +296,14 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     /* Like qemu-img, a name may repeat: the unique ID tells snapshots apart. */
     if (s->nb_snapshots >= QCOW2_MAX_SNAPSHOTS)
         return blk_error(err, EFBIG, "Too many snapshots");
+    uint32_t old_nb = s->nb_snapshots;
     int r = qcow2_flush_metadata(s);
-    /* 1. Count the snapshot as a sharer of every cluster and drop COPIED in the active tables. */
-    if (r == 0)
-        r = qcow2_l1_refcounts(s, s->l1, s->l1_size, 1, true);
     if (r < 0)
-        return blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r));
+        return create_fail(s, name, r, false, 0, 0, old_nb, err);
+    /* 1. Count the snapshot as a sharer of every cluster and drop COPIED in the active tables. */
+    r = qcow2_l1_refcounts(s, s->l1, s->l1_size, 1, true);
+    if (r < 0)
+        return create_fail(s, name, r, true, 0, 0, old_nb, err);
     for (uint32_t i = 0; i < s->l1_size; i++)
         s->l1[i] &= ~QCOW2_OFLAG_COPIED;
     if (s->l1_size) {
@@ -271,20 +314,20 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     uint64_t l1_bytes = qcow2_align_up((uint64_t)s->l1_size * 8, s->cluster_size);
     int64_t l1_off = s->l1_size ? qcow2_alloc_clusters(s, l1_bytes >> s->cluster_bits) : 0;
     if (l1_off < 0)
-        return blk_error(err, (int)l1_off, "Could not allocate the snapshot's L1 table");
+        return create_fail(s, name, (int)l1_off, true, 0, 0, old_nb, err);
     uint8_t *copy = calloc(1, l1_bytes ? l1_bytes : 1);
     if (!copy)
-        return -ENOMEM;
+        return create_fail(s, name, -ENOMEM, true, l1_off, l1_bytes, old_nb, err);
     for (uint32_t i = 0; i < s->l1_size; i++)
         be64_put(copy + 8 * i, s->l1[i]);
     r = s->l1_size ? s->bs->file->ops->pwrite(s->bs->file, copy, l1_bytes, (uint64_t)l1_off) : 0;
     free(copy);
     if (r < 0)
-        return blk_error(err, r, "Could not write the snapshot's L1 table");
+        return create_fail(s, name, r, true, l1_off, l1_bytes, old_nb, err);
     /* 3. The new table entry; the header switch makes the snapshot exist. */
     struct qcow2_snapshot *ns = realloc(s->snaps, (s->nb_snapshots + 1) * sizeof(*ns));
     if (!ns)
-        return -ENOMEM;
+        return create_fail(s, name, -ENOMEM, true, l1_off, l1_bytes, old_nb, err);
     s->snaps = ns;
     unsigned long max_id = 0;
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
@@ -307,10 +350,13 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     sn->disk_size = s->size;
     sn->has_icount = true;
     s->nb_snapshots++;
+    uint64_t old_table = s->snapshots_offset;
     r = write_snapshot_table(s);
+    if (r < 0 && s->snapshots_offset == old_table)     /* the header does not name it: undo */
+        return create_fail(s, name, r, true, l1_off, l1_bytes, old_nb, err);
     if (r == 0)
         r = qcow2_flush_metadata(s);
-    return r < 0 ? blk_error(err, r, "Could not create snapshot '%s': %s", name, strerror(-r)) : 0;
+    return r < 0 ? blk_error(err, r, "Could not create snapshot '%s': %d (%s)", name, r, strerror(-r)) : 0;
 }
 
 static int read_l1(struct qcow2 *s, uint64_t off, uint32_t n, uint64_t **out)
@@ -332,7 +378,9 @@ int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err)
     if (!sn)
         return blk_error(err, ENOENT, "Could not apply snapshot '%s': Failed to load snapshot: %s", name,
                          strerror(ENOENT));
-    int r = qcow2_flush_metadata(s);
+    int r = qcow2_bitmaps_invalidate(s);     /* the active data changes */
+    if (r == 0)
+        r = qcow2_flush_metadata(s);
     if (r == 0 && sn->l1_size > s->l1_size)
         r = qcow2_grow_l1(s, sn->l1_size);
     uint64_t *l1 = NULL;
@@ -402,6 +450,9 @@ int qcow2_make_empty(struct blk *bs)
     struct qcow2 *s = bs->opaque;
     if (s->nb_snapshots)
         return -ENOTSUP;
+    int br = qcow2_bitmaps_invalidate(s);
+    if (br < 0)
+        return br;
     uint64_t n = (s->size + s->cluster_size - 1) >> s->cluster_bits;
     for (uint64_t vc = 0; vc < n; vc++) {
         uint64_t l1i = vc >> s->l2_bits;

@@ -14,7 +14,7 @@
 static int qcow2_probe(const uint8_t *buf, size_t len, const char *filename)
 {
     (void)filename;
-    return len >= 4 && be32_get(buf) == QCOW2_MAGIC ? 100 : 0;
+    return len >= 8 && be32_get(buf) == QCOW2_MAGIC && be32_get(buf + 4) >= 2 ? 100 : 0;   /* 1: qcow */
 }
 
 int qcow2_file_flush(struct qcow2 *s)
@@ -78,6 +78,12 @@ static int read_extensions(struct qcow2 *s, struct blk *bs, const uint8_t *h, ui
             return blk_error(err, ENOTSUP, "Could not open '%s': %s is not supported", bs->filename,
                              type == QCOW2_EXT_CRYPTO ? "encryption" : "an external data file");
         } else if (type != QCOW2_EXT_FEATURE_TABLE) {
+            if (type == QCOW2_EXT_BITMAPS && len >= 24) {      /* kept verbatim below, parsed here */
+                s->bm_ext_present = true;
+                s->bm_nb = be32_get(d);
+                s->bm_dir_size = be64_get(d + 8);
+                s->bm_dir_offset = be64_get(d + 16);
+            }
             uint64_t n = next > end ? end - p : next - p;
             uint8_t *e = realloc(x->ext, x->len + n);
             if (!e)
@@ -170,15 +176,22 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
         return open_fail(bs, err, "Active L1 table too large");
     if (s->l1_size < (s->size + per_l1 - 1) / per_l1)
         return open_fail(bs, err, "L1 table is too small");
-    if (s->l1_size && (s->l1_offset % cs || s->l1_offset < cs || s->l1_offset + (uint64_t)s->l1_size * 8 > s->file_size))
+    /*
+     * Tables may end in the file's last, partial cluster (reads past the end are zeros, as in QEMU:
+     * an image whose last byte was cut off still opens). For check, as qemu-img check, tables past
+     * the end open too: the check reports them (qcow2-check.c).
+     */
+    bool chk = (bs->flags & BLK_O_CHECK) != 0;
+    uint64_t fend = chk ? UINT64_MAX / 2 : qcow2_align_up(s->file_size, cs);
+    if (s->l1_size && (s->l1_offset % cs || s->l1_offset < cs || s->l1_offset + (uint64_t)s->l1_size * 8 > fend))
         return open_fail(bs, err, "Invalid L1 table offset");
-    if (!s->rt_clusters || (uint64_t)s->rt_clusters * cs > QCOW2_MAX_RT_BYTES)
+    if ((!s->rt_clusters && !chk) || (uint64_t)s->rt_clusters * cs > QCOW2_MAX_RT_BYTES)
         return open_fail(bs, err, "Reference count table too large");
-    if (s->rt_offset % cs || s->rt_offset < cs || s->rt_offset + (uint64_t)s->rt_clusters * cs > s->file_size)
+    if (s->rt_offset % cs || s->rt_offset < cs || s->rt_offset + (uint64_t)s->rt_clusters * cs > fend)
         return open_fail(bs, err, "Invalid reference count table offset");
     if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS)
         return open_fail(bs, err, "Too many snapshots");
-    if (s->nb_snapshots && (s->snapshots_offset % cs || s->snapshots_offset < cs || s->snapshots_offset >= s->file_size))
+    if (s->nb_snapshots && !chk && (s->snapshots_offset % cs || s->snapshots_offset < cs || s->snapshots_offset >= fend))
         return open_fail(bs, err, "Invalid snapshot table offset");
 
     uint8_t *hc = calloc(1, cs);
@@ -207,7 +220,7 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
 static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
 {
     s->rt_size = (uint32_t)(((uint64_t)s->rt_clusters << s->cluster_bits) / 8);
-    s->rt = calloc(s->rt_size, 8);
+    s->rt = calloc(s->rt_size ? s->rt_size : 1, 8);
     s->l1 = calloc(s->l1_size ? s->l1_size : 1, 8);
     if (!s->rt || !s->l1)
         return -ENOMEM;
@@ -219,7 +232,8 @@ static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
     for (uint32_t i = 0; i < s->rt_size; i++) {
         s->rt[i] = be64_get(&s->rt[i]);
         uint64_t o = s->rt[i] & QCOW2_OFFSET_MASK;
-        if (o && ((s->rt[i] & ~QCOW2_OFFSET_MASK) || o % s->cluster_size || o + s->cluster_size > s->file_size) &&
+        if (o && ((s->rt[i] & ~QCOW2_OFFSET_MASK) || o % s->cluster_size ||
+                  o + s->cluster_size > qcow2_align_up(s->file_size, s->cluster_size)) &&
             !(bs->flags & BLK_O_CHECK))
             return open_fail(bs, err, "Refcount block offset is invalid or past the end of the file");
     }
@@ -254,6 +268,8 @@ static int qcow2_open(struct blk *bs, int flags, char *err)
         r = blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
     if (r == 0)
         r = qcow2_read_snapshots(s, err);
+    if (r == 0)
+        r = qcow2_read_bitmaps(s, err);
     if (r == 0 && (flags & BLK_O_RDWR) && (s->incompat & QCOW2_INCOMPAT_CORRUPT) && !(flags & BLK_O_CHECK))
         r = blk_error(err, EACCES, "Could not open '%s': qcow2: Image is corrupt; cannot be opened read/write",
                       bs->filename);
@@ -269,8 +285,9 @@ static int qcow2_open(struct blk *bs, int flags, char *err)
     s->writable = (flags & BLK_O_RDWR) != 0;
     if (s->writable) {
         /* Unknown auto-clear features must be cleared before the first write (qcow2.txt). */
-        if (s->autoclear && s->version >= 3) {
-            s->autoclear = 0;
+        uint64_t keep = s->nb_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;   /* cleared on the first data write */
+        if ((s->autoclear & ~keep) && s->version >= 3) {
+            s->autoclear &= keep;
             r = qcow2_update_header(s);
         }
         /* A dirty image (lazy refcounts, then a crash) has its refcounts rebuilt before use. */
@@ -354,6 +371,9 @@ static int qcow2_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 static int before_write(struct qcow2 *s)
 {
     s->cbuf_l2e = 0;
+    int r = qcow2_bitmaps_invalidate(s);
+    if (r < 0)
+        return r;
     if ((s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) && !(s->incompat & QCOW2_INCOMPAT_DIRTY)) {
         s->dirty_marked = true;
         return qcow2_set_incompat(s, QCOW2_INCOMPAT_DIRTY, true);
@@ -398,6 +418,9 @@ static int qcow2_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64
 static int qcow2_truncate(struct blk *bs, uint64_t size)
 {
     struct qcow2 *s = bs->opaque;
+    int br = qcow2_bitmaps_invalidate(s);
+    if (br < 0)
+        return br;
     if (size < s->size) {
         if (s->nb_snapshots)
             return -ENOTSUP;
@@ -437,6 +460,7 @@ static void qcow2_close(struct blk *bs)
     qcow2_cache_destroy(&s->l2_cache);
     qcow2_cache_destroy(&s->rb_cache);
     qcow2_free_snapshots(s);
+    qcow2_free_bitmaps(s);
     struct qcow2_extra *x = s->extra;
     if (x)
         free(x->ext);

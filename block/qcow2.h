@@ -17,6 +17,9 @@
 #define QCOW2_INCOMPAT_EXTL2       (1ull << 4)
 #define QCOW2_INCOMPAT_KNOWN       0x1full
 #define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
+#define QCOW2_AUTOCLEAR_BITMAPS     (1ull << 0)
+#define QCOW2_BME_IN_USE            (1u << 0)     /* bitmap directory entry flags */
+#define QCOW2_BME_AUTO              (1u << 1)
 
 /* Header extension types. */
 #define QCOW2_EXT_END           0x00000000u
@@ -67,6 +70,15 @@ struct qcow2_snapshot {
     bool has_icount;
 };
 
+struct qcow2_bitmap {               /* one bitmap directory entry */
+    char *name;
+    uint64_t table_offset;
+    uint32_t table_size;           /* entries */
+    uint32_t flags;                /* QCOW2_BME_* */
+    uint32_t dir_pos;              /* byte offset of the entry in the directory */
+    uint8_t type, granularity_bits;
+};
+
 struct qcow2_free {                /* a refcount decrement deferred until references are gone */
     uint64_t offset, len;
 };
@@ -114,6 +126,12 @@ struct qcow2 {
     uint64_t file_size;            /* at open */
 
     struct qcow2_snapshot *snaps;
+    struct qcow2_bitmap *bitmaps;  /* loaded when the extension is valid (autoclear bit set) */
+    uint32_t nb_bitmaps;
+    bool bm_ext_present, bm_corrupt;
+    uint32_t bm_nb;                /* the bitmaps extension's fields */
+    uint64_t bm_dir_offset, bm_dir_size;
+    uint32_t snaps_dropped;        /* check only: table entries past the first bad one, not read */
     void *extra;                   /* struct qcow2_extra: unknown header extensions */
     bool writable;
     bool dirty_marked;             /* we set the dirty bit (lazy refcounts) */
@@ -213,6 +231,14 @@ int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t 
 int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size);
 uint64_t qcow2_compressed_range(const struct qcow2 *s, uint64_t l2e, uint64_t *len);
 int qcow2_free_old(struct qcow2 *s, uint64_t l2e);
+
+/* qcow2-bitmap.c */
+int qcow2_read_bitmaps(struct qcow2 *s, char *err);
+void qcow2_free_bitmaps(struct qcow2 *s);
+int qcow2_bitmap_size(const struct qcow2 *s, const struct qcow2_bitmap *bm, uint64_t *bytes);
+int qcow2_bitmap_read(struct qcow2 *s, const struct qcow2_bitmap *bm, uint8_t *out, uint64_t bytes);
+int qcow2_bitmaps_copy(struct qcow2 *dst, struct qcow2 *src, char *err);
+int qcow2_bitmaps_invalidate(struct qcow2 *s);
 
 /* qcow2-snapshot.c */
 int qcow2_read_snapshots(struct qcow2 *s, char *err);

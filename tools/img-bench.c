@@ -19,7 +19,7 @@ int img_bench(int argc, char **argv)
     const char *fmt = NULL;
     bool write = false, quiet = false;
     uint64_t count = 75000, size = 4096, offset = 0, step = 0;
-    int flush_every = 0;
+    int flush_every = 0, share = 0;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "flush-interval", required_argument, 0, 'F' },
                                         { "pattern", required_argument, 0, 'P' }, { "no-drain", no_argument, 0, 'D' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
@@ -35,7 +35,8 @@ int img_bench(int argc, char **argv)
         case 'w': write = true; break;
         case 'q': quiet = true; break;
         case 'F': flush_every = atoi(optarg); break;
-        case 'd': case 'n': case 'i': case 't': case 'P': case 'D': case 'U': break;
+        case 'd': case 'n': case 'i': case 't': case 'P': case 'D': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -44,7 +45,7 @@ int img_bench(int argc, char **argv)
         return 1;
     if (!step)
         step = size;
-    struct blk *bs = img_open(argv[optind], fmt, write ? BLK_O_RDWR : 0);
+    struct blk *bs = img_open(argv[optind], fmt, write ? BLK_O_RDWR | share : share);
     if (!bs)
         return 1;
     uint8_t *buf = aligned_alloc(4096, (size + 4095) & ~(uint64_t)4095);

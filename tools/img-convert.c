@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "block/qcow2.h"
 #include "tools/img.h"
 
 #define CONVERT_CHUNK (2u << 20)
@@ -33,6 +34,8 @@ static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_
                       uint32_t gran, bool must_zero)
 {
     /* Skip granules that are all zero (the target reads them as zero already), write the rest. */
+    if (!gran && !compress)          /* -S 0: no sparse detection, everything is written (as qemu-img) */
+        return blk_pwrite(dst, off, buf, len);
     uint64_t i = 0;
     while (i < len) {
         uint64_t g = gran - ((off + i) % gran);
@@ -81,7 +84,7 @@ struct slot {
 struct reader {
     struct src_set *ss;
     uint32_t chunk;
-    bool compress;
+    bool read_all;                 /* no block status: read (and write) every byte */
     struct slot slots[NSLOTS];
     unsigned head, tail;           /* filled: [tail, head) modulo NSLOTS, as counters */
     bool eof, stop;
@@ -107,7 +110,7 @@ static void *reader_main(void *opaque)
         uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
         if (n > sl->src->size - soff)
             n = sl->src->size - soff;
-        sl->status = rd->compress ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
+        sl->status = rd->read_all ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
         sl->err = sl->status < 0 ? sl->status : 0;
         sl->pos = pos;
         sl->len = pnum ? pnum : n;
@@ -173,14 +176,40 @@ static void reader_stop(struct reader *rd)
         free(rd->slots[i].buf);
 }
 
+/* --bitmaps: the source's persistent bitmaps into the target, as qemu-img convert --bitmaps. */
+static int copy_bitmaps(struct src_set *ss, struct blk *dst)
+{
+    if (ss->n != 1) {
+        img_err("Copying bitmaps only possible with single source");
+        return -1;
+    }
+    if (ss->bs[0]->drv != &blk_qcow2_driver) {
+        img_err("Source lacks bitmap support");
+        return -1;
+    }
+    if (dst->drv != &blk_qcow2_driver) {
+        img_err("Target lacks bitmap support");
+        return -1;
+    }
+    char err[BLK_ERR_LEN] = "";
+    if (qcow2_bitmaps_copy(dst->opaque, ss->bs[0]->opaque, err) < 0) {
+        img_err("Failed to populate bitmaps: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 int img_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *out_fmt = "raw", *backing = NULL;
     char *opts = NULL;
     bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
+    int share = 0;
+    bool bitmaps = false;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
-                                        { "target-is-zero", no_argument, 0, 'Z' }, { 0, 0, 0, 0 } };
+                                        { "target-is-zero", no_argument, 0, 'Z' },
+                                        { "bitmaps", no_argument, 0, 1 }, { 0, 0, 0, 0 } };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:O:B:Cco:l:S:pt:T:qnm:WrU", lo, NULL)) != -1) {
@@ -202,7 +231,9 @@ int img_convert(int argc, char **argv)
         case 'q': quiet = true; break;
         case 'n': no_create = true; break;
         case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
-        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'U': case 'Z': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 1: bitmaps = true; break;
+        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -223,7 +254,7 @@ int img_convert(int argc, char **argv)
     int ret = 1;
     struct blk *dst = NULL;
     for (int i = 0; i < ss.n; i++) {
-        ss.bs[i] = img_open(argv[optind + i], fmt, 0);
+        ss.bs[i] = img_open(argv[optind + i], fmt, share);
         if (!ss.bs[i])
             goto out;
         ss.total += ss.bs[i]->size;
@@ -261,7 +292,7 @@ int img_convert(int argc, char **argv)
     if (dst->cluster_size > chunk)
         chunk = dst->cluster_size;
     /* A reader thread fills chunks (status, data) while this thread writes the previous ones. */
-    struct reader rd = { .ss = &ss, .chunk = chunk, .compress = compress };
+    struct reader rd = { .ss = &ss, .chunk = chunk, .read_all = compress || !gran };
     if (reader_start(&rd) < 0)
         goto out;
     img_progress(progress, 0);
@@ -294,6 +325,8 @@ int img_convert(int argc, char **argv)
     reader_stop(&rd);
     if (werr < 0)
         goto out;
+    if (bitmaps && copy_bitmaps(&ss, dst) < 0)
+        goto out;
     if (blk_flush(dst) < 0) {
         img_err("%s: error while flushing", dst_name);
         goto out;
@@ -317,7 +350,7 @@ int img_compare(int argc, char **argv)
 {
     const char *f1 = NULL, *f2 = NULL;
     bool strict = false, quiet = false;
-    int c;
+    int c, share = 0;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     optind = 1;
@@ -327,7 +360,8 @@ int img_compare(int argc, char **argv)
         case 'F': f2 = optarg; break;
         case 's': strict = true; break;
         case 'q': quiet = true; break;
-        case 'p': case 'T': case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 'p': case 'T': break;
         case 'h': printf("usage: vmon img compare [-f fmt] [-F fmt] [-s] [-q] file1 file2\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 2;
         }
@@ -336,8 +370,8 @@ int img_compare(int argc, char **argv)
         img_err("Expecting two image file names");
         return 2;
     }
-    struct blk *a = img_open(argv[optind], f1, 0);
-    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, 0) : NULL;
+    struct blk *a = img_open(argv[optind], f1, share);
+    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, share) : NULL;
     int ret = 2;
     uint8_t *ba = malloc(CONVERT_CHUNK), *bb = malloc(CONVERT_CHUNK);
     if (!a || !b || !ba || !bb)
@@ -436,6 +470,7 @@ int img_map(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool json = false;
+    int share = 0;
     static const struct option lo[] = { { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
     int c;
@@ -444,14 +479,14 @@ int img_map(int argc, char **argv)
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'O': json = !strcmp(optarg, "json"); break;
-        case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img map [-f fmt] [--output=human|json] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
     if (!img_one_file(argc))
         return 1;
-    struct blk *top = img_open(argv[optind], fmt, 0);
+    struct blk *top = img_open(argv[optind], fmt, share);
     if (!top)
         return 1;
     if (!json)

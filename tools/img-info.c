@@ -52,6 +52,41 @@ void img_snapshot_list(struct qcow2 *s)
     }
 }
 
+/* Persistent bitmaps, as qemu-img lists them in the format-specific data (flags: in-use, auto). */
+static void bitmaps_json(const struct qcow2 *s, const char *I)
+{
+    printf("%s            \"bitmaps\": [\n", I);
+    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+        const struct qcow2_bitmap *bm = &s->bitmaps[i];
+        printf("%s                {\n%s                    \"flags\": [\n", I, I);
+        bool in_use = bm->flags & QCOW2_BME_IN_USE, aut = bm->flags & QCOW2_BME_AUTO;
+        if (in_use)
+            printf("%s                        \"in-use\"%s\n", I, aut ? "," : "");
+        if (aut)
+            printf("%s                        \"auto\"\n", I);
+        printf("%s                    ],\n%s                    \"name\": ", I, I);
+        img_json_str(bm->name);
+        printf(",\n%s                    \"granularity\": %llu\n%s                }%s\n", I,
+               1ull << bm->granularity_bits, I, i + 1 < s->nb_bitmaps ? "," : "");
+    }
+    printf("%s            ],\n", I);
+}
+
+static void bitmaps_human(const struct qcow2 *s)
+{
+    printf("    bitmaps:\n");
+    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+        const struct qcow2_bitmap *bm = &s->bitmaps[i];
+        int k = 0;
+        printf("        [%u]:\n            flags:\n", i);
+        if (bm->flags & QCOW2_BME_IN_USE)
+            printf("                [%d]: in-use\n", k++);
+        if (bm->flags & QCOW2_BME_AUTO)
+            printf("                [%d]: auto\n", k++);
+        printf("            name: %s\n            granularity: %llu\n", bm->name, 1ull << bm->granularity_bits);
+    }
+}
+
 static void info_json(struct blk *bs, int64_t actual, const char *indent)
 {
     struct qcow2 *s = bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
@@ -98,6 +133,8 @@ static void info_json(struct blk *bs, int64_t actual, const char *indent)
         if (s->version >= 3) {
             printf("%s            \"lazy-refcounts\": %s,\n", I,
                    s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
+            if (s->nb_bitmaps)
+                bitmaps_json(s, I);
             printf("%s            \"refcount-bits\": %u,\n", I, s->refcount_bits);
             printf("%s            \"corrupt\": %s,\n", I, s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false");
             printf("%s            \"extended-l2\": %s\n", I, s->ext_l2 ? "true" : "false");
@@ -148,6 +185,8 @@ static void info_human(struct blk *bs, int64_t actual)
                s->version >= 3 ? "1.1" : "0.10", s->compression_type ? "zstd" : "zlib");
         if (s->version >= 3)
             printf("    lazy refcounts: %s\n", s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
+        if (s->nb_bitmaps)
+            bitmaps_human(s);
         printf("    refcount bits: %u\n", s->refcount_bits);
         if (s->version >= 3)
             printf("    corrupt: %s\n    extended l2: %s\n", s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false",
@@ -159,6 +198,7 @@ int img_info(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool json = false, chain = false;
+    int share = 0;
     static const struct option lo[] = {
         { "output", required_argument, 0, 'O' }, { "backing-chain", no_argument, 0, 'C' },
         { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
@@ -177,7 +217,7 @@ int img_info(int argc, char **argv)
             }
             break;
         case 'C': chain = true; break;
-        case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img info [-f fmt] [--output=human|json] [--backing-chain] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -185,7 +225,7 @@ int img_info(int argc, char **argv)
     if (!img_one_file(argc))
         return 1;
     /* Like qemu-img, the chain is opened to validate it even when only the top is described. */
-    struct blk *top = img_open(argv[optind], fmt, 0);
+    struct blk *top = img_open(argv[optind], fmt, share);
     if (!top)
         return 1;
     if (json && chain)

@@ -18,7 +18,7 @@ static struct qcow2 *as_qcow2(struct blk *bs)
 int img_snapshot(int argc, char **argv)
 {
     const char *fmt = NULL, *name = NULL;
-    int action = 0;
+    int action = 0, share = 0;
     bool quiet = false;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
@@ -36,7 +36,7 @@ int img_snapshot(int argc, char **argv)
             break;
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
-        case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
         case 'h': printf("usage: vmon img snapshot [-l | -a snap | -c snap | -d snap] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -46,7 +46,7 @@ int img_snapshot(int argc, char **argv)
         return 1;
     if (!action)
         action = 'l';
-    struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? 0 : BLK_O_RDWR) | BLK_O_NO_BACKING);
+    struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? share : BLK_O_RDWR | share) | BLK_O_NO_BACKING);
     if (!bs)
         return 1;
     struct qcow2 *s = as_qcow2(bs);
@@ -470,6 +470,7 @@ int img_measure(int argc, char **argv)
     char *opts = NULL;
     uint64_t size = 0;
     bool have_size = false, json = false;
+    int share = 0;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "size", required_argument, 0, 'S' },
                                         { "output", required_argument, 0, 'J' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
@@ -489,7 +490,8 @@ int img_measure(int argc, char **argv)
             have_size = true;
             break;
         case 'J': json = !strcmp(optarg, "json"); break;
-        case 'l': case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 'l': break;
         case 'h': printf("usage: vmon img measure [--output=json] [-O fmt] [-o options] [--size N | [-f fmt] filename]\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -515,7 +517,7 @@ int img_measure(int argc, char **argv)
     uint64_t data = 0;
     bool bitmaps = false;
     if (!have_size) {
-        struct blk *bs = img_open(argv[optind], fmt, 0);
+        struct blk *bs = img_open(argv[optind], fmt, share);
         if (!bs)
             return 1;
         size = bs->size;

@@ -327,7 +327,7 @@ static int img_check(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool json = false, quiet = false;
-    int fix = 0;
+    int fix = 0, share = 0;
     static const struct option lo[] = {
         { "output", required_argument, 0, 'O' }, { "repair", required_argument, 0, 'r' },
         { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
@@ -349,7 +349,8 @@ static int img_check(int argc, char **argv)
             }
             break;
         case 'q': quiet = true; break;
-        case 'T': case 'U': break;
+        case 'U': share = BLK_O_SHARE; break;
+        case 'T': break;
         case 'h': printf("usage: vmon img check [-f fmt] [--output=human|json] [-r leaks|all] filename\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
@@ -357,7 +358,8 @@ static int img_check(int argc, char **argv)
     if (!img_one_file(argc))
         return 1;
     const char *file = argv[optind];
-    struct blk *bs = img_open(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK | (fix ? BLK_O_RDWR : 0));
+    /* The backing chain opens too: qemu-img check refuses an image whose backing file is missing. */
+    struct blk *bs = img_open(file, fmt, BLK_O_CHECK | share | (fix ? BLK_O_RDWR : 0));
     if (!bs)
         return 1;
     if (!bs->drv->check) {

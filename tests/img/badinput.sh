@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bad input: truncated files, header fields out of range, tables pointing past the end of the file
+# Bad input (check's statuses as qemu-img's: issue 12): truncated files, header fields out of range, tables pointing past the end of the file
 # or into metadata, undecodable compressed data, backing loops, a huge virtual size. Each must end in
 # a clear one-line error that names the file (exit 1, or check's 2), never a crash (ASan in the
 # quick pass) and never a hang.
@@ -86,13 +86,19 @@ for f in version cbits-big cbits-small l1-huge l1-small size-huge l1-unaligned l
     one_line_error "$f.qcow2" info "$f.qcow2"
     one_line_error "$f.qcow2" convert -O raw "$f.qcow2" out.raw
 done
-for f in l2-past-eof data-past-eof data-on-header comp-bad trunc-200000; do
+for f in l2-past-eof data-past-eof comp-bad trunc-200000; do
     "$VMON" img info "$f.qcow2" >/dev/null 2>&1 || { echo "FAIL: info $f.qcow2 should open"; fail=1; }
     one_line_error "$f.qcow2" convert -O raw "$f.qcow2" out.raw
-    timeout 20 "$VMON" img check "$f.qcow2" >/dev/null 2>&1
-    rc=$?
-    case $f in comp-bad) ok="0";; *) ok="2";; esac
-    [ "$rc" = "$ok" ] || { echo "FAIL: check $f.qcow2 exit $rc, expected $ok"; fail=1; }
+done
+# An L2 entry with offset 0 is unallocated whatever its flags (QEMU's rule): reads as zeros.
+"$VMON" img convert -O raw data-on-header.qcow2 out.raw || { echo "FAIL: convert data-on-header.qcow2"; fail=1; }
+# check opens what qemu-img check opens and exits with its status (0/1/2/3), on every hostile image.
+# (Not the backing loops: qemu-img check 7.2 never ends on them; vmon's check exits 1, see above.)
+for f in *.qcow2; do
+    case $f in self.qcow2|loop-?.qcow2) continue;; esac
+    timeout 20 "$VMON" img check "$f" >/dev/null 2>&1; rc=$?
+    qemu-img check "$f" >/dev/null 2>&1; q=$?
+    [ "$rc" = "$q" ] || { echo "FAIL: check $f exit $rc, qemu-img check $q"; fail=1; }
 done
 # Writing into a damaged image must not make things worse or crash.
 for f in l2-past-eof data-past-eof data-on-header comp-bad; do

@@ -141,5 +141,27 @@ if bad:
 EOF
 done
 
+# 7. Locking both ways (QEMU's OFD lock bytes): a running qemu-io keeps vmon from writing or reading
+#    (unless -U) the image, and a running vmon writer keeps qemu-io and qemu-img off it.
+qemu-img create -q -f qcow2 "$T/lk.qcow2" 4M
+mkfifo "$T/qio.fifo"
+qemu-io "$T/lk.qcow2" <"$T/qio.fifo" >/dev/null 2>&1 &
+qio=$!
+exec 7>"$T/qio.fifo"
+for _ in $(seq 50); do grep -q ":$(stat -c %i "$T/lk.qcow2") " /proc/locks && break; sleep 0.1; done
+"$VMON" img snapshot -c s "$T/lk.qcow2" 2>"$T/err" && bad "vmon wrote an image qemu-io has open"
+grep -q 'Failed to get "write" lock' "$T/err" || bad "vmon's lock message: $(cat "$T/err")"
+"$VMON" img info "$T/lk.qcow2" >/dev/null 2>&1 && bad "vmon read an image qemu-io writes, without -U"
+"$VMON" img info -U "$T/lk.qcow2" >/dev/null || bad "vmon img info -U next to qemu-io"
+exec 7>&-
+wait $qio
+"$BLKIO" writer "$T/lk.qcow2" "$T/lk.log" 5 &
+vw=$!
+for _ in $(seq 50); do grep -q ":$(stat -c %i "$T/lk.qcow2") " /proc/locks && break; sleep 0.1; done
+qemu-io -c 'write 0 4k' "$T/lk.qcow2" >"$T/err" 2>&1 && bad "qemu-io wrote an image vmon has open"
+grep -q 'Failed to get "write" lock' "$T/err" || bad "qemu-io's lock message: $(cat "$T/err")"
+qemu-img info -U "$T/lk.qcow2" >/dev/null || bad "qemu-img info -U next to vmon"
+kill $vw; wait $vw 2>/dev/null
+
 [ $fail -eq 0 ] && echo "interop: all passed (${#configs[@]} configurations)"
 [ $fail -eq 0 ]

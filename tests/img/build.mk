@@ -1,0 +1,6 @@
+# vmon img's safety tests (issue 12): locking, probing, sparse detection, check statuses, failing
+# writes, dirty bitmaps. The older tests/img scripts are listed in block/build.mk.
+IMG_SAFETY := tests/img/lock.sh tests/img/probe.sh tests/img/sparse0.sh tests/img/check-status.sh tests/img/bitmaps.sh \
+              tests/img/faults.sh
+INTEG_TESTS += $(IMG_SAFETY)
+QUICK_TESTS += $(IMG_SAFETY)
