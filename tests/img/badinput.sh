@@ -3,13 +3,7 @@
 # or into metadata, undecodable compressed data, backing loops, a huge virtual size. Each must end in
 # a clear one-line error that names the file (exit 1, or check's 2), never a crash (ASan in the
 # quick pass) and never a hang.
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
+. "$(dirname "$0")/lib.sh"
 
 qemu-img create -q -f qcow2 good.qcow2 4M
 qemu-io -c 'write -P 0x11 0 128k' good.qcow2 >/dev/null

@@ -2,14 +2,7 @@
 # qcow2 persistent dirty bitmaps (issue 12): check counts the clusters they own (was: leaks, exit 3),
 # info lists them as qemu-img does (human and JSON), convert --bitmaps copies them bit for bit, and
 # a vmon write marks the enabled ones in use (inconsistent) instead of leaving them stale or leaked.
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 bits() {       # FILE: "name:granularity:flags:sha1 of the bits" per bitmap, read from the file itself
     python3 - "$1" <<'PY'
 import hashlib, struct, sys

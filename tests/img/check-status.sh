@@ -3,13 +3,7 @@
 # corrupt (too many snapshots for the file, no refcount table, a truncated file), 1 when the check
 # cannot count (an unaligned refcount block), 0 for an image whose last byte was cut off (it ends
 # in a partial cluster: info and check open it, as qemu-img does).
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
+. "$(dirname "$0")/lib.sh"
 poke() { python3 -c "import struct,sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2],0)); f.write(struct.pack('>'+sys.argv[3], int(sys.argv[4],0)))" "$@"; }
 cut1() { head -c $(($(stat -c %s "$1") - 1)) "$1" >"$2"; }
 

@@ -6,14 +6,7 @@
 # not even an overwrite succeeds (EIO), a COPIED flag missing on a cluster whose refcount dropped
 # to 1 (QEMU's snapshot delete has the same window; harmless: a write copies the cluster once).
 # A new image that convert could not finish creating is not checked (qemu-img leaves it broken too).
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 qemu-img create -q -f qcow2 -o cluster_size=4096 base.qcow2 8M
 qemu-io -c 'write -P 1 0 1M' -c 'write -P 2 3M 512k' base.qcow2 >/dev/null

@@ -2,14 +2,7 @@
 # Format probing (issue 12): an image in a format qemu-img 7.2 knows but vmon does not read is
 # refused in one line naming the format, never read as raw; a directory, FIFO or device node is
 # refused (without blocking on the FIFO). qemu-img names the same format for each file.
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 for f in qcow qed vmdk vdi vpc vhdx parallels; do
     qemu-img create -q -f $f x.$f 1G || bad "qemu-img create -f $f"

@@ -1,14 +1,7 @@
 #!/usr/bin/env bash
 # convert -S 0 (issue 12): no sparse detection, every byte written, as qemu-img does (vmon died of
 # SIGFPE). The outputs are compared with qemu-img's own: content, allocation and map flags.
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/lib.sh"
 flags() { qemu-img map --output=json "$1" | python3 -c '
 import json, sys
 print(" ".join("%d+%d:%s%s" % (e["start"], e["length"], "d" if e["data"] else "-", "z" if e["zero"] else "-")
