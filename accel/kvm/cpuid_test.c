@@ -31,9 +31,14 @@ static void test_apply(void **state)
     n = cpuid_parse_features("+avx2", e, 8, err, sizeof(err));
     assert_int_equal(cpuid_apply(t, 3, e, n, err, sizeof(err)), -ENOTSUP);
     assert_non_null(strstr(err, "avx2"));
-    cpuid_set_apic_id(t, 3, 5);
+    struct cpu_model m;
+    cpu_model_default(CPU_VENDOR_INTEL, &m);
+    struct cpu_topology topo = { 2, 4, 1 };
+    struct cpuid_src src = { &m, &topo, 5, NULL };
+    cpuid_set_apic_id(t, 3, &src);
     assert_int_equal(t[0].ebx, 0x05020800);
     assert_int_equal(t[2].edx, 5);
+    assert_int_equal(t[2].ebx, 1);             /* subleaf 0: one thread per core */
 }
 
 int main(void)
