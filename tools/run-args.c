@@ -66,7 +66,7 @@ void run_usage(FILE *f)
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg\n"
-        "  -enable-kvm -machine pc[,accel=kvm|tcg] -nographic -display none -serial stdio\n"
+        "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
@@ -320,13 +320,21 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
         if (kv.val && !strcmp(kv.key, "type") && kv_is(&kv, "pc"))
             continue;
         if (kv.val && !strcmp(kv.key, "accel")) {
+            /* QEMU's list: the first accelerator that works (accel/accel.c). */
+            static const struct { const char *qemu, *vmon; } lists[] = {
+                { "kvm", "kvm" }, { "tcg", "soft" }, { "kvm:tcg", "kvm:soft" }, { "tcg:kvm", "soft:kvm" },
+            };
             char a[16];
             snprintf(a, sizeof(a), "%.*s", (int)kv.val_len, kv.val);
-            if (!strcmp(a, "kvm") || !strcmp(a, "tcg")) {
-                cfg->accel = !strcmp(a, "kvm") ? "kvm" : "soft";
+            size_t k = 0;
+            while (k < sizeof(lists) / sizeof(lists[0]) && strcmp(a, lists[k].qemu))
+                k++;
+            if (k < sizeof(lists) / sizeof(lists[0])) {
+                cfg->accel = lists[k].vmon;
                 continue;
             }
-            snprintf(err, errlen, "-machine accel=%s: unsupported accelerator (kvm or tcg)", a);
+            snprintf(err, errlen, "-machine accel=%s: unsupported accelerator (kvm, tcg or a list such as "
+                     "kvm:tcg)", a);
             return -1;
         }
         snprintf(err, errlen, "-machine: unsupported %s '%s' (vmon's machine is pc)",

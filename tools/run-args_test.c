@@ -137,6 +137,11 @@ static void test_qemu_spellings(void **state)
     assert_string_equal(c.accel, "soft");
     assert_int_equal(parse(&c, err, "--kernel", "k", "-M", "accel=kvm", NULL), RUN_ARGS_OK);
     assert_string_equal(c.accel, "kvm");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "pc,accel=kvm:tcg", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "kvm:soft");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "accel=tcg:kvm", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "soft:kvm");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "accel=kvm:xen", NULL), RUN_ARGS_ERROR);
 }
 
 /* -smp's topology, counts derived as QEMU 7.2 derives them. */

@@ -31,12 +31,14 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: %s\n", err);
         return 2;
     }
-    const char *why = NULL;
-    const struct accel_ops *accel = accel_pick(cfg.accel, &why);
+    const char *why = NULL, *note = NULL;
+    const struct accel_ops *accel = accel_pick(cfg.accel, &why, &note);
     if (!accel) {
         fprintf(stderr, "vmon: accel %s: %s\n", cfg.accel, why);
         return 2;
     }
+    if (note)
+        fprintf(stderr, "vmon: accel kvm: %s\n", note);
     /* A console whose reader went away must not kill the VM: writes just fail. */
     signal(SIGPIPE, SIG_IGN);
 
