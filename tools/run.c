@@ -37,8 +37,7 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: accel %s: %s\n", cfg.accel, why);
         return 2;
     }
-    if (note)
-        fprintf(stderr, "vmon: accel kvm: %s\n", note);
+
     /* A console whose reader went away must not kill the VM: writes just fail. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -49,6 +48,8 @@ int run_main(int argc, char **argv)
     }
     int status;
     int r = vm_init(vm, &cfg, accel, err, sizeof(err));
+    if (r >= 0 && note)        /* once the VM stands: a refused configuration says only why */
+        fprintf(stderr, "vmon: accel kvm: %s\n", note);
     if (r < 0) {
         fprintf(stderr, "vmon: %s\n", err);
         status = r == -EINVAL ? 2 : 1;
