@@ -184,7 +184,7 @@ static size_t fadt(uint8_t *t, uint32_t facs, uint32_t dsdt_addr)
     return sizeof(f);
 }
 
-static size_t madt(uint8_t *t, int ncpus)
+static size_t madt(uint8_t *t, const uint8_t *apic_ids, int ncpus)
 {
     header(t, "APIC", 4);
     size_t off = sizeof(struct acpi_header);
@@ -193,11 +193,11 @@ static size_t madt(uint8_t *t, int ncpus)
     memcpy(t + off + 4, &flags, 4);
     off += 8;
     for (int i = 0; i < ncpus; i++) {          /* 5.2.12.2: type, length, UID, APIC id, flags */
-        uint8_t e[8] = { MADT_LAPIC, 8, (uint8_t)i, (uint8_t)i, 1, 0, 0, 0 };
+        uint8_t e[8] = { MADT_LAPIC, 8, (uint8_t)i, apic_ids[i], 1, 0, 0, 0 };
         memcpy(t + off, e, sizeof(e));
         off += sizeof(e);
     }
-    uint8_t io[12] = { MADT_IOAPIC, 12, (uint8_t)ncpus, 0 };   /* 5.2.12.3: id, addr, GSI base 0 */
+    uint8_t io[12] = { MADT_IOAPIC, 12, boot_ioapic_id(apic_ids, ncpus), 0 };   /* 5.2.12.3: id, addr, GSI base 0 */
     uint32_t ioaddr = IOAPIC_ADDR;
     memcpy(io + 4, &ioaddr, 4);
     memcpy(t + off, io, sizeof(io));
@@ -243,9 +243,9 @@ static size_t align(size_t off, size_t a)
     return (off + a - 1) & ~(a - 1);
 }
 
-int acpi_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus)
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus)
 {
-    if (ncpus < 1 || ncpus > 254)
+    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
         return -EINVAL;
     /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, each aligned. */
     size_t need = 64 + 64 + 64 + 64 + 64 + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 + 6 + 64 + 64 * 8;
@@ -259,7 +259,7 @@ int acpi_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus)
     size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off), 16);
     size_t madt_off = align(fadt_off + fadt(buf + fadt_off, base + (uint32_t)facs_off,
                                             base + (uint32_t)dsdt_off), 16);
-    size_t hpet_off = align(madt_off + madt(buf + madt_off, ncpus), 16);
+    size_t hpet_off = align(madt_off + madt(buf + madt_off, apic_ids, ncpus), 16);
     size_t end = hpet_off + hpet(buf + hpet_off);
 
     struct acpi_facs facs = { .signature = "FACS", .length = 64, .version = 2 };

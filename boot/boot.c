@@ -142,10 +142,13 @@ int boot_write_tables(struct boot_ctx *ctx)
     if (!acpi || !mp)
         return boot_fail(ctx, "RAM (%llu bytes) too small for the firmware tables below 1 MiB",
                          (unsigned long long)m->ram_size);
-    int n = mptable_build(mp, BOOT_HIGH_ADDR - BOOT_MPTABLE_ADDR, BOOT_MPTABLE_ADDR, ctx->vm->ncpus);
+    uint8_t ids[VM_MAX_CPUS];
+    for (int i = 0; i < ctx->vm->ncpus; i++)
+        ids[i] = (uint8_t)ctx->vm->vcpus[i].apic_id;
+    int n = mptable_build(mp, BOOT_HIGH_ADDR - BOOT_MPTABLE_ADDR, BOOT_MPTABLE_ADDR, ids, ctx->vm->ncpus);
     if (n < 0)
         return boot_fail(ctx, "MP table: %s", strerror(-n));
-    n = acpi_build(acpi, BOOT_ACPI_MAX, BOOT_ACPI_ADDR, ctx->vm->ncpus);
+    n = acpi_build(acpi, BOOT_ACPI_MAX, BOOT_ACPI_ADDR, ids, ctx->vm->ncpus);
     if (n < 0)
         return boot_fail(ctx, "ACPI tables: %s", strerror(-n));
     ctx->rsdp_addr = BOOT_ACPI_ADDR;   /* acpi_build puts the RSDP first */

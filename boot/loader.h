@@ -69,7 +69,7 @@ int boot_load_initrd(struct boot_ctx *ctx, uint64_t kernel_end, uint64_t max_end
  * BOOT_CMDLINE_MAX); 0, or -1 with ctx->err set when it is too long. */
 int boot_write_cmdline(struct boot_ctx *ctx, uint64_t gpa, uint64_t max);
 
-/* MP table and ACPI tables for vm->ncpus CPUs; sets ctx->rsdp_addr. */
+/* MP table and ACPI tables for vm->ncpus CPUs at their APIC ids; sets ctx->rsdp_addr. */
 int boot_write_tables(struct boot_ctx *ctx);
 
 /* Copy a range into guest RAM, failing with "<what> at 0x.. does not fit in RAM". */
@@ -82,8 +82,11 @@ int e820_build(const struct guest_mem *m, struct e820_entry *out, int max);
 /* mptable.c / acpi.c: write the tables at their fixed addresses in RAM. The _build variants fill a
  * caller's buffer (base is the guest address it will live at) and return the bytes used or -errno;
  * unit tests check them without a VM. */
-int mptable_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus);
-int acpi_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus);
+int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus);
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus);
+/* apic_ids[i] is vCPU i's (the BSP first; ascending, below 254); the IOAPIC takes the id after the
+ * last, as machine/vm.c's vm->ioapic_id. */
+uint8_t boot_ioapic_id(const uint8_t *apic_ids, int ncpus);
 uint8_t acpi_checksum(const void *p, size_t len);   /* the byte that makes the sum zero */
 
 /* entry.c: the CPU state for each kind of entry, GDT and page tables written into RAM. */

@@ -67,9 +67,14 @@ static void put(uint8_t *buf, size_t *off, const void *e, size_t len)
     *off += len;
 }
 
-int mptable_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus)
+uint8_t boot_ioapic_id(const uint8_t *apic_ids, int ncpus)
 {
-    if (ncpus < 1 || ncpus > 254)
+    return (uint8_t)(apic_ids[ncpus - 1] + 1);
+}
+
+int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus)
+{
+    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
         return -EINVAL;
     int nirq = 16;
     size_t need = sizeof(struct mpf_intel) + sizeof(struct mpc_table) + ncpus * sizeof(struct mpc_cpu) +
@@ -87,9 +92,9 @@ int mptable_build(uint8_t *buf, size_t cap, uint32_t base, int ncpus)
     off += sizeof(hdr);
     int count = 0;
 
-    uint8_t ioapic_id = (uint8_t)ncpus;   /* after the CPUs' APIC ids, as the MADT says too */
+    uint8_t ioapic_id = boot_ioapic_id(apic_ids, ncpus);   /* as the MADT says too */
     for (int i = 0; i < ncpus; i++) {
-        struct mpc_cpu c = { .type = MP_PROCESSOR, .apicid = (uint8_t)i, .apicver = 0x14,
+        struct mpc_cpu c = { .type = MP_PROCESSOR, .apicid = apic_ids[i], .apicver = 0x14,
                              .cpuflag = CPU_ENABLED | (i == 0 ? CPU_BOOTPROC : 0),
                              .cpufeature = 0x600, .featureflag = 0x201 };  /* family 6; FPU, APIC */
         put(buf, &off, &c, sizeof(c));

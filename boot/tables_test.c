@@ -153,12 +153,23 @@ static void test_e820_split(void **state)
     guest_mem_destroy(&m);
 }
 
+/* APIC ids 0..63, and those of -smp 6,sockets=2,cores=3 (core ids rounded up to 2 bits). */
+static const uint8_t *ident_ids(void)
+{
+    static uint8_t ids[64];
+    for (int i = 0; i < 64; i++)
+        ids[i] = (uint8_t)i;
+    return ids;
+}
+static const uint8_t gapped_ids[6] = { 0, 1, 2, 4, 5, 6 };
+
 static void test_mptable(void **state)
 {
     (void)state;
     static uint8_t buf[4096];
+    const uint8_t *ids = ident_ids();
     for (int ncpus = 1; ncpus <= 64; ncpus *= 4) {
-        int len = mptable_build(buf, sizeof(buf), 0xf0000, ncpus);
+        int len = mptable_build(buf, sizeof(buf), 0xf0000, ids, ncpus);
         assert_true(len > 0);
         assert_memory_equal(buf, "_MP_", 4);
         assert_int_equal(sum8(buf, 16), 0);
@@ -204,8 +215,20 @@ static void test_mptable(void **state)
         assert_int_equal(ioapics, 1);
         assert_int_equal(intsrc, 16);                /* ExtINT + 15 ISA IRQs */
     }
-    assert_int_equal(mptable_build(buf, 64, 0xf0000, 4), -ENOSPC);
-    assert_int_equal(mptable_build(buf, sizeof(buf), 0xf0000, 0), -EINVAL);
+    assert_int_equal(mptable_build(buf, 64, 0xf0000, ids, 4), -ENOSPC);
+    assert_int_equal(mptable_build(buf, sizeof(buf), 0xf0000, ids, 0), -EINVAL);
+    /* A topology with gaps: the processor entries carry the ids, the IOAPIC the one after. */
+    int len = mptable_build(buf, sizeof(buf), 0xf0000, gapped_ids, 6);
+    assert_true(len > 0);
+    const uint8_t *t = buf + (rd32(buf + 4) - 0xf0000), *e = t + 44;
+    for (int i = 0; i < 6; i++, e += 20) {
+        assert_int_equal(e[0], 0);
+        assert_int_equal(e[1], gapped_ids[i]);
+    }
+    e += 8;                                          /* the bus */
+    assert_int_equal(e[0], 2);
+    assert_int_equal(e[1], 7);
+    assert_int_equal(boot_ioapic_id(gapped_ids, 6), 7);
 }
 
 /* Find an SDT by signature through the RSDP -> XSDT; checks every checksum on the way. */
@@ -240,7 +263,7 @@ static void test_acpi_fadt_dsdt(void **state)
     (void)state;
     static uint8_t buf[0x10000];
     const uint32_t base = 0xe0000;
-    assert_true(acpi_build(buf, sizeof(buf), base, 1) > 0);
+    assert_true(acpi_build(buf, sizeof(buf), base, ident_ids(), 1) > 0);
     const uint8_t *f = acpi_find(buf, base, "FACP");
     assert_non_null(f);
     assert_int_equal(rd32(f + 4), 276);
@@ -285,8 +308,11 @@ static void test_acpi_madt(void **state)
     (void)state;
     static uint8_t buf[0x10000];
     const uint32_t base = 0xe0000;
-    for (int ncpus = 1; ncpus <= 64; ncpus = ncpus * 2 + 1) {
-        assert_true(acpi_build(buf, sizeof(buf), base, ncpus) > 0);
+    for (int ncpus = 1; ncpus <= 64 + 6; ncpus = ncpus == 63 ? 70 : ncpus * 2 + 1) {
+        bool gapped = ncpus == 70;                  /* last: -smp 6,sockets=2,cores=3 */
+        const uint8_t *ids = gapped ? gapped_ids : ident_ids();
+        int n = gapped ? 6 : ncpus;
+        assert_true(acpi_build(buf, sizeof(buf), base, ids, n) > 0);
         const uint8_t *m = acpi_find(buf, base, "APIC");
         assert_non_null(m);
         assert_int_equal(rd32(m + 36), 0xfee00000);
@@ -298,12 +324,13 @@ static void test_acpi_madt(void **state)
             switch (e[0]) {
             case 0:
                 assert_int_equal(e[1], 8);
-                assert_int_equal(e[3], lapics);     /* APIC ids 0..n-1 */
+                assert_int_equal(e[2], lapics);     /* processor UID: the index */
+                assert_int_equal(e[3], ids[lapics]);
                 assert_int_equal(rd32(e + 4) & 1, 1);
                 lapics++;
                 break;
             case 1:
-                assert_int_equal(e[2], ncpus);
+                assert_int_equal(e[2], ids[n - 1] + 1);
                 assert_int_equal(rd32(e + 4), 0xfec00000);
                 assert_int_equal(rd32(e + 8), 0);
                 ioapics++;
@@ -321,12 +348,12 @@ static void test_acpi_madt(void **state)
                 fail_msg("unexpected MADT entry type %u", e[0]);
             }
         }
-        assert_int_equal(lapics, ncpus);
+        assert_int_equal(lapics, n);
         assert_int_equal(ioapics, 1);
         assert_int_equal(isos, 2);
         assert_int_equal(nmis, 1);
     }
-    assert_int_equal(acpi_build(buf, 100, base, 1), -ENOSPC);
+    assert_int_equal(acpi_build(buf, 100, base, ident_ids(), 1), -ENOSPC);
 }
 
 int main(void)

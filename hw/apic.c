@@ -550,9 +550,10 @@ int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
 
 /* --- lifetime ----------------------------------------------------------------------------------- */
 
-struct lapic *lapic_create(struct apic_bus *b, int index, void (*kick_fn)(void *opaque), void *opaque)
+struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void (*kick_fn)(void *opaque),
+                           void *opaque)
 {
-    if (index < 0 || index >= APIC_MAX || index != b->n) {
+    if (index < 0 || index >= APIC_MAX || index != b->n || apic_id == 0xff) {
         errno = EINVAL;
         return NULL;
     }
@@ -570,7 +571,7 @@ struct lapic *lapic_create(struct apic_bus *b, int index, void (*kick_fn)(void *
         return NULL;
     }
     pthread_mutex_init(&l->lock, NULL);
-    l->id = (uint8_t)index;
+    l->id = apic_id;
     l->apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (index == 0 ? APIC_BASE_BSP : 0);
     pthread_mutex_lock(&l->lock);
     reset_locked(l);

@@ -93,7 +93,7 @@ struct apic_bus;
 struct lapic {
     pthread_mutex_t lock;
     struct apic_bus *bus;
-    int index;                 /* vCPU index, also the initial APIC id */
+    int index;                 /* vCPU index */
     void (*kick)(void *opaque);
     void *kick_opaque;
 
@@ -142,10 +142,12 @@ struct apic_bus {
 
 void apic_bus_init(struct apic_bus *b, const struct plat_clock *clk, const struct tsc *tsc);
 
-/* Create the LAPIC of vCPU index (its APIC id), in its reset state; the BSP (index 0) gets what the
+/* Create the LAPIC of vCPU index with its initial APIC id (the -smp topology's packing, not 0xff), in
+ * its reset state; the BSP (index 0) gets what the
  * firmware would have set: software-enabled, LINT0 ExtINT (the PIC), LINT1 NMI. APs wait for SIPI.
  * LAPICs are created in index order (index = how many exist). Returns NULL with errno set. */
-struct lapic *lapic_create(struct apic_bus *b, int index, void (*kick)(void *opaque), void *opaque);
+struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void (*kick)(void *opaque),
+                           void *opaque);
 /* After the vCPUs and the clock's timers have stopped (the event loop joined). */
 void lapic_free(struct lapic *l);
 

@@ -59,7 +59,7 @@ static int setup(void **state)
     r.bus.extint_ack = pic_ack;
     r.bus.extint_opaque = &r;
     for (int i = 0; i < 3; i++) {
-        r.l[i] = lapic_create(&r.bus, i, kick, &r.kicks[i]);
+        r.l[i] = lapic_create(&r.bus, i, (uint8_t)i, kick, &r.kicks[i]);
         assert_non_null(r.l[i]);
     }
     *state = &r;

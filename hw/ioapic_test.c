@@ -39,7 +39,7 @@ static int setup(void **state)
     tsc_init(&r.tsc, &r.fc.clock, 0);
     apic_bus_init(&r.bus, &r.fc.clock, &r.tsc);
     for (int i = 0; i < 2; i++) {
-        r.l[i] = lapic_create(&r.bus, i, kick, &r.kicks[i]);
+        r.l[i] = lapic_create(&r.bus, i, (uint8_t)i, kick, &r.kicks[i]);
         assert_non_null(r.l[i]);
         lapic_mmio_write(r.l[i], APIC_REG_SVR, 0x1ff, 4);
     }

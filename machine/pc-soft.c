@@ -165,8 +165,8 @@ struct pc_soft *pc_soft_new(struct vm *vm)
     tsc_init(&ps->tsc, &ps->clock, TSC_DEFAULT_HZ);
     apic_bus_init(&ps->apic_bus, &ps->clock, &ps->tsc);
     pic_init(&ps->pic, pic_intr_changed, ps);
-    /* The IOAPIC's id follows the LAPICs' (0..ncpus-1), as the MADT and MP table say. */
-    ioapic_init(&ps->ioapic, &ps->apic_bus, (uint8_t)vm->ncpus);
+    /* The IOAPIC's id follows the LAPICs', as the MADT and MP table say. */
+    ioapic_init(&ps->ioapic, &ps->apic_bus, vm->ioapic_id);
     ps->apic_bus.extint_pending = pic_pending;
     ps->apic_bus.extint_ack = pic_inta;
     ps->apic_bus.extint_opaque = &ps->pic;
@@ -176,7 +176,7 @@ struct pc_soft *pc_soft_new(struct vm *vm)
     int r = 0;
     for (int i = 0; i < vm->ncpus && !r; i++) {
         ps->kick[i] = (struct kick_ctx){ ps, i };
-        struct lapic *l = lapic_create(&ps->apic_bus, i, kick_vcpu, &ps->kick[i]);
+        struct lapic *l = lapic_create(&ps->apic_bus, i, (uint8_t)vm->vcpus[i].apic_id, kick_vcpu, &ps->kick[i]);
         if (l)
             vcpu_attach(&vm->vcpus[i], l, &ps->tsc);
         else

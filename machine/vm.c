@@ -91,6 +91,29 @@ void vm_mmio_write(struct vm *vm, uint64_t gpa, uint64_t val, unsigned size)
     bus_write(&vm->mmio, gpa, val, size);
 }
 
+/* The topology -smp gave (or ncpus sockets of one core) and the IOAPIC's id after the last CPU's
+ * APIC id; xAPIC ids stop at 254 (0xff is the broadcast). */
+static int vm_topology(struct vm *vm, char *err, size_t errlen)
+{
+    struct cpu_topology t = vm->cfg.topo;
+    if (!t.sockets && !t.cores && !t.threads)
+        t = (struct cpu_topology){ (unsigned)vm->ncpus, 1, 1 };
+    if (!t.sockets || !t.cores || !t.threads || t.sockets * t.cores * t.threads != (unsigned)vm->ncpus) {
+        snprintf(err, errlen, "-smp: sockets (%u) * cores (%u) * threads (%u) is not the %d CPUs",
+                 t.sockets, t.cores, t.threads, vm->ncpus);
+        return -EINVAL;
+    }
+    vm->topo = t;
+    uint32_t last = cpu_topo_apic_id(&t, vm->ncpus - 1);   /* ids grow with the index */
+    if (last >= 254) {
+        snprintf(err, errlen, "-smp: APIC id %u is past the 253 an xAPIC machine with an IOAPIC can use",
+                 last);
+        return -EINVAL;
+    }
+    vm->ioapic_id = (uint8_t)(last + 1);
+    return 0;
+}
+
 int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *accel, char *err,
             size_t errlen)
 {
@@ -104,9 +127,14 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *
         return -EINVAL;
     }
     vm->ncpus = cfg->ncpus;
+    if (!vm->cfg.cpu_model.name)
+        cpu_model_default(CPU_VENDOR_INTEL, &vm->cfg.cpu_model);
+    if (vm_topology(vm, err, errlen) < 0)
+        return -EINVAL;
     for (int i = 0; i < vm->ncpus; i++) {
         vm->vcpus[i].vm = vm;
         vm->vcpus[i].id = i;
+        vm->vcpus[i].apic_id = cpu_topo_apic_id(&vm->topo, i);
     }
     bus_init(&vm->pio, "pio");
     bus_init(&vm->mmio, "mmio");

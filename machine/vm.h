@@ -17,7 +17,8 @@
 
 struct vcpu {
     struct vm *vm;
-    int id;                    /* also its APIC id */
+    int id;                    /* index in vm->vcpus */
+    uint32_t apic_id;          /* from vm->topo (accel/cpu-model.h's packing): LAPIC, CPUID, MADT */
     pthread_t thread;
     void *accel;               /* the accelerator's per-vCPU state */
     /* Set by the board when the accelerator has no in-kernel irqchip (machine/pc-soft.c): */
@@ -33,9 +34,10 @@ struct vm_config {
     const char *kernel, *initrd, *cmdline;
     uint64_t mem_size;         /* bytes */
     int ncpus;
+    struct cpu_topology topo;  /* -smp sockets/cores/threads; all 0: ncpus sockets of one core */
     const char *accel;         /* "kvm", "soft" or "auto": what accel_pick (accel/accel.h) is given */
     const char *cpu_features;  /* "-cx16,-xsave" style, or NULL */
-    enum cpu_vendor cpu_vendor;   /* --cpu / -cpu: the software CPU's vendor (default Intel) */
+    struct cpu_model cpu_model;   /* --cpu / -cpu (accel/cpu-model.h); name NULL: max */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;
@@ -55,6 +57,8 @@ struct vm {
     struct guest_mem mem;
     struct bus pio, mmio;
     int ncpus;
+    struct cpu_topology topo;      /* cfg.topo, completed */
+    uint8_t ioapic_id;             /* the APIC id after the CPUs' (the MADT and MP table say so) */
     struct vcpu vcpus[VM_MAX_CPUS];
     struct cpu_state boot_state;   /* what the loader wants vCPU 0 to start with */
     _Atomic int stop_reason;       /* enum vcpu_exit, VCPU_CONTINUE while running */

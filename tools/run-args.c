@@ -55,9 +55,10 @@ void run_usage(FILE *f)
         "  --initrd FILE          initial ramdisk\n"
         "  --append CMDLINE       kernel command line\n"
         "  --mem SIZE             guest RAM: MiB, or with K/M/G/T (default 512M)\n"
-        "  --cpus N               vCPUs, 1-%d (default 1)\n"
+        "  --cpus N               vCPUs, 1-%d (default 1), one socket each\n"
+        "  --smp N[,sockets=S,cores=C,threads=T,maxcpus=N]  vCPUs and the topology the guest sees\n"
         "  --accel kvm|soft|auto  auto: kvm when /dev/kvm opens and the CPU has vmx/svm\n"
-        "  --cpu MODEL[,+f,-f]    host (the host's vendor), max, intel or amd (default: intel)\n"
+        "  --cpu MODEL[,+f,-f]    max (default), host, qemu64, Skylake-Client, EPYC; intel, amd\n"
         "  --cpu-features LIST    CPUID edits, e.g. -cx16,-xsave,+x2apic\n"
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
@@ -65,7 +66,7 @@ void run_usage(FILE *f)
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg\n"
-        "  -enable-kvm -machine pc[,accel=kvm|tcg] -nographic -display none -serial stdio\n"
+        "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
@@ -181,39 +182,107 @@ static int q_mem(const char *v, struct vm_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+static int smp_number(const struct kv *kv, unsigned *out, char *err, size_t errlen)
+{
+    char num[32];
+    if (kv->val)
+        snprintf(num, sizeof(num), "%.*s", (int)kv->val_len, kv->val);
+    else
+        snprintf(num, sizeof(num), "%s", kv->key);
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(num, &end, 10);
+    if (errno || end == num || *end || v < 1 || v > 255) {
+        snprintf(err, errlen, "-smp: %s%s%s is not a count from 1 to 255", kv->val ? kv->key : "",
+                 kv->val ? "=" : "", num);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* QEMU 7.2's hw/core/machine-smp.c: the counts not given are derived, sockets first (the pc machine
+ * prefers sockets), from maxcpus (default: the CPU count) or from the other levels. */
+static int smp_complete(unsigned cpus, unsigned maxcpus, struct cpu_topology *t, char *err, size_t errlen)
+{
+    unsigned dflt = maxcpus ? maxcpus : cpus;
+    if (!cpus || !t->sockets) {
+        t->cores = t->cores ? t->cores : 1;
+        t->threads = t->threads ? t->threads : 1;
+        if (!cpus)
+            t->sockets = t->sockets ? t->sockets : 1;
+        else
+            t->sockets = dflt / (t->cores * t->threads);
+    } else if (!t->cores) {
+        t->threads = t->threads ? t->threads : 1;
+        t->cores = dflt / (t->sockets * t->threads);
+    } else if (!t->threads) {
+        t->threads = dflt / (t->sockets * t->cores);
+    }
+    unsigned product = t->sockets * t->cores * t->threads;
+    maxcpus = maxcpus ? maxcpus : cpus ? cpus : product;
+    cpus = cpus ? cpus : maxcpus;
+    if (!t->sockets || !t->cores || !t->threads || product != maxcpus) {
+        snprintf(err, errlen, "-smp: sockets (%u) * cores (%u) * threads (%u) != maxcpus (%u)",
+                 t->sockets, t->cores, t->threads, maxcpus);
+        return -1;
+    }
+    if (maxcpus != cpus) {
+        snprintf(err, errlen, "-smp: maxcpus (%u) above the CPU count (%u): vmon has no CPU hotplug",
+                 maxcpus, cpus);
+        return -1;
+    }
+    if (cpus > VM_MAX_CPUS) {
+        snprintf(err, errlen, "-smp: %u CPUs, at most %d", cpus, VM_MAX_CPUS);
+        return -1;
+    }
+    return (int)cpus;
+}
+
+/* -smp [cpus=]N[,sockets=S][,dies=1][,cores=C][,threads=T][,maxcpus=M] */
 static int q_smp(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
     const char *p = v;
     struct kv kv;
-    bool first = true;
-    while (next_kv(&p, &kv)) {
-        char num[32];
-        if (!kv.val && first)
-            snprintf(num, sizeof(num), "%s", kv.key);
-        else if (kv.val && !strcmp(kv.key, "cpus"))
-            snprintf(num, sizeof(num), "%.*s", (int)kv.val_len, kv.val);
-        else {
+    unsigned cpus = 0, maxcpus = 0, dies = 1;
+    struct cpu_topology t = { 0, 0, 0 };
+    for (bool first = true; next_kv(&p, &kv); first = false) {
+        unsigned *slot = !kv.val && first ? &cpus
+                       : !kv.val ? NULL
+                       : !strcmp(kv.key, "cpus") ? &cpus
+                       : !strcmp(kv.key, "sockets") ? &t.sockets
+                       : !strcmp(kv.key, "cores") ? &t.cores
+                       : !strcmp(kv.key, "threads") ? &t.threads
+                       : !strcmp(kv.key, "maxcpus") ? &maxcpus
+                       : !strcmp(kv.key, "dies") ? &dies : NULL;
+        if (!slot) {
             snprintf(err, errlen, "-smp: unsupported option '%s'", kv.key);
             return -1;
         }
-        if (parse_cpus(num, &cfg->ncpus) < 0) {
-            snprintf(err, errlen, "-smp %s: not a CPU count from 1 to %d", v, VM_MAX_CPUS);
+        if (smp_number(&kv, slot, err, errlen) < 0)
             return -1;
-        }
-        first = false;
     }
+    if (dies != 1) {
+        snprintf(err, errlen, "-smp: dies=%u: vmon's CPUs have one die per socket", dies);
+        return -1;
+    }
+    int n = smp_complete(cpus, maxcpus, &t, err, errlen);
+    if (n < 0)
+        return -1;
+    cfg->ncpus = n;
+    cfg->topo = t;
     return 0;
 }
 
-/* -cpu MODEL[,+feat|-feat|feat=on|feat=off...]: the model sets the vendor (accel/cpu-model.h), the
- * features become a --cpu-features list. */
+/* -cpu MODEL[,+feat|-feat|feat=on|feat=off...]: the model (accel/cpu-model.h), the features become a
+ * --cpu-features list. */
 static int q_cpu(const char *v, struct vm_config *cfg, char *buf, size_t buflen, char *err, size_t errlen)
 {
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
-    if (cpu_model_vendor(kv.key, strlen(kv.key), &cfg->cpu_vendor) < 0) {
-        snprintf(err, errlen, "-cpu %s: unsupported CPU model (host, max, intel or amd)", kv.key);
+    if (cpu_model_lookup(kv.key, strlen(kv.key), &cfg->cpu_model) < 0) {
+        snprintf(err, errlen, "-cpu %s: unsupported CPU model (" CPU_MODEL_NAMES ")", kv.key);
         return -1;
     }
     size_t n = 0;
@@ -251,13 +320,21 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
         if (kv.val && !strcmp(kv.key, "type") && kv_is(&kv, "pc"))
             continue;
         if (kv.val && !strcmp(kv.key, "accel")) {
+            /* QEMU's list: the first accelerator that works (accel/accel.c). */
+            static const struct { const char *qemu, *vmon; } lists[] = {
+                { "kvm", "kvm" }, { "tcg", "soft" }, { "kvm:tcg", "kvm:soft" }, { "tcg:kvm", "soft:kvm" },
+            };
             char a[16];
             snprintf(a, sizeof(a), "%.*s", (int)kv.val_len, kv.val);
-            if (!strcmp(a, "kvm") || !strcmp(a, "tcg")) {
-                cfg->accel = !strcmp(a, "kvm") ? "kvm" : "soft";
+            size_t k = 0;
+            while (k < sizeof(lists) / sizeof(lists[0]) && strcmp(a, lists[k].qemu))
+                k++;
+            if (k < sizeof(lists) / sizeof(lists[0])) {
+                cfg->accel = lists[k].vmon;
                 continue;
             }
-            snprintf(err, errlen, "-machine accel=%s: unsupported accelerator (kvm or tcg)", a);
+            snprintf(err, errlen, "-machine accel=%s: unsupported accelerator (kvm, tcg or a list such as "
+                     "kvm:tcg)", a);
             return -1;
         }
         snprintf(err, errlen, "-machine: unsupported %s '%s' (vmon's machine is pc)",
@@ -298,6 +375,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
     cfg->mem_size = 512 * MIB;
     cfg->ncpus = 1;
     cfg->accel = "auto";
+    cpu_model_default(CPU_VENDOR_INTEL, &cfg->cpu_model);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
@@ -345,6 +423,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
                 snprintf(err, errlen, "--cpus %s: not a CPU count from 1 to %d", v, VM_MAX_CPUS);
                 r = -1;
             }
+            cfg->topo = (struct cpu_topology){ 0, 0, 0 };
             break;
         case OPT_ACCEL: r = parse_accel(v, cfg, err, errlen, a); break;
         case OPT_CPU_FEATURES: cfg->cpu_features = v; break;

@@ -109,15 +109,25 @@ static void test_qemu_spellings(void **state)
     assert_int_equal(c.ncpus, 2);
     assert_string_equal(c.accel, "kvm");
     assert_string_equal(c.cpu_features, "-xsave,-cx16,+x2apic");
-    assert_int_equal(c.cpu_vendor, cpu_vendor_host());
+    assert_int_equal(c.cpu_model.vendor, cpu_vendor_host());
+    assert_string_equal(c.cpu_model.name, "host");
     assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
-    assert_int_equal(c.cpu_vendor, CPU_VENDOR_INTEL);
+    assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_INTEL);
+    assert_string_equal(c.cpu_model.name, "max");
     assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu", "amd", NULL), RUN_ARGS_OK);
-    assert_int_equal(c.cpu_vendor, CPU_VENDOR_AMD);
+    assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_AMD);
     assert_null(c.cpu_features);
     assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu", "intel,-cx16", NULL), RUN_ARGS_OK);
-    assert_int_equal(c.cpu_vendor, CPU_VENDOR_INTEL);
+    assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_INTEL);
     assert_string_equal(c.cpu_features, "-cx16");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "EPYC,+popcnt", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.cpu_model.name, "EPYC");
+    assert_int_equal(c.cpu_model.family, 23);
+    assert_string_equal(c.cpu_features, "+popcnt");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "Skylake-Client", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_model.model, 94);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "--cpu", "qemu64", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_AMD);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "size=1G", "-smp", "cpus=3",
                            "-machine", "pc,accel=tcg", NULL), RUN_ARGS_OK);
     assert_int_equal(c.mem_size, 1024 * MIB);
@@ -127,6 +137,39 @@ static void test_qemu_spellings(void **state)
     assert_string_equal(c.accel, "soft");
     assert_int_equal(parse(&c, err, "--kernel", "k", "-M", "accel=kvm", NULL), RUN_ARGS_OK);
     assert_string_equal(c.accel, "kvm");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "pc,accel=kvm:tcg", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "kvm:soft");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "accel=tcg:kvm", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "soft:kvm");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "accel=kvm:xen", NULL), RUN_ARGS_ERROR);
+}
+
+/* -smp's topology, counts derived as QEMU 7.2 derives them. */
+static void test_smp(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "4,sockets=2,cores=2", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.ncpus, 4);
+    assert_int_equal(c.topo.sockets, 2);
+    assert_int_equal(c.topo.cores, 2);
+    assert_int_equal(c.topo.threads, 1);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,sockets=1,cores=2", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.topo.cores, 2);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "8,cores=2,threads=2", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.topo.sockets, 2);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "sockets=2,cores=3,threads=2", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.ncpus, 12);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "6,sockets=3,maxcpus=6,dies=1", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.topo.cores, 2);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "3", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.topo.sockets, 3);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--smp", "2,threads=2", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.topo.threads, 2);
+    assert_int_equal(c.topo.sockets, 1);
 }
 
 static void test_qemu_refusals(void **state)
@@ -145,8 +188,16 @@ static void test_qemu_refusals(void **state)
     assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "pc,accel=hvf", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "1G,maxmem=4G", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "maxmem"));
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,sockets=2", NULL), RUN_ARGS_ERROR);
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "Skylake-Client", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "3,sockets=2", NULL), RUN_ARGS_ERROR);
+    assert_string_equal(err, "-smp: sockets (2) * cores (1) * threads (1) != maxcpus (3)");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,maxcpus=4", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "hotplug"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,dies=2", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "2,books=2", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "65", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-smp", "0", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "Skylake", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "EPYC"));
     assert_int_equal(parse(&c, err, "-kernel", "k", "-display", "gtk", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-serial", "pty", NULL), RUN_ARGS_ERROR);
 }
@@ -228,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
+        cmocka_unit_test(test_smp),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,4 +59,24 @@ elif [ ! -e /dev/kvm ]; then
 else
     echo "note: cannot simulate an unopenable /dev/kvm here (not root, or it is world-accessible)"
 fi
+# -machine accel=kvm:tcg takes the first that runs; KVM where /dev/kvm opens but the CPU shows no
+# vmx/svm (a paravirtual KVM) says in one line that ring-0 code will be emulated. The text "kernel"
+# stops vmon after the accelerator is picked.
+"$VMON" -kernel "$tmp/text" -machine accel=kvm:tcg >/dev/null 2>"$tmp/err"
+if grep -q '^vmon: accel' "$tmp/err" && ! grep -q 'ring-0 code will be emulated' "$tmp/err"; then
+    echo "FAIL: -machine accel=kvm:tcg did not fall back: $(cat "$tmp/err")"; fail=1
+fi
+if [ -r /dev/kvm ] && [ -w /dev/kvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+    for a in "--accel kvm" "-enable-kvm" "-machine accel=kvm:tcg"; do
+        "$VMON" -kernel "$tmp/text" $a >/dev/null 2>"$tmp/err"
+        n=$(grep -c 'ring-0 code will be emulated and Linux may not boot' "$tmp/err")
+        [ "$n" = 1 ] || { echo "FAIL: $a on a KVM without vmx/svm: want one warning line, got: $(cat "$tmp/err")"; fail=1; }
+    done
+    "$VMON" -kernel "$tmp/text" --accel auto >/dev/null 2>"$tmp/err"
+    ! grep -q 'ring-0' "$tmp/err" || { echo "FAIL: --accel auto warned: $(cat "$tmp/err")"; fail=1; }
+    echo "ok: KVM without vmx/svm warned once under --accel kvm, -enable-kvm, accel=kvm:tcg"
+elif grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ]; then
+    "$VMON" -kernel "$tmp/text" --accel kvm >/dev/null 2>"$tmp/err"
+    ! grep -q 'ring-0' "$tmp/err" || { echo "FAIL: --accel kvm warned on a host with vmx/svm"; fail=1; }
+fi
 exit $fail

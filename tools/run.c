@@ -31,12 +31,13 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: %s\n", err);
         return 2;
     }
-    const char *why = NULL;
-    const struct accel_ops *accel = accel_pick(cfg.accel, &why);
+    const char *why = NULL, *note = NULL;
+    const struct accel_ops *accel = accel_pick(cfg.accel, &why, &note);
     if (!accel) {
         fprintf(stderr, "vmon: accel %s: %s\n", cfg.accel, why);
         return 2;
     }
+
     /* A console whose reader went away must not kill the VM: writes just fail. */
     signal(SIGPIPE, SIG_IGN);
 
@@ -47,6 +48,8 @@ int run_main(int argc, char **argv)
     }
     int status;
     int r = vm_init(vm, &cfg, accel, err, sizeof(err));
+    if (r >= 0 && note)        /* once the VM stands: a refused configuration says only why */
+        fprintf(stderr, "vmon: accel kvm: %s\n", note);
     if (r < 0) {
         fprintf(stderr, "vmon: %s\n", err);
         status = r == -EINVAL ? 2 : 1;

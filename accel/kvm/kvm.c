@@ -96,12 +96,12 @@ static int set_gsi_routing(int vm_fd)
 
 /* The machine layout gives the IOAPIC the APIC id after the CPUs' (the MADT and MP table say so);
  * KVM's in-kernel IOAPIC starts with id 0. The id register holds 4 bits (82093AA, 3.2.1). */
-static int set_ioapic_id(int vm_fd, int ncpus)
+static int set_ioapic_id(int vm_fd, uint8_t id)
 {
     struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
     if (ioctl(vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
         return -1;
-    chip.chip.ioapic.id = (uint32_t)ncpus & 0xf;
+    chip.chip.ioapic.id = id & 0xfu;
     return ioctl(vm_fd, KVM_SET_IRQCHIP, &chip);
 }
 
@@ -148,14 +148,23 @@ static int kvm_vm_init(struct vm *vm)
         return -errno;
     if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return -errno;
-    if (set_gsi_routing(k->vm_fd) < 0 || set_ioapic_id(k->vm_fd, vm->ncpus) < 0)
+    if (set_gsi_routing(k->vm_fd) < 0 || set_ioapic_id(k->vm_fd, vm->ioapic_id) < 0)
         return -errno;
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
     if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
         return -errno;
 
-    if (!(k->cpuid = supported_cpuid(k->kvm_fd)))
+    struct kvm_cpuid2 *supported = supported_cpuid(k->kvm_fd);
+    if (!supported)
         return -errno;
+    k->model = vm->cfg.cpu_model;
+    if (k->model.all)
+        k->model.vendor = cpu_vendor_host();   /* max and host: the host's CPUID, as QEMU's */
+    struct cpuid_src src = { &k->model, &vm->topo, 0, NULL };
+    k->cpuid = cpuid_apply_model(supported, &src);
+    free(supported);
+    if (!k->cpuid)
+        return -ENOMEM;
     struct cpuid_edit edits[CPUID_MAX_EDITS];
     char *err = vm->accel_err;
     size_t errlen = sizeof(vm->accel_err);

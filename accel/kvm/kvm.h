@@ -14,7 +14,8 @@
 struct kvm_vm_state {          /* vm->accel_state */
     int kvm_fd, vm_fd;
     int run_size;              /* bytes of each vCPU's kvm_run mapping */
-    struct kvm_cpuid2 *cpuid;  /* supported CPUID, --cpu-features applied */
+    struct kvm_cpuid2 *cpuid;  /* supported CPUID, the model and --cpu-features applied */
+    struct cpu_model model;    /* vm->cfg.cpu_model; for max and host, with the host's vendor */
 };
 
 struct kvm_vcpu_state {        /* vcpu->accel */

@@ -34,7 +34,8 @@ static int set_cpuid(struct vcpu *v, int fd)
     if (!c)
         return -ENOMEM;
     memcpy(c, k->cpuid, size);
-    cpuid_set_apic_id(c->entries, (int)c->nent, (uint32_t)v->id);
+    struct cpuid_src src = { &k->model, &v->vm->topo, v->apic_id, NULL };
+    cpuid_set_apic_id(c->entries, (int)c->nent, &src);
     int r = ioctl(fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
     free(c);
     return r;
@@ -80,7 +81,7 @@ int kvm_vcpu_init(struct vcpu *v)
         return -ENOMEM;
     c->fd = -1;
     v->accel = c;
-    c->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
+    c->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);   /* its LAPIC's id */
     if (c->fd < 0)
         return -errno;
     void *run = mmap(NULL, (size_t)k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);

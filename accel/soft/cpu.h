@@ -302,8 +302,12 @@ struct cpu {
     const struct cpu_env_ops *env;
     void *opaque;              /* the env's own data (struct vcpu, flat region table) */
     int id;
+    uint32_t apic_id;          /* initial APIC id (accel/cpu-model.h's topology packing) */
     /* Whose behaviour to follow where Intel and AMD differ (accel/cpu-model.h); CPUID reports it. */
     enum cpu_vendor vendor;
+    /* The model and topology CPUID follows; NULL: the default model of vendor, one CPU. */
+    const struct cpu_model *model;
+    const struct cpu_topology *topo;
     /* --cpu-features edits (accel/kvm/cpuid.h's names), applied to every CPUID answer. */
     const struct cpuid_edit *cpuid_edits;
     int ncpuid_edits;
@@ -537,6 +541,8 @@ bool msr_write(struct cpu *c, uint32_t msr, uint64_t val);
 void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 /* -ENOTSUP (err set) when --cpu-features asks for a feature this CPU does not implement. */
 int cpuid_check_edits(const struct cpuid_edit *edits, int n, char *err, size_t errlen);
+/* The features the software CPU implements, per accel/cpu-model.h word, for a model of vendor v. */
+void cpuid_soft_have(enum cpu_vendor v, uint32_t have[CPU_WORDS]);
 uint64_t cpu_rdtsc(struct cpu *c);
 
 /* ---- interrupts and the loop (exec.c) ---- */

@@ -265,6 +265,27 @@ static bool soft_available(const char **why)
     return true;
 }
 
+/* A model feature the software CPU does not implement is left out of its CPUID; say which, once per
+ * VM, as QEMU's TCG does ("TCG doesn't support requested feature"). Those the user hid do not count. */
+static void say_left_out(const struct cpu_model *m, const struct cpuid_edit *edits, int n)
+{
+    if (m->all)
+        return;
+    uint32_t have[CPU_WORDS], out[CPU_WORDS];
+    cpuid_soft_have(m->vendor, have);
+    for (int w = 0; w < CPU_WORDS; w++)
+        out[w] = m->words[w] & ~have[w];
+    for (int k = 0; k < n; k++) {
+        const struct cpu_feature *f = edits[k].feature;
+        int w = cpu_word_of(f->leaf, f->subleaf, f->reg);
+        if (w >= 0 && !edits[k].enable)
+            out[w] &= ~(1u << f->bit);
+    }
+    char names[512];
+    if (cpu_words_names(out, names, sizeof(names)) > 0)
+        fprintf(stderr, "vmon: -cpu %s: the software CPU leaves out %s\n", m->name, names);
+}
+
 static int soft_vm_init(struct vm *vm)
 {
     struct soft_vm *s = calloc(1, sizeof(*s));
@@ -277,6 +298,7 @@ static int soft_vm_init(struct vm *vm)
         return -EINVAL;
     }
     s->nedits = n;
+    say_left_out(&vm->cfg.cpu_model, s->edits, n);
     s->pages = code_pages_new();
     if (!s->pages) {
         free(s);
@@ -320,7 +342,10 @@ static int soft_vcpu_init(struct vcpu *v)
     c->pages = svm->pages;
     c->trace = svm->trace;
     c->jit_hot = v->vm->cfg.no_jit ? JIT_OFF : JIT_HOT;
-    c->vendor = v->vm->cfg.cpu_vendor;
+    c->apic_id = v->apic_id;
+    c->model = &v->vm->cfg.cpu_model;
+    c->vendor = c->model->vendor;
+    c->topo = &v->vm->topo;
     c->cpuid_edits = svm->edits;
     c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */

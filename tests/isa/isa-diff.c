@@ -75,8 +75,10 @@ static void parse(int argc, char **argv, struct opts *o)
         else if (!strcmp(a, "--check-gen")) o->check_gen = true;
         else if (!strcmp(a, "--no-check-gen")) o->check_gen = false;
         else if (!strcmp(a, "--vendor") && v) {
-            if (cpu_model_vendor(v, strlen(v), &o->vendor) < 0)
+            struct cpu_model m;
+            if (cpu_model_lookup(v, strlen(v), &m) < 0)
                 usage();
+            o->vendor = m.vendor;
             i++;
         }
         else if (!strcmp(a, "--record") && v) o->record = v, i++;
