@@ -1,8 +1,7 @@
-# Block layer (raw, qcow2) and vmon img's subcommands beyond tools/img.c.
+# Block layer: raw and qcow2 behind struct blk_driver (block/block.h), the only door vmon img uses.
 VMON_SRCS += block/block.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
              block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c \
              block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c
-VMON_SRCS += tools/img-convert.c tools/img-snapshot.c tools/img-info.c tools/img-bench.c
 
 # Test driver for workloads, crash and power-loss tests (tests/img/blkio.c).
 TEST_DEPS += $(BUILD)/tests/img/blkio

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "block/qcow2.h"
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 /* ---- info -------------------------------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
-/* vmon img: helpers shared by the subcommand files (tools/img*.c). */
-#ifndef VMON_TOOLS_IMG_H
-#define VMON_TOOLS_IMG_H
+/* vmon img: helpers shared by the subcommand files in tools/img/. */
+#ifndef VMON_TOOLS_IMG_IMG_H
+#define VMON_TOOLS_IMG_IMG_H
 
 #include <stdbool.h>
 #include <stdint.h>

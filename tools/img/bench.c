@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 /* ---- bench ------------------------------------------------------------------------------------- */
 

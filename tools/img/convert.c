@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "block/qcow2.h"
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 #define CONVERT_CHUNK (2u << 20)
 

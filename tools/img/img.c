@@ -14,7 +14,7 @@
 
 #include "block/qcow2.h"
 #include "tools/cli.h"
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 void img_err(const char *fmt, ...)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "block/qcow2.h"
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 
 static struct qcow2 *as_qcow2(struct blk *bs)
