@@ -1,11 +1,13 @@
-/* vmon img info: the human and JSON descriptions, in qemu-img's layout and key order. */
+/* vmon img info: the human and JSON descriptions, in qemu-img's layout and key order (QEMU qemu-img.c,
+ * block/qapi.c bdrv_image_info_dump); the format's own part comes from its blk_driver. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "block/qcow2.h"
+#include "block/block.h"
 #include "tools/img/img.h"
 
 /* ---- info -------------------------------------------------------------------------------------- */
@@ -31,11 +33,29 @@ static void snap_clock(uint64_t ns, char *buf, size_t len)
              (unsigned)(sec % 60), (unsigned)(ms % 1000));
 }
 
-void img_snapshot_list(struct qcow2 *s)
+/* The driver's snapshot table; NULL with *n = 0 when it has none (or no memory to say). */
+static struct blk_snapshot *snapshots(struct blk *bs, int *n)
 {
+    struct blk_snapshot *l = NULL;
+    *n = bs->drv->snapshot_list ? bs->drv->snapshot_list(bs, &l) : 0;
+    if (*n <= 0) {
+        *n = 0;
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void img_snapshot_list(struct blk *bs)
+{
+    int n;
+    struct blk_snapshot *l = snapshots(bs, &n);
+    if (!n)
+        return;
+    printf("Snapshot list:\n");
     printf("%-9s %-16s %8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
-    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
-        struct qcow2_snapshot *sn = &s->snaps[i];
+    for (int i = 0; i < n; i++) {
+        const struct blk_snapshot *sn = &l[i];
         char vm[32], date[32], clk[32], ic[32] = "";
         img_size_str(sn->vm_state_size, vm, sizeof(vm));
         time_t t = sn->date_sec;
@@ -43,106 +63,147 @@ void img_snapshot_list(struct qcow2 *s)
         localtime_r(&t, &tm);
         strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
         snap_clock(sn->vm_clock_nsec, clk, sizeof(clk));
-        if (sn->has_icount) {
-            uint64_t icount = ((uint64_t)sn->icount_hi_lo[0] << 32) | sn->icount_hi_lo[1];
-            if (icount != UINT64_MAX)
-                snprintf(ic, sizeof(ic), "%" PRIu64, icount);
-        }
+        if (sn->icount != UINT64_MAX)
+            snprintf(ic, sizeof(ic), "%" PRIu64, sn->icount);
         printf("%-9s %-16s %8s%20s%13s%11s\n", sn->id, sn->name, vm, date, clk, ic);
     }
+    free(l);
 }
 
-/* Persistent bitmaps, as qemu-img lists them in the format-specific data (flags: in-use, auto). */
-static void bitmaps_json(const struct qcow2 *s, const char *I)
+static void snapshots_json(struct blk *bs, const char *I)
 {
-    printf("%s            \"bitmaps\": [\n", I);
-    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
-        const struct qcow2_bitmap *bm = &s->bitmaps[i];
-        printf("%s                {\n%s                    \"flags\": [\n", I, I);
-        bool in_use = bm->flags & QCOW2_BME_IN_USE, aut = bm->flags & QCOW2_BME_AUTO;
-        if (in_use)
-            printf("%s                        \"in-use\"%s\n", I, aut ? "," : "");
-        if (aut)
-            printf("%s                        \"auto\"\n", I);
-        printf("%s                    ],\n%s                    \"name\": ", I, I);
-        img_json_str(bm->name);
-        printf(",\n%s                    \"granularity\": %llu\n%s                }%s\n", I,
-               1ull << bm->granularity_bits, I, i + 1 < s->nb_bitmaps ? "," : "");
+    int n;
+    struct blk_snapshot *l = snapshots(bs, &n);
+    if (!n)
+        return;
+    printf("%s    \"snapshots\": [\n", I);
+    for (int i = 0; i < n; i++) {
+        const struct blk_snapshot *sn = &l[i];
+        printf("%s        {\n", I);
+        if (sn->icount != UINT64_MAX)
+            printf("%s            \"icount\": %" PRIu64 ",\n", I, sn->icount);
+        printf("%s            \"vm-clock-nsec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec % (uint64_t)1000000000);
+        printf("%s            \"name\": ", I);
+        img_json_str(sn->name);
+        printf(",\n%s            \"date-sec\": %u,\n", I, sn->date_sec);
+        printf("%s            \"date-nsec\": %u,\n", I, sn->date_nsec);
+        printf("%s            \"vm-clock-sec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec / (uint64_t)1000000000);
+        printf("%s            \"id\": ", I);
+        img_json_str(sn->id);
+        printf(",\n%s            \"vm-state-size\": %" PRIu64 "\n", I, sn->vm_state_size);
+        printf("%s        }%s\n", I, i + 1 < n ? "," : "");
     }
-    printf("%s            ],\n", I);
+    printf("%s    ],\n", I);
+    free(l);
 }
 
-static void bitmaps_human(const struct qcow2 *s)
+/* ---- the format-specific part: a flat item tree (block.h) as JSON or as qemu-img's human dump ---- */
+
+static void item_scalar(const struct blk_info_item *it, bool json)
 {
-    printf("    bitmaps:\n");
-    for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
-        const struct qcow2_bitmap *bm = &s->bitmaps[i];
-        int k = 0;
-        printf("        [%u]:\n            flags:\n", i);
-        if (bm->flags & QCOW2_BME_IN_USE)
-            printf("                [%d]: in-use\n", k++);
-        if (bm->flags & QCOW2_BME_AUTO)
-            printf("                [%d]: auto\n", k++);
-        printf("            name: %s\n            granularity: %llu\n", bm->name, 1ull << bm->granularity_bits);
+    if (it->type == BLK_INFO_STR && json)
+        img_json_str(it->str);
+    else if (it->type == BLK_INFO_STR)
+        fputs(it->str, stdout);
+    else if (it->type == BLK_INFO_BOOL)
+        fputs(it->num ? "true" : "false", stdout);
+    else
+        printf("%" PRIu64, it->num);
+}
+
+static bool compound(const struct blk_info_item *it)
+{
+    return it->type == BLK_INFO_LIST || it->type == BLK_INFO_DICT;
+}
+
+/* Items [i, end) at depth d, pretty-printed as qemu-img's JSON writer does (4 spaces a level). */
+static int spec_json(const struct blk_info_item *it, int i, int n, int d, const char *I, int ind)
+{
+    while (i < n && it[i].depth == d) {
+        const struct blk_info_item *x = &it[i++];
+        printf("%s%*s", I, ind, "");
+        if (x->key)
+            printf("\"%s\": ", x->key);
+        if (compound(x)) {
+            printf("%c\n", x->type == BLK_INFO_LIST ? '[' : '{');
+            i = spec_json(it, i, n, d + 1, I, ind + 4);
+            printf("%s%*s%c", I, ind, "", x->type == BLK_INFO_LIST ? ']' : '}');
+        } else {
+            item_scalar(x, true);
+        }
+        printf("%s\n", i < n && it[i].depth == d ? "," : "");
     }
+    return i;
+}
+
+/* The same as QEMU's dump_qobject: "key: value", '-' in keys shown as ' ', list elements as [k]. */
+static int spec_human(const struct blk_info_item *it, int i, int n, int d, int ind)
+{
+    for (int k = 0; i < n && it[i].depth == d; k++) {
+        const struct blk_info_item *x = &it[i++];
+        char label[64];
+        if (x->key) {
+            snprintf(label, sizeof(label), "%s", x->key);
+            for (char *c = label; *c; c++)
+                *c = *c == '-' ? ' ' : *c;
+        } else {
+            snprintf(label, sizeof(label), "[%d]", k);
+        }
+        printf("%*s%s:", ind, "", label);
+        if (compound(x)) {
+            printf("\n");
+            i = spec_human(it, i, n, d + 1, ind + 4);
+        } else {
+            putchar(' ');
+            item_scalar(x, false);
+            putchar('\n');
+        }
+    }
+    return i;
+}
+
+static void specific_info(struct blk *bs, bool json, const char *I)
+{
+    int n = 0;
+    struct blk_info_item *it = bs->drv->get_specific_info ? bs->drv->get_specific_info(bs, &n) : NULL;
+    if (n > 0 && json) {
+        printf("%s    \"format-specific\": {\n%s        \"type\": \"%s\",\n%s        \"data\": {\n", I, I,
+               bs->drv->name, I);
+        spec_json(it, 0, n, 0, I, 12);
+        printf("%s        }\n%s    },\n", I, I);
+    } else if (n > 0) {
+        printf("Format specific information:\n");
+        spec_human(it, 0, n, 0, 4);
+    }
+    free(it);
+}
+
+static struct blk_info get_info(struct blk *bs)
+{
+    struct blk_info bi = { 0 };
+    if (bs->drv->get_info)
+        bs->drv->get_info(bs, &bi);
+    return bi;
 }
 
 static void info_json(struct blk *bs, int64_t actual, const char *indent)
 {
-    struct qcow2 *s = bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+    struct blk_info bi = get_info(bs);
     const char *I = indent;
     printf("%s{\n", I);
     if (bs->backing_fmt && bs->backing_file)
         printf("%s    \"backing-filename-format\": \"%s\",\n", I, bs->backing_fmt);
     /* qemu-img prints its QDict in hash order: snapshots come early. */
-    if (s && s->nb_snapshots) {
-        printf("%s    \"snapshots\": [\n", I);
-        for (uint32_t i = 0; i < s->nb_snapshots; i++) {
-            struct qcow2_snapshot *sn = &s->snaps[i];
-            printf("%s        {\n", I);
-            if (sn->has_icount) {
-                uint64_t icount = ((uint64_t)sn->icount_hi_lo[0] << 32) | sn->icount_hi_lo[1];
-                if (icount != UINT64_MAX)
-                    printf("%s            \"icount\": %" PRIu64 ",\n", I, icount);
-            }
-            printf("%s            \"vm-clock-nsec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec % (uint64_t)1000000000);
-            printf("%s            \"name\": ", I);
-            img_json_str(sn->name);
-            printf(",\n%s            \"date-sec\": %u,\n", I, sn->date_sec);
-            printf("%s            \"date-nsec\": %u,\n", I, sn->date_nsec);
-            printf("%s            \"vm-clock-sec\": %" PRIu64 ",\n", I, sn->vm_clock_nsec / (uint64_t)1000000000);
-            printf("%s            \"id\": ", I);
-            img_json_str(sn->id);
-            printf(",\n%s            \"vm-state-size\": %" PRIu64 "\n", I, sn->vm_state_size);
-            printf("%s        }%s\n", I, i + 1 < s->nb_snapshots ? "," : "");
-        }
-        printf("%s    ],\n", I);
-    }
+    snapshots_json(bs, I);
     printf("%s    \"virtual-size\": %" PRIu64 ",\n%s    \"filename\": ", I, bs->size, I);
     img_json_str(bs->filename);
     printf(",\n");
-    if (s)
-        printf("%s    \"cluster-size\": %u,\n", I, s->cluster_size);
+    if (bi.cluster_size)
+        printf("%s    \"cluster-size\": %u,\n", I, bi.cluster_size);
     printf("%s    \"format\": \"%s\",\n", I, bs->drv->name);
     if (actual >= 0)
         printf("%s    \"actual-size\": %" PRId64 ",\n", I, actual);
-    if (s) {
-        printf("%s    \"format-specific\": {\n%s        \"type\": \"qcow2\",\n%s        \"data\": {\n", I, I, I);
-        printf("%s            \"compat\": \"%s\",\n", I, s->version >= 3 ? "1.1" : "0.10");
-        printf("%s            \"compression-type\": \"%s\",\n", I, s->compression_type ? "zstd" : "zlib");
-        if (s->version >= 3) {
-            printf("%s            \"lazy-refcounts\": %s,\n", I,
-                   s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
-            if (s->nb_bitmaps)
-                bitmaps_json(s, I);
-            printf("%s            \"refcount-bits\": %u,\n", I, s->refcount_bits);
-            printf("%s            \"corrupt\": %s,\n", I, s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false");
-            printf("%s            \"extended-l2\": %s\n", I, s->ext_l2 ? "true" : "false");
-        } else {
-            printf("%s            \"refcount-bits\": %u\n", I, s->refcount_bits);
-        }
-        printf("%s        }\n%s    },\n", I, I);
-    }
+    specific_info(bs, true, I);
     if (bs->backing_file) {
         printf("%s    \"full-backing-filename\": ", I);
         img_json_str(bs->full_backing);
@@ -150,12 +211,12 @@ static void info_json(struct blk *bs, int64_t actual, const char *indent)
         img_json_str(bs->backing_file);
         printf(",\n");
     }
-    printf("%s    \"dirty-flag\": %s\n%s}", I, s && (s->incompat & QCOW2_INCOMPAT_DIRTY) ? "true" : "false", I);
+    printf("%s    \"dirty-flag\": %s\n%s}", I, bi.dirty ? "true" : "false", I);
 }
 
 static void info_human(struct blk *bs, int64_t actual)
 {
-    struct qcow2 *s = bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+    struct blk_info bi = get_info(bs);
     char sz[32];
     img_size_str(bs->size, sz, sizeof(sz));
     printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n", bs->filename, bs->drv->name, sz,
@@ -166,8 +227,8 @@ static void info_human(struct blk *bs, int64_t actual)
     } else {
         printf("disk size: unavailable\n");
     }
-    if (s)
-        printf("cluster_size: %u\n", s->cluster_size);
+    if (bi.cluster_size)
+        printf("cluster_size: %u\n", bi.cluster_size);
     if (bs->backing_file) {
         if (strcmp(bs->backing_file, bs->full_backing))
             printf("backing file: %s (actual path: %s)\n", bs->backing_file, bs->full_backing);
@@ -176,22 +237,8 @@ static void info_human(struct blk *bs, int64_t actual)
         if (bs->backing_fmt)
             printf("backing file format: %s\n", bs->backing_fmt);
     }
-    if (s && s->nb_snapshots) {
-        printf("Snapshot list:\n");
-        img_snapshot_list(s);
-    }
-    if (s) {
-        printf("Format specific information:\n    compat: %s\n    compression type: %s\n",
-               s->version >= 3 ? "1.1" : "0.10", s->compression_type ? "zstd" : "zlib");
-        if (s->version >= 3)
-            printf("    lazy refcounts: %s\n", s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true" : "false");
-        if (s->nb_bitmaps)
-            bitmaps_human(s);
-        printf("    refcount bits: %u\n", s->refcount_bits);
-        if (s->version >= 3)
-            printf("    corrupt: %s\n    extended l2: %s\n", s->incompat & QCOW2_INCOMPAT_CORRUPT ? "true" : "false",
-                   s->ext_l2 ? "true" : "false");
-    }
+    img_snapshot_list(bs);
+    specific_info(bs, false, "");
 }
 
 int img_info(int argc, char **argv)
