@@ -315,6 +315,30 @@ int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum,
     return bs->drv->block_status(bs, off, len, pnum, map);
 }
 
+int blk_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth)
+{
+    int d = 0;
+    for (struct blk *b = bs; b; b = b->backing, d++) {
+        if (off >= b->size) {
+            *pnum = len;
+            break;
+        }
+        uint64_t map;
+        int st = blk_block_status(b, off, len, pnum, &map);
+        if (st < 0)
+            return st;
+        if (st & BLK_STATUS_ALLOCATED) {
+            if (depth)
+                *depth = d;
+            return st;
+        }
+        len = *pnum;
+    }
+    if (depth)
+        *depth = d;
+    return BLK_STATUS_ZERO;
+}
+
 int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
     struct blk *b = bs->backing;

@@ -75,6 +75,47 @@ struct blk_create_opts {
     int preallocation;            /* 0 off, 1 metadata */
 };
 
+/* One -o option a format takes, for `-o help` (qemu-img's "Supported options:" list). */
+struct blk_opt_help {
+    const char *name, *type, *help;   /* type as qemu-img prints it: "size", "str", "bool (on/off)" */
+};
+
+/* What qemu-img info shows besides the generic fields (QEMU's BlockDriverInfo). */
+struct blk_info {
+    uint32_t cluster_size;        /* 0: the format has no clusters */
+    bool dirty;                   /* the image was not closed cleanly ("dirty-flag") */
+};
+
+/*
+ * The format-specific part of qemu-img info (QEMU's ImageInfoSpecific), flat: each item is a field
+ * of the data (depth 0) or an element of the LIST/DICT item before it (depth + 1). vmon img prints it
+ * as JSON or as qemu-img's human dump ("key: value", '-' shown as ' ').
+ */
+enum blk_info_type { BLK_INFO_STR, BLK_INFO_INT, BLK_INFO_BOOL, BLK_INFO_LIST, BLK_INFO_DICT };
+struct blk_info_item {
+    int depth;
+    const char *key;              /* NULL: an element of a list */
+    enum blk_info_type type;
+    const char *str;              /* STR: borrowed from the open image */
+    uint64_t num;                 /* INT; BOOL: 0 or 1 */
+};
+
+/* One internal snapshot, as qemu-img lists it (QEMU's QEMUSnapshotInfo); strings borrowed. */
+struct blk_snapshot {
+    const char *id, *name;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t vm_state_size;       /* bytes */
+    uint64_t icount;              /* UINT64_MAX: none */
+};
+
+/* qemu-img measure's answer (QEMU's BlockMeasureInfo), in bytes. */
+struct blk_measure {
+    uint64_t required, fully_allocated;
+    bool has_bitmaps;             /* the source keeps persistent bitmaps: "bitmaps size" is shown */
+    uint64_t bitmaps;
+};
+
 struct blk_driver {
     const char *name;
     int (*probe)(const uint8_t *buf, size_t len, const char *filename);   /* score, 0: not mine */
@@ -91,6 +132,31 @@ struct blk_driver {
     int (*truncate)(struct blk *bs, uint64_t size);
     int (*check)(struct blk *bs, struct blk_check *res, int fix, void (*report)(void *, const char *), void *opq);
     void (*close)(struct blk *bs);
+
+    /* What vmon img needs besides I/O; NULL where the format has no such thing (qemu-img's message). */
+    const struct blk_opt_help *create_help;   /* the -o options, ended by a NULL name */
+    /* One -o key=val for create/convert/amend: 0, -ENOENT (not an option of this format), or -EINVAL
+     * with the reason in err. */
+    int (*create_opt)(struct blk_create_opts *o, const char *key, const char *val, char *err);
+    /* The options after "fmt=NAME " in create's "Formatting ..." line; NULL: "size=N". */
+    void (*create_describe)(const struct blk_create_opts *o, char *buf, size_t len);
+    int (*get_info)(struct blk *bs, struct blk_info *bi);
+    /* The format-specific info items (malloc'd, *n of them), or NULL with *n = 0. */
+    struct blk_info_item *(*get_specific_info)(struct blk *bs, int *n);
+    /* The snapshot table: a malloc'd array, returns how many, or -errno. NULL: none. */
+    int (*snapshot_list)(struct blk *bs, struct blk_snapshot **out);
+    int (*snapshot_create)(struct blk *bs, const char *name, char *err);
+    int (*snapshot_apply)(struct blk *bs, const char *name, char *err);
+    int (*snapshot_delete)(struct blk *bs, const char *name, char *err);
+    /* Changes what can change in place from "-o k=v,..." (qemu-img amend); the message in err. */
+    int (*amend)(struct blk *bs, const char *opts, char *err);
+    /* Sizes an image of this format made from in (NULL: of o->size, empty); the message in err. */
+    int (*measure)(const struct blk_create_opts *o, struct blk *in, struct blk_measure *m, char *err);
+    /* Copies src's persistent bitmaps into dst (convert --bitmaps); both of this format. */
+    int (*bitmaps_copy)(struct blk *dst, struct blk *src, char *err);
+    int (*make_empty)(struct blk *bs);                  /* drops every cluster (after commit) */
+    /* Records a new backing file (NULL: none) in the image's metadata (rebase). */
+    int (*change_backing_file)(struct blk *bs, const char *file, const char *fmt);
 };
 
 /* One open image: a format over a file, with an optional backing image below it. */
@@ -147,6 +213,19 @@ int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum,
 
 /* Reads through the chain below bs (for a layer whose cluster is unallocated): zeros past its end. */
 int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len);
+
+/* Status through the whole backing chain: BLK_STATUS_ZERO when [off, off+*pnum) reads as zeros;
+ * *depth (if set): the layer that decides. */
+int blk_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth);
+
+/* qemu_strtosz: a decimal number (a fraction with a suffix) and an optional B/K/M/G/T/P/E suffix. */
+int blk_parse_size(const char *s, uint64_t *out);
+bool blk_parse_bool(const char *v, bool *out);     /* on/off, true/false, yes/no */
+/* "-o k=v,k=v" into o: size, backing_file, backing_fmt, preallocation=off and drv's own options.
+ * 0, or -EINVAL with qemu-img's message in err. */
+int blk_parse_create_opts(const struct blk_driver *drv, const char *opts, struct blk_create_opts *o, char *err);
+/* The "key=val ..." of create's "Formatting" line, as qemu-img prints it for drv. */
+void blk_create_describe(const struct blk_driver *drv, const struct blk_create_opts *o, char *buf, size_t len);
 
 char *blk_path_join_dir(const char *image, const char *rel);
 bool blk_is_zero(const void *buf, size_t len);

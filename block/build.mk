@@ -1,22 +1,21 @@
-# Block layer (raw, qcow2) and vmon img's subcommands beyond tools/img.c.
-VMON_SRCS += block/block.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
+# Block layer: raw and qcow2 behind struct blk_driver (block/block.h), the only door vmon img uses.
+VMON_SRCS += block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
              block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c \
-             block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c
-VMON_SRCS += tools/img-convert.c tools/img-snapshot.c tools/img-info.c tools/img-bench.c
+             block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-info.c block/qcow2-opts.c
 
 # Test driver for workloads, crash and power-loss tests (tests/img/blkio.c).
 TEST_DEPS += $(BUILD)/tests/img/blkio
 $(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-UNIT_TESTS += block/qcow2-refcount_test.c block/probe_test.c
+UNIT_TESTS += block/qcow2-refcount_test.c block/probe_test.c block/opts_test.c
 INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 
 # libFuzzer target over the qcow2 opener and read path: make fuzz-qcow2 [FUZZ_TIME=600]
 FUZZ_TIME ?= 600
-FUZZ_SRCS := block/block.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
-             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c
+FUZZ_SRCS := block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
+             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-info.c block/qcow2-opts.c
 build/fuzz/fuzz-qcow2: tests/img/fuzz-qcow2.c $(FUZZ_SRCS) block/block.h block/qcow2.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -175,8 +175,11 @@ static int add_extension(struct qcow2 *s, uint32_t nb, uint64_t dir_off, uint64_
     return 0;
 }
 
-int qcow2_bitmaps_copy(struct qcow2 *dst, struct qcow2 *src, char *err)
+int qcow2_bitmaps_copy(struct blk *dst_bs, struct blk *src_bs, char *err)
 {
+    if (src_bs->drv != &blk_qcow2_driver)
+        return blk_error(err, ENOTSUP, "Source lacks bitmap support");
+    struct qcow2 *dst = dst_bs->opaque, *src = src_bs->opaque;
     if (!src->nb_bitmaps)
         return 0;
     if (dst->version < 3 || dst->bm_ext_present)

@@ -237,7 +237,7 @@ int qcow2_read_bitmaps(struct qcow2 *s, char *err);
 void qcow2_free_bitmaps(struct qcow2 *s);
 int qcow2_bitmap_size(const struct qcow2 *s, const struct qcow2_bitmap *bm, uint64_t *bytes);
 int qcow2_bitmap_read(struct qcow2 *s, const struct qcow2_bitmap *bm, uint8_t *out, uint64_t bytes);
-int qcow2_bitmaps_copy(struct qcow2 *dst, struct qcow2 *src, char *err);
+int qcow2_bitmaps_copy(struct blk *dst, struct blk *src, char *err);
 int qcow2_bitmaps_invalidate(struct qcow2 *s);
 
 /* qcow2-snapshot.c */
@@ -249,5 +249,18 @@ int qcow2_snapshot_delete(struct blk *bs, const char *name, char *err);
 int qcow2_update_copied_flags(struct qcow2 *s);
 int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, int delta, bool clear_copied);
 int qcow2_make_empty(struct blk *bs);
+
+/* qcow2-info.c: what qemu-img info and snapshot -l show */
+int qcow2_get_info(struct blk *bs, struct blk_info *bi);
+struct blk_info_item *qcow2_get_specific_info(struct blk *bs, int *n);
+int qcow2_snapshot_list(struct blk *bs, struct blk_snapshot **out);
+
+/* qcow2-opts.c: creation options, amend, measure, a new backing file */
+extern const struct blk_opt_help qcow2_create_help[];
+int qcow2_create_opt(struct blk_create_opts *o, const char *key, const char *val, char *err);
+void qcow2_create_describe(const struct blk_create_opts *o, char *buf, size_t len);
+int qcow2_amend(struct blk *bs, const char *opts, char *err);
+int qcow2_measure(const struct blk_create_opts *o, struct blk *in, struct blk_measure *m, char *err);
+int qcow2_change_backing_file(struct blk *bs, const char *file, const char *fmt);
 
 #endif

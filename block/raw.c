@@ -85,6 +85,22 @@ static int raw_truncate(struct blk *bs, uint64_t size)
     return r;
 }
 
+static const struct blk_opt_help raw_create_help[] = {
+    { "preallocation", "str", "Preallocation mode (allowed values: off)" },
+    { "size", "size", "Virtual disk size" },
+    { NULL, NULL, NULL },
+};
+
+/* qemu-img counts a raw target as fully allocated (QEMU block/raw-format.c raw_measure). */
+static int raw_measure(const struct blk_create_opts *o, struct blk *in, struct blk_measure *m, char *err)
+{
+    (void)err;
+    m->required = m->fully_allocated = in ? in->size : o->size;
+    m->has_bitmaps = false;
+    m->bitmaps = 0;
+    return 0;
+}
+
 static void raw_close(struct blk *bs)
 {
     (void)bs;
@@ -103,4 +119,6 @@ const struct blk_driver blk_raw_driver = {
     .block_status = raw_block_status,
     .truncate = raw_truncate,
     .close = raw_close,
+    .create_help = raw_create_help,
+    .measure = raw_measure,
 };

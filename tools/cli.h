@@ -5,6 +5,6 @@
 #define VMON_VERSION "0.1.0"
 
 int run_main(int argc, char **argv);   /* tools/run.c: vmon run */
-int img_main(int argc, char **argv);   /* tools/img.c: vmon img (qemu-img compatible) */
+int img_main(int argc, char **argv);   /* tools/img/img.c: vmon img (qemu-img compatible) */
 
 #endif

@@ -12,7 +12,7 @@
 #   accel-apart    accel/kvm/ and accel/soft/ include nothing of each other
 #   soft-no-hw     accel/soft/ includes no hw/ (its LAPIC and TSC come through struct vcpu)
 #   kvm-private    nothing outside accel/kvm/ includes an accel/kvm/ header
-#   img-public     tools/img*.c and tools/img/ include from block/ only block/block.h, the blk_driver
+#   img-public     tools/img/ (and any tools/img*.c) includes from block/ only block/block.h, the blk_driver
 #                  interface, never a format's private header
 #   base-leaf      util/ and mm/ include only util/ and mm/
 set -u

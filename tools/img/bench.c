@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 /* ---- bench ------------------------------------------------------------------------------------- */
 
@@ -29,9 +29,9 @@ int img_bench(int argc, char **argv)
         switch (c) {
         case 'c': count = strtoull(optarg, NULL, 0); break;
         case 'f': fmt = optarg; break;
-        case 'o': if (img_parse_size(optarg, &offset) < 0) { img_err("Invalid offset specified"); return 1; } break;
-        case 's': if (img_parse_size(optarg, &size) < 0 || !size) { img_err("Invalid buffer size specified"); return 1; } break;
-        case 'S': if (img_parse_size(optarg, &step) < 0) { img_err("Invalid step size specified"); return 1; } break;
+        case 'o': if (blk_parse_size(optarg, &offset) < 0) { img_err("Invalid offset specified"); return 1; } break;
+        case 's': if (blk_parse_size(optarg, &size) < 0 || !size) { img_err("Invalid buffer size specified"); return 1; } break;
+        case 'S': if (blk_parse_size(optarg, &step) < 0) { img_err("Invalid step size specified"); return 1; } break;
         case 'w': write = true; break;
         case 'q': quiet = true; break;
         case 'F': flush_every = atoi(optarg); break;

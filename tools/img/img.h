@@ -1,6 +1,6 @@
-/* vmon img: helpers shared by the subcommand files (tools/img*.c). */
-#ifndef VMON_TOOLS_IMG_H
-#define VMON_TOOLS_IMG_H
+/* vmon img: helpers shared by the subcommand files in tools/img/. */
+#ifndef VMON_TOOLS_IMG_IMG_H
+#define VMON_TOOLS_IMG_IMG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,20 +9,19 @@
 
 /* "vmon img: <msg>" on stderr, as qemu-img's "qemu-img: <msg>". */
 void img_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int img_parse_size(const char *s, uint64_t *out);
 void img_opts_append(char **opts, const char *arg);
 bool img_one_file(int argc);
-/* Parses "-o k=v,k=v" into o; backing_file/backing_fmt/size may be set too. 0 or 1 (error printed). */
-int img_parse_create_opts(const char *fmt, const char *opts, struct blk_create_opts *o);
+/* Parses "-o k=v,k=v" into o (blk_parse_create_opts). 0 or 1 (error printed). */
+int img_parse_create_opts(const struct blk_driver *drv, const char *opts, struct blk_create_opts *o);
+/* "-o help": prints drv's options and returns true. */
+bool img_opts_help(const struct blk_driver *drv, const char *opts);
 void img_size_str(uint64_t v, char *buf, size_t len);
 struct blk *img_open(const char *file, const char *fmt, int flags);   /* prints the error */
 void img_progress(bool on, double pct);
-/* Status through the whole backing chain: BLK_STATUS_ZERO when [off, off+*pnum) reads as zeros. */
-int img_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth);
 
-struct qcow2;
 void img_json_str(const char *s);
-void img_snapshot_list(struct qcow2 *s);   /* qemu-img's snapshot table layout */
+/* "Snapshot list:" and the table in qemu-img's layout, when bs has snapshots. */
+void img_snapshot_list(struct blk *bs);
 int img_info(int argc, char **argv);
 int img_convert(int argc, char **argv);
 int img_compare(int argc, char **argv);

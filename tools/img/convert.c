@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "block/qcow2.h"
-#include "tools/img.h"
+#include "block/block.h"
+#include "tools/img/img.h"
 
 #define CONVERT_CHUNK (2u << 20)
 
@@ -110,7 +110,7 @@ static void *reader_main(void *opaque)
         uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
         if (n > sl->src->size - soff)
             n = sl->src->size - soff;
-        sl->status = rd->read_all ? 0 : img_chain_status(sl->src, soff, n, &pnum, NULL);
+        sl->status = rd->read_all ? 0 : blk_chain_status(sl->src, soff, n, &pnum, NULL);
         sl->err = sl->status < 0 ? sl->status : 0;
         sl->pos = pos;
         sl->len = pnum ? pnum : n;
@@ -183,16 +183,16 @@ static int copy_bitmaps(struct src_set *ss, struct blk *dst)
         img_err("Copying bitmaps only possible with single source");
         return -1;
     }
-    if (ss->bs[0]->drv != &blk_qcow2_driver) {
+    if (!ss->bs[0]->drv->bitmaps_copy) {
         img_err("Source lacks bitmap support");
         return -1;
     }
-    if (dst->drv != &blk_qcow2_driver) {
+    if (!dst->drv->bitmaps_copy) {
         img_err("Target lacks bitmap support");
         return -1;
     }
     char err[BLK_ERR_LEN] = "";
-    if (qcow2_bitmaps_copy(dst->opaque, ss->bs[0]->opaque, err) < 0) {
+    if (dst->drv->bitmaps_copy(dst, ss->bs[0], err) < 0) {
         img_err("Failed to populate bitmaps: %s", err);
         return -1;
     }
@@ -222,7 +222,7 @@ int img_convert(int argc, char **argv)
             img_opts_append(&opts, optarg);
             break;
         case 'S':
-            if (img_parse_size(optarg, &sparse) < 0 || sparse % 512) {
+            if (blk_parse_size(optarg, &sparse) < 0 || sparse % 512) {
                 img_err("Invalid buffer size for sparse output specified. Valid sizes are multiples of 512.");
                 return 1;
             }
@@ -240,6 +240,10 @@ int img_convert(int argc, char **argv)
     }
     if (quiet)
         progress = false;
+    if (opts && blk_find_driver(out_fmt) && img_opts_help(blk_find_driver(out_fmt), opts)) {
+        free(opts);
+        return 0;
+    }
     if (argc - optind < 2) {
         img_err("Expecting image file name");
         return 1;
@@ -265,7 +269,7 @@ int img_convert(int argc, char **argv)
             img_err("Unknown file format '%s'", out_fmt);
             goto out;
         }
-        if (img_parse_create_opts(out_fmt, opts, &o))
+        if (img_parse_create_opts(blk_find_driver(out_fmt), opts, &o))
             goto out;
         o.size = ss.total;
         char err[BLK_ERR_LEN];

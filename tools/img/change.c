@@ -1,4 +1,7 @@
-/* vmon img: subcommands that change an image's structure: snapshot, resize, commit, rebase, amend, measure. */
+/*
+ * vmon img: subcommands that change an image: snapshot, resize, commit, rebase, amend, measure;
+ * the format's part goes through its blk_driver hooks (block/block.h).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -6,13 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block/qcow2.h"
-#include "tools/img.h"
+#include "block/block.h"
+#include "tools/img/img.h"
 
 
-static struct qcow2 *as_qcow2(struct blk *bs)
+/* -c, -a, -d; a format without snapshots answers as qemu-img does for raw. 0 or 1 (error printed). */
+static int snapshot_change(struct blk *bs, int action, const char *name)
 {
-    return bs->drv == &blk_qcow2_driver ? bs->opaque : NULL;
+    const struct blk_driver *d = bs->drv;
+    int (*fn)(struct blk *, const char *, char *) = action == 'c' ? d->snapshot_create
+                                                   : action == 'a' ? d->snapshot_apply : d->snapshot_delete;
+    const char *verb = action == 'c' ? "create" : action == 'a' ? "apply" : "delete";
+    char err[BLK_ERR_LEN];
+    if (!fn) {
+        img_err("Could not %s snapshot '%s': %s", verb, name, action == 'c' ? "-95 (Operation not supported)"
+                : action == 'a' ? "Block driver does not support snapshots" : "snapshot not found");
+        return 1;
+    }
+    if (fn(bs, name, err) < 0) {
+        img_err("%s", err);
+        return 1;
+    }
+    return 0;
 }
 
 int img_snapshot(int argc, char **argv)
@@ -49,27 +67,9 @@ int img_snapshot(int argc, char **argv)
     struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? share : BLK_O_RDWR | share) | BLK_O_NO_BACKING);
     if (!bs)
         return 1;
-    struct qcow2 *s = as_qcow2(bs);
-    int ret = 0;
-    char err[BLK_ERR_LEN];
-    if (!s) {
-        img_err("Could not %s snapshot%s%s%s: Operation not supported", action == 'l' ? "list" :
-                action == 'c' ? "create" : action == 'a' ? "apply" : "delete", name ? " '" : "", name ? name : "",
-                name ? "'" : "");
-        ret = 1;
-    } else if (action == 'l') {
-        if (s->nb_snapshots) {
-            printf("Snapshot list:\n");
-            img_snapshot_list(s);
-        }
-    } else {
-        int r = action == 'c' ? qcow2_snapshot_create(bs, name, err)
-              : action == 'a' ? qcow2_snapshot_apply(bs, name, err) : qcow2_snapshot_delete(bs, name, err);
-        if (r < 0) {
-            img_err("%s", err);
-            ret = 1;
-        }
-    }
+    int ret = action == 'l' ? 0 : snapshot_change(bs, action, name);
+    if (action == 'l')
+        img_snapshot_list(bs);
     blk_close(bs);
     return ret;
 }
@@ -116,7 +116,7 @@ int img_resize(int argc, char **argv)
     if (*sz == '+' || *sz == '-')
         sign = *sz++ == '+' ? 1 : -1;
     uint64_t n;
-    if (img_parse_size(sz, &n) < 0) {
+    if (blk_parse_size(sz, &n) < 0) {
         img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
         img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
         return 1;
@@ -219,7 +219,7 @@ int img_commit(int argc, char **argv)
         goto out;
     }
     /* Like qemu-img, empty the committed image unless -d (its data now lives below). */
-    if (!keep && as_qcow2(top) && qcow2_make_empty(top) < 0) {
+    if (!keep && top->drv->make_empty && top->drv->make_empty(top) < 0) {
         img_err("%s: could not empty the image", top->filename);
         goto out;
     }
@@ -268,12 +268,11 @@ int img_rebase(int argc, char **argv)
     struct blk *bs = img_open(file, fmt, BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0));
     if (!bs)
         return 1;
-    struct qcow2 *s = as_qcow2(bs);
     int ret = 1;
     char err[BLK_ERR_LEN];
     struct blk *newb = NULL;
     uint8_t *a = NULL, *b = NULL;
-    if (!s) {
+    if (!bs->drv->change_backing_file) {
         img_err("Could not change the backing file to '%s': Operation not supported", nb);
         goto out;
     }
@@ -298,7 +297,7 @@ int img_rebase(int argc, char **argv)
     free(full);
     if (!unsafe) {
         /* Every range this image does not hold itself must read the same over the new backing file. */
-        size_t chunk = s->cluster_size > 65536 ? s->cluster_size : 65536;
+        size_t chunk = bs->cluster_size > 65536 ? bs->cluster_size : 65536;
         a = malloc(chunk);
         b = malloc(chunk);
         img_progress(progress, 0);
@@ -329,11 +328,7 @@ int img_rebase(int argc, char **argv)
         if (progress)
             printf("\n");
     }
-    free(bs->backing_file);
-    free(bs->backing_fmt);
-    bs->backing_file = *nb ? strdup(nb) : NULL;
-    bs->backing_fmt = *nb && nbfmt ? strdup(nbfmt) : NULL;
-    if (qcow2_flush_metadata(s) < 0 || qcow2_update_header(s) < 0 || qcow2_file_flush(s) < 0) {
+    if (bs->drv->change_backing_file(bs, *nb ? nb : NULL, nbfmt) < 0) {
         img_err("Could not change the backing file to '%s': %s", nb, strerror(ENOSPC));
         goto out;
     }
@@ -373,95 +368,17 @@ int img_amend(int argc, char **argv)
     struct blk *bs = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
     if (!bs)
         return 1;
-    struct qcow2 *s = as_qcow2(bs);
     int ret = 1;
-    if (!s) {
+    char err[BLK_ERR_LEN];
+    if (!bs->drv->amend) {
         img_err("Format driver '%s' does not support option amendment", bs->drv->name);
-        goto out;
+    } else if (bs->drv->amend(bs, opts, err) < 0) {
+        img_err("%s", err);
+    } else {
+        ret = 0;
     }
-    /* Parse against the image's current settings so that unchanged values are accepted. */
-    struct blk_create_opts o = { .cluster_size = s->cluster_size, .compat = (int)s->version,
-                                 .refcount_bits = (int)s->refcount_bits, .compression_type = s->compression_type,
-                                 .lazy_refcounts = (s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) != 0,
-                                 .extended_l2 = s->ext_l2, .size = s->size };
-    if (img_parse_create_opts("qcow2", opts, &o))
-        goto out;
-    if (o.cluster_size != s->cluster_size || o.refcount_bits != (int)s->refcount_bits ||
-        o.compression_type != s->compression_type || o.extended_l2 != s->ext_l2) {
-        img_err("Changing cluster_size, refcount_bits, compression_type or extended_l2 is not supported");
-        goto out;
-    }
-    if (o.size != s->size) {
-        img_err("Changing the image size with amend is not supported; use resize");
-        goto out;
-    }
-    if (o.compat == 2 && s->version == 3) {
-        /* Version 2 cannot express zero clusters, lazy refcounts or any incompatible feature. */
-        for (uint64_t vc = 0; vc < (s->size + s->cluster_size - 1) >> s->cluster_bits; vc++) {
-            uint64_t e, bm;
-            if (qcow2_get_l2e(s, vc, &e, &bm) < 0 || qcow2_l2e_type(s, e) == QCOW2_CT_ZERO) {
-                img_err("Cannot downgrade an image with zero clusters to compat=0.10");
-                goto out;
-            }
-        }
-        if ((s->incompat & ~QCOW2_INCOMPAT_DIRTY) || o.lazy_refcounts || s->refcount_order != 4) {
-            img_err("Cannot downgrade an image with compat=1.1-only features");
-            goto out;
-        }
-    }
-    if (o.lazy_refcounts && o.compat == 2) {
-        img_err("Lazy refcounts only supported with compatibility level 1.1 and above");
-        goto out;
-    }
-    int r = qcow2_flush_metadata(s);
-    s->version = (uint32_t)o.compat;
-    s->compat = o.lazy_refcounts ? s->compat | QCOW2_COMPAT_LAZY_REFCOUNTS : s->compat & ~QCOW2_COMPAT_LAZY_REFCOUNTS;
-    if (s->version == 3 && s->header_length < 104)
-        s->header_length = 112;
-    if (o.backing_file) {
-        free(bs->backing_file);
-        bs->backing_file = strdup(o.backing_file);
-    }
-    if (o.backing_fmt) {
-        free(bs->backing_fmt);
-        bs->backing_fmt = strdup(o.backing_fmt);
-    }
-    if (r == 0)
-        r = qcow2_update_header(s);
-    if (r == 0)
-        r = qcow2_file_flush(s);
-    if (r < 0) {
-        img_err("Error while amending options: %s", strerror(-r));
-        goto out;
-    }
-    ret = 0;
-out:
     blk_close(bs);
     return ret;
-}
-
-/* Refcount table and blocks for `clusters` clusters, themselves included: the fixed point. */
-static uint64_t refcount_meta_clusters(uint64_t clusters, uint64_t cs, unsigned order)
-{
-    uint64_t per_block = cs * 8 >> order, per_table = cs / 8;
-    uint64_t blocks = 0, table = 0, prev;
-    do {
-        prev = blocks + table;
-        blocks = (clusters + blocks + table + per_block - 1) / per_block;
-        table = (blocks + per_table - 1) / per_table;
-    } while (blocks + table != prev);
-    return blocks + table;
-}
-
-/* Bytes a fully allocated qcow2 image of this size takes: data plus all of its metadata. */
-static uint64_t qcow2_full_size(uint64_t size, uint64_t cs, unsigned order, bool ext_l2)
-{
-    uint64_t data = qcow2_align_up(size, cs), esz = ext_l2 ? 16 : 8;
-    uint64_t l2e = qcow2_align_up(data / cs, cs / esz);
-    uint64_t l1e = qcow2_align_up(l2e * esz / cs, cs / 8);
-    uint64_t meta = cs + l2e * esz + l1e * 8;
-    meta += refcount_meta_clusters((meta + data) / cs, cs, order) * cs;
-    return meta + data;
 }
 
 int img_measure(int argc, char **argv)
@@ -482,7 +399,7 @@ int img_measure(int argc, char **argv)
         case 'O': out_fmt = optarg; break;
         case 'o': opts = optarg; break;
         case 'S':
-            if (img_parse_size(optarg, &size) < 0) {
+            if (blk_parse_size(optarg, &size) < 0) {
                 img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
                 img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
                 return 1;
@@ -500,66 +417,39 @@ int img_measure(int argc, char **argv)
         img_err(have_size ? "--size N cannot be used together with a filename." : "Either --size N or one filename must be specified.");
         return 1;
     }
-    if (!blk_find_driver(out_fmt)) {
+    const struct blk_driver *drv = blk_find_driver(out_fmt);
+    if (!drv) {
         img_err("Unknown file format '%s'", out_fmt);
         return 1;
     }
-    struct blk_create_opts o = { 0 };
-    if (img_parse_create_opts(out_fmt, opts, &o))
+    struct blk_create_opts o = { .size = size };
+    if (img_parse_create_opts(drv, opts, &o))
         return 1;
-    uint64_t cs = o.cluster_size ? o.cluster_size : 65536;
-    if (o.extended_l2 && cs < 16384) {
-        img_err("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes");
+    if (!drv->measure) {
+        img_err("Format driver '%s' does not support size measurement", out_fmt);
         return 1;
     }
-    unsigned order = (unsigned)__builtin_ctz((unsigned)(o.refcount_bits ? o.refcount_bits : 16));
-    bool qcow2_out = !strcmp(out_fmt, "qcow2");
-    uint64_t data = 0;
-    bool bitmaps = false;
-    if (!have_size) {
-        struct blk *bs = img_open(argv[optind], fmt, share);
-        if (!bs)
-            return 1;
-        size = bs->size;
-        bitmaps = bs->drv == &blk_qcow2_driver;
-        uint64_t gran = qcow2_out ? cs : 512;
-        /* Count the clusters that hold data (zero and unallocated ranges need none). */
-        for (uint64_t pos = 0, pnum; pos < size; pos += pnum) {
-            int st = img_chain_status(bs, pos, size - pos, &pnum, NULL);
-            if (st < 0) {
-                char e[BLK_ERR_LEN + 256];
-                img_err("%s", blk_strerror(bs, st, e, sizeof(e)));
-                blk_close(bs);
-                return 1;
-            }
-            if (!(st & BLK_STATUS_ZERO) && (st & BLK_STATUS_DATA)) {
-                uint64_t end = qcow2_align_up(pos + pnum, gran);
-                data += pos % gran + (end - pos);
-                pnum = end - pos;
-            }
-        }
-        blk_close(bs);
-    }
-    uint64_t required, full;
-    if (qcow2_out) {
-        full = qcow2_full_size(size, cs, order, o.extended_l2);
-        uint64_t meta = full - qcow2_align_up(size, cs);
-        required = (have_size ? qcow2_align_up(size, cs) : data) + meta;
-        if (have_size)
-            required = meta;
-    } else {
-        full = size;
-        required = size;        /* qemu-img counts a raw target as fully allocated */
+    struct blk *in = NULL;
+    if (!have_size && !(in = img_open(argv[optind], fmt, share)))
+        return 1;
+    struct blk_measure m;
+    char err[BLK_ERR_LEN];
+    int r = drv->measure(&o, in, &m, err);
+    blk_close(in);
+    if (r < 0) {
+        img_err("%s", err);
+        return 1;
     }
     if (json) {
         printf("{\n");
-        if (bitmaps && qcow2_out)
-            printf("    \"bitmaps\": 0,\n");
-        printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %" PRIu64 "\n}\n", required, full);
+        if (m.has_bitmaps)
+            printf("    \"bitmaps\": %" PRIu64 ",\n", m.bitmaps);
+        printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %" PRIu64 "\n}\n", m.required,
+               m.fully_allocated);
     } else {
-        printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64 "\n", required, full);
-        if (bitmaps && qcow2_out)
-            printf("bitmaps size: 0\n");
+        printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64 "\n", m.required, m.fully_allocated);
+        if (m.has_bitmaps)
+            printf("bitmaps size: %" PRIu64 "\n", m.bitmaps);
     }
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * vmon img: qemu-img compatible image tool. This file: dispatch, shared helpers, create, info, check.
+ * vmon img: qemu-img compatible image tool. This file: dispatch, shared helpers, create, check.
  * Output formats and exit codes follow qemu-img 7.2 so scripts written for it run unchanged.
  */
 #include <errno.h>
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "block/qcow2.h"
+#include "block/block.h"
 #include "tools/cli.h"
-#include "tools/img.h"
+#include "tools/img/img.h"
 
 void img_err(const char *fmt, ...)
 {
@@ -26,7 +26,6 @@ void img_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* qemu_strtosz: a decimal number (fraction allowed) and an optional B/K/M/G/T/P/E suffix. */
 /* After option parsing: exactly one file name must remain (qemu-img's message otherwise). */
 bool img_one_file(int argc)
 {
@@ -48,103 +47,34 @@ void img_opts_append(char **opts, const char *arg)
     *opts = n;
 }
 
-int img_parse_size(const char *s, uint64_t *out)
+/* "-o" options for drv into o; 1 after printing qemu-img's message. */
+int img_parse_create_opts(const struct blk_driver *drv, const char *opts, struct blk_create_opts *o)
 {
-    char *end;
-    errno = 0;
-    if (!*s || *s == '-')
-        return -EINVAL;
-    double v = strtod(s, &end);
-    if (errno || end == s)
-        return -EINVAL;
-    uint64_t mul = 1;
-    switch (*end) {
-    case 'b': case 'B': mul = 1; end++; break;
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    case 't': case 'T': mul = 1ull << 40; end++; break;
-    case 'p': case 'P': mul = 1ull << 50; end++; break;
-    case 'e': case 'E': mul = 1ull << 60; end++; break;
-    default: break;
+    char err[BLK_ERR_LEN];
+    if (blk_parse_create_opts(drv, opts, o, err) < 0) {
+        img_err("%s", err);
+        return 1;
     }
-    if (*end || v * (double)mul >= 18446744073709551616.0)
-        return -EINVAL;
-    if (mul == 1 && strchr(s, '.'))
-        return -EINVAL;               /* fractions need a suffix, as in qemu_strtosz */
-    *out = (uint64_t)(v * (double)mul);
     return 0;
 }
 
-static bool parse_bool(const char *v, bool *out)
+/* "-o help" (or "?") anywhere in opts: prints the format's options as qemu-img does, returns true. */
+bool img_opts_help(const struct blk_driver *drv, const char *opts)
 {
-    if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
-        *out = true;
-        return true;
-    }
-    if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
-        *out = false;
-        return true;
-    }
-    return false;
-}
-
-int img_parse_create_opts(const char *fmt, const char *opts, struct blk_create_opts *o)
-{
-    if (!opts)
-        return 0;
-    char *dup = strdup(opts), *save = NULL;
-    int ret = 0;
-    for (char *kv = strtok_r(dup, ",", &save); kv && !ret; kv = strtok_r(NULL, ",", &save)) {
-        char *v = strchr(kv, '=');
-        if (!v) {
-            img_err("Invalid parameter '%s'", kv);
-            ret = 1;
-            break;
-        }
-        *v++ = 0;
-        uint64_t n;
-        bool b;
-        if (!strcmp(kv, "size") && img_parse_size(v, &n) == 0) {
-            o->size = n;
-        } else if (!strcmp(kv, "backing_file")) {
-            o->backing_file = strdup(v);
-        } else if (!strcmp(kv, "backing_fmt")) {
-            o->backing_fmt = strdup(v);
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "cluster_size") && img_parse_size(v, &n) == 0) {
-            o->cluster_size = (uint32_t)n;
-            if (n < 512 || n > (2u << 20) || (n & (n - 1))) {
-                img_err("Cluster size must be a power of two between 512 and 2048k");
-                ret = 1;
-            }
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "compat")) {
-            if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
-                o->compat = 2;
-            else if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
-                o->compat = 3;
-            else {
-                img_err("Invalid parameter '%s'", v);
-                ret = 1;
-            }
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "refcount_bits") && img_parse_size(v, &n) == 0 &&
-                   n && n <= 64 && !(n & (n - 1))) {
-            o->refcount_bits = (int)n;
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "compression_type") &&
-                   (!strcmp(v, "zlib") || !strcmp(v, "zstd"))) {
-            o->compression_type = !strcmp(v, "zstd");
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "lazy_refcounts") && parse_bool(v, &b)) {
-            o->lazy_refcounts = b;
-        } else if (!strcmp(fmt, "qcow2") && !strcmp(kv, "extended_l2") && parse_bool(v, &b)) {
-            o->extended_l2 = b;
-        } else if (!strcmp(kv, "preallocation") && !strcmp(v, "off")) {
-            o->preallocation = 0;
-        } else {
-            img_err("Invalid parameter '%s'", kv);
-            ret = 1;
-        }
-    }
+    bool help = false;
+    char *dup = opts ? strdup(opts) : NULL, *save = NULL;
+    for (char *kv = dup ? strtok_r(dup, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save))
+        help |= !strcmp(kv, "help") || !strcmp(kv, "?");
     free(dup);
-    return ret;
+    if (!help)
+        return false;
+    printf("Supported options:\n");
+    for (const struct blk_opt_help *h = drv->create_help; h && h->name; h++) {
+        char name[64];
+        snprintf(name, sizeof(name), "%s=<%s>", h->name, h->type);
+        printf("  %-22s - %s\n", name, h->help);
+    }
+    return true;
 }
 
 /* QEMU's size_to_str: three significant digits and a binary suffix ("196 KiB", "1.32 MiB"). */
@@ -178,30 +108,6 @@ void img_progress(bool on, double pct)
     fflush(stdout);
 }
 
-int img_chain_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, int *depth)
-{
-    int d = 0;
-    for (struct blk *b = bs; b; b = b->backing, d++) {
-        if (off >= b->size) {
-            *pnum = len;
-            break;
-        }
-        uint64_t map;
-        int st = blk_block_status(b, off, len, pnum, &map);
-        if (st < 0)
-            return st;
-        if (st & BLK_STATUS_ALLOCATED) {
-            if (depth)
-                *depth = d;
-            return st;
-        }
-        len = *pnum;
-    }
-    if (depth)
-        *depth = d;
-    return BLK_STATUS_ZERO;
-}
-
 /* ---- create ------------------------------------------------------------------------------------ */
 
 static int img_create(int argc, char **argv)
@@ -230,17 +136,22 @@ static int img_create(int argc, char **argv)
             return 1;
         }
     }
+    const struct blk_driver *drv = blk_find_driver(fmt);
+    if (opts && drv && img_opts_help(drv, opts)) {
+        free(opts);
+        return 0;
+    }
     if (optind >= argc) {
         img_err("Expecting image file name");
         return 1;
     }
     const char *file = argv[optind++];
     struct blk_create_opts o = { 0 };
-    if (!blk_find_driver(fmt)) {
+    if (!drv) {
         img_err("Unknown file format '%s'", fmt);
         return 1;
     }
-    if (img_parse_create_opts(fmt, opts, &o))
+    if (img_parse_create_opts(drv, opts, &o))
         return 1;
     free(opts);
     if (base)
@@ -249,7 +160,7 @@ static int img_create(int argc, char **argv)
         o.backing_fmt = base_fmt;
     bool have_size = false;
     if (optind < argc) {
-        if (img_parse_size(argv[optind], &o.size) < 0) {
+        if (blk_parse_size(argv[optind], &o.size) < 0) {
             img_err("Invalid image size specified. You may use k, M, G, T, P or E suffixes for");
             img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
             return 1;
@@ -290,21 +201,9 @@ static int img_create(int argc, char **argv)
         return 1;
     }
     if (!quiet) {
-        if (!strcmp(fmt, "qcow2")) {
-            printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=%s compression_type=%s size=%" PRIu64,
-                   file, o.cluster_size ? o.cluster_size : 65536, o.extended_l2 ? "on" : "off",
-                   o.compression_type ? "zstd" : "zlib", o.size);
-            if (o.backing_file)
-                printf(" backing_file=%s", o.backing_file);
-            if (o.backing_fmt)
-                printf(" backing_fmt=%s", o.backing_fmt);
-            if (o.compat == 2)
-                printf(" compat=0.10");
-            printf(" lazy_refcounts=%s refcount_bits=%d\n", o.lazy_refcounts ? "on" : "off",
-                   o.refcount_bits ? o.refcount_bits : 16);
-        } else {
-            printf("Formatting '%s', fmt=%s size=%" PRIu64 "\n", file, fmt, o.size);
-        }
+        char desc[1024];
+        blk_create_describe(drv, &o, desc, sizeof(desc));
+        printf("Formatting '%s', fmt=%s %s\n", file, fmt, desc);
         fflush(stdout);
     }
     char err[BLK_ERR_LEN];
