@@ -2,14 +2,8 @@
 # Dirty bit and lazy refcounts: an image left dirty by a crash (qemu-io's abort, or a SIGKILLed
 # vmon writer) is reported dirty by both tools, and vmon rebuilds its refcounts when it next opens
 # it for writing: qemu-img check is then clean, the dirty bit is off and the data is intact.
-set -u
-VMON=$(realpath "${VMON:-build/vmon}")
 BLKIO=$(realpath "${BUILD:-build}/tests/img/blkio")
-command -v qemu-img >/dev/null || { echo "skip: qemu-img (Debian qemu-utils) is not installed"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail=0
+. "$(dirname "$0")/lib.sh"
 dirty() { $1 info --output=json "$2" | grep -q '"dirty-flag": true'; }
 
 # 1. QEMU leaves refcounts out of date (lazy) and aborts.
