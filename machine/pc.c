@@ -166,6 +166,14 @@ fail:
     return r;
 }
 
+static void pc_power_button(struct vm *vm)
+{
+    struct pc *pc = vm->platform;
+    acpi_pm_power_button(pc->pm);
+}
+
+static const struct vm_board_ops pc_board_ops = { .power_button = pc_power_button };
+
 int pc_init(struct vm *vm, char *err, size_t errlen)
 {
     struct pc *pc = calloc(1, sizeof(*pc));
@@ -215,6 +223,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
+    vm->board = &pc_board_ops;
     return 0;
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
@@ -236,4 +245,5 @@ void pc_destroy(struct vm *vm)
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;
+    vm->board = NULL;
 }
