@@ -172,7 +172,23 @@ static void pc_power_button(struct vm *vm)
     acpi_pm_power_button(pc->pm);
 }
 
-static const struct vm_board_ops pc_board_ops = { .power_button = pc_power_button };
+/* The monitor shares the terminal with COM1 (QEMU's mon:stdio). */
+static void pc_console_mux(struct vm *vm, const struct vm_console_link *l)
+{
+    struct pc *pc = vm->platform;
+    struct stdio_mux_link m = { .input = l->input, .focus = l->focus, .opaque = l->opaque };
+    stdio_chr_set_mux(pc->console, &m);
+}
+
+static void pc_console_write(struct vm *vm, const char *buf, size_t n)
+{
+    struct pc *pc = vm->platform;
+    stdio_chr_write(pc->console, buf, n);
+}
+
+static const struct vm_board_ops pc_board_ops = {
+    .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
+};
 
 int pc_init(struct vm *vm, char *err, size_t errlen)
 {

@@ -45,9 +45,18 @@ struct vm_listener {
     void *opaque;
 };
 
+/* The console's second user (the human monitor on Ctrl-A c); on the event-loop thread. */
+struct vm_console_link {
+    void (*input)(void *opaque, const uint8_t *buf, size_t n);   /* bytes typed while it has focus */
+    void (*focus)(void *opaque, bool has_focus);                 /* Ctrl-A c moved the keyboard */
+    void *opaque;
+};
+
 /* What the board offers the monitor (filled by machine/pc.c). */
 struct vm_board_ops {
     void (*power_button)(struct vm *vm);   /* press the ACPI power button */
+    void (*console_mux)(struct vm *vm, const struct vm_console_link *l);
+    void (*console_write)(struct vm *vm, const char *buf, size_t n);   /* any thread */
 };
 
 struct vm_config {

@@ -11,6 +11,7 @@
 #include "accel/accel.h"
 #include "boot/boot.h"
 #include "machine/vm.h"
+#include "monitor/console.h"
 #include "monitor/server.h"
 #include "tools/cli.h"
 #include "tools/run-args.h"
@@ -163,6 +164,7 @@ int run_main(int argc, char **argv)
         return run_failed(ready_fd, 1);
     }
     struct monitor *qmp = NULL, *hmp = NULL;
+    struct monitor_console *console = NULL;
     int pid_fd = -1;
     int status;
     int r = vm_init(vm, &cfg, accel, err, sizeof(err));
@@ -175,6 +177,8 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: %s\n", err);
         status = 2;
     } else if ((status = run_monitors(vm, &qmp, &hmp, &pid_fd)) == 0) {
+        /* Ctrl-A c always reaches the monitor, as under QEMU's -nographic (-serial mon:stdio). */
+        console = monitor_console_new(vm, VMON_VERSION);
         run_detached(ready_fd);
         ready_fd = -1;
         status = vm_run(vm);
@@ -182,6 +186,7 @@ int run_main(int argc, char **argv)
     run_failed(ready_fd, status);
     monitor_free(qmp);
     monitor_free(hmp);
+    monitor_console_free(console);
     if (pid_fd >= 0) {
         unlink(cfg.pidfile);
         close(pid_fd);
