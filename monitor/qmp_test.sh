@@ -48,6 +48,34 @@ for a in $accels; do
     run_case "guest-$a" "$a" guest 0 "test=poweroff rounds=$rounds" ""
 done
 
+# tcp:HOST:PORT,server,wait=off on a free port: greeting, query-status, quit.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 60 "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
+    -qmp "tcp:127.0.0.1:$port,server,wait=off" </dev/null >/dev/null 2>"$tmp/tcp.err" &
+pid=$!
+if timeout 30 python3 - "$port" <<'PY'
+import json, socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); break
+    except OSError:
+        time.sleep(0.1)
+f = s.makefile("rwb")
+assert "QMP" in json.loads(f.readline())
+def cmd(c):
+    f.write(json.dumps({"execute": c}).encode() + b"\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r: return r
+cmd("qmp_capabilities")
+assert cmd("query-status")["return"]["status"] == "running"
+assert cmd("quit") == {"return": {}}
+PY
+then wait $pid && echo "ok: -qmp tcp: query-status, quit" || { echo "FAIL: -qmp tcp: vmon status"; fail=1; }
+else
+    echo "FAIL: -qmp tcp"; cat "$tmp/tcp.err"; kill $pid 2>/dev/null; fail=1
+fi
+
 # -daemonize -pidfile: the caller gets its status once the VM stands, the pidfile names the daemon
 # and goes away with it; an error before that reaches the caller's stderr and status.
 sock=$tmp/d.sock
