@@ -1,5 +1,6 @@
 /* The QMP dispatcher on a fake VM (no vCPU threads, no socket): negotiation, each command's reply,
  * the error classes for bad input, events, and human-monitor-command through monitor/hmp.c. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 
 #include "machine/fake-vm_test.h"
 #include "monitor/qmp.h"
+#include "monitor/server.h"
 
 static const struct accel_ops fake_ops = { .name = "soft" };
 
@@ -168,6 +170,29 @@ static void test_events(void **state)
     free(e);
 }
 
+static void test_parse_addr(void **state)
+{
+    (void)state;
+    struct monitor_addr a;
+    char err[256];
+    assert_int_equal(monitor_parse_addr("unix:/tmp/q.sock,server,wait=off", &a, err, sizeof(err)), 0);
+    assert_true(a.is_unix);
+    assert_false(a.wait);
+    assert_string_equal(a.path, "/tmp/q.sock");
+    assert_int_equal(monitor_parse_addr("tcp:127.0.0.1:4444,server", &a, err, sizeof(err)), 0);
+    assert_false(a.is_unix);
+    assert_true(a.wait);                       /* QEMU's default for a server */
+    assert_string_equal(a.host, "127.0.0.1");
+    assert_string_equal(a.port, "4444");
+    assert_int_equal(monitor_parse_addr("tcp::4444,server=on,nowait", &a, err, sizeof(err)), 0);
+    assert_string_equal(a.host, "");
+    assert_false(a.wait);
+    static const char *const bad[] = { "unix:/tmp/q", "tcp:host,server", "udp:x:1,server", "unix:,server",
+                                       "unix:/tmp/q,server,bogus", "", ",server" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(monitor_parse_addr(bad[i], &a, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_run_state_commands),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_parse_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
