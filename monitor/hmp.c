@@ -17,7 +17,8 @@ static void hmp_help(FILE *out)
           "system_powerdown           press the ACPI power button\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
-          "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n", out);
+          "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
+          "gva2gpa ADDR               vCPU 0's guest virtual ADDR as a guest physical address\n", out);
 }
 
 static void info_cpus(struct vm *vm, FILE *out)
@@ -145,6 +146,21 @@ static void hmp_dump(struct vm *vm, bool virt, const char *fmt, const char *addr
     fputs("\n", out);
 }
 
+static void hmp_gva2gpa(struct vm *vm, const char *addr_s, FILE *out)
+{
+    char *end;
+    uint64_t gva = addr_s ? strtoull(addr_s, &end, 0) : 0, gpa;
+    struct cpu_state s;
+    if (!addr_s || *end)
+        fputs("usage: gva2gpa ADDR\n", out);
+    else if (vm_get_cpu_state(vm, 0, &s) < 0)
+        fputs("gva2gpa: the accelerator gives no registers to translate with\n", out);
+    else if (vm_translate(vm, &s, gva, &gpa) < 0)
+        fputs("Unmapped\n", out);
+    else
+        fprintf(out, "gpa: 0x%" PRIx64 "\n", gpa);
+}
+
 static void report(FILE *out, const char *what, int r)
 {
     if (r == -ESHUTDOWN)
@@ -175,6 +191,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))
         vm_request_stop(vm, VCPU_RESET, 0);
+    else if (!strcmp(cmd, "gva2gpa"))
+        hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))
         return true;
     else if (!strncmp(cmd, "xp", 2) || !strncmp(cmd, "x", 1)) {

@@ -109,6 +109,8 @@ def scenario_main(q, path):
     check(xp.startswith("0000000000000000:"), "hmp xp: " + xp.strip())
     x = q.cmd("human-monitor-command", {"command-line": "x /2g 0x1000"})["return"]
     check(x.startswith("0000000000001000:"), "hmp x (virtual): " + x.strip())
+    g = q.cmd("human-monitor-command", {"command-line": "gva2gpa 0x1000"})["return"]
+    check(g.startswith("gpa: 0x") or g.startswith("Unmapped"), "hmp gva2gpa: " + g.strip())
     mt = q.cmd("human-monitor-command", {"command-line": "info mtree"})["return"]
     check("com1" in mt and "ram slot 0" in mt, "hmp info mtree")
     ex = q.cmd("human-monitor-command", {"command-line": "info exits"})["return"]
