@@ -39,6 +39,14 @@ static void update_sci(struct acpi_pm *p)
     irq_line_set(&p->sci, (p->sts & p->en) != 0);
 }
 
+void acpi_pm_power_button(struct acpi_pm *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->sts |= PM1_PWRBTN_STS;
+    update_sci(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* The event block is 4 bytes: status at 0-1, enable at 2-3; accesses of 1, 2 or 4 bytes. */
 static uint64_t evt_read(void *dev, uint64_t off, unsigned size)
 {

@@ -1,11 +1,13 @@
 /* The host terminal as the guest's serial line, QEMU -nographic style: raw mode while the guest
- * runs, and the escape Ctrl-A x to quit (Ctrl-A Ctrl-A sends one Ctrl-A).
+ * runs, and the escapes of QEMU's docs/system/mux-chardev.rst: Ctrl-A x quits, Ctrl-A c switches to
+ * the monitor and back (when one is attached), Ctrl-A h lists them, Ctrl-A Ctrl-A sends one Ctrl-A.
  *
  * The saved termios is the one process-wide variable here: the terminal belongs to the process, and
  * exit() and fatal-signal paths, which have no VM at hand, must put it back. */
 #include "hw/stdio.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +28,11 @@ struct stdio_chr {
     int in_fd, out_fd;
     bool watching;
     bool escape;               /* the previous byte was Ctrl-A */
+    struct stdio_mux_link mux; /* the monitor, or none */
+    pthread_mutex_t lock;      /* guards mux_focus and held[] against the UART's thread */
+    bool mux_focus;            /* typed bytes go to the monitor; guest output is held */
+    size_t nheld;              /* guest output held while the monitor has the terminal (bytes) */
+    uint8_t held[4096];        /* beyond it, output is dropped, as a line without flow control */
 };
 
 static struct termios saved_tio;
@@ -74,11 +81,77 @@ static void term_raw(int fd)
 void stdio_chr_tx(void *opaque, uint8_t byte)
 {
     struct stdio_chr *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    bool hold = c->mux_focus;
+    if (hold && c->nheld < sizeof(c->held))
+        c->held[c->nheld++] = byte;
+    pthread_mutex_unlock(&c->lock);
+    if (hold)
+        return;
     while (write(c->out_fd, &byte, 1) < 0 && errno == EINTR)
         ;                      /* other errors (a closed pipe) drop the byte, as a line would */
 }
 
-/* Event loop: bytes typed on stdin go to the UART, minus the escape sequences. */
+void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(c->out_fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux)
+{
+    c->mux = *mux;
+}
+
+static void stdio_chr_help(struct stdio_chr *c)
+{
+    static const char help[] =
+        "\r\nC-a h    print this help\r\n"
+        "C-a x    exit vmon\r\n"
+        "C-a c    switch between console and monitor\r\n"
+        "C-a C-a  sends C-a\r\n";
+    stdio_chr_write(c, help, sizeof(help) - 1);
+}
+
+/* Deliver typed bytes to whoever has the keyboard. */
+static void stdio_chr_deliver(struct stdio_chr *c, const uint8_t *buf, size_t n)
+{
+    if (!n)
+        return;
+    if (c->mux_focus && c->mux.input)
+        c->mux.input(c->mux.opaque, buf, n);
+    else if (c->serial)
+        serial_receive(c->serial, buf, n);
+}
+
+/* Ctrl-A c: the keyboard moves; bytes typed before it went to the old owner. */
+static void stdio_chr_switch(struct stdio_chr *c, const uint8_t *pending, size_t *m)
+{
+    if (!c->mux.input)
+        return;
+    stdio_chr_deliver(c, pending, *m);
+    *m = 0;
+    pthread_mutex_lock(&c->lock);
+    bool focus = c->mux_focus = !c->mux_focus;
+    pthread_mutex_unlock(&c->lock);
+    if (c->mux.focus)
+        c->mux.focus(c->mux.opaque, focus);
+    if (!focus) {              /* back on the console: what the guest said meanwhile */
+        pthread_mutex_lock(&c->lock);
+        stdio_chr_write(c, (const char *)c->held, c->nheld);
+        c->nheld = 0;
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+/* Event loop: bytes typed on stdin go to the UART (or the monitor), minus the escape sequences. */
 static void stdio_chr_readable(void *opaque)
 {
     struct stdio_chr *c = opaque;
@@ -103,6 +176,14 @@ static void stdio_chr_readable(void *opaque)
                 stop_link_request(&c->stop, STOP_REQ_QUIT, 0);
                 return;
             }
+            if (b == 'h' || b == '?') {
+                stdio_chr_help(c);
+                continue;
+            }
+            if (b == 'c' && c->mux.input) {
+                stdio_chr_switch(c, out, &m);
+                continue;
+            }
             if (b != ESCAPE_CHAR)
                 out[m++] = ESCAPE_CHAR;
             out[m++] = b;
@@ -112,8 +193,7 @@ static void stdio_chr_readable(void *opaque)
             out[m++] = b;
         }
     }
-    if (m && c->serial)
-        serial_receive(c->serial, out, m);
+    stdio_chr_deliver(c, out, m);
 }
 
 struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *stop, int in_fd,
@@ -124,6 +204,7 @@ struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *sto
         return NULL;
     c->loop = loop;
     c->stop = *stop;
+    pthread_mutex_init(&c->lock, NULL);
     c->in_fd = in_fd;
     c->out_fd = out_fd;
     /* A terminal we do not own (vmon started in the background) is left alone: reading it would
@@ -150,5 +231,6 @@ void stdio_chr_free(struct stdio_chr *c)
     if (c->watching)
         evloop_remove_fd(c->loop, c->in_fd);
     term_restore();
+    pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -2,6 +2,8 @@
 #ifndef VMON_HW_STDIO_H
 #define VMON_HW_STDIO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hw/link.h"
@@ -16,6 +18,17 @@ struct stdio_chr;
 struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *stop, int in_fd,
                                 int out_fd);
 void stdio_chr_attach(struct stdio_chr *c, struct serial *s);
+
+/* A second user of the terminal (the human monitor), QEMU's mon:stdio: Ctrl-A c moves the keyboard
+ * between the serial line and it, Ctrl-A h prints the escapes. Called on the event-loop thread. */
+struct stdio_mux_link {
+    void (*input)(void *opaque, const uint8_t *buf, size_t n);   /* bytes typed while it has focus */
+    void (*focus)(void *opaque, bool has_focus);
+    void *opaque;
+};
+void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux);
+/* Text for the terminal from the other user (any thread). */
+void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n);
 void stdio_chr_free(struct stdio_chr *c);
 /* serial_link.tx: one byte to out_fd. */
 void stdio_chr_tx(void *opaque, uint8_t byte);

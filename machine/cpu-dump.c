@@ -17,7 +17,7 @@
 
 /* Linear -> physical through the guest's page tables (SDM Vol. 3A, 4.3-4.5); -EFAULT when any
  * level is not present or not RAM. */
-static int walk(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys)
+int vm_translate(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys)
 {
     if (!(s->cr0 & CR0_PG)) {
         *phys = lin & 0xffffffffull;
@@ -56,9 +56,9 @@ static int walk(const struct vm *vm, const struct cpu_state *s, uint64_t lin, ui
     return -1;
 }
 
-static void dump_seg(const char *name, const struct seg_state *g)
+static void dump_seg(FILE *f, const char *name, const struct seg_state *g)
 {
-    fprintf(stderr, "%-4s %04x base=%016" PRIx64 " limit=%08x type=%x s=%u dpl=%u p=%u l=%u db=%u g=%u%s\n",
+    fprintf(f, "%-4s %04x base=%016" PRIx64 " limit=%08x type=%x s=%u dpl=%u p=%u l=%u db=%u g=%u%s\n",
             name, g->selector, g->base, g->limit, g->type, g->s, g->dpl, g->present, g->l, g->db,
             g->g, g->unusable ? " unusable" : "");
 }
@@ -72,34 +72,39 @@ void vm_dump_cpu(struct vcpu *v)
         fprintf(stderr, "vmon: vCPU %d: registers unavailable\n", v->id);
         return;
     }
+    fprintf(stderr, "vmon: vCPU %d state:\n", v->id);
+    vm_print_cpu_state(vm, &s, stderr);
+}
+
+void vm_print_cpu_state(const struct vm *vm, const struct cpu_state *s, FILE *f)
+{
     static const char *const gpr[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
                                          "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
     static const char *const segs[SEG_COUNT] = { "ES", "CS", "SS", "DS", "FS", "GS", "TR", "LDT" };
-    fprintf(stderr, "vmon: vCPU %d state:\n", v->id);
     for (int i = 0; i < 16; i++)
-        fprintf(stderr, "%-3s=%016" PRIx64 "%s", gpr[i], s.gpr[i], i % 4 == 3 ? "\n" : " ");
-    fprintf(stderr, "RIP=%016" PRIx64 " RFL=%08" PRIx64 "\n", s.rip, s.rflags);
+        fprintf(f, "%-3s=%016" PRIx64 "%s", gpr[i], s->gpr[i], i % 4 == 3 ? "\n" : " ");
+    fprintf(f, "RIP=%016" PRIx64 " RFL=%08" PRIx64 "\n", s->rip, s->rflags);
     for (int i = 0; i < SEG_COUNT; i++)
-        dump_seg(segs[i], &s.seg[i]);
-    fprintf(stderr, "GDT=%016" PRIx64 " %04x  IDT=%016" PRIx64 " %04x\n", s.gdt.base, s.gdt.limit,
-            s.idt.base, s.idt.limit);
-    fprintf(stderr, "CR0=%08" PRIx64 " CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08" PRIx64
+        dump_seg(f, segs[i], &s->seg[i]);
+    fprintf(f, "GDT=%016" PRIx64 " %04x  IDT=%016" PRIx64 " %04x\n", s->gdt.base, s->gdt.limit,
+            s->idt.base, s->idt.limit);
+    fprintf(f, "CR0=%08" PRIx64 " CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08" PRIx64
             " CR8=%" PRIx64 " EFER=%" PRIx64 " APIC_BASE=%" PRIx64 "\n",
-            s.cr0, s.cr2, s.cr3, s.cr4, s.cr8, s.efer, s.apic_base);
+            s->cr0, s->cr2, s->cr3, s->cr4, s->cr8, s->efer, s->apic_base);
 
-    uint64_t lin = s.seg[SEG_CS].base + s.rip, phys;
-    if (!(s.efer & EFER_LMA) || !s.seg[SEG_CS].l)
+    uint64_t lin = s->seg[SEG_CS].base + s->rip, phys;
+    if (!(s->efer & EFER_LMA) || !s->seg[SEG_CS].l)
         lin &= 0xffffffffull;
-    fprintf(stderr, "code at %016" PRIx64 ":", lin);
+    fprintf(f, "code at %016" PRIx64 ":", lin);
     for (int i = 0; i < 16; i++) {
         uint8_t b;
-        if (walk(vm, &s, lin + (uint64_t)i, &phys) < 0 || guest_mem_read(&vm->mem, phys, &b, 1) < 0) {
-            fprintf(stderr, " ??");
+        if (vm_translate(vm, s, lin + (uint64_t)i, &phys) < 0 || guest_mem_read(&vm->mem, phys, &b, 1) < 0) {
+            fprintf(f, " ??");
             continue;
         }
-        fprintf(stderr, " %02x", b);
+        fprintf(f, " %02x", b);
     }
-    fprintf(stderr, "\n");
+    fprintf(f, "\n");
 }
 
 static const char *const reason_names[EXIT_REASON_COUNT] = {

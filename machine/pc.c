@@ -166,6 +166,30 @@ fail:
     return r;
 }
 
+static void pc_power_button(struct vm *vm)
+{
+    struct pc *pc = vm->platform;
+    acpi_pm_power_button(pc->pm);
+}
+
+/* The monitor shares the terminal with COM1 (QEMU's mon:stdio). */
+static void pc_console_mux(struct vm *vm, const struct vm_console_link *l)
+{
+    struct pc *pc = vm->platform;
+    struct stdio_mux_link m = { .input = l->input, .focus = l->focus, .opaque = l->opaque };
+    stdio_chr_set_mux(pc->console, &m);
+}
+
+static void pc_console_write(struct vm *vm, const char *buf, size_t n)
+{
+    struct pc *pc = vm->platform;
+    stdio_chr_write(pc->console, buf, n);
+}
+
+static const struct vm_board_ops pc_board_ops = {
+    .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
+};
+
 int pc_init(struct vm *vm, char *err, size_t errlen)
 {
     struct pc *pc = calloc(1, sizeof(*pc));
@@ -215,6 +239,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
+    vm->board = &pc_board_ops;
     return 0;
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
@@ -236,4 +261,5 @@ void pc_destroy(struct vm *vm)
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;
+    vm->board = NULL;
 }

@@ -18,18 +18,159 @@
 #include "util/eventloop.h"
 #include "machine/pc.h"
 
+static void vm_emit(struct vm *vm, enum vm_event ev, int reason)
+{
+    if (vm->listener.event)
+        vm->listener.event(vm->listener.opaque, ev, reason);
+}
+
+static void vm_kick_all(struct vm *vm)
+{
+    for (int i = 0; i < vm->ncpus; i++)
+        if (atomic_load(&vm->vcpus[i].started) && vm->accel->vcpu_kick)
+            vm->accel->vcpu_kick(&vm->vcpus[i]);
+}
+
+static bool vm_ended(struct vm *vm)
+{
+    return atomic_load(&vm->stop_reason) != VCPU_CONTINUE;
+}
+
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
 {
     int expected = VCPU_CONTINUE;
     if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
         return;                 /* the first reason wins */
     atomic_store(&vm->exit_code, exit_code);
+    atomic_store(&vm->leave, 1);
+    atomic_store(&vm->run_state, VM_STATE_SHUTDOWN);
+    if (reason == VCPU_RESET)
+        vm_emit(vm, VM_EVENT_RESET, 0);
+    vm_emit(vm, VM_EVENT_SHUTDOWN, reason);
     pthread_mutex_lock(&vm->stop_lock);
     pthread_cond_broadcast(&vm->stop_cond);
     pthread_mutex_unlock(&vm->stop_lock);
+    pthread_mutex_lock(&vm->pause_lock);   /* parked vCPUs wake and end */
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
+    vm_kick_all(vm);
+}
+
+const char *vm_run_state_name(enum vm_run_state s)
+{
+    switch (s) {
+    case VM_STATE_RUNNING: return "running";
+    case VM_STATE_PAUSED: return "paused";
+    default: return "shutdown";
+    }
+}
+
+enum vm_run_state vm_run_state(struct vm *vm)
+{
+    return (enum vm_run_state)atomic_load(&vm->run_state);
+}
+
+static int vm_started_cpus(struct vm *vm)
+{
+    int n = 0;
     for (int i = 0; i < vm->ncpus; i++)
-        if (atomic_load(&vm->vcpus[i].started) && vm->accel->vcpu_kick)
-            vm->accel->vcpu_kick(&vm->vcpus[i]);
+        n += atomic_load(&vm->vcpus[i].started);
+    return n;
+}
+
+/* Lock order: pause_lock, then whatever the accelerator's kick takes. */
+static int vm_pause_quiet(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    int r = 0;
+    if (vm_ended(vm))
+        r = -ESHUTDOWN;
+    else if (atomic_load(&vm->run_state) == VM_STATE_PAUSED)
+        r = -EBUSY;
+    if (r) {
+        pthread_mutex_unlock(&vm->pause_lock);
+        return r;
+    }
+    atomic_store(&vm->run_state, VM_STATE_PAUSED);
+    atomic_store(&vm->leave, 1);
+    vm_kick_all(vm);
+    while (vm->parked < vm_started_cpus(vm) && !vm_ended(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    pthread_mutex_unlock(&vm->pause_lock);
+    return 0;
+}
+
+int vm_pause(struct vm *vm)
+{
+    int r = vm_pause_quiet(vm);
+    if (!r)
+        vm_emit(vm, VM_EVENT_STOP, 0);
+    return r;
+}
+
+static int vm_resume_quiet(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    int r = 0;
+    if (vm_ended(vm))
+        r = -ESHUTDOWN;
+    else if (atomic_load(&vm->run_state) != VM_STATE_PAUSED)
+        r = -EBUSY;
+    if (!r) {
+        atomic_store(&vm->run_state, VM_STATE_RUNNING);
+        atomic_store(&vm->leave, 0);
+        pthread_cond_broadcast(&vm->pause_cond);
+    }
+    pthread_mutex_unlock(&vm->pause_lock);
+    return r;
+}
+
+int vm_resume(struct vm *vm)
+{
+    int r = vm_resume_quiet(vm);
+    if (!r)
+        vm_emit(vm, VM_EVENT_RESUME, 0);
+    return r;
+}
+
+int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s)
+{
+    if (idx < 0 || idx >= vm->ncpus)
+        return -EINVAL;
+    if (!vm->accel->get_state)
+        return -ENOTSUP;
+    memset(s, 0, sizeof(*s));
+    bool paused_here = vm_pause_quiet(vm) == 0;   /* -EBUSY: already paused; -ESHUTDOWN: ended */
+    int r = vm->accel->get_state(&vm->vcpus[idx], s);
+    if (paused_here)
+        vm_resume_quiet(vm);
+    return r;
+}
+
+int vm_powerdown(struct vm *vm)
+{
+    if (!vm->board || !vm->board->power_button)
+        return -ENOTSUP;
+    if (vm_ended(vm))
+        return -ESHUTDOWN;
+    vm_emit(vm, VM_EVENT_POWERDOWN, 0);
+    vm->board->power_button(vm);
+    return 0;
+}
+
+/* A vCPU whose loop returned VCPU_STOP for a pause waits here until resumed (true: run again) or
+ * the VM ends (false). On the vCPU's thread. */
+static bool vcpu_park(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+    pthread_mutex_lock(&vm->pause_lock);
+    vm->parked++;
+    pthread_cond_broadcast(&vm->pause_cond);
+    while (atomic_load(&vm->run_state) == VM_STATE_PAUSED && !vm_ended(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    vm->parked--;
+    pthread_mutex_unlock(&vm->pause_lock);
+    return !vm_ended(vm);
 }
 
 /* --exit-stats: exits by reason, and per-address counts in a small open-addressed table keyed by
@@ -122,6 +263,8 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct accel_ops *
     vm->signal_fd = -1;
     pthread_mutex_init(&vm->stop_lock, NULL);
     pthread_cond_init(&vm->stop_cond, NULL);
+    pthread_mutex_init(&vm->pause_lock, NULL);
+    pthread_cond_init(&vm->pause_cond, NULL);
     if (cfg->ncpus < 1 || cfg->ncpus > VM_MAX_CPUS) {   /* vcpus[] is a fixed array */
         snprintf(err, errlen, "%d vCPUs: not from 1 to %d", cfg->ncpus, VM_MAX_CPUS);
         return -EINVAL;
@@ -204,7 +347,13 @@ static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
     struct vm *vm = v->vm;
-    int r = vm->accel->vcpu_run(v);
+    atomic_store(&v->tid, (int)gettid());
+    int r;
+    for (;;) {
+        r = vm->accel->vcpu_run(v);
+        if (r != VCPU_STOP || vm_ended(vm) || !vcpu_park(v))
+            break;
+    }
     if (r == VCPU_CRASH)
         vm_dump_cpu(v);
     if (r != VCPU_CONTINUE && r != VCPU_STOP)
@@ -259,7 +408,7 @@ int vm_run(struct vm *vm)
         started++;
     }
     pthread_mutex_lock(&vm->stop_lock);
-    while (!vm_should_stop(vm))
+    while (!vm_ended(vm))
         pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
     pthread_mutex_unlock(&vm->stop_lock);
     /* A stop requested before a vCPU was marked started missed its kick: kick them all again. */
@@ -294,4 +443,6 @@ void vm_destroy(struct vm *vm)
         close(vm->signal_fd);
     pthread_cond_destroy(&vm->stop_cond);
     pthread_mutex_destroy(&vm->stop_lock);
+    pthread_cond_destroy(&vm->pause_cond);
+    pthread_mutex_destroy(&vm->pause_lock);
 }

@@ -25,10 +25,39 @@ struct vcpu {
     struct vcpu_lapic lapic;   /* its userspace local APIC */
     const struct tsc *tsc;     /* the guest TSC (util/tsc.h), for rdtsc and CPUID 0x15/0x16 */
     _Atomic bool started;      /* its thread runs: vm_request_stop may kick it */
+    _Atomic int tid;           /* its thread's Linux id once it runs (QMP query-cpus-fast) */
 };
 
 struct tsc;
 struct evloop;
+
+/* The VM's run state (Firecracker's Running/Paused/Finished): a pause parks every vCPU thread
+ * without ending the VM, a resume lets them go on; SHUTDOWN is final. */
+enum vm_run_state { VM_STATE_RUNNING, VM_STATE_PAUSED, VM_STATE_SHUTDOWN };
+
+/* Run-state events, named as QMP names them (QMP spec, events STOP/RESUME/SHUTDOWN/RESET/POWERDOWN). */
+enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN };
+
+/* Who hears of run-state changes; called on the thread that caused the change (a vCPU, the event
+ * loop), so it must not block for long. reason: SHUTDOWN's enum vcpu_exit, else 0. */
+struct vm_listener {
+    void (*event)(void *opaque, enum vm_event ev, int reason);
+    void *opaque;
+};
+
+/* The console's second user (the human monitor on Ctrl-A c); on the event-loop thread. */
+struct vm_console_link {
+    void (*input)(void *opaque, const uint8_t *buf, size_t n);   /* bytes typed while it has focus */
+    void (*focus)(void *opaque, bool has_focus);                 /* Ctrl-A c moved the keyboard */
+    void *opaque;
+};
+
+/* What the board offers the monitor (filled by machine/pc.c). */
+struct vm_board_ops {
+    void (*power_button)(struct vm *vm);   /* press the ACPI power button */
+    void (*console_mux)(struct vm *vm, const struct vm_console_link *l);
+    void (*console_write)(struct vm *vm, const char *buf, size_t n);   /* any thread */
+};
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
@@ -41,6 +70,10 @@ struct vm_config {
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;
+    const char *name;          /* -name, or NULL */
+    const char *qmp, *monitor; /* -qmp / -monitor socket specs (monitor/server.h), or NULL */
+    const char *pidfile;       /* -pidfile FILE, or NULL */
+    bool daemonize;            /* -daemonize: detach once the VM is set up */
 };
 
 struct exit_stats {
@@ -62,6 +95,13 @@ struct vm {
     struct vcpu vcpus[VM_MAX_CPUS];
     struct cpu_state boot_state;   /* what the loader wants vCPU 0 to start with */
     _Atomic int stop_reason;       /* enum vcpu_exit, VCPU_CONTINUE while running */
+    _Atomic int leave;             /* non-zero: vCPUs leave their loops (a stop, or a pause) */
+    _Atomic int run_state;         /* enum vm_run_state */
+    int parked;                    /* vCPU threads parked by a pause (under pause_lock) */
+    pthread_mutex_t pause_lock;    /* with pause_cond: pause/resume hand-shake with the vCPUs */
+    pthread_cond_t pause_cond;
+    struct vm_listener listener;   /* run-state events (the monitor), or none */
+    const struct vm_board_ops *board;  /* what the board does for the monitor (machine/pc.c) */
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
     struct evloop *loop;           /* event-loop thread: host I/O and device timers */
@@ -84,15 +124,30 @@ void vm_destroy(struct vm *vm);
 
 /* Print vCPU v's registers and the bytes at its RIP to stderr (after a crash). */
 void vm_dump_cpu(struct vcpu *v);
+/* Print registers and the code bytes at RIP of a saved state to f. */
+void vm_print_cpu_state(const struct vm *vm, const struct cpu_state *s, FILE *f);
+/* Guest linear -> physical through s's page tables (SDM Vol. 3A, 4.3-4.5); -1 when not mapped. */
+int vm_translate(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys);
+/* vCPU idx's registers, read with the vCPUs parked (a running VM is paused quietly, no events). */
+int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s);
 /* Print the --exit-stats table. */
 void vm_print_exit_stats(struct vm *vm, FILE *f);
 
-/* End the VM (from any thread, e.g. a device's write handler): first reason wins, vCPUs are kicked. */
+/* End the VM for good (from any thread, e.g. a device's write handler): first reason wins, vCPUs are kicked. */
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code);
 static inline bool vm_should_stop(struct vm *vm)
 {
-    return atomic_load_explicit(&vm->stop_reason, memory_order_relaxed) != VCPU_CONTINUE;
+    return atomic_load_explicit(&vm->leave, memory_order_relaxed) != 0;
 }
+/* Pause and resume (any thread but a vCPU's): vm_pause returns once every started vCPU is parked.
+ * 0, or -EBUSY when the VM is already paused / not paused, -ESHUTDOWN after it ended. */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+enum vm_run_state vm_run_state(struct vm *vm);
+const char *vm_run_state_name(enum vm_run_state s);    /* QMP's RunState names */
+/* The ACPI power button (QMP system_powerdown); -ENOTSUP where the board has none. */
+int vm_powerdown(struct vm *vm);
+
 /* Count one exit for --exit-stats; addr is the port or MMIO address (ignored for others). */
 void vm_count_exit(struct vm *vm, enum exit_reason reason, uint64_t addr);
 

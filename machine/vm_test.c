@@ -1,6 +1,8 @@
 /* The VM lifecycle on a fake accelerator (no KVM needed): vCPU threads, stop reasons and the exit
  * status they map to, the crash dump, --exit-stats. */
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +166,74 @@ static void test_exit_stats_table(void **state)
     assert_true(pio < mmio && mmio < p80);
 }
 
+/* Pause and resume with real vCPU threads: a pause parks all of them (no vCPU runs while paused),
+ * a resume lets them go on, a stop while paused ends the VM; each change is one event. */
+static enum vm_event events[16];
+static _Atomic int nevents;
+
+static void record_event(void *opaque, enum vm_event ev, int reason)
+{
+    (void)opaque;
+    (void)reason;
+    if (nevents < 16)
+        events[nevents++] = ev;
+}
+
+static void *pause_driver(void *arg)
+{
+    struct vm *vm = arg;
+    while (runs < vm->ncpus)
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    assert_int_equal(vm_pause(vm), 0);
+    assert_int_equal(vm_run_state(vm), VM_STATE_PAUSED);
+    assert_int_equal(vm->parked, vm->ncpus);
+    assert_int_equal(vm_pause(vm), -EBUSY);
+    int before = runs;
+    nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+    assert_int_equal(runs, before);            /* parked: nobody re-entered the run loop */
+    struct cpu_state st;
+    assert_int_equal(vm_get_cpu_state(vm, 1, &st), 0);
+    assert_int_equal(vm_resume(vm), 0);
+    while (runs < before + vm->ncpus)          /* each vCPU runs again */
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    assert_int_equal(vm_resume(vm), -EBUSY);
+    assert_int_equal(vm_get_cpu_state(vm, 0, &st), 0);   /* a quiet pause: no events */
+    assert_int_equal(vm_run_state(vm), VM_STATE_RUNNING);
+    assert_int_equal(vm_pause(vm), 0);
+    vm_request_stop(vm, VCPU_STOP, 0);         /* ends a paused VM */
+    assert_int_equal(vm_resume(vm), -ESHUTDOWN);
+    return NULL;
+}
+
+static void test_pause_resume(void **state)
+{
+    (void)state;
+    static struct vm vm;
+    struct vm_config cfg = { .mem_size = 4 << 20, .ncpus = 3, .accel = "fake" };
+    char why[256];
+    int saved_in = dup(STDIN_FILENO), devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    close(devnull);
+    mode = FAKE_SPIN;
+    runs = kicks = nevents = 0;
+    assert_int_equal(vm_init(&vm, &cfg, &fake_ops, why, sizeof(why)), 0);
+    vm.listener = (struct vm_listener){ record_event, NULL };
+    pthread_t t;
+    pthread_create(&t, NULL, pause_driver, &vm);
+    assert_int_equal(vm_run(&vm), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(vm_run_state(&vm), VM_STATE_SHUTDOWN);
+    vm_destroy(&vm);
+    dup2(saved_in, STDIN_FILENO);
+    close(saved_in);
+    assert_int_equal(nevents, 4);
+    assert_int_equal(events[0], VM_EVENT_STOP);
+    assert_int_equal(events[1], VM_EVENT_RESUME);
+    assert_int_equal(events[2], VM_EVENT_STOP);
+    assert_int_equal(events[3], VM_EVENT_SHUTDOWN);
+    assert_int_equal(vm_powerdown(&vm), -ENOTSUP);   /* no board after vm_destroy */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_debug_exit_status),
         cmocka_unit_test(test_any_vcpu_ends_the_vm),
         cmocka_unit_test(test_exit_stats_table),
+        cmocka_unit_test(test_pause_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@ enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
     OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
-    Q_NO_REBOOT, Q_DEVICE,
+    Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
 };
 
 static const struct opt {
@@ -43,6 +43,9 @@ static const struct opt {
     { "nographic", Q_NOGRAPHIC, false }, { "display", Q_DISPLAY, true },
     { "serial", Q_SERIAL, true },        { "nodefaults", Q_NODEFAULTS, false },
     { "no-reboot", Q_NO_REBOOT, false }, { "device", Q_DEVICE, true },
+    { "qmp", Q_QMP, true },              { "monitor", Q_MONITOR, true },
+    { "name", Q_NAME, true },            { "pidfile", Q_PIDFILE, true },
+    { "daemonize", Q_DAEMONIZE, false },
 };
 
 void run_usage(FILE *f)
@@ -68,6 +71,9 @@ void run_usage(FILE *f)
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg\n"
         "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
+        "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
+        "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
+        "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up)\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -458,6 +464,11 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
             }
             break;
         case Q_DEVICE: r = q_device(v, err, errlen); break;
+        case Q_QMP: cfg->qmp = v; break;
+        case Q_MONITOR: cfg->monitor = v; break;
+        case Q_NAME: cfg->name = v; break;
+        case Q_PIDFILE: cfg->pidfile = v; break;
+        case Q_DAEMONIZE: cfg->daemonize = true; break;
         }
         if (r < 0)
             return RUN_ARGS_ERROR;

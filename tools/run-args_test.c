@@ -145,6 +145,26 @@ static void test_qemu_spellings(void **state)
 }
 
 /* -smp's topology, counts derived as QEMU 7.2 derives them. */
+/* Operating flags (issue 16): -qmp, -monitor, -name, -pidfile, -daemonize, -serial mon:stdio. */
+static void test_monitor_flags(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", "unix:/tmp/q,server,wait=off", "-monitor",
+                           "stdio", "-name", "vm1", "-pidfile", "/tmp/p", "-daemonize", "-serial",
+                           "mon:stdio", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.qmp, "unix:/tmp/q,server,wait=off");
+    assert_string_equal(c.monitor, "stdio");
+    assert_string_equal(c.name, "vm1");
+    assert_string_equal(c.pidfile, "/tmp/p");
+    assert_true(c.daemonize);
+    assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
+    assert_null(c.qmp);
+    assert_false(c.daemonize);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", NULL), RUN_ARGS_ERROR);
+}
+
 static void test_smp(void **state)
 {
     (void)state;
@@ -277,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
+        cmocka_unit_test(test_monitor_flags),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
         cmocka_unit_test(test_smp),

@@ -274,7 +274,7 @@ struct cpu {
     bool has_stop_rip;         /* flat runner: stop_rip is set (every rip value is a valid address) */
     uint64_t stop_rip;         /* flat runner: stop before executing this address */
     atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
-    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->stop_reason) */
+    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->leave: a stop or a pause) */
     /* The interrupt controller's "maybe pending" flag (struct vcpu_lapic's irq_hint,
      * machine/accel.h), read at every block boundary; NULL when there is none. */
     _Atomic bool *irq_line;

@@ -349,7 +349,7 @@ static int soft_vcpu_init(struct vcpu *v)
     c->cpuid_edits = svm->edits;
     c->ncpuid_edits = svm->nedits;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
-    c->stop_flag = &v->vm->stop_reason;
+    c->stop_flag = &v->vm->leave;
     if (v->lapic.dev)
         c->irq_line = v->lapic.irq_hint;
     c->tbs = tb_cache_new(SOFT_TB_ARENA);

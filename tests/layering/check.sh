@@ -4,7 +4,7 @@
 # violation, "layering: RULE: FILE includes HEADER"; exit 1 when any is not on the allow-list
 # (tests/layering/allow.txt: "RULE FILE HEADER  # why, and which issue removes it"), 0 otherwise.
 # The rules, as the README's architecture section states them:
-#   hw-links       hw/ includes no accel/ and no machine/: devices reach the machine through links
+#   hw-links       hw/ includes no accel/, machine/ or monitor/: devices reach the machine through links
 #                  (hw/link.h, hw/serial.h's serial_link), mm/ (bus, guest memory) and util/
 #   machine-caps   machine/ includes no accel/accel.h, accel/kvm/ or accel/soft/: it is handed an
 #                  accelerator and knows it by machine/accel.h's capability fields only
@@ -15,6 +15,9 @@
 #   img-public     tools/img/ (and any tools/img*.c) includes from block/ only block/block.h, the blk_driver
 #                  interface, never a format's private header
 #   base-leaf      util/ and mm/ include only util/ and mm/
+#   monitor-ops    monitor/ includes no accel/ and no hw/: it operates the machine through machine/vm.h
+#                  (run state, registers, memory, the board's vm_board_ops), never a device or an
+#                  accelerator directly
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=${1:-$(cd "$here/../.." && pwd)}
@@ -24,7 +27,8 @@ allow=${LAYERING_ALLOW:-$here/allow.txt}
 rule() {
     local f=$1 h=$2
     case $f in
-    hw/*)       case $h in accel/*|machine/*) echo hw-links;; esac;;
+    hw/*)       case $h in accel/*|machine/*|monitor/*) echo hw-links;; esac;;
+    monitor/*)  case $h in accel/*|hw/*) echo monitor-ops;; esac;;
     machine/*)  case $h in accel/accel.h|accel/kvm/*|accel/soft/*) echo machine-caps;; esac;;
     block/*)    case $h in hw/*|mm/*|machine/*) echo block-leaf;; esac;;
     util/*|mm/*) case $h in util/*|mm/*) ;; */*) echo base-leaf;; esac;;

@@ -1,0 +1,208 @@
+/* The human monitor's commands, named and printed as QEMU's HMP names them (QEMU's
+ * docs/system/monitor.rst and hmp-commands*.hx list them; the output formats here are vmon's). */
+#include "monitor/hmp.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HMP_MAX_DUMP 4096      /* bytes one x/xp may print */
+
+static void hmp_help(FILE *out)
+{
+    fputs("info status|version|name|cpus|registers [N]|mtree|exits\n"
+          "stop, cont                 pause / resume the vCPUs\n"
+          "system_reset               reset (vmon ends, as QEMU does under -no-reboot)\n"
+          "system_powerdown           press the ACPI power button\n"
+          "quit                       end vmon\n"
+          "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
+          "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
+          "gva2gpa ADDR               vCPU 0's guest virtual ADDR as a guest physical address\n", out);
+}
+
+static void info_cpus(struct vm *vm, FILE *out)
+{
+    for (int i = 0; i < vm->ncpus; i++) {
+        struct cpu_state s;
+        bool ok = vm_run_state(vm) != VM_STATE_SHUTDOWN && vm_get_cpu_state(vm, i, &s) == 0;
+        fprintf(out, "%c CPU #%d:", i == 0 ? '*' : ' ', i);
+        if (ok)
+            fprintf(out, " pc=0x%016" PRIx64, s.seg[SEG_CS].base + s.rip);
+        fprintf(out, " thread_id=%d\n", atomic_load(&vm->vcpus[i].tid));
+    }
+}
+
+static void info_registers(struct vm *vm, const char *arg, FILE *out)
+{
+    int idx = arg && *arg ? atoi(arg) : 0;
+    struct cpu_state s;
+    int r = vm_get_cpu_state(vm, idx, &s);
+    if (r < 0) {
+        fprintf(out, "vCPU %d: registers unavailable: %s\n", idx, strerror(-r));
+        return;
+    }
+    vm_print_cpu_state(vm, &s, out);
+}
+
+static void info_mtree_bus(const struct bus *b, FILE *out)
+{
+    fprintf(out, "%s:\n", b->name);
+    for (int i = 0; i < b->nranges; i++) {
+        const struct bus_range *r = &b->ranges[i];
+        fprintf(out, "  %016" PRIx64 "-%016" PRIx64 " %s\n", r->base, r->base + r->len - 1,
+                r->name ? r->name : "?");
+    }
+}
+
+static void info_mtree(struct vm *vm, FILE *out)
+{
+    fprintf(out, "ram:\n");
+    for (int i = 0; i < vm->mem.nslots; i++) {
+        const struct mem_slot *s = &vm->mem.slots[i];
+        fprintf(out, "  %016" PRIx64 "-%016" PRIx64 " ram slot %d\n", s->gpa, s->gpa + s->size - 1, i);
+    }
+    info_mtree_bus(&vm->pio, out);
+    info_mtree_bus(&vm->mmio, out);
+}
+
+static void hmp_info(struct vm *vm, const char *version, const char *what, const char *arg, FILE *out)
+{
+    if (!what || !*what)
+        fputs("info status|version|name|cpus|registers|mtree|exits\n", out);
+    else if (!strcmp(what, "status"))
+        fprintf(out, "VM status: %s\n", vm_run_state_name(vm_run_state(vm)));
+    else if (!strcmp(what, "version"))
+        fprintf(out, "%s (vmon)\n", version);
+    else if (!strcmp(what, "name"))
+        fprintf(out, "%s\n", vm->cfg.name ? vm->cfg.name : "");
+    else if (!strcmp(what, "cpus"))
+        info_cpus(vm, out);
+    else if (!strcmp(what, "registers"))
+        info_registers(vm, arg, out);
+    else if (!strcmp(what, "mtree"))
+        info_mtree(vm, out);
+    else if (!strcmp(what, "exits") && !vm->cfg.exit_stats)
+        fputs("exit statistics are not counted: run vmon with --exit-stats\n", out);
+    else if (!strcmp(what, "exits"))
+        vm_print_exit_stats(vm, out);
+    else
+        fprintf(out, "info %s: unknown (try 'info')\n", what);
+}
+
+/* "/Nf" -> count and unit size (f: b h w g; x and none mean w). */
+static int parse_fmt(const char *fmt, unsigned *count, unsigned *size)
+{
+    *count = 1;
+    *size = 4;
+    if (!fmt || fmt[0] != '/')
+        return fmt ? -EINVAL : 0;
+    char *end;
+    unsigned long n = strtoul(fmt + 1, &end, 10);
+    if (end != fmt + 1)
+        *count = (unsigned)n;
+    for (; *end; end++) {
+        switch (*end) {
+        case 'b': *size = 1; break;
+        case 'h': *size = 2; break;
+        case 'w': *size = 4; break;
+        case 'g': *size = 8; break;
+        case 'x': case 'u': case 'd': break;
+        default: return -EINVAL;
+        }
+    }
+    return *count && *count * *size <= HMP_MAX_DUMP ? 0 : -ERANGE;
+}
+
+/* xp (virt false) and x (virt true: through vCPU 0's page tables). */
+static void hmp_dump(struct vm *vm, bool virt, const char *fmt, const char *addr_s, FILE *out)
+{
+    unsigned count, size;
+    if (!addr_s) {                /* "xp ADDR" without a format */
+        addr_s = fmt;
+        fmt = NULL;
+    }
+    char *end;
+    uint64_t addr = addr_s ? strtoull(addr_s, &end, 0) : 0;
+    if (!addr_s || *end || parse_fmt(fmt, &count, &size) < 0) {
+        fputs("usage: xp|x /Nf ADDR (f: x b h w g; at most 4096 bytes)\n", out);
+        return;
+    }
+    struct cpu_state s;
+    if (virt && vm_get_cpu_state(vm, 0, &s) < 0) {
+        fputs("x: the accelerator gives no registers to translate with; use xp\n", out);
+        return;
+    }
+    for (unsigned i = 0; i < count; i++) {
+        uint64_t a = addr + (uint64_t)i * size, pa = a, v = 0;
+        if (i % (16 / size) == 0)
+            fprintf(out, "%s%016" PRIx64 ":", i ? "\n" : "", a);
+        if ((virt && vm_translate(vm, &s, a, &pa) < 0) || guest_mem_read(&vm->mem, pa, &v, size) < 0) {
+            fprintf(out, " (unmapped)");
+            break;
+        }
+        fprintf(out, " 0x%0*" PRIx64, (int)size * 2, v);
+    }
+    fputs("\n", out);
+}
+
+static void hmp_gva2gpa(struct vm *vm, const char *addr_s, FILE *out)
+{
+    char *end;
+    uint64_t gva = addr_s ? strtoull(addr_s, &end, 0) : 0, gpa;
+    struct cpu_state s;
+    if (!addr_s || *end)
+        fputs("usage: gva2gpa ADDR\n", out);
+    else if (vm_get_cpu_state(vm, 0, &s) < 0)
+        fputs("gva2gpa: the accelerator gives no registers to translate with\n", out);
+    else if (vm_translate(vm, &s, gva, &gpa) < 0)
+        fputs("Unmapped\n", out);
+    else
+        fprintf(out, "gpa: 0x%" PRIx64 "\n", gpa);
+}
+
+static void report(FILE *out, const char *what, int r)
+{
+    if (r == -ESHUTDOWN)
+        fprintf(out, "%s: the VM has shut down\n", what);
+    else if (r == -ENOTSUP)
+        fprintf(out, "%s: not supported by this machine\n", what);
+}
+
+bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", line);
+    char *save = NULL;
+    char *cmd = strtok_r(buf, " \t\r\n", &save);
+    char *a1 = strtok_r(NULL, " \t\r\n", &save);
+    char *a2 = strtok_r(NULL, " \t\r\n", &save);
+    if (!cmd)
+        return false;
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "?"))
+        hmp_help(out);
+    else if (!strcmp(cmd, "info"))
+        hmp_info(vm, version, a1, a2, out);
+    else if (!strcmp(cmd, "stop"))
+        report(out, cmd, vm_pause(vm));
+    else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c"))
+        report(out, cmd, vm_resume(vm));
+    else if (!strcmp(cmd, "system_powerdown"))
+        report(out, cmd, vm_powerdown(vm));
+    else if (!strcmp(cmd, "system_reset"))
+        vm_request_stop(vm, VCPU_RESET, 0);
+    else if (!strcmp(cmd, "gva2gpa"))
+        hmp_gva2gpa(vm, a1, out);
+    else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))
+        return true;
+    else if (!strncmp(cmd, "xp", 2) || !strncmp(cmd, "x", 1)) {
+        bool virt = cmd[1] != 'p';
+        const char *rest = cmd + (virt ? 1 : 2);   /* "xp/4x" written without a space */
+        if (*rest)
+            hmp_dump(vm, virt, rest, a1, out);
+        else
+            hmp_dump(vm, virt, a1, a2, out);
+    } else
+        fprintf(out, "unknown command: '%s' (try 'help')\n", cmd);
+    return false;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The human monitor on the console, through a pty (monitor/hmp_pty.py): Ctrl-A h, Ctrl-A c, info
+# status/registers/cpus, stop, cont, xp, quit; and on -monitor unix:...,server,wait=off.
+# Under --accel soft. Exit 0 pass, 77 skip, 1 fail.
+set -u
+BUILD=${BUILD:-build}
+VMON=${VMON:-$BUILD/vmon}
+here=$(cd "$(dirname "$0")" && pwd)
+KERNEL=$BUILD/guests/bz64.bzImage
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+[ -f "$KERNEL" ] || { echo "skip: $KERNEL not built (make build-tests)"; exit 77; }
+fail=0
+long="test=none rounds=4000000000"
+
+timeout 60 python3 "$here/hmp_pty.py" "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
+    -serial mon:stdio || fail=1
+
+sock=$tmp/m.sock
+timeout 60 "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
+    -monitor "unix:$sock,server,wait=off" </dev/null >/dev/null 2>"$tmp/err" &
+pid=$!
+timeout 30 python3 - "$sock" >"$tmp/out" <<'PY'
+import os, socket, sys, time
+for _ in range(200):
+    if os.path.exists(sys.argv[1]): break
+    time.sleep(0.05)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+def until(want):
+    buf = b""
+    while want not in buf:
+        d = s.recv(4096)
+        if not d: break
+        buf += d
+    return buf.decode()
+until(b"(vmon) ")
+s.sendall(b"info version\n"); print(until(b"(vmon) "))
+s.sendall(b"info mtree\n"); print(until(b"(vmon) "))
+s.sendall(b"quit\n"); until(b"\0")
+PY
+wait $pid
+rc=$?
+if [ $rc -eq 0 ] && grep -q "(vmon)" "$tmp/out" && grep -q "acpi-pm1a-cnt" "$tmp/out"; then
+    echo "ok: -monitor unix: info version, info mtree, quit"
+else
+    echo "FAIL: -monitor unix: status $rc"; cat "$tmp/out" "$tmp/err"; fail=1
+fi
+exit $fail

@@ -1,0 +1,351 @@
+/* QMP commands and replies (QEMU's docs/interop/qmp-spec: greeting 2.2, commands 2.3, success 2.4.1,
+ * errors 2.4.2 with the classes GenericError and CommandNotFound, events 2.5; the commands' schemas
+ * are those of QEMU's qapi schema files). Parsing is json-c's; the socket side is monitor/server.c. */
+#include "monitor/qmp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "monitor/hmp.h"
+
+/* Takes ownership of o and returns it as a malloc'd line. */
+static char *json_line(struct json_object *o)
+{
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return s;
+}
+
+static struct json_object *reply_ok(struct json_object *ret, struct json_object *id)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "return", ret ? ret : json_object_new_object());
+    if (id)
+        json_object_object_add(o, "id", json_object_get(id));
+    return o;
+}
+
+static struct json_object *reply_err(const char *cls, const char *desc, struct json_object *id)
+{
+    struct json_object *e = json_object_new_object(), *o = json_object_new_object();
+    json_object_object_add(e, "class", json_object_new_string(cls));
+    json_object_object_add(e, "desc", json_object_new_string(desc));
+    json_object_object_add(o, "error", e);
+    if (id)
+        json_object_object_add(o, "id", json_object_get(id));
+    return o;
+}
+
+char *qmp_greeting(const struct qmp_session *s)
+{
+    unsigned maj = 0, min = 0, mic = 0;
+    sscanf(s->version, "%u.%u.%u", &maj, &min, &mic);
+    struct json_object *v = json_object_new_object(), *q = json_object_new_object();
+    json_object_object_add(v, "major", json_object_new_int((int)maj));
+    json_object_object_add(v, "minor", json_object_new_int((int)min));
+    json_object_object_add(v, "micro", json_object_new_int((int)mic));
+    json_object_object_add(q, "qemu", v);
+    json_object_object_add(q, "package", json_object_new_string("vmon"));
+    struct json_object *qmp = json_object_new_object(), *o = json_object_new_object();
+    json_object_object_add(qmp, "version", q);
+    json_object_object_add(qmp, "capabilities", json_object_new_array());
+    json_object_object_add(o, "QMP", qmp);
+    return json_line(o);
+}
+
+/* A command handler: *ret on success, else an error class and description. */
+struct qmp_result {
+    struct json_object *ret;
+    const char *err_class;
+    char desc[160];
+};
+
+typedef void qmp_handler(struct qmp_session *s, struct json_object *args, struct qmp_result *r);
+
+static void fail(struct qmp_result *r, const char *fmt, const char *arg)
+{
+    r->err_class = "GenericError";
+    snprintf(r->desc, sizeof(r->desc), fmt, arg);
+}
+
+static void qmp_cmd_capabilities(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    if (s->command_mode) {
+        r->err_class = "CommandNotFound";   /* qmp-spec 4: not available in command mode */
+        snprintf(r->desc, sizeof(r->desc), "Capabilities negotiation is already complete, command ignored");
+        return;
+    }
+    s->command_mode = true;
+}
+
+static void qmp_cmd_query_status(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    enum vm_run_state st = vm_run_state(s->vm);
+    r->ret = json_object_new_object();
+    json_object_object_add(r->ret, "running", json_object_new_boolean(st == VM_STATE_RUNNING));
+    json_object_object_add(r->ret, "singlestep", json_object_new_boolean(false));
+    json_object_object_add(r->ret, "status", json_object_new_string(vm_run_state_name(st)));
+}
+
+static void qmp_cmd_query_version(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    char *g = qmp_greeting(s);
+    struct json_object *o = g ? json_tokener_parse(g) : NULL;
+    free(g);
+    struct json_object *qmp, *v;
+    if (o && json_object_object_get_ex(o, "QMP", &qmp) && json_object_object_get_ex(qmp, "version", &v))
+        r->ret = json_object_get(v);
+    json_object_put(o);
+    if (!r->ret)
+        fail(r, "%s", "out of memory");
+}
+
+static void qmp_cmd_query_name(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    r->ret = json_object_new_object();
+    if (s->vm->cfg.name)
+        json_object_object_add(r->ret, "name", json_object_new_string(s->vm->cfg.name));
+}
+
+static void qmp_cmd_query_kvm(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    r->ret = json_object_new_object();
+    bool enabled = s->vm->accel && !strcmp(s->vm->accel->name, "kvm");
+    json_object_object_add(r->ret, "enabled", json_object_new_boolean(enabled));
+    json_object_object_add(r->ret, "present", json_object_new_boolean(access("/dev/kvm", R_OK | W_OK) == 0));
+}
+
+static void qmp_cmd_query_cpus_fast(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    struct vm *vm = s->vm;
+    r->ret = json_object_new_array();
+    for (int i = 0; i < vm->ncpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        struct json_object *c = json_object_new_object(), *props = json_object_new_object();
+        unsigned per_sock = vm->topo.cores * vm->topo.threads;
+        per_sock = per_sock ? per_sock : 1;
+        unsigned threads = vm->topo.threads ? vm->topo.threads : 1;
+        json_object_object_add(props, "socket-id", json_object_new_int((int)(i / per_sock)));
+        json_object_object_add(props, "core-id", json_object_new_int((int)(i % per_sock / threads)));
+        json_object_object_add(props, "thread-id", json_object_new_int((int)(i % threads)));
+        char path[64];
+        snprintf(path, sizeof(path), "/machine/unattached/device[%d]", i);
+        json_object_object_add(c, "cpu-index", json_object_new_int(i));
+        json_object_object_add(c, "qom-path", json_object_new_string(path));
+        json_object_object_add(c, "thread-id", json_object_new_int(atomic_load(&v->tid)));
+        json_object_object_add(c, "props", props);
+        json_object_object_add(c, "target", json_object_new_string("x86_64"));
+        json_object_array_add(r->ret, c);
+    }
+}
+
+static void run_state_result(struct qmp_result *r, int err)
+{
+    if (err == -ESHUTDOWN)
+        fail(r, "%s", "the VM has shut down");
+}
+
+static void qmp_cmd_stop(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    run_state_result(r, vm_pause(s->vm));    /* stop on a paused VM succeeds, as QEMU's does */
+}
+
+static void qmp_cmd_cont(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    run_state_result(r, vm_resume(s->vm));
+}
+
+static void qmp_cmd_system_reset(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    (void)r;
+    /* vmon ends on a reset, as QEMU does under -no-reboot: RESET, then SHUTDOWN. */
+    vm_request_stop(s->vm, VCPU_RESET, 0);
+}
+
+static void qmp_cmd_system_powerdown(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    int e = vm_powerdown(s->vm);
+    if (e == -ENOTSUP)
+        fail(r, "%s", "this machine has no power button");
+    else
+        run_state_result(r, e);
+}
+
+static void qmp_cmd_quit(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    (void)r;
+    s->quit = true;
+}
+
+static void qmp_cmd_human_monitor_command(struct qmp_session *s, struct json_object *args,
+                                          struct qmp_result *r)
+{
+    struct json_object *cl;
+    if (!args || !json_object_object_get_ex(args, "command-line", &cl)) {
+        fail(r, "%s", "Parameter 'command-line' is missing");
+        return;
+    }
+    if (!json_object_is_type(cl, json_type_string)) {
+        fail(r, "%s", "Invalid parameter type for 'command-line', expected: string");
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) {
+        fail(r, "%s", "out of memory");
+        return;
+    }
+    if (hmp_run(s->vm, s->version, json_object_get_string(cl), out))
+        s->quit = true;
+    fclose(out);
+    r->ret = json_object_new_string(text ? text : "");
+    free(text);
+}
+
+static void qmp_cmd_query_commands(struct qmp_session *s, struct json_object *args, struct qmp_result *r);
+
+static const struct qmp_command {
+    const char *name;
+    qmp_handler *fn;
+} commands[] = {
+    { "qmp_capabilities", qmp_cmd_capabilities },
+    { "query-status", qmp_cmd_query_status },
+    { "query-version", qmp_cmd_query_version },
+    { "query-commands", qmp_cmd_query_commands },
+    { "query-cpus-fast", qmp_cmd_query_cpus_fast },
+    { "query-kvm", qmp_cmd_query_kvm },
+    { "query-name", qmp_cmd_query_name },
+    { "stop", qmp_cmd_stop },
+    { "cont", qmp_cmd_cont },
+    { "system_reset", qmp_cmd_system_reset },
+    { "system_powerdown", qmp_cmd_system_powerdown },
+    { "quit", qmp_cmd_quit },
+    { "human-monitor-command", qmp_cmd_human_monitor_command },
+};
+
+static void qmp_cmd_query_commands(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)s;
+    (void)args;
+    r->ret = json_object_new_array();
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "name", json_object_new_string(commands[i].name));
+        json_object_array_add(r->ret, c);
+    }
+}
+
+static const struct qmp_command *qmp_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+/* Checks qmp-spec 2.3's shape: an object with a string "execute", optional object "arguments" and
+ * any "id"; members besides those are refused as QEMU refuses them. */
+static struct json_object *qmp_run(struct qmp_session *s, struct json_object *req)
+{
+    if (!req)
+        return reply_err("GenericError", "JSON parse error", NULL);
+    if (!json_object_is_type(req, json_type_object))
+        return reply_err("GenericError", "QMP input must be a JSON object", NULL);
+    struct json_object *id = NULL, *exec, *args = NULL;
+    json_object_object_get_ex(req, "id", &id);
+    if (!json_object_object_get_ex(req, "execute", &exec))
+        return reply_err("GenericError", "QMP input lacks member 'execute'", id);
+    if (!json_object_is_type(exec, json_type_string))
+        return reply_err("GenericError", "QMP input member 'execute' must be a string", id);
+    if (json_object_object_get_ex(req, "arguments", &args) && !json_object_is_type(args, json_type_object))
+        return reply_err("GenericError", "QMP input member 'arguments' must be an object", id);
+    json_object_object_foreach(req, key, val) {
+        (void)val;
+        if (strcmp(key, "execute") && strcmp(key, "arguments") && strcmp(key, "id")) {
+            char d[160];
+            snprintf(d, sizeof(d), "QMP input member '%.100s' is unexpected", key);
+            return reply_err("GenericError", d, id);
+        }
+    }
+    const char *name = json_object_get_string(exec);
+    const struct qmp_command *c = qmp_find(name);
+    char d[200];
+    if (!c) {
+        snprintf(d, sizeof(d), "The command %.100s has not been found", name);
+        return reply_err("CommandNotFound", d, id);
+    }
+    if (!s->command_mode && c->fn != qmp_cmd_capabilities) {
+        snprintf(d, sizeof(d), "Expecting capabilities negotiation with 'qmp_capabilities'");
+        return reply_err("CommandNotFound", d, id);
+    }
+    if (args && json_object_object_length(args) && c->fn != qmp_cmd_human_monitor_command) {
+        json_object_object_foreach(args, k, v) {
+            (void)v;
+            snprintf(d, sizeof(d), "Parameter '%.100s' is unexpected", k);
+            return reply_err("GenericError", d, id);
+        }
+    }
+    struct qmp_result r = { 0 };
+    c->fn(s, args, &r);
+    if (r.err_class) {
+        json_object_put(r.ret);
+        return reply_err(r.err_class, r.desc, id);
+    }
+    return reply_ok(r.ret, id);
+}
+
+char *qmp_dispatch(struct qmp_session *s, struct json_object *req)
+{
+    return json_line(qmp_run(s, req));
+}
+
+static const char *shutdown_reason(int reason)
+{
+    switch (reason) {
+    case VCPU_POWEROFF: case VCPU_DEBUG_EXIT: return "guest-shutdown";
+    case VCPU_RESET: return "guest-reset";
+    case VCPU_CRASH: return "guest-panic";
+    default: return "host-qmp-quit";
+    }
+}
+
+char *qmp_event_line(enum vm_event ev, int reason)
+{
+    static const char *const names[] = {
+        [VM_EVENT_STOP] = "STOP", [VM_EVENT_RESUME] = "RESUME", [VM_EVENT_SHUTDOWN] = "SHUTDOWN",
+        [VM_EVENT_RESET] = "RESET", [VM_EVENT_POWERDOWN] = "POWERDOWN",
+    };
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
+    json_object_object_add(o, "event", json_object_new_string(names[ev]));
+    if (ev == VM_EVENT_SHUTDOWN || ev == VM_EVENT_RESET) {
+        struct json_object *d = json_object_new_object();
+        bool guest = ev == VM_EVENT_RESET || reason != VCPU_STOP;
+        json_object_object_add(d, "guest", json_object_new_boolean(guest));
+        json_object_object_add(d, "reason", json_object_new_string(
+            shutdown_reason(ev == VM_EVENT_SHUTDOWN ? reason : VCPU_RESET)));
+        json_object_object_add(o, "data", d);
+    }
+    json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));
+    json_object_object_add(ts, "microseconds", json_object_new_int64(tv.tv_usec));
+    json_object_object_add(o, "timestamp", ts);
+    return json_line(o);
+}

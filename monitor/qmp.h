@@ -1,0 +1,27 @@
+/* QMP, the machine-readable monitor (QEMU's docs/interop/qmp-spec): one session's protocol state and
+ * the command dispatcher, apart from any socket so tests can drive it with a fake VM. */
+#ifndef VMON_MONITOR_QMP_H
+#define VMON_MONITOR_QMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "machine/vm.h"
+
+struct qmp_session {
+    struct vm *vm;
+    const char *version;       /* vmon's version, "0.1.0" */
+    bool command_mode;         /* after qmp_capabilities (qmp-spec 4: capabilities negotiation) */
+    bool quit;                 /* set by the quit command: the caller ends the VM after replying */
+};
+
+/* The greeting (qmp-spec 2.2), a malloc'd line without the newline. */
+char *qmp_greeting(const struct qmp_session *s);
+/* Handle one parsed JSON value (NULL: a parse error) and return the malloc'd reply line (qmp-spec
+ * 2.4/2.5); never NULL except on out of memory. Runs on the event-loop thread. */
+struct json_object;
+char *qmp_dispatch(struct qmp_session *s, struct json_object *req);
+/* An event line (qmp-spec 2.6) with the host's wall-clock timestamp; malloc'd. */
+char *qmp_event_line(enum vm_event ev, int reason);
+
+#endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# QMP end to end: a real vmon running a test guest (a long CRC loop, then ACPI poweroff) is driven over
+# -qmp unix:...,server,wait=off by monitor/qmp_client.py: every command, the events, malformed input,
+# the socket's mode; then system_reset, a guest poweroff's SHUTDOWN, -daemonize -pidfile.
+# Under --accel soft always, and KVM where /dev/kvm opens. Exit 0 pass, 1 fail.
+set -u
+BUILD=${BUILD:-build}
+VMON=${VMON:-$BUILD/vmon}
+here=$(cd "$(dirname "$0")" && pwd)
+KERNEL=$BUILD/guests/bz64.bzImage
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+[ -f "$KERNEL" ] || { echo "skip: $KERNEL not built (make build-tests)"; exit 77; }
+fail=0
+long="test=none rounds=4000000000"
+
+# run_case NAME ACCEL SCENARIO WANT_STATUS APPEND [WAIT]: vmon in the background, the client in front.
+run_case() {
+    local name=$1 accel=$2 scenario=$3 want=$4 append=$5 wait=${6:-,wait=off} sock=$tmp/$1.sock
+    timeout 60 "$VMON" run --kernel "$KERNEL" --append "$append" --accel "$accel" --cpus 2 \
+        --exit-stats -name qmptest -qmp "unix:$sock,server$wait" \
+        </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    local pid=$!
+    ACCEL=$accel timeout 60 python3 "$here/qmp_client.py" "$sock" "$scenario" >"$tmp/$name.client" 2>&1
+    local crc=$?
+    wait $pid
+    local rc=$?
+    sed "s/^/  $name: /" "$tmp/$name.client"
+    if [ $crc -ne 0 ] || [ $rc -ne "$want" ]; then
+        echo "FAIL: $name: client status $crc, vmon status $rc (want $want)"; sed 's/^/    /' "$tmp/$name.err"
+        fail=1
+    elif [ -e "$sock" ]; then
+        echo "FAIL: $name: the socket was left behind"; fail=1
+    else
+        echo "ok: $name"
+    fi
+}
+
+accels="soft"
+(exec 3<>/dev/kvm) 2>/dev/null && accels="soft kvm"
+for a in $accels; do
+    run_case "main-$a" "$a" main 0 "$long"
+    run_case "reset-$a" "$a" reset 0 "$long"
+    # wait=on (QEMU's default): the VM starts once the client is there, so no event is missed
+    # (rounds: a few seconds of CRC; KVM without vmx/svm, as on some CI hosts, emulates slowly)
+    rounds=200000; [ "$a" = kvm ] && rounds=1000
+    run_case "guest-$a" "$a" guest 0 "test=poweroff rounds=$rounds" ""
+done
+
+# tcp:HOST:PORT,server,wait=off on a free port: greeting, query-status, quit.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 60 "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
+    -qmp "tcp:127.0.0.1:$port,server,wait=off" </dev/null >/dev/null 2>"$tmp/tcp.err" &
+pid=$!
+if timeout 30 python3 - "$port" <<'PY'
+import json, socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); break
+    except OSError:
+        time.sleep(0.1)
+f = s.makefile("rwb")
+assert "QMP" in json.loads(f.readline())
+def cmd(c):
+    f.write(json.dumps({"execute": c}).encode() + b"\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r: return r
+cmd("qmp_capabilities")
+assert cmd("query-status")["return"]["status"] == "running"
+assert cmd("quit") == {"return": {}}
+PY
+then wait $pid && echo "ok: -qmp tcp: query-status, quit" || { echo "FAIL: -qmp tcp: vmon status"; fail=1; }
+else
+    echo "FAIL: -qmp tcp"; cat "$tmp/tcp.err"; kill $pid 2>/dev/null; fail=1
+fi
+
+# -daemonize -pidfile: the caller gets its status once the VM stands, the pidfile names the daemon
+# and goes away with it; an error before that reaches the caller's stderr and status.
+sock=$tmp/d.sock
+if timeout 20 "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft -daemonize \
+        -pidfile "$tmp/pid" -qmp "unix:$sock,server,wait=off" 2>"$tmp/d.err"; then
+    pid=$(cat "$tmp/pid" 2>/dev/null)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ -S "$sock" ]; then
+        echo "ok: -daemonize returned, daemon $pid runs"
+        python3 - "$sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+f.readline()
+for c in ("qmp_capabilities", "quit"):
+    f.write(json.dumps({"execute": c}).encode() + b"\n"); f.flush(); f.readline()
+PY
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null || [ -e "$tmp/pid" ]; then
+            echo "FAIL: the daemon did not quit or left its pidfile"; kill "$pid"; fail=1
+        else
+            echo "ok: quit ended the daemon, pidfile removed"
+        fi
+    else
+        echo "FAIL: -daemonize: no running daemon behind the pidfile"; fail=1
+    fi
+else
+    echo "FAIL: -daemonize: status $?"; cat "$tmp/d.err"; fail=1
+fi
+timeout 20 "$VMON" run --kernel "$tmp/none" -daemonize 2>"$tmp/d2.err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q '^vmon: ' "$tmp/d2.err"; then
+    echo "ok: -daemonize with a bad kernel: status 2 and the message on the caller's stderr"
+else
+    echo "FAIL: -daemonize with a bad kernel: status $rc"; cat "$tmp/d2.err"; fail=1
+fi
+exit $fail
