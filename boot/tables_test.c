@@ -295,8 +295,31 @@ static void test_acpi_fadt_dsdt(void **state)
     assert_memory_equal(d, "DSDT", 4);
     assert_int_equal(sum8(d, rd32(d + 4)), 0);
     static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 5, 0x0a, 5, 0, 0 };
-    assert_int_equal(rd32(d + 4), 36 + sizeof(s5));
+    assert_true(rd32(d + 4) > 36 + sizeof(s5));
     assert_memory_equal(d + 36, s5, sizeof(s5));
+    /* Then Scope(\_SB) { Device(PCI0) { _HID PNP0A03, _UID 0, _CRS, _PRT } }. */
+    const uint8_t *sc = d + 36 + sizeof(s5);
+    assert_int_equal(sc[0], 0x10);
+    assert_int_equal(sc[1] >> 6, 1);                            /* a 2-byte PkgLength */
+    assert_int_equal((sc[1] & 0xf) | sc[2] << 4, rd32(d + 4) - 36 - sizeof(s5) - 1);
+    assert_memory_equal(sc + 3, "\\_SB_\x5b\x82", 7);
+    assert_memory_equal(sc + 12, "PCI0\x08_HID\x0c\x41\xd0\x0a\x03\x08_UID\x00", 20);
+    /* _CRS: a buffer of 6 descriptors and the end tag (16 + 8 + 16 + 16 + 26 + 26 + 2 bytes). */
+    assert_memory_equal(sc + 32, "\x08_CRS\x11", 6);
+    const uint8_t *crs = sc + 38 + (sc[38] >> 6) + 1;
+    assert_int_equal(crs[0], 0x0a);
+    assert_int_equal(crs[1], 110);
+    assert_memory_equal(crs + 2 + 108, "\x79\x00", 2);
+    assert_int_equal(rd32(crs + 2 + 82 + 10), 0xc0000000);      /* the hole's window */
+    const uint8_t *p = crs + 2 + 110;
+    assert_memory_equal(p, "\x08_PRT\x12", 6);
+    p += 6 + 2;                                                  /* a 2-byte PkgLength */
+    assert_int_equal(p[0], 128);                                 /* 32 slots x 4 pins */
+    /* First entry: Package(4){0x0000FFFF, Zero, Zero, 10}; slot 2 INTA is 11. */
+    static const uint8_t e0[] = { 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0, 0, 0, 0, 0x0a, 10 };
+    assert_memory_equal(p + 1, e0, sizeof(e0));
+    assert_int_equal(pci_intx_gsi(2, 0), 11);
+    assert_int_equal(pci_intx_gsi(3, 1), 10);
     /* HPET at its MMIO address. */
     const uint8_t *h = acpi_find(buf, base, "HPET");
     assert_non_null(h);

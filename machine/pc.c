@@ -4,7 +4,10 @@
  *   0x0080          POST code port (ignored)    0x00e0-0x00eb  pc-testdev ports
  *   0x00f4-0x00f7   isa-debug-exit              0x03f8-0x03ff  COM1 16550A, IRQ 4
  *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
+ *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
+ *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
+ *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi.
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -21,6 +24,7 @@
 #include "hw/fw_cfg.h"
 #include "hw/i8042.h"
 #include "hw/pc-testdev.h"
+#include "hw/pci/host.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
@@ -47,6 +51,7 @@ struct pc {
     struct fw_cfg *fw_cfg;
     struct pc_testdev *testdev;
     struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
+    struct pci_host *pci;
 };
 
 /* Drive ISA/GSI line gsi: the accelerator's in-kernel PIC+IOAPIC, or the userspace platform's. */
@@ -197,7 +202,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     if (!(pc->i8042 = i8042_new(&lines[I8042_KBD_IRQ], &pc->stop)) ||
         !(pc->rtc = rtc_new(&lines[RTC_IRQ], vm->loop)) ||
         !(pc->pm = acpi_pm_new(&lines[ACPI_SCI_IRQ], &pc->stop)) || !(pc->fw_cfg = fw_cfg_new()) ||
-        !(pc->testdev = pc_testdev_new(lines, &vm->mem)))
+        !(pc->testdev = pc_testdev_new(lines, &vm->mem)) ||
+        !(pc->pci = pci_host_new(&vm->pio, &vm->mmio)))
         goto fail;
     rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
                      vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
@@ -211,7 +217,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
                      "isa-debug-exit")) < 0 ||
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
-        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0) {
+        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
+        (r = pci_host_map(pc->pci)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
@@ -233,6 +240,7 @@ void pc_destroy(struct vm *vm)
     acpi_pm_free(pc->pm);
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
+    pci_host_free(pc->pci);
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;

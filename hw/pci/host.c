@@ -98,6 +98,10 @@ void pci_host_free(struct pci_host *h)
 int pci_host_map(struct pci_host *h)
 {
     int r = bus_map(h->pio, PCI_CONFIG_ADDRESS, 1, &addr_ops, h, "pci-config-address");
+    /* Linux's type 1 probe writes a byte to 0xcfb (the PCI 2.0 mechanism select): taken and
+     * ignored, as are word and byte accesses to 0xcf8 itself. */
+    if (r == 0)
+        r = bus_map(h->pio, PCI_CONFIG_ADDRESS + 2, 2, &addr_ops, h, "pci-config-address");
     if (r == 0)
         r = bus_map(h->pio, PCI_CONFIG_DATA, 4, &data_ops, h, "pci-config-data");
     return r;

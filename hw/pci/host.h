@@ -28,7 +28,8 @@ struct pci_host {
 /* The bridges sit in slots 0 and 1; BARs of plugged devices decode on pio and mmio. */
 struct pci_host *pci_host_new(struct bus *pio, struct bus *mmio);
 void pci_host_free(struct pci_host *h);
-/* Registers 0xcf8 (dword accesses only: 0xcf9 stays the reset control) and 0xcfc-0xcff. */
+/* Registers 0xcf8 (dword accesses only: 0xcf9 stays the reset control), 0xcfa-0xcfb (ignored)
+ * and 0xcfc-0xcff. */
 int pci_host_map(struct pci_host *h);
 /* Puts d in slot; -EBUSY when taken, -EINVAL out of range. */
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d);
