@@ -68,3 +68,23 @@ run_guest "file=$raw,format=raw,if=virtio,readonly=on"
 expect_line "$log" '^WRITE-RC [1-9]' "readonly: the guest's write fails"
 [ "$(sha1sum < "$raw")" = "$before" ] || fail "readonly: the image changed"
 ok "readonly: the image is unchanged"
+before=$(sha1sum < "$raw")
+
+# A second writer on an image in use is refused with QEMU's lock message (block/lock.c), exit 2.
+# (A fresh log: the background redirection may happen after wait_for first looks.)
+log=$TMPD/first
+: > "$log"
+"$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --drive "file=$raw,format=raw,if=virtio" \
+    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 'sleep 60')" </dev/null >"$log" 2>&1 &
+VMON_PID=$!
+wait_for "$log" '^VMON-GUEST-READY' "$BOOT_TIMEOUT" || fail "the first vmon did not boot"
+timeout -k 5 30 "$VMON" run --accel soft --kernel "$KERNEL" --drive "file=$raw,format=raw,if=virtio" \
+    </dev/null >"$TMPD/second" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "the second writer exited $rc, want 2: $(cat "$TMPD/second")"
+grep -q 'Failed to get "write" lock' "$TMPD/second" || fail "no lock message: $(cat "$TMPD/second")"
+ok "a second writer is refused: $(head -n1 "$TMPD/second")"
+kill "$VMON_PID"
+wait "$VMON_PID" 2>/dev/null
+VMON_PID=
+[ "$(sha1sum < "$raw")" = "$before" ] || fail "the refused writer changed the image"
