@@ -185,7 +185,7 @@ static void test_mptable(void **state)
         /* Entries: walk them and count processors, with the BSP flag only on APIC id 0. */
         uint16_t count = (uint16_t)(t[34] | t[35] << 8);
         const uint8_t *e = t + 44;
-        int cpus = 0, ioapics = 0, intsrc = 0;
+        int cpus = 0, ioapics = 0, intsrc = 0, pci = 0, buses = 0;
         for (int i = 0; i < count; i++) {
             switch (e[0]) {
             case 0:
@@ -200,10 +200,23 @@ static void test_mptable(void **state)
                 ioapics++;
                 e += 8;
                 break;
+            case 1:
+                assert_memory_equal(e + 2, buses ? "PCI   " : "ISA   ", 6);
+                assert_int_equal(e[1], buses++);
+                e += 8;
+                break;
             case 3:
-                if (e[1] == 0 && e[5] == 0)          /* ISA IRQ 0 goes to pin 2 */
+                if (e[1] == 0 && e[4] == 0 && e[5] == 0)    /* ISA IRQ 0 goes to pin 2 */
                     assert_int_equal(e[7], 2);
-                intsrc++;
+                if (e[4] == 1) {                     /* PCI: slot 2 INTA and slot 3 INTB */
+                    if (e[5] == (2 << 2))
+                        assert_int_equal(e[7], 11);
+                    if (e[5] == (3 << 2 | 1))
+                        assert_int_equal(e[7], 10);
+                    pci++;
+                } else {
+                    intsrc++;
+                }
                 e += 8;
                 break;
             default:
@@ -214,6 +227,8 @@ static void test_mptable(void **state)
         assert_int_equal(cpus, ncpus);
         assert_int_equal(ioapics, 1);
         assert_int_equal(intsrc, 16);                /* ExtINT + 15 ISA IRQs */
+        assert_int_equal(pci, 128);                  /* 32 slots x INTA-D */
+        assert_int_equal(buses, 2);
     }
     assert_int_equal(mptable_build(buf, 64, 0xf0000, ids, 4), -ENOSPC);
     assert_int_equal(mptable_build(buf, sizeof(buf), 0xf0000, ids, 0), -EINVAL);
@@ -225,7 +240,7 @@ static void test_mptable(void **state)
         assert_int_equal(e[0], 0);
         assert_int_equal(e[1], gapped_ids[i]);
     }
-    e += 8;                                          /* the bus */
+    e += 16;                                         /* the ISA and PCI buses */
     assert_int_equal(e[0], 2);
     assert_int_equal(e[1], 7);
     assert_int_equal(boot_ioapic_id(gapped_ids, 6), 7);
