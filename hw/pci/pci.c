@@ -137,6 +137,8 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
     for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++) {
         unsigned o = off + i;
         uint8_t v = (uint8_t)(val >> (8 * i));
+        if (!d->wmask[o] && !d->w1cmask[o])
+            continue;          /* read-only: no store that could undo pci_set_irq's status bit */
         d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]));
         d->cfg[o] &= (uint8_t)~(v & d->w1cmask[o]);
         if (o >= PCI_BAR0 && o < PCI_BAR0 + 4 * PCI_BARS)
@@ -154,9 +156,11 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
 
 void pci_set_irq(struct pci_dev *d, int level)
 {
+    /* Atomic: the config-space lock is not held here (the low status byte is read-only to the
+     * guest, so config writes never store to it). */
     if (level)
-        d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+        __atomic_fetch_or(&d->cfg[PCI_STATUS], PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
     else
-        d->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+        __atomic_fetch_and(&d->cfg[PCI_STATUS], (uint8_t)~PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
     irq_line_set(&d->intx, level && !(command(d) & PCI_COMMAND_INTX_DISABLE));
 }
