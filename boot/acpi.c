@@ -1,10 +1,11 @@
 /* ACPI tables (ACPI 6.x, chapter 5.2): RSDP -> RSDT/XSDT -> FADT (-> FACS, DSDT), MADT, HPET.
  * Just enough for an OS to find the CPUs and the IOAPIC (MADT), to power off (FADT's PM1a control
  * block and the DSDT's \_S5 sleep type) and to reset (FADT RESET_REG). No AML interpreter is needed
- * on vmon's side: the DSDT holds a single hand-encoded Name(). */
+ * on vmon's side: the DSDT holds \_S5 and the PCI root bridge, hand-encoded (boot/aml.c). */
 #include <errno.h>
 #include <string.h>
 
+#include "boot/aml.h"
 #include "boot/loader.h"
 
 struct __attribute__((packed)) acpi_rsdp {          /* 5.2.5.3 */
@@ -101,6 +102,8 @@ _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table is 56 bytes");
 #define BOOT_ARCH_8042       (1u << 1)   /* an i8042 is there: Linux's reboot=k and the keyboard probe */
 #define BOOT_ARCH_NO_VGA     (1u << 2)
 
+#define DSDT_PCI0_MAX 2048       /* bytes of AML for \_SB.PCI0 (about 1.7 KiB) */
+
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4 };
 
 uint8_t acpi_checksum(const void *p, size_t len)
@@ -142,11 +145,13 @@ static const uint8_t dsdt_aml[] = {
     0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00,
 };
 
+/* \_S5, then the PCI root bridge with its interrupt routing (boot/aml.c). */
 static size_t dsdt(uint8_t *t)
 {
     header(t, "DSDT", 2);
     memcpy(t + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
     uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
+    len += (uint32_t)aml_pci0(t + len, DSDT_PCI0_MAX);
     finish(t, len);
     return len;
 }
@@ -248,7 +253,8 @@ int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids,
     if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
         return -EINVAL;
     /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, each aligned. */
-    size_t need = 64 + 64 + 64 + 64 + 64 + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 + 6 + 64 + 64 * 8;
+    size_t need = 64 + 64 + 64 + 64 + 64 + DSDT_PCI0_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
+                  6 + 64 + 64 * 8;
     if (need > cap)
         return -ENOSPC;
     memset(buf, 0, need);

@@ -46,6 +46,19 @@ struct cpu_state;
 #define RESET_PORT      0xcf9
 #define RESET_VALUE     0x06
 
+/* PCI INTx routing, fixed as SeaBIOS programs the PIIX3 for QEMU's pc machine: slot s's pin p
+ * (0 = INTA) uses PIRQ (s + p) & 3, and PIRQA-D go to IRQs 10, 10, 11, 11. The board wires the
+ * lines this way and the DSDT's _PRT says so. */
+#define PCI_INTX_SLOTS  32
+/* The part of the 32-bit PCI hole (mm/memory.h) that memory BARs may use: up to the IOAPIC. */
+#define PCI_MMIO_START  0xc0000000u
+#define PCI_MMIO_END    0xfec00000u
+static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
+{
+    static const unsigned char pirq_irq[4] = { 10, 10, 11, 11 };
+    return pirq_irq[(slot + pin) & 3];
+}
+
 /* One load in progress. */
 struct boot_ctx {
     struct vm *vm;

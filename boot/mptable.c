@@ -1,6 +1,6 @@
 /* The Intel MultiProcessor Specification 1.4 tables: a floating pointer structure the OS finds by
  * scanning the BIOS ROM area, and the configuration table it points to, listing the processors, the
- * ISA bus, the IOAPIC and how each ISA IRQ reaches an IOAPIC pin. Linux uses ACPI's MADT when present;
+ * ISA and PCI buses, the IOAPIC and how each ISA IRQ and PCI INTx reaches an IOAPIC pin. Linux uses ACPI's MADT when present;
  * the MP table is for kernels that only know this (and for acpi=off). */
 #include <errno.h>
 #include <string.h>
@@ -59,6 +59,7 @@ enum { MP_PROCESSOR, MP_BUS, MP_IOAPIC, MP_INTSRC, MP_LINTSRC };
 enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
 #define CPU_ENABLED    1
 #define CPU_BOOTPROC   2
+#define MP_PCI_BUS     1       /* MP bus id of PCI bus 0 (the ISA bus is 0) */
 #define IRQ_LEVEL_HIGH 0x0d    /* trigger level (3<<2), polarity active high (1) */
 
 static void put(uint8_t *buf, size_t *off, const void *e, size_t len)
@@ -76,10 +77,10 @@ int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_i
 {
     if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
         return -EINVAL;
-    int nirq = 16;
+    int nirq = 16, npci = PCI_INTX_SLOTS * 4;
     size_t need = sizeof(struct mpf_intel) + sizeof(struct mpc_table) + ncpus * sizeof(struct mpc_cpu) +
-                  sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-                  (size_t)(nirq + 2) * sizeof(struct mpc_intsrc);
+                  2 * sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
+                  (size_t)(nirq + 2 + npci) * sizeof(struct mpc_intsrc);
     if (need > cap)
         return -ENOSPC;
     memset(buf, 0, need);
@@ -102,6 +103,9 @@ int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_i
     }
     struct mpc_bus bus = { .type = MP_BUS, .busid = 0, .bustype = "ISA   " };
     put(buf, &off, &bus, sizeof(bus));
+    struct mpc_bus pci = { .type = MP_BUS, .busid = MP_PCI_BUS, .bustype = "PCI   " };
+    put(buf, &off, &pci, sizeof(pci));
+    count++;
     struct mpc_ioapic io = { .type = MP_IOAPIC, .apicid = ioapic_id, .apicver = 0x20, .flags = 1,
                              .apicaddr = IOAPIC_ADDR };
     put(buf, &off, &io, sizeof(io));
@@ -120,6 +124,15 @@ int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_i
                                 .srcbusirq = (uint8_t)irq, .dstapic = ioapic_id,
                                 .dstirq = (uint8_t)(irq == 0 ? 2 : irq),
                                 .irqflag = irq == ACPI_SCI_IRQ ? IRQ_LEVEL_HIGH : 0 };
+        put(buf, &off, &s, sizeof(s));
+        count++;
+    }
+    /* PCI bus 0 (MP bus MP_PCI_BUS): slot s, pin p (source irq s << 2 | p) on the GSI the DSDT's
+     * _PRT names; flags 0 (conforming: level, active low, as PCI INTx# is). */
+    for (int i = 0; i < npci; i++) {
+        struct mpc_intsrc s = { .type = MP_INTSRC, .irqtype = MP_INT, .srcbus = MP_PCI_BUS,
+                                .srcbusirq = (uint8_t)i, .dstapic = ioapic_id,
+                                .dstirq = (uint8_t)pci_intx_gsi((unsigned)i >> 2, (unsigned)i & 3) };
         put(buf, &off, &s, sizeof(s));
         count++;
     }

@@ -185,7 +185,7 @@ static void test_mptable(void **state)
         /* Entries: walk them and count processors, with the BSP flag only on APIC id 0. */
         uint16_t count = (uint16_t)(t[34] | t[35] << 8);
         const uint8_t *e = t + 44;
-        int cpus = 0, ioapics = 0, intsrc = 0;
+        int cpus = 0, ioapics = 0, intsrc = 0, pci = 0, buses = 0;
         for (int i = 0; i < count; i++) {
             switch (e[0]) {
             case 0:
@@ -200,10 +200,23 @@ static void test_mptable(void **state)
                 ioapics++;
                 e += 8;
                 break;
+            case 1:
+                assert_memory_equal(e + 2, buses ? "PCI   " : "ISA   ", 6);
+                assert_int_equal(e[1], buses++);
+                e += 8;
+                break;
             case 3:
-                if (e[1] == 0 && e[5] == 0)          /* ISA IRQ 0 goes to pin 2 */
+                if (e[1] == 0 && e[4] == 0 && e[5] == 0)    /* ISA IRQ 0 goes to pin 2 */
                     assert_int_equal(e[7], 2);
-                intsrc++;
+                if (e[4] == 1) {                     /* PCI: slot 2 INTA and slot 3 INTB */
+                    if (e[5] == (2 << 2))
+                        assert_int_equal(e[7], 11);
+                    if (e[5] == (3 << 2 | 1))
+                        assert_int_equal(e[7], 10);
+                    pci++;
+                } else {
+                    intsrc++;
+                }
                 e += 8;
                 break;
             default:
@@ -214,6 +227,8 @@ static void test_mptable(void **state)
         assert_int_equal(cpus, ncpus);
         assert_int_equal(ioapics, 1);
         assert_int_equal(intsrc, 16);                /* ExtINT + 15 ISA IRQs */
+        assert_int_equal(pci, 128);                  /* 32 slots x INTA-D */
+        assert_int_equal(buses, 2);
     }
     assert_int_equal(mptable_build(buf, 64, 0xf0000, ids, 4), -ENOSPC);
     assert_int_equal(mptable_build(buf, sizeof(buf), 0xf0000, ids, 0), -EINVAL);
@@ -225,7 +240,7 @@ static void test_mptable(void **state)
         assert_int_equal(e[0], 0);
         assert_int_equal(e[1], gapped_ids[i]);
     }
-    e += 8;                                          /* the bus */
+    e += 16;                                         /* the ISA and PCI buses */
     assert_int_equal(e[0], 2);
     assert_int_equal(e[1], 7);
     assert_int_equal(boot_ioapic_id(gapped_ids, 6), 7);
@@ -295,8 +310,31 @@ static void test_acpi_fadt_dsdt(void **state)
     assert_memory_equal(d, "DSDT", 4);
     assert_int_equal(sum8(d, rd32(d + 4)), 0);
     static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 5, 0x0a, 5, 0, 0 };
-    assert_int_equal(rd32(d + 4), 36 + sizeof(s5));
+    assert_true(rd32(d + 4) > 36 + sizeof(s5));
     assert_memory_equal(d + 36, s5, sizeof(s5));
+    /* Then Scope(\_SB) { Device(PCI0) { _HID PNP0A03, _UID 0, _CRS, _PRT } }. */
+    const uint8_t *sc = d + 36 + sizeof(s5);
+    assert_int_equal(sc[0], 0x10);
+    assert_int_equal(sc[1] >> 6, 1);                            /* a 2-byte PkgLength */
+    assert_int_equal((sc[1] & 0xf) | sc[2] << 4, rd32(d + 4) - 36 - sizeof(s5) - 1);
+    assert_memory_equal(sc + 3, "\\_SB_\x5b\x82", 7);
+    assert_memory_equal(sc + 12, "PCI0\x08_HID\x0c\x41\xd0\x0a\x03\x08_UID\x00", 20);
+    /* _CRS: a buffer of 6 descriptors and the end tag (16 + 8 + 16 + 16 + 26 + 26 + 2 bytes). */
+    assert_memory_equal(sc + 32, "\x08_CRS\x11", 6);
+    const uint8_t *crs = sc + 38 + (sc[38] >> 6) + 1;
+    assert_int_equal(crs[0], 0x0a);
+    assert_int_equal(crs[1], 110);
+    assert_memory_equal(crs + 2 + 108, "\x79\x00", 2);
+    assert_int_equal(rd32(crs + 2 + 82 + 10), 0xc0000000);      /* the hole's window */
+    const uint8_t *p = crs + 2 + 110;
+    assert_memory_equal(p, "\x08_PRT\x12", 6);
+    p += 6 + 2;                                                  /* a 2-byte PkgLength */
+    assert_int_equal(p[0], 128);                                 /* 32 slots x 4 pins */
+    /* First entry: Package(4){0x0000FFFF, Zero, Zero, 10}; slot 2 INTA is 11. */
+    static const uint8_t e0[] = { 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0, 0, 0, 0, 0x0a, 10 };
+    assert_memory_equal(p + 1, e0, sizeof(e0));
+    assert_int_equal(pci_intx_gsi(2, 0), 11);
+    assert_int_equal(pci_intx_gsi(3, 1), 10);
     /* HPET at its MMIO address. */
     const uint8_t *h = acpi_find(buf, base, "HPET");
     assert_non_null(h);

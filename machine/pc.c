@@ -4,7 +4,10 @@
  *   0x0080          POST code port (ignored)    0x00e0-0x00eb  pc-testdev ports
  *   0x00f4-0x00f7   isa-debug-exit              0x03f8-0x03ff  COM1 16550A, IRQ 4
  *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
+ *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
+ *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
+ *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi.
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -21,6 +24,10 @@
 #include "hw/fw_cfg.h"
 #include "hw/i8042.h"
 #include "hw/pc-testdev.h"
+#include "hw/pci/host.h"
+#include "hw/virtio/blk.h"
+#include "hw/virtio/pci.h"
+#include "boot/loader.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
@@ -47,7 +54,16 @@ struct pc {
     struct fw_cfg *fw_cfg;
     struct pc_testdev *testdev;
     struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
+    struct pci_host *pci;
+    unsigned next_slot;        /* the next free PCI slot */
+    uint32_t next_mmio, next_io;   /* where the next BARs go */
+    struct virtio_blk *blks[VM_MAX_DRIVES];
+    struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
 };
+
+#define PC_PCI_FIRST_SLOT 2
+#define PC_PCI_MMIO_BASE  PCI_MMIO_START
+#define PC_PCI_IO_BASE    0xc000u
 
 /* Drive ISA/GSI line gsi: the accelerator's in-kernel PIC+IOAPIC, or the userspace platform's. */
 static void pc_set_irq(struct pc *pc, unsigned gsi, int level)
@@ -67,6 +83,64 @@ static void pc_irq_set(void *opaque, int level)
 static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
 {
     return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
+}
+
+/* Plug d into the next slot as firmware would leave it: BARs placed (naturally aligned; memory in
+ * the PCI hole, I/O from 0xc000), decoders off until the guest enables them, INTA# on the GSI the
+ * _PRT names with that line in Interrupt Line. */
+static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
+{
+    unsigned slot = pc->next_slot;
+    for (int i = 0; i < PCI_BARS; i++) {
+        struct pci_bar *b = &d->bars[i];
+        if (!b->size)
+            continue;
+        uint32_t *next = b->io ? &pc->next_io : &pc->next_mmio;
+        uint32_t at = (*next + b->size - 1) & ~(b->size - 1);
+        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_MMIO_END)
+            return -ENOSPC;
+        pci_cfg_write(d, PCI_BAR0 + 4 * (unsigned)i, at, 4);
+        *next = at + b->size;
+    }
+    unsigned gsi = pci_intx_gsi(slot, 0);
+    pci_dev_set_intx(d, pc_irq_line(pc, gsi), (uint8_t)gsi);
+    int r = pci_host_plug(pc->pci, slot, d);
+    if (r == 0)
+        pc->next_slot++;
+    return r;
+}
+
+/* One virtio-blk-pci per --drive, over the image the block layer opens (and locks). */
+static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
+{
+    const struct vm_config *c = &pc->vm->cfg;
+    for (int i = 0; i < c->ndrives; i++) {
+        const struct vm_drive *dr = &c->drives[i];
+        char berr[BLK_ERR_LEN] = "";
+        struct blk *bs = blk_open(dr->file, dr->format[0] ? dr->format : NULL,
+                                  dr->readonly ? 0 : BLK_O_RDWR, berr);
+        if (!bs) {
+            snprintf(err, errlen, "drive %s: %s", dr->file, berr[0] ? berr : strerror(errno));
+            return -EINVAL;
+        }
+        char id[32];
+        snprintf(id, sizeof(id), "vmon-disk%d", i);
+        if (!(pc->blks[i] = virtio_blk_new(bs, dr->readonly, id, &pc->vm->mem))) {
+            blk_close(bs);
+            goto nomem;
+        }
+        if (!(pc->blk_pcis[i] = virtio_pci_new(&pc->blks[i]->vdev, pc->vm->loop)))
+            goto nomem;
+        int r = pc_pci_plug(pc, &pc->blk_pcis[i]->pci);
+        if (r < 0) {
+            snprintf(err, errlen, "drive %s: no PCI slot or BAR space: %s", dr->file, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "creating virtio-blk: %s", strerror(ENOMEM));
+    return -ENOMEM;
 }
 
 /* A device asks to end the run: the VM's stop reason (the first one wins). */
@@ -199,6 +273,9 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     vm->platform = pc;
     pc->vm = vm;
     pc->stop = (struct stop_link){ .request = pc_stop_request, .opaque = vm };
+    pc->next_slot = PC_PCI_FIRST_SLOT;
+    pc->next_mmio = PC_PCI_MMIO_BASE;
+    pc->next_io = PC_PCI_IO_BASE;
     struct irq_line lines[PC_GSIS];
     for (unsigned i = 0; i < PC_GSIS; i++) {
         pc->irqs[i] = (struct pc_irq){ pc, i };
@@ -221,7 +298,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     if (!(pc->i8042 = i8042_new(&lines[I8042_KBD_IRQ], &pc->stop)) ||
         !(pc->rtc = rtc_new(&lines[RTC_IRQ], vm->loop)) ||
         !(pc->pm = acpi_pm_new(&lines[ACPI_SCI_IRQ], &pc->stop)) || !(pc->fw_cfg = fw_cfg_new()) ||
-        !(pc->testdev = pc_testdev_new(lines, &vm->mem)))
+        !(pc->testdev = pc_testdev_new(lines, &vm->mem)) ||
+        !(pc->pci = pci_host_new(&vm->pio, &vm->mmio)))
         goto fail;
     rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
                      vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
@@ -235,12 +313,13 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
                      "isa-debug-exit")) < 0 ||
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
-        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0) {
+        (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
+        (r = pci_host_map(pc->pci)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
     vm->board = &pc_board_ops;
-    return 0;
+    return pc_add_drives(pc, err, errlen);
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
     return -ENOMEM;
@@ -258,6 +337,11 @@ void pc_destroy(struct vm *vm)
     acpi_pm_free(pc->pm);
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        virtio_pci_free(pc->blk_pcis[i]);
+        virtio_blk_free(pc->blks[i]);
+    }
+    pci_host_free(pc->pci);
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;

@@ -59,8 +59,18 @@ struct vm_board_ops {
     void (*console_write)(struct vm *vm, const char *buf, size_t n);   /* any thread */
 };
 
+/* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
+#define VM_MAX_DRIVES 4
+struct vm_drive {
+    char file[4096];
+    char format[16];           /* "raw", "qcow2", or empty: probe as vmon img does */
+    bool readonly;
+};
+
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
+    struct vm_drive drives[VM_MAX_DRIVES];
+    int ndrives;
     uint64_t mem_size;         /* bytes */
     int ncpus;
     struct cpu_topology topo;  /* -smp sockets/cores/threads; all 0: ncpus sockets of one core */

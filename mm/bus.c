@@ -11,9 +11,10 @@ void bus_init(struct bus *b, const char *name)
 {
     memset(b, 0, sizeof(*b));
     b->name = name;
+    pthread_rwlock_init(&b->lock, NULL);
 }
 
-int bus_map(struct bus *b, uint64_t base, uint64_t len, const struct io_ops *ops,
+static int bus_map_locked(struct bus *b, uint64_t base, uint64_t len, const struct io_ops *ops,
             void *dev, const char *name)
 {
     if (len == 0 || base + len < base)
@@ -33,7 +34,33 @@ int bus_map(struct bus *b, uint64_t base, uint64_t len, const struct io_ops *ops
     return 0;
 }
 
-const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
+int bus_map(struct bus *b, uint64_t base, uint64_t len, const struct io_ops *ops,
+            void *dev, const char *name)
+{
+    pthread_rwlock_wrlock(&b->lock);
+    int r = bus_map_locked(b, base, len, ops, dev, name);
+    pthread_rwlock_unlock(&b->lock);
+    return r;
+}
+
+int bus_unmap(struct bus *b, uint64_t base)
+{
+    int r = -ENOENT;
+    pthread_rwlock_wrlock(&b->lock);
+    for (int i = 0; i < b->nranges; i++) {
+        if (b->ranges[i].base != base)
+            continue;
+        memmove(&b->ranges[i], &b->ranges[i + 1],
+                (size_t)(b->nranges - i - 1) * sizeof(b->ranges[0]));
+        b->nranges--;
+        r = 0;
+        break;
+    }
+    pthread_rwlock_unlock(&b->lock);
+    return r;
+}
+
+static const struct bus_range *find_locked(const struct bus *b, uint64_t addr)
 {
     int lo = 0, hi = b->nranges;
     while (lo < hi) {
@@ -49,6 +76,16 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr)
     return NULL;
 }
 
+bool bus_find(struct bus *b, uint64_t addr, struct bus_range *out)
+{
+    pthread_rwlock_rdlock(&b->lock);
+    const struct bus_range *r = find_locked(b, addr);
+    if (r)
+        *out = *r;
+    pthread_rwlock_unlock(&b->lock);
+    return r != NULL;
+}
+
 static void warn_unmapped(struct bus *b, const char *dir, uint64_t addr)
 {
     if (atomic_exchange(&b->warned_unmapped, true))
@@ -59,25 +96,26 @@ static void warn_unmapped(struct bus *b, const char *dir, uint64_t addr)
 
 bool bus_read(struct bus *b, uint64_t addr, unsigned size, uint64_t *val)
 {
-    const struct bus_range *r = bus_find(b, addr);
-    if (!r || !r->ops->read) {
+    struct bus_range r;
+    bool found = bus_find(b, addr, &r);
+    if (!found || !r.ops->read) {
         *val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-        if (!r)
+        if (!found)
             warn_unmapped(b, "read from", addr);
-        return r != NULL;
+        return found;
     }
-    *val = r->ops->read(r->dev, addr - r->base, size);
+    *val = r.ops->read(r.dev, addr - r.base, size);
     return true;
 }
 
 bool bus_write(struct bus *b, uint64_t addr, uint64_t val, unsigned size)
 {
-    const struct bus_range *r = bus_find(b, addr);
-    if (!r) {
+    struct bus_range r;
+    if (!bus_find(b, addr, &r)) {
         warn_unmapped(b, "write to", addr);
         return false;
     }
-    if (r->ops->write)
-        r->ops->write(r->dev, addr - r->base, val, size);
+    if (r.ops->write)
+        r.ops->write(r.dev, addr - r.base, val, size);
     return true;
 }

@@ -21,10 +21,14 @@ struct bus_range {
 
 #define BUS_MAX_RANGES 64
 
-/* Lock order: a device's own lock is taken inside bus dispatch, never the reverse.
- * Ranges are registered before vCPUs start, so dispatch reads the table without a lock. */
+/* Lock order: a device's own lock is taken inside bus dispatch, never the reverse. The table lock
+ * is held only to look a range up or change the table, never across a device's callback, so a
+ * device may map or unmap windows (a PCI BAR the guest moves) from inside its own callback. A
+ * device whose window is unmapped may still see one access that was looked up before: devices
+ * live as long as the VM. */
 struct bus {
     const char *name;              /* "pio" or "mmio", for messages */
+    pthread_rwlock_t lock;
     int nranges;
     struct bus_range ranges[BUS_MAX_RANGES];  /* sorted by base */
     _Atomic bool warned_unmapped;  /* an unmapped access is logged once */
@@ -34,7 +38,10 @@ void bus_init(struct bus *b, const char *name);
 /* Returns 0, -EEXIST on overlap, -ENOSPC when full. */
 int bus_map(struct bus *b, uint64_t base, uint64_t len, const struct io_ops *ops,
             void *dev, const char *name);
-const struct bus_range *bus_find(const struct bus *b, uint64_t addr);
+/* Removes the window that starts at base; -ENOENT when none does. */
+int bus_unmap(struct bus *b, uint64_t base);
+/* Copies the window holding addr into *out; false when none does. */
+bool bus_find(struct bus *b, uint64_t addr, struct bus_range *out);
 /* Unmapped reads return all-ones, unmapped writes are dropped; returns false for unmapped. */
 bool bus_read(struct bus *b, uint64_t addr, unsigned size, uint64_t *val);
 bool bus_write(struct bus *b, uint64_t addr, uint64_t val, unsigned size);

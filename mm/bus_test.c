@@ -64,11 +64,32 @@ static void test_dispatch_offsets(void **state)
     assert_false(bus_write(&b, 0x1100, 1, 1));
 }
 
+/* A window can be removed and mapped again elsewhere (a PCI BAR the guest moves). */
+static void test_unmap_remap(void **state)
+{
+    (void)state;
+    struct bus b;
+    struct fake a = {0};
+    uint64_t v;
+    bus_init(&b, "mmio");
+    assert_int_equal(bus_map(&b, 0x1000, 0x100, &fake_ops, &a, "a"), 0);
+    assert_int_equal(bus_map(&b, 0x3000, 0x100, &fake_ops, &a, "b"), 0);
+    assert_int_equal(bus_unmap(&b, 0x1010), -2);
+    assert_int_equal(bus_unmap(&b, 0x1000), 0);
+    assert_false(bus_read(&b, 0x1004, 4, &v));
+    assert_true(bus_read(&b, 0x3004, 4, &v));
+    assert_int_equal(bus_map(&b, 0x2000, 0x100, &fake_ops, &a, "a"), 0);
+    assert_true(bus_read(&b, 0x2008, 4, &v));
+    assert_int_equal(v, 0xab08);
+    assert_int_equal(bus_unmap(&b, 0x1000), -2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overlap_rejected),
         cmocka_unit_test(test_dispatch_offsets),
+        cmocka_unit_test(test_unmap_remap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

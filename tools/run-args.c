@@ -20,7 +20,7 @@
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
 };
@@ -35,7 +35,7 @@ static const struct opt {
     { "cpus", OPT_CPUS, true },          { "accel", OPT_ACCEL, true },
     { "cpu-features", OPT_CPU_FEATURES, true }, { "exit-stats", OPT_EXIT_STATS, false },
     { "trace", OPT_TRACE, true },        { "jit", OPT_JIT, true },
-    { "help", OPT_HELP, false },
+    { "help", OPT_HELP, false },         { "drive", OPT_DRIVE, true },
     { "h", OPT_HELP, false },            { "version", OPT_VERSION, false },
     { "m", Q_M, true },                  { "smp", Q_SMP, true },
     { "cpu", Q_CPU, true },              { "enable-kvm", Q_ENABLE_KVM, false },
@@ -66,9 +66,10 @@ void run_usage(FILE *f)
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
+        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
         "  --help, --version\n"
         "\n"
-        "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg\n"
+        "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
         "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
@@ -185,6 +186,58 @@ static int q_mem(const char *v, struct vm_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "-m %s: not a memory size of at least 1M", v);
         return -1;
     }
+    return 0;
+}
+
+static int run_parse_bool(const char *v, bool *on)
+{
+    *on = !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes");
+    return *on || !strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no") ? 0 : -1;
+}
+
+/* One drive key: file, format, if, readonly (and id, which names nothing yet). */
+static int drive_key(const struct kv *kv, struct vm_drive *d, bool *has_if, char *err, size_t errlen)
+{
+    bool on;
+    char v[32];
+    snprintf(v, sizeof(v), "%.*s", kv->val ? (int)kv->val_len : 0, kv->val ? kv->val : "");
+    if (!strcmp(kv->key, "file") && kv->val && kv->val_len < sizeof(d->file))
+        snprintf(d->file, sizeof(d->file), "%.*s", (int)kv->val_len, kv->val);
+    else if (!strcmp(kv->key, "format") && (kv_is(kv, "raw") || kv_is(kv, "qcow2")))
+        snprintf(d->format, sizeof(d->format), "%.*s", (int)kv->val_len, kv->val);
+    else if (!strcmp(kv->key, "if") && kv_is(kv, "virtio"))
+        *has_if = true;
+    else if (!strcmp(kv->key, "if"))
+        return snprintf(err, errlen, "-drive if=%s: only if=virtio is supported (no IDE, SCSI or "
+                        "floppy controller yet)", v), -1;
+    else if (!strcmp(kv->key, "readonly") && kv->val && run_parse_bool(v, &on) == 0)
+        d->readonly = on;
+    else if (!strcmp(kv->key, "id") && kv->val)
+        ;
+    else
+        return snprintf(err, errlen, "-drive: unsupported option '%s%s%s'", kv->key,
+                        kv->val ? "=" : "", v), -1;
+    return 0;
+}
+
+static int parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->ndrives == VM_MAX_DRIVES)
+        return snprintf(err, errlen, "-drive: at most %d drives", VM_MAX_DRIVES), -1;
+    struct vm_drive *d = &cfg->drives[cfg->ndrives];
+    memset(d, 0, sizeof(*d));
+    const char *p = v;
+    struct kv kv;
+    bool has_if = false;
+    while (next_kv(&p, &kv))
+        if (drive_key(&kv, d, &has_if, err, errlen) < 0)
+            return -1;
+    if (!d->file[0])
+        return snprintf(err, errlen, "-drive %s: no file=", v), -1;
+    if (!has_if)
+        return snprintf(err, errlen, "-drive %s: without if=virtio QEMU attaches an IDE disk, "
+                        "which vmon does not have yet: add if=virtio", v), -1;
+    cfg->ndrives++;
     return 0;
 }
 
@@ -444,6 +497,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
             break;
         case OPT_HELP: return RUN_ARGS_HELP;
         case OPT_VERSION: return RUN_ARGS_VERSION;
+        case OPT_DRIVE: r = parse_drive(v, cfg, err, errlen); break;
         case Q_M: r = q_mem(v, cfg, err, errlen); break;
         case Q_SMP: r = q_smp(v, cfg, err, errlen); break;
         case Q_CPU: r = q_cpu(v, cfg, cpu_features, sizeof(cpu_features), err, errlen); break;

@@ -293,12 +293,51 @@ static void test_check_config(void **state)
     rmdir(dir);
 }
 
+/* --drive and QEMU's -drive: one virtio-blk-pci disk each; anything vmon cannot attach is refused. */
+static void test_drives(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--kernel", "k", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.ndrives, 0);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--drive", "file=a.qcow2,format=qcow2,if=virtio",
+                           "-drive", "file=/x/b.img,if=virtio,format=raw,readonly=on,id=d1", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.ndrives, 2);
+    assert_string_equal(c.drives[0].file, "a.qcow2");
+    assert_string_equal(c.drives[0].format, "qcow2");
+    assert_false(c.drives[0].readonly);
+    assert_string_equal(c.drives[1].file, "/x/b.img");
+    assert_string_equal(c.drives[1].format, "raw");
+    assert_true(c.drives[1].readonly);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.drives[0].format, "");
+    /* QEMU's default interface is IDE: refused by name, as are other interfaces and formats. */
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,format=raw", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "IDE"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=ide", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "if=ide"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,format=vmdk", NULL),
+                     RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "if=virtio", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,readonly=maybe", NULL),
+                     RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,cache=none", NULL),
+                     RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "cache=none"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio", "-drive", "file=b,if=virtio",
+                           "-drive", "file=c,if=virtio", "-drive", "file=d,if=virtio",
+                           "-drive", "file=e,if=virtio", NULL), RUN_ARGS_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
         cmocka_unit_test(test_monitor_flags),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_drives),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
         cmocka_unit_test(test_smp),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),

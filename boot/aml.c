@@ -1,0 +1,183 @@
+/* AML encoding (ACPI 6.x, 20.2) for the DSDT's PCI root bridge: PkgLength (20.2.4), NameOp,
+ * PackageOp, DeviceOp, ScopeOp, and integer constants in their shortest form (20.2.3). */
+#include "boot/aml.h"
+
+#include <string.h>
+
+#include "boot/loader.h"
+
+/* A bounded write cursor: an overflow marks it failed, nothing is written past cap. */
+struct aml_buf {
+    uint8_t *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void put(struct aml_buf *b, const void *src, size_t n)
+{
+    if (b->failed || n > b->cap - b->len) {
+        b->failed = 1;
+        return;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put8(struct aml_buf *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+static void put_int(struct aml_buf *b, uint32_t v)
+{
+    if (v <= 1) {
+        put8(b, (uint8_t)v);           /* ZeroOp, OneOp */
+    } else if (v <= 0xff) {
+        put8(b, 0x0a);                 /* BytePrefix */
+        put8(b, (uint8_t)v);
+    } else {
+        uint8_t d[5] = { 0x0c, (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+        put(b, d, sizeof(d));          /* DWordPrefix */
+    }
+}
+
+/* Open a PkgLength-prefixed object: reserve 3 length bytes (enough for 1 MiB), fixed in close. */
+static size_t open_pkg(struct aml_buf *b)
+{
+    size_t at = b->len;
+    put(b, "\0\0\0", 3);
+    return at;
+}
+
+/* PkgLength counts its own bytes; shrink the reservation to the encoding the length needs. */
+static void close_pkg(struct aml_buf *b, size_t at)
+{
+    if (b->failed)
+        return;
+    size_t body = b->len - at - 3;
+    size_t nbytes = body + 1 <= 0x3f ? 1 : body + 2 <= 0xfff ? 2 : 3;
+    size_t total = body + nbytes;
+    uint8_t enc[3];
+    if (nbytes == 1) {
+        enc[0] = (uint8_t)total;
+    } else {
+        enc[0] = (uint8_t)((nbytes - 1) << 6 | (total & 0xf));
+        enc[1] = (uint8_t)(total >> 4);
+        enc[2] = (uint8_t)(total >> 12);
+    }
+    memmove(b->p + at + nbytes, b->p + at + 3, body);
+    memcpy(b->p + at, enc, nbytes);
+    b->len = at + nbytes + body;
+}
+
+/* Package(){ 0xSSSSFFFF, pin, Zero, gsi } for each slot and pin: 128 entries. */
+static void prt(struct aml_buf *b)
+{
+    put8(b, 0x08);                     /* NameOp */
+    put(b, "_PRT", 4);
+    put8(b, 0x12);                     /* PackageOp */
+    size_t outer = open_pkg(b);
+    put8(b, PCI_INTX_SLOTS * 4);       /* NumElements */
+    for (unsigned slot = 0; slot < PCI_INTX_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            put8(b, 0x12);
+            size_t e = open_pkg(b);
+            put8(b, 4);
+            put_int(b, slot << 16 | 0xffff);
+            put_int(b, pin);
+            put_int(b, 0);
+            put_int(b, pci_intx_gsi(slot, pin));
+            close_pkg(b, e);
+        }
+    }
+    close_pkg(b, outer);
+}
+
+static void put16(struct aml_buf *b, uint16_t v)
+{
+    put8(b, (uint8_t)v);
+    put8(b, (uint8_t)(v >> 8));
+}
+
+static void put32(struct aml_buf *b, uint32_t v)
+{
+    put16(b, (uint16_t)v);
+    put16(b, (uint16_t)(v >> 16));
+}
+
+/* Word Address Space Descriptor (6.4.3.5.3): a bus-number (type 2) or I/O (type 1) window the
+ * bridge produces, fixed at [min, max]. */
+static void word_space(struct aml_buf *b, uint8_t type, uint8_t flags, uint16_t min, uint16_t max)
+{
+    put8(b, 0x88);
+    put16(b, 13);
+    put8(b, type);
+    put8(b, 0x0c);                     /* producer, MinFixed, MaxFixed, positive decode */
+    put8(b, flags);
+    put16(b, 0);                       /* granularity */
+    put16(b, min);
+    put16(b, max);
+    put16(b, 0);                       /* translation */
+    put16(b, (uint16_t)(max - min + 1));
+}
+
+/* DWord Memory Descriptor (6.4.3.5.2): read-write, cacheable, fixed at [min, max]. */
+static void dword_mem(struct aml_buf *b, uint32_t min, uint32_t max)
+{
+    put8(b, 0x87);
+    put16(b, 23);
+    put8(b, 0);                        /* memory range */
+    put8(b, 0x0c);
+    put8(b, 0x03);
+    put32(b, 0);
+    put32(b, min);
+    put32(b, max);
+    put32(b, 0);
+    put32(b, max - min + 1);
+}
+
+/* _CRS: bus 0-255, the config ports (consumed), I/O around them, the VGA window and the 32-bit
+ * PCI hole up to the IOAPIC, where the board places memory BARs. */
+static void crs(struct aml_buf *b)
+{
+    put8(b, 0x08);
+    put(b, "_CRS", 4);
+    put8(b, 0x11);                     /* BufferOp */
+    size_t buf = open_pkg(b);
+    put8(b, 0x0a);
+    size_t size_at = b->len;
+    put8(b, 0);                        /* BufferSize, fixed below */
+    size_t start = b->len;
+    word_space(b, 2, 0, 0, 0xff);
+    put(b, "\x47\x01\xf8\x0c\xf8\x0c\x01\x08", 8);   /* IO(Decode16, 0xcf8, 0xcf8, 1, 8) */
+    word_space(b, 1, 0x03, 0x0000, 0x0cf7);
+    word_space(b, 1, 0x03, 0x0d00, 0xffff);
+    dword_mem(b, 0x000a0000, 0x000bffff);
+    dword_mem(b, PCI_MMIO_START, PCI_MMIO_END - 1);
+    put(b, "\x79\x00", 2);            /* End Tag */
+    if (!b->failed)
+        b->p[size_at] = (uint8_t)(b->len - start);
+    close_pkg(b, buf);
+}
+
+size_t aml_pci0(uint8_t *out, size_t cap)
+{
+    struct aml_buf b = { .p = out, .cap = cap };
+    put8(&b, 0x10);                    /* ScopeOp */
+    size_t scope = open_pkg(&b);
+    put(&b, "\\_SB_", 5);
+    put(&b, "\x5b\x82", 2);            /* DeviceOp */
+    size_t dev = open_pkg(&b);
+    put(&b, "PCI0", 4);
+    put8(&b, 0x08);
+    put(&b, "_HID", 4);
+    put_int(&b, 0x030ad041);           /* EisaId("PNP0A03"), the PCI root bridge */
+    put8(&b, 0x08);
+    put(&b, "_UID", 4);
+    put_int(&b, 0);
+    crs(&b);
+    prt(&b);
+    close_pkg(&b, dev);
+    close_pkg(&b, scope);
+    return b.failed ? 0 : b.len;
+}

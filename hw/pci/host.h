@@ -1,0 +1,43 @@
+/* The i440FX host bridge and PIIX3 ISA bridge (Intel 82441FX/82371SB, as QEMU's pc machine and
+ * SeaBIOS know them): PCI bus 0, reached through configuration mechanism #1 (PCI Local Bus 3.0,
+ * 3.2.2.3.2: the address register at 0xcf8, the data window at 0xcfc-0xcff). */
+#ifndef VMON_HW_PCI_HOST_H
+#define VMON_HW_PCI_HOST_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "hw/pci/pci.h"
+#include "mm/bus.h"
+
+#define PCI_CONFIG_ADDRESS  0xcf8
+#define PCI_CONFIG_DATA     0xcfc
+#define PCI_SLOTS           32
+#define PCI_SLOT_I440FX     0
+#define PCI_SLOT_PIIX3      1
+
+/* Lock order: host->lock, then the bus table locks (BAR moves map and unmap windows). */
+struct pci_host {
+    pthread_mutex_t lock;              /* the address latch and every config access */
+    uint32_t address;                  /* 0xcf8: enable bit 31, bus 23:16, dev 15:11, fn 10:8 */
+    struct bus *pio, *mmio;
+    struct pci_dev *slots[PCI_SLOTS];  /* bus 0, function 0 of each slot */
+    struct pci_dev i440fx, piix3;
+};
+
+/* The bridges sit in slots 0 and 1; BARs of plugged devices decode on pio and mmio. */
+struct pci_host *pci_host_new(struct bus *pio, struct bus *mmio);
+void pci_host_free(struct pci_host *h);
+/* Registers 0xcf8 (dword accesses only: 0xcf9 stays the reset control), 0xcfa-0xcfb (ignored)
+ * and 0xcfc-0xcff. */
+int pci_host_map(struct pci_host *h);
+/* Puts d in slot; -EBUSY when taken, -EINVAL out of range. */
+int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d);
+
+/* The config address for bus 0, slot, function 0, register off (mechanism #1's layout). */
+static inline uint32_t pci_config_address(unsigned slot, unsigned off)
+{
+    return 0x80000000u | (uint32_t)slot << 11 | (off & 0xfc);
+}
+
+#endif

@@ -1,0 +1,166 @@
+/* PCI configuration space (PCI Local Bus 3.0, 6.1-6.2, 6.7): byte-wise masks decide what a guest
+ * write changes, so BAR sizing (write all-ones, read back ~(size-1) | flags, 6.2.5.1) falls out of
+ * the BAR's write mask. BARs are mapped on the buses only while the command register enables
+ * their decoder. */
+#include "hw/pci/pci.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)v);
+    put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device,
+                  uint32_t class_code, uint8_t revision)
+{
+    memset(d, 0, sizeof(*d));
+    d->name = name;
+    put16(d->cfg + PCI_VENDOR_ID, vendor);
+    put16(d->cfg + PCI_DEVICE_ID, device);
+    d->cfg[PCI_REVISION_ID] = revision;
+    d->cfg[PCI_CLASS_PROG] = (uint8_t)class_code;
+    put16(d->cfg + PCI_CLASS_PROG + 1, (uint16_t)(class_code >> 8));
+    /* Command: I/O, memory, bus master, interrupt disable; status: master/target abort and
+     * parity bits are write-1-to-clear (6.2.3). */
+    put16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+                                      PCI_COMMAND_INTX_DISABLE);
+    put16(d->w1cmask + PCI_STATUS, 0xf900);
+    d->cfg[0x0c] = 0;                  /* cache line size: writable, kept */
+    d->wmask[0x0c] = 0xff;
+    d->wmask[0x0d] = 0xff;             /* latency timer */
+    d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+    d->next_cap = 0x40;
+}
+
+void pci_dev_set_bar(struct pci_dev *d, int i, uint32_t size, bool io, const struct io_ops *ops,
+                     void *dev)
+{
+    struct pci_bar *b = &d->bars[i];
+    *b = (struct pci_bar){ .size = size, .io = io, .ops = ops, .dev = dev, .name = d->name };
+    put32(d->cfg + PCI_BAR0 + 4 * i, io ? PCI_BAR_IO : 0);   /* memory: 32-bit, not prefetchable */
+    put32(d->wmask + PCI_BAR0 + 4 * i, ~(size - 1) & (io ? 0xfffffffcu : 0xfffffff0u));
+}
+
+void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq)
+{
+    d->intx = line;
+    d->cfg[PCI_INTERRUPT_PIN] = 1;     /* INTA# */
+    d->cfg[PCI_INTERRUPT_LINE] = irq;
+}
+
+uint8_t pci_add_cap(struct pci_dev *d, uint8_t id, uint8_t len)
+{
+    unsigned off = d->next_cap;
+    if (len < 2 || off + len > PCI_CFG_SIZE)
+        return 0;
+    d->cfg[off] = id;
+    d->cfg[off + 1] = d->cfg[PCI_CAPABILITY_LIST];   /* pushed at the head of the list */
+    d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)off;
+    d->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+    d->next_cap = (uint8_t)((off + len + 3) & ~3u);
+    if (off + len + 3 >= PCI_CFG_SIZE)
+        d->next_cap = 0xff;            /* full: the next call fails its bounds check */
+    return (uint8_t)off;
+}
+
+uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned size)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size && i < 4; i++) {
+        uint8_t b = off + i < PCI_CFG_SIZE ? d->cfg[off + i] : 0xff;
+        v |= (uint32_t)b << (8 * i);
+    }
+    return v;
+}
+
+static uint16_t command(const struct pci_dev *d)
+{
+    return (uint16_t)(d->cfg[PCI_COMMAND] | d->cfg[PCI_COMMAND + 1] << 8);
+}
+
+/* Where BAR i should decode now, or 0 when it should not: its decoder off, the address all
+ * zeroes, or the window running past the end of its space (as while the guest sizes it). */
+static uint32_t bar_target(const struct pci_dev *d, int i)
+{
+    const struct pci_bar *b = &d->bars[i];
+    uint32_t addr = get32(d->cfg + PCI_BAR0 + 4 * i) & ~(b->size - 1) & (b->io ? ~0x3u : ~0xfu);
+    if (!(command(d) & (b->io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)) || addr == 0)
+        return 0;
+    uint64_t end = (uint64_t)addr + b->size;
+    if (b->io ? end > 0x10000 : end > 0xfec00000u)   /* below the IOAPIC, HPET and LAPIC */
+        return 0;
+    return addr;
+}
+
+void pci_update_bars(struct pci_dev *d)
+{
+    for (int i = 0; i < PCI_BARS; i++) {
+        struct pci_bar *b = &d->bars[i];
+        struct bus *bus = b->io ? d->pio : d->mmio;
+        if (!b->size || !bus)
+            continue;
+        uint32_t want = bar_target(d, i);
+        if (b->mapped && b->addr == want)
+            continue;
+        if (b->mapped)
+            bus_unmap(bus, b->addr);
+        b->mapped = false;
+        if (!want)
+            continue;
+        /* A guest that overlaps two windows gets neither at the overlap: the later one stays
+         * unmapped until it moves (QEMU gives priority instead; no guest relies on it). */
+        if (bus_map(bus, want, b->size, b->ops, b->dev, b->name) == 0) {
+            b->mapped = true;
+            b->addr = want;
+        }
+    }
+}
+
+void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
+{
+    bool bars_touched = false;
+    uint16_t old_cmd = command(d);
+    for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++) {
+        unsigned o = off + i;
+        uint8_t v = (uint8_t)(val >> (8 * i));
+        if (!d->wmask[o] && !d->w1cmask[o])
+            continue;          /* read-only: no store that could undo pci_set_irq's status bit */
+        d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]));
+        d->cfg[o] &= (uint8_t)~(v & d->w1cmask[o]);
+        if (o >= PCI_BAR0 && o < PCI_BAR0 + 4 * PCI_BARS)
+            bars_touched = true;
+    }
+    uint16_t cmd = command(d);
+    if ((cmd ^ old_cmd) & PCI_COMMAND_INTX_DISABLE)
+        irq_line_set(&d->intx, !(cmd & PCI_COMMAND_INTX_DISABLE) &&
+                                   (d->cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT));
+    if (bars_touched || ((cmd ^ old_cmd) & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY)))
+        pci_update_bars(d);
+    if (d->config_written)
+        d->config_written(d, off, size);
+}
+
+void pci_set_irq(struct pci_dev *d, int level)
+{
+    /* Atomic: the config-space lock is not held here (the low status byte is read-only to the
+     * guest, so config writes never store to it). */
+    if (level)
+        __atomic_fetch_or(&d->cfg[PCI_STATUS], PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&d->cfg[PCI_STATUS], (uint8_t)~PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
+    irq_line_set(&d->intx, level && !(command(d) & PCI_COMMAND_INTX_DISABLE));
+}

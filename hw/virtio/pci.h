@@ -1,0 +1,33 @@
+/* The virtio modern PCI transport (virtio 1.2, 4.1): a function with vendor 0x1af4 and device
+ * 0x1040 + type, whose vendor capabilities point into one memory BAR holding the common
+ * configuration, the ISR, the device configuration and the notification area. */
+#ifndef VMON_HW_VIRTIO_PCI_H
+#define VMON_HW_VIRTIO_PCI_H
+
+#include "hw/pci/pci.h"
+#include "hw/virtio/virtio.h"
+#include "util/eventloop.h"
+
+#define VIRTIO_PCI_BAR_SIZE   0x4000
+#define VIRTIO_PCI_COMMON     0x0000
+#define VIRTIO_PCI_ISR        0x1000
+#define VIRTIO_PCI_DEVICE     0x2000
+#define VIRTIO_PCI_NOTIFY     0x3000
+#define VIRTIO_PCI_NOTIFY_MULT 4       /* bytes between two queues' notify addresses */
+
+struct virtio_pci {
+    struct pci_dev pci;
+    struct virtio_dev *vdev;
+    uint32_t dfselect, gfselect;       /* feature words the driver selected (v->lock) */
+    uint16_t queue_select;
+    int notify_fd;                     /* eventfd: notify writes wake the event loop, -1 without */
+    _Atomic uint32_t pending;          /* queues notified and not yet processed */
+    struct evloop *loop;
+};
+
+/* Builds the PCI function around vdev. With a loop, queue notifications are processed on the
+ * event-loop thread (the vCPU's write only wakes it); without one, on the writing thread. */
+struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop);
+void virtio_pci_free(struct virtio_pci *vp);
+
+#endif
