@@ -2,17 +2,7 @@
 # The human monitor on the console, through a pty (monitor/hmp_pty.py): Ctrl-A h, Ctrl-A c, info
 # status/registers/cpus, stop, cont, xp, quit; and on -monitor unix:...,server,wait=off.
 # Under --accel soft. Exit 0 pass, 77 skip, 1 fail.
-set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-here=$(cd "$(dirname "$0")" && pwd)
-KERNEL=$BUILD/guests/bz64.bzImage
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
-[ -f "$KERNEL" ] || { echo "skip: $KERNEL not built (make build-tests)"; exit 77; }
-fail=0
-long="test=none rounds=4000000000"
+. "$(dirname "$0")/lib.sh"
 
 timeout 60 python3 "$here/hmp_pty.py" "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
     -serial mon:stdio || fail=1

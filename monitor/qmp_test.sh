@@ -3,17 +3,7 @@
 # -qmp unix:...,server,wait=off by monitor/qmp_client.py: every command, the events, malformed input,
 # the socket's mode; then system_reset, a guest poweroff's SHUTDOWN, -daemonize -pidfile.
 # Under --accel soft always, and KVM where /dev/kvm opens. Exit 0 pass, 1 fail.
-set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-here=$(cd "$(dirname "$0")" && pwd)
-KERNEL=$BUILD/guests/bz64.bzImage
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
-[ -f "$KERNEL" ] || { echo "skip: $KERNEL not built (make build-tests)"; exit 77; }
-fail=0
-long="test=none rounds=4000000000"
+. "$(dirname "$0")/lib.sh"
 
 # run_case NAME ACCEL SCENARIO WANT_STATUS APPEND [WAIT]: vmon in the background, the client in front.
 run_case() {

@@ -119,13 +119,9 @@ static uint64_t bar_read(void *dev, uint64_t off, unsigned size)
     return val;
 }
 
-static void notify(struct virtio_pci *vp, unsigned q)
+/* Every queue notified since the last look, for a device that is running. */
+static void run_pending(struct virtio_pci *vp)
 {
-    atomic_fetch_or(&vp->pending, 1u << q);
-    uint64_t one = 1;
-    if (vp->notify_fd >= 0 && write(vp->notify_fd, &one, sizeof(one)) == sizeof(one))
-        return;
-    /* No event loop: process here, on the writer's thread. */
     struct virtio_dev *v = vp->vdev;
     pthread_mutex_lock(&v->lock);
     uint32_t p = atomic_exchange(&vp->pending, 0);
@@ -133,6 +129,15 @@ static void notify(struct virtio_pci *vp, unsigned q)
         if ((p & 1u << i) && virtio_running_locked(v))
             v->ops->queue_notify(v, i);
     pthread_mutex_unlock(&v->lock);
+}
+
+static void notify(struct virtio_pci *vp, unsigned q)
+{
+    atomic_fetch_or(&vp->pending, 1u << q);
+    uint64_t one = 1;
+    if (vp->notify_fd >= 0 && write(vp->notify_fd, &one, sizeof(one)) == sizeof(one))
+        return;
+    run_pending(vp);          /* no event loop: process here, on the writer's thread */
 }
 
 static void bar_write(void *dev, uint64_t off, uint64_t val, unsigned size)
@@ -159,16 +164,10 @@ static const struct io_ops bar_ops = { .read = bar_read, .write = bar_write };
 static void notified(void *opaque)
 {
     struct virtio_pci *vp = opaque;
-    struct virtio_dev *v = vp->vdev;
     uint64_t n;
     if (read(vp->notify_fd, &n, sizeof(n)) < 0)
         return;
-    pthread_mutex_lock(&v->lock);
-    uint32_t p = atomic_exchange(&vp->pending, 0);
-    for (unsigned i = 0; i < v->ops->num_queues; i++)
-        if ((p & 1u << i) && virtio_running_locked(v))
-            v->ops->queue_notify(v, i);
-    pthread_mutex_unlock(&v->lock);
+    run_pending(vp);
 }
 
 /* INTx follows the ISR: high while any bit is set (4.1.5.3). Called with v->lock held. */
