@@ -89,12 +89,33 @@ static void parse(int argc, char **argv, struct opts *o)
         usage();
 }
 
-static void *shared_alloc(size_t len);
+enum { BATCH = 2000 };      /* snippets per forked runner child */
+
+static void *shared_alloc(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("isa-diff: mmap");
+        exit(1);
+    }
+    return p;
+}
+
+/* Snippets base..base+n-1 of the corpus: snippet i gets the i-th allowed form (all forms when allowed
+ * is NULL) in a state seeded by (seed, i); every fifth round over the forms is of sequences. */
+static void gen_batch(uint64_t seed, const int *allowed, long nallowed, long base, int n, struct snippet *sn)
+{
+    for (int k = 0; k < n; k++) {
+        long i = base + k;
+        struct isa_rng r;
+        rng_seed(&r, seed * 0x9e3779b97f4a7c15ull + (uint64_t)i);
+        gen_snippet(&r, &sn[k], allowed ? allowed[i % nallowed] : (int)(i % nallowed), (i / nallowed) % 5 == 4);
+    }
+}
 
 /* --record / --recorded: the software CPU alone over the corpus, digested per form (record.c). */
 static int run_recording(const struct opts *o)
 {
-    enum { BATCH = 2000 };
     struct record *rec = record_new();
     struct snippet *sn = malloc(BATCH * sizeof(*sn));
     struct isa_out *out = shared_alloc(BATCH * sizeof(*out));
@@ -107,12 +128,7 @@ static int run_recording(const struct opts *o)
     }
     for (long base = 0; base < o->count; base += BATCH) {
         int n = (int)(o->count - base < BATCH ? o->count - base : BATCH);
-        for (int k = 0; k < n; k++) {
-            long i = base + k;
-            struct isa_rng r;
-            rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)i);
-            gen_snippet(&r, &sn[k], (int)(i % (long)nf), (i / (long)nf) % 5 == 4);
-        }
+        gen_batch(o->seed, NULL, (long)nf, base, n, sn);
         soft_run_batch(sn, out, n, &(struct flat_cpu){ o->vendor, o->jit });
         for (int k = 0; k < n; k++)
             record_add(rec, &sn[k], &out[k], base + k);
@@ -175,16 +191,6 @@ static int check_decoder(const struct snippet *s, int *got)
             return k;
     }
     return -1;
-}
-
-static void *shared_alloc(size_t len)
-{
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        perror("isa-diff: mmap");
-        exit(1);
-    }
-    return p;
 }
 
 static const char *row_status(const struct form_stat *st)
@@ -256,7 +262,6 @@ int main(int argc, char **argv)
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
         return 1;
 
-    enum { BATCH = 2000 };
     struct snippet *sn = malloc(BATCH * sizeof(*sn));
     struct isa_out *nat = shared_alloc(BATCH * sizeof(*nat)), *soft = shared_alloc(BATCH * sizeof(*soft));
     long first = o.index >= 0 ? o.index : 0, last = o.index >= 0 ? o.index + 1 : o.count;
@@ -265,12 +270,7 @@ int main(int argc, char **argv)
 
     for (long base = first; base < last; base += BATCH) {
         int n = (int)(last - base < BATCH ? last - base : BATCH);
-        for (int k = 0; k < n; k++) {
-            long i = base + k;
-            struct isa_rng r;
-            rng_seed(&r, o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)i);
-            gen_snippet(&r, &sn[k], allowed[i % nallowed], (i / nallowed) % 5 == 4);
-        }
+        gen_batch(o.seed, allowed, nallowed, base, n, sn);
         native_run_batch(sn, nat, n);
         if (o.self)
             native_run_batch(sn, soft, n);
