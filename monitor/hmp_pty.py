@@ -38,6 +38,21 @@ def ok(what):
     print("ok: " + what)
 
 
+def command(fd, line, *wants):
+    """Type a monitor command; wait for each of wants in order, then the next prompt. Returns what
+    was read up to the prompt."""
+    os.write(fd, line + b"\r")
+    seen = b"".join(read_until(fd, w) for w in wants)
+    return seen + read_until(fd, b"(vmon) ")
+
+
+def expect_in(seen, wants, what):
+    if not all(w in seen for w in wants):
+        print("FAIL: %s: %r" % (what, seen))
+        sys.exit(1)
+    ok(what)
+
+
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
@@ -49,35 +64,15 @@ ok("Ctrl-A h prints the escapes")
 os.write(fd, b"\x01c")
 read_until(fd, b"(vmon) ")
 ok("Ctrl-A c opens the monitor")
-os.write(fd, b"info status\r")
-read_until(fd, b"VM status: running")
-read_until(fd, b"(vmon) ")
-os.write(fd, b"stop\r")
-read_until(fd, b"(vmon) ")
-os.write(fd, b"info status\r")
-read_until(fd, b"VM status: paused")
-read_until(fd, b"(vmon) ")
+command(fd, b"info status", b"VM status: running")
+command(fd, b"stop")
+command(fd, b"info status", b"VM status: paused")
 ok("stop: info status says paused")
-os.write(fd, b"info registers\r")
-s = read_until(fd, b"(vmon) ")
-if b"RIP=" not in s or b"CR0=" not in s:
-    print("FAIL: info registers: %r" % s)
-    sys.exit(1)
-ok("info registers")
-os.write(fd, b"xp /4x 0x100000\r")
-s = read_until(fd, b"(vmon) ")
-if b"0000000000100000: 0x" not in s:
-    print("FAIL: xp: %r" % s)
-    sys.exit(1)
-ok("xp /4x 0x100000")
-os.write(fd, b"info cpus\r")
-read_until(fd, b"CPU #0")
-read_until(fd, b"(vmon) ")
-os.write(fd, b"cont\r")
-read_until(fd, b"(vmon) ")
-os.write(fd, b"info status\r")
-read_until(fd, b"VM status: running")
-read_until(fd, b"(vmon) ")
+expect_in(command(fd, b"info registers"), [b"RIP=", b"CR0="], "info registers")
+expect_in(command(fd, b"xp /4x 0x100000"), [b"0000000000100000: 0x"], "xp /4x 0x100000")
+command(fd, b"info cpus", b"CPU #0")
+command(fd, b"cont")
+command(fd, b"info status", b"VM status: running")
 ok("cont: running again")
 os.write(fd, b"\x01c")
 os.write(fd, b"\x01c")
