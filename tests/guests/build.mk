@@ -70,7 +70,7 @@ TEST_DEPS += $(GUESTS)
 # (which reads the test and accelerator from its name). KVM runs skip where /dev/kvm does not open;
 # soft runs skip while the software CPU (or, for hlt and smp, its APIC) is not there.
 GUEST_TESTS := entry-real entry-bz64 entry-elf64 entry-pvh entry-mb-elf entry-mb-aout entry-mb-low \
-               entry-mb-clash mmio hlt reset poweroff \
+               entry-mb-clash mmio hlt reset reset-port92 poweroff \
                exit cpus ring3 ring3-syscall ring3-int smp
 GUEST_QUICK := entry-real entry-bz64 entry-pvh entry-mb-aout ring3 smp
 GUEST_TEST_DIR := $(BUILD)/guest-tests

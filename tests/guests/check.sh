@@ -93,6 +93,9 @@ poweroff via PM1a_CNT';;
     reset)
         kernel=$G/pvh.elf append="test=reset" status=0
         want='reset via i8042';;
+    reset-port92)
+        kernel=$G/pvh.elf append="test=reset-port92" status=0
+        want='port 0x92 A20 on';;
     poweroff)
         kernel=$G/mb.elf append="test=poweroff" status=0
         want='poweroff via PM1a_CNT 0x0604 SLP_TYP 5';;
