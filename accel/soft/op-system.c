@@ -285,6 +285,8 @@ static void desc_table_load(struct cpu *c, const struct insn *i, struct dtable_s
     uint64_t base = mem_read(c, i->seg, (ea + 2) & size_mask(i->addrsize), c->code_size == 8 ? 8 : 4);
     if (c->code_size != 8 && i->opsize == 2)
         base &= 0xffffff;
+    if (c->code_size == 8 && !addr_canonical(base))
+        cpu_raise_gp(c, 0);   /* SDM vol. 2, LGDT/LIDT: a non-canonical base in 64-bit mode */
     t->limit = limit;
     t->base = base;
 }
