@@ -60,6 +60,7 @@
 #define CR4_OSXSAVE 0x40000u
 #define CR4_SMEP 0x100000u
 #define CR4_SMAP 0x200000u
+#define CR4_PKE 0x400000u
 
 #define EFER_SCE 0x1u
 #define EFER_LME 0x100u
@@ -233,6 +234,7 @@ struct cpu {
     struct seg_cache seg[SEG_COUNT];
     struct dtable_state gdt, idt;
     uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+    uint32_t pkru;             /* protection-key rights for user pages (CR4.PKE): AD, WD per key */
     uint8_t tpr;               /* CR8 when no platform provides one */
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */

@@ -50,17 +50,17 @@ static int spin_advanced(volatile uint32_t *spin, uint32_t by)
     return 0;
 }
 
-/* Stopped: no change over a window in which the running AP counted at least 10000 (measured just
- * before, with spin_advanced). Polls first until one short window shows no change. */
+/* Stopped: one window without a change, within a bounded number of windows (an AP that takes
+ * the INIT late, or never, keeps counting). A host that deschedules the AP thread for a whole window
+ * could make it look stopped early; the SIPI checks that follow would then catch an INIT never
+ * taken (the SIPI would be ignored). */
 static int spin_stopped(volatile uint32_t *spin)
 {
     for (int tries = 0; tries < 1000; tries++) {
         uint32_t a = *spin;
-        delay(10000);
-        if (*spin == a) {
-            delay(100000);
-            return *spin == a;
-        }
+        delay(100000);
+        if (*spin == a)
+            return 1;
     }
     return 0;
 }
