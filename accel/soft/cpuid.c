@@ -15,15 +15,15 @@
 
 /* What the software CPU implements, per accel/cpu-model.h word. Leaf 1 EDX: FPU PSE TSC MSR PAE
  * CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2; ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2
- * POPCNT TSC-deadline hypervisor. Leaf 7 EBX: FSGSBASE; ECX: PKU (OSPKE follows CR4.PKE); EDX: IBRS/IBPB, STIBP, ARCH_CAPABILITIES
+ * x2APIC POPCNT TSC-deadline hypervisor (x2APIC: the userspace LAPIC's, hw/apic-x2.c). Leaf 7 EBX: FSGSBASE; ECX: PKU (OSPKE follows CR4.PKE); EDX: IBRS/IBPB, STIBP, ARCH_CAPABILITIES
  * (msr.c). 0x80000001 EDX: SYSCALL NX Page1GB RDTSCP LM; ECX: LAHF/SAHF, ABM (lzcnt), and TopoExt
  * on AMD models (its leaves are accel/cpuid.c's). */
 static const uint32_t soft_have[CPU_WORDS] = {
     [CPU_W1_EDX] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
                    (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |
                    (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26),
-    [CPU_W1_ECX] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) |
-                   (1u << 24) | (1u << 31),
+    [CPU_W1_ECX] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | CPUID_1_ECX_X2APIC |
+                   (1u << 23) | (1u << 24) | (1u << 31),
     [CPU_W7_EBX] = 1u << 0,
     [CPU_W7_ECX] = CPUID_7_ECX_PKU,
     [CPU_W7_EDX] = (1u << 26) | (1u << 27) | (1u << 29),
