@@ -1,4 +1,4 @@
-/* Paging (SDM vol. 3, chapter 4): 32-bit, PAE and 4-level walks with A/D bits, U/S, R/W, WP, NX and
+/* Paging (SDM vol. 3, chapter 4): 32-bit, PAE, 4- and 5-level walks with A/D bits, U/S, R/W, WP, NX and
  * protection keys, and the soft TLB that caches the result as a host pointer per guest virtual page. */
 #include <stdio.h>
 
@@ -88,16 +88,17 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     uint64_t rsvd_nx = nxe ? 0 : PTE_NX;
 
     if (c->efer & EFER_LMA) {
-        /* 4-level paging: PML4 -> PDPT -> PD -> PT (SDM vol. 3, 4.5). */
+        /* 4-level paging: PML4 -> PDPT -> PD -> PT; 5-level (CR4.LA57) puts a PML5 on top, indexed
+         * by bits 56:48 (SDM vol. 3, 4.5). PS is reserved in PML5 and PML4 entries. */
         base = c->cr3 & ADDR_MASK;
-        for (int level = 3; level >= 0; level--) {
+        for (int level = (c->cr4 & CR4_LA57) ? 4 : 3; level >= 0; level--) {
             uint64_t *p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
             if (!p)
                 goto not_present;
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level == 3))
+            if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level >= 3))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;

@@ -138,12 +138,16 @@ void cpu_set_cr4(struct cpu *c, uint64_t v)
     cpuid_query(c, 7, 0, l7);
     if (l7[2] & CPUID_7_ECX_PKU)
         ok |= CR4_PKE;
+    if (l7[2] & CPUID_7_ECX_LA57)
+        ok |= CR4_LA57;
     if (v & ~ok)
         cpu_raise_gp(c, 0);
+    if ((c->efer & EFER_LMA) && ((c->cr4 ^ v) & CR4_LA57))
+        cpu_raise_gp(c, 0);   /* the paging depth changes only outside IA-32e mode (SDM 4.1.1) */
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_raise_gp(c, 0);
     /* Only the paging bits change translations (toggling PGE is how a guest flushes globals). */
-    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE | CR4_PKE;
+    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE | CR4_PKE | CR4_LA57;
     bool flush = ((c->cr4 ^ v) & paging) != 0;
     c->cr4 = v;
     if (flush)
@@ -289,7 +293,7 @@ static void desc_table_load(struct cpu *c, const struct insn *i, struct dtable_s
     uint64_t base = mem_read(c, i->seg, (ea + 2) & size_mask(i->addrsize), c->code_size == 8 ? 8 : 4);
     if (c->code_size != 8 && i->opsize == 2)
         base &= 0xffffff;
-    if (c->code_size == 8 && !addr_canonical(base))
+    if (c->code_size == 8 && !cpu_canonical(c, base))
         cpu_raise_gp(c, 0);   /* SDM vol. 2, LGDT/LIDT: a non-canonical base in 64-bit mode */
     t->limit = limit;
     t->base = base;
@@ -502,7 +506,7 @@ OP(op_sysret)
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
-        if (to64 && !addr_canonical(target))
+        if (to64 && !cpu_canonical(c, target))
             cpu_raise_gp(c, 0);   /* Intel faults in ring 0 on a non-canonical rcx */
         flat_cs(c, (uint16_t)((to64 ? base + 16 : base) | 3), 3, to64);
         cpu_set_flags(c, (c->gpr[R_R11] & 0x3c7fd7) | 2);
@@ -612,7 +616,7 @@ OP(op_grp15)
                 reg_write(c, i->rm, size, sg->base);
             } else {
                 uint64_t v = reg_read(c, i->rm, size);
-                if (!addr_canonical(v))
+                if (!cpu_canonical(c, v))
                     cpu_raise_gp(c, 0);
                 sg->base = v;
             }
