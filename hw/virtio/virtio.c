@@ -21,7 +21,7 @@ uint64_t virtio_dev_features(const struct virtio_dev *v)
 {
     uint64_t transport = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC |
                          1ull << VIRTIO_RING_F_EVENT_IDX;
-    return (v->ops->features | v->extra_features | transport) & ~v->withheld_features;
+    return v->ops->features | v->extra_features | transport;
 }
 
 static void raise_locked(struct virtio_dev *v)
