@@ -11,7 +11,8 @@
 #   flush     the guest syncs, then vmon is killed (SIGKILL, before poweroff): what the flush
 #             covered is in the image (qcow2 metadata included)
 #   snapshot  -snapshot: the guest writes, the image is byte-for-byte unchanged afterwards
-#   discard   raw image, discard=unmap: rm + fstrim in the guest, the host file's allocation shrinks
+#   discard   raw and qcow2 images (two disks), discard=unmap: rm + fstrim in the guest; the raw
+#             file's allocation shrinks, the qcow2's allocated clusters drop (qemu-img check clean)
 set -u
 . "$(dirname "$0")/lib.sh"
 need_guest cloud
@@ -141,17 +142,28 @@ ok "snapshot: the image is unchanged"
 [ -z "$(ls -A "$TMPD/snaptmp")" ] || fail "snapshot: the overlay is left in \$TMPDIR: $(ls "$TMPD/snaptmp")"
 ok "snapshot: no overlay left behind"
 
-# discard: a raw ext4 image with 16 MiB of data; rm and fstrim in the guest punch it out.
+# discard: raw and qcow2 ext4 images with 16 MiB of data, discard=unmap; rm and fstrim in the
+# guest punch holes in the raw file and free the qcow2 clusters.
 mkdir -p "$TMPD/droot"
 head -c $((16 * MiB)) /dev/urandom > "$TMPD/droot/big"
 mke2fs -q -F -t ext4 -b 4096 -E nodiscard -d "$TMPD/droot" "$TMPD/d.raw" 64M >/dev/null || fail "mke2fs"
+"$VMON" img convert -O qcow2 "$TMPD/d.raw" "$TMPD/d.qcow2" || fail "vmon img convert"
+allocated() { qemu-img check "$1" 2>/dev/null | sed -n 's|^\([0-9]*\)/[0-9]* = .*allocated.*|\1|p'; }
 before=$(du -k "$TMPD/d.raw" | cut -f1)
+command -v qemu-img >/dev/null && qbefore=$(allocated "$TMPD/d.qcow2")
+trim='mkdir -p /mnt && mount -t ext4 /dev/$1 /mnt || exit 1; rm /mnt/big; sync; fstrim -v /mnt; umount /mnt'
 boot "$log" --kernel "$KERNEL" --initrd "$INITRD" \
     --drive "file=$TMPD/d.raw,format=raw,if=virtio,discard=unmap" \
-    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 'mkdir -p /mnt && mount -t ext4 /dev/vda /mnt || exit 1
-rm /mnt/big; sync; fstrim -v /mnt; umount /mnt && echo UMOUNTED')"
+    --drive "file=$TMPD/d.qcow2,format=qcow2,if=virtio,discard=unmap" \
+    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "t() { $trim; }; t vda && t vdb && echo TRIMMED")"
 expect_booted "$log"
-expect_line "$log" '^UMOUNTED' "discard: fstrim ran and the guest unmounted"
+expect_line "$log" '^TRIMMED' "discard: fstrim ran on both disks and the guest unmounted them"
 after=$(du -k "$TMPD/d.raw" | cut -f1)
 [ "$after" -lt $((before - 12 * 1024)) ] || fail "discard: the image holds ${after} KiB, ${before} KiB before"
-ok "discard: the image's allocation went from ${before} KiB to ${after} KiB"
+ok "discard: the raw image's allocation went from ${before} KiB to ${after} KiB"
+if command -v qemu-img >/dev/null; then
+    qemu-img check "$TMPD/d.qcow2" >/dev/null 2>&1 || fail "discard: qemu-img check: $(qemu-img check "$TMPD/d.qcow2" 2>&1)"
+    qafter=$(allocated "$TMPD/d.qcow2")
+    [ "$qafter" -lt $((qbefore - 192)) ] || fail "discard: qcow2 clusters allocated: $qafter, $qbefore before"
+    ok "discard: qcow2 clusters allocated went from $qbefore to $qafter, qemu-img check clean"
+fi
