@@ -31,6 +31,7 @@
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
+#include "machine/pc-drive.h"
 #include "machine/pc-soft.h"
 #include "machine/vm.h"
 
@@ -116,16 +117,19 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
     const struct vm_config *c = &pc->vm->cfg;
     for (int i = 0; i < c->ndrives; i++) {
         const struct vm_drive *dr = &c->drives[i];
+        if (!dr->attached)
+            continue;                  /* an if=none drive no -device took */
         char berr[BLK_ERR_LEN] = "";
-        struct blk *bs = blk_open(dr->file, dr->format[0] ? dr->format : NULL,
-                                  dr->readonly ? 0 : BLK_O_RDWR, berr);
+        struct blk *bs = pc_drive_open(dr, berr);
         if (!bs) {
             snprintf(err, errlen, "drive %s: %s", dr->file, berr[0] ? berr : strerror(errno));
             return -EINVAL;
         }
         char id[32];
         snprintf(id, sizeof(id), "vmon-disk%d", i);
-        if (!(pc->blks[i] = virtio_blk_new(bs, dr->readonly, id, &pc->vm->mem))) {
+        struct virtio_blk_opts bo;
+        pc_drive_blk_opts(dr, id, &bo);
+        if (!(pc->blks[i] = virtio_blk_create(bs, &bo, &pc->vm->mem))) {
             blk_close(bs);
             goto nomem;
         }
@@ -338,6 +342,7 @@ void pc_destroy(struct vm *vm)
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        virtio_blk_stop(pc->blks[i]);  /* its I/O threads raise interrupts through the transport */
         virtio_pci_free(pc->blk_pcis[i]);
         virtio_blk_free(pc->blks[i]);
     }

@@ -61,16 +61,28 @@ struct vm_board_ops {
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
 #define VM_MAX_DRIVES 4
+#define VM_MAX_QUEUES_PER_DISK 4   /* num-queues= (hw/virtio VIRTIO_MAX_QUEUES) */
 struct vm_drive {
     char file[4096];
     char format[16];           /* "raw", "qcow2", or empty: probe as vmon img does */
     bool readonly;
+    char id[32];               /* -drive id=, for -device virtio-blk-pci,drive=ID */
+    bool attached;             /* if=virtio, or if=none claimed by a -device (else not opened) */
+    bool snapshot;             /* snapshot=on / -snapshot: writes go to a temporary overlay */
+    bool discard;              /* discard=unmap: the guest's discards reach the image */
+    bool packed;               /* packed=on: offer packed virtqueues */
+    unsigned num_queues;       /* num-queues=N (0: 1) */
 };
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
+    bool snapshot;             /* -snapshot: every drive gets snapshot=on */
+    /* -device virtio-blk-pci options (after the name, into argv), until run_drives_finish
+     * hands their drive= the device's settings */
+    const char *blk_devices[VM_MAX_DRIVES];
+    int nblk_devices;
     uint64_t mem_size;         /* bytes */
     int ncpus;
     struct cpu_topology topo;  /* -smp sockets/cores/threads; all 0: ncpus sockets of one core */

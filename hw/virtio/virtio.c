@@ -19,7 +19,9 @@ void virtio_dev_init(struct virtio_dev *v, const struct virtio_dev_ops *ops, voi
 
 uint64_t virtio_dev_features(const struct virtio_dev *v)
 {
-    return v->ops->features | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC;
+    uint64_t transport = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC |
+                         1ull << VIRTIO_RING_F_EVENT_IDX;
+    return v->ops->features | v->extra_features | transport;
 }
 
 static void raise_locked(struct virtio_dev *v)
@@ -54,6 +56,9 @@ void virtio_set_status_locked(struct virtio_dev *v, uint8_t status)
             status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;   /* 2.2.2: the driver re-reads */
     }
     v->status = status | keep;
+    if (status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK))
+        for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+            virtq_set_features(&v->queues[i], v->driver_features);
 }
 
 void virtio_notify_used_locked(struct virtio_dev *v, unsigned q)

@@ -52,6 +52,9 @@ struct virtio_dev {
     uint8_t *config;                   /* device-specific config space, config_len bytes */
     uint32_t config_len;
     bool warned;                       /* NEEDS_RESET was logged once */
+    /* Bits offered besides ops->features and the transport's: options of this instance (e.g.
+     * VIRTIO_F_RING_PACKED with packed=on). */
+    uint64_t extra_features;
     void (*interrupt)(struct virtio_dev *v);   /* the transport: follow v->isr */
     void *transport;
 };
