@@ -65,6 +65,7 @@ struct vm_drive {
     char file[4096];
     char format[16];           /* "raw", "qcow2", or empty: probe as vmon img does */
     bool readonly;
+    bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
 };
 
 struct vm_config {

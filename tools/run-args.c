@@ -212,6 +212,8 @@ static int drive_key(const struct kv *kv, struct vm_drive *d, bool *has_if, char
                         "floppy controller yet)", v), -1;
     else if (!strcmp(kv->key, "readonly") && kv->val && run_parse_bool(v, &on) == 0)
         d->readonly = on;
+    else if (!strcmp(kv->key, "ioeventfd") && kv->val && run_parse_bool(v, &on) == 0)
+        d->no_ioeventfd = !on;         /* QEMU's virtio-blk-pci property of that name */
     else if (!strcmp(kv->key, "id") && kv->val)
         ;
     else

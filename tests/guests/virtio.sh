@@ -6,6 +6,9 @@
 #                   self-referencing indirect tables, chains longer than the queue): vmon keeps
 #                   running, the device goes NEEDS_RESET and serves again after a reset, and the
 #                   image is byte-for-byte unchanged
+# Under kvm, virtio-blk also counts exits (--exit-stats): where the host's KVM takes the ioeventfd,
+# no notify write may reach vmon, and with ioeventfd=off every one does; completions come through
+# an irqfd where KVM takes one (the guest needs an interrupt per completion either way).
 # Invoked through links <test>-<accel> (tests/guests/build.mk) or as `virtio.sh TEST ACCEL`.
 # Exit 0 pass, 77 skip, 1 fail.
 set -u
@@ -76,19 +79,44 @@ hostile avail-idx-jump: needs reset
 virtio-hostile [0-9]+ resets, device works after reset';;
     *)  fail "unknown test $test";;
 esac
-args=(run --accel "$accel" --mem 64M --kernel "$kernel" --append "$append"
-      --drive "file=$img,format=raw,if=virtio" ${VIRTIO_ARGS:-})
-out=$(timeout 120 "$VMON" "${args[@]}" </dev/null 2>&1)
-rc=$?
-echo "\$ $VMON ${args[*]}"
-echo "$out" | tail -n 40
-echo "(exit status $rc)"
-[ $rc -eq 124 ] && fail "timed out"
-while IFS= read -r re; do
-    grep -Eq -- "$re" <<<"$out" || fail "no line matches: $re"
-done <<<"$want"
-grep -q 'FAIL\|exception [0-9]\|unknown test' <<<"$out" && fail "the guest reported a failure"
-[ $rc -eq 0 ] || fail "exit status $rc, want 0"
+# run [DRIVE-OPTIONS] [VMON-OPTIONS...]: one boot, checked; sets out.
+run() {
+    local drive="file=$img,format=raw,if=virtio$1"
+    shift
+    args=(run --accel "$accel" --mem 64M --kernel "$kernel" --append "$append" --drive "$drive" "$@")
+    out=$(timeout 120 "$VMON" "${args[@]}" </dev/null 2>&1)
+    local rc=$?
+    echo "\$ $VMON ${args[*]}"
+    echo "$out" | grep -v '^  \(pio\|mmio\) 0x' | tail -n 40
+    echo "(exit status $rc)"
+    [ $rc -eq 124 ] && fail "timed out"
+    while IFS= read -r re; do
+        grep -Eq -- "$re" <<<"$out" || fail "no line matches: $re"
+    done <<<"$want"
+    grep -q 'FAIL\|exception [0-9]\|unknown test' <<<"$out" && fail "the guest reported a failure"
+    [ $rc -eq 0 ] || fail "exit status $rc, want 0"
+}
+# exits_at ADDR: the exits --exit-stats counted at that MMIO address.
+exits_at() { awk -v a="mmio $1" '$1 " " $2 == a { n = $3 } END { print n + 0 }' <<<"$out"; }
+
+if [ "$accel" = kvm ] && [ "$test" = virtio-blk ]; then
+    run "" --exit-stats
+    bell=$(sed -n 's/^vmon: ioeventfd at \(0x[0-9a-f]*\): on$/\1/p' <<<"$out" | head -n 1)
+    grep '^vmon: \(ioeventfd\|irqfd\)' <<<"$out"
+    if [ -n "$bell" ]; then
+        n=$(exits_at "$bell")
+        [ "$n" -eq 0 ] || fail "ioeventfd on at $bell, yet $n notify exits"
+        python3 "$tmp/image.py" make "$img" "$host" 0 || fail "making the image"
+        run ",ioeventfd=off" --exit-stats
+        n=$(exits_at "$bell")
+        [ "$n" -gt 0 ] || fail "ioeventfd=off, yet no notify exits at $bell"
+        echo "notify exits at $bell: 0 with ioeventfd, $n without"
+    else
+        echo "note: this host's KVM does not take the ioeventfd (notify writes exit)"
+    fi
+else
+    run ""
+fi
 if [ "$test" = virtio-blk ]; then
     python3 "$tmp/image.py" check "$img" "$host" "$seed" || fail "the image is not what the guest wrote"
 else
