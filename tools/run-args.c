@@ -66,7 +66,7 @@ void run_usage(FILE *f)
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
-        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
