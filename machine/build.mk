@@ -2,4 +2,4 @@
 # where, IRQ routing), the userspace PC platform for accelerators without an in-kernel irqchip, the
 # accelerator interface (accel.h) and the register dump.
 VMON_SRCS += machine/vm.c machine/cpu-dump.c machine/pc.c machine/pc-soft.c machine/eventfd.c
-UNIT_TESTS += machine/vm_test.c machine/pc-soft_test.c machine/pc-soft-live_test.c
+UNIT_TESTS += machine/vm_test.c machine/pc-soft_test.c machine/pc-soft-live_test.c machine/eventfd_test.c
