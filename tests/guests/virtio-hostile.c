@@ -201,6 +201,22 @@ void virtio_hostile_test(const char *cmdline)
             puts_("\n");
         }
     }
+    /* Rings the device cannot use: the queue enable itself sets NEEDS_RESET. */
+    static const uint64_t rings[][3] = {
+        { FAR, 0x200000, 0x201000 },                    /* descriptor table out of RAM */
+        { 0x200000, 0xfec00000, 0x201000 },             /* available ring on the IOAPIC */
+        { 0x200000, 0x201000, 0x4000000 - 0x40 },       /* used ring running off RAM's end */
+        { 0x200008, 0x201000, 0x202000 },               /* misaligned table */
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        uint8_t s = vdev_init_rings(&dev, 1ull << 32, rings[k][0], rings[k][1], rings[k][2]);
+        puts_("vmon-guest: hostile rings ");
+        putdec(k);
+        puts_(s & VSTAT_NEEDS_RESET ? ": needs reset\n" : ": accepted\n");
+        if (!(s & VSTAT_NEEDS_RESET))
+            fail("rings the device cannot use were accepted, case", "");
+        resets++;
+    }
     /* After all that, a reset device serves a correct request. */
     start("the final read");
     struct vring_desc *d = ring.desc;

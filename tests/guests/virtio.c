@@ -100,7 +100,7 @@ void vdev_irq_setup(struct vdev *d)
     mmio_write32(IOAPIC + 0x10, VECTOR | 1u << 15);        /* fixed, active high, level */
 }
 
-uint8_t vdev_init(struct vdev *d, uint64_t want, struct vring *vr)
+uint8_t vdev_init_rings(struct vdev *d, uint64_t want, uint64_t desc, uint64_t avail, uint64_t used)
 {
     uintptr_t c = d->common;
     vdev_reset(d);
@@ -118,17 +118,22 @@ uint8_t vdev_init(struct vdev *d, uint64_t want, struct vring *vr)
     wr8(c + 20, VSTAT_ACK | VSTAT_DRIVER | VSTAT_FEATURES_OK);
     if (!(rd8(c + 20) & VSTAT_FEATURES_OK))
         return rd8(c + 20);
-    memset(vr, 0, sizeof(*vr));
-    d->vr = vr;
     d->avail_idx = d->used_seen = 0;
     wr16(c + 22, 0);
     wr16(c + 24, VQ_SIZE);
-    wr64(c + 32, (uintptr_t)vr->desc);
-    wr64(c + 40, (uintptr_t)&vr->avail);
-    wr64(c + 48, (uintptr_t)&vr->used);
+    wr64(c + 32, desc);
+    wr64(c + 40, avail);
+    wr64(c + 48, used);
     wr16(c + 28, 1);
     wr8(c + 20, VSTAT_ACK | VSTAT_DRIVER | VSTAT_FEATURES_OK | VSTAT_DRIVER_OK);
     return rd8(c + 20);
+}
+
+uint8_t vdev_init(struct vdev *d, uint64_t want, struct vring *vr)
+{
+    memset(vr, 0, sizeof(*vr));
+    d->vr = vr;
+    return vdev_init_rings(d, want, (uintptr_t)vr->desc, (uintptr_t)&vr->avail, (uintptr_t)&vr->used);
 }
 
 void vdev_add(struct vdev *d, uint16_t head)

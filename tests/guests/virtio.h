@@ -49,6 +49,8 @@ int vdev_find(struct vdev *d, uint16_t id);
 /* Reset, ACKNOWLEDGE, DRIVER, features (want & offered), FEATURES_OK, queue 0 on vr, DRIVER_OK.
  * Returns the status read back (FEATURES_OK and DRIVER_OK set on success). */
 uint8_t vdev_init(struct vdev *d, uint64_t want, struct vring *vr);
+/* The same with the queue's rings where the caller says (no vring set up: hostile tests). */
+uint8_t vdev_init_rings(struct vdev *d, uint64_t want, uint64_t desc, uint64_t avail, uint64_t used);
 uint8_t vdev_status(const struct vdev *d);
 void vdev_reset(struct vdev *d);
 /* Puts head in the available ring (not yet published). */

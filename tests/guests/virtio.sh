@@ -76,6 +76,8 @@ hostile len-4g: needs reset
 hostile indirect-self: needs reset
 hostile indirect-longer-than-queue: needs reset
 hostile avail-idx-jump: needs reset
+hostile rings 0: needs reset
+hostile rings 3: needs reset
 virtio-hostile [0-9]+ resets, device works after reset';;
     *)  fail "unknown test $test";;
 esac
