@@ -142,7 +142,7 @@ static void test_refused(void **state)
     driver_ok(&r);
     assert_int_equal(r.ncalls, 1);                      /* the first refusal ends it */
     assert_int_equal(r.vp->doorbell_at, 0);
-    assert_null(r.vp->doorbell.watch);
+    assert_false(r.vp->doorbell_offered);
     wr(&r, VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT, 1, 2);
     assert_int_equal(r.vp->pending, 2);                 /* through the bus: queue 1 pending */
     wr(&r, 20, 0, 1);

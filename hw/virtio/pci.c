@@ -104,7 +104,7 @@ static int doorbell_set(struct virtio_pci *vp, uint64_t base, bool on)
 static void doorbell_update(struct virtio_pci *vp)
 {
     const struct pci_bar *b = &vp->pci.bars[0];
-    if (!vp->doorbell.watch)
+    if (!atomic_load(&vp->doorbell_offered))
         return;
     uint64_t at = (vp->vdev->status & VIRTIO_STATUS_DRIVER_OK) && b->mapped
                   ? (uint64_t)b->addr + VIRTIO_PCI_NOTIFY : 0;
@@ -114,7 +114,7 @@ static void doorbell_update(struct virtio_pci *vp)
         doorbell_set(vp, vp->doorbell_at, false);
     vp->doorbell_at = 0;
     if (at && doorbell_set(vp, at, true) < 0)
-        vp->doorbell.watch = NULL;
+        atomic_store(&vp->doorbell_offered, false);
     else
         vp->doorbell_at = at;
     atomic_store(&vp->doorbell_on, vp->doorbell_at != 0);
@@ -122,8 +122,10 @@ static void doorbell_update(struct virtio_pci *vp)
 
 void virtio_pci_set_doorbell(struct virtio_pci *vp, struct doorbell_link link)
 {
-    if (vp->loop)
+    if (vp->loop && link.watch) {
         vp->doorbell = link;
+        atomic_store(&vp->doorbell_offered, true);
+    }
 }
 
 static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
@@ -192,7 +194,7 @@ static void bar_write(void *dev, uint64_t off, uint64_t val, unsigned size)
         unsigned q = (unsigned)(off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULT;
         if (q < v->ops->num_queues)
             notify(vp, q);
-        if (vp->doorbell.watch) {      /* a notify through the bus: is the doorbell where BAR 0 is? */
+        if (atomic_load(&vp->doorbell_offered)) {   /* through the bus: is the doorbell at BAR 0? */
             pthread_mutex_lock(&v->lock);
             doorbell_update(vp);
             pthread_mutex_unlock(&v->lock);

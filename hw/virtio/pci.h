@@ -23,7 +23,8 @@ struct virtio_pci {
     int notify_fd;                     /* eventfd: notify writes wake the event loop, -1 without */
     _Atomic uint32_t pending;          /* queues notified and not yet processed */
     struct evloop *loop;
-    struct doorbell_link doorbell;     /* the board's ioeventfd, or none (v->lock) */
+    struct doorbell_link doorbell;     /* the board's ioeventfd, or none */
+    _Atomic bool doorbell_offered;     /* a doorbell link that has not refused yet */
     uint64_t doorbell_at;              /* where the notify area is watched now; 0: not watched */
     _Atomic bool doorbell_on;          /* doorbell_at != 0, for the event loop */
 };
