@@ -5,6 +5,9 @@
 #ifndef VMON_HW_LINK_H
 #define VMON_HW_LINK_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 /* An interrupt line the device drives; the board routes it (an ISA IRQ or a GSI). Level: 0 or 1.
  * Called from the thread of the guest access or timer, possibly with the device's lock held. */
 struct irq_line {
@@ -37,5 +40,13 @@ static inline void stop_link_request(const struct stop_link *l, enum stop_reques
     if (l->request)
         l->request(l->opaque, what, status);
 }
+
+/* A doorbell fast path the board may offer a device (an accelerator's ioeventfd): guest writes of
+ * len bytes at MMIO address addr signal eventfd fd instead of reaching the device's bus window.
+ * Returns 0 or -errno (-ENOTSUP where not offered: the writes then keep coming through the bus). */
+struct doorbell_link {
+    int (*watch)(void *opaque, uint64_t addr, unsigned len, int fd, bool on);
+    void *opaque;
+};
 
 #endif

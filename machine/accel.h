@@ -75,6 +75,13 @@ struct accel_ops {
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
     void (*set_irq)(struct vm *vm, unsigned gsi, int level);
+    /* Optional eventfd paths (NULL or -ENOTSUP: not offered here; the board then uses bus_dispatch
+     * and set_irq). ioeventfd: a guest write of len bytes at MMIO address addr signals eventfd fd
+     * without a bus_dispatch (on: add, else remove). irqfd (irqchip_in_kernel only): a write to fd
+     * raises GSI gsi, level-triggered: the accelerator lowers it at the guest's EOI and then
+     * signals resample_fd, where the board raises it again while its source still holds it. */
+    int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
+    int (*irqfd)(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);

@@ -31,6 +31,7 @@
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
+#include "machine/eventfd.h"
 #include "machine/pc-drive.h"
 #include "machine/pc-soft.h"
 #include "machine/vm.h"
@@ -46,6 +47,7 @@ struct pc_irq {
 struct pc {
     struct vm *vm;
     struct pc_irq irqs[PC_GSIS];
+    struct irqfd_line *irqfds[PC_GSIS];   /* PCI INTx through the accelerator's irqfd, where offered */
     struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
     struct stdio_chr *console;
     struct serial *com1;
@@ -104,7 +106,10 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
         *next = at + b->size;
     }
     unsigned gsi = pci_intx_gsi(slot, 0);
-    pci_dev_set_intx(d, pc_irq_line(pc, gsi), (uint8_t)gsi);
+    if (!pc->irqfds[gsi])
+        pc->irqfds[gsi] = irqfd_line_new(pc->vm, gsi);
+    pci_dev_set_intx(d, pc->irqfds[gsi] ? irqfd_line_get(pc->irqfds[gsi]) : pc_irq_line(pc, gsi),
+                     (uint8_t)gsi);
     int r = pci_host_plug(pc->pci, slot, d);
     if (r == 0)
         pc->next_slot++;
@@ -135,6 +140,8 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
         }
         if (!(pc->blk_pcis[i] = virtio_pci_new(&pc->blks[i]->vdev, pc->vm->loop)))
             goto nomem;
+        if (!dr->no_ioeventfd)
+            virtio_pci_set_doorbell(pc->blk_pcis[i], vm_doorbell_link(pc->vm));
         int r = pc_pci_plug(pc, &pc->blk_pcis[i]->pci);
         if (r < 0) {
             snprintf(err, errlen, "drive %s: no PCI slot or BAR space: %s", dr->file, strerror(-r));
@@ -347,6 +354,8 @@ void pc_destroy(struct vm *vm)
         virtio_blk_free(pc->blks[i]);
     }
     pci_host_free(pc->pci);
+    for (unsigned i = 0; i < PC_GSIS; i++)
+        irqfd_line_free(pc->irqfds[i]);
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;

@@ -72,6 +72,7 @@ struct vm_drive {
     bool discard;              /* discard=unmap: the guest's discards reach the image */
     bool packed;               /* packed=on: offer packed virtqueues */
     unsigned num_queues;       /* num-queues=N (0: 1) */
+    bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
 };
 
 struct vm_config {

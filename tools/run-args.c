@@ -71,7 +71,7 @@ void run_usage(FILE *f)
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,snapshot=on]\n"
-        "          [,discard=unmap][,num-queues=N][,packed=on]   a virtio-blk-pci disk\n"
+        "          [,discard=unmap][,num-queues=N][,packed=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"

@@ -313,6 +313,10 @@ static void test_drives(void **state)
     assert_true(c.drives[1].readonly);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio", NULL), RUN_ARGS_OK);
     assert_string_equal(c.drives[0].format, "");
+    assert_false(c.drives[0].no_ioeventfd);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=off", NULL), RUN_ARGS_OK);
+    assert_true(c.drives[0].no_ioeventfd);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=x", NULL), RUN_ARGS_ERROR);
     /* QEMU's default interface is IDE: refused by name, as are other interfaces and formats. */
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,format=raw", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "IDE"));

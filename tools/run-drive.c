@@ -1,7 +1,7 @@
 /* Disks on vmon run's command line, in both spellings:
  *   --drive / -drive file=PATH,format=raw|qcow2,if=virtio|none[,id=ID][,readonly=on]
- *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on]
- *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,id=NAME]   (QEMU's)
+ *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off]
+ *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,id=NAME]
  *   -snapshot                       (every drive: writes go to a temporary overlay)
  * QEMU's default interface (a -drive without if=) is IDE, which vmon does not have yet: refused
  * by name, as are options vmon does not implement. */
@@ -37,7 +37,7 @@ static int bad(const struct kv *kv, const char *what, char *err, size_t errlen)
     return -1;
 }
 
-/* The keys a drive and a device share: num-queues, packed. 1: not one of them. */
+/* The keys a drive and a device share: num-queues, packed, ioeventfd. 1: not one of them. */
 static int shared_key(const struct kv *kv, struct vm_drive *d)
 {
     bool on;
@@ -45,6 +45,8 @@ static int shared_key(const struct kv *kv, struct vm_drive *d)
         return parse_queues(kv, &d->num_queues);
     if (!strcmp(kv->key, "packed") && parse_bool(kv, &on) == 0)
         return d->packed = on, 0;
+    if (!strcmp(kv->key, "ioeventfd") && parse_bool(kv, &on) == 0)
+        return d->no_ioeventfd = !on, 0;   /* QEMU's property: off makes notifies exit (measuring) */
     return 1;
 }
 

@@ -33,5 +33,8 @@ int kvm_get_state(struct vcpu *v, struct cpu_state *s);
 int kvm_set_state(struct vcpu *v, const struct cpu_state *s);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_destroy(struct vcpu *v);
+/* eventfd.c: machine/accel.h's ioeventfd and irqfd. */
+int kvm_ioeventfd(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
+int kvm_irqfd(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
 
 #endif

@@ -1,6 +1,8 @@
 /* virtio over PCI, modern interface only (virtio 1.2, 4.1.4): capabilities (4.1.4.1), common
  * configuration (4.1.4.3), notifications (4.1.4.4), ISR with INTx (4.1.4.5, 4.1.5.3), device
- * configuration (4.1.4.6). MSI-X is not offered, so drivers use INTx and read the ISR. */
+ * configuration (4.1.4.6). MSI-X is not offered, so drivers use INTx and read the ISR. Where the
+ * board offers a doorbell (KVM's ioeventfd), notify writes of a running device signal notify_fd
+ * directly; the event loop then looks at every queue. */
 #include "hw/virtio/pci.h"
 
 #include <errno.h>
@@ -82,6 +84,50 @@ static void queue_write(struct virtio_pci *vp, unsigned off, uint32_t val)
     }
 }
 
+/* Watch (on) or stop watching the notify address of every queue at base; all or none. */
+static int doorbell_set(struct virtio_pci *vp, uint64_t base, bool on)
+{
+    const struct doorbell_link *l = &vp->doorbell;
+    for (unsigned q = 0; q < vp->vdev->ops->num_queues; q++) {
+        int r = l->watch(l->opaque, base + q * VIRTIO_PCI_NOTIFY_MULT, 2, vp->notify_fd, on);
+        if (r < 0 && on) {
+            while (q--)
+                l->watch(l->opaque, base + q * VIRTIO_PCI_NOTIFY_MULT, 2, vp->notify_fd, false);
+            return r;
+        }
+    }
+    return 0;
+}
+
+/* The doorbell follows DRIVER_OK and BAR 0's address (a moved BAR is seen at its first notify,
+ * which then comes through the bus). A doorbell that cannot be set is dropped. v->lock held. */
+static void doorbell_update(struct virtio_pci *vp)
+{
+    const struct pci_bar *b = &vp->pci.bars[0];
+    if (!atomic_load(&vp->doorbell_offered))
+        return;
+    uint64_t at = (vp->vdev->status & VIRTIO_STATUS_DRIVER_OK) && b->mapped
+                  ? (uint64_t)b->addr + VIRTIO_PCI_NOTIFY : 0;
+    if (at == vp->doorbell_at)
+        return;
+    if (vp->doorbell_at)
+        doorbell_set(vp, vp->doorbell_at, false);
+    vp->doorbell_at = 0;
+    if (at && doorbell_set(vp, at, true) < 0)
+        atomic_store(&vp->doorbell_offered, false);
+    else
+        vp->doorbell_at = at;
+    atomic_store(&vp->doorbell_on, vp->doorbell_at != 0);
+}
+
+void virtio_pci_set_doorbell(struct virtio_pci *vp, struct doorbell_link link)
+{
+    if (vp->loop && link.watch) {
+        vp->doorbell = link;
+        atomic_store(&vp->doorbell_offered, true);
+    }
+}
+
 static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
 {
     struct virtio_dev *v = vp->vdev;
@@ -92,7 +138,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
         if (vp->gfselect < 2 && !(v->status & VIRTIO_STATUS_FEATURES_OK))
             set_half(&v->driver_features, vp->gfselect * 4, val);
         break;
-    case 20: virtio_set_status_locked(v, (uint8_t)val); break;
+    case 20: virtio_set_status_locked(v, (uint8_t)val); doorbell_update(vp); break;
     case 22: vp->queue_select = (uint16_t)val; break;
     default: queue_write(vp, off, val); break;
     }
@@ -148,6 +194,11 @@ static void bar_write(void *dev, uint64_t off, uint64_t val, unsigned size)
         unsigned q = (unsigned)(off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULT;
         if (q < v->ops->num_queues)
             notify(vp, q);
+        if (atomic_load(&vp->doorbell_offered)) {   /* through the bus: is the doorbell at BAR 0? */
+            pthread_mutex_lock(&v->lock);
+            doorbell_update(vp);
+            pthread_mutex_unlock(&v->lock);
+        }
         return;
     }
     pthread_mutex_lock(&v->lock);
@@ -167,6 +218,8 @@ static void notified(void *opaque)
     uint64_t n;
     if (read(vp->notify_fd, &n, sizeof(n)) < 0)
         return;
+    if (atomic_load(&vp->doorbell_on)) /* the doorbell does not say which queue: look at all */
+        atomic_fetch_or(&vp->pending, (1u << vp->vdev->ops->num_queues) - 1);
     run_pending(vp);
 }
 
@@ -225,6 +278,8 @@ void virtio_pci_free(struct virtio_pci *vp)
 {
     if (!vp)
         return;
+    if (vp->doorbell_at)
+        doorbell_set(vp, vp->doorbell_at, false);
     if (vp->loop)
         evloop_remove_fd(vp->loop, vp->notify_fd);
     if (vp->notify_fd >= 0)

@@ -23,11 +23,18 @@ struct virtio_pci {
     int notify_fd;                     /* eventfd: notify writes wake the event loop, -1 without */
     _Atomic uint32_t pending;          /* queues notified and not yet processed */
     struct evloop *loop;
+    struct doorbell_link doorbell;     /* the board's ioeventfd, or none */
+    _Atomic bool doorbell_offered;     /* a doorbell link that has not refused yet */
+    uint64_t doorbell_at;              /* where the notify area is watched now; 0: not watched */
+    _Atomic bool doorbell_on;          /* doorbell_at != 0, for the event loop */
 };
 
 /* Builds the PCI function around vdev. With a loop, queue notifications are processed on the
  * event-loop thread (the vCPU's write only wakes it); without one, on the writing thread. */
 struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop);
 void virtio_pci_free(struct virtio_pci *vp);
+/* Offer a doorbell fast path (needs the loop): while the driver has DRIVER_OK and BAR 0 decodes,
+ * notify writes (16-bit, as drivers write them) signal the event loop without a bus access. */
+void virtio_pci_set_doorbell(struct virtio_pci *vp, struct doorbell_link link);
 
 #endif
