@@ -47,7 +47,7 @@ void vcon_ctrl_flush_locked(struct virtio_console *c)
         const struct vcon_msg *m = &c->pending[done++];
         uint32_t at = 0;
         for (int i = 0; i < ch.n && at < m->len; i++) {
-            if (!ch.bufs[i].write)
+            if (!ch.bufs[i].write || !ch.bufs[i].len)  /* a 0-byte buffer has no address */
                 continue;
             uint32_t n = m->len - at < ch.bufs[i].len ? m->len - at : ch.bufs[i].len;
             memcpy(ch.bufs[i].hva, m->buf + at, n);

@@ -33,7 +33,7 @@ static int port_tx(struct virtio_console *c, struct vcon_port *p, unsigned qi, c
     int r;
     while ((r = virtq_pop(q, &ch, why)) > 0) {
         for (int i = 0; i < ch.n; i++)
-            if (!ch.bufs[i].write && p)
+            if (!ch.bufs[i].write && ch.bufs[i].len && p)
                 chr_link_write(&p->link, ch.bufs[i].hva, ch.bufs[i].len);
         virtq_push(q, ch.head, 0);
         used = true;
@@ -54,7 +54,7 @@ static int ctrl_tx(struct virtio_console *c, const char **why)
         uint8_t buf[VCON_CTRL_HDR];
         uint32_t at = 0;
         for (int i = 0; i < ch.n && at < sizeof(buf); i++) {
-            if (ch.bufs[i].write)
+            if (ch.bufs[i].write || !ch.bufs[i].len)   /* a 0-byte buffer has no address */
                 continue;
             uint32_t n = sizeof(buf) - at < ch.bufs[i].len ? sizeof(buf) - at : ch.bufs[i].len;
             memcpy(buf + at, ch.bufs[i].hva, n);
@@ -106,7 +106,7 @@ static size_t port_receive(void *opaque, const uint8_t *buf, size_t n)
         while (taken < n && (r = virtq_pop(q, &ch, &why)) > 0) {
             uint32_t put = 0;
             for (int i = 0; i < ch.n && taken < n; i++) {
-                if (!ch.bufs[i].write)
+                if (!ch.bufs[i].write || !ch.bufs[i].len)
                     continue;
                 uint32_t k = n - taken < ch.bufs[i].len ? (uint32_t)(n - taken) : ch.bufs[i].len;
                 memcpy(ch.bufs[i].hva, buf + taken, k);
