@@ -3,7 +3,8 @@
 # with all three (their modules and /bin/vsock-tool come from scripts/fetch-guest.sh):
 #   rng      rng_current names virtio_rng, /dev/hwrng gives bytes, and with max-bytes=512,period=1000
 #            reading 1024 bytes takes at least 1 s
-#   console  a line to /dev/hvc0 (virtconsole) lands in a file chardev; a line to the named
+#   console  a line to /dev/hvc0 (virtconsole) lands in a file chardev, and so does a kernel
+#            message (console=hvc0 on the cmdline, beside ttyS0); a line to the named
 #            virtserialport reaches a socket chardev's client, whose answer the guest reads back
 #   vsock    the host connects through the Unix socket ("CONNECT 1234") to a guest listener and
 #            they trade a line; the guest connects to CID 2 port 5000, served on <uds>_5000
@@ -23,6 +24,7 @@ guest_cmd='echo RNG-CURRENT $(cat /sys/class/misc/hw_random/rng_current)
 t0=$(date +%s); n=$(head -c 1024 /dev/hwrng | wc -c); t1=$(date +%s)
 echo RNG-BYTES $n RNG-SECS $((t1 - t0))
 echo HVC-HELLO > /dev/hvc0
+echo "<2>HVC-KMSG-LINE" > /dev/kmsg
 p=$(ls /sys/class/virtio-ports | grep "p1$")
 echo PORT-NAME $(cat /sys/class/virtio-ports/$p/name)
 echo PORT-HELLO > /dev/$p
@@ -43,7 +45,7 @@ boot "$log" --kernel "$KERNEL" --initrd "$INITRD" \
     -chardev socket,id=c1,path="$TMPD/port.sock",server=on,wait=off \
     -device virtconsole,chardev=c0 -device virtserialport,chardev=c1,name=org.vmon.test \
     -device vhost-vsock-pci,guest-cid=3,uds="$uds" \
-    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$guest_cmd")"
+    --append "console=ttyS0 console=hvc0 quiet vmon.cmd64=$(cmd64 "$guest_cmd")"
 for p in $p1 $p2 $p3; do
     kill "$p" 2>/dev/null
     wait "$p" 2>/dev/null
@@ -59,6 +61,8 @@ ok "the rate limit holds: 1024 bytes took $secs s"
 
 grep -q '^HVC-HELLO' "$TMPD/hvc" || fail "the hvc0 line is not in the file chardev: $(cat "$TMPD/hvc")"
 ok "a line on /dev/hvc0 reached the file chardev"
+grep -q 'HVC-KMSG-LINE' "$TMPD/hvc" || fail "console=hvc0: the kernel message is not in the file chardev"
+ok "console=hvc0: a kernel message reached the file chardev"
 expect_line "$log" '^PORT-NAME org.vmon.test' "the port carries its name"
 grep -q '^PORT-RECV PORT-HELLO' "$TMPD/port.out" || fail "socket chardev: $(cat "$TMPD/port.out")"
 ok "a line on the virtserialport reached the socket chardev's client"
