@@ -5,16 +5,17 @@ UNIT_TESTS += hw/virtio/queue_test.c hw/virtio/blk_test.c hw/virtio/rng_test.c h
 VMON_SRCS += hw/virtio/virtio.c hw/virtio/pci.c hw/virtio/blk.c
 # issue 14: virtio-rng, virtio-console (virtio-serial, multiport), virtio-vsock (Unix-socket host side)
 VMON_SRCS += hw/virtio/rng.c hw/virtio/console.c hw/virtio/console-ctrl.c hw/virtio/vsock.c \
-             hw/virtio/vsock-conn.c
+             hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c
 
 # libFuzzer targets over the guest-facing parsers: make fuzz-vsock / fuzz-vconsole [FUZZ_TIME=600]
 VIRTIO_FUZZ_SRCS := hw/virtio/queue.c hw/virtio/virtio.c mm/memory.c util/eventloop.c
 VIRTIO_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined -pthread
-build/fuzz/fuzz-vsock: hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c $(VIRTIO_FUZZ_SRCS) \
+build/fuzz/fuzz-vsock: hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c \
+                       $(VIRTIO_FUZZ_SRCS) \
                        hw/virtio/vsock.h hw/virtio/fuzz-rig.h
 	@mkdir -p $(dir $@)
-	clang $(VIRTIO_FUZZ_FLAGS) -o $@ hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c \
+	clang $(VIRTIO_FUZZ_FLAGS) -o $@ hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c \
 		$(VIRTIO_FUZZ_SRCS)
 fuzz-vsock: build/fuzz/fuzz-vsock
 	@[ -d build/fuzz/vsock-corpus ] || hw/virtio/fuzz-seeds.py vsock build/fuzz/vsock-corpus

@@ -88,6 +88,10 @@ long vsock_conn_read(struct virtio_vsock *s, struct vsock_conn *c, uint8_t *dst,
 uint32_t vsock_conn_credit(const struct vsock_conn *c);
 void vsock_conn_watch(struct virtio_vsock *s, struct vsock_conn *c, bool on);
 void vsock_conn_close(struct virtio_vsock *s, struct vsock_conn *c);
+/* A free slot for fd (zeroed), or NULL when all are in use. */
+struct vsock_conn *vsock_conn_new(struct virtio_vsock *s, int fd);
+
+/* vsock-uds.c: the host side. */
 /* The device's epoll set became readable: accept, handshakes, input. Loop thread. */
 void vsock_on_events(void *opaque);
 int vsock_listen(struct virtio_vsock *s, char *err, size_t errlen);
