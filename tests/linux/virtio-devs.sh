@@ -2,7 +2,9 @@
 # virtio-rng, virtio-console and virtio-vsock under Debian 12's cloud kernel (issue 14), one boot
 # with all three (their modules and /bin/vsock-tool come from scripts/fetch-guest.sh):
 #   rng      rng_current names virtio_rng, /dev/hwrng gives bytes, and with max-bytes=512,period=1000
-#            reading 1024 bytes takes at least 1 s
+#            reading 1024 bytes takes at least 1 s (a lower bound only: the device hands out exactly
+#            512 bytes a second, as rng_test checks on a fake clock, but the guest kernel's own
+#            hwrng reads take part of that, so the reader sees less)
 #   console  a line to /dev/hvc0 (virtconsole) lands in a file chardev, and so does a kernel
 #            message (console=hvc0 on the cmdline, beside ttyS0); a line to the named
 #            virtserialport reaches a socket chardev's client, whose answer the guest reads back
