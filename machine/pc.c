@@ -34,6 +34,7 @@
 #include "machine/eventfd.h"
 #include "machine/pc-drive.h"
 #include "machine/pc-soft.h"
+#include "machine/pc-vdev.h"
 #include "machine/vm.h"
 
 #define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
@@ -62,6 +63,7 @@ struct pc {
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
     struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
+    struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
 };
 
 #define PC_PCI_FIRST_SLOT 2
@@ -114,6 +116,11 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
     if (r == 0)
         pc->next_slot++;
     return r;
+}
+
+static int pc_pci_plug_cb(void *board, struct pci_dev *d)
+{
+    return pc_pci_plug(board, d);
 }
 
 /* One virtio-blk-pci per --drive, over the image the block layer opens (and locks). */
@@ -330,7 +337,9 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         return r;
     }
     vm->board = &pc_board_ops;
-    return pc_add_drives(pc, err, errlen);
+    if ((r = pc_add_drives(pc, err, errlen)) < 0)
+        return r;
+    return pc_vdevs_add(vm, pc_pci_plug_cb, pc, &pc->vdevs, err, errlen);
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
     return -ENOMEM;
@@ -348,6 +357,7 @@ void pc_destroy(struct vm *vm)
     acpi_pm_free(pc->pm);
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
+    pc_vdevs_free(pc->vdevs);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         virtio_blk_stop(pc->blks[i]);  /* its I/O threads raise interrupts through the transport */
         virtio_pci_free(pc->blk_pcis[i]);

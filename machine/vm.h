@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "machine/vdev-config.h"
 #include "machine/accel.h"
 #include "accel/cpu-model.h"
 #include "mm/bus.h"
@@ -97,6 +98,7 @@ struct vm_config {
     const char *qmp, *monitor; /* -qmp / -monitor socket specs (monitor/server.h), or NULL */
     const char *pidfile;       /* -pidfile FILE, or NULL */
     bool daemonize;            /* -daemonize: detach once the VM is set up */
+    struct vm_vdev_config vdev;   /* rng, virtio-serial, vsock, their chardevs (issue 14) */
 };
 
 struct exit_stats {

@@ -16,6 +16,7 @@
 
 #include "accel/cpu-model.h"
 #include "tools/run-kv.h"
+#include "tools/run-vdev-args.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
@@ -24,6 +25,7 @@ enum opt_id {
     OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
+    Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
 };
 
 static const struct opt {
@@ -50,6 +52,8 @@ static const struct opt {
     { "snapshot", Q_SNAPSHOT, false },   { "hda", Q_HDX, true },
     { "hdb", Q_HDX, true },              { "hdc", Q_HDX, true },
     { "hdd", Q_HDX, true },              { "cdrom", Q_HDX, true },
+    { "chardev", Q_CHARDEV, true },      { "rng", OPT_RNG, true },
+    { "vsock", OPT_VSOCK, true },        { "virtconsole", OPT_CONSOLE, true },
 };
 
 void run_usage(FILE *f)
@@ -72,6 +76,11 @@ void run_usage(FILE *f)
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,snapshot=on]\n"
         "          [,discard=unmap][,num-queues=N][,packed=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
+        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "  --rng on|max-bytes=N[,period=MS]  a virtio-rng-pci fed by getrandom, optionally rate-limited\n"
+        "  --chardev socket,id=ID,path=PATH[,server=on,wait=off] | stdio,id=ID | file,id=ID,path=PATH\n"
+        "  --virtconsole chardev=ID[,name=NAME]  a virtio-serial-pci console port (guest hvc0)\n"
+        "  --vsock cid=N[,uds=PATH]  virtio-vsock; the host reaches the guest over the Unix socket PATH\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
@@ -81,6 +90,9 @@ void run_usage(FILE *f)
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
         "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
         "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up)\n"
+        "  -device virtio-rng-pci[,max-bytes=N,period=MS] -device virtio-serial-pci\n"
+        "  -device virtconsole|virtserialport,chardev=ID[,name=NAME] -chardev socket|stdio|file,...\n"
+        "  -device vhost-vsock-pci,guest-cid=N[,uds=PATH]\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -332,9 +344,13 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
     return 0;
 }
 
-/* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci (run-drive.c). */
+/* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci (run-drive.c);
+ * virtio-rng/serial/vsock (run-vdev-args.c). */
 static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
+    int vd = run_vdev_device(v, cfg, err, errlen);
+    if (vd != 0)
+        return vd < 0 ? -1 : 0;
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
@@ -455,6 +471,10 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
             }
             break;
         case Q_DEVICE: r = q_device(v, cfg, err, errlen); break;
+        case Q_CHARDEV: r = run_vdev_chardev(v, cfg, err, errlen); break;
+        case OPT_RNG: r = run_vdev_rng(v, cfg, err, errlen); break;
+        case OPT_VSOCK: r = run_vdev_vsock(v, cfg, err, errlen); break;
+        case OPT_CONSOLE: r = run_vdev_console(v, cfg, err, errlen); break;
         case Q_QMP: cfg->qmp = v; break;
         case Q_MONITOR: cfg->monitor = v; break;
         case Q_NAME: cfg->name = v; break;
@@ -464,7 +484,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         if (r < 0)
             return RUN_ARGS_ERROR;
     }
-    if (run_drives_finish(cfg, err, errlen) < 0)
+    if (run_drives_finish(cfg, err, errlen) < 0 || run_vdev_check(cfg, err, errlen) < 0)
         return RUN_ARGS_ERROR;
     if (!cfg->kernel) {
         snprintf(err, errlen, "no kernel given (--kernel FILE)");
