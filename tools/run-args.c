@@ -15,12 +15,13 @@
 #include <unistd.h>
 
 #include "accel/cpu-model.h"
+#include "tools/run-net.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, OPT_NET, Q_NETDEV, Q_NIC,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
 };
@@ -46,6 +47,8 @@ static const struct opt {
     { "qmp", Q_QMP, true },              { "monitor", Q_MONITOR, true },
     { "name", Q_NAME, true },            { "pidfile", Q_PIDFILE, true },
     { "daemonize", Q_DAEMONIZE, false },
+    { "net", OPT_NET, true },            { "netdev", Q_NETDEV, true },
+    { "nic", Q_NIC, true },
 };
 
 void run_usage(FILE *f)
@@ -67,6 +70,8 @@ void run_usage(FILE *f)
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,restrict=on][,mac=..]  a virtio-net-pci NIC\n"
+        "  --net tap,ifname=NAME[,queues=N][,mac=..]    the same on a tap (created when absent)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
@@ -75,6 +80,7 @@ void run_usage(FILE *f)
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
         "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
         "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up)\n"
+        "  -netdev user|tap,id=ID,... -device virtio-net-pci,netdev=ID[,mac=..] -nic user|tap,...\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -404,11 +410,13 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
 }
 
 /* Only isa-debug-exit, and only where vmon always has it (0xf4, 4 ports). */
-static int q_device(const char *v, char *err, size_t errlen)
+static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
+    if (!strcmp(kv.key, "virtio-net-pci"))
+        return run_parse_net_device(v, cfg, err, errlen);
     if (strcmp(kv.key, "isa-debug-exit")) {
         snprintf(err, errlen, "-device %s: unsupported device", kv.key);
         return -1;
@@ -517,7 +525,10 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
                 r = -1;
             }
             break;
-        case Q_DEVICE: r = q_device(v, err, errlen); break;
+        case Q_DEVICE: r = q_device(v, cfg, err, errlen); break;
+        case OPT_NET: r = run_parse_net(RUN_NET, v, cfg, err, errlen); break;
+        case Q_NETDEV: r = run_parse_net(RUN_NETDEV, v, cfg, err, errlen); break;
+        case Q_NIC: r = run_parse_net(RUN_NIC, v, cfg, err, errlen); break;
         case Q_QMP: cfg->qmp = v; break;
         case Q_MONITOR: cfg->monitor = v; break;
         case Q_NAME: cfg->name = v; break;
@@ -531,6 +542,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         snprintf(err, errlen, "no kernel given (--kernel FILE)");
         return RUN_ARGS_ERROR;
     }
+    if (run_check_nets(cfg, err, errlen) < 0)
+        return RUN_ARGS_ERROR;
     if (cfg->cpu_features) {
         struct cpuid_edit edits[CPUID_MAX_EDITS];
         char why[128];

@@ -23,7 +23,7 @@
 #define VIRTIO_ISR_QUEUE  0x1
 #define VIRTIO_ISR_CONFIG 0x2
 
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES 9                /* virtio-net: 4 queue pairs and a control queue */
 
 struct virtio_dev;
 
