@@ -226,9 +226,9 @@ struct net_backend *net_tap_new(const struct net_config *c, char *err, size_t er
         t->fds[q] = fd;
         t->nb.vnet_hdr = t->nb.vnet_hdr && vnet;
     }
-    if (!existed && link_up(c->ifname) < 0)
-        fprintf(stderr, "vmon: tap %s: created, but cannot bring it up: %s\n", c->ifname,
-                strerror(errno));
+    int r = existed ? 0 : link_up(c->ifname);
+    if (r < 0)
+        fprintf(stderr, "vmon: tap %s: created, but cannot bring it up: %s\n", c->ifname, strerror(-r));
     fprintf(stderr, "vmon: tap %s: %s: virtio-net's data path runs in vmon (userspace)\n", c->ifname,
             access("/dev/vhost-net", R_OK | W_OK) ? "no /dev/vhost-net" :
             "/dev/vhost-net is there but vmon does not drive it yet");

@@ -81,6 +81,8 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
 int run_parse_net(enum run_net_opt which, const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
     const char *o = opt_names[which];
+    if (which == RUN_NIC && !strcmp(v, "none"))
+        return 0;                      /* QEMU's "no NIC": vmon has no default one anyway */
     if (cfg->nnics == VM_MAX_NICS)
         return snprintf(err, errlen, "%s: at most %d NICs", o, VM_MAX_NICS), -1;
     char buf[1024], *items[32];

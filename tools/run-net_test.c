@@ -59,6 +59,8 @@ static void qemu_spellings(void **state)
     assert_true(c.nics[0].net.has_mac);
     assert_int_equal(c.nics[0].net.mac[5], 0xcc);
     assert_int_equal(c.nics[1].net.kind, NET_USER);
+    assert_int_equal(parse(&c, err, "-nic", "none", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nnics, 0);
 }
 
 static void refusals(void **state)

@@ -34,7 +34,8 @@ static void chain_write(const struct virtq_chain *c, uint64_t at, const uint8_t 
             continue;
         }
         size_t k = b->len - at < len ? b->len - at : len;
-        memcpy(b->hva + at, src, k);
+        if (k)                         /* a zero-length buffer may have no host address */
+            memcpy(b->hva + at, src, k);
         src += k;
         len -= k;
         at = 0;
@@ -47,7 +48,7 @@ static size_t chain_read(const struct virtq_chain *c, uint8_t *dst, size_t cap)
     size_t got = 0;
     for (int i = 0; i < c->n && got < cap; i++) {
         const struct virtq_buf *b = &c->bufs[i];
-        if (b->write)
+        if (b->write || !b->len)
             continue;
         size_t k = b->len < cap - got ? b->len : cap - got;
         memcpy(dst + got, b->hva, k);
