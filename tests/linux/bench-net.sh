@@ -23,6 +23,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # run_one NAME CMD...: boots CMD with the guest command, prints "g2h_MBps h2g_MBps" or "- -".
 run_one() {
+    shift
     local pa pb out srv
     pa=$(free_port); pb=$(free_port)
     out=$(mktemp)
