@@ -141,7 +141,10 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
             if (net_parse_mac(val, mac) < 0)
                 return snprintf(err, errlen, "-device virtio-net-pci: mac=%s: not a unicast MAC address", val), -1;
             has_mac = true;
-        } else if (strcmp(items[i], "id") && strcmp(items[i], "mq") && strcmp(items[i], "vectors"))
+        } else if (!strcmp(items[i], "mq") && strcmp(val, "on"))
+            return snprintf(err, errlen, "-device virtio-net-pci: mq=%s: vmon offers MQ whenever the "
+                            "netdev has queues=N > 1 (only mq=on)", val), -1;
+        else if (strcmp(items[i], "id") && strcmp(items[i], "mq"))
             return snprintf(err, errlen, "-device virtio-net-pci: unsupported option '%s'", items[i]), -1;
     }
     if (n <= 0 || !nic)

@@ -50,7 +50,7 @@ static void qemu_spellings(void **state)
     struct vm_config c;
     char err[256];
     assert_int_equal(parse(&c, err, "-netdev", "tap,id=t0,ifname=vm0,queues=2,script=no,downscript=no",
-                           "-device", "virtio-net-pci,netdev=t0,mac=52:54:00:aa:bb:cc",
+                           "-device", "virtio-net-pci,netdev=t0,mac=52:54:00:aa:bb:cc,mq=on,id=nic0",
                            "-nic", "user,model=virtio-net-pci", NULL), RUN_ARGS_OK);
     assert_int_equal(c.nnics, 2);
     assert_int_equal(c.nics[0].net.kind, NET_TAP);
@@ -80,6 +80,7 @@ static void refusals(void **state)
         { "-netdev", "user" },
         { "-netdev", "tap,id=a,ifname=x,script=/etc/qemu-ifup" },
         { "-device", "virtio-net-pci,netdev=nope" },
+        { "-device", "virtio-net-pci,vectors=4" },
         { "-netdev", "user,id=lonely" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
