@@ -18,12 +18,12 @@ stop_all() {
     [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
     [ -n "$VMON_PID" ] && kill -9 "$VMON_PID" 2>/dev/null
     [ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
-    [ -n "${KEEP:-}" ] || rm -rf "$TMPD"
+    [ -n "${KEEP:-}" ] || rm -rf "$TMPD"    # KEEP=1: leave the logs for a look
 }
 trap stop_all EXIT
 
 # The guest's side: an address (DHCP, or static when given), the fetch, then a server for the host.
-guest_cmd() {   # guest_cmd SERVER_URL [STATIC_ADDR]
+guest_cmd() {   # guest_cmd SERVER_URL [STATIC_ADDR]; DNS_NAME: a name to resolve through 10.0.2.3
     cat <<CMD
 ifconfig lo up
 ifconfig eth0 up
@@ -31,6 +31,7 @@ printf '#!/bin/sh\n[ "\$1" = bound ] || exit 0\nifconfig \$interface \$ip netmas
 chmod +x /tmp/dhcp.sh
 if [ -n "${2:-}" ]; then ifconfig eth0 ${2:-} netmask 255.255.255.0; echo "STATIC ${2:-}"; else udhcpc -i eth0 -n -q -t 5 -s /tmp/dhcp.sh; fi
 ls /sys/class/net/eth0/queues | tr '\n' ' '; echo
+[ -n "${DNS_NAME:-}" ] && echo "RESOLVED \$(timeout 20 nslookup ${DNS_NAME:-} 10.0.2.3 2>/dev/null | sed -n 's/^Address: *\([0-9.]*\)\$/\1/p' | tail -n1)"
 n=0; until timeout 15 wget -q -O /tmp/f $1 || [ \$n -ge ${RETRIES:-3} ]; do n=\$((n+1)); sleep 1; done
 echo "GOT \$(sha1sum < /tmp/f)"
 mkdir -p /www; head -c 300000 /dev/urandom > /www/g
