@@ -15,7 +15,7 @@ OPT     := -O2
 endif
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -I. -MMD -MP $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) -pthread
-LDLIBS  := -lz -lzstd -ljson-c -lm
+LDLIBS  := -lz -lzstd -ljson-c -lslirp -lm
 
 # Filled by the build.mk fragments:
 VMON_SRCS :=          # sources of build/vmon (main.c last, everything else goes into libvmon.a)

@@ -26,6 +26,7 @@
 #include "hw/pc-testdev.h"
 #include "hw/pci/host.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/net.h"
 #include "hw/virtio/pci.h"
 #include "boot/loader.h"
 #include "hw/rtc.h"
@@ -64,6 +65,8 @@ struct pc {
     struct virtio_blk *blks[VM_MAX_DRIVES];
     struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
     struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
+    struct virtio_net *nets[VM_MAX_NICS];
+    struct virtio_pci *net_pcis[VM_MAX_NICS];
 };
 
 #define PC_PCI_FIRST_SLOT 2
@@ -158,6 +161,40 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
     return 0;
 nomem:
     snprintf(err, errlen, "creating virtio-blk: %s", strerror(ENOMEM));
+    return -ENOMEM;
+}
+
+/* One virtio-net-pci per NIC, on the backend its options name (net/net.h); MACs default to
+ * QEMU's 52:54:00:12:34:56, the last byte counting up. */
+static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
+{
+    const struct vm_config *c = &pc->vm->cfg;
+    for (int i = 0; i < c->nnics; i++) {
+        const struct net_config *nc = &c->nics[i].net;
+        char nerr[256] = "";
+        struct net_backend *nb = net_backend_new(nc, nerr, sizeof(nerr));
+        if (!nb) {
+            snprintf(err, errlen, "%s", nerr);
+            return -EINVAL;
+        }
+        uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i) };
+        if (nc->has_mac)
+            memcpy(mac, nc->mac, 6);
+        if (!(pc->nets[i] = virtio_net_new(nb, mac, &pc->vm->mem))) {
+            net_backend_free(nb);
+            goto nomem;
+        }
+        if (!(pc->net_pcis[i] = virtio_pci_new(&pc->nets[i]->vdev, pc->vm->loop)))
+            goto nomem;
+        int r = pc_pci_plug(pc, &pc->net_pcis[i]->pci);
+        if (r < 0 || (r = virtio_net_start(pc->nets[i])) < 0) {
+            snprintf(err, errlen, "virtio-net: %s", strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "creating virtio-net: %s", strerror(ENOMEM));
     return -ENOMEM;
 }
 
@@ -339,6 +376,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     vm->board = &pc_board_ops;
     if ((r = pc_add_drives(pc, err, errlen)) < 0)
         return r;
+    if ((r = pc_add_nics(pc, err, errlen)) < 0)
+        return r;
     return pc_vdevs_add(vm, pc_pci_plug_cb, pc, &pc->vdevs, err, errlen);
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
@@ -362,6 +401,10 @@ void pc_destroy(struct vm *vm)
         virtio_blk_stop(pc->blks[i]);  /* its I/O threads raise interrupts through the transport */
         virtio_pci_free(pc->blk_pcis[i]);
         virtio_blk_free(pc->blks[i]);
+    }
+    for (int i = 0; i < VM_MAX_NICS; i++) {
+        virtio_net_free(pc->nets[i]);      /* first: stops the backend's thread */
+        virtio_pci_free(pc->net_pcis[i]);
     }
     pci_host_free(pc->pci);
     for (unsigned i = 0; i < PC_GSIS; i++)

@@ -13,6 +13,7 @@
 #include "accel/cpu-model.h"
 #include "mm/bus.h"
 #include "mm/memory.h"
+#include "net/net.h"
 
 #define VM_MAX_CPUS 64
 
@@ -76,6 +77,13 @@ struct vm_drive {
     bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
 };
 
+/* A NIC the board attaches (--net, -nic, -netdev + -device): one virtio-net-pci each. */
+#define VM_MAX_NICS 4
+struct vm_nic {
+    struct net_config net;
+    bool plugged;              /* a device uses the backend (a lone -netdev is refused) */
+};
+
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
     struct vm_drive drives[VM_MAX_DRIVES];
@@ -85,6 +93,8 @@ struct vm_config {
      * hands their drive= the device's settings */
     const char *blk_devices[VM_MAX_DRIVES];
     int nblk_devices;
+    struct vm_nic nics[VM_MAX_NICS];
+    int nnics;
     uint64_t mem_size;         /* bytes */
     int ncpus;
     struct cpu_topology topo;  /* -smp sockets/cores/threads; all 0: ncpus sockets of one core */

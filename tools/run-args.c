@@ -17,12 +17,13 @@
 #include "accel/cpu-model.h"
 #include "tools/run-kv.h"
 #include "tools/run-vdev-args.h"
+#include "tools/run-net.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
@@ -54,6 +55,8 @@ static const struct opt {
     { "hdd", Q_HDX, true },              { "cdrom", Q_HDX, true },
     { "chardev", Q_CHARDEV, true },      { "rng", OPT_RNG, true },
     { "vsock", OPT_VSOCK, true },        { "virtconsole", OPT_CONSOLE, true },
+    { "net", OPT_NET, true },            { "netdev", Q_NETDEV, true },
+    { "nic", Q_NIC, true },
 };
 
 void run_usage(FILE *f)
@@ -81,6 +84,8 @@ void run_usage(FILE *f)
         "  --chardev socket,id=ID,path=PATH[,server=on,wait=off] | stdio,id=ID | file,id=ID,path=PATH\n"
         "  --virtconsole chardev=ID[,name=NAME]  a virtio-serial-pci console port (guest hvc0)\n"
         "  --vsock cid=N[,uds=PATH]  virtio-vsock; the host reaches the guest over the Unix socket PATH\n"
+        "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,restrict=on][,mac=..]  a virtio-net-pci NIC\n"
+        "  --net tap,ifname=NAME[,queues=N][,mac=..]    the same on a tap (created when absent)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
@@ -93,6 +98,7 @@ void run_usage(FILE *f)
         "  -device virtio-rng-pci[,max-bytes=N,period=MS] -device virtio-serial-pci\n"
         "  -device virtconsole|virtserialport,chardev=ID[,name=NAME] -chardev socket|stdio|file,...\n"
         "  -device vhost-vsock-pci,guest-cid=N[,uds=PATH]\n"
+        "  -netdev user|tap,id=ID,... -device virtio-net-pci,netdev=ID[,mac=..] -nic user|tap,...\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -345,7 +351,7 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
 }
 
 /* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci (run-drive.c);
- * virtio-rng/serial/vsock (run-vdev-args.c). */
+ * virtio-net-pci (run-net.c); virtio-rng/serial/vsock (run-vdev-args.c). */
 static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
     int vd = run_vdev_device(v, cfg, err, errlen);
@@ -356,6 +362,8 @@ static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errl
     next_kv(&p, &kv);
     if (!strcmp(kv.key, "virtio-blk-pci"))
         return run_device_virtio_blk(p, cfg, err, errlen);
+    if (!strcmp(kv.key, "virtio-net-pci"))
+        return run_parse_net_device(v, cfg, err, errlen);
     if (strcmp(kv.key, "isa-debug-exit")) {
         snprintf(err, errlen, "-device %s: unsupported device", kv.key);
         return -1;
@@ -475,6 +483,9 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case OPT_RNG: r = run_vdev_rng(v, cfg, err, errlen); break;
         case OPT_VSOCK: r = run_vdev_vsock(v, cfg, err, errlen); break;
         case OPT_CONSOLE: r = run_vdev_console(v, cfg, err, errlen); break;
+        case OPT_NET: r = run_parse_net(RUN_NET, v, cfg, err, errlen); break;
+        case Q_NETDEV: r = run_parse_net(RUN_NETDEV, v, cfg, err, errlen); break;
+        case Q_NIC: r = run_parse_net(RUN_NIC, v, cfg, err, errlen); break;
         case Q_QMP: cfg->qmp = v; break;
         case Q_MONITOR: cfg->monitor = v; break;
         case Q_NAME: cfg->name = v; break;
@@ -490,6 +501,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         snprintf(err, errlen, "no kernel given (--kernel FILE)");
         return RUN_ARGS_ERROR;
     }
+    if (run_check_nets(cfg, err, errlen) < 0)
+        return RUN_ARGS_ERROR;
     if (cfg->cpu_features) {
         struct cpuid_edit edits[CPUID_MAX_EDITS];
         char why[128];

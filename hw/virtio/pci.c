@@ -253,7 +253,7 @@ struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop)
     vdev->transport = vp;
     vdev->interrupt = interrupt;
     const struct virtio_dev_ops *ops = vdev->ops;
-    uint32_t class_code = ops->device_id == 2 ? 0x010000 : 0xff0000;
+    uint32_t class_code = ops->device_id == 2 ? 0x010000 : ops->device_id == 1 ? 0x020000 : 0xff0000;
     pci_dev_init(&vp->pci, ops->name, 0x1af4, (uint16_t)(0x1040 + ops->device_id), class_code, 1);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4, 2);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_ID, ops->device_id, 2);

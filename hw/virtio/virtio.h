@@ -23,7 +23,7 @@
 #define VIRTIO_ISR_QUEUE  0x1
 #define VIRTIO_ISR_CONFIG 0x2
 
-#define VIRTIO_MAX_QUEUES 16                /* virtio-console: 2 per port + control */
+#define VIRTIO_MAX_QUEUES 16                /* virtio-console: 2 per port + control; net: 4 pairs + control */
 
 struct virtio_dev;
 
