@@ -75,6 +75,9 @@ struct accel_ops {
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
     void (*set_irq)(struct vm *vm, unsigned gsi, int level);
+    /* Deliver a message-signalled interrupt (the address/data a PCI function would write) to the
+     * in-kernel LAPICs (irqchip_in_kernel only). Any thread. */
+    void (*signal_msi)(struct vm *vm, uint64_t addr, uint32_t data);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);

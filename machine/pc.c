@@ -7,7 +7,8 @@
  *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
- *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi.
+ *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
+ *   MSI/MSI-X messages to the LAPICs (pc_msi).
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -85,6 +86,16 @@ static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
     return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
 }
 
+/* A PCI function's MSI: the userspace LAPICs, or the accelerator's. */
+static void pc_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct pc *pc = opaque;
+    if (pc->soft)
+        pc_soft_msi(pc->soft, addr, data);
+    else if (pc->vm->accel->signal_msi)
+        pc->vm->accel->signal_msi(pc->vm, addr, data);
+}
+
 /* Plug d into the next slot as firmware would leave it: BARs placed (naturally aligned; memory in
  * the PCI hole, I/O from 0xc000), decoders off until the guest enables them, INTA# on the GSI the
  * _PRT names with that line in Interrupt Line. */
@@ -104,6 +115,7 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
     }
     unsigned gsi = pci_intx_gsi(slot, 0);
     pci_dev_set_intx(d, pc_irq_line(pc, gsi), (uint8_t)gsi);
+    pci_dev_set_msi(d, (struct msi_link){ .send = pc_msi, .opaque = pc });
     int r = pci_host_plug(pc->pci, slot, d);
     if (r == 0)
         pc->next_slot++;

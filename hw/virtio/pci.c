@@ -1,6 +1,7 @@
 /* virtio over PCI, modern interface only (virtio 1.2, 4.1.4): capabilities (4.1.4.1), common
  * configuration (4.1.4.3), notifications (4.1.4.4), ISR with INTx (4.1.4.5, 4.1.5.3), device
- * configuration (4.1.4.6). MSI-X is not offered, so drivers use INTx and read the ISR. */
+ * configuration (4.1.4.6); MSI-X vectors for the queues and configuration changes (4.1.4.3's
+ * msix_config and queue_msix_vector, 4.1.5.3), INTx with the ISR when the driver leaves MSI-X off. */
 #include "hw/virtio/pci.h"
 
 #include <errno.h>
@@ -13,7 +14,7 @@
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 
 #define COMMON_LEN 64
-#define NO_VECTOR  0xffff
+#define NO_VECTOR  VIRTIO_PCI_NO_VECTOR
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -38,13 +39,14 @@ static void common_image(struct virtio_pci *vp, uint8_t *c)
     put_le(c + 4, vp->dfselect < 2 ? f >> (32 * vp->dfselect) : 0, 4);
     put_le(c + 8, vp->gfselect, 4);
     put_le(c + 12, vp->gfselect < 2 ? v->driver_features >> (32 * vp->gfselect) : 0, 4);
-    put_le(c + 16, NO_VECTOR, 2);
+    put_le(c + 16, vp->config_vector, 2);
     put_le(c + 18, v->ops->num_queues, 2);
     c[20] = v->status;
     c[21] = v->config_generation;
     put_le(c + 22, vp->queue_select, 2);
     put_le(c + 26, NO_VECTOR, 2);
     if (q) {
+        put_le(c + 26, vp->queue_vector[vp->queue_select], 2);
         put_le(c + 24, q->size, 2);
         put_le(c + 28, q->ready, 2);
         put_le(c + 30, vp->queue_select, 2);   /* queue_notify_off */
@@ -82,17 +84,39 @@ static void queue_write(struct virtio_pci *vp, unsigned off, uint32_t val)
     }
 }
 
+/* A vector the device has, or NO_VECTOR: what the driver reads back tells it (4.1.5.1.2). */
+static uint16_t vector(struct virtio_pci *vp, uint32_t val)
+{
+    return val < vp->msix.nvec ? (uint16_t)val : NO_VECTOR;
+}
+
+static void reset_vectors(struct virtio_pci *vp)
+{
+    vp->config_vector = NO_VECTOR;
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+        vp->queue_vector[i] = NO_VECTOR;
+}
+
 static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
 {
     struct virtio_dev *v = vp->vdev;
     switch (off) {
+    case 16: vp->config_vector = vector(vp, val); break;
+    case 26:
+        if (selected(vp))
+            vp->queue_vector[vp->queue_select] = vector(vp, val);
+        break;
     case 0: vp->dfselect = val; break;
     case 8: vp->gfselect = val; break;
     case 12:
         if (vp->gfselect < 2 && !(v->status & VIRTIO_STATUS_FEATURES_OK))
             set_half(&v->driver_features, vp->gfselect * 4, val);
         break;
-    case 20: virtio_set_status_locked(v, (uint8_t)val); break;
+    case 20:
+        if ((uint8_t)val == 0)
+            reset_vectors(vp);
+        virtio_set_status_locked(v, (uint8_t)val);
+        break;
     case 22: vp->queue_select = (uint16_t)val; break;
     default: queue_write(vp, off, val); break;
     }
@@ -177,6 +201,19 @@ static void interrupt(struct virtio_dev *v)
     pci_set_irq(&vp->pci, v->isr != 0);
 }
 
+/* With MSI-X on, each source has its vector (or none: nothing is sent); otherwise INTx. */
+static bool interrupt_vector(struct virtio_dev *v, unsigned src)
+{
+    struct virtio_pci *vp = v->transport;
+    if (!msix_enabled(&vp->msix))
+        return false;
+    uint16_t vec = src == VIRTIO_IRQ_CONFIG ? vp->config_vector
+                   : src < VIRTIO_MAX_QUEUES ? vp->queue_vector[src] : NO_VECTOR;
+    if (vec != NO_VECTOR)
+        msix_notify(&vp->msix, vec);
+    return true;
+}
+
 static void add_cap(struct pci_dev *d, uint8_t type, uint32_t offset, uint32_t len)
 {
     uint8_t cap_len = type == CAP_NOTIFY ? 20 : 16;
@@ -199,12 +236,18 @@ struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop)
     vp->notify_fd = -1;
     vdev->transport = vp;
     vdev->interrupt = interrupt;
+    vdev->interrupt_vector = interrupt_vector;
+    reset_vectors(vp);
     const struct virtio_dev_ops *ops = vdev->ops;
     uint32_t class_code = ops->device_id == 2 ? 0x010000 : 0xff0000;
     pci_dev_init(&vp->pci, ops->name, 0x1af4, (uint16_t)(0x1040 + ops->device_id), class_code, 1);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4, 2);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_ID, ops->device_id, 2);
     pci_dev_set_bar(&vp->pci, 0, VIRTIO_PCI_BAR_SIZE, false, &bar_ops, vp);
+    if (msix_init(&vp->msix, &vp->pci, ops->num_queues + 1u, VIRTIO_PCI_MSIX_BAR) < 0) {
+        free(vp);
+        return NULL;
+    }
     add_cap(&vp->pci, CAP_COMMON, VIRTIO_PCI_COMMON, COMMON_LEN);
     add_cap(&vp->pci, CAP_ISR, VIRTIO_PCI_ISR, 4);
     add_cap(&vp->pci, CAP_DEVICE, VIRTIO_PCI_DEVICE, vdev->config_len);
@@ -229,5 +272,6 @@ void virtio_pci_free(struct virtio_pci *vp)
         evloop_remove_fd(vp->loop, vp->notify_fd);
     if (vp->notify_fd >= 0)
         close(vp->notify_fd);
+    msix_destroy(&vp->msix);
     free(vp);
 }

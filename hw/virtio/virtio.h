@@ -24,6 +24,7 @@
 #define VIRTIO_ISR_CONFIG 0x2
 
 #define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_IRQ_CONFIG 0xffffu      /* interrupt_vector's source for a configuration change */
 
 struct virtio_dev;
 
@@ -53,6 +54,10 @@ struct virtio_dev {
     uint32_t config_len;
     bool warned;                       /* NEEDS_RESET was logged once */
     void (*interrupt)(struct virtio_dev *v);   /* the transport: follow v->isr */
+    /* Optional, the transport's per-source interrupt (MSI-X): src is a queue index or
+     * VIRTIO_IRQ_CONFIG. True when the transport signalled (or, with no vector, dropped) it
+     * itself; false to fall back to the ISR and interrupt(). v->lock held. */
+    bool (*interrupt_vector)(struct virtio_dev *v, unsigned src);
     void *transport;
 };
 
