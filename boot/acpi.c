@@ -1,4 +1,5 @@
-/* ACPI tables (ACPI 6.x, chapter 5.2): RSDP -> RSDT/XSDT -> FADT (-> FACS, DSDT), MADT, HPET.
+/* ACPI tables (ACPI 6.x, chapter 5.2): RSDP -> RSDT/XSDT -> FADT (-> FACS, DSDT), MADT, HPET,
+ * MCFG (PCI Firmware 3.2, 4.1.2: where the ECAM window is).
  * Just enough for an OS to find the CPUs and the IOAPIC (MADT), to power off (FADT's PM1a control
  * block and the DSDT's \_S5 sleep type) and to reset (FADT RESET_REG). No AML interpreter is needed
  * on vmon's side: the DSDT holds \_S5 and the PCI root bridge, hand-encoded (boot/aml.c). */
@@ -243,6 +244,24 @@ static size_t hpet(uint8_t *t)
     return sizeof(h);
 }
 
+/* MCFG: one allocation, segment 0, buses 0-255 at PCI_ECAM_BASE (PCI Firmware 3.2, table 4-3). */
+static size_t mcfg(uint8_t *t)
+{
+    header(t, "MCFG", 1);
+    size_t off = sizeof(struct acpi_header) + 8;   /* 8 reserved bytes */
+    uint64_t base = PCI_ECAM_BASE;
+    uint8_t e[16] = { 0 };
+    memcpy(e, &base, 8);
+    e[8] = 0;
+    e[9] = 0;                                      /* segment 0 */
+    e[10] = 0;                                     /* start bus */
+    e[11] = PCI_ECAM_BUSES - 1;                    /* end bus */
+    memcpy(t + off, e, sizeof(e));
+    off += sizeof(e);
+    finish(t, (uint32_t)off);
+    return off;
+}
+
 static size_t align(size_t off, size_t a)
 {
     return (off + a - 1) & ~(a - 1);
@@ -252,27 +271,28 @@ int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids,
 {
     if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
         return -EINVAL;
-    /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, each aligned. */
-    size_t need = 64 + 64 + 64 + 64 + 64 + DSDT_PCI0_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
-                  6 + 64 + 64 * 8;
+    /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, MCFG, each aligned. */
+    size_t need = 64 + 64 + 128 + 64 + 64 + DSDT_PCI0_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
+                  6 + 64 + 64 + 64 * 8;
     if (need > cap)
         return -ENOSPC;
     memset(buf, 0, need);
 
     size_t rsdt_off = 64, xsdt_off = 128;
-    size_t facs_off = 192;                           /* 64-byte aligned, as 5.2.10 requires */
+    size_t facs_off = 256;          /* 64-byte aligned (5.2.10), after an XSDT of up to 15 tables */
     size_t dsdt_off = facs_off + 64;
     size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off), 16);
     size_t madt_off = align(fadt_off + fadt(buf + fadt_off, base + (uint32_t)facs_off,
                                             base + (uint32_t)dsdt_off), 16);
     size_t hpet_off = align(madt_off + madt(buf + madt_off, apic_ids, ncpus), 16);
-    size_t end = hpet_off + hpet(buf + hpet_off);
+    size_t mcfg_off = align(hpet_off + hpet(buf + hpet_off), 16);
+    size_t end = mcfg_off + mcfg(buf + mcfg_off);
 
     struct acpi_facs facs = { .signature = "FACS", .length = 64, .version = 2 };
     memcpy(buf + facs_off, &facs, sizeof(facs));
 
     /* RSDT (32-bit pointers) for ACPI 1.0 readers, XSDT (64-bit) for everyone else. */
-    const size_t tables[] = { fadt_off, madt_off, hpet_off };
+    const size_t tables[] = { fadt_off, madt_off, hpet_off, mcfg_off };
     const size_t ntables = sizeof(tables) / sizeof(tables[0]);
     header(buf + rsdt_off, "RSDT", 1);
     header(buf + xsdt_off, "XSDT", 1);

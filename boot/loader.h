@@ -53,6 +53,12 @@ struct cpu_state;
 /* The part of the 32-bit PCI hole (mm/memory.h) that memory BARs may use: up to the IOAPIC. */
 #define PCI_MMIO_START  0xc0000000u
 #define PCI_MMIO_END    0xfec00000u
+/* ECAM (PCIe 4.0, 7.2.2; PCI Firmware 3.2, 4.1.2's MCFG): configuration space of buses 0-255 as
+ * memory, 1 MiB per bus, inside the hole above the memory BARs; reserved in the e820 map, which
+ * Linux requires before it uses the MCFG's window. */
+#define PCI_ECAM_BASE   0xe0000000u
+#define PCI_ECAM_SIZE   0x10000000u
+#define PCI_ECAM_BUSES  256
 static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 {
     static const unsigned char pirq_irq[4] = { 10, 10, 11, 11 };

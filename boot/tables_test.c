@@ -117,7 +117,7 @@ static void test_e820_small(void **state)
     assert_int_equal(guest_mem_init(&m, 64 << 20), 0);
     struct e820_entry e[8];
     int n = e820_build(&m, e, 8);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_int_equal(e[0].addr, 0);
     assert_int_equal(e[0].size, 0x9fc00);
     assert_int_equal(e[0].type, E820_RAM);
@@ -127,6 +127,9 @@ static void test_e820_small(void **state)
     assert_int_equal(e[2].addr, 0x100000);
     assert_int_equal(e[2].addr + e[2].size, 64 << 20);
     assert_int_equal(e[2].type, E820_RAM);
+    assert_int_equal(e[3].addr, PCI_ECAM_BASE);         /* the MCFG window, reserved */
+    assert_int_equal(e[3].size, PCI_ECAM_SIZE);
+    assert_int_equal(e[3].type, E820_RESERVED);
     guest_mem_destroy(&m);
 }
 
@@ -139,10 +142,12 @@ static void test_e820_split(void **state)
     assert_int_equal(guest_mem_init(&m, size), 0);
     struct e820_entry e[8];
     int n = e820_build(&m, e, 8);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(e[2].addr + e[2].size, PCI_HOLE_START);
-    assert_int_equal(e[3].addr, PCI_HOLE_END);
-    assert_int_equal(e[3].size, 256ull << 20);
+    assert_int_equal(e[3].addr, PCI_ECAM_BASE);          /* in address order */
+    assert_int_equal(e[3].type, E820_RESERVED);
+    assert_int_equal(e[4].addr, PCI_HOLE_END);
+    assert_int_equal(e[4].size, 256ull << 20);
     uint64_t ram = 0;
     for (int i = 0; i < n; i++)
         if (e[i].type == E820_RAM)
@@ -339,6 +344,14 @@ static void test_acpi_fadt_dsdt(void **state)
     const uint8_t *h = acpi_find(buf, base, "HPET");
     assert_non_null(h);
     assert_int_equal(rd64(h + 44), 0xfed00000);
+    /* MCFG: one ECAM window, segment 0, buses 0-255. */
+    const uint8_t *mc = acpi_find(buf, base, "MCFG");
+    assert_non_null(mc);
+    assert_int_equal(rd32(mc + 4), 36 + 8 + 16);
+    assert_int_equal(rd64(mc + 44), PCI_ECAM_BASE);
+    assert_int_equal(mc[52] | mc[53] << 8, 0);
+    assert_int_equal(mc[54], 0);
+    assert_int_equal(mc[55], 255);
 }
 
 static void test_acpi_madt(void **state)

@@ -8,7 +8,8 @@
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
  *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
- *   MSI/MSI-X messages to the LAPICs (pc_msi).
+ *   MSI/MSI-X messages to the LAPICs (pc_msi). Memory BARs stay below the ECAM window.
+ *   0xe0000000      PCI ECAM (256 MiB: buses 0-255, as the MCFG says)
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -108,7 +109,7 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
             continue;
         uint32_t *next = b->io ? &pc->next_io : &pc->next_mmio;
         uint32_t at = (*next + b->size - 1) & ~(b->size - 1);
-        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_MMIO_END)
+        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_ECAM_BASE)
             return -ENOSPC;
         pci_cfg_write(d, PCI_BAR0 + 4 * (unsigned)i, at, 4);
         *next = at + b->size;
@@ -326,7 +327,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
         (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
-        (r = pci_host_map(pc->pci)) < 0) {
+        (r = pci_host_map(pc->pci)) < 0 ||
+        (r = pci_host_map_ecam(pc->pci, PCI_ECAM_BASE, PCI_ECAM_SIZE)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
