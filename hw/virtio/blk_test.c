@@ -39,12 +39,12 @@ static void on_irq(void *opaque, int level)
 
 static uint64_t rd(struct rig *r, uint64_t off, unsigned size)
 {
-    return r->vp->pci.bars[0].ops->read(r->vp, off, size);
+    return r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->read(r->vp, off, size);
 }
 
 static void wr(struct rig *r, uint64_t off, uint64_t val, unsigned size)
 {
-    r->vp->pci.bars[0].ops->write(r->vp, off, val, size);
+    r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->write(r->vp, off, val, size);
 }
 
 static void rig_init(struct rig *r, bool readonly)
@@ -138,16 +138,16 @@ static void test_pci_identity(void **state)
     struct rig r;
     rig_init(&r, false);
     struct pci_dev *d = &r.vp->pci;
-    assert_int_equal(pci_cfg_read(d, 0, 4), 0x10421af4);
+    assert_int_equal(pci_cfg_read(d, 0, 4), 0x10011af4);    /* transitional virtio-blk */
     assert_int_equal(pci_cfg_read(d, 0x2e, 2), 2);
-    assert_true(pci_cfg_read(d, 0x08, 1) >= 1);
-    /* The vendor capabilities: common, ISR, device, notify, each in BAR 0; and MSI-X. */
+    assert_int_equal(pci_cfg_read(d, 0x08, 1), 0);           /* revision 0: transitional */
+    /* The vendor capabilities: common, ISR, device, notify, each in BAR 4; and MSI-X. */
     int seen = 0;
     for (unsigned at = pci_cfg_read(d, 0x34, 1); at; at = pci_cfg_read(d, at + 1, 1)) {
         if (pci_cfg_read(d, at, 1) == PCI_CAP_ID_MSIX)
             continue;                       /* hw/virtio/pci_test.c */
         assert_int_equal(pci_cfg_read(d, at, 1), 0x09);
-        assert_int_equal(pci_cfg_read(d, at + 4, 1), 0);
+        assert_int_equal(pci_cfg_read(d, at + 4, 1), VIRTIO_PCI_MODERN_BAR);
         seen |= 1 << pci_cfg_read(d, at + 3, 1);
         if (pci_cfg_read(d, at + 3, 1) == 2)
             assert_int_equal(pci_cfg_read(d, at + 16, 4), VIRTIO_PCI_NOTIFY_MULT);

@@ -1,8 +1,10 @@
 /* virtio over PCI, modern interface only (virtio 1.2, 4.1.4): capabilities (4.1.4.1), common
  * configuration (4.1.4.3), notifications (4.1.4.4), ISR with INTx (4.1.4.5, 4.1.5.3), device
- * configuration (4.1.4.6); MSI-X vectors for the queues and configuration changes (4.1.4.3's
+ * configuration (4.1.4.6) in BAR 4; MSI-X vectors for the queues and configuration changes (4.1.4.3's
  * msix_config and queue_msix_vector, 4.1.5.3), INTx with the ISR when the driver leaves MSI-X off. */
 #include "hw/virtio/pci.h"
+
+#include "hw/virtio/pci-int.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -63,7 +65,7 @@ static void set_half(uint64_t *field, unsigned half, uint32_t val)
                   : (*field & ~0xffffffffull) | val;
 }
 
-static void enable_queue(struct virtio_pci *vp, struct virtq *q)
+void virtio_pci_enable_queue(struct virtio_pci *vp, struct virtq *q)
 {
     if (virtq_enable(q) < 0)
         virtio_needs_reset_locked(vp->vdev, "queue rings outside guest RAM or misaligned");
@@ -76,7 +78,7 @@ static void queue_write(struct virtio_pci *vp, unsigned off, uint32_t val)
         return;
     switch (off) {
     case 24: q->size = (uint16_t)val; break;
-    case 28: if (val == 1) enable_queue(vp, q); break;
+    case 28: if (val == 1) virtio_pci_enable_queue(vp, q); break;
     case 32: case 36: set_half(&q->desc, off - 32, val); break;
     case 40: case 44: set_half(&q->avail, off - 40, val); break;
     case 48: case 52: set_half(&q->used, off - 48, val); break;
@@ -85,12 +87,12 @@ static void queue_write(struct virtio_pci *vp, unsigned off, uint32_t val)
 }
 
 /* A vector the device has, or NO_VECTOR: what the driver reads back tells it (4.1.5.1.2). */
-static uint16_t vector(struct virtio_pci *vp, uint32_t val)
+uint16_t virtio_pci_vector(struct virtio_pci *vp, uint32_t val)
 {
     return val < vp->msix.nvec ? (uint16_t)val : NO_VECTOR;
 }
 
-static void reset_vectors(struct virtio_pci *vp)
+void virtio_pci_reset_vectors(struct virtio_pci *vp)
 {
     vp->config_vector = NO_VECTOR;
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
@@ -101,10 +103,10 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
 {
     struct virtio_dev *v = vp->vdev;
     switch (off) {
-    case 16: vp->config_vector = vector(vp, val); break;
+    case 16: vp->config_vector = virtio_pci_vector(vp, val); break;
     case 26:
         if (selected(vp))
-            vp->queue_vector[vp->queue_select] = vector(vp, val);
+            vp->queue_vector[vp->queue_select] = virtio_pci_vector(vp, val);
         break;
     case 0: vp->dfselect = val; break;
     case 8: vp->gfselect = val; break;
@@ -114,7 +116,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
         break;
     case 20:
         if ((uint8_t)val == 0)
-            reset_vectors(vp);
+            virtio_pci_reset_vectors(vp);
         virtio_set_status_locked(v, (uint8_t)val);
         break;
     case 22: vp->queue_select = (uint16_t)val; break;
@@ -133,13 +135,20 @@ static uint64_t bar_read(void *dev, uint64_t off, unsigned size)
         common_image(vp, buf);
         memcpy(&val, buf + off, size);
     } else if (off == VIRTIO_PCI_ISR) {
-        val = v->isr;                  /* reading clears it and lowers the line */
-        v->isr = 0;
-        v->interrupt(v);
+        val = virtio_pci_read_isr_locked(vp);
     } else if (off >= VIRTIO_PCI_DEVICE && off - VIRTIO_PCI_DEVICE + size <= v->config_len) {
         memcpy(&val, v->config + (off - VIRTIO_PCI_DEVICE), size);
     }
     pthread_mutex_unlock(&v->lock);
+    return val;
+}
+
+uint8_t virtio_pci_read_isr_locked(struct virtio_pci *vp)
+{
+    struct virtio_dev *v = vp->vdev;
+    uint8_t val = v->isr;              /* reading clears it and lowers the line */
+    v->isr = 0;
+    v->interrupt(v);
     return val;
 }
 
@@ -155,7 +164,7 @@ static void run_pending(struct virtio_pci *vp)
     pthread_mutex_unlock(&v->lock);
 }
 
-static void notify(struct virtio_pci *vp, unsigned q)
+void virtio_pci_notify(struct virtio_pci *vp, unsigned q)
 {
     atomic_fetch_or(&vp->pending, 1u << q);
     uint64_t one = 1;
@@ -171,7 +180,7 @@ static void bar_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     if (off >= VIRTIO_PCI_NOTIFY) {
         unsigned q = (unsigned)(off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULT;
         if (q < v->ops->num_queues)
-            notify(vp, q);
+            virtio_pci_notify(vp, q);
         return;
     }
     pthread_mutex_lock(&v->lock);
@@ -220,7 +229,7 @@ static void add_cap(struct pci_dev *d, uint8_t type, uint32_t offset, uint32_t l
     uint8_t at = pci_add_cap(d, 0x09, cap_len);   /* vendor-specific */
     d->cfg[at + 2] = cap_len;
     d->cfg[at + 3] = type;
-    d->cfg[at + 4] = 0;                            /* BAR 0 */
+    d->cfg[at + 4] = VIRTIO_PCI_MODERN_BAR;
     put_le(d->cfg + at + 8, offset, 4);
     put_le(d->cfg + at + 12, len, 4);
     if (type == CAP_NOTIFY)
@@ -237,13 +246,20 @@ struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop)
     vdev->transport = vp;
     vdev->interrupt = interrupt;
     vdev->interrupt_vector = interrupt_vector;
-    reset_vectors(vp);
+    virtio_pci_reset_vectors(vp);
     const struct virtio_dev_ops *ops = vdev->ops;
     uint32_t class_code = ops->device_id == 2 ? 0x010000 : 0xff0000;
-    pci_dev_init(&vp->pci, ops->name, 0x1af4, (uint16_t)(0x1040 + ops->device_id), class_code, 1);
+    uint16_t legacy = virtio_pci_legacy_id(ops->device_id);
+    vp->transitional = legacy != 0;
+    if (vp->transitional)
+        pci_dev_init(&vp->pci, ops->name, 0x1af4, legacy, class_code, 0);
+    else
+        pci_dev_init(&vp->pci, ops->name, 0x1af4, (uint16_t)(0x1040 + ops->device_id), class_code, 1);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_VENDOR_ID, 0x1af4, 2);
     put_le(vp->pci.cfg + PCI_SUBSYSTEM_ID, ops->device_id, 2);
-    pci_dev_set_bar(&vp->pci, 0, VIRTIO_PCI_BAR_SIZE, false, &bar_ops, vp);
+    pci_dev_set_bar(&vp->pci, VIRTIO_PCI_MODERN_BAR, VIRTIO_PCI_BAR_SIZE, false, &bar_ops, vp);
+    if (vp->transitional)
+        virtio_pci_legacy_init(vp);
     if (msix_init(&vp->msix, &vp->pci, ops->num_queues + 1u, VIRTIO_PCI_MSIX_BAR) < 0) {
         free(vp);
         return NULL;

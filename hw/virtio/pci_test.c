@@ -47,12 +47,12 @@ static void on_msi(void *opaque, uint64_t addr, uint32_t data)
 
 static uint64_t rd(struct rig *r, uint64_t off, unsigned size)
 {
-    return r->vp->pci.bars[0].ops->read(r->vp, off, size);
+    return r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->read(r->vp, off, size);
 }
 
 static void wr(struct rig *r, uint64_t off, uint64_t val, unsigned size)
 {
-    r->vp->pci.bars[0].ops->write(r->vp, off, val, size);
+    r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->write(r->vp, off, val, size);
 }
 
 static void table_wr(struct rig *r, uint64_t off, uint32_t val)
