@@ -104,6 +104,7 @@ _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table is 56 bytes");
 #define BOOT_ARCH_NO_VGA     (1u << 2)
 
 #define DSDT_PCI0_MAX 2048       /* bytes of AML for \_SB.PCI0 (about 1.7 KiB) */
+#define DSDT_MMIO_MAX 512        /* bytes of AML for the virtio-mmio devices (8 x 56 + scope) */
 
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4 };
 
@@ -147,12 +148,14 @@ static const uint8_t dsdt_aml[] = {
 };
 
 /* \_S5, then the PCI root bridge with its interrupt routing (boot/aml.c). */
-static size_t dsdt(uint8_t *t)
+static size_t dsdt(uint8_t *t, int nmmio)
 {
     header(t, "DSDT", 2);
     memcpy(t + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
     uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
     len += (uint32_t)aml_pci0(t + len, DSDT_PCI0_MAX);
+    if (nmmio > 0)
+        len += (uint32_t)aml_virtio_mmio(t + len, DSDT_MMIO_MAX, nmmio);
     finish(t, len);
     return len;
 }
@@ -267,12 +270,14 @@ static size_t align(size_t off, size_t a)
     return (off + a - 1) & ~(a - 1);
 }
 
-int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus)
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
+               int nmmio)
 {
-    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
+    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254 || nmmio < 0 ||
+        nmmio > VIRTIO_MMIO_MAX)
         return -EINVAL;
     /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, MCFG, each aligned. */
-    size_t need = 64 + 64 + 128 + 64 + 64 + DSDT_PCI0_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
+    size_t need = 64 + 64 + 128 + 64 + 64 + DSDT_PCI0_MAX + DSDT_MMIO_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
                   6 + 64 + 64 + 64 * 8;
     if (need > cap)
         return -ENOSPC;
@@ -281,7 +286,7 @@ int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids,
     size_t rsdt_off = 64, xsdt_off = 128;
     size_t facs_off = 256;          /* 64-byte aligned (5.2.10), after an XSDT of up to 15 tables */
     size_t dsdt_off = facs_off + 64;
-    size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off), 16);
+    size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off, nmmio), 16);
     size_t madt_off = align(fadt_off + fadt(buf + fadt_off, base + (uint32_t)facs_off,
                                             base + (uint32_t)dsdt_off), 16);
     size_t hpet_off = align(madt_off + madt(buf + madt_off, apic_ids, ncpus), 16);

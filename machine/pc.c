@@ -10,6 +10,7 @@
  *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
  *   MSI/MSI-X messages to the LAPICs (pc_msi). Memory BARs stay below the ECAM window.
  *   0xe0000000      PCI ECAM (256 MiB: buses 0-255, as the MCFG says)
+ *   0xfeb00000      virtio-mmio devices (--drive if=virtio-mmio), 512 bytes each, GSI 16 + n
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -28,6 +29,7 @@
 #include "hw/pc-testdev.h"
 #include "hw/pci/host.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/mmio.h"
 #include "hw/virtio/pci.h"
 #include "boot/loader.h"
 #include "hw/rtc.h"
@@ -61,6 +63,8 @@ struct pc {
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
     struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
+    struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
+    int nmmio;                 /* virtio-mmio devices so far: the next one's index */
 };
 
 #define PC_PCI_FIRST_SLOT 2
@@ -123,6 +127,23 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
     return r;
 }
 
+/* Drive i's virtio-blk over virtio-mmio: the next window and GSI of the DSDT's list (boot/aml.c
+ * numbers them in the same drive order). */
+static int pc_add_mmio(struct pc *pc, int i)
+{
+    if (pc->nmmio >= VIRTIO_MMIO_MAX)
+        return -ENOSPC;
+    unsigned k = (unsigned)pc->nmmio;
+    struct irq_line irq = pc_irq_line(pc, VIRTIO_MMIO_GSI + k);
+    if (!(pc->blk_mmios[i] = virtio_mmio_new(&pc->blks[i]->vdev, irq, pc->vm->loop)))
+        return -ENOMEM;
+    int r = bus_map(&pc->vm->mmio, VIRTIO_MMIO_BASE + k * VIRTIO_MMIO_STRIDE, VIRTIO_MMIO_STRIDE,
+                    &virtio_mmio_ops, pc->blk_mmios[i], "virtio-mmio");
+    if (r == 0)
+        pc->nmmio++;
+    return r;
+}
+
 /* One virtio-blk-pci per --drive, over the image the block layer opens (and locks). */
 static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
 {
@@ -141,6 +162,14 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
         if (!(pc->blks[i] = virtio_blk_new(bs, dr->readonly, id, &pc->vm->mem))) {
             blk_close(bs);
             goto nomem;
+        }
+        if (dr->mmio) {
+            int r = pc_add_mmio(pc, i);
+            if (r < 0) {
+                snprintf(err, errlen, "drive %s: virtio-mmio: %s", dr->file, strerror(-r));
+                return r;
+            }
+            continue;
         }
         if (!(pc->blk_pcis[i] = virtio_pci_new(&pc->blks[i]->vdev, pc->vm->loop)))
             goto nomem;
@@ -353,6 +382,7 @@ void pc_destroy(struct vm *vm)
     pc_testdev_free(pc->testdev);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         virtio_pci_free(pc->blk_pcis[i]);
+        virtio_mmio_free(pc->blk_mmios[i]);
         virtio_blk_free(pc->blks[i]);
     }
     pci_host_free(pc->pci);

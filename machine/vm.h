@@ -65,6 +65,7 @@ struct vm_drive {
     char file[4096];
     char format[16];           /* "raw", "qcow2", or empty: probe as vmon img does */
     bool readonly;
+    bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
 };
 
 struct vm_config {

@@ -67,6 +67,7 @@ void run_usage(FILE *f)
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "                         (if=virtio-mmio: a virtio-mmio disk the ACPI DSDT lists)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
@@ -205,11 +206,12 @@ static int drive_key(const struct kv *kv, struct vm_drive *d, bool *has_if, char
         snprintf(d->file, sizeof(d->file), "%.*s", (int)kv->val_len, kv->val);
     else if (!strcmp(kv->key, "format") && (kv_is(kv, "raw") || kv_is(kv, "qcow2")))
         snprintf(d->format, sizeof(d->format), "%.*s", (int)kv->val_len, kv->val);
-    else if (!strcmp(kv->key, "if") && kv_is(kv, "virtio"))
+    else if (!strcmp(kv->key, "if") && (kv_is(kv, "virtio") || kv_is(kv, "virtio-mmio"))) {
         *has_if = true;
-    else if (!strcmp(kv->key, "if"))
-        return snprintf(err, errlen, "-drive if=%s: only if=virtio is supported (no IDE, SCSI or "
-                        "floppy controller yet)", v), -1;
+        d->mmio = kv_is(kv, "virtio-mmio");
+    } else if (!strcmp(kv->key, "if"))
+        return snprintf(err, errlen, "-drive if=%s: only if=virtio or if=virtio-mmio is supported "
+                        "(no IDE, SCSI or floppy controller yet)", v), -1;
     else if (!strcmp(kv->key, "readonly") && kv->val && run_parse_bool(v, &on) == 0)
         d->readonly = on;
     else if (!strcmp(kv->key, "id") && kv->val)
