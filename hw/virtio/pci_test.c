@@ -1,7 +1,8 @@
 /* The modern virtio-pci transport's interrupts, on a fake two-queue device: msix_config and
  * queue_msix_vector (4.1.4.3) with NO_VECTOR for vectors the device lacks, queue and configuration
  * interrupts over MSI-X once the driver enables it (the ISR's queue bit left alone, INTx low),
- * INTx and the ISR while it is off, and vectors forgotten on reset. */
+ * INTx and the ISR while it is off, and vectors forgotten on reset; the legacy I/O interface of
+ * the transitional device. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,11 +171,87 @@ static void test_msix_delivery(void **state)
     rig_free(&r);
 }
 
+static uint64_t io_rd(struct rig *r, uint64_t off, unsigned size)
+{
+    struct pci_bar *b = &r->vp->pci.bars[VIRTIO_PCI_LEGACY_BAR];
+    return b->ops->read(b->dev, off, size);
+}
+
+static void io_wr(struct rig *r, uint64_t off, uint64_t val, unsigned size)
+{
+    struct pci_bar *b = &r->vp->pci.bars[VIRTIO_PCI_LEGACY_BAR];
+    b->ops->write(b->dev, off, val, size);
+}
+
+/* The legacy interface of the transitional device (4.1.4.8), as Linux's virtio_pci_legacy uses
+ * it: features, a queue at a page frame, status, ISR, vectors, device config after them. */
+static void test_legacy(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    struct pci_dev *d = &r.vp->pci;
+    assert_int_equal(pci_cfg_read(d, 0, 4), 0x10051af4);        /* 0x1005: entropy, transitional */
+    assert_int_equal(pci_cfg_read(d, PCI_REVISION_ID, 1), 0);
+    assert_int_equal(pci_cfg_read(d, PCI_SUBSYSTEM_ID, 2), 4);
+    assert_true(d->bars[VIRTIO_PCI_LEGACY_BAR].io);
+    r.config[0] = 0x5a;
+    io_wr(&r, 0x12, 0, 1);                                       /* reset */
+    assert_int_equal(io_rd(&r, 0x00, 4), 1u << VIRTIO_F_INDIRECT_DESC);   /* no VERSION_1 */
+    io_wr(&r, 0x04, 0xffffffff, 4);
+    assert_int_equal(io_rd(&r, 0x04, 4), 1u << VIRTIO_F_INDIRECT_DESC);   /* only what is offered */
+    io_wr(&r, 0x12, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER, 1);
+    io_wr(&r, 0x0e, 1, 2);
+    assert_int_equal(io_rd(&r, 0x0c, 2), VIRTQ_MAX_SIZE);
+    assert_int_equal(io_rd(&r, 0x08, 4), 0);
+    io_wr(&r, 0x08, 0x10, 4);                                    /* rings at 0x10000 */
+    struct virtq *q = &r.v.queues[1];
+    assert_true(q->ready);
+    assert_int_equal(q->desc, 0x10000);
+    assert_int_equal(q->avail, 0x10000 + 16 * VIRTQ_MAX_SIZE);
+    assert_int_equal(q->used, 0x10000 + 0x2000);                 /* 4096-aligned after avail */
+    assert_int_equal(io_rd(&r, 0x08, 4), 0x10);
+    io_wr(&r, 0x0e, 0, 2);
+    io_wr(&r, 0x08, 0xfffff, 4);                                 /* outside RAM: NEEDS_RESET */
+    assert_true(io_rd(&r, 0x12, 1) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_int_equal(io_rd(&r, 0x13, 1), VIRTIO_ISR_CONFIG);     /* read clears */
+    assert_int_equal(io_rd(&r, 0x13, 1), 0);
+    io_wr(&r, 0x12, 0, 1);
+    io_wr(&r, 0x12, VIRTIO_STATUS_DRIVER_OK, 1);
+    io_wr(&r, 0x10, 1, 2);                                       /* queue 1 notify: INTx */
+    assert_int_equal(r.level, 1);
+    assert_int_equal(io_rd(&r, 0x13, 1), VIRTIO_ISR_QUEUE);
+    assert_int_equal(r.level, 0);
+    /* Device config at 0x14 without MSI-X, 0x18 with it; then the vector registers exist. */
+    assert_int_equal(io_rd(&r, 0x14, 1), 0x5a);
+    enable_msix(&r);
+    assert_int_equal(io_rd(&r, 0x18, 1), 0x5a);
+    io_wr(&r, 0x14, 0, 2);
+    assert_int_equal(io_rd(&r, 0x14, 2), 0);
+    io_wr(&r, 0x0e, 1, 2);
+    io_wr(&r, 0x16, 2, 2);
+    assert_int_equal(io_rd(&r, 0x16, 2), 2);
+    io_wr(&r, 0x16, 9, 2);
+    assert_int_equal(io_rd(&r, 0x16, 2), NO_VEC);
+    io_wr(&r, 0x16, 1, 2);
+    io_wr(&r, 0x10, 1, 2);
+    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.data, 0x41);
+    /* Wrong widths and offsets: nothing. */
+    assert_int_equal(io_rd(&r, 0x00, 2), 0);
+    assert_int_equal(io_rd(&r, 0x01, 4), 0);
+    io_wr(&r, 0x12, 0, 4);
+    assert_int_equal(io_rd(&r, 0x12, 1), VIRTIO_STATUS_DRIVER_OK);
+    io_wr(&r, 0x10, 7, 2);                                       /* no queue 7 */
+    assert_int_equal(io_rd(&r, 0xff, 1), 0);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors), cmocka_unit_test(test_intx_until_msix),
-        cmocka_unit_test(test_msix_delivery),
+        cmocka_unit_test(test_msix_delivery), cmocka_unit_test(test_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
