@@ -16,13 +16,18 @@ field() { sed -n "s/^$2 \([0-9a-f]*\).*/\1/p" "$1" | tr -d '\r' | head -n1; }
 host_sum() { dd if="$1" bs=4096 skip="$2" count="$3" 2>/dev/null | sha1sum | cut -d' ' -f1; }
 
 # xfer WHAT LOG DRIVE-OPTIONS [APPEND...]: boot, then check the guest's I/O against the image.
+# XFER_OPTS: more vmon options; XFER_MORE: more guest commands, run after the I/O.
+XFER_OPTS=
+XFER_MORE=
 xfer() {
     local what=$1 log=$2 drive=$3
     shift 3
     local img=$TMPD/$what.raw
     head -c $((4 * MiB)) /dev/urandom > "$img"
-    boot "$log" --kernel "$KERNEL" --initrd "$INITRD" --drive "file=$img,format=raw,$drive" \
-        --append "console=ttyS0 quiet $* vmon.cmd64=$(cmd64 "$xfer_cmd")"
+    # shellcheck disable=SC2086
+    boot "$log" $XFER_OPTS --kernel "$KERNEL" --initrd "$INITRD" --drive "file=$img,format=raw,$drive" \
+        --append "console=ttyS0 quiet $* vmon.cmd64=$(cmd64 "$xfer_cmd
+$XFER_MORE")"
     expect_booted "$log"
     [ "$(field "$log" RSUM)" = "$(host_sum "$img" 0 256)" ] || fail "$what: the guest read other bytes"
     [ -n "$(field "$log" WSUM)" ] && [ "$(field "$log" WSUM)" = "$(field "$log" BACK)" ] ||
