@@ -25,7 +25,8 @@ void pc_soft_free(struct pc_soft *ps);
 void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
 
 /* Deliver an MSI (address 0xfeexxxxx, data: vector, delivery and trigger mode; Intel SDM vol. 3A
- * 10.11) to the LAPICs it addresses. Any thread. */
+ * 10.11) to the LAPICs it addresses: fixed, lowest-priority and NMI messages (what OSes program);
+ * SMI, INIT and ExtINT ones, and writes outside the window, are dropped. Any thread. */
 void pc_soft_msi(struct pc_soft *ps, uint64_t addr, uint32_t data);
 
 #endif
