@@ -21,6 +21,20 @@ static inline void irq_line_set(const struct irq_line *l, int level)
         l->set(l->opaque, level);
 }
 
+/* A message-signalled interrupt (PCI 3.0, 6.8): the address/data pair a device would write to
+ * 0xfeexxxxx. The board delivers it to the interrupt controllers it has (the userspace LAPICs, or
+ * the accelerator's: KVM_SIGNAL_MSI). Any thread, possibly with the device's lock held. */
+struct msi_link {
+    void (*send)(void *opaque, uint64_t addr, uint32_t data);
+    void *opaque;
+};
+
+static inline void msi_send(const struct msi_link *l, uint64_t addr, uint32_t data)
+{
+    if (l->send)
+        l->send(l->opaque, addr, data);
+}
+
 /* What a device may ask of the machine as a whole: to end the run (first request wins). */
 enum stop_request {
     STOP_REQ_QUIT,             /* the host side ends it (Ctrl-A x): vmon exits 0 */

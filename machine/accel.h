@@ -82,6 +82,9 @@ struct accel_ops {
      * signals resample_fd, where the board raises it again while its source still holds it. */
     int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
     int (*irqfd)(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
+    /* Deliver a message-signalled interrupt (the address/data a PCI function would write) to the
+     * in-kernel LAPICs (irqchip_in_kernel only). Any thread. */
+    void (*signal_msi)(struct vm *vm, uint64_t addr, uint32_t data);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);

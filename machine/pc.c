@@ -7,7 +7,10 @@
  *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
- *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi.
+ *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
+ *   MSI/MSI-X messages to the LAPICs (pc_msi). Memory BARs stay below the ECAM window.
+ *   0xe0000000      PCI ECAM (256 MiB: buses 0-255, as the MCFG says)
+ *   0xfeb00000      virtio-mmio devices (--drive if=virtio-mmio), 512 bytes each, GSI 16 + n
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -26,6 +29,7 @@
 #include "hw/pc-testdev.h"
 #include "hw/pci/host.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/mmio.h"
 #include "hw/virtio/net.h"
 #include "hw/virtio/pci.h"
 #include "boot/loader.h"
@@ -67,6 +71,8 @@ struct pc {
     struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
     struct virtio_net *nets[VM_MAX_NICS];
     struct virtio_pci *net_pcis[VM_MAX_NICS];
+    struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
+    int nmmio;                 /* virtio-mmio devices so far: the next one's index */
 };
 
 #define PC_PCI_FIRST_SLOT 2
@@ -93,6 +99,16 @@ static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
     return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
 }
 
+/* A PCI function's MSI: the userspace LAPICs, or the accelerator's. */
+static void pc_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct pc *pc = opaque;
+    if (pc->soft)
+        pc_soft_msi(pc->soft, addr, data);
+    else if (pc->vm->accel->signal_msi)
+        pc->vm->accel->signal_msi(pc->vm, addr, data);
+}
+
 /* Plug d into the next slot as firmware would leave it: BARs placed (naturally aligned; memory in
  * the PCI hole, I/O from 0xc000), decoders off until the guest enables them, INTA# on the GSI the
  * _PRT names with that line in Interrupt Line. */
@@ -105,7 +121,7 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
             continue;
         uint32_t *next = b->io ? &pc->next_io : &pc->next_mmio;
         uint32_t at = (*next + b->size - 1) & ~(b->size - 1);
-        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_MMIO_END)
+        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_ECAM_BASE)
             return -ENOSPC;
         pci_cfg_write(d, PCI_BAR0 + 4 * (unsigned)i, at, 4);
         *next = at + b->size;
@@ -115,9 +131,27 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
         pc->irqfds[gsi] = irqfd_line_new(pc->vm, gsi);
     pci_dev_set_intx(d, pc->irqfds[gsi] ? irqfd_line_get(pc->irqfds[gsi]) : pc_irq_line(pc, gsi),
                      (uint8_t)gsi);
+    pci_dev_set_msi(d, (struct msi_link){ .send = pc_msi, .opaque = pc });
     int r = pci_host_plug(pc->pci, slot, d);
     if (r == 0)
         pc->next_slot++;
+    return r;
+}
+
+/* Drive i's virtio-blk over virtio-mmio: the next window and GSI of the DSDT's list (boot/aml.c
+ * numbers them in the same drive order). */
+static int pc_add_mmio(struct pc *pc, int i)
+{
+    if (pc->nmmio >= VIRTIO_MMIO_MAX)
+        return -ENOSPC;
+    unsigned k = (unsigned)pc->nmmio;
+    struct irq_line irq = pc_irq_line(pc, VIRTIO_MMIO_GSI + k);
+    if (!(pc->blk_mmios[i] = virtio_mmio_new(&pc->blks[i]->vdev, irq, pc->vm->loop)))
+        return -ENOMEM;
+    int r = bus_map(&pc->vm->mmio, VIRTIO_MMIO_BASE + k * VIRTIO_MMIO_STRIDE, VIRTIO_MMIO_STRIDE,
+                    &virtio_mmio_ops, pc->blk_mmios[i], "virtio-mmio");
+    if (r == 0)
+        pc->nmmio++;
     return r;
 }
 
@@ -147,6 +181,14 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
         if (!(pc->blks[i] = virtio_blk_create(bs, &bo, &pc->vm->mem))) {
             blk_close(bs);
             goto nomem;
+        }
+        if (dr->mmio) {
+            int r = pc_add_mmio(pc, i);
+            if (r < 0) {
+                snprintf(err, errlen, "drive %s: virtio-mmio: %s", dr->file, strerror(-r));
+                return r;
+            }
+            continue;
         }
         if (!(pc->blk_pcis[i] = virtio_pci_new(&pc->blks[i]->vdev, pc->vm->loop)))
             goto nomem;
@@ -369,7 +411,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
         (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
-        (r = pci_host_map(pc->pci)) < 0) {
+        (r = pci_host_map(pc->pci)) < 0 ||
+        (r = pci_host_map_ecam(pc->pci, PCI_ECAM_BASE, PCI_ECAM_SIZE)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
@@ -400,6 +443,7 @@ void pc_destroy(struct vm *vm)
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         virtio_blk_stop(pc->blks[i]);  /* its I/O threads raise interrupts through the transport */
         virtio_pci_free(pc->blk_pcis[i]);
+        virtio_mmio_free(pc->blk_mmios[i]);
         virtio_blk_free(pc->blks[i]);
     }
     for (int i = 0; i < VM_MAX_NICS; i++) {

@@ -75,6 +75,7 @@ struct vm_drive {
     bool packed;               /* packed=on: offer packed virtqueues */
     unsigned num_queues;       /* num-queues=N (0: 1) */
     bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
+    bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
 };
 
 /* A NIC the board attaches (--net, -nic, -netdev + -device): one virtio-net-pci each. */

@@ -173,8 +173,9 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Module parameters from the kernel cmdline (MODULE.PARAM=VALUE, as modprobe would pass them).
 for m in $(cat /lib/modules/order 2>/dev/null); do
-    insmod /lib/modules/$m 2>/dev/null
+    insmod /lib/modules/$m $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^${m%.ko}\.//p") 2>/dev/null
 done
 echo VMON-GUEST-READY
 cmdline=$(cat /proc/cmdline)

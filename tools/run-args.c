@@ -79,7 +79,7 @@ void run_usage(FILE *f)
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,snapshot=on]\n"
         "          [,discard=unmap][,num-queues=N][,packed=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
-        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "                         (if=virtio-mmio: a virtio-mmio disk the ACPI DSDT lists)\n"
         "  --rng on|max-bytes=N[,period=MS]  a virtio-rng-pci fed by getrandom, optionally rate-limited\n"
         "  --chardev socket,id=ID,path=PATH[,server=on,wait=off] | stdio,id=ID | file,id=ID,path=PATH\n"
         "  --virtconsole chardev=ID[,name=NAME]  a virtio-serial-pci console port (guest hvc0)\n"

@@ -1,5 +1,5 @@
 /* Disks on vmon run's command line, in both spellings:
- *   --drive / -drive file=PATH,format=raw|qcow2,if=virtio|none[,id=ID][,readonly=on]
+ *   --drive / -drive file=PATH,format=raw|qcow2,if=virtio|virtio-mmio|none[,id=ID][,readonly=on]
  *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off]
  *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,id=NAME]
  *   -snapshot                       (every drive: writes go to a temporary overlay)
@@ -61,11 +61,12 @@ static int drive_key(const struct kv *kv, struct vm_drive *d, int *iface, char *
         snprintf(d->file, sizeof(d->file), "%.*s", (int)kv->val_len, kv->val);
     else if (!strcmp(kv->key, "format") && (kv_is(kv, "raw") || kv_is(kv, "qcow2")))
         snprintf(d->format, sizeof(d->format), "%.*s", (int)kv->val_len, kv->val);
-    else if (!strcmp(kv->key, "if") && (kv_is(kv, "virtio") || kv_is(kv, "none")))
-        *iface = kv_is(kv, "virtio") ? 1 : 2;
-    else if (!strcmp(kv->key, "if"))
-        return snprintf(err, errlen, "-drive if=%.*s: only if=virtio and if=none are supported (no "
-                        "IDE, SCSI or floppy controller yet)", (int)kv->val_len, kv->val), -1;
+    else if (!strcmp(kv->key, "if") && (kv_is(kv, "virtio") || kv_is(kv, "virtio-mmio") || kv_is(kv, "none"))) {
+        *iface = kv_is(kv, "none") ? 2 : 1;
+        d->mmio = kv_is(kv, "virtio-mmio");   /* a virtio-mmio disk the ACPI DSDT lists */
+    } else if (!strcmp(kv->key, "if"))
+        return snprintf(err, errlen, "-drive if=%.*s: only if=virtio, if=virtio-mmio and if=none are "
+                        "supported (no IDE, SCSI or floppy controller yet)", (int)kv->val_len, kv->val), -1;
     else if (!strcmp(kv->key, "readonly") && parse_bool(kv, &on) == 0)
         d->readonly = on;
     else if (!strcmp(kv->key, "snapshot") && parse_bool(kv, &on) == 0)

@@ -18,12 +18,12 @@ static void on_irq(void *opaque, int level)
 
 uint64_t rig_rd(struct rig *r, uint64_t off, unsigned size)
 {
-    return r->vp->pci.bars[0].ops->read(r->vp, off, size);
+    return r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->read(r->vp, off, size);
 }
 
 void rig_wr(struct rig *r, uint64_t off, uint64_t val, unsigned size)
 {
-    r->vp->pci.bars[0].ops->write(r->vp, off, val, size);
+    r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->write(r->vp, off, val, size);
 }
 
 void rig_init(struct rig *r, bool readonly)

@@ -2,11 +2,12 @@
 VMON_SRCS += hw/virtio/queue.c hw/virtio/packed.c
 UNIT_TESTS += hw/virtio/queue_test.c hw/virtio/packed_test.c hw/virtio/blk_test.c \
               hw/virtio/blk-features_test.c hw/virtio/doorbell_test.c hw/virtio/rng_test.c \
-              hw/virtio/console_test.c hw/virtio/vsock_test.c
+              hw/virtio/console_test.c hw/virtio/vsock_test.c hw/virtio/pci_test.c hw/virtio/mmio_test.c
 # The virtio-blk test rig uses cmocka: linked into the tests that use it, not libvmon-test.a (which
 # tests/isa links whole, without cmocka).
 $(BUILD)/hw/virtio/blk_test $(BUILD)/hw/virtio/blk-features_test: $(BUILD)/hw/virtio/blk-rig.o
-VMON_SRCS += hw/virtio/virtio.c hw/virtio/pci.c hw/virtio/blk.c hw/virtio/blk-req.c hw/virtio/blk-io.c
+VMON_SRCS += hw/virtio/virtio.c hw/virtio/pci.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
+             hw/virtio/blk-req.c hw/virtio/blk-io.c
 
 # libFuzzer target over the split and packed ring walkers: make fuzz-rings [FUZZ_TIME=600]
 build/fuzz/fuzz-rings: hw/virtio/fuzz-rings.c hw/virtio/queue.c hw/virtio/packed.c mm/memory.c \
@@ -66,3 +67,18 @@ fuzz-net: build/fuzz/fuzz-net
 .PHONY: fuzz-net
 UNIT_TESTS += hw/virtio/net-offload_test.c
 UNIT_TESTS += hw/virtio/net_test.c
+
+# libFuzzer target over the transports (PCI config/ECAM, virtio-pci modern/legacy/MSI-X BARs,
+# virtio-mmio): make fuzz-virtio-transport [FUZZ_TIME=600]
+FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/pci.c hw/virtio/pci-legacy.c \
+                       hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/host.c mm/memory.c mm/bus.c \
+                       util/eventloop.c
+build/fuzz/fuzz-virtio-transport: hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS) -lpthread
+fuzz-virtio-transport: build/fuzz/fuzz-virtio-transport
+	@mkdir -p build/fuzz/transport-corpus
+	build/fuzz/fuzz-virtio-transport -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix=build/fuzz/ build/fuzz/transport-corpus
+.PHONY: fuzz-virtio-transport

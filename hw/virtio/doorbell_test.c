@@ -48,7 +48,7 @@ static const struct virtio_dev_ops fake_ops = {
 
 static void bar_at(struct rig *r, uint32_t addr)
 {
-    pci_cfg_write(&r->vp->pci, PCI_BAR0, addr, 4);
+    pci_cfg_write(&r->vp->pci, PCI_BAR0 + 4 * VIRTIO_PCI_MODERN_BAR, addr, 4);
     pci_cfg_write(&r->vp->pci, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
 }
 
@@ -78,7 +78,7 @@ static void rig_free(struct rig *r)
 
 static void wr(struct rig *r, uint64_t off, uint64_t val, unsigned size)
 {
-    r->vp->pci.bars[0].ops->write(r->vp, off, val, size);
+    r->vp->pci.bars[VIRTIO_PCI_MODERN_BAR].ops->write(r->vp, off, val, size);
 }
 
 static void driver_ok(struct rig *r)

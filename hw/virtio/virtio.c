@@ -65,6 +65,8 @@ void virtio_notify_used_locked(struct virtio_dev *v, unsigned q)
 {
     if (!virtq_should_notify(&v->queues[q]))
         return;
+    if (v->interrupt_vector && v->interrupt_vector(v, q))
+        return;                        /* 4.1.4.5: the ISR's queue bit is for INTx only */
     v->isr |= VIRTIO_ISR_QUEUE;
     raise_locked(v);
 }
@@ -76,7 +78,9 @@ void virtio_needs_reset_locked(struct virtio_dev *v, const char *why)
     v->warned = true;
     v->status |= VIRTIO_STATUS_NEEDS_RESET;
     v->config_generation++;
-    v->isr |= VIRTIO_ISR_CONFIG;
+    v->isr |= VIRTIO_ISR_CONFIG;       /* set whichever way the interrupt goes (4.1.4.5) */
+    if (v->interrupt_vector && v->interrupt_vector(v, VIRTIO_IRQ_CONFIG))
+        return;
     raise_locked(v);
 }
 

@@ -24,6 +24,7 @@
 #define VIRTIO_ISR_CONFIG 0x2
 
 #define VIRTIO_MAX_QUEUES 16                /* virtio-console: 2 per port + control; net: 4 pairs + control */
+#define VIRTIO_IRQ_CONFIG 0xffffu      /* interrupt_vector's source for a configuration change */
 
 struct virtio_dev;
 
@@ -56,6 +57,10 @@ struct virtio_dev {
      * VIRTIO_F_RING_PACKED with packed=on). */
     uint64_t extra_features;
     void (*interrupt)(struct virtio_dev *v);   /* the transport: follow v->isr */
+    /* Optional, the transport's per-source interrupt (MSI-X): src is a queue index or
+     * VIRTIO_IRQ_CONFIG. True when the transport signalled (or, with no vector, dropped) it
+     * itself; false to fall back to the ISR and interrupt(). v->lock held. */
+    bool (*interrupt_vector)(struct virtio_dev *v, unsigned src);
     void *transport;
 };
 

@@ -114,7 +114,7 @@ void virtio_blk_test(const char *cmdline)
     uint32_t seed = cmdline_get(cmdline, "seed", arg, sizeof(arg)) ? (uint32_t)parse_dec(arg) : 1;
     uint32_t host = cmdline_get(cmdline, "host", arg, sizeof(arg)) ? (uint32_t)parse_dec(arg) : 0;
     guest_cpu_tables();
-    if (vdev_find(&dev, 0x1042) < 0)
+    if (vdev_find(&dev, 2) < 0)
         fail("no virtio-blk PCI function with its capabilities", 0);
     vdev_irq_setup(&dev);
     uint8_t st = vdev_init(&dev, 1ull << 32 | 1ull << 28, &ring);   /* VERSION_1, INDIRECT_DESC */

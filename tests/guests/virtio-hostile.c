@@ -173,7 +173,7 @@ void virtio_hostile_test(const char *cmdline)
     char arg[16];
     uint32_t host = cmdline_get(cmdline, "host", arg, sizeof(arg)) ? (uint32_t)parse_dec(arg) : 0;
     guest_cpu_tables();
-    if (vdev_find(&dev, 0x1042) < 0)
+    if (vdev_find(&dev, 2) < 0)
         fail("no virtio-blk PCI function", "");
     vdev_irq_setup(&dev);
     for (unsigned i = 0; i < sizeof(buf); i++)

@@ -36,14 +36,25 @@ static void wr64(uintptr_t a, uint64_t v)
     mmio_write32(a + 4, (uint32_t)(v >> 32));
 }
 
-/* The vendor capabilities (4.1.4): where each structure lies in BAR 0. */
-static void read_caps(struct vdev *d, uintptr_t bar)
+/* A memory BAR's address (a 64-bit one takes the next register as its high half). */
+static uintptr_t bar_addr(unsigned slot, unsigned bar)
+{
+    uint32_t lo = pci_read32(slot, 0x10 + 4 * bar);
+    uint64_t a = lo & ~0xfu;
+    if (((lo >> 1) & 3) == 2 && bar < 5)
+        a |= (uint64_t)pci_read32(slot, 0x14 + 4 * bar) << 32;
+    return (uintptr_t)a;
+}
+
+/* The vendor capabilities (4.1.4): where each structure lies, in the BAR each names. */
+static void read_caps(struct vdev *d)
 {
     unsigned at = pci_read32(d->slot, 0x34) & 0xfc;
     for (int n = 0; at && n < 48; n++) {
         uint32_t w0 = pci_read32(d->slot, at);
         if ((w0 & 0xff) == 0x09) {
-            uintptr_t where = bar + pci_read32(d->slot, at + 8);
+            unsigned bar = pci_read32(d->slot, at + 4) & 0xff;
+            uintptr_t where = bar_addr(d->slot, bar < 6 ? bar : 0) + pci_read32(d->slot, at + 8);
             switch ((w0 >> 24) & 0xff) {
             case 1: d->common = where; break;
             case 2: d->notify = where; d->notify_mult = pci_read32(d->slot, at + 16); break;
@@ -55,17 +66,23 @@ static void read_caps(struct vdev *d, uintptr_t bar)
     }
 }
 
-int vdev_find(struct vdev *d, uint16_t id)
+/* A virtio device of this type: modern-only (device id 0x1040 + type) or transitional (0x1000-0x103f,
+ * its subsystem id the type; 4.1.2.1). */
+int vdev_find(struct vdev *d, uint16_t type)
 {
     for (unsigned slot = 0; slot < 32; slot++) {
         uint32_t ids = pci_read32(slot, 0);
-        if (ids != (0x1af4u | (uint32_t)id << 16))
+        uint16_t did = (uint16_t)(ids >> 16);
+        if ((ids & 0xffff) != 0x1af4)
+            continue;
+        if (did != 0x1040 + type &&
+            !(did >= 0x1000 && did <= 0x103f && (pci_read32(slot, 0x2c) >> 16) == type))
             continue;
         memset(d, 0, sizeof(*d));
         d->slot = slot;
         d->gsi = pci_read32(slot, 0x3c) & 0xff;
         pci_write32(slot, 0x04, pci_read32(slot, 0x04) | 0x6);   /* memory decode, bus master */
-        read_caps(d, pci_read32(slot, 0x10) & ~0xfu);
+        read_caps(d);
         return d->common && d->notify && d->isr ? 0 : -1;
     }
     return -1;

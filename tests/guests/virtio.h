@@ -45,7 +45,7 @@ struct vdev {
 
 /* Scans bus 0 for vendor 0x1af4 device `id` (0x1042: block), enables memory decode and bus
  * mastering, reads the capabilities; 0 or -1 when not found. */
-int vdev_find(struct vdev *d, uint16_t id);
+int vdev_find(struct vdev *d, uint16_t type);   /* virtio device type: 2 for block */
 /* Reset, ACKNOWLEDGE, DRIVER, features (want & offered), FEATURES_OK, queue 0 on vr, DRIVER_OK.
  * Returns the status read back (FEATURES_OK and DRIVER_OK set on success). */
 uint8_t vdev_init(struct vdev *d, uint64_t want, struct vring *vr);
