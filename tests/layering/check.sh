@@ -18,6 +18,8 @@
 #   monitor-ops    monitor/ includes no accel/ and no hw/: it operates the machine through machine/vm.h
 #                  (run state, registers, memory, the board's vm_board_ops), never a device or an
 #                  accelerator directly
+#   gdbstub-ops    gdbstub/ includes no accel/ and no hw/: like monitor/, it operates the machine through
+#                  machine/vm.h (vm_set_debug, vm_get_fpu, vm_read_phys...), never an accelerator directly
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=${1:-$(cd "$here/../.." && pwd)}
@@ -29,6 +31,7 @@ rule() {
     case $f in
     hw/*)       case $h in accel/*|machine/*|monitor/*) echo hw-links;; esac;;
     monitor/*)  case $h in accel/*|hw/*) echo monitor-ops;; esac;;
+    gdbstub/*)  case $h in accel/*|hw/*) echo gdbstub-ops;; esac;;
     machine/*)  case $h in accel/accel.h|accel/kvm/*|accel/soft/*) echo machine-caps;; esac;;
     block/*)    case $h in hw/*|mm/*|machine/*) echo block-leaf;; esac;;
     util/*|mm/*) case $h in util/*|mm/*) ;; */*) echo base-leaf;; esac;;
