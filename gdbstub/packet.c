@@ -71,6 +71,7 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
         int hi = gdb_hexval((char)c);
         rx->csum = (uint8_t)(hi < 0 ? 0 : hi << 4);
         rx->overflow |= hi < 0;    /* not a checksum: the packet is answered '-' */
+        rx->state = RX_CS2;
         return GDB_RX_NONE;
     }
     default: {
