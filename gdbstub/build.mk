@@ -28,5 +28,5 @@ build/gdb-guest/gdb-guest.elf: gdbstub/guest/gdb-guest.c gdbstub/guest/entry.S g
 	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -T gdbstub/guest/guest.ld \
 		-o $@ build/gdb-guest/entry.o build/gdb-guest/gdb-guest.o
 TEST_DEPS += build/gdb-guest/gdb-guest.elf
-INTEG_TESTS += gdbstub/gdb-soft_test.sh gdbstub/gdb-kvm_test.sh gdbstub/gdb-linux_test.sh
-QUICK_TESTS += gdbstub/gdb-soft_test.sh
+INTEG_TESTS += gdbstub/gdb-soft_test.sh gdbstub/gdb-kvm_test.sh gdbstub/gdb-wire_test.sh gdbstub/gdb-linux_test.sh
+QUICK_TESTS += gdbstub/gdb-soft_test.sh gdbstub/gdb-wire_test.sh

@@ -31,6 +31,7 @@ struct gdbstub {
     struct gdb_ops ops;
     struct gdb_session sess;
     bool running;                  /* gdb waits for a stop reply */
+    bool detached;                 /* 'D' took the breakpoints out and resumed the VM already */
     struct gdb_rx rx;
     char reply[GDB_REPLY_MAX + 1];
     char out[2 * GDB_REPLY_MAX + 8];
@@ -117,6 +118,7 @@ static int on_packet(struct gdbstub *g)
     case GDB_ACT_KILL:
         return -1;
     case GDB_ACT_DETACH:
+        g->detached = true;
         send_packet(g, g->reply, len);
         return -1;
     default:
@@ -175,7 +177,7 @@ static void serve(struct gdbstub *g)
     bool is64 = vm_get_cpu_state(g->vm, 0, &s) < 0 || (s.efer & (1u << 10));   /* EFER.LMA */
     gdb_session_init(&g->sess, &g->ops, g->vm->ncpus, is64);
     gdb_rx_init(&g->rx);
-    g->running = false;
+    g->running = g->detached = false;
     while (!atomic_load(&g->quit)) {
         if (atomic_load(&g->ended)) {
             say_exited(g);
@@ -189,7 +191,7 @@ static void serve(struct gdbstub *g)
         if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && on_input(g) < 0)
             break;
     }
-    if (atomic_load(&g->ended) || atomic_load(&g->quit))
+    if (atomic_load(&g->ended) || atomic_load(&g->quit) || g->detached)
         return;
     /* Gone (detach, disconnect, kill): no breakpoint of ours stays behind, and the VM runs on. */
     if (g->running)

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The gdbstub on the wire, without gdb: a bad -gdb spec is refused (exit 2); over TCP, a client
+# stops and resumes a running guest (continue, then Ctrl-C: "T02"), sends malformed packets (bad
+# checksums, garbage, an over-long packet, bad fields: answered '-' or an error, vmon unharmed),
+# and kills the VM with 'k' (vmon exits 0). Exit 0 pass, 77 skip, 1 fail.
+set -u
+BUILD=${BUILD:-build}
+VMON=${VMON:-$BUILD/vmon}
+KERNEL=$BUILD/guests/bz64.bzImage
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+[ -f "$KERNEL" ] || { echo "skip: $KERNEL not built (make build-tests)"; exit 77; }
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; cat "$tmp/err" 2>/dev/null; exit 1; }
+
+"$VMON" run --kernel "$KERNEL" --accel soft -gdb bogus:1 </dev/null >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q 'vmon: -gdb bogus:1: expected tcp' "$tmp/err" || fail "-gdb bogus:1: status $rc"
+echo "ok: a bad -gdb spec is refused with status 2"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$VMON" run --kernel "$KERNEL" --accel soft --append "test=none rounds=4000000000" \
+    -gdb "tcp:127.0.0.1:$port" </dev/null >"$tmp/serial" 2>"$tmp/err" &
+pid=$!
+python3 - "$port" <<'PY' || fail "the wire session"
+import socket, sys, time
+
+port = int(sys.argv[1])
+for _ in range(100):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=20)
+        break
+    except OSError:
+        time.sleep(0.1)
+f = s.makefile("rb")
+
+def frame(body):
+    return b"$" + body + b"#%02x" % (sum(body) & 0xff)
+
+def reply():
+    """Skip acks; return the next packet's body (checksum checked)."""
+    while True:
+        c = f.read(1)
+        if c == b"$":
+            break
+        assert c in (b"+", b"-"), c
+    body = b""
+    while (c := f.read(1)) != b"#":
+        body += c
+    cs = f.read(2)
+    assert int(cs, 16) == sum(body) & 0xff, (body, cs)
+    return body
+
+def ask(body):
+    s.sendall(frame(body))
+    return reply()
+
+def expect(body, want):
+    got = ask(body)
+    assert got.startswith(want), (body, got, want)
+
+expect(b"?", b"T05thread:1;")
+expect(b"qfThreadInfo", b"m1")
+assert len(ask(b"g")) == 2 * 600, "amd64 g packet: 600 bytes"
+# Malformed input: each is answered, none ends the connection.
+s.sendall(b"$g#00")
+assert f.read(1) == b"-"
+s.sendall(b"garbage without a dollar")
+s.sendall(b"$" + b"a" * 20000 + b"#00")
+assert f.read(1) == b"-"
+for bad in [b"m", b"mzz,1", b"M0,2:0", b"Z9,0,0", b"Hg77", b"P99999=00", b"vCont;q", b"qRcmd,zz",
+            b"X100000,5:ab", b"qXfer:features:read:target.xml:zz"]:
+    got = ask(bad)
+    assert got == b"" or got.startswith(b"E"), (bad, got)
+expect(b"m100000,4", b"")
+expect(b"qRcmd," + b"info status".hex().encode(), b"info status".hex().encode()[:0])
+# Run, then Ctrl-C: the stop reply says SIGINT.
+s.sendall(frame(b"c"))
+time.sleep(1.0)
+s.sendall(b"\x03")
+assert reply().startswith(b"T02thread:1;")
+expect(b"qRcmd," + b"info status".hex().encode(), bytes("VM status: paused".encode().hex(), "ascii"))
+s.sendall(frame(b"k"))
+time.sleep(0.5)
+PY
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait "$pid"
+rc=$?
+pid=
+[ "$rc" -eq 0 ] || fail "vmon exited $rc after gdb's kill, want 0"
+echo "ok: stop, continue, Ctrl-C, malformed packets and kill over TCP"
