@@ -19,14 +19,14 @@ fuzz-gdb: build/fuzz/fuzz-gdb
 .PHONY: fuzz-gdb
 
 # The test guest with debug info (a 64-bit ELF entered in long mode), and the gdb integration tests.
-build/gdb-guest/gdb-guest.elf: gdbstub/guest/gdb-guest.c gdbstub/guest/entry.S gdbstub/guest/guest.ld
+$(BUILD)/gdb-guest/gdb-guest.elf: gdbstub/guest/gdb-guest.c gdbstub/guest/entry.S gdbstub/guest/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O0 -g -ffreestanding -fno-builtin -nostdlib -fno-pic -fno-pie -fno-stack-protector \
 		-fcf-protection=none -mgeneral-regs-only -mno-red-zone -m64 -Wall -Wextra -Werror \
-		-c gdbstub/guest/gdb-guest.c -o build/gdb-guest/gdb-guest.o
-	$(CC) -m64 -g -c gdbstub/guest/entry.S -o build/gdb-guest/entry.o
+		-c gdbstub/guest/gdb-guest.c -o $(BUILD)/gdb-guest/gdb-guest.o
+	$(CC) -m64 -g -c gdbstub/guest/entry.S -o $(BUILD)/gdb-guest/entry.o
 	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -T gdbstub/guest/guest.ld \
-		-o $@ build/gdb-guest/entry.o build/gdb-guest/gdb-guest.o
-TEST_DEPS += build/gdb-guest/gdb-guest.elf
+		-o $@ $(BUILD)/gdb-guest/entry.o $(BUILD)/gdb-guest/gdb-guest.o
+TEST_DEPS += $(BUILD)/gdb-guest/gdb-guest.elf
 INTEG_TESTS += gdbstub/gdb-soft_test.sh gdbstub/gdb-kvm_test.sh gdbstub/gdb-wire_test.sh gdbstub/gdb-linux_test.sh
 QUICK_TESTS += gdbstub/gdb-soft_test.sh gdbstub/gdb-wire_test.sh

@@ -2,8 +2,8 @@
 # gdb against vmon's gdbstub, scripted (gdb -batch): the test guest with debug info under one
 # accelerator (the first argument, or the name's gdb-ACCEL_test.sh): start paused (-S) with -gdb,
 # connect, break on compute(), continue, read the argument, step, read a local and registers (general,
-# control, SSE), list the vCPU threads, pass a monitor command, set a watchpoint and see it fire,
-# then detach: the guest runs on to its isa-debug-exit (status 117). Exit 0 pass, 77 skip, 1 fail.
+# control, SSE), list the vCPU threads, pass a monitor command, read memory by physical address,
+# set a watchpoint and see it fire, then detach: the guest runs on to its isa-debug-exit (status 117). Exit 0 pass, 77 skip, 1 fail.
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -49,6 +49,10 @@ print/x \$cr0
 print \$xmm0.uint128
 print \$mxcsr
 monitor info status
+maintenance packet Qqemu.PhyMemMode:1
+maintenance packet qqemu.PhyMemMode
+x/2xw 0x100000
+maintenance packet Qqemu.PhyMemMode:0
 delete
 $([ $watch = 1 ] && printf 'watch watched\ncontinue\nprint watched\ndelete\n')
 detach
@@ -79,6 +83,8 @@ want '^\$4 = 0x[0-9a-f]*1[13]$'
 want '^\$5 = [0-9]+$'
 want '^\$6 = '
 want 'VM status: paused'
+want '^received: "1"'
+want '^0x100000 <_start>:'
 if [ $watch = 1 ]; then
     want '^Hardware watchpoint 2: watched'
     want '^Old value = 0'

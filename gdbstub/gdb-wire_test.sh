@@ -20,7 +20,7 @@ rc=$?
 echo "ok: a bad -gdb spec is refused with status 2"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$VMON" run --kernel "$KERNEL" --accel soft --append "test=none rounds=4000000000" \
+"$VMON" run --kernel "$KERNEL" --accel soft --cpus 2 --append "test=none rounds=4000000000" \
     -gdb "tcp:127.0.0.1:$port" </dev/null >"$tmp/serial" 2>"$tmp/err" &
 pid=$!
 python3 - "$port" <<'PY' || fail "the wire session"
@@ -61,7 +61,12 @@ def expect(body, want):
     assert got.startswith(want), (body, got, want)
 
 expect(b"?", b"T05thread:1;")
-expect(b"qfThreadInfo", b"m1")
+expect(b"qfThreadInfo", b"m1,2")
+expect(b"qsThreadInfo", b"l")
+expect(b"Hg2", b"OK")
+expect(b"qThreadExtraInfo,2", b"vCPU 1".hex().encode())
+expect(b"Hg1", b"OK")
+assert b"<architecture>i386:x86-64</architecture>" in ask(b"qXfer:features:read:target.xml:0,3000")
 assert len(ask(b"g")) == 2 * 600, "amd64 g packet: 600 bytes"
 # Malformed input: each is answered, none ends the connection.
 s.sendall(b"$g#00")
@@ -89,4 +94,33 @@ wait "$pid"
 rc=$?
 pid=
 [ "$rc" -eq 0 ] || fail "vmon exited $rc after gdb's kill, want 0"
-echo "ok: stop, continue, Ctrl-C, malformed packets and kill over TCP"
+echo "ok: stop, threads, continue, Ctrl-C, malformed packets and kill over TCP"
+
+# A guest in 32-bit protected mode (PVH entry): the i386 view, 364 bytes of registers.
+sock=$tmp/g32.sock
+"$VMON" run --kernel "$BUILD/guests/pvh.elf" --accel soft -S -gdb "unix:$sock" </dev/null >/dev/null 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+python3 - "$sock" <<'PY' || fail "the 32-bit view"
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(20)
+f = s.makefile("rb")
+def ask(body):
+    s.sendall(b"$" + body + b"#%02x" % (sum(body) & 0xff))
+    while f.read(1) != b"$":
+        pass
+    out = b""
+    while (c := f.read(1)) != b"#":
+        out += c
+    f.read(2)
+    return out
+assert b"<architecture>i386</architecture>" in ask(b"qXfer:features:read:target.xml:0,3000")
+assert len(ask(b"g")) == 2 * 364
+s.sendall(b"$k#6b")
+PY
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+pid=
+echo "ok: a 32-bit guest gets the i386 view"
