@@ -3,7 +3,8 @@
 # accelerator (the first argument, or the name's gdb-ACCEL_test.sh): start paused (-S) with -gdb,
 # connect, break on compute(), continue, read the argument, step, read a local and registers (general,
 # control, SSE), list the vCPU threads, pass a monitor command, read memory by physical address,
-# set a watchpoint and see it fire, then detach: the guest runs on to its isa-debug-exit (status 117). Exit 0 pass, 77 skip, 1 fail.
+# set a watchpoint and see it fire, then detach: the guest runs on to its isa-debug-exit (status
+# 117). Exit 0 pass, 77 skip, 1 fail.
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
