@@ -37,6 +37,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 cat >"$tmp/script" <<GDB
 set pagination off
 set confirm off
+set remotetimeout 60
 target remote $sock
 info threads
 $brk compute

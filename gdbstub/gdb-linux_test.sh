@@ -9,6 +9,7 @@
 # x86_64_start_reservations reach start_kernel by tail calls: no frames of their own). Then gdb
 # detaches and the guest boots on to its poweroff. Exit 0 pass, 77 skip, 1 fail.
 set -u
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}   # two boots, the first reading /proc/kallsyms: room on a loaded host
 . "$(dirname "$0")/../tests/linux/lib.sh"
 command -v gdb >/dev/null || { echo "skip: no gdb (apt-get install gdb)"; exit 77; }
 command -v objcopy >/dev/null || { echo "skip: no objcopy (binutils)"; exit 77; }
@@ -54,6 +55,7 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 cat >"$TMPD/script" <<GDB
 set pagination off
 set confirm off
+set remotetimeout 60
 target remote $sock
 hbreak start_kernel
 continue
@@ -61,7 +63,7 @@ bt 4
 info registers rip cr3
 detach
 GDB
-timeout 240 gdb -batch -nx -x "$TMPD/script" "$TMPD/vmlinux.sym" >"$TMPD/gdb.out" 2>&1
+timeout 800 gdb -batch -nx -x "$TMPD/script" "$TMPD/vmlinux.sym" >"$TMPD/gdb.out" 2>&1
 grc=$?
 wait "$VMON_PID"
 RC=$?
