@@ -2,7 +2,8 @@
 # The gdbstub on the wire, without gdb: a bad -gdb spec is refused (exit 2); over TCP, a client
 # stops and resumes a running guest (continue, then Ctrl-C: "T02"), sends malformed packets (bad
 # checksums, garbage, an over-long packet, bad fields: answered '-' or an error, vmon unharmed),
-# and kills the VM with 'k' (vmon exits 0). Exit 0 pass, 77 skip, 1 fail.
+# and kills the VM with 'k' (vmon exits 0); a 32-bit guest gets the i386 view; -S without gdb waits
+# for the monitor's cont. Exit 0 pass, 77 skip, 1 fail.
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -124,3 +125,39 @@ kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 pid=
 echo "ok: a 32-bit guest gets the i386 view"
+
+# -S without a debugger: the vCPUs wait for the monitor's cont.
+guest=$BUILD/gdb-guest/gdb-guest.elf
+[ -f "$guest" ] || { echo "skip: $guest not built (make build-tests)"; exit 77; }
+msock=$tmp/mon.sock
+"$VMON" run --kernel "$guest" --accel soft --mem 64M -S -monitor "unix:$msock,server,wait=off" \
+    </dev/null >"$tmp/serial-s" 2>"$tmp/err" &
+pid=$!
+python3 - "$msock" "$tmp/serial-s" <<'PY' || fail "-S and the monitor's cont"
+import os, socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+s.settimeout(20)
+def until(text):
+    buf = b""
+    while text not in buf:
+        buf += s.recv(4096)
+    return buf
+until(b"(vmon) ")
+s.sendall(b"info status\n")
+assert b"VM status: paused" in until(b"(vmon) ")
+time.sleep(1)
+assert os.path.getsize(sys.argv[2]) == 0, "the guest ran before cont"
+s.sendall(b"cont\n")
+time.sleep(0.5)
+PY
+wait "$pid"
+rc=$?
+pid=
+[ "$rc" -eq 117 ] || fail "-S then cont: vmon exited $rc, want 117"
+echo "ok: -S holds the vCPUs until the monitor's cont"
