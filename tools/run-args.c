@@ -27,6 +27,7 @@ enum opt_id {
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
+    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED,
 };
 
 static const struct opt {
@@ -57,6 +58,8 @@ static const struct opt {
     { "vsock", OPT_VSOCK, true },        { "virtconsole", OPT_CONSOLE, true },
     { "net", OPT_NET, true },            { "netdev", Q_NETDEV, true },
     { "nic", Q_NIC, true },
+    { "gdb", Q_GDB, true },              { "s", Q_GDB_DEFAULT, false },
+    { "S", Q_START_PAUSED, false },
 };
 
 void run_usage(FILE *f)
@@ -99,6 +102,8 @@ void run_usage(FILE *f)
         "  -device virtconsole|virtserialport,chardev=ID[,name=NAME] -chardev socket|stdio|file,...\n"
         "  -device vhost-vsock-pci,guest-cid=N[,uds=PATH]\n"
         "  -netdev user|tap,id=ID,... -device virtio-net-pci,netdev=ID[,mac=..] -nic user|tap,...\n"
+        "  -gdb tcp:[HOST]:PORT | unix:PATH   gdb remote-protocol server; -s: -gdb tcp::1234\n"
+        "  -S                     start with the vCPUs stopped (gdb's continue or the monitor's cont)\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -491,6 +496,9 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case Q_NAME: cfg->name = v; break;
         case Q_PIDFILE: cfg->pidfile = v; break;
         case Q_DAEMONIZE: cfg->daemonize = true; break;
+        case Q_GDB: cfg->gdb = v; break;
+        case Q_GDB_DEFAULT: cfg->gdb = "tcp::1234"; break;
+        case Q_START_PAUSED: cfg->start_paused = true; break;
         }
         if (r < 0)
             return RUN_ARGS_ERROR;

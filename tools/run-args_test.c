@@ -165,6 +165,24 @@ static void test_monitor_flags(void **state)
     assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", NULL), RUN_ARGS_ERROR);
 }
 
+/* gdb (issue 17): -gdb SPEC, -s (tcp::1234), -S (start paused); neither by default. */
+static void test_gdb_flags(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
+    assert_null(c.gdb);
+    assert_false(c.start_paused);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-s", "-S", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.gdb, "tcp::1234");
+    assert_true(c.start_paused);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-gdb", "unix:/tmp/g.sock", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.gdb, "unix:/tmp/g.sock");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-gdb", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-s=1", NULL), RUN_ARGS_ERROR);
+}
+
 static void test_smp(void **state)
 {
     (void)state;
@@ -395,7 +413,7 @@ int main(void)
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_drives),         cmocka_unit_test(test_drive_devices),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
-        cmocka_unit_test(test_smp),
+        cmocka_unit_test(test_smp),            cmocka_unit_test(test_gdb_flags),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,4 +240,7 @@ const struct accel_ops kvm_accel_ops = {
     .vcpu_kick = kvm_vcpu_kick,
     .vcpu_destroy = kvm_vcpu_destroy,
     .vm_destroy = kvm_vm_destroy,
+    .get_fpu = kvm_get_fpu,
+    .set_fpu = kvm_set_fpu,
+    .set_debug = kvm_set_debug,
 };
