@@ -73,6 +73,9 @@ struct blk_create_opts {
     int compression_type;         /* 0 zlib, 1 zstd */
     bool lazy_refcounts, extended_l2;
     int preallocation;            /* 0 off, 1 metadata */
+    const char *subformat;        /* vmdk, vpc: the -o subformat=; NULL: the format's default */
+    bool force_size;              /* vpc: the size as given, not rounded to a CHS geometry */
+    const char *filename;         /* set by blk_create: the image's own name (vmdk's extent line) */
 };
 
 /* One -o option a format takes, for `-o help` (qemu-img's "Supported options:" list). */
@@ -237,5 +240,9 @@ int blk_error(char *err, int code, const char *fmt, ...) __attribute__((format(p
 
 extern const struct blk_driver blk_raw_driver;
 extern const struct blk_driver blk_qcow2_driver;
+extern const struct blk_driver blk_vmdk_driver;
+extern const struct blk_driver blk_vpc_driver;
+extern const struct blk_driver blk_vdi_driver;
+extern const struct blk_driver blk_vhdx_driver;
 
 #endif
