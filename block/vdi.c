@@ -68,7 +68,7 @@ static int vdi_header(struct blk *bs, struct vdi *s, const uint8_t *h, int64_t f
     return 0;
 }
 
-static int vdi_open(struct blk *bs, int flags, char *err)
+static int vdi_open_state(struct blk *bs, int flags, char *err)
 {
     if (flags & BLK_O_RDWR)
         return blk_error(err, EROFS, "Could not open '%s': vmon reads vdi images but does not write them",
@@ -158,6 +158,17 @@ static void vdi_close(struct blk *bs)
     if (s)
         free(s->map);
     free(s);
+}
+
+/* A failed open leaves nothing behind (blk_open_file does not call close then). */
+static int vdi_open(struct blk *bs, int flags, char *err)
+{
+    int r = vdi_open_state(bs, flags, err);
+    if (r < 0) {
+        vdi_close(bs);
+        bs->opaque = NULL;
+    }
+    return r;
 }
 
 const struct blk_driver blk_vdi_driver = {

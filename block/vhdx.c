@@ -192,7 +192,7 @@ static int vhdx_bat(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t len, 
     return 0;
 }
 
-static int vhdx_open(struct blk *bs, int flags, char *err)
+static int vhdx_open_state(struct blk *bs, int flags, char *err)
 {
     if (flags & BLK_O_RDWR)
         return blk_error(err, EROFS, "Could not open '%s': vmon reads vhdx images but does not write them",
@@ -286,6 +286,17 @@ static void vhdx_close(struct blk *bs)
     if (s)
         free(s->bat);
     free(s);
+}
+
+/* A failed open leaves nothing behind (blk_open_file does not call close then). */
+static int vhdx_open(struct blk *bs, int flags, char *err)
+{
+    int r = vhdx_open_state(bs, flags, err);
+    if (r < 0) {
+        vhdx_close(bs);
+        bs->opaque = NULL;
+    }
+    return r;
 }
 
 const struct blk_driver blk_vhdx_driver = {

@@ -73,7 +73,7 @@ static int open_descriptor(struct blk *bs, struct vmdk *s, char *err)
     return r;
 }
 
-static int vmdk_open(struct blk *bs, int flags, char *err)
+static int vmdk_open_state(struct blk *bs, int flags, char *err)
 {
     struct vmdk *s = calloc(1, sizeof(*s));
     if (!s)
@@ -214,6 +214,17 @@ static void vmdk_close(struct blk *bs)
     free(s->ext);
     free(s->parent_hint);
     free(s);
+}
+
+/* A failed open leaves nothing behind (blk_open_file does not call close then). */
+static int vmdk_open(struct blk *bs, int flags, char *err)
+{
+    int r = vmdk_open_state(bs, flags, err);
+    if (r < 0) {
+        vmdk_close(bs);
+        bs->opaque = NULL;
+    }
+    return r;
 }
 
 static const struct blk_opt_help vmdk_create_help[] = {

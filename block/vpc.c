@@ -80,7 +80,7 @@ static int vpc_open_dynamic(struct blk *bs, struct vpc *s, int64_t fsz, char *er
     return 0;
 }
 
-static int vpc_open(struct blk *bs, int flags, char *err)
+static int vpc_open_state(struct blk *bs, int flags, char *err)
 {
     (void)flags;
     struct vpc *s = calloc(1, sizeof(*s));
@@ -182,6 +182,17 @@ static void vpc_close(struct blk *bs)
     if (s)
         free(s->bat);
     free(s);
+}
+
+/* A failed open leaves nothing behind (blk_open_file does not call close then). */
+static int vpc_open(struct blk *bs, int flags, char *err)
+{
+    int r = vpc_open_state(bs, flags, err);
+    if (r < 0) {
+        vpc_close(bs);
+        bs->opaque = NULL;
+    }
+    return r;
 }
 
 const struct blk_driver blk_vpc_driver = {
