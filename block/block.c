@@ -237,10 +237,21 @@ int blk_create(const char *filename, const char *fmt, const struct blk_create_op
     }
     struct blk_create_opts named = *o;
     named.filename = filename;
+    if (o->preallocation) {
+        bool known = false;
+        for (const struct blk_opt_help *h = drv->create_help; h && h->name; h++)
+            known |= !strcmp(h->name, "preallocation");
+        if (!known) {
+            f->ops->close(f);
+            return blk_error(err, EINVAL, "Invalid parameter 'preallocation'");
+        }
+    }
     r = drv->create(f, &named, err);
     if (r == 0)
         r = f->ops->flush(f);
     f->ops->close(f);
+    if (r == 0 && o->preallocation && drv != &blk_raw_driver)
+        r = blk_preallocate(filename, fmt, o->preallocation, err);
     return r;
 }
 

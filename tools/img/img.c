@@ -371,7 +371,7 @@ int img_main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("vmon img %s (qemu-img compatible)\n", VMON_VERSION);
+        printf("vmon img version %s (qemu-img 7.2 compatible)\n", VMON_VERSION);
         return 0;
     }
     for (size_t i = 0; i < sizeof(img_cmds) / sizeof(img_cmds[0]); i++)
