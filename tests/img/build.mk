@@ -5,6 +5,6 @@ IMG_SAFETY := tests/img/lock.sh tests/img/probe.sh tests/img/sparse0.sh tests/im
 INTEG_TESTS += $(IMG_SAFETY)
 QUICK_TESTS += $(IMG_SAFETY)
 
-# Foreign formats (issue 19): vmdk, vpc, vdi, vhdx both ways against qemu-img; preallocation modes.
-INTEG_TESTS += tests/img/formats.sh tests/img/prealloc.sh
-QUICK_TESTS += tests/img/formats.sh tests/img/prealloc.sh
+# Foreign formats (issue 19): vmdk, vpc, vdi, vhdx both ways against qemu-img; preallocation modes; dd.
+INTEG_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh
+QUICK_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh

@@ -349,6 +349,7 @@ static const struct img_cmd {
     { "rebase", img_rebase, "rebase [-f fmt] [-u] -b backing [-F backing_fmt] filename" },
     { "amend", img_amend, "amend [-f fmt] -o options filename" },
     { "measure", img_measure, "measure [-O fmt] [-o options] [--size N | [-f fmt] filename]" },
+    { "dd", img_dd, "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output" },
     { "bench", img_bench, "bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename" },
 };
 
