@@ -86,8 +86,6 @@ int vmdk_sparse_open(struct blk *bs, struct vmdk_extent *e, const uint8_t *hdr, 
     if (entries > e->file_size / 4)
         return blk_error(err, EINVAL, "Could not open '%s': VMDK grain directory lies outside the file", bs->filename);
     e->gd_entries = (uint32_t)entries;
-    if (e->compressed && !(e->zbuf = malloc(e->grain * 3 + 4096)))
-        return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
     return load_gd(bs, e, gd, err);
 }
 
@@ -95,6 +93,13 @@ int vmdk_load_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i)
 {
     if (e->gt[i] || !e->gd[i])
         return 0;
+    if (e->loaded_gts >= VMDK_MAX_CACHED_GTS && !e->writing) {
+        for (uint32_t k = 0; k < e->gd_entries; k++) {
+            free(e->gt[k]);
+            e->gt[k] = NULL;
+        }
+        e->loaded_gts = 0;
+    }
     uint64_t len = (uint64_t)e->gtes * 4, at = (uint64_t)e->gd[i] * 512;
     if (at > e->file_size || len > e->file_size - at) {
         snprintf(bs->errmsg, sizeof(bs->errmsg), "VMDK grain table %u lies outside the file", i);
@@ -111,6 +116,7 @@ int vmdk_load_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i)
     for (uint32_t k = 0; k < e->gtes; k++)
         t[k] = fu_le32((uint8_t *)&t[k]);
     e->gt[i] = t;
+    e->loaded_gts++;
     return 0;
 }
 
@@ -224,7 +230,6 @@ void vmdk_extent_free(struct vmdk_extent *e)
             free(e->gt[i]);
     free(e->gt);
     free(e->gd);
-    free(e->zbuf);
     if (e->own_file && e->file)
         e->file->ops->close(e->file);
 }

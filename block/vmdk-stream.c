@@ -146,6 +146,7 @@ static int stream_begin(struct blk *bs, struct vmdk *s)
     st->data_end = (start + 511) & ~511ull;
     st->dirty = true;
     s->stream = st;
+    e->writing = true;
     return 0;
 }
 

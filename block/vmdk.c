@@ -123,6 +123,27 @@ static struct vmdk_extent *find_extent(struct vmdk *s, uint64_t off)
     return &s->ext[lo];
 }
 
+/* Lends e the shared grain buffer (its cached grain is dropped if another extent had it). */
+static int vmdk_zbuf(struct vmdk *s, struct vmdk_extent *e)
+{
+    size_t need = e->grain * 3 + 4096;
+    if (s->zcap < need) {
+        uint8_t *p = realloc(s->zbuf, need);
+        if (!p)
+            return -ENOMEM;
+        s->zbuf = p;
+        s->zcap = need;
+    }
+    if (s->zowner != e) {
+        if (s->zowner)
+            s->zowner->cached_grain = UINT64_MAX;
+        s->zowner = e;
+        e->cached_grain = UINT64_MAX;
+    }
+    e->zbuf = s->zbuf;
+    return 0;
+}
+
 static int vmdk_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
     struct vmdk *s = bs->opaque;
@@ -137,7 +158,7 @@ static int vmdk_read(struct blk *bs, uint64_t off, void *buf, size_t len)
             memset(p, 0, n);
         else if (e->type == VMDK_EXT_FLAT)
             r = e->file->ops->pread(e->file, p, n, e->flat_off + in);
-        else
+        else if (!e->compressed || (r = vmdk_zbuf(s, e)) == 0)
             r = vmdk_sparse_read(bs, e, in, p, n);
         if (r < 0)
             return r;
@@ -212,6 +233,7 @@ static void vmdk_close(struct blk *bs)
     for (int i = 0; i < s->n; i++)
         vmdk_extent_free(&s->ext[i]);
     free(s->ext);
+    free(s->zbuf);
     free(s->parent_hint);
     free(s);
 }

@@ -15,6 +15,7 @@
 #define VMDK_FLAG_MARKER 0x20000
 #define VMDK_MAX_EXTENTS 4096
 #define VMDK_MAX_DESC (1u << 20)
+#define VMDK_MAX_CACHED_GTS 1024      /* per extent, 16 MiB at most: then the cache starts over */
 #define VMDK_MARKER_EOS 0
 #define VMDK_MARKER_GT 1
 #define VMDK_MARKER_GD 2
@@ -37,8 +38,10 @@ struct vmdk_extent {
     uint32_t **gt;                 /* loaded grain tables, NULL until read */
     bool compressed, markers, zero_grains;
     uint64_t file_size;
+    uint32_t loaded_gts;           /* grain tables read from the file, at most VMDK_MAX_CACHED_GTS */
+    bool writing;                  /* a stream is being written: its tables live in gt[] only */
     uint64_t cached_grain;         /* file offset of the grain in zbuf, UINT64_MAX: none */
-    uint8_t *zbuf;                 /* one decompressed grain */
+    uint8_t *zbuf;                 /* struct vmdk's buffer while this extent owns it */
 };
 
 struct vmdk_stream;
@@ -49,6 +52,9 @@ struct vmdk {
     char create_type[64];
     char *parent_hint;
     struct vmdk_stream *stream;    /* set while a streamOptimized image is written */
+    uint8_t *zbuf;                 /* one decompressed grain and its compressed input, shared by the */
+    size_t zcap;                   /* extents (a descriptor may name thousands) */
+    struct vmdk_extent *zowner;
 };
 
 /* Descriptor text: fills create_type, parent_hint and (when extents) the extents it names. */
