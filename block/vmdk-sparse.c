@@ -202,6 +202,21 @@ bad:
     return -EIO;
 }
 
+/* Plain grains: one read over as many following grains as lie next to each other in the file. */
+static int read_plain(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint64_t host, uint8_t *buf, uint64_t len,
+                      uint64_t *n)
+{
+    while (*n < len) {
+        int64_t g = grain_entry(bs, e, off + *n);
+        if (g < 0)
+            return (int)g;
+        if (grain_kind(e, g) != G_DATA || (uint64_t)g * 512 != host + *n)
+            break;
+        *n += e->grain < len - *n ? e->grain : len - *n;
+    }
+    return e->file->ops->pread(e->file, buf, *n, host);
+}
+
 int vmdk_sparse_read(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint8_t *buf, uint64_t len)
 {
     while (len) {
@@ -213,7 +228,7 @@ int vmdk_sparse_read(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint8_
         else if (r == 0 && grain_kind(e, g) == G_ZERO)
             memset(buf, 0, n);
         else if (r == 0 && !e->compressed)
-            r = e->file->ops->pread(e->file, buf, n, (uint64_t)g * 512 + in);
+            r = read_plain(bs, e, off, (uint64_t)g * 512 + in, buf, len, &n);
         else if (r == 0 && (r = inflate_grain(bs, e, (uint64_t)g)) == 0)
             memcpy(buf, e->zbuf + in, n);
         if (r < 0)
