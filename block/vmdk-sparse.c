@@ -146,7 +146,9 @@ int vmdk_sparse_status(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint
         return (int)g0;
     int k0 = grain_kind(e, g0);
     uint64_t in = off % e->grain, n = e->grain - in < len ? e->grain - in : len;
-    while (n < len) {
+    /* At most 4096 grains per answer: a huge disk of tiny grains costs the caller more calls, not one
+     * unbounded loop. */
+    for (unsigned steps = 0; n < len && steps < 4096; steps++) {
         int64_t g = grain_entry(bs, e, off + n);
         if (g < 0)
             return (int)g;
