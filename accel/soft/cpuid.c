@@ -83,6 +83,11 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
     static const struct cpu_topology one = { 1, 1, 1 };
     uint32_t have[CPU_WORDS];
     cpuid_soft_have(m->vendor, have);
+    /* 5-level paging is implemented (mmu.c; sysguests/la57 checks it against QEMU) but offered only
+     * on request (-cpu max,+la57): Debian's 6.1 kernel, which turns it on whenever CPUID offers it,
+     * then runs its userspace with wrong results (busybox's readlink of /proc/self/exe) on this CPU,
+     * a bug not found yet. */
+    have[CPU_W7_ECX] &= ~CPUID_7_ECX_LA57;
     struct cpuid_src src = { m, c->topo ? c->topo : &one, c->apic_id, have };
     cpuid_model_leaf(&src, leaf, sub, out);
     bool intel_tsc = m->vendor == CPU_VENDOR_INTEL && leaf <= m->level;
