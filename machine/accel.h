@@ -75,6 +75,11 @@ struct accel_ops {
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
     void (*set_irq)(struct vm *vm, unsigned gsi, int level);
+    /* A machine reset, vCPUs parked (machine/vm.c's vm_reset): vm_reset puts the accelerator's own
+     * devices back (KVM's in-kernel PIC, IOAPIC, PIT), then vcpu_reset takes each vCPU to its reset
+     * state: vCPU 0 to vm->boot_state, the others waiting for INIT/SIPI. 0 or -errno. */
+    int (*vm_reset)(struct vm *vm);
+    int (*vcpu_reset)(struct vcpu *v);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);

@@ -16,12 +16,45 @@
 #include <unistd.h>
 
 #include "util/eventloop.h"
+#include "boot/boot.h"
 #include "machine/pc.h"
 
 static void vm_emit(struct vm *vm, enum vm_event ev, int reason)
 {
-    if (vm->listener.event)
-        vm->listener.event(vm->listener.opaque, ev, reason);
+    for (int i = 0; i < VM_MAX_LISTENERS; i++)
+        if (vm->listeners[i].event)
+            vm->listeners[i].event(vm->listeners[i].opaque, ev, reason);
+}
+
+int vm_add_listener(struct vm *vm, struct vm_listener l)
+{
+    for (int i = 0; i < VM_MAX_LISTENERS; i++) {
+        if (!vm->listeners[i].event) {
+            vm->listeners[i] = l;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+void vm_remove_listener(struct vm *vm, void *opaque)
+{
+    for (int i = 0; i < VM_MAX_LISTENERS; i++)
+        if (vm->listeners[i].opaque == opaque)
+            vm->listeners[i] = (struct vm_listener){ 0 };
+}
+
+const char *vm_cause_name(enum vm_cause c)
+{
+    static const char *const names[] = {
+        [VM_CAUSE_NONE] = "none", [VM_CAUSE_HOST_ERROR] = "host-error",
+        [VM_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+        [VM_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+        [VM_CAUSE_HOST_SIGNAL] = "host-signal", [VM_CAUSE_HOST_UI] = "host-ui",
+        [VM_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown", [VM_CAUSE_GUEST_RESET] = "guest-reset",
+        [VM_CAUSE_GUEST_PANIC] = "guest-panic",
+    };
+    return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "none";
 }
 
 static void vm_kick_all(struct vm *vm)
@@ -38,15 +71,26 @@ static bool vm_ended(struct vm *vm)
 
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
 {
+    enum vm_cause c = VM_CAUSE_HOST_QMP_QUIT;
+    switch (reason) {
+    case VCPU_POWEROFF: case VCPU_DEBUG_EXIT: c = VM_CAUSE_GUEST_SHUTDOWN; break;
+    case VCPU_RESET: c = VM_CAUSE_GUEST_RESET; break;
+    case VCPU_CRASH: c = VM_CAUSE_GUEST_PANIC; break;
+    default: break;
+    }
+    vm_shutdown(vm, reason, exit_code, c);
+}
+
+void vm_shutdown(struct vm *vm, enum vcpu_exit reason, int exit_code, enum vm_cause cause)
+{
     int expected = VCPU_CONTINUE;
     if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
         return;                 /* the first reason wins */
     atomic_store(&vm->exit_code, exit_code);
+    atomic_store(&vm->stop_cause, (int)cause);
     atomic_store(&vm->leave, 1);
     atomic_store(&vm->run_state, VM_STATE_SHUTDOWN);
-    if (reason == VCPU_RESET)
-        vm_emit(vm, VM_EVENT_RESET, 0);
-    vm_emit(vm, VM_EVENT_SHUTDOWN, reason);
+    vm_emit(vm, VM_EVENT_SHUTDOWN, (int)cause);
     pthread_mutex_lock(&vm->stop_lock);
     pthread_cond_broadcast(&vm->stop_cond);
     pthread_mutex_unlock(&vm->stop_lock);
@@ -79,9 +123,17 @@ static int vm_started_cpus(struct vm *vm)
 }
 
 /* Lock order: pause_lock, then whatever the accelerator's kick takes. */
+/* A reset in progress (vm_reset until the main thread is done) holds off pause and resume. */
+static void wait_reset_locked(struct vm *vm)
+{
+    while (atomic_load(&vm->reset_cause) && !vm_ended(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+}
+
 static int vm_pause_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
+    wait_reset_locked(vm);
     int r = 0;
     if (vm_ended(vm))
         r = -ESHUTDOWN;
@@ -111,6 +163,7 @@ int vm_pause(struct vm *vm)
 static int vm_resume_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
+    wait_reset_locked(vm);
     int r = 0;
     if (vm_ended(vm))
         r = -ESHUTDOWN;
@@ -144,6 +197,34 @@ int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s)
     int r = vm->accel->get_state(&vm->vcpus[idx], s);
     if (paused_here)
         vm_resume_quiet(vm);
+    return r;
+}
+
+int vm_reset(struct vm *vm, enum vm_cause cause)
+{
+    if (vm->cfg.no_reboot) {   /* QEMU's -no-reboot: the reset request becomes the shutdown */
+        if (vm_ended(vm))
+            return -ESHUTDOWN;
+        vm_shutdown(vm, VCPU_RESET, 0, cause);
+        return 0;
+    }
+    pthread_mutex_lock(&vm->pause_lock);
+    int r = 0;
+    if (vm_ended(vm)) {
+        r = -ESHUTDOWN;
+    } else if (!atomic_load(&vm->reset_cause)) {   /* a second request joins the pending one */
+        vm->resume_after_reset = atomic_load(&vm->run_state) == VM_STATE_RUNNING;
+        atomic_store(&vm->run_state, VM_STATE_PAUSED);
+        atomic_store(&vm->leave, 1);
+        atomic_store(&vm->reset_cause, (int)cause);
+        vm_kick_all(vm);
+    }
+    pthread_mutex_unlock(&vm->pause_lock);
+    if (r == 0) {
+        pthread_mutex_lock(&vm->stop_lock);
+        pthread_cond_broadcast(&vm->stop_cond);
+        pthread_mutex_unlock(&vm->stop_lock);
+    }
     return r;
 }
 
@@ -340,7 +421,7 @@ static void vm_on_signal(void *opaque)
     if (read(vm->signal_fd, &si, sizeof(si)) != sizeof(si))
         return;
     fprintf(stderr, "vmon: terminating on signal %u\n", si.ssi_signo);
-    vm_request_stop(vm, VCPU_STOP, 0);
+    vm_shutdown(vm, VCPU_STOP, 0, VM_CAUSE_HOST_SIGNAL);
 }
 
 static void *vcpu_thread(void *arg)
@@ -351,6 +432,8 @@ static void *vcpu_thread(void *arg)
     int r;
     for (;;) {
         r = vm->accel->vcpu_run(v);
+        if (r == VCPU_RESET && !vm->cfg.no_reboot && vm_reset(vm, VM_CAUSE_GUEST_RESET) == 0)
+            r = VCPU_STOP;     /* park until the main thread has reset the machine */
         if (r != VCPU_STOP || vm_ended(vm) || !vcpu_park(v))
             break;
     }
@@ -361,6 +444,53 @@ static void *vcpu_thread(void *arg)
     else
         vm_request_stop(vm, VCPU_STOP, 0);   /* a vCPU that leaves ends the VM: never a hang */
     return NULL;
+}
+
+/* The machine back to its reset state, vCPUs parked (QEMU's qemu_system_reset): the accelerator's
+ * own devices, the board's, the kernel and tables loaded again from their files (direct boot has no
+ * firmware to do it; RAM is otherwise kept, as on QEMU), then every vCPU. */
+static int vm_reset_machine(struct vm *vm, char *err, size_t errlen)
+{
+    int r = vm->accel->vm_reset ? vm->accel->vm_reset(vm) : 0;
+    if (r < 0) {
+        snprintf(err, errlen, "%s: %s", vm->accel->name, strerror(-r));
+        return r;
+    }
+    if (vm->board && vm->board->reset)
+        vm->board->reset(vm);
+    if (vm->cfg.kernel && boot_load(vm, err, errlen) < 0)
+        return -EIO;
+    for (int i = 0; i < vm->ncpus && vm->accel->vcpu_reset; i++) {
+        if ((r = vm->accel->vcpu_reset(&vm->vcpus[i])) < 0) {
+            snprintf(err, errlen, "%s: vCPU %d: %s", vm->accel->name, i, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+}
+
+/* On the main thread, for vm_reset: wait until every vCPU is parked, reset, let them go. */
+static void vm_do_reset(struct vm *vm)
+{
+    pthread_mutex_lock(&vm->pause_lock);
+    while (vm->parked < vm_started_cpus(vm) && !vm_ended(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+    int cause = atomic_load(&vm->reset_cause);
+    char err[512] = "";
+    int r = vm_ended(vm) ? 0 : vm_reset_machine(vm, err, sizeof(err));
+    if (r == 0 && !vm_ended(vm) && vm->resume_after_reset) {
+        atomic_store(&vm->run_state, VM_STATE_RUNNING);
+        atomic_store(&vm->leave, 0);
+    }
+    atomic_store(&vm->reset_cause, 0);
+    pthread_cond_broadcast(&vm->pause_cond);
+    pthread_mutex_unlock(&vm->pause_lock);
+    if (r < 0) {
+        fprintf(stderr, "vmon: reset: %s\n", err);
+        vm_shutdown(vm, VCPU_CRASH, 1, VM_CAUSE_HOST_ERROR);
+    } else if (!vm_ended(vm)) {
+        vm_emit(vm, VM_EVENT_RESET, cause);
+    }
 }
 
 static int exit_status(struct vm *vm)
@@ -408,8 +538,15 @@ int vm_run(struct vm *vm)
         started++;
     }
     pthread_mutex_lock(&vm->stop_lock);
-    while (!vm_ended(vm))
+    while (!vm_ended(vm)) {
+        if (atomic_load(&vm->reset_cause)) {   /* resets run here, off every vCPU and the loop */
+            pthread_mutex_unlock(&vm->stop_lock);
+            vm_do_reset(vm);
+            pthread_mutex_lock(&vm->stop_lock);
+            continue;
+        }
         pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+    }
     pthread_mutex_unlock(&vm->stop_lock);
     /* A stop requested before a vCPU was marked started missed its kick: kick them all again. */
     for (int i = 0; i < started && vm->accel->vcpu_kick; i++)

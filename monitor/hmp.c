@@ -13,7 +13,7 @@ static void hmp_help(FILE *out)
 {
     fputs("info status|version|name|cpus|registers [N]|mtree|exits\n"
           "stop, cont                 pause / resume the vCPUs\n"
-          "system_reset               reset (vmon ends, as QEMU does under -no-reboot)\n"
+          "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
           "system_powerdown           press the ACPI power button\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
@@ -190,7 +190,7 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
     else if (!strcmp(cmd, "system_powerdown"))
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))
-        vm_request_stop(vm, VCPU_RESET, 0);
+        report(out, cmd, vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

@@ -171,9 +171,8 @@ static void qmp_cmd_cont(struct qmp_session *s, struct json_object *args, struct
 static void qmp_cmd_system_reset(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
-    (void)r;
-    /* vmon ends on a reset, as QEMU does under -no-reboot: RESET, then SHUTDOWN. */
-    vm_request_stop(s->vm, VCPU_RESET, 0);
+    /* In place (RESET follows), or SHUTDOWN under -no-reboot, as QEMU's. */
+    run_state_result(r, vm_reset(s->vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
 }
 
 static void qmp_cmd_system_powerdown(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
@@ -316,16 +315,6 @@ char *qmp_dispatch(struct qmp_session *s, struct json_object *req)
     return json_line(qmp_run(s, req));
 }
 
-static const char *shutdown_reason(int reason)
-{
-    switch (reason) {
-    case VCPU_POWEROFF: case VCPU_DEBUG_EXIT: return "guest-shutdown";
-    case VCPU_RESET: return "guest-reset";
-    case VCPU_CRASH: return "guest-panic";
-    default: return "host-qmp-quit";
-    }
-}
-
 char *qmp_event_line(enum vm_event ev, int reason)
 {
     static const char *const names[] = {
@@ -336,12 +325,10 @@ char *qmp_event_line(enum vm_event ev, int reason)
     gettimeofday(&tv, NULL);
     struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
     json_object_object_add(o, "event", json_object_new_string(names[ev]));
-    if (ev == VM_EVENT_SHUTDOWN || ev == VM_EVENT_RESET) {
+    if (ev == VM_EVENT_SHUTDOWN || ev == VM_EVENT_RESET) {   /* qapi/run-state.json */
         struct json_object *d = json_object_new_object();
-        bool guest = ev == VM_EVENT_RESET || reason != VCPU_STOP;
-        json_object_object_add(d, "guest", json_object_new_boolean(guest));
-        json_object_object_add(d, "reason", json_object_new_string(
-            shutdown_reason(ev == VM_EVENT_SHUTDOWN ? reason : VCPU_RESET)));
+        json_object_object_add(d, "guest", json_object_new_boolean(vm_cause_is_guest(reason)));
+        json_object_object_add(d, "reason", json_object_new_string(vm_cause_name(reason)));
         json_object_object_add(o, "data", d);
     }
     json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));

@@ -21,7 +21,8 @@ char *qmp_greeting(const struct qmp_session *s);
  * 2.4/2.5); never NULL except on out of memory. Runs on the event-loop thread. */
 struct json_object;
 char *qmp_dispatch(struct qmp_session *s, struct json_object *req);
-/* An event line (qmp-spec 2.6) with the host's wall-clock timestamp; malloc'd. */
+/* An event line (qmp-spec 2.6) with the host's wall-clock timestamp; malloc'd. reason: SHUTDOWN's
+ * and RESET's enum vm_cause. */
 char *qmp_event_line(enum vm_event ev, int reason);
 
 #endif

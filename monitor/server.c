@@ -166,7 +166,7 @@ static void client_close(struct monitor_client *c)
 static void maybe_quit(struct monitor *m, bool quit)
 {
     if (quit)
-        vm_request_stop(m->vm, VCPU_STOP, 0);
+        vm_shutdown(m->vm, VCPU_STOP, 0, VM_CAUSE_HOST_QMP_QUIT);
 }
 
 static void qmp_feed(struct monitor_client *c, const char *buf, size_t n)
@@ -344,8 +344,11 @@ struct monitor *monitor_new(struct vm *vm, enum monitor_kind kind, const char *s
         monitor_free(m);
         return NULL;
     }
-    if (kind == MONITOR_QMP)
-        vm->listener = (struct vm_listener){ on_event, m };
+    if (kind == MONITOR_QMP && vm_add_listener(vm, (struct vm_listener){ on_event, m }) < 0) {
+        snprintf(err, errlen, "%s: too many QMP monitors", spec);
+        monitor_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -353,8 +356,7 @@ void monitor_free(struct monitor *m)
 {
     if (!m)
         return;
-    if (m->vm->listener.opaque == m)
-        m->vm->listener = (struct vm_listener){ 0 };
+    vm_remove_listener(m->vm, m);
     for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
         if (m->clients[i].fd >= 0)
             close(m->clients[i].fd);
