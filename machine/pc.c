@@ -280,9 +280,21 @@ static void pc_reset(struct vm *vm)
     }
 }
 
+static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
+{
+    struct pc *pc = vm->platform;
+    if (i < 0 || i >= VM_MAX_DRIVES || !pc->blks[i])
+        return -ENOENT;
+    const struct blk *bs = pc->blks[i]->bs;
+    *d = (struct vm_drive_info){ .format = bs->drv->name, .size = bs->size };
+    for (const struct blk *b = bs->backing; b; b = b->backing)
+        d->depth++;
+    return 0;
+}
+
 static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
-    .reset = pc_reset,
+    .reset = pc_reset, .drive_info = pc_drive_info,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

@@ -68,6 +68,13 @@ struct vm_console_link {
     void *opaque;
 };
 
+/* A drive as the board opened it (query-block, info block). */
+struct vm_drive_info {
+    const char *format;        /* the block driver's name: "raw", "qcow2" */
+    uint64_t size;             /* virtual size, bytes */
+    int depth;                 /* backing files below it */
+};
+
 /* What the board offers the monitor (filled by machine/pc.c). */
 struct vm_board_ops {
     void (*power_button)(struct vm *vm);   /* press the ACPI power button */
@@ -75,6 +82,7 @@ struct vm_board_ops {
     void (*console_write)(struct vm *vm, const char *buf, size_t n);   /* any thread */
     void (*reset)(struct vm *vm);          /* devices to their reset state (vCPUs parked) */
     void (*info_network)(struct vm *vm, FILE *out);   /* HMP info network; NULL: no NICs */
+    int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -164,6 +172,31 @@ void vm_dump_cpu(struct vcpu *v);
 void vm_print_cpu_state(const struct vm *vm, const struct cpu_state *s, FILE *f);
 /* Guest linear -> physical through s's page tables (SDM Vol. 3A, 4.3-4.5); -1 when not mapped. */
 int vm_translate(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys);
+
+/* The same walk with every level kept (machine/translate.c), for the monitor's info translate. */
+enum vm_paging_mode { VM_PAGING_NONE, VM_PAGING_32, VM_PAGING_PAE, VM_PAGING_4LEVEL, VM_PAGING_5LEVEL };
+struct vm_xlat_level {
+    const char *name;          /* the SDM's: "PML5E", "PML4E", "PDPTE", "PDE", "PTE" */
+    uint64_t table;            /* guest physical address of the table */
+    unsigned index;            /* entry number in it */
+    uint64_t entry_gpa;        /* table + index * size */
+    uint64_t entry;            /* its value (0 when it could not be read) */
+    unsigned size;             /* bytes: 4 (32-bit paging) or 8 */
+    bool leaf;                 /* it maps the page */
+};
+struct vm_xlat {
+    enum vm_paging_mode mode;
+    uint64_t gva;
+    int nlevels;               /* entries read, the failing one included */
+    struct vm_xlat_level level[5];
+    uint64_t gpa, page_size;   /* when mapped */
+    const char *fault;         /* why not: "not present", "not canonical", ... */
+};
+/* 0 with x->gpa, or -EFAULT with x->fault and the levels read so far. */
+int vm_translate_walk(const struct vm *vm, const struct cpu_state *s, uint64_t lin, struct vm_xlat *x);
+const char *vm_paging_mode_name(enum vm_paging_mode m);
+/* The names of l's set flags ("P", "RW", "US", "PWT", "PCD", "A", "D", "PS"/"PAT", "G", "XD"). */
+int vm_xlat_flags(const struct vm_xlat *x, const struct vm_xlat_level *l, const char **names, int max);
 /* vCPU idx's registers, read with the vCPUs parked (a running VM is paused quietly, no events). */
 int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s);
 /* Print the --exit-stats table. */
