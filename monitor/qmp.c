@@ -4,6 +4,7 @@
 #include "monitor/qmp.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -17,7 +18,7 @@
 /* Takes ownership of o and returns it as a malloc'd line. */
 static char *json_line(struct json_object *o)
 {
-    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return s;
 }
@@ -410,6 +411,62 @@ static struct json_object *qmp_run(struct qmp_session *s, struct json_object *re
 char *qmp_dispatch(struct qmp_session *s, struct json_object *req)
 {
     return json_line(qmp_run(s, req));
+}
+
+int qmp_session_init(struct qmp_session *s, struct vm *vm, const char *version)
+{
+    *s = (struct qmp_session){ .vm = vm, .version = version, .tok = json_tokener_new() };
+    return s->tok ? 0 : -ENOMEM;
+}
+
+void qmp_session_fini(struct qmp_session *s)
+{
+    if (s->tok)
+        json_tokener_free(s->tok);
+    s->tok = NULL;
+}
+
+static void skip_space(const char **buf, size_t *n)
+{
+    while (*n && (**buf == '\n' || **buf == '\r' || **buf == ' ' || **buf == '\t')) {
+        (*buf)++;
+        (*n)--;
+    }
+}
+
+void qmp_feed(struct qmp_session *s, const char *buf, size_t n,
+              void (*reply)(void *opaque, const char *line), void *opaque)
+{
+    while (n) {
+        if (s->skip_line) {
+            const char *nl = memchr(buf, '\n', n);
+            if (!nl)
+                return;
+            s->skip_line = false;
+            n -= (size_t)(nl + 1 - buf);
+            buf = nl + 1;
+            continue;
+        }
+        skip_space(&buf, &n);
+        if (!n)
+            return;
+        int len = n > INT32_MAX ? INT32_MAX : (int)n;
+        struct json_object *o = json_tokener_parse_ex(s->tok, buf, len);
+        enum json_tokener_error e = json_tokener_get_error(s->tok);
+        if (e == json_tokener_continue)
+            return;            /* json-c kept what it needs; the value goes on in the next read */
+        size_t used = json_tokener_get_parse_end(s->tok);
+        json_tokener_reset(s->tok);
+        char *line = qmp_dispatch(s, e == json_tokener_success ? o : NULL);
+        json_object_put(o);
+        reply(opaque, line);
+        free(line);
+        if (e != json_tokener_success)
+            s->skip_line = true;
+        used = used ? (used < n ? used : n) : 1;
+        buf += used;
+        n -= used;
+    }
 }
 
 char *qmp_event_line(enum vm_event ev, int reason)
