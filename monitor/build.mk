@@ -2,7 +2,7 @@
 # VM's event loop. It drives the machine through machine/vm.h only.
 VMON_SRCS += monitor/qmp.c monitor/hmp.c monitor/server.c monitor/console.c monitor/translate.c
 UNIT_TESTS += monitor/qmp_test.c
-INTEG_TESTS += monitor/qmp_test.sh monitor/hmp_test.sh monitor/powerdown-linux.sh
+INTEG_TESTS += monitor/qmp_test.sh monitor/hmp_test.sh monitor/powerdown-linux.sh monitor/reset-linux.sh
 QUICK_TESTS += monitor/qmp_test.sh
 
 # libFuzzer target over the QMP stream parser and dispatcher (monitor/fuzz-qmp.c, seeds and a dictionary
