@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "util/eventloop.h"
-#include "boot/boot.h"
 #include "machine/pc.h"
+#include "machine/vm-int.h"
 
-static void vm_emit(struct vm *vm, enum vm_event ev, int reason)
+void vm_emit(struct vm *vm, enum vm_event ev, int reason)
 {
     for (int i = 0; i < VM_MAX_LISTENERS; i++)
         if (vm->listeners[i].event)
@@ -57,14 +57,14 @@ const char *vm_cause_name(enum vm_cause c)
     return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "none";
 }
 
-static void vm_kick_all(struct vm *vm)
+void vm_kick_all(struct vm *vm)
 {
     for (int i = 0; i < vm->ncpus; i++)
         if (atomic_load(&vm->vcpus[i].started) && vm->accel->vcpu_kick)
             vm->accel->vcpu_kick(&vm->vcpus[i]);
 }
 
-static bool vm_ended(struct vm *vm)
+bool vm_ended(struct vm *vm)
 {
     return atomic_load(&vm->stop_reason) != VCPU_CONTINUE;
 }
@@ -114,7 +114,7 @@ enum vm_run_state vm_run_state(struct vm *vm)
     return (enum vm_run_state)atomic_load(&vm->run_state);
 }
 
-static int vm_started_cpus(struct vm *vm)
+int vm_started_cpus(struct vm *vm)
 {
     int n = 0;
     for (int i = 0; i < vm->ncpus; i++)
@@ -197,34 +197,6 @@ int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s)
     int r = vm->accel->get_state(&vm->vcpus[idx], s);
     if (paused_here)
         vm_resume_quiet(vm);
-    return r;
-}
-
-int vm_reset(struct vm *vm, enum vm_cause cause)
-{
-    if (vm->cfg.no_reboot) {   /* QEMU's -no-reboot: the reset request becomes the shutdown */
-        if (vm_ended(vm))
-            return -ESHUTDOWN;
-        vm_shutdown(vm, VCPU_RESET, 0, cause);
-        return 0;
-    }
-    pthread_mutex_lock(&vm->pause_lock);
-    int r = 0;
-    if (vm_ended(vm)) {
-        r = -ESHUTDOWN;
-    } else if (!atomic_load(&vm->reset_cause)) {   /* a second request joins the pending one */
-        vm->resume_after_reset = atomic_load(&vm->run_state) == VM_STATE_RUNNING;
-        atomic_store(&vm->run_state, VM_STATE_PAUSED);
-        atomic_store(&vm->leave, 1);
-        atomic_store(&vm->reset_cause, (int)cause);
-        vm_kick_all(vm);
-    }
-    pthread_mutex_unlock(&vm->pause_lock);
-    if (r == 0) {
-        pthread_mutex_lock(&vm->stop_lock);
-        pthread_cond_broadcast(&vm->stop_cond);
-        pthread_mutex_unlock(&vm->stop_lock);
-    }
     return r;
 }
 
@@ -444,53 +416,6 @@ static void *vcpu_thread(void *arg)
     else
         vm_request_stop(vm, VCPU_STOP, 0);   /* a vCPU that leaves ends the VM: never a hang */
     return NULL;
-}
-
-/* The machine back to its reset state, vCPUs parked (QEMU's qemu_system_reset): the accelerator's
- * own devices, the board's, the kernel and tables loaded again from their files (direct boot has no
- * firmware to do it; RAM is otherwise kept, as on QEMU), then every vCPU. */
-static int vm_reset_machine(struct vm *vm, char *err, size_t errlen)
-{
-    int r = vm->accel->vm_reset ? vm->accel->vm_reset(vm) : 0;
-    if (r < 0) {
-        snprintf(err, errlen, "%s: %s", vm->accel->name, strerror(-r));
-        return r;
-    }
-    if (vm->board && vm->board->reset)
-        vm->board->reset(vm);
-    if (vm->cfg.kernel && boot_load(vm, err, errlen) < 0)
-        return -EIO;
-    for (int i = 0; i < vm->ncpus && vm->accel->vcpu_reset; i++) {
-        if ((r = vm->accel->vcpu_reset(&vm->vcpus[i])) < 0) {
-            snprintf(err, errlen, "%s: vCPU %d: %s", vm->accel->name, i, strerror(-r));
-            return r;
-        }
-    }
-    return 0;
-}
-
-/* On the main thread, for vm_reset: wait until every vCPU is parked, reset, let them go. */
-static void vm_do_reset(struct vm *vm)
-{
-    pthread_mutex_lock(&vm->pause_lock);
-    while (vm->parked < vm_started_cpus(vm) && !vm_ended(vm))
-        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-    int cause = atomic_load(&vm->reset_cause);
-    char err[512] = "";
-    int r = vm_ended(vm) ? 0 : vm_reset_machine(vm, err, sizeof(err));
-    if (r == 0 && !vm_ended(vm) && vm->resume_after_reset) {
-        atomic_store(&vm->run_state, VM_STATE_RUNNING);
-        atomic_store(&vm->leave, 0);
-    }
-    atomic_store(&vm->reset_cause, 0);
-    pthread_cond_broadcast(&vm->pause_cond);
-    pthread_mutex_unlock(&vm->pause_lock);
-    if (r < 0) {
-        fprintf(stderr, "vmon: reset: %s\n", err);
-        vm_shutdown(vm, VCPU_CRASH, 1, VM_CAUSE_HOST_ERROR);
-    } else if (!vm_ended(vm)) {
-        vm_emit(vm, VM_EVENT_RESET, cause);
-    }
 }
 
 static int exit_status(struct vm *vm)
