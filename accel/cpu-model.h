@@ -90,6 +90,12 @@ struct cpu_feature {
 
 #define CPUID_MAX_EDITS 64
 
+/* Bits the accelerators act on themselves, beyond the feature table. */
+#define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_7_ECX_PKU   (1u << 3)    /* protection keys for user pages */
+#define CPUID_7_ECX_OSPKE (1u << 4)    /* CR4.PKE is set */
+#define CPUID_7_ECX_LA57  (1u << 16)   /* 5-level paging */
+
 struct cpuid_edit {
     const struct cpu_feature *feature;
     bool enable;               /* "+name" or "name": require it; "-name": hide it */

@@ -120,14 +120,13 @@ int elf_parse(struct boot_ctx *ctx, struct elf_info *ei)
     return 0;
 }
 
-int elf_load_segments(struct boot_ctx *ctx, const struct elf_info *ei, uint64_t *end)
+int elf_load_segments(struct boot_ctx *ctx, const struct elf_info *ei, unsigned uses, uint64_t *end)
 {
     *end = 0;
     for (int i = 0; i < ei->nseg; i++) {
         const struct elf_seg *s = &ei->seg[i];
-        if (s->paddr < BOOT_HIGH_ADDR)
-            return boot_fail(ctx, "ELF segment at 0x%llx: vmon loads kernels at 1 MiB or above",
-                             (unsigned long long)s->paddr);
+        if (boot_check_low(ctx, s->paddr, s->memsz, uses, "ELF segment") < 0)
+            return -1;
         uint8_t *dst = guest_mem_hva(&ctx->vm->mem, s->paddr, s->memsz);
         if (!dst)
             return boot_fail(ctx, "ELF segment 0x%llx-0x%llx does not fit in RAM (%llu MiB)",
@@ -230,7 +229,7 @@ int elf_load(struct boot_ctx *ctx)
         return -1;
     if (!ei.pvh_entry && !ei.is64)
         return boot_fail(ctx, "32-bit ELF without a PVH note or multiboot header: no known entry");
-    if (elf_load_segments(ctx, &ei, &end) < 0)
+    if (elf_load_segments(ctx, &ei, ei.pvh_entry ? BOOT_USES_INFO : BOOT_USES_ZERO_PAGE, &end) < 0)
         return -1;
     return ei.pvh_entry ? pvh_start(ctx, &ei, end) : linux64_start(ctx, &ei, end);
 }

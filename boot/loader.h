@@ -13,8 +13,8 @@ struct vm;
 struct guest_mem;
 struct cpu_state;
 
-/* Low memory, below 1 MiB, as vmon lays it out (a PC BIOS would own most of this). The kernel itself
- * always loads at or above 1 MiB. */
+/* Low memory, below 1 MiB, as vmon lays it out (a PC BIOS would own most of this). An ELF or
+ * multiboot kernel may load here too, clear of these (lowmem.c). */
 #define BOOT_GDT_ADDR       0x00500   /* flat GDT, selectors below */
 #define BOOT_INFO_ADDR      0x06000   /* multiboot info / hvm_start_info and their lists (4 KiB) */
 #define BOOT_ZERO_PAGE      0x07000   /* boot_params for the 64-bit entries */
@@ -107,6 +107,13 @@ int boot_entry_real(struct boot_ctx *ctx, struct cpu_state *s, uint16_t seg, uin
 int boot_entry_prot32(struct boot_ctx *ctx, struct cpu_state *s, uint32_t eip);
 int boot_entry_long64(struct boot_ctx *ctx, struct cpu_state *s, uint64_t rip);
 
+/* lowmem.c: may the kernel put [gpa, gpa+len) there? Below 1 MiB it must stay below the EBDA and
+ * clear of the GDT, the command line and what its entry uses: the information page (multiboot,
+ * PVH) or the zero page and boot page tables (a 64-bit entry). 0, or -1 with ctx->err set. */
+#define BOOT_USES_INFO       1u
+#define BOOT_USES_ZERO_PAGE  2u
+int boot_check_low(struct boot_ctx *ctx, uint64_t gpa, uint64_t len, unsigned uses, const char *what);
+
 /* The loaders. probe: does the image look like this format (cheap, no errors)? */
 bool bzimage_probe(const uint8_t *img, size_t len);
 int bzimage_load(struct boot_ctx *ctx);
@@ -130,8 +137,9 @@ struct elf_info {
 };
 /* Parse and bounds-check headers; 0 or -1 with ctx->err set. */
 int elf_parse(struct boot_ctx *ctx, struct elf_info *ei);
-/* Copy PT_LOAD segments to their physical addresses (zeroing bss); *end = highest byte + 1. */
-int elf_load_segments(struct boot_ctx *ctx, const struct elf_info *ei, uint64_t *end);
+/* Copy PT_LOAD segments to their physical addresses (zeroing bss), each checked against what the
+ * entry `uses` below 1 MiB (boot_check_low); *end = highest byte + 1. */
+int elf_load_segments(struct boot_ctx *ctx, const struct elf_info *ei, unsigned uses, uint64_t *end);
 /* The ELF entry as a physical address (e_entry translated through the segment holding it). */
 uint64_t elf_entry_phys(const struct elf_info *ei);
 

@@ -448,10 +448,26 @@ static void test_elf_64bit_entry(void **state)
     write_file(f->kernel, img, len);
     expect_error(f, "32-bit ELF without a PVH note");
     free(img);
-    /* Segments below 1 MiB would overwrite vmon's tables. */
+    /* Below 1 MiB: between the zero page and the boot page tables it loads; on the page tables,
+     * the command line or the EBDA it is refused, naming what it hits. */
+    code[0] = 0xc3;
+    img = make_elf(true, 0x10000, 0x10000, 0x10000, 0, code, sizeof(code), &len);
+    write_file(f->kernel, img, len);
+    assert_int_equal(boot_load(f->vm, f->err, sizeof(f->err)), 0);
+    assert_int_equal(*(uint8_t *)gpa(f, 0x10000, 1), 0xc3);
+    assert_int_equal(f->vm->boot_state.rip, 0x10000);
+    free(img);
     img = make_elf(true, 0x8000, 0x8000, 0x8000, 0, code, sizeof(code), &len);
     write_file(f->kernel, img, len);
-    expect_error(f, "1 MiB or above");
+    expect_error(f, "overlaps vmon's boot page tables at 0x9000-0xf000");
+    free(img);
+    img = make_elf(true, 0x20000, 0x20000, 0x20000, 0, code, sizeof(code), &len);
+    write_file(f->kernel, img, len);
+    expect_error(f, "overlaps vmon's command line");
+    free(img);
+    img = make_elf(true, 0x9f000, 0x9f000, 0x9f000, 0, code, sizeof(code), &len);
+    write_file(f->kernel, img, len);
+    expect_error(f, "reserved EBDA and BIOS area");
     free(img);
     /* Segment past the end of RAM. */
     img = make_elf(true, RAM - 0x800, RAM - 0x800, RAM - 0x800, 0, code, sizeof(code), &len);

@@ -46,9 +46,8 @@ static int load_aout_kludge(struct boot_ctx *ctx, const struct multiboot_header 
                              h->bss_end_addr);
         mem = h->bss_end_addr - h->load_addr;
     }
-    if (h->load_addr < BOOT_HIGH_ADDR)
-        return boot_fail(ctx, "multiboot load_addr 0x%x: vmon loads kernels at 1 MiB or above",
-                         h->load_addr);
+    if (boot_check_low(ctx, h->load_addr, mem ? mem : 1, BOOT_USES_INFO, "multiboot image") < 0)
+        return -1;
     uint8_t *dst = guest_mem_hva(&ctx->vm->mem, h->load_addr, mem ? mem : 1);
     if (!dst)
         return boot_fail(ctx, "multiboot image 0x%x-0x%llx does not fit in RAM", h->load_addr,
@@ -129,7 +128,7 @@ int multiboot_load(struct boot_ctx *ctx)
         struct elf_info ei;
         if (!elf_probe(ctx->img, ctx->len))
             return boot_fail(ctx, "multiboot kernel is neither ELF nor has load addresses (flag 16)");
-        if (elf_parse(ctx, &ei) < 0 || elf_load_segments(ctx, &ei, &end) < 0)
+        if (elf_parse(ctx, &ei) < 0 || elf_load_segments(ctx, &ei, BOOT_USES_INFO, &end) < 0)
             return -1;
         entry = elf_entry_phys(&ei);
     }

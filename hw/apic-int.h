@@ -30,6 +30,27 @@ enum { APIC_TIMER_ONESHOT = 0, APIC_TIMER_PERIODIC = 1, APIC_TIMER_TSC_DEADLINE 
 #define APIC_TIMER_MIN_PERIOD_NS 50000ull
 
 void lapic_hint_locked(struct lapic *l);
+bool lapic_uncovered_locked(const struct lapic *l);
+
+/* Work a register write leaves for after the lock is dropped (lapic_run_after). */
+struct lapic_after {
+    bool send;
+    struct apic_msg msg;
+    int eoi_vector;            /* level-triggered vector to broadcast, or -1 */
+};
+/* The register file by xAPIC page offset; the x2APIC MSRs (apic-x2.c) reach it through these. */
+uint32_t lapic_reg_read_locked(struct lapic *l, unsigned reg);
+void lapic_reg_write_locked(struct lapic *l, unsigned reg, uint32_t val, struct lapic_after *after);
+void lapic_run_after(struct lapic *l, const struct lapic_after *after, bool need_kick);
+
+/* apic-x2.c: x2APIC mode (EN and EXTD in IA32_APIC_BASE) and its MSRs 0x800-0x8ff, with l->lock
+ * held; -EINVAL means #GP. */
+#define X2APIC_MSR_FIRST 0x800
+#define X2APIC_MSR_LAST  0x8ff
+bool lapic_x2apic_mode(const struct lapic *l);
+uint32_t lapic_x2apic_ldr(uint32_t id);   /* cluster (id >> 4) << 16 | bit (id & 15) */
+int lapic_x2apic_read_locked(struct lapic *l, uint32_t msr, uint64_t *val);
+int lapic_x2apic_write_locked(struct lapic *l, uint32_t msr, uint64_t val, struct lapic_after *after);
 bool lapic_lvt_fire_locked(struct lapic *l, enum lapic_lvt which);
 
 /* apic-timer.c; all with l->lock held except the callback. */

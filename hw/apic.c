@@ -158,6 +158,23 @@ bool lapic_lvt_fire_locked(struct lapic *l, enum lapic_lvt which)
 
 /* --- the APIC bus ------------------------------------------------------------------------------- */
 
+/* A LAPIC in x2APIC mode (SDM 10.12.10): physical ids are 32 bits (all ones: everyone), logical
+ * destinations name a cluster and members in it. Messages in xAPIC form (the IOAPIC's, an xAPIC
+ * sender's) reach it by physical id or their broadcast: without interrupt remapping there is no
+ * xAPIC logical form for x2APIC clusters. */
+static bool x2apic_matches(const struct lapic *t, const struct apic_msg *m)
+{
+    uint32_t all = m->x2apic_dest ? 0xffffffffu : 0xffu;
+    if (m->dest == all)
+        return true;
+    if (!m->logical)
+        return m->dest == t->id;
+    if (!m->x2apic_dest)
+        return false;
+    uint32_t ldr = lapic_x2apic_ldr(t->id);
+    return (m->dest >> 16) == (ldr >> 16) && (m->dest & ldr & 0xffff) != 0;
+}
+
 static bool matches_locked(const struct lapic *t, const struct apic_msg *m, const struct lapic *from)
 {
     switch (m->shorthand) {
@@ -170,6 +187,10 @@ static bool matches_locked(const struct lapic *t, const struct apic_msg *m, cons
     default:
         break;
     }
+    if (lapic_x2apic_mode(t))
+        return x2apic_matches(t, m);
+    if (m->x2apic_dest)        /* from an x2APIC-mode sender: its broadcast, or our physical id */
+        return m->dest == 0xffffffffu || (!m->logical && m->dest == t->id);
     if (!m->logical)
         return m->dest == 0xff || m->dest == t->id;
     uint8_t logical_id = t->ldr >> 24;
@@ -189,7 +210,7 @@ static void kick(struct lapic *l)
 /* After the vCPU's own write to its LAPIC (EOI, TPR, SVR, LINT0, APIC base): is an interrupt now
  * deliverable? Then the vCPU is kicked too, so an accelerator that keeps its own pending flag and
  * sets it from the kick never misses a request that the write uncovered. */
-static bool uncovered_locked(const struct lapic *l)
+bool lapic_uncovered_locked(const struct lapic *l)
 {
     const struct apic_bus *b = l->bus;
     if (deliverable_locked(l) >= 0 || l->extint)
@@ -324,7 +345,7 @@ void lapic_set_tpr(struct lapic *l, uint8_t cr8)
     pthread_mutex_lock(&l->lock);
     l->tpr = (cr8 & 0x0f) << 4;
     lapic_hint_locked(l);
-    bool need_kick = uncovered_locked(l);
+    bool need_kick = lapic_uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
     if (need_kick)
         kick(l);
@@ -332,14 +353,7 @@ void lapic_set_tpr(struct lapic *l, uint8_t cr8)
 
 /* --- registers (SDM table 10-1) ----------------------------------------------------------------- */
 
-/* Work a register write leaves for after the lock is dropped. */
-struct lapic_after {
-    bool send;
-    struct apic_msg msg;
-    int eoi_vector;            /* level-triggered vector to broadcast, or -1 */
-};
-
-static uint32_t reg_read_locked(struct lapic *l, unsigned reg)
+uint32_t lapic_reg_read_locked(struct lapic *l, unsigned reg)
 {
     switch (reg) {
     case APIC_REG_ID:      return (uint32_t)l->id << 24;
@@ -386,7 +400,7 @@ static void eoi_locked(struct lapic *l, struct lapic_after *after)
     lapic_hint_locked(l);      /* a lower-priority request may be deliverable now */
 }
 
-static void reg_write_locked(struct lapic *l, unsigned reg, uint32_t val, struct lapic_after *after)
+void lapic_reg_write_locked(struct lapic *l, unsigned reg, uint32_t val, struct lapic_after *after)
 {
     uint64_t now = clk_now(l->bus->clk);
     switch (reg) {
@@ -465,7 +479,7 @@ static void reg_write_locked(struct lapic *l, unsigned reg, uint32_t val, struct
         set_error_locked(l, APIC_ESR_ILLEGAL_REG);
 }
 
-static void run_after(struct lapic *l, const struct lapic_after *after, bool need_kick)
+void lapic_run_after(struct lapic *l, const struct lapic_after *after, bool need_kick)
 {
     struct apic_bus *b = l->bus;
     if (need_kick)
@@ -482,7 +496,7 @@ uint64_t lapic_mmio_read(struct lapic *l, uint64_t off, unsigned size)
     if (byte >= 4 || off >= 0x1000)
         return 0;
     pthread_mutex_lock(&l->lock);
-    uint32_t v = reg_read_locked(l, reg);
+    uint32_t v = lapic_reg_read_locked(l, reg);
     pthread_mutex_unlock(&l->lock);
     v >>= byte * 8;
     return size >= 4 ? v : v & ((1u << (size * 8)) - 1);
@@ -494,16 +508,20 @@ void lapic_mmio_write(struct lapic *l, uint64_t off, uint64_t val, unsigned size
         return;                /* registers are written 32 bits at a time */
     struct lapic_after after = { .eoi_vector = -1 };
     pthread_mutex_lock(&l->lock);
-    reg_write_locked(l, off & 0xff0, (uint32_t)val, &after);
-    bool need_kick = uncovered_locked(l);
+    lapic_reg_write_locked(l, off & 0xff0, (uint32_t)val, &after);
+    bool need_kick = lapic_uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
-    run_after(l, &after, need_kick);
+    lapic_run_after(l, &after, need_kick);
 }
 
-/* Asked on every soft-TLB fill (is this page the APIC's?): one atomic load, no lock. */
+/* Asked on every soft-TLB fill (is this page the APIC's?): one atomic load, no lock. In x2APIC
+ * mode the page is not decoded: 1 is no page address. */
 uint64_t lapic_mmio_base(struct lapic *l)
 {
-    return __atomic_load_n(&l->apic_base, __ATOMIC_RELAXED) & APIC_BASE_ADDR_MASK;
+    uint64_t base = __atomic_load_n(&l->apic_base, __ATOMIC_RELAXED);
+    if ((base & (APIC_BASE_ENABLE | APIC_BASE_X2APIC)) == (APIC_BASE_ENABLE | APIC_BASE_X2APIC))
+        return 1;
+    return base & APIC_BASE_ADDR_MASK;
 }
 
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
@@ -514,37 +532,50 @@ int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
         *val = l->apic_base;
     else if (msr == MSR_IA32_TSC_DEADLINE)
         *val = l->tsc_deadline;
+    else if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
+        r = lapic_x2apic_read_locked(l, msr, val);
     else
-        r = -EINVAL;           /* the x2APIC range 0x800-0x8ff: x2APIC is not offered */
+        r = -EINVAL;
     pthread_mutex_unlock(&l->lock);
     return r;
+}
+
+/* IA32_APIC_BASE (SDM 10.4.4, 10.12.5): reserved bits #GP, BSP is read-only; of the modes
+ * disabled, xAPIC (EN) and x2APIC (EN + EXTD), EXTD without EN is invalid, and so are x2APIC ->
+ * xAPIC and disabled -> x2APIC. A hardware disable returns the LAPIC to its power-up state. */
+static int write_apic_base_locked(struct lapic *l, uint64_t val)
+{
+    uint64_t mode = APIC_BASE_ENABLE | APIC_BASE_X2APIC, old = l->apic_base & mode, new = val & mode;
+    if (val & ~(APIC_BASE_ADDR_MASK | mode | APIC_BASE_BSP) || new == APIC_BASE_X2APIC)
+        return -EINVAL;
+    if ((old == mode && new == APIC_BASE_ENABLE) || (old == 0 && new == mode))
+        return -EINVAL;
+    __atomic_store_n(&l->apic_base, (val & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP),
+                     __ATOMIC_RELAXED);
+    if (old && !new)
+        reset_locked(l);
+    else if (new == mode && old != mode)
+        l->icr_hi = 0;         /* the ICR's destination is 32 bits from now on */
+    lapic_hint_locked(l);
+    return 0;
 }
 
 int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
 {
     int r = 0;
+    struct lapic_after after = { .eoi_vector = -1 };
     pthread_mutex_lock(&l->lock);
-    if (msr == MSR_IA32_APIC_BASE) {
-        /* Reserved bits and x2APIC enable (not in CPUID) #GP; BSP is read-only (SDM 10.4.4). */
-        if (val & ~(APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP)) {
-            r = -EINVAL;
-        } else {
-            bool was = hw_enabled(l);
-            __atomic_store_n(&l->apic_base, (val & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP),
-                             __ATOMIC_RELAXED);
-            if (was && !hw_enabled(l))
-                reset_locked(l);   /* a hardware disable returns the LAPIC to power-up state */
-            lapic_hint_locked(l);
-        }
-    } else if (msr == MSR_IA32_TSC_DEADLINE) {
+    if (msr == MSR_IA32_APIC_BASE)
+        r = write_apic_base_locked(l, val);
+    else if (msr == MSR_IA32_TSC_DEADLINE)
         lapic_timer_set_deadline_locked(l, val, clk_now(l->bus->clk));
-    } else {
+    else if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
+        r = lapic_x2apic_write_locked(l, msr, val, &after);
+    else
         r = -EINVAL;
-    }
-    bool need_kick = uncovered_locked(l);
+    bool need_kick = lapic_uncovered_locked(l);
     pthread_mutex_unlock(&l->lock);
-    if (need_kick)
-        kick(l);
+    lapic_run_after(l, &after, need_kick);
     return r;
 }
 

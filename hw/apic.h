@@ -1,12 +1,14 @@
-/* Local APIC (xAPIC mode), one per vCPU, and the APIC "bus" that carries interrupt messages between
+/* Local APIC (xAPIC and x2APIC modes), one per vCPU, and the APIC "bus" that carries interrupt messages between
  * them and from the IOAPIC. Intel SDM vol. 3A, chapter 10 (Advanced Programmable Interrupt Controller).
  *
  * How the software CPU uses it (all functions take the vCPU's own struct lapic unless noted):
  *
  *   Memory: guest accesses to the 4 KiB page at lapic_mmio_base(l) (0xfee00000) go to
  *   lapic_mmio_read/write on that vCPU's own LAPIC; the page is not on the shared MMIO bus.
- *   MSRs: IA32_APIC_BASE (0x1b) and IA32_TSC_DEADLINE (0x6e0) go to lapic_msr_read/write; -EINVAL
- *   means #GP. Deadlines are in the platform TSC's count (tsc_read, util/tsc.h): a vCPU that keeps an
+ *   MSRs: IA32_APIC_BASE (0x1b), IA32_TSC_DEADLINE (0x6e0) and, in x2APIC mode, the register MSRs
+ *   0x800-0x8ff go to lapic_msr_read/write; -EINVAL means #GP. In x2APIC mode the page is not
+ *   decoded (lapic_mmio_base gives no page address). Whether the CPU offers x2APIC (CPUID) is the
+ *   accelerator's to check before it lets EXTD through. Deadlines are in the platform TSC's count (tsc_read, util/tsc.h): a vCPU that keeps an
  *   IA32_TSC offset subtracts it before writing and adds it after reading. CR8 reads/writes are
  *   lapic_get_tpr/lapic_set_tpr.
  *
@@ -83,7 +85,9 @@ struct apic_msg {
     bool level;                /* trigger mode: level (TMR set, EOI goes back to the IOAPIC) */
     bool assert;               /* ICR level bit: an INIT with this clear is "INIT level de-assert" */
     uint8_t shorthand;         /* enum apic_shorthand; IOAPIC messages use APIC_SH_NONE */
-    uint8_t dest;              /* physical id, or logical destination set */
+    bool x2apic_dest;          /* dest in x2APIC form (from an x2APIC-mode ICR): a 32-bit id
+                                  (~0: all), or logical cluster << 16 | member bits */
+    uint32_t dest;             /* physical id, or logical destination set */
 };
 
 enum lapic_lvt { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };

@@ -1,6 +1,6 @@
 /* Local APIC: priority (TPR/PPR), acknowledge and EOI (with the IOAPIC broadcast for level-triggered
  * vectors), the timer in one-shot/periodic/TSC-deadline modes on a fake clock, IPIs (fixed, logical,
- * shorthands, lowest priority, NMI, INIT/SIPI), ExtINT through LINT0, MSRs. */
+ * shorthands, lowest priority, NMI, INIT/SIPI), ExtINT through LINT0, MSRs, x2APIC mode. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -366,8 +366,7 @@ static void test_msrs(void **state)
     assert_int_equal(lapic_msr_read(r->l[1], MSR_IA32_APIC_BASE, &v), 0);
     assert_int_equal(v, APIC_DEFAULT_BASE | APIC_BASE_ENABLE);
     assert_int_equal(lapic_mmio_base(r->l[1]), APIC_DEFAULT_BASE);
-    assert_int_equal(lapic_msr_write(r->l[0], MSR_IA32_APIC_BASE, v | APIC_BASE_X2APIC), -EINVAL);
-    assert_int_equal(lapic_msr_read(r->l[0], 0x802, &v), -EINVAL);
+    assert_int_equal(lapic_msr_read(r->l[0], 0x802, &v), -EINVAL);   /* xAPIC mode: no MSRs */
     assert_int_equal(rd(r->l[2], APIC_REG_ID), 2u << 24);
     assert_int_equal(rd(r->l[2], APIC_REG_VERSION), 0x00050014);
     /* Byte reads see the covered bytes. */
@@ -379,6 +378,65 @@ static void test_msrs(void **state)
     assert_int_equal(rd(r->l[1], APIC_REG_IRR + 0x20), 0);
     r->pic_intr = true;
     assert_true(lapic_has_interrupt(r->l[1]));
+}
+
+/* x2APIC mode: the mode transitions, registers as MSRs, the 64-bit ICR, SELF IPI, #GP cases. */
+static void test_x2apic(void **state)
+{
+    struct rig *r = *state;
+    uint64_t v, xapic = APIC_DEFAULT_BASE | APIC_BASE_ENABLE, x2 = xapic | APIC_BASE_X2APIC;
+    /* EXTD without EN, and disabled -> x2APIC, are invalid. */
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, APIC_DEFAULT_BASE | APIC_BASE_X2APIC), -EINVAL);
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, APIC_DEFAULT_BASE), 0);
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, x2), -EINVAL);
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, xapic), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(lapic_msr_write(r->l[i], MSR_IA32_APIC_BASE, x2), 0);
+    assert_int_equal(lapic_mmio_base(r->l[1]), 1);                  /* the page is not decoded */
+    /* x2APIC -> xAPIC is invalid; the mode stays. */
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, xapic), -EINVAL);
+    assert_int_equal(lapic_msr_read(r->l[1], 0x802, &v), 0);
+    assert_int_equal(v, 1);                                         /* ID: 32 bits, not << 24 */
+    assert_int_equal(lapic_msr_read(r->l[2], 0x80d, &v), 0);
+    assert_int_equal(v, 1u << 2);                                   /* LDR: cluster 0, bit 2 */
+    assert_int_equal(lapic_msr_write(r->l[2], 0x802, 7), -EINVAL);  /* ID read-only */
+    assert_int_equal(lapic_msr_read(r->l[2], 0x80e, &v), -EINVAL);  /* no DFR */
+    assert_int_equal(lapic_msr_read(r->l[2], 0x80b, &v), -EINVAL);  /* EOI write-only */
+    assert_int_equal(lapic_msr_write(r->l[2], 0x80b, 1), -EINVAL);  /* EOI must be 0 */
+    assert_int_equal(lapic_msr_write(r->l[2], 0x808, 0x100), -EINVAL);   /* TPR reserved bits */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(lapic_msr_write(r->l[i], 0x80f, 0x1ff), 0);     /* SVR: enabled */
+    /* A fixed IPI through the 64-bit ICR, physical destination 2. */
+    assert_int_equal(lapic_msr_write(r->l[0], 0x830, 2ull << 32 | 0x61), 0);
+    assert_int_equal(lapic_msr_read(r->l[0], 0x830, &v), 0);
+    assert_int_equal(v, 2ull << 32 | 0x61);
+    assert_int_equal(lapic_get_interrupt(r->l[2]), 0x61);
+    assert_int_equal(lapic_get_interrupt(r->l[1]), -1);
+    assert_int_equal(lapic_msr_write(r->l[2], 0x80b, 0), 0);        /* EOI */
+    /* Logical: cluster 0, members 1 and 2. */
+    assert_int_equal(lapic_msr_write(r->l[0], 0x830, 6ull << 32 | 1u << 11 | 0x62), 0);
+    assert_int_equal(lapic_get_interrupt(r->l[1]), 0x62);
+    assert_int_equal(lapic_get_interrupt(r->l[2]), 0x62);
+    assert_int_equal(lapic_get_interrupt(r->l[0]), -1);
+    for (int i = 1; i < 3; i++)
+        assert_int_equal(lapic_msr_write(r->l[i], 0x80b, 0), 0);
+    /* Broadcast 0xffffffff, and the xAPIC form's 0xff from the IOAPIC. */
+    assert_int_equal(lapic_msr_write(r->l[0], 0x830, 0xffffffffull << 32 | 0x63), 0);
+    assert_int_equal(lapic_get_interrupt(r->l[1]), 0x63);
+    assert_int_equal(lapic_get_interrupt(r->l[2]), 0x63);
+    for (int i = 1; i < 3; i++)
+        assert_int_equal(lapic_msr_write(r->l[i], 0x80b, 0), 0);
+    struct apic_msg m = { .vector = 0x64, .delivery = APIC_DM_FIXED, .dest = 2 };
+    assert_int_equal(apic_bus_deliver(&r->bus, &m, NULL), 1);
+    assert_int_equal(lapic_get_interrupt(r->l[2]), 0x64);
+    /* SELF IPI, and the ICR's reserved bits. */
+    assert_int_equal(lapic_msr_write(r->l[1], 0x83f, 0x65), 0);
+    assert_int_equal(lapic_get_interrupt(r->l[1]), 0x65);
+    assert_int_equal(lapic_msr_write(r->l[1], 0x83f, 0x165), -EINVAL);
+    assert_int_equal(lapic_msr_write(r->l[0], 0x830, 1u << 12 | 0x66), -EINVAL);
+    /* x2APIC -> disabled is allowed, and resets the LAPIC. */
+    assert_int_equal(lapic_msr_write(r->l[1], MSR_IA32_APIC_BASE, APIC_DEFAULT_BASE), 0);
+    assert_int_equal(lapic_msr_read(r->l[1], 0x802, &v), -EINVAL);
 }
 
 int main(void)
@@ -393,6 +451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ipi_destinations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extint_and_disable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_msrs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_x2apic, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

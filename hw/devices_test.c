@@ -194,11 +194,37 @@ static void test_i8042(void **state)
     assert_int_equal(in8(m, 0x60), 0xaa);
     assert_int_equal(irq_level[1], 0);
     assert_false(stopped(m));
+    out8(m, 0x64, 0xd0);                      /* output port: reset line high, A20 on */
+    assert_int_equal(in8(m, 0x60), 0x03);
     out8(m, 0x64, 0xd1);                      /* output port write with the reset line high */
     out8(m, 0x60, 0x01);
+    out8(m, 0x64, 0xd0);                      /* A20 off reads back */
+    assert_int_equal(in8(m, 0x60), 0x01);
     assert_false(stopped(m));
     out8(m, 0x64, 0xfe);                      /* pulse reset: what reboot=k does */
     assert_int_equal(m->stop_what, STOP_REQ_RESET);
+    i8042_free(k);
+    free(m);
+}
+
+/* System Control Port A: A20 reads back, bit 0 resets on its rising edge only. */
+static void test_port92(void **state)
+{
+    (void)state;
+    struct board *m = new_board();
+    struct i8042 *k = i8042_new(&m->lines[I8042_KBD_IRQ], &m->stop);
+    assert_int_equal(i8042_map(k, &m->pio), 0);
+    assert_int_equal(in8(m, 0x92), 0x02);     /* A20 on, as firmware leaves it */
+    out8(m, 0x92, 0xfc);                      /* A20 off; undefined bits are not kept */
+    assert_int_equal(in8(m, 0x92), 0x00);
+    out8(m, 0x92, 0x02);
+    assert_int_equal(in8(m, 0x92), 0x02);
+    assert_false(stopped(m));
+    out8(m, 0x92, 0x03);                      /* fast reset */
+    assert_int_equal(m->stop_what, STOP_REQ_RESET);
+    assert_int_equal(m->stops, 1);
+    out8(m, 0x92, 0x03);                      /* no new edge: no second request */
+    assert_int_equal(m->stops, 1);
     i8042_free(k);
     free(m);
 }
@@ -286,7 +312,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rtc),        cmocka_unit_test(test_rtc_century_zero),
         cmocka_unit_test(test_rtc_periodic_irq),
-        cmocka_unit_test(test_i8042),      cmocka_unit_test(test_acpi_pm),
+        cmocka_unit_test(test_i8042),      cmocka_unit_test(test_port92),
+        cmocka_unit_test(test_acpi_pm),
         cmocka_unit_test(test_reset_control), cmocka_unit_test(test_pc_testdev),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,10 @@
  * command port 0x64, the data port 0x60, the controller command byte, and a keyboard with no keys
  * that answers its probe. What matters most: command 0xfe (pulse the reset line), which Linux's
  * reboot=k uses, and the output-port write (0xd1) with bit 0 clear, which also resets.
+ * With it, the PS/2 machines' System Control Port A at 0x92 (IBM PS/2 Hardware Interface Technical
+ * Reference; the PIIX keeps it): the "fast" way to the same two lines the output port drives, bit 1
+ * the A20 gate and bit 0 a reset on its 0 -> 1 edge. A20 reads back as set, but vmon does not mask
+ * address bit 20 when it is clear (neither does KVM): guests of the last 30 years only enable it.
  * Lock: k->lock, from vCPU threads; the IRQ line is set inside it. */
 #include "hw/i8042.h"
 
@@ -19,6 +23,10 @@
 #define CTR_KBD_DISABLE 0x10
 #define CTR_AUX_DISABLE 0x20
 
+#define OUTP_RESET 0x01        /* output port: CPU reset line, active low */
+#define OUTP_A20   0x02        /* output port and port 0x92: the A20 gate */
+#define P92_RESET  0x01        /* port 0x92: fast reset on a 0 -> 1 write */
+
 #define OUTQ 16
 
 struct i8042 {
@@ -28,6 +36,8 @@ struct i8042 {
     uint8_t ctr;               /* controller command byte */
     uint8_t status;
     uint8_t pending_cmd;       /* a command waiting for its data byte on 0x60, or 0 */
+    uint8_t outp;              /* output port (OUTP_*) */
+    uint8_t port92;            /* System Control Port A */
     uint8_t outq[OUTQ];
     int out_head, out_count;
     bool irq;
@@ -70,7 +80,7 @@ static void command(struct i8042 *k, uint8_t cmd)
     case 0xad: k->ctr |= CTR_KBD_DISABLE; break;
     case 0xae: k->ctr &= (uint8_t)~CTR_KBD_DISABLE; break;
     case 0xc0: push(k, 0x00); break;                   /* read input port */
-    case 0xd0: push(k, 0x01); break;                   /* read output port: reset line high */
+    case 0xd0: push(k, k->outp); break;                /* read output port */
     default:
         /* 0xf0-0xff pulse output-port lines for the bits that are 0; bit 0 is the CPU reset. */
         if (cmd >= 0xf0 && !(cmd & 1))
@@ -97,7 +107,11 @@ static void data_write(struct i8042 *k, uint8_t v)
     k->pending_cmd = 0;
     switch (cmd) {
     case 0x60: k->ctr = v; break;
-    case 0xd1: if (!(v & 1)) controller_reset(k); break;   /* output port, bit 0 = reset line */
+    case 0xd1:                                             /* write output port */
+        k->outp = v | OUTP_RESET;
+        if (!(v & OUTP_RESET))
+            controller_reset(k);
+        break;
     case 0xd2: push(k, v); break;                          /* echo as keyboard data */
     case 0xd3: case 0xd4: break;                           /* to the (absent) mouse */
     default: keyboard_byte(k, v); break;
@@ -156,8 +170,33 @@ static void cmd_wr(void *dev, uint64_t off, uint64_t val, unsigned size)
     i8042_access(dev, false, true, (uint8_t)val);
 }
 
+/* Port 0x92: bits 1 (A20) and 0 (reset) are the ones PC chipsets keep; bit 0 reads back as written
+ * until the reset it starts takes the machine down. */
+static uint64_t port92_rd(void *dev, uint64_t off, unsigned size)
+{
+    struct i8042 *k = dev;
+    (void)off; (void)size;
+    pthread_mutex_lock(&k->lock);
+    uint8_t v = k->port92;
+    pthread_mutex_unlock(&k->lock);
+    return v;
+}
+
+static void port92_wr(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    struct i8042 *k = dev;
+    (void)off; (void)size;
+    pthread_mutex_lock(&k->lock);
+    uint8_t old = k->port92;
+    k->port92 = (uint8_t)val & (OUTP_A20 | P92_RESET);
+    if ((k->port92 & P92_RESET) && !(old & P92_RESET))
+        controller_reset(k);
+    pthread_mutex_unlock(&k->lock);
+}
+
 static const struct io_ops data_ops = { .read = data_rd, .write = data_wr };
 static const struct io_ops cmd_ops = { .read = cmd_rd, .write = cmd_wr };
+static const struct io_ops port92_ops = { .read = port92_rd, .write = port92_wr };
 
 struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop)
 {
@@ -169,6 +208,8 @@ struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop
     pthread_mutex_init(&k->lock, NULL);
     k->ctr = CTR_KBD_INT | CTR_SYS;
     k->status = STS_SYS | STS_UNLOCKED;
+    k->outp = OUTP_RESET | OUTP_A20;   /* as firmware leaves it: A20 on */
+    k->port92 = OUTP_A20;
     return k;
 }
 
@@ -177,6 +218,8 @@ int i8042_map(struct i8042 *k, struct bus *pio)
     int r = bus_map(pio, I8042_DATA, 1, &data_ops, k, "i8042-data");
     if (r == 0)
         r = bus_map(pio, I8042_CMD, 1, &cmd_ops, k, "i8042-cmd");
+    if (r == 0)
+        r = bus_map(pio, SYSCTL_PORT_A, 1, &port92_ops, k, "port92");
     return r;
 }
 

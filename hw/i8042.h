@@ -1,4 +1,5 @@
-/* The 8042 keyboard controller, as much of it as a guest needs to probe it and to reset the PC. */
+/* The 8042 keyboard controller, as much of it as a guest needs to probe it and to reset the PC,
+ * and System Control Port A (0x92), the other way to its A20 and reset lines. */
 #ifndef VMON_HW_I8042_H
 #define VMON_HW_I8042_H
 
@@ -8,12 +9,13 @@
 #define I8042_DATA 0x60
 #define I8042_CMD 0x64
 #define I8042_KBD_IRQ 1
+#define SYSCTL_PORT_A 0x92
 
 struct i8042;
 
 /* irq: its keyboard line (IRQ 1); stop: where its reset line goes. */
 struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop);
 void i8042_free(struct i8042 *k);
-int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60 and 0x64 */
+int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60, 0x64 and 0x92 */
 
 #endif

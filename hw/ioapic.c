@@ -92,7 +92,10 @@ static uint32_t reg_read_locked(struct ioapic *io, uint32_t reg)
 static void reg_write_locked(struct ioapic *io, uint32_t reg, uint32_t val)
 {
     if (reg == REG_ID) {
-        io->id = val >> 24;        /* 8 bits, so ids past 15 (= ncpus, as the MADT says) fit */
+        /* 82093AA 3.2.1: the ID is bits 24-27; the rest of the register is reserved (KVM's and
+         * QEMU's IOAPICs keep 4 bits too). The board's own id, ncpus as the MADT says, may be
+         * wider when there are more than 15 CPUs: a guest write can only choose among 0-15. */
+        io->id = (val >> 24) & 0x0f;
         return;
     }
     if (reg < REG_REDTBL || reg >= REG_REDTBL + 2 * IOAPIC_PINS)

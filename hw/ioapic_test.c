@@ -93,6 +93,15 @@ static void test_registers(void **state)
     /* Delivery status and remote IRR are read-only. */
     io_write(r, 0x1a, 0x5000 | 0x35);
     assert_int_equal(io_read(r, 0x1a), 0x35);
+    /* Only the ID's four architectural bits (24-27) are writable; the arbitration id follows. */
+    io_write(r, 0x00, 0xffffffff);
+    assert_int_equal(io_read(r, 0x00), 0x0f000000);
+    assert_int_equal(io_read(r, 0x02), 0x0f000000);
+    io_write(r, 0x00, 0x35000000);
+    assert_int_equal(io_read(r, 0x00), 0x05000000);
+    /* Version is read-only. */
+    io_write(r, 0x01, 0);
+    assert_int_equal(io_read(r, 0x01), 0x00170020);
 }
 
 static void test_edge_routing(void **state)

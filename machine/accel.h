@@ -107,8 +107,11 @@ struct lapic_ops {
 #define VCPU_EVENT_NMI      (1u << 0)
 #define VCPU_EVENT_INIT     (1u << 1)
 #define VCPU_EVENT_SIPI     (1u << 2)
-#define VCPU_MSR_APIC_BASE   0x1b     /* IA32_APIC_BASE and IA32_TSC_DEADLINE go to msr_read/write */
-#define VCPU_MSR_TSC_DEADLINE 0x6e0
+#define VCPU_MSR_APIC_BASE   0x1b     /* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC registers */
+#define VCPU_MSR_TSC_DEADLINE 0x6e0   /* go to msr_read/write */
+#define VCPU_MSR_X2APIC_FIRST 0x800
+#define VCPU_MSR_X2APIC_LAST  0x8ff
+#define VCPU_APIC_BASE_EXTD  (1ull << 10)   /* x2APIC mode */
 
 struct vcpu_lapic {
     struct lapic *dev;         /* NULL: none (KVM's is in the kernel) */

@@ -3,7 +3,8 @@
  *
  * Kicking: KVM_KICK_SIGNAL stays blocked on the vCPU thread except inside KVM_RUN
  * (KVM_SET_SIGNAL_MASK), so a kick sent while the thread is in userspace waits, pending, and makes
- * the next KVM_RUN return EINTR at once: no window where a kick is lost. */
+ * the next KVM_RUN return EINTR at once: no window where a kick is lost. KVM gives the blocked mask
+ * back before the signal is delivered, so after EINTR eat_kick takes it with sigtimedwait. */
 #include "accel/kvm/kvm.h"
 
 #include <errno.h>

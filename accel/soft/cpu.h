@@ -55,11 +55,13 @@
 #define CR4_OSFXSR 0x200u
 #define CR4_OSXMMEXCPT 0x400u
 #define CR4_UMIP 0x800u
+#define CR4_LA57 0x1000u
 #define CR4_FSGSBASE 0x10000u
 #define CR4_PCIDE 0x20000u
 #define CR4_OSXSAVE 0x40000u
 #define CR4_SMEP 0x100000u
 #define CR4_SMAP 0x200000u
+#define CR4_PKE 0x400000u
 
 #define EFER_SCE 0x1u
 #define EFER_LME 0x100u
@@ -233,6 +235,7 @@ struct cpu {
     struct seg_cache seg[SEG_COUNT];
     struct dtable_state gdt, idt;
     uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+    uint32_t pkru;             /* protection-key rights for user pages (CR4.PKE): AD, WD per key */
     uint8_t tpr;               /* CR8 when no platform provides one */
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
@@ -319,11 +322,13 @@ struct cpu {
 /* ---- faults (exec.c) ---- */
 _Noreturn void cpu_raise(struct cpu *c, int vector, bool has_err, uint32_t err);
 _Noreturn void cpu_raise_ud(struct cpu *c);
-/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM vol. 1, 3.3.7.1).
- * The shift is done unsigned: shifting a negative signed value left is undefined. */
-static inline bool addr_canonical(uint64_t v)
+/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM vol. 1, 3.3.7.1), or
+ * bits 63..56 with 5-level paging (CR4.LA57, vol. 3, 4.5.1). The shift is done unsigned: shifting
+ * a negative signed value left is undefined. */
+static inline bool cpu_canonical(const struct cpu *c, uint64_t v)
 {
-    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+    unsigned sh = (c->cr4 & CR4_LA57) ? 7 : 16;
+    return (uint64_t)((int64_t)(v << sh) >> sh) == v;
 }
 
 static inline _Noreturn void cpu_raise_gp(struct cpu *c, uint32_t err) { cpu_raise(c, EXC_GP, true, err); }

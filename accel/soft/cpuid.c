@@ -1,6 +1,6 @@
 /* CPUID of the software CPU (SDM vol. 2, CPUID): the named model (accel/cpu-model.h) and -smp
  * topology (accel/cpuid.c), restricted to what this CPU implements: x86-64 with SSE..SSE4.2,
- * POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, FSGSBASE, LAHF/SAHF and LZCNT in 64-bit mode, the
+ * POPCNT, CX16, NX, RDTSCP, FXSR, 1 GiB pages, 5-level paging, FSGSBASE, protection keys (PKU), LAHF/SAHF and LZCNT in 64-bit mode, the
  * speculation-control MSRs, TSC-deadline (the LAPIC has it) and the hypervisor bit. Around the model:
  * an invariant TSC at a stated frequency (leaves 0x15/0x16 on Intel models, 0x80000007) and vmon's
  * hypervisor signature leaf. A model feature outside that set is left out (soft.c says which, once);
@@ -15,16 +15,17 @@
 
 /* What the software CPU implements, per accel/cpu-model.h word. Leaf 1 EDX: FPU PSE TSC MSR PAE
  * CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2; ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2
- * POPCNT TSC-deadline hypervisor. Leaf 7 EBX: FSGSBASE; EDX: IBRS/IBPB, STIBP, ARCH_CAPABILITIES
+ * x2APIC POPCNT TSC-deadline hypervisor (x2APIC: the userspace LAPIC's, hw/apic-x2.c). Leaf 7 EBX: FSGSBASE; ECX: PKU (OSPKE follows CR4.PKE), LA57; EDX: IBRS/IBPB, STIBP, ARCH_CAPABILITIES
  * (msr.c). 0x80000001 EDX: SYSCALL NX Page1GB RDTSCP LM; ECX: LAHF/SAHF, ABM (lzcnt), and TopoExt
  * on AMD models (its leaves are accel/cpuid.c's). */
 static const uint32_t soft_have[CPU_WORDS] = {
     [CPU_W1_EDX] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
                    (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) |
                    (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26),
-    [CPU_W1_ECX] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23) |
-                   (1u << 24) | (1u << 31),
+    [CPU_W1_ECX] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | CPUID_1_ECX_X2APIC |
+                   (1u << 23) | (1u << 24) | (1u << 31),
     [CPU_W7_EBX] = 1u << 0,
+    [CPU_W7_ECX] = CPUID_7_ECX_PKU | CPUID_7_ECX_LA57,
     [CPU_W7_EDX] = (1u << 26) | (1u << 27) | (1u << 29),
     [CPU_WX1_EDX] = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29),
     [CPU_WX1_ECX] = (1u << 0) | (1u << 5),
@@ -98,6 +99,10 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
             out[0] = out[1] = (uint32_t)(TSC_DEFAULT_HZ / 1000000);
             out[2] = (uint32_t)(TSC_CRYSTAL_HZ / 1000000);
         }
+        break;
+    case 7:   /* OSPKE mirrors CR4.PKE */
+        if (sub == 0 && (c->cr4 & CR4_PKE))
+            out[2] |= CPUID_7_ECX_OSPKE;
         break;
     case 0x40000000:
         out[0] = 0x40000000;

@@ -152,14 +152,14 @@ static void test_facts(void **state)
         /* sse3 cx16 hypervisor; no ssse3, popcnt, x2apic */
         { "qemu64", "AuthenticAMD", "QEMU Virtual CPU version 2.5+", 15, 107, 1,
           (1u << 0) | (1u << 13) | (1u << 31), (1u << 9) | (1u << 23) | (1u << 21) },
-        /* ssse3 sse4.2 popcnt tsc-deadline; x2apic and avx left out (not implemented) */
+        /* ssse3 sse4.2 x2apic popcnt tsc-deadline; avx left out (not implemented) */
         { "Skylake-Client", "GenuineIntel", "Intel Core Processor (Skylake)", 6, 94, 3,
-          (1u << 9) | (1u << 20) | (1u << 23) | (1u << 24), (1u << 21) | (1u << 28) },
+          (1u << 9) | (1u << 20) | (1u << 21) | (1u << 23) | (1u << 24), 1u << 28 },
         /* ssse3 popcnt; no tsc-deadline (EPYC lacks it), avx and aes left out */
         { "EPYC", "AuthenticAMD", "AMD EPYC Processor", 23, 1, 2,
           (1u << 9) | (1u << 23), (1u << 24) | (1u << 28) | (1u << 25) },
         { "max", "GenuineIntel", "vmon software CPU", 6, 94, 3,
-          (1u << 9) | (1u << 20) | (1u << 23) | (1u << 24), 1u << 28 },
+          (1u << 9) | (1u << 20) | (1u << 21) | (1u << 23) | (1u << 24), 1u << 28 },
     };
     for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
         struct probe p;

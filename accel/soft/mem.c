@@ -47,7 +47,7 @@ uint64_t seg_linear(struct cpu *c, int seg, uint64_t off, unsigned size, enum ac
         if (seg == SEG_FS || seg == SEG_GS)
             lin += c->seg[seg].base;
         /* Canonical check (SDM vol. 1, 3.3.7.1): #SS for stack references, else #GP(0). */
-        if (!addr_canonical(lin))
+        if (!cpu_canonical(c, lin))
             cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, true, 0);
         return lin;
     }

@@ -1,5 +1,5 @@
-/* Paging (SDM vol. 3, chapter 4): 32-bit, PAE and 4-level walks with A/D bits, U/S, R/W, WP and NX,
- * and the soft TLB that caches the result as a host pointer per guest virtual page. */
+/* Paging (SDM vol. 3, chapter 4): 32-bit, PAE, 4- and 5-level walks with A/D bits, U/S, R/W, WP, NX and
+ * protection keys, and the soft TLB that caches the result as a host pointer per guest virtual page. */
 #include <stdio.h>
 
 #include "accel/soft/cpu.h"
@@ -17,6 +17,8 @@
 #define PF_U    0x4u
 #define PF_RSVD 0x8u
 #define PF_I    0x10u
+#define PF_PK   0x20u
+#define PTE_PKEY(e) ((unsigned)((e) >> 59) & 0xf)   /* 4-level entries, bits 62:59 */
 #define ADDR_MASK 0x000ffffffffff000ull   /* 52-bit physical addresses */
 /* Bits 51:40 of an entry: above the 40 physical address bits CPUID reports, so reserved (4.7). */
 #define RSVD_PHYS 0x000fff0000000000ull
@@ -86,16 +88,17 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     uint64_t rsvd_nx = nxe ? 0 : PTE_NX;
 
     if (c->efer & EFER_LMA) {
-        /* 4-level paging: PML4 -> PDPT -> PD -> PT (SDM vol. 3, 4.5). */
+        /* 4-level paging: PML4 -> PDPT -> PD -> PT; 5-level (CR4.LA57) puts a PML5 on top, indexed
+         * by bits 56:48 (SDM vol. 3, 4.5). PS is reserved in PML5 and PML4 entries. */
         base = c->cr3 & ADDR_MASK;
-        for (int level = 3; level >= 0; level--) {
+        for (int level = (c->cr4 & CR4_LA57) ? 4 : 3; level >= 0; level--) {
             uint64_t *p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
             if (!p)
                 goto not_present;
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level == 3))
+            if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level >= 3))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -161,14 +164,28 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     }
 
     /* Rights (SDM vol. 3, 4.6). SMAP/SMEP are not advertised: supervisor may touch user pages. */
-    bool wp = (c->cr0 & CR0_WP) != 0;
+    bool wp = (c->cr0 & CR0_WP) != 0, pk_read = true, pk_write = true;
     bool can_write = user ? (wk.u && wk.w) : (wk.w || !wp);
     bool can_exec = !wk.nx && (!user || wk.u);
+    /* Protection keys (4.6.2): data accesses to user-mode addresses under 4-level paging with
+     * CR4.PKE, by the leaf entry's key: AD forbids them, WD forbids writes (for supervisor
+     * accesses only with CR0.WP). Instruction fetches are not subject to them. A fault the key
+     * causes reports PK, also when the page's own rights forbid the access too (as KVM models it). */
+    if ((c->cr4 & CR4_PKE) && (c->efer & EFER_LMA) && wk.u) {
+        unsigned key = PTE_PKEY(e);
+        bool ad = (c->pkru >> (2 * key)) & 1, wd = (c->pkru >> (2 * key + 1)) & 1;
+        pk_read = !ad;
+        pk_write = !ad && !(wd && (user || wp));
+        if ((acc == ACC_READ && !pk_read) || (acc == ACC_WRITE && !pk_write))
+            err |= PF_PK;
+    }
     if (user && !wk.u)
         goto protection;
     if (acc == ACC_WRITE && !can_write)
         goto protection;
     if (acc == ACC_EXEC && !can_exec)
+        goto protection;
+    if (err & PF_PK)
         goto protection;
 
     if (!probe) {
@@ -180,7 +197,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     bool dirty = acc == ACC_WRITE ||
                  (wk.wide[wk.n - 1] ? (*wk.ent[wk.n - 1] & PTE_D)
                                     : (*(uint32_t *)wk.ent[wk.n - 1] & PTE_D));
-    *prot = PROT_R | (can_write && dirty ? PROT_W : 0) | (can_exec ? PROT_X : 0);
+    *prot = (pk_read ? PROT_R : 0) | (can_write && dirty && pk_write ? PROT_W : 0) |
+            (can_exec ? PROT_X : 0);
     if (page_size > 4096)
         *prot |= PROT_LARGE;   /* tells the TLB fill this came from a large page */
     *prot |= (unsigned)__builtin_ctzll(page_size) << 8;   /* PROT_PAGE_SHIFT */
@@ -201,6 +219,7 @@ protection:
     if (probe)
         return false;
     page_fault(c, lin, err | PF_P);
+
 }
 
 void tlb_flush(struct cpu *c)

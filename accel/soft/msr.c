@@ -101,8 +101,8 @@ bool msr_write(struct cpu *c, uint32_t msr, uint64_t v)
         c->spec_ctrl = v;
         return true;
     case MSR_SYSENTER_CS: c->sysenter_cs = v & 0xffff; return true;
-    case MSR_SYSENTER_ESP: if (!addr_canonical(v)) return false; c->sysenter_esp = v; return true;
-    case MSR_SYSENTER_EIP: if (!addr_canonical(v)) return false; c->sysenter_eip = v; return true;
+    case MSR_SYSENTER_ESP: if (!cpu_canonical(c, v)) return false; c->sysenter_esp = v; return true;
+    case MSR_SYSENTER_EIP: if (!cpu_canonical(c, v)) return false; c->sysenter_eip = v; return true;
     case MSR_MCG_STATUS: c->mcg_status = v; return true;
     case MSR_MISC_ENABLE: c->misc_enable = v; return true;
     case MSR_PAT:
@@ -128,12 +128,12 @@ bool msr_write(struct cpu *c, uint32_t msr, uint64_t v)
         return true;
     }
     case MSR_STAR: c->star = v; return true;
-    case MSR_LSTAR: if (!addr_canonical(v)) return false; c->lstar = v; return true;
-    case MSR_CSTAR: if (!addr_canonical(v)) return false; c->cstar = v; return true;
+    case MSR_LSTAR: if (!cpu_canonical(c, v)) return false; c->lstar = v; return true;
+    case MSR_CSTAR: if (!cpu_canonical(c, v)) return false; c->cstar = v; return true;
     case MSR_SFMASK: c->sfmask = v & 0xffffffff; return true;
-    case MSR_FS_BASE: if (!addr_canonical(v)) return false; c->seg[SEG_FS].base = v; return true;
-    case MSR_GS_BASE: if (!addr_canonical(v)) return false; c->seg[SEG_GS].base = v; return true;
-    case MSR_KERNEL_GS_BASE: if (!addr_canonical(v)) return false; c->kernel_gs_base = v; return true;
+    case MSR_FS_BASE: if (!cpu_canonical(c, v)) return false; c->seg[SEG_FS].base = v; return true;
+    case MSR_GS_BASE: if (!cpu_canonical(c, v)) return false; c->seg[SEG_GS].base = v; return true;
+    case MSR_KERNEL_GS_BASE: if (!cpu_canonical(c, v)) return false; c->kernel_gs_base = v; return true;
     case MSR_TSC_AUX: c->tsc_aux = v & 0xffffffff; return true;
     default: return false;
     }

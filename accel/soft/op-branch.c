@@ -31,7 +31,7 @@ OP(op_ret)
     uint64_t sp = stack_pointer(c);
     uint64_t target = mem_read(c, SEG_SS, sp, i->opsize);
     sp += i->opsize + (i->op == 0xc2 ? (uint16_t)i->imm : 0);
-    if (c->code_size == 8 && !addr_canonical(target))
+    if (c->code_size == 8 && !cpu_canonical(c, target))
         cpu_raise_gp(c, 0);               /* before rsp moves (SDM vol. 2, RET) */
     reg_write(c, R_RSP, c->stack_size, sp);
     branch_to(c, i, target);

@@ -103,7 +103,7 @@ static OP(fast_ret64)
 {
     (void)i;
     uint64_t sp = c->gpr[R_RSP], target = pop64(c);
-    if (!addr_canonical(target)) {
+    if (!cpu_canonical(c, target)) {
         c->gpr[R_RSP] = sp;
         cpu_raise_gp(c, 0);
     }

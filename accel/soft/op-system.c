@@ -134,12 +134,20 @@ void cpu_set_cr4(struct cpu *c, uint64_t v)
 {
     uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
                   CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
+    uint32_t l7[4];
+    cpuid_query(c, 7, 0, l7);
+    if (l7[2] & CPUID_7_ECX_PKU)
+        ok |= CR4_PKE;
+    if (l7[2] & CPUID_7_ECX_LA57)
+        ok |= CR4_LA57;
     if (v & ~ok)
         cpu_raise_gp(c, 0);
+    if ((c->efer & EFER_LMA) && ((c->cr4 ^ v) & CR4_LA57))
+        cpu_raise_gp(c, 0);   /* the paging depth changes only outside IA-32e mode (SDM 4.1.1) */
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_raise_gp(c, 0);
     /* Only the paging bits change translations (toggling PGE is how a guest flushes globals). */
-    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE;
+    uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE | CR4_PKE | CR4_LA57;
     bool flush = ((c->cr4 ^ v) & paging) != 0;
     c->cr4 = v;
     if (flush)
@@ -285,8 +293,33 @@ static void desc_table_load(struct cpu *c, const struct insn *i, struct dtable_s
     uint64_t base = mem_read(c, i->seg, (ea + 2) & size_mask(i->addrsize), c->code_size == 8 ? 8 : 4);
     if (c->code_size != 8 && i->opsize == 2)
         base &= 0xffffff;
+    if (c->code_size == 8 && !cpu_canonical(c, base))
+        cpu_raise_gp(c, 0);   /* SDM vol. 2, LGDT/LIDT: a non-canonical base in 64-bit mode */
     t->limit = limit;
     t->base = base;
+}
+
+/* rdpkru/wrpkru (SDM vol. 2): any privilege level, with CR4.PKE; ecx (and edx for wrpkru) must
+ * be 0. The rights are checked at translation (mmu.c), so a new PKRU drops the soft TLB. */
+static void op_rdpkru(struct cpu *c)
+{
+    if (!(c->cr4 & CR4_PKE))
+        cpu_raise_ud(c);
+    if ((uint32_t)c->gpr[R_RCX])
+        cpu_raise_gp(c, 0);
+    reg_write(c, R_RAX, 4, c->pkru);
+    reg_write(c, R_RDX, 4, 0);
+}
+
+static void op_wrpkru(struct cpu *c)
+{
+    if (!(c->cr4 & CR4_PKE))
+        cpu_raise_ud(c);
+    if ((uint32_t)c->gpr[R_RCX] || (uint32_t)c->gpr[R_RDX])
+        cpu_raise_gp(c, 0);
+    c->pkru = (uint32_t)c->gpr[R_RAX];
+    tlb_flush(c);
+    c->tb_end = true;
 }
 
 static void op_rdtscp(struct cpu *c)
@@ -326,6 +359,8 @@ OP(op_grp7)
             }
             return;
         case 0xf9: op_rdtscp(c); return;
+        case 0xee: op_rdpkru(c); return;
+        case 0xef: op_wrpkru(c); return;
         default: break;
         }
         if (sub == 4) {
@@ -471,7 +506,7 @@ OP(op_sysret)
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
-        if (to64 && !addr_canonical(target))
+        if (to64 && !cpu_canonical(c, target))
             cpu_raise_gp(c, 0);   /* Intel faults in ring 0 on a non-canonical rcx */
         flat_cs(c, (uint16_t)((to64 ? base + 16 : base) | 3), 3, to64);
         cpu_set_flags(c, (c->gpr[R_R11] & 0x3c7fd7) | 2);
@@ -581,7 +616,7 @@ OP(op_grp15)
                 reg_write(c, i->rm, size, sg->base);
             } else {
                 uint64_t v = reg_read(c, i->rm, size);
-                if (!addr_canonical(v))
+                if (!cpu_canonical(c, v))
                     cpu_raise_gp(c, 0);
                 sg->base = v;
             }

@@ -112,7 +112,7 @@ void seg_call_gate(struct cpu *c, uint16_t sel, const uint64_t gd[2], bool call)
     uint64_t old_ss = c->seg[SEG_SS].sel, old_sp = c->gpr[R_RSP];
     if (lm) {
         uint64_t sp = tss_field(c, 4 + cpl * 8, 8);
-        if (!addr_canonical(sp))
+        if (!cpu_canonical(c, sp))
             cpu_raise(c, EXC_SS, true, 0);
         push_at(c, 0, &sp, ~0ull, 8, old_ss);
         push_at(c, 0, &sp, ~0ull, 8, old_sp);

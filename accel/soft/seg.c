@@ -360,7 +360,7 @@ void seg_iret(struct cpu *c, unsigned opsize)
     unsigned cpl = check_return_cs(c, cs, d);
     bool from64 = c->code_size == 8;
     bool to64 = (c->efer & EFER_LMA) && ((d[0] >> 53) & 1);
-    if (to64 && !addr_canonical(ip))
+    if (to64 && !cpu_canonical(c, ip))
         cpu_raise_gp(c, 0);   /* before anything is popped (SDM vol. 2, IRET) */
     if (cpl != c->cpl || from64) {
         /* 64-bit iret always pops SS:rSP (SDM vol. 2, IRET, IA-32e mode). */
@@ -387,6 +387,12 @@ void seg_iret(struct cpu *c, unsigned opsize)
     c->tb_end = true;
 }
 
+/* The base of a 16-byte system descriptor (TSS, LDT) in IA-32e mode. */
+static uint64_t sys_desc_base(const uint64_t d[2])
+{
+    return seg_desc_get_base(d) | (d[1] & 0xffffffffull) << 32;
+}
+
 void seg_check_avail_tss(struct cpu *c, const uint64_t d[2], uint32_t err)
 {
     unsigned type = (d[0] >> 40) & 0xf;
@@ -406,6 +412,8 @@ void seg_load_tr(struct cpu *c, uint16_t sel)
     if (!seg_read_desc(c, sel, d, wide, 0))
         cpu_raise_gp(c, err);
     seg_check_avail_tss(c, d, err);
+    if (wide && !cpu_canonical(c, sys_desc_base(d)))
+        cpu_raise_gp(c, err);   /* SDM vol. 2, LTR: a non-canonical base in IA-32e mode */
     /* Mark it busy in the GDT (SDM vol. 3, 7.2.2). */
     d[0] |= 2ull << 40;
     lin_write(c, c->gdt.base + (sel & ~7u) + 5, 1, (d[0] >> 40) & 0xff, false);
@@ -429,6 +437,8 @@ void seg_load_ldt(struct cpu *c, uint16_t sel)
         cpu_raise_gp(c, err);
     if (!((d[0] >> 47) & 1))
         cpu_raise(c, EXC_NP, true, err);
+    if (wide && !cpu_canonical(c, sys_desc_base(d)))
+        cpu_raise_gp(c, err);   /* SDM vol. 2, LLDT */
     seg_from_desc(&c->seg[SEG_LDTR], sel, d);
     if (!wide)
         c->seg[SEG_LDTR].base &= 0xffffffffull;

@@ -117,7 +117,8 @@ static int soft_irq_ack(struct cpu *c)
 
 static bool is_lapic_msr(uint32_t msr)
 {
-    return msr == VCPU_MSR_APIC_BASE || msr == VCPU_MSR_TSC_DEADLINE;
+    return msr == VCPU_MSR_APIC_BASE || msr == VCPU_MSR_TSC_DEADLINE ||
+           (msr >= VCPU_MSR_X2APIC_FIRST && msr <= VCPU_MSR_X2APIC_LAST);
 }
 
 static bool soft_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
@@ -135,6 +136,12 @@ static bool soft_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
     const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
     if (!l->dev || !is_lapic_msr(msr))
         return false;
+    if (msr == VCPU_MSR_APIC_BASE && (val & VCPU_APIC_BASE_EXTD)) {
+        uint32_t l1[4];
+        cpuid_query(c, 1, 0, l1);
+        if (!(l1[2] & CPUID_1_ECX_X2APIC))
+            cpu_raise_gp(c, 0);   /* x2APIC mode only where CPUID offers it */
+    }
     if (l->ops->msr_write(l->dev, msr, val) < 0)
         cpu_raise_gp(c, 0);
     if (msr == VCPU_MSR_APIC_BASE)

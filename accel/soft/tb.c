@@ -331,7 +331,7 @@ struct tb *tb_find(struct cpu *c)
 {
     /* A transfer to a non-canonical rip is #GP(0) at the transferring instruction, which is still
      * c->insn_rip here (SDM vol. 2, JMP: "IF tempRIP is not canonical THEN #GP(0)"). */
-    if (c->code_size == 8 && !addr_canonical(c->rip))
+    if (c->code_size == 8 && !cpu_canonical(c, c->rip))
         cpu_raise_gp(c, 0);
     struct tb_cache *tc = c->tbs;
     unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);

@@ -9,7 +9,8 @@ GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segment
 GUEST_C64 := $(GUEST_DIR)/guest.o64 $(GUEST_DIR)/guest64.o64 $(GUEST_DIR)/fnv.o64
 GUEST_C32 := $(GUEST_DIR)/guest.o32 $(GUEST_DIR)/fnv.o32
 GUESTS := $(GUEST_DIR)/real.bzImage $(GUEST_DIR)/bz64.bzImage $(GUEST_DIR)/elf64.elf $(GUEST_DIR)/pvh.elf \
-          $(GUEST_DIR)/mb.elf $(GUEST_DIR)/mbaout.bin $(GUEST_DIR)/fnv-host
+          $(GUEST_DIR)/mb.elf $(GUEST_DIR)/mbaout.bin $(GUEST_DIR)/mblow.elf $(GUEST_DIR)/mbclash.elf \
+          $(GUEST_DIR)/fnv-host
 
 $(GUEST_DIR)/%.o64: tests/guests/%.c tests/guests/guest.h tests/guests/fnv.h
 	@mkdir -p $(dir $@)
@@ -44,6 +45,13 @@ $(GUEST_DIR)/mb.elf: tests/guests/entry32.S tests/guests/guest32.ld $(GUEST_C32)
 	ld -m elf_i386 $(GUEST_LDFLAGS) -T tests/guests/guest32.ld -e mb_start -o $@ \
 	    $(GUEST_DIR)/mb-entry.o $(GUEST_DIR)/guest32.o32 $(GUEST_C32)
 
+# The multiboot ELF linked in conventional memory: at 0x8000 (loads), and at 0x6000 over the page
+# vmon puts the multiboot information in (refused).
+$(GUEST_DIR)/mblow.elf $(GUEST_DIR)/mbclash.elf: $(GUEST_DIR)/mb.elf
+	ld -m elf_i386 $(GUEST_LDFLAGS) --defsym=LOAD_BASE=$(if $(findstring clash,$@),0x6000,0x8000) \
+	    -T tests/guests/guest32.ld -e mb_start -o $@ \
+	    $(GUEST_DIR)/mb-entry.o $(GUEST_DIR)/guest32.o32 $(GUEST_C32)
+
 $(GUEST_DIR)/mbaout.bin: tests/guests/entry32.S tests/guests/guest32.ld $(GUEST_C32) $(GUEST_DIR)/guest32-aout.o32
 	$(CC) -m32 -I. -DAOUT -c $< -o $(GUEST_DIR)/mbaout-entry.o
 	ld -m elf_i386 $(GUEST_LDFLAGS) -T tests/guests/guest32.ld -e mb_start -o $(GUEST_DIR)/mbaout.elf \
@@ -61,7 +69,8 @@ TEST_DEPS += $(GUESTS)
 # Integration tests: each guest test under each accelerator, as links <test>-<accel> to check.sh
 # (which reads the test and accelerator from its name). KVM runs skip where /dev/kvm does not open;
 # soft runs skip while the software CPU (or, for hlt and smp, its APIC) is not there.
-GUEST_TESTS := entry-real entry-bz64 entry-elf64 entry-pvh entry-mb-elf entry-mb-aout mmio hlt reset poweroff \
+GUEST_TESTS := entry-real entry-bz64 entry-elf64 entry-pvh entry-mb-elf entry-mb-aout entry-mb-low \
+               entry-mb-clash mmio hlt reset reset-port92 poweroff \
                exit cpus ring3 ring3-syscall ring3-int smp
 GUEST_QUICK := entry-real entry-bz64 entry-pvh entry-mb-aout ring3 smp
 GUEST_TEST_DIR := $(BUILD)/guest-tests

@@ -69,6 +69,19 @@ poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
 entry=$label cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
+    entry-mb-low)
+        # Linked at 0x8000, in conventional memory between vmon's information page and its
+        # command line (boot/lowmem.c).
+        append="vmon multiboot entry rounds=1000"
+        kernel=$G/mblow.elf initrd=$G/real.bzImage status=0
+        want="multiboot mem_upper=64512 mmap entries=3 mods=1
+entry=multiboot-elf cmdline=\"$append\"
+$($HOST hash "$append" 1000)
+poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
+    entry-mb-clash)
+        # Linked at 0x6000, over the page vmon writes the multiboot information into: refused.
+        kernel=$G/mbclash.elf append= status=2
+        want="mbclash.elf: ELF segment 0x6000-0x[0-9a-f]+ overlaps vmon's boot information page at 0x6000-0x7000";;
     mmio)
         kernel=$G/bz64.bzImage append="test=mmio" status=0
         want='mmio read 0xffffffff then 0xffffffff
@@ -80,6 +93,9 @@ poweroff via PM1a_CNT';;
     reset)                     # -no-reboot: the reset ends vmon (monitor/qmp_test.sh: in place)
         kernel=$G/pvh.elf append="test=reset" status=0 extra=-no-reboot
         want='reset via i8042';;
+    reset-port92)
+        kernel=$G/pvh.elf append="test=reset-port92" status=0
+        want='port 0x92 A20 on';;
     poweroff)
         kernel=$G/mb.elf append="test=poweroff" status=0
         want='poweroff via PM1a_CNT 0x0604 SLP_TYP 5';;

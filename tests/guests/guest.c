@@ -2,6 +2,7 @@
  *   (none)    print the entry, the cmdline and its FNV-1a/CRC, then power off through ACPI
  *   mmio      read and write an address nothing backs (reads must give all-ones)
  *   reset     reset through the i8042 (0xfe to port 0x64)
+ *   reset-port92  reset through System Control Port A (bit 0 of port 0x92)
  *   poweroff  ACPI S5 via the FADT's PM1a_CNT and the DSDT's \_S5 (the default ending too)
  *   exit      isa-debug-exit with code=N
  *   cpus      count the MADT's local APICs
@@ -246,6 +247,13 @@ void guest_main(const char *entry, const char *cmdline)
     if (!strncmp_(test, "reset", 6)) {
         puts_("vmon-guest: reset via i8042\n");
         i8042_reset();
+    }
+    if (!strncmp_(test, "reset-port92", 13)) {
+        /* System Control Port A: A20 reads back set, then bit 0's rising edge resets. */
+        puts_(inb(0x92) & 2 ? "vmon-guest: port 0x92 A20 on\n" : "vmon-guest: port 0x92 A20 off\n");
+        outb(0x92, 0x03);
+        puts_("vmon-guest: port 0x92 reset did not end the VM\n");
+        halt_forever();
     }
     if (!strncmp_(test, "poweroff", 9))
         acpi_poweroff();

@@ -12,7 +12,7 @@ SYSG_CFLAGS32 := $(SYSG_CFLAGS) -m32
 SYSG_LD     := ld -static -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 SYSG_LIB    := entry.S gdt.S vectors.S setjmp.S probes.S user.S output.c exc.c
 # Guests by mode: the name is the source file (tests/sysguests/<name>.c or .S) and the .out beside it.
-SYSG_64     := cpuinfo crs codemem exc64 fpu ring3 iobitmap paging64 irq smp debug
+SYSG_64     := cpuinfo crs codemem exc64 fpu ring3 iobitmap paging64 irq ioapic smp debug canon pku x2apic la57
 SYSG_32     := modes paging32 pae prot32 task32
 SYSG_ALL    := $(SYSG_64) $(SYSG_32)
 SYSG_ELFS   := $(SYSG_ALL:%=$(SYSG_OUT)/%.elf)
@@ -45,6 +45,7 @@ $(SYSG_32:%=$(SYSG_OUT)/%.elf): $(SYSG_OUT)/%.elf: $(SYSG_OUT)/32/%.o $(SYSG_LIB
 # Guests with a second source file.
 $(SYSG_OUT)/modes.elf: $(SYSG_OUT)/32/modes-asm.o
 $(SYSG_OUT)/smp.elf: $(SYSG_OUT)/64/smp-asm.o
+$(SYSG_OUT)/la57.elf: $(SYSG_OUT)/64/la57-asm.o
 
 sysguests: $(SYSG_ELFS)
 TEST_DEPS   += $(SYSG_ELFS)

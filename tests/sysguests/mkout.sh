@@ -33,7 +33,7 @@ fix_known() {
 }
 
 for g in "$@"; do
-    extra=; [ "$g" = smp ] && extra="-smp 2"
+    extra=; [ "$g" = smp ] && extra="-smp 2"; [ "$g" = ioapic ] && extra="-device pc-testdev"
     # shellcheck disable=SC2086
     timeout 60 qemu-system-x86_64 -accel tcg -cpu max $extra -kernel "$BUILD/sysguests/$g.elf" -nographic \
         -serial stdio -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64 </dev/null |

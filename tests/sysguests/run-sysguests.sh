@@ -96,7 +96,7 @@ sanitizer_known() {   # sanitizer_known GUEST STDERR
 
 # Guests that need more than the default machine.
 vmon_opts() { case $1 in smp) echo "--cpus 2";; esac; }
-qemu_opts() { case $1 in smp) echo "-smp 2";; esac; }
+qemu_opts() { case $1 in smp) echo "-smp 2";; ioapic) echo "-device pc-testdev";; esac; }
 
 run_one() {   # run_one GUEST ACCEL
     local g=$1 a=$2 elf=$BUILD/sysguests/$1.elf log=$work/$1.$2.log rc reason oracle=$2

@@ -1,12 +1,14 @@
 /* The application processor's start-up code for the smp guest, copied to TRAMP (0x9000): after
  * INIT and SIPI with vector 0x09 the AP starts in real mode at 0x0900:0000 (SDM vol. 3, 9.4.4 and
  * 11.6.1), records CR0 and its arrival, enters protected mode with a GDT of its own, reads its local
- * APIC ID, counts itself in and halts. Everything is addressed as TRAMP + offset: no relocations. */
+ * APIC ID, counts itself in and spins, counting in tramp_spin (so the BSP can see it run, and stop
+ * when an INIT puts it back into wait-for-SIPI). Everything is addressed as TRAMP + offset: no relocations. */
 #define TRAMP 0x9000
 #define OFF(x) ((x) - tramp_start)
 
     .text
     .globl tramp_start, tramp_end, tramp_arrived, tramp_cr0, tramp_apic_id, tramp_count, tramp_cs
+    .globl tramp_spin
     .code16
     .p2align 4
 tramp_start:
@@ -30,8 +32,7 @@ tramp_pm32:
     shrl $24, %eax
     movl %eax, TRAMP + OFF(tramp_apic_id)
     lock incl TRAMP + OFF(tramp_count)
-1:  cli
-    hlt
+1:  incl TRAMP + OFF(tramp_spin)
     jmp 1b
     .p2align 3
 tramp_gdt:
@@ -47,4 +48,6 @@ tramp_cr0:     .long 0
 tramp_apic_id: .long 0xffffffff
 tramp_count:   .long 0
 tramp_cs:      .word 0
+    .p2align 2
+tramp_spin:    .long 0
 tramp_end:
