@@ -19,6 +19,9 @@ class Qmp:
             except OSError:
                 self.s.close()
                 time.sleep(0.05)
+        else:
+            print("FAIL: cannot connect to %s (did vmon start?)" % path)
+            sys.exit(1)
         self.s.settimeout(20)
         self.buf = b""
         self.events = []
