@@ -255,7 +255,7 @@ def scenario_guest(q, path):
 
 if __name__ == "__main__":
     path, scenario = sys.argv[1], sys.argv[2]
-    for _ in range(200):
+    for _ in range(1200):      # vmon may take long to start on a loaded machine
         if os.path.exists(path):
             break
         time.sleep(0.05)
