@@ -94,7 +94,7 @@ poweroff via PM1a_CNT';;
         kernel=$G/pvh.elf append="test=reset" status=0 extra=-no-reboot
         want='reset via i8042';;
     reset-port92)
-        kernel=$G/pvh.elf append="test=reset-port92" status=0
+        kernel=$G/pvh.elf append="test=reset-port92" status=0 extra=-no-reboot
         want='port 0x92 A20 on';;
     poweroff)
         kernel=$G/mb.elf append="test=poweroff" status=0
