@@ -134,6 +134,14 @@ struct acpi_pm *acpi_pm_new(const struct irq_line *sci, const struct stop_link *
     return p;
 }
 
+void acpi_pm_reset(struct acpi_pm *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->sts = p->en = p->cnt = 0;
+    update_sci(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
 int acpi_pm_map(struct acpi_pm *p, struct bus *pio)
 {
     int r;

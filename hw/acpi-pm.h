@@ -23,6 +23,8 @@ struct acpi_pm *acpi_pm_new(const struct irq_line *sci, const struct stop_link *
 void acpi_pm_free(struct acpi_pm *p);
 /* Press the fixed-feature power button (ACPI 6.4, 4.8.3.1.1: PWRBTN_STS, an SCI when PWRBTN_EN). */
 void acpi_pm_power_button(struct acpi_pm *p);
+/* A machine reset: status and enable bits clear, SCI low (the PM timer runs on). */
+void acpi_pm_reset(struct acpi_pm *p);
 int acpi_pm_map(struct acpi_pm *p, struct bus *pio);
 
 #endif

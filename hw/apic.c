@@ -581,6 +581,33 @@ int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
 
 /* --- lifetime ----------------------------------------------------------------------------------- */
 
+/* What a PC BIOS leaves on the BSP, since vmon boots kernels directly: the LAPIC enabled and LINT0 in
+ * ExtINT mode so the PIC's interrupts arrive (virtual wire mode, MP spec 3.6.2.2), LINT1 as NMI. The
+ * other processors wait for INIT/SIPI. */
+static void power_on_locked(struct lapic *l)
+{
+    l->apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (l->index == 0 ? APIC_BASE_BSP : 0);
+    reset_locked(l);
+    if (l->index == 0) {
+        l->svr = 0x1ff;
+        l->lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
+        l->lvt[LVT_LINT1] = APIC_DM_NMI << 8;
+    } else {
+        l->wait_for_sipi = true;
+    }
+}
+
+void lapic_reset(struct lapic *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->wait_for_sipi = false;
+    l->sipi_vector = 0;
+    atomic_store(&l->events, 0);
+    atomic_store(&l->irq_hint, false);
+    power_on_locked(l);
+    pthread_mutex_unlock(&l->lock);
+}
+
 struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void (*kick_fn)(void *opaque),
                            void *opaque)
 {
@@ -603,19 +630,8 @@ struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void 
     }
     pthread_mutex_init(&l->lock, NULL);
     l->id = apic_id;
-    l->apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (index == 0 ? APIC_BASE_BSP : 0);
     pthread_mutex_lock(&l->lock);
-    reset_locked(l);
-    if (index == 0) {
-        /* What a PC BIOS leaves on the BSP, since vmon boots kernels directly: the LAPIC enabled
-         * and LINT0 in ExtINT mode so the PIC's interrupts arrive (virtual wire mode, MP spec
-         * 3.6.2.2), LINT1 as NMI. */
-        l->svr = 0x1ff;
-        l->lvt[LVT_LINT0] = APIC_DM_EXTINT << 8;
-        l->lvt[LVT_LINT1] = APIC_DM_NMI << 8;
-    } else {
-        l->wait_for_sipi = true;
-    }
+    power_on_locked(l);
     pthread_mutex_unlock(&l->lock);
     b->cpu[b->n++] = l;
     return l;

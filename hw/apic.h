@@ -154,6 +154,8 @@ struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void 
                            void *opaque);
 /* After the vCPUs and the clock's timers have stopped (the event loop joined). */
 void lapic_free(struct lapic *l);
+/* A machine reset: the state lapic_create gave (IA32_APIC_BASE too; the APIC id stays), no events. */
+void lapic_reset(struct lapic *l);
 
 /* Deliver a message to every LAPIC it addresses (from the IOAPIC: from = NULL; from an ICR: the
  * sender, for the shorthands). Lowest-priority delivery goes to the addressed LAPIC with the lowest

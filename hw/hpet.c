@@ -307,6 +307,17 @@ int hpet_init(struct hpet *h, const struct plat_clock *clk,
     return 0;
 }
 
+void hpet_reset(struct hpet *h)
+{
+    pthread_mutex_lock(&h->lock);
+    h->config = h->status = h->counter_base = 0;
+    for (unsigned n = 0; n < HPET_TIMERS; n++)
+        h->timer[n] = (struct hpet_timer){ .config = TN_FIXED | (16ull + n) << HPET_TN_ROUTE_SHIFT,
+                                           .cmp = UINT64_MAX, .match = UINT64_MAX };
+    rearm_locked(h, clk_now(h->clk));
+    pthread_mutex_unlock(&h->lock);
+}
+
 void hpet_destroy(struct hpet *h)
 {
     clk_timer_free(h->clk, h->expiry);

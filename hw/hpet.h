@@ -62,6 +62,7 @@ struct hpet {
 int hpet_init(struct hpet *h, const struct plat_clock *clk,
               void (*set_irq)(void *opaque, unsigned irq, int level), void *opaque);
 void hpet_destroy(struct hpet *h);
+void hpet_reset(struct hpet *h);   /* a machine reset: halted, legacy mode off, comparators all ones */
 int hpet_map(struct hpet *h, struct bus *mmio, uint64_t base);
 
 /* Legacy replacement on: the PIT's and RTC's lines are disconnected (spec 2.3.9). Lock-free read. */

@@ -153,6 +153,16 @@ void ioapic_init(struct ioapic *io, struct apic_bus *bus, uint8_t id)
         io->redtbl[i] = RTE_MASKED;
 }
 
+void ioapic_reset(struct ioapic *io)
+{
+    pthread_mutex_lock(&io->lock);
+    io->ioregsel = 0;
+    io->irr = 0;
+    for (unsigned i = 0; i < IOAPIC_PINS; i++)
+        io->redtbl[i] = RTE_MASKED;
+    pthread_mutex_unlock(&io->lock);
+}
+
 void ioapic_destroy(struct ioapic *io)
 {
     pthread_mutex_destroy(&io->lock);

@@ -42,6 +42,7 @@ struct ioapic {
 /* All entries masked, as after reset. */
 void ioapic_init(struct ioapic *io, struct apic_bus *bus, uint8_t id);
 void ioapic_destroy(struct ioapic *io);
+void ioapic_reset(struct ioapic *io);   /* a machine reset: every entry masked (the id stays) */
 int ioapic_map(struct ioapic *io, struct bus *mmio, uint64_t base);
 
 /* Drive pin (0..23): level is "asserted"; the polarity bit only describes the wire, which vmon's

@@ -321,6 +321,19 @@ void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), voi
     p->opaque = opaque;
 }
 
+void pic_reset(struct pic *p)
+{
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < 2; i++) {
+        struct pic_chip *c = &p->chip[i];
+        *c = (struct pic_chip){ .pic = p, .master = i == 0, .level = c->level, .elcr_mask = c->elcr_mask,
+                                .imr = 0xff };
+    }
+    if (atomic_exchange(&p->intr, false))
+        p->intr_changed(p->opaque, false);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void pic_destroy(struct pic *p)
 {
     pthread_mutex_destroy(&p->lock);

@@ -40,6 +40,8 @@ struct pic {
 
 void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), void *opaque);
 void pic_destroy(struct pic *p);
+/* A machine reset: uninitialised, all masked, edge-triggered (the lines keep their levels). */
+void pic_reset(struct pic *p);
 
 /* Map 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1 on the port bus. 0 or -errno. */
 int pic_map(struct pic *p, struct bus *pio);

@@ -329,6 +329,27 @@ static void port61_io_write(void *dev, uint64_t off, uint64_t val, unsigned size
 static const struct io_ops pit_ops = { pit_io_read, pit_io_write };
 static const struct io_ops port61_ops = { port61_io_read, port61_io_write };
 
+/* Every channel in mode 3 with count 65536, channel 2's gate low; p->lock held or not yet shared. */
+static void power_on(struct pit *p)
+{
+    uint64_t now = clk_now(p->clk);
+    p->port61 = 0;
+    for (int i = 0; i < 3; i++) {
+        struct pit_channel *c = &p->ch[i];
+        *c = (struct pit_channel){ .gate = i != 2 };
+        ch_control(c, 0x36);   /* LSB then MSB, mode 3 */
+        ch_load(c, 0, now);
+    }
+    pit_rearm_locked(p, now);
+}
+
+void pit_reset(struct pit *p)
+{
+    pthread_mutex_lock(&p->lock);
+    power_on(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
 int pit_init(struct pit *p, const struct plat_clock *clk, void (*irq0)(void *opaque, int level),
              void *opaque)
 {
@@ -340,14 +361,7 @@ int pit_init(struct pit *p, const struct plat_clock *clk, void (*irq0)(void *opa
     if (!p->timer)
         return -ENOMEM;
     pthread_mutex_init(&p->lock, NULL);
-    uint64_t now = clk_now(clk);
-    for (int i = 0; i < 3; i++) {
-        struct pit_channel *c = &p->ch[i];
-        c->gate = i != 2;
-        ch_control(c, 0x36);   /* LSB then MSB, mode 3 */
-        ch_load(c, 0, now);
-    }
-    pit_rearm_locked(p, now);
+    power_on(p);
     return 0;
 }
 

@@ -58,6 +58,7 @@ struct pit {
 int pit_init(struct pit *p, const struct plat_clock *clk, void (*irq0)(void *opaque, int level),
              void *opaque);
 void pit_destroy(struct pit *p);
+void pit_reset(struct pit *p);   /* a machine reset: the power-on state pit_init gives */
 /* Map 0x40-0x43 and 0x61 on the port bus. 0 or -errno. */
 int pit_map(struct pit *p, struct bus *pio);
 

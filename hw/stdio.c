@@ -108,6 +108,13 @@ void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
 void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux)
 {
     c->mux = *mux;
+    if (!mux->input || !mux->focused)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->mux_focus = true;
+    pthread_mutex_unlock(&c->lock);
+    if (mux->focus)
+        mux->focus(mux->opaque, true);
 }
 
 static void stdio_chr_help(struct stdio_chr *c)

@@ -24,6 +24,7 @@ void stdio_chr_attach(struct stdio_chr *c, struct serial *s);
 struct stdio_mux_link {
     void (*input)(void *opaque, const uint8_t *buf, size_t n);   /* bytes typed while it has focus */
     void (*focus)(void *opaque, bool has_focus);
+    bool focused;              /* start with the keyboard (QEMU's -monitor stdio) */
     void *opaque;
 };
 void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux);

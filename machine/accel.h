@@ -115,6 +115,11 @@ struct accel_ops {
     /* Deliver a message-signalled interrupt (the address/data a PCI function would write) to the
      * in-kernel LAPICs (irqchip_in_kernel only). Any thread. */
     void (*signal_msi)(struct vm *vm, uint64_t addr, uint32_t data);
+    /* A machine reset, vCPUs parked (machine/vm.c's vm_reset): vm_reset puts the accelerator's own
+     * devices back (KVM's in-kernel PIC, IOAPIC, PIT), then vcpu_reset takes each vCPU to its reset
+     * state: vCPU 0 to vm->boot_state, the others waiting for INIT/SIPI. 0 or -errno. */
+    int (*vm_reset)(struct vm *vm);
+    int (*vcpu_reset)(struct vcpu *v);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);

@@ -7,54 +7,7 @@
 
 #include "machine/vm.h"
 
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
 #define EFER_LMA (1ull << 10)
-#define PTE_P 1ull
-#define PTE_PS (1ull << 7)
-#define PTE_ADDR 0x000ffffffffff000ull
-
-/* Linear -> physical through the guest's page tables (SDM Vol. 3A, 4.3-4.5); -EFAULT when any
- * level is not present or not RAM. */
-int vm_translate(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys)
-{
-    if (!(s->cr0 & CR0_PG)) {
-        *phys = lin & 0xffffffffull;
-        return 0;
-    }
-    if (!(s->cr4 & CR4_PAE)) {          /* 32-bit paging: 2 levels of 4-byte entries */
-        uint32_t pde, pte;
-        uint64_t a = (s->cr3 & 0xfffff000ull) + ((lin >> 22) & 0x3ff) * 4;
-        if (guest_mem_read(&vm->mem, a, &pde, 4) < 0 || !(pde & PTE_P))
-            return -1;
-        if (pde & PTE_PS) {
-            *phys = (pde & 0xffc00000ull) + (lin & 0x3fffff);
-            return 0;
-        }
-        a = (pde & 0xfffff000ull) + ((lin >> 12) & 0x3ff) * 4;
-        if (guest_mem_read(&vm->mem, a, &pte, 4) < 0 || !(pte & PTE_P))
-            return -1;
-        *phys = (pte & 0xfffff000ull) + (lin & 0xfff);
-        return 0;
-    }
-    int levels = (s->efer & EFER_LMA) ? ((s->cr4 & CR4_LA57) ? 5 : 4) : 3;
-    uint64_t table = s->cr3 & (levels == 3 ? 0xffffffe0ull : PTE_ADDR);
-    for (int level = levels; level >= 1; level--) {
-        unsigned shift = 12 + 9 * (level - 1);
-        uint64_t idx = level == 3 && levels == 3 ? (lin >> 30) & 3 : (lin >> shift) & 0x1ff;
-        uint64_t e;
-        if (guest_mem_read(&vm->mem, table + idx * 8, &e, 8) < 0 || !(e & PTE_P))
-            return -1;
-        if (level == 1 || ((e & PTE_PS) && level <= 3 && !(level == 3 && levels == 3))) {
-            uint64_t mask = (1ull << shift) - 1;
-            *phys = ((e & PTE_ADDR) & ~mask) + (lin & mask);
-            return 0;
-        }
-        table = e & PTE_ADDR;
-    }
-    return -1;
-}
 
 static void dump_seg(FILE *f, const char *name, const struct seg_state *g)
 {

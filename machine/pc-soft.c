@@ -146,6 +146,17 @@ static void vcpu_attach(struct vcpu *v, struct lapic *l, const struct tsc *tsc)
     v->tsc = tsc;
 }
 
+/* A machine reset: the interrupt controllers and timers to their power-on state (vCPUs parked). */
+void pc_soft_reset(struct pc_soft *ps)
+{
+    pic_reset(&ps->pic);
+    ioapic_reset(&ps->ioapic);
+    pit_reset(&ps->pit);
+    hpet_reset(&ps->hpet);
+    for (int i = 0; i < ps->vm->ncpus; i++)
+        lapic_reset(ps->vm->vcpus[i].lapic.dev);
+}
+
 /* --- creation ----------------------------------------------------------------------------------- */
 
 void pc_soft_free(struct pc_soft *ps)

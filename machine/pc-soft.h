@@ -21,6 +21,7 @@ struct pc_soft;
 struct pc_soft *pc_soft_new(struct vm *vm);
 /* After the vCPUs and the event loop have stopped. */
 void pc_soft_free(struct pc_soft *ps);
+void pc_soft_reset(struct pc_soft *ps);   /* a machine reset, vCPUs parked */
 /* Drive an ISA IRQ (0-15) or GSI (16-23) line. Any thread. */
 void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
 

@@ -248,15 +248,15 @@ static void pc_stop_request(void *opaque, enum stop_request what, int status)
     case STOP_REQ_POWEROFF:
         vm_request_stop(vm, VCPU_POWEROFF, 0);
         break;
-    case STOP_REQ_RESET:
-        vm_request_stop(vm, VCPU_RESET, 0);
+    case STOP_REQ_RESET:       /* in place, or the end under -no-reboot (machine/vm.c) */
+        vm_reset(vm, VM_CAUSE_GUEST_RESET);
         break;
     case STOP_REQ_DEBUG_EXIT:
         vm_request_stop(vm, VCPU_DEBUG_EXIT, status);
         break;
-    case STOP_REQ_QUIT:
+    case STOP_REQ_QUIT:        /* Ctrl-A x */
     default:
-        vm_request_stop(vm, VCPU_STOP, 0);
+        vm_shutdown(vm, VCPU_STOP, 0, VM_CAUSE_HOST_UI);
         break;
     }
 }
@@ -347,7 +347,8 @@ static void pc_power_button(struct vm *vm)
 static void pc_console_mux(struct vm *vm, const struct vm_console_link *l)
 {
     struct pc *pc = vm->platform;
-    struct stdio_mux_link m = { .input = l->input, .focus = l->focus, .opaque = l->opaque };
+    struct stdio_mux_link m = { .input = l->input, .focus = l->focus, .opaque = l->opaque,
+                                .focused = l->focused };
     stdio_chr_set_mux(pc->console, &m);
 }
 
@@ -357,8 +358,40 @@ static void pc_console_write(struct vm *vm, const char *buf, size_t n)
     stdio_chr_write(pc->console, buf, n);
 }
 
+/* A machine reset (QEMU's qemu_devices_reset), vCPUs parked: the interrupt controllers and timers,
+ * ACPI PM, and each virtio device as if its driver wrote status 0. The UART, i8042, RTC and PCI
+ * configuration keep their state: a booting kernel programs them again. */
+static void pc_reset(struct vm *vm)
+{
+    struct pc *pc = vm->platform;
+    if (pc->soft)
+        pc_soft_reset(pc->soft);
+    acpi_pm_reset(pc->pm);
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        if (!pc->blks[i])
+            continue;
+        struct virtio_dev *v = &pc->blks[i]->vdev;
+        pthread_mutex_lock(&v->lock);
+        virtio_set_status_locked(v, 0);
+        pthread_mutex_unlock(&v->lock);
+    }
+}
+
+static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
+{
+    struct pc *pc = vm->platform;
+    if (i < 0 || i >= VM_MAX_DRIVES || !pc->blks[i])
+        return -ENOENT;
+    const struct blk *bs = pc->blks[i]->bs;
+    *d = (struct vm_drive_info){ .format = bs->drv->name, .size = bs->size };
+    for (const struct blk *b = bs->backing; b; b = b->backing)
+        d->depth++;
+    return 0;
+}
+
 static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
+    .reset = pc_reset, .drive_info = pc_drive_info,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

@@ -17,11 +17,44 @@
 
 #include "util/eventloop.h"
 #include "machine/pc.h"
+#include "machine/vm-int.h"
 
-static void vm_emit(struct vm *vm, enum vm_event ev, int reason)
+void vm_emit(struct vm *vm, enum vm_event ev, int reason)
 {
-    if (vm->listener.event)
-        vm->listener.event(vm->listener.opaque, ev, reason);
+    for (int i = 0; i < VM_MAX_LISTENERS; i++)
+        if (vm->listeners[i].event)
+            vm->listeners[i].event(vm->listeners[i].opaque, ev, reason);
+}
+
+int vm_add_listener(struct vm *vm, struct vm_listener l)
+{
+    for (int i = 0; i < VM_MAX_LISTENERS; i++) {
+        if (!vm->listeners[i].event) {
+            vm->listeners[i] = l;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+void vm_remove_listener(struct vm *vm, void *opaque)
+{
+    for (int i = 0; i < VM_MAX_LISTENERS; i++)
+        if (vm->listeners[i].opaque == opaque)
+            vm->listeners[i] = (struct vm_listener){ 0 };
+}
+
+const char *vm_cause_name(enum vm_cause c)
+{
+    static const char *const names[] = {
+        [VM_CAUSE_NONE] = "none", [VM_CAUSE_HOST_ERROR] = "host-error",
+        [VM_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+        [VM_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+        [VM_CAUSE_HOST_SIGNAL] = "host-signal", [VM_CAUSE_HOST_UI] = "host-ui",
+        [VM_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown", [VM_CAUSE_GUEST_RESET] = "guest-reset",
+        [VM_CAUSE_GUEST_PANIC] = "guest-panic",
+    };
+    return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "none";
 }
 
 void vm_kick_all(struct vm *vm)
@@ -38,15 +71,26 @@ bool vm_ended(struct vm *vm)
 
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
 {
+    enum vm_cause c = VM_CAUSE_HOST_QMP_QUIT;
+    switch (reason) {
+    case VCPU_POWEROFF: case VCPU_DEBUG_EXIT: c = VM_CAUSE_GUEST_SHUTDOWN; break;
+    case VCPU_RESET: c = VM_CAUSE_GUEST_RESET; break;
+    case VCPU_CRASH: c = VM_CAUSE_GUEST_PANIC; break;
+    default: break;
+    }
+    vm_shutdown(vm, reason, exit_code, c);
+}
+
+void vm_shutdown(struct vm *vm, enum vcpu_exit reason, int exit_code, enum vm_cause cause)
+{
     int expected = VCPU_CONTINUE;
     if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
         return;                 /* the first reason wins */
     atomic_store(&vm->exit_code, exit_code);
+    atomic_store(&vm->stop_cause, (int)cause);
     atomic_store(&vm->leave, 1);
     atomic_store(&vm->run_state, VM_STATE_SHUTDOWN);
-    if (reason == VCPU_RESET)
-        vm_emit(vm, VM_EVENT_RESET, 0);
-    vm_emit(vm, VM_EVENT_SHUTDOWN, reason);
+    vm_emit(vm, VM_EVENT_SHUTDOWN, (int)cause);
     if (vm->debugger.ended)
         vm->debugger.ended(vm->debugger.opaque);
     pthread_mutex_lock(&vm->stop_lock);
@@ -81,9 +125,17 @@ int vm_started_cpus(struct vm *vm)
 }
 
 /* Lock order: pause_lock, then whatever the accelerator's kick takes. */
+/* A reset in progress (vm_reset until the main thread is done) holds off pause and resume. */
+static void wait_reset_locked(struct vm *vm)
+{
+    while (atomic_load(&vm->reset_cause) && !vm_ended(vm))
+        pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+}
+
 static int vm_pause_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
+    wait_reset_locked(vm);
     int r = 0;
     if (vm_ended(vm))
         r = -ESHUTDOWN;
@@ -113,6 +165,7 @@ int vm_pause(struct vm *vm)
 static int vm_resume_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
+    wait_reset_locked(vm);
     int r = 0;
     if (vm_ended(vm))
         r = -ESHUTDOWN;
@@ -342,7 +395,7 @@ static void vm_on_signal(void *opaque)
     if (read(vm->signal_fd, &si, sizeof(si)) != sizeof(si))
         return;
     fprintf(stderr, "vmon: terminating on signal %u\n", si.ssi_signo);
-    vm_request_stop(vm, VCPU_STOP, 0);
+    vm_shutdown(vm, VCPU_STOP, 0, VM_CAUSE_HOST_SIGNAL);
 }
 
 static void *vcpu_thread(void *arg)
@@ -357,6 +410,8 @@ static void *vcpu_thread(void *arg)
             vm_debug_stop(v);  /* machine/vm-debug.c: pause the VM, tell the debugger */
             r = VCPU_STOP;
         }
+        if (r == VCPU_RESET && !vm->cfg.no_reboot && vm_reset(vm, VM_CAUSE_GUEST_RESET) == 0)
+            r = VCPU_STOP;     /* park until the main thread has reset the machine */
         if (r != VCPU_STOP || vm_ended(vm) || !vcpu_park(v))
             break;
     }
@@ -418,8 +473,15 @@ int vm_run(struct vm *vm)
         started++;
     }
     pthread_mutex_lock(&vm->stop_lock);
-    while (!vm_ended(vm))
+    while (!vm_ended(vm)) {
+        if (atomic_load(&vm->reset_cause)) {   /* resets run here, off every vCPU and the loop */
+            pthread_mutex_unlock(&vm->stop_lock);
+            vm_do_reset(vm);
+            pthread_mutex_lock(&vm->stop_lock);
+            continue;
+        }
         pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
+    }
     pthread_mutex_unlock(&vm->stop_lock);
     /* A stop requested before a vCPU was marked started missed its kick: kick them all again. */
     for (int i = 0; i < started && vm->accel->vcpu_kick; i++)

@@ -41,17 +41,33 @@ enum vm_run_state { VM_STATE_RUNNING, VM_STATE_PAUSED, VM_STATE_SHUTDOWN };
 /* Run-state events, named as QMP names them (QMP spec, events STOP/RESUME/SHUTDOWN/RESET/POWERDOWN). */
 enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN };
 
+/* Why the VM shut down or reset: QEMU's ShutdownCause (qapi/run-state.json), the "reason" of QMP's
+ * SHUTDOWN and RESET events; the guest-* causes are the guest's doing ("guest": true). */
+enum vm_cause {
+    VM_CAUSE_NONE, VM_CAUSE_HOST_ERROR, VM_CAUSE_HOST_QMP_QUIT, VM_CAUSE_HOST_QMP_SYSTEM_RESET,
+    VM_CAUSE_HOST_SIGNAL, VM_CAUSE_HOST_UI, VM_CAUSE_GUEST_SHUTDOWN, VM_CAUSE_GUEST_RESET,
+    VM_CAUSE_GUEST_PANIC,
+};
+const char *vm_cause_name(enum vm_cause c);      /* "guest-reset", ... */
+static inline bool vm_cause_is_guest(enum vm_cause c)
+{
+    return c >= VM_CAUSE_GUEST_SHUTDOWN;
+}
+
 /* Who hears of run-state changes; called on the thread that caused the change (a vCPU, the event
- * loop), so it must not block for long. reason: SHUTDOWN's enum vcpu_exit, else 0. */
+ * loop, the main thread after a reset), so it must not block for long. reason: the enum vm_cause of
+ * SHUTDOWN and RESET, else 0. Up to VM_MAX_LISTENERS (one per -qmp). */
 struct vm_listener {
     void (*event)(void *opaque, enum vm_event ev, int reason);
     void *opaque;
 };
+#define VM_MAX_LISTENERS 8
 
 /* The console's second user (the human monitor on Ctrl-A c); on the event-loop thread. */
 struct vm_console_link {
     void (*input)(void *opaque, const uint8_t *buf, size_t n);   /* bytes typed while it has focus */
     void (*focus)(void *opaque, bool has_focus);                 /* Ctrl-A c moved the keyboard */
+    bool focused;                  /* it has the keyboard from the start (-monitor stdio) */
     void *opaque;
 };
 
@@ -63,11 +79,21 @@ struct vm_debugger {
     void *opaque;
 };
 
+/* A drive as the board opened it (query-block, info block). */
+struct vm_drive_info {
+    const char *format;        /* the block driver's name: "raw", "qcow2" */
+    uint64_t size;             /* virtual size, bytes */
+    int depth;                 /* backing files below it */
+};
+
 /* What the board offers the monitor (filled by machine/pc.c). */
 struct vm_board_ops {
     void (*power_button)(struct vm *vm);   /* press the ACPI power button */
     void (*console_mux)(struct vm *vm, const struct vm_console_link *l);
     void (*console_write)(struct vm *vm, const char *buf, size_t n);   /* any thread */
+    void (*reset)(struct vm *vm);          /* devices to their reset state (vCPUs parked) */
+    void (*info_network)(struct vm *vm, FILE *out);   /* HMP info network; NULL: no NICs */
+    int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -115,7 +141,12 @@ struct vm_config {
     bool no_jit;               /* --jit off: the soft CPU only interprets */
     bool exit_stats;
     const char *name;          /* -name, or NULL */
-    const char *qmp, *monitor; /* -qmp / -monitor socket specs (monitor/server.h), or NULL */
+#define VM_MAX_QMP 4
+    const char *qmp[VM_MAX_QMP];   /* -qmp socket specs (monitor/server.h), as many as given */
+    int nqmp;
+    const char *monitor;       /* -monitor stdio or a socket spec, or NULL */
+    const char *logfile;       /* -D FILE: vmon's messages once the VM runs, or NULL */
+    bool no_reboot;            /* -no-reboot: a reset ends vmon (status 0) instead of rebooting */
     const char *pidfile;       /* -pidfile FILE, or NULL */
     bool daemonize;            /* -daemonize: detach once the VM is set up */
     struct vm_vdev_config vdev;   /* rng, virtio-serial, vsock, their chardevs (issue 14) */
@@ -147,8 +178,11 @@ struct vm {
     int parked;                    /* vCPU threads parked by a pause (under pause_lock) */
     pthread_mutex_t pause_lock;    /* with pause_cond: pause/resume hand-shake with the vCPUs */
     pthread_cond_t pause_cond;
-    struct vm_listener listener;   /* run-state events (the monitor), or none */
+    struct vm_listener listeners[VM_MAX_LISTENERS];  /* run-state events (the monitors) */
     struct vm_debugger debugger;   /* the gdbstub, or none */
+    _Atomic int reset_cause;       /* enum vm_cause of a reset the main thread is to do, or 0 */
+    bool resume_after_reset;       /* the VM ran when the reset came (under pause_lock) */
+    _Atomic int stop_cause;        /* enum vm_cause of the stop */
     const struct vm_board_ops *board;  /* what the board does for the monitor (machine/pc.c) */
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
@@ -176,13 +210,49 @@ void vm_dump_cpu(struct vcpu *v);
 void vm_print_cpu_state(const struct vm *vm, const struct cpu_state *s, FILE *f);
 /* Guest linear -> physical through s's page tables (SDM Vol. 3A, 4.3-4.5); -1 when not mapped. */
 int vm_translate(const struct vm *vm, const struct cpu_state *s, uint64_t lin, uint64_t *phys);
+
+/* The same walk with every level kept (machine/translate.c), for the monitor's info translate. */
+enum vm_paging_mode { VM_PAGING_NONE, VM_PAGING_32, VM_PAGING_PAE, VM_PAGING_4LEVEL, VM_PAGING_5LEVEL };
+struct vm_xlat_level {
+    const char *name;          /* the SDM's: "PML5E", "PML4E", "PDPTE", "PDE", "PTE" */
+    uint64_t table;            /* guest physical address of the table */
+    unsigned index;            /* entry number in it */
+    uint64_t entry_gpa;        /* table + index * size */
+    uint64_t entry;            /* its value (0 when it could not be read) */
+    unsigned size;             /* bytes: 4 (32-bit paging) or 8 */
+    bool leaf;                 /* it maps the page */
+};
+struct vm_xlat {
+    enum vm_paging_mode mode;
+    uint64_t gva;
+    int nlevels;               /* entries read, the failing one included */
+    struct vm_xlat_level level[5];
+    uint64_t gpa, page_size;   /* when mapped */
+    const char *fault;         /* why not: "not present", "not canonical", ... */
+};
+/* 0 with x->gpa, or -EFAULT with x->fault and the levels read so far. */
+int vm_translate_walk(const struct vm *vm, const struct cpu_state *s, uint64_t lin, struct vm_xlat *x);
+const char *vm_paging_mode_name(enum vm_paging_mode m);
+/* The names of l's set flags ("P", "RW", "US", "PWT", "PCD", "A", "D", "PS"/"PAT", "G", "XD"). */
+int vm_xlat_flags(const struct vm_xlat *x, const struct vm_xlat_level *l, const char **names, int max);
 /* vCPU idx's registers, read with the vCPUs parked (a running VM is paused quietly, no events). */
 int vm_get_cpu_state(struct vm *vm, int idx, struct cpu_state *s);
 /* Print the --exit-stats table. */
 void vm_print_exit_stats(struct vm *vm, FILE *f);
 
-/* End the VM for good (from any thread, e.g. a device's write handler): first reason wins, vCPUs are kicked. */
+/* End the VM for good (from any thread, e.g. a device's write handler): first reason wins, vCPUs are
+ * kicked. vm_request_stop names the cause after the reason (POWEROFF: guest-shutdown, RESET:
+ * guest-reset, CRASH: guest-panic, STOP: host-qmp-quit); vm_shutdown names it. */
 void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code);
+void vm_shutdown(struct vm *vm, enum vcpu_exit reason, int exit_code, enum vm_cause cause);
+/* A reset (any thread, a vCPU's included): under -no-reboot the VM ends as vm_shutdown(VCPU_RESET);
+ * otherwise every vCPU is parked at once and the main thread resets the machine in place (devices,
+ * the kernel loaded again, every vCPU to its reset state), sends RESET and lets the vCPUs go on (a
+ * paused VM stays paused). 0, or -ESHUTDOWN after the VM ended. */
+int vm_reset(struct vm *vm, enum vm_cause cause);
+/* Add or remove a run-state listener; 0 or -ENOSPC. Before vm_run / after it returns. */
+int vm_add_listener(struct vm *vm, struct vm_listener l);
+void vm_remove_listener(struct vm *vm, void *opaque);
 static inline bool vm_should_stop(struct vm *vm)
 {
     return atomic_load_explicit(&vm->leave, memory_order_relaxed) != 0;

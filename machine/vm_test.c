@@ -65,11 +65,22 @@ static int fake_get_state(struct vcpu *v, struct cpu_state *s)
 
 static void fake_kick(struct vcpu *v) { (void)v; kicks++; }
 
+/* A reset must find every vCPU parked: count resets and any vCPU seen running meanwhile. */
+static _Atomic int vm_resets, vcpu_resets, reset_while_running;
+static int fake_vm_reset(struct vm *vm)
+{
+    vm_resets++;
+    reset_while_running += vm->parked != vm->ncpus;
+    return 0;
+}
+static int fake_vcpu_reset(struct vcpu *v) { (void)v; vcpu_resets++; return 0; }
+
 /* An in-kernel irqchip, as far as the board knows: it wires no userspace platform for it. */
 static const struct accel_ops fake_ops = {
     .name = "fake", .irqchip_in_kernel = true, .available = fake_available, .vm_init = fake_vm_init,
     .map_slot = fake_map_slot, .vcpu_init = fake_vcpu_init, .vcpu_run = fake_vcpu_run,
-    .get_state = fake_get_state, .vcpu_kick = fake_kick,
+    .get_state = fake_get_state, .vcpu_kick = fake_kick, .vm_reset = fake_vm_reset,
+    .vcpu_reset = fake_vcpu_reset,
 };
 
 /* Run a VM of ncpus fake vCPUs; stderr is captured into err. */
@@ -169,14 +180,16 @@ static void test_exit_stats_table(void **state)
 /* Pause and resume with real vCPU threads: a pause parks all of them (no vCPU runs while paused),
  * a resume lets them go on, a stop while paused ends the VM; each change is one event. */
 static enum vm_event events[16];
+static int reasons[16];
 static _Atomic int nevents;
 
 static void record_event(void *opaque, enum vm_event ev, int reason)
 {
     (void)opaque;
-    (void)reason;
-    if (nevents < 16)
+    if (nevents < 16) {
+        reasons[nevents] = reason;
         events[nevents++] = ev;
+    }
 }
 
 static void *pause_driver(void *arg)
@@ -217,7 +230,7 @@ static void test_pause_resume(void **state)
     mode = FAKE_SPIN;
     runs = kicks = nevents = 0;
     assert_int_equal(vm_init(&vm, &cfg, &fake_ops, why, sizeof(why)), 0);
-    vm.listener = (struct vm_listener){ record_event, NULL };
+    assert_int_equal(vm_add_listener(&vm, (struct vm_listener){ record_event, NULL }), 0);
     pthread_t t;
     pthread_create(&t, NULL, pause_driver, &vm);
     assert_int_equal(vm_run(&vm), 0);
@@ -234,6 +247,92 @@ static void test_pause_resume(void **state)
     assert_int_equal(vm_powerdown(&vm), -ENOTSUP);   /* no board after vm_destroy */
 }
 
+static void wait_for(_Atomic int *what, int n)
+{
+    while (*what < n)
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+}
+
+/* vm_reset in place: every vCPU parked, the accelerator's resets called once per VM and vCPU, RESET
+ * with its cause, the vCPUs run again; a paused VM stays paused through a reset; quit ends it. */
+static void *reset_driver(void *arg)
+{
+    struct vm *vm = arg;
+    wait_for(&runs, vm->ncpus);
+    assert_int_equal(vm_reset(vm, VM_CAUSE_GUEST_RESET), 0);
+    wait_for(&nevents, 1);
+    assert_int_equal(events[0], VM_EVENT_RESET);
+    assert_int_equal(reasons[0], VM_CAUSE_GUEST_RESET);
+    assert_int_equal(vm_resets, 1);
+    assert_int_equal(vcpu_resets, vm->ncpus);
+    wait_for(&runs, 2 * vm->ncpus);            /* each vCPU entered its loop again */
+    assert_int_equal(vm_run_state(vm), VM_STATE_RUNNING);
+    assert_int_equal(vm_pause(vm), 0);         /* STOP */
+    assert_int_equal(vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET), 0);
+    wait_for(&nevents, 3);
+    assert_int_equal(events[2], VM_EVENT_RESET);
+    assert_int_equal(reasons[2], VM_CAUSE_HOST_QMP_SYSTEM_RESET);
+    assert_int_equal(vm_run_state(vm), VM_STATE_PAUSED);
+    assert_int_equal(vm_resume(vm), 0);        /* RESUME */
+    vm_shutdown(vm, VCPU_STOP, 0, VM_CAUSE_HOST_QMP_QUIT);
+    assert_int_equal(vm_reset(vm, VM_CAUSE_GUEST_RESET), -ESHUTDOWN);
+    return NULL;
+}
+
+static void run_reset_vm(bool no_reboot, void *(*driver)(void *))
+{
+    static struct vm vm;
+    struct vm_config cfg = { .mem_size = 4 << 20, .ncpus = 3, .accel = "fake", .no_reboot = no_reboot };
+    char why[256];
+    int saved_in = dup(STDIN_FILENO), devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    close(devnull);
+    mode = FAKE_SPIN;
+    runs = kicks = nevents = vm_resets = vcpu_resets = reset_while_running = 0;
+    assert_int_equal(vm_init(&vm, &cfg, &fake_ops, why, sizeof(why)), 0);
+    assert_int_equal(vm_add_listener(&vm, (struct vm_listener){ record_event, NULL }), 0);
+    pthread_t t;
+    pthread_create(&t, NULL, driver, &vm);
+    assert_int_equal(vm_run(&vm), 0);
+    pthread_join(t, NULL);
+    vm_destroy(&vm);
+    dup2(saved_in, STDIN_FILENO);
+    close(saved_in);
+}
+
+static void test_reset_in_place(void **state)
+{
+    (void)state;
+    run_reset_vm(false, reset_driver);
+    assert_int_equal(reset_while_running, 0);
+    assert_int_equal(nevents, 5);
+    assert_int_equal(events[1], VM_EVENT_STOP);
+    assert_int_equal(events[3], VM_EVENT_RESUME);
+    assert_int_equal(events[4], VM_EVENT_SHUTDOWN);
+    assert_int_equal(reasons[4], VM_CAUSE_HOST_QMP_QUIT);
+}
+
+/* -no-reboot: the reset is the end, SHUTDOWN with the reset's cause and no RESET (QEMU's). */
+static void *no_reboot_driver(void *arg)
+{
+    struct vm *vm = arg;
+    wait_for(&runs, vm->ncpus);
+    assert_int_equal(vm_reset(vm, VM_CAUSE_GUEST_RESET), 0);
+    return NULL;
+}
+
+static void test_reset_no_reboot(void **state)
+{
+    (void)state;
+    run_reset_vm(true, no_reboot_driver);
+    assert_int_equal(vm_resets, 0);
+    assert_int_equal(nevents, 1);
+    assert_int_equal(events[0], VM_EVENT_SHUTDOWN);
+    assert_int_equal(reasons[0], VM_CAUSE_GUEST_RESET);
+    assert_true(vm_cause_is_guest(VM_CAUSE_GUEST_RESET));
+    assert_string_equal(vm_cause_name(VM_CAUSE_HOST_QMP_SYSTEM_RESET), "host-qmp-system-reset");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +341,8 @@ int main(void)
         cmocka_unit_test(test_any_vcpu_ends_the_vm),
         cmocka_unit_test(test_exit_stats_table),
         cmocka_unit_test(test_pause_resume),
+        cmocka_unit_test(test_reset_in_place),
+        cmocka_unit_test(test_reset_no_reboot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,7 +53,7 @@ static void con_run_line(struct monitor_console *c)
     con_put_text(c, text ? text : "", n);
     free(text);
     if (quit) {
-        vm_request_stop(c->vm, VCPU_STOP, 0);
+        vm_shutdown(c->vm, VCPU_STOP, 0, VM_CAUSE_HOST_QMP_QUIT);
         return;
     }
     con_puts(c, "(vmon) ");
@@ -101,6 +101,12 @@ struct monitor_console *monitor_console_new(struct vm *vm, const char *version)
     struct vm_console_link l = { .input = con_input, .focus = con_focus, .opaque = c };
     vm->board->console_mux(vm, &l);
     return c;
+}
+
+void monitor_console_focus(struct monitor_console *c)
+{
+    struct vm_console_link l = { .input = con_input, .focus = con_focus, .opaque = c, .focused = true };
+    c->vm->board->console_mux(c->vm, &l);
 }
 
 void monitor_console_free(struct monitor_console *c)

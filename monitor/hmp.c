@@ -1,6 +1,7 @@
 /* The human monitor's commands, named and printed as QEMU's HMP names them (QEMU's
  * docs/system/monitor.rst and hmp-commands*.hx list them; the output formats here are vmon's). */
 #include "monitor/hmp.h"
+#include "monitor/translate.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,9 +12,10 @@
 
 static void hmp_help(FILE *out)
 {
-    fputs("info status|version|name|cpus|registers [N]|mtree|exits\n"
+    fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network\n"
+          "info translate GVA [N]     vCPU N's (0) GVA -> GPA -> HVA -> host physical, each level\n"
           "stop, cont                 pause / resume the vCPUs\n"
-          "system_reset               reset (vmon ends, as QEMU does under -no-reboot)\n"
+          "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
           "system_powerdown           press the ACPI power button\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
@@ -66,10 +68,43 @@ static void info_mtree(struct vm *vm, FILE *out)
     info_mtree_bus(&vm->mmio, out);
 }
 
-static void hmp_info(struct vm *vm, const char *version, const char *what, const char *arg, FILE *out)
+/* The drives the board attached (QEMU's info block: "id (#blockN): file (format)"). */
+static void info_block(struct vm *vm, FILE *out)
+{
+    if (!vm->cfg.ndrives)
+        fputs("no block devices\n", out);
+    for (int i = 0; i < vm->cfg.ndrives; i++) {
+        const struct vm_drive *d = &vm->cfg.drives[i];
+        struct vm_drive_info di = { .format = d->format[0] ? d->format : "?" };
+        if (vm->board && vm->board->drive_info)
+            vm->board->drive_info(vm, i, &di);
+        fprintf(out, "virtio%d: %s (%s%s, %" PRIu64 " bytes)\n    Attached to: virtio-blk-pci\n", i,
+                d->file, di.format, d->readonly ? ", read-only" : "", di.size);
+    }
+}
+
+static void info_translate(struct vm *vm, const char *gva_s, const char *cpu_s, FILE *out)
+{
+    char *end = NULL, *cend = NULL;
+    uint64_t gva = gva_s ? strtoull(gva_s, &end, 0) : 0;
+    long cpu = cpu_s ? strtol(cpu_s, &cend, 0) : 0;
+    if (!gva_s || *end || (cpu_s && (*cend || cpu < 0 || cpu >= VM_MAX_CPUS))) {
+        fputs("usage: info translate GVA [CPU]\n", out);
+        return;
+    }
+    struct monitor_xlat t;
+    char err[128];
+    if (monitor_translate(vm, (int)cpu, gva, &t, err, sizeof(err)) < 0)
+        fprintf(out, "info translate: %s\n", err);
+    else
+        monitor_translate_print(&t, out);
+}
+
+static void hmp_info(struct vm *vm, const char *version, const char *what, const char *arg,
+                     const char *arg2, FILE *out)
 {
     if (!what || !*what)
-        fputs("info status|version|name|cpus|registers|mtree|exits\n", out);
+        fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network|translate GVA [N]\n", out);
     else if (!strcmp(what, "status"))
         fprintf(out, "VM status: %s\n", vm_run_state_name(vm_run_state(vm)));
     else if (!strcmp(what, "version"))
@@ -86,6 +121,14 @@ static void hmp_info(struct vm *vm, const char *version, const char *what, const
         fputs("exit statistics are not counted: run vmon with --exit-stats\n", out);
     else if (!strcmp(what, "exits"))
         vm_print_exit_stats(vm, out);
+    else if (!strcmp(what, "block"))
+        info_block(vm, out);
+    else if (!strcmp(what, "network") && vm->board && vm->board->info_network)
+        vm->board->info_network(vm, out);
+    else if (!strcmp(what, "network"))
+        fputs("no network devices\n", out);
+    else if (!strcmp(what, "translate"))
+        info_translate(vm, arg, arg2, out);
     else
         fprintf(out, "info %s: unknown (try 'info')\n", what);
 }
@@ -177,12 +220,13 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
     char *cmd = strtok_r(buf, " \t\r\n", &save);
     char *a1 = strtok_r(NULL, " \t\r\n", &save);
     char *a2 = strtok_r(NULL, " \t\r\n", &save);
+    char *a3 = strtok_r(NULL, " \t\r\n", &save);
     if (!cmd)
         return false;
     if (!strcmp(cmd, "help") || !strcmp(cmd, "?"))
         hmp_help(out);
     else if (!strcmp(cmd, "info"))
-        hmp_info(vm, version, a1, a2, out);
+        hmp_info(vm, version, a1, a2, a3, out);
     else if (!strcmp(cmd, "stop"))
         report(out, cmd, vm_pause(vm));
     else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c"))
@@ -190,7 +234,7 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
     else if (!strcmp(cmd, "system_powerdown"))
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))
-        vm_request_stop(vm, VCPU_RESET, 0);
+        report(out, cmd, vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The human monitor on the console, through a pty (monitor/hmp_pty.py): Ctrl-A h, Ctrl-A c, info
-# status/registers/cpus, stop, cont, xp, quit; and on -monitor unix:...,server,wait=off.
-# Under --accel soft. Exit 0 pass, 77 skip, 1 fail.
+# status/registers/translate/cpus, stop, cont, xp, quit (under soft, and KVM where /dev/kvm opens);
+# -monitor stdio; and -monitor unix:...,server,wait=off. Exit 0 pass, 77 skip, 1 fail.
 . "$(dirname "$0")/lib.sh"
+accels="soft"
+(exec 3<>/dev/kvm) 2>/dev/null && accels="soft kvm"
 
-timeout 60 python3 "$here/hmp_pty.py" "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \
-    -serial mon:stdio || fail=1
+for a in $accels; do
+    echo "# console monitor under $a"
+    timeout 60 python3 "$here/hmp_pty.py" "$VMON" run --kernel "$KERNEL" --append "$long" --accel "$a" \
+        --cpus 2 -serial mon:stdio || fail=1
+done
+echo "# -monitor stdio"
+MONITOR_STDIO=1 timeout 60 python3 "$here/hmp_pty.py" "$VMON" run --kernel "$KERNEL" --append "$long" \
+    --accel soft -monitor stdio || fail=1
 
 sock=$tmp/m.sock
 timeout 60 "$VMON" run --kernel "$KERNEL" --append "$long" --accel soft \

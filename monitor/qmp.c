@@ -4,6 +4,7 @@
 #include "monitor/qmp.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -12,11 +13,12 @@
 #include <json-c/json.h>
 
 #include "monitor/hmp.h"
+#include "monitor/translate.h"
 
 /* Takes ownership of o and returns it as a malloc'd line. */
 static char *json_line(struct json_object *o)
 {
-    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return s;
 }
@@ -171,9 +173,8 @@ static void qmp_cmd_cont(struct qmp_session *s, struct json_object *args, struct
 static void qmp_cmd_system_reset(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
-    (void)r;
-    /* vmon ends on a reset, as QEMU does under -no-reboot: RESET, then SHUTDOWN. */
-    vm_request_stop(s->vm, VCPU_RESET, 0);
+    /* In place (RESET follows), or SHUTDOWN under -no-reboot, as QEMU's. */
+    run_state_result(r, vm_reset(s->vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
 }
 
 static void qmp_cmd_system_powerdown(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
@@ -193,18 +194,21 @@ static void qmp_cmd_quit(struct qmp_session *s, struct json_object *args, struct
     s->quit = true;
 }
 
+/* An integer argument as an address: json-c keeps those above INT64_MAX as unsigned. */
+static uint64_t arg_u64(struct json_object *args, const char *name, uint64_t dflt)
+{
+    struct json_object *v;
+    if (!args || !json_object_object_get_ex(args, name, &v))
+        return dflt;
+    int64_t i = json_object_get_int64(v);
+    return i < 0 ? (uint64_t)i : json_object_get_uint64(v);
+}
+
 static void qmp_cmd_human_monitor_command(struct qmp_session *s, struct json_object *args,
                                           struct qmp_result *r)
 {
     struct json_object *cl;
-    if (!args || !json_object_object_get_ex(args, "command-line", &cl)) {
-        fail(r, "%s", "Parameter 'command-line' is missing");
-        return;
-    }
-    if (!json_object_is_type(cl, json_type_string)) {
-        fail(r, "%s", "Invalid parameter type for 'command-line', expected: string");
-        return;
-    }
+    json_object_object_get_ex(args, "command-line", &cl);   /* present and a string: qmp_run checked */
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -219,25 +223,84 @@ static void qmp_cmd_human_monitor_command(struct qmp_session *s, struct json_obj
     free(text);
 }
 
+/* query-block (QEMU's qapi/block-core.json BlockInfo, the fields vmon knows): the machine's drives. */
+static void qmp_cmd_query_block(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    (void)args;
+    struct vm *vm = s->vm;
+    r->ret = json_object_new_array();
+    for (int i = 0; i < vm->cfg.ndrives; i++) {
+        const struct vm_drive *d = &vm->cfg.drives[i];
+        struct vm_drive_info di = { .format = d->format[0] ? d->format : "raw" };
+        if (vm->board && vm->board->drive_info)
+            vm->board->drive_info(vm, i, &di);
+        struct json_object *b = json_object_new_object(), *ins = json_object_new_object();
+        char name[32], qdev[64];
+        snprintf(name, sizeof(name), "virtio%d", i);
+        snprintf(qdev, sizeof(qdev), "/machine/peripheral-anon/device[%d]/virtio-backend", i);
+        json_object_object_add(ins, "file", json_object_new_string(d->file));
+        json_object_object_add(ins, "ro", json_object_new_boolean(d->readonly));
+        json_object_object_add(ins, "drv", json_object_new_string(di.format));
+        json_object_object_add(ins, "backing_file_depth", json_object_new_int(di.depth));
+        json_object_object_add(ins, "encrypted", json_object_new_boolean(false));
+        json_object_object_add(ins, "virtual-size", json_object_new_uint64(di.size));
+        json_object_object_add(b, "device", json_object_new_string(name));
+        json_object_object_add(b, "qdev", json_object_new_string(qdev));
+        json_object_object_add(b, "locked", json_object_new_boolean(false));
+        json_object_object_add(b, "removable", json_object_new_boolean(false));
+        json_object_object_add(b, "type", json_object_new_string("unknown"));
+        json_object_object_add(b, "inserted", ins);
+        json_object_array_add(r->ret, b);
+    }
+}
+
+/* x-vmon-translate {"addr": GVA, "cpu-index": N}: the four address spaces (monitor/translate.h). */
+static void qmp_cmd_x_vmon_translate(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    struct monitor_xlat t;
+    uint64_t cpu = arg_u64(args, "cpu-index", 0);
+    char err[128];
+    if (cpu >= VM_MAX_CPUS) {
+        fail(r, "%s", "Invalid parameter 'cpu-index'");
+        return;
+    }
+    if (monitor_translate(s->vm, (int)cpu, arg_u64(args, "addr", 0), &t, err, sizeof(err)) < 0)
+        fail(r, "%s", err);
+    else
+        r->ret = monitor_translate_json(&t);
+}
+
 static void qmp_cmd_query_commands(struct qmp_session *s, struct json_object *args, struct qmp_result *r);
+
+/* A command's arguments (qapi: name, type, optional); at most 2 per command here. */
+struct qmp_arg {
+    const char *name;
+    enum json_type type;
+    bool optional;
+};
 
 static const struct qmp_command {
     const char *name;
     qmp_handler *fn;
+    struct qmp_arg args[2];
 } commands[] = {
-    { "qmp_capabilities", qmp_cmd_capabilities },
-    { "query-status", qmp_cmd_query_status },
-    { "query-version", qmp_cmd_query_version },
-    { "query-commands", qmp_cmd_query_commands },
-    { "query-cpus-fast", qmp_cmd_query_cpus_fast },
-    { "query-kvm", qmp_cmd_query_kvm },
-    { "query-name", qmp_cmd_query_name },
-    { "stop", qmp_cmd_stop },
-    { "cont", qmp_cmd_cont },
-    { "system_reset", qmp_cmd_system_reset },
-    { "system_powerdown", qmp_cmd_system_powerdown },
-    { "quit", qmp_cmd_quit },
-    { "human-monitor-command", qmp_cmd_human_monitor_command },
+    { .name = "qmp_capabilities", .fn = qmp_cmd_capabilities },
+    { .name = "query-status", .fn = qmp_cmd_query_status },
+    { .name = "query-version", .fn = qmp_cmd_query_version },
+    { .name = "query-commands", .fn = qmp_cmd_query_commands },
+    { .name = "query-cpus-fast", .fn = qmp_cmd_query_cpus_fast },
+    { .name = "query-kvm", .fn = qmp_cmd_query_kvm },
+    { .name = "query-name", .fn = qmp_cmd_query_name },
+    { .name = "stop", .fn = qmp_cmd_stop },
+    { .name = "cont", .fn = qmp_cmd_cont },
+    { .name = "system_reset", .fn = qmp_cmd_system_reset },
+    { .name = "system_powerdown", .fn = qmp_cmd_system_powerdown },
+    { .name = "quit", .fn = qmp_cmd_quit },
+    { .name = "human-monitor-command", .fn = qmp_cmd_human_monitor_command,
+      .args = { { "command-line", json_type_string, false } } },
+    { .name = "query-block", .fn = qmp_cmd_query_block },
+    { .name = "x-vmon-translate", .fn = qmp_cmd_x_vmon_translate,
+      .args = { { "addr", json_type_int, false }, { "cpu-index", json_type_int, true } } },
 };
 
 static void qmp_cmd_query_commands(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
@@ -258,6 +321,45 @@ static const struct qmp_command *qmp_find(const char *name)
         if (!strcmp(commands[i].name, name))
             return &commands[i];
     return NULL;
+}
+
+static const char *type_name(enum json_type t)
+{
+    switch (t) {
+    case json_type_int: return "integer";
+    case json_type_string: return "string";
+    case json_type_boolean: return "boolean";
+    default: return "object";
+    }
+}
+
+/* The arguments against the command's list, with QEMU's messages: unexpected, wrong type, missing. */
+static int check_args(const struct qmp_command *c, struct json_object *args, char *d, size_t dl)
+{
+    size_t nspec = sizeof(c->args) / sizeof(c->args[0]);
+    if (args) {
+        json_object_object_foreach(args, k, v) {
+            const struct qmp_arg *a = NULL;
+            for (size_t i = 0; i < nspec && c->args[i].name && !a; i++)
+                if (!strcmp(c->args[i].name, k))
+                    a = &c->args[i];
+            if (!a) {
+                snprintf(d, dl, "Parameter '%.100s' is unexpected", k);
+                return -1;
+            }
+            if (!json_object_is_type(v, a->type)) {
+                snprintf(d, dl, "Invalid parameter type for '%s', expected: %s", a->name, type_name(a->type));
+                return -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < nspec && c->args[i].name; i++) {
+        if (!c->args[i].optional && !(args && json_object_object_get_ex(args, c->args[i].name, NULL))) {
+            snprintf(d, dl, "Parameter '%s' is missing", c->args[i].name);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Checks qmp-spec 2.3's shape: an object with a string "execute", optional object "arguments" and
@@ -295,13 +397,8 @@ static struct json_object *qmp_run(struct qmp_session *s, struct json_object *re
         snprintf(d, sizeof(d), "Expecting capabilities negotiation with 'qmp_capabilities'");
         return reply_err("CommandNotFound", d, id);
     }
-    if (args && json_object_object_length(args) && c->fn != qmp_cmd_human_monitor_command) {
-        json_object_object_foreach(args, k, v) {
-            (void)v;
-            snprintf(d, sizeof(d), "Parameter '%.100s' is unexpected", k);
-            return reply_err("GenericError", d, id);
-        }
-    }
+    if (check_args(c, args, d, sizeof(d)) < 0)
+        return reply_err("GenericError", d, id);
     struct qmp_result r = { 0 };
     c->fn(s, args, &r);
     if (r.err_class) {
@@ -316,13 +413,59 @@ char *qmp_dispatch(struct qmp_session *s, struct json_object *req)
     return json_line(qmp_run(s, req));
 }
 
-static const char *shutdown_reason(int reason)
+int qmp_session_init(struct qmp_session *s, struct vm *vm, const char *version)
 {
-    switch (reason) {
-    case VCPU_POWEROFF: case VCPU_DEBUG_EXIT: return "guest-shutdown";
-    case VCPU_RESET: return "guest-reset";
-    case VCPU_CRASH: return "guest-panic";
-    default: return "host-qmp-quit";
+    *s = (struct qmp_session){ .vm = vm, .version = version, .tok = json_tokener_new() };
+    return s->tok ? 0 : -ENOMEM;
+}
+
+void qmp_session_fini(struct qmp_session *s)
+{
+    if (s->tok)
+        json_tokener_free(s->tok);
+    s->tok = NULL;
+}
+
+static void skip_space(const char **buf, size_t *n)
+{
+    while (*n && (**buf == '\n' || **buf == '\r' || **buf == ' ' || **buf == '\t')) {
+        (*buf)++;
+        (*n)--;
+    }
+}
+
+void qmp_feed(struct qmp_session *s, const char *buf, size_t n,
+              void (*reply)(void *opaque, const char *line), void *opaque)
+{
+    while (n) {
+        if (s->skip_line) {
+            const char *nl = memchr(buf, '\n', n);
+            if (!nl)
+                return;
+            s->skip_line = false;
+            n -= (size_t)(nl + 1 - buf);
+            buf = nl + 1;
+            continue;
+        }
+        skip_space(&buf, &n);
+        if (!n)
+            return;
+        int len = n > INT32_MAX ? INT32_MAX : (int)n;
+        struct json_object *o = json_tokener_parse_ex(s->tok, buf, len);
+        enum json_tokener_error e = json_tokener_get_error(s->tok);
+        if (e == json_tokener_continue)
+            return;            /* json-c kept what it needs; the value goes on in the next read */
+        size_t used = json_tokener_get_parse_end(s->tok);
+        json_tokener_reset(s->tok);
+        char *line = qmp_dispatch(s, e == json_tokener_success ? o : NULL);
+        json_object_put(o);
+        reply(opaque, line);
+        free(line);
+        if (e != json_tokener_success)
+            s->skip_line = true;
+        used = used ? (used < n ? used : n) : 1;
+        buf += used;
+        n -= used;
     }
 }
 
@@ -336,12 +479,10 @@ char *qmp_event_line(enum vm_event ev, int reason)
     gettimeofday(&tv, NULL);
     struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
     json_object_object_add(o, "event", json_object_new_string(names[ev]));
-    if (ev == VM_EVENT_SHUTDOWN || ev == VM_EVENT_RESET) {
+    if (ev == VM_EVENT_SHUTDOWN || ev == VM_EVENT_RESET) {   /* qapi/run-state.json */
         struct json_object *d = json_object_new_object();
-        bool guest = ev == VM_EVENT_RESET || reason != VCPU_STOP;
-        json_object_object_add(d, "guest", json_object_new_boolean(guest));
-        json_object_object_add(d, "reason", json_object_new_string(
-            shutdown_reason(ev == VM_EVENT_SHUTDOWN ? reason : VCPU_RESET)));
+        json_object_object_add(d, "guest", json_object_new_boolean(vm_cause_is_guest(reason)));
+        json_object_object_add(d, "reason", json_object_new_string(vm_cause_name(reason)));
         json_object_object_add(o, "data", d);
     }
     json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));

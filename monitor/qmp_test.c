@@ -156,7 +156,7 @@ static void test_run_state_commands(void **state)
 static void test_events(void **state)
 {
     (void)state;
-    char *e = qmp_event_line(VM_EVENT_SHUTDOWN, VCPU_POWEROFF);
+    char *e = qmp_event_line(VM_EVENT_SHUTDOWN, VM_CAUSE_GUEST_SHUTDOWN);
     struct json_object *o = json_tokener_parse(e);
     assert_non_null(o);
     assert_non_null(strstr(e, "\"event\":\"SHUTDOWN\""));
@@ -164,10 +164,89 @@ static void test_events(void **state)
     assert_non_null(strstr(e, "\"timestamp\":{\"seconds\":"));
     json_object_put(o);
     free(e);
+    e = qmp_event_line(VM_EVENT_RESET, VM_CAUSE_HOST_QMP_SYSTEM_RESET);
+    assert_non_null(strstr(e, "\"guest\":false,\"reason\":\"host-qmp-system-reset\""));
+    free(e);
+    e = qmp_event_line(VM_EVENT_SHUTDOWN, VM_CAUSE_HOST_SIGNAL);
+    assert_non_null(strstr(e, "\"guest\":false,\"reason\":\"host-signal\""));
+    free(e);
     e = qmp_event_line(VM_EVENT_STOP, 0);
     assert_non_null(strstr(e, "\"event\":\"STOP\""));
     assert_null(strstr(e, "\"data\""));
     free(e);
+}
+
+/* qmp_feed: values split over reads, several in one read, a parse error answered once with the
+ * rest of its line dropped, and the next line served. */
+static char replies[8][256];
+static int nreplies;
+static void collect(void *opaque, const char *line)
+{
+    (void)opaque;
+    if (nreplies < 8)
+        snprintf(replies[nreplies++], sizeof(replies[0]), "%s", line);
+}
+
+static void feed(struct qmp_session *s, const char *text)
+{
+    qmp_feed(s, text, strlen(text), collect, NULL);
+}
+
+static void test_feed(void **state)
+{
+    (void)state;
+    struct vm *vm = fake_vm_new(&fake_ops, 1);
+    struct qmp_session s;
+    assert_int_equal(qmp_session_init(&s, vm, "1.2.3"), 0);
+    nreplies = 0;
+    feed(&s, "{\"execute\":");
+    assert_int_equal(nreplies, 0);
+    feed(&s, " \"qmp_capabilities\"}\r\n{\"execute\":\"query-name\",\"id\":1} {\"execute\":\"query-name\"}\n");
+    assert_int_equal(nreplies, 3);
+    assert_string_equal(replies[0], "{\"return\":{}}");
+    assert_string_equal(replies[1], "{\"return\":{},\"id\":1}");
+    feed(&s, "{\"execute\": ] {\"execute\":\"query-name\"}");   /* the error's line is dropped... */
+    assert_int_equal(nreplies, 4);
+    assert_non_null(strstr(replies[3], "JSON parse error"));
+    feed(&s, " still the same line\n{\"execute\":\"query-name\"}\n");   /* ...up to its newline */
+    assert_int_equal(nreplies, 5);
+    assert_string_equal(replies[4], "{\"return\":{}}");
+    char deep[3000];
+    memset(deep, '[', sizeof(deep) - 1);
+    deep[sizeof(deep) - 1] = 0;
+    feed(&s, deep);                            /* json-c's depth limit: one error however long */
+    feed(&s, deep);
+    feed(&s, "\n");
+    assert_int_equal(nreplies, 6);
+    qmp_session_fini(&s);
+    qmp_session_fini(&s);                      /* safe twice */
+    free(vm);
+}
+
+/* x-vmon-translate and query-block on the fake VM: argument checks and the shapes of the replies. */
+static void test_translate_and_block(void **state)
+{
+    (void)state;
+    struct vm *vm = fake_vm_new(&fake_ops, 1);
+    struct qmp_session s = negotiated(vm);
+    expect_class(&s, "{\"execute\":\"x-vmon-translate\"}", "GenericError");
+    expect_class(&s, "{\"execute\":\"x-vmon-translate\",\"arguments\":{\"addr\":\"1\"}}", "GenericError");
+    expect_class(&s, "{\"execute\":\"x-vmon-translate\",\"arguments\":{\"addr\":1,\"x\":1}}", "GenericError");
+    /* the fake accelerator has no registers to walk with */
+    expect_class(&s, "{\"execute\":\"x-vmon-translate\",\"arguments\":{\"addr\":1}}", "GenericError");
+    struct json_object *r = call(&s, "{\"execute\":\"query-block\"}");
+    assert_string_equal(ret_str(r, NULL), "[ ]");
+    json_object_put(r);
+    vm->cfg.ndrives = 1;
+    snprintf(vm->cfg.drives[0].file, sizeof(vm->cfg.drives[0].file), "/x/disk.qcow2");
+    snprintf(vm->cfg.drives[0].format, sizeof(vm->cfg.drives[0].format), "qcow2");
+    vm->cfg.drives[0].readonly = true;
+    r = call(&s, "{\"execute\":\"query-block\"}");
+    const char *txt = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    assert_non_null(strstr(txt, "\"device\":\"virtio0\""));
+    assert_non_null(strstr(txt, "\"file\":\"/x/disk.qcow2\",\"ro\":true,\"drv\":\"qcow2\""));
+    json_object_put(r);
+    free(vm);
 }
 
 static void test_parse_addr(void **state)
@@ -201,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_run_state_commands),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_parse_addr),
+        cmocka_unit_test(test_feed),
+        cmocka_unit_test(test_translate_and_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

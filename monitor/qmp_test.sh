@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# QMP end to end: a real vmon running a test guest (a long CRC loop, then ACPI poweroff) is driven over
-# -qmp unix:...,server,wait=off by monitor/qmp_client.py: every command, the events, malformed input,
-# the socket's mode; then system_reset, a guest poweroff's SHUTDOWN, -daemonize -pidfile.
+# QMP end to end: a real vmon running a test guest (a long CRC loop, or one that resets or powers off
+# itself) is driven over -qmp unix:...,server by monitor/qmp_client.py: every command of the issue
+# (query-block on a raw drive, x-vmon-translate), malformed input, the socket's mode, a second -qmp
+# socket, -D; the events against what the guest and the host do: system_reset reboots in place
+# (RESET, the guest boots again), a guest's i8042 reset (RESET guest true), -no-reboot (SHUTDOWN with
+# the reset's reason), a guest poweroff (SHUTDOWN guest-shutdown); then -daemonize -pidfile.
 # Under --accel soft always, and KVM where /dev/kvm opens. Exit 0 pass, 1 fail.
 . "$(dirname "$0")/lib.sh"
 
-# run_case NAME ACCEL SCENARIO WANT_STATUS APPEND [WAIT]: vmon in the background, the client in front.
+# run_case NAME ACCEL SCENARIO WANT_STATUS APPEND [WAIT [VMON ARGS...]]: vmon in the background, the
+# client in front.
 run_case() {
-    local name=$1 accel=$2 scenario=$3 want=$4 append=$5 wait=${6:-,wait=off} sock=$tmp/$1.sock
+    local name=$1 accel=$2 scenario=$3 want=$4 append=$5 wait=${6-,wait=off} sock=$tmp/$1.sock
+    shift 6 2>/dev/null || shift $#
     timeout 60 "$VMON" run --kernel "$KERNEL" --append "$append" --accel "$accel" --cpus 2 \
-        --exit-stats -name qmptest -qmp "unix:$sock,server$wait" \
+        --exit-stats -name qmptest -qmp "unix:$sock,server$wait" "$@" \
         </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
     local pid=$!
     ACCEL=$accel timeout 60 python3 "$here/qmp_client.py" "$sock" "$scenario" >"$tmp/$name.client" 2>&1
@@ -27,14 +32,36 @@ run_case() {
     fi
 }
 
+# banners FILE MIN: the guest's boot banner at least MIN times on its console
+banners() {
+    local n
+    n=$(grep -c 'vmon-guest: entry=' "$1")
+    if [ "$n" -ge "$2" ]; then echo "ok: the guest booted $n times"; else echo "FAIL: $n boots, want $2+"; fail=1; fi
+}
+
+truncate -s 8M "$tmp/disk.raw"
 accels="soft"
 (exec 3<>/dev/kvm) 2>/dev/null && accels="soft kvm"
 for a in $accels; do
-    run_case "main-$a" "$a" main 0 "$long"
+    # a second -qmp socket with its own client: same events; -D: vmon's messages go to the log
+    python3 "$here/qmp_client.py" "$tmp/second-$a.sock" second >"$tmp/second-$a.client" 2>&1 &
+    second=$!
+    run_case "main-$a" "$a" main 0 "$long" ,wait=off --drive "file=$tmp/disk.raw,format=raw,if=virtio" \
+        -qmp "unix:$tmp/second-$a.sock,server,wait=off" -D "$tmp/main-$a.log"
+    if wait $second && grep -q 'exit stats' "$tmp/main-$a.log" && ! grep -q 'exit stats' "$tmp/main-$a.err"; then
+        sed "s/^/  second-$a: /" "$tmp/second-$a.client"; echo "ok: second -qmp socket; -D took vmon's messages"
+    else
+        echo "FAIL: second -qmp socket or -D"; cat "$tmp/second-$a.client" "$tmp/main-$a.log"; fail=1
+    fi
     run_case "reset-$a" "$a" reset 0 "$long"
+    banners "$tmp/reset-$a.out" 3
     # wait=on (QEMU's default): the VM starts once the client is there, so no event is missed
-    # (rounds: a few seconds of CRC; KVM without vmx/svm, as on some CI hosts, emulates slowly)
+    # (rounds: a few seconds of CRC first; KVM without vmx/svm, as on some CI hosts, emulates slowly)
     rounds=200000; [ "$a" = kvm ] && rounds=1000
+    run_case "guest-reset-$a" "$a" guest-reset 0 "test=reset" ""
+    banners "$tmp/guest-reset-$a.out" 3
+    run_case "noreboot-$a" "$a" noreboot 0 "$long" ,wait=off -no-reboot
+    run_case "guest-noreboot-$a" "$a" guest-noreboot 0 "test=reset rounds=$rounds" "" -no-reboot
     run_case "guest-$a" "$a" guest 0 "test=poweroff rounds=$rounds" ""
 done
 

@@ -29,7 +29,6 @@ struct monitor_client {
     struct monitor *m;
     int fd;                    /* -1: slot free */
     struct qmp_session qmp;
-    struct json_tokener *tok;
     char line[HMP_LINE_MAX];   /* HMP: the line being typed */
     size_t len;
 };
@@ -157,41 +156,21 @@ static void client_close(struct monitor_client *c)
     close(c->fd);
     c->fd = -1;
     pthread_mutex_unlock(&m->lock);
-    if (c->tok)
-        json_tokener_free(c->tok);
-    c->tok = NULL;
+    qmp_session_fini(&c->qmp);
 }
 
 /* After a reply to quit: end the VM (the reply went out first, as QEMU's does). */
 static void maybe_quit(struct monitor *m, bool quit)
 {
     if (quit)
-        vm_request_stop(m->vm, VCPU_STOP, 0);
+        vm_shutdown(m->vm, VCPU_STOP, 0, VM_CAUSE_HOST_QMP_QUIT);
 }
 
-static void qmp_feed(struct monitor_client *c, const char *buf, size_t n)
+static void qmp_reply(void *opaque, const char *line)
 {
-    while (n) {
-        struct json_object *o = json_tokener_parse_ex(c->tok, buf, (int)n);
-        enum json_tokener_error e = json_tokener_get_error(c->tok);
-        if (e == json_tokener_continue)
-            return;
-        size_t used = e == json_tokener_success ? json_tokener_get_parse_end(c->tok) : n;
-        char *reply = qmp_dispatch(&c->qmp, e == json_tokener_success ? o : NULL);
-        json_object_put(o);
-        json_tokener_reset(c->tok);
-        send_line(c, reply);
-        free(reply);
-        maybe_quit(c->m, c->qmp.quit);
-        if (used == 0)
-            used = 1;
-        buf += used;
-        n -= used;
-        while (n && (*buf == '\n' || *buf == '\r' || *buf == ' ')) {
-            buf++;
-            n--;
-        }
-    }
+    struct monitor_client *c = opaque;
+    send_line(c, line);
+    maybe_quit(c->m, c->qmp.quit);
 }
 
 static void hmp_line(struct monitor_client *c)
@@ -232,7 +211,7 @@ static void on_client(void *opaque)
         return;
     }
     if (c->m->kind == MONITOR_QMP)
-        qmp_feed(c, buf, (size_t)n);
+        qmp_feed(&c->qmp, buf, (size_t)n, qmp_reply, c);
     else
         hmp_feed(c, buf, (size_t)n);
 }
@@ -267,9 +246,11 @@ static void monitor_accept(struct monitor *m, bool watch)
         close(fd);
         return;
     }
-    c->qmp = (struct qmp_session){ .vm = m->vm, .version = m->version };
     c->len = 0;
-    c->tok = m->kind == MONITOR_QMP ? json_tokener_new() : NULL;
+    if (qmp_session_init(&c->qmp, m->vm, m->version) < 0) {
+        close(fd);
+        return;
+    }
     pthread_mutex_lock(&m->lock);
     c->fd = fd;
     pthread_mutex_unlock(&m->lock);
@@ -344,8 +325,11 @@ struct monitor *monitor_new(struct vm *vm, enum monitor_kind kind, const char *s
         monitor_free(m);
         return NULL;
     }
-    if (kind == MONITOR_QMP)
-        vm->listener = (struct vm_listener){ on_event, m };
+    if (kind == MONITOR_QMP && vm_add_listener(vm, (struct vm_listener){ on_event, m }) < 0) {
+        snprintf(err, errlen, "%s: too many QMP monitors", spec);
+        monitor_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -353,13 +337,11 @@ void monitor_free(struct monitor *m)
 {
     if (!m)
         return;
-    if (m->vm->listener.opaque == m)
-        m->vm->listener = (struct vm_listener){ 0 };
+    vm_remove_listener(m->vm, m);
     for (int i = 0; i < MONITOR_MAX_CLIENTS; i++) {
         if (m->clients[i].fd >= 0)
             close(m->clients[i].fd);
-        if (m->clients[i].tok)
-            json_tokener_free(m->clients[i].tok);
+        qmp_session_fini(&m->clients[i].qmp);
     }
     if (m->listen_fd >= 0)
         close(m->listen_fd);

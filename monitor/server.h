@@ -21,7 +21,7 @@ struct monitor_addr {
 int monitor_parse_addr(const char *spec, struct monitor_addr *a, char *err, size_t errlen);
 
 /* Listen on spec for vm (after vm_init, before vm_run); with wait (QEMU's default for server), block
- * until the first client connects. Becomes vm's run-state listener. NULL with err set on failure. */
+ * until the first client connects. A QMP one listens to vm's run-state events. NULL with err set. */
 struct monitor *monitor_new(struct vm *vm, enum monitor_kind kind, const char *spec,
                             const char *version, char *err, size_t errlen);
 /* Close every socket and remove a unix socket's path. After vm_run, before vm_destroy. */

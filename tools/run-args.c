@@ -25,7 +25,7 @@ enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
     OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
-    Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
+    Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
     Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED,
 };
@@ -50,7 +50,7 @@ static const struct opt {
     { "no-reboot", Q_NO_REBOOT, false }, { "device", Q_DEVICE, true },
     { "qmp", Q_QMP, true },              { "monitor", Q_MONITOR, true },
     { "name", Q_NAME, true },            { "pidfile", Q_PIDFILE, true },
-    { "daemonize", Q_DAEMONIZE, false },
+    { "daemonize", Q_DAEMONIZE, false }, { "D", Q_LOGFILE, true },
     { "snapshot", Q_SNAPSHOT, false },   { "hda", Q_HDX, true },
     { "hdb", Q_HDX, true },              { "hdc", Q_HDX, true },
     { "hdd", Q_HDX, true },              { "cdrom", Q_HDX, true },
@@ -97,14 +97,15 @@ void run_usage(FILE *f)
         "  -drive file=..,format=..,if=none,id=ID -device virtio-blk-pci,drive=ID[,num-queues=N]\n"
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
         "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
-        "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up)\n"
+        "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up) -D LOGFILE\n"
         "  -device virtio-rng-pci[,max-bytes=N,period=MS] -device virtio-serial-pci\n"
         "  -device virtconsole|virtserialport,chardev=ID[,name=NAME] -chardev socket|stdio|file,...\n"
         "  -device vhost-vsock-pci,guest-cid=N[,uds=PATH]\n"
         "  -netdev user|tap,id=ID,... -device virtio-net-pci,netdev=ID[,mac=..] -nic user|tap,...\n"
         "  -gdb tcp:[HOST]:PORT | unix:PATH   gdb remote-protocol server; -s: -gdb tcp::1234\n"
         "  -S                     start with the vCPUs stopped (gdb's continue or the monitor's cont)\n"
-        "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
+        "The console is COM1 on stdin/stdout; Ctrl-A x quits, Ctrl-A c the monitor. A reset reboots\n"
+        "(-no-reboot: it ends vmon). Exit status: 0 on poweroff (or reset with -no-reboot),\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
 }
@@ -470,7 +471,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case Q_ENABLE_KVM: cfg->accel = "kvm"; break;
         case Q_MACHINE: r = q_machine(v, cfg, err, errlen); break;
         case Q_NOGRAPHIC: case Q_NODEFAULTS: break;   /* vmon has no display and no default NIC */
-        case Q_NO_REBOOT: break;   /* a guest reset always ends vmon (status 0) */
+        case Q_NO_REBOOT: cfg->no_reboot = true; break;   /* a reset ends vmon (status 0) */
         case Q_DISPLAY:
             if (strcmp(v, "none")) {
                 snprintf(err, errlen, "-display %s: unsupported (only 'none')", v);
@@ -491,7 +492,15 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case OPT_NET: r = run_parse_net(RUN_NET, v, cfg, err, errlen); break;
         case Q_NETDEV: r = run_parse_net(RUN_NETDEV, v, cfg, err, errlen); break;
         case Q_NIC: r = run_parse_net(RUN_NIC, v, cfg, err, errlen); break;
-        case Q_QMP: cfg->qmp = v; break;
+        case Q_QMP:
+            if (cfg->nqmp == VM_MAX_QMP) {
+                snprintf(err, errlen, "-qmp %s: at most %d QMP sockets", v, VM_MAX_QMP);
+                r = -1;
+            } else {
+                cfg->qmp[cfg->nqmp++] = v;
+            }
+            break;
+        case Q_LOGFILE: cfg->logfile = v; break;
         case Q_MONITOR: cfg->monitor = v; break;
         case Q_NAME: cfg->name = v; break;
         case Q_PIDFILE: cfg->pidfile = v; break;

@@ -153,15 +153,24 @@ static void test_monitor_flags(void **state)
     char err[256];
     assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", "unix:/tmp/q,server,wait=off", "-monitor",
                            "stdio", "-name", "vm1", "-pidfile", "/tmp/p", "-daemonize", "-serial",
-                           "mon:stdio", NULL), RUN_ARGS_OK);
-    assert_string_equal(c.qmp, "unix:/tmp/q,server,wait=off");
+                           "mon:stdio", "-qmp", "tcp:127.0.0.1:4444,server", "-D", "/tmp/log",
+                           "-no-reboot", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nqmp, 2);
+    assert_string_equal(c.qmp[0], "unix:/tmp/q,server,wait=off");
+    assert_string_equal(c.qmp[1], "tcp:127.0.0.1:4444,server");
+    assert_string_equal(c.logfile, "/tmp/log");
+    assert_true(c.no_reboot);
     assert_string_equal(c.monitor, "stdio");
     assert_string_equal(c.name, "vm1");
     assert_string_equal(c.pidfile, "/tmp/p");
     assert_true(c.daemonize);
     assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
-    assert_null(c.qmp);
+    assert_int_equal(c.nqmp, 0);
     assert_false(c.daemonize);
+    assert_false(c.no_reboot);
+    assert_null(c.logfile);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", "a", "-qmp", "b", "-qmp", "c", "-qmp", "d",
+                           "-qmp", "e", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", NULL), RUN_ARGS_ERROR);
 }
 

@@ -47,8 +47,25 @@ static int run_daemonize(void)
     return p[1];
 }
 
-/* The VM stands: tell the waiting parent, and leave the terminal. */
-static void run_detached(int ready_fd)
+/* -D FILE: from here on vmon's messages (stderr) go to FILE, appended, as QEMU's -D log does;
+ * errors up to now reached the caller's terminal. 0, or 1 with the reason printed. */
+static int run_logfile(const char *path)
+{
+    if (!path)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "vmon: -D %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    return 0;
+}
+
+/* The VM stands: tell the waiting parent, and leave the terminal (stderr stays on a -D log). */
+static void run_detached(int ready_fd, bool logged)
 {
     if (ready_fd < 0)
         return;
@@ -56,7 +73,8 @@ static void run_detached(int ready_fd)
     if (null >= 0) {
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
-        dup2(null, STDERR_FILENO);
+        if (!logged)
+            dup2(null, STDERR_FILENO);
         if (null > STDERR_FILENO)
             close(null);
     }
@@ -109,9 +127,11 @@ static int run_monitors(struct vm *vm, struct monitor **qmp, struct monitor **hm
 {
     char err[512];
     const struct vm_config *c = &vm->cfg;
-    if (c->qmp && !(*qmp = monitor_new(vm, MONITOR_QMP, c->qmp, VMON_VERSION, err, sizeof(err)))) {
-        fprintf(stderr, "vmon: -qmp %s\n", err);
-        return 2;
+    for (int i = 0; i < c->nqmp; i++) {
+        if (!(qmp[i] = monitor_new(vm, MONITOR_QMP, c->qmp[i], VMON_VERSION, err, sizeof(err)))) {
+            fprintf(stderr, "vmon: -qmp %s\n", err);
+            return 2;
+        }
     }
     if (c->monitor && strcmp(c->monitor, "stdio") &&
         !(*hmp = monitor_new(vm, MONITOR_HMP, c->monitor, VMON_VERSION, err, sizeof(err)))) {
@@ -164,7 +184,7 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: out of memory\n");
         return run_failed(ready_fd, 1);
     }
-    struct monitor *qmp = NULL, *hmp = NULL;
+    struct monitor *qmp[VM_MAX_QMP] = { 0 }, *hmp = NULL;
     struct monitor_console *console = NULL;
     struct gdbstub *gdb = NULL;
     int pid_fd = -1;
@@ -178,21 +198,26 @@ int run_main(int argc, char **argv)
     } else if (boot_load(vm, err, sizeof(err)) < 0) {
         fprintf(stderr, "vmon: %s\n", err);
         status = 2;
-    } else if ((status = run_monitors(vm, &qmp, &hmp, &pid_fd)) == 0) {
-        /* Ctrl-A c always reaches the monitor, as under QEMU's -nographic (-serial mon:stdio). */
+    } else if ((status = run_monitors(vm, qmp, &hmp, &pid_fd)) == 0 &&
+               (status = run_logfile(cfg.logfile)) == 0) {
+        /* Ctrl-A c always reaches the monitor, as under QEMU's -nographic (-serial mon:stdio);
+         * -monitor stdio gives it the terminal first. */
         console = monitor_console_new(vm, VMON_VERSION);
         if (cfg.gdb && !(gdb = gdbstub_new(vm, cfg.gdb, VMON_VERSION, err, sizeof(err)))) {
             fprintf(stderr, "vmon: -gdb %s\n", err);
             status = 2;
         } else {
-            run_detached(ready_fd);
+            if (console && cfg.monitor && !strcmp(cfg.monitor, "stdio"))
+                monitor_console_focus(console);
+            run_detached(ready_fd, cfg.logfile != NULL);
             ready_fd = -1;
             status = vm_run(vm);
         }
     }
     gdbstub_free(gdb);
     run_failed(ready_fd, status);
-    monitor_free(qmp);
+    for (int i = 0; i < VM_MAX_QMP; i++)
+        monitor_free(qmp[i]);
     monitor_free(hmp);
     monitor_console_free(console);
     if (pid_fd >= 0) {

@@ -49,7 +49,9 @@ static struct result run_guest_input(const uint8_t *code, size_t len, bool exit_
 {
     struct result res;
     memset(&res, 0, sizeof(res));
-    struct vm_config cfg = { .mem_size = 16 << 20, .ncpus = 1, .accel = "kvm", .exit_stats = exit_stats };
+    /* -no-reboot: these guests end with a reset, which would otherwise run them again */
+    struct vm_config cfg = { .mem_size = 16 << 20, .ncpus = 1, .accel = "kvm", .exit_stats = exit_stats,
+                             .no_reboot = true };
     static struct vm vm;
     char err[256];
 

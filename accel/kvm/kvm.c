@@ -151,8 +151,13 @@ static int kvm_vm_init(struct vm *vm)
     if (set_gsi_routing(k->vm_fd) < 0 || set_ioapic_id(k->vm_fd, vm->ioapic_id) < 0)
         return -errno;
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-    if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+    if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0 || ioctl(k->vm_fd, KVM_GET_PIT2, &k->pit0) < 0)
         return -errno;
+    for (unsigned i = 0; i < 3; i++) {     /* KVM_IRQCHIP_PIC_MASTER, _PIC_SLAVE, _IOAPIC */
+        k->chips0[i].chip_id = i;
+        if (ioctl(k->vm_fd, KVM_GET_IRQCHIP, &k->chips0[i]) < 0)
+            return -errno;
+    }
 
     struct kvm_cpuid2 *supported = supported_cpuid(k->kvm_fd);
     if (!supported)
@@ -208,6 +213,17 @@ static void kvm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
     ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi);
 }
 
+/* A machine reset: the in-kernel PIC, IOAPIC and PIT as they were created (KVM has no reset ioctl
+ * for them; QEMU writes its reset states back the same way). */
+static int kvm_vm_reset(struct vm *vm)
+{
+    struct kvm_vm_state *k = vm->accel_state;
+    for (int i = 0; i < 3; i++)
+        if (ioctl(k->vm_fd, KVM_SET_IRQCHIP, &k->chips0[i]) < 0)
+            return -errno;
+    return ioctl(k->vm_fd, KVM_SET_PIT2, &k->pit0) < 0 ? -errno : 0;
+}
+
 static void kvm_vm_destroy(struct vm *vm)
 {
     struct kvm_vm_state *k = vm->accel_state;
@@ -237,6 +253,8 @@ const struct accel_ops kvm_accel_ops = {
     .ioeventfd = kvm_ioeventfd,
     .irqfd = kvm_irqfd,
     .signal_msi = kvm_signal_msi,
+    .vm_reset = kvm_vm_reset,
+    .vcpu_reset = kvm_vcpu_reset,
     .vcpu_kick = kvm_vcpu_kick,
     .vcpu_destroy = kvm_vcpu_destroy,
     .vm_destroy = kvm_vm_destroy,

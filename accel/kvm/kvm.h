@@ -16,11 +16,14 @@ struct kvm_vm_state {          /* vm->accel_state */
     int run_size;              /* bytes of each vCPU's kvm_run mapping */
     struct kvm_cpuid2 *cpuid;  /* supported CPUID, the model and --cpu-features applied */
     struct cpu_model model;    /* vm->cfg.cpu_model; for max and host, with the host's vendor */
+    struct kvm_irqchip chips0[3];  /* PIC master, slave, IOAPIC as created: what a reset restores */
+    struct kvm_pit_state2 pit0;
 };
 
 struct kvm_vcpu_state {        /* vcpu->accel */
     int fd;
     struct kvm_run *run;
+    struct kvm_lapic_state lapic0;  /* its LAPIC as created (LINT pins set): what a reset restores */
 };
 
 /* What one exit means for the VM: device calls on the buses, then VCPU_CONTINUE or why to stop.
@@ -28,6 +31,7 @@ struct kvm_vcpu_state {        /* vcpu->accel */
 int kvm_handle_exit(struct vcpu *v, struct kvm_run *run);
 
 int kvm_vcpu_init(struct vcpu *v);
+int kvm_vcpu_reset(struct vcpu *v);
 int kvm_vcpu_run(struct vcpu *v);
 int kvm_get_state(struct vcpu *v, struct cpu_state *s);
 int kvm_set_state(struct vcpu *v, const struct cpu_state *s);

@@ -3,7 +3,8 @@
  *
  * Kicking: KVM_KICK_SIGNAL stays blocked on the vCPU thread except inside KVM_RUN
  * (KVM_SET_SIGNAL_MASK), so a kick sent while the thread is in userspace waits, pending, and makes
- * the next KVM_RUN return EINTR at once: no window where a kick is lost. */
+ * the next KVM_RUN return EINTR at once: no window where a kick is lost. KVM gives the blocked mask
+ * back before the signal is delivered, so after EINTR eat_kick takes it with sigtimedwait. */
 #include "accel/kvm/kvm.h"
 
 #include <errno.h>
@@ -75,6 +76,8 @@ static int set_msrs_and_fpu(int fd)
     return ioctl(fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
 }
 
+static int start_state(struct vcpu *v);
+
 int kvm_vcpu_init(struct vcpu *v)
 {
     struct kvm_vm_state *k = v->vm->accel_state;
@@ -93,11 +96,41 @@ int kvm_vcpu_init(struct vcpu *v)
     int r;
     if ((r = set_cpuid(v, c->fd)) < 0 || (r = set_lint(c->fd)) < 0 || (r = set_msrs_and_fpu(c->fd)) < 0)
         return r;
-    if (v->id == 0)
-        return kvm_set_state(v, &v->vm->boot_state);
-    /* Application processors wait for INIT/SIPI from the BSP, delivered by the in-kernel LAPIC. */
-    struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
-    return ioctl(c->fd, KVM_SET_MP_STATE, &mp) < 0 ? -errno : 0;
+    if (ioctl(c->fd, KVM_GET_LAPIC, &c->lapic0) < 0)
+        return -errno;
+    return start_state(v);
+}
+
+/* vCPU 0 at vm->boot_state; application processors wait for INIT/SIPI from the BSP, delivered by
+ * the in-kernel LAPIC. */
+static int start_state(struct vcpu *v)
+{
+    struct kvm_vcpu_state *c = v->accel;
+    struct kvm_mp_state mp = { .mp_state = v->id == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED };
+    if (ioctl(c->fd, KVM_SET_MP_STATE, &mp) < 0)
+        return -errno;
+    return v->id == 0 ? kvm_set_state(v, &v->vm->boot_state) : 0;
+}
+
+/* A machine reset (vCPUs parked): the exit it left on completed, nothing pending, the LAPIC, MSRs
+ * and FPU as created, then the start state. An I/O exit is only complete once KVM_RUN is entered
+ * again (KVM's api.rst, KVM_EXIT_IO): entering with immediate_exit finishes it without running the
+ * guest, so it cannot overwrite the registers set below. */
+int kvm_vcpu_reset(struct vcpu *v)
+{
+    struct kvm_vcpu_state *c = v->accel;
+    c->run->immediate_exit = 1;
+    int r = ioctl(c->fd, KVM_RUN, 0) < 0 && errno != EINTR ? -errno : 0;
+    c->run->immediate_exit = 0;
+    if (r < 0)
+        return r;
+    struct kvm_vcpu_events ev;
+    memset(&ev, 0, sizeof(ev));
+    if (ioctl(c->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 || ioctl(c->fd, KVM_SET_LAPIC, &c->lapic0) < 0)
+        return -errno;
+    if ((r = set_msrs_and_fpu(c->fd)) < 0)
+        return r;
+    return start_state(v);
 }
 
 /* Unblock the kick signal for the duration of KVM_RUN only. */

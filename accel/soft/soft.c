@@ -428,6 +428,24 @@ static int soft_vcpu_init(struct vcpu *v)
     return 0;
 }
 
+/* A machine reset (vCPUs parked; machine/vm.c): the INIT state, no translated code (the kernel was
+ * written to RAM again behind the code-page tracking), vCPU 0 at vm->boot_state. */
+static int soft_vcpu_reset(struct vcpu *v)
+{
+    struct soft_vcpu *s = v->accel;
+    struct cpu *c = &s->cpu;
+    cpu_reset(c);
+    tb_cache_flush(c->tbs);
+    c->chain_epoch++;
+    c->halted = false;
+    c->nmi_pending = false;
+    pthread_mutex_lock(&s->lock);
+    s->kicked = false;
+    pthread_mutex_unlock(&s->lock);
+    s->wait_sipi = v->id != 0;
+    return v->id == 0 ? soft_set_state(v, &v->vm->boot_state) : 0;
+}
+
 static void soft_vcpu_kick(struct vcpu *v)
 {
     struct soft_vcpu *s = v->accel;
@@ -556,6 +574,7 @@ const struct accel_ops soft_accel_ops = {
     .vcpu_run = soft_vcpu_run,
     .get_state = soft_get_state,
     .set_state = soft_set_state,
+    .vcpu_reset = soft_vcpu_reset,
     .vcpu_kick = soft_vcpu_kick,
     .vcpu_destroy = soft_vcpu_destroy,
     .vm_destroy = soft_vm_destroy,

@@ -90,11 +90,11 @@ poweroff via PM1a_CNT';;
         needs_soft_apic
         kernel=$G/bz64.bzImage append="test=hlt" status=0
         want='hlt woke on 3 LAPIC timer interrupts after [0-9]+ hlt';;
-    reset)
-        kernel=$G/pvh.elf append="test=reset" status=0
+    reset)                     # -no-reboot: the reset ends vmon (monitor/qmp_test.sh: in place)
+        kernel=$G/pvh.elf append="test=reset" status=0 extra=-no-reboot
         want='reset via i8042';;
     reset-port92)
-        kernel=$G/pvh.elf append="test=reset-port92" status=0
+        kernel=$G/pvh.elf append="test=reset-port92" status=0 extra=-no-reboot
         want='port 0x92 A20 on';;
     poweroff)
         kernel=$G/mb.elf append="test=poweroff" status=0
@@ -131,6 +131,7 @@ esac
 [ -f "$kernel" ] || fail "$kernel is missing (make guests)"
 args=(run --accel "$accel" --mem "$mem" --cpus "$cpus" --kernel "$kernel" --append "$append")
 [ -n "$initrd" ] && args+=(--initrd "$initrd")
+[ -n "${extra:-}" ] && args+=("$extra")
 out=$(timeout 120 "$VMON" "${args[@]}" </dev/null 2>&1)
 rc=$?
 echo "\$ $VMON ${args[*]}"
