@@ -4,8 +4,8 @@
  *   the one instruction it returns to; a breakpoint on an instruction that then faults is taken
  *   once across the fault and the restart;
  * - the MOV SS shadow (6.8.3): a data breakpoint hit by the mov ss itself is reported after the
- *   next instruction, with a single step in the same #DB; ICEBP (INT1) inside the shadow; an
- *   external interrupt is not taken between mov ss and the next instruction;
+ *   next instruction, with a single step in the same #DB; ICEBP (INT1) inside the shadow; the
+ *   periodic local APIC timer never interrupts between mov ss and the next instruction;
  * - TF across control transfers (17.3.1.4): int n (the handler runs with TF clear, the #DB comes
  *   after the first instruction following iretq), far call/jmp/ret and iretq between code
  *   segments (the #DB names the target's CS:RIP), syscall/sysret (SFMASK.TF keeps the #DB out of
@@ -23,6 +23,7 @@
 static volatile int db_count, db_set_rf;
 static volatile ulong db_ip[MAX_DB], db_cs[MAX_DB], db_dr6[MAX_DB], db_flags[MAX_DB];
 volatile uint16_t ss_sel = SEL_KDATA;
+volatile int irq_count;
 volatile uint32_t far_call_ptr[2], far_jmp_ptr[2], far_back_ptr[2], far_iret_back[2];
 
 /* #DB: record the frame and DR6 (then clear it); set RF to get past an instruction breakpoint. */
@@ -113,14 +114,22 @@ __asm__(
     "tf_sc_insn: syscall\n"
     "tf_sc_b: nop\n"
     "tf_sc_c: nop\n"
-    "  pushfq; andq $~0x100, (%rsp); popfq\n ret\n");
+    "  pushfq; andq $~0x100, (%rsp); popfq\n ret\n"
+    /* mov ss in a loop while the APIC timer fires (IF=1): no interrupt lands between the mov ss and
+     * the nop after it. rdi: how many interrupts to wait for. */
+    "ss_irq_probe: movw %ss, %ax\n"
+    "ss_irq_loop: movw %ax, %ss\n"
+    "ss_irq_after: nop\n"
+    "  cmpl %edi, irq_count(%rip); jb ss_irq_loop\n"
+    "  ret\n");
 void ud_fn(ulong), gp_fn(ulong), pf_fn(ulong), int3_fn(ulong), int42_fn(ulong), rf_probe(void),
     rf_gp_probe(ulong, ulong), ss_data_probe(void), ss_data_tf_probe(void), ss_icebp_probe(void),
-    tf_int_probe(void), tf_far_probe(void), tf_iret_probe(void), tf_sc_user(ulong);
+    tf_int_probe(void), tf_far_probe(void), tf_iret_probe(void), tf_sc_user(ulong),
+    ss_irq_probe(ulong);
 extern char rf_x[], rf_y[], ss_data_next2[], ss_data_tf_next2[], ss_icebp_next[], tf_int_insn[],
     tf_int_c[], tf_int_d[], tf_far_back[], tf_far_end[], far_ctarget[], far_jtarget[],
     tf_iret_insn[], iret_target[], iret_t2[], tf_iret_end[], tf_sc_entry[], tf_sc_ret[], tf_sc_insn[],
-    tf_sc_b[], tf_sc_c[];
+    tf_sc_b[], tf_sc_c[], ss_irq_after[];
 
 /* ---- RF in pushed frames ---- */
 
@@ -245,6 +254,45 @@ static void test_movss(void)
     check_eq("icebp after mov ss: DR6 B0-B3, BD, BS clear", db_dr6[0] & (0xf | 0x2000 | DR6_BS), 0);
 }
 
+/* The local APIC timer, periodic (SDM vol. 3, 10.5.4), through a 2 MiB uncached page. */
+#define APIC_BASE 0xfee00000ul
+#define TIMER_VEC 0x40
+extern uint64_t boot_pdpt[512];
+static uint64_t apic_pd[512] __attribute__((aligned(4096)));
+static volatile int irq_in_shadow;
+static void apic_write(unsigned reg, uint32_t v) { *(volatile uint32_t *)(APIC_BASE + reg) = v; }
+
+static void timer_hook(struct frame *f)
+{
+    irq_count++;
+    if (f->ip == (ulong)ss_irq_after)
+        irq_in_shadow++;
+    apic_write(0xb0, 0);   /* EOI */
+}
+
+static void test_movss_irq(void)
+{
+    boot_pdpt[3] = (ulong)apic_pd | 3;
+    apic_pd[(APIC_BASE >> 21) & 511] = (APIC_BASE & ~0x1ffffful) | 0x9b;   /* P RW PWT PCD PS */
+    WRITE_CR(3, READ_CR(3));
+    outb(0x21, 0xff);   /* the 8259s masked: the timer is the only interrupt source */
+    outb(0xa1, 0xff);
+    exc_set_hook(TIMER_VEC, timer_hook);
+    apic_write(0xf0, 0x1ff);                  /* SVR: software enable */
+    apic_write(0x3e0, 0xb);                   /* divide by 1 */
+    apic_write(0x320, TIMER_VEC | 1u << 17);  /* periodic */
+    apic_write(0x380, 20000);
+    irq_count = irq_in_shadow = 0;
+    __asm__ volatile("sti");
+    ss_irq_probe(20);
+    __asm__ volatile("cli");
+    apic_write(0x320, TIMER_VEC | 1u << 16);  /* masked */
+    apic_write(0x380, 0);
+    exc_set_hook(TIMER_VEC, 0);
+    check("mov ss loop with the timer: 20 interrupts taken", irq_count >= 20);
+    check_eq("mov ss loop with the timer: none between mov ss and the next instruction", irq_in_shadow, 0);
+}
+
 /* ---- TF across control transfers ---- */
 
 static void test_tf_int(void)
@@ -320,6 +368,7 @@ void guest_main(void)
     test_rf_frames();
     exc_set_hook(1, db_hook);
     test_movss();
+    test_movss_irq();
     test_tf_int();
     test_tf_far();
     test_tf_syscall();
