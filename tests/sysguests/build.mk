@@ -13,7 +13,7 @@ SYSG_LD     := ld -static -nostdlib -z max-page-size=0x1000 -z noexecstack --no-
 SYSG_LIB    := entry.S gdt.S vectors.S setjmp.S probes.S user.S output.c exc.c
 # Guests by mode: the name is the source file (tests/sysguests/<name>.c or .S) and the .out beside it.
 SYSG_64     := cpuinfo crs codemem exc64 fpu ring3 iobitmap paging64 irq ioapic smp debug debug2 canon pku x2apic la57
-SYSG_32     := modes paging32 pae prot32 task32
+SYSG_32     := modes paging32 pae prot32 task32 debug32
 SYSG_ALL    := $(SYSG_64) $(SYSG_32)
 SYSG_ELFS   := $(SYSG_ALL:%=$(SYSG_OUT)/%.elf)
 
