@@ -78,6 +78,11 @@ __asm__(
     "  movw ss_sel(%rip), %ss\n"
     "ss_data_tf_next1: nop\n"
     "ss_data_tf_next2: pushfq; andq $~0x100, (%rsp); popfq\n ret\n"
+    /* int n right after a mov ss that hit a breakpoint: the held #DB is taken once the gate has
+     * been entered, on the handler's first instruction (SDM 6.8.3; the CVE-2018-8897 case). */
+    "ss_int_probe: movw ss_sel(%rip), %ss\n"
+    "  int $0x42\n"
+    "  ret\n"
     /* ICEBP (F1) right after mov ss: its #DB is a trap, rip after it. */
     "ss_icebp_probe: movw %ss, %ax; movw %ax, %ss\n"
     "  .byte 0xf1\n"
@@ -123,7 +128,7 @@ __asm__(
     "  cmpl %edi, irq_count(%rip); jb ss_irq_loop\n"
     "  ret\n");
 void ud_fn(ulong), gp_fn(ulong), pf_fn(ulong), int3_fn(ulong), int42_fn(ulong), rf_probe(void),
-    rf_gp_probe(ulong, ulong), ss_data_probe(void), ss_data_tf_probe(void), ss_icebp_probe(void),
+    rf_gp_probe(ulong, ulong), ss_data_probe(void), ss_data_tf_probe(void), ss_int_probe(void), ss_icebp_probe(void),
     tf_int_probe(void), tf_far_probe(void), tf_iret_probe(void), tf_sc_user(ulong),
     ss_irq_probe(ulong);
 extern char rf_x[], rf_y[], ss_data_next2[], ss_data_tf_next2[], ss_icebp_next[], tf_int_insn[],
@@ -241,6 +246,16 @@ static void test_movss(void)
     check_eq("mov ss, read breakpoint and TF: #DB after the next instruction",
              db_ip[0] - (ulong)ss_data_tf_next2, 0);
     check_eq("mov ss, read breakpoint and TF: DR6.BS and B0", db_dr6[0] & (0xf | DR6_BS), DR6_BS | 1);
+    exc_set_hook(0x42, int_hook);
+    hook_flags = ~0ul;
+    db_reset(0);
+    ss_int_probe();
+    exc_set_hook(0x42, 0);
+    check_eq("mov ss hitting a breakpoint, then int n: one #DB", db_count, 1);
+    expect_db("mov ss hitting a breakpoint, then int n: at the handler's first instruction", 0,
+              (void *)idt_stub(0x42), SEL_KCODE);
+    check_eq("mov ss hitting a breakpoint, then int n: DR6.B0", db_dr6[0] & (0xf | DR6_BS), 1);
+    check_eq("mov ss hitting a breakpoint, then int n: the handler ran", hook_flags != ~0ul, 1);
     SET_DR(7, 0);
 
     exc_set_hook(6, icebp_ud_hook);
