@@ -46,6 +46,7 @@ $(SYSG_32:%=$(SYSG_OUT)/%.elf): $(SYSG_OUT)/%.elf: $(SYSG_OUT)/32/%.o $(SYSG_LIB
 $(SYSG_OUT)/modes.elf: $(SYSG_OUT)/32/modes-asm.o
 $(SYSG_OUT)/smp.elf: $(SYSG_OUT)/64/smp-asm.o
 $(SYSG_OUT)/la57.elf: $(SYSG_OUT)/64/la57-asm.o
+$(SYSG_OUT)/debug2.elf: $(SYSG_OUT)/64/debug2-asm.o
 
 sysguests: $(SYSG_ELFS)
 TEST_DEPS   += $(SYSG_ELFS)
