@@ -277,6 +277,10 @@ struct cpu {
     bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
+    bool tf_after;             /* the insn delivered an event or was syscall/sysret: its single-step
+                                * trap follows TF after it, not before it (debug.c) */
+    bool sysret_tf;            /* sysret loaded TF=1: the single-step trap is due before the next
+                                * insn, even where sysret itself ran outside db_step */
     bool tb_end;               /* set by handlers that change the mode: end the block after them */
     bool triple_fault;
     bool user_stop;            /* flat runner: rip reached its stop address */

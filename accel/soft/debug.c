@@ -96,6 +96,15 @@ static void deliver_db(struct cpu *c)
     c->delivering = -1;
 }
 
+void db_sysret_trap(struct cpu *c)
+{
+    c->sysret_tf = false;
+    if (!(c->flags & F_TF))
+        return;
+    c->dr[6] = db_dr6(c) | DR6_BS;
+    deliver_db(c);
+}
+
 void db_step(struct cpu *c)
 {
     bool rf = (c->flags & F_RF) != 0, tf = (c->flags & F_TF) != 0;
@@ -118,9 +127,15 @@ void db_step(struct cpu *c)
     bool held = c->db_shadow;
     if (!held)
         c->db_hits = 0;
+    c->tf_after = false;
     step_one(c);
+    c->sysret_tf = false;   /* judged here, with tf_after */
     if (c->user_stop)
         return;
+    /* An event delivered by the instruction (int n, int3, into, int1) enters its handler with TF
+     * clear and takes no single-step trap; syscall and sysret are judged by TF after them too. */
+    if (c->tf_after)
+        tf = (c->flags & F_TF) != 0;
     /* mov ss / pop ss hold debug traps back until after the next instruction (SDM vol. 3, 6.8.3). */
     if (c->db_shadow && !held)
         return;

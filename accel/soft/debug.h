@@ -18,6 +18,8 @@ void db_step(struct cpu *c);
  * no read/write tag for it), and record the hits of an access. */
 bool db_watched(const struct cpu *c, uint64_t vpage);
 void db_access(struct cpu *c, uint64_t lin, unsigned size, bool write);
+/* A sysret that loaded TF=1 outside db_step: the single-step trap, before the first user insn. */
+void db_sysret_trap(struct cpu *c);
 /* DR6 as software reads it: the reserved bits that read as 1 (SDM vol. 3, 17.2.3). */
 uint64_t db_dr6(const struct cpu *c);
 /* Stop cpu_exec for the host debugger (STOP_BREAK with hstop = kind, hhits = DR6 B0-B3 bits). */

@@ -70,6 +70,16 @@ void cpu_unimplemented(struct cpu *c, const struct insn *i)
 
 /* ---- interrupt and exception delivery ---- */
 
+/* Fault-class exceptions: their frame gets RF=1 (SDM vol. 3, 17.3.1.1), so that the restarted
+ * instruction does not stop again at an instruction breakpoint already reported. #DB comes here as
+ * a fault only for general detect (an instruction breakpoint goes through debug.c's deliver_db). */
+static bool fault_class(int v)
+{
+    return v == EXC_DE || v == EXC_DB || v == EXC_BR || v == EXC_UD || v == EXC_NM || v == EXC_TS ||
+           v == EXC_NP || v == EXC_SS || v == EXC_GP || v == EXC_PF || v == EXC_MF || v == EXC_AC ||
+           v == EXC_XM;
+}
+
 static void push_lin(struct cpu *c, uint64_t base, uint64_t *sp, uint64_t mask, unsigned size,
                      uint64_t v, bool user)
 {
@@ -112,6 +122,7 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
         longjmp(c->jmp, 2);
     }
     c->halted = false;
+    c->tf_after = true;   /* the handler starts with TF clear: no single-step trap for this insn */
     if (!(c->cr0 & CR0_PE)) {
         deliver_real(c, vector, next_rip);
         c->tb_end = true;
@@ -156,6 +167,8 @@ void cpu_deliver(struct cpu *c, int vector, bool has_err, uint32_t err, bool sof
         cpu_raise_gp(c, (sel & 0xfffc) | ext);
     unsigned new_cpl = (ctype & 4) ? c->cpl : cdpl;
     uint64_t flags = cpu_get_flags(c);
+    if (c->delivering == vector && fault_class(vector))   /* raised by cpu_raise: an exception */
+        flags |= F_RF;
     uint64_t old_ss = c->seg[SEG_SS].sel, old_sp = c->gpr[R_RSP];
     uint16_t old_cs = c->seg[SEG_CS].sel;
 
@@ -410,6 +423,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             cpu_deliver(c, v, c->exc_has_err, c->exc_err, false, c->rip);
             c->delivering = -1;
         }
+        if (c->sysret_tf)
+            db_sysret_trap(c);
         if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
             (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
             return STOP_KICK;
@@ -504,6 +519,7 @@ void cpu_reset(struct cpu *c)
     c->delivering = -1;
     c->halted = false;
     c->irq_shadow = false;
+    c->tf_after = c->sysret_tf = false;
     c->triple_fault = false;
     c->has_stop_rip = false;
     c->lf.op = LF_NONE;

@@ -478,6 +478,7 @@ OP(op_syscall)
         cpu_raise_ud(c);
     uint16_t sel = (uint16_t)((c->star >> 32) & 0xfffc);
     uint64_t f = cpu_get_flags(c);
+    c->tf_after = true;   /* TF as SFMASK leaves it decides the single-step trap (as QEMU does) */
     if (c->efer & EFER_LMA) {
         c->gpr[R_RCX] = c->rip;
         c->gpr[R_R11] = f & ~(uint64_t)F_RF;
@@ -503,6 +504,9 @@ OP(op_sysret)
         cpu_raise_ud(c);
     need_cpl0(c);
     uint16_t base = (uint16_t)((c->star >> 48) & 0xffff);
+    /* TF restored from R11 traps at once, before the first user instruction, as if the syscall
+     * had been single-stepped (unlike iret; Linux's syscall exit path relies on it). */
+    c->tf_after = true;
     if (c->efer & EFER_LMA) {
         bool to64 = i->opsize == 8;
         uint64_t target = to64 ? c->gpr[R_RCX] : (uint32_t)c->gpr[R_RCX];
@@ -520,6 +524,7 @@ OP(op_sysret)
     flat_ss(c, (uint16_t)((base + 8) | 3), 3);
     c->cpl = 3;
     cpu_update_mode(c);
+    c->sysret_tf = (c->flags & F_TF) != 0;
 }
 
 OP(op_sysenter)

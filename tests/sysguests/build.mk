@@ -12,8 +12,8 @@ SYSG_CFLAGS32 := $(SYSG_CFLAGS) -m32
 SYSG_LD     := ld -static -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 SYSG_LIB    := entry.S gdt.S vectors.S setjmp.S probes.S user.S output.c exc.c
 # Guests by mode: the name is the source file (tests/sysguests/<name>.c or .S) and the .out beside it.
-SYSG_64     := cpuinfo crs codemem exc64 fpu ring3 iobitmap paging64 irq ioapic smp debug canon pku x2apic la57
-SYSG_32     := modes paging32 pae prot32 task32
+SYSG_64     := cpuinfo crs codemem exc64 fpu ring3 iobitmap paging64 irq ioapic smp debug debug2 canon pku x2apic la57
+SYSG_32     := modes paging32 pae prot32 task32 debug32
 SYSG_ALL    := $(SYSG_64) $(SYSG_32)
 SYSG_ELFS   := $(SYSG_ALL:%=$(SYSG_OUT)/%.elf)
 
@@ -46,6 +46,7 @@ $(SYSG_32:%=$(SYSG_OUT)/%.elf): $(SYSG_OUT)/%.elf: $(SYSG_OUT)/32/%.o $(SYSG_LIB
 $(SYSG_OUT)/modes.elf: $(SYSG_OUT)/32/modes-asm.o
 $(SYSG_OUT)/smp.elf: $(SYSG_OUT)/64/smp-asm.o
 $(SYSG_OUT)/la57.elf: $(SYSG_OUT)/64/la57-asm.o
+$(SYSG_OUT)/debug2.elf: $(SYSG_OUT)/64/debug2-asm.o
 
 sysguests: $(SYSG_ELFS)
 TEST_DEPS   += $(SYSG_ELFS)
