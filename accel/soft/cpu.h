@@ -513,6 +513,7 @@ static inline uint64_t ea_linear_rmw(struct cpu *c, const struct insn *i, unsign
  * and touches nothing). *prot gets the PROT_* the same mapping allows at this privilege. */
 enum { PROT_R = 1, PROT_W = 2, PROT_X = 4, PROT_LARGE = 8, PROT_GLOBAL = 16 };
 #define PROT_PAGE_SHIFT(prot) ((prot) >> 8)   /* log2 of the page size, in bits 8 and up */
+bool mmu_pdptes_valid(struct cpu *c, uint64_t cr3);
 bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
                    unsigned *prot, bool probe);
 void tlb_flush(struct cpu *c);

@@ -22,6 +22,15 @@
 #define ADDR_MASK 0x000ffffffffff000ull   /* 52-bit physical addresses */
 /* Bits 51:40 of an entry: above the 40 physical address bits CPUID reports, so reserved (4.7). */
 #define RSVD_PHYS 0x000fff0000000000ull
+/* PAE entries: bits 62:52 are reserved too (SDM tables 4-8 to 4-11; 4-level paging ignores them). */
+#define RSVD_PAE_HI 0x7ff0000000000000ull
+/* Large-page entries: the bits between PAT (12) and the page's address: 20:13 of a 2 MiB one,
+ * 29:13 of a 1 GiB one (tables 4-17, 4-15); bit 21 of a 4 MiB PSE-36 one (table 4-4). */
+#define RSVD_2M  0x00000000001fe000ull
+#define RSVD_1G  0x000000003fffe000ull
+#define RSVD_4M  0x0000000000200000ull
+/* PAE PDPTEs: bits 2:1, 8:5 and 63:MAXPHYADDR (table 4-8). */
+#define RSVD_PDPTE (0x1e6ull | RSVD_PHYS | 0xfff0000000000000ull)
 
 /* A paging-structure entry in guest RAM, as a host pointer (NULL when not RAM). */
 static uint64_t *pte_ptr(struct cpu *c, uint64_t gpa, unsigned size)
@@ -82,7 +91,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     struct walk wk = { .n = 0, .w = true, .u = true, .nx = false };
     bool nxe = (c->efer & EFER_NXE) != 0;
     uint32_t err = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0);
-    if (acc == ACC_EXEC && (nxe || (c->cr4 & CR4_SMEP)))
+    /* I/D only where XD exists (NXE under PAE or 4-level paging) or with SMEP (SDM 4.7). */
+    if (acc == ACC_EXEC && ((nxe && (c->cr4 & CR4_PAE)) || (c->cr4 & CR4_SMEP)))
         err |= PF_I;
     uint64_t e = 0, page_size = 4096, base;
     uint64_t rsvd_nx = nxe ? 0 : PTE_NX;
@@ -99,6 +109,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             if (!(e & PTE_P))
                 goto not_present;
             if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level >= 3))
+                goto reserved;
+            if ((e & PTE_PS) && ((level == 1 && (e & RSVD_2M)) || (level == 2 && (e & RSVD_1G))))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -117,6 +129,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
         uint64_t pdpte = __atomic_load_n(p, __ATOMIC_RELAXED);
         if (!(pdpte & PTE_P))
             goto not_present;
+        /* Checked when CR3 was loaded (mmu_pdptes_valid); seen here only if changed since. */
+        if (pdpte & RSVD_PDPTE)
+            goto reserved;
         base = pdpte & ADDR_MASK;
         for (int level = 1; level >= 0; level--) {
             p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
@@ -125,7 +140,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if (e & (rsvd_nx | RSVD_PHYS))
+            if (e & (rsvd_nx | RSVD_PHYS | RSVD_PAE_HI))
+                goto reserved;
+            if (level == 1 && (e & PTE_PS) && (e & RSVD_2M))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -147,6 +164,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
         wk.w &= (e & PTE_W) != 0;
         wk.u &= (e & PTE_U) != 0;
         if ((e & PTE_PS) && (c->cr4 & CR4_PSE)) {
+            if (e & RSVD_4M)
+                goto reserved;
             page_size = 4u << 20;
             /* PSE-36: bits 20:13 of the PDE are physical bits 39:32. */
             e = (e & 0xffc00000u) | ((e & 0x1fe000ull) << 19) | (e & 0xfff);
@@ -220,6 +239,19 @@ protection:
         return false;
     page_fault(c, lin, err | PF_P);
 
+}
+
+/* PAE paging loads the four PDPTEs with CR3 (SDM vol. 3, 4.4.1): false when one is present with a
+ * reserved bit set, which makes the instruction loading them #GP(0). */
+bool mmu_pdptes_valid(struct cpu *c, uint64_t cr3)
+{
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t *p = pte_ptr(c, (cr3 & 0xffffffe0u) + k * 8, 8);
+        uint64_t e = p ? __atomic_load_n(p, __ATOMIC_RELAXED) : 0;
+        if ((e & PTE_P) && (e & RSVD_PDPTE))
+            return false;
+    }
+    return true;
 }
 
 void tlb_flush(struct cpu *c)
