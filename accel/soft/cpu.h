@@ -321,6 +321,9 @@ struct cpu {
     /* --cpu-features edits (accel/kvm/cpuid.h's names), applied to every CPUID answer. */
     const struct cpuid_edit *cpuid_edits;
     int ncpuid_edits;
+    /* The model's large-page features the page walk asks about (mmu.c), read from CPUID on first
+     * use: MMU_FEAT_KNOWN clear means not yet; whoever changes model or edits clears it. */
+    uint8_t mmu_feats;
     void *trace;               /* FILE * for --trace, or NULL */
     bool warned_ud;            /* report unimplemented instructions once */
     uint64_t rdrand_state;

@@ -49,6 +49,27 @@ static _Noreturn void page_fault(struct cpu *c, uint64_t lin, uint32_t err)
     cpu_raise(c, EXC_PF, true, err);
 }
 
+/* Large pages a model may leave out: 1 GiB pages (CPUID 0x80000001 EDX 26) and PSE-36 (1 EDX 17).
+ * Without them PS in a PDPTE, and bits 20:13 of a 4 MiB PDE, are reserved. Read from CPUID once
+ * (a walk through a 1 GiB page is common: Linux's direct map). */
+#define MMU_FEAT_KNOWN 1u
+#define MMU_FEAT_1G    2u
+#define MMU_FEAT_PSE36 4u
+
+static bool model_has(struct cpu *c, unsigned feat)
+{
+    if (!(c->mmu_feats & MMU_FEAT_KNOWN)) {
+        uint32_t r[4];
+        unsigned f = MMU_FEAT_KNOWN;
+        cpuid_query(c, 0x80000001, 0, r);
+        f |= (r[3] >> 26) & 1 ? MMU_FEAT_1G : 0;
+        cpuid_query(c, 1, 0, r);
+        f |= (r[3] >> 17) & 1 ? MMU_FEAT_PSE36 : 0;
+        c->mmu_feats = (uint8_t)f;
+    }
+    return (c->mmu_feats & feat) != 0;
+}
+
 /* Walk state shared by the three formats: entries to mark accessed, rights accumulated. */
 struct walk {
     uint64_t *ent[5];
@@ -112,6 +133,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
                 goto reserved;
             if ((e & PTE_PS) && ((level == 1 && (e & RSVD_2M)) || (level == 2 && (e & RSVD_1G))))
                 goto reserved;
+            if ((e & PTE_PS) && level == 2 && !model_has(c, MMU_FEAT_1G))
+                goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
             wk.nx |= (e & PTE_NX) != 0;
@@ -164,7 +187,7 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
         wk.w &= (e & PTE_W) != 0;
         wk.u &= (e & PTE_U) != 0;
         if ((e & PTE_PS) && (c->cr4 & CR4_PSE)) {
-            if (e & RSVD_4M)
+            if ((e & RSVD_4M) || ((e & 0x1fe000) && !model_has(c, MMU_FEAT_PSE36)))
                 goto reserved;
             page_size = 4u << 20;
             /* PSE-36: bits 20:13 of the PDE are physical bits 39:32. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
 #include "accel/soft/tb.h"
 
@@ -238,6 +239,22 @@ static void test_reserved(void **state)
     put64(0x2000 + 0 * 8, 0x3000 | 0x7);
     put64(0x3000 + 2 * 8, 0x400000 | 0x83 | (1ull << 20));
     assert_int_equal(xlate(c, 0x400010, ACC_EXEC, false, &gpa), 1000 + 0x19);
+    /* A model without 1 GiB pages: PS in a PDPTE is reserved. */
+    put64(0x2000 + 1 * 8, 0x40000000ull | 0x83);
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 0);
+    struct cpuid_edit edits[2];
+    char err[128];
+    assert_int_equal(cpuid_parse_features("-pdpe1gb,-pse36", edits, 2, err, sizeof(err)), 2);
+    c->cpuid_edits = edits;
+    c->ncpuid_edits = 2;
+    c->mmu_feats = 0;
+    tlb_flush(c);
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 1000 + 9);
+    /* ... and without PSE-36, bits 20:13 of a 4 MiB PDE. */
+    c->efer = 0;
+    c->cr4 = CR4_PSE;
+    put32(0x1000 + 1 * 4, 0x400000 | 0x83 | (1u << 13));
+    assert_int_equal(xlate(c, 0x400010, ACC_READ, false, &gpa), 1000 + 9);
     free_cpu(c);
 }
 

@@ -51,6 +51,17 @@ void guest_main(void)
         test_large_reserved(&g, "1G");
         opt_mode = 0;
     } else {
+        /* Without 1 GiB pages, PS is reserved in a PDPTE (SDM table 4-16 note). */
         opt_skip("1G pages", "pdpe1gb not advertised");
+        test_pdpt[2] = PG_P | PG_RW | PG_PS;
+        invlpg(0x8080000040ul);
+        opt_mode = 1;
+        int got = run_catch(read_fn, 0x8080000040ul);
+        check_eq("PS in a PDPTE without 1G pages: vector", (ulong)got, 14);
+        check_eq("RSVD error code: PS in a PDPTE without 1G pages", last_exc.error, PF_P | PF_RSVD);
+        check_eq("PS in a PDPTE without 1G pages: cr2 - address", last_exc.cr2 - 0x8080000040ul, 0);
+        opt_mode = 0;
+        test_pdpt[2] = 0;
+        invlpg(0x8080000040ul);
     }
 }
