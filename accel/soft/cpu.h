@@ -325,6 +325,9 @@ struct cpu {
     /* --cpu-features edits (accel/kvm/cpuid.h's names), applied to every CPUID answer. */
     const struct cpuid_edit *cpuid_edits;
     int ncpuid_edits;
+    /* The model's large-page features the page walk asks about (mmu.c), read from CPUID on first
+     * use: MMU_FEAT_KNOWN clear means not yet; whoever changes model or edits clears it. */
+    uint8_t mmu_feats;
     void *trace;               /* FILE * for --trace, or NULL */
     bool warned_ud;            /* report unimplemented instructions once */
     uint64_t rdrand_state;
@@ -517,6 +520,7 @@ static inline uint64_t ea_linear_rmw(struct cpu *c, const struct insn *i, unsign
  * and touches nothing). *prot gets the PROT_* the same mapping allows at this privilege. */
 enum { PROT_R = 1, PROT_W = 2, PROT_X = 4, PROT_LARGE = 8, PROT_GLOBAL = 16 };
 #define PROT_PAGE_SHIFT(prot) ((prot) >> 8)   /* log2 of the page size, in bits 8 and up */
+bool mmu_pdptes_valid(struct cpu *c, uint64_t cr3);
 bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint64_t *gpa,
                    unsigned *prot, bool probe);
 void tlb_flush(struct cpu *c);

@@ -1,5 +1,5 @@
 /* Paging (SDM vol. 3, chapter 4): 32-bit, PAE, 4- and 5-level walks with A/D bits, U/S, R/W, WP, NX and
- * protection keys, and the soft TLB that caches the result as a host pointer per guest virtual page. */
+ * protection keys, and the PDPTE check of PAE CR3 loads. The soft TLB that caches the result is in tlb.c. */
 #include <stdio.h>
 
 #include "accel/soft/cpu.h"
@@ -22,6 +22,15 @@
 #define ADDR_MASK 0x000ffffffffff000ull   /* 52-bit physical addresses */
 /* Bits 51:40 of an entry: above the 40 physical address bits CPUID reports, so reserved (4.7). */
 #define RSVD_PHYS 0x000fff0000000000ull
+/* PAE entries: bits 62:52 are reserved too (SDM tables 4-8 to 4-11; 4-level paging ignores them). */
+#define RSVD_PAE_HI 0x7ff0000000000000ull
+/* Large-page entries: the bits between PAT (12) and the page's address: 20:13 of a 2 MiB one,
+ * 29:13 of a 1 GiB one (tables 4-17, 4-15); bit 21 of a 4 MiB PSE-36 one (table 4-4). */
+#define RSVD_2M  0x00000000001fe000ull
+#define RSVD_1G  0x000000003fffe000ull
+#define RSVD_4M  0x0000000000200000ull
+/* PAE PDPTEs: bits 2:1, 8:5 and 63:MAXPHYADDR (table 4-8). */
+#define RSVD_PDPTE (0x1e6ull | RSVD_PHYS | 0xfff0000000000000ull)
 
 /* A paging-structure entry in guest RAM, as a host pointer (NULL when not RAM). */
 static uint64_t *pte_ptr(struct cpu *c, uint64_t gpa, unsigned size)
@@ -38,6 +47,27 @@ static _Noreturn void page_fault(struct cpu *c, uint64_t lin, uint32_t err)
 {
     c->cr2 = lin;
     cpu_raise(c, EXC_PF, true, err);
+}
+
+/* Large pages a model may leave out: 1 GiB pages (CPUID 0x80000001 EDX 26) and PSE-36 (1 EDX 17).
+ * Without them PS in a PDPTE, and bits 20:13 of a 4 MiB PDE, are reserved. Read from CPUID once
+ * (a walk through a 1 GiB page is common: Linux's direct map). */
+#define MMU_FEAT_KNOWN 1u
+#define MMU_FEAT_1G    2u
+#define MMU_FEAT_PSE36 4u
+
+static bool model_has(struct cpu *c, unsigned feat)
+{
+    if (!(c->mmu_feats & MMU_FEAT_KNOWN)) {
+        uint32_t r[4];
+        unsigned f = MMU_FEAT_KNOWN;
+        cpuid_query(c, 0x80000001, 0, r);
+        f |= (r[3] >> 26) & 1 ? MMU_FEAT_1G : 0;
+        cpuid_query(c, 1, 0, r);
+        f |= (r[3] >> 17) & 1 ? MMU_FEAT_PSE36 : 0;
+        c->mmu_feats = (uint8_t)f;
+    }
+    return (c->mmu_feats & feat) != 0;
 }
 
 /* Walk state shared by the three formats: entries to mark accessed, rights accumulated. */
@@ -82,7 +112,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
     struct walk wk = { .n = 0, .w = true, .u = true, .nx = false };
     bool nxe = (c->efer & EFER_NXE) != 0;
     uint32_t err = (acc == ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0);
-    if (acc == ACC_EXEC && (nxe || (c->cr4 & CR4_SMEP)))
+    /* I/D only where XD exists (NXE under PAE or 4-level paging) or with SMEP (SDM 4.7). */
+    if (acc == ACC_EXEC && ((nxe && (c->cr4 & CR4_PAE)) || (c->cr4 & CR4_SMEP)))
         err |= PF_I;
     uint64_t e = 0, page_size = 4096, base;
     uint64_t rsvd_nx = nxe ? 0 : PTE_NX;
@@ -99,6 +130,10 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             if (!(e & PTE_P))
                 goto not_present;
             if ((e & (rsvd_nx | RSVD_PHYS)) || ((e & PTE_PS) && level >= 3))
+                goto reserved;
+            if ((e & PTE_PS) && ((level == 1 && (e & RSVD_2M)) || (level == 2 && (e & RSVD_1G))))
+                goto reserved;
+            if ((e & PTE_PS) && level == 2 && !model_has(c, MMU_FEAT_1G))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -117,6 +152,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
         uint64_t pdpte = __atomic_load_n(p, __ATOMIC_RELAXED);
         if (!(pdpte & PTE_P))
             goto not_present;
+        /* Checked when CR3 was loaded (mmu_pdptes_valid); seen here only if changed since. */
+        if (pdpte & RSVD_PDPTE)
+            goto reserved;
         base = pdpte & ADDR_MASK;
         for (int level = 1; level >= 0; level--) {
             p = pte_ptr(c, base + (((lin >> (12 + 9 * level)) & 511) << 3), 8);
@@ -125,7 +163,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
             e = walk_read(&wk, p, true);
             if (!(e & PTE_P))
                 goto not_present;
-            if (e & (rsvd_nx | RSVD_PHYS))
+            if (e & (rsvd_nx | RSVD_PHYS | RSVD_PAE_HI))
+                goto reserved;
+            if (level == 1 && (e & PTE_PS) && (e & RSVD_2M))
                 goto reserved;
             wk.w &= (e & PTE_W) != 0;
             wk.u &= (e & PTE_U) != 0;
@@ -147,6 +187,8 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
         wk.w &= (e & PTE_W) != 0;
         wk.u &= (e & PTE_U) != 0;
         if ((e & PTE_PS) && (c->cr4 & CR4_PSE)) {
+            if ((e & RSVD_4M) || ((e & 0x1fe000) && !model_has(c, MMU_FEAT_PSE36)))
+                goto reserved;
             page_size = 4u << 20;
             /* PSE-36: bits 20:13 of the PDE are physical bits 39:32. */
             e = (e & 0xffc00000u) | ((e & 0x1fe000ull) << 19) | (e & 0xfff);
@@ -222,77 +264,15 @@ protection:
 
 }
 
-void tlb_flush(struct cpu *c)
+/* PAE paging loads the four PDPTEs with CR3 (SDM vol. 3, 4.4.1): false when one is present with a
+ * reserved bit set, which makes the instruction loading them #GP(0). */
+bool mmu_pdptes_valid(struct cpu *c, uint64_t cr3)
 {
-    c->chain_epoch++;
-    memset(c->code_regions, 0, sizeof(c->code_regions));
-    memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
-    for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            c->tlb[u][k].global = false;     /* 0xff is no valid bool */
-    c->tlb_large = 0;
-}
-
-void tlb_flush_nonglobal(struct cpu *c)
-{
-    if (!(c->cr4 & CR4_PGE)) {
-        tlb_flush(c);
-        return;
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t *p = pte_ptr(c, (cr3 & 0xffffffe0u) + k * 8, 8);
+        uint64_t e = p ? __atomic_load_n(p, __ATOMIC_RELAXED) : 0;
+        if ((e & PTE_P) && (e & RSVD_PDPTE))
+            return false;
     }
-    c->chain_epoch_ng++;
-    for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            if (!c->tlb[u][k].global)
-                c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = c->tlb[u][k].tag_exec = ~0ull;
-}
-
-/* The virtual page a TLB entry maps, or ~0 when it maps none. */
-static uint64_t tlb_vpage(const struct tlb_entry *e)
-{
-    if (e->tag_read != ~0ull)
-        return e->tag_read;
-    return e->tag_exec != ~0ull ? e->tag_exec : e->tag_write;
-}
-
-/* invlpg: drop the translation of lin, from a 4 KiB page or from the large page holding it. Chains
- * (virtual rip -> block) go stale only when that translation may have been used to fetch code:
- * an exec tag dropped, or blocks fetched from lin's 2 MiB region since the last full flush. (Code
- * run from a 1 GiB page whose exec entry was evicted, remapped and then invalidated through
- * another 2 MiB of it, would keep its chains: kernels do not run code from 1 GiB pages.) */
-void tlb_flush_page(struct cpu *c, uint64_t lin)
-{
-    unsigned r = (unsigned)(lin >> 21) & 4095;
-    bool code = (c->code_regions[r / 64] >> (r % 64)) & 1;
-    uint64_t page = lin & ~0xfffull;
-    unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
-    for (int u = 0; u < 2; u++) {
-        struct tlb_entry *e = &c->tlb[u][idx];
-        if (e->tag_read == page || e->tag_write == page || e->tag_exec == page) {
-            code |= e->tag_exec != ~0ull;
-            e->tag_read = e->tag_write = e->tag_exec = ~0ull;
-        }
-    }
-    if (c->tlb_large) {
-        for (int u = 0; u < 2; u++) {
-            for (unsigned k = 0; k < TLB_SIZE; k++) {
-                struct tlb_entry *e = &c->tlb[u][k];
-                uint64_t vp = tlb_vpage(e);
-                if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
-                    continue;
-                code |= e->tag_exec != ~0ull;
-                e->tag_read = e->tag_write = e->tag_exec = ~0ull;
-            }
-        }
-    }
-    if (code)
-        c->chain_epoch++;
-}
-
-/* A physical page just started holding translated code: its writes must take the slow path. */
-void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page)
-{
-    for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            if (c->tlb[u][k].gpa == gpa_page)
-                c->tlb[u][k].tag_write = ~0ull;
+    return true;
 }

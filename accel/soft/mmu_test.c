@@ -1,6 +1,7 @@
 /* Page walks on hand-built page tables in a fake guest RAM: 32-bit (4 KiB and 4 MiB pages), PAE and
  * 4-level paging (2 MiB and 1 GiB pages), A/D bit updates, and the #PF error codes and CR2 of
- * not-present, write-protect (CR0.WP), user/supervisor, NX and reserved-bit faults. */
+ * not-present, write-protect (CR0.WP), user/supervisor, NX and reserved-bit faults (large-page
+ * entries, PAE's high bits, PDPTEs checked when CR3 is loaded), and where I/D is reported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
 #include "accel/soft/tb.h"
 
@@ -176,6 +178,86 @@ static void test_4level(void **state)
     free_cpu(c);
 }
 
+/* Reserved bits by format and page size (SDM vol. 3, 4.3-4.5 tables), and I/D (4.7). */
+static void test_reserved(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    uint64_t gpa;
+    /* 32-bit paging: NXE means nothing without PAE, so no I/D; bit 21 of a 4 MiB PDE is reserved,
+     * bits 20:13 are physical bits 39:32 (PSE-36). */
+    c->cr0 = CR0_PE | CR0_PG;
+    c->cr4 = CR4_PSE;
+    c->efer = EFER_NXE;
+    c->cr3 = 0x1000;
+    assert_int_equal(xlate(c, 0x5000, ACC_EXEC, false, &gpa), 1000 + 0);
+    put32(0x1000 + 1 * 4, 0x400000 | 0x83 | (1u << 21));
+    assert_int_equal(xlate(c, 0x400010, ACC_READ, false, &gpa), 1000 + 9);
+    put32(0x1000 + 1 * 4, 0x400000 | 0x83 | (1u << 13));
+    assert_int_equal(xlate(c, 0x400010, ACC_READ, false, &gpa), 0);
+    assert_int_equal(gpa, 0x100400010ull);
+    /* PAE: bits 20:13 of a 2 MiB PDE, 62:52 of any entry; fetches report I/D with NXE. */
+    memset(ram, 0, 0x10000);
+    c->cr4 = CR4_PAE;
+    put64(0x1000, 0x2000 | 1);
+    put64(0x2000 + 1 * 8, 0x600000 | 0x83 | (1ull << 13));
+    assert_int_equal(xlate(c, 0x200010, ACC_READ, false, &gpa), 1000 + 9);
+    assert_int_equal(xlate(c, 0x200010, ACC_EXEC, false, &gpa), 1000 + 0x19);
+    put64(0x2000 + 1 * 8, 0x600000 | 0x83 | (1ull << 12));   /* PAT: not reserved */
+    assert_int_equal(xlate(c, 0x200010, ACC_READ, false, &gpa), 0);
+    assert_int_equal(gpa, 0x600010);
+    put64(0x2000 + 1 * 8, 0x600000 | 0x83 | (1ull << 55));
+    assert_int_equal(xlate(c, 0x200010, ACC_WRITE, false, &gpa), 1000 + 0xb);
+    assert_int_equal(xlate(c, 0x5000, ACC_EXEC, true, &gpa), 1000 + 0x14);      /* U|I/D */
+    /* A PDPTE with P and a reserved bit: refused when CR3 is loaded, RSVD if changed afterwards. */
+    assert_true(mmu_pdptes_valid(c, 0x1000));
+    put64(0x1000 + 3 * 8, 0x3000 | 1 | 2);
+    assert_false(mmu_pdptes_valid(c, 0x1000));
+    assert_int_equal(xlate(c, 0xc0000000u, ACC_READ, false, &gpa), 1000 + 9);
+    put64(0x1000 + 3 * 8, 0x3000 | 2);                           /* not present: fine */
+    assert_true(mmu_pdptes_valid(c, 0x1000));
+    put64(0x1000 + 3 * 8, 0x3000 | 1 | (1ull << 63));
+    c->exc_vector = -1;
+    c->delivering = -1;
+    if (!setjmp(c->jmp)) {
+        cpu_set_cr3(c, 0x1000);
+        fail();
+    }
+    assert_int_equal(c->exc_vector, EXC_GP);
+    /* 4-level: bits 20:13 of a 2 MiB PDE, 29:13 of a 1 GiB PDPTE; 58:52 are ignored. */
+    memset(ram, 0, 0x10000);
+    c->efer = EFER_LME | EFER_LMA | EFER_NXE;
+    put64(0x1000, 0x2000 | 0x7);
+    put64(0x2000 + 1 * 8, 0x40000000ull | 0x83 | (1ull << 29));
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 1000 + 9);
+    put64(0x2000 + 1 * 8, 0x80000000ull | 0x83 | (1ull << 55));
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 0);
+    assert_int_equal(gpa, 0x80000010ull);
+    put64(0x2000 + 0 * 8, 0x3000 | 0x7 | (1ull << 40));          /* above MAXPHYADDR */
+    assert_int_equal(xlate(c, 0x10, ACC_READ, true, &gpa), 1000 + 0xd);
+    put64(0x2000 + 0 * 8, 0x3000 | 0x7);
+    put64(0x3000 + 2 * 8, 0x400000 | 0x83 | (1ull << 20));
+    assert_int_equal(xlate(c, 0x400010, ACC_EXEC, false, &gpa), 1000 + 0x19);
+    /* A model without 1 GiB pages: PS in a PDPTE is reserved. */
+    put64(0x2000 + 1 * 8, 0x40000000ull | 0x83);
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 0);
+    struct cpuid_edit edits[2];
+    char err[128];
+    assert_int_equal(cpuid_parse_features("-pdpe1gb,-pse36", edits, 2, err, sizeof(err)), 2);
+    c->cpuid_edits = edits;
+    c->ncpuid_edits = 2;
+    c->mmu_feats = 0;
+    tlb_flush(c);
+    assert_int_equal(xlate(c, 0x40000010, ACC_READ, false, &gpa), 1000 + 9);
+    /* ... and without PSE-36, bits 20:13 of a 4 MiB PDE. */
+    c->efer = 0;
+    c->cr4 = CR4_PSE;
+    put32(0x1000 + 1 * 4, 0x400000 | 0x83 | (1u << 13));
+    assert_int_equal(xlate(c, 0x400010, ACC_READ, false, &gpa), 1000 + 9);
+    free_cpu(c);
+}
+
 /* Through the TLB: a hit after the first access, invlpg and CR3 writes drop it. */
 static void test_tlb(void **state)
 {
@@ -238,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_32bit),
         cmocka_unit_test(test_pae),
         cmocka_unit_test(test_4level),
+        cmocka_unit_test(test_reserved),
         cmocka_unit_test(test_tlb),
         cmocka_unit_test(test_rmw_on_code_page),
     };

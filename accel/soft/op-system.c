@@ -98,6 +98,11 @@ void cpu_set_cr0(struct cpu *c, uint64_t v)
         cpu_raise_gp(c, 0);
     if ((v & CR0_NW) && !(v & CR0_CD))
         cpu_raise_gp(c, 0);
+    /* Setting PG (or changing CD/NW) under PAE paging loads the PDPTEs (SDM vol. 3, 4.4.1); with
+     * EFER.LME it enters 4-level paging instead. */
+    if ((v & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & (EFER_LME | EFER_LMA)) &&
+        ((c->cr0 ^ v) & (CR0_PG | CR0_CD | CR0_NW)) && !mmu_pdptes_valid(c, c->cr3))
+        cpu_raise_gp(c, 0);
     /* Enabling paging with EFER.LME activates long mode (SDM vol. 3, 9.8.5). */
     if ((v & CR0_PG) && !(c->cr0 & CR0_PG) && (c->efer & EFER_LME)) {
         if (!(c->cr4 & CR4_PAE))
@@ -126,6 +131,8 @@ void cpu_set_cr3(struct cpu *c, uint64_t v)
     /* Bits 63:40 are reserved (40 physical address bits, no PCID): #GP (SDM vol. 2, MOV CR). */
     if ((c->efer & EFER_LMA) && (v >> 40))
         cpu_raise_gp(c, 0);
+    if ((c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE) && !(c->efer & EFER_LMA) && !mmu_pdptes_valid(c, v))
+        cpu_raise_gp(c, 0);   /* PAE: a PDPTE with a reserved bit (4.4.1) */
     c->cr3 = v;
     tlb_flush_nonglobal(c);
 }
@@ -146,6 +153,10 @@ void cpu_set_cr4(struct cpu *c, uint64_t v)
         cpu_raise_gp(c, 0);   /* the paging depth changes only outside IA-32e mode (SDM 4.1.1) */
     if ((c->efer & EFER_LMA) && !(v & CR4_PAE))
         cpu_raise_gp(c, 0);
+    uint64_t pdpte_load = CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP;
+    if ((c->cr0 & CR0_PG) && (v & CR4_PAE) && !(c->efer & EFER_LMA) && ((c->cr4 ^ v) & pdpte_load) &&
+        !mmu_pdptes_valid(c, c->cr3))
+        cpu_raise_gp(c, 0);   /* PAE: the PDPTEs are loaded again (4.4.1) */
     /* Only the paging bits change translations (toggling PGE is how a guest flushes globals). */
     uint64_t paging = CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PCIDE | CR4_PKE | CR4_LA57;
     bool flush = ((c->cr4 ^ v) & paging) != 0;

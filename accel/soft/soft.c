@@ -410,6 +410,7 @@ static int soft_vcpu_init(struct vcpu *v)
     c->topo = &v->vm->topo;
     c->cpuid_edits = svm->edits;
     c->ncpuid_edits = svm->nedits;
+    c->mmu_feats = 0;
     /* Checked at every block boundary, so a stop is seen even before the kick can be sent. */
     c->stop_flag = &v->vm->leave;
     if (v->lapic.dev)

@@ -24,7 +24,7 @@ $(SYSG_OUT)/lib$(1)/%.o: $(SYSG_DIR)/lib/%.c $(SYSG_DIR)/lib/guest.h
 $(SYSG_OUT)/lib$(1)/%.o: $(SYSG_DIR)/lib/%.S
 	@mkdir -p $$(dir $$@)
 	$(SYSG_CC) $(SYSG_CFLAGS$(1)) -c $$< -o $$@
-$(SYSG_OUT)/$(1)/%.o: $(SYSG_DIR)/%.c $(SYSG_DIR)/lib/guest.h
+$(SYSG_OUT)/$(1)/%.o: $(SYSG_DIR)/%.c $(SYSG_DIR)/lib/guest.h $(wildcard $(SYSG_DIR)/*.h)
 	@mkdir -p $$(dir $$@)
 	$(SYSG_CC) $(SYSG_CFLAGS$(1)) -c $$< -o $$@
 $(SYSG_OUT)/$(1)/%.o: $(SYSG_DIR)/%.S

@@ -26,6 +26,13 @@ struct paging_env {
     ulong tva, large_va, large_size;
     int has_nx;                 /* XD bit usable (EFER.NXE set) */
     int rsvd_bit;               /* a reserved physical-address bit of a PTE, or 0 when none */
+    int id_on_fetch;            /* fetches report I/D: EFER.NXE with PAE or 4-level paging (SDM 4.7) */
+    volatile pte_t *lvl[4];     /* the entries above the PTE with R/W and U/S, top level first */
+    const char *lvl_name[4];
+    int nlvl;
+    uint64_t hi_rsvd;           /* a reserved bit above bit 51 (PAE: 62:52), or 0 */
+    uint64_t ign_bit;           /* an ignored bit above bit 51 (4-level: 58:52), or 0 */
+    uint64_t large_rsvd;        /* reserved bits of a large-page entry (above bit 12) */
 };
 
 static uint8_t pages[4][4096] __attribute__((aligned(4096)));
@@ -204,6 +211,8 @@ static void test_large(const struct paging_env *e, const char *name)
               e->large_va + 0x123, 0);
 }
 
+#include "paging_levels.h"
+
 static void paging_tests(const struct paging_env *e, const char *large_name)
 {
     test_accessed_dirty(e);
@@ -211,4 +220,6 @@ static void paging_tests(const struct paging_env *e, const char *large_name)
     test_nx_and_reserved(e);
     test_tlb(e);
     test_large(e, large_name);
+    test_levels(e);
+    test_large_reserved(e, large_name);
 }

@@ -109,6 +109,51 @@ static void test_rights(const struct paging_env *e)
     WRITE_CR(4, READ_CR(4) & ~CR4_PKE);
 }
 
+/* The key is the leaf entry's, for 2 MiB and 1 GiB pages too; the same bits of an entry that points
+ * to a table are ignored (SDM 4.6.2, tables 4-15 to 4-19). */
+static void test_large_keys(const struct paging_env *e)
+{
+    uint32_t r[4];
+    ulong va = TVA + (2ul << 20);
+    test_pd[1] = PG_P | PG_RW | PG_US | PG_PS | key(1);   /* physical 0 */
+    invlpg(va);
+    WRITE_CR(4, READ_CR(4) | CR4_PKE);
+    WRITE_CR(0, READ_CR(0) | CR0_WP);
+    set_pkru(1u << 2);   /* key 1: AD */
+    expect_pf("AD: ring 0 read of a 2M user page", run_catch(read_fn, va + 0x10), PF_P | PF_PK, va + 0x10,
+              (ulong)probe_read8_insn);
+    expect_pf("AD: ring 3 read of a 2M page", run_user(read_fn, va + 0x18, 0), PF_P | PF_U | PF_PK, va + 0x18, 0);
+    set_pkru(2u << 2);   /* key 1: WD */
+    check_no_fault("WD: ring 3 read of a 2M page", run_user(read_fn, va + 0x20, 0));
+    expect_pf("WD: ring 3 write to a 2M page", run_user(write_fn, va + 0x28, 0), PF_P | PF_W | PF_U | PF_PK,
+              va + 0x28, 0);
+    test_pd[1] = 0;
+    invlpg(va);
+    /* Key 1 in the PDE above a key-0 PTE: no PK. */
+    map(e, 3, pages[3], PG_P | PG_RW | PG_US);
+    test_pd[0] |= key(1);
+    WRITE_CR(3, READ_CR(3));
+    set_pkru(3u << 2);
+    check_no_fault("AD+WD on key 1 in the PDE only: ring 3 write", run_user(write_fn, TVA + 0x3010, 0));
+    test_pd[0] &= ~key(15);
+    WRITE_CR(3, READ_CR(3));
+    cpuid(0x80000001, 0, r);
+    if ((r[3] >> 26) & 1) {
+        boot_pdpt[2] = PG_P | PG_RW | PG_US | PG_PS | key(1);
+        invlpg(0x80000000ul);
+        opt_mode = 1;
+        expect_pf("AD+WD: ring 3 read of a 1G page", run_user(read_fn, 0x80000010ul, 0), PF_P | PF_U | PF_PK,
+                  0x80000010ul, 0);
+        opt_mode = 0;
+        boot_pdpt[2] = 0;
+        invlpg(0x80000000ul);
+    } else {
+        opt_skip("1G page keys", "pdpe1gb not advertised");
+    }
+    set_pkru(0);
+    WRITE_CR(4, READ_CR(4) & ~CR4_PKE);
+}
+
 void guest_main(void)
 {
     uint32_t r[4];
@@ -124,5 +169,6 @@ void guest_main(void)
     struct paging_env e = { .pt = test_pt, .pde = &test_pd[0], .tva = TVA };
     test_instructions();
     test_rights(&e);
+    test_large_keys(&e);
     (void)boot_pml4;
 }

@@ -1,0 +1,82 @@
+/* The soft TLB's invalidation (SDM vol. 3, 4.10.4): full and non-global flushes (CR3 writes, CR4.PGE
+ * toggles), invlpg of a 4 KiB or large page, and dropping write entries of pages that hold translated
+ * code. The walks that fill it are in mmu.c. */
+#include <string.h>
+
+#include "accel/soft/cpu.h"
+#include "accel/soft/tb.h"
+
+void tlb_flush(struct cpu *c)
+{
+    c->chain_epoch++;
+    memset(c->code_regions, 0, sizeof(c->code_regions));
+    memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            c->tlb[u][k].global = false;     /* 0xff is no valid bool */
+    c->tlb_large = 0;
+}
+
+void tlb_flush_nonglobal(struct cpu *c)
+{
+    if (!(c->cr4 & CR4_PGE)) {
+        tlb_flush(c);
+        return;
+    }
+    c->chain_epoch_ng++;
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            if (!c->tlb[u][k].global)
+                c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = c->tlb[u][k].tag_exec = ~0ull;
+}
+
+/* The virtual page a TLB entry maps, or ~0 when it maps none. */
+static uint64_t tlb_vpage(const struct tlb_entry *e)
+{
+    if (e->tag_read != ~0ull)
+        return e->tag_read;
+    return e->tag_exec != ~0ull ? e->tag_exec : e->tag_write;
+}
+
+/* invlpg: drop the translation of lin, from a 4 KiB page or from the large page holding it. Chains
+ * (virtual rip -> block) go stale only when that translation may have been used to fetch code:
+ * an exec tag dropped, or blocks fetched from lin's 2 MiB region since the last full flush. (Code
+ * run from a 1 GiB page whose exec entry was evicted, remapped and then invalidated through
+ * another 2 MiB of it, would keep its chains: kernels do not run code from 1 GiB pages.) */
+void tlb_flush_page(struct cpu *c, uint64_t lin)
+{
+    unsigned r = (unsigned)(lin >> 21) & 4095;
+    bool code = (c->code_regions[r / 64] >> (r % 64)) & 1;
+    uint64_t page = lin & ~0xfffull;
+    unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
+    for (int u = 0; u < 2; u++) {
+        struct tlb_entry *e = &c->tlb[u][idx];
+        if (e->tag_read == page || e->tag_write == page || e->tag_exec == page) {
+            code |= e->tag_exec != ~0ull;
+            e->tag_read = e->tag_write = e->tag_exec = ~0ull;
+        }
+    }
+    if (c->tlb_large) {
+        for (int u = 0; u < 2; u++) {
+            for (unsigned k = 0; k < TLB_SIZE; k++) {
+                struct tlb_entry *e = &c->tlb[u][k];
+                uint64_t vp = tlb_vpage(e);
+                if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
+                    continue;
+                code |= e->tag_exec != ~0ull;
+                e->tag_read = e->tag_write = e->tag_exec = ~0ull;
+            }
+        }
+    }
+    if (code)
+        c->chain_epoch++;
+}
+
+/* A physical page just started holding translated code: its writes must take the slow path. */
+void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page)
+{
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            if (c->tlb[u][k].gpa == gpa_page)
+                c->tlb[u][k].tag_write = ~0ull;
+}
