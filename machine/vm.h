@@ -84,6 +84,7 @@ struct vm_drive {
     bool packed;               /* packed=on: offer packed virtqueues */
     unsigned num_queues;       /* num-queues=N (0: 1) */
     bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
+    bool no_irqfd;             /* irqfd=off: MSI-X through signal_msi, not irqfd routes (measurements) */
     bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
 };
 

@@ -1,7 +1,7 @@
 /* Disks on vmon run's command line, in both spellings:
  *   --drive / -drive file=PATH,format=raw|qcow2,if=virtio|virtio-mmio|none[,id=ID][,readonly=on]
- *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off]
- *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,id=NAME]
+ *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off][,irqfd=off]
+ *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,irqfd=off][,id=NAME]
  *   -snapshot                       (every drive: writes go to a temporary overlay)
  * QEMU's default interface (a -drive without if=) is IDE, which vmon does not have yet: refused
  * by name, as are options vmon does not implement. */
@@ -47,6 +47,8 @@ static int shared_key(const struct kv *kv, struct vm_drive *d)
         return d->packed = on, 0;
     if (!strcmp(kv->key, "ioeventfd") && parse_bool(kv, &on) == 0)
         return d->no_ioeventfd = !on, 0;   /* QEMU's property: off makes notifies exit (measuring) */
+    if (!strcmp(kv->key, "irqfd") && parse_bool(kv, &on) == 0)
+        return d->no_irqfd = !on, 0;       /* vmon's: off sends each MSI by ioctl (measuring) */
     return 1;
 }
 

@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     if (!h || !vp || !vm || pci_host_map(h) < 0 || pci_host_map_ecam(h, ECAM, 1u << 20) < 0)
         goto out;
     pci_dev_set_intx(&vp->pci, (struct irq_line){ no_irq, NULL }, 11);
-    pci_dev_set_msi(&vp->pci, (struct msi_link){ no_msi, NULL });
+    pci_dev_set_msi(&vp->pci, (struct msi_link){ .send = no_msi, .opaque = NULL });
     pci_host_plug(h, 2, &vp->pci);
     for (size_t i = 0; i + 8 <= len; i += 8) {
         const uint8_t *op = data + i;

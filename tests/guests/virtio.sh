@@ -13,6 +13,9 @@
 # Under kvm, virtio-blk also counts exits (--exit-stats): where the host's KVM takes the ioeventfd,
 # no notify write may reach vmon, and with ioeventfd=off every one does; completions come through
 # an irqfd where KVM takes one (the guest needs an interrupt per completion either way).
+# Under kvm, virtio-blk-msix also checks the MSI route (--exit-stats says whether KVM took the
+# irqfd on GSI 24 and up) and, where strace runs, counts KVM_SIGNAL_MSI calls: none with the route,
+# one or more per completion with irqfd=off.
 # Invoked through links <test>-<accel> (tests/guests/build.mk) or as `virtio.sh TEST ACCEL`.
 # Exit 0 pass, 77 skip, 1 fail.
 set -u
@@ -132,6 +135,31 @@ if [ "$accel" = kvm ] && [ "$test" = virtio-blk ]; then
         echo "notify exits at $bell: 0 with ioeventfd, $n without"
     else
         echo "note: this host's KVM does not take the ioeventfd (notify writes exit)"
+    fi
+elif [ "$accel" = kvm ] && [ "$test" = virtio-blk-msix ]; then
+    run "" --exit-stats
+    grep '^vmon: \(msi \)\?irqfd' <<<"$out"
+    if grep -q '^vmon: msi irqfd for GSI [0-9]*: on$' <<<"$out"; then
+        # signal_msis [DRIVE-OPTIONS]: the KVM_SIGNAL_MSI calls of one run under strace (empty: none ran)
+        signal_msis() {
+            python3 "$tmp/image.py" make "$img" "$host" 0 || fail "making the image"
+            timeout 120 strace -f -o "$tmp/strace" -e trace=ioctl "$VMON" run --accel kvm --mem 64M \
+                --kernel "$kernel" --append "$append" --drive "file=$img,format=raw,if=virtio$1" \
+                </dev/null >"$tmp/strace-out" 2>&1 || return
+            grep -q 'virtio-blk ok' "$tmp/strace-out" || fail "the guest failed under strace"
+            grep -c 'KVM_SIGNAL_MSI' "$tmp/strace" || :
+        }
+        if command -v strace >/dev/null && on=$(signal_msis "") && off=$(signal_msis ",irqfd=off"); then
+            [ "$on" -eq 0 ] || fail "MSI routes on, yet $on KVM_SIGNAL_MSI calls"
+            [ "$off" -gt 0 ] || fail "irqfd=off, yet no KVM_SIGNAL_MSI call"
+            echo "KVM_SIGNAL_MSI calls: 0 with MSI irqfds, $off with irqfd=off"
+        else
+            echo "note: strace cannot run here: KVM_SIGNAL_MSI calls not counted"
+        fi
+        python3 "$tmp/image.py" make "$img" "$host" 0 || fail "making the image"
+        run ""
+    else
+        echo "note: this host's KVM does not take MSI routes on irqfds (KVM_SIGNAL_MSI per interrupt)"
     fi
 else
     run ""
