@@ -100,9 +100,10 @@ struct vm_config {
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
     bool snapshot;             /* -snapshot: every drive gets snapshot=on */
-    /* -device virtio-blk-pci options (after the name, into argv), until run_drives_finish
-     * hands their drive= the device's settings */
+    /* -device virtio-blk-pci / virtio-blk-device options (after the name, into argv), until
+     * run_drives_finish hands their drive= the device's settings (blk_device_mmio: the second) */
     const char *blk_devices[VM_MAX_DRIVES];
+    bool blk_device_mmio[VM_MAX_DRIVES];
     int nblk_devices;
     struct vm_nic nics[VM_MAX_NICS];
     int nnics;
