@@ -27,6 +27,14 @@ static inline void irq_line_set(const struct irq_line *l, int level)
 struct msi_link {
     void (*send)(void *opaque, uint64_t addr, uint32_t data);
     void *opaque;
+    /* Optional (NULL: not offered): a route, an eventfd whose write delivers the message without a
+     * call into vmon's delivery (an accelerator's irqfd, as QEMU's kvm_irqchip_add_msi_route).
+     * route_set points route *id (-1: a new one, *id then set) at (addr, data) and returns the
+     * eventfd to write, or -errno (then send is the way). route_free gives the route back. The
+     * device keeps masking and pending bits itself: it writes the eventfd only for a message it
+     * would send. Any thread. */
+    int (*route_set)(void *opaque, int *id, uint64_t addr, uint32_t data);
+    void (*route_free)(void *opaque, int id);
 };
 
 static inline void msi_send(const struct msi_link *l, uint64_t addr, uint32_t data)

@@ -88,6 +88,10 @@ enum exit_reason {
     EXIT_INTR, EXIT_INTERNAL_ERROR, EXIT_OTHER, EXIT_REASON_COUNT,
 };
 
+/* GSIs for MSI routes (msi_route below): above the IOAPIC's 24 pins. */
+#define ACCEL_MSI_GSI_BASE 24u
+#define ACCEL_MSI_GSIS     128u
+
 struct accel_ops {
     const char *name;                       /* "kvm" or "soft": for messages only */
     /* What it offers. */
@@ -112,6 +116,10 @@ struct accel_ops {
      * signals resample_fd, where the board raises it again while its source still holds it. */
     int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
     int (*irqfd)(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
+    /* An edge-triggered irqfd (resample_fd -1 above) on a GSI from ACCEL_MSI_GSI_BASE delivers the
+     * message this routes it to: (addr, data) as signal_msi would (on: set or change, else drop).
+     * 0 or -errno (-ENOTSUP: not offered; -EINVAL: gsi outside the range). Any thread. */
+    int (*msi_route)(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data, bool on);
     /* Deliver a message-signalled interrupt (the address/data a PCI function would write) to the
      * in-kernel LAPICs (irqchip_in_kernel only). Any thread. */
     void (*signal_msi)(struct vm *vm, uint64_t addr, uint32_t data);

@@ -15,4 +15,12 @@ struct irqfd_line *irqfd_line_new(struct vm *vm, unsigned gsi);
 struct irq_line irqfd_line_get(struct irqfd_line *f);
 void irqfd_line_free(struct irqfd_line *f);
 
+/* MSI routes for PCI functions (hw/link.h msi_link's route_set/route_free): each an eventfd bound
+ * by an edge irqfd to a GSI from ACCEL_MSI_GSI_BASE that the accelerator routes to the message.
+ * NULL where the accelerator has no msi_route or irqfd. Free after the devices that use them. */
+struct msi_routes *msi_routes_new(struct vm *vm);
+int msi_routes_set(struct msi_routes *r, int *id, uint64_t addr, uint32_t data);
+void msi_routes_put(struct msi_routes *r, int id);
+void msi_routes_free(struct msi_routes *r);
+
 #endif

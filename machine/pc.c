@@ -54,6 +54,7 @@ struct pc {
     struct vm *vm;
     struct pc_irq irqs[PC_GSIS];
     struct irqfd_line *irqfds[PC_GSIS];   /* PCI INTx through the accelerator's irqfd, where offered */
+    struct msi_routes *msi_routes;        /* MSI-X vectors through irqfds, where offered */
     struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
     struct stdio_chr *console;
     struct serial *com1;
@@ -109,6 +110,18 @@ static void pc_msi(void *opaque, uint64_t addr, uint32_t data)
         pc->vm->accel->signal_msi(pc->vm, addr, data);
 }
 
+static int pc_msi_route_set(void *opaque, int *id, uint64_t addr, uint32_t data)
+{
+    struct pc *pc = opaque;
+    return msi_routes_set(pc->msi_routes, id, addr, data);
+}
+
+static void pc_msi_route_free(void *opaque, int id)
+{
+    struct pc *pc = opaque;
+    msi_routes_put(pc->msi_routes, id);
+}
+
 /* Plug d into the next slot as firmware would leave it: BARs placed (naturally aligned; memory in
  * the PCI hole, I/O from 0xc000), decoders off until the guest enables them, INTA# on the GSI the
  * _PRT names with that line in Interrupt Line. */
@@ -131,7 +144,9 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
         pc->irqfds[gsi] = irqfd_line_new(pc->vm, gsi);
     pci_dev_set_intx(d, pc->irqfds[gsi] ? irqfd_line_get(pc->irqfds[gsi]) : pc_irq_line(pc, gsi),
                      (uint8_t)gsi);
-    pci_dev_set_msi(d, (struct msi_link){ .send = pc_msi, .opaque = pc });
+    pci_dev_set_msi(d, (struct msi_link){ .send = pc_msi, .opaque = pc,
+                                          .route_set = pc->msi_routes ? pc_msi_route_set : NULL,
+                                          .route_free = pc->msi_routes ? pc_msi_route_free : NULL });
     int r = pci_host_plug(pc->pci, slot, d);
     if (r == 0)
         pc->next_slot++;
@@ -195,6 +210,8 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
         if (!dr->no_ioeventfd)
             virtio_pci_set_doorbell(pc->blk_pcis[i], vm_doorbell_link(pc->vm));
         int r = pc_pci_plug(pc, &pc->blk_pcis[i]->pci);
+        if (dr->no_irqfd)          /* irqfd=off: each MSI through signal_msi (measurements) */
+            pci_dev_set_msi(&pc->blk_pcis[i]->pci, (struct msi_link){ .send = pc_msi, .opaque = pc });
         if (r < 0) {
             snprintf(err, errlen, "drive %s: no PCI slot or BAR space: %s", dr->file, strerror(-r));
             return r;
@@ -419,6 +436,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "soft PC platform: %s", strerror(-r));
         return r;
     }
+    pc->msi_routes = msi_routes_new(vm);   /* NULL: MSIs through signal_msi or the soft LAPICs */
 
     struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .opaque = pc };
     if (!(pc->console = stdio_chr_new(vm->loop, &pc->stop, STDIN_FILENO, STDOUT_FILENO)) ||
@@ -486,6 +504,7 @@ void pc_destroy(struct vm *vm)
     pci_host_free(pc->pci);
     for (unsigned i = 0; i < PC_GSIS; i++)
         irqfd_line_free(pc->irqfds[i]);
+    msi_routes_free(pc->msi_routes);   /* after the devices: they give their routes back */
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;

@@ -110,6 +110,7 @@ struct vm_drive {
     bool packed;               /* packed=on: offer packed virtqueues */
     unsigned num_queues;       /* num-queues=N (0: 1) */
     bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
+    bool no_irqfd;             /* irqfd=off: MSI-X through signal_msi, not irqfd routes (measurements) */
     bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
 };
 
@@ -125,9 +126,10 @@ struct vm_config {
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
     bool snapshot;             /* -snapshot: every drive gets snapshot=on */
-    /* -device virtio-blk-pci options (after the name, into argv), until run_drives_finish
-     * hands their drive= the device's settings */
+    /* -device virtio-blk-pci / virtio-blk-device options (after the name, into argv), until
+     * run_drives_finish hands their drive= the device's settings (blk_device_mmio: the second) */
     const char *blk_devices[VM_MAX_DRIVES];
+    bool blk_device_mmio[VM_MAX_DRIVES];
     int nblk_devices;
     struct vm_nic nics[VM_MAX_NICS];
     int nnics;

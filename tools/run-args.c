@@ -356,7 +356,8 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
     return 0;
 }
 
-/* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci (run-drive.c);
+/* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci and
+ * virtio-blk-device (run-drive.c);
  * virtio-net-pci (run-net.c); virtio-rng/serial/vsock (run-vdev-args.c). */
 static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
@@ -366,8 +367,8 @@ static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errl
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
-    if (!strcmp(kv.key, "virtio-blk-pci"))
-        return run_device_virtio_blk(p, cfg, err, errlen);
+    if (!strcmp(kv.key, "virtio-blk-pci") || !strcmp(kv.key, "virtio-blk-device"))
+        return run_device_virtio_blk(p, !strcmp(kv.key, "virtio-blk-device"), cfg, err, errlen);
     if (!strcmp(kv.key, "virtio-net-pci"))
         return run_parse_net_device(v, cfg, err, errlen);
     if (strcmp(kv.key, "isa-debug-exit")) {

@@ -28,7 +28,8 @@ void run_usage(FILE *f);
  * after the whole command line, -snapshot applied and every -device's drive= resolved. 0 or -1
  * with one line in err. */
 int run_parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errlen);
-int run_device_virtio_blk(const char *opts, struct vm_config *cfg, char *err, size_t errlen);
+/* mmio: -device virtio-blk-device (QEMU's virtio-mmio disk), else virtio-blk-pci. */
+int run_device_virtio_blk(const char *opts, bool mmio, struct vm_config *cfg, char *err, size_t errlen);
 int run_drives_finish(struct vm_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -379,6 +379,18 @@ static void test_drive_devices(void **state)
     assert_int_equal(c.drives[0].num_queues, 2);
     assert_true(c.drives[0].snapshot);
     assert_false(c.drives[1].attached);
+    assert_false(c.drives[0].mmio);
+    /* QEMU's virtio-mmio disk: -device virtio-blk-device,drive=ID is if=virtio-mmio; the device's
+     * measuring keys reach the drive. */
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a.raw,format=raw,if=none,id=m0",
+                           "-device", "virtio-blk-device,drive=m0,ioeventfd=off", "-drive",
+                           "file=b.raw,format=raw,if=none,id=p0", "-device",
+                           "virtio-blk-pci,drive=p0,irqfd=off", NULL), RUN_ARGS_OK);
+    assert_true(c.drives[0].attached && c.drives[0].mmio && c.drives[0].no_ioeventfd);
+    assert_true(c.drives[1].attached && !c.drives[1].mmio && c.drives[1].no_irqfd);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-blk-device,drive=nope", NULL),
+                     RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "-device virtio-blk-device,drive=nope: no -drive with id=nope"));
     assert_int_equal(parse(&c, err, "--kernel", "k", "--drive",
                            "file=a,format=raw,if=virtio,snapshot=on,discard=unmap,num-queues=4,packed=on",
                            NULL), RUN_ARGS_OK);

@@ -1,7 +1,8 @@
 /* Disks on vmon run's command line, in both spellings:
  *   --drive / -drive file=PATH,format=raw|qcow2,if=virtio|virtio-mmio|none[,id=ID][,readonly=on]
- *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off]
- *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,id=NAME]
+ *           [,snapshot=on][,discard=unmap|ignore][,num-queues=N][,packed=on][,ioeventfd=off][,irqfd=off]
+ *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,irqfd=off][,id=NAME]
+ *   -device virtio-blk-device,drive=ID[,...]   (QEMU's virtio-mmio disk: as if=virtio-mmio)
  *   -snapshot                       (every drive: writes go to a temporary overlay)
  * QEMU's default interface (a -drive without if=) is IDE, which vmon does not have yet: refused
  * by name, as are options vmon does not implement. */
@@ -47,6 +48,8 @@ static int shared_key(const struct kv *kv, struct vm_drive *d)
         return d->packed = on, 0;
     if (!strcmp(kv->key, "ioeventfd") && parse_bool(kv, &on) == 0)
         return d->no_ioeventfd = !on, 0;   /* QEMU's property: off makes notifies exit (measuring) */
+    if (!strcmp(kv->key, "irqfd") && parse_bool(kv, &on) == 0)
+        return d->no_irqfd = !on, 0;       /* vmon's: off sends each MSI by ioctl (measuring) */
     return 1;
 }
 
@@ -109,17 +112,21 @@ int run_parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errl
     return 0;
 }
 
-int run_device_virtio_blk(const char *opts, struct vm_config *cfg, char *err, size_t errlen)
+int run_device_virtio_blk(const char *opts, bool mmio, struct vm_config *cfg, char *err, size_t errlen)
 {
     if (cfg->nblk_devices == VM_MAX_DRIVES)
-        return snprintf(err, errlen, "-device virtio-blk-pci: at most %d", VM_MAX_DRIVES), -1;
+        return snprintf(err, errlen, "-device virtio-blk-%s: at most %d", mmio ? "device" : "pci",
+                        VM_MAX_DRIVES), -1;
+    cfg->blk_device_mmio[cfg->nblk_devices] = mmio;
     cfg->blk_devices[cfg->nblk_devices++] = opts;
     return 0;
 }
 
-/* One -device virtio-blk-pci: its drive= takes the device's settings and is attached. */
-static int attach(const char *opts, struct vm_config *cfg, char *err, size_t errlen)
+/* One -device virtio-blk-pci (mmio: virtio-blk-device): its drive= takes the device's settings
+ * and is attached. */
+static int attach(const char *opts, bool mmio, struct vm_config *cfg, char *err, size_t errlen)
 {
+    const char *what = mmio ? "-device virtio-blk-device" : "-device virtio-blk-pci";
     struct vm_drive dev = { 0 };
     char drive[32] = "";
     const char *p = opts;
@@ -127,36 +134,38 @@ static int attach(const char *opts, struct vm_config *cfg, char *err, size_t err
     while (next_kv(&p, &kv)) {
         int r = shared_key(&kv, &dev);
         if (r < 0)
-            return bad(&kv, "-device virtio-blk-pci", err, errlen);
+            return bad(&kv, what, err, errlen);
         if (r == 0 || (!strcmp(kv.key, "id") && kv.val))
             continue;
         if (!strcmp(kv.key, "drive") && kv.val && kv.val_len < sizeof(drive))
             snprintf(drive, sizeof(drive), "%.*s", (int)kv.val_len, kv.val);
         else
-            return bad(&kv, "-device virtio-blk-pci", err, errlen);
+            return bad(&kv, what, err, errlen);
     }
     if (!drive[0])
-        return snprintf(err, errlen, "-device virtio-blk-pci: no drive= (a -drive if=none,id=ID)"), -1;
+        return snprintf(err, errlen, "%s: no drive= (a -drive if=none,id=ID)", what), -1;
     for (int i = 0; i < cfg->ndrives; i++) {
         struct vm_drive *d = &cfg->drives[i];
         if (strcmp(d->id, drive))
             continue;
         if (d->attached)
-            return snprintf(err, errlen, "-device virtio-blk-pci,drive=%s: the drive is already "
-                            "attached", drive), -1;
+            return snprintf(err, errlen, "%s,drive=%s: the drive is already attached",
+                            what, drive), -1;
         d->attached = true;
         d->num_queues = dev.num_queues ? dev.num_queues : d->num_queues;
         d->packed = d->packed || dev.packed;
+        d->no_ioeventfd = d->no_ioeventfd || dev.no_ioeventfd;
+        d->no_irqfd = d->no_irqfd || dev.no_irqfd;
+        d->mmio = mmio;
         return 0;
     }
-    return snprintf(err, errlen, "-device virtio-blk-pci,drive=%s: no -drive with id=%s", drive,
-                    drive), -1;
+    return snprintf(err, errlen, "%s,drive=%s: no -drive with id=%s", what, drive, drive), -1;
 }
 
 int run_drives_finish(struct vm_config *cfg, char *err, size_t errlen)
 {
     for (int i = 0; i < cfg->nblk_devices; i++)
-        if (attach(cfg->blk_devices[i], cfg, err, errlen) < 0)
+        if (attach(cfg->blk_devices[i], cfg->blk_device_mmio[i], cfg, err, errlen) < 0)
             return -1;
     for (int i = 0; i < cfg->ndrives; i++)
         cfg->drives[i].snapshot |= cfg->snapshot;

@@ -3,7 +3,7 @@
  * vmon, and a write to an eventfd raises a GSI of the in-kernel irqchip without a KVM_IRQ_LINE
  * call. The irqfds are level-triggered ones (KVM_IRQFD_FLAG_RESAMPLE): KVM lowers the line at
  * the guest's EOI and signals the resample eventfd, where the board re-raises it if the device
- * still holds it. Each call checks its capability first: -ENOTSUP where the host lacks it. */
+ * still holds it; MSI routes take edge irqfds (no resample eventfd). Each call checks its capability first: -ENOTSUP where the host lacks it. */
 #include "accel/kvm/kvm.h"
 
 #include <errno.h>
@@ -32,16 +32,16 @@ int kvm_ioeventfd(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on)
 int kvm_irqfd(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on)
 {
     struct kvm_vm_state *k = vm->accel_state;
-    if (!k || !has_cap(k, KVM_CAP_IRQFD) || !has_cap(k, KVM_CAP_IRQFD_RESAMPLE))
+    if (!k || !has_cap(k, KVM_CAP_IRQFD) || (resample_fd >= 0 && !has_cap(k, KVM_CAP_IRQFD_RESAMPLE)))
         return -ENOTSUP;
     struct kvm_irqfd irq;
     memset(&irq, 0, sizeof(irq));
     irq.fd = (uint32_t)fd;
     irq.gsi = gsi;
-    if (on) {
+    if (on && resample_fd >= 0) {
         irq.flags = KVM_IRQFD_FLAG_RESAMPLE;
         irq.resamplefd = (uint32_t)resample_fd;
-    } else {
+    } else if (!on) {
         irq.flags = KVM_IRQFD_FLAG_DEASSIGN;
     }
     return ioctl(k->vm_fd, KVM_IRQFD, &irq) < 0 ? -errno : 0;

@@ -64,36 +64,6 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
     return NULL;
 }
 
-/* GSI routing as on QEMU's pc machine: ISA IRQ n reaches PIC pin n and IOAPIC pin n, except that
- * IRQ 0 (the PIT) arrives on IOAPIC pin 2, which the MADT's interrupt source override announces. */
-static int set_gsi_routing(int vm_fd)
-{
-    struct {
-        struct kvm_irq_routing r;
-        struct kvm_irq_routing_entry e[40];
-    } t;
-    memset(&t, 0, sizeof(t));
-    unsigned n = 0;
-    for (unsigned gsi = 0; gsi < 24; gsi++) {
-        if (gsi < 16 && gsi != 2) {
-            t.e[n].gsi = gsi;
-            t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-            t.e[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-            t.e[n].u.irqchip.pin = gsi % 8;
-            n++;
-        }
-        if (gsi == 2)
-            continue;          /* the cascade: nothing drives GSI 2 from outside */
-        t.e[n].gsi = gsi;
-        t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-        t.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-        t.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
-        n++;
-    }
-    t.r.nr = n;
-    return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &t);
-}
-
 /* The machine layout gives the IOAPIC the APIC id after the CPUs' (the MADT and MP table say so);
  * KVM's in-kernel IOAPIC starts with id 0. The id register holds 4 bits (82093AA, 3.2.1). */
 static int set_ioapic_id(int vm_fd, uint8_t id)
@@ -111,6 +81,7 @@ static int kvm_vm_init(struct vm *vm)
     if (!k)
         return -ENOMEM;
     k->vm_fd = -1;
+    pthread_mutex_init(&k->route_lock, NULL);
     vm->accel_state = k;
     k->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (k->kvm_fd < 0)
@@ -148,7 +119,7 @@ static int kvm_vm_init(struct vm *vm)
         return -errno;
     if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return -errno;
-    if (set_gsi_routing(k->vm_fd) < 0 || set_ioapic_id(k->vm_fd, vm->ioapic_id) < 0)
+    if (kvm_set_gsi_routing(k) < 0 || set_ioapic_id(k->vm_fd, vm->ioapic_id) < 0)
         return -errno;
     struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
     if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0 || ioctl(k->vm_fd, KVM_GET_PIT2, &k->pit0) < 0)
@@ -234,6 +205,7 @@ static void kvm_vm_destroy(struct vm *vm)
     if (k->kvm_fd >= 0)
         close(k->kvm_fd);
     free(k->cpuid);
+    pthread_mutex_destroy(&k->route_lock);
     free(k);
     vm->accel_state = NULL;
 }
@@ -252,6 +224,7 @@ const struct accel_ops kvm_accel_ops = {
     .set_irq = kvm_set_irq,
     .ioeventfd = kvm_ioeventfd,
     .irqfd = kvm_irqfd,
+    .msi_route = kvm_msi_route,
     .signal_msi = kvm_signal_msi,
     .vm_reset = kvm_vm_reset,
     .vcpu_reset = kvm_vcpu_reset,

@@ -3,6 +3,7 @@
 #define VMON_ACCEL_KVM_KVM_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 
 #include "machine/vm.h"
@@ -18,7 +19,16 @@ struct kvm_vm_state {          /* vm->accel_state */
     struct cpu_model model;    /* vm->cfg.cpu_model; for max and host, with the host's vendor */
     struct kvm_irqchip chips0[3];  /* PIC master, slave, IOAPIC as created: what a reset restores */
     struct kvm_pit_state2 pit0;
+    /* GSI routing (routing.c): the fixed ISA/IOAPIC entries plus MSI routes on GSIs from
+     * ACCEL_MSI_GSI_BASE; lock guards msi[] and each KVM_SET_GSI_ROUTING. */
+    pthread_mutex_t route_lock;
+    struct kvm_irq_routing_entry msi[ACCEL_MSI_GSIS];
+    bool msi_on[ACCEL_MSI_GSIS];
 };
+
+/* routing.c: the table KVM_SET_GSI_ROUTING gets (0 or -1 with errno); an MSI route's change. */
+int kvm_set_gsi_routing(struct kvm_vm_state *k);
+int kvm_msi_route(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data, bool on);
 
 struct kvm_vcpu_state {        /* vcpu->accel */
     int fd;

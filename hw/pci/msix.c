@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -42,31 +43,61 @@ static bool take_locked(struct msix *m, unsigned v, uint64_t *addr, uint32_t *da
     return true;
 }
 
+/* The eventfd that delivers (addr, data) for vector v, or -1 (send it instead). Lock held. */
+static int route_fd_locked(struct msix *m, unsigned v, uint64_t addr, uint32_t data)
+{
+    const struct msi_link *l = &m->d->msi;
+    struct msix_route *r = &m->route[v];
+    if (!l->route_set || m->no_routes)
+        return -1;
+    if (r->id >= 0 && r->addr == addr && r->data == data)
+        return r->fd;
+    int fd = l->route_set(l->opaque, &r->id, addr, data);
+    if (fd < 0) {
+        if (r->id < 0)
+            m->no_routes = true;       /* none to be had: do not ask at every interrupt */
+        r->fd = -1;
+        r->addr = ~0ull;               /* an existing route's message is unknown now: ask again */
+        return -1;
+    }
+    r->fd = fd;
+    r->addr = addr;
+    r->data = data;
+    return fd;
+}
+
+/* Vector v goes out now, or is left pending while masked. only_pending: only if its bit is set. */
+static void deliver(struct msix *m, unsigned v, bool only_pending)
+{
+    uint64_t addr;
+    uint32_t data;
+    int fd = -1;
+    pthread_mutex_lock(&m->lock);
+    bool send = (!only_pending || (m->pba & 1ull << v)) && msix_enabled(m) &&
+                take_locked(m, v, &addr, &data);
+    if (send)
+        fd = route_fd_locked(m, v, addr, data);
+    pthread_mutex_unlock(&m->lock);
+    if (!send)
+        return;
+    uint64_t one = 1;
+    if (fd >= 0 && write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+        return;
+    msi_send(&m->d->msi, addr, data);
+}
+
 void msix_notify(struct msix *m, unsigned vector)
 {
     if (vector >= m->nvec || !msix_enabled(m))
         return;
-    uint64_t addr;
-    uint32_t data;
-    pthread_mutex_lock(&m->lock);
-    bool send = take_locked(m, vector, &addr, &data);
-    pthread_mutex_unlock(&m->lock);
-    if (send)
-        msi_send(&m->d->msi, addr, data);
+    deliver(m, vector, false);
 }
 
 /* Every pending vector that is no longer masked goes out (6.8.2.9). */
 static void flush_pending(struct msix *m)
 {
-    for (unsigned v = 0; v < m->nvec; v++) {
-        uint64_t addr;
-        uint32_t data;
-        pthread_mutex_lock(&m->lock);
-        bool send = (m->pba & 1ull << v) && msix_enabled(m) && take_locked(m, v, &addr, &data);
-        pthread_mutex_unlock(&m->lock);
-        if (send)
-            msi_send(&m->d->msi, addr, data);
-    }
+    for (unsigned v = 0; v < m->nvec; v++)
+        deliver(m, v, true);
 }
 
 void msix_config_written(struct msix *m)
@@ -118,8 +149,10 @@ int msix_init(struct msix *m, struct pci_dev *d, unsigned nvec, int bar)
     m->d = d;
     m->cap = at;
     m->nvec = nvec;
-    for (unsigned v = 0; v < nvec; v++)
+    for (unsigned v = 0; v < nvec; v++) {
         m->table[v * MSIX_ENTRY_SIZE + 12] = MSIX_ENTRY_MASKED;
+        m->route[v] = (struct msix_route){ .id = -1, .fd = -1 };
+    }
     uint16_t ctrl = (uint16_t)(nvec - 1);              /* Table Size is N - 1 */
     d->cfg[at + 2] = (uint8_t)ctrl;
     d->cfg[at + 3] = (uint8_t)(ctrl >> 8);
@@ -134,7 +167,11 @@ int msix_init(struct msix *m, struct pci_dev *d, unsigned nvec, int bar)
 
 void msix_destroy(struct msix *m)
 {
-    if (m->d)
+    if (m->d) {
+        for (unsigned v = 0; v < m->nvec; v++)
+            if (m->route[v].id >= 0 && m->d->msi.route_free)
+                m->d->msi.route_free(m->d->msi.opaque, m->route[v].id);
         pthread_mutex_destroy(&m->lock);
+    }
     m->d = NULL;
 }

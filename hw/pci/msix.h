@@ -1,7 +1,9 @@
 /* MSI-X (PCI Local Bus 3.0, 6.8.2): the capability in config space (Message Control's enable and
  * function mask), the vector table and the pending bit array, both in a memory BAR the device
  * gives over to them. A device signals a vector with msix_notify; masked vectors set their pending
- * bit and fire when unmasked (6.8.2.9). Delivery goes through the function's msi_link. */
+ * bit and fire when unmasked (6.8.2.9). Delivery goes through the function's msi_link: a route's
+ * eventfd where the link offers routes (set when a vector first fires with a new message), else
+ * its send. */
 #ifndef VMON_HW_PCI_MSIX_H
 #define VMON_HW_PCI_MSIX_H
 
@@ -20,6 +22,13 @@
 #define MSIX_CTRL_MASKALL   0x4000
 #define MSIX_ENTRY_MASKED   0x1        /* Vector Control bit 0 */
 
+/* A vector's route (msi_link's route_set): the message it was set for, and its eventfd. */
+struct msix_route {
+    int id, fd;                        /* -1: none */
+    uint64_t addr;
+    uint32_t data;
+};
+
 /* Threads: table accesses come from vCPUs, config writes under the host bridge's lock, and
  * msix_notify from any thread; lock guards table and PBA. Messages go out with no lock held. */
 struct msix {
@@ -29,6 +38,8 @@ struct msix {
     unsigned nvec;
     uint8_t table[MSIX_MAX_VECTORS * MSIX_ENTRY_SIZE];
     uint64_t pba;                      /* bit n: vector n pending */
+    struct msix_route route[MSIX_MAX_VECTORS];
+    bool no_routes;                    /* the link refused one: msi_send from then on */
 };
 
 /* Adds the capability to d with nvec (1..MSIX_MAX_VECTORS) vectors, table and PBA in BAR bar

@@ -44,7 +44,7 @@ static void rig_init(struct rig *r, unsigned nvec)
     r->d.pio = &r->pio;
     r->d.mmio = &r->mmio;
     pci_dev_set_intx(&r->d, (struct irq_line){ on_intx, r }, 11);
-    pci_dev_set_msi(&r->d, (struct msi_link){ on_msi, r });
+    pci_dev_set_msi(&r->d, (struct msi_link){ .send = on_msi, .opaque = r });
     assert_int_equal(msix_init(&r->m, &r->d, nvec, 1), 0);
     pci_cfg_write(&r->d, PCI_BAR0 + 4, BAR_ADDR, 4);
     pci_cfg_write(&r->d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);

@@ -4,6 +4,7 @@
  * their decoder. */
 #include "hw/pci/pci.h"
 
+#include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 
 #include <stdio.h>
@@ -113,12 +114,13 @@ static uint32_t bar_target(const struct pci_dev *d, int i)
     return addr;
 }
 
+/* MSI-X or MSI on: INTx is off (6.8.1.3, 6.8.2). */
 static bool msix_on(const struct pci_dev *d)
 {
-    return d->msix && msix_enabled(d->msix);
+    return (d->msix && msix_enabled(d->msix)) || (d->msi_cap && msi_cap_enabled(d->msi_cap));
 }
 
-/* INTx may be asserted: not disabled by the command register, and MSI-X off (6.8.2). */
+/* INTx may be asserted: not disabled by the command register, and MSI-X and MSI off. */
 static bool intx_allowed(uint16_t cmd, bool msix)
 {
     return !(cmd & PCI_COMMAND_INTX_DISABLE) && !msix;
@@ -172,6 +174,8 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
         pci_update_bars(d);
     if (d->msix)
         msix_config_written(d->msix);
+    if (d->msi_cap)
+        msi_cap_config_written(d->msi_cap);
     if (d->config_written)
         d->config_written(d, off, size);
 }

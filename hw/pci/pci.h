@@ -49,6 +49,7 @@ struct pci_bar {
 /* Threads: config accesses come from a vCPU thread, serialised by the host bridge's lock.
  * pci_set_irq may come from any thread (a device's I/O thread). */
 struct msix;
+struct msi_cap;
 
 struct pci_dev {
     uint8_t cfg[PCI_CFG_SIZE];
@@ -59,6 +60,7 @@ struct pci_dev {
     struct irq_line intx;               /* INTA#, routed by the board */
     struct msi_link msi;                /* where MSI/MSI-X messages go; set by the board */
     struct msix *msix;                  /* the MSI-X capability, when the device has one */
+    struct msi_cap *msi_cap;            /* the MSI capability, when the device has one */
     uint8_t next_cap;                   /* where pci_add_cap puts the next capability */
     const char *name;
     /* Optional: after a guest config write (a device's capability registers). */

@@ -70,8 +70,8 @@ UNIT_TESTS += hw/virtio/net_test.c
 
 # libFuzzer target over the transports (PCI config/ECAM, virtio-pci modern/legacy/MSI-X BARs,
 # virtio-mmio): make fuzz-virtio-transport [FUZZ_TIME=600]
-FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/pci.c hw/virtio/pci-legacy.c \
-                       hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/host.c mm/memory.c mm/bus.c \
+FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/packed.c hw/virtio/pci.c hw/virtio/pci-legacy.c \
+                       hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/bus.c \
                        util/eventloop.c
 build/fuzz/fuzz-virtio-transport: hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS)
 	@mkdir -p $(dir $@)

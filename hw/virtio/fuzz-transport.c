@@ -1,14 +1,19 @@
 /* libFuzzer target over the transports' guest-facing decoding: PCI config space through ECAM and
- * 0xcf8/0xcfc (BARs, command, MSI-X control), the virtio-pci BARs (modern registers, legacy I/O
+ * 0xcf8/0xcfc (BARs, command, MSI-X control, a plain MSI capability with 64-bit address and
+ * masking added to the same function), the virtio-pci BARs (modern registers, legacy I/O
  * registers, MSI-X table and PBA) and the virtio-mmio window, on fake guest memory the input also
  * writes, behind a fake device whose notify walks the queue (virtq_pop) and returns every chain.
+ * MSI-X vectors go through a route (an eventfd), as under KVM.
  * The input is a list of 8-byte operations: kind, size, 16-bit offset, 32-bit value.
  * make fuzz-virtio-transport [FUZZ_TIME=600] */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "hw/pci/host.h"
+#include "hw/pci/msi.h"
 #include "hw/virtio/mmio.h"
 #include "hw/virtio/pci.h"
 
@@ -63,6 +68,22 @@ static void bar_access(struct pci_dev *d, int bar, uint16_t off, uint32_t val, u
         (void)b->ops->read(b->dev, o, size);
 }
 
+/* Every route is the same eventfd (drained each run). */
+static int route_set(void *opaque, int *id, uint64_t addr, uint32_t data)
+{
+    (void)addr;
+    (void)data;
+    if (*id < 0)
+        *id = 0;
+    return *(int *)opaque;
+}
+
+static void route_free(void *opaque, int id)
+{
+    (void)opaque;
+    (void)id;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     static const unsigned sizes[4] = { 1, 2, 4, 8 };
@@ -81,10 +102,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     virtio_dev_init(&vb, &fake_ops, NULL, &mem, cfg_b, sizeof(cfg_b));
     struct virtio_pci *vp = virtio_pci_new(&va, NULL);
     struct virtio_mmio *vm = virtio_mmio_new(&vb, (struct irq_line){ no_irq, NULL }, NULL);
+    int efd = -1;
+    struct msi_cap msi = { 0 };
     if (!h || !vp || !vm || pci_host_map(h) < 0 || pci_host_map_ecam(h, ECAM, 1u << 20) < 0)
         goto out;
     pci_dev_set_intx(&vp->pci, (struct irq_line){ no_irq, NULL }, 11);
-    pci_dev_set_msi(&vp->pci, (struct msi_link){ no_msi, NULL });
+    efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    pci_dev_set_msi(&vp->pci, (struct msi_link){ .send = no_msi, .opaque = &efd,
+                                                 .route_set = efd >= 0 ? route_set : NULL,
+                                                 .route_free = route_free });
+    msi_cap_init(&msi, &vp->pci, 4, true, true);
     pci_host_plug(h, 2, &vp->pci);
     for (size_t i = 0; i + 8 <= len; i += 8) {
         const uint8_t *op = data + i;
@@ -107,9 +134,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         case 7: guest_mem_write(&mem, off & (RAM - 4), &val, 4); break;
         }
     }
+    for (unsigned v = 0; v < 4; v++)
+        msi_cap_notify(&msi, v);
 out:
     virtio_mmio_free(vm);
+    msi_cap_destroy(&msi);
     virtio_pci_free(vp);
+    if (efd >= 0)
+        close(efd);
     pci_host_free(h);
     guest_mem_destroy(&mem);
     return 0;

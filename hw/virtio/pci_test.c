@@ -72,7 +72,7 @@ static void rig_init(struct rig *r)
     r->vp = virtio_pci_new(&r->v, NULL);
     assert_non_null(r->vp);
     pci_dev_set_intx(&r->vp->pci, (struct irq_line){ on_irq, r }, 11);
-    pci_dev_set_msi(&r->vp->pci, (struct msi_link){ on_msi, r });
+    pci_dev_set_msi(&r->vp->pci, (struct msi_link){ .send = on_msi, .opaque = r });
     wr(r, 20, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK, 1);
 }
 

@@ -7,7 +7,8 @@ GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -
                 -mgeneral-regs-only -mno-red-zone -fno-tree-loop-distribute-patterns -I. -Itests/guests
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
 GUEST_C64 := $(GUEST_DIR)/guest.o64 $(GUEST_DIR)/guest64.o64 $(GUEST_DIR)/fnv.o64 \
-             $(GUEST_DIR)/virtio.o64 $(GUEST_DIR)/virtio-blk.o64 $(GUEST_DIR)/virtio-hostile.o64
+             $(GUEST_DIR)/virtio.o64 $(GUEST_DIR)/virtio-msix.o64 $(GUEST_DIR)/virtio-blk.o64 \
+             $(GUEST_DIR)/virtio-hostile.o64
 GUEST_C32 := $(GUEST_DIR)/guest.o32 $(GUEST_DIR)/fnv.o32
 GUESTS := $(GUEST_DIR)/real.bzImage $(GUEST_DIR)/bz64.bzImage $(GUEST_DIR)/elf64.elf $(GUEST_DIR)/pvh.elf \
           $(GUEST_DIR)/mb.elf $(GUEST_DIR)/mbaout.bin $(GUEST_DIR)/mblow.elf $(GUEST_DIR)/mbclash.elf \
@@ -82,7 +83,7 @@ $(GUEST_LINKS): tests/guests/check.sh
 	ln -sf $(CURDIR)/tests/guests/check.sh $@
 
 # The guest's own virtio driver against virtio-blk-pci (virtio.sh), under each accelerator.
-VIRTIO_GUEST_LINKS := $(foreach t,virtio-blk virtio-hostile,$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
+VIRTIO_GUEST_LINKS := $(foreach t,virtio-blk virtio-blk-msix virtio-hostile,$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
 $(VIRTIO_GUEST_LINKS): tests/guests/virtio.sh
 	@mkdir -p $(dir $@)
 	ln -sf $(CURDIR)/tests/guests/virtio.sh $@

@@ -56,13 +56,15 @@ isr_\vec:
     .endr
     ISR 64
     ISR 128
+    ISR 81
+    ISR 82
 
     .macro ISRADDR vec
     .quad isr_\vec
     .endm
     .section .rodata
     .globl isr_table
-isr_table:                      /* vectors 0..31, then 64 (timer), then 128 (int 0x80) */
+isr_table:                      /* vectors 0..31, then 64 (timer), 128 (int 0x80), 81 and 82 (virtio) */
     .set v, 0
     .rept 32
     ISRADDR %v
@@ -70,6 +72,8 @@ isr_table:                      /* vectors 0..31, then 64 (timer), then 128 (int
     .endr
     ISRADDR 64
     ISRADDR 128
+    ISRADDR 81
+    ISRADDR 82
     .noaltmacro
 
     .text

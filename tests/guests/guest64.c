@@ -41,7 +41,7 @@ struct idt_gate {
     uint32_t off2, reserved;
 };
 
-extern const uint64_t isr_table[34];
+extern const uint64_t isr_table[36];
 extern const uint8_t tramp_start[], tramp_end[];
 void enter_user(uint64_t rip, uint64_t rsp) __attribute__((noreturn));
 void main64(const struct boot_params *bp);
@@ -57,6 +57,7 @@ static uint8_t kstack[16384] __attribute__((aligned(16)));
 static uint8_t ustack[16384] __attribute__((aligned(16)));
 static volatile uint64_t ticks;
 void (*volatile guest_irq_hook)(void);   /* virtio.c: its device interrupt shares vector 0x40 */
+void (*volatile guest_vec_hook)(unsigned vec);   /* virtio-msix.c: vectors 0x51 and 0x52 */
 static uint64_t ring3_n;
 enum { VIA_SYSCALL, VIA_INT, VIA_FAULT };
 static int ring3_via;                    /* how ring 3 comes back: syscall, int 0x80, or a #GP (hlt) */
@@ -90,6 +91,8 @@ static void cpu_tables(void)
         set_gate(v, isr_table[v], 0);
     set_gate(0x40, isr_table[32], 0);
     set_gate(0x80, isr_table[33], 3);
+    set_gate(0x51, isr_table[34], 0);
+    set_gate(0x52, isr_table[35], 0);
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x08\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -167,6 +170,12 @@ void isr_dispatch(struct frame *f)
         ticks++;
         if (guest_irq_hook)
             guest_irq_hook();
+        lapic_wr(LAPIC_EOI, 0);
+        return;
+    }
+    if (f->vec == 0x51 || f->vec == 0x52) {
+        if (guest_vec_hook)
+            guest_vec_hook((unsigned)f->vec);
         lapic_wr(LAPIC_EOI, 0);
         return;
     }
@@ -348,7 +357,9 @@ void guest_main64(const char *test, const char *cmdline)
     if (!strncmp_(test, "hlt", 4))
         hlt_test();
     if (!strncmp_(test, "virtio-blk", 11))
-        virtio_blk_test(cmdline);
+        virtio_blk_test(cmdline, 0);
+    if (!strncmp_(test, "virtio-blk-msix", 16))
+        virtio_blk_test(cmdline, 1);
     if (!strncmp_(test, "virtio-hostile", 15))
         virtio_hostile_test(cmdline);
 }

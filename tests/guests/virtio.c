@@ -61,6 +61,12 @@ static void read_caps(struct vdev *d)
             case 3: d->isr = where; break;
             case 4: d->device = where; break;
             }
+        } else if ((w0 & 0xff) == 0x11) {                  /* MSI-X: table and PBA, offset | BIR */
+            uint32_t t = pci_read32(d->slot, at + 4), p = pci_read32(d->slot, at + 8);
+            d->msix_cap = at;
+            d->msix_n = ((w0 >> 16) & 0x7ff) + 1;
+            d->msix_table = bar_addr(d->slot, t & 7) + (t & ~7u);
+            d->msix_pba = bar_addr(d->slot, p & 7) + (p & ~7u);
         }
         at = (w0 >> 8) & 0xfc;
     }
@@ -81,6 +87,7 @@ int vdev_find(struct vdev *d, uint16_t type)
         memset(d, 0, sizeof(*d));
         d->slot = slot;
         d->gsi = pci_read32(slot, 0x3c) & 0xff;
+        d->config_vec = d->queue_vec = VDEV_NO_VECTOR;
         pci_write32(slot, 0x04, pci_read32(slot, 0x04) | 0x6);   /* memory decode, bus master */
         read_caps(d);
         return d->common && d->notify && d->isr ? 0 : -1;
@@ -138,6 +145,10 @@ uint8_t vdev_init_rings(struct vdev *d, uint64_t want, uint64_t desc, uint64_t a
     d->avail_idx = d->used_seen = 0;
     wr16(c + 22, 0);
     wr16(c + 24, VQ_SIZE);
+    wr16(c + 16, d->config_vec);                           /* msix_config, queue_msix_vector */
+    d->config_vec_read = rd16(c + 16);
+    wr16(c + 26, d->queue_vec);
+    d->queue_vec_read = rd16(c + 26);
     wr64(c + 32, desc);
     wr64(c + 40, avail);
     wr64(c + 48, used);
@@ -167,7 +178,7 @@ void vdev_kick(struct vdev *d)
     wr16(d->notify + (uintptr_t)off * d->notify_mult, 0);
 }
 
-static uint64_t rdtsc(void)
+uint64_t guest_rdtsc(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
@@ -179,7 +190,7 @@ static uint64_t rdtsc(void)
 int vdev_wait(struct vdev *d)
 {
     unsigned irqs0 = d->irqs;
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = guest_rdtsc();
     for (uint32_t n = 0;; n++) {
         __asm__ volatile("sti; pause; pause; cli" ::: "memory");
         uint16_t used = __atomic_load_n(&d->vr->used.idx, __ATOMIC_ACQUIRE);
@@ -187,10 +198,10 @@ int vdev_wait(struct vdev *d)
             d->used_seen = used;
             return 0;
         }
-        if ((n & 0xfff) == 0xfff || rdtsc() - t0 > WAIT_TSC) {
+        if ((n & 0xfff) == 0xfff || guest_rdtsc() - t0 > WAIT_TSC) {
             if (vdev_status(d) & VSTAT_NEEDS_RESET)
                 return 1;
-            if (rdtsc() - t0 > WAIT_TSC)
+            if (guest_rdtsc() - t0 > WAIT_TSC)
                 return -1;
         }
     }

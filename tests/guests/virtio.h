@@ -1,7 +1,8 @@
 /* The test guests' virtio driver (64-bit guest only): finds a virtio PCI function through
  * configuration mechanism #1 (0xcf8/0xcfc), reads its vendor capabilities (virtio 1.2, 4.1.4),
  * negotiates features and runs one split virtqueue (2.7) of a few entries, taking its interrupt
- * through the IOAPIC (INTx, level) on the local APIC timer's vector. */
+ * through the IOAPIC (INTx, level) on the local APIC timer's vector, or through MSI-X (virtio-msix.c:
+ * PCI Local Bus 3.0, 6.8.2) on a vector of its own. */
 #ifndef VMON_GUEST_VIRTIO_H
 #define VMON_GUEST_VIRTIO_H
 
@@ -40,8 +41,19 @@ struct vdev {
     uint64_t features;                      /* what the device offers */
     struct vring *vr;
     uint16_t avail_idx, used_seen;          /* the driver's copies */
-    volatile unsigned irqs;                 /* interrupts whose ISR read showed a used buffer */
+    volatile unsigned irqs;                 /* interrupts whose ISR read showed a used buffer (INTx),
+                                               or on the queue's MSI-X vector */
+    /* MSI-X (virtio-msix.c); msix_cap 0: the function has none. */
+    unsigned msix_cap, msix_n;
+    uintptr_t msix_table, msix_pba;
+    uint16_t config_vec, queue_vec;         /* table entries vdev_init_rings programs; 0xffff: none */
+    uint16_t config_vec_read, queue_vec_read;   /* what the device read back (4.1.5.3.1) */
+    volatile unsigned intx_irqs;            /* MSI-X mode: interrupts on the IOAPIC pin (want none) */
 };
+
+#define VDEV_NO_VECTOR  0xffff
+#define VDEV_MSI_VECTOR 0x51                /* the queue's MSI-X vector */
+#define VDEV_INTX_VECTOR 0x52               /* MSI-X mode: where the IOAPIC pin points */
 
 /* Scans bus 0 for vendor 0x1af4 device `id` (0x1042: block), enables memory decode and bus
  * mastering, reads the capabilities; 0 or -1 when not found. */
@@ -63,15 +75,29 @@ int vdev_wait(struct vdev *d);
 /* Interrupt routing: the PICs masked, the IOAPIC pin of d->gsi to vector 0x40, level. */
 void vdev_irq_setup(struct vdev *d);
 
+/* MSI-X mode (virtio-msix.c): table entry `entry` sends vector VDEV_MSI_VECTOR to APIC id dest
+ * (address 0xfee00000 | dest << 12), unmasked; the other entries stay masked; the queue uses that
+ * entry (d->queue_vec), configuration changes entry 0; MSI-X enabled; the IOAPIC pin goes to
+ * VDEV_INTX_VECTOR so that an INTx the device should not raise is counted. 0, or -1 without MSI-X. */
+int vdev_msix_setup(struct vdev *d, unsigned entry, unsigned dest);
+void vdev_msix_mask(struct vdev *d, unsigned entry, int masked);       /* Vector Control bit 0 */
+void vdev_msix_mask_all(struct vdev *d, int masked);                  /* Message Control's function mask */
+int vdev_msix_pending(const struct vdev *d, unsigned entry);           /* its PBA bit */
+/* Polls (interrupts on) until the used index reaches the avail index; 0, or -1 after the timeout.
+ * Takes no interrupt into account (a masked vector's buffers). */
+int vdev_poll_used(struct vdev *d);
+uint64_t guest_rdtsc(void);
+
 void pci_write32(unsigned slot, unsigned off, uint32_t v);
 uint32_t pci_read32(unsigned slot, unsigned off);
 
 /* The 64-bit guest's hooks (guest64.c): its IDT, and a call from the vector 0x40 handler. */
 void guest_cpu_tables(void);
 extern void (*volatile guest_irq_hook)(void);
+extern void (*volatile guest_vec_hook)(unsigned vec);  /* vectors 0x51 and 0x52 */
 
 /* The tests (virtio-blk.c, virtio-hostile.c). */
-void virtio_blk_test(const char *cmdline) __attribute__((noreturn));
+void virtio_blk_test(const char *cmdline, int msix) __attribute__((noreturn));
 void virtio_hostile_test(const char *cmdline) __attribute__((noreturn));
 
 #endif

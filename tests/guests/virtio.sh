@@ -2,6 +2,10 @@
 # The test guest's own virtio driver against vmon's virtio-blk-pci, under one accelerator:
 #   virtio-blk      reads what the host wrote, writes (direct and indirect chains), flushes, reads
 #                   back, batches that wrap the ring; the host then checks every sector of the image
+#   virtio-blk-msix the same with the queue's interrupt through MSI-X (a table entry the guest
+#                   programs with its vector and APIC id 0), then with the vector and then the
+#                   function masked: the pending bit sets, nothing arrives until unmasked; the
+#                   IOAPIC pin sees no interrupt (the guest counts them on a vector of their own)
 #   virtio-hostile  malformed chains (loops, out-of-RAM and MMIO addresses, zero and 4 GiB lengths,
 #                   self-referencing indirect tables, chains longer than the queue): vmon keeps
 #                   running, the device goes NEEDS_RESET and serves again after a reset, and the
@@ -9,6 +13,9 @@
 # Under kvm, virtio-blk also counts exits (--exit-stats): where the host's KVM takes the ioeventfd,
 # no notify write may reach vmon, and with ioeventfd=off every one does; completions come through
 # an irqfd where KVM takes one (the guest needs an interrupt per completion either way).
+# Under kvm, virtio-blk-msix also checks the MSI route (--exit-stats says whether KVM took the
+# irqfd on GSI 24 and up) and, where strace runs, counts KVM_SIGNAL_MSI calls: none with the route,
+# one or more per completion with irqfd=off.
 # Invoked through links <test>-<accel> (tests/guests/build.mk) or as `virtio.sh TEST ACCEL`.
 # Exit 0 pass, 77 skip, 1 fail.
 set -u
@@ -68,6 +75,15 @@ virtio-blk write, flush, read back ok \(direct and indirect\)
 virtio-blk id "vmon-disk0"
 virtio-blk 40 writes in batches of 5 ok
 virtio-blk ok, [1-9][0-9]* interrupts';;
+    virtio-blk-msix)
+        append="test=virtio-blk-msix seed=$seed host=$host"
+        want='virtio-blk slot [0-9]+ gsi [0-9]+ capacity 2048 features
+virtio-blk msix entries [0-9]+, queue on entry 1 vector 0x51 dest 0, config on entry 0
+virtio-blk read host data ok
+virtio-blk write, flush, read back ok \(direct and indirect\)
+virtio-blk 40 writes in batches of 5 ok
+virtio-blk msix masked: pending bit, no interrupt; unmasked: delivered
+virtio-blk ok, [1-9][0-9]* interrupts on vector 0x51, 0 INTx';;
     virtio-hostile)
         append="test=virtio-hostile host=$host"
         want='hostile loop: needs reset \(status 0x4f\)
@@ -120,10 +136,35 @@ if [ "$accel" = kvm ] && [ "$test" = virtio-blk ]; then
     else
         echo "note: this host's KVM does not take the ioeventfd (notify writes exit)"
     fi
+elif [ "$accel" = kvm ] && [ "$test" = virtio-blk-msix ]; then
+    run "" --exit-stats
+    grep '^vmon: \(msi \)\?irqfd' <<<"$out"
+    if grep -q '^vmon: msi irqfd for GSI [0-9]*: on$' <<<"$out"; then
+        # signal_msis [DRIVE-OPTIONS]: the KVM_SIGNAL_MSI calls of one run under strace (empty: none ran)
+        signal_msis() {
+            python3 "$tmp/image.py" make "$img" "$host" 0 || fail "making the image"
+            timeout 120 strace -f -o "$tmp/strace" -e trace=ioctl "$VMON" run --accel kvm --mem 64M \
+                --kernel "$kernel" --append "$append" --drive "file=$img,format=raw,if=virtio$1" \
+                </dev/null >"$tmp/strace-out" 2>&1 || return
+            grep -q 'virtio-blk ok' "$tmp/strace-out" || fail "the guest failed under strace"
+            grep -c 'KVM_SIGNAL_MSI' "$tmp/strace" || :
+        }
+        if command -v strace >/dev/null && on=$(signal_msis "") && off=$(signal_msis ",irqfd=off"); then
+            [ "$on" -eq 0 ] || fail "MSI routes on, yet $on KVM_SIGNAL_MSI calls"
+            [ "$off" -gt 0 ] || fail "irqfd=off, yet no KVM_SIGNAL_MSI call"
+            echo "KVM_SIGNAL_MSI calls: 0 with MSI irqfds, $off with irqfd=off"
+        else
+            echo "note: strace cannot run here: KVM_SIGNAL_MSI calls not counted"
+        fi
+        python3 "$tmp/image.py" make "$img" "$host" 0 || fail "making the image"
+        run ""
+    else
+        echo "note: this host's KVM does not take MSI routes on irqfds (KVM_SIGNAL_MSI per interrupt)"
+    fi
 else
     run ""
 fi
-if [ "$test" = virtio-blk ]; then
+if [ "$test" != virtio-hostile ]; then
     python3 "$tmp/image.py" check "$img" "$host" "$seed" || fail "the image is not what the guest wrote"
 else
     [ "$(md5sum <"$img")" = "$before" ] || fail "the image changed"
