@@ -1,7 +1,7 @@
 # The software CPU (accel/soft): decoder, translation blocks, interpreter, MMU, system instructions.
 VMON_SRCS += accel/soft/soft.c accel/soft/exec.c accel/soft/tb.c \
              accel/soft/decode.c accel/soft/opcodes.c accel/soft/flags.c accel/soft/mem.c \
-             accel/soft/mmu.c accel/soft/seg.c accel/soft/msr.c accel/soft/cpuid.c \
+             accel/soft/mmu.c accel/soft/seg.c accel/soft/msr.c accel/soft/paravirt.c accel/soft/cpuid.c \
              accel/soft/trace.c accel/soft/op-alu.c accel/soft/op-mov.c accel/soft/op-shift.c \
              accel/soft/op-muldiv.c accel/soft/op-bit.c accel/soft/op-string.c \
              accel/soft/op-stack.c accel/soft/op-branch.c accel/soft/op-system.c \

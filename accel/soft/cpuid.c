@@ -105,10 +105,15 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
             out[2] |= CPUID_7_ECX_OSPKE;
         break;
     case 0x40000000:
+        if (pv_cpuid(c, leaf, out))
+            break;
         out[0] = 0x40000000;
         memcpy(&out[1], "vmon", 4);
         memcpy(&out[2], "soft", 4);
         memcpy(&out[3], "cpu ", 4);
+        break;
+    case 0x40000001:
+        pv_cpuid(c, leaf, out);
         break;
     case 0x80000007:
         out[3] = 1u << 8;                     /* invariant TSC */

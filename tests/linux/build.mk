@@ -4,7 +4,7 @@
 INTEG_TESTS += tests/linux/boot.sh tests/linux/smp.sh tests/linux/generic.sh tests/linux/rt.sh \
                tests/linux/linux-6.12.sh tests/linux/triple-fault.sh tests/linux/irqoff-sigterm.sh \
                tests/linux/irqoff-ctrl-a.sh tests/linux/interp.sh tests/linux/cpu-models.sh \
-               tests/linux/pci.sh tests/linux/virtio-blk.sh
+               tests/linux/pci.sh tests/linux/virtio-blk.sh tests/linux/kvm-pv.sh
 BENCHES += tests/linux/bench-boot.sh
 
 guest-linux:
