@@ -15,7 +15,7 @@ OPT     := -O2
 endif
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -I. -MMD -MP $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) -pthread
-LDLIBS  := -lz -lzstd -ljson-c -lm
+LDLIBS  := -lz -lzstd -ljson-c -lslirp -lm
 
 # Filled by the build.mk fragments:
 VMON_SRCS :=          # sources of build/vmon (main.c last, everything else goes into libvmon.a)
@@ -51,8 +51,9 @@ $(BUILD)/libvmon-test.a: $(TEST_LIB_OBJS)
 $(BUILD)/vmon: $(BUILD)/main.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A test's own objects (a build.mk may add some, e.g. a rig) before the archives they draw on.
 $(UNIT_BINS): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libvmon-test.a $(BUILD)/libvmon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) -lcmocka
 
 build-tests: $(BUILD)/vmon $(UNIT_BINS) $(TEST_DEPS)
 

@@ -10,7 +10,8 @@
 #include "block/lock.h"
 #include "block/probe.h"
 
-static const struct blk_driver *const drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
+static const struct blk_driver *const drivers[] = { &blk_qcow2_driver, &blk_vmdk_driver, &blk_vpc_driver,
+                                                    &blk_vdi_driver, &blk_vhdx_driver, &blk_raw_driver };
 
 int blk_error(char *err, int code, const char *fmt, ...)
 {
@@ -105,7 +106,7 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
         drv = blk_probe(f, filename, &foreign);
         if (foreign) {
             blk_error(err, ENOTSUP, "Could not open '%s': image format '%s' is not supported by vmon "
-                      "(it reads raw and qcow2)", filename, foreign);
+                      "(it reads raw, qcow2, vmdk, vpc, vdi and vhdx)", filename, foreign);
             f->ops->close(f);
             return NULL;
         }
@@ -234,10 +235,23 @@ int blk_create(const char *filename, const char *fmt, const struct blk_create_op
         f->ops->close(f);
         return r;
     }
-    r = drv->create(f, o, err);
+    struct blk_create_opts named = *o;
+    named.filename = filename;
+    if (o->preallocation) {
+        bool known = false;
+        for (const struct blk_opt_help *h = drv->create_help; h && h->name; h++)
+            known |= !strcmp(h->name, "preallocation");
+        if (!known) {
+            f->ops->close(f);
+            return blk_error(err, EINVAL, "Invalid parameter 'preallocation'");
+        }
+    }
+    r = drv->create(f, &named, err);
     if (r == 0)
         r = f->ops->flush(f);
     f->ops->close(f);
+    if (r == 0 && o->preallocation && drv != &blk_raw_driver)
+        r = blk_preallocate(filename, fmt, o->preallocation, err);
     return r;
 }
 

@@ -20,6 +20,7 @@ struct blk_file_ops {
     int64_t (*size)(struct blk_file *f);
     int (*truncate)(struct blk_file *f, uint64_t size);
     int (*discard)(struct blk_file *f, uint64_t off, uint64_t len);         /* may be NULL */
+    int (*allocate)(struct blk_file *f, uint64_t off, uint64_t len);        /* fallocate; may be NULL */
     int64_t (*allocated)(struct blk_file *f);                               /* bytes on disk, may be NULL */
     /* 1 if [off, off+*pnum) holds data, 0 if it is a hole (reads zeros); may be NULL (all data). */
     int (*data_status)(struct blk_file *f, uint64_t off, uint64_t len, uint64_t *pnum);
@@ -63,6 +64,8 @@ struct blk_check {
 #define BLK_FIX_LEAKS  0x1
 #define BLK_FIX_ERRORS 0x2
 
+enum { BLK_PREALLOC_OFF, BLK_PREALLOC_METADATA, BLK_PREALLOC_FALLOC, BLK_PREALLOC_FULL };
+
 /* Creation options, the subset of qemu-img's -o that vmon understands. */
 struct blk_create_opts {
     uint64_t size;
@@ -72,7 +75,10 @@ struct blk_create_opts {
     int refcount_bits;            /* 0: 16 */
     int compression_type;         /* 0 zlib, 1 zstd */
     bool lazy_refcounts, extended_l2;
-    int preallocation;            /* 0 off, 1 metadata */
+    int preallocation;            /* BLK_PREALLOC_* */
+    const char *subformat;        /* vmdk, vpc: the -o subformat=; NULL: the format's default */
+    bool force_size;              /* vpc: the size as given, not rounded to a CHS geometry */
+    const char *filename;         /* set by blk_create: the image's own name (vmdk's extent line) */
 };
 
 /* One -o option a format takes, for `-o help` (qemu-img's "Supported options:" list). */
@@ -202,6 +208,8 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
 void blk_close(struct blk *bs);
 int blk_create(const char *filename, const char *fmt, const struct blk_create_opts *o, char *err);
 int blk_open_backing(struct blk *bs, int flags, int depth, char *err);
+/* -o preallocation for a format with clusters, after create: every cluster allocated (prealloc.c). */
+int blk_preallocate(const char *filename, const char *fmt, int mode, char *err);
 
 int blk_submit(struct blk *bs, struct blk_req *req);
 int blk_pread(struct blk *bs, uint64_t off, void *buf, size_t len);
@@ -237,5 +245,9 @@ int blk_error(char *err, int code, const char *fmt, ...) __attribute__((format(p
 
 extern const struct blk_driver blk_raw_driver;
 extern const struct blk_driver blk_qcow2_driver;
+extern const struct blk_driver blk_vmdk_driver;
+extern const struct blk_driver blk_vpc_driver;
+extern const struct blk_driver blk_vdi_driver;
+extern const struct blk_driver blk_vhdx_driver;
 
 #endif

@@ -130,6 +130,12 @@ static int posix_discard(struct blk_file *f, uint64_t off, uint64_t len)
     return 0;
 }
 
+static int posix_allocate(struct blk_file *f, uint64_t off, uint64_t len)
+{
+    int r = posix_fallocate(posix_fd(f), (off_t)off, (off_t)len);
+    return r ? -r : 0;
+}
+
 static int64_t posix_allocated(struct blk_file *f)
 {
     struct stat st;
@@ -176,7 +182,7 @@ static void posix_close(struct blk_file *f)
 
 static const struct blk_file_ops posix_ops = {
     .pread = posix_pread, .pwrite = posix_pwrite, .flush = posix_flush, .size = posix_size,
-    .truncate = posix_truncate, .discard = posix_discard, .allocated = posix_allocated,
+    .truncate = posix_truncate, .discard = posix_discard, .allocate = posix_allocate, .allocated = posix_allocated,
     .data_status = posix_data_status, .lock = posix_lock,
     .close = posix_close,
 };

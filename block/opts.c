@@ -63,7 +63,13 @@ static int generic_opt(struct blk_create_opts *o, const char *key, const char *v
     else if (!strcmp(key, "backing_fmt"))
         o->backing_fmt = strdup(val);
     else if (!strcmp(key, "preallocation") && !strcmp(val, "off"))
-        o->preallocation = 0;
+        o->preallocation = BLK_PREALLOC_OFF;
+    else if (!strcmp(key, "preallocation") && !strcmp(val, "metadata"))
+        o->preallocation = BLK_PREALLOC_METADATA;
+    else if (!strcmp(key, "preallocation") && !strcmp(val, "falloc"))
+        o->preallocation = BLK_PREALLOC_FALLOC;
+    else if (!strcmp(key, "preallocation") && !strcmp(val, "full"))
+        o->preallocation = BLK_PREALLOC_FULL;
     else
         return -ENOENT;
     return 0;

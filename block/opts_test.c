@@ -63,7 +63,7 @@ static void test_errors(void **st)
     expect_error(&blk_qcow2_driver, "cluster_size=3000", "Cluster size must be a power of two between 512 and 2048k");
     expect_error(&blk_qcow2_driver, "backing_file=x,size=big", "Invalid parameter 'size'");
     expect_error(&blk_raw_driver, "cluster_size=4k", "Invalid parameter 'cluster_size'");
-    expect_error(&blk_raw_driver, "preallocation=full", "Invalid parameter 'preallocation'");
+    expect_error(&blk_raw_driver, "preallocation=bogus", "Invalid parameter 'preallocation'");
 }
 
 static void test_raw(void **st)

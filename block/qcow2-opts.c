@@ -20,7 +20,7 @@ const struct blk_opt_help qcow2_create_help[] = {
     { "compression_type", "str", "Compression method used for image cluster compression" },
     { "extended_l2", "bool (on/off)", "Extended L2 tables" },
     { "lazy_refcounts", "bool (on/off)", "Postpone refcount updates" },
-    { "preallocation", "str", "Preallocation mode (allowed values: off)" },
+    { "preallocation", "str", "Preallocation mode (allowed values: off, metadata, falloc, full)" },
     { "refcount_bits", "num", "Width of a reference count entry in bits" },
     { "size", "size", "Virtual disk size" },
     { NULL, NULL, NULL },

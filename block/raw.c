@@ -15,8 +15,15 @@ static int raw_create(struct blk_file *f, const struct blk_create_opts *o, char 
 {
     if (o->backing_file)
         return blk_error(err, ENOTSUP, "Driver 'raw' does not support backing files");
+    if (o->preallocation == BLK_PREALLOC_METADATA)
+        return blk_error(err, EINVAL, "Unsupported preallocation mode 'metadata'");
     int r = f->ops->truncate(f, o->size);
-    return r < 0 ? blk_error(err, r, "Could not resize file: %s", strerror(-r)) : 0;
+    if (r == 0 && o->preallocation == BLK_PREALLOC_FALLOC && o->size)
+        r = f->ops->allocate ? f->ops->allocate(f, 0, o->size) : -ENOTSUP;
+    static const uint8_t zeros[1 << 16];
+    for (uint64_t off = 0; r == 0 && o->preallocation == BLK_PREALLOC_FULL && off < o->size; off += sizeof(zeros))
+        r = f->ops->pwrite(f, zeros, o->size - off < sizeof(zeros) ? o->size - off : sizeof(zeros), off);
+    return r < 0 ? blk_error(err, r, "Could not preallocate the image: %s", strerror(-r)) : 0;
 }
 
 static int raw_open(struct blk *bs, int flags, char *err)
@@ -86,7 +93,7 @@ static int raw_truncate(struct blk *bs, uint64_t size)
 }
 
 static const struct blk_opt_help raw_create_help[] = {
-    { "preallocation", "str", "Preallocation mode (allowed values: off)" },
+    { "preallocation", "str", "Preallocation mode (allowed values: off, falloc, full)" },
     { "size", "size", "Virtual disk size" },
     { NULL, NULL, NULL },
 };

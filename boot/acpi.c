@@ -1,4 +1,5 @@
-/* ACPI tables (ACPI 6.x, chapter 5.2): RSDP -> RSDT/XSDT -> FADT (-> FACS, DSDT), MADT, HPET.
+/* ACPI tables (ACPI 6.x, chapter 5.2): RSDP -> RSDT/XSDT -> FADT (-> FACS, DSDT), MADT, HPET,
+ * MCFG (PCI Firmware 3.2, 4.1.2: where the ECAM window is).
  * Just enough for an OS to find the CPUs and the IOAPIC (MADT), to power off (FADT's PM1a control
  * block and the DSDT's \_S5 sleep type) and to reset (FADT RESET_REG). No AML interpreter is needed
  * on vmon's side: the DSDT holds \_S5 and the PCI root bridge, hand-encoded (boot/aml.c). */
@@ -103,6 +104,7 @@ _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table is 56 bytes");
 #define BOOT_ARCH_NO_VGA     (1u << 2)
 
 #define DSDT_PCI0_MAX 2048       /* bytes of AML for \_SB.PCI0 (about 1.7 KiB) */
+#define DSDT_MMIO_MAX 512        /* bytes of AML for the virtio-mmio devices (8 x 56 + scope) */
 
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4 };
 
@@ -146,12 +148,14 @@ static const uint8_t dsdt_aml[] = {
 };
 
 /* \_S5, then the PCI root bridge with its interrupt routing (boot/aml.c). */
-static size_t dsdt(uint8_t *t)
+static size_t dsdt(uint8_t *t, int nmmio)
 {
     header(t, "DSDT", 2);
     memcpy(t + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
     uint32_t len = sizeof(struct acpi_header) + sizeof(dsdt_aml);
     len += (uint32_t)aml_pci0(t + len, DSDT_PCI0_MAX);
+    if (nmmio > 0)
+        len += (uint32_t)aml_virtio_mmio(t + len, DSDT_MMIO_MAX, nmmio);
     finish(t, len);
     return len;
 }
@@ -243,36 +247,57 @@ static size_t hpet(uint8_t *t)
     return sizeof(h);
 }
 
+/* MCFG: one allocation, segment 0, buses 0-255 at PCI_ECAM_BASE (PCI Firmware 3.2, table 4-3). */
+static size_t mcfg(uint8_t *t)
+{
+    header(t, "MCFG", 1);
+    size_t off = sizeof(struct acpi_header) + 8;   /* 8 reserved bytes */
+    uint64_t base = PCI_ECAM_BASE;
+    uint8_t e[16] = { 0 };
+    memcpy(e, &base, 8);
+    e[8] = 0;
+    e[9] = 0;                                      /* segment 0 */
+    e[10] = 0;                                     /* start bus */
+    e[11] = PCI_ECAM_BUSES - 1;                    /* end bus */
+    memcpy(t + off, e, sizeof(e));
+    off += sizeof(e);
+    finish(t, (uint32_t)off);
+    return off;
+}
+
 static size_t align(size_t off, size_t a)
 {
     return (off + a - 1) & ~(a - 1);
 }
 
-int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus)
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
+               int nmmio)
 {
-    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254)
+    if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254 || nmmio < 0 ||
+        nmmio > VIRTIO_MMIO_MAX)
         return -EINVAL;
-    /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, each aligned. */
-    size_t need = 64 + 64 + 64 + 64 + 64 + DSDT_PCI0_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
-                  6 + 64 + 64 * 8;
+    /* The largest layout: RSDP, RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, MCFG, each aligned. */
+    size_t need = 64 + 64 + 128 + 64 + 64 + DSDT_PCI0_MAX + DSDT_MMIO_MAX + 288 + 64 + 8 * (size_t)ncpus + 12 + 20 +
+                  6 + 64 + 64 + 64 * 8;
     if (need > cap)
         return -ENOSPC;
     memset(buf, 0, need);
 
     size_t rsdt_off = 64, xsdt_off = 128;
-    size_t facs_off = 192;                           /* 64-byte aligned, as 5.2.10 requires */
+    size_t facs_off = 256;          /* 64-byte aligned (5.2.10), after an XSDT of up to 15 tables */
     size_t dsdt_off = facs_off + 64;
-    size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off), 16);
+    size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off, nmmio), 16);
     size_t madt_off = align(fadt_off + fadt(buf + fadt_off, base + (uint32_t)facs_off,
                                             base + (uint32_t)dsdt_off), 16);
     size_t hpet_off = align(madt_off + madt(buf + madt_off, apic_ids, ncpus), 16);
-    size_t end = hpet_off + hpet(buf + hpet_off);
+    size_t mcfg_off = align(hpet_off + hpet(buf + hpet_off), 16);
+    size_t end = mcfg_off + mcfg(buf + mcfg_off);
 
     struct acpi_facs facs = { .signature = "FACS", .length = 64, .version = 2 };
     memcpy(buf + facs_off, &facs, sizeof(facs));
 
     /* RSDT (32-bit pointers) for ACPI 1.0 readers, XSDT (64-bit) for everyone else. */
-    const size_t tables[] = { fadt_off, madt_off, hpet_off };
+    const size_t tables[] = { fadt_off, madt_off, hpet_off, mcfg_off };
     const size_t ntables = sizeof(tables) / sizeof(tables[0]);
     header(buf + rsdt_off, "RSDT", 1);
     header(buf + xsdt_off, "XSDT", 1);

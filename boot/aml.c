@@ -1,4 +1,4 @@
-/* AML encoding (ACPI 6.x, 20.2) for the DSDT's PCI root bridge: PkgLength (20.2.4), NameOp,
+/* AML encoding (ACPI 6.x, 20.2) for the DSDT's PCI root bridge and virtio-mmio devices: PkgLength (20.2.4), NameOp,
  * PackageOp, DeviceOp, ScopeOp, and integer constants in their shortest form (20.2.3). */
 #include "boot/aml.h"
 
@@ -178,6 +178,54 @@ size_t aml_pci0(uint8_t *out, size_t cap)
     crs(&b);
     prt(&b);
     close_pkg(&b, dev);
+    close_pkg(&b, scope);
+    return b.failed ? 0 : b.len;
+}
+
+/* _CRS of virtio-mmio device i: Memory32Fixed (6.4.3.4) and an Extended Interrupt (6.4.3.6). */
+static void mmio_crs(struct aml_buf *b, unsigned i)
+{
+    put8(b, 0x08);
+    put(b, "_CRS", 4);
+    put8(b, 0x11);                     /* BufferOp */
+    size_t buf = open_pkg(b);
+    put8(b, 0x0a);
+    put8(b, 12 + 9 + 2);               /* BufferSize */
+    put8(b, 0x86);                     /* Memory32Fixed, 9 bytes, read-write */
+    put16(b, 9);
+    put8(b, 1);
+    put32(b, VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE);
+    put32(b, VIRTIO_MMIO_STRIDE);
+    put8(b, 0x89);                     /* Extended Interrupt, 6 bytes */
+    put16(b, 6);
+    put8(b, 0x01);                     /* consumer, level, active-high, exclusive */
+    put8(b, 1);
+    put32(b, VIRTIO_MMIO_GSI + i);
+    put(b, "\x79\x00", 2);            /* End Tag */
+    close_pkg(b, buf);
+}
+
+size_t aml_virtio_mmio(uint8_t *out, size_t cap, int n)
+{
+    struct aml_buf b = { .p = out, .cap = cap };
+    put8(&b, 0x10);                    /* ScopeOp */
+    size_t scope = open_pkg(&b);
+    put(&b, "\\_SB_", 5);
+    for (int i = 0; i < n && i < VIRTIO_MMIO_MAX; i++) {
+        char name[5] = { 'V', 'R', '0', (char)('0' + i), 0 };
+        put(&b, "\x5b\x82", 2);        /* DeviceOp */
+        size_t dev = open_pkg(&b);
+        put(&b, name, 4);
+        put8(&b, 0x08);
+        put(&b, "_HID", 4);
+        put8(&b, 0x0d);                /* StringPrefix */
+        put(&b, "LNRO0005", 9);
+        put8(&b, 0x08);
+        put(&b, "_UID", 4);
+        put_int(&b, (uint32_t)i);
+        mmio_crs(&b, (unsigned)i);
+        close_pkg(&b, dev);
+    }
     close_pkg(&b, scope);
     return b.failed ? 0 : b.len;
 }

@@ -10,4 +10,9 @@
  * as level-triggered, active-low). Returns the bytes written, 0 when cap is too small. */
 size_t aml_pci0(uint8_t *out, size_t cap);
 
+/* Scope(\_SB) { Device(VRnn) { _HID "LNRO0005", _UID n, _CRS { Memory32Fixed window,
+ * Interrupt(Level, ActiveHigh) GSI } } } for n virtio-mmio devices at their boot/loader.h places,
+ * as QEMU's microvm machine describes them. Returns the bytes written, 0 when cap is too small. */
+size_t aml_virtio_mmio(uint8_t *out, size_t cap, int n);
+
 #endif

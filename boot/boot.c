@@ -148,7 +148,10 @@ int boot_write_tables(struct boot_ctx *ctx)
     int n = mptable_build(mp, BOOT_HIGH_ADDR - BOOT_MPTABLE_ADDR, BOOT_MPTABLE_ADDR, ids, ctx->vm->ncpus);
     if (n < 0)
         return boot_fail(ctx, "MP table: %s", strerror(-n));
-    n = acpi_build(acpi, BOOT_ACPI_MAX, BOOT_ACPI_ADDR, ids, ctx->vm->ncpus);
+    int nmmio = 0;
+    for (int i = 0; i < ctx->vm->cfg.ndrives; i++)
+        nmmio += ctx->vm->cfg.drives[i].mmio;
+    n = acpi_build(acpi, BOOT_ACPI_MAX, BOOT_ACPI_ADDR, ids, ctx->vm->ncpus, nmmio);
     if (n < 0)
         return boot_fail(ctx, "ACPI tables: %s", strerror(-n));
     ctx->rsdp_addr = BOOT_ACPI_ADDR;   /* acpi_build puts the RSDP first */

@@ -53,6 +53,19 @@ struct cpu_state;
 /* The part of the 32-bit PCI hole (mm/memory.h) that memory BARs may use: up to the IOAPIC. */
 #define PCI_MMIO_START  0xc0000000u
 #define PCI_MMIO_END    0xfec00000u
+/* ECAM (PCIe 4.0, 7.2.2; PCI Firmware 3.2, 4.1.2's MCFG): configuration space of buses 0-255 as
+ * memory, 1 MiB per bus, inside the hole above the memory BARs; reserved in the e820 map, which
+ * Linux requires before it uses the MCFG's window. */
+#define PCI_ECAM_BASE   0xe0000000u
+#define PCI_ECAM_SIZE   0x10000000u
+#define PCI_ECAM_BUSES  256
+/* virtio-mmio devices (hw/virtio/mmio.h), as the DSDT lists them: device i's 512-byte window at
+ * VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_STRIDE, its level-triggered line on GSI VIRTIO_MMIO_GSI + i
+ * (IOAPIC-only GSIs, as QEMU's microvm uses). */
+#define VIRTIO_MMIO_BASE    0xfeb00000u
+#define VIRTIO_MMIO_STRIDE  0x200u
+#define VIRTIO_MMIO_GSI     16u
+#define VIRTIO_MMIO_MAX     8
 static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 {
     static const unsigned char pirq_irq[4] = { 10, 10, 11, 11 };
@@ -96,7 +109,9 @@ int e820_build(const struct guest_mem *m, struct e820_entry *out, int max);
  * caller's buffer (base is the guest address it will live at) and return the bytes used or -errno;
  * unit tests check them without a VM. */
 int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus);
-int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus);
+/* nmmio: virtio-mmio devices (0..VIRTIO_MMIO_MAX) the DSDT describes. */
+int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
+               int nmmio);
 /* apic_ids[i] is vCPU i's (the BSP first; ascending, below 254); the IOAPIC takes the id after the
  * last, as machine/vm.c's vm->ioapic_id. */
 uint8_t boot_ioapic_id(const uint8_t *apic_ids, int ncpus);

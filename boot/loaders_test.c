@@ -223,7 +223,7 @@ static void test_bzimage_64(void **state)
     assert_true(bp->hdr.ramdisk_image >= 0x100000 + 0x20000);     /* above init_size */
     assert_true(bp->hdr.ramdisk_image + sizeof(rd) <= RAM);
     assert_memory_equal(gpa(f, bp->hdr.ramdisk_image, sizeof(rd)), rd, sizeof(rd));
-    assert_int_equal(bp->e820_entries, 3);
+    assert_int_equal(bp->e820_entries, 4);           /* RAM, BIOS area, RAM, ECAM */
     assert_int_equal(bp->e820_table[2].addr, 0x100000);
     assert_int_equal(bp->e820_table[2].type, E820_RAM);
     assert_int_equal(bp->acpi_rsdp_addr, BOOT_ACPI_ADDR);
@@ -304,7 +304,7 @@ static void test_multiboot_aout(void **state)
     assert_true(mod.mod_start >= 0x103000);
     assert_string_equal(gpa(f, mod.string, strlen(f->initrd) + 1), f->initrd);
     assert_true(mbi.flags & MBI_MMAP);
-    assert_int_equal(mbi.mmap_length, 3 * 24);
+    assert_int_equal(mbi.mmap_length, 4 * 24);      /* with the ECAM window */
     struct multiboot_mmap e;
     memcpy(&e, gpa(f, mbi.mmap_addr + 2 * 24, sizeof(e)), sizeof(e));
     assert_int_equal(e.size, 20);
@@ -406,7 +406,7 @@ static void test_elf_pvh(void **state)
     memcpy(&mod, gpa(f, si.modlist_paddr, sizeof(mod)), sizeof(mod));
     assert_int_equal(mod.size, sizeof(rd));
     assert_true(mod.paddr >= 0x1000000 + sizeof(code) + 0x1000);
-    assert_int_equal(si.memmap_entries, 3);
+    assert_int_equal(si.memmap_entries, 4);          /* with the ECAM window */
     struct hvm_memmap_entry e;
     memcpy(&e, gpa(f, si.memmap_paddr, sizeof(e)), sizeof(e));
     assert_int_equal(e.addr, 0);
@@ -440,7 +440,7 @@ static void test_elf_64bit_entry(void **state)
     assert_int_equal(bp->hdr.header, SETUP_HDRS_MAGIC);
     assert_int_equal(bp->hdr.type_of_loader, 0xff);
     assert_string_equal(gpa(f, bp->hdr.cmd_line_ptr, 14), "root=/dev/vda");
-    assert_int_equal(bp->e820_entries, 3);
+    assert_int_equal(bp->e820_entries, 4);           /* RAM, BIOS area, RAM, ECAM */
     free(img);
 
     /* A 32-bit ELF with neither a PVH note nor a multiboot header has no entry vmon knows. */

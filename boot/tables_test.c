@@ -117,7 +117,7 @@ static void test_e820_small(void **state)
     assert_int_equal(guest_mem_init(&m, 64 << 20), 0);
     struct e820_entry e[8];
     int n = e820_build(&m, e, 8);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_int_equal(e[0].addr, 0);
     assert_int_equal(e[0].size, 0x9fc00);
     assert_int_equal(e[0].type, E820_RAM);
@@ -127,6 +127,9 @@ static void test_e820_small(void **state)
     assert_int_equal(e[2].addr, 0x100000);
     assert_int_equal(e[2].addr + e[2].size, 64 << 20);
     assert_int_equal(e[2].type, E820_RAM);
+    assert_int_equal(e[3].addr, PCI_ECAM_BASE);         /* the MCFG window, reserved */
+    assert_int_equal(e[3].size, PCI_ECAM_SIZE);
+    assert_int_equal(e[3].type, E820_RESERVED);
     guest_mem_destroy(&m);
 }
 
@@ -139,10 +142,12 @@ static void test_e820_split(void **state)
     assert_int_equal(guest_mem_init(&m, size), 0);
     struct e820_entry e[8];
     int n = e820_build(&m, e, 8);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(e[2].addr + e[2].size, PCI_HOLE_START);
-    assert_int_equal(e[3].addr, PCI_HOLE_END);
-    assert_int_equal(e[3].size, 256ull << 20);
+    assert_int_equal(e[3].addr, PCI_ECAM_BASE);          /* in address order */
+    assert_int_equal(e[3].type, E820_RESERVED);
+    assert_int_equal(e[4].addr, PCI_HOLE_END);
+    assert_int_equal(e[4].size, 256ull << 20);
     uint64_t ram = 0;
     for (int i = 0; i < n; i++)
         if (e[i].type == E820_RAM)
@@ -278,7 +283,7 @@ static void test_acpi_fadt_dsdt(void **state)
     (void)state;
     static uint8_t buf[0x10000];
     const uint32_t base = 0xe0000;
-    assert_true(acpi_build(buf, sizeof(buf), base, ident_ids(), 1) > 0);
+    assert_true(acpi_build(buf, sizeof(buf), base, ident_ids(), 1, 0) > 0);
     const uint8_t *f = acpi_find(buf, base, "FACP");
     assert_non_null(f);
     assert_int_equal(rd32(f + 4), 276);
@@ -339,6 +344,14 @@ static void test_acpi_fadt_dsdt(void **state)
     const uint8_t *h = acpi_find(buf, base, "HPET");
     assert_non_null(h);
     assert_int_equal(rd64(h + 44), 0xfed00000);
+    /* MCFG: one ECAM window, segment 0, buses 0-255. */
+    const uint8_t *mc = acpi_find(buf, base, "MCFG");
+    assert_non_null(mc);
+    assert_int_equal(rd32(mc + 4), 36 + 8 + 16);
+    assert_int_equal(rd64(mc + 44), PCI_ECAM_BASE);
+    assert_int_equal(mc[52] | mc[53] << 8, 0);
+    assert_int_equal(mc[54], 0);
+    assert_int_equal(mc[55], 255);
 }
 
 static void test_acpi_madt(void **state)
@@ -350,7 +363,7 @@ static void test_acpi_madt(void **state)
         bool gapped = ncpus == 70;                  /* last: -smp 6,sockets=2,cores=3 */
         const uint8_t *ids = gapped ? gapped_ids : ident_ids();
         int n = gapped ? 6 : ncpus;
-        assert_true(acpi_build(buf, sizeof(buf), base, ids, n) > 0);
+        assert_true(acpi_build(buf, sizeof(buf), base, ids, n, 0) > 0);
         const uint8_t *m = acpi_find(buf, base, "APIC");
         assert_non_null(m);
         assert_int_equal(rd32(m + 36), 0xfee00000);
@@ -391,7 +404,33 @@ static void test_acpi_madt(void **state)
         assert_int_equal(isos, 2);
         assert_int_equal(nmis, 1);
     }
-    assert_int_equal(acpi_build(buf, 100, base, ident_ids(), 1), -ENOSPC);
+    assert_int_equal(acpi_build(buf, 100, base, ident_ids(), 1, 0), -ENOSPC);
+}
+
+/* virtio-mmio devices in the DSDT: _HID "LNRO0005", their windows and GSIs in _CRS. */
+static void test_acpi_virtio_mmio(void **state)
+{
+    (void)state;
+    static uint8_t buf[0x10000];
+    const uint32_t base = 0xe0000;
+    assert_int_equal(acpi_build(buf, sizeof(buf), base, ident_ids(), 1, VIRTIO_MMIO_MAX + 1), -EINVAL);
+    assert_true(acpi_build(buf, sizeof(buf), base, ident_ids(), 1, 2) > 0);
+    const uint8_t *f = acpi_find(buf, base, "FACP");
+    const uint8_t *d = buf + (rd32(f + 40) - base);
+    uint32_t len = rd32(d + 4);
+    assert_int_equal(sum8(d, len), 0);
+    const uint8_t *p = memmem(d, len, "VR00\x08_HID\x0dLNRO0005", 19);
+    assert_non_null(p);
+    const uint8_t *q = memmem(p, len - (size_t)(p - d), "VR01\x08_HID\x0dLNRO0005", 19);
+    assert_non_null(q);
+    assert_null(memmem(d, len, "VR02", 4));
+    /* Device 1: Memory32Fixed at base + 0x200, 0x200 bytes; Interrupt GSI 17, level, high. */
+    const uint8_t *m = memmem(q, len - (size_t)(q - d), "\x86\x09\x00\x01", 4);
+    assert_non_null(m);
+    assert_int_equal(rd32(m + 4), VIRTIO_MMIO_BASE + VIRTIO_MMIO_STRIDE);
+    assert_int_equal(rd32(m + 8), VIRTIO_MMIO_STRIDE);
+    static const uint8_t irq[] = { 0x89, 0x06, 0x00, 0x01, 0x01, 17, 0, 0, 0, 0x79, 0x00 };
+    assert_memory_equal(m + 12, irq, sizeof(irq));
 }
 
 int main(void)
@@ -404,7 +443,7 @@ int main(void)
         cmocka_unit_test(test_e820_split),
         cmocka_unit_test(test_mptable),
         cmocka_unit_test(test_acpi_fadt_dsdt),
-        cmocka_unit_test(test_acpi_madt),
+        cmocka_unit_test(test_acpi_madt), cmocka_unit_test(test_acpi_virtio_mmio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

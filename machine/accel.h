@@ -50,6 +50,36 @@ enum vcpu_exit {
     VCPU_RESET,            /* guest reset (i8042, triple fault only when asked): vmon exits 0 */
     VCPU_DEBUG_EXIT,       /* isa-debug-exit: vmon exits vm->exit_code */
     VCPU_CRASH,            /* triple fault / internal error: register dump, vmon exits 1 */
+    VCPU_DEBUG,            /* stopped for the host debugger (struct vcpu's debug_event says why);
+                              the VM pauses, it does not end */
+};
+
+/* x87 and SSE state in an accelerator-neutral form (the fields of KVM's struct kvm_fpu; FXSAVE's
+ * layout, SDM vol. 1, 10.5.1). st[i] is ST(i), 80 bits in the low 10 bytes. */
+struct fpu_state {
+    uint8_t st[8][16];
+    uint16_t fcw, fsw;
+    uint16_t ftw;          /* full tag word, 2 bits per physical register (11 = empty) */
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint8_t xmm[16][16];
+    uint32_t mxcsr;
+};
+
+/* Host-side guest debugging (the gdbstub; KVM's KVM_SET_GUEST_DEBUG): while hw_dr7 enables a
+ * breakpoint the guest's own debug registers are set aside, as under KVM. */
+struct vcpu_debug {
+    bool single_step;      /* stop after each instruction (interrupts held off meanwhile) */
+    bool sw_bp;            /* int3 stops for the debugger instead of raising #BP */
+    uint64_t hw_addr[4];   /* DR0-DR3 */
+    uint64_t hw_dr7;       /* DR7's encoding (L bits, R/W and LEN fields); 0: none */
+};
+
+/* Why a vCPU returned VCPU_DEBUG. */
+enum vcpu_debug_kind { VCPU_DBG_NONE, VCPU_DBG_STEP, VCPU_DBG_SW_BP, VCPU_DBG_HW };
+struct vcpu_debug_event {
+    int kind;              /* enum vcpu_debug_kind */
+    unsigned hits;         /* VCPU_DBG_HW: DR6's B0-B3, which of hw_addr[] */
 };
 
 /* Exit reasons counted by --exit-stats, under either accelerator. */
@@ -75,10 +105,27 @@ struct accel_ops {
     int (*set_state)(struct vcpu *v, const struct cpu_state *s);
     /* Raise or lower an ISA/GSI line of the in-kernel irqchip (irqchip_in_kernel only). */
     void (*set_irq)(struct vm *vm, unsigned gsi, int level);
+    /* Optional eventfd paths (NULL or -ENOTSUP: not offered here; the board then uses bus_dispatch
+     * and set_irq). ioeventfd: a guest write of len bytes at MMIO address addr signals eventfd fd
+     * without a bus_dispatch (on: add, else remove). irqfd (irqchip_in_kernel only): a write to fd
+     * raises GSI gsi, level-triggered: the accelerator lowers it at the guest's EOI and then
+     * signals resample_fd, where the board raises it again while its source still holds it. */
+    int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
+    int (*irqfd)(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
+    /* Deliver a message-signalled interrupt (the address/data a PCI function would write) to the
+     * in-kernel LAPICs (irqchip_in_kernel only). Any thread. */
+    void (*signal_msi)(struct vm *vm, uint64_t addr, uint32_t data);
     /* Make a vCPU leave its run loop soon (any thread). */
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);
     void (*vm_destroy)(struct vm *vm);
+    /* Debugging (any of these may be NULL: not offered). With the vCPU parked. */
+    int (*get_fpu)(struct vcpu *v, struct fpu_state *f);
+    int (*set_fpu)(struct vcpu *v, const struct fpu_state *f);
+    /* 0, or -errno (-ENOTSUP: the host cannot; the VM's accel_err then says why). */
+    int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
+    /* The host wrote guest RAM at [gpa, gpa+len) (a breakpoint): forget code translated from it. */
+    void (*mem_written)(struct vm *vm, uint64_t gpa, uint64_t len);
 };
 
 /* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's

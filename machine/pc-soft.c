@@ -103,6 +103,23 @@ void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level)
     route_irq(ps, gsi, level);
 }
 
+void pc_soft_msi(struct pc_soft *ps, uint64_t addr, uint32_t data)
+{
+    if ((addr >> 20) != 0xfee)
+        return;                /* not the interrupt window: a device DMA vmon does not model */
+    struct apic_msg m = {
+        .vector = (uint8_t)data,
+        .delivery = (uint8_t)((data >> 8) & 7),
+        .logical = (addr >> 2) & 1,
+        .level = (data >> 15) & 1,
+        .assert = true,
+        .shorthand = APIC_SH_NONE,
+        .dest = (uint8_t)(addr >> 12),
+    };
+    if (m.delivery == APIC_DM_FIXED || m.delivery == APIC_DM_LOWEST || m.delivery == APIC_DM_NMI)
+        apic_bus_deliver(&ps->apic_bus, &m, NULL);
+}
+
 /* What the CPU calls on its LAPIC: hw/apic.c's functions as they are (no wrappers), and the same
  * event and MSR numbers on both sides. */
 static const struct lapic_ops lapic_cpu_ops = {

@@ -10,6 +10,8 @@
 #ifndef VMON_MACHINE_PC_SOFT_H
 #define VMON_MACHINE_PC_SOFT_H
 
+#include <stdint.h>
+
 struct vm;
 struct pc_soft;
 
@@ -21,5 +23,10 @@ struct pc_soft *pc_soft_new(struct vm *vm);
 void pc_soft_free(struct pc_soft *ps);
 /* Drive an ISA IRQ (0-15) or GSI (16-23) line. Any thread. */
 void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
+
+/* Deliver an MSI (address 0xfeexxxxx, data: vector, delivery and trigger mode; Intel SDM vol. 3A
+ * 10.11) to the LAPICs it addresses: fixed, lowest-priority and NMI messages (what OSes program);
+ * SMI, INIT and ExtINT ones, and writes outside the window, are dropped. Any thread. */
+void pc_soft_msi(struct pc_soft *ps, uint64_t addr, uint32_t data);
 
 #endif

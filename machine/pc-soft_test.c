@@ -232,6 +232,33 @@ static void test_smp_startup(void **state)
     assert_ptr_equal(vm->vcpus[1].tsc, vm->vcpus[0].tsc);
 }
 
+/* MSIs (SDM 10.11): physical and logical destinations, NMI delivery, and addresses outside the
+ * 0xfeexxxxx window dropped. */
+static void test_msi(void **state)
+{
+    struct vm *vm = *state;
+    struct lapic *bsp = vm->vcpus[0].lapic.dev, *ap = vm->vcpus[1].lapic.dev;
+    lapic_mmio_write(ap, APIC_REG_SVR, 0x1ff, 4);
+    pc_soft_msi(ps, 0xfee01000, 0x0051);             /* physical APIC id 1, fixed, vector 0x51 */
+    assert_int_equal(kicks[1], 1);
+    assert_int_equal(lapic_get_interrupt(ap), 0x51);
+    assert_int_equal(lapic_get_interrupt(bsp), -1);
+    lapic_mmio_write(ap, APIC_REG_EOI, 0, 4);
+    lapic_mmio_write(bsp, APIC_REG_LDR, 1u << 24, 4); /* flat logical: BSP bit 0, AP bit 1 */
+    lapic_mmio_write(ap, APIC_REG_LDR, 2u << 24, 4);
+    pc_soft_msi(ps, 0xfee02004, 0x0052);             /* logical destination 0x02 */
+    assert_int_equal(lapic_get_interrupt(ap), 0x52);
+    assert_int_equal(lapic_get_interrupt(bsp), -1);
+    lapic_mmio_write(ap, APIC_REG_EOI, 0, 4);
+    pc_soft_msi(ps, 0xfee00000, 0x0400);             /* NMI to the BSP */
+    uint8_t vec;
+    assert_int_equal(lapic_take_events(bsp, &vec), LAPIC_EVENT_NMI);
+    pc_soft_msi(ps, 0xfed01000, 0x0053);             /* not an interrupt address */
+    pc_soft_msi(ps, 0xfee01000, 0x0553);             /* INIT by MSI: not delivered */
+    assert_int_equal(lapic_get_interrupt(ap), -1);
+    assert_int_equal(lapic_take_events(ap, &vec), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hpet_legacy_tick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isa_and_gsi_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_smp_startup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msi, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,10 @@
  *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
  *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
- *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi.
+ *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
+ *   MSI/MSI-X messages to the LAPICs (pc_msi). Memory BARs stay below the ECAM window.
+ *   0xe0000000      PCI ECAM (256 MiB: buses 0-255, as the MCFG says)
+ *   0xfeb00000      virtio-mmio devices (--drive if=virtio-mmio), 512 bytes each, GSI 16 + n
  *   0xff000000      pc-testdev memory window (64 KiB)
  * The interrupt controllers are the accelerator's when it has them in the kernel (accel_ops'
  * irqchip_in_kernel: its set_irq drives them); otherwise the board provides them (machine/pc-soft.c)
@@ -26,12 +29,17 @@
 #include "hw/pc-testdev.h"
 #include "hw/pci/host.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/mmio.h"
+#include "hw/virtio/net.h"
 #include "hw/virtio/pci.h"
 #include "boot/loader.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/stdio.h"
+#include "machine/eventfd.h"
+#include "machine/pc-drive.h"
 #include "machine/pc-soft.h"
+#include "machine/pc-vdev.h"
 #include "machine/vm.h"
 
 #define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
@@ -45,6 +53,7 @@ struct pc_irq {
 struct pc {
     struct vm *vm;
     struct pc_irq irqs[PC_GSIS];
+    struct irqfd_line *irqfds[PC_GSIS];   /* PCI INTx through the accelerator's irqfd, where offered */
     struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
     struct stdio_chr *console;
     struct serial *com1;
@@ -59,6 +68,11 @@ struct pc {
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
     struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
+    struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
+    struct virtio_net *nets[VM_MAX_NICS];
+    struct virtio_pci *net_pcis[VM_MAX_NICS];
+    struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
+    int nmmio;                 /* virtio-mmio devices so far: the next one's index */
 };
 
 #define PC_PCI_FIRST_SLOT 2
@@ -85,6 +99,16 @@ static struct irq_line pc_irq_line(struct pc *pc, unsigned gsi)
     return (struct irq_line){ .set = pc_irq_set, .opaque = &pc->irqs[gsi] };
 }
 
+/* A PCI function's MSI: the userspace LAPICs, or the accelerator's. */
+static void pc_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    struct pc *pc = opaque;
+    if (pc->soft)
+        pc_soft_msi(pc->soft, addr, data);
+    else if (pc->vm->accel->signal_msi)
+        pc->vm->accel->signal_msi(pc->vm, addr, data);
+}
+
 /* Plug d into the next slot as firmware would leave it: BARs placed (naturally aligned; memory in
  * the PCI hole, I/O from 0xc000), decoders off until the guest enables them, INTA# on the GSI the
  * _PRT names with that line in Interrupt Line. */
@@ -97,17 +121,43 @@ static int pc_pci_plug(struct pc *pc, struct pci_dev *d)
             continue;
         uint32_t *next = b->io ? &pc->next_io : &pc->next_mmio;
         uint32_t at = (*next + b->size - 1) & ~(b->size - 1);
-        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_MMIO_END)
+        if (b->io ? at + b->size > 0x10000 : (uint64_t)at + b->size > PCI_ECAM_BASE)
             return -ENOSPC;
         pci_cfg_write(d, PCI_BAR0 + 4 * (unsigned)i, at, 4);
         *next = at + b->size;
     }
     unsigned gsi = pci_intx_gsi(slot, 0);
-    pci_dev_set_intx(d, pc_irq_line(pc, gsi), (uint8_t)gsi);
+    if (!pc->irqfds[gsi])
+        pc->irqfds[gsi] = irqfd_line_new(pc->vm, gsi);
+    pci_dev_set_intx(d, pc->irqfds[gsi] ? irqfd_line_get(pc->irqfds[gsi]) : pc_irq_line(pc, gsi),
+                     (uint8_t)gsi);
+    pci_dev_set_msi(d, (struct msi_link){ .send = pc_msi, .opaque = pc });
     int r = pci_host_plug(pc->pci, slot, d);
     if (r == 0)
         pc->next_slot++;
     return r;
+}
+
+/* Drive i's virtio-blk over virtio-mmio: the next window and GSI of the DSDT's list (boot/aml.c
+ * numbers them in the same drive order). */
+static int pc_add_mmio(struct pc *pc, int i)
+{
+    if (pc->nmmio >= VIRTIO_MMIO_MAX)
+        return -ENOSPC;
+    unsigned k = (unsigned)pc->nmmio;
+    struct irq_line irq = pc_irq_line(pc, VIRTIO_MMIO_GSI + k);
+    if (!(pc->blk_mmios[i] = virtio_mmio_new(&pc->blks[i]->vdev, irq, pc->vm->loop)))
+        return -ENOMEM;
+    int r = bus_map(&pc->vm->mmio, VIRTIO_MMIO_BASE + k * VIRTIO_MMIO_STRIDE, VIRTIO_MMIO_STRIDE,
+                    &virtio_mmio_ops, pc->blk_mmios[i], "virtio-mmio");
+    if (r == 0)
+        pc->nmmio++;
+    return r;
+}
+
+static int pc_pci_plug_cb(void *board, struct pci_dev *d)
+{
+    return pc_pci_plug(board, d);
 }
 
 /* One virtio-blk-pci per --drive, over the image the block layer opens (and locks). */
@@ -116,21 +166,34 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
     const struct vm_config *c = &pc->vm->cfg;
     for (int i = 0; i < c->ndrives; i++) {
         const struct vm_drive *dr = &c->drives[i];
+        if (!dr->attached)
+            continue;                  /* an if=none drive no -device took */
         char berr[BLK_ERR_LEN] = "";
-        struct blk *bs = blk_open(dr->file, dr->format[0] ? dr->format : NULL,
-                                  dr->readonly ? 0 : BLK_O_RDWR, berr);
+        struct blk *bs = pc_drive_open(dr, berr);
         if (!bs) {
             snprintf(err, errlen, "drive %s: %s", dr->file, berr[0] ? berr : strerror(errno));
             return -EINVAL;
         }
         char id[32];
         snprintf(id, sizeof(id), "vmon-disk%d", i);
-        if (!(pc->blks[i] = virtio_blk_new(bs, dr->readonly, id, &pc->vm->mem))) {
+        struct virtio_blk_opts bo;
+        pc_drive_blk_opts(dr, id, &bo);
+        if (!(pc->blks[i] = virtio_blk_create(bs, &bo, &pc->vm->mem))) {
             blk_close(bs);
             goto nomem;
         }
+        if (dr->mmio) {
+            int r = pc_add_mmio(pc, i);
+            if (r < 0) {
+                snprintf(err, errlen, "drive %s: virtio-mmio: %s", dr->file, strerror(-r));
+                return r;
+            }
+            continue;
+        }
         if (!(pc->blk_pcis[i] = virtio_pci_new(&pc->blks[i]->vdev, pc->vm->loop)))
             goto nomem;
+        if (!dr->no_ioeventfd)
+            virtio_pci_set_doorbell(pc->blk_pcis[i], vm_doorbell_link(pc->vm));
         int r = pc_pci_plug(pc, &pc->blk_pcis[i]->pci);
         if (r < 0) {
             snprintf(err, errlen, "drive %s: no PCI slot or BAR space: %s", dr->file, strerror(-r));
@@ -140,6 +203,40 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
     return 0;
 nomem:
     snprintf(err, errlen, "creating virtio-blk: %s", strerror(ENOMEM));
+    return -ENOMEM;
+}
+
+/* One virtio-net-pci per NIC, on the backend its options name (net/net.h); MACs default to
+ * QEMU's 52:54:00:12:34:56, the last byte counting up. */
+static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
+{
+    const struct vm_config *c = &pc->vm->cfg;
+    for (int i = 0; i < c->nnics; i++) {
+        const struct net_config *nc = &c->nics[i].net;
+        char nerr[256] = "";
+        struct net_backend *nb = net_backend_new(nc, nerr, sizeof(nerr));
+        if (!nb) {
+            snprintf(err, errlen, "%s", nerr);
+            return -EINVAL;
+        }
+        uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i) };
+        if (nc->has_mac)
+            memcpy(mac, nc->mac, 6);
+        if (!(pc->nets[i] = virtio_net_new(nb, mac, &pc->vm->mem))) {
+            net_backend_free(nb);
+            goto nomem;
+        }
+        if (!(pc->net_pcis[i] = virtio_pci_new(&pc->nets[i]->vdev, pc->vm->loop)))
+            goto nomem;
+        int r = pc_pci_plug(pc, &pc->net_pcis[i]->pci);
+        if (r < 0 || (r = virtio_net_start(pc->nets[i])) < 0) {
+            snprintf(err, errlen, "virtio-net: %s", strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "creating virtio-net: %s", strerror(ENOMEM));
     return -ENOMEM;
 }
 
@@ -314,12 +411,17 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
         (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
-        (r = pci_host_map(pc->pci)) < 0) {
+        (r = pci_host_map(pc->pci)) < 0 ||
+        (r = pci_host_map_ecam(pc->pci, PCI_ECAM_BASE, PCI_ECAM_SIZE)) < 0) {
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
     vm->board = &pc_board_ops;
-    return pc_add_drives(pc, err, errlen);
+    if ((r = pc_add_drives(pc, err, errlen)) < 0)
+        return r;
+    if ((r = pc_add_nics(pc, err, errlen)) < 0)
+        return r;
+    return pc_vdevs_add(vm, pc_pci_plug_cb, pc, &pc->vdevs, err, errlen);
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
     return -ENOMEM;
@@ -337,11 +439,20 @@ void pc_destroy(struct vm *vm)
     acpi_pm_free(pc->pm);
     fw_cfg_free(pc->fw_cfg);
     pc_testdev_free(pc->testdev);
+    pc_vdevs_free(pc->vdevs);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        virtio_blk_stop(pc->blks[i]);  /* its I/O threads raise interrupts through the transport */
         virtio_pci_free(pc->blk_pcis[i]);
+        virtio_mmio_free(pc->blk_mmios[i]);
         virtio_blk_free(pc->blks[i]);
     }
+    for (int i = 0; i < VM_MAX_NICS; i++) {
+        virtio_net_free(pc->nets[i]);      /* first: stops the backend's thread */
+        virtio_pci_free(pc->net_pcis[i]);
+    }
     pci_host_free(pc->pci);
+    for (unsigned i = 0; i < PC_GSIS; i++)
+        irqfd_line_free(pc->irqfds[i]);
     pc_soft_free(pc->soft);
     free(pc);
     vm->platform = NULL;

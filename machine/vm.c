@@ -24,14 +24,14 @@ static void vm_emit(struct vm *vm, enum vm_event ev, int reason)
         vm->listener.event(vm->listener.opaque, ev, reason);
 }
 
-static void vm_kick_all(struct vm *vm)
+void vm_kick_all(struct vm *vm)
 {
     for (int i = 0; i < vm->ncpus; i++)
         if (atomic_load(&vm->vcpus[i].started) && vm->accel->vcpu_kick)
             vm->accel->vcpu_kick(&vm->vcpus[i]);
 }
 
-static bool vm_ended(struct vm *vm)
+bool vm_ended(struct vm *vm)
 {
     return atomic_load(&vm->stop_reason) != VCPU_CONTINUE;
 }
@@ -47,6 +47,8 @@ void vm_request_stop(struct vm *vm, enum vcpu_exit reason, int exit_code)
     if (reason == VCPU_RESET)
         vm_emit(vm, VM_EVENT_RESET, 0);
     vm_emit(vm, VM_EVENT_SHUTDOWN, reason);
+    if (vm->debugger.ended)
+        vm->debugger.ended(vm->debugger.opaque);
     pthread_mutex_lock(&vm->stop_lock);
     pthread_cond_broadcast(&vm->stop_cond);
     pthread_mutex_unlock(&vm->stop_lock);
@@ -70,7 +72,7 @@ enum vm_run_state vm_run_state(struct vm *vm)
     return (enum vm_run_state)atomic_load(&vm->run_state);
 }
 
-static int vm_started_cpus(struct vm *vm)
+int vm_started_cpus(struct vm *vm)
 {
     int n = 0;
     for (int i = 0; i < vm->ncpus; i++)
@@ -351,6 +353,10 @@ static void *vcpu_thread(void *arg)
     int r;
     for (;;) {
         r = vm->accel->vcpu_run(v);
+        if (r == VCPU_DEBUG) {
+            vm_debug_stop(v);  /* machine/vm-debug.c: pause the VM, tell the debugger */
+            r = VCPU_STOP;
+        }
         if (r != VCPU_STOP || vm_ended(vm) || !vcpu_park(v))
             break;
     }
@@ -392,6 +398,10 @@ int vm_run(struct vm *vm)
     if (evloop_start(vm->loop) < 0) {
         fprintf(stderr, "vmon: event loop thread: %s\n", strerror(errno));
         return 1;
+    }
+    if (vm->cfg.start_paused && vm_run_state(vm) == VM_STATE_RUNNING) {   /* -S: they park at once */
+        atomic_store(&vm->run_state, VM_STATE_PAUSED);
+        atomic_store(&vm->leave, 1);
     }
     int started = 0;
     for (int i = 0; i < vm->ncpus; i++) {

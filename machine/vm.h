@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "machine/vdev-config.h"
 #include "machine/accel.h"
 #include "accel/cpu-model.h"
 #include "mm/bus.h"
 #include "mm/memory.h"
+#include "net/net.h"
 
 #define VM_MAX_CPUS 64
 
@@ -26,6 +28,7 @@ struct vcpu {
     const struct tsc *tsc;     /* the guest TSC (util/tsc.h), for rdtsc and CPUID 0x15/0x16 */
     _Atomic bool started;      /* its thread runs: vm_request_stop may kick it */
     _Atomic int tid;           /* its thread's Linux id once it runs (QMP query-cpus-fast) */
+    struct vcpu_debug_event debug_event;   /* why it last returned VCPU_DEBUG */
 };
 
 struct tsc;
@@ -52,6 +55,14 @@ struct vm_console_link {
     void *opaque;
 };
 
+/* The host debugger (the gdbstub): told when a vCPU stops for it (the VM is then pausing: wait
+ * with vm_wait_parked) and when the VM ends. Called on vCPU threads; must not block. */
+struct vm_debugger {
+    void (*stopped)(void *opaque, int vcpu);
+    void (*ended)(void *opaque);
+    void *opaque;
+};
+
 /* What the board offers the monitor (filled by machine/pc.c). */
 struct vm_board_ops {
     void (*power_button)(struct vm *vm);   /* press the ACPI power button */
@@ -61,16 +72,39 @@ struct vm_board_ops {
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
 #define VM_MAX_DRIVES 4
+#define VM_MAX_QUEUES_PER_DISK 4   /* num-queues= (hw/virtio VIRTIO_MAX_QUEUES) */
 struct vm_drive {
     char file[4096];
     char format[16];           /* "raw", "qcow2", or empty: probe as vmon img does */
     bool readonly;
+    char id[32];               /* -drive id=, for -device virtio-blk-pci,drive=ID */
+    bool attached;             /* if=virtio, or if=none claimed by a -device (else not opened) */
+    bool snapshot;             /* snapshot=on / -snapshot: writes go to a temporary overlay */
+    bool discard;              /* discard=unmap: the guest's discards reach the image */
+    bool packed;               /* packed=on: offer packed virtqueues */
+    unsigned num_queues;       /* num-queues=N (0: 1) */
+    bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
+    bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
+};
+
+/* A NIC the board attaches (--net, -nic, -netdev + -device): one virtio-net-pci each. */
+#define VM_MAX_NICS 4
+struct vm_nic {
+    struct net_config net;
+    bool plugged;              /* a device uses the backend (a lone -netdev is refused) */
 };
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
+    bool snapshot;             /* -snapshot: every drive gets snapshot=on */
+    /* -device virtio-blk-pci options (after the name, into argv), until run_drives_finish
+     * hands their drive= the device's settings */
+    const char *blk_devices[VM_MAX_DRIVES];
+    int nblk_devices;
+    struct vm_nic nics[VM_MAX_NICS];
+    int nnics;
     uint64_t mem_size;         /* bytes */
     int ncpus;
     struct cpu_topology topo;  /* -smp sockets/cores/threads; all 0: ncpus sockets of one core */
@@ -84,6 +118,9 @@ struct vm_config {
     const char *qmp, *monitor; /* -qmp / -monitor socket specs (monitor/server.h), or NULL */
     const char *pidfile;       /* -pidfile FILE, or NULL */
     bool daemonize;            /* -daemonize: detach once the VM is set up */
+    struct vm_vdev_config vdev;   /* rng, virtio-serial, vsock, their chardevs (issue 14) */
+    bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
+    const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
 };
 
 struct exit_stats {
@@ -111,6 +148,7 @@ struct vm {
     pthread_mutex_t pause_lock;    /* with pause_cond: pause/resume hand-shake with the vCPUs */
     pthread_cond_t pause_cond;
     struct vm_listener listener;   /* run-state events (the monitor), or none */
+    struct vm_debugger debugger;   /* the gdbstub, or none */
     const struct vm_board_ops *board;  /* what the board does for the monitor (machine/pc.c) */
     _Atomic int exit_code;         /* status for VCPU_DEBUG_EXIT */
     struct exit_stats stats;
@@ -155,6 +193,22 @@ int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 enum vm_run_state vm_run_state(struct vm *vm);
 const char *vm_run_state_name(enum vm_run_state s);    /* QMP's RunState names */
+/* For the host debugger (gdbstub/), with the VM paused: vm_wait_parked returns once every started
+ * vCPU is parked (false: the VM ended). The others return 0 or -errno (-ENOTSUP: the accelerator
+ * does not offer it). vm_write_phys tells the accelerator (translated code). */
+bool vm_wait_parked(struct vm *vm);
+/* Internal to machine/: vm.c's helpers vm-debug.c uses, and the vCPU thread's debug stop. */
+bool vm_ended(struct vm *vm);
+int vm_started_cpus(struct vm *vm);
+void vm_kick_all(struct vm *vm);
+void vm_debug_stop(struct vcpu *v);
+int vm_set_cpu_state(struct vm *vm, int idx, const struct cpu_state *s);
+int vm_get_fpu(struct vm *vm, int idx, struct fpu_state *f);
+int vm_set_fpu(struct vm *vm, int idx, const struct fpu_state *f);
+int vm_set_debug(struct vm *vm, int idx, const struct vcpu_debug *d);
+int vm_read_phys(struct vm *vm, uint64_t gpa, void *buf, uint64_t len);
+int vm_write_phys(struct vm *vm, uint64_t gpa, const void *buf, uint64_t len);
+
 /* The ACPI power button (QMP system_powerdown); -ENOTSUP where the board has none. */
 int vm_powerdown(struct vm *vm);
 

@@ -68,7 +68,8 @@ bdeb=$(ls "$DEBS/busybox-static_"*.deb | head -n1)
 # Everything already built from these packages, by this version of the script: nothing to do.
 if [ "$FORCE" != 1 ] && [ -f "$OUT/bzImage" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/initramfs.cpio.gz" ] &&
    [ "$OUT/initramfs.cpio.gz" -nt "$0" ] && [ "$OUT/initramfs.cpio.gz" -nt "$kdeb" ] &&
-   [ "$OUT/vmlinux" -nt "$kdeb" ] && [ "$OUT/initramfs.cpio.gz" -nt "$bdeb" ]; then
+   [ "$OUT/vmlinux" -nt "$kdeb" ] && [ "$OUT/initramfs.cpio.gz" -nt "$bdeb" ] &&
+   [ "$OUT/initramfs.cpio.gz" -nt tests/linux/vsock-tool.c ]; then
     say "up to date: $OUT/bzImage, vmlinux, initramfs.cpio.gz ($kpkg)"
     exit 0
 fi
@@ -129,7 +130,8 @@ say "vmlinux: $(stat -c %s "$OUT/vmlinux") bytes"
 
 # --- initramfs ---------------------------------------------------------------------------------
 IROOT=$SCRATCH/initramfs
-if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] || [ "$FORCE" = 1 ]; then
+if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
+   [ tests/linux/vsock-tool.c -nt "$OUT/initramfs.cpio.gz" ] || [ "$FORCE" = 1 ]; then
     rm -rf "$IROOT"
     mkdir -p "$IROOT"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
     cp "$BROOT/bin/busybox" "$IROOT/bin/busybox"
@@ -152,9 +154,15 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
         cp "$file" "$IROOT/lib/modules/$name.ko"
         echo "$name.ko" >> "$IROOT/lib/modules/order"
     }
-    for m in virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console; do
+    # ext4 for the disk tests (built in on the cloud kernel, modules on the generic one; crc32c
+    # first: ext4 and jbd2 ask the crypto layer for it by name, which no module dependency says).
+    # vmw_vsock_virtio_transport pulls in vsock and vmw_vsock_virtio_transport_common.
+    for m in virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console \
+             vmw_vsock_virtio_transport crc32c_generic ext4; do
         add_module "$m"
     done
+    # The vsock tests' guest side (busybox has no AF_VSOCK client): a static program of our own.
+    gcc -static -O2 -o "$IROOT/bin/vsock-tool" tests/linux/vsock-tool.c || die "gcc -static vsock-tool"
     mknod -m 600 "$IROOT/dev/console" c 5 1 || die "mknod /dev/console needs root"
     mknod -m 666 "$IROOT/dev/null" c 1 3
     cat > "$IROOT/init" <<'INIT'
@@ -165,8 +173,9 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Module parameters from the kernel cmdline (MODULE.PARAM=VALUE, as modprobe would pass them).
 for m in $(cat /lib/modules/order 2>/dev/null); do
-    insmod /lib/modules/$m 2>/dev/null
+    insmod /lib/modules/$m $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^${m%.ko}\.//p") 2>/dev/null
 done
 echo VMON-GUEST-READY
 cmdline=$(cat /proc/cmdline)

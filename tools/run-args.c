@@ -15,14 +15,19 @@
 #include <unistd.h>
 
 #include "accel/cpu-model.h"
+#include "tools/run-kv.h"
+#include "tools/run-vdev-args.h"
+#include "tools/run-net.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE,
+    Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
+    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED,
 };
 
 static const struct opt {
@@ -46,6 +51,15 @@ static const struct opt {
     { "qmp", Q_QMP, true },              { "monitor", Q_MONITOR, true },
     { "name", Q_NAME, true },            { "pidfile", Q_PIDFILE, true },
     { "daemonize", Q_DAEMONIZE, false },
+    { "snapshot", Q_SNAPSHOT, false },   { "hda", Q_HDX, true },
+    { "hdb", Q_HDX, true },              { "hdc", Q_HDX, true },
+    { "hdd", Q_HDX, true },              { "cdrom", Q_HDX, true },
+    { "chardev", Q_CHARDEV, true },      { "rng", OPT_RNG, true },
+    { "vsock", OPT_VSOCK, true },        { "virtconsole", OPT_CONSOLE, true },
+    { "net", OPT_NET, true },            { "netdev", Q_NETDEV, true },
+    { "nic", Q_NIC, true },
+    { "gdb", Q_GDB, true },              { "s", Q_GDB_DEFAULT, false },
+    { "S", Q_START_PAUSED, false },
 };
 
 void run_usage(FILE *f)
@@ -67,15 +81,30 @@ void run_usage(FILE *f)
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
-        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on]  a virtio-blk-pci disk\n"
+        "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,snapshot=on]\n"
+        "          [,discard=unmap][,num-queues=N][,packed=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
+        "                         (if=virtio-mmio: a virtio-mmio disk the ACPI DSDT lists)\n"
+        "  --rng on|max-bytes=N[,period=MS]  a virtio-rng-pci fed by getrandom, optionally rate-limited\n"
+        "  --chardev socket,id=ID,path=PATH[,server=on,wait=off] | stdio,id=ID | file,id=ID,path=PATH\n"
+        "  --virtconsole chardev=ID[,name=NAME]  a virtio-serial-pci console port (guest hvc0)\n"
+        "  --vsock cid=N[,uds=PATH]  virtio-vsock; the host reaches the guest over the Unix socket PATH\n"
+        "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,restrict=on][,mac=..]  a virtio-net-pci NIC\n"
+        "  --net tap,ifname=NAME[,queues=N][,mac=..]    the same on a tap (created when absent)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
         "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
-        "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04\n"
+        "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -snapshot\n"
+        "  -drive file=..,format=..,if=none,id=ID -device virtio-blk-pci,drive=ID[,num-queues=N]\n"
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
         "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
         "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up)\n"
+        "  -device virtio-rng-pci[,max-bytes=N,period=MS] -device virtio-serial-pci\n"
+        "  -device virtconsole|virtserialport,chardev=ID[,name=NAME] -chardev socket|stdio|file,...\n"
+        "  -device vhost-vsock-pci,guest-cid=N[,uds=PATH]\n"
+        "  -netdev user|tap,id=ID,... -device virtio-net-pci,netdev=ID[,mac=..] -nic user|tap,...\n"
+        "  -gdb tcp:[HOST]:PORT | unix:PATH   gdb remote-protocol server; -s: -gdb tcp::1234\n"
+        "  -S                     start with the vCPUs stopped (gdb's continue or the monitor's cont)\n"
         "The console is COM1 on stdin/stdout; Ctrl-A x quits. Exit status: 0 on poweroff or reset,\n"
         "(V<<1)|1 when the guest writes V to isa-debug-exit, 1 on a guest crash, 2 on bad input.\n",
         VM_MAX_CPUS);
@@ -138,36 +167,6 @@ static int parse_accel(const char *v, struct vm_config *cfg, char *err, size_t e
     return 0;
 }
 
-/* QEMU's key=value lists ("size=512M,slots=2"): split at commas in place of a copy. */
-struct kv {
-    char key[32];
-    const char *val;           /* NULL for a bare word */
-    size_t val_len;
-};
-
-static int next_kv(const char **p, struct kv *kv)
-{
-    if (!**p)
-        return 0;
-    const char *end = strchr(*p, ',');
-    size_t len = end ? (size_t)(end - *p) : strlen(*p);
-    const char *eq = memchr(*p, '=', len);
-    size_t klen = eq ? (size_t)(eq - *p) : len;
-    if (klen >= sizeof(kv->key))
-        klen = sizeof(kv->key) - 1;
-    memcpy(kv->key, *p, klen);
-    kv->key[klen] = 0;
-    kv->val = eq ? eq + 1 : NULL;
-    kv->val_len = eq ? len - klen - 1 : 0;
-    *p = end ? end + 1 : *p + len;
-    return 1;
-}
-
-static bool kv_is(const struct kv *kv, const char *val)
-{
-    return kv->val && kv->val_len == strlen(val) && !strncmp(kv->val, val, kv->val_len);
-}
-
 static int q_mem(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
     const char *p = v;
@@ -187,58 +186,6 @@ static int q_mem(const char *v, struct vm_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "-m %s: not a memory size of at least 1M", v);
         return -1;
     }
-    return 0;
-}
-
-static int run_parse_bool(const char *v, bool *on)
-{
-    *on = !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes");
-    return *on || !strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no") ? 0 : -1;
-}
-
-/* One drive key: file, format, if, readonly (and id, which names nothing yet). */
-static int drive_key(const struct kv *kv, struct vm_drive *d, bool *has_if, char *err, size_t errlen)
-{
-    bool on;
-    char v[32];
-    snprintf(v, sizeof(v), "%.*s", kv->val ? (int)kv->val_len : 0, kv->val ? kv->val : "");
-    if (!strcmp(kv->key, "file") && kv->val && kv->val_len < sizeof(d->file))
-        snprintf(d->file, sizeof(d->file), "%.*s", (int)kv->val_len, kv->val);
-    else if (!strcmp(kv->key, "format") && (kv_is(kv, "raw") || kv_is(kv, "qcow2")))
-        snprintf(d->format, sizeof(d->format), "%.*s", (int)kv->val_len, kv->val);
-    else if (!strcmp(kv->key, "if") && kv_is(kv, "virtio"))
-        *has_if = true;
-    else if (!strcmp(kv->key, "if"))
-        return snprintf(err, errlen, "-drive if=%s: only if=virtio is supported (no IDE, SCSI or "
-                        "floppy controller yet)", v), -1;
-    else if (!strcmp(kv->key, "readonly") && kv->val && run_parse_bool(v, &on) == 0)
-        d->readonly = on;
-    else if (!strcmp(kv->key, "id") && kv->val)
-        ;
-    else
-        return snprintf(err, errlen, "-drive: unsupported option '%s%s%s'", kv->key,
-                        kv->val ? "=" : "", v), -1;
-    return 0;
-}
-
-static int parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errlen)
-{
-    if (cfg->ndrives == VM_MAX_DRIVES)
-        return snprintf(err, errlen, "-drive: at most %d drives", VM_MAX_DRIVES), -1;
-    struct vm_drive *d = &cfg->drives[cfg->ndrives];
-    memset(d, 0, sizeof(*d));
-    const char *p = v;
-    struct kv kv;
-    bool has_if = false;
-    while (next_kv(&p, &kv))
-        if (drive_key(&kv, d, &has_if, err, errlen) < 0)
-            return -1;
-    if (!d->file[0])
-        return snprintf(err, errlen, "-drive %s: no file=", v), -1;
-    if (!has_if)
-        return snprintf(err, errlen, "-drive %s: without if=virtio QEMU attaches an IDE disk, "
-                        "which vmon does not have yet: add if=virtio", v), -1;
-    cfg->ndrives++;
     return 0;
 }
 
@@ -383,6 +330,11 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
             continue;
         if (kv.val && !strcmp(kv.key, "type") && kv_is(&kv, "pc"))
             continue;
+        if (kv.val && !strcmp(kv.key, "type")) {
+            snprintf(err, errlen, "-machine: unsupported machine type '%.*s' (vmon's machine is pc)",
+                     (int)kv.val_len, kv.val);
+            return -1;
+        }
         if (kv.val && !strcmp(kv.key, "accel")) {
             /* QEMU's list: the first accelerator that works (accel/accel.c). */
             static const struct { const char *qemu, *vmon; } lists[] = {
@@ -408,12 +360,20 @@ static int q_machine(const char *v, struct vm_config *cfg, char *err, size_t err
     return 0;
 }
 
-/* Only isa-debug-exit, and only where vmon always has it (0xf4, 4 ports). */
-static int q_device(const char *v, char *err, size_t errlen)
+/* isa-debug-exit, only where vmon always has it (0xf4, 4 ports); virtio-blk-pci (run-drive.c);
+ * virtio-net-pci (run-net.c); virtio-rng/serial/vsock (run-vdev-args.c). */
+static int q_device(const char *v, struct vm_config *cfg, char *err, size_t errlen)
 {
+    int vd = run_vdev_device(v, cfg, err, errlen);
+    if (vd != 0)
+        return vd < 0 ? -1 : 0;
     const char *p = v;
     struct kv kv;
     next_kv(&p, &kv);
+    if (!strcmp(kv.key, "virtio-blk-pci"))
+        return run_device_virtio_blk(p, cfg, err, errlen);
+    if (!strcmp(kv.key, "virtio-net-pci"))
+        return run_parse_net_device(v, cfg, err, errlen);
     if (strcmp(kv.key, "isa-debug-exit")) {
         snprintf(err, errlen, "-device %s: unsupported device", kv.key);
         return -1;
@@ -502,7 +462,13 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
             break;
         case OPT_HELP: return RUN_ARGS_HELP;
         case OPT_VERSION: return RUN_ARGS_VERSION;
-        case OPT_DRIVE: r = parse_drive(v, cfg, err, errlen); break;
+        case OPT_DRIVE: r = run_parse_drive(v, cfg, err, errlen); break;
+        case Q_SNAPSHOT: cfg->snapshot = true; break;
+        case Q_HDX:
+            snprintf(err, errlen, "%s %s: IDE disks are not supported yet (they come with the "
+                     "firmware); use -drive file=%s,if=virtio", a, v, v);
+            r = -1;
+            break;
         case Q_M: r = q_mem(v, cfg, err, errlen); break;
         case Q_SMP: r = q_smp(v, cfg, err, errlen); break;
         case Q_CPU: r = q_cpu(v, cfg, cpu_features, sizeof(cpu_features), err, errlen); break;
@@ -522,20 +488,34 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
                 r = -1;
             }
             break;
-        case Q_DEVICE: r = q_device(v, err, errlen); break;
+        case Q_DEVICE: r = q_device(v, cfg, err, errlen); break;
+        case Q_CHARDEV: r = run_vdev_chardev(v, cfg, err, errlen); break;
+        case OPT_RNG: r = run_vdev_rng(v, cfg, err, errlen); break;
+        case OPT_VSOCK: r = run_vdev_vsock(v, cfg, err, errlen); break;
+        case OPT_CONSOLE: r = run_vdev_console(v, cfg, err, errlen); break;
+        case OPT_NET: r = run_parse_net(RUN_NET, v, cfg, err, errlen); break;
+        case Q_NETDEV: r = run_parse_net(RUN_NETDEV, v, cfg, err, errlen); break;
+        case Q_NIC: r = run_parse_net(RUN_NIC, v, cfg, err, errlen); break;
         case Q_QMP: cfg->qmp = v; break;
         case Q_MONITOR: cfg->monitor = v; break;
         case Q_NAME: cfg->name = v; break;
         case Q_PIDFILE: cfg->pidfile = v; break;
         case Q_DAEMONIZE: cfg->daemonize = true; break;
+        case Q_GDB: cfg->gdb = v; break;
+        case Q_GDB_DEFAULT: cfg->gdb = "tcp::1234"; break;
+        case Q_START_PAUSED: cfg->start_paused = true; break;
         }
         if (r < 0)
             return RUN_ARGS_ERROR;
     }
+    if (run_drives_finish(cfg, err, errlen) < 0 || run_vdev_check(cfg, err, errlen) < 0)
+        return RUN_ARGS_ERROR;
     if (!cfg->kernel) {
         snprintf(err, errlen, "no kernel given (--kernel FILE)");
         return RUN_ARGS_ERROR;
     }
+    if (run_check_nets(cfg, err, errlen) < 0)
+        return RUN_ARGS_ERROR;
     if (cfg->cpu_features) {
         struct cpuid_edit edits[CPUID_MAX_EDITS];
         char why[128];

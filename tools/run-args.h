@@ -24,4 +24,11 @@ int run_parse_size(const char *s, uint64_t *bytes);
 int run_check_config(const struct vm_config *cfg, const char *meminfo, char *err, size_t errlen);
 void run_usage(FILE *f);
 
+/* run-drive.c: one -drive/--drive value; one -device virtio-blk-pci's options (after the name);
+ * after the whole command line, -snapshot applied and every -device's drive= resolved. 0 or -1
+ * with one line in err. */
+int run_parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errlen);
+int run_device_virtio_blk(const char *opts, struct vm_config *cfg, char *err, size_t errlen);
+int run_drives_finish(struct vm_config *cfg, char *err, size_t errlen);
+
 #endif

@@ -165,6 +165,24 @@ static void test_monitor_flags(void **state)
     assert_int_equal(parse(&c, err, "-kernel", "k", "-qmp", NULL), RUN_ARGS_ERROR);
 }
 
+/* gdb (issue 17): -gdb SPEC, -s (tcp::1234), -S (start paused); neither by default. */
+static void test_gdb_flags(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
+    assert_null(c.gdb);
+    assert_false(c.start_paused);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-s", "-S", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.gdb, "tcp::1234");
+    assert_true(c.start_paused);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-gdb", "unix:/tmp/g.sock", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.gdb, "unix:/tmp/g.sock");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-gdb", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-s=1", NULL), RUN_ARGS_ERROR);
+}
+
 static void test_smp(void **state)
 {
     (void)state;
@@ -313,6 +331,10 @@ static void test_drives(void **state)
     assert_true(c.drives[1].readonly);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio", NULL), RUN_ARGS_OK);
     assert_string_equal(c.drives[0].format, "");
+    assert_false(c.drives[0].no_ioeventfd);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=off", NULL), RUN_ARGS_OK);
+    assert_true(c.drives[0].no_ioeventfd);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=x", NULL), RUN_ARGS_ERROR);
     /* QEMU's default interface is IDE: refused by name, as are other interfaces and formats. */
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,format=raw", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "IDE"));
@@ -331,15 +353,67 @@ static void test_drives(void **state)
                            "-drive", "file=e,if=virtio", NULL), RUN_ARGS_ERROR);
 }
 
+/* QEMU's -drive if=none + -device virtio-blk-pci,drive=ID (in either order), -snapshot, the
+ * drive options of issue 13, and the refusals: IDE (-hda, no if=), other machine types, a
+ * -device without its drive. */
+static void test_drive_devices(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-blk-pci,drive=d0,num-queues=2,id=v0",
+                           "-drive", "file=a.qcow2,format=qcow2,if=none,id=d0", "-drive",
+                           "file=b.raw,format=raw,if=none,id=unused", "-snapshot", "-machine", "pc", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.ndrives, 2);
+    assert_true(c.drives[0].attached);
+    assert_int_equal(c.drives[0].num_queues, 2);
+    assert_true(c.drives[0].snapshot);
+    assert_false(c.drives[1].attached);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--drive",
+                           "file=a,format=raw,if=virtio,snapshot=on,discard=unmap,num-queues=4,packed=on",
+                           NULL), RUN_ARGS_OK);
+    assert_true(c.drives[0].attached && c.drives[0].snapshot && c.drives[0].discard && c.drives[0].packed);
+    assert_int_equal(c.drives[0].num_queues, 4);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--drive", "file=a,if=virtio,discard=ignore", NULL),
+                     RUN_ARGS_OK);
+    assert_false(c.drives[0].discard);
+    assert_false(c.drives[0].snapshot);
+    /* Refusals, each with one line naming the problem. */
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-hda", "disk.img", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "IDE"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "q35", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "q35"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-M", "type=microvm", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "machine type 'microvm'"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-blk-pci,drive=nope", NULL),
+                     RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "no -drive with id=nope"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-blk-pci", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,id=x", "-device",
+                           "virtio-blk-pci,drive=x", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "already attached"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=none", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,num-queues=0", NULL),
+                     RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,num-queues=5", NULL),
+                     RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=none,id=x", "-device",
+                           "virtio-blk-pci,drive=x,scsi=on", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "scsi=on"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=none,id=x", "-drive",
+                           "file=b,if=none,id=x", NULL), RUN_ARGS_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
         cmocka_unit_test(test_monitor_flags),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_drives),
+        cmocka_unit_test(test_drives),         cmocka_unit_test(test_drive_devices),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
-        cmocka_unit_test(test_smp),
+        cmocka_unit_test(test_smp),            cmocka_unit_test(test_gdb_flags),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

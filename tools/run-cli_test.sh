@@ -40,7 +40,14 @@ expect_bad "unknown CPU feature" "$VMON" run --kernel "$tmp/text" --cpu-features
 expect_bad "bad --cpus" "$VMON" run --kernel "$tmp/text" --cpus 1000
 expect_bad "bad --jit" "$VMON" run --kernel "$tmp/text" --jit maybe
 expect_bad "QEMU option vmon lacks" "$VMON" -kernel "$tmp/text" -netdev user,id=n0
-expect_bad "QEMU device vmon lacks" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci
+expect_bad "QEMU device vmon lacks" "$VMON" -kernel "$tmp/text" -device virtio-net-pci
+expect_bad "virtio-blk-pci without drive=" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci
+expect_bad "-device for a drive that is not there" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci,drive=d9
+expect_bad "-hda (IDE)" "$VMON" -kernel "$tmp/text" -hda "$tmp/text"
+expect_bad "-drive without if= (IDE)" "$VMON" -kernel "$tmp/text" -drive file="$tmp/text",format=raw
+expect_bad "a machine type vmon lacks" "$VMON" -kernel "$tmp/text" -machine q35
+expect_bad "-snapshot over a missing image" "$VMON" -kernel "$tmp/text" -snapshot -accel tcg \
+    -drive file="$tmp/nonexistent.qcow2",format=qcow2,if=virtio
 expect_bad "QEMU -m garbage" "$VMON" -kernel "$tmp/text" -m 0
 
 # --help and --version succeed on stdout.

@@ -13,6 +13,7 @@
 #include "machine/vm.h"
 #include "monitor/console.h"
 #include "monitor/server.h"
+#include "gdbstub/server.h"
 #include "tools/cli.h"
 #include "tools/run-args.h"
 
@@ -165,6 +166,7 @@ int run_main(int argc, char **argv)
     }
     struct monitor *qmp = NULL, *hmp = NULL;
     struct monitor_console *console = NULL;
+    struct gdbstub *gdb = NULL;
     int pid_fd = -1;
     int status;
     int r = vm_init(vm, &cfg, accel, err, sizeof(err));
@@ -179,10 +181,16 @@ int run_main(int argc, char **argv)
     } else if ((status = run_monitors(vm, &qmp, &hmp, &pid_fd)) == 0) {
         /* Ctrl-A c always reaches the monitor, as under QEMU's -nographic (-serial mon:stdio). */
         console = monitor_console_new(vm, VMON_VERSION);
-        run_detached(ready_fd);
-        ready_fd = -1;
-        status = vm_run(vm);
+        if (cfg.gdb && !(gdb = gdbstub_new(vm, cfg.gdb, VMON_VERSION, err, sizeof(err)))) {
+            fprintf(stderr, "vmon: -gdb %s\n", err);
+            status = 2;
+        } else {
+            run_detached(ready_fd);
+            ready_fd = -1;
+            status = vm_run(vm);
+        }
     }
+    gdbstub_free(gdb);
     run_failed(ready_fd, status);
     monitor_free(qmp);
     monitor_free(hmp);

@@ -95,6 +95,9 @@ int kvm_handle_exit(struct vcpu *v, struct kvm_run *run)
     case KVM_EXIT_SYSTEM_EVENT:
         vm_count_exit(vm, EXIT_SYSTEM_EVENT, 0);
         return handle_system_event(v, run);
+    case KVM_EXIT_DEBUG:       /* the host debugger's (KVM_SET_GUEST_DEBUG): the VM pauses */
+        vm_count_exit(vm, EXIT_OTHER, 0);
+        return kvm_debug_exit(v, run);
     case KVM_EXIT_INTERNAL_ERROR:
         vm_count_exit(vm, EXIT_INTERNAL_ERROR, 0);
         return handle_internal_error(v, run);

@@ -199,6 +199,15 @@ static void kvm_set_irq(struct vm *vm, unsigned gsi, int level)
     ioctl(k->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
+/* Any thread: an MSI straight into the in-kernel LAPICs (KVM_CAP_SIGNAL_MSI, api.txt 4.71). */
+static void kvm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+    struct kvm_vm_state *k = vm->accel_state;
+    struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
+                           .data = data };
+    ioctl(k->vm_fd, KVM_SIGNAL_MSI, &msi);
+}
+
 static void kvm_vm_destroy(struct vm *vm)
 {
     struct kvm_vm_state *k = vm->accel_state;
@@ -225,7 +234,13 @@ const struct accel_ops kvm_accel_ops = {
     .get_state = kvm_get_state,
     .set_state = kvm_set_state,
     .set_irq = kvm_set_irq,
+    .ioeventfd = kvm_ioeventfd,
+    .irqfd = kvm_irqfd,
+    .signal_msi = kvm_signal_msi,
     .vcpu_kick = kvm_vcpu_kick,
     .vcpu_destroy = kvm_vcpu_destroy,
     .vm_destroy = kvm_vm_destroy,
+    .get_fpu = kvm_get_fpu,
+    .set_fpu = kvm_set_fpu,
+    .set_debug = kvm_set_debug,
 };

@@ -31,7 +31,15 @@ int kvm_vcpu_init(struct vcpu *v);
 int kvm_vcpu_run(struct vcpu *v);
 int kvm_get_state(struct vcpu *v, struct cpu_state *s);
 int kvm_set_state(struct vcpu *v, const struct cpu_state *s);
+/* debug.c: KVM_SET_GUEST_DEBUG, KVM_EXIT_DEBUG, the FPU. */
+int kvm_set_debug(struct vcpu *v, const struct vcpu_debug *d);
+int kvm_debug_exit(struct vcpu *v, const struct kvm_run *run);
+int kvm_get_fpu(struct vcpu *v, struct fpu_state *f);
+int kvm_set_fpu(struct vcpu *v, const struct fpu_state *f);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_destroy(struct vcpu *v);
+/* eventfd.c: machine/accel.h's ioeventfd and irqfd. */
+int kvm_ioeventfd(struct vm *vm, uint64_t addr, unsigned len, int fd, bool on);
+int kvm_irqfd(struct vm *vm, unsigned gsi, int fd, int resample_fd, bool on);
 
 #endif

@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -114,6 +116,19 @@ static int arm_kick(int fd)
     return ioctl(fd, KVM_SET_SIGNAL_MASK, &m) < 0 ? -errno : 0;
 }
 
+/* KVM_RUN returned EINTR for a kick that came while the thread was in userspace: the signal is still
+ * pending (blocked again), and would make every later KVM_RUN return EINTR at once. Take it (as
+ * QEMU's kvm_eat_signals does); the loop looks at the stop flags next, which the kicker set first. */
+static void eat_kick(void)
+{
+    sigset_t s;
+    struct timespec zero = { 0, 0 };
+    sigemptyset(&s);
+    sigaddset(&s, KVM_KICK_SIGNAL);
+    while (sigtimedwait(&s, NULL, &zero) > 0)
+        ;
+}
+
 int kvm_vcpu_run(struct vcpu *v)
 {
     struct kvm_vcpu_state *c = v->accel;
@@ -128,6 +143,8 @@ int kvm_vcpu_run(struct vcpu *v)
             return VCPU_STOP;
         if (ioctl(c->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
+                if (errno == EINTR)
+                    eat_kick();
                 vm_count_exit(vm, EXIT_INTR, 0);
                 continue;
             }

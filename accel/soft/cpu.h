@@ -244,6 +244,13 @@ struct cpu {
     uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
     uint8_t db_hits;           /* data breakpoints hit by the current instruction (DR6 B0-B3) */
     uint64_t dr[8];
+    /* Host-side debugging (machine/accel.h's struct vcpu_debug, debug.c): while hdr7 enables a
+     * breakpoint, DR0-DR3/DR7 matching uses hdr[]/hdr7 and a hit stops cpu_exec (hstop, hhits)
+     * instead of raising #DB; hstep stops after each instruction, hswbp on int3. */
+    uint64_t hdr[4], hdr7;
+    bool hstep, hswbp;
+    uint8_t hstop;             /* enum vcpu_debug_kind of the stop, VCPU_DBG_NONE */
+    uint8_t hhits;
 
     union xmm_reg xmm[16];
     uint32_t mxcsr;

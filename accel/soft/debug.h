@@ -20,6 +20,8 @@ bool db_watched(const struct cpu *c, uint64_t vpage);
 void db_access(struct cpu *c, uint64_t lin, unsigned size, bool write);
 /* DR6 as software reads it: the reserved bits that read as 1 (SDM vol. 3, 17.2.3). */
 uint64_t db_dr6(const struct cpu *c);
+/* Stop cpu_exec for the host debugger (STOP_BREAK with hstop = kind, hhits = DR6 B0-B3 bits). */
+void db_host_stop(struct cpu *c, int kind, unsigned hits);
 /* exec.c: run exactly one instruction (the first of the block at rip). */
 void step_one(struct cpu *c);
 

@@ -434,7 +434,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             continue;
         }
         c->irq_shadow = false;
-        if (try_interrupt(c))
+        if ((!c->hstep || c->halted) && try_interrupt(c))   /* a debugger's step: none between */
             c->last_tb = NULL;
         if (c->halted)
             return STOP_HLT;

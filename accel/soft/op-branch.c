@@ -1,6 +1,7 @@
 /* Control transfer: jcc, jmp, call, ret, loop, group 5 (FF), far transfers (through seg.c), and the
  * software interrupts int/int3/into/int1 and iret (through exec.c's delivery). */
 #include "accel/soft/alu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/ops.h"
 
 /* The new rip after a near branch, truncated to the operand size (SDM vol. 2, JMP). */
@@ -128,6 +129,11 @@ OP(op_grp5)
 OP(op_int3)
 {
     (void)i;
+    if (c->hswbp) {                /* the host debugger's breakpoint: stop at the int3 itself */
+        c->rip = c->insn_rip;
+        db_host_stop(c, VCPU_DBG_SW_BP, 0);
+        return;
+    }
     cpu_deliver(c, EXC_BP, false, 0, true, c->rip);
 }
 

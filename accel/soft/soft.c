@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "accel/accel.h"
 #include "accel/cpu-model.h"
 #include "accel/soft/cpu.h"
+#include "accel/soft/debug.h"
 #include "accel/soft/jit.h"
+#include "accel/soft/op-x87-util.h"
 #include "accel/soft/tb.h"
 #include "machine/vm.h"
 #include "util/tsc.h"
@@ -264,6 +267,58 @@ static int soft_set_state(struct vcpu *v, const struct cpu_state *s)
     return 0;
 }
 
+/* x87/SSE state for the debugger; ST(i) is physical register (top + i) & 7. */
+static int soft_get_fpu(struct vcpu *v, struct fpu_state *f)
+{
+    const struct cpu *c = &((struct soft_vcpu *)v->accel)->cpu;
+    for (int k = 0; k < 8; k++)
+        memcpy(f->st[k], c->fpu.st[(c->fpu.top + k) & 7].b, 10);
+    f->fcw = c->fpu.fcw;
+    f->fsw = x87_status_word(&c->fpu);
+    f->ftw = c->fpu.ftw;
+    f->fop = c->fpu.fop;
+    f->fip = c->fpu.fip;
+    f->fdp = c->fpu.fdp;
+    memcpy(f->xmm, c->xmm, sizeof(f->xmm));
+    f->mxcsr = c->mxcsr;
+    return 0;
+}
+
+static int soft_set_fpu(struct vcpu *v, const struct fpu_state *f)
+{
+    struct cpu *c = &((struct soft_vcpu *)v->accel)->cpu;
+    c->fpu.top = (uint8_t)((f->fsw >> 11) & 7);
+    for (int k = 0; k < 8; k++)
+        memcpy(c->fpu.st[(c->fpu.top + k) & 7].b, f->st[k], 10);
+    c->fpu.fcw = f->fcw;
+    c->fpu.fsw = (uint16_t)(f->fsw & ~0x3800u);
+    c->fpu.ftw = f->ftw;
+    c->fpu.fop = f->fop;
+    c->fpu.fip = f->fip;
+    c->fpu.fdp = f->fdp;
+    memcpy(c->xmm, f->xmm, sizeof(c->xmm));
+    c->mxcsr = f->mxcsr;
+    return 0;
+}
+
+static int soft_set_debug(struct vcpu *v, const struct vcpu_debug *d)
+{
+    struct cpu *c = &((struct soft_vcpu *)v->accel)->cpu;
+    memcpy(c->hdr, d->hw_addr, sizeof(c->hdr));
+    c->hdr7 = d->hw_dr7 & 0xffff00ffull;    /* L/G enables, R/W and LEN fields */
+    c->hstep = d->single_step;
+    c->hswbp = d->sw_bp;
+    db_update(c);
+    return 0;
+}
+
+static void soft_mem_written(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    struct soft_vm *sm = vm->accel_state;
+    for (uint64_t p = gpa & ~0xfffull; len && p < gpa + len; p += 0x1000)
+        code_pages_invalidate(sm->pages, p);
+}
+
 /* ---- the accelerator ---- */
 
 static bool soft_available(const char **why)
@@ -453,6 +508,13 @@ static int soft_vcpu_run(struct vcpu *v)
             vm_count_exit(vm, EXIT_HLT, 0);
             vcpu_sleep(s);
             break;
+        case STOP_BREAK:           /* the host debugger's (debug.c): the VM pauses for it */
+            c->user_stop = false;
+            if (c->hstop == VCPU_DBG_NONE)
+                break;
+            v->debug_event = (struct vcpu_debug_event){ c->hstop, c->hhits };
+            c->hstop = VCPU_DBG_NONE;
+            return VCPU_DEBUG;
         default:
             break;
         }
@@ -497,4 +559,8 @@ const struct accel_ops soft_accel_ops = {
     .vcpu_kick = soft_vcpu_kick,
     .vcpu_destroy = soft_vcpu_destroy,
     .vm_destroy = soft_vm_destroy,
+    .get_fpu = soft_get_fpu,
+    .set_fpu = soft_set_fpu,
+    .set_debug = soft_set_debug,
+    .mem_written = soft_mem_written,
 };

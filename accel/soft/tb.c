@@ -88,6 +88,15 @@ bool code_page_is_code(struct code_pages *p, uint64_t gpa_page)
     return cp && atomic_load_explicit(&cp->has_code, memory_order_relaxed);
 }
 
+void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page)
+{
+    struct code_page *cp = code_page_find(p, gpa_page);
+    if (!cp)
+        return;
+    atomic_fetch_add_explicit(&cp->gen, 1, memory_order_release);
+    atomic_store_explicit(&cp->has_code, false, memory_order_relaxed);
+}
+
 void code_page_written(struct cpu *c, uint64_t gpa_page)
 {
     struct code_page *cp = code_page_find(c->pages, gpa_page);

@@ -74,6 +74,8 @@ struct code_page *code_page_find(struct code_pages *p, uint64_t gpa_page);
 bool code_page_is_code(struct code_pages *p, uint64_t gpa_page);
 /* A write reached a code page through the slow path: invalidate its blocks. */
 void code_page_written(struct cpu *c, uint64_t gpa_page);
+/* The host wrote the page (a debugger's breakpoint): blocks made from it are stale. */
+void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page);
 
 struct tb_cache *tb_cache_new(size_t arena_bytes);
 void tb_cache_free(struct tb_cache *t);

@@ -64,6 +64,37 @@ static void data_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     pthread_mutex_unlock(&h->lock);
 }
 
+/* ECAM: the same functions as mechanism #1, with the address in the access's offset; registers
+ * 256-4095 (PCIe extended space, which conventional functions lack) read as all-ones. */
+static uint64_t ecam_read(void *dev, uint64_t off, unsigned size)
+{
+    struct pci_host *h = dev;
+    uint64_t v = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    unsigned reg = (unsigned)(off & 0xfff);
+    if (size > 4 || (off >> 12) & 7 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
+        return v;                      /* only bus 0, function 0, the first 256 bytes */
+    pthread_mutex_lock(&h->lock);
+    struct pci_dev *d = h->slots[(off >> 15) & 0x1f];
+    if (d)
+        v = pci_cfg_read(d, reg, size);
+    pthread_mutex_unlock(&h->lock);
+    return v;
+}
+
+static void ecam_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    struct pci_host *h = dev;
+    unsigned reg = (unsigned)(off & 0xfff);
+    if (size > 4 || (off >> 12) & 7 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
+        return;
+    pthread_mutex_lock(&h->lock);
+    struct pci_dev *d = h->slots[(off >> 15) & 0x1f];
+    if (d)
+        pci_cfg_write(d, reg, (uint32_t)val, size);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static const struct io_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
 static const struct io_ops addr_ops = { .read = addr_read, .write = addr_write };
 static const struct io_ops data_ops = { .read = data_read, .write = data_write };
 
@@ -105,6 +136,11 @@ int pci_host_map(struct pci_host *h)
     if (r == 0)
         r = bus_map(h->pio, PCI_CONFIG_DATA, 4, &data_ops, h, "pci-config-data");
     return r;
+}
+
+int pci_host_map_ecam(struct pci_host *h, uint64_t base, uint64_t size)
+{
+    return bus_map(h->mmio, base, size, &ecam_ops, h, "pci-ecam");
 }
 
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d)

@@ -1,6 +1,7 @@
 /* The i440FX host bridge and PIIX3 ISA bridge (Intel 82441FX/82371SB, as QEMU's pc machine and
  * SeaBIOS know them): PCI bus 0, reached through configuration mechanism #1 (PCI Local Bus 3.0,
- * 3.2.2.3.2: the address register at 0xcf8, the data window at 0xcfc-0xcff). */
+ * 3.2.2.3.2: the address register at 0xcf8, the data window at 0xcfc-0xcff), and through an ECAM
+ * window as a q35 machine has (PCIe 4.0, 7.2.2), which the ACPI MCFG table describes. */
 #ifndef VMON_HW_PCI_HOST_H
 #define VMON_HW_PCI_HOST_H
 
@@ -31,6 +32,8 @@ void pci_host_free(struct pci_host *h);
 /* Registers 0xcf8 (dword accesses only: 0xcf9 stays the reset control), 0xcfa-0xcfb (ignored)
  * and 0xcfc-0xcff. */
 int pci_host_map(struct pci_host *h);
+/* Maps the ECAM window (1 MiB per bus from bus 0) at base on the memory bus. */
+int pci_host_map_ecam(struct pci_host *h, uint64_t base, uint64_t size);
 /* Puts d in slot; -EBUSY when taken, -EINVAL out of range. */
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d);
 

@@ -4,6 +4,8 @@
  * their decoder. */
 #include "hw/pci/pci.h"
 
+#include "hw/pci/msix.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +64,11 @@ void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq)
     d->cfg[PCI_INTERRUPT_LINE] = irq;
 }
 
+void pci_dev_set_msi(struct pci_dev *d, struct msi_link link)
+{
+    d->msi = link;
+}
+
 uint8_t pci_add_cap(struct pci_dev *d, uint8_t id, uint8_t len)
 {
     unsigned off = d->next_cap;
@@ -106,6 +113,17 @@ static uint32_t bar_target(const struct pci_dev *d, int i)
     return addr;
 }
 
+static bool msix_on(const struct pci_dev *d)
+{
+    return d->msix && msix_enabled(d->msix);
+}
+
+/* INTx may be asserted: not disabled by the command register, and MSI-X off (6.8.2). */
+static bool intx_allowed(uint16_t cmd, bool msix)
+{
+    return !(cmd & PCI_COMMAND_INTX_DISABLE) && !msix;
+}
+
 void pci_update_bars(struct pci_dev *d)
 {
     for (int i = 0; i < PCI_BARS; i++) {
@@ -134,22 +152,26 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
 {
     bool bars_touched = false;
     uint16_t old_cmd = command(d);
+    bool old_msix = msix_on(d);
     for (unsigned i = 0; i < size && i < 4 && off + i < PCI_CFG_SIZE; i++) {
         unsigned o = off + i;
         uint8_t v = (uint8_t)(val >> (8 * i));
         if (!d->wmask[o] && !d->w1cmask[o])
             continue;          /* read-only: no store that could undo pci_set_irq's status bit */
-        d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]));
-        d->cfg[o] &= (uint8_t)~(v & d->w1cmask[o]);
+        uint8_t nv = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]));
+        /* One store: device threads read capability bytes (MSI-X control) without the lock. */
+        __atomic_store_n(&d->cfg[o], (uint8_t)(nv & ~(v & d->w1cmask[o])), __ATOMIC_RELEASE);
         if (o >= PCI_BAR0 && o < PCI_BAR0 + 4 * PCI_BARS)
             bars_touched = true;
     }
     uint16_t cmd = command(d);
-    if ((cmd ^ old_cmd) & PCI_COMMAND_INTX_DISABLE)
-        irq_line_set(&d->intx, !(cmd & PCI_COMMAND_INTX_DISABLE) &&
-                                   (d->cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT));
+    bool intx_was = intx_allowed(old_cmd, old_msix), intx_now = intx_allowed(cmd, msix_on(d));
+    if (intx_was != intx_now)
+        irq_line_set(&d->intx, intx_now && (d->cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT));
     if (bars_touched || ((cmd ^ old_cmd) & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY)))
         pci_update_bars(d);
+    if (d->msix)
+        msix_config_written(d->msix);
     if (d->config_written)
         d->config_written(d, off, size);
 }
@@ -162,5 +184,5 @@ void pci_set_irq(struct pci_dev *d, int level)
         __atomic_fetch_or(&d->cfg[PCI_STATUS], PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
     else
         __atomic_fetch_and(&d->cfg[PCI_STATUS], (uint8_t)~PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
-    irq_line_set(&d->intx, level && !(command(d) & PCI_COMMAND_INTX_DISABLE));
+    irq_line_set(&d->intx, level && intx_allowed(command(d), msix_on(d)));
 }

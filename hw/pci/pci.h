@@ -48,6 +48,8 @@ struct pci_bar {
 
 /* Threads: config accesses come from a vCPU thread, serialised by the host bridge's lock.
  * pci_set_irq may come from any thread (a device's I/O thread). */
+struct msix;
+
 struct pci_dev {
     uint8_t cfg[PCI_CFG_SIZE];
     uint8_t wmask[PCI_CFG_SIZE];        /* bits a guest write may change */
@@ -55,6 +57,8 @@ struct pci_dev {
     struct pci_bar bars[PCI_BARS];
     struct bus *pio, *mmio;             /* where the BARs decode; set when plugged */
     struct irq_line intx;               /* INTA#, routed by the board */
+    struct msi_link msi;                /* where MSI/MSI-X messages go; set by the board */
+    struct msix *msix;                  /* the MSI-X capability, when the device has one */
     uint8_t next_cap;                   /* where pci_add_cap puts the next capability */
     const char *name;
     /* Optional: after a guest config write (a device's capability registers). */
@@ -69,6 +73,8 @@ void pci_dev_set_bar(struct pci_dev *d, int i, uint32_t size, bool io, const str
                      void *dev);
 /* INTA#, and the line number the firmware would have written to Interrupt Line. */
 void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq);
+/* Where the function's message-signalled interrupts go. */
+void pci_dev_set_msi(struct pci_dev *d, struct msi_link link);
 /* A capability of len bytes with its id; returns its offset in config space, 0 when full. The
  * bytes after the id/next pair are read-only unless the caller sets wmask. */
 uint8_t pci_add_cap(struct pci_dev *d, uint8_t id, uint8_t len);
@@ -78,7 +84,7 @@ uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned size);
 void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size);
 
 /* Drive INTA#: the status bit follows the level; the line is held low while the guest sets
- * Interrupt Disable (6.2.2). */
+ * Interrupt Disable (6.2.2) or enables MSI-X (6.8.2). */
 void pci_set_irq(struct pci_dev *d, int level);
 
 /* Map every BAR the command register enables at its programmed address, unmap the others. */

@@ -212,12 +212,49 @@ static void test_capabilities(void **state)
     pci_host_free(r.h);
 }
 
+/* ECAM: the same functions at base + (bus << 20 | dev << 15 | fn << 12 | reg), in any size. */
+static void test_ecam(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    const uint64_t base = 0xe0000000;
+    assert_int_equal(pci_host_map_ecam(r.h, base, 0x10000000), 0);
+    uint64_t v = 0;
+    assert_true(bus_read(&r.mmio, base, 4, &v));
+    assert_int_equal(v, 0x12378086);
+    bus_read(&r.mmio, base + (3 << 15) + 2, 2, &v);
+    assert_int_equal(v, 0x1042);
+    bus_read(&r.mmio, base + (3 << 15) + 0x0b, 1, &v);
+    assert_int_equal(v, 0x01);
+    /* A write through ECAM is a config write: the command register, seen through 0xcf8. */
+    bus_write(&r.mmio, base + (3 << 15) + PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    assert_int_equal(cfg_read(&r, 3, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+    /* Empty slots, other functions and buses, extended registers: all-ones; writes dropped. */
+    bus_read(&r.mmio, base + (4 << 15), 4, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_read(&r.mmio, base + (3 << 15) + (1 << 12), 4, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_read(&r.mmio, base + (1 << 20) + (3 << 15), 4, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_read(&r.mmio, base + (3 << 15) + 0x100, 4, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_read(&r.mmio, base + (3 << 15) + 0xfe, 4, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_read(&r.mmio, base + (3 << 15), 8, &v);
+    assert_int_equal(v, 0xffffffff);
+    bus_write(&r.mmio, base + (1 << 20) + (3 << 15) + PCI_COMMAND, 0, 2);
+    bus_write(&r.mmio, base + (3 << 15) + (2 << 12) + PCI_COMMAND, 0, 2);
+    assert_int_equal(cfg_read(&r, 3, PCI_COMMAND, 2), PCI_COMMAND_MEMORY);
+    pci_host_free(r.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bridges_enumerate), cmocka_unit_test(test_bar_sizing),
         cmocka_unit_test(test_bar_decode), cmocka_unit_test(test_intx),
-        cmocka_unit_test(test_capabilities),
+        cmocka_unit_test(test_capabilities), cmocka_unit_test(test_ecam),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,172 +1,35 @@
-/* virtio-blk (virtio 1.2, 5.2.6): read, write, flush and get-id requests. A request is a chain of
- * a 16-byte header (type, reserved, sector) the driver wrote, data buffers, and a status byte the
- * device writes last; 2.6.4 lets the driver frame these any way, so the walk below goes by byte
- * counts, not by buffer boundaries. Runs where the transport calls queue_notify (the event-loop
- * thread under virtio-pci) with the device's lock held. */
+/* virtio-blk (virtio 1.2, 5.2): the device over a block-layer image: its features and
+ * configuration (5.2.3-5.2.4: capacity, seg_max, blk_size, num_queues, the discard and
+ * write-zeroes limits), where notifications go (an I/O thread per queue, or inline), and reset.
+ * The requests themselves are blk-req.c, the threads blk-io.c. */
 #include "hw/virtio/blk.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define VIRTIO_BLK_F_SEG_MAX  2
-#define VIRTIO_BLK_F_RO       5
-#define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH    9
-
-enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8 };
-enum { S_OK = 0, S_IOERR = 1, S_UNSUPP = 2 };
-
 #define SECTOR 512
 #define SEG_MAX (VIRTQ_MAX_SEGS - 2)
-
-/* The bytes of one kind (readable or writable) of a chain, from byte skip on, up to len bytes:
- * calls fn on each piece in guest RAM. Returns fn's first error or 0. */
-static int each_piece(const struct virtq_chain *c, bool write, uint64_t skip, uint64_t len,
-                      int (*fn)(void *ctx, uint8_t *p, uint32_t n, uint64_t at), void *ctx)
-{
-    uint64_t at = 0;
-    for (int i = 0; i < c->n && len; i++) {
-        const struct virtq_buf *b = &c->bufs[i];
-        if (b->write != write)
-            continue;
-        if (skip >= b->len) {
-            skip -= b->len;
-            continue;
-        }
-        uint32_t n = (uint32_t)(b->len - skip < len ? b->len - skip : len);
-        int r = fn(ctx, b->hva + skip, n, at);
-        if (r < 0)
-            return r;
-        at += n;
-        len -= n;
-        skip = 0;
-    }
-    return 0;
-}
-
-static int copy_out(void *ctx, uint8_t *p, uint32_t n, uint64_t at)
-{
-    memcpy((uint8_t *)ctx + at, p, n);
-    return 0;
-}
-
-static int copy_in(void *ctx, uint8_t *p, uint32_t n, uint64_t at)
-{
-    memcpy(p, (const uint8_t *)ctx + at, n);
-    return 0;
-}
-
-struct io { struct blk *bs; uint64_t off; };
-
-static int do_read(void *ctx, uint8_t *p, uint32_t n, uint64_t at)
-{
-    struct io *io = ctx;
-    return blk_pread(io->bs, io->off + at, p, n);
-}
-
-static int do_write(void *ctx, uint8_t *p, uint32_t n, uint64_t at)
-{
-    struct io *io = ctx;
-    return blk_pwrite(io->bs, io->off + at, p, n);
-}
-
-/* Data of an IN/OUT request must be whole sectors inside the disk. */
-static bool in_range(const struct virtio_blk *b, uint64_t sector, uint64_t len)
-{
-    uint64_t cap = b->bs->size / SECTOR;
-    return len % SECTOR == 0 && sector <= cap && len / SECTOR <= cap - sector;
-}
-
-/* Carries out one request; returns the status byte and sets *written (data bytes put in). */
-static uint8_t execute(struct virtio_blk *b, const struct virtq_chain *c, uint32_t type,
-                       uint64_t sector, uint64_t *written)
-{
-    uint64_t din = c->writable - 1, dout = c->readable - 16;
-    struct io io = { b->bs, sector * SECTOR };
-    *written = 0;
-    switch (type) {
-    case T_IN:
-        if (!in_range(b, sector, din))
-            return S_IOERR;
-        if (each_piece(c, true, 0, din, do_read, &io) < 0)
-            return S_IOERR;
-        *written = din;
-        return S_OK;
-    case T_OUT:
-        if (b->readonly || !in_range(b, sector, dout))
-            return S_IOERR;
-        return each_piece(c, false, 16, dout, do_write, &io) < 0 ? S_IOERR : S_OK;
-    case T_FLUSH:
-        return blk_flush(b->bs) < 0 ? S_IOERR : S_OK;
-    case T_GET_ID: {
-        uint64_t n = din < VIRTIO_BLK_ID_BYTES ? din : VIRTIO_BLK_ID_BYTES;
-        each_piece(c, true, 0, n, copy_in, b->id);
-        *written = n;
-        return S_OK;
-    }
-    default:
-        return S_UNSUPP;
-    }
-}
-
-/* One chain: header, data, status. Returns -1 when the chain cannot be a request at all. */
-static int handle(struct virtio_blk *b, const struct virtq_chain *c, uint32_t *used_len)
-{
-    if (c->readable < 16 || c->writable < 1)
-        return -1;
-    uint8_t hdr[16];
-    each_piece(c, false, 0, 16, copy_out, hdr);
-    uint32_t type;
-    uint64_t sector, written;
-    memcpy(&type, hdr, 4);
-    memcpy(&sector, hdr + 8, 8);
-    uint8_t status = execute(b, c, type, sector, &written);
-    each_piece(c, true, c->writable - 1, 1, copy_in, &status);
-    *used_len = (uint32_t)(written + 1);
-    return 0;
-}
+#define MAX_ZERO_SECTORS 0x3fffffu        /* per discard / write-zeroes segment: 2 GiB */
 
 static void queue_notify(struct virtio_dev *v, unsigned qi)
 {
     struct virtio_blk *b = v->opaque;
-    struct virtq *q = &v->queues[qi];
-    struct virtq_chain c;
-    const char *why = NULL;
-    bool used = false;
-    int r;
-    while ((r = virtq_pop(q, &c, &why)) > 0) {
-        uint32_t len;
-        if (handle(b, &c, &len) < 0) {
-            why = "request without a 16-byte header or a status byte";
-            r = -1;
-            break;
-        }
-        virtq_push(q, c.head, len);
-        used = true;
-    }
-    if (used)
-        virtio_notify_used_locked(v, qi);
-    if (r < 0)
-        virtio_needs_reset_locked(v, why);
+    if (b->nthreads)
+        virtio_blk_kick_locked(b, qi);
+    else
+        virtio_blk_serve_locked(b, qi, false);
 }
 
-static const struct virtio_dev_ops blk_ops = {
-    .name = "virtio-blk",
-    .device_id = 2,
-    .num_queues = 1,
-    .features = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_BLK_SIZE |
-                1ull << VIRTIO_BLK_F_FLUSH,
-    .queue_notify = queue_notify,
-};
-
-static const struct virtio_dev_ops blk_ro_ops = {
-    .name = "virtio-blk",
-    .device_id = 2,
-    .num_queues = 1,
-    .features = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_BLK_SIZE |
-                1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_RO,
-    .queue_notify = queue_notify,
-};
+/* 4.1.4.3.2 / 2.4: a reset drops what is in flight; threads in I/O find a new generation. */
+static void reset(struct virtio_dev *v)
+{
+    struct virtio_blk *b = v->opaque;
+    b->generation++;
+    pthread_mutex_lock(&b->wlock);
+    b->kicked = 0;
+    pthread_mutex_unlock(&b->wlock);
+}
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -174,29 +37,91 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-struct virtio_blk *virtio_blk_new(struct blk *bs, bool readonly, const char *id,
-                                  const struct guest_mem *mem)
+/* 5.2.4: the configuration layout, little-endian. */
+static void fill_config(struct virtio_blk *b)
 {
+    uint8_t *c = b->config;
+    uint32_t align = b->bs->cluster_size >= 4096 ? b->bs->cluster_size / SECTOR : 8;
+    put_le(c + 0, b->bs->size / SECTOR, 8);          /* capacity */
+    put_le(c + 12, SEG_MAX, 4);
+    put_le(c + 20, SECTOR, 4);                       /* blk_size */
+    put_le(c + 34, b->ops.num_queues, 2);
+    put_le(c + 36, MAX_ZERO_SECTORS, 4);             /* max_discard_sectors */
+    put_le(c + 40, VIRTIO_BLK_DISCARD_SEGS, 4);
+    put_le(c + 44, align, 4);                        /* discard_sector_alignment */
+    put_le(c + 48, MAX_ZERO_SECTORS, 4);             /* max_write_zeroes_sectors */
+    put_le(c + 52, VIRTIO_BLK_DISCARD_SEGS, 4);
+    c[56] = 1;                                       /* write_zeroes_may_unmap */
+}
+
+static uint64_t features(const struct virtio_blk_opts *o)
+{
+    uint64_t f = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_BLK_SIZE |
+                 1ull << VIRTIO_BLK_F_FLUSH;
+    if (o->readonly)
+        f |= 1ull << VIRTIO_BLK_F_RO;
+    else
+        f |= 1ull << VIRTIO_BLK_F_DISCARD | 1ull << VIRTIO_BLK_F_WRITE_ZEROES;
+    if (o->num_queues > 1)
+        f |= 1ull << VIRTIO_BLK_F_MQ;
+    return f;
+}
+
+struct virtio_blk *virtio_blk_create(struct blk *bs, const struct virtio_blk_opts *o,
+                                     const struct guest_mem *mem)
+{
+    if (o->num_queues > VIRTIO_MAX_QUEUES) {
+        errno = EINVAL;
+        return NULL;
+    }
     struct virtio_blk *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
     b->bs = bs;
-    b->readonly = readonly;
-    size_t n = strlen(id);
-    memcpy(b->id, id, n < sizeof(b->id) ? n : sizeof(b->id));
-    put_le(b->config + 0, bs->size / SECTOR, 8);     /* capacity, in 512-byte sectors */
-    put_le(b->config + 12, SEG_MAX, 4);
-    put_le(b->config + 20, SECTOR, 4);               /* blk_size */
-    virtio_dev_init(&b->vdev, readonly ? &blk_ro_ops : &blk_ops, b, mem, b->config,
-                    sizeof(b->config));
+    b->opts = *o;
+    b->opts.num_queues = o->num_queues ? o->num_queues : 1;
+    b->opts.id = NULL;
+    size_t n = strlen(o->id ? o->id : "");
+    memcpy(b->id, o->id ? o->id : "", n < sizeof(b->id) ? n : sizeof(b->id));
+    b->ops = (struct virtio_dev_ops){
+        .name = "virtio-blk", .device_id = 2, .num_queues = (uint16_t)b->opts.num_queues,
+        .features = features(&b->opts), .queue_notify = queue_notify, .reset = reset,
+    };
+    fill_config(b);
+    pthread_mutex_init(&b->io_lock, NULL);
+    pthread_mutex_init(&b->wlock, NULL);
+    pthread_cond_init(&b->wcond, NULL);
+    virtio_dev_init(&b->vdev, &b->ops, b, mem, b->config, sizeof(b->config));
+    if (o->packed)
+        b->vdev.extra_features |= 1ull << VIRTIO_F_RING_PACKED;
+    if (o->iothreads) {
+        int r = virtio_blk_start_threads(b);
+        if (r < 0) {
+            b->bs = NULL;
+            virtio_blk_free(b);
+            errno = -r;
+            return NULL;
+        }
+    }
     return b;
+}
+
+struct virtio_blk *virtio_blk_new(struct blk *bs, bool readonly, const char *id,
+                                  const struct guest_mem *mem)
+{
+    struct virtio_blk_opts o = { .id = id, .readonly = readonly, .num_queues = 1 };
+    return virtio_blk_create(bs, &o, mem);
 }
 
 void virtio_blk_free(struct virtio_blk *b)
 {
     if (!b)
         return;
+    virtio_blk_stop(b);
     blk_close(b->bs);
+    pthread_cond_destroy(&b->wcond);
+    pthread_mutex_destroy(&b->wlock);
+    pthread_mutex_destroy(&b->io_lock);
     pthread_mutex_destroy(&b->vdev.lock);
     free(b);
 }

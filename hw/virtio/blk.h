@@ -1,4 +1,5 @@
-/* virtio-blk (virtio 1.2, 5.2): one request queue over an image opened by the block layer. */
+/* virtio-blk (virtio 1.2, 5.2): request queues over an image opened by the block layer, served
+ * on I/O threads (one per queue) or, without them, where the transport calls queue_notify. */
 #ifndef VMON_HW_VIRTIO_BLK_H
 #define VMON_HW_VIRTIO_BLK_H
 
@@ -8,18 +9,66 @@
 #include "hw/virtio/virtio.h"
 
 #define VIRTIO_BLK_ID_BYTES 20
+#define VIRTIO_BLK_CONFIG   60         /* through write_zeroes_may_unmap and its padding */
+#define VIRTIO_BLK_DISCARD_SEGS 32     /* segments one discard / write-zeroes request may hold */
+
+#define VIRTIO_BLK_F_SEG_MAX      2
+#define VIRTIO_BLK_F_RO           5
+#define VIRTIO_BLK_F_BLK_SIZE     6
+#define VIRTIO_BLK_F_FLUSH        9
+#define VIRTIO_BLK_F_MQ           12
+#define VIRTIO_BLK_F_DISCARD      13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+struct virtio_blk_opts {
+    const char *id;                    /* what GET_ID answers */
+    bool readonly;
+    bool discard;                      /* discard=unmap: discards reach the image (else ignored) */
+    bool packed;                       /* offer VIRTIO_F_RING_PACKED */
+    unsigned num_queues;               /* 1..VIRTIO_MAX_QUEUES (0: 1) */
+    bool iothreads;                    /* requests run on one thread per queue, not the caller */
+};
+
+struct virtio_blk;
+struct virtio_blk_worker {
+    struct virtio_blk *b;
+    unsigned qi;
+    pthread_t thread;
+};
 
 struct virtio_blk {
     struct virtio_dev vdev;
     struct blk *bs;                    /* owned: closed with the device */
-    bool readonly;
+    struct virtio_blk_opts opts;
     char id[VIRTIO_BLK_ID_BYTES];      /* what GET_ID answers (not NUL-terminated when full) */
-    uint8_t config[40];
+    uint8_t config[VIRTIO_BLK_CONFIG];
+    struct virtio_dev_ops ops;         /* num_queues and features of this instance */
+    pthread_mutex_t io_lock;           /* the block layer takes one request at a time */
+    /* I/O threads (blk-io.c), under wlock: which queues were kicked, stop. */
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    uint32_t kicked;
+    bool stopping;
+    unsigned nthreads;
+    struct virtio_blk_worker workers[VIRTIO_MAX_QUEUES];
+    unsigned generation;               /* v->lock: bumped by a reset; older requests are dropped */
 };
 
-/* A device over bs (already opened, with its image locks); id names it to the guest. */
+/* A device over bs (already opened, with its image locks). */
+struct virtio_blk *virtio_blk_create(struct blk *bs, const struct virtio_blk_opts *o,
+                                     const struct guest_mem *mem);
+/* The first form: one queue, no I/O thread. */
 struct virtio_blk *virtio_blk_new(struct blk *bs, bool readonly, const char *id,
                                   const struct guest_mem *mem);
+/* Ends the I/O threads (before the transport goes away); idempotent. */
+void virtio_blk_stop(struct virtio_blk *b);
 void virtio_blk_free(struct virtio_blk *b);
+
+/* blk-req.c: serves queue qi until it is empty; called with v->lock held, which is dropped
+ * around each request's I/O when unlock_io. */
+void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io);
+/* blk-io.c */
+int virtio_blk_start_threads(struct virtio_blk *b);
+void virtio_blk_kick_locked(struct virtio_blk *b, unsigned qi);
 
 #endif

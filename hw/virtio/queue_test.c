@@ -1,5 +1,5 @@
 /* The split virtqueue walker on a fake queue in fake guest memory: good chains, indirect tables,
- * the used ring, and each kind of hostile chain ending in -EINVAL, never a crash or a hang. */
+ * the used ring, event idx, and each kind of hostile chain ending in -EINVAL, never a crash or a hang. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +110,43 @@ static void test_indirect(void **state)
     assert_int_equal(pop(&f, &c), 1);
     assert_int_equal(c.n, 3);
     assert_int_equal(c.writable, 4097);
+    guest_mem_destroy(&f.mem);
+}
+
+/* EVENT_IDX (2.7.10): the device asks for a notification at its next entry (avail_event) and
+ * interrupts only when the entries it used pass the driver's used_event. */
+static void test_event_idx(void **state)
+{
+    (void)state;
+    struct fq f;
+    struct virtq_chain c;
+    fq_init(&f, 8);
+    virtq_set_features(&f.q, 1ull << VIRTIO_RING_F_EVENT_IDX);
+    assert_true(f.q.event_idx);
+    uint16_t used_event = 2, avail_event;
+    guest_mem_write(&f.mem, AVAIL + 4 + 2 * 8, &used_event, 2);
+    for (uint16_t i = 0; i < 4; i++) {
+        set_desc(&f, DESC, i, DATA, 16, 0, 0);
+        offer(&f, i);
+        assert_int_equal(pop(&f, &c), 1);
+        guest_mem_read(&f.mem, USED + 4 + 8 * 8, &avail_event, 2);
+        assert_int_equal(avail_event, i + 1);
+        virtq_push(&f.q, i, 0);
+        /* the first interrupt always goes; then only when used_idx passes 2 (entry 2 used) */
+        assert_int_equal(virtq_should_notify(&f.q), i == 0 || i == 2);
+    }
+    assert_int_equal(pop(&f, &c), 0);
+    guest_mem_read(&f.mem, USED + 4 + 8 * 8, &avail_event, 2);
+    assert_int_equal(avail_event, 4);
+    uint16_t flags = VIRTQ_AVAIL_F_NO_INTERRUPT;   /* ignored under EVENT_IDX */
+    guest_mem_write(&f.mem, AVAIL, &flags, 2);
+    used_event = 4;
+    guest_mem_write(&f.mem, AVAIL + 4 + 2 * 8, &used_event, 2);
+    set_desc(&f, DESC, 4, DATA, 16, 0, 0);
+    offer(&f, 4);
+    assert_int_equal(pop(&f, &c), 1);
+    virtq_push(&f.q, 4, 0);
+    assert_true(virtq_should_notify(&f.q));
     guest_mem_destroy(&f.mem);
 }
 
@@ -239,6 +276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_and_used), cmocka_unit_test(test_indirect),
         cmocka_unit_test(test_hostile_chains), cmocka_unit_test(test_enable_checks),
+        cmocka_unit_test(test_event_idx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,9 @@ void virtio_dev_init(struct virtio_dev *v, const struct virtio_dev_ops *ops, voi
 
 uint64_t virtio_dev_features(const struct virtio_dev *v)
 {
-    return v->ops->features | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC;
+    uint64_t transport = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC |
+                         1ull << VIRTIO_RING_F_EVENT_IDX;
+    return v->ops->features | v->extra_features | transport;
 }
 
 static void raise_locked(struct virtio_dev *v)
@@ -54,12 +56,17 @@ void virtio_set_status_locked(struct virtio_dev *v, uint8_t status)
             status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;   /* 2.2.2: the driver re-reads */
     }
     v->status = status | keep;
+    if (status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK))
+        for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+            virtq_set_features(&v->queues[i], v->driver_features);
 }
 
 void virtio_notify_used_locked(struct virtio_dev *v, unsigned q)
 {
     if (!virtq_should_notify(&v->queues[q]))
         return;
+    if (v->interrupt_vector && v->interrupt_vector(v, q))
+        return;                        /* 4.1.4.5: the ISR's queue bit is for INTx only */
     v->isr |= VIRTIO_ISR_QUEUE;
     raise_locked(v);
 }
@@ -71,7 +78,9 @@ void virtio_needs_reset_locked(struct virtio_dev *v, const char *why)
     v->warned = true;
     v->status |= VIRTIO_STATUS_NEEDS_RESET;
     v->config_generation++;
-    v->isr |= VIRTIO_ISR_CONFIG;
+    v->isr |= VIRTIO_ISR_CONFIG;       /* set whichever way the interrupt goes (4.1.4.5) */
+    if (v->interrupt_vector && v->interrupt_vector(v, VIRTIO_IRQ_CONFIG))
+        return;
     raise_locked(v);
 }
 

@@ -23,7 +23,8 @@
 #define VIRTIO_ISR_QUEUE  0x1
 #define VIRTIO_ISR_CONFIG 0x2
 
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES 16                /* virtio-console: 2 per port + control; net: 4 pairs + control */
+#define VIRTIO_IRQ_CONFIG 0xffffu      /* interrupt_vector's source for a configuration change */
 
 struct virtio_dev;
 
@@ -52,7 +53,14 @@ struct virtio_dev {
     uint8_t *config;                   /* device-specific config space, config_len bytes */
     uint32_t config_len;
     bool warned;                       /* NEEDS_RESET was logged once */
+    /* Bits offered besides ops->features and the transport's: options of this instance (e.g.
+     * VIRTIO_F_RING_PACKED with packed=on). */
+    uint64_t extra_features;
     void (*interrupt)(struct virtio_dev *v);   /* the transport: follow v->isr */
+    /* Optional, the transport's per-source interrupt (MSI-X): src is a queue index or
+     * VIRTIO_IRQ_CONFIG. True when the transport signalled (or, with no vector, dropped) it
+     * itself; false to fall back to the ISR and interrupt(). v->lock held. */
+    bool (*interrupt_vector)(struct virtio_dev *v, unsigned src);
     void *transport;
 };
 

@@ -6,13 +6,14 @@ GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -
                 -fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
                 -mgeneral-regs-only -mno-red-zone -fno-tree-loop-distribute-patterns -I. -Itests/guests
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments
-GUEST_C64 := $(GUEST_DIR)/guest.o64 $(GUEST_DIR)/guest64.o64 $(GUEST_DIR)/fnv.o64
+GUEST_C64 := $(GUEST_DIR)/guest.o64 $(GUEST_DIR)/guest64.o64 $(GUEST_DIR)/fnv.o64 \
+             $(GUEST_DIR)/virtio.o64 $(GUEST_DIR)/virtio-blk.o64 $(GUEST_DIR)/virtio-hostile.o64
 GUEST_C32 := $(GUEST_DIR)/guest.o32 $(GUEST_DIR)/fnv.o32
 GUESTS := $(GUEST_DIR)/real.bzImage $(GUEST_DIR)/bz64.bzImage $(GUEST_DIR)/elf64.elf $(GUEST_DIR)/pvh.elf \
           $(GUEST_DIR)/mb.elf $(GUEST_DIR)/mbaout.bin $(GUEST_DIR)/mblow.elf $(GUEST_DIR)/mbclash.elf \
           $(GUEST_DIR)/fnv-host
 
-$(GUEST_DIR)/%.o64: tests/guests/%.c tests/guests/guest.h tests/guests/fnv.h
+$(GUEST_DIR)/%.o64: tests/guests/%.c tests/guests/guest.h tests/guests/fnv.h tests/guests/virtio.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -m64 -c $< -o $@
 $(GUEST_DIR)/%.o32: tests/guests/%.c tests/guests/guest.h tests/guests/fnv.h
@@ -80,8 +81,15 @@ $(GUEST_LINKS): tests/guests/check.sh
 	@mkdir -p $(dir $@)
 	ln -sf $(CURDIR)/tests/guests/check.sh $@
 
-TEST_DEPS += $(GUEST_LINKS)
-INTEG_TESTS += $(GUEST_LINKS)
+# The guest's own virtio driver against virtio-blk-pci (virtio.sh), under each accelerator.
+VIRTIO_GUEST_LINKS := $(foreach t,virtio-blk virtio-hostile,$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
+$(VIRTIO_GUEST_LINKS): tests/guests/virtio.sh
+	@mkdir -p $(dir $@)
+	ln -sf $(CURDIR)/tests/guests/virtio.sh $@
+
+TEST_DEPS += $(GUEST_LINKS) $(VIRTIO_GUEST_LINKS)
+INTEG_TESTS += $(GUEST_LINKS) $(VIRTIO_GUEST_LINKS)
+QUICK_TESTS += $(VIRTIO_GUEST_LINKS)
 QUICK_TESTS += $(foreach t,$(GUEST_QUICK),$(GUEST_TEST_DIR)/$(t)-kvm $(GUEST_TEST_DIR)/$(t)-soft)
 # The Debian kernel itself (needs scripts/fetch-guest.sh's build/guest; skips without it).
 INTEG_TESTS += tests/guests/linux-kvm.sh

@@ -42,21 +42,21 @@ type_of_loader=0x00ff heap_end_ptr=0xde00
     entry-bz64)
         append="vmon bzImage 64-bit entry rounds=1000"
         kernel=$G/bz64.bzImage status=0
-        want="bzImage-64 e820 entries=3 type_of_loader=0xff rsdp=0x000e0000
+        want="bzImage-64 e820 entries=4 type_of_loader=0xff rsdp=0x000e0000
 entry=bzImage-64 cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
     entry-elf64)
         append="vmon elf64 entry rounds=1000"
         kernel=$G/elf64.elf status=0
-        want="elf64 e820 entries=3 type_of_loader=0xff rsdp=0x000e0000
+        want="elf64 e820 entries=4 type_of_loader=0xff rsdp=0x000e0000
 entry=elf64 cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
     entry-pvh)
         append="vmon pvh entry rounds=1000"
         kernel=$G/pvh.elf initrd=$G/real.bzImage status=0
-        want="pvh memmap entries=3 modules=1 rsdp=0x000e0000
+        want="pvh memmap entries=4 modules=1 rsdp=0x000e0000
 entry=pvh cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
@@ -65,7 +65,7 @@ poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
         kernel=$G/mb.elf label=multiboot-elf
         [ "$test" = entry-mb-aout ] && kernel=$G/mbaout.bin label=multiboot-aout
         initrd=$G/real.bzImage status=0
-        want="multiboot mem_upper=64512 mmap entries=3 mods=1
+        want="multiboot mem_upper=64512 mmap entries=4 mods=1
 entry=$label cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
@@ -74,7 +74,7 @@ poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;
         # command line (boot/lowmem.c).
         append="vmon multiboot entry rounds=1000"
         kernel=$G/mblow.elf initrd=$G/real.bzImage status=0
-        want="multiboot mem_upper=64512 mmap entries=3 mods=1
+        want="multiboot mem_upper=64512 mmap entries=4 mods=1
 entry=multiboot-elf cmdline=\"$append\"
 $($HOST hash "$append" 1000)
 poweroff via PM1a_CNT 0x0604 SLP_TYP 5";;

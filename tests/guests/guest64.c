@@ -3,10 +3,12 @@
  * via=int by int 0x80, or with via=fault by the #GP of a privileged instruction), smp (INIT/SIPI
  * through the local APIC; each AP prints its APIC id), hlt (sleep on the LAPIC timer) and rep (one
  * rep string instruction with op=outsb|insb|movsb|stosb|lodsb|cmpsb|scasb and a count of 2^32 - 1,
- * warmed up first so that translated code runs it: the host must stop it mid-way). */
+ * warmed up first so that translated code runs it: the host must stop it mid-way); virtio-blk and
+ * virtio-hostile (virtio-blk.c, virtio-hostile.c over the driver in virtio.c). */
 #include "guest.h"
 #include "fnv.h"
 #include "boot/bootparam.h"
+#include "virtio.h"
 
 #define LAPIC 0xfee00000ul
 #define LAPIC_SVR   0x0f0
@@ -54,6 +56,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t kstack[16384] __attribute__((aligned(16)));
 static uint8_t ustack[16384] __attribute__((aligned(16)));
 static volatile uint64_t ticks;
+void (*volatile guest_irq_hook)(void);   /* virtio.c: its device interrupt shares vector 0x40 */
 static uint64_t ring3_n;
 enum { VIA_SYSCALL, VIA_INT, VIA_FAULT };
 static int ring3_via;                    /* how ring 3 comes back: syscall, int 0x80, or a #GP (hlt) */
@@ -162,6 +165,8 @@ void isr_dispatch(struct frame *f)
 {
     if (f->vec == 0x40) {
         ticks++;
+        if (guest_irq_hook)
+            guest_irq_hook();
         lapic_wr(LAPIC_EOI, 0);
         return;
     }
@@ -181,6 +186,11 @@ void isr_dispatch(struct frame *f)
     puthex(read_cr2(), 16);
     puts_("\n");
     debug_exit(0x7e);
+}
+
+void guest_cpu_tables(void)
+{
+    cpu_tables();
 }
 
 /* Runs in ring 3: no port I/O, no privileged instructions; the result goes back through int 0x80. */
@@ -337,6 +347,10 @@ void guest_main64(const char *test, const char *cmdline)
         smp_test();
     if (!strncmp_(test, "hlt", 4))
         hlt_test();
+    if (!strncmp_(test, "virtio-blk", 11))
+        virtio_blk_test(cmdline);
+    if (!strncmp_(test, "virtio-hostile", 15))
+        virtio_hostile_test(cmdline);
 }
 
 void main64(const struct boot_params *bp)

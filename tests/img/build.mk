@@ -4,3 +4,7 @@ IMG_SAFETY := tests/img/lock.sh tests/img/probe.sh tests/img/sparse0.sh tests/im
               tests/img/faults.sh
 INTEG_TESTS += $(IMG_SAFETY)
 QUICK_TESTS += $(IMG_SAFETY)
+
+# Foreign formats (issue 19): vmdk, vpc, vdi, vhdx both ways against qemu-img; preallocation modes; dd.
+INTEG_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh
+QUICK_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Format probing (issue 12): an image in a format qemu-img 7.2 knows but vmon does not read is
-# refused in one line naming the format, never read as raw; a directory, FIFO or device node is
+# refused in one line naming the format, never read as raw; the foreign formats vmon reads (issue 19:
+# vmdk sparse and descriptor, vdi, vpc, vhdx) are probed as qemu-img probes them; a directory, FIFO or device node is
 # refused (without blocking on the FIFO). qemu-img names the same format for each file.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,12 @@ open("x.bochs", "wb").write(h)
 open("x.cloop", "wb").write(b"#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n" + bytes(400))
 open("x.dmg", "wb").write(bytes(4096))
 PY
-for f in x.qcow x.qed x.vmdk x.vmdk-desc x.vdi x.vpc x.vhdx x.parallels x.luks x.bochs x.cloop x.dmg; do
+for f in x.vmdk x.vmdk-desc x.vdi x.vpc x.vhdx; do
+    want=${f#x.}; want=${want%-desc}
+    "$VMON" img info "$f" >out.txt 2>err.txt || bad "vmon img info $f: $(cat err.txt)"
+    grep -q "^file format: $want$" out.txt || bad "vmon probes $f as $(grep 'file format' out.txt)"
+done
+for f in x.qcow x.qed x.parallels x.luks x.bochs x.cloop x.dmg; do
     want=${f#x.}; want=${want%-desc}
     q=$(qemu-img info --output=json "$f" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["format"])' 2>/dev/null)
     [ -z "$q" ] || [ "$q" = "$want" ] || bad "qemu-img calls $f $q"

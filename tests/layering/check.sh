@@ -18,6 +18,11 @@
 #   monitor-ops    monitor/ includes no accel/ and no hw/: it operates the machine through machine/vm.h
 #                  (run state, registers, memory, the board's vm_board_ops), never a device or an
 #                  accelerator directly
+#   net-iface      hw/ includes from net/ only net/net.h: a NIC reaches its backend (slirp, tap)
+#                  through struct net_backend, never libslirp or a backend's own header
+#   net-leaf       net/ includes only net/ and util/: backends know no device, board or accelerator
+#   gdbstub-ops    gdbstub/ includes no accel/ and no hw/: like monitor/, it operates the machine through
+#                  machine/vm.h (vm_set_debug, vm_get_fpu, vm_read_phys...), never an accelerator directly
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=${1:-$(cd "$here/../.." && pwd)}
@@ -27,8 +32,10 @@ allow=${LAYERING_ALLOW:-$here/allow.txt}
 rule() {
     local f=$1 h=$2
     case $f in
-    hw/*)       case $h in accel/*|machine/*|monitor/*) echo hw-links;; esac;;
+    hw/*)       case $h in accel/*|machine/*|monitor/*) echo hw-links;; net/net.h) ;; net/*) echo net-iface;; esac;;
+    net/*)      case $h in net/*|util/*) ;; */*) echo net-leaf;; esac;;
     monitor/*)  case $h in accel/*|hw/*) echo monitor-ops;; esac;;
+    gdbstub/*)  case $h in accel/*|hw/*) echo gdbstub-ops;; esac;;
     machine/*)  case $h in accel/accel.h|accel/kvm/*|accel/soft/*) echo machine-caps;; esac;;
     block/*)    case $h in hw/*|mm/*|machine/*) echo block-leaf;; esac;;
     util/*|mm/*) case $h in util/*|mm/*) ;; */*) echo base-leaf;; esac;;

@@ -349,6 +349,7 @@ static const struct img_cmd {
     { "rebase", img_rebase, "rebase [-f fmt] [-u] -b backing [-F backing_fmt] filename" },
     { "amend", img_amend, "amend [-f fmt] -o options filename" },
     { "measure", img_measure, "measure [-O fmt] [-o options] [--size N | [-f fmt] filename]" },
+    { "dd", img_dd, "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output" },
     { "bench", img_bench, "bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename" },
 };
 
@@ -371,7 +372,7 @@ int img_main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("vmon img %s (qemu-img compatible)\n", VMON_VERSION);
+        printf("vmon img version %s (qemu-img 7.2 compatible)\n", VMON_VERSION);
         return 0;
     }
     for (size_t i = 0; i < sizeof(img_cmds) / sizeof(img_cmds[0]); i++)

@@ -1,0 +1,283 @@
+/*
+ * VMDK images (VMware "Virtual Disk Format 1.1"): a monolithic sparse file ("KDMV" header with an
+ * embedded descriptor, streamOptimized included) or a text descriptor naming FLAT/SPARSE/ZERO extents
+ * (monolithicFlat, twoGbMaxExtentSparse/Flat). Read everywhere; written only as a new streamOptimized
+ * image (vmdk-stream.c). A parentFileNameHint becomes the backing file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/block.h"
+#include "block/fmtutil.h"
+#include "block/vmdk.h"
+
+static int vmdk_probe(const uint8_t *buf, size_t len, const char *filename)
+{
+    (void)filename;
+    if (len >= 4 && !memcmp(buf, "KDMV", 4))
+        return 100;
+    return len >= 21 && !memcmp(buf, "# Disk DescriptorFile", 21) ? 100 : 0;
+}
+
+/* The descriptor embedded in a monolithic sparse file: createType and parent hint only. */
+static int embedded_descriptor(struct blk *bs, struct vmdk *s, struct vmdk_extent *e, char *err)
+{
+    uint64_t off = fu_le64(e->header + 28), n = fu_le64(e->header + 36);
+    if (!off || !n)
+        return 0;
+    if (n > VMDK_MAX_DESC / 512 || off > e->file_size / 512 || (off + n) * 512 > e->file_size)
+        return blk_error(err, EINVAL, "Could not open '%s': VMDK descriptor lies outside the file", bs->filename);
+    char *text = calloc(1, n * 512 + 1);
+    if (!text)
+        return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
+    int r = e->file->ops->pread(e->file, text, n * 512, off * 512);
+    if (r == 0)
+        r = vmdk_parse_descriptor(bs, s, text, false, err);
+    else
+        blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
+    free(text);
+    return r;
+}
+
+static int open_monolithic(struct blk *bs, struct vmdk *s, const uint8_t *hdr, char *err)
+{
+    s->ext = calloc(1, sizeof(*s->ext));
+    if (!s->ext)
+        return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
+    s->n = 1;
+    struct vmdk_extent *e = s->ext;
+    e->type = VMDK_EXT_SPARSE;
+    e->file = bs->file;
+    int r = vmdk_sparse_open(bs, e, hdr, err);
+    if (r < 0)
+        return r;
+    e->len = fu_le64(e->header + 12) * 512;
+    return embedded_descriptor(bs, s, e, err);
+}
+
+static int open_descriptor(struct blk *bs, struct vmdk *s, char *err)
+{
+    int64_t sz = bs->file->ops->size(bs->file);
+    if (sz < 0 || sz > VMDK_MAX_DESC)
+        return blk_error(err, EFBIG, "Could not open '%s': VMDK descriptor file too large", bs->filename);
+    char *text = calloc(1, (size_t)sz + 1);
+    if (!text)
+        return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
+    int r = bs->file->ops->pread(bs->file, text, (size_t)sz, 0);
+    if (r == 0)
+        r = vmdk_parse_descriptor(bs, s, text, true, err);
+    else
+        blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
+    free(text);
+    return r;
+}
+
+static int vmdk_open_state(struct blk *bs, int flags, char *err)
+{
+    struct vmdk *s = calloc(1, sizeof(*s));
+    if (!s)
+        return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
+    bs->opaque = s;
+    uint8_t hdr[512];
+    int r = bs->file->ops->pread(bs->file, hdr, sizeof(hdr), 0);
+    if (r < 0)
+        return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
+    if (!memcmp(hdr, "KDMV", 4))
+        r = open_monolithic(bs, s, hdr, err);
+    else if (!memcmp(hdr, "# Disk DescriptorFile", 21))
+        r = open_descriptor(bs, s, err);
+    else if (!memcmp(hdr, "COWD", 4))
+        r = blk_error(err, ENOTSUP, "Could not open '%s': VMware 3 / ESX (COWD) sparse extents are not supported",
+                      bs->filename);
+    else
+        r = blk_error(err, EINVAL, "Could not open '%s': not a VMDK image", bs->filename);
+    if (r < 0)
+        return r;
+    bs->size = s->ext[s->n - 1].start + s->ext[s->n - 1].len;
+    bs->cluster_size = s->ext[0].type == VMDK_EXT_SPARSE ? (uint32_t)s->ext[0].grain : 0;
+    if (s->parent_hint) {
+        bs->backing_file = strdup(s->parent_hint);
+        bs->full_backing = blk_path_join_dir(bs->filename, s->parent_hint);
+        if (!bs->backing_file || !bs->full_backing)
+            return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
+    }
+    bool stream = s->n == 1 && s->ext[0].type == VMDK_EXT_SPARSE && s->ext[0].compressed && s->ext[0].markers;
+    if ((flags & BLK_O_RDWR) && !stream)
+        return blk_error(err, EROFS, "Could not open '%s': vmon writes vmdk images only as new streamOptimized ones",
+                         bs->filename);
+    return 0;
+}
+
+/* The extent holding off (binary search over their start offsets). */
+static struct vmdk_extent *find_extent(struct vmdk *s, uint64_t off)
+{
+    int lo = 0, hi = s->n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (s->ext[mid].start <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return &s->ext[lo];
+}
+
+/* Lends e the shared grain buffer (its cached grain is dropped if another extent had it). */
+static int vmdk_zbuf(struct vmdk *s, struct vmdk_extent *e)
+{
+    size_t need = e->grain * 3 + 4096;
+    if (s->zcap < need) {
+        uint8_t *p = realloc(s->zbuf, need);
+        if (!p)
+            return -ENOMEM;
+        s->zbuf = p;
+        s->zcap = need;
+    }
+    if (s->zowner != e) {
+        if (s->zowner)
+            s->zowner->cached_grain = UINT64_MAX;
+        s->zowner = e;
+        e->cached_grain = UINT64_MAX;
+    }
+    e->zbuf = s->zbuf;
+    return 0;
+}
+
+static int vmdk_read(struct blk *bs, uint64_t off, void *buf, size_t len)
+{
+    struct vmdk *s = bs->opaque;
+    uint8_t *p = buf;
+    while (len) {
+        struct vmdk_extent *e = find_extent(s, off);
+        uint64_t in = off - e->start, n = e->len - in < len ? e->len - in : len;
+        int r = 0;
+        if (!n)
+            return -EIO;
+        if (e->type == VMDK_EXT_ZERO)
+            memset(p, 0, n);
+        else if (e->type == VMDK_EXT_FLAT)
+            r = e->file->ops->pread(e->file, p, n, e->flat_off + in);
+        else if (!e->compressed || (r = vmdk_zbuf(s, e)) == 0)
+            r = vmdk_sparse_read(bs, e, in, p, n);
+        if (r < 0)
+            return r;
+        off += n, p += n, len -= n;
+    }
+    return 0;
+}
+
+static int vmdk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
+{
+    struct vmdk *s = bs->opaque;
+    struct vmdk_extent *e = find_extent(s, off);
+    uint64_t in = off - e->start;
+    if (len > e->len - in)
+        len = e->len - in;
+    *pnum = len;
+    if (!len)
+        return -EIO;
+    if (e->type == VMDK_EXT_ZERO)
+        return BLK_STATUS_ZERO | BLK_STATUS_ALLOCATED;
+    if (e->type == VMDK_EXT_SPARSE)
+        return vmdk_sparse_status(bs, e, in, len, pnum, map);
+    *map = e->flat_off + in;
+    int data = 1;
+    if (e->file->ops->data_status) {
+        data = e->file->ops->data_status(e->file, e->flat_off + in, len, pnum);
+        if (!*pnum)
+            *pnum = len;
+    }
+    return (data ? BLK_STATUS_DATA : BLK_STATUS_ZERO) | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+}
+
+static int vmdk_write(struct blk *bs, uint64_t off, const void *buf, size_t len)
+{
+    return vmdk_stream_write(bs, buf, off, len);
+}
+
+static int vmdk_write_zeroes(struct blk *bs, uint64_t off, uint64_t len)
+{
+    return vmdk_stream_write(bs, NULL, off, len);
+}
+
+static int vmdk_flush(struct blk *bs)
+{
+    int r = vmdk_stream_flush(bs);
+    return r < 0 ? r : bs->file->ops->flush(bs->file);
+}
+
+static int vmdk_get_info(struct blk *bs, struct blk_info *bi)
+{
+    bi->cluster_size = bs->cluster_size;
+    bi->dirty = false;
+    return 0;
+}
+
+static struct blk_info_item *vmdk_specific_info(struct blk *bs, int *n)
+{
+    struct vmdk *s = bs->opaque;
+    struct blk_info_item *it = calloc(1, sizeof(*it));
+    *n = it && s->create_type[0] ? 1 : 0;
+    if (it)
+        *it = (struct blk_info_item){ .key = "create-type", .type = BLK_INFO_STR, .str = s->create_type };
+    return it;
+}
+
+static void vmdk_close(struct blk *bs)
+{
+    struct vmdk *s = bs->opaque;
+    if (!s)
+        return;
+    vmdk_stream_free(s);
+    for (int i = 0; i < s->n; i++)
+        vmdk_extent_free(&s->ext[i]);
+    free(s->ext);
+    free(s->zbuf);
+    free(s->parent_hint);
+    free(s);
+}
+
+/* A failed open leaves nothing behind (blk_open_file does not call close then). */
+static int vmdk_open(struct blk *bs, int flags, char *err)
+{
+    int r = vmdk_open_state(bs, flags, err);
+    if (r < 0) {
+        vmdk_close(bs);
+        bs->opaque = NULL;
+    }
+    return r;
+}
+
+static const struct blk_opt_help vmdk_create_help[] = {
+    { "size", "size", "Virtual disk size" },
+    { "subformat", "str", "VMDK flat extent format, vmon writes: streamOptimized" },
+    { NULL, NULL, NULL },
+};
+
+static int vmdk_create_opt(struct blk_create_opts *o, const char *key, const char *val, char *err)
+{
+    if (strcmp(key, "subformat"))
+        return -ENOENT;
+    if (strcmp(val, "streamOptimized"))
+        return blk_error(err, ENOTSUP, "vmon writes vmdk only with subformat=streamOptimized (not '%s')", val);
+    o->subformat = "streamOptimized";
+    return 0;
+}
+
+const struct blk_driver blk_vmdk_driver = {
+    .name = "vmdk",
+    .probe = vmdk_probe,
+    .create = vmdk_stream_create,
+    .open = vmdk_open,
+    .read = vmdk_read,
+    .write = vmdk_write,
+    .write_zeroes = vmdk_write_zeroes,
+    .flush = vmdk_flush,
+    .block_status = vmdk_block_status,
+    .close = vmdk_close,
+    .create_help = vmdk_create_help,
+    .create_opt = vmdk_create_opt,
+    .get_info = vmdk_get_info,
+    .get_specific_info = vmdk_specific_info,
+};

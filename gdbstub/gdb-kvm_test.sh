@@ -1,0 +1,1 @@
+gdb-guest_test.sh

@@ -1,0 +1,82 @@
+/* virtio-net's device side (virtio 1.2, 5.1): configuration space, the features it offers for
+ * the backend it sits on, queue numbering (receiveq N = 2N, transmitq N = 2N+1, controlq last:
+ * 5.1.2), and the queue notifications that start transmit, refill receive, or run a command. */
+#include "hw/virtio/net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void queue_notify(struct virtio_dev *v, unsigned qi)
+{
+    struct virtio_net *n = v->opaque;
+    virtio_net_apply_offloads_locked(n);
+    if (qi == 2 * n->pairs)
+        virtio_net_ctrl_locked(n, qi);
+    else if (qi & 1)
+        virtio_net_tx_locked(n, qi);
+    else if (n->nb->ops->rx_ready)
+        n->nb->ops->rx_ready(n->nb, qi / 2);   /* buffers posted: held frames may go */
+}
+
+static void reset(struct virtio_dev *v)
+{
+    struct virtio_net *n = v->opaque;
+    n->active_pairs = 1;
+}
+
+static uint64_t offered(const struct net_backend *nb, unsigned pairs)
+{
+    uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CTRL_VQ |
+                 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4 |
+                 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+    if (nb->vnet_hdr)                  /* the host kernel hands us TSO frames it need not cut */
+        f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
+    if (pairs > 1)
+        f |= 1ull << VIRTIO_NET_F_MQ;
+    return f;
+}
+
+struct virtio_net *virtio_net_new(struct net_backend *nb, const uint8_t mac[6],
+                                  const struct guest_mem *mem)
+{
+    struct virtio_net *n = calloc(1, sizeof(*n));
+    if (!n || !(n->txbuf = malloc(NET_HDR_LEN + NET_MAX_FRAME)) || !(n->segbuf = malloc(NET_MAX_FRAME))) {
+        if (n)
+            free(n->txbuf);
+        free(n);
+        return NULL;
+    }
+    n->nb = nb;
+    n->pairs = nb->pairs >= 1 && nb->pairs <= NET_MAX_PAIRS ? nb->pairs : 1;
+    n->active_pairs = 1;
+    n->ops = (struct virtio_dev_ops){
+        .name = "virtio-net",
+        .device_id = 1,
+        .num_queues = (uint16_t)(2 * n->pairs + 1),
+        .features = offered(nb, n->pairs),
+        .queue_notify = queue_notify,
+        .reset = reset,
+    };
+    memcpy(n->config, mac, 6);
+    n->config[6] = 1;                  /* status: VIRTIO_NET_S_LINK_UP (read only with F_STATUS) */
+    n->config[8] = (uint8_t)n->pairs;  /* max_virtqueue_pairs, little-endian */
+    virtio_dev_init(&n->vdev, &n->ops, n, mem, n->config, sizeof(n->config));
+    return n;
+}
+
+int virtio_net_start(struct virtio_net *n)
+{
+    struct net_peer peer = { .receive = virtio_net_receive, .opaque = n };
+    return n->nb->ops->start(n->nb, &peer);
+}
+
+void virtio_net_free(struct virtio_net *n)
+{
+    if (!n)
+        return;
+    net_backend_free(n->nb);           /* first: its thread may be delivering */
+    pthread_mutex_destroy(&n->vdev.lock);
+    free(n->txbuf);
+    free(n->segbuf);
+    free(n);
+}

@@ -1,0 +1,49 @@
+/* virtio-net (virtio 1.2, 5.1): receive and transmit queue pairs and a control queue, over a
+ * network backend (net/net.h). Offloads offered: checksum and TSO both ways where the backend
+ * passes the virtio-net header (tap), checksum and TSO from the guest everywhere (completed and
+ * segmented in software, hw/virtio/net-offload.c, for backends that need whole frames), and
+ * multiqueue (VIRTIO_NET_F_MQ) when the backend has more than one pair. */
+#ifndef VMON_HW_VIRTIO_NET_H
+#define VMON_HW_VIRTIO_NET_H
+
+#include "hw/virtio/virtio.h"
+#include "net/net.h"
+
+#define VIRTIO_NET_F_CSUM       0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_CTRL_VQ    17
+#define VIRTIO_NET_F_MQ         22
+
+struct virtio_net {
+    struct virtio_dev vdev;
+    struct virtio_dev_ops ops;         /* this device's: queue count and features vary */
+    struct net_backend *nb;            /* owned */
+    uint8_t config[12];                /* mac, status, max_virtqueue_pairs, mtu (5.1.4) */
+    unsigned pairs, active_pairs;      /* pairs offered; pairs the driver enabled (5.1.6.5.5) */
+    uint64_t offload_features;         /* driver features last passed to the backend */
+    uint8_t *txbuf;                    /* NET_HDR_LEN + NET_MAX_FRAME: one linearised frame */
+    uint8_t *segbuf;                   /* NET_MAX_FRAME: one software-TSO segment */
+    unsigned long tx_dropped, rx_dropped;
+};
+
+/* A device over nb (taken over: freed with the device) with MAC address mac. */
+struct virtio_net *virtio_net_new(struct net_backend *nb, const uint8_t mac[6],
+                                  const struct guest_mem *mem);
+/* Starts the backend delivering frames to the device. */
+int virtio_net_start(struct virtio_net *n);
+void virtio_net_free(struct virtio_net *n);
+
+/* The data path (net-rxtx.c): a frame from the backend for pair q; a transmit queue's chains
+ * to the backend; the control queue. The latter two with v->lock held. */
+int virtio_net_receive(void *opaque, unsigned q, const struct iovec *iov, int iovcnt);
+void virtio_net_tx_locked(struct virtio_net *n, unsigned qi);
+void virtio_net_ctrl_locked(struct virtio_net *n, unsigned qi);
+/* Passes the negotiated receive offloads to the backend when they changed. v->lock held. */
+void virtio_net_apply_offloads_locked(struct virtio_net *n);
+
+#endif

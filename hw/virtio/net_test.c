@@ -1,0 +1,275 @@
+/* virtio-net on a fake backend and fake virtqueues in fake guest memory, driven as Linux's
+ * virtio_net does: features for each kind of backend, config space, transmit (header stripped
+ * and TSO cut for a backend without the vnet header, passed through for one with it), receive
+ * (held back without buffers, DATA_VALID, too-small buffers), the MQ control command, and a
+ * hostile descriptor chain that puts the device in NEEDS_RESET without harm. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hw/virtio/net-offload.h"
+#include "hw/virtio/net.h"
+
+#define RAM   (1u << 20)
+#define QSPAN 0x4000u
+#define DATA  0x40000u
+
+struct fake {
+    struct net_backend nb;
+    int sent;
+    size_t len[8];
+    uint8_t frame[8][2048];
+    int rx_ready;
+};
+
+static int f_start(struct net_backend *nb, const struct net_peer *p) { (void)nb; (void)p; return 0; }
+static void f_free(struct net_backend *nb) { (void)nb; }
+static void f_rx_ready(struct net_backend *nb, unsigned q) { (void)q; ((struct fake *)nb)->rx_ready++; }
+
+static int f_send(struct net_backend *nb, unsigned q, const struct iovec *iov, int iovcnt)
+{
+    struct fake *f = (struct fake *)nb;
+    (void)q;
+    assert_int_equal(iovcnt, 1);
+    assert_true(f->sent < 8 && iov[0].iov_len <= sizeof(f->frame[0]));
+    memcpy(f->frame[f->sent], iov[0].iov_base, iov[0].iov_len);
+    f->len[f->sent++] = iov[0].iov_len;
+    return 0;
+}
+
+static const struct net_backend_ops fake_ops = {
+    .name = "fake", .start = f_start, .send = f_send, .rx_ready = f_rx_ready, .free = f_free,
+};
+
+struct rig {
+    struct guest_mem mem;
+    struct fake fb;
+    struct virtio_net *n;
+    uint16_t avail[9];
+};
+
+static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features)
+{
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(guest_mem_init(&r->mem, RAM), 0);
+    r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs };
+    uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
+    r->n = virtio_net_new(&r->fb.nb, mac, &r->mem);
+    assert_non_null(r->n);
+    struct virtio_dev *v = &r->n->vdev;
+    for (unsigned i = 0; i < v->ops->num_queues; i++) {
+        struct virtq *q = &v->queues[i];
+        q->size = 16;
+        q->desc = i * QSPAN;
+        q->avail = i * QSPAN + 0x1000;
+        q->used = i * QSPAN + 0x2000;
+        assert_int_equal(virtq_enable(q), 0);
+    }
+    v->driver_features = features & virtio_dev_features(v);
+    virtio_set_status_locked(v, 1 | 2 | 8 | 4);
+    assert_true(virtio_running_locked(v));
+}
+
+static void rig_free(struct rig *r)
+{
+    virtio_net_free(r->n);
+    guest_mem_destroy(&r->mem);
+}
+
+/* Puts a chain of (addr, len, write) buffers on queue qi and makes it available. */
+static void post(struct rig *r, unsigned qi, int n, const uint64_t *addr, const uint32_t *len, const bool *wr)
+{
+    uint8_t *m = r->mem.base;
+    for (int i = 0; i < n; i++) {
+        uint8_t *d = m + qi * QSPAN + 16 * (unsigned)i;
+        uint16_t flags = (uint16_t)((i + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | (wr[i] ? VIRTQ_DESC_F_WRITE : 0));
+        uint16_t next = (uint16_t)(i + 1);
+        memcpy(d, &addr[i], 8);
+        memcpy(d + 8, &len[i], 4);
+        memcpy(d + 12, &flags, 2);
+        memcpy(d + 14, &next, 2);
+    }
+    uint8_t *av = m + qi * QSPAN + 0x1000;
+    uint16_t head = 0;
+    memcpy(av + 4 + 2 * (r->avail[qi] % 16), &head, 2);
+    r->avail[qi]++;
+    memcpy(av + 2, &r->avail[qi], 2);
+}
+
+static uint32_t used_len(struct rig *r, unsigned qi, unsigned idx)
+{
+    uint32_t len;
+    memcpy(&len, r->mem.base + qi * QSPAN + 0x2000 + 4 + 8 * idx + 4, 4);
+    return len;
+}
+
+static void notify(struct rig *r, unsigned qi)
+{
+    pthread_mutex_lock(&r->n->vdev.lock);
+    r->n->vdev.ops->queue_notify(&r->n->vdev, qi);
+    pthread_mutex_unlock(&r->n->vdev.lock);
+}
+
+static void features_and_config(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull);
+    uint64_t f = virtio_dev_features(&r.n->vdev);
+    assert_true(f & 1ull << VIRTIO_NET_F_MAC && f & 1ull << VIRTIO_NET_F_CSUM &&
+                f & 1ull << VIRTIO_NET_F_HOST_TSO4 && f & 1ull << VIRTIO_NET_F_GUEST_CSUM);
+    assert_false(f & 1ull << VIRTIO_NET_F_GUEST_TSO4);   /* slirp cannot hand us TSO frames */
+    assert_false(f & 1ull << VIRTIO_NET_F_MQ);
+    assert_int_equal(r.n->vdev.ops->num_queues, 3);
+    assert_memory_equal(r.n->config, "\x52\x54\x00\x01\x02\x03", 6);
+    rig_free(&r);
+    rig_init(&r, true, 2, ~0ull);
+    f = virtio_dev_features(&r.n->vdev);
+    assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4 && f & 1ull << VIRTIO_NET_F_MQ);
+    assert_int_equal(r.n->vdev.ops->num_queues, 5);
+    assert_int_equal(r.n->config[8], 2);                 /* max_virtqueue_pairs */
+    rig_free(&r);
+}
+
+/* A TSO frame from the guest: header + Ethernet/IPv4/TCP with 3000 bytes, MSS 1448. */
+static size_t tso_frame(uint8_t *p)
+{
+    struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .hdr_len = 54,
+                          .gso_size = 1448, .csum_start = 34, .csum_offset = 16 };
+    vnet_hdr_encode(&h, p);
+    uint8_t *f = p + NET_HDR_LEN;
+    memset(f, 0, 54);
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[23] = 6;
+    f[34 + 12] = 0x50;
+    f[34 + 13] = 0x18;
+    memset(f + 54, 0xab, 3000);
+    return NET_HDR_LEN + 54 + 3000;
+}
+
+static void transmit_segments_for_slirp(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull);
+    size_t len = tso_frame(r.mem.base + DATA);
+    /* The header in its own buffer, the frame split across two (2.6.4: any layout). */
+    uint64_t a[3] = { DATA, DATA + NET_HDR_LEN, DATA + 100 };
+    uint32_t l[3] = { NET_HDR_LEN, 100 - NET_HDR_LEN, (uint32_t)(len - 100) };
+    bool w[3] = { false, false, false };
+    post(&r, 1, 3, a, l, w);
+    notify(&r, 1);
+    assert_int_equal(r.fb.sent, 3);                      /* 1448 + 1448 + 104 */
+    assert_int_equal(r.fb.len[0], 54 + 1448);
+    assert_int_equal(r.fb.len[2], 54 + 104);
+    assert_int_equal(r.n->vdev.queues[1].used_idx, 1);
+    rig_free(&r);
+}
+
+static void transmit_passes_header_to_tap(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, true, 1, ~0ull);
+    uint8_t *p = r.mem.base + DATA;
+    memset(p, 0, NET_HDR_LEN);
+    memset(p + NET_HDR_LEN, 0x11, 60);
+    uint64_t a[1] = { DATA };
+    uint32_t l[1] = { NET_HDR_LEN + 60 };
+    bool w[1] = { false };
+    post(&r, 1, 1, a, l, w);
+    notify(&r, 1);
+    assert_int_equal(r.fb.sent, 1);
+    assert_int_equal(r.fb.len[0], NET_HDR_LEN + 60);
+    rig_free(&r);
+}
+
+static void receive(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull);
+    uint8_t frame[100];
+    memset(frame, 0x5a, sizeof(frame));
+    struct iovec iov = { frame, sizeof(frame) };
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), -EAGAIN);   /* no buffer yet */
+    uint64_t a[2] = { DATA, DATA + 8 };
+    uint32_t l[2] = { 8, 2000 };
+    bool w[2] = { true, true };
+    post(&r, 0, 2, a, l, w);
+    notify(&r, 0);
+    assert_int_equal(r.fb.rx_ready, 1);
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), 0);
+    assert_int_equal(used_len(&r, 0, 0), NET_HDR_LEN + 100);
+    struct vnet_hdr h;
+    vnet_hdr_decode(r.mem.base + DATA, &h);
+    assert_int_equal(h.flags, VNET_HDR_F_DATA_VALID);
+    assert_int_equal(h.num_buffers, 1);
+    assert_memory_equal(r.mem.base + DATA + NET_HDR_LEN, frame, 100);
+    l[1] = 50;                                           /* too small: the frame is dropped */
+    post(&r, 0, 2, a, l, w);
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), 0);
+    assert_int_equal(used_len(&r, 0, 1), 0);
+    rig_free(&r);
+}
+
+static void ctrl_mq(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, true, 2, ~0ull);
+    unsigned cq = 4;
+    uint8_t *cmd = r.mem.base + DATA;
+    uint8_t set2[4] = { 4, 0, 2, 0 }, set5[4] = { 4, 0, 5, 0 };
+    uint64_t a[2] = { DATA, DATA + 16 };
+    uint32_t l[2] = { 4, 1 };
+    bool w[2] = { false, true };
+    memcpy(cmd, set2, 4);
+    post(&r, cq, 2, a, l, w);
+    notify(&r, cq);
+    assert_int_equal(r.mem.base[DATA + 16], 0);          /* VIRTIO_NET_OK */
+    assert_int_equal(r.n->active_pairs, 2);
+    memcpy(cmd, set5, 4);
+    post(&r, cq, 2, a, l, w);
+    notify(&r, cq);
+    assert_int_equal(r.mem.base[DATA + 16], 1);          /* VIRTIO_NET_ERR: more than offered */
+    assert_int_equal(r.n->active_pairs, 2);
+    rig_free(&r);
+}
+
+static void hostile_chain(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull);
+    uint64_t a[2] = { DATA, RAM - 4 };                   /* the second runs past RAM */
+    uint32_t l[2] = { NET_HDR_LEN, 4096 };
+    bool w[2] = { false, false };
+    post(&r, 1, 2, a, l, w);
+    notify(&r, 1);
+    assert_true(r.n->vdev.status & VIRTIO_STATUS_NEEDS_RESET);
+    assert_int_equal(r.fb.sent, 0);
+    uint8_t frame[60] = { 0 };
+    struct iovec iov = { frame, sizeof(frame) };
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), 0);   /* dropped, no crash */
+    rig_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(features_and_config),
+        cmocka_unit_test(transmit_segments_for_slirp),
+        cmocka_unit_test(transmit_passes_header_to_tap),
+        cmocka_unit_test(receive),
+        cmocka_unit_test(ctrl_mq),
+        cmocka_unit_test(hostile_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

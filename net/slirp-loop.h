@@ -1,0 +1,61 @@
+/* The user backend's net thread (net/slirp-loop.c): slirp's sockets and timers, the queue of the
+ * guest's frames waiting for slirp, and the backlog of slirp's frames waiting for the guest. */
+#ifndef VMON_NET_SLIRP_LOOP_H
+#define VMON_NET_SLIRP_LOOP_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <slirp/libslirp.h>
+
+#include "net/net.h"
+
+#define SLIRP_QUEUE_MAX 1024           /* frames held in each direction before dropping */
+
+struct frame {
+    struct frame *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct frame_list {
+    struct frame *head, *tail;
+    unsigned n;
+};
+
+struct slirp_timer;
+
+/* Threads: send() callers (the device's, any) take lock for tx; everything else is the net
+ * thread's, or the creator's before start and after stop. */
+struct slirp_loop {
+    struct net_backend nb;             /* first: the backend is this struct */
+    Slirp *slirp;
+    struct net_peer peer;
+    pthread_t thread;
+    bool running;
+    int wake_fd;                       /* eventfd: tx queued, rx buffers posted, stop */
+    pthread_mutex_t lock;
+    struct frame_list tx;              /* guest -> slirp (lock) */
+    bool stop;                         /* (lock) */
+    struct frame_list backlog;         /* slirp -> guest, waiting for buffers */
+    struct slirp_timer *timers;
+    struct pollfd *pfds;
+    unsigned npfds, cap;
+    bool warned;                       /* a guest error was logged */
+    unsigned long dropped;             /* frames dropped for want of room */
+};
+
+struct slirp_loop *slirp_loop_new(void);
+void slirp_loop_destroy(struct slirp_loop *s);   /* after stop; the Slirp is the caller's */
+int slirp_loop_start(struct slirp_loop *s, const struct net_peer *peer);
+void slirp_loop_stop(struct slirp_loop *s);
+void slirp_loop_kick(struct slirp_loop *s);
+/* A guest frame for slirp (copied); -ENOBUFS when the queue is full. Any thread. */
+int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt);
+/* A slirp frame for the guest: now, or into the backlog. Net thread. */
+void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len);
+
+void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque);
+void slirp_loop_timer_free(struct slirp_loop *s, void *timer);
+void slirp_loop_timer_mod(void *timer, int64_t expire_ms);
+
+#endif
