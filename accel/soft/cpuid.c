@@ -54,6 +54,15 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[f->reg] &= ~(1u << f->bit);
     }
+    /* The linear-address width follows 5-level paging as the guest sees it, edits included: a CPU
+     * with LA57 reports 57 bits (SDM vol. 2A, CPUID 80000008H EAX[15:8]). Linux takes its canonical
+     * form from this width (x86_virt_bits): at 48 its own 5-level direct map at 0xff11... fails
+     * copy_from_kernel_nofault, and d_path() then writes names as 'x's. */
+    if (leaf == 0x80000008) {
+        uint32_t l7[4];
+        cpuid_query(c, 7, 0, l7);
+        out[0] = (out[0] & ~0xff00u) | ((l7[2] & CPUID_7_ECX_LA57) ? 57u : 48u) << 8;
+    }
 }
 
 /* Is every feature the edits enable one this CPU implements? */
