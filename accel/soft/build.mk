@@ -13,7 +13,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/exec.c accel/soft/tb.c \
 # The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
 TEST_LIB_SRCS += accel/soft/flat.c
 UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/flags_test.c accel/soft/jit_test.c \
-              accel/soft/vendor_test.c accel/soft/cpuid_test.c
+              accel/soft/vendor_test.c accel/soft/cpuid_test.c accel/soft/paravirt_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh
 # make bench: the loop bench of issue 3 is tests/isa/bench; Linux boot times are tests/linux's.

@@ -560,6 +560,8 @@ bool pv_cpuid(const struct cpu *c, uint32_t leaf, uint32_t out[4]);
 int pv_msr_read(struct cpu *c, uint32_t msr, uint64_t *val);
 int pv_msr_write(struct cpu *c, uint32_t msr, uint64_t v);
 bool pv_hypercall(struct cpu *c);
+/* pvclock's scale for a TSC at hz: ns = ((ticks << shift) * mul) >> 32 (shift < 0: >> -shift). */
+void pv_tsc_scale(uint64_t hz, int8_t *shift, uint32_t *mul);
 /* -ENOTSUP (err set) when --cpu-features asks for a feature this CPU does not implement. */
 int cpuid_check_edits(const struct cpuid_edit *edits, int n, char *err, size_t errlen);
 /* The features the software CPU implements, per accel/cpu-model.h word, for a model of vendor v. */

@@ -72,7 +72,7 @@ static bool phys_write(struct cpu *c, uint64_t gpa, const void *src, size_t len)
 }
 
 /* ns = ((tsc << shift) * mul) >> 32 (pvclock_scale_delta), for a TSC at hz. */
-static void tsc_scale(uint64_t hz, int8_t *shift, uint32_t *mul)
+void pv_tsc_scale(uint64_t hz, int8_t *shift, uint32_t *mul)
 {
     int8_t sh = 0;
     uint64_t num = 1000000000ull, den = hz;
@@ -93,18 +93,31 @@ static uint64_t tsc_ns(uint64_t tsc)
     return (uint64_t)((unsigned __int128)tsc * 1000000000u / TSC_DEFAULT_HZ);
 }
 
-/* Odd version while writing, even when done (the guest retries on odd or changed). */
+/* The version the structure at gpa holds now (0 where it is not RAM). */
+static uint32_t old_version(struct cpu *c, uint64_t gpa)
+{
+    uint8_t *host;
+    bool writable;
+    uint32_t v = 0;
+    if ((gpa & 0xfff) <= 4096 - sizeof(v) &&
+        c->env->phys_page(c, gpa & ~0xfffull, &host, &writable) == PHYS_RAM)
+        memcpy(&v, host + (gpa & 0xfff), sizeof(v));
+    return v;
+}
+
+/* Odd version while writing, even when done, and never the one before: a guest reading
+ * concurrently retries on an odd or changed version (pvclock_read_begin/retry). */
 static void write_time(struct cpu *c, uint64_t gpa)
 {
-    struct pv_time t = { .version = 1 };
-    if (!phys_write(c, gpa, &t, sizeof(t)))
+    struct pv_time t = { .version = (old_version(c, gpa) | 1) + 2 };
+    if (!phys_write(c, gpa, &t.version, sizeof(t.version)))
         return;
     t.tsc_timestamp = cpu_rdtsc(c);
     t.system_time = tsc_ns(t.tsc_timestamp);
-    tsc_scale(TSC_DEFAULT_HZ, &t.tsc_shift, &t.tsc_to_system_mul);
+    pv_tsc_scale(TSC_DEFAULT_HZ, &t.tsc_shift, &t.tsc_to_system_mul);
     t.flags = PVCLOCK_TSC_STABLE_BIT;
     phys_write(c, gpa, &t, sizeof(t));
-    t.version = 2;
+    t.version++;
     phys_write(c, gpa, &t.version, sizeof(t.version));
 }
 
@@ -114,13 +127,13 @@ static void write_wall(struct cpu *c, uint64_t gpa)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     uint64_t wall = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - tsc_ns(cpu_rdtsc(c));
-    struct pv_wall w = { .version = 1 };
-    if (!phys_write(c, gpa, &w, sizeof(w)))
+    struct pv_wall w = { .version = (old_version(c, gpa) | 1) + 2 };
+    if (!phys_write(c, gpa, &w.version, sizeof(w.version)))
         return;
     w.sec = (uint32_t)(wall / 1000000000u);
     w.nsec = (uint32_t)(wall % 1000000000u);
     phys_write(c, gpa, &w, sizeof(w));
-    w.version = 2;
+    w.version++;
     phys_write(c, gpa, &w.version, sizeof(w.version));
 }
 
@@ -147,8 +160,8 @@ int pv_msr_write(struct cpu *c, uint32_t msr, uint64_t v)
         return 1;
     }
     c->kvm_system_time = v;
-    if (v & 1)                 /* bit 0: enable; the structure is 4-byte aligned */
-        write_time(c, v & ~3ull);
+    if (v & 1)                 /* bit 0: enable; bits 63:1 the structure's address */
+        write_time(c, v & ~1ull);
     return 1;
 }
 
