@@ -46,6 +46,8 @@ struct cpu_cache {
 };
 
 /* A named model, resolved from the table in cpu-model.c. */
+enum cpu_pv { CPU_PV_DEFAULT, CPU_PV_ON, CPU_PV_OFF };
+
 struct cpu_model {
     const char *name;          /* the table's spelling */
     enum cpu_vendor vendor;
@@ -56,6 +58,8 @@ struct cpu_model {
     uint32_t words[CPU_WORDS]; /* !all: the model's features; the accelerator keeps those it has */
     struct cpu_cache cache;
     const char *brand;         /* 0x80000002..4, at most 47 characters */
+    enum cpu_pv kvm_pv;        /* -cpu ...,kvm=on|off: KVM's paravirtual interface (CPUID
+                                * 0x40000000, kvmclock, the hypercall); default: KVM on, soft off */
 };
 
 /* -cpu / --cpu model names: host, max (the default), qemu64, Skylake-Client, EPYC, and the aliases

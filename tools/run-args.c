@@ -75,7 +75,8 @@ void run_usage(FILE *f)
         "  --cpus N               vCPUs, 1-%d (default 1), one socket each\n"
         "  --smp N[,sockets=S,cores=C,threads=T,maxcpus=N]  vCPUs and the topology the guest sees\n"
         "  --accel kvm|soft|auto  auto: kvm when /dev/kvm opens and the CPU has vmx/svm\n"
-        "  --cpu MODEL[,+f,-f]    max (default), host, qemu64, Skylake-Client, EPYC; intel, amd\n"
+        "  --cpu MODEL[,+f,-f]    max (default), host, qemu64, Skylake-Client, EPYC; intel, amd;\n"
+        "                         kvm=on|off: KVM's paravirtual CPUID, kvmclock, hypercall\n"
         "  --cpu-features LIST    CPUID edits, e.g. -cx16,-xsave,+x2apic\n"
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
@@ -281,8 +282,8 @@ static int q_smp(const char *v, struct vm_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-/* -cpu MODEL[,+feat|-feat|feat=on|feat=off...]: the model (accel/cpu-model.h), the features become a
- * --cpu-features list. */
+/* -cpu MODEL[,+feat|-feat|feat=on|feat=off...][,kvm=on|off]: the model (accel/cpu-model.h), the
+ * features become a --cpu-features list; kvm= offers or hides KVM's paravirtual interface. */
 static int q_cpu(const char *v, struct vm_config *cfg, char *buf, size_t buflen, char *err, size_t errlen)
 {
     const char *p = v;
@@ -297,6 +298,10 @@ static int q_cpu(const char *v, struct vm_config *cfg, char *buf, size_t buflen,
     while (next_kv(&p, &kv)) {
         char sign;
         const char *name = kv.key;
+        if (!strcmp(kv.key, "kvm") && (kv_is(&kv, "on") || kv_is(&kv, "off"))) {
+            cfg->cpu_model.kvm_pv = kv_is(&kv, "on") ? CPU_PV_ON : CPU_PV_OFF;
+            continue;
+        }
         if (!kv.val && (kv.key[0] == '+' || kv.key[0] == '-')) {
             sign = kv.key[0];
             name++;

@@ -126,6 +126,14 @@ static void test_qemu_spellings(void **state)
     assert_string_equal(c.cpu_features, "+popcnt");
     assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "Skylake-Client", NULL), RUN_ARGS_OK);
     assert_int_equal(c.cpu_model.model, 94);
+    assert_int_equal(c.cpu_model.kvm_pv, CPU_PV_DEFAULT);
+    /* kvm=on|off: KVM's paravirtual interface, in either spelling, beside feature edits. */
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu", "max,kvm=on,-x2apic", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_model.kvm_pv, CPU_PV_ON);
+    assert_string_equal(c.cpu_features, "-x2apic");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "EPYC,kvm=off", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.cpu_model.kvm_pv, CPU_PV_OFF);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-cpu", "max,kvm=maybe", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-kernel", "k", "--cpu", "qemu64", NULL), RUN_ARGS_OK);
     assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_AMD);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-m", "size=1G", "-smp", "cpus=3",

@@ -138,6 +138,8 @@ struct kvm_cpuid2 *cpuid_apply_model(const struct kvm_cpuid2 *kvm, const struct 
     for (uint32_t i = 0; i < kvm->nent; i++) {
         if (replaced(&s, kvm->entries[i].function))
             continue;
+        if (s.model->kvm_pv == CPU_PV_OFF && (kvm->entries[i].function >> 8) == 0x400000)
+            continue;          /* kvm=off: no KVM signature, so the guest takes no paravirt path */
         struct kvm_cpuid_entry2 *e = &t->entries[t->nent++];
         *e = kvm->entries[i];
         if (!s.model->all)

@@ -236,6 +236,7 @@ struct cpu {
     struct dtable_state gdt, idt;
     uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
     uint32_t pkru;             /* protection-key rights for user pages (CR4.PKE): AD, WD per key */
+    uint64_t kvm_system_time, kvm_wall_clock;   /* kvm=on: the kvmclock MSRs (paravirt.c) */
     uint8_t tpr;               /* CR8 when no platform provides one */
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
@@ -559,6 +560,16 @@ void cpu_set_cr4(struct cpu *c, uint64_t v);
 bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val);
 bool msr_write(struct cpu *c, uint32_t msr, uint64_t val);
 void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* paravirt.c: KVM's paravirtual interface under -cpu ...,kvm=on. pv_cpuid fills leaves
+ * 0x40000000-1 (true); pv_msr_read/write: 1 handled, 0 not a kvmclock MSR (or kvm=off);
+ * pv_hypercall: false when kvm=off (the instruction is then #UD). */
+bool pv_kvm_on(const struct cpu *c);
+bool pv_cpuid(const struct cpu *c, uint32_t leaf, uint32_t out[4]);
+int pv_msr_read(struct cpu *c, uint32_t msr, uint64_t *val);
+int pv_msr_write(struct cpu *c, uint32_t msr, uint64_t v);
+bool pv_hypercall(struct cpu *c);
+/* pvclock's scale for a TSC at hz: ns = ((ticks << shift) * mul) >> 32 (shift < 0: >> -shift). */
+void pv_tsc_scale(uint64_t hz, int8_t *shift, uint32_t *mul);
 /* -ENOTSUP (err set) when --cpu-features asks for a feature this CPU does not implement. */
 int cpuid_check_edits(const struct cpuid_edit *edits, int n, char *err, size_t errlen);
 /* The features the software CPU implements, per accel/cpu-model.h word, for a model of vendor v. */

@@ -54,6 +54,15 @@ void cpuid_query(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
         else
             out[f->reg] &= ~(1u << f->bit);
     }
+    /* The linear-address width follows 5-level paging as the guest sees it, edits included: a CPU
+     * with LA57 reports 57 bits (SDM vol. 2A, CPUID 80000008H EAX[15:8]). Linux takes its canonical
+     * form from this width (x86_virt_bits): at 48 its own 5-level direct map at 0xff11... fails
+     * copy_from_kernel_nofault, and d_path() then writes names as 'x's. */
+    if (leaf == 0x80000008) {
+        uint32_t l7[4];
+        cpuid_query(c, 7, 0, l7);
+        out[0] = (out[0] & ~0xff00u) | ((l7[2] & CPUID_7_ECX_LA57) ? 57u : 48u) << 8;
+    }
 }
 
 /* Is every feature the edits enable one this CPU implements? */
@@ -83,11 +92,6 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
     static const struct cpu_topology one = { 1, 1, 1 };
     uint32_t have[CPU_WORDS];
     cpuid_soft_have(m->vendor, have);
-    /* 5-level paging is implemented (mmu.c; sysguests/la57 checks it against QEMU) but offered only
-     * on request (-cpu max,+la57): Debian's 6.1 kernel, which turns it on whenever CPUID offers it,
-     * then runs its userspace with wrong results (busybox's readlink of /proc/self/exe) on this CPU,
-     * a bug not found yet. */
-    have[CPU_W7_ECX] &= ~CPUID_7_ECX_LA57;
     struct cpuid_src src = { m, c->topo ? c->topo : &one, c->apic_id, have };
     cpuid_model_leaf(&src, leaf, sub, out);
     bool intel_tsc = m->vendor == CPU_VENDOR_INTEL && leaf <= m->level;
@@ -110,10 +114,15 @@ static void cpuid_model(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
             out[2] |= CPUID_7_ECX_OSPKE;
         break;
     case 0x40000000:
+        if (pv_cpuid(c, leaf, out))
+            break;
         out[0] = 0x40000000;
         memcpy(&out[1], "vmon", 4);
         memcpy(&out[2], "soft", 4);
         memcpy(&out[3], "cpu ", 4);
+        break;
+    case 0x40000001:
+        pv_cpuid(c, leaf, out);
         break;
     case 0x80000007:
         out[3] = 1u << 8;                     /* invariant TSC */

@@ -189,6 +189,39 @@ static void test_facts(void **state)
     free(p.c);
 }
 
+/* A model with 5-level paging reports 57 linear-address bits in 0x80000008 EAX[15:8], else 48;
+ * "-la57" takes both back (Linux's canonical checks follow that width: x86_virt_bits). */
+static void test_linear_width(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof(model_names) / sizeof(model_names[0]); m++) {
+        struct probe p;
+        probe_init(&p, model_names[m], (struct cpu_topology){ 1, 1, 1 }, 0);
+        uint32_t l7[4], x8[4];
+        cpuid(&p, 7, 0, l7);
+        cpuid(&p, 0x80000008, 0, x8);
+        assert_int_equal((x8[0] >> 8) & 0xff, (l7[2] & CPUID_7_ECX_LA57) ? 57 : 48);
+        assert_int_equal(x8[0] & 0xff, 40);                        /* physical bits unchanged */
+        free(p.c);
+    }
+    struct probe p;
+    probe_init(&p, "max", (struct cpu_topology){ 1, 1, 1 }, 0);
+    uint32_t r[4];
+    cpuid(&p, 0x80000008, 0, r);
+    assert_int_equal((r[0] >> 8) & 0xff, 57);
+    struct cpuid_edit e[4];
+    char err[128];
+    int n = cpuid_parse_features("-la57", e, 4, err, sizeof(err));
+    assert_int_equal(n, 1);
+    p.c->cpuid_edits = e;
+    p.c->ncpuid_edits = n;
+    cpuid(&p, 7, 0, r);
+    assert_int_equal(r[2] & CPUID_7_ECX_LA57, 0);
+    cpuid(&p, 0x80000008, 0, r);
+    assert_int_equal((r[0] >> 8) & 0xff, 48);
+    free(p.c);
+}
+
 /* -smp 8,sockets=2,cores=2,threads=2, vCPU 7 (socket 1, core 1, thread 1: APIC id 7). */
 static void test_topology(void **state)
 {
@@ -239,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recording),
         cmocka_unit_test(test_facts),
+        cmocka_unit_test(test_linear_width),
         cmocka_unit_test(test_topology),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

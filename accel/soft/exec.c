@@ -506,6 +506,7 @@ void cpu_reset(struct cpu *c)
     c->cr2 = c->cr3 = c->cr4 = c->efer = 0;
     c->xcr0 = 1;
     c->pkru = 0;
+    c->kvm_system_time = c->kvm_wall_clock = 0;
     c->tpr = 0;
     c->cpl = 0;
     c->mxcsr = 0x1f80;

@@ -54,6 +54,8 @@ bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
 {
     if (c->env->msr_read && c->env->msr_read(c, msr, val))
         return true;
+    if (pv_msr_read(c, msr, val))
+        return true;
     switch (msr) {
     case MSR_TSC: *val = cpu_rdtsc(c); return true;
     case MSR_APIC_BASE: *val = c->apic_base; return true;
@@ -85,6 +87,8 @@ bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
 bool msr_write(struct cpu *c, uint32_t msr, uint64_t v)
 {
     if (c->env->msr_write && c->env->msr_write(c, msr, v))
+        return true;
+    if (pv_msr_write(c, msr, v))
         return true;
     switch (msr) {
     case MSR_TSC: c->tsc_offset += v - cpu_rdtsc(c); return true;

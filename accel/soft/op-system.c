@@ -370,6 +370,10 @@ OP(op_grp7)
             }
             return;
         case 0xf9: op_rdtscp(c); return;
+        case 0xc1: case 0xd9:   /* vmcall, vmmcall: KVM's hypercall under kvm=on */
+            if (pv_hypercall(c))
+                return;
+            cpu_raise_ud(c);
         case 0xee: op_rdpkru(c); return;
         case 0xef: op_wrpkru(c); return;
         default: break;

@@ -95,7 +95,7 @@ sanitizer_known() {   # sanitizer_known GUEST STDERR
 }
 
 # Guests that need more than the default machine.
-vmon_opts() { case $1 in smp) echo "--cpus 2";; la57) echo "--cpu max,+la57";; esac; }
+vmon_opts() { case $1 in smp) echo "--cpus 2";; esac; }
 qemu_opts() { case $1 in smp) echo "-smp 2";; ioapic) echo "-device pc-testdev";; esac; }
 
 run_one() {   # run_one GUEST ACCEL
