@@ -81,6 +81,56 @@ static void test_pml5_rights(unsigned pbits)
     WRITE_CR(3, READ_CR(3));
 }
 
+/* The bases a guest loads take 57-bit canonical addresses under 5-level paging and refuse the rest
+ * with #GP (as canon.c checks for 4 levels): the base MSRs, GDTR/IDTR, an LDT descriptor. */
+#define CANON57 0x0000800000001000ul   /* bit 47 set: canonical with 57 bits only */
+#define NONCANON57 0x0100000000001000ul
+struct __attribute__((packed)) dtr { uint16_t limit; uint64_t base; };
+static volatile struct dtr want, saved;
+static void do_lgdt(ulong unused)
+{
+    (void)unused;
+    __asm__ volatile("sgdt %0" : "=m"(saved));
+    __asm__ volatile("lgdt %0" :: "m"(want));
+    __asm__ volatile("lgdt %0" :: "m"(saved));   /* back at once, taken or not */
+}
+static void do_lldt(ulong sel) { __asm__ volatile("lldt %w0" :: "r"(sel)); }
+
+static void ldt_desc(uint64_t base)
+{
+    gdt[SEL_SPARE0 >> 3] = 0x67 | (base & 0xffffff) << 16 | 2ull << 40 | 1ull << 47 | ((base >> 24) & 0xff) << 56;
+    gdt[(SEL_SPARE0 >> 3) + 1] = base >> 32;
+}
+
+static void test_bases57(void)
+{
+    static const uint32_t msrs[] = { MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_LSTAR, MSR_CSTAR };
+    static const char *const names[] = { "GS_BASE", "KERNEL_GS_BASE", "LSTAR", "CSTAR" };
+    for (unsigned k = 0; k < 4; k++) {
+        uint64_t old = rdmsr(msrs[k]);
+        pending = CANON57;
+        check_eq(cat("57-bit canonical taken: wrmsr ", names[k]), (ulong)run_catch(do_wrmsr, msrs[k]), ~0ul);
+        check_eq(cat("57-bit canonical reads back: ", names[k]), rdmsr(msrs[k]), CANON57);
+        pending = NONCANON57;
+        check_eq(cat("57-bit non-canonical #GP: wrmsr ", names[k]), (ulong)run_catch(do_wrmsr, msrs[k]), 13);
+        wrmsr(msrs[k], old);
+    }
+    struct dtr g;
+    __asm__ volatile("sgdt %0" : "=m"(g));
+    want.limit = g.limit;
+    want.base = CANON57;
+    check_eq("57-bit canonical taken: lgdt", (ulong)run_catch(do_lgdt, 0), ~0ul);
+    want.base = NONCANON57;
+    check_eq("57-bit non-canonical #GP: lgdt", (ulong)run_catch(do_lgdt, 0), 13);
+    ldt_desc(CANON57);
+    check_eq("57-bit canonical taken: lldt", (ulong)run_catch(do_lldt, SEL_SPARE0), ~0ul);
+    do_lldt(0);
+    ldt_desc(NONCANON57);
+    check_eq("57-bit non-canonical #GP: lldt", (ulong)run_catch(do_lldt, SEL_SPARE0), 13);
+    do_lldt(0);
+    gdt[SEL_SPARE0 >> 3] = gdt[(SEL_SPARE0 >> 3) + 1] = 0;
+}
+
 void guest_main(void)
 {
     uint32_t r[4];
@@ -124,6 +174,7 @@ void guest_main(void)
     pending = 0x0100000000000000ul;
     check_eq("wrmsr FS_BASE, non-canonical in 57 bits: #GP", (ulong)run_catch(do_wrmsr, MSR_FS_BASE), 13);
     wrmsr(MSR_FS_BASE, 0);
+    test_bases57();
     check_eq("CR4.LA57 cleared in IA-32e mode: #GP", (ulong)run_catch(write_cr4, READ_CR(4) & ~CR4_LA57), 13);
 
     switch_paging(cr3, cr4);
