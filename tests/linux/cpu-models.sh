@@ -54,13 +54,13 @@ model_boot qemu64 AuthenticAMD 15 107 "QEMU Virtual CPU version 2.5+" \
     "fpu pse tsc msr pae cx8 apic sep pge cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm pni cx16 hypervisor lahf_lm" \
     "ssse3 sse4_1 sse4_2 popcnt rdtscp pdpe1gb fsgsbase tsc_deadline_timer abm svm avx"
 model_boot Skylake-Client GenuineIntel 6 94 "Intel Core Processor (Skylake)" \
-    "ssse3 sse4_1 sse4_2 popcnt cx16 tsc_deadline_timer fsgsbase rdtscp lahf_lm abm hypervisor" \
-    "pdpe1gb avx avx2 aes xsave x2apic topoext"
+    "ssse3 sse4_1 sse4_2 popcnt cx16 tsc_deadline_timer fsgsbase rdtscp lahf_lm abm hypervisor x2apic" \
+    "pdpe1gb avx avx2 aes xsave topoext"
 model_boot EPYC AuthenticAMD 23 1 "AMD EPYC Processor" \
     "ssse3 sse4_1 sse4_2 popcnt cx16 fsgsbase pdpe1gb rdtscp lahf_lm abm topoext hypervisor ht cmp_legacy" \
     "tsc_deadline_timer avx avx2 aes xsave sha_ni" -smp 4,sockets=2,cores=2
 topology "$TMPD/EPYC"
 model_boot max GenuineIntel 6 94 "vmon software CPU" \
-    "ssse3 sse4_1 sse4_2 popcnt cx16 tsc_deadline_timer fsgsbase pdpe1gb rdtscp lahf_lm abm hypervisor ht" \
-    "avx aes xsave x2apic" -smp 4,sockets=2,cores=2
+    "ssse3 sse4_1 sse4_2 popcnt cx16 tsc_deadline_timer fsgsbase pdpe1gb rdtscp lahf_lm abm hypervisor ht x2apic la57" \
+    "avx aes xsave" -smp 4,sockets=2,cores=2
 topology "$TMPD/max"
