@@ -350,6 +350,8 @@ static const struct img_cmd {
     { "amend", img_amend, "amend [-f fmt] -o options filename" },
     { "measure", img_measure, "measure [-O fmt] [-o options] [--size N | [-f fmt] filename]" },
     { "dd", img_dd, "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output" },
+    { "bitmap", img_bitmap, "bitmap (--merge SOURCE | --add | --remove | --clear | --enable | --disable)... "
+                            "[-b source_file [-F source_fmt]] [-g granularity] [-f fmt] filename bitmap" },
     { "bench", img_bench, "bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename" },
 };
 

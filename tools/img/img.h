@@ -34,5 +34,6 @@ int img_amend(int argc, char **argv);
 int img_measure(int argc, char **argv);
 int img_bench(int argc, char **argv);
 int img_dd(int argc, char **argv);
+int img_bitmap(int argc, char **argv);
 
 #endif
