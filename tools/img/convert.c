@@ -43,8 +43,9 @@ int img_convert(int argc, char **argv)
     int share = 0;
     bool bitmaps = false, in_order = true;
     int workers = 8;
+    bool image_opts = false;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
-                                        { "target-is-zero", no_argument, 0, 'Z' },
+                                        { "target-is-zero", no_argument, 0, 'Z' }, { "image-opts", no_argument, 0, 'I' },
                                         { "bitmaps", no_argument, 0, 1 }, { 0, 0, 0, 0 } };
     int c;
     optind = 1;
@@ -81,6 +82,7 @@ int img_convert(int argc, char **argv)
             break;
         }
         case 'W': in_order = false; break;
+        case 'I': image_opts = true; break;
         case 'C': case 'l': case 'T': case 'r': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
@@ -88,6 +90,10 @@ int img_convert(int argc, char **argv)
     }
     if (quiet)
         progress = false;
+    if (image_opts && fmt) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (opts && blk_find_driver(out_fmt) && img_opts_help(blk_find_driver(out_fmt), opts)) {
         free(opts);
         return 0;
@@ -106,7 +112,7 @@ int img_convert(int argc, char **argv)
     int ret = 1;
     struct blk *dst = NULL;
     for (int i = 0; i < ss.n; i++) {
-        ss.bs[i] = img_open(argv[optind + i], fmt, share);
+        ss.bs[i] = img_open_arg(argv[optind + i], fmt, share, image_opts);
         if (!ss.bs[i])
             goto out;
         ss.total += ss.bs[i]->size;
@@ -174,12 +180,14 @@ int img_compare(int argc, char **argv)
 {
     const char *f1 = NULL, *f2 = NULL;
     bool strict = false, quiet = false;
+    bool image_opts = false;
     int c, share = 0;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' }, { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:F:T:pqsU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': f1 = optarg; break;
         case 'F': f2 = optarg; break;
         case 's': strict = true; break;
@@ -190,12 +198,16 @@ int img_compare(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 2;
         }
     }
+    if (image_opts && (f1 || f2)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 2;
+    }
     if (argc - optind != 2) {
         img_err("Expecting two image file names");
         return 2;
     }
-    struct blk *a = img_open(argv[optind], f1, share);
-    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, share) : NULL;
+    struct blk *a = img_open_arg(argv[optind], f1, share, image_opts);
+    struct blk *b = a ? img_open_arg(argv[optind + 1], f2 ? f2 : f1, share, image_opts) : NULL;
     int ret = 2;
     uint8_t *ba = malloc(CONVERT_CHUNK), *bb = malloc(CONVERT_CHUNK);
     if (!a || !b || !ba || !bb)
@@ -295,12 +307,14 @@ int img_map(int argc, char **argv)
     const char *fmt = NULL;
     bool json = false;
     int share = 0;
-    static const struct option lo[] = { { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' }, { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
+    bool image_opts = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:hU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O': json = !strcmp(optarg, "json"); break;
         case 'U': share = BLK_O_SHARE; break;
@@ -308,9 +322,13 @@ int img_map(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
+    if (image_opts && (fmt)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (!img_one_file(argc))
         return 1;
-    struct blk *top = img_open(argv[optind], fmt, share);
+    struct blk *top = img_open_arg(argv[optind], fmt, share, image_opts);
     if (!top)
         return 1;
     if (!json)
