@@ -302,10 +302,15 @@ static int img_check(int argc, char **argv)
     }
     if (json) {
         /* Key order as qemu-img prints its QDict. */
-        printf("{\n    \"image-end-offset\": %" PRId64 ",\n", r.image_end_offset);
+        /* As qemu-img: the end offset where the format knows one, cluster counts where it counts them. */
+        bool counts = r.total_clusters && r.allocated_clusters;
+        printf("{\n");
+        if (r.image_end_offset > 0)
+            printf("    \"image-end-offset\": %" PRId64 ",\n", r.image_end_offset);
         if (r.compressed_clusters)
             printf("    \"compressed-clusters\": %" PRId64 ",\n", r.compressed_clusters);
-        printf("    \"total-clusters\": %" PRId64 ",\n", r.total_clusters);
+        if (r.total_clusters)
+            printf("    \"total-clusters\": %" PRId64 ",\n", r.total_clusters);
         if (r.corruptions)
             printf("    \"corruptions\": %" PRId64 ",\n", r.corruptions);
         printf("    \"check-errors\": %" PRId64 ",\n", r.check_errors);
@@ -315,7 +320,8 @@ static int img_check(int argc, char **argv)
             printf("    \"leaks-fixed\": %" PRId64 ",\n", r.leaks_fixed);
         if (r.corruptions_fixed)
             printf("    \"corruptions-fixed\": %" PRId64 ",\n", r.corruptions_fixed);
-        printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
+        if (counts)
+            printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
         printf("    \"filename\": ");
         img_json_str(file);
         printf(",\n    \"format\": \"%s\"", bs->drv->name);

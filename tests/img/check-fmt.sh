@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# vmon img check for the foreign formats (issue 19) against qemu-img check on the same files: clean
+# images and damaged copies give the same report lines, JSON and exit status (0 clean, 2 corrupt).
+. "$(dirname "$0")/lib.sh"
+head -c 3000000 /dev/urandom >d.raw
+truncate -s 5M d.raw
+same() {      # file: vmon's check (human, JSON) and status as qemu-img's
+    for o in "" --output=json; do
+        diff <("$VMON" img check $o "$1" 2>&1; echo "exit $?") <(qemu-img check $o "$1" 2>&1; echo "exit $?") >diff.txt ||
+            { bad "check $o $1 differs from qemu-img's"; cat diff.txt; }
+    done
+}
+poke() {      # file offset bytes(printf escapes)
+    printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+# vdi: block map entries past blocks_allocated, a block used twice, a wrong allocated count.
+qemu-img convert -O vdi d.raw a.vdi
+same a.vdi
+map=$(od -An -tu4 -j$((0x154)) -N4 a.vdi | tr -d ' ')
+cp a.vdi big.vdi; poke big.vdi $((map + 4)) '\x09\x00\x00\x00'; same big.vdi
+cp a.vdi dup.vdi; poke dup.vdi $((map + 4)) '\x00\x00\x00\x00'; same dup.vdi
+cp a.vdi cnt.vdi; poke cnt.vdi $((0x184)) '\x07\x00\x00\x00'; same cnt.vdi
+"$VMON" img check big.vdi >/dev/null 2>&1; [ $? -eq 2 ] || bad "corrupt vdi: not exit 2"
+[ $fail -eq 0 ] && echo "check-fmt: all passed"
+exit $fail
