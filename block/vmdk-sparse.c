@@ -138,6 +138,12 @@ static int grain_kind(struct vmdk_extent *e, int64_t gte)
     return !gte ? G_UNALLOC : gte == 1 && e->zero_grains ? G_ZERO : G_DATA;
 }
 
+int64_t vmdk_sparse_host(struct blk *bs, struct vmdk_extent *e, uint64_t off)
+{
+    int64_t g = grain_entry(bs, e, off);
+    return g < 0 ? g : grain_kind(e, g) == G_DATA ? g * 512 : 0;
+}
+
 int vmdk_sparse_status(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint64_t len, uint64_t *pnum,
                        uint64_t *map)
 {

@@ -5,6 +5,8 @@
  * image (vmdk-stream.c). A parentFileNameHint becomes the backing file.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +193,44 @@ static int vmdk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_
     return (data ? BLK_STATUS_DATA : BLK_STATUS_ZERO) | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
 }
 
+/*
+ * qemu-img check for vmdk (QEMU block/vmdk.c's check): every allocated grain of the sparse extents must
+ * start inside its extent file; the walk stops at the first grain that does not (reported, then the
+ * check fails as QEMU's does: exit 1) or whose grain table cannot be read (a check error, exit 1; QEMU
+ * reads a table past the end of the file as zeros and reports nothing). Nothing is repaired.
+ */
+static int vmdk_check(struct blk *bs, struct blk_check *res, int fix, void (*report)(void *, const char *), void *opq)
+{
+    struct vmdk *s = bs->opaque;
+    char line[160];
+    (void)fix;
+    *res = (struct blk_check){ 0 };
+    for (uint64_t off = 0; off < bs->size;) {
+        struct vmdk_extent *e = find_extent(s, off);
+        uint64_t in = off - e->start;
+        if (e->type != VMDK_EXT_SPARSE) {
+            off = e->start + e->len;
+            continue;
+        }
+        int64_t host = vmdk_sparse_host(bs, e, in), fsz = e->file->ops->size(e->file);
+        if (host < 0 || fsz < 0) {
+            snprintf(line, sizeof(line), "ERROR: could not get cluster_offset for sector %" PRIu64 "\n", off / 512);
+            res->check_errors++;
+        } else if (host && (uint64_t)host >= (uint64_t)fsz) {
+            snprintf(line, sizeof(line), "ERROR: cluster offset for sector %" PRIu64 " points after EOF\n", off / 512);
+            res->corruptions++;
+        } else {
+            off += e->grain - in % e->grain;
+            continue;
+        }
+        if (report)
+            report(opq, line);
+        /* As QEMU: a grain past the end also fails the check itself ("Check failed", exit 1). */
+        return res->corruptions ? -EINVAL : 0;
+    }
+    return 0;
+}
+
 static int vmdk_write(struct blk *bs, uint64_t off, const void *buf, size_t len)
 {
     return vmdk_stream_write(bs, buf, off, len);
@@ -276,6 +316,7 @@ const struct blk_driver blk_vmdk_driver = {
     .flush = vmdk_flush,
     .block_status = vmdk_block_status,
     .close = vmdk_close,
+    .check = vmdk_check,
     .create_help = vmdk_create_help,
     .create_opt = vmdk_create_opt,
     .get_info = vmdk_get_info,

@@ -67,6 +67,8 @@ int vmdk_sparse_open(struct blk *bs, struct vmdk_extent *e, const uint8_t *hdr, 
 int vmdk_sparse_status(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint64_t len, uint64_t *pnum,
                        uint64_t *map);
 int vmdk_sparse_read(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint8_t *buf, uint64_t len);
+/* The host byte offset of the grain holding off (relative to the extent), 0 if it has no data, or -errno. */
+int64_t vmdk_sparse_host(struct blk *bs, struct vmdk_extent *e, uint64_t off);
 int vmdk_load_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i);
 void vmdk_extent_free(struct vmdk_extent *e);
 
