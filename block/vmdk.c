@@ -205,28 +205,31 @@ static int vmdk_check(struct blk *bs, struct blk_check *res, int fix, void (*rep
     char line[160];
     (void)fix;
     *res = (struct blk_check){ 0 };
-    for (uint64_t off = 0; off < bs->size;) {
-        struct vmdk_extent *e = find_extent(s, off);
-        uint64_t in = off - e->start;
-        if (e->type != VMDK_EXT_SPARSE) {
-            off = e->start + e->len;
+    for (int x = 0; x < s->n; x++) {
+        struct vmdk_extent *e = &s->ext[x];
+        if (e->type != VMDK_EXT_SPARSE)
             continue;
+        int64_t fsz = e->file->ops->size(e->file);
+        uint64_t span = e->grain * e->gtes;
+        for (uint32_t i = 0; i < e->gd_entries && (uint64_t)i * span < e->len; i++) {
+            uint64_t bad;
+            int r = fsz < 0 ? (int)fsz : vmdk_sparse_check_gt(bs, e, i, (uint64_t)fsz, &bad);
+            if (r < 0) {
+                snprintf(line, sizeof(line), "ERROR: could not get cluster_offset for sector %" PRIu64 "\n",
+                         (e->start + (uint64_t)i * span) / 512);
+                res->check_errors++;
+            } else if (bad != UINT64_MAX) {
+                snprintf(line, sizeof(line), "ERROR: cluster offset for sector %" PRIu64 " points after EOF\n",
+                         (e->start + bad * e->grain) / 512);
+                res->corruptions++;
+            } else {
+                continue;
+            }
+            if (report)
+                report(opq, line);
+            /* As QEMU: a grain past the end also fails the check itself ("Check failed", exit 1). */
+            return res->corruptions ? -EINVAL : 0;
         }
-        int64_t host = vmdk_sparse_host(bs, e, in), fsz = e->file->ops->size(e->file);
-        if (host < 0 || fsz < 0) {
-            snprintf(line, sizeof(line), "ERROR: could not get cluster_offset for sector %" PRIu64 "\n", off / 512);
-            res->check_errors++;
-        } else if (host && (uint64_t)host >= (uint64_t)fsz) {
-            snprintf(line, sizeof(line), "ERROR: cluster offset for sector %" PRIu64 " points after EOF\n", off / 512);
-            res->corruptions++;
-        } else {
-            off += e->grain - in % e->grain;
-            continue;
-        }
-        if (report)
-            report(opq, line);
-        /* As QEMU: a grain past the end also fails the check itself ("Check failed", exit 1). */
-        return res->corruptions ? -EINVAL : 0;
     }
     return 0;
 }
