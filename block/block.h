@@ -122,6 +122,17 @@ struct blk_measure {
     uint64_t bitmaps;
 };
 
+/* One action of qemu-img bitmap on a persistent dirty bitmap. */
+enum blk_bitmap_action { BLK_BITMAP_ADD, BLK_BITMAP_REMOVE, BLK_BITMAP_CLEAR, BLK_BITMAP_ENABLE,
+                         BLK_BITMAP_DISABLE, BLK_BITMAP_MERGE };
+struct blk_bitmap_op {
+    enum blk_bitmap_action action;
+    const char *name;
+    uint64_t granularity;         /* ADD: bytes per bit, 0: the format's default */
+    struct blk *src;              /* MERGE: the image holding src_name (may be the same one) */
+    const char *src_name;
+};
+
 struct blk_driver {
     const char *name;
     int (*probe)(const uint8_t *buf, size_t len, const char *filename);   /* score, 0: not mine */
@@ -160,6 +171,7 @@ struct blk_driver {
     int (*measure)(const struct blk_create_opts *o, struct blk *in, struct blk_measure *m, char *err);
     /* Copies src's persistent bitmaps into dst (convert --bitmaps); both of this format. */
     int (*bitmaps_copy)(struct blk *dst, struct blk *src, char *err);
+    int (*bitmap_change)(struct blk *bs, const struct blk_bitmap_op *op, char *err);
     int (*make_empty)(struct blk *bs);                  /* drops every cluster (after commit) */
     /* Records a new backing file (NULL: none) in the image's metadata (rebase). */
     int (*change_backing_file)(struct blk *bs, const char *file, const char *fmt);

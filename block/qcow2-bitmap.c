@@ -118,7 +118,7 @@ int qcow2_bitmap_read(struct qcow2 *s, const struct qcow2_bitmap *bm, uint8_t *o
 }
 
 /* Writes clusters of data (len bytes) at newly allocated places; returns the offset or -errno. */
-static int64_t write_new(struct qcow2 *s, const uint8_t *data, uint64_t len)
+int64_t qcow2_bitmap_write_new(struct qcow2 *s, const uint8_t *data, uint64_t len)
 {
     uint64_t n = (len + s->cluster_size - 1) / s->cluster_size;
     int64_t off = qcow2_alloc_clusters(s, n);
@@ -135,7 +135,7 @@ static int64_t write_new(struct qcow2 *s, const uint8_t *data, uint64_t len)
 }
 
 /* One bitmap's data and table into dst: all-zero clusters stay unallocated (entry 0). */
-static int64_t store_one(struct qcow2 *dst, const uint8_t *bits, uint64_t bytes, uint32_t *table_size)
+int64_t qcow2_bitmap_store(struct qcow2 *dst, const uint8_t *bits, uint64_t bytes, uint32_t *table_size)
 {
     uint64_t cs = dst->cluster_size, n = (bytes + cs - 1) / cs;
     uint8_t *t = calloc(n ? n : 1, 8);
@@ -146,18 +146,18 @@ static int64_t store_one(struct qcow2 *dst, const uint8_t *bits, uint64_t bytes,
         uint64_t len = bytes - i * cs < cs ? bytes - i * cs : cs;
         if (blk_is_zero(bits + i * cs, len))
             continue;
-        r = write_new(dst, bits + i * cs, len);
+        r = qcow2_bitmap_write_new(dst, bits + i * cs, len);
         if (r >= 0)
             be64_put(t + 8 * i, (uint64_t)r);
     }
     if (r >= 0)
-        r = write_new(dst, t, n * 8);
+        r = qcow2_bitmap_write_new(dst, t, n * 8);
     free(t);
     *table_size = (uint32_t)n;
     return r;
 }
 
-static int add_extension(struct qcow2 *s, uint32_t nb, uint64_t dir_off, uint64_t dir_size)
+int qcow2_bitmap_add_ext(struct qcow2 *s, uint32_t nb, uint64_t dir_off, uint64_t dir_size)
 {
     struct qcow2_extra *x = s->extra;
     uint8_t *e = realloc(x->ext, x->len + 32);
@@ -199,7 +199,7 @@ int qcow2_bitmaps_copy(struct blk *dst_bs, struct blk *src_bs, char *err)
         uint32_t tsize = 0;
         int64_t toff = bits ? qcow2_bitmap_read(src, bm, bits, bytes) : -ENOMEM;
         if (toff == 0)
-            toff = store_one(dst, bits, bytes, &tsize);
+            toff = qcow2_bitmap_store(dst, bits, bytes, &tsize);
         free(bits);
         size_t nl = strlen(bm->name), el = (size_t)qcow2_align_up(BME_ENTRY_FIXED + nl, 8);
         uint8_t *nd = toff < 0 ? NULL : realloc(dir, dcap = dlen + el);
@@ -218,7 +218,7 @@ int qcow2_bitmaps_copy(struct blk *dst_bs, struct blk *src_bs, char *err)
         memcpy(dir + dlen + BME_ENTRY_FIXED, bm->name, nl);
         dlen += el;
     }
-    int64_t doff = r == 0 ? write_new(dst, dir, dlen) : r;
+    int64_t doff = r == 0 ? qcow2_bitmap_write_new(dst, dir, dlen) : r;
     free(dir);
     (void)dcap;
     if (doff < 0)
@@ -226,7 +226,7 @@ int qcow2_bitmaps_copy(struct blk *dst_bs, struct blk *src_bs, char *err)
     /* Data, tables and directory reach the disk before the header names them. */
     r = qcow2_flush_metadata(dst);
     if (r == 0)
-        r = add_extension(dst, src->nb_bitmaps, (uint64_t)doff, dlen);
+        r = qcow2_bitmap_add_ext(dst, src->nb_bitmaps, (uint64_t)doff, dlen);
     if (r == 0) {
         dst->autoclear |= QCOW2_AUTOCLEAR_BITMAPS;
         dst->bm_ext_present = true;

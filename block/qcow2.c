@@ -502,6 +502,7 @@ const struct blk_driver blk_qcow2_driver = {
     .amend = qcow2_amend,
     .measure = qcow2_measure,
     .bitmaps_copy = qcow2_bitmaps_copy,
+    .bitmap_change = qcow2_bitmap_change,
     .make_empty = qcow2_make_empty,
     .change_backing_file = qcow2_change_backing_file,
 };

@@ -239,6 +239,14 @@ int qcow2_bitmap_size(const struct qcow2 *s, const struct qcow2_bitmap *bm, uint
 int qcow2_bitmap_read(struct qcow2 *s, const struct qcow2_bitmap *bm, uint8_t *out, uint64_t bytes);
 int qcow2_bitmaps_copy(struct blk *dst, struct blk *src, char *err);
 int qcow2_bitmaps_invalidate(struct qcow2 *s);
+/* len bytes of data into newly allocated clusters: returns their offset or -errno. */
+int64_t qcow2_bitmap_write_new(struct qcow2 *s, const uint8_t *data, uint64_t len);
+/* One bitmap's bits (bytes long) into newly allocated clusters: returns its table's offset or -errno. */
+int64_t qcow2_bitmap_store(struct qcow2 *dst, const uint8_t *bits, uint64_t bytes, uint32_t *table_size);
+/* Appends a bitmaps header extension (nb entries, the directory at dir_off) to the kept extensions. */
+int qcow2_bitmap_add_ext(struct qcow2 *s, uint32_t nb, uint64_t dir_off, uint64_t dir_size);
+/* qcow2-bitmap-edit.c: qemu-img bitmap's actions */
+int qcow2_bitmap_change(struct blk *bs, const struct blk_bitmap_op *op, char *err);
 
 /* qcow2-snapshot.c */
 int qcow2_read_snapshots(struct qcow2 *s, char *err);

@@ -138,6 +138,23 @@ static int grain_kind(struct vmdk_extent *e, int64_t gte)
     return !gte ? G_UNALLOC : gte == 1 && e->zero_grains ? G_ZERO : G_DATA;
 }
 
+int vmdk_sparse_check_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i, uint64_t fsz, uint64_t *bad)
+{
+    *bad = UINT64_MAX;
+    int r = vmdk_load_gt(bs, e, i);
+    if (r < 0 || !e->gt[i])
+        return r;
+    uint64_t first = (uint64_t)i * e->gtes;
+    for (uint32_t k = 0; k < e->gtes && (first + k) * e->grain < e->len; k++) {
+        uint32_t v = e->gt[i][k];
+        if (grain_kind(e, v) == G_DATA && (uint64_t)v * 512 >= fsz) {
+            *bad = first + k;
+            break;
+        }
+    }
+    return 0;
+}
+
 int vmdk_sparse_status(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint64_t len, uint64_t *pnum,
                        uint64_t *map)
 {

@@ -67,6 +67,9 @@ int vmdk_sparse_open(struct blk *bs, struct vmdk_extent *e, const uint8_t *hdr, 
 int vmdk_sparse_status(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint64_t len, uint64_t *pnum,
                        uint64_t *map);
 int vmdk_sparse_read(struct blk *bs, struct vmdk_extent *e, uint64_t off, uint8_t *buf, uint64_t len);
+/* Check: *bad = the first grain (index in the extent) of grain table i whose data starts at or past fsz,
+ * UINT64_MAX if none; -errno if the table cannot be read. */
+int vmdk_sparse_check_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i, uint64_t fsz, uint64_t *bad);
 int vmdk_load_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i);
 void vmdk_extent_free(struct vmdk_extent *e);
 

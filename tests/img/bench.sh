@@ -3,8 +3,7 @@
 #  1. convert raw->qcow2 and qcow2->raw of a 1 GiB image with mixed regions (random data, written
 #     zeros, holes), and vmdk (streamOptimized as in OVA files, monolithicSparse) -> qcow2; best of
 #     BENCH_RUNS (5) runs each (page cache warm, dirty pages synced before each run). Both tools get the
-#     same -m (BENCH_M, 8: qemu-img's default); vmon img accepts it but always runs one reader thread
-#     and one writer thread.
+#     same -m (BENCH_M, 8: qemu-img's default): that many workers, writes in order (no -W)
 #  2. 4 KiB requests at a scattered offset sequence (qemu-img bench -S step, one request at a time):
 #     writes into a fresh qcow2 image (allocating), then reads of a populated one, in IOPS.
 # Ratios are vmon's speed over qemu-img's: above 1.0 vmon is faster.

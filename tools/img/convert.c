@@ -1,7 +1,6 @@
 /* vmon img: subcommands that stream image contents: convert, compare, map, bench. */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,172 +8,8 @@
 #include <time.h>
 
 #include "block/block.h"
+#include "tools/img/convert.h"
 #include "tools/img/img.h"
-
-#define CONVERT_CHUNK (2u << 20)
-
-/* Several sources are concatenated into one stream, as qemu-img convert does. */
-struct src_set {
-    struct blk **bs;
-    int n;
-    uint64_t total;
-};
-
-static struct blk *src_at(struct src_set *ss, uint64_t *off)
-{
-    for (int i = 0; i < ss->n; i++) {
-        if (*off < ss->bs[i]->size)
-            return ss->bs[i];
-        *off -= ss->bs[i]->size;
-    }
-    return NULL;
-}
-
-static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_t len, bool compress,
-                      uint32_t gran, bool must_zero)
-{
-    /* Skip granules that are all zero (the target reads them as zero already), write the rest. */
-    if (!gran && !compress)          /* -S 0: no sparse detection, everything is written (as qemu-img) */
-        return blk_pwrite(dst, off, buf, len);
-    uint64_t i = 0;
-    while (i < len) {
-        uint64_t g = gran - ((off + i) % gran);
-        if (g > len - i)
-            g = len - i;
-        bool zero = gran && blk_is_zero(buf + i, g);
-        uint64_t j = i + g;
-        while (j < len) {
-            uint64_t g2 = gran - ((off + j) % gran);
-            if (g2 > len - j)
-                g2 = len - j;
-            if ((gran && blk_is_zero(buf + j, g2)) != zero || compress)
-                break;
-            j += g2;
-        }
-        int r = 0;
-        if (zero) {
-            if (must_zero)
-                r = blk_write_zeroes(dst, off + i, j - i);
-        } else if (compress) {
-            r = dst->drv->write_compressed(dst, off + i, buf + i, j - i);
-        } else {
-            r = blk_pwrite(dst, off + i, buf + i, j - i);
-        }
-        if (r < 0)
-            return r;
-        i = j;
-    }
-    return 0;
-}
-
-/*
- * The read side of convert, on its own thread: block status and data of consecutive chunks go into
- * a small ring of slots that the writing thread drains in order. The source images belong to this
- * thread alone, the target to the writer, so no block-layer state is shared.
- */
-#define NSLOTS 4
-
-struct slot {
-    uint64_t pos, len;
-    int status, err;
-    struct blk *src;
-    uint8_t *buf;
-};
-
-struct reader {
-    struct src_set *ss;
-    uint32_t chunk;
-    bool read_all;                 /* no block status: read (and write) every byte */
-    struct slot slots[NSLOTS];
-    unsigned head, tail;           /* filled: [tail, head) modulo NSLOTS, as counters */
-    bool eof, stop;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-};
-
-static void *reader_main(void *opaque)
-{
-    struct reader *rd = opaque;
-    for (uint64_t pos = 0; pos < rd->ss->total;) {
-        pthread_mutex_lock(&rd->lock);
-        while (rd->head - rd->tail == NSLOTS && !rd->stop)
-            pthread_cond_wait(&rd->cond, &rd->lock);
-        bool stop = rd->stop;
-        pthread_mutex_unlock(&rd->lock);
-        if (stop)
-            break;
-        struct slot *sl = &rd->slots[rd->head % NSLOTS];
-        uint64_t soff = pos;
-        sl->src = src_at(rd->ss, &soff);
-        uint64_t n = rd->chunk - (pos % rd->chunk), pnum = 0;
-        if (n > sl->src->size - soff)
-            n = sl->src->size - soff;
-        sl->status = rd->read_all ? 0 : blk_chain_status(sl->src, soff, n, &pnum, NULL);
-        sl->err = sl->status < 0 ? sl->status : 0;
-        sl->pos = pos;
-        sl->len = pnum ? pnum : n;
-        if (!sl->err && !(sl->status & BLK_STATUS_ZERO))
-            sl->err = blk_pread(sl->src, soff, sl->buf, sl->len);
-        pos += sl->len;
-        pthread_mutex_lock(&rd->lock);
-        rd->head++;
-        pthread_cond_broadcast(&rd->cond);
-        pthread_mutex_unlock(&rd->lock);
-        if (sl->err)
-            break;
-    }
-    pthread_mutex_lock(&rd->lock);
-    rd->eof = true;
-    pthread_cond_broadcast(&rd->cond);
-    pthread_mutex_unlock(&rd->lock);
-    return NULL;
-}
-
-static int reader_start(struct reader *rd)
-{
-    for (int i = 0; i < NSLOTS; i++)
-        if (!(rd->slots[i].buf = malloc(rd->chunk)))
-            return -ENOMEM;
-    pthread_mutex_init(&rd->lock, NULL);
-    pthread_cond_init(&rd->cond, NULL);
-    return pthread_create(&rd->thread, NULL, reader_main, rd) ? -EAGAIN : 0;
-}
-
-/* The next filled slot in order, or NULL at the end. */
-static struct slot *reader_next(struct reader *rd)
-{
-    pthread_mutex_lock(&rd->lock);
-    while (rd->head == rd->tail && !rd->eof)
-        pthread_cond_wait(&rd->cond, &rd->lock);
-    struct slot *sl = rd->head == rd->tail ? NULL : &rd->slots[rd->tail % NSLOTS];
-    pthread_mutex_unlock(&rd->lock);
-    return sl;
-}
-
-static void reader_done(struct reader *rd, struct slot *sl, bool stop)
-{
-    (void)sl;
-    pthread_mutex_lock(&rd->lock);
-    rd->tail++;
-    if (stop)
-        rd->stop = true;
-    pthread_cond_broadcast(&rd->cond);
-    pthread_mutex_unlock(&rd->lock);
-}
-
-static void reader_stop(struct reader *rd)
-{
-    pthread_mutex_lock(&rd->lock);
-    rd->stop = true;
-    pthread_cond_broadcast(&rd->cond);
-    pthread_mutex_unlock(&rd->lock);
-    pthread_join(rd->thread, NULL);
-    pthread_mutex_destroy(&rd->lock);
-    pthread_cond_destroy(&rd->cond);
-    for (int i = 0; i < NSLOTS; i++)
-        free(rd->slots[i].buf);
-}
 
 /* --bitmaps: the source's persistent bitmaps into the target, as qemu-img convert --bitmaps. */
 static int copy_bitmaps(struct src_set *ss, struct blk *dst)
@@ -206,9 +41,11 @@ int img_convert(int argc, char **argv)
     bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
     int share = 0;
-    bool bitmaps = false;
+    bool bitmaps = false, in_order = true;
+    int workers = 8;
+    bool image_opts = false;
     static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
-                                        { "target-is-zero", no_argument, 0, 'Z' },
+                                        { "target-is-zero", no_argument, 0, 'Z' }, { "image-opts", no_argument, 0, 'I' },
                                         { "bitmaps", no_argument, 0, 1 }, { 0, 0, 0, 0 } };
     int c;
     optind = 1;
@@ -233,13 +70,30 @@ int img_convert(int argc, char **argv)
         case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
         case 'U': share = BLK_O_SHARE; break;
         case 1: bitmaps = true; break;
-        case 'C': case 'l': case 'T': case 'm': case 'W': case 'r': case 'Z': break;
+        case 'm': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > CONVERT_MAX_WORKERS) {
+                img_err("Invalid number of coroutines. Allowed number of coroutines is between 1 and %d",
+                        CONVERT_MAX_WORKERS);
+                return 1;
+            }
+            workers = (int)v;
+            break;
+        }
+        case 'W': in_order = false; break;
+        case 'I': image_opts = true; break;
+        case 'C': case 'l': case 'T': case 'r': case 'Z': break;
         case 'h': printf("usage: vmon img convert [-f fmt] [-O fmt] [-c] [-p] [-o options] [-n] [-S size] src... dst\n"); return 0;
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
     if (quiet)
         progress = false;
+    if (image_opts && fmt) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (opts && blk_find_driver(out_fmt) && img_opts_help(blk_find_driver(out_fmt), opts)) {
         free(opts);
         return 0;
@@ -258,7 +112,7 @@ int img_convert(int argc, char **argv)
     int ret = 1;
     struct blk *dst = NULL;
     for (int i = 0; i < ss.n; i++) {
-        ss.bs[i] = img_open(argv[optind + i], fmt, share);
+        ss.bs[i] = img_open_arg(argv[optind + i], fmt, share, image_opts);
         if (!ss.bs[i])
             goto out;
         ss.total += ss.bs[i]->size;
@@ -295,39 +149,11 @@ int img_convert(int argc, char **argv)
     uint32_t chunk = CONVERT_CHUNK;
     if (dst->cluster_size > chunk)
         chunk = dst->cluster_size;
-    /* A reader thread fills chunks (status, data) while this thread writes the previous ones. */
-    struct reader rd = { .ss = &ss, .chunk = chunk, .read_all = compress || !gran };
-    if (reader_start(&rd) < 0)
-        goto out;
-    img_progress(progress, 0);
-    int werr = 0;
-    for (;;) {
-        struct slot *sl = reader_next(&rd);
-        if (!sl)
-            break;
-        if (sl->err < 0) {
-            char e[BLK_ERR_LEN + 256];
-            img_err("error while reading at byte %" PRIu64 ": %s", sl->pos, blk_strerror(sl->src, sl->err, e, sizeof(e)));
-            werr = -1;
-        } else if (!werr) {
-            int r = 0;
-            if (sl->status & BLK_STATUS_ZERO) {
-                if (no_create)
-                    r = blk_write_zeroes(dst, sl->pos, sl->len);
-            } else {
-                r = write_span(dst, sl->pos, sl->buf, sl->len, compress, gran, no_create);
-            }
-            if (r < 0) {
-                char e[BLK_ERR_LEN + 256];
-                img_err("error while writing at byte %" PRIu64 ": %s", sl->pos, blk_strerror(dst, r, e, sizeof(e)));
-                werr = -1;
-            }
-            img_progress(progress, (sl->pos + sl->len) * 100.0 / ss.total);
-        }
-        reader_done(&rd, sl, werr < 0);
-    }
-    reader_stop(&rd);
-    if (werr < 0)
+    /* A vmdk stream accepts its grains once, in order: -W cannot apply to it (qemu-img would fail). */
+    struct conv_job job = { .ss = &ss, .dst = dst, .chunk = chunk, .gran = gran, .compress = compress,
+                            .must_zero = no_create, .in_order = in_order || !strcmp(dst->drv->name, "vmdk"),
+                            .workers = workers, .progress = progress };
+    if (conv_run(&job) < 0)
         goto out;
     if (bitmaps && copy_bitmaps(&ss, dst) < 0)
         goto out;
@@ -354,12 +180,14 @@ int img_compare(int argc, char **argv)
 {
     const char *f1 = NULL, *f2 = NULL;
     bool strict = false, quiet = false;
+    bool image_opts = false;
     int c, share = 0;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' }, { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:F:T:pqsU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': f1 = optarg; break;
         case 'F': f2 = optarg; break;
         case 's': strict = true; break;
@@ -370,12 +198,16 @@ int img_compare(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 2;
         }
     }
+    if (image_opts && (f1 || f2)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 2;
+    }
     if (argc - optind != 2) {
         img_err("Expecting two image file names");
         return 2;
     }
-    struct blk *a = img_open(argv[optind], f1, share);
-    struct blk *b = a ? img_open(argv[optind + 1], f2 ? f2 : f1, share) : NULL;
+    struct blk *a = img_open_arg(argv[optind], f1, share, image_opts);
+    struct blk *b = a ? img_open_arg(argv[optind + 1], f2 ? f2 : f1, share, image_opts) : NULL;
     int ret = 2;
     uint8_t *ba = malloc(CONVERT_CHUNK), *bb = malloc(CONVERT_CHUNK);
     if (!a || !b || !ba || !bb)
@@ -475,12 +307,14 @@ int img_map(int argc, char **argv)
     const char *fmt = NULL;
     bool json = false;
     int share = 0;
-    static const struct option lo[] = { { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' }, { "output", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
+    bool image_opts = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:hU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O': json = !strcmp(optarg, "json"); break;
         case 'U': share = BLK_O_SHARE; break;
@@ -488,9 +322,13 @@ int img_map(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
+    if (image_opts && (fmt)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (!img_one_file(argc))
         return 1;
-    struct blk *top = img_open(argv[optind], fmt, share);
+    struct blk *top = img_open_arg(argv[optind], fmt, share, image_opts);
     if (!top)
         return 1;
     if (!json)

@@ -15,6 +15,7 @@
 #include "block/block.h"
 #include "tools/cli.h"
 #include "tools/img/img.h"
+#include "tools/img/imgopts.h"
 
 void img_err(const char *fmt, ...)
 {
@@ -97,6 +98,26 @@ struct blk *img_open(const char *file, const char *fmt, int flags)
     struct blk *bs = blk_open(file, fmt, flags, err);
     if (!bs)
         img_err("%s", err);
+    return bs;
+}
+
+/* A file name, or with --image-opts an option string (tools/img/imgopts.c) naming format and file. */
+struct blk *img_open_arg(const char *arg, const char *fmt, int flags, bool image_opts)
+{
+    if (!image_opts)
+        return img_open(arg, fmt, flags);
+    struct img_image_opts o;
+    char err[BLK_ERR_LEN] = "";
+    if (img_image_opts_parse(arg, &o, err, sizeof(err)) < 0) {
+        img_err("Could not open '%s': %s", arg, err);
+        return NULL;
+    }
+    struct blk *bs = NULL;
+    if (o.read_only && (flags & BLK_O_RDWR))
+        img_err("Could not open '%s': the image is opened read-only (read-only=on)", arg);
+    else if (!(bs = blk_open(o.filename, o.driver, flags | (o.force_share ? BLK_O_SHARE : 0), err)))
+        img_err("Could not open '%s': %s", arg, err);
+    img_image_opts_free(&o);
     return bs;
 }
 
@@ -227,14 +248,16 @@ static int img_check(int argc, char **argv)
     const char *fmt = NULL;
     bool json = false, quiet = false;
     int fix = 0, share = 0;
-    static const struct option lo[] = {
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
         { "output", required_argument, 0, 'O' }, { "repair", required_argument, 0, 'r' },
         { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    bool image_opts = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:hr:TqU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O': json = !strcmp(optarg, "json"); break;
         case 'r':
@@ -254,11 +277,15 @@ static int img_check(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
+    if (image_opts && (fmt)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (!img_one_file(argc))
         return 1;
     const char *file = argv[optind];
     /* The backing chain opens too: qemu-img check refuses an image whose backing file is missing. */
-    struct blk *bs = img_open(file, fmt, BLK_O_CHECK | share | (fix ? BLK_O_RDWR : 0));
+    struct blk *bs = img_open_arg(file, fmt, BLK_O_CHECK | share | (fix ? BLK_O_RDWR : 0), image_opts);
     if (!bs)
         return 1;
     if (!bs->drv->check) {
@@ -275,10 +302,15 @@ static int img_check(int argc, char **argv)
     }
     if (json) {
         /* Key order as qemu-img prints its QDict. */
-        printf("{\n    \"image-end-offset\": %" PRId64 ",\n", r.image_end_offset);
+        /* As qemu-img: the end offset where the format knows one, cluster counts where it counts them. */
+        bool counts = r.total_clusters && r.allocated_clusters;
+        printf("{\n");
+        if (r.image_end_offset > 0)
+            printf("    \"image-end-offset\": %" PRId64 ",\n", r.image_end_offset);
         if (r.compressed_clusters)
             printf("    \"compressed-clusters\": %" PRId64 ",\n", r.compressed_clusters);
-        printf("    \"total-clusters\": %" PRId64 ",\n", r.total_clusters);
+        if (r.total_clusters)
+            printf("    \"total-clusters\": %" PRId64 ",\n", r.total_clusters);
         if (r.corruptions)
             printf("    \"corruptions\": %" PRId64 ",\n", r.corruptions);
         printf("    \"check-errors\": %" PRId64 ",\n", r.check_errors);
@@ -288,7 +320,8 @@ static int img_check(int argc, char **argv)
             printf("    \"leaks-fixed\": %" PRId64 ",\n", r.leaks_fixed);
         if (r.corruptions_fixed)
             printf("    \"corruptions-fixed\": %" PRId64 ",\n", r.corruptions_fixed);
-        printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
+        if (counts)
+            printf("    \"allocated-clusters\": %" PRId64 ",\n", r.allocated_clusters);
         printf("    \"filename\": ");
         img_json_str(file);
         printf(",\n    \"format\": \"%s\"", bs->drv->name);
@@ -350,6 +383,8 @@ static const struct img_cmd {
     { "amend", img_amend, "amend [-f fmt] -o options filename" },
     { "measure", img_measure, "measure [-O fmt] [-o options] [--size N | [-f fmt] filename]" },
     { "dd", img_dd, "dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] [skip=blocks] if=input of=output" },
+    { "bitmap", img_bitmap, "bitmap (--merge SOURCE | --add | --remove | --clear | --enable | --disable)... "
+                            "[-b source_file [-F source_fmt]] [-g granularity] [-f fmt] filename bitmap" },
     { "bench", img_bench, "bench [-f fmt] [-w] [-c count] [-s size] [-o offset] [-S step] filename" },
 };
 

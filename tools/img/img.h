@@ -17,6 +17,8 @@ int img_parse_create_opts(const struct blk_driver *drv, const char *opts, struct
 bool img_opts_help(const struct blk_driver *drv, const char *opts);
 void img_size_str(uint64_t v, char *buf, size_t len);
 struct blk *img_open(const char *file, const char *fmt, int flags);   /* prints the error */
+/* img_open, or with image_opts (--image-opts) arg is "driver=FMT,file.filename=PATH,...". */
+struct blk *img_open_arg(const char *arg, const char *fmt, int flags, bool image_opts);
 void img_progress(bool on, double pct);
 
 void img_json_str(const char *s);
@@ -34,5 +36,6 @@ int img_amend(int argc, char **argv);
 int img_measure(int argc, char **argv);
 int img_bench(int argc, char **argv);
 int img_dd(int argc, char **argv);
+int img_bitmap(int argc, char **argv);
 
 #endif

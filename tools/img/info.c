@@ -246,14 +246,16 @@ int img_info(int argc, char **argv)
     const char *fmt = NULL;
     bool json = false, chain = false;
     int share = 0;
-    static const struct option lo[] = {
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
         { "output", required_argument, 0, 'O' }, { "backing-chain", no_argument, 0, 'C' },
         { "format", required_argument, 0, 'f' }, { "force-share", no_argument, 0, 'U' },
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    bool image_opts = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:hU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O':
             if (!strcmp(optarg, "json"))
@@ -269,10 +271,14 @@ int img_info(int argc, char **argv)
         default: img_err("Invalid option or missing argument '%s'", argv[optind - 1]); return 1;
         }
     }
+    if (image_opts && (fmt)) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return 1;
+    }
     if (!img_one_file(argc))
         return 1;
     /* Like qemu-img, the chain is opened to validate it even when only the top is described. */
-    struct blk *top = img_open(argv[optind], fmt, share);
+    struct blk *top = img_open_arg(argv[optind], fmt, share, image_opts);
     if (!top)
         return 1;
     if (json && chain)
