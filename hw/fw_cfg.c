@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #define FW_CFG_ID_TRADITIONAL 0x01
-#define FW_CFG_KEY_MASK 0x3fff     /* bit 14: write, bit 15: architecture-specific (ignored) */
+#define FW_CFG_KEY_MASK 0xbfff     /* bit 14: write (ignored); bit 15: architecture-specific keys, a
+                                    * table of their own (0x8000 is not 0x0000) */
 #define CHUNK 4096
 
 struct fw_cfg_item {
