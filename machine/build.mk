@@ -1,6 +1,6 @@
 # machine/: what assembles a PC: the VM (RAM, buses, vCPU threads, run state), the board (which device
 # where, IRQ routing), the userspace PC platform for accelerators without an in-kernel irqchip, the
 # accelerator interface (accel.h) and the register dump.
-VMON_SRCS += machine/vm.c machine/vm-debug.c machine/cpu-dump.c machine/pc.c machine/pc-soft.c machine/pc-drive.c machine/eventfd.c \
+VMON_SRCS += machine/vm.c machine/vm-debug.c machine/cpu-dump.c machine/pc.c machine/pc-soft.c machine/pc-drive.c machine/eventfd.c machine/pc-fwcfg.c \
              machine/pc-vdev.c
 UNIT_TESTS += machine/vm_test.c machine/pc-soft_test.c machine/pc-soft-live_test.c machine/eventfd_test.c
