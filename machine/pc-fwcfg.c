@@ -1,6 +1,7 @@
 /* The PC board's fw_cfg contents (QEMU docs/specs/fw_cfg.rst; the files as QEMU's hw/i386 pc machine
  * names them and SeaBIOS's src/fw/paravirt.c reads them):
  *   RAM_SIZE, NB_CPUS, MAX_CPUS, NOGRAPHIC; KERNEL/INITRD/CMDLINE items for a --kernel run
+ *   the DMA interface over guest RAM (hw/fw_cfg-dma.c)
  *   etc/e820         the memory map boot/e820.c builds: { le64 address, le64 length, le32 type }
  *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1 (there is no display)
  *   bootorder        empty: no bootindex yet, SeaBIOS's default order */
@@ -46,7 +47,8 @@ int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
     const struct vm_config *c = &vm->cfg;
     uint64_t size = 0;
     int r;
-    if ((r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
+    if ((r = fw_cfg_enable_dma(f, &vm->mem)) < 0 ||
+        (r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||

@@ -362,6 +362,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
                      "isa-debug-exit")) < 0 ||
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
+        (r = bus_map(&vm->pio, FW_CFG_DMA_PORT, 8, &fw_cfg_dma_io_ops, pc->fw_cfg, "fw_cfg-dma")) < 0 ||
         (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
         (r = pci_host_map(pc->pci)) < 0 ||
         (r = pci_host_map_ecam(pc->pci, PCI_ECAM_BASE, PCI_ECAM_SIZE)) < 0) {
