@@ -115,3 +115,21 @@ int boot_entry_long64(struct boot_ctx *ctx, struct cpu_state *s, uint64_t rip)
     s->efer = EFER_LME | EFER_LMA;
     return 0;
 }
+
+int boot_entry_reset(struct cpu_state *s)
+{
+    /* The state after RESET (SDM vol. 3, 10.1.1, table 10-1): real mode, CS 0xf000 with base
+     * 0xffff0000 so the first fetch is at 0xfffffff0 in the ROM, caches disabled. */
+    memset(s, 0, sizeof(*s));
+    common(s);
+    for (int i = SEG_ES; i <= SEG_GS; i++)
+        s->seg[i] = (struct seg_state){ .limit = 0xffff, .type = 3, .s = 1, .present = 1 };
+    s->seg[SEG_CS] = (struct seg_state){ .base = 0xffff0000, .limit = 0xffff, .selector = 0xf000,
+                                         .type = 0xb, .s = 1, .present = 1 };
+    s->rip = 0xfff0;
+    s->gpr[R_RDX] = 0x600;     /* family 6: the processor signature RESET leaves in EDX */
+    s->idt.limit = 0x3ff;
+    s->gdt.limit = 0xffff;
+    s->cr0 = CR0_ET | (1ull << 29) | (1ull << 30);   /* ET, NW, CD */
+    return 0;
+}

@@ -120,6 +120,8 @@ uint8_t acpi_checksum(const void *p, size_t len);   /* the byte that makes the s
 /* entry.c: the CPU state for each kind of entry, GDT and page tables written into RAM. */
 int boot_entry_real(struct boot_ctx *ctx, struct cpu_state *s, uint16_t seg, uint16_t ip, uint16_t sp);
 int boot_entry_prot32(struct boot_ctx *ctx, struct cpu_state *s, uint32_t eip);
+/* The architectural RESET state, for firmware: CS:IP f000:fff0 with CS base 0xffff0000. */
+int boot_entry_reset(struct cpu_state *s);
 int boot_entry_long64(struct boot_ctx *ctx, struct cpu_state *s, uint64_t rip);
 
 /* lowmem.c: may the kernel put [gpa, gpa+len) there? Below 1 MiB it must stay below the EBDA and

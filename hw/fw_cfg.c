@@ -1,9 +1,10 @@
 /* fw_cfg, QEMU's firmware configuration device (docs/specs/fw_cfg.rst), traditional port interface:
  * write a 16-bit key to the selector, then read the item's bytes one at a time from the data port;
  * reads past the end return 0. Multi-byte values are little-endian, except the file directory, which
- * is big-endian. No DMA interface (FW_CFG_ID says so), and writes to items are ignored, as in QEMU
- * since 2.4. Lock: f->lock, from vCPU threads. */
+ * is big-endian. The DMA interface is hw/fw_cfg-dma.c. Writes to items are ignored, as in QEMU since
+ * 2.4. Lock: f->lock, from vCPU threads. */
 #include "hw/fw_cfg.h"
+#include "hw/fw_cfg-int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,28 +15,10 @@
 #include <unistd.h>
 
 #define FW_CFG_ID_TRADITIONAL 0x01
-#define FW_CFG_KEY_MASK 0x3fff     /* bit 14: write, bit 15: architecture-specific (ignored) */
-#define CHUNK 4096
+#define FW_CFG_KEY_MASK 0xbfff     /* bit 14: write (ignored); bit 15: architecture-specific keys, a
+                                    * table of their own (0x8000 is not 0x0000) */
 
-struct fw_cfg_item {
-    uint16_t key;
-    uint8_t *data;             /* owned bytes, or NULL for a host file */
-    int fd;                    /* host file, -1 otherwise */
-    uint64_t len;
-};
-
-struct fw_cfg {
-    pthread_mutex_t lock;
-    int nitems, nfiles;
-    struct fw_cfg_item items[FW_CFG_MAX_ITEMS];
-    struct fw_cfg_item *cur;   /* selected item, NULL when the key has none */
-    uint64_t offset;           /* next byte of cur */
-    uint8_t chunk[CHUNK];      /* cache of a host file's bytes around offset */
-    uint64_t chunk_off, chunk_len;
-    int chunk_fd;
-};
-
-static struct fw_cfg_item *find(struct fw_cfg *f, uint16_t key)
+struct fw_cfg_item *fw_cfg_find(struct fw_cfg *f, uint16_t key)
 {
     for (int i = 0; i < f->nitems; i++)
         if (f->items[i].key == key)
@@ -45,7 +28,7 @@ static struct fw_cfg_item *find(struct fw_cfg *f, uint16_t key)
 
 static struct fw_cfg_item *new_item(struct fw_cfg *f, uint16_t key, int *err)
 {
-    if (find(f, key)) {
+    if (fw_cfg_find(f, key)) {
         *err = -EEXIST;
         return NULL;
     }
@@ -147,7 +130,7 @@ static int rebuild_dir(struct fw_cfg *f)
         put_be(e + 4, it->key, 2);
         n++;
     }
-    struct fw_cfg_item *d = find(f, FW_CFG_FILE_DIR);
+    struct fw_cfg_item *d = fw_cfg_find(f, FW_CFG_FILE_DIR);
     /* Names live only in the directory: copy them from the previous one. */
     if (d) {
         for (int i = 0; i < n - 1 && 4 + (uint64_t)(i + 1) * 64 <= d->len; i++)
@@ -179,12 +162,12 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, size_t
     f->nfiles++;
     if ((r = rebuild_dir(f)) < 0)
         return r;
-    struct fw_cfg_item *d = find(f, FW_CFG_FILE_DIR);
+    struct fw_cfg_item *d = fw_cfg_find(f, FW_CFG_FILE_DIR);
     memcpy(d->data + 4 + (f->nfiles - 1) * 64 + 8, name, strlen(name));
     return 0;
 }
 
-static uint8_t read_byte_locked(struct fw_cfg *f)
+uint8_t fw_cfg_read_byte_locked(struct fw_cfg *f)
 {
     struct fw_cfg_item *it = f->cur;
     if (!it || f->offset >= it->len)
@@ -203,6 +186,12 @@ static uint8_t read_byte_locked(struct fw_cfg *f)
     return f->chunk[off - f->chunk_off];
 }
 
+void fw_cfg_select_locked(struct fw_cfg *f, uint16_t key)
+{
+    f->cur = fw_cfg_find(f, key & FW_CFG_KEY_MASK);
+    f->offset = 0;
+}
+
 static uint64_t fw_cfg_read(void *dev, uint64_t off, unsigned size)
 {
     struct fw_cfg *f = dev;
@@ -212,7 +201,7 @@ static uint64_t fw_cfg_read(void *dev, uint64_t off, unsigned size)
     uint64_t v = 0;
     pthread_mutex_lock(&f->lock);
     for (unsigned i = 0; i < size && i < 8; i++)
-        v |= (uint64_t)read_byte_locked(f) << (8 * i);
+        v |= (uint64_t)fw_cfg_read_byte_locked(f) << (8 * i);
     pthread_mutex_unlock(&f->lock);
     return v;
 }
@@ -224,8 +213,7 @@ static void fw_cfg_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     if (off != 0)
         return;                /* data writes are ignored */
     pthread_mutex_lock(&f->lock);
-    f->cur = find(f, (uint16_t)(val & FW_CFG_KEY_MASK));
-    f->offset = 0;
+    fw_cfg_select_locked(f, (uint16_t)val);
     pthread_mutex_unlock(&f->lock);
 }
 

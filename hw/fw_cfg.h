@@ -9,6 +9,7 @@
 #include "mm/bus.h"
 
 #define FW_CFG_PORT 0x510      /* 2 ports: selector, data */
+#define FW_CFG_DMA_PORT 0x514  /* 8 ports: the DMA address, be32 high half then be32 low half */
 
 /* Item keys (QEMU include/standard-headers/linux/qemu_fw_cfg.h). */
 enum {
@@ -37,5 +38,12 @@ int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data, size_t
 
 /* dev is the struct fw_cfg; offset 0 selector, 1 data. */
 extern const struct io_ops fw_cfg_io_ops;
+
+struct guest_mem;
+/* Offer the DMA interface (FW_CFG_ID bit 1) over mem; 0 or -errno. */
+int fw_cfg_enable_dma(struct fw_cfg *f, struct guest_mem *mem);
+/* dev is the struct fw_cfg; offset 0-3 the address's high half, 4-7 its low half (the write that
+ * starts the transfer); reads return the signature "QEMU CFG". */
+extern const struct io_ops fw_cfg_dma_io_ops;
 
 #endif

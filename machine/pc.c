@@ -38,6 +38,7 @@
 #include "hw/stdio.h"
 #include "machine/eventfd.h"
 #include "machine/pc-drive.h"
+#include "machine/pc-fwcfg.h"
 #include "machine/pc-soft.h"
 #include "machine/pc-vdev.h"
 #include "machine/vm.h"
@@ -305,55 +306,6 @@ static void port80_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops port80_ops = { .read = port80_read, .write = port80_write };
 
-/* QEMU's etc/e820 fw_cfg file: { le64 address, le64 length, le32 type } per RAM range. */
-static int add_e820_file(struct vm *vm, struct fw_cfg *f)
-{
-    uint8_t buf[GUEST_MAX_SLOTS * 20];
-    size_t n = 0;
-    for (int i = 0; i < vm->mem.nslots; i++) {
-        const struct mem_slot *s = &vm->mem.slots[i];
-        uint64_t fields[2] = { s->gpa, s->size };
-        for (int k = 0; k < 16; k++)
-            buf[n + (size_t)k] = (uint8_t)(fields[k / 8] >> (8 * (k % 8)));
-        uint32_t type = 1;     /* E820_RAM */
-        memcpy(buf + n + 16, &type, 4);
-        n += 20;
-    }
-    return fw_cfg_add_file(f, "etc/e820", buf, n);
-}
-
-static int fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
-{
-    const struct vm_config *c = &vm->cfg;
-    uint64_t size = 0;
-    int r;
-    if ((r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
-        (r = fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus)) < 0 ||
-        (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
-        (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||
-        (r = add_e820_file(vm, f)) < 0)
-        goto fail;
-    if (c->kernel) {
-        if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||
-            (r = fw_cfg_add_u32(f, FW_CFG_KERNEL_SIZE, (uint32_t)size)) < 0)
-            goto fail;
-    }
-    if (c->initrd) {
-        if ((r = fw_cfg_add_host_file(f, FW_CFG_INITRD_DATA, c->initrd, &size)) < 0 ||
-            (r = fw_cfg_add_u32(f, FW_CFG_INITRD_SIZE, (uint32_t)size)) < 0)
-            goto fail;
-    }
-    const char *cmdline = c->cmdline ? c->cmdline : "";
-    size_t len = strlen(cmdline) + 1;      /* with its NUL, as QEMU stores it */
-    if ((r = fw_cfg_add_bytes(f, FW_CFG_CMDLINE_DATA, cmdline, len)) < 0 ||
-        (r = fw_cfg_add_u32(f, FW_CFG_CMDLINE_SIZE, (uint32_t)len)) < 0)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, errlen, "fw_cfg: %s", strerror(-r));
-    return r;
-}
-
 static void pc_power_button(struct vm *vm)
 {
     struct pc *pc = vm->platform;
@@ -451,7 +403,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         goto fail;
     rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
                      vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
-    if ((r = fw_cfg_setup(vm, pc->fw_cfg, err, errlen)) < 0)
+    if ((r = pc_fw_cfg_setup(vm, pc->fw_cfg, err, errlen)) < 0)
         return r;
 
     if ((r = i8042_map(pc->i8042, &vm->pio)) < 0 || (r = rtc_map(pc->rtc, &vm->pio)) < 0 ||
@@ -461,6 +413,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
                      "isa-debug-exit")) < 0 ||
         (r = bus_map(&vm->pio, SERIAL_COM1_BASE, 8, &serial_io_ops, pc->com1, "com1")) < 0 ||
         (r = bus_map(&vm->pio, FW_CFG_PORT, 2, &fw_cfg_io_ops, pc->fw_cfg, "fw_cfg")) < 0 ||
+        (r = bus_map(&vm->pio, FW_CFG_DMA_PORT, 8, &fw_cfg_dma_io_ops, pc->fw_cfg, "fw_cfg-dma")) < 0 ||
         (r = acpi_pm_map(pc->pm, &vm->pio)) < 0 ||
         (r = pci_host_map(pc->pci)) < 0 ||
         (r = pci_host_map_ecam(pc->pci, PCI_ECAM_BASE, PCI_ECAM_SIZE)) < 0) {

@@ -123,6 +123,7 @@ struct vm_nic {
 
 struct vm_config {
     const char *kernel, *initrd, *cmdline;
+    const char *bios;          /* -bios FILE: firmware when there is no kernel (NULL: SeaBIOS) */
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
     bool snapshot;             /* -snapshot: every drive gets snapshot=on */

@@ -41,6 +41,8 @@ void guest_mem_destroy(struct guest_mem *m)
 {
     if (m->base)
         munmap(m->base, m->ram_size);
+    if (m->rom.hva)
+        munmap(m->rom.hva, m->rom.size);
     memset(m, 0, sizeof(*m));
 }
 
@@ -83,4 +85,28 @@ int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t 
 uint64_t guest_mem_low_end(const struct guest_mem *m)
 {
     return m->nslots ? m->slots[0].gpa + m->slots[0].size : 0;
+}
+
+int guest_mem_add_rom(struct guest_mem *m, uint64_t gpa, const void *data, uint64_t len)
+{
+    if (m->rom.size || !len || (len & 0xfff) || (gpa & 0xfff) || gpa + len < gpa)
+        return -EINVAL;
+    for (int i = 0; i < m->nslots; i++)
+        if (gpa < m->slots[i].gpa + m->slots[i].size && m->slots[i].gpa < gpa + len)
+            return -EEXIST;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    memcpy(p, data, len);
+    m->rom = (struct mem_slot){ .id = GUEST_ROM_SLOT_ID, .gpa = gpa, .size = len, .hva = p,
+                                .readonly = 1 };
+    return 0;
+}
+
+const uint8_t *guest_mem_rom_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+    const struct mem_slot *s = &m->rom;
+    if (!s->size || gpa - s->gpa >= s->size || len > s->size - (gpa - s->gpa))
+        return NULL;
+    return s->hva + (gpa - s->gpa);
 }

@@ -15,6 +15,7 @@ struct mem_slot {
     uint64_t gpa;          /* bytes, page aligned */
     uint64_t size;         /* bytes, page aligned */
     uint8_t *hva;          /* host address of gpa */
+    int readonly;          /* ROM: reads and fetches see hva, writes are dropped */
 };
 
 struct guest_mem {
@@ -22,7 +23,11 @@ struct guest_mem {
     uint8_t *base;         /* one host mapping holding all RAM, slots point into it */
     int nslots;
     struct mem_slot slots[GUEST_MAX_SLOTS];
+    struct mem_slot rom;   /* the firmware ROM (size 0 when none): not RAM, so not in slots[],
+                            * the e820 map, DMA, snapshots or guest_mem_hva */
 };
+
+#define GUEST_ROM_SLOT_ID GUEST_MAX_SLOTS   /* the accelerator's slot number for rom */
 
 /* Map ram_size bytes of anonymous memory and split it around the 32-bit PCI hole.
  * Returns 0 or -errno. */
@@ -36,6 +41,11 @@ const struct mem_slot *guest_mem_slot(const struct guest_mem *m, uint64_t gpa);
 /* Copy into / out of guest RAM; -EFAULT when any byte is not RAM. */
 int guest_mem_write(struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len);
 int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
+
+/* Map a copy of len bytes (a multiple of 4 KiB) read-only at gpa, clear of RAM; 0 or -errno. */
+int guest_mem_add_rom(struct guest_mem *m, uint64_t gpa, const void *data, uint64_t len);
+/* The ROM's host address for [gpa, gpa+len), or NULL when that is not all ROM. */
+const uint8_t *guest_mem_rom_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 
 /* Highest RAM GPA below 4 GiB + 1 (the e820 "low memory" end). */
 uint64_t guest_mem_low_end(const struct guest_mem *m);

@@ -1,4 +1,5 @@
 /* Slot layout and GPA->HVA lookup. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,12 +49,41 @@ static void test_bad_sizes(void **state)
     assert_int_equal(guest_mem_init(&m, 4097), -22);
 }
 
+/* The firmware ROM: read-only, clear of RAM, and never what guest_mem_hva (DMA, loaders) returns. */
+static void test_rom(void **state)
+{
+    (void)state;
+    struct guest_mem m;
+    static uint8_t img[0x2000];
+    img[0x1ff0] = 0xea;
+    assert_int_equal(guest_mem_init(&m, 64 << 20), 0);
+    assert_int_equal(guest_mem_add_rom(&m, 0x100000, img, sizeof(img)), -EEXIST);   /* RAM */
+    assert_int_equal(guest_mem_add_rom(&m, 0xffffe000, img, 0x1800), -EINVAL);      /* size */
+    assert_int_equal(guest_mem_add_rom(&m, 0xfffff000, img, sizeof(img)), 0);      /* may cross 4G */
+    guest_mem_destroy(&m);
+    assert_int_equal(guest_mem_init(&m, 64 << 20), 0);
+    assert_int_equal(guest_mem_add_rom(&m, 0xffffe000, img, sizeof(img)), 0);
+    assert_int_equal(guest_mem_add_rom(&m, 0xfff00000, img, sizeof(img)), -EINVAL);  /* one ROM */
+    const uint8_t *p = guest_mem_rom_hva(&m, 0xfffffff0, 16);
+    assert_non_null(p);
+    assert_int_equal(p[0], 0xea);
+    assert_null(guest_mem_rom_hva(&m, 0xfffffff0, 17));
+    assert_null(guest_mem_rom_hva(&m, 0xffffd000, 16));
+    assert_null(guest_mem_hva(&m, 0xfffffff0, 16));
+    uint8_t b = 0;
+    assert_int_equal(guest_mem_write(&m, 0xfffffff0, &b, 1), -EFAULT);
+    assert_int_equal(m.rom.readonly, 1);
+    assert_int_equal(m.nslots, 1);
+    guest_mem_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_ram_one_slot),
         cmocka_unit_test(test_large_ram_split_around_hole),
         cmocka_unit_test(test_bad_sizes),
+        cmocka_unit_test(test_rom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ enum opt_id {
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
-    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED,
+    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS,
 };
 
 static const struct opt {
@@ -59,16 +59,18 @@ static const struct opt {
     { "net", OPT_NET, true },            { "netdev", Q_NETDEV, true },
     { "nic", Q_NIC, true },
     { "gdb", Q_GDB, true },              { "s", Q_GDB_DEFAULT, false },
-    { "S", Q_START_PAUSED, false },
+    { "S", Q_START_PAUSED, false },      { "bios", Q_BIOS, true },
 };
 
 void run_usage(FILE *f)
 {
     fprintf(f,
-        "usage: vmon run --kernel FILE [options]\n"
-        "       vmon -kernel FILE [qemu-system-x86_64 options]\n"
+        "usage: vmon run [--kernel FILE] [options]\n"
+        "       vmon [-kernel FILE] [qemu-system-x86_64 options]\n"
         "\n"
-        "  --kernel FILE          bzImage, ELF vmlinux (PVH or not) or multiboot kernel\n"
+        "  --kernel FILE          bzImage, ELF vmlinux (PVH or not) or multiboot kernel; without\n"
+        "                         one the firmware boots (SeaBIOS, " "/usr/share/seabios/bios-256k.bin)\n"
+        "  --bios FILE, -bios     another firmware image (ROM ending at 4 GiB)\n"
         "  --initrd FILE          initial ramdisk\n"
         "  --append CMDLINE       kernel command line\n"
         "  --mem SIZE             guest RAM: MiB, or with K/M/G/T (default 512M)\n"
@@ -514,14 +516,15 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case Q_GDB: cfg->gdb = v; break;
         case Q_GDB_DEFAULT: cfg->gdb = "tcp::1234"; break;
         case Q_START_PAUSED: cfg->start_paused = true; break;
+        case Q_BIOS: cfg->bios = v; break;
         }
         if (r < 0)
             return RUN_ARGS_ERROR;
     }
     if (run_drives_finish(cfg, err, errlen) < 0 || run_vdev_check(cfg, err, errlen) < 0)
         return RUN_ARGS_ERROR;
-    if (!cfg->kernel) {
-        snprintf(err, errlen, "no kernel given (--kernel FILE)");
+    if (!cfg->kernel && (cfg->initrd || cfg->cmdline)) {
+        snprintf(err, errlen, "--initrd and --append need a kernel (--kernel FILE)");
         return RUN_ARGS_ERROR;
     }
     if (run_check_nets(cfg, err, errlen) < 0)
@@ -577,7 +580,7 @@ static uint64_t host_mem_total(const char *meminfo)
 int run_check_config(const struct vm_config *cfg, const char *meminfo, char *err, size_t errlen)
 {
     uint64_t size;
-    if (check_file("kernel", cfg->kernel, &size, err, errlen) < 0)
+    if (cfg->kernel && check_file("kernel", cfg->kernel, &size, err, errlen) < 0)
         return -1;
     if (cfg->initrd) {
         if (check_file("initrd", cfg->initrd, &size, err, errlen) < 0)

@@ -72,8 +72,16 @@ static void test_errors(void **state)
     (void)state;
     struct vm_config c;
     char err[256];
-    assert_int_equal(parse(&c, err, NULL), RUN_ARGS_ERROR);
-    assert_non_null(strstr(err, "no kernel"));
+    /* No kernel is a firmware boot (SeaBIOS, or -bios FILE); --initrd/--append still need one. */
+    assert_int_equal(parse(&c, err, NULL), RUN_ARGS_OK);
+    assert_null(c.kernel);
+    assert_null(c.bios);
+    assert_int_equal(parse(&c, err, "-bios", "fw.bin", "-m", "64", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.bios, "fw.bin");
+    assert_int_equal(parse(&c, err, "--append", "console=ttyS0", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "need a kernel"));
+    assert_int_equal(parse(&c, err, "--initrd", "i", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "need a kernel"));
     assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "0", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "--mem 0"));
     assert_int_equal(parse(&c, err, "--kernel", "k", "--mem", "lots", NULL), RUN_ARGS_ERROR);

@@ -163,6 +163,7 @@ static int kvm_map_slot(struct vm *vm, const struct mem_slot *slot)
         .guest_phys_addr = slot->gpa,
         .memory_size = slot->size,
         .userspace_addr = (uint64_t)(uintptr_t)slot->hva,
+        .flags = slot->readonly ? KVM_MEM_READONLY : 0,   /* writes exit as MMIO: dropped */
     };
     return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
 }

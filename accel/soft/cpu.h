@@ -199,7 +199,9 @@ enum insn_form {
 
 /* What the CPU core asks of its surroundings: guest physical memory, I/O, interrupts. The VM
  * (soft.c) and the flat runner (flat.c) each provide one. */
-enum phys_kind { PHYS_RAM, PHYS_MMIO, PHYS_NONE };
+/* PHYS_ROM: read and executed like RAM, its writes go to the MMIO path (which drops them). */
+enum phys_kind { PHYS_RAM, PHYS_MMIO, PHYS_NONE, PHYS_ROM };
+static inline bool phys_is_mem(enum phys_kind k) { return k == PHYS_RAM || k == PHYS_ROM; }
 struct cpu_env_ops {
     /* Host pointer of the 4 KiB guest page at gpa (page aligned); *writable false for ROM-like. */
     enum phys_kind (*phys_page)(struct cpu *c, uint64_t gpa, uint8_t **host, bool *writable);

@@ -59,7 +59,7 @@ void cpu_unimplemented(struct cpu *c, const struct insn *i)
             uint8_t *host;
             bool w;
             if (!mmu_translate(c, lin + k, ACC_READ, false, &gpa, &prot, true) ||
-                c->env->phys_page(c, gpa & ~0xfffull, &host, &w) != PHYS_RAM)
+                !phys_is_mem(c->env->phys_page(c, gpa & ~0xfffull, &host, &w)))
                 break;
             fprintf(stderr, " %02x", host[gpa & 0xfff]);
         }
@@ -553,7 +553,7 @@ void cpu_dump(struct cpu *c, void *file)
         uint8_t *host;
         bool w;
         if (!mmu_translate(c, lin + k, ACC_READ, false, &gpa, &prot, true) ||
-            c->env->phys_page(c, gpa & ~0xfffull, &host, &w) != PHYS_RAM) {
+            !phys_is_mem(c->env->phys_page(c, gpa & ~0xfffull, &host, &w))) {
             fprintf(f, " ??");
             continue;
         }

@@ -74,7 +74,7 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         cpu_raise(c, EXC_PF, true, (acc == ACC_WRITE ? 2u : 0u) | (user ? 4u : 0u) |
                                    (acc == ACC_EXEC ? 0x10u : 0u));
     }
-    if (k == PHYS_MMIO)
+    if (k == PHYS_MMIO || (k == PHYS_ROM && acc == ACC_WRITE))
         return NULL;
     if (acc == ACC_WRITE && !writable) {
         c->cr2 = lin;

@@ -66,8 +66,14 @@ static enum phys_kind soft_phys_page(struct cpu *c, uint64_t gpa, uint8_t **host
     if (is_apic_page(v, gpa))
         return PHYS_MMIO;
     uint8_t *h = guest_mem_hva(&v->vm->mem, gpa, 4096);
-    if (!h)
-        return PHYS_MMIO;
+    if (!h) {
+        const uint8_t *rom = guest_mem_rom_hva(&v->vm->mem, gpa, 4096);
+        if (!rom)
+            return PHYS_MMIO;
+        *host = (uint8_t *)(uintptr_t)rom;   /* never written through: see PHYS_ROM */
+        *writable = false;
+        return PHYS_ROM;
+    }
     *host = h;
     *writable = true;
     return PHYS_RAM;

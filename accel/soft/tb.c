@@ -188,7 +188,7 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
         mmu_translate(c, lin, ACC_EXEC, user, &gpa, &prot, false);
         uint8_t *host;
         bool writable;
-        if (c->env->phys_page(c, gpa & ~0xfffull, &host, &writable) != PHYS_RAM) {
+        if (!phys_is_mem(c->env->phys_page(c, gpa & ~0xfffull, &host, &writable))) {
             /* Executing from MMIO or unbacked memory: a #PF in the flat runner, else #GP-like
              * machine check; report as #PF on a non-present page which the guest can see. */
             c->cr2 = lin;

@@ -1,11 +1,16 @@
 /* i440FX/PIIX3 (82441FX PMC, 82371SB PIIX3 function 0) on configuration mechanism #1 (PCI Local
  * Bus 3.0, 3.2.2.3.2). Only bus 0 and function 0 exist: every other address reads all-ones, which
  * is how a guest learns that nothing is there. The PIIX3's PIRQ route registers (0x60-0x63) are
- * plain storage: INTx routing is fixed by the board and told to the guest in the ACPI _PRT. */
+ * plain storage: INTx routing is fixed by the board and told to the guest in the ACPI _PRT. So are the
+ * i440FX's PAM registers (0x59-0x5f, 82441FX datasheet 3.2.18: read/write enables of the BIOS and
+ * option-ROM segments 0xc0000-0xfffff): they read back what firmware wrote (SeaBIOS checks PAM0
+ * before shadowing itself), but the segments stay RAM holding the BIOS copy (boot/firmware.c). */
 #include "hw/pci/host.h"
 
 #include <errno.h>
 #include <stdlib.h>
+
+#define I440FX_PAM0 0x59
 
 static struct pci_dev *target_locked(struct pci_host *h, unsigned *reg)
 {
@@ -113,6 +118,9 @@ struct pci_host *pci_host_new(struct bus *pio, struct bus *mmio)
         h->piix3.cfg[i] = 0x80;            /* PIRQ routing disabled at reset */
         h->piix3.wmask[i] = 0x8f;
     }
+    h->i440fx.wmask[I440FX_PAM0] = 0x30;   /* PAM0: 0xf0000-0xfffff in bits 5:4 only */
+    for (unsigned i = I440FX_PAM0 + 1; i < I440FX_PAM0 + 7; i++)
+        h->i440fx.wmask[i] = 0x33;         /* two 16 KiB segments each */
     pci_host_plug(h, PCI_SLOT_I440FX, &h->i440fx);
     pci_host_plug(h, PCI_SLOT_PIIX3, &h->piix3);
     return h;

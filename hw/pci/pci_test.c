@@ -93,6 +93,14 @@ static void test_bridges_enumerate(void **state)
     assert_int_equal(cfg_read(&r, 0, 0x0a, 2), 0x0600);     /* host bridge */
     assert_int_equal(cfg_read(&r, 1, 0x0a, 2), 0x0601);     /* ISA bridge */
     assert_int_equal(cfg_read(&r, 1, 0x0e, 1), 0x80);
+    /* PAM registers: 0 at reset, keep their enable bits as SeaBIOS writes them. */
+    assert_int_equal(cfg_read(&r, 0, 0x59, 1), 0);
+    cfg_write(&r, 0, 0x58, 0x33333333, 4);
+    cfg_write(&r, 0, 0x5c, 0xffffffff, 4);
+    cfg_write(&r, 0, 0x60, 0xffffffff, 4);
+    assert_int_equal(cfg_read(&r, 0, 0x58, 4), 0x33333000);
+    assert_int_equal(cfg_read(&r, 0, 0x5c, 4), 0x33333333);   /* PAM3-6 */
+    assert_int_equal(cfg_read(&r, 0, 0x60, 4), 0);             /* past PAM6: read-only */
     assert_int_equal(cfg_read(&r, 3, 0x02, 2), 0x1042);     /* word at offset 2 */
     assert_int_equal(cfg_read(&r, 3, 0x01, 1), 0x1a);       /* byte at offset 1 */
     assert_int_equal(cfg_read(&r, 3, 0x08, 4), 0x01000001); /* class 01/00/00, revision 1 */

@@ -1,0 +1,76 @@
+/* The PC board's fw_cfg contents (QEMU docs/specs/fw_cfg.rst; the files as QEMU's hw/i386 pc machine
+ * names them and SeaBIOS's src/fw/paravirt.c reads them):
+ *   RAM_SIZE, NB_CPUS, MAX_CPUS, NOGRAPHIC; KERNEL/INITRD/CMDLINE items for a --kernel run
+ *   the DMA interface over guest RAM (hw/fw_cfg-dma.c)
+ *   etc/e820         the memory map boot/e820.c builds: { le64 address, le64 length, le32 type }
+ *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1 (there is no display)
+ *   bootorder        empty: no bootindex yet, SeaBIOS's default order */
+#include "machine/pc-fwcfg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "boot/loader.h"
+#include "hw/fw_cfg.h"
+#include "hw/serial.h"
+#include "machine/vm.h"
+
+#define E820_FILE_MAX 16
+
+static int add_e820_file(struct vm *vm, struct fw_cfg *f)
+{
+    struct e820_entry map[E820_FILE_MAX];
+    uint8_t buf[E820_FILE_MAX * 20];
+    int n = e820_build(&vm->mem, map, E820_FILE_MAX);
+    for (int i = 0; i < n; i++) {
+        uint64_t fields[2] = { map[i].addr, map[i].size };
+        uint8_t *e = buf + i * 20;
+        for (int k = 0; k < 16; k++)
+            e[k] = (uint8_t)(fields[k / 8] >> (8 * (k % 8)));
+        for (int k = 0; k < 4; k++)
+            e[16 + k] = (uint8_t)(map[i].type >> (8 * k));
+    }
+    return fw_cfg_add_file(f, "etc/e820", buf, (size_t)n * 20);
+}
+
+static int add_firmware_files(struct fw_cfg *f)
+{
+    uint8_t port[2] = { SERIAL_COM1_BASE & 0xff, SERIAL_COM1_BASE >> 8 };
+    int r = fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port));
+    if (r == 0)
+        r = fw_cfg_add_file(f, "bootorder", "", 0);
+    return r;
+}
+
+int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
+{
+    const struct vm_config *c = &vm->cfg;
+    uint64_t size = 0;
+    int r;
+    if ((r = fw_cfg_enable_dma(f, &vm->mem)) < 0 ||
+        (r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
+        (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||
+        (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(f)) < 0)
+        goto fail;
+    if (c->kernel) {
+        if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||
+            (r = fw_cfg_add_u32(f, FW_CFG_KERNEL_SIZE, (uint32_t)size)) < 0)
+            goto fail;
+    }
+    if (c->initrd) {
+        if ((r = fw_cfg_add_host_file(f, FW_CFG_INITRD_DATA, c->initrd, &size)) < 0 ||
+            (r = fw_cfg_add_u32(f, FW_CFG_INITRD_SIZE, (uint32_t)size)) < 0)
+            goto fail;
+    }
+    const char *cmdline = c->cmdline ? c->cmdline : "";
+    size_t len = strlen(cmdline) + 1;      /* with its NUL, as QEMU stores it */
+    if ((r = fw_cfg_add_bytes(f, FW_CFG_CMDLINE_DATA, cmdline, len)) < 0 ||
+        (r = fw_cfg_add_u32(f, FW_CFG_CMDLINE_SIZE, (uint32_t)len)) < 0)
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "fw_cfg: %s", strerror(-r));
+    return r;
+}
