@@ -50,7 +50,9 @@ static int vm_reset_machine(struct vm *vm, char *err, size_t errlen)
     }
     if (vm->board && vm->board->reset)
         vm->board->reset(vm);
-    if ((vm->cfg.kernel ? boot_load(vm, err, errlen) : firmware_reset(vm, err, errlen)) < 0)
+    if (vm->cfg.kernel && boot_load(vm, err, errlen) < 0)
+        return -EIO;
+    if (!vm->cfg.kernel && vm->mem.rom.size && firmware_reset(vm, err, errlen) < 0)
         return -EIO;
     for (int i = 0; i < vm->ncpus && vm->accel->vcpu_reset; i++) {
         if ((r = vm->accel->vcpu_reset(&vm->vcpus[i])) < 0) {
