@@ -23,7 +23,8 @@ expect_bad() {   # description, then the command's arguments
 printf 'this is not a kernel\n' >"$tmp/text"
 head -c $((3 * 1024 * 1024)) /dev/zero >"$tmp/big-initrd"
 
-expect_bad "no arguments" "$VMON" run
+# No kernel is a firmware boot (SeaBIOS, as QEMU with no -kernel); an initrd without a kernel is not.
+expect_bad "--initrd without a kernel" "$VMON" run --initrd "$tmp/text"
 expect_bad "missing kernel file" "$VMON" run --kernel "$tmp/nonexistent"
 expect_bad "a directory as kernel" "$VMON" run --kernel "$tmp"
 mkfifo "$tmp/fifo"
