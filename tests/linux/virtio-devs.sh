@@ -29,8 +29,10 @@ echo HVC-HELLO > /dev/hvc0
 echo "<2>HVC-KMSG-LINE" > /dev/kmsg
 p=$(ls /sys/class/virtio-ports | grep "p1$")
 echo PORT-NAME $(cat /sys/class/virtio-ports/$p/name)
-echo PORT-HELLO > /dev/$p
-echo PORT-READ $(timeout 120 head -n1 /dev/$p)
+exec 3<>/dev/$p
+echo PORT-HELLO >&3
+echo PORT-READ $(timeout 120 head -n1 <&3)
+exec 3<&-
 timeout 120 vsock-tool listen 1234 &
 timeout 120 vsock-tool connect 2 5000 guest-to-host
 wait'
