@@ -12,34 +12,19 @@
 #include <string.h>
 
 #include "hw/pci/msi.h"
+#include "hw/pci/msi-sink_test.h"
 
 struct rig {
     struct pci_dev d;
     struct msi_cap m;
-    int sent, level;
-    uint64_t addr;
-    uint32_t data;
+    struct msi_sink s;
 };
-
-static void on_msi(void *opaque, uint64_t addr, uint32_t data)
-{
-    struct rig *r = opaque;
-    r->sent++;
-    r->addr = addr;
-    r->data = data;
-}
-
-static void on_intx(void *opaque, int level)
-{
-    ((struct rig *)opaque)->level = level;
-}
 
 static void rig_init(struct rig *r, unsigned nvec, bool is64, bool maskable)
 {
     memset(r, 0, sizeof(*r));
     pci_dev_init(&r->d, "dev", 0x8086, 0x1234, 0x020000, 1);
-    pci_dev_set_intx(&r->d, (struct irq_line){ .set = on_intx, .opaque = r }, 11);
-    pci_dev_set_msi(&r->d, (struct msi_link){ .send = on_msi, .opaque = r });
+    msi_sink_attach(&r->s, &r->d);
     assert_int_equal(msi_cap_init(&r->m, &r->d, nvec, is64, maskable), 0);
 }
 
@@ -86,23 +71,23 @@ static void test_delivery(void **state)
     cw(&r, 8, 0x1, 4);
     cw(&r, 12, 0x4163, 2);
     msi_cap_notify(&r.m, 0);
-    assert_int_equal(r.sent, 0);                         /* off: nothing */
+    assert_int_equal(r.s.sent, 0);                         /* off: nothing */
     cw(&r, 2, MSI_CTRL_ENABLE, 2);                       /* one vector enabled */
     assert_int_equal(msi_cap_vectors(&r.m), 1);
     msi_cap_notify(&r.m, 0);
-    assert_int_equal(r.sent, 1);
-    assert_int_equal(r.addr, 0x1fee02000ull);
-    assert_int_equal(r.data, 0x4163);
+    assert_int_equal(r.s.sent, 1);
+    assert_int_equal(r.s.addr, 0x1fee02000ull);
+    assert_int_equal(r.s.data, 0x4163);
     msi_cap_notify(&r.m, 1);                             /* past the enabled count: dropped */
-    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.s.sent, 1);
     cw(&r, 2, MSI_CTRL_ENABLE | 7 << 4, 2);              /* asks 32: capped at the 4 offered */
     assert_int_equal(msi_cap_vectors(&r.m), 4);
     cw(&r, 12, 0x4160, 2);
     msi_cap_notify(&r.m, 3);
-    assert_int_equal(r.sent, 2);
-    assert_int_equal(r.data, 0x4163);                    /* vector 3 in the low 2 bits */
+    assert_int_equal(r.s.sent, 2);
+    assert_int_equal(r.s.data, 0x4163);                    /* vector 3 in the low 2 bits */
     msi_cap_notify(&r.m, 40);
-    assert_int_equal(r.sent, 2);
+    assert_int_equal(r.s.sent, 2);
     msi_cap_destroy(&r.m);
 }
 
@@ -116,17 +101,17 @@ static void test_masking(void **state)
     cw(&r, 12, 0x2, 4);                                  /* vector 1 masked */
     cw(&r, 2, MSI_CTRL_ENABLE | 1 << 4, 2);
     msi_cap_notify(&r.m, 1);
-    assert_int_equal(r.sent, 0);
+    assert_int_equal(r.s.sent, 0);
     assert_int_equal(cr(&r, 16, 4), 0x2);                /* pending */
     msi_cap_notify(&r.m, 0);
-    assert_int_equal(r.sent, 1);
-    assert_int_equal(r.data, 0x50);
+    assert_int_equal(r.s.sent, 1);
+    assert_int_equal(r.s.data, 0x50);
     cw(&r, 12, 0, 4);                                    /* unmask: the pending one goes out */
-    assert_int_equal(r.sent, 2);
-    assert_int_equal(r.data, 0x51);
+    assert_int_equal(r.s.sent, 2);
+    assert_int_equal(r.s.data, 0x51);
     assert_int_equal(cr(&r, 16, 4), 0);
     cw(&r, 12, 0, 4);                                    /* nothing pending: nothing more */
-    assert_int_equal(r.sent, 2);
+    assert_int_equal(r.s.sent, 2);
     msi_cap_destroy(&r.m);
 }
 
@@ -136,13 +121,13 @@ static void test_intx_off_while_enabled(void **state)
     struct rig r;
     rig_init(&r, 1, false, false);
     pci_set_irq(&r.d, 1);
-    assert_int_equal(r.level, 1);
+    assert_int_equal(r.s.level, 1);
     cw(&r, 2, MSI_CTRL_ENABLE, 2);
-    assert_int_equal(r.level, 0);
+    assert_int_equal(r.s.level, 0);
     pci_set_irq(&r.d, 1);
-    assert_int_equal(r.level, 0);
+    assert_int_equal(r.s.level, 0);
     cw(&r, 2, 0, 2);
-    assert_int_equal(r.level, 1);                        /* still asserted: back on the line */
+    assert_int_equal(r.s.level, 1);                        /* still asserted: back on the line */
     msi_cap_destroy(&r.m);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hw/pci/msix.h"
+#include "hw/pci/msi-sink_test.h"
 
 #define BAR_ADDR 0xc0001000u
 
@@ -17,23 +18,8 @@ struct rig {
     struct bus pio, mmio;
     struct pci_dev d;
     struct msix m;
-    int sent, level;
-    uint64_t addr;
-    uint32_t data;
+    struct msi_sink s;
 };
-
-static void on_msi(void *opaque, uint64_t addr, uint32_t data)
-{
-    struct rig *r = opaque;
-    r->sent++;
-    r->addr = addr;
-    r->data = data;
-}
-
-static void on_intx(void *opaque, int level)
-{
-    ((struct rig *)opaque)->level = level;
-}
 
 static void rig_init(struct rig *r, unsigned nvec)
 {
@@ -43,8 +29,7 @@ static void rig_init(struct rig *r, unsigned nvec)
     pci_dev_init(&r->d, "dev", 0x1af4, 0x1042, 0x010000, 1);
     r->d.pio = &r->pio;
     r->d.mmio = &r->mmio;
-    pci_dev_set_intx(&r->d, (struct irq_line){ on_intx, r }, 11);
-    pci_dev_set_msi(&r->d, (struct msi_link){ .send = on_msi, .opaque = r });
+    msi_sink_attach(&r->s, &r->d);
     assert_int_equal(msix_init(&r->m, &r->d, nvec, 1), 0);
     pci_cfg_write(&r->d, PCI_BAR0 + 4, BAR_ADDR, 4);
     pci_cfg_write(&r->d, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
@@ -107,15 +92,15 @@ static void test_table_and_delivery(void **state)
     assert_int_equal(rd(&r, 32, 8), 0xfee01000);
     assert_int_equal(rd(&r, 40, 4), 0x4041);
     msix_notify(&r.m, 2);
-    assert_int_equal(r.sent, 0);                          /* MSI-X not enabled: dropped */
+    assert_int_equal(r.s.sent, 0);                          /* MSI-X not enabled: dropped */
     set_control(&r, MSIX_CTRL_ENABLE);
     msix_notify(&r.m, 2);
-    assert_int_equal(r.sent, 1);
-    assert_int_equal(r.addr, 0xfee01000);
-    assert_int_equal(r.data, 0x4041);
+    assert_int_equal(r.s.sent, 1);
+    assert_int_equal(r.s.addr, 0xfee01000);
+    assert_int_equal(r.s.data, 0x4041);
     msix_notify(&r.m, 3);                                 /* out of range */
     msix_notify(&r.m, 1000);
-    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.s.sent, 1);
     msix_destroy(&r.m);
 }
 
@@ -127,21 +112,21 @@ static void test_masking_and_pba(void **state)
     set_control(&r, MSIX_CTRL_ENABLE);
     program(&r, 0, 0xfee00000, 0x30, MSIX_ENTRY_MASKED);
     msix_notify(&r.m, 0);
-    assert_int_equal(r.sent, 0);
+    assert_int_equal(r.s.sent, 0);
     assert_int_equal(rd(&r, MSIX_PBA_OFFSET, 8), 1);     /* pending while masked */
     wr(&r, MSIX_PBA_OFFSET, 0, 8);                        /* the PBA is read-only */
     assert_int_equal(rd(&r, MSIX_PBA_OFFSET, 4), 1);
     wr(&r, 12, 0, 4);                                     /* unmask: fires, clears pending */
-    assert_int_equal(r.sent, 1);
-    assert_int_equal(r.data, 0x30);
+    assert_int_equal(r.s.sent, 1);
+    assert_int_equal(r.s.data, 0x30);
     assert_int_equal(rd(&r, MSIX_PBA_OFFSET, 4), 0);
     /* Function mask: everything pends until it clears. */
     set_control(&r, MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
     msix_notify(&r.m, 0);
-    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.s.sent, 1);
     assert_int_equal(rd(&r, MSIX_PBA_OFFSET, 4), 1);
     set_control(&r, MSIX_CTRL_ENABLE);
-    assert_int_equal(r.sent, 2);
+    assert_int_equal(r.s.sent, 2);
     assert_int_equal(rd(&r, MSIX_PBA_OFFSET, 4), 0);
     msix_destroy(&r.m);
 }
@@ -152,13 +137,13 @@ static void test_intx_off_while_enabled(void **state)
     struct rig r;
     rig_init(&r, 2);
     pci_set_irq(&r.d, 1);
-    assert_int_equal(r.level, 1);
+    assert_int_equal(r.s.level, 1);
     set_control(&r, MSIX_CTRL_ENABLE);                    /* the line drops with MSI-X on */
-    assert_int_equal(r.level, 0);
+    assert_int_equal(r.s.level, 0);
     pci_set_irq(&r.d, 1);
-    assert_int_equal(r.level, 0);
+    assert_int_equal(r.s.level, 0);
     set_control(&r, 0);                                   /* and comes back with it off */
-    assert_int_equal(r.level, 1);
+    assert_int_equal(r.s.level, 1);
     msix_destroy(&r.m);
 }
 
