@@ -3,7 +3,8 @@
  *   RAM_SIZE, NB_CPUS, MAX_CPUS, NOGRAPHIC; KERNEL/INITRD/CMDLINE items for a --kernel run
  *   the DMA interface over guest RAM (hw/fw_cfg-dma.c)
  *   etc/e820         the memory map boot/e820.c builds: { le64 address, le64 length, le32 type }
- *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1 (there is no display)
+ *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1, with -nographic or no VGA
+ *                    (else the VGA's text is mirrored: machine/pc-vga.h)
  *   bootorder        empty: no bootindex yet, SeaBIOS's default order */
 #include "machine/pc-fwcfg.h"
 
@@ -13,6 +14,7 @@
 #include "boot/loader.h"
 #include "hw/fw_cfg.h"
 #include "hw/serial.h"
+#include "machine/pc-vga.h"
 #include "machine/vm.h"
 
 #define E820_FILE_MAX 16
@@ -33,10 +35,12 @@ static int add_e820_file(struct vm *vm, struct fw_cfg *f)
     return fw_cfg_add_file(f, "etc/e820", buf, (size_t)n * 20);
 }
 
-static int add_firmware_files(struct fw_cfg *f)
+static int add_firmware_files(const struct vm_config *c, struct fw_cfg *f)
 {
     uint8_t port[2] = { SERIAL_COM1_BASE & 0xff, SERIAL_COM1_BASE >> 8 };
-    int r = fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port));
+    int r = 0;
+    if (pc_firmware_sercon(c))
+        r = fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port));
     if (r == 0)
         r = fw_cfg_add_file(f, "bootorder", "", 0);
     return r;
@@ -51,8 +55,8 @@ int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
         (r = fw_cfg_add_u64(f, FW_CFG_RAM_SIZE, vm->mem.ram_size)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
-        (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||
-        (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(f)) < 0)
+        (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, pc_firmware_sercon(c))) < 0 ||
+        (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(c, f)) < 0)
         goto fail;
     if (c->kernel) {
         if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||

@@ -40,6 +40,7 @@
 #include "machine/pc-drive.h"
 #include "machine/pc-fwcfg.h"
 #include "machine/pc-soft.h"
+#include "machine/pc-vga.h"
 #include "machine/pc-vdev.h"
 #include "machine/vm.h"
 
@@ -70,6 +71,7 @@ struct pc {
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
     struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
+    struct pc_vga *vga;        /* firmware boots: machine/pc-vga.c */
     struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
     struct virtio_net *nets[VM_MAX_NICS];
     struct virtio_pci *net_pcis[VM_MAX_NICS];
@@ -321,6 +323,13 @@ static void pc_console_mux(struct vm *vm, const struct vm_console_link *l)
     stdio_chr_set_mux(pc->console, &m);
 }
 
+/* The VGA mirror's text, beside COM1's on the terminal. */
+static void console_write(void *opaque, const char *buf, size_t n)
+{
+    struct pc *pc = opaque;
+    stdio_chr_write(pc->console, buf, n);
+}
+
 static void pc_console_write(struct vm *vm, const char *buf, size_t n)
 {
     struct pc *pc = vm->platform;
@@ -420,6 +429,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "mapping devices: %s", strerror(-r));
         return r;
     }
+    if ((r = pc_vga_add(vm, pc->fw_cfg, console_write, pc, &pc->vga, err, errlen)) < 0)
+        return r;
     vm->board = &pc_board_ops;
     if ((r = pc_add_drives(pc, err, errlen)) < 0)
         return r;
@@ -436,7 +447,8 @@ void pc_destroy(struct vm *vm)
     struct pc *pc = vm->platform;
     if (!pc)
         return;
-    stdio_chr_free(pc->console);   /* first: puts the terminal back */
+    pc_vga_free(pc->vga);          /* its mirror writes to the console */
+    stdio_chr_free(pc->console);   /* puts the terminal back */
     serial_free(pc->com1);
     i8042_free(pc->i8042);
     rtc_free(pc->rtc);

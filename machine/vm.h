@@ -127,6 +127,8 @@ struct vm_config {
     struct vm_drive drives[VM_MAX_DRIVES];
     int ndrives;
     bool snapshot;             /* -snapshot: every drive gets snapshot=on */
+    bool nographic;            /* -nographic: the firmware prints on COM1 (no VGA mirror) */
+    bool no_vga;               /* -vga none: a firmware boot without the VGA */
     /* -device virtio-blk-pci / virtio-blk-device options (after the name, into argv), until
      * run_drives_finish hands their drive= the device's settings (blk_device_mmio: the second) */
     const char *blk_devices[VM_MAX_DRIVES];

@@ -24,7 +24,7 @@
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
     OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
-    Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
+    Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_VGA, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
     Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS,
@@ -45,7 +45,7 @@ static const struct opt {
     { "m", Q_M, true },                  { "smp", Q_SMP, true },
     { "cpu", Q_CPU, true },              { "enable-kvm", Q_ENABLE_KVM, false },
     { "machine", Q_MACHINE, true },      { "M", Q_MACHINE, true },
-    { "nographic", Q_NOGRAPHIC, false }, { "display", Q_DISPLAY, true },
+    { "nographic", Q_NOGRAPHIC, false }, { "vga", Q_VGA, true }, { "display", Q_DISPLAY, true },
     { "serial", Q_SERIAL, true },        { "nodefaults", Q_NODEFAULTS, false },
     { "no-reboot", Q_NO_REBOOT, false }, { "device", Q_DEVICE, true },
     { "qmp", Q_QMP, true },              { "monitor", Q_MONITOR, true },
@@ -95,7 +95,9 @@ void run_usage(FILE *f)
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
-        "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -display none -serial stdio\n"
+        "  -enable-kvm -machine pc[,accel=kvm|tcg|kvm:tcg] -nographic -vga std|none -display none\n"
+        "  -serial stdio (firmware boots: a VGA whose text is mirrored here, or with -nographic\n"
+        "  SeaBIOS's serial console)\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -snapshot\n"
         "  -drive file=..,format=..,if=none,id=ID -device virtio-blk-pci,drive=ID[,num-queues=N]\n"
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
@@ -478,7 +480,16 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case Q_CPU: r = q_cpu(v, cfg, cpu_features, sizeof(cpu_features), err, errlen); break;
         case Q_ENABLE_KVM: cfg->accel = "kvm"; break;
         case Q_MACHINE: r = q_machine(v, cfg, err, errlen); break;
-        case Q_NOGRAPHIC: case Q_NODEFAULTS: break;   /* vmon has no display and no default NIC */
+        case Q_NOGRAPHIC: cfg->nographic = true; break;   /* the firmware prints on COM1 itself */
+        case Q_NODEFAULTS: break;   /* vmon has no default NIC */
+        case Q_VGA:
+            if (!strcmp(v, "none"))
+                cfg->no_vga = true;
+            else if (strcmp(v, "std")) {
+                snprintf(err, errlen, "-vga %s: unsupported (std or none)", v);
+                r = -1;
+            }
+            break;
         case Q_NO_REBOOT: cfg->no_reboot = true; break;   /* a reset ends vmon (status 0) */
         case Q_DISPLAY:
             if (strcmp(v, "none")) {

@@ -119,6 +119,11 @@ static void test_qemu_spellings(void **state)
     assert_string_equal(c.cpu_features, "-xsave,-cx16,+x2apic");
     assert_int_equal(c.cpu_model.vendor, cpu_vendor_host());
     assert_string_equal(c.cpu_model.name, "host");
+    assert_true(c.nographic);
+    assert_false(c.no_vga);
+    assert_int_equal(parse(&c, err, "-vga", "none", NULL), RUN_ARGS_OK);
+    assert_true(c.no_vga);
+    assert_false(c.nographic);
     assert_int_equal(parse(&c, err, "-kernel", "k", NULL), RUN_ARGS_OK);
     assert_int_equal(c.cpu_model.vendor, CPU_VENDOR_INTEL);
     assert_string_equal(c.cpu_model.name, "max");
@@ -240,7 +245,7 @@ static void test_qemu_refusals(void **state)
     (void)state;
     struct vm_config c;
     char err[256];
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-vga", "std", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-vga", "cirrus", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "-vga"));
     assert_int_equal(parse(&c, err, "-kernel", "k", "-device", "virtio-net-pci", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "virtio-net-pci"));
