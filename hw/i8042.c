@@ -1,6 +1,6 @@
 /* i8042 keyboard controller (IBM PC/AT Technical Reference, "Keyboard controller"): the status and
- * command port 0x64, the data port 0x60, the controller command byte, and a keyboard with no keys
- * that answers its probe. What matters most: command 0xfe (pulse the reset line), which Linux's
+ * command port 0x64, the data port 0x60, the controller command byte with its translation bit,
+ * and the PS/2 keyboard behind it (hw/ps2-kbd.c), whose keys the monitor presses. What matters most: command 0xfe (pulse the reset line), which Linux's
  * reboot=k uses, and the output-port write (0xd1) with bit 0 clear, which also resets.
  * With it, the PS/2 machines' System Control Port A at 0x92 (IBM PS/2 Hardware Interface Technical
  * Reference; the PIIX keeps it): the "fast" way to the same two lines the output port drives, bit 1
@@ -9,6 +9,7 @@
  * Lock: k->lock, from vCPU threads; the IRQ line is set inside it. */
 #include "hw/i8042.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #define CTR_SYS 0x04
 #define CTR_KBD_DISABLE 0x10
 #define CTR_AUX_DISABLE 0x20
+#define CTR_XLATE 0x40         /* translate the keyboard's set 2 into set 1 */
 
 #define OUTP_RESET 0x01        /* output port: CPU reset line, active low */
 #define OUTP_A20   0x02        /* output port and port 0x92: the A20 gate */
@@ -38,14 +40,20 @@ struct i8042 {
     uint8_t pending_cmd;       /* a command waiting for its data byte on 0x60, or 0 */
     uint8_t outp;              /* output port (OUTP_*) */
     uint8_t port92;            /* System Control Port A */
-    uint8_t outq[OUTQ];
+    uint8_t outq[OUTQ];        /* the controller's own replies, ahead of the keyboard's bytes */
     int out_head, out_count;
+    struct ps2_kbd kbd;
     bool irq;
 };
 
+static bool has_data(const struct i8042 *k)
+{
+    return k->out_count || (k->kbd.count && !(k->ctr & CTR_KBD_DISABLE));
+}
+
 static void update_irq(struct i8042 *k)
 {
-    bool level = k->out_count && (k->ctr & CTR_KBD_INT);
+    bool level = has_data(k) && (k->ctr & CTR_KBD_INT);
     if (level != k->irq) {
         k->irq = level;
         irq_line_set(&k->irq_line, level);
@@ -89,18 +97,6 @@ static void command(struct i8042 *k, uint8_t cmd)
     }
 }
 
-/* A byte for the keyboard itself: answer like an AT keyboard with nothing pressed. */
-static void keyboard_byte(struct i8042 *k, uint8_t b)
-{
-    push(k, 0xfa);                                     /* ACK */
-    if (b == 0xff)
-        push(k, 0xaa);                                 /* reset: BAT passed */
-    else if (b == 0xf2) {
-        push(k, 0xab);                                 /* identify: MF2 keyboard */
-        push(k, 0x83);
-    }
-}
-
 static void data_write(struct i8042 *k, uint8_t v)
 {
     uint8_t cmd = k->pending_cmd;
@@ -114,7 +110,7 @@ static void data_write(struct i8042 *k, uint8_t v)
         break;
     case 0xd2: push(k, v); break;                          /* echo as keyboard data */
     case 0xd3: case 0xd4: break;                           /* to the (absent) mouse */
-    default: keyboard_byte(k, v); break;
+    default: ps2_kbd_write(&k->kbd, v); break;           /* to the keyboard */
     }
 }
 
@@ -133,14 +129,21 @@ static uint8_t i8042_access(struct i8042 *k, bool is_data, bool write, uint8_t v
         }
         update_irq(k);
     } else if (is_data) {
-        v = k->out_count ? k->outq[k->out_head] : 0;
         if (k->out_count) {
+            v = k->outq[k->out_head];
             k->out_head = (k->out_head + 1) % OUTQ;
             k->out_count--;
+        } else if (!(k->ctr & CTR_KBD_DISABLE))
+            ps2_kbd_pop(&k->kbd, &v);
+        /* Reading empties the output buffer, which drops IRQ 1; the next byte moving in raises it
+         * again: an edge per byte for the edge-triggered PIC. */
+        if (k->irq) {
+            k->irq = false;
+            irq_line_set(&k->irq_line, 0);
         }
         update_irq(k);
     } else {
-        v = k->status | (k->out_count ? STS_OBF : 0);
+        v = k->status | (has_data(k) ? STS_OBF : 0);
     }
     pthread_mutex_unlock(&k->lock);
     return v;
@@ -210,6 +213,7 @@ struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop
     k->status = STS_SYS | STS_UNLOCKED;
     k->outp = OUTP_RESET | OUTP_A20;   /* as firmware leaves it: A20 on */
     k->port92 = OUTP_A20;
+    ps2_kbd_reset(&k->kbd);
     return k;
 }
 
@@ -221,6 +225,18 @@ int i8042_map(struct i8042 *k, struct bus *pio)
     if (r == 0)
         r = bus_map(pio, SYSCTL_PORT_A, 1, &port92_ops, k, "port92");
     return r;
+}
+
+int i8042_key(struct i8042 *k, const char *name, bool down)
+{
+    const struct ps2_key *key = ps2_key_by_name(name);
+    if (!key)
+        return -EINVAL;
+    pthread_mutex_lock(&k->lock);
+    ps2_kbd_key(&k->kbd, key, down, (k->ctr & CTR_XLATE) != 0);
+    update_irq(k);
+    pthread_mutex_unlock(&k->lock);
+    return 0;
 }
 
 void i8042_free(struct i8042 *k)

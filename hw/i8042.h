@@ -3,7 +3,10 @@
 #ifndef VMON_HW_I8042_H
 #define VMON_HW_I8042_H
 
+#include <stdbool.h>
+
 #include "hw/link.h"
+#include "hw/ps2-kbd.h"
 #include "mm/bus.h"
 
 #define I8042_DATA 0x60
@@ -17,5 +20,8 @@ struct i8042;
 struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop);
 void i8042_free(struct i8042 *k);
 int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60, 0x64 and 0x92 */
+/* Press (down) or release the keyboard's key named as QEMU names it; -EINVAL for no such key.
+ * Any thread. */
+int i8042_key(struct i8042 *k, const char *name, bool down);
 
 #endif

@@ -367,9 +367,15 @@ static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
     return 0;
 }
 
+static int pc_key(struct vm *vm, const char *name, bool down)
+{
+    struct pc *pc = vm->platform;
+    return i8042_key(pc->i8042, name, down);
+}
+
 static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
-    .reset = pc_reset, .drive_info = pc_drive_info,
+    .reset = pc_reset, .drive_info = pc_drive_info, .key = pc_key,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

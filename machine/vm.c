@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -211,6 +212,27 @@ int vm_powerdown(struct vm *vm)
     vm_emit(vm, VM_EVENT_POWERDOWN, 0);
     vm->board->power_button(vm);
     return 0;
+}
+
+int vm_send_keys(struct vm *vm, const char *const *names, int n, unsigned hold_ms)
+{
+    if (!vm->board || !vm->board->key)
+        return -ENOTSUP;
+    if (vm_ended(vm))
+        return -ESHUTDOWN;
+    if (n < 1 || n > VM_MAX_KEYS)
+        return -EINVAL;
+    int i;
+    for (i = 0; i < n; i++)
+        if (vm->board->key(vm, names[i], true) < 0)
+            break;
+    if (i == n && hold_ms) {
+        struct timespec ts = { hold_ms / 1000, (long)(hold_ms % 1000) * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    for (int j = i - 1; j >= 0; j--)
+        vm->board->key(vm, names[j], false);
+    return i == n ? 0 : -EINVAL;
 }
 
 /* A vCPU whose loop returned VCPU_STOP for a pause waits here until resumed (true: run again) or

@@ -94,6 +94,7 @@ struct vm_board_ops {
     void (*reset)(struct vm *vm);          /* devices to their reset state (vCPUs parked) */
     void (*info_network)(struct vm *vm, FILE *out);   /* HMP info network; NULL: no NICs */
     int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
+    int (*key)(struct vm *vm, const char *name, bool down);   /* a keyboard key; -EINVAL: no such key */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -264,6 +265,11 @@ static inline bool vm_should_stop(struct vm *vm)
 }
 /* Pause and resume (any thread but a vCPU's): vm_pause returns once every started vCPU is parked.
  * 0, or -EBUSY when the VM is already paused / not paused, -ESHUTDOWN after it ended. */
+/* The monitor's sendkey: press the keys named as QEMU's QKeyCode does ("ctrl", "alt", "delete")
+ * in order, hold them hold_ms, release them in reverse. -EINVAL (nothing pressed) when one has no
+ * key, -ENOTSUP without a keyboard, -ESHUTDOWN after the end. Blocks the caller for hold_ms. */
+#define VM_MAX_KEYS 16         /* as the monitor commands say */
+int vm_send_keys(struct vm *vm, const char *const *names, int n, unsigned hold_ms);
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 enum vm_run_state vm_run_state(struct vm *vm);

@@ -17,6 +17,7 @@ static void hmp_help(FILE *out)
           "stop, cont                 pause / resume the vCPUs\n"
           "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
           "system_powerdown           press the ACPI power button\n"
+          "sendkey KEYS [HOLD_MS]     press keys together (ctrl-alt-delete), QEMU's names\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
           "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
@@ -204,6 +205,28 @@ static void hmp_gva2gpa(struct vm *vm, const char *addr_s, FILE *out)
         fprintf(out, "gpa: 0x%" PRIx64 "\n", gpa);
 }
 
+static void report(FILE *out, const char *what, int r);
+
+/* sendkey ctrl-alt-delete [hold]: QEMU's key names joined by '-' ("minus" is the key itself). */
+static void hmp_sendkey(struct vm *vm, char *keys, const char *hold_s, FILE *out)
+{
+    const char *names[VM_MAX_KEYS];
+    int n = 0;
+    char *save = NULL, *end = NULL;
+    unsigned long hold = hold_s ? strtoul(hold_s, &end, 0) : 100;
+    if (!keys || (hold_s && (*end || hold > 10000))) {
+        fputs("usage: sendkey KEY[-KEY...] [HOLD_MS up to 10000]\n", out);
+        return;
+    }
+    for (char *k = strtok_r(keys, "-", &save); k && n < VM_MAX_KEYS; k = strtok_r(NULL, "-", &save))
+        names[n++] = k;
+    int r = vm_send_keys(vm, names, n, (unsigned)hold);
+    if (r == -EINVAL)
+        fputs("sendkey: unknown key or too many keys\n", out);
+    else
+        report(out, "sendkey", r);
+}
+
 static void report(FILE *out, const char *what, int r)
 {
     if (r == -ESHUTDOWN)
@@ -231,6 +254,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         report(out, cmd, vm_pause(vm));
     else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c"))
         report(out, cmd, vm_resume(vm));
+    else if (!strcmp(cmd, "sendkey"))
+        hmp_sendkey(vm, a1, a2, out);
     else if (!strcmp(cmd, "system_powerdown"))
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))

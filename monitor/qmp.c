@@ -187,6 +187,41 @@ static void qmp_cmd_system_powerdown(struct qmp_session *s, struct json_object *
         run_state_result(r, e);
 }
 
+/* send-key {"keys": [{"type": "qcode", "data": "ctrl"}, ...], "hold-time": ms} (QEMU's schema;
+ * keys given by number are refused: vmon keeps no numeric key table). */
+static void qmp_cmd_send_key(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    struct json_object *keys = json_object_object_get(args, "keys"), *hold;
+    const char *names[VM_MAX_KEYS];
+    int n = (int)json_object_array_length(keys);
+    if (n < 1 || n > VM_MAX_KEYS) {
+        fail(r, "%s", "send-key: between 1 and 16 keys");
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        struct json_object *k = json_object_array_get_idx(keys, (size_t)i), *t, *d;
+        if (!json_object_is_type(k, json_type_object) || !json_object_object_get_ex(k, "type", &t) ||
+            !json_object_object_get_ex(k, "data", &d) || !json_object_is_type(d, json_type_string) ||
+            strcmp(json_object_get_string(t), "qcode")) {
+            fail(r, "%s", "send-key: each key is {\"type\": \"qcode\", \"data\": NAME}");
+            return;
+        }
+        names[i] = json_object_get_string(d);
+    }
+    int64_t ms = json_object_object_get_ex(args, "hold-time", &hold) ? json_object_get_int64(hold) : 100;
+    if (ms < 0 || ms > 10000) {
+        fail(r, "%s", "send-key: hold-time between 0 and 10000 ms");
+        return;
+    }
+    int e = vm_send_keys(s->vm, names, n, (unsigned)ms);
+    if (e == -EINVAL)
+        fail(r, "%s", "send-key: unknown key name");
+    else if (e == -ENOTSUP)
+        fail(r, "%s", "this machine has no keyboard");
+    else
+        run_state_result(r, e);
+}
+
 static void qmp_cmd_quit(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
@@ -296,6 +331,8 @@ static const struct qmp_command {
     { .name = "system_reset", .fn = qmp_cmd_system_reset },
     { .name = "system_powerdown", .fn = qmp_cmd_system_powerdown },
     { .name = "quit", .fn = qmp_cmd_quit },
+    { .name = "send-key", .fn = qmp_cmd_send_key,
+      .args = { { "keys", json_type_array, false }, { "hold-time", json_type_int, true } } },
     { .name = "human-monitor-command", .fn = qmp_cmd_human_monitor_command,
       .args = { { "command-line", json_type_string, false } } },
     { .name = "query-block", .fn = qmp_cmd_query_block },

@@ -11,7 +11,7 @@ import time
 
 class Qmp:
     def __init__(self, path):
-        for _ in range(400):
+        for _ in range(1200):   # 60 s: a loaded host starts vmon slowly
             self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 self.s.connect(path)

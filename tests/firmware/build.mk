@@ -1,2 +1,2 @@
 # Firmware boot (issue 15): SeaBIOS from Debian's seabios package, run with no kernel.
-INTEG_TESTS += tests/firmware/seabios.sh tests/firmware/vga.sh
+INTEG_TESTS += tests/firmware/seabios.sh tests/firmware/vga.sh tests/firmware/keyboard.sh
