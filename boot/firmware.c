@@ -8,6 +8,7 @@
 #include "boot/boot.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +23,17 @@
 #define BIOS_MAX       0x1000000u        /* 16 MiB, below the IOAPIC/LAPIC/HPET windows */
 #define ISA_BIOS_SIZE  0x20000u          /* 0xe0000-0xfffff */
 
-/* Does the image end in a reset vector: a jump (after optional NOPs) in its last 16 bytes? */
+/* Does the image end in a reset vector: a jump among its last 16 bytes (SeaBIOS's is a far jump
+ * right there; OVMF's first tests CR0.PE and then jumps), and not all of them text? */
 static int has_reset_vector(const uint8_t *img, size_t len)
 {
     const uint8_t *v = img + len - 16;
-    int i = 0;
-    while (i < 8 && v[i] == 0x90)      /* OVMF starts with nop; nop */
-        i++;
-    return v[i] == 0xea || v[i] == 0xe9 || v[i] == 0xeb;   /* jmp far, near, short */
+    bool jump = false, text = true;
+    for (int i = 0; i < 16; i++) {
+        jump |= i < 14 && (v[i] == 0xea || v[i] == 0xe9 || v[i] == 0xeb);   /* jmp far, near, short */
+        text &= (v[i] >= 0x20 && v[i] < 0x7f) || v[i] == '\n' || v[i] == '\r' || v[i] == '\t';
+    }
+    return jump && !text;
 }
 
 static int read_image(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen)

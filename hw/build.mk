@@ -15,3 +15,13 @@ fuzz-fw_cfg: build/fuzz/fuzz-fw_cfg
 	build/fuzz/fuzz-fw_cfg -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
 		-artifact_prefix=build/fuzz/fw_cfg- build/fuzz/fw_cfg-corpus
 .PHONY: fuzz-fw_cfg
+# libFuzzer target over the i8042 + PS/2 keyboard and the VGA with its mirror: make fuzz-legacy
+build/fuzz/fuzz-legacy: hw/fuzz-legacy.c hw/i8042.c hw/ps2-kbd.c hw/vga.c hw/vga-text.c mm/bus.c mm/memory.c
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ hw/fuzz-legacy.c hw/i8042.c hw/ps2-kbd.c hw/vga.c hw/vga-text.c mm/bus.c mm/memory.c
+fuzz-legacy: build/fuzz/fuzz-legacy
+	@mkdir -p build/fuzz/legacy-corpus
+	build/fuzz/fuzz-legacy -max_total_time=$(FUZZ_TIME) -max_len=140000 -timeout=10 \
+		-artifact_prefix=build/fuzz/legacy- build/fuzz/legacy-corpus
+.PHONY: fuzz-legacy
