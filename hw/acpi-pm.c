@@ -23,6 +23,7 @@ struct acpi_pm {
     pthread_mutex_t lock;
     uint16_t sts, en, cnt;
     uint64_t t0_ns;            /* when the timer read 0 */
+    uint16_t base;             /* where PM1a_EVT decodes now (0: nowhere); changed by acpi_pm_move */
 };
 
 /* The PM timer's value at time now_ns (CLOCK_MONOTONIC), counting from creation. */
@@ -142,15 +143,34 @@ void acpi_pm_reset(struct acpi_pm *p)
     pthread_mutex_unlock(&p->lock);
 }
 
+int acpi_pm_move(struct acpi_pm *p, struct bus *pio, uint16_t base)
+{
+    if (base == p->base)
+        return 0;
+    if (p->base) {
+        bus_unmap(pio, p->base);
+        bus_unmap(pio, p->base + 4u);
+        bus_unmap(pio, p->base + 8u);
+        p->base = 0;
+    }
+    if (!base)
+        return 0;
+    int r;
+    if ((r = bus_map(pio, base, 4, &evt_ops, p, "acpi-pm1a-evt")) < 0 ||
+        (r = bus_map(pio, base + 4u, 2, &cnt_ops, p, "acpi-pm1a-cnt")) < 0 ||
+        (r = bus_map(pio, base + 8u, 4, &tmr_ops, p, "acpi-pm-tmr")) < 0) {
+        bus_unmap(pio, base);
+        bus_unmap(pio, base + 4u);
+        return r;
+    }
+    p->base = base;
+    return 0;
+}
+
 int acpi_pm_map(struct acpi_pm *p, struct bus *pio)
 {
-    int r;
-    if ((r = bus_map(pio, ACPI_PM1A_EVT, 4, &evt_ops, p, "acpi-pm1a-evt")) < 0 ||
-        (r = bus_map(pio, ACPI_PM1A_CNT, 2, &cnt_ops, p, "acpi-pm1a-cnt")) < 0 ||
-        (r = bus_map(pio, ACPI_PM_TMR, 4, &tmr_ops, p, "acpi-pm-tmr")) < 0 ||
-        (r = bus_map(pio, RESET_CONTROL_PORT, 1, &reset_ops, p, "reset-control")) < 0)
-        return r;
-    return 0;
+    int r = bus_map(pio, RESET_CONTROL_PORT, 1, &reset_ops, p, "reset-control");
+    return r < 0 ? r : acpi_pm_move(p, pio, ACPI_PM1A_EVT);
 }
 
 void acpi_pm_free(struct acpi_pm *p)

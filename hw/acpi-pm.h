@@ -25,6 +25,11 @@ void acpi_pm_free(struct acpi_pm *p);
 void acpi_pm_power_button(struct acpi_pm *p);
 /* A machine reset: status and enable bits clear, SCI low (the PM timer runs on). */
 void acpi_pm_reset(struct acpi_pm *p);
+/* The reset-control port and the PM block at its default base, ACPI_PM1A_EVT. */
 int acpi_pm_map(struct acpi_pm *p, struct bus *pio);
+/* The PM block (PM1a_EVT, PM1a_CNT at +4, the timer at +8) decoded at base instead, or nowhere
+ * for 0: the PIIX4's PMBA and its I/O enable (hw/pci/piix4-pm.c). 0 or -errno. Not thread-safe
+ * against itself: its caller's configuration writes are serialised by the PCI host. */
+int acpi_pm_move(struct acpi_pm *p, struct bus *pio, uint16_t base);
 
 #endif

@@ -1,0 +1,70 @@
+/* PIIX4 function 3: the header firmware identifies, PMBA/PMREGMISC moving the ACPI PM block on the
+ * I/O bus (the timer where PMBA + 8 says, nothing where decoding is off), the fixed resource-type
+ * bit, and a base that clashes with another window leaving the block off instead of failing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hw/pci/piix4-pm.h"
+
+static void no_irq(void *opaque, int level)
+{
+    (void)opaque, (void)level;
+}
+
+static bool timer_at(struct bus *pio, uint16_t port)
+{
+    uint64_t v;
+    return bus_read(pio, port, 4, &v);
+}
+
+static uint64_t nothing_read(void *dev, uint64_t off, unsigned size)
+{
+    (void)dev, (void)off, (void)size;
+    return 0;
+}
+
+static const struct io_ops nothing_ops = { .read = nothing_read };
+
+static void test_moves(void **state)
+{
+    (void)state;
+    struct irq_line sci = { no_irq, NULL };
+    struct stop_link stop = { NULL, NULL };
+    struct acpi_pm *pm = acpi_pm_new(&sci, &stop);
+    struct bus pio;
+    bus_init(&pio, "pio");
+    assert_int_equal(acpi_pm_map(pm, &pio), 0);
+    struct piix4_pm p;
+    piix4_pm_init(&p, pm, &pio, true);
+    assert_int_equal(pci_cfg_read(&p.dev, PCI_VENDOR_ID, 4), 0x71138086);
+    assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), ACPI_PM1A_EVT | 1);
+    assert_true(timer_at(&pio, ACPI_PM_TMR));
+    pci_cfg_write(&p.dev, PIIX4_PMBA, 0xb000, 4);   /* as SeaBIOS programs it; bit 0 stays */
+    assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), 0xb001);
+    assert_true(timer_at(&pio, 0xb008));
+    assert_false(timer_at(&pio, ACPI_PM_TMR));
+    pci_cfg_write(&p.dev, PIIX4_PMREGMISC, 0, 1);   /* decoding off */
+    assert_false(timer_at(&pio, 0xb008));
+    assert_int_equal(bus_map(&pio, 0xc000, 4, &nothing_ops, NULL, "other"), 0);
+    pci_cfg_write(&p.dev, PIIX4_PMBA, 0xc000, 4);
+    pci_cfg_write(&p.dev, PIIX4_PMREGMISC, 1, 1);   /* clashes: the block stays off */
+    assert_false(timer_at(&pio, 0xc008));
+    pci_cfg_write(&p.dev, PIIX4_PMBA, 0xb000, 2);
+    assert_true(timer_at(&pio, 0xb008));
+    piix4_pm_init(&p, pm, &pio, false);             /* as at reset: nothing decoded */
+    assert_false(timer_at(&pio, 0xb008));
+    assert_false(timer_at(&pio, ACPI_PM_TMR));
+    assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), 1);
+    acpi_pm_free(pm);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moves),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
