@@ -188,10 +188,12 @@ void ata_dma_run(struct ide_channel *ch, struct ide_drive *d)
         d->lba += n;
         d->left -= n;
     }
-    bm_finish(ch, r != 0);
+    bm_finish(ch, r != 0 && r != -EIO);    /* the bus master's error: a bad PRD table only */
     if (r)
         ide_abort(ch, d);
-    else
+    if (r == -EIO && !write)
+        d->error |= ER_UNC;
+    if (!r)
         ide_done(ch, d);
 }
 

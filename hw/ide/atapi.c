@@ -121,7 +121,7 @@ void atapi_dma_run(struct ide_channel *ch, struct ide_drive *d)
         d->lba += n;
         d->left -= n;
     }
-    bm_finish(ch, r != 0);
+    bm_finish(ch, r != 0 && r != -EIO);
     if (r == -EIO)
         atapi_error(ch, d, 0x03, 0x11);
     else if (r)

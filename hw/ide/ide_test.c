@@ -203,6 +203,12 @@ static void test_dma(void **state)
     assert_int_equal(rig_in(&r, 0x1f7, 1), ST_DRDY | ST_DSC);
     assert_int_equal(r.disk.data[4000 * 512 + 1023], 0x5a);
     rig_out(&r, 0xc000, 0, 1);
+    /* a disk error: the drive says so, the bus master's ERROR bit stays for PRD faults */
+    r.disk.fail = 1;
+    start_dma(&r, 0xc8, 0, 2, true);
+    assert_int_equal(rig_in(&r, 0xc002, 1) & (BM_ERROR | BM_INT), BM_INT);
+    assert_int_equal(rig_in(&r, 0x1f1, 1), ER_ABRT | ER_UNC);
+    rig_out(&r, 0xc000, 0, 1);
     rig_free(&r);
 }
 

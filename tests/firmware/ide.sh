@@ -8,7 +8,9 @@
 #   - a raw boot sector as a bare image argument (the first IDE disk) boots, soft and KVM
 #   - -cdrom x.iso boots to the initramfs marker under --accel soft; QEMU boots the same ISO
 #   - with the boot-sector disk attached: by default the disk boots, with -boot d the CD
-#   - a direct-boot kernel sees -hda through ata_piix: it reads a known sector and writes another
+#   - a direct-boot kernel sees -hda through ata_piix: it reads a known sector and writes another;
+#     the image is probed raw, so its write of a qcow2 header to sector 0 is refused (a plain
+#     write there passes), as QEMU does
 #   - hostile: a disk whose sector 0 is garbage, a truncated ISO, -bios with a text file: a message
 #     or a guest-visible failure, never a crash or a hang (each run bounded)
 set -u
@@ -102,12 +104,15 @@ check "truncated ISO: the failure is on the console" grep -qai "fail\|error\|cou
 # Linux's ata_piix on a disk with a known pattern: read sector 100, write sector 200
 python3 -c "import sys; sys.stdout.buffer.write(bytes((i * 7 + i // 512) & 255 for i in range(1 << 20)))" >"$tmp/pat.img"
 want=$(dd if="$tmp/pat.img" bs=512 skip=100 count=1 2>/dev/null | md5sum | cut -d' ' -f1)
-lcmd='echo SUM=$(dd if=/dev/sda bs=512 skip=100 count=1 2>/dev/null | md5sum); echo vmon-ide-write | dd of=/dev/sda bs=512 seek=200 conv=sync,fsync 2>/dev/null; echo WROTE'
-run "$limit" "VMON-CMD-EXIT" run --accel soft --kernel "$BUILD/../build/guest/bzImage" --initrd "$tmp/x.iso.initrd" \
-    --append "console=ttyS0 vmon.cmd64=$(printf '%s' "$lcmd" | base64 -w0)" -drive file="$tmp/pat.img",format=raw,if=ide
+lcmd='echo SUM=$(dd if=/dev/sda bs=512 skip=100 count=1 2>/dev/null | md5sum); echo vmon-ide-write | dd of=/dev/sda bs=512 seek=200 conv=sync,fsync 2>/dev/null; echo vmon-s0 | dd of=/dev/sda bs=512 conv=sync,fsync 2>/dev/null; echo S0=$?; printf "QFI\373\0\0\0\003" | dd of=/dev/sda bs=512 conv=sync,fsync 2>/dev/null; echo QCOW=$?'
+run "$limit" "VMON-CMD-EXIT" run --accel soft --kernel build/guest/bzImage --initrd "$tmp/x.iso.initrd" \
+    --append "console=ttyS0 vmon.cmd64=$(printf '%s' "$lcmd" | base64 -w0)" -hda "$tmp/pat.img"
 check "ata_piix: Linux finds the disk" grep -qa "ata1.00: ATA-7: VMON HARDDISK" "$tmp/out"
 check "ata_piix: sector 100 reads back the pattern" grep -qa "^SUM=$want" "$tmp/out"
 check "ata_piix: the write reached the image" bash -c "dd if='$tmp/pat.img' bs=512 skip=200 count=1 2>/dev/null | grep -qa vmon-ide-write"
+check "probed raw: a plain write to sector 0 passes" grep -qa "^S0=0" "$tmp/out"
+check "probed raw: a qcow2 header to sector 0 fails in the guest" grep -qa "^QCOW=1" "$tmp/out"
+check "probed raw: ... and sector 0 keeps the plain write" bash -c "head -c 7 '$tmp/pat.img' | grep -qa vmon-s0"
 
 if command -v qemu-system-x86_64 >/dev/null; then
     timeout "$limit" qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot -cdrom "$tmp/x.iso" \
