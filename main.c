@@ -1,6 +1,7 @@
 /* vmon: a virtual machine monitor. Subcommands, as kvmtool's kvm-cmd.c lists them. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/cli.h"
 
@@ -38,8 +39,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
         if (!strcmp(argv[1], subcmds[i].name))
             return subcmds[i].fn(argc - 1, argv + 1);
-    /* A qemu-system-x86_64 command line (it starts with an option): run it as 'vmon run'. */
-    if (argv[1][0] == '-')
+    /* A qemu-system-x86_64 command line (it starts with an option or a disk image that exists):
+     * run it as 'vmon run'. */
+    if (argv[1][0] == '-' || access(argv[1], F_OK) == 0)
         return run_main(argc, argv);
     fprintf(stderr, "vmon: unknown command '%s' (try 'vmon --help')\n", argv[1]);
     return 2;

@@ -32,27 +32,32 @@ const struct blk_driver *blk_find_driver(const char *name)
     return NULL;
 }
 
-const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign)
+const char *blk_probe_buf(const uint8_t *buf, size_t len, const char *filename,
+                          const struct blk_driver **drv)
 {
-    uint8_t buf[512];
-    *foreign = NULL;
-    if (f->ops->pread(f, buf, sizeof(buf), 0) < 0)
-        return NULL;
     const struct blk_driver *best = NULL;
     int best_score = 0;
     for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
-        int s = drivers[i]->probe(buf, sizeof(buf), filename);
+        int s = drivers[i]->probe(buf, len, filename);
         if (s > best_score) {
             best = drivers[i];
             best_score = s;
         }
     }
     int fs;
-    const char *other = blk_probe_foreign(buf, sizeof(buf), filename, &fs);
-    if (other && fs > best_score) {
-        *foreign = other;
+    const char *other = blk_probe_foreign(buf, len, filename, &fs);
+    *drv = other && fs > best_score ? NULL : best;
+    return other && fs > best_score ? other : NULL;
+}
+
+const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign)
+{
+    uint8_t buf[512];
+    *foreign = NULL;
+    if (f->ops->pread(f, buf, sizeof(buf), 0) < 0)
         return NULL;
-    }
+    const struct blk_driver *best;
+    *foreign = blk_probe_buf(buf, sizeof(buf), filename, &best);
     return best;
 }
 

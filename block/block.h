@@ -211,6 +211,12 @@ struct blk_req {
 const struct blk_driver *blk_find_driver(const char *name);
 /* The best vmon driver for the file, or NULL; *foreign: a format qemu-img would pick instead (probe.c). */
 const struct blk_driver *blk_probe(struct blk_file *f, const char *filename, const char **foreign);
+/* What the first len bytes of an image probe as: the foreign format's name that wins (*drv NULL),
+ * or NULL with *drv the best vmon driver (NULL: nothing claims them, which opens as raw). For
+ * QEMU's guard on probed raw images: a guest write to sector 0 that would make the image probe as
+ * something else is refused. */
+const char *blk_probe_buf(const uint8_t *buf, size_t len, const char *filename,
+                          const struct blk_driver **drv);
 
 /* fmt NULL: probe. On failure returns NULL with a one-line reason in err (BLK_ERR_LEN). */
 struct blk *blk_open(const char *filename, const char *fmt, int flags, char *err);

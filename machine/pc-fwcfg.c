@@ -5,7 +5,9 @@
  *   etc/e820         the memory map boot/e820.c builds: { le64 address, le64 length, le32 type }
  *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1, with -nographic or no VGA
  *                    (else the VGA's text is mirrored: machine/pc-vga.h)
- *   bootorder        empty: no bootindex yet, SeaBIOS's default order */
+ *   bootorder        -boot's drive letters as OpenFirmware paths, one a line (SeaBIOS src/boot.c
+ *                    matches "/pci@i0cf8/ * /drive@CHANNEL/disk@UNIT" for IDE): c the first IDE disk,
+ *                    d the first IDE CD-ROM; empty without -boot (SeaBIOS's default order) */
 #include "machine/pc-fwcfg.h"
 
 #include <stdio.h>
@@ -35,14 +37,31 @@ static int add_e820_file(struct vm *vm, struct fw_cfg *f)
     return fw_cfg_add_file(f, "etc/e820", buf, (size_t)n * 20);
 }
 
+/* The IDE index -boot's letter names: the first disk (c) or CD-ROM (d); -1: none. */
+static int boot_drive(const struct vm_config *c, char letter)
+{
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        if (c->ide[i].attached && c->ide[i].cdrom == (letter == 'd') && (letter == 'c' || letter == 'd'))
+            return i;
+    return -1;
+}
+
 static int add_firmware_files(const struct vm_config *c, struct fw_cfg *f)
 {
     uint8_t port[2] = { SERIAL_COM1_BASE & 0xff, SERIAL_COM1_BASE >> 8 };
+    char order[4 * 48] = "";
+    size_t n = 0;
+    for (const char *p = c->boot_order; *p && n < sizeof(order) - 48; p++) {
+        int i = boot_drive(c, *p);
+        if (i >= 0)
+            n += (size_t)snprintf(order + n, sizeof(order) - n, "/pci@i0cf8/ide@1,1/drive@%d/disk@%d\n",
+                                  i / 2, i % 2);
+    }
     int r = 0;
     if (pc_firmware_sercon(c))
         r = fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port));
     if (r == 0)
-        r = fw_cfg_add_file(f, "bootorder", "", 0);
+        r = fw_cfg_add_file(f, "bootorder", order, n);
     return r;
 }
 

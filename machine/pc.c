@@ -6,7 +6,9 @@
  *   0x0510-0x0511   fw_cfg                      0x0600-0x060b  ACPI PM1a event/control, PM timer
  *   0x0cf8 (dword)  PCI config address          0x0cfc-0x0cff  PCI config data
  *   0x0cf9          reset control               0x2000-0x2017  pc-testdev IRQ lines
- *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge; devices from slot 2 with their
+ *   0x01f0-0x01f7, 0x03f6  IDE primary, IRQ 14   0x0170-0x0177, 0x0376  IDE secondary, IRQ 15
+ *   PCI bus 0: slot 0 i440FX host bridge, slot 1 PIIX3 ISA bridge (function 1: its IDE controller,
+ *   present for a firmware boot or when an IDE drive is given: machine/pc-ide.c); devices from slot 2 with their
  *   BARs placed from PC_PCI_MMIO_BASE (memory) and PC_PCI_IO_BASE (I/O), INTx as pci_intx_gsi,
  *   MSI/MSI-X messages to the LAPICs (pc_msi). Memory BARs stay below the ECAM window.
  *   0xe0000000      PCI ECAM (256 MiB: buses 0-255, as the MCFG says)
@@ -39,6 +41,7 @@
 #include "machine/eventfd.h"
 #include "machine/pc-drive.h"
 #include "machine/pc-fwcfg.h"
+#include "machine/pc-ide.h"
 #include "machine/pc-soft.h"
 #include "machine/pc-vga.h"
 #include "machine/pc-vdev.h"
@@ -67,6 +70,7 @@ struct pc {
     struct pc_testdev *testdev;
     struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
     struct pci_host *pci;
+    struct pc_ide *ide;        /* PIIX3 IDE at 00:01.1, or NULL */
     unsigned next_slot;        /* the next free PCI slot */
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
@@ -226,6 +230,24 @@ nomem:
     return -ENOMEM;
 }
 
+/* The PIIX3 IDE function, as QEMU's pc machine always has it: here for a firmware boot (SeaBIOS
+ * looks for disks there) or when the command line gives IDE drives. */
+static int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, size_t errlen)
+{
+    const struct vm_config *c = &pc->vm->cfg;
+    bool any = !c->kernel;
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        any |= c->ide[i].attached;
+    if (!any)
+        return 0;
+    struct irq_line irq[2] = { lines[14], lines[15] };
+    uint32_t bar = (pc->next_io + 15) & ~15u;
+    if (!(pc->ide = pc_ide_new(pc->vm, pc->pci, irq, bar, err, errlen)))
+        return -EINVAL;
+    pc->next_io = bar + 16;
+    return 0;
+}
+
 /* One virtio-net-pci per NIC, on the backend its options name (net/net.h); MACs default to
  * QEMU's 52:54:00:12:34:56, the last byte counting up. */
 static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
@@ -345,6 +367,7 @@ static void pc_reset(struct vm *vm)
     if (pc->soft)
         pc_soft_reset(pc->soft);
     acpi_pm_reset(pc->pm);
+    pc_ide_reset(pc->ide);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (!pc->blks[i])
             continue;
@@ -438,6 +461,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     if ((r = pc_vga_add(vm, pc->fw_cfg, console_write, pc, &pc->vga, err, errlen)) < 0)
         return r;
     vm->board = &pc_board_ops;
+    if ((r = pc_add_ide(pc, lines, err, errlen)) < 0)
+        return r;
     if ((r = pc_add_drives(pc, err, errlen)) < 0)
         return r;
     if ((r = pc_add_nics(pc, err, errlen)) < 0)
@@ -472,6 +497,7 @@ void pc_destroy(struct vm *vm)
         virtio_net_free(pc->nets[i]);      /* first: stops the backend's thread */
         virtio_pci_free(pc->net_pcis[i]);
     }
+    pc_ide_free(pc->ide);
     pci_host_free(pc->pci);
     for (unsigned i = 0; i < PC_GSIS; i++)
         irqfd_line_free(pc->irqfds[i]);

@@ -113,7 +113,13 @@ struct vm_drive {
     bool no_ioeventfd;         /* ioeventfd=off: notify writes always exit (measurements) */
     bool no_irqfd;             /* irqfd=off: MSI-X through signal_msi, not irqfd routes (measurements) */
     bool mmio;                 /* if=virtio-mmio: virtio-mmio (DSDT) instead of virtio-blk-pci */
+    bool cdrom;                /* IDE: media=cdrom (-cdrom); file empty: a drive with no disc */
+    int index;                 /* IDE: index= (-1: the first free) */
 };
+
+/* IDE drives (-hda..-hdd, -cdrom, -drive if=ide): index = channel * 2 + unit, as QEMU numbers them
+ * (-cdrom is index 2, the secondary master). attached marks the used ones. */
+#define VM_MAX_IDE 4
 
 /* A NIC the board attaches (--net, -nic, -netdev + -device): one virtio-net-pci each. */
 #define VM_MAX_NICS 4
@@ -130,6 +136,8 @@ struct vm_config {
     bool snapshot;             /* -snapshot: every drive gets snapshot=on */
     bool nographic;            /* -nographic: the firmware prints on COM1 (no VGA mirror) */
     bool no_vga;               /* -vga none: a firmware boot without the VGA */
+    struct vm_drive ide[VM_MAX_IDE];
+    char boot_order[16];       /* -boot: QEMU's drive letters in order ("dc"); empty: the default */
     /* -device virtio-blk-pci / virtio-blk-device options (after the name, into argv), until
      * run_drives_finish hands their drive= the device's settings (blk_device_mmio: the second) */
     const char *blk_devices[VM_MAX_DRIVES];

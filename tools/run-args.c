@@ -27,7 +27,7 @@ enum opt_id {
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_VGA, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
-    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS,
+    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS, Q_BOOT,
 };
 
 static const struct opt {
@@ -60,13 +60,14 @@ static const struct opt {
     { "nic", Q_NIC, true },
     { "gdb", Q_GDB, true },              { "s", Q_GDB_DEFAULT, false },
     { "S", Q_START_PAUSED, false },      { "bios", Q_BIOS, true },
+    { "boot", Q_BOOT, true },
 };
 
 void run_usage(FILE *f)
 {
     fprintf(f,
-        "usage: vmon run [--kernel FILE] [options]\n"
-        "       vmon [-kernel FILE] [qemu-system-x86_64 options]\n"
+        "usage: vmon run [--kernel FILE] [options] [DISK-IMAGE]\n"
+        "       vmon [-kernel FILE] [qemu-system-x86_64 options] [DISK-IMAGE]\n"
         "\n"
         "  --kernel FILE          bzImage, ELF vmlinux (PVH or not) or multiboot kernel; without\n"
         "                         one the firmware boots (SeaBIOS, " "/usr/share/seabios/bios-256k.bin)\n"
@@ -100,6 +101,9 @@ void run_usage(FILE *f)
         "  SeaBIOS's serial console)\n"
         "  -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -snapshot\n"
         "  -drive file=..,format=..,if=none,id=ID -device virtio-blk-pci,drive=ID[,num-queues=N]\n"
+        "  -hda/-hdb/-hdc/-hdd FILE -cdrom FILE -drive file=..,if=ide[,index=N][,media=cdrom]\n"
+        "                         PIIX3 IDE disks and CD-ROM (a bare DISK-IMAGE is -hda; a -drive\n"
+        "                         without if= is IDE, as in QEMU); -boot c|d|order=DRIVES\n"
         "  -qmp unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off]   QMP (JSON) monitor\n"
         "  -monitor unix:PATH,server[,wait=off] | tcp:HOST:PORT,server[,wait=off] human monitor\n"
         "  -name NAME -pidfile FILE -daemonize (detach once the VM is set up) -D LOGFILE\n"
@@ -408,9 +412,10 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
     cpu_model_default(CPU_VENDOR_INTEL, &cfg->cpu_model);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || !a[1]) {
-            snprintf(err, errlen, "unexpected argument '%s' (try --help)", a);
-            return RUN_ARGS_ERROR;
+        if (a[0] != '-' || !a[1]) {    /* a bare image: the first IDE disk, as QEMU's */
+            if (run_ide_hdx("image", a, cfg, err, errlen) < 0)
+                return RUN_ARGS_ERROR;
+            continue;
         }
         const char *name = a + (a[1] == '-' ? 2 : 1);
         const char *inline_val = strchr(name, '=');
@@ -470,11 +475,8 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case OPT_VERSION: return RUN_ARGS_VERSION;
         case OPT_DRIVE: r = run_parse_drive(v, cfg, err, errlen); break;
         case Q_SNAPSHOT: cfg->snapshot = true; break;
-        case Q_HDX:
-            snprintf(err, errlen, "%s %s: IDE disks are not supported yet (they come with the "
-                     "firmware); use -drive file=%s,if=virtio", a, v, v);
-            r = -1;
-            break;
+        case Q_HDX: r = run_ide_hdx(o->name, v, cfg, err, errlen); break;
+        case Q_BOOT: r = run_parse_boot(v, cfg, err, errlen); break;
         case Q_M: r = q_mem(v, cfg, err, errlen); break;
         case Q_SMP: r = q_smp(v, cfg, err, errlen); break;
         case Q_CPU: r = q_cpu(v, cfg, cpu_features, sizeof(cpu_features), err, errlen); break;

@@ -28,6 +28,13 @@ void run_usage(FILE *f);
  * after the whole command line, -snapshot applied and every -device's drive= resolved. 0 or -1
  * with one line in err. */
 int run_parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errlen);
+/* tools/run-ide.c: -hda..-hdd / -cdrom (opt without its dash; any other opt: a bare image, the
+ * first free index), a -drive for IDE (d parsed; media NULL or "disk"/"cdrom", index -1: the
+ * first free), and -boot. 0, or -1 with err. */
+int run_ide_hdx(const char *opt, const char *file, struct vm_config *cfg, char *err, size_t errlen);
+int run_ide_drive(const char *spec, struct vm_drive *d, const char *media, int index,
+                  struct vm_config *cfg, char *err, size_t errlen);
+int run_parse_boot(const char *v, struct vm_config *cfg, char *err, size_t errlen);
 /* mmio: -device virtio-blk-device (QEMU's virtio-mmio disk), else virtio-blk-pci. */
 int run_device_virtio_blk(const char *opts, bool mmio, struct vm_config *cfg, char *err, size_t errlen);
 int run_drives_finish(struct vm_config *cfg, char *err, size_t errlen);

@@ -98,7 +98,8 @@ static void test_errors(void **state)
     assert_int_equal(parse(&c, err, "--kernel", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "needs a value"));
     assert_int_equal(parse(&c, err, "--exit-stats=1", "--kernel", "k", NULL), RUN_ARGS_ERROR);
-    assert_int_equal(parse(&c, err, "--kernel", "k", "stray", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "a", "b", "c", "d", "e", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "at most 4 IDE drives"));
     assert_int_equal(parse(&c, err, "--kernel", "k", "--cpu-features", "-cx16,-nosuch", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "nosuch"));
 }
@@ -365,11 +366,12 @@ static void test_drives(void **state)
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=off", NULL), RUN_ARGS_OK);
     assert_true(c.drives[0].no_ioeventfd);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,ioeventfd=x", NULL), RUN_ARGS_ERROR);
-    /* QEMU's default interface is IDE: refused by name, as are other interfaces and formats. */
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,format=raw", NULL), RUN_ARGS_ERROR);
-    assert_non_null(strstr(err, "IDE"));
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=ide", NULL), RUN_ARGS_ERROR);
-    assert_non_null(strstr(err, "if=ide"));
+    /* QEMU's default interface is IDE; other interfaces and formats are refused by name. */
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,format=raw", NULL), RUN_ARGS_OK);
+    assert_true(c.ide[0].attached && !c.ide[0].cdrom && c.ndrives == 0);
+    assert_string_equal(c.ide[0].format, "raw");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=scsi", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "if=scsi"));
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "file=a,if=virtio,format=vmdk", NULL),
                      RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-kernel", "k", "-drive", "if=virtio", NULL), RUN_ARGS_ERROR);
@@ -422,8 +424,6 @@ static void test_drive_devices(void **state)
     assert_false(c.drives[0].discard);
     assert_false(c.drives[0].snapshot);
     /* Refusals, each with one line naming the problem. */
-    assert_int_equal(parse(&c, err, "-kernel", "k", "-hda", "disk.img", NULL), RUN_ARGS_ERROR);
-    assert_non_null(strstr(err, "IDE"));
     assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "q35", NULL), RUN_ARGS_ERROR);
     assert_non_null(strstr(err, "q35"));
     assert_int_equal(parse(&c, err, "-kernel", "k", "-M", "type=microvm", NULL), RUN_ARGS_ERROR);
@@ -447,6 +447,38 @@ static void test_drive_devices(void **state)
                            "file=b,if=none,id=x", NULL), RUN_ARGS_ERROR);
 }
 
+/* IDE drives in QEMU's spellings (tools/run-ide.c): -hda..-hdd, -cdrom at index 2, -drive if=ide
+ * with index= and media=, a bare image as the first free disk, -boot; and their refusals. */
+static void test_ide(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "disk.qcow2", "-cdrom", "x.iso", "-hdd", "d.img", "-boot", "d", NULL),
+                     RUN_ARGS_OK);
+    assert_true(c.ide[0].attached && !c.ide[0].cdrom);
+    assert_string_equal(c.ide[0].file, "disk.qcow2");
+    assert_string_equal(c.ide[0].format, "");         /* probed */
+    assert_true(c.ide[2].attached && c.ide[2].cdrom);
+    assert_string_equal(c.ide[2].file, "x.iso");
+    assert_true(c.ide[3].attached && !c.ide[1].attached);
+    assert_string_equal(c.boot_order, "d");
+    assert_int_equal(parse(&c, err, "-drive", "if=ide,index=1,media=cdrom", "-boot", "order=dc,menu=on",
+                           "-drive", "file=a,format=qcow2", "-snapshot", NULL), RUN_ARGS_OK);
+    assert_true(c.ide[1].attached && c.ide[1].cdrom && !c.ide[1].file[0]);   /* no disc */
+    assert_true(c.ide[0].attached && c.ide[0].snapshot && !c.ide[1].snapshot);
+    assert_string_equal(c.boot_order, "dc");
+    assert_int_equal(parse(&c, err, "-hdc", "a", "-cdrom", "b", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "index 2 is already in use"));
+    assert_int_equal(parse(&c, err, "-drive", "file=a,if=ide,media=floppy", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-drive", "file=a,if=ide,index=4", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-drive", "if=ide", NULL), RUN_ARGS_ERROR);    /* a disk needs a file */
+    assert_int_equal(parse(&c, err, "-drive", "file=a,if=virtio,index=1", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-boot", "z", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-boot", "order=cc", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-boot", "order=c,foo=1", NULL), RUN_ARGS_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,7 +486,7 @@ int main(void)
         cmocka_unit_test(test_monitor_flags),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_drives),         cmocka_unit_test(test_drive_devices),
-        cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals),
+        cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals), cmocka_unit_test(test_ide),
         cmocka_unit_test(test_smp),            cmocka_unit_test(test_gdb_flags),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
     };

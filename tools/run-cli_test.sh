@@ -44,8 +44,9 @@ expect_bad "QEMU option vmon lacks" "$VMON" -kernel "$tmp/text" -netdev user,id=
 expect_bad "QEMU device vmon lacks" "$VMON" -kernel "$tmp/text" -device virtio-net-pci
 expect_bad "virtio-blk-pci without drive=" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci
 expect_bad "-device for a drive that is not there" "$VMON" -kernel "$tmp/text" -device virtio-blk-pci,drive=d9
-expect_bad "-hda (IDE)" "$VMON" -kernel "$tmp/text" -hda "$tmp/text"
-expect_bad "-drive without if= (IDE)" "$VMON" -kernel "$tmp/text" -drive file="$tmp/text",format=raw
+expect_bad "-hda over a missing image" "$VMON" -accel tcg -hda "$tmp/nonexistent.img"
+expect_bad "-drive if=ide with media=floppy" "$VMON" -drive file="$tmp/text",if=ide,media=floppy
+expect_bad "-boot with a bad drive letter" "$VMON" -boot z
 expect_bad "a machine type vmon lacks" "$VMON" -kernel "$tmp/text" -machine q35
 expect_bad "-snapshot over a missing image" "$VMON" -kernel "$tmp/text" -snapshot -accel tcg \
     -drive file="$tmp/nonexistent.qcow2",format=qcow2,if=virtio

@@ -4,8 +4,8 @@
  *   -device virtio-blk-pci,drive=ID[,num-queues=N][,packed=on|off][,ioeventfd=off][,irqfd=off][,id=NAME]
  *   -device virtio-blk-device,drive=ID[,...]   (QEMU's virtio-mmio disk: as if=virtio-mmio)
  *   -snapshot                       (every drive: writes go to a temporary overlay)
- * QEMU's default interface (a -drive without if=) is IDE, which vmon does not have yet: refused
- * by name, as are options vmon does not implement. */
+ * QEMU's default interface (a -drive without if=) is IDE, as is if=ide with index= and media=
+ * (tools/run-ide.c); options vmon does not implement are refused by name. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +53,15 @@ static int shared_key(const struct kv *kv, struct vm_drive *d)
     return 1;
 }
 
-/* One drive key; *iface: 0 none given, 1 virtio, 2 none. */
-static int drive_key(const struct kv *kv, struct vm_drive *d, int *iface, char *err, size_t errlen)
+/* The IDE keys of a -drive: media= and index=. */
+struct ide_keys {
+    char media[8];
+    int index;
+};
+
+/* One drive key; *iface: 0 none given, 1 virtio, 2 none, 3 ide. */
+static int drive_key(const struct kv *kv, struct vm_drive *d, int *iface, struct ide_keys *ik,
+                     char *err, size_t errlen)
 {
     bool on;
     int r = shared_key(kv, d);
@@ -64,12 +71,20 @@ static int drive_key(const struct kv *kv, struct vm_drive *d, int *iface, char *
         snprintf(d->file, sizeof(d->file), "%.*s", (int)kv->val_len, kv->val);
     else if (!strcmp(kv->key, "format") && (kv_is(kv, "raw") || kv_is(kv, "qcow2")))
         snprintf(d->format, sizeof(d->format), "%.*s", (int)kv->val_len, kv->val);
+    else if (!strcmp(kv->key, "if") && kv_is(kv, "ide"))
+        *iface = 3;
+    else if (!strcmp(kv->key, "media") && kv->val && kv->val_len < sizeof(ik->media))
+        snprintf(ik->media, sizeof(ik->media), "%.*s", (int)kv->val_len, kv->val);
+    else if (!strcmp(kv->key, "index") && kv->val && kv->val_len == 1 && kv->val[0] >= '0' &&
+             kv->val[0] <= '9')
+        ik->index = kv->val[0] - '0';
     else if (!strcmp(kv->key, "if") && (kv_is(kv, "virtio") || kv_is(kv, "virtio-mmio") || kv_is(kv, "none"))) {
         *iface = kv_is(kv, "none") ? 2 : 1;
         d->mmio = kv_is(kv, "virtio-mmio");   /* a virtio-mmio disk the ACPI DSDT lists */
     } else if (!strcmp(kv->key, "if"))
-        return snprintf(err, errlen, "-drive if=%.*s: only if=virtio, if=virtio-mmio and if=none are "
-                        "supported (no IDE, SCSI or floppy controller yet)", (int)kv->val_len, kv->val), -1;
+        return snprintf(err, errlen, "-drive if=%.*s: only if=ide, if=virtio, if=virtio-mmio and "
+                        "if=none are supported (no SCSI or floppy controller yet)", (int)kv->val_len,
+                        kv->val), -1;
     else if (!strcmp(kv->key, "readonly") && parse_bool(kv, &on) == 0)
         d->readonly = on;
     else if (!strcmp(kv->key, "snapshot") && parse_bool(kv, &on) == 0)
@@ -93,14 +108,16 @@ int run_parse_drive(const char *v, struct vm_config *cfg, char *err, size_t errl
     const char *p = v;
     struct kv kv;
     int iface = 0;
+    struct ide_keys ik = { .index = -1 };
     while (next_kv(&p, &kv))
-        if (drive_key(&kv, d, &iface, err, errlen) < 0)
+        if (drive_key(&kv, d, &iface, &ik, err, errlen) < 0)
             return -1;
+    if (iface == 0 || iface == 3)      /* QEMU's default interface is IDE */
+        return run_ide_drive(v, d, ik.media[0] ? ik.media : NULL, ik.index, cfg, err, errlen);
+    if (ik.media[0] || ik.index >= 0)
+        return snprintf(err, errlen, "-drive %s: media= and index= are for if=ide", v), -1;
     if (!d->file[0])
         return snprintf(err, errlen, "-drive %s: no file=", v), -1;
-    if (!iface)
-        return snprintf(err, errlen, "-drive %s: without if=virtio QEMU attaches an IDE disk, "
-                        "which vmon does not have yet: add if=virtio", v), -1;
     if (iface == 2 && !d->id[0])
         return snprintf(err, errlen, "-drive %s: if=none needs an id= for -device "
                         "virtio-blk-pci,drive=ID", v), -1;
@@ -169,5 +186,7 @@ int run_drives_finish(struct vm_config *cfg, char *err, size_t errlen)
             return -1;
     for (int i = 0; i < cfg->ndrives; i++)
         cfg->drives[i].snapshot |= cfg->snapshot;
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        cfg->ide[i].snapshot |= cfg->snapshot && !cfg->ide[i].cdrom;
     return 0;
 }

@@ -1,6 +1,7 @@
 /* i440FX/PIIX3 (82441FX PMC, 82371SB PIIX3 function 0) on configuration mechanism #1 (PCI Local
- * Bus 3.0, 3.2.2.3.2). Only bus 0 and function 0 exist: every other address reads all-ones, which
- * is how a guest learns that nothing is there. The PIIX3's PIRQ route registers (0x60-0x63) are
+ * Bus 3.0, 3.2.2.3.2). Only bus 0 exists, with function 0 of each slot and the functions plugged
+ * with pci_host_plug_fn: every other address reads all-ones, which is how a guest learns that
+ * nothing is there. The PIIX3's PIRQ route registers (0x60-0x63) are
  * plain storage: INTx routing is fixed by the board and told to the guest in the ACPI _PRT. So are the
  * i440FX's PAM registers (0x59-0x5f, 82441FX datasheet 3.2.18: read/write enables of the BIOS and
  * option-ROM segments 0xc0000-0xfffff): they read back what firmware wrote (SeaBIOS checks PAM0
@@ -15,10 +16,10 @@
 static struct pci_dev *target_locked(struct pci_host *h, unsigned *reg)
 {
     uint32_t a = h->address;
-    if (!(a & 0x80000000u) || ((a >> 16) & 0xff) != 0 || ((a >> 8) & 7) != 0)
+    if (!(a & 0x80000000u) || ((a >> 16) & 0xff) != 0)
         return NULL;
     *reg = a & 0xfc;
-    return h->slots[(a >> 11) & 0x1f];
+    return h->slots[(a >> 11) & 0x1f][(a >> 8) & 7];
 }
 
 /* 0xcf8 is a dword register: byte and word accesses there belong to other ports (0xcf9). */
@@ -76,10 +77,10 @@ static uint64_t ecam_read(void *dev, uint64_t off, unsigned size)
     struct pci_host *h = dev;
     uint64_t v = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     unsigned reg = (unsigned)(off & 0xfff);
-    if (size > 4 || (off >> 12) & 7 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
-        return v;                      /* only bus 0, function 0, the first 256 bytes */
+    if (size > 4 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
+        return v;                      /* only bus 0, the first 256 bytes */
     pthread_mutex_lock(&h->lock);
-    struct pci_dev *d = h->slots[(off >> 15) & 0x1f];
+    struct pci_dev *d = h->slots[(off >> 15) & 0x1f][(off >> 12) & 7];
     if (d)
         v = pci_cfg_read(d, reg, size);
     pthread_mutex_unlock(&h->lock);
@@ -90,10 +91,10 @@ static void ecam_write(void *dev, uint64_t off, uint64_t val, unsigned size)
 {
     struct pci_host *h = dev;
     unsigned reg = (unsigned)(off & 0xfff);
-    if (size > 4 || (off >> 12) & 7 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
+    if (size > 4 || (off >> 20) != 0 || reg + size > PCI_CFG_SIZE)
         return;
     pthread_mutex_lock(&h->lock);
-    struct pci_dev *d = h->slots[(off >> 15) & 0x1f];
+    struct pci_dev *d = h->slots[(off >> 15) & 0x1f][(off >> 12) & 7];
     if (d)
         pci_cfg_write(d, reg, (uint32_t)val, size);
     pthread_mutex_unlock(&h->lock);
@@ -153,14 +154,19 @@ int pci_host_map_ecam(struct pci_host *h, uint64_t base, uint64_t size)
 
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d)
 {
-    if (slot >= PCI_SLOTS)
+    return pci_host_plug_fn(h, slot, 0, d);
+}
+
+int pci_host_plug_fn(struct pci_host *h, unsigned slot, unsigned fn, struct pci_dev *d)
+{
+    if (slot >= PCI_SLOTS || fn > 7)
         return -EINVAL;
     pthread_mutex_lock(&h->lock);
-    int r = h->slots[slot] ? -EBUSY : 0;
+    int r = h->slots[slot][fn] ? -EBUSY : 0;
     if (!r) {
         d->pio = h->pio;
         d->mmio = h->mmio;
-        h->slots[slot] = d;
+        h->slots[slot][fn] = d;
     }
     pthread_mutex_unlock(&h->lock);
     return r;

@@ -22,7 +22,7 @@ struct pci_host {
     pthread_mutex_t lock;              /* the address latch and every config access */
     uint32_t address;                  /* 0xcf8: enable bit 31, bus 23:16, dev 15:11, fn 10:8 */
     struct bus *pio, *mmio;
-    struct pci_dev *slots[PCI_SLOTS];  /* bus 0, function 0 of each slot */
+    struct pci_dev *slots[PCI_SLOTS][8];   /* bus 0: [slot][function] */
     struct pci_dev i440fx, piix3;
 };
 
@@ -34,8 +34,10 @@ void pci_host_free(struct pci_host *h);
 int pci_host_map(struct pci_host *h);
 /* Maps the ECAM window (1 MiB per bus from bus 0) at base on the memory bus. */
 int pci_host_map_ecam(struct pci_host *h, uint64_t base, uint64_t size);
-/* Puts d in slot; -EBUSY when taken, -EINVAL out of range. */
+/* Puts d in slot (function 0); -EBUSY when taken, -EINVAL out of range. */
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d);
+/* The same for function fn (0-7) of a multi-function slot (the PIIX3's IDE at 1.1). */
+int pci_host_plug_fn(struct pci_host *h, unsigned slot, unsigned fn, struct pci_dev *d);
 
 /* The config address for bus 0, slot, function 0, register off (mechanism #1's layout). */
 static inline uint32_t pci_config_address(unsigned slot, unsigned off)

@@ -257,12 +257,35 @@ static void test_ecam(void **state)
     pci_host_free(r.h);
 }
 
+/* A second function (the PIIX3's IDE at 00:01.1): reached by its function number through 0xcf8
+ * and ECAM; its neighbours stay all-ones. */
+static void test_function(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    struct pci_dev ide;
+    pci_dev_init(&ide, "ide", 0x8086, 0x7010, 0x010180, 0);
+    assert_int_equal(pci_host_plug_fn(r.h, 1, 1, &ide), 0);
+    assert_int_equal(pci_host_plug_fn(r.h, 1, 1, &ide), -16);
+    assert_int_equal(pci_host_plug_fn(r.h, 1, 8, &ide), -22);
+    out(&r, 0xcf8, pci_config_address(1, 0) | 1u << 8, 4);
+    assert_int_equal(in(&r, 0xcfc, 4), 0x70108086);
+    out(&r, 0xcf8, pci_config_address(1, 0) | 2u << 8, 4);
+    assert_int_equal(in(&r, 0xcfc, 4), 0xffffffff);
+    assert_int_equal(pci_host_map_ecam(r.h, 0xe0000000, 0x10000000), 0);
+    uint64_t v = 0;
+    bus_read(&r.mmio, 0xe0000000 + (1 << 15) + (1 << 12) + 0x0a, 2, &v);
+    assert_int_equal(v, 0x0101);
+    pci_host_free(r.h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bridges_enumerate), cmocka_unit_test(test_bar_sizing),
         cmocka_unit_test(test_bar_decode), cmocka_unit_test(test_intx),
-        cmocka_unit_test(test_capabilities), cmocka_unit_test(test_ecam),
+        cmocka_unit_test(test_capabilities), cmocka_unit_test(test_ecam), cmocka_unit_test(test_function),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,126 @@
+/* The board's IDE controller (hw/ide/): the PIIX3's function 1 at 00:01.1 on IRQ 14 and 15, its
+ * drives opened through the block layer (machine/pc-drive.c: any format, backing chains, image
+ * locks, snapshot=on). As QEMU does for an image whose format was probed as raw, vmon warns, and
+ * a guest write to sector 0 that would make the image probe as another format is refused (the
+ * guest sees a write error): a guest must not turn a raw image into, say, a qcow2 header pointing
+ * at host files. */
+#include "machine/pc-ide.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/ide/piix.h"
+#include "machine/pc-drive.h"
+
+struct pc_ide_drive {
+    struct blk *bs;
+    bool guard0;                       /* probed raw: sector 0 writes are checked */
+};
+
+struct pc_ide {
+    struct ide_ctrl *ctrl;
+    struct pc_ide_drive d[VM_MAX_IDE];
+};
+
+static int media_read(void *o, uint64_t off, void *buf, size_t len)
+{
+    struct pc_ide_drive *d = o;
+    return blk_pread(d->bs, off, buf, len);
+}
+
+static int media_write(void *o, uint64_t off, const void *buf, size_t len)
+{
+    struct pc_ide_drive *d = o;
+    if (d->guard0 && off < 512 && len >= 512 - off) {
+        uint8_t s0[512];
+        const struct blk_driver *drv;
+        if (blk_pread(d->bs, 0, s0, off) < 0)
+            return -EIO;
+        memcpy(s0 + off, buf, 512 - off);
+        if (blk_probe_buf(s0, sizeof(s0), d->bs->filename, &drv) || (drv && drv != &blk_raw_driver))
+            return -EPERM;
+    }
+    return blk_pwrite(d->bs, off, buf, len);
+}
+
+static int media_flush(void *o)
+{
+    struct pc_ide_drive *d = o;
+    return blk_flush(d->bs);
+}
+
+static const struct ide_media_ops media_ops = { media_read, media_write, media_flush };
+static const struct ide_media_ops empty_ops = { NULL, NULL, NULL };
+
+static int attach(struct pc_ide *p, int i, const struct vm_drive *dr, char *err, size_t errlen)
+{
+    struct ide_media m = { .ops = &empty_ops, .cdrom = dr->cdrom, .readonly = dr->cdrom };
+    if (dr->file[0]) {
+        struct vm_drive ro = *dr;
+        ro.readonly = dr->readonly || dr->cdrom;
+        char berr[BLK_ERR_LEN] = "";
+        struct blk *bs = pc_drive_open(&ro, berr);
+        if (!bs) {
+            snprintf(err, errlen, "drive %s: %s", dr->file, berr[0] ? berr : strerror(errno));
+            return -EINVAL;
+        }
+        p->d[i].bs = bs;
+        if (!dr->format[0] && bs->drv == &blk_raw_driver && !ro.readonly) {
+            p->d[i].guard0 = true;
+            fprintf(stderr, "vmon: warning: Image format was not specified for '%s' and probing "
+                    "guessed raw.\n         Automatically detecting the format is dangerous for raw "
+                    "images, write operations on block 0 will be restricted.\n         Specify the "
+                    "'raw' format explicitly to remove the restrictions.\n", dr->file);
+        }
+        m = (struct ide_media){ .ops = &media_ops, .opaque = &p->d[i], .size = bs->size,
+                                .cdrom = dr->cdrom, .readonly = ro.readonly };
+    }
+    return ide_attach(p->ctrl, (unsigned)i / 2, (unsigned)i % 2, &m);
+}
+
+struct pc_ide *pc_ide_new(struct vm *vm, struct pci_host *pci, const struct irq_line irq[2],
+                          uint32_t io_base, char *err, size_t errlen)
+{
+    struct pc_ide *p = calloc(1, sizeof(*p));
+    if (!p || !(p->ctrl = ide_new(&vm->mem, irq))) {
+        free(p);
+        snprintf(err, errlen, "creating the IDE controller: %s", strerror(ENOMEM));
+        return NULL;
+    }
+    ide_piix_init(p->ctrl);
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        if (vm->cfg.ide[i].attached && attach(p, i, &vm->cfg.ide[i], err, errlen) < 0) {
+            pc_ide_free(p);
+            return NULL;
+        }
+    /* BAR4 where firmware would put it; the guest enables its decoding */
+    pci_cfg_write(&p->ctrl->pci, PCI_BAR0 + 4 * 4, io_base, 4);
+    int r = pci_host_plug_fn(pci, PCI_SLOT_PIIX3, 1, &p->ctrl->pci);
+    if (r == 0)
+        r = ide_map_legacy(p->ctrl, &vm->pio);
+    if (r < 0) {
+        snprintf(err, errlen, "mapping the IDE controller: %s", strerror(-r));
+        pc_ide_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pc_ide_reset(struct pc_ide *p)
+{
+    if (p)
+        ide_reset(p->ctrl);
+}
+
+void pc_ide_free(struct pc_ide *p)
+{
+    if (!p)
+        return;
+    ide_free(p->ctrl);
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        if (p->d[i].bs)
+            blk_close(p->d[i].bs);
+    free(p);
+}

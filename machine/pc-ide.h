@@ -1,0 +1,18 @@
+/* The PC board's PIIX3 IDE function and its drives (machine/pc-ide.c). */
+#ifndef VMON_MACHINE_PC_IDE_H
+#define VMON_MACHINE_PC_IDE_H
+
+#include "hw/ide/ide.h"
+#include "hw/pci/host.h"
+#include "machine/vm.h"
+
+struct pc_ide;
+
+/* The controller at 00:01.1 with vm->cfg.ide's drives opened, BAR4 at io_base (16 bytes), the
+ * legacy ports mapped, channel c on irq[c]. NULL with a one-line reason in err. */
+struct pc_ide *pc_ide_new(struct vm *vm, struct pci_host *pci, const struct irq_line irq[2],
+                          uint32_t io_base, char *err, size_t errlen);
+void pc_ide_reset(struct pc_ide *p);
+void pc_ide_free(struct pc_ide *p);
+
+#endif
