@@ -93,7 +93,10 @@ static void cnt_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     /* SLP_EN is write-only: it triggers the transition and never reads back. */
     p->cnt &= (uint16_t)~PM1_CNT_SLP_EN;
     pthread_mutex_unlock(&p->lock);
-    if ((cnt & PM1_CNT_SLP_EN) && ((cnt >> PM1_CNT_SLP_TYP_SHIFT) & 7) == ACPI_S5_SLP_TYP)
+    /* Soft off: the _S5 value of vmon's DSDT, or 0, QEMU's PIIX4 _S5, which firmware built for
+     * QEMU writes without reading any DSDT (OVMF's ResetShutdown). */
+    unsigned typ = (cnt >> PM1_CNT_SLP_TYP_SHIFT) & 7;
+    if ((cnt & PM1_CNT_SLP_EN) && (typ == ACPI_S5_SLP_TYP || typ == 0))
         stop_link_request(&p->stop, STOP_REQ_POWEROFF, 0);
 }
 

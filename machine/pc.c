@@ -30,6 +30,7 @@
 #include "hw/i8042.h"
 #include "hw/pc-testdev.h"
 #include "hw/pci/host.h"
+#include "hw/pci/piix4-pm.h"
 #include "hw/virtio/blk.h"
 #include "hw/virtio/mmio.h"
 #include "hw/virtio/net.h"
@@ -71,6 +72,7 @@ struct pc {
     struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
     struct pci_host *pci;
     struct pc_ide *ide;        /* PIIX3 IDE at 00:01.1, or NULL */
+    struct piix4_pm pm_fn;     /* PIIX4 PM at 00:01.3 (firmware boots): where the ACPI PM block is */
     unsigned next_slot;        /* the next free PCI slot */
     uint32_t next_mmio, next_io;   /* where the next BARs go */
     struct virtio_blk *blks[VM_MAX_DRIVES];
@@ -246,6 +248,20 @@ static int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, si
         return -EINVAL;
     pc->next_io = bar + 16;
     return 0;
+}
+
+/* The PIIX4's PM function at 00:01.3, as QEMU's pc machine has it, for a firmware boot: the
+ * firmware places the ACPI PM block (SeaBIOS at 0xb000) and finds its timer there (OVMF reads PMBA
+ * back). A --kernel boot keeps the block where its FADT says, ACPI_PM1A_EVT, without it. */
+static int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen)
+{
+    if (pc->vm->cfg.kernel)
+        return 0;
+    piix4_pm_init(&pc->pm_fn, pc->pm, &pc->vm->pio, false);
+    int r = pci_host_plug_fn(pc->pci, PCI_SLOT_PIIX3, PIIX4_PM_FN, &pc->pm_fn.dev);
+    if (r < 0)
+        snprintf(err, errlen, "PIIX4 PM function: %s", strerror(-r));
+    return r;
 }
 
 /* One virtio-net-pci per NIC, on the backend its options name (net/net.h); MACs default to
@@ -461,7 +477,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     if ((r = pc_vga_add(vm, pc->fw_cfg, console_write, pc, &pc->vga, err, errlen)) < 0)
         return r;
     vm->board = &pc_board_ops;
-    if ((r = pc_add_ide(pc, lines, err, errlen)) < 0)
+    if ((r = pc_add_pm_fn(pc, err, errlen)) < 0 || (r = pc_add_ide(pc, lines, err, errlen)) < 0)
         return r;
     if ((r = pc_add_drives(pc, err, errlen)) < 0)
         return r;

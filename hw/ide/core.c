@@ -132,8 +132,10 @@ static uint32_t cmd_read(struct ide_channel *ch, unsigned off, unsigned size)
 {
     struct ide_drive *d = ide_cur(ch);
     bool hob = ch->ctrl & 0x80;
+    /* An empty channel reads 0, status included (not BSY), as QEMU's does: firmware written for
+     * QEMU (OVMF's ATA driver) would otherwise wait out its BSY timeout on every empty channel. */
     if (!ch->drive[0].present && !ch->drive[1].present)
-        return off == 0 ? 0xffffffffu : 0xff;      /* an empty channel floats */
+        return 0;
     if (off == 0)
         return data_read(ch, size == 1 ? 2 : size);
     if (!d->present)
@@ -216,8 +218,7 @@ static uint64_t io_ctl(struct ide_ctrl *c, unsigned chn)
 {
     struct ide_channel *ch = &c->ch[chn];
     pthread_mutex_lock(&c->lock);
-    uint8_t v = !ch->drive[0].present && !ch->drive[1].present ? 0xff
-              : ide_cur(ch)->present ? ide_cur(ch)->status : 0;    /* alternate status */
+    uint8_t v = ide_cur(ch)->present ? ide_cur(ch)->status : 0;    /* alternate status; empty: 0 */
     pthread_mutex_unlock(&c->lock);
     return v;
 }

@@ -8,6 +8,8 @@
 #define PIIX4_PM_DEVICE 0x7113
 #define PMBA_RTE 0x01
 #define PMIOSE 0x01
+#define DEVACTB 0x58
+#define DEVACTB_APMC_EN (1u << 25)   /* SMI on APM command writes: "SMM set up" to SeaBIOS */
 
 static uint16_t pm_base(const struct pci_dev *d)
 {
@@ -33,6 +35,9 @@ void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, bool
     p->dev.cfg[PCI_INTERRUPT_LINE] = ACPI_SCI_IRQ;
     p->dev.cfg[PCI_INTERRUPT_PIN] = 1;
     p->dev.cfg[PIIX4_PMBA] = PMBA_RTE;
+    /* There is no SMM: DEVACTB reads as if firmware had already set SMIs up, so SeaBIOS does not
+     * raise one through port 0xb2 and wait on 0xb3 for a handler that never runs. */
+    p->dev.cfg[DEVACTB + 3] = DEVACTB_APMC_EN >> 24;
     p->dev.wmask[PIIX4_PMBA] = 0xc0;
     p->dev.wmask[PIIX4_PMBA + 1] = 0xff;
     p->dev.wmask[PIIX4_PMREGMISC] = PMIOSE;

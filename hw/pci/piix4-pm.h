@@ -2,7 +2,8 @@
  * Registers", PCI function 3 at 00:01.3 on QEMU's i440FX machine): its PCI header, PMBA (0x40,
  * where the ACPI PM block decodes) and PMREGMISC (0x80, bit 0 enables that decoding). Firmware
  * finds the ACPI PM timer through it (OVMF reads PMBA back; SeaBIOS programs it), and a write
- * moves the ACPI PM block (hw/acpi-pm.c) on the I/O bus. */
+ * moves the ACPI PM block (hw/acpi-pm.c) on the I/O bus. DEVACTB says SMIs are already set up:
+ * vmon has no SMM. */
 #ifndef VMON_HW_PCI_PIIX4_PM_H
 #define VMON_HW_PCI_PIIX4_PM_H
 

@@ -41,6 +41,7 @@ static void test_moves(void **state)
     piix4_pm_init(&p, pm, &pio, true);
     assert_int_equal(pci_cfg_read(&p.dev, PCI_VENDOR_ID, 4), 0x71138086);
     assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), ACPI_PM1A_EVT | 1);
+    assert_int_equal(pci_cfg_read(&p.dev, 0x58, 4), 1u << 25);   /* no SMM to set up */
     assert_true(timer_at(&pio, ACPI_PM_TMR));
     pci_cfg_write(&p.dev, PIIX4_PMBA, 0xb000, 4);   /* as SeaBIOS programs it; bit 0 stays */
     assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), 0xb001);
