@@ -474,6 +474,7 @@ static void test_ide(void **state)
     assert_int_equal(parse(&c, err, "-drive", "file=a,if=ide,index=4", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-drive", "if=ide", NULL), RUN_ARGS_ERROR);    /* a disk needs a file */
     assert_int_equal(parse(&c, err, "-drive", "file=a,if=virtio,index=1", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-hda", "", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-boot", "z", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-boot", "order=cc", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "-boot", "order=c,foo=1", NULL), RUN_ARGS_ERROR);

@@ -32,8 +32,8 @@ static int put(struct vm_config *cfg, const struct vm_drive *d, const char *what
 int run_ide_hdx(const char *opt, const char *file, struct vm_config *cfg, char *err, size_t errlen)
 {
     struct vm_drive d = { .index = -1 };
-    if (strlen(file) >= sizeof(d.file))
-        return snprintf(err, errlen, "-%s: file name too long", opt), -1;
+    if (!file[0] || strlen(file) >= sizeof(d.file))
+        return snprintf(err, errlen, "-%s: %s file name", opt, file[0] ? "too long a" : "an empty"), -1;
     snprintf(d.file, sizeof(d.file), "%s", file);
     if (!strcmp(opt, "cdrom")) {
         d.cdrom = true;

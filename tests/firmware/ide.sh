@@ -58,6 +58,8 @@ for a in $accels; do
     check "$a: ... status 33 (isa-debug-exit)" test $rc -eq 33
     check "$a: ... QEMU's warning for a probed raw image" grep -q "probing guessed raw" "$tmp/err"
 done
+run 120 "" "$tmp/disk.img" -accel tcg -nographic
+check "vmon IMAGE (no subcommand, the image first): boots it, status 33" test $rc -eq 33
 
 # Garbage in sector 0 (no 0x55aa): SeaBIOS says so; with the signature, the garbage runs (a crash
 # of the guest is a register dump and status 1, a loop runs until the timeout)
