@@ -33,6 +33,8 @@ struct vcpu {
 
 struct tsc;
 struct evloop;
+struct vms_writer;
+struct vms_index;
 
 /* The VM's run state (Firecracker's Running/Paused/Finished): a pause parks every vCPU thread
  * without ending the VM, a resume lets them go on; SHUTDOWN is final. */
@@ -94,6 +96,10 @@ struct vm_board_ops {
     void (*reset)(struct vm *vm);          /* devices to their reset state (vCPUs parked) */
     void (*info_network)(struct vm *vm, FILE *out);   /* HMP info network; NULL: no NICs */
     int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
+    /* Snapshots (machine/snapshot.h), vCPUs parked: each device writes its sections; load_state
+     * takes them from the index (a missing or bad one: -EINVAL with err). */
+    int (*save_state)(struct vm *vm, struct vms_writer *w);
+    int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -155,6 +161,7 @@ struct vm_config {
     struct vm_vdev_config vdev;   /* rng, virtio-serial, vsock, their chardevs (issue 14) */
     bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
+    const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
 };
 
 struct exit_stats {

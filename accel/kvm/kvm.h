@@ -50,6 +50,9 @@ int kvm_set_debug(struct vcpu *v, const struct vcpu_debug *d);
 int kvm_debug_exit(struct vcpu *v, const struct kvm_run *run);
 int kvm_get_fpu(struct vcpu *v, struct fpu_state *f);
 int kvm_set_fpu(struct vcpu *v, const struct fpu_state *f);
+/* snapshot.c: machine/accel.h's get_arch / set_arch. */
+int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a);
+int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_destroy(struct vcpu *v);
 /* eventfd.c: machine/accel.h's ioeventfd and irqfd. */
