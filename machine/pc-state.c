@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "hw/serial.h"
+#include "machine/pc-soft.h"
 #include "migration/vmstate.h"
 
 #define TAG_SERIAL VMS_TAG('U', 'A', 'R', 'T')
@@ -17,6 +18,8 @@ int pc_save_state(struct vm *vm, struct vms_writer *w)
     vms_begin(w, TAG_SERIAL, 0);
     serial_save(pc->com1, w);
     vms_end(w);
+    if (pc->soft)
+        pc_soft_save(pc->soft, w);
     return w->err;
 }
 
@@ -43,5 +46,7 @@ static int load_serial(void *dev, struct vms_reader *r) { return serial_load(dev
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
+    if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
+        return -EINVAL;
     return load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen);
 }

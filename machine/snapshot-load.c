@@ -97,9 +97,11 @@ static int load_cpus(struct vm *vm, struct vms_index *idx, char *err, size_t err
 
 static int load_sections(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
-    int r = load_cpus(vm, idx, err, errlen);
-    if (r == 0 && vm->board && vm->board->load_state)
-        r = vm->board->load_state(vm, idx, err, errlen);
+    /* The board first: a soft platform's clock and TSC go on from the save before the vCPUs' TSC
+     * MSRs are written against them. */
+    int r = vm->board && vm->board->load_state ? vm->board->load_state(vm, idx, err, errlen) : 0;
+    if (r == 0)
+        r = load_cpus(vm, idx, err, errlen);
     for (unsigned i = 0; r == 0 && i < idx->n; i++) {
         if (!idx->s[i].used) {
             char t[5];
