@@ -40,7 +40,6 @@ struct pic {
 
 void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), void *opaque);
 void pic_destroy(struct pic *p);
-/* A machine reset: uninitialised, all masked, edge-triggered (the lines keep their levels). */
 struct vms_writer;
 struct vms_reader;
 /* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
@@ -48,6 +47,7 @@ struct vms_reader;
 void pic_save(struct pic *d, struct vms_writer *w);
 int pic_load(struct pic *d, struct vms_reader *r);
 
+/* A machine reset: uninitialised, all masked, edge-triggered (the lines keep their levels). */
 void pic_reset(struct pic *p);
 
 /* Map 0x20-0x21, 0xa0-0xa1 and 0x4d0-0x4d1 on the port bus. 0 or -errno. */

@@ -6,12 +6,15 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
 struct vcpu;
 struct mem_slot;
 struct lapic;
+struct vms_writer;
+struct vms_index;
 
 /* A segment register in the accelerator-neutral form (the fields of KVM's struct kvm_segment). */
 struct seg_state {
@@ -163,6 +166,11 @@ struct accel_ops {
      * (set_arch: -EINVAL when the state cannot be taken here, the VM's accel_err saying why). */
     int (*get_arch)(struct vcpu *v, struct vcpu_arch_state *a);
     int (*set_arch)(struct vcpu *v, const struct vcpu_arch_state *a);
+    /* irqchip_in_kernel: its PIC, IOAPIC, PIT and LAPICs as the board's device models' sections
+     * (machine/pc-state.c), so the file loads on either kind of platform. load: before vm_run; 0 or
+     * -EINVAL with err. */
+    int (*save_irqchip)(struct vm *vm, struct vms_writer *w);
+    int (*load_irqchip)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     /* Debugging (any of these may be NULL: not offered). With the vCPU parked. */
     int (*get_fpu)(struct vcpu *v, struct fpu_state *f);
     int (*set_fpu)(struct vcpu *v, const struct fpu_state *f);

@@ -20,6 +20,8 @@ int pc_save_state(struct vm *vm, struct vms_writer *w)
     vms_end(w);
     if (pc->soft)
         pc_soft_save(pc->soft, w);
+    else if (vm->accel->save_irqchip && vm->accel->save_irqchip(vm, w) < 0)
+        return -EIO;
     return w->err;
 }
 
@@ -47,6 +49,8 @@ int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen
 {
     struct pc *pc = vm->platform;
     if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
+        return -EINVAL;
+    if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
         return -EINVAL;
     return load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen);
 }

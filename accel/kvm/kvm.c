@@ -236,5 +236,7 @@ const struct accel_ops kvm_accel_ops = {
     .set_fpu = kvm_set_fpu,
     .get_arch = kvm_get_arch,
     .set_arch = kvm_set_arch,
+    .save_irqchip = kvm_save_irqchip,
+    .load_irqchip = kvm_load_irqchip,
     .set_debug = kvm_set_debug,
 };
