@@ -46,7 +46,8 @@ struct pc {
 };
 
 /* pc-state.c: vm_board_ops' save_state / load_state. */
-int pc_save_state(struct vm *vm, struct vms_writer *w);
+int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
+void pc_state_resume(struct vm *vm);
 
 #endif

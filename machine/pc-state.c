@@ -1,27 +1,65 @@
 /* The board's part of a snapshot (machine/snapshot.h): which device saves which section, in the order
- * machine/pc.c registers them. Each device encodes its own state (each hw/ file's _save / _load); a section
- * a device refuses, or one missing for a device this board has, fails the restore with its name. */
+ * machine/pc.c registers them. Each device encodes its own state (each hw/ file's _save / _load); a
+ * section a device refuses, or one missing for a device this board has, fails the restore with its
+ * name. The interrupt controllers and timers are the soft platform's (machine/pc-soft.c) or the
+ * accelerator's (save_irqchip / load_irqchip), in the same sections. Disks on virtio-blk-pci are
+ * quiesced (no request in flight) while they are saved; their image files are the user's to keep
+ * as they were (the disks' contents are not in the state file, as with QEMU's savevm to a file).
+ * Devices that cannot be saved yet (virtio-net, -rng, -serial, -vsock, virtio-mmio disks) make the
+ * save fail with their name rather than write a file that would not restore. */
 #include "machine/pc-int.h"
 
 #include <errno.h>
 #include <stdio.h>
 
 #include "hw/serial.h"
+#include "hw/virtio/blk.h"
+#include "hw/virtio/pci.h"
 #include "machine/pc-soft.h"
+#include "machine/pc-vdev.h"
 #include "migration/vmstate.h"
 
 #define TAG_SERIAL VMS_TAG('U', 'A', 'R', 'T')
+#define TAG_VIRTIO_BLK VMS_TAG('V', 'B', 'L', 'K')
 
-int pc_save_state(struct vm *vm, struct vms_writer *w)
+/* The first device this board cannot save yet, or NULL. */
+static const char *unsaveable(const struct pc *pc)
+{
+    for (int i = 0; i < VM_MAX_NICS; i++)
+        if (pc->nets[i])
+            return "virtio-net";
+    for (int i = 0; i < VM_MAX_DRIVES; i++)
+        if (pc->blk_mmios[i])
+            return "virtio-mmio disk";
+    return pc_vdevs_any(pc->vdevs) ? "virtio-rng/-serial/-vsock" : NULL;
+}
+
+int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
+    const char *no = unsaveable(pc);
+    if (no) {
+        snprintf(err, errlen, "%s devices cannot be saved yet", no);
+        return -ENOTSUP;
+    }
     vms_begin(w, TAG_SERIAL, 0);
     serial_save(pc->com1, w);
     vms_end(w);
     if (pc->soft)
         pc_soft_save(pc->soft, w);
     else if (vm->accel->save_irqchip && vm->accel->save_irqchip(vm, w) < 0)
-        return -EIO;
+        return snprintf(err, errlen, "%s: reading the interrupt controllers failed", vm->accel->name), -EIO;
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        if (!pc->blk_pcis[i])
+            continue;
+        virtio_blk_quiesce(pc->blks[i]);
+        vms_begin(w, TAG_VIRTIO_BLK, (uint32_t)i);
+        virtio_pci_save(pc->blk_pcis[i], w);
+        vms_end(w);
+        virtio_blk_thaw(pc->blks[i]);
+    }
+    if (w->err)
+        snprintf(err, errlen, "%s", "out of memory");
     return w->err;
 }
 
@@ -44,13 +82,41 @@ static int load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const ch
 }
 
 static int load_serial(void *dev, struct vms_reader *r) { return serial_load(dev, r); }
+static int load_vpci(void *dev, struct vms_reader *r) { return virtio_pci_load(dev, r); }
 
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
+    const char *no = unsaveable(pc);
+    if (no) {
+        snprintf(err, errlen, "%s devices cannot be restored yet", no);
+        return -EINVAL;
+    }
     if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
         return -EINVAL;
     if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
         return -EINVAL;
-    return load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen);
+    if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0)
+        return -EINVAL;
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "virtio-blk disk %d", i);
+        if (pc->blk_pcis[i] && load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
+                                        pc->blk_pcis[i], err, errlen) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* After RAM is in place: look at every queue once (a notification the save did not see). */
+void pc_state_resume(struct vm *vm)
+{
+    struct pc *pc = vm->platform;
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        if (!pc->blk_pcis[i])
+            continue;
+        pthread_mutex_lock(&pc->blks[i]->vdev.lock);
+        virtio_dev_kick_all_locked(&pc->blks[i]->vdev);
+        pthread_mutex_unlock(&pc->blks[i]->vdev.lock);
+    }
 }

@@ -157,6 +157,8 @@ static int restore_fd(struct vm *vm, int fd, char *err, size_t errlen)
         r = load_sections(vm, idx, err, errlen);
     if (r == 0)
         r = map_ram(vm, fd, &h, err, errlen);
+    if (r == 0 && vm->board && vm->board->state_loaded)
+        vm->board->state_loaded(vm);
     free(idx);
     free(sect);
     return r;

@@ -103,8 +103,8 @@ int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen)
     struct vms_writer w;
     vms_writer_init(&w);
     int r = save_cpus(vm, &w, err, errlen);
-    if (r == 0 && vm->board && vm->board->save_state && (r = vm->board->save_state(vm, &w)) < 0)
-        snprintf(err, errlen, "devices: %s", strerror(-r));
+    if (r == 0 && vm->board && vm->board->save_state)
+        r = vm->board->save_state(vm, &w, err, errlen);
     if (r == 0 && (r = vms_finish(&w)) < 0)
         snprintf(err, errlen, "%s", strerror(-r));
     if (r == 0)

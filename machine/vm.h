@@ -98,8 +98,9 @@ struct vm_board_ops {
     int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
     /* Snapshots (machine/snapshot.h), vCPUs parked: each device writes its sections; load_state
      * takes them from the index (a missing or bad one: -EINVAL with err). */
-    int (*save_state)(struct vm *vm, struct vms_writer *w);
+    int (*save_state)(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
+    void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */

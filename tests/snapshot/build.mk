@@ -7,5 +7,6 @@ $(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-gues
 	$(CC) $(SNAP_GUEST_CFLAGS) -Wl,-T,benches/pio-guest.ld -Wl,--build-id=none \
 	    -Wl,--no-warn-rwx-segments -o $@ $<
 TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
-INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh
+INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
+               tests/snapshot/linux-blk.sh
 QUICK_TESTS += tests/snapshot/refuse.sh
