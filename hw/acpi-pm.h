@@ -27,4 +27,10 @@ void acpi_pm_power_button(struct acpi_pm *p);
 void acpi_pm_reset(struct acpi_pm *p);
 int acpi_pm_map(struct acpi_pm *p, struct bus *pio);
 
+/* Snapshots: save into the open section; load: 0, or -EINVAL for a bad section. */
+struct vms_writer;
+struct vms_reader;
+void acpi_pm_save(struct acpi_pm *d, struct vms_writer *w);
+int acpi_pm_load(struct acpi_pm *d, struct vms_reader *r);
+
 #endif

@@ -18,4 +18,10 @@ struct i8042 *i8042_new(const struct irq_line *irq, const struct stop_link *stop
 void i8042_free(struct i8042 *k);
 int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60, 0x64 and 0x92 */
 
+/* Snapshots: save into the open section; load: 0, or -EINVAL for a bad section. */
+struct vms_writer;
+struct vms_reader;
+void i8042_save(struct i8042 *d, struct vms_writer *w);
+int i8042_load(struct i8042 *d, struct vms_reader *r);
+
 #endif

@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "hw/acpi-pm.h"
+#include "hw/i8042.h"
+#include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/virtio/blk.h"
 #include "hw/virtio/pci.h"
@@ -21,6 +24,9 @@
 
 #define TAG_SERIAL VMS_TAG('U', 'A', 'R', 'T')
 #define TAG_VIRTIO_BLK VMS_TAG('V', 'B', 'L', 'K')
+#define TAG_RTC VMS_TAG('R', 'T', 'C', ' ')
+#define TAG_ACPI_PM VMS_TAG('A', 'C', 'P', 'I')
+#define TAG_I8042 VMS_TAG('8', '0', '4', '2')
 
 /* The first device this board cannot save yet, or NULL. */
 static const char *unsaveable(const struct pc *pc)
@@ -44,6 +50,15 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     }
     vms_begin(w, TAG_SERIAL, 0);
     serial_save(pc->com1, w);
+    vms_end(w);
+    vms_begin(w, TAG_I8042, 0);
+    i8042_save(pc->i8042, w);
+    vms_end(w);
+    vms_begin(w, TAG_RTC, 0);
+    rtc_save(pc->rtc, w);
+    vms_end(w);
+    vms_begin(w, TAG_ACPI_PM, 0);
+    acpi_pm_save(pc->pm, w);
     vms_end(w);
     if (pc->soft)
         pc_soft_save(pc->soft, w);
@@ -83,6 +98,9 @@ static int load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const ch
 
 static int load_serial(void *dev, struct vms_reader *r) { return serial_load(dev, r); }
 static int load_vpci(void *dev, struct vms_reader *r) { return virtio_pci_load(dev, r); }
+static int load_i8042(void *dev, struct vms_reader *r) { return i8042_load(dev, r); }
+static int load_rtc(void *dev, struct vms_reader *r) { return rtc_load(dev, r); }
+static int load_pm(void *dev, struct vms_reader *r) { return acpi_pm_load(dev, r); }
 
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
@@ -96,7 +114,10 @@ int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen
         return -EINVAL;
     if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
         return -EINVAL;
-    if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0)
+    if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
+        load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
+        load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
+        load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0)
         return -EINVAL;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         char name[32];

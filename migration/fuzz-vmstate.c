@@ -1,8 +1,8 @@
 /* libFuzzer target over the VM state file's loader (issue 18): the input is a whole state file. Its
  * header is decoded (magic, version, sizes, where the sections and RAM lie, checked against the
  * input's length) and its section list split; then every section goes to the loader of its tag, each
- * on a real device model: a vCPU's registers (machine/snapshot-cpu.c), COM1, the PIC, IOAPIC, PIT,
- * HPET, a LAPIC and a virtio-pci function (device, queues whose rings must lie in a small guest RAM,
+ * on a real device model: a vCPU's registers (machine/snapshot-cpu.c), COM1, the i8042, RTC, ACPI PM,
+ * PIC, IOAPIC, PIT, HPET, a LAPIC and a virtio-pci function (device, queues whose rings must lie in a small guest RAM,
  * transport, MSI-X, PCI config space). The sections' CRC is not checked here, so that mutated
  * sections reach the loaders. Nothing may crash, hang or read out of bounds: make fuzz-vmstate. */
 #include <stdint.h>
@@ -10,11 +10,14 @@
 #include <string.h>
 
 #include "hw/apic-int.h"
+#include "hw/acpi-pm.h"
 #include "hw/apic.h"
 #include "hw/hpet.h"
+#include "hw/i8042.h"
 #include "hw/ioapic.h"
 #include "hw/pic.h"
 #include "hw/pit.h"
+#include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/virtio/pci.h"
 #include "hw/virtio/virtio.h"
@@ -49,6 +52,9 @@ struct rig {
     struct virtio_dev vdev;
     uint8_t config[16];
     struct virtio_pci *vp;
+    struct i8042 *kbd;
+    struct rtc *rtc;
+    struct acpi_pm *pm;
 };
 
 static struct rig *rig_new(void)
@@ -72,7 +78,10 @@ static struct rig *rig_new(void)
     g->ops = (struct virtio_dev_ops){ .name = "fuzz", .device_id = 2, .num_queues = 2, .features = 1u << 9,
                                       .queue_notify = no_notify };
     virtio_dev_init(&g->vdev, &g->ops, NULL, &g->mem, g->config, sizeof(g->config));
-    if (!(g->vp = virtio_pci_new(&g->vdev, NULL)))
+    struct irq_line none = { 0 };
+    struct stop_link stop = { 0 };
+    if (!(g->vp = virtio_pci_new(&g->vdev, NULL)) || !(g->kbd = i8042_new(&none, &stop)) ||
+        !(g->rtc = rtc_new(&none, NULL)) || !(g->pm = acpi_pm_new(&none, &stop)))
         abort();
     return g;
 }
@@ -96,6 +105,9 @@ static void load(struct rig *g, struct vms_section *s)
     case VMS_TAG('H', 'P', 'E', 'T'): hpet_load(&g->hpet, &r); break;
     case VMS_TAG('L', 'A', 'P', 'C'): lapic_load(&g->lapic, &r); break;
     case VMS_TAG('V', 'B', 'L', 'K'): virtio_pci_load(g->vp, &r); break;
+    case VMS_TAG('8', '0', '4', '2'): i8042_load(g->kbd, &r); break;
+    case VMS_TAG('R', 'T', 'C', ' '): rtc_load(g->rtc, &r); break;
+    case VMS_TAG('A', 'C', 'P', 'I'): acpi_pm_load(g->pm, &r); break;
     default: break;
     }
 }

@@ -12,20 +12,23 @@
 static const uint32_t snap_msrs[] = VCPU_SNAP_MSR_LIST;
 #define NSNAP (sizeof(snap_msrs) / sizeof(snap_msrs[0]))
 
-struct msr_buf {
+/* One MSR for KVM_GET/SET_MSRS: the header and its entry (kvm_msrs ends in a flexible array). */
+union msr_buf {
     struct kvm_msrs h;
-    struct kvm_msr_entry e[VCPU_SNAP_MAX_MSRS];
+    uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 };
 
 /* One MSR at a time: an MSR this kernel or the guest's CPUID lacks is left out, not an error. */
 static int get_msrs(int fd, struct vcpu_arch_state *a)
 {
     for (size_t k = 0; k < NSNAP && a->nmsrs < VCPU_SNAP_MAX_MSRS; k++) {
-        struct msr_buf b = { .h.nmsrs = 1 };
-        b.e[0].index = snap_msrs[k];
+        union msr_buf b;
+        memset(&b, 0, sizeof(b));
+        b.h.nmsrs = 1;
+        b.h.entries[0].index = snap_msrs[k];
         int n = ioctl(fd, KVM_GET_MSRS, &b);
         if (n == 1)
-            a->msrs[a->nmsrs++] = (struct vcpu_msr){ snap_msrs[k], b.e[0].data };
+            a->msrs[a->nmsrs++] = (struct vcpu_msr){ snap_msrs[k], b.h.entries[0].data };
     }
     return 0;
 }
@@ -80,9 +83,11 @@ static int fail(struct vcpu *v, const char *what)
 static int set_msrs(struct vcpu *v, int fd, const struct vcpu_arch_state *a)
 {
     for (unsigned k = 0; k < a->nmsrs && k < VCPU_SNAP_MAX_MSRS; k++) {
-        struct msr_buf b = { .h.nmsrs = 1 };
-        b.e[0].index = a->msrs[k].index;
-        b.e[0].data = a->msrs[k].value;
+        union msr_buf b;
+        memset(&b, 0, sizeof(b));
+        b.h.nmsrs = 1;
+        b.h.entries[0].index = a->msrs[k].index;
+        b.h.entries[0].data = a->msrs[k].value;
         if (ioctl(fd, KVM_SET_MSRS, &b) != 1 && a->msrs[k].value != 0) {
             snprintf(v->vm->accel_err, sizeof(v->vm->accel_err), "MSR %#x value %#llx refused by KVM",
                      a->msrs[k].index, (unsigned long long)a->msrs[k].value);
