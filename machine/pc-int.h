@@ -49,5 +49,6 @@ struct pc {
 int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void pc_state_resume(struct vm *vm);
+void pc_state_quiesce(struct vm *vm, bool on);
 
 #endif

@@ -141,3 +141,15 @@ void pc_state_resume(struct vm *vm)
         pthread_mutex_unlock(&pc->blks[i]->vdev.lock);
     }
 }
+
+/* Around a restore into a running VM: the disks take no request meanwhile, then look at every queue. */
+void pc_state_quiesce(struct vm *vm, bool on)
+{
+    struct pc *pc = vm->platform;
+    for (int i = 0; i < VM_MAX_DRIVES; i++) {
+        if (pc->blks[i] && on)
+            virtio_blk_quiesce(pc->blks[i]);
+        else if (pc->blks[i])
+            virtio_blk_thaw(pc->blks[i]);
+    }
+}

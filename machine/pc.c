@@ -329,6 +329,7 @@ static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
     .reset = pc_reset, .drive_info = pc_drive_info,
     .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
+    .quiesce = pc_state_quiesce,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

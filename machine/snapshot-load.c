@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "machine/vm.h"
+#include "machine/vm-int.h"
 
 static int read_all(int fd, void *buf, uint64_t len, uint64_t off)
 {
@@ -126,7 +127,7 @@ static int map_ram(struct vm *vm, int fd, const struct vms_header *h, char *err,
     return 0;
 }
 
-static int restore_fd(struct vm *vm, int fd, char *err, size_t errlen)
+static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t errlen)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
@@ -153,8 +154,10 @@ static int restore_fd(struct vm *vm, int fd, char *err, size_t errlen)
         r = bad(err, errlen, "corrupted (the sections' checksum does not match)");
     else if (r == 0 && vms_index_build(sect, h.sect_len, idx, &why) < 0)
         r = bad(err, errlen, why);
-    if (r == 0)
+    if (r == 0) {
+        *touched = true;       /* from here a failure leaves the VM half loaded */
         r = load_sections(vm, idx, err, errlen);
+    }
     if (r == 0)
         r = map_ram(vm, fd, &h, err, errlen);
     if (r == 0 && vm->board && vm->board->state_loaded)
@@ -164,14 +167,42 @@ static int restore_fd(struct vm *vm, int fd, char *err, size_t errlen)
     return r;
 }
 
-int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen)
+static int restore_path(struct vm *vm, const char *path, bool *touched, char *err, size_t errlen)
 {
     char why[400] = "";
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int r = fd < 0 ? -errno : restore_fd(vm, fd, why, sizeof(why));
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO does not hold us */
+    int r = fd < 0 ? -errno : restore_fd(vm, fd, touched, why, sizeof(why));
     if (fd >= 0)
         close(fd);
     if (r < 0)
         snprintf(err, errlen, "%s: %s", path, why[0] ? why : strerror(-r));
     return r == -EINVAL || r == -ENOENT ? -EINVAL : r;
+}
+
+int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    bool touched = false;
+    return restore_path(vm, path, &touched, err, errlen);
+}
+
+int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    int p = vm_pause_quiet(vm);
+    if (p == -ESHUTDOWN) {
+        snprintf(err, errlen, "the VM has shut down");
+        return p;
+    }
+    if (vm->board && vm->board->quiesce)
+        vm->board->quiesce(vm, true);
+    bool touched = false;
+    int r = restore_path(vm, path, &touched, err, errlen);
+    if (vm->board && vm->board->quiesce)
+        vm->board->quiesce(vm, false);
+    if (r < 0 && touched) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, " (the VM is left paused, partly loaded)");
+    } else if (p == 0) {
+        vm_resume_quiet(vm);
+    }
+    return r;
 }

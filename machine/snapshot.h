@@ -20,6 +20,10 @@ int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen);
  * corrupted or holding state this vmon does not know is refused with err and -EINVAL, the VM
  * untouched but for what was loaded before the fault (the caller then exits 2). */
 int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen);
+/* The same into a VM that runs (any thread but a vCPU's): the vCPUs are parked and the disks quiesced
+ * meanwhile, and go on from the file's state if they ran. A file refused before anything was loaded
+ * leaves the VM as it was; a later failure leaves it paused (err says so). */
+int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen);
 /* The CPU model name a state file records ("max" when none was given). */
 const char *vm_snapshot_model(const struct vm *vm);
 

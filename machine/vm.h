@@ -101,6 +101,7 @@ struct vm_board_ops {
     int (*save_state)(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
+    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */

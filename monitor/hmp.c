@@ -19,6 +19,7 @@ static void hmp_help(FILE *out)
           "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
           "system_powerdown           press the ACPI power button\n"
           "save_state FILE            save the whole VM to FILE (vmon --restore FILE starts from it)\n"
+          "restore_state FILE         the whole VM back to FILE's state\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
           "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
@@ -206,13 +207,14 @@ static void hmp_gva2gpa(struct vm *vm, const char *addr_s, FILE *out)
         fprintf(out, "gpa: 0x%" PRIx64 "\n", gpa);
 }
 
-static void hmp_save_state(struct vm *vm, const char *file, FILE *out)
+static void hmp_state(struct vm *vm, bool save, const char *file, FILE *out)
 {
     char err[512];
+    const char *what = save ? "save_state" : "restore_state";
     if (!file)
-        fputs("save_state: give a file name\n", out);
-    else if (vm_save_state(vm, file, err, sizeof(err)) < 0)
-        fprintf(out, "save_state: %s\n", err);
+        fprintf(out, "%s: give a file name\n", what);
+    else if ((save ? vm_save_state(vm, file, err, sizeof(err)) : vm_load_state(vm, file, err, sizeof(err))) < 0)
+        fprintf(out, "%s: %s\n", what, err);
 }
 
 static void report(FILE *out, const char *what, int r)
@@ -246,8 +248,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))
         report(out, cmd, vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
-    else if (!strcmp(cmd, "save_state"))
-        hmp_save_state(vm, a1, out);
+    else if (!strcmp(cmd, "save_state") || !strcmp(cmd, "restore_state"))
+        hmp_state(vm, cmd[0] == 's', a1, out);
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Snapshot round trips between the accelerators (issue 18): the counting guest saved under the software
-# CPU restores under KVM, saved under KVM restores under the software CPU and under KVM, each going on
+# CPU restores under KVM, saved under KVM restores under the software CPU and under KVM (also into the
+# same running vmon: x-vmon-restore-state), each going on
 # from the same count (sse=0: KVM without VT-x here stops at the guest's first SSE instruction).
 . "$(dirname "$0")/lib.sh"
 args="limit=40 period=10000000 sse=0"
@@ -17,4 +18,5 @@ cmp -s "$tmp/straight-kvm.log" "$tmp/straight-soft.log" || { echo "FAIL: KVM and
 round soft kvm "$args" "$tmp/straight-soft.log"
 round kvm soft "$args" "$tmp/straight-soft.log"
 round kvm kvm "$args" "$tmp/straight-soft.log"
+round kvm kvm "$args" "$tmp/straight-soft.log" live
 exit $fail
