@@ -4,9 +4,12 @@
  * No SMI_CMD port exists, so ACPI mode is always on: SCI_EN reads as 1 (ACPI 4.8.3.2.1).
  * Lock: p->lock, from vCPU threads. */
 #include "hw/acpi-pm.h"
+#include "migration/vmstate.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/eventloop.h"
 
@@ -182,4 +185,33 @@ void acpi_pm_free(struct acpi_pm *p)
         return;
     pthread_mutex_destroy(&p->lock);
     free(p);
+}
+
+/* ---- snapshots: PM1a status/enable/control and the PM timer's count (ACPI 6.5, 4.8.3), which goes
+ * on from its saved value ---- */
+
+void acpi_pm_save(struct acpi_pm *p, struct vms_writer *w)
+{
+    pthread_mutex_lock(&p->lock);
+    vms_put_u16(w, p->sts);
+    vms_put_u16(w, p->en);
+    vms_put_u16(w, p->cnt);
+    vms_put_u32(w, acpi_pm_timer_at(p, clock_now_ns()));
+    pthread_mutex_unlock(&p->lock);
+}
+
+int acpi_pm_load(struct acpi_pm *p, struct vms_reader *r)
+{
+    uint16_t sts = vms_get_u16(r), en = vms_get_u16(r), cnt = vms_get_u16(r);
+    uint32_t ticks = vms_get_u32(r);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    p->sts = sts;
+    p->en = en;
+    p->cnt = cnt;
+    p->t0_ns = clock_now_ns() - (uint64_t)ticks * 1000000000ull / PM_TIMER_HZ;
+    update_sci(p);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }

@@ -32,4 +32,10 @@ int acpi_pm_map(struct acpi_pm *p, struct bus *pio);
  * against itself: its caller's configuration writes are serialised by the PCI host. */
 int acpi_pm_move(struct acpi_pm *p, struct bus *pio, uint16_t base);
 
+/* Snapshots: save into the open section; load: 0, or -EINVAL for a bad section. */
+struct vms_writer;
+struct vms_reader;
+void acpi_pm_save(struct acpi_pm *d, struct vms_writer *w);
+int acpi_pm_load(struct acpi_pm *d, struct vms_reader *r);
+
 #endif

@@ -154,6 +154,13 @@ struct lapic *lapic_create(struct apic_bus *b, int index, uint8_t apic_id, void 
                            void *opaque);
 /* After the vCPUs and the clock's timers have stopped (the event loop joined). */
 void lapic_free(struct lapic *l);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
+ * section that is short, long or holds values the device cannot have (the device then unchanged). */
+void lapic_save(struct lapic *d, struct vms_writer *w);
+int lapic_load(struct lapic *d, struct vms_reader *r);
+
 /* A machine reset: the state lapic_create gave (IA32_APIC_BASE too; the APIC id stays), no events. */
 void lapic_reset(struct lapic *l);
 

@@ -3,7 +3,7 @@ VMON_SRCS += hw/stdio.c hw/serial.c hw/i8042.c hw/rtc.c hw/acpi-pm.c hw/debug-ex
              hw/pc-testdev.c hw/vga.c hw/vga-text.c hw/ps2-kbd.c
 UNIT_TESTS += hw/serial_test.c hw/fw_cfg_test.c hw/fw_cfg-dma_test.c hw/debug-exit_test.c hw/devices_test.c hw/vga_test.c hw/ps2-kbd_test.c
 # The userspace PC platform's devices (issue 4): interrupt controllers and timers.
-VMON_SRCS += hw/pic.c hw/pit.c hw/apic.c hw/apic-x2.c hw/apic-timer.c hw/ioapic.c hw/hpet.c
+VMON_SRCS += hw/pic.c hw/pit.c hw/apic.c hw/apic-state.c hw/apic-x2.c hw/apic-timer.c hw/ioapic.c hw/hpet.c
 UNIT_TESTS += hw/pic_test.c hw/pit_test.c hw/apic_test.c hw/ioapic_test.c hw/hpet_test.c
 # libFuzzer target over fw_cfg's port and DMA interfaces: make fuzz-fw_cfg [FUZZ_TIME=600]
 build/fuzz/fuzz-fw_cfg: hw/fuzz-fw_cfg.c hw/fw_cfg.c hw/fw_cfg-dma.c hw/fw_cfg-int.h hw/fw_cfg.h mm/memory.c

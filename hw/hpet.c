@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hw/hpet.h"
+#include "migration/vmstate.h"
 
 #define CAP_LOW (0x8086ull << 16 | 1ull << 15 /* LEG_RT_CAP */ | 1ull << 13 /* 64-bit counter */ | \
                  (uint64_t)(HPET_TIMERS - 1) << 8 | 1 /* revision */)
@@ -328,4 +329,57 @@ void hpet_destroy(struct hpet *h)
 int hpet_map(struct hpet *h, struct bus *mmio, uint64_t base)
 {
     return bus_map(mmio, base, 0x400, &hpet_ops, h, "hpet");
+}
+
+/* ---- snapshots: the general registers and each timer's (HPET spec 2.3), the counter as its base and
+ * the platform-clock time it was enabled, which a restore carries on from the save ---- */
+
+void hpet_save(struct hpet *h, struct vms_writer *w)
+{
+    pthread_mutex_lock(&h->lock);
+    vms_put_u64(w, h->config);
+    vms_put_u64(w, h->status);
+    vms_put_u64(w, h->counter_base);
+    vms_put_u64(w, h->enable_ns);
+    vms_put_u32(w, HPET_TIMERS);
+    for (unsigned n = 0; n < HPET_TIMERS; n++) {
+        const struct hpet_timer *t = &h->timer[n];
+        vms_put_u64(w, t->config);
+        vms_put_u64(w, t->cmp);
+        vms_put_u64(w, t->period);
+        vms_put_u64(w, t->match);
+        vms_put_u8(w, t->line);
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+int hpet_load(struct hpet *h, struct vms_reader *r)
+{
+    uint64_t config = vms_get_u64(r), status = vms_get_u64(r), base = vms_get_u64(r);
+    uint64_t enable_ns = vms_get_u64(r);
+    if (vms_get_u32(r) != HPET_TIMERS)
+        return -EINVAL;
+    struct hpet_timer t[HPET_TIMERS];
+    for (unsigned n = 0; n < HPET_TIMERS; n++) {
+        t[n].config = vms_get_u64(r);
+        t[n].cmp = vms_get_u64(r);
+        t[n].period = vms_get_u64(r);
+        t[n].match = vms_get_u64(r);
+        t[n].line = vms_get_u8(r) & 1;
+        unsigned route = (t[n].config >> HPET_TN_ROUTE_SHIFT) & 0x1f;
+        if (route < 16 || route > 23)            /* only the routes the capabilities offer */
+            return -EINVAL;
+        t[n].config = (t[n].config & TN_WRITABLE) | TN_FIXED;
+    }
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&h->lock);
+    h->config = config & (HPET_CFG_ENABLE | HPET_CFG_LEGACY);
+    h->status = status & ((1u << HPET_TIMERS) - 1);
+    h->counter_base = base;
+    h->enable_ns = enable_ns;
+    memcpy(h->timer, t, sizeof(t));
+    rearm_locked(h, clk_now(h->clk));
+    pthread_mutex_unlock(&h->lock);
+    return 0;
 }

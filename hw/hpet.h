@@ -62,6 +62,13 @@ struct hpet {
 int hpet_init(struct hpet *h, const struct plat_clock *clk,
               void (*set_irq)(void *opaque, unsigned irq, int level), void *opaque);
 void hpet_destroy(struct hpet *h);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
+ * section that is short, long or holds values the device cannot have (the device then unchanged). */
+void hpet_save(struct hpet *d, struct vms_writer *w);
+int hpet_load(struct hpet *d, struct vms_reader *r);
+
 void hpet_reset(struct hpet *h);   /* a machine reset: halted, legacy mode off, comparators all ones */
 int hpet_map(struct hpet *h, struct bus *mmio, uint64_t base);
 

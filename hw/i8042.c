@@ -8,11 +8,13 @@
  * address bit 20 when it is clear (neither does KVM): guests of the last 30 years only enable it.
  * Lock: k->lock, from vCPU threads; the IRQ line is set inside it. */
 #include "hw/i8042.h"
+#include "migration/vmstate.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define STS_OBF 0x01           /* output buffer full */
 #define STS_SYS 0x04           /* system flag: self-test passed */
@@ -245,4 +247,40 @@ void i8042_free(struct i8042 *k)
         return;
     pthread_mutex_destroy(&k->lock);
     free(k);
+}
+
+/* ---- snapshots: command byte, status, the pending command, output port, port 0x92 and the output
+ * queue ---- */
+
+void i8042_save(struct i8042 *k, struct vms_writer *w)
+{
+    pthread_mutex_lock(&k->lock);
+    uint8_t b[] = { k->ctr, k->status, k->pending_cmd, k->outp, k->port92, (uint8_t)k->out_count };
+    vms_put_bytes(w, b, sizeof(b));
+    for (int i = 0; i < k->out_count; i++)
+        vms_put_u8(w, k->outq[(k->out_head + i) % OUTQ]);
+    pthread_mutex_unlock(&k->lock);
+}
+
+int i8042_load(struct i8042 *k, struct vms_reader *r)
+{
+    uint8_t b[6], q[OUTQ];
+    vms_get_bytes(r, b, sizeof(b));
+    if (b[5] > OUTQ)
+        return -EINVAL;
+    vms_get_bytes(r, q, b[5]);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&k->lock);
+    k->ctr = b[0];
+    k->status = b[1];
+    k->pending_cmd = b[2];
+    k->outp = b[3];
+    k->port92 = b[4];
+    memcpy(k->outq, q, b[5]);
+    k->out_head = 0;
+    k->out_count = b[5];
+    update_irq(k);
+    pthread_mutex_unlock(&k->lock);
+    return 0;
 }

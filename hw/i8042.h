@@ -24,4 +24,10 @@ int i8042_map(struct i8042 *k, struct bus *pio);   /* ports 0x60, 0x64 and 0x92 
  * Any thread. */
 int i8042_key(struct i8042 *k, const char *name, bool down);
 
+/* Snapshots: save into the open section; load: 0, or -EINVAL for a bad section. */
+struct vms_writer;
+struct vms_reader;
+void i8042_save(struct i8042 *d, struct vms_writer *w);
+int i8042_load(struct i8042 *d, struct vms_reader *r);
+
 #endif

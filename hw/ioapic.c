@@ -1,7 +1,9 @@
 /* I/O APIC: redirection table, edge and level semantics with remote IRR, EOI. */
+#include <errno.h>
 #include <string.h>
 
 #include "hw/ioapic.h"
+#include "migration/vmstate.h"
 
 #define IOAPIC_VERSION      0x20
 #define REG_ID              0x00
@@ -171,4 +173,42 @@ void ioapic_destroy(struct ioapic *io)
 int ioapic_map(struct ioapic *io, struct bus *mmio, uint64_t base)
 {
     return bus_map(mmio, base, 0x1000, &ioapic_ops, io, "ioapic");
+}
+
+/* ---- snapshots: id, IOREGSEL, the redirection table and the pins' request state (82093AA) ---- */
+
+void ioapic_save(struct ioapic *io, struct vms_writer *w)
+{
+    pthread_mutex_lock(&io->lock);
+    vms_put_u8(w, io->id);
+    vms_put_u32(w, io->ioregsel);
+    vms_put_u32(w, IOAPIC_PINS);
+    for (int i = 0; i < IOAPIC_PINS; i++)
+        vms_put_u64(w, io->redtbl[i]);
+    vms_put_u32(w, io->irr);
+    vms_put_u32(w, io->level);
+    pthread_mutex_unlock(&io->lock);
+}
+
+int ioapic_load(struct ioapic *io, struct vms_reader *r)
+{
+    uint8_t id = vms_get_u8(r);
+    uint32_t sel = vms_get_u32(r), n = vms_get_u32(r);
+    if (n != IOAPIC_PINS)
+        return -EINVAL;
+    uint64_t red[IOAPIC_PINS];
+    for (int i = 0; i < IOAPIC_PINS; i++)
+        red[i] = vms_get_u64(r);
+    uint32_t irr = vms_get_u32(r), level = vms_get_u32(r);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    uint32_t pins = IOAPIC_PINS >= 32 ? ~0u : (1u << IOAPIC_PINS) - 1;
+    pthread_mutex_lock(&io->lock);
+    io->id = id;
+    io->ioregsel = sel & 0xff;
+    memcpy(io->redtbl, red, sizeof(red));
+    io->irr = irr & pins;
+    io->level = level & pins;
+    pthread_mutex_unlock(&io->lock);
+    return 0;
 }

@@ -42,6 +42,13 @@ struct ioapic {
 /* All entries masked, as after reset. */
 void ioapic_init(struct ioapic *io, struct apic_bus *bus, uint8_t id);
 void ioapic_destroy(struct ioapic *io);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
+ * section that is short, long or holds values the device cannot have (the device then unchanged). */
+void ioapic_save(struct ioapic *d, struct vms_writer *w);
+int ioapic_load(struct ioapic *d, struct vms_reader *r);
+
 void ioapic_reset(struct ioapic *io);   /* a machine reset: every entry masked (the id stays) */
 int ioapic_map(struct ioapic *io, struct bus *mmio, uint64_t base);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hw/pic.h"
+#include "migration/vmstate.h"
 
 /* Priority of the highest-priority bit set in mask, 0 (highest) .. 7, or 8 for none. With rotation the
  * highest-priority input is `lowest` (the one after the last rotated-to-lowest). */
@@ -347,4 +348,49 @@ int pic_map(struct pic *p, struct bus *pio)
     if (!r)
         r = bus_map(pio, 0x4d0, 2, &elcr_ops, p, "elcr");
     return r;
+}
+
+/* ---- snapshots: both chips' registers and their ICW/OCW modes (8259A datasheet) ---- */
+
+void pic_save(struct pic *p, struct vms_writer *w)
+{
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < 2; i++) {
+        const struct pic_chip *c = &p->chip[i];
+        uint8_t b[] = { c->irr, c->isr, c->imr, c->level, c->elcr, c->vector_base, c->lowest,
+                        c->init_step, c->need_icw4, c->single, c->auto_eoi, c->rotate_on_aeoi,
+                        c->special_mask, c->sfnm, c->read_isr, c->poll };
+        vms_put_bytes(w, b, sizeof(b));
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+int pic_load(struct pic *p, struct vms_reader *r)
+{
+    uint8_t b[2][16];
+    vms_get_bytes(r, b, sizeof(b));
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    for (int i = 0; i < 2; i++)
+        if (b[i][6] > 7 || b[i][7] > 3)
+            return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < 2; i++) {
+        struct pic_chip *c = &p->chip[i];
+        c->irr = b[i][0];
+        c->isr = b[i][1];
+        c->imr = b[i][2];
+        c->level = b[i][3];
+        c->elcr = b[i][4] & c->elcr_mask;
+        c->vector_base = b[i][5] & 0xf8;
+        c->lowest = b[i][6];
+        c->init_step = b[i][7];
+        bool *flags[] = { &c->need_icw4, &c->single, &c->auto_eoi, &c->rotate_on_aeoi,
+                          &c->special_mask, &c->sfnm, &c->read_isr, &c->poll };
+        for (int k = 0; k < 8; k++)
+            *flags[k] = b[i][8 + k] & 1;
+    }
+    pic_update_locked(p);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }

@@ -40,6 +40,13 @@ struct pic {
 
 void pic_init(struct pic *p, void (*intr_changed)(void *opaque, bool level), void *opaque);
 void pic_destroy(struct pic *p);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
+ * section that is short, long or holds values the device cannot have (the device then unchanged). */
+void pic_save(struct pic *d, struct vms_writer *w);
+int pic_load(struct pic *d, struct vms_reader *r);
+
 /* A machine reset: uninitialised, all masked, edge-triggered (the lines keep their levels). */
 void pic_reset(struct pic *p);
 

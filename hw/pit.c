@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/pit.h"
+#include "migration/vmstate.h"
 
 static uint64_t ch_ticks(const struct pit_channel *c, uint64_t now)
 {
@@ -378,4 +379,67 @@ int pit_map(struct pit *p, struct bus *pio)
     if (!r)
         r = bus_map(pio, 0x61, 1, &port61_ops, p, "port61");
     return r;
+}
+
+/* ---- snapshots: each channel's mode, count and progress (8254 datasheet), port 0x61 ----
+ * The times are the platform clock's, which a restore carries on from the save (machine/pc-soft.c). */
+
+void pit_save(struct pit *p, struct vms_writer *w)
+{
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < 3; i++) {
+        const struct pit_channel *c = &p->ch[i];
+        uint8_t b[] = { c->mode, c->rw, c->bcd, c->loaded, c->running, c->out_before_load, c->gate,
+                        c->write_msb_next, c->read_msb_next, c->write_lsb, c->latched_bytes,
+                        c->latched_msb_next, c->status, c->status_latched, c->null_count };
+        vms_put_bytes(w, b, sizeof(b));
+        vms_put_u32(w, c->count);
+        vms_put_u64(w, c->start_ns);
+        vms_put_u64(w, c->frozen);
+        vms_put_u16(w, c->latched_count);
+    }
+    vms_put_u8(w, p->port61);
+    pthread_mutex_unlock(&p->lock);
+}
+
+int pit_load(struct pit *p, struct vms_reader *r)
+{
+    struct pit_channel ch[3];
+    for (int i = 0; i < 3; i++) {
+        uint8_t b[15];
+        vms_get_bytes(r, b, sizeof(b));
+        struct pit_channel *c = &ch[i];
+        memset(c, 0, sizeof(*c));
+        c->mode = b[0];
+        c->rw = b[1];
+        c->bcd = b[2] & 1;
+        c->loaded = b[3] & 1;
+        c->running = b[4] & 1;
+        c->out_before_load = b[5] & 1;
+        c->gate = b[6] & 1;
+        c->write_msb_next = b[7] & 1;
+        c->read_msb_next = b[8] & 1;
+        c->write_lsb = b[9];
+        c->latched_bytes = b[10];
+        c->latched_msb_next = b[11] & 1;
+        c->status = b[12];
+        c->status_latched = b[13] & 1;
+        c->null_count = b[14] & 1;
+        c->count = vms_get_u32(r);
+        c->start_ns = vms_get_u64(r);
+        c->frozen = vms_get_u64(r);
+        c->latched_count = vms_get_u16(r);
+        if (c->mode > 5 || c->rw > 3 || c->latched_bytes > 2 || c->count < 1 || c->count > 65536)
+            return -EINVAL;
+    }
+    uint8_t port61 = vms_get_u8(r);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < 3; i++)
+        p->ch[i] = ch[i];
+    p->port61 = port61 & 0x0f;
+    pit_rearm_locked(p, clk_now(p->clk));
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }

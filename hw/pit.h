@@ -58,6 +58,13 @@ struct pit {
 int pit_init(struct pit *p, const struct plat_clock *clk, void (*irq0)(void *opaque, int level),
              void *opaque);
 void pit_destroy(struct pit *p);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots (migration/vmstate.h): save the state into the open section; load: 0, or -EINVAL for a
+ * section that is short, long or holds values the device cannot have (the device then unchanged). */
+void pit_save(struct pit *d, struct vms_writer *w);
+int pit_load(struct pit *d, struct vms_reader *r);
+
 void pit_reset(struct pit *p);   /* a machine reset: the power-on state pit_init gives */
 /* Map 0x40-0x43 and 0x61 on the port bus. 0 or -errno. */
 int pit_map(struct pit *p, struct bus *pio);

@@ -3,7 +3,9 @@
  * 24 hour; periodic, alarm and update-ended interrupts on IRQ 8 through one event-loop timer.
  * Lock: r->lock, from vCPU threads and the event loop (timer); the IRQ line is set inside it. */
 #include "hw/rtc.h"
+#include "migration/vmstate.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -286,4 +288,35 @@ void rtc_free(struct rtc *r)
     evtimer_free(r->timer);
     pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+/* ---- snapshots: the CMOS bytes, the index register and the guest's offset from host time (the
+ * clock reads the host's wall time after a restore, as a resumed machine's does) ---- */
+
+void rtc_save(struct rtc *r, struct vms_writer *w)
+{
+    pthread_mutex_lock(&r->lock);
+    vms_put_bytes(w, r->cmos, sizeof(r->cmos));
+    vms_put_u8(w, r->index);
+    vms_put_u64(w, (uint64_t)r->offset_s);
+    pthread_mutex_unlock(&r->lock);
+}
+
+int rtc_load(struct rtc *r, struct vms_reader *rd)
+{
+    uint8_t cmos[128];
+    vms_get_bytes(rd, cmos, sizeof(cmos));
+    uint8_t index = vms_get_u8(rd);
+    int64_t offset = (int64_t)vms_get_u64(rd);
+    if (vms_reader_done(rd) < 0 || offset > (INT64_C(1) << 40) || offset < -(INT64_C(1) << 40))
+        return -EINVAL;
+    pthread_mutex_lock(&r->lock);
+    memcpy(r->cmos, cmos, sizeof(cmos));
+    r->index = index & 0x7f;
+    r->offset_s = offset;
+    r->next_periodic_ns = r->next_second_ns = 0;
+    update_irq(r);
+    rearm_locked(r);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
 }

@@ -20,4 +20,10 @@ int rtc_map(struct rtc *r, struct bus *pio);
 /* Fill the CMOS bytes firmware and old kernels read for the memory size (below and above 4 GiB). */
 void rtc_set_mem_size(struct rtc *r, uint64_t low_end, uint64_t high_bytes);
 
+/* Snapshots: save into the open section; load: 0, or -EINVAL for a bad section. */
+struct vms_writer;
+struct vms_reader;
+void rtc_save(struct rtc *d, struct vms_writer *w);
+int rtc_load(struct rtc *d, struct vms_reader *r);
+
 #endif

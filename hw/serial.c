@@ -8,9 +8,13 @@
  * tx are called inside it. */
 #include "hw/serial.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "migration/vmstate.h"
 
 enum {                         /* register offsets (datasheet Table II) */
     UART_RBR = 0, UART_THR = 0, UART_DLL = 0,
@@ -270,4 +274,46 @@ void serial_free(struct serial *s)
         return;
     pthread_mutex_destroy(&s->lock);
     free(s);
+}
+
+/* ---- snapshots: the 16550A's registers (datasheet Table II) and the receive FIFO ---- */
+
+void serial_save(struct serial *s, struct vms_writer *w)
+{
+    pthread_mutex_lock(&s->lock);
+    uint8_t regs[] = { s->ier, s->lcr, s->mcr, s->lsr_err, s->scr, s->fcr, s->thr_ipending };
+    vms_put_bytes(w, regs, sizeof(regs));
+    vms_put_u16(w, s->divisor);
+    vms_put_u16(w, (uint16_t)s->rx_count);
+    for (size_t i = 0; i < s->rx_count; i++)
+        vms_put_u8(w, s->rx[(s->rx_head + i) % SERIAL_RX_BUF]);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int serial_load(struct serial *s, struct vms_reader *r)
+{
+    uint8_t regs[7];
+    vms_get_bytes(r, regs, sizeof(regs));
+    uint16_t divisor = vms_get_u16(r), n = vms_get_u16(r);
+    if (n > SERIAL_RX_BUF)
+        return -EINVAL;
+    uint8_t rx[SERIAL_RX_BUF];
+    vms_get_bytes(r, rx, n);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&s->lock);
+    s->ier = regs[0] & 0x0f;
+    s->lcr = regs[1];
+    s->mcr = regs[2] & 0x1f;
+    s->lsr_err = regs[3] & 0x1e;
+    s->scr = regs[4];
+    s->fcr = regs[5] & 0xc9;
+    s->thr_ipending = regs[6] & 1;
+    s->divisor = divisor;
+    memcpy(s->rx, rx, n);
+    s->rx_head = 0;
+    s->rx_count = n;
+    update_irq(s);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
 }

@@ -23,6 +23,11 @@ struct serial;
 
 struct serial *serial_new(const struct serial_link *link);
 void serial_free(struct serial *s);
+struct vms_writer;
+struct vms_reader;
+/* Snapshots: the registers and the receive FIFO; serial_load: 0 or -EINVAL (a bad section). */
+void serial_save(struct serial *s, struct vms_writer *w);
+int serial_load(struct serial *s, struct vms_reader *r);
 /* Bytes from the backend (any thread); returns how many fit, the rest overrun the FIFO. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 

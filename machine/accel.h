@@ -6,12 +6,15 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
 struct vcpu;
 struct mem_slot;
 struct lapic;
+struct vms_writer;
+struct vms_index;
 
 /* A segment register in the accelerator-neutral form (the fields of KVM's struct kvm_segment). */
 struct seg_state {
@@ -64,6 +67,33 @@ struct fpu_state {
     uint64_t fip, fdp;
     uint8_t xmm[16][16];
     uint32_t mxcsr;
+};
+
+/* What a snapshot carries of a vCPU beyond struct cpu_state and struct fpu_state (machine/snapshot.c):
+ * the architecture's registers and event state, not an accelerator's. msrs: the readable ones of
+ * VCPU_SNAP_MSR_LIST, in that order. An event being injected (KVM's exception/interrupt "injected",
+ * which a soft CPU never holds between blocks) is saved so an accelerator that cannot take it refuses. */
+#define VCPU_SNAP_MSR_LIST { 0x10 /* TSC */, 0x174, 0x175, 0x176 /* SYSENTER_CS/ESP/EIP */, \
+        0x1a0 /* MISC_ENABLE */, 0x277 /* PAT */, 0x6e0 /* TSC_DEADLINE */, 0xc0000081, 0xc0000082, \
+        0xc0000083, 0xc0000084 /* STAR LSTAR CSTAR SFMASK */, 0xc0000102 /* KERNEL_GS_BASE */, \
+        0xc0000103 /* TSC_AUX */, 0x4b564d00, 0x4b564d01 /* kvmclock wall clock, system time */ }
+#define VCPU_SNAP_MAX_MSRS 32
+struct vcpu_msr {
+    uint32_t index;
+    uint64_t value;
+};
+enum vcpu_mp_state { VCPU_MP_RUNNABLE, VCPU_MP_HALTED, VCPU_MP_WAIT_SIPI };
+struct vcpu_arch_state {
+    uint64_t dr[8];            /* DR0-DR3, DR6 in dr[6], DR7 in dr[7] (4 and 5 unused) */
+    uint64_t xcr0;
+    unsigned nmsrs;
+    struct vcpu_msr msrs[VCPU_SNAP_MAX_MSRS];
+    uint8_t mp_state;          /* enum vcpu_mp_state */
+    bool nmi_pending, nmi_masked;
+    bool int_shadow;           /* after sti / mov ss: no interrupt before the next instruction */
+    bool exc_injected, exc_has_err, irq_injected;
+    uint8_t exc_nr, irq_nr;
+    uint32_t exc_err;
 };
 
 /* Host-side guest debugging (the gdbstub; KVM's KVM_SET_GUEST_DEBUG): while hw_dr7 enables a
@@ -132,6 +162,15 @@ struct accel_ops {
     void (*vcpu_kick)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);
     void (*vm_destroy)(struct vm *vm);
+    /* Snapshots (machine/snapshot.c), with the vCPU parked; NULL: not offered. 0 or -errno
+     * (set_arch: -EINVAL when the state cannot be taken here, the VM's accel_err saying why). */
+    int (*get_arch)(struct vcpu *v, struct vcpu_arch_state *a);
+    int (*set_arch)(struct vcpu *v, const struct vcpu_arch_state *a);
+    /* irqchip_in_kernel: its PIC, IOAPIC, PIT and LAPICs as the board's device models' sections
+     * (machine/pc-state.c), so the file loads on either kind of platform. load: before vm_run; 0 or
+     * -EINVAL with err. */
+    int (*save_irqchip)(struct vm *vm, struct vms_writer *w);
+    int (*load_irqchip)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     /* Debugging (any of these may be NULL: not offered). With the vCPU parked. */
     int (*get_fpu)(struct vcpu *v, struct fpu_state *f);
     int (*set_fpu)(struct vcpu *v, const struct fpu_state *f);

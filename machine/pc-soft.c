@@ -4,6 +4,7 @@
 #include "machine/pc-soft.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hw/apic.h"
@@ -12,11 +13,14 @@
 #include "hw/pic.h"
 #include "hw/pit.h"
 #include "machine/vm.h"
+#include "migration/vmstate.h"
 #include "util/clock.h"
+#include "util/eventloop.h"
 #include "util/tsc.h"
 
 struct pc_soft {
     struct vm *vm;
+    struct shifted_clock shift;    /* the clock below: the event loop's, moved by a restore */
     struct plat_clock clock;
     struct tsc tsc;
     struct apic_bus apic_bus;
@@ -188,7 +192,8 @@ struct pc_soft *pc_soft_new(struct vm *vm)
     if (!ps)
         return NULL;
     ps->vm = vm;
-    ps->clock = (struct plat_clock){ &evloop_clock_ops, vm->loop };
+    ps->shift = (struct shifted_clock){ vm->loop, 0 };
+    ps->clock = (struct plat_clock){ &shifted_clock_ops, &ps->shift };
 
     tsc_init(&ps->tsc, &ps->clock, TSC_DEFAULT_HZ);
     apic_bus_init(&ps->apic_bus, &ps->clock, &ps->tsc);
@@ -233,4 +238,75 @@ struct pc_soft *pc_soft_new(struct vm *vm)
         return NULL;
     }
     return ps;
+}
+
+/* --- snapshots ---------------------------------------------------------------------------------- */
+
+#define TAG_CLOCK VMS_TAG('C', 'L', 'C', 'K')
+#define TAG_PIC VMS_TAG('P', 'I', 'C', ' ')
+#define TAG_IOAPIC VMS_TAG('I', 'O', 'A', 'P')
+#define TAG_PIT VMS_TAG('P', 'I', 'T', ' ')
+#define TAG_HPET VMS_TAG('H', 'P', 'E', 'T')
+#define TAG_LAPIC VMS_TAG('L', 'A', 'P', 'C')
+
+void pc_soft_save(struct pc_soft *ps, struct vms_writer *w)
+{
+    vms_begin(w, TAG_CLOCK, 0);        /* the platform clock's time: what the device times count on */
+    vms_put_u64(w, clk_now(&ps->clock));
+    vms_put_u64(w, ps->tsc.hz);
+    vms_end(w);
+    vms_begin(w, TAG_PIC, 0);
+    pic_save(&ps->pic, w);
+    vms_end(w);
+    vms_begin(w, TAG_IOAPIC, 0);
+    ioapic_save(&ps->ioapic, w);
+    vms_end(w);
+    vms_begin(w, TAG_PIT, 0);
+    pit_save(&ps->pit, w);
+    vms_end(w);
+    vms_begin(w, TAG_HPET, 0);
+    hpet_save(&ps->hpet, w);
+    vms_end(w);
+    for (int i = 0; i < ps->vm->ncpus; i++) {
+        vms_begin(w, TAG_LAPIC, (uint32_t)i);
+        lapic_save(ps->vm->vcpus[i].lapic.dev, w);
+        vms_end(w);
+    }
+}
+
+static struct vms_reader *section(struct vms_index *idx, uint32_t tag, uint32_t inst, struct vms_reader *r)
+{
+    struct vms_section *s = vms_index_take(idx, tag, inst);
+    if (!s)
+        return NULL;
+    vms_reader_init(r, s);
+    return r;
+}
+
+/* The clock first (every device time is on it), then the devices. A file saved under KVM has no HPET
+ * section (KVM VMs here have none): it stays in its reset state. */
+int pc_soft_load(struct pc_soft *ps, struct vms_index *idx, char *err, size_t errlen)
+{
+    struct vms_reader rd, *r = section(idx, TAG_CLOCK, 0, &rd);
+    if (r) {
+        uint64_t then = vms_get_u64(r), hz = vms_get_u64(r);
+        if (vms_reader_done(r) < 0 || (hz && hz != ps->tsc.hz)) {   /* 0: saved by KVM */
+            snprintf(err, errlen, "platform clock: corrupted section");
+            return -EINVAL;
+        }
+        ps->shift.offset_ns = (int64_t)(then - clock_now_ns());
+    }
+    const char *bad = !r ? "platform clock"
+        : !(r = section(idx, TAG_PIC, 0, &rd)) || pic_load(&ps->pic, r) < 0 ? "PIC"
+        : !(r = section(idx, TAG_IOAPIC, 0, &rd)) || ioapic_load(&ps->ioapic, r) < 0 ? "IOAPIC"
+        : !(r = section(idx, TAG_PIT, 0, &rd)) || pit_load(&ps->pit, r) < 0 ? "PIT"
+        : (r = section(idx, TAG_HPET, 0, &rd)) && hpet_load(&ps->hpet, r) < 0 ? "HPET" : NULL;
+    for (int i = 0; !bad && i < ps->vm->ncpus; i++)
+        if (!(r = section(idx, TAG_LAPIC, (uint32_t)i, &rd)) || lapic_load(ps->vm->vcpus[i].lapic.dev, r) < 0)
+            bad = "LAPIC";
+    if (bad) {
+        snprintf(err, errlen, "%s: missing or corrupted section", bad);
+        return -EINVAL;
+    }
+    return 0;
 }

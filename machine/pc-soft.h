@@ -10,6 +10,7 @@
 #ifndef VMON_MACHINE_PC_SOFT_H
 #define VMON_MACHINE_PC_SOFT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -29,5 +30,12 @@ void pc_soft_set_irq(struct pc_soft *ps, unsigned gsi, int level);
  * 10.11) to the LAPICs it addresses: fixed, lowest-priority and NMI messages (what OSes program);
  * SMI, INIT and ExtINT ones, and writes outside the window, are dropped. Any thread. */
 void pc_soft_msi(struct pc_soft *ps, uint64_t addr, uint32_t data);
+
+/* Snapshots (machine/pc-state.c): the platform clock, PIC, IOAPIC, PIT, HPET and every LAPIC, each in
+ * its own section. pc_soft_load before the VM runs: 0, or -EINVAL with err naming the device. */
+struct vms_writer;
+struct vms_index;
+void pc_soft_save(struct pc_soft *ps, struct vms_writer *w);
+int pc_soft_load(struct pc_soft *ps, struct vms_index *idx, char *err, size_t errlen);
 
 #endif

@@ -114,3 +114,8 @@ void pc_vdevs_free(struct pc_vdevs *d)
         chardev_free(d->chr[i]);
     free(d);
 }
+
+bool pc_vdevs_any(const struct pc_vdevs *d)
+{
+    return d && d->pci[0];
+}

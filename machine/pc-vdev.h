@@ -15,5 +15,7 @@ struct pc_vdevs;
 int pc_vdevs_add(struct vm *vm, int (*plug)(void *board, struct pci_dev *d), void *board,
                  struct pc_vdevs **out, char *err, size_t errlen);
 void pc_vdevs_free(struct pc_vdevs *d);
+/* Whether any of them exists (a snapshot cannot save them yet). */
+bool pc_vdevs_any(const struct pc_vdevs *d);
 
 #endif

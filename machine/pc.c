@@ -43,47 +43,11 @@
 #include "machine/pc-drive.h"
 #include "machine/pc-fwcfg.h"
 #include "machine/pc-ide.h"
+#include "machine/pc-int.h"
 #include "machine/pc-soft.h"
 #include "machine/pc-vga.h"
 #include "machine/pc-vdev.h"
 #include "machine/vm.h"
-
-#define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
-
-/* What each device's irq_line carries: the board and the line's number. */
-struct pc_irq {
-    struct pc *pc;
-    unsigned gsi;
-};
-
-struct pc {
-    struct vm *vm;
-    struct pc_irq irqs[PC_GSIS];
-    struct irqfd_line *irqfds[PC_GSIS];   /* PCI INTx through the accelerator's irqfd, where offered */
-    struct msi_routes *msi_routes;        /* MSI-X vectors through irqfds, where offered */
-    struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
-    struct stdio_chr *console;
-    struct serial *com1;
-    struct i8042 *i8042;
-    struct rtc *rtc;
-    struct acpi_pm *pm;
-    struct fw_cfg *fw_cfg;
-    struct pc_testdev *testdev;
-    struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
-    struct pci_host *pci;
-    struct pc_ide *ide;        /* PIIX3 IDE at 00:01.1, or NULL */
-    struct piix4_pm pm_fn;     /* PIIX4 PM at 00:01.3 (firmware boots): where the ACPI PM block is */
-    unsigned next_slot;        /* the next free PCI slot */
-    uint32_t next_mmio, next_io;   /* where the next BARs go */
-    struct virtio_blk *blks[VM_MAX_DRIVES];
-    struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
-    struct pc_vga *vga;        /* firmware boots: machine/pc-vga.c */
-    struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
-    struct virtio_net *nets[VM_MAX_NICS];
-    struct virtio_pci *net_pcis[VM_MAX_NICS];
-    struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
-    int nmmio;                 /* virtio-mmio devices so far: the next one's index */
-};
 
 #define PC_PCI_FIRST_SLOT 2
 #define PC_PCI_MMIO_BASE  PCI_MMIO_START
@@ -415,6 +379,8 @@ static int pc_key(struct vm *vm, const char *name, bool down)
 static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
     .reset = pc_reset, .drive_info = pc_drive_info, .key = pc_key,
+    .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
+    .quiesce = pc_state_quiesce,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

@@ -1,4 +1,4 @@
-/* What machine/vm.c shares with machine/reset.c only (not for other folders). */
+/* What machine/vm.c shares with machine/reset.c and machine/snapshot.c only (not for other folders). */
 #ifndef VMON_MACHINE_VM_INT_H
 #define VMON_MACHINE_VM_INT_H
 
@@ -10,5 +10,8 @@ bool vm_ended(struct vm *vm);                                /* a stop reason is
 int vm_started_cpus(struct vm *vm);
 /* On the main thread (vm_run) after vm_reset: wait for every vCPU to park, reset, resume. */
 void vm_do_reset(struct vm *vm);
+/* vm_pause / vm_resume without the STOP / RESUME events (a snapshot, a register read). */
+int vm_pause_quiet(struct vm *vm);
+int vm_resume_quiet(struct vm *vm);
 
 #endif

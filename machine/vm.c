@@ -18,6 +18,7 @@
 
 #include "util/eventloop.h"
 #include "machine/pc.h"
+#include "machine/snapshot.h"
 #include "machine/vm-int.h"
 
 void vm_emit(struct vm *vm, enum vm_event ev, int reason)
@@ -133,7 +134,7 @@ static void wait_reset_locked(struct vm *vm)
         pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 }
 
-static int vm_pause_quiet(struct vm *vm)
+int vm_pause_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
     wait_reset_locked(vm);
@@ -163,7 +164,7 @@ int vm_pause(struct vm *vm)
     return r;
 }
 
-static int vm_resume_quiet(struct vm *vm)
+int vm_resume_quiet(struct vm *vm)
 {
     pthread_mutex_lock(&vm->pause_lock);
     wait_reset_locked(vm);
@@ -470,6 +471,14 @@ int vm_run(struct vm *vm)
         if (r < 0) {
             fprintf(stderr, "vmon: %s: vCPU %d: %s\n", vm->accel->name, i, strerror(-r));
             return 1;
+        }
+    }
+    if (vm->cfg.restore) {     /* --restore: over the vCPUs' and devices' initial state */
+        char err[512];
+        int r = vm_restore_state(vm, vm->cfg.restore, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "vmon: --restore %s\n", err);
+            return r == -EINVAL ? 2 : 1;
         }
     }
     if (evloop_start(vm->loop) < 0) {

@@ -33,6 +33,8 @@ struct vcpu {
 
 struct tsc;
 struct evloop;
+struct vms_writer;
+struct vms_index;
 
 /* The VM's run state (Firecracker's Running/Paused/Finished): a pause parks every vCPU thread
  * without ending the VM, a resume lets them go on; SHUTDOWN is final. */
@@ -95,6 +97,12 @@ struct vm_board_ops {
     void (*info_network)(struct vm *vm, FILE *out);   /* HMP info network; NULL: no NICs */
     int (*drive_info)(struct vm *vm, int i, struct vm_drive_info *d);  /* cfg.drives[i]; 0 or -ENOENT */
     int (*key)(struct vm *vm, const char *name, bool down);   /* a keyboard key; -EINVAL: no such key */
+    /* Snapshots (machine/snapshot.h), vCPUs parked: each device writes its sections; load_state
+     * takes them from the index (a missing or bad one: -EINVAL with err). */
+    int (*save_state)(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
+    int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
+    void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
+    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -166,6 +174,7 @@ struct vm_config {
     struct vm_vdev_config vdev;   /* rng, virtio-serial, vsock, their chardevs (issue 14) */
     bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
+    const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
 };
 
 struct exit_stats {

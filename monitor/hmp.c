@@ -2,6 +2,7 @@
  * docs/system/monitor.rst and hmp-commands*.hx list them; the output formats here are vmon's). */
 #include "monitor/hmp.h"
 #include "monitor/translate.h"
+#include "machine/snapshot.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +19,8 @@ static void hmp_help(FILE *out)
           "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
           "system_powerdown           press the ACPI power button\n"
           "sendkey KEYS [HOLD_MS]     press keys together (ctrl-alt-delete), QEMU's names\n"
+          "save_state FILE            save the whole VM to FILE (vmon --restore FILE starts from it)\n"
+          "restore_state FILE         the whole VM back to FILE's state\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
           "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
@@ -227,6 +230,16 @@ static void hmp_sendkey(struct vm *vm, char *keys, const char *hold_s, FILE *out
         report(out, "sendkey", r);
 }
 
+static void hmp_state(struct vm *vm, bool save, const char *file, FILE *out)
+{
+    char err[512];
+    const char *what = save ? "save_state" : "restore_state";
+    if (!file)
+        fprintf(out, "%s: give a file name\n", what);
+    else if ((save ? vm_save_state(vm, file, err, sizeof(err)) : vm_load_state(vm, file, err, sizeof(err))) < 0)
+        fprintf(out, "%s: %s\n", what, err);
+}
+
 static void report(FILE *out, const char *what, int r)
 {
     if (r == -ESHUTDOWN)
@@ -260,6 +273,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         report(out, cmd, vm_powerdown(vm));
     else if (!strcmp(cmd, "system_reset"))
         report(out, cmd, vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
+    else if (!strcmp(cmd, "save_state") || !strcmp(cmd, "restore_state"))
+        hmp_state(vm, cmd[0] == 's', a1, out);
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

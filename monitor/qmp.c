@@ -14,6 +14,7 @@
 
 #include "monitor/hmp.h"
 #include "monitor/translate.h"
+#include "machine/snapshot.h"
 
 /* Takes ownership of o and returns it as a malloc'd line. */
 static char *json_line(struct json_object *o)
@@ -222,6 +223,26 @@ static void qmp_cmd_send_key(struct qmp_session *s, struct json_object *args, st
         run_state_result(r, e);
 }
 
+/* vmon's: the whole VM to a state file (machine/snapshot.h), for --restore. */
+static void qmp_cmd_x_vmon_save_state(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    struct json_object *f = NULL;
+    json_object_object_get_ex(args, "file", &f);
+    char err[150];
+    if (vm_save_state(s->vm, json_object_get_string(f), err, sizeof(err)) < 0)
+        fail(r, "%s", err);
+}
+
+/* vmon's: the whole VM back to a state file's (machine/snapshot.h), the VM going on from there. */
+static void qmp_cmd_x_vmon_restore_state(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    struct json_object *f = NULL;
+    json_object_object_get_ex(args, "file", &f);
+    char err[150];
+    if (vm_load_state(s->vm, json_object_get_string(f), err, sizeof(err)) < 0)
+        fail(r, "%s", err);
+}
+
 static void qmp_cmd_quit(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
@@ -336,6 +357,10 @@ static const struct qmp_command {
     { .name = "human-monitor-command", .fn = qmp_cmd_human_monitor_command,
       .args = { { "command-line", json_type_string, false } } },
     { .name = "query-block", .fn = qmp_cmd_query_block },
+    { .name = "x-vmon-save-state", .fn = qmp_cmd_x_vmon_save_state,
+      .args = { { "file", json_type_string, false } } },
+    { .name = "x-vmon-restore-state", .fn = qmp_cmd_x_vmon_restore_state,
+      .args = { { "file", json_type_string, false } } },
     { .name = "x-vmon-translate", .fn = qmp_cmd_x_vmon_translate,
       .args = { { "addr", json_type_int, false }, { "cpu-index", json_type_int, true } } },
 };

@@ -57,5 +57,14 @@ static inline uint64_t muldiv64(uint64_t a, uint64_t b, uint64_t c)
 /* The clock vmon runs devices on: CLOCK_MONOTONIC and the event loop's timers (util/eventloop.h).
  * ctx is the struct evloop. */
 extern const struct plat_clock_ops evloop_clock_ops;
+/* The event loop's clock moved by offset_ns (ctx: struct shifted_clock *): the soft platform's, so a
+ * restored VM's device times (timer starts, counter bases, the TSC) go on from where its save left them
+ * (machine/pc-soft.c sets offset_ns before the VM runs). Timers are armed at deadline - offset_ns. */
+struct evloop;
+struct shifted_clock {
+    struct evloop *loop;
+    int64_t offset_ns;
+};
+extern const struct plat_clock_ops shifted_clock_ops;
 
 #endif

@@ -234,5 +234,9 @@ const struct accel_ops kvm_accel_ops = {
     .vm_destroy = kvm_vm_destroy,
     .get_fpu = kvm_get_fpu,
     .set_fpu = kvm_set_fpu,
+    .get_arch = kvm_get_arch,
+    .set_arch = kvm_set_arch,
+    .save_irqchip = kvm_save_irqchip,
+    .load_irqchip = kvm_load_irqchip,
     .set_debug = kvm_set_debug,
 };

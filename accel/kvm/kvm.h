@@ -50,6 +50,12 @@ int kvm_set_debug(struct vcpu *v, const struct vcpu_debug *d);
 int kvm_debug_exit(struct vcpu *v, const struct kvm_run *run);
 int kvm_get_fpu(struct vcpu *v, struct fpu_state *f);
 int kvm_set_fpu(struct vcpu *v, const struct fpu_state *f);
+/* snapshot.c: machine/accel.h's get_arch / set_arch. */
+int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a);
+int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a);
+/* irqchip-state.c: machine/accel.h's save_irqchip / load_irqchip. */
+int kvm_save_irqchip(struct vm *vm, struct vms_writer *w);
+int kvm_load_irqchip(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_destroy(struct vcpu *v);
 /* eventfd.c: machine/accel.h's ioeventfd and irqfd. */

@@ -13,6 +13,7 @@
 #include "accel/soft/debug.h"
 #include "accel/soft/jit.h"
 #include "accel/soft/op-x87-util.h"
+#include "accel/soft/soft-int.h"
 #include "accel/soft/tb.h"
 #include "machine/vm.h"
 #include "util/tsc.h"
@@ -27,14 +28,6 @@ struct soft_vm {
     int nedits;
 };
 
-struct soft_vcpu {
-    struct cpu cpu;
-    struct vcpu *v;
-    pthread_mutex_t lock;          /* sleep lock for hlt and wait-for-SIPI */
-    pthread_cond_t cond;
-    bool kicked;                   /* sticky: a kick before the sleep is not lost */
-    bool wait_sipi;
-};
 
 static struct soft_vcpu *sv_of(struct cpu *c)
 {
@@ -588,5 +581,7 @@ const struct accel_ops soft_accel_ops = {
     .get_fpu = soft_get_fpu,
     .set_fpu = soft_set_fpu,
     .set_debug = soft_set_debug,
+    .get_arch = soft_get_arch,
+    .set_arch = soft_set_arch,
     .mem_written = soft_mem_written,
 };

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "migration/vmstate.h"
+
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -174,4 +176,32 @@ void msix_destroy(struct msix *m)
         pthread_mutex_destroy(&m->lock);
     }
     m->d = NULL;
+}
+
+/* ---- snapshots: the vector table and the pending bits (PCI 3.0 6.8.2); the eventfd routes are
+ * asked again at the next message ---- */
+
+void msix_save(struct msix *m, struct vms_writer *w)
+{
+    pthread_mutex_lock(&m->lock);
+    vms_put_u32(w, m->nvec);
+    vms_put_bytes(w, m->table, m->nvec * MSIX_ENTRY_SIZE);
+    vms_put_u64(w, m->pba);
+    pthread_mutex_unlock(&m->lock);
+}
+
+int msix_load(struct msix *m, struct vms_reader *r)
+{
+    if (vms_get_u32(r) != m->nvec)
+        return -EINVAL;
+    uint8_t table[MSIX_MAX_VECTORS * MSIX_ENTRY_SIZE];
+    vms_get_bytes(r, table, m->nvec * MSIX_ENTRY_SIZE);
+    uint64_t pba = vms_get_u64(r);
+    if (r->err)                        /* what follows in the section is its owner's to check */
+        return -EINVAL;
+    pthread_mutex_lock(&m->lock);
+    memcpy(m->table, table, m->nvec * MSIX_ENTRY_SIZE);
+    m->pba = m->nvec >= 64 ? pba : pba & ((1ull << m->nvec) - 1);
+    pthread_mutex_unlock(&m->lock);
+    return 0;
 }

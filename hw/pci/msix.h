@@ -51,6 +51,11 @@ void msix_destroy(struct msix *m);
 bool msix_enabled(const struct msix *m);
 /* Signal vector: sent now, or left pending while masked. Vectors out of range are dropped. */
 void msix_notify(struct msix *m, unsigned vector);
+/* Snapshots: the table and the PBA; msix_load: 0 or -EINVAL (another vector count, a bad length). */
+struct vms_writer;
+struct vms_reader;
+void msix_save(struct msix *m, struct vms_writer *w);
+int msix_load(struct msix *m, struct vms_reader *r);
 /* After a config write to d (pci.c calls it): a function mask cleared fires what is pending. */
 void msix_config_written(struct msix *m);
 

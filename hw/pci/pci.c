@@ -6,7 +6,9 @@
 
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
+#include "migration/vmstate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -189,4 +191,31 @@ void pci_set_irq(struct pci_dev *d, int level)
     else
         __atomic_fetch_and(&d->cfg[PCI_STATUS], (uint8_t)~PCI_STATUS_INTERRUPT, __ATOMIC_SEQ_CST);
     irq_line_set(&d->intx, level && intx_allowed(command(d), msix_on(d)));
+}
+
+/* ---- snapshots: the configuration space (PCI Local Bus 3.0, 6.1); the BARs decode again where it
+ * says, and the capabilities' owners hear of it as after a guest write ---- */
+
+void pci_save(struct pci_dev *d, struct vms_writer *w)
+{
+    vms_put_bytes(w, d->cfg, PCI_CFG_SIZE);
+}
+
+int pci_load(struct pci_dev *d, struct vms_reader *r)
+{
+    uint8_t cfg[PCI_CFG_SIZE];
+    vms_get_bytes(r, cfg, sizeof(cfg));
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    for (unsigned i = 0; i < PCI_CFG_SIZE; i++)     /* what a guest could have written, no more */
+        d->cfg[i] = (uint8_t)((d->cfg[i] & ~(d->wmask[i] | d->w1cmask[i])) |
+                              (cfg[i] & (d->wmask[i] | d->w1cmask[i])));
+    pci_update_bars(d);
+    if (d->msix)
+        msix_config_written(d->msix);
+    if (d->msi_cap)
+        msi_cap_config_written(d->msi_cap);
+    if (d->config_written)
+        d->config_written(d, 0, PCI_CFG_SIZE);
+    return 0;
 }

@@ -92,4 +92,11 @@ void pci_set_irq(struct pci_dev *d, int level);
 /* Map every BAR the command register enables at its programmed address, unmap the others. */
 void pci_update_bars(struct pci_dev *d);
 
+/* Snapshots: the configuration space. pci_load takes only the bits a guest may write, maps the BARs
+ * where they point and tells the capabilities; 0 or -EINVAL (a short or long section). */
+struct vms_writer;
+struct vms_reader;
+void pci_save(struct pci_dev *d, struct vms_writer *w);
+int pci_load(struct pci_dev *d, struct vms_reader *r);
+
 #endif

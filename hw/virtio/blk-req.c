@@ -6,6 +6,8 @@
  * driver saw completed before it (5.2.6.4). */
 #include "hw/virtio/blk.h"
 
+#include <time.h>
+
 #include <string.h>
 
 enum { T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_ZEROES = 13 };
@@ -166,18 +168,20 @@ void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io)
     struct virtq_chain c;
     const char *why = NULL;
     int r;
-    while (virtio_running_locked(v) && (r = virtq_pop(q, &c, &why)) != 0) {
+    while (!b->frozen && virtio_running_locked(v) && (r = virtq_pop(q, &c, &why)) != 0) {
         if (r < 0) {
             virtio_needs_reset_locked(v, why);
             return;
         }
         unsigned gen = b->generation;
         uint32_t len;
+        b->inflight++;
         if (unlock_io)
             pthread_mutex_unlock(&v->lock);
         int h = handle(b, &c, &len);
         if (unlock_io)
             pthread_mutex_lock(&v->lock);
+        b->inflight--;
         if (gen != b->generation)
             return;                    /* the driver reset the device meanwhile: drop it */
         if (h < 0) {
@@ -187,4 +191,29 @@ void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io)
         virtq_push(q, c.head, len);
         virtio_notify_used_locked(v, qi);
     }
+}
+
+/* Snapshots: no new request is taken while frozen; quiesce returns once none is in flight. */
+void virtio_blk_quiesce(struct virtio_blk *b)
+{
+    struct virtio_dev *v = &b->vdev;
+    pthread_mutex_lock(&v->lock);
+    b->frozen = true;
+    while (b->inflight) {
+        pthread_mutex_unlock(&v->lock);
+        struct timespec ts = { 0, 500000 };
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&v->lock);
+    }
+    pthread_mutex_unlock(&v->lock);
+}
+
+/* Take requests again, and look at every queue: notifications that came while frozen found it so. */
+void virtio_blk_thaw(struct virtio_blk *b)
+{
+    struct virtio_dev *v = &b->vdev;
+    pthread_mutex_lock(&v->lock);
+    b->frozen = false;
+    virtio_dev_kick_all_locked(v);
+    pthread_mutex_unlock(&v->lock);
 }

@@ -52,6 +52,8 @@ struct virtio_blk {
     unsigned nthreads;
     struct virtio_blk_worker workers[VIRTIO_MAX_QUEUES];
     unsigned generation;               /* v->lock: bumped by a reset; older requests are dropped */
+    unsigned inflight;                 /* v->lock: requests taken from a ring and not yet returned */
+    bool frozen;                       /* v->lock: a snapshot is being taken: take no new request */
 };
 
 /* A device over bs (already opened, with its image locks). */
@@ -67,6 +69,10 @@ void virtio_blk_free(struct virtio_blk *b);
 /* blk-req.c: serves queue qi until it is empty; called with v->lock held, which is dropped
  * around each request's I/O when unlock_io. */
 void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io);
+/* Snapshots (blk-req.c): quiesce waits until no request is in flight and takes no new one until
+ * thaw, which looks at every queue again. */
+void virtio_blk_quiesce(struct virtio_blk *b);
+void virtio_blk_thaw(struct virtio_blk *b);
 /* blk-io.c */
 int virtio_blk_start_threads(struct virtio_blk *b);
 void virtio_blk_kick_locked(struct virtio_blk *b, unsigned qi);

@@ -6,7 +6,7 @@ UNIT_TESTS += hw/virtio/queue_test.c hw/virtio/packed_test.c hw/virtio/blk_test.
 # The virtio-blk test rig uses cmocka: linked into the tests that use it, not libvmon-test.a (which
 # tests/isa links whole, without cmocka).
 $(BUILD)/hw/virtio/blk_test $(BUILD)/hw/virtio/blk-features_test: $(BUILD)/hw/virtio/blk-rig.o
-VMON_SRCS += hw/virtio/virtio.c hw/virtio/pci.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
+VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virtio/pci-state.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
              hw/virtio/blk-req.c hw/virtio/blk-io.c
 
 # libFuzzer target over the split and packed ring walkers: make fuzz-rings [FUZZ_TIME=600]

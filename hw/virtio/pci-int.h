@@ -12,6 +12,8 @@ void virtio_pci_reset_vectors(struct virtio_pci *vp);
 void virtio_pci_notify(struct virtio_pci *vp, unsigned q);
 /* The driver enabled q with its rings set: NEEDS_RESET when they are not in RAM. v->lock held. */
 void virtio_pci_enable_queue(struct virtio_pci *vp, struct virtq *q);
+/* The doorbell (ioeventfd) follows DRIVER_OK and the modern BAR's address. v->lock held. */
+void virtio_pci_doorbell_update(struct virtio_pci *vp);
 /* Read-to-clear ISR; lowers INTx. v->lock held. */
 uint8_t virtio_pci_read_isr_locked(struct virtio_pci *vp);
 

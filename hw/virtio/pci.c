@@ -106,7 +106,7 @@ static int doorbell_set(struct virtio_pci *vp, uint64_t base, bool on)
 /* The doorbell follows DRIVER_OK and the modern BAR's address (a moved BAR is seen at its first
  * notify, which then comes through the bus). A doorbell that cannot be set is dropped. A legacy
  * driver notifies through the I/O BAR (pci-legacy.c), which has no doorbell. v->lock held. */
-static void doorbell_update(struct virtio_pci *vp)
+void virtio_pci_doorbell_update(struct virtio_pci *vp)
 {
     const struct pci_bar *b = &vp->pci.bars[VIRTIO_PCI_MODERN_BAR];
     if (!atomic_load(&vp->doorbell_offered))
@@ -165,7 +165,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, uint32_t val)
         if ((uint8_t)val == 0)
             virtio_pci_reset_vectors(vp);
         virtio_set_status_locked(v, (uint8_t)val);
-        doorbell_update(vp);
+        virtio_pci_doorbell_update(vp);
         break;
     case 22: vp->queue_select = (uint16_t)val; break;
     default: queue_write(vp, off, val); break;
@@ -231,7 +231,7 @@ static void bar_write(void *dev, uint64_t off, uint64_t val, unsigned size)
             virtio_pci_notify(vp, q);
         if (atomic_load(&vp->doorbell_offered)) {   /* through the bus: is the doorbell at the modern BAR? */
             pthread_mutex_lock(&v->lock);
-            doorbell_update(vp);
+            virtio_pci_doorbell_update(vp);
             pthread_mutex_unlock(&v->lock);
         }
         return;

@@ -49,4 +49,12 @@ void virtio_pci_free(struct virtio_pci *vp);
  * notify writes (16-bit, as drivers write them) signal the event loop without a bus access. */
 void virtio_pci_set_doorbell(struct virtio_pci *vp, struct doorbell_link link);
 
+/* pci-state.c, snapshots with nothing in flight (the device quiesced): the device, the transport's
+ * registers, MSI-X and PCI configuration in one section; load: 0 or -EINVAL (the section's parts
+ * loaded before the fault stay). */
+struct vms_writer;
+struct vms_reader;
+void virtio_pci_save(struct virtio_pci *vp, struct vms_writer *w);
+int virtio_pci_load(struct virtio_pci *vp, struct vms_reader *r);
+
 #endif

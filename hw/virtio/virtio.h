@@ -77,4 +77,15 @@ void virtio_needs_reset_locked(struct virtio_dev *v, const char *why);
 /* Whether queues may be processed: DRIVER_OK and not NEEDS_RESET. */
 bool virtio_running_locked(const struct virtio_dev *v);
 
+/* virtio-state.c, snapshots with v->lock held and nothing in flight: status, ISR, features, queues.
+ * load: 0, or -EINVAL for a bad section (features not offered, a queue size that is no power of
+ * two, an enabled queue whose rings are not in RAM); the device is then unchanged. */
+struct vms_writer;
+struct vms_reader;
+void virtio_dev_save_locked(struct virtio_dev *v, struct vms_writer *w);
+int virtio_dev_load_locked(struct virtio_dev *v, struct vms_reader *r);
+/* Process every enabled queue as if the driver had notified it (after a restore, or a thaw: a
+ * notification the snapshot did not see is not lost). */
+void virtio_dev_kick_all_locked(struct virtio_dev *v);
+
 #endif

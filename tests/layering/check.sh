@@ -23,6 +23,9 @@
 #   net-leaf       net/ includes only net/ and util/: backends know no device, board or accelerator
 #   gdbstub-ops    gdbstub/ includes no accel/ and no hw/: like monitor/, it operates the machine through
 #                  machine/vm.h (vm_set_debug, vm_get_fpu, vm_read_phys...), never an accelerator directly
+#   migration-leaf migration/ (the VM state file's format, issue 18) includes only migration/ and util/, so
+#                  devices, the machine and the accelerators may all use it; its libFuzzer driver
+#                  (migration/fuzz-*.c) reaches the device models it feeds
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=${1:-$(cd "$here/../.." && pwd)}
@@ -39,6 +42,8 @@ rule() {
     machine/*)  case $h in accel/accel.h|accel/kvm/*|accel/soft/*) echo machine-caps;; esac;;
     block/*)    case $h in hw/*|mm/*|machine/*) echo block-leaf;; esac;;
     util/*|mm/*) case $h in util/*|mm/*) ;; */*) echo base-leaf;; esac;;
+    migration/fuzz-*) ;;
+    migration/*) case $h in migration/*|util/*) ;; */*) echo migration-leaf;; esac;;
     esac
     case $f in
     accel/kvm/*)  case $h in accel/soft/*) echo accel-apart;; esac;;

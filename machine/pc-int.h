@@ -1,0 +1,58 @@
+/* The board's state, shared by machine/pc.c (which builds it) and machine/pc-state.c (which saves and
+ * loads its devices for a snapshot). Not for other folders. */
+#ifndef VMON_MACHINE_PC_INT_H
+#define VMON_MACHINE_PC_INT_H
+
+#include <stddef.h>
+
+#include "hw/link.h"
+#include "hw/pci/piix4-pm.h"
+#include "machine/vm.h"
+
+struct vms_writer;
+struct vms_index;
+
+#define PC_GSIS 24             /* ISA IRQs 0-15, then IOAPIC-only GSIs 16-23 */
+
+/* What each device's irq_line carries: the board and the line's number. */
+struct pc_irq {
+    struct pc *pc;
+    unsigned gsi;
+};
+
+struct pc {
+    struct vm *vm;
+    struct pc_irq irqs[PC_GSIS];
+    struct irqfd_line *irqfds[PC_GSIS];   /* PCI INTx through the accelerator's irqfd, where offered */
+    struct msi_routes *msi_routes;        /* MSI-X vectors through irqfds, where offered */
+    struct stop_link stop;     /* devices' stop requests, to vm_request_stop */
+    struct stdio_chr *console;
+    struct serial *com1;
+    struct i8042 *i8042;
+    struct rtc *rtc;
+    struct acpi_pm *pm;
+    struct fw_cfg *fw_cfg;
+    struct pc_testdev *testdev;
+    struct pc_soft *soft;      /* the userspace platform, when the accelerator has no irqchip */
+    struct pci_host *pci;
+    struct pc_ide *ide;        /* PIIX3 IDE at 00:01.1, or NULL */
+    struct piix4_pm pm_fn;     /* PIIX4 PM at 00:01.3 (firmware boots): where the ACPI PM block is */
+    unsigned next_slot;        /* the next free PCI slot */
+    uint32_t next_mmio, next_io;   /* where the next BARs go */
+    struct virtio_blk *blks[VM_MAX_DRIVES];
+    struct virtio_pci *blk_pcis[VM_MAX_DRIVES];
+    struct pc_vga *vga;        /* firmware boots: machine/pc-vga.c */
+    struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
+    struct virtio_net *nets[VM_MAX_NICS];
+    struct virtio_pci *net_pcis[VM_MAX_NICS];
+    struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
+    int nmmio;                 /* virtio-mmio devices so far: the next one's index */
+};
+
+/* pc-state.c: vm_board_ops' save_state / load_state. */
+int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
+int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
+void pc_state_resume(struct vm *vm);
+void pc_state_quiesce(struct vm *vm, bool on);
+
+#endif

@@ -1,0 +1,208 @@
+/* Restoring a VM state file (machine/snapshot.h). Every check on the file comes before the VM is
+ * touched where it can: header (magic, version, CPU model, RAM size, vCPU count, where the sections
+ * and RAM lie), the sections' CRC and lengths; then each owner parses its own section; a section no
+ * owner took is refused; RAM is mapped last. */
+#include "machine/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "machine/vm-int.h"
+
+static int read_all(int fd, void *buf, uint64_t len, uint64_t off)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = pread(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        p += n;
+        off += (uint64_t)n;
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+static int bad(char *err, size_t errlen, const char *why)
+{
+    snprintf(err, errlen, "%s", why);
+    return -EINVAL;
+}
+
+static int check_shape(const struct vm *vm, const struct vms_header *h, char *err, size_t errlen)
+{
+    if (strcmp(h->cpu_model, vm_snapshot_model(vm)) != 0) {
+        snprintf(err, errlen, "saved with CPU model %s, this VM has %s (give --cpu %s)", h->cpu_model,
+                 vm_snapshot_model(vm), h->cpu_model);
+        return -EINVAL;
+    }
+    if (h->ram_size != vm->mem.ram_size) {
+        snprintf(err, errlen, "saved with %llu MiB of RAM, this VM has %llu MiB (give --mem %lluM)",
+                 (unsigned long long)(h->ram_size >> 20), (unsigned long long)(vm->mem.ram_size >> 20),
+                 (unsigned long long)(h->ram_size >> 20));
+        return -EINVAL;
+    }
+    if (h->ncpus != (uint32_t)vm->ncpus) {
+        snprintf(err, errlen, "saved with %u vCPUs, this VM has %d (give --cpus %u)", h->ncpus, vm->ncpus,
+                 h->ncpus);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int load_cpus(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
+{
+    if (!vm->accel->set_fpu || !vm->accel->set_arch)
+        return bad(err, errlen, "this accelerator cannot load vCPU state");
+    for (int i = 0; i < vm->ncpus; i++) {
+        struct vms_section *sec = vms_index_take(idx, VMS_TAG_CPU, (uint32_t)i);
+        if (!sec) {
+            snprintf(err, errlen, "no state for vCPU %d", i);
+            return -EINVAL;
+        }
+        struct vms_reader r;
+        vms_reader_init(&r, sec);
+        struct cpu_state s;
+        struct fpu_state f;
+        struct vcpu_arch_state a;
+        memset(&a, 0, sizeof(a));
+        if (snapshot_cpu_get(&r, &s, &f, &a) < 0) {
+            snprintf(err, errlen, "vCPU %d: corrupted section", i);
+            return -EINVAL;
+        }
+        struct vcpu *v = &vm->vcpus[i];
+        vm->accel_err[0] = 0;
+        int e = vm->accel->set_state(v, &s);
+        if (e == 0)
+            e = vm->accel->set_fpu(v, &f);
+        if (e == 0)
+            e = vm->accel->set_arch(v, &a);
+        if (e < 0) {
+            snprintf(err, errlen, "vCPU %d: %s: %s", i, vm->accel->name,
+                     vm->accel_err[0] ? vm->accel_err : strerror(-e));
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int load_sections(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
+{
+    /* The board first: a soft platform's clock and TSC go on from the save before the vCPUs' TSC
+     * MSRs are written against them. */
+    int r = vm->board && vm->board->load_state ? vm->board->load_state(vm, idx, err, errlen) : 0;
+    if (r == 0)
+        r = load_cpus(vm, idx, err, errlen);
+    for (unsigned i = 0; r == 0 && i < idx->n; i++) {
+        if (!idx->s[i].used) {
+            char t[5];
+            vms_tag_name(idx->s[i].tag, t);
+            snprintf(err, errlen, "section '%s' %u: state this VM has no device for", t, idx->s[i].instance);
+            r = -EINVAL;
+        }
+    }
+    return r;
+}
+
+static int map_ram(struct vm *vm, int fd, const struct vms_header *h, char *err, size_t errlen)
+{
+    void *p = mmap(vm->mem.base, h->ram_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+                   (off_t)h->ram_off);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "mapping guest RAM: %s", strerror(errno));
+        return -errno;
+    }
+    if (vm->accel->mem_written)
+        vm->accel->mem_written(vm, 0, vm->mem.ram_size);   /* translated code is stale */
+    return 0;
+}
+
+static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return bad(err, errlen, "not a regular file");
+    uint8_t *hdr = calloc(1, VMS_HEADER_SIZE);
+    if (!hdr)
+        return -ENOMEM;
+    struct vms_header h;
+    const char *why = "truncated (shorter than its header)";
+    int r = (uint64_t)st.st_size < VMS_HEADER_SIZE ? -EINVAL : read_all(fd, hdr, VMS_HEADER_SIZE, 0);
+    if (r == 0)
+        r = vms_header_decode(hdr, VMS_HEADER_SIZE, (uint64_t)st.st_size, &h, &why);
+    free(hdr);
+    if (r == -EINVAL)
+        return bad(err, errlen, why);
+    if (r < 0 || (r = check_shape(vm, &h, err, errlen)) < 0)
+        return r;
+    uint8_t *sect = malloc(h.sect_len ? h.sect_len : 1);
+    struct vms_index *idx = calloc(1, sizeof(*idx));
+    r = !sect || !idx ? -ENOMEM : read_all(fd, sect, h.sect_len, h.sect_off);
+    if (r == 0 && (uint32_t)crc32(0, sect, (uInt)h.sect_len) != h.sect_crc)
+        r = bad(err, errlen, "corrupted (the sections' checksum does not match)");
+    else if (r == 0 && vms_index_build(sect, h.sect_len, idx, &why) < 0)
+        r = bad(err, errlen, why);
+    if (r == 0) {
+        *touched = true;       /* from here a failure leaves the VM half loaded */
+        r = load_sections(vm, idx, err, errlen);
+    }
+    if (r == 0)
+        r = map_ram(vm, fd, &h, err, errlen);
+    if (r == 0 && vm->board && vm->board->state_loaded)
+        vm->board->state_loaded(vm);
+    free(idx);
+    free(sect);
+    return r;
+}
+
+static int restore_path(struct vm *vm, const char *path, bool *touched, char *err, size_t errlen)
+{
+    char why[400] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO does not hold us */
+    int r = fd < 0 ? -errno : restore_fd(vm, fd, touched, why, sizeof(why));
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        snprintf(err, errlen, "%s: %s", path, why[0] ? why : strerror(-r));
+    return r == -EINVAL || r == -ENOENT ? -EINVAL : r;
+}
+
+int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    bool touched = false;
+    return restore_path(vm, path, &touched, err, errlen);
+}
+
+int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    int p = vm_pause_quiet(vm);
+    if (p == -ESHUTDOWN) {
+        snprintf(err, errlen, "the VM has shut down");
+        return p;
+    }
+    if (vm->board && vm->board->quiesce)
+        vm->board->quiesce(vm, true);
+    bool touched = false;
+    int r = restore_path(vm, path, &touched, err, errlen);
+    if (vm->board && vm->board->quiesce)
+        vm->board->quiesce(vm, false);
+    if (r < 0 && touched) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, " (the VM is left paused, partly loaded)");
+    } else if (p == 0) {
+        vm_resume_quiet(vm);
+    }
+    return r;
+}

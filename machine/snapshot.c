@@ -1,0 +1,116 @@
+/* Saving and restoring a whole VM (machine/snapshot.h): the vCPUs through the accelerator's
+ * get/set_state, get/set_fpu and get/set_arch, the devices through the board (vm_board_ops'
+ * save_state/load_state, each device saving its own section), RAM written page aligned and mapped
+ * back MAP_PRIVATE | MAP_FIXED over the VM's RAM mapping, so the accelerator's memory slots (same
+ * host addresses) see it and pages are read from the file on first touch. */
+#include "machine/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "machine/vm-int.h"
+
+const char *vm_snapshot_model(const struct vm *vm)
+{
+    return vm->cfg.cpu_model.name ? vm->cfg.cpu_model.name : "max";
+}
+
+static int save_cpus(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
+{
+    if (!vm->accel->get_fpu || !vm->accel->get_arch) {
+        snprintf(err, errlen, "the %s accelerator cannot save vCPU state", vm->accel->name);
+        return -ENOTSUP;
+    }
+    for (int i = 0; i < vm->ncpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        struct cpu_state s;
+        struct fpu_state f;
+        struct vcpu_arch_state a;
+        int r;
+        memset(&s, 0, sizeof(s));
+        memset(&f, 0, sizeof(f));
+        if ((r = vm->accel->get_state(v, &s)) < 0 || (r = vm->accel->get_fpu(v, &f)) < 0 ||
+            (r = vm->accel->get_arch(v, &a)) < 0) {
+            snprintf(err, errlen, "vCPU %d: %s", i, strerror(-r));
+            return r;
+        }
+        vms_begin(w, VMS_TAG_CPU, (uint32_t)i);
+        snapshot_cpu_put(w, &s, &f, &a);
+        vms_end(w);
+    }
+    return 0;
+}
+
+static int write_all(int fd, const void *buf, uint64_t len, uint64_t off)
+{
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = pwrite(fd, p, len > (1u << 30) ? (1u << 30) : len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        p += n;
+        off += (uint64_t)n;
+        len -= (uint64_t)n;
+    }
+    return 0;
+}
+
+static int write_file(struct vm *vm, const char *path, const struct vms_writer *w, char *err,
+                      size_t errlen)
+{
+    struct vms_header h = { .version = VMS_VERSION, .ram_size = vm->mem.ram_size,
+                            .ncpus = (uint32_t)vm->ncpus, .sect_off = VMS_HEADER_SIZE,
+                            .sect_len = w->len };
+    snprintf(h.cpu_model, sizeof(h.cpu_model), "%s", vm_snapshot_model(vm));
+    h.sect_crc = (uint32_t)crc32(0, w->buf, (uInt)w->len);
+    h.ram_off = (VMS_HEADER_SIZE + w->len + 4095) & ~4095ull;
+    h.ram_len = vm->mem.ram_size;
+    uint8_t *hdr = calloc(1, VMS_HEADER_SIZE);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int r = !hdr ? -ENOMEM : fd < 0 ? -errno : 0;
+    if (r == 0) {
+        vms_header_encode(&h, hdr);
+        if ((r = write_all(fd, hdr, VMS_HEADER_SIZE, 0)) == 0 &&
+            (r = write_all(fd, w->buf, w->len, VMS_HEADER_SIZE)) == 0)
+            r = write_all(fd, vm->mem.base, vm->mem.ram_size, h.ram_off);
+        if (r == 0 && fsync(fd) < 0)
+            r = -errno;
+    }
+    if (r < 0)
+        snprintf(err, errlen, "%s: %s", path, strerror(-r));
+    if (fd >= 0)
+        close(fd);
+    free(hdr);
+    return r;
+}
+
+int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    int p = vm_pause_quiet(vm);
+    if (p == -ESHUTDOWN) {
+        snprintf(err, errlen, "the VM has shut down");
+        return p;
+    }
+    struct vms_writer w;
+    vms_writer_init(&w);
+    int r = save_cpus(vm, &w, err, errlen);
+    if (r == 0 && vm->board && vm->board->save_state)
+        r = vm->board->save_state(vm, &w, err, errlen);
+    if (r == 0 && (r = vms_finish(&w)) < 0)
+        snprintf(err, errlen, "%s", strerror(-r));
+    if (r == 0)
+        r = write_file(vm, path, &w, err, errlen);
+    vms_writer_free(&w);
+    if (p == 0)
+        vm_resume_quiet(vm);
+    return r;
+}

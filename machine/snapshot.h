@@ -1,0 +1,38 @@
+/* Whole-VM state to and from a file (issue 18; migration/vmstate.h says the format): every vCPU's
+ * architectural state, the board's devices, then guest RAM on its own pages, mapped MAP_PRIVATE on
+ * restore so guest pages are read from the file as the guest touches them (Firecracker's
+ * snapshot/restore, one file). */
+#ifndef VMON_MACHINE_SNAPSHOT_H
+#define VMON_MACHINE_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "machine/accel.h"
+#include "migration/vmstate.h"
+
+struct vm;
+
+/* Save to path (any thread but a vCPU's): the vCPUs are parked for the time it takes and go on after
+ * if they ran. 0, or -errno with one line in err. */
+int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen);
+/* Load path into a VM that vm_init built with the same CPU model, RAM size and vCPU count, before
+ * vm_run: a file that is not a vmon state file, of another version or another VM shape, truncated,
+ * corrupted or holding state this vmon does not know is refused with err and -EINVAL, the VM
+ * untouched but for what was loaded before the fault (the caller then exits 2). */
+int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen);
+/* The same into a VM that runs (any thread but a vCPU's): the vCPUs are parked and the disks quiesced
+ * meanwhile, and go on from the file's state if they ran. A file refused before anything was loaded
+ * leaves the VM as it was; a later failure leaves it paused (err says so). */
+int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen);
+/* The CPU model name a state file records ("max" when none was given). */
+const char *vm_snapshot_model(const struct vm *vm);
+
+/* One vCPU's section, "CPU " instance = vCPU index (snapshot-cpu.c). */
+#define VMS_TAG_CPU VMS_TAG('C', 'P', 'U', ' ')
+void snapshot_cpu_put(struct vms_writer *w, const struct cpu_state *s, const struct fpu_state *f,
+                      const struct vcpu_arch_state *a);
+/* 0, or -EINVAL when the section is short, long or holds values no CPU can have. */
+int snapshot_cpu_get(struct vms_reader *r, struct cpu_state *s, struct fpu_state *f,
+                     struct vcpu_arch_state *a);
+
+#endif

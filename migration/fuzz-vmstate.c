@@ -1,0 +1,130 @@
+/* libFuzzer target over the VM state file's loader (issue 18): the input is a whole state file. Its
+ * header is decoded (magic, version, sizes, where the sections and RAM lie, checked against the
+ * input's length) and its section list split; then every section goes to the loader of its tag, each
+ * on a real device model: a vCPU's registers (machine/snapshot-cpu.c), COM1, the i8042, RTC, ACPI PM,
+ * PIC, IOAPIC, PIT, HPET, a LAPIC and a virtio-pci function (device, queues whose rings must lie in a small guest RAM,
+ * transport, MSI-X, PCI config space). The sections' CRC is not checked here, so that mutated
+ * sections reach the loaders. Nothing may crash, hang or read out of bounds: make fuzz-vmstate. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/apic-int.h"
+#include "hw/acpi-pm.h"
+#include "hw/apic.h"
+#include "hw/hpet.h"
+#include "hw/i8042.h"
+#include "hw/ioapic.h"
+#include "hw/pic.h"
+#include "hw/pit.h"
+#include "hw/rtc.h"
+#include "hw/serial.h"
+#include "hw/virtio/pci.h"
+#include "hw/virtio/virtio.h"
+#include "machine/snapshot.h"
+#include "migration/vmstate.h"
+#include "mm/memory.h"
+#include "util/eventloop.h"
+#include "util/tsc.h"
+
+static uint64_t idle_now(void *ctx) { (void)ctx; return clock_now_ns(); }
+static struct plat_timer *idle_new(void *ctx, void (*cb)(void *), void *o) { (void)cb; (void)o; return ctx; }
+static void idle_arm(void *ctx, struct plat_timer *t, uint64_t d) { (void)ctx; (void)t; (void)d; }
+static void idle_free(void *ctx, struct plat_timer *t) { (void)ctx; (void)t; }
+static const struct plat_clock_ops idle_ops = { idle_now, idle_new, idle_arm, idle_free };
+static void no_irq(void *o, int level) { (void)o; (void)level; }
+static void no_tx(void *o, uint8_t b) { (void)o; (void)b; }
+static void no_notify(struct virtio_dev *v, unsigned q) { (void)v; (void)q; }
+
+struct rig {
+    int dummy;
+    struct plat_clock clk;
+    struct tsc tsc;
+    struct apic_bus bus;
+    struct guest_mem mem;
+    struct serial *com1;
+    struct pic pic;
+    struct ioapic io;
+    struct pit pit;
+    struct hpet hpet;
+    struct lapic lapic;
+    struct virtio_dev_ops ops;
+    struct virtio_dev vdev;
+    uint8_t config[16];
+    struct virtio_pci *vp;
+    struct i8042 *kbd;
+    struct rtc *rtc;
+    struct acpi_pm *pm;
+};
+
+static struct rig *rig_new(void)
+{
+    struct rig *g = calloc(1, sizeof(*g));
+    if (!g || guest_mem_init(&g->mem, 1u << 20) < 0)
+        abort();
+    g->clk = (struct plat_clock){ &idle_ops, &g->dummy };
+    tsc_init(&g->tsc, &g->clk, 0);
+    apic_bus_init(&g->bus, &g->clk, &g->tsc);
+    struct serial_link link = { no_irq, no_tx, NULL };
+    g->com1 = serial_new(&link);
+    pic_init(&g->pic, NULL, NULL);
+    ioapic_init(&g->io, &g->bus, 1);
+    if (!g->com1 || pit_init(&g->pit, &g->clk, no_irq, NULL) < 0 ||
+        hpet_init(&g->hpet, &g->clk, NULL, NULL) < 0)
+        abort();
+    pthread_mutex_init(&g->lapic.lock, NULL);
+    g->lapic.bus = &g->bus;
+    g->lapic.timer = (struct plat_timer *)&g->dummy;
+    g->ops = (struct virtio_dev_ops){ .name = "fuzz", .device_id = 2, .num_queues = 2, .features = 1u << 9,
+                                      .queue_notify = no_notify };
+    virtio_dev_init(&g->vdev, &g->ops, NULL, &g->mem, g->config, sizeof(g->config));
+    struct irq_line none = { 0 };
+    struct stop_link stop = { 0 };
+    if (!(g->vp = virtio_pci_new(&g->vdev, NULL)) || !(g->kbd = i8042_new(&none, &stop)) ||
+        !(g->rtc = rtc_new(&none, NULL)) || !(g->pm = acpi_pm_new(&none, &stop)))
+        abort();
+    return g;
+}
+
+static void load(struct rig *g, struct vms_section *s)
+{
+    struct vms_reader r;
+    vms_reader_init(&r, s);
+    switch (s->tag) {
+    case VMS_TAG('C', 'P', 'U', ' '): {
+        struct cpu_state cs;
+        struct fpu_state f;
+        struct vcpu_arch_state a;
+        snapshot_cpu_get(&r, &cs, &f, &a);
+        break;
+    }
+    case VMS_TAG('U', 'A', 'R', 'T'): serial_load(g->com1, &r); break;
+    case VMS_TAG('P', 'I', 'C', ' '): pic_load(&g->pic, &r); break;
+    case VMS_TAG('I', 'O', 'A', 'P'): ioapic_load(&g->io, &r); break;
+    case VMS_TAG('P', 'I', 'T', ' '): pit_load(&g->pit, &r); break;
+    case VMS_TAG('H', 'P', 'E', 'T'): hpet_load(&g->hpet, &r); break;
+    case VMS_TAG('L', 'A', 'P', 'C'): lapic_load(&g->lapic, &r); break;
+    case VMS_TAG('V', 'B', 'L', 'K'): virtio_pci_load(g->vp, &r); break;
+    case VMS_TAG('8', '0', '4', '2'): i8042_load(g->kbd, &r); break;
+    case VMS_TAG('R', 'T', 'C', ' '): rtc_load(g->rtc, &r); break;
+    case VMS_TAG('A', 'C', 'P', 'I'): acpi_pm_load(g->pm, &r); break;
+    default: break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct rig *g;
+    static struct vms_index idx;
+    if (!g)
+        g = rig_new();
+    struct vms_header h;
+    const char *why;
+    if (vms_header_decode(data, size, size, &h, &why) < 0)
+        return 0;
+    if (vms_index_build(data + h.sect_off, h.sect_len, &idx, &why) < 0)
+        return 0;
+    for (unsigned i = 0; i < idx.n; i++)
+        load(g, &idx.s[i]);
+    return 0;
+}

@@ -1,0 +1,12 @@
+# Snapshot tests (issue 18): the counting guest (a multiboot ELF) saved and restored under each
+# accelerator, a Linux guest with a qcow2 virtio-blk disk under the soft CPU, and refused files.
+SNAP_GUEST_CFLAGS := -m32 -O2 -ffreestanding -fno-pic -fno-pie -nostdlib -static -fno-stack-protector \
+                     -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -Wall -Wextra -Werror
+$(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_GUEST_CFLAGS) -Wl,-T,benches/pio-guest.ld -Wl,--build-id=none \
+	    -Wl,--no-warn-rwx-segments -o $@ $<
+TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
+INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
+               tests/snapshot/linux-blk.sh
+QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh
