@@ -4,12 +4,18 @@
  *   the DMA interface over guest RAM (hw/fw_cfg-dma.c)
  *   etc/e820         the memory map boot/e820.c builds: { le64 address, le64 length, le32 type }
  *   etc/sercon-port  le16 0x3f8: SeaBIOS's text console on COM1 (there is no display)
- *   bootorder        empty: no bootindex yet, SeaBIOS's default order */
+ *   bootorder        empty: no bootindex yet, SeaBIOS's default order
+ *   etc/acpi/tables, etc/acpi/rsdp, etc/table-loader   vmon's ACPI tables for the firmware to link
+ *                    and install (boot/acpi-loader.c), in a firmware boot only: a --kernel boot
+ *                    has them written into RAM by boot/boot.c */
 #include "machine/pc-fwcfg.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "boot/acpi-loader.h"
 #include "boot/loader.h"
 #include "hw/fw_cfg.h"
 #include "hw/serial.h"
@@ -42,6 +48,29 @@ static int add_firmware_files(struct fw_cfg *f)
     return r;
 }
 
+/* The ACPI tables for the CPUs and virtio-mmio drives boot/boot.c's direct boot describes. */
+static int add_acpi_files(struct vm *vm, struct fw_cfg *f)
+{
+    struct acpi_fw_files *a = malloc(sizeof(*a));
+    uint8_t ids[VM_MAX_CPUS];
+    int nmmio = 0;
+    if (!a)
+        return -ENOMEM;
+    for (int i = 0; i < vm->ncpus; i++)
+        ids[i] = (uint8_t)vm->vcpus[i].apic_id;
+    for (int i = 0; i < vm->cfg.ndrives; i++)
+        nmmio += vm->cfg.drives[i].mmio;
+    int r = acpi_fw_build(a, ids, vm->ncpus, nmmio);
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_TABLES, a->tables, a->tables_len);
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_RSDP, a->rsdp, sizeof(a->rsdp));
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_LOADER, a->loader, a->loader_len);
+    free(a);
+    return r;
+}
+
 int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
 {
     const struct vm_config *c = &vm->cfg;
@@ -53,6 +82,8 @@ int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
         (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, 1)) < 0 ||
         (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(f)) < 0)
+        goto fail;
+    if (!c->kernel && (r = add_acpi_files(vm, f)) < 0)
         goto fail;
     if (c->kernel) {
         if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||
