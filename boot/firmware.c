@@ -22,14 +22,16 @@
 #define BIOS_MAX       0x1000000u        /* 16 MiB, below the IOAPIC/LAPIC/HPET windows */
 #define ISA_BIOS_SIZE  0x20000u          /* 0xe0000-0xfffff */
 
-/* Does the image end in a reset vector: a jump (after optional NOPs) in its last 16 bytes? */
+/* Does the image end in a reset vector: a jump among its last 16 bytes? SeaBIOS puts a far jump
+ * first; OVMF first checks CR0.PE (mov eax, cr0; test al, 1; jz; jmp) and NOP-pads. Text has none
+ * of these bytes (all are above 0x7f). */
 static int has_reset_vector(const uint8_t *img, size_t len)
 {
     const uint8_t *v = img + len - 16;
-    int i = 0;
-    while (i < 8 && v[i] == 0x90)      /* OVMF starts with nop; nop */
-        i++;
-    return v[i] == 0xea || v[i] == 0xe9 || v[i] == 0xeb;   /* jmp far, near, short */
+    for (int i = 0; i < 16; i++)
+        if (v[i] == 0xea || v[i] == 0xe9 || v[i] == 0xeb)   /* jmp far, near, short */
+            return 1;
+    return 0;
 }
 
 static int read_image(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen)

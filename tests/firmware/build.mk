@@ -6,3 +6,4 @@ INTEG_TESTS += tests/firmware/debian-disk.sh
 debian-disk: $(BUILD)/vmon
 	BUILD=$(BUILD) VMON=$(BUILD)/vmon tests/firmware/make-debian-disk.sh || [ $$? -eq 77 ]
 .PHONY: debian-disk
+BENCHES += tests/firmware/bench-debian-disk.sh

@@ -18,7 +18,8 @@ if [ ! -f "$DISK" ]; then
     [ $rc -eq 0 ] || exit $rc
 fi
 command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
-command -v debugfs >/dev/null || { echo "skip: debugfs missing (apt-get install e2fsprogs)"; exit 77; }
+command -v debugfs >/dev/null && command -v sfdisk >/dev/null ||
+    { echo "skip: debugfs or sfdisk missing (apt-get install e2fsprogs fdisk)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -40,15 +41,14 @@ check "vmon: the power-off path (reboot: Power down)" grep -q "reboot: Power dow
 
 # The file the guest wrote, read from the ext4 root (partition 2) of a raw copy.
 "$VMON" img convert -O raw "$tmp/disk.qcow2" "$tmp/disk.raw" &&
-    start=$(sfdisk -d "$tmp/disk.raw" 2>/dev/null | sed -n 's/.*p2 : start= *\([0-9]*\),.*/\1/p') &&
-    dd if="$tmp/disk.raw" of="$tmp/root.img" bs=512 skip="$start" status=none &&
-    rm -f "$tmp/disk.raw" && debugfs -R "cat /root/vmon-test.txt" "$tmp/root.img" >"$tmp/file" 2>/dev/null
+    start=$(sfdisk -d "$tmp/disk.raw" | awk -F'[=,]' '/start=/ { if (++n == 2) print $2 + 0 }') &&
+    debugfs -R "cat /root/vmon-test.txt" "$tmp/disk.raw?offset=$((start * 512))" >"$tmp/file" 2>/dev/null
 check "the file the guest wrote is in the image" grep -qx "$line" "$tmp/file"
-rm -f "$tmp/root.img"
+rm -f "$tmp/disk.raw"
 
 if command -v qemu-system-x86_64 >/dev/null; then
     python3 "$here/serial-login.py" "$tmp/serial.log" "$LOGIN_TIMEOUT" vmon "qemu-$line" -- \
-        qemu-system-x86_64 -m 2048 -accel tcg -nographic -snapshot \
+        qemu-system-x86_64 -m 2048 -accel tcg -nographic -snapshot -nic none \
         -drive file="$tmp/disk.qcow2",format=qcow2,if=virtio | tee "$tmp/steps"
     rc=${PIPESTATUS[0]}
     check "QEMU TCG boots the same image: login, poweroff, status 0" test "$rc" -eq 0

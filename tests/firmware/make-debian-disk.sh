@@ -50,10 +50,20 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 echo vmon-debian >"$root/etc/hostname"
 printf 'UUID=%s / ext4 errors=remount-ro 0 1\n' "$uuid" >"$root/etc/fstab"
 echo 'root:vmon' | chroot "$root" chpasswd
-# A serial getty on ttyS0 whatever the kernel's console= says.
-mkdir -p "$root/etc/systemd/system/getty.target.wants"
-ln -sf /lib/systemd/system/serial-getty@.service \
+# A serial getty on ttyS0 whatever the kernel's console= says. Its unit is Debian's template less
+# the wait for udev's dev-ttyS0.device (the port is there from boot: a slow machine's udev coldplug
+# may take longer than the 90 s job timeout). Start jobs may take 10 minutes on a loaded host.
+mkdir -p "$root/etc/systemd/system/getty.target.wants" "$root/etc/systemd/system.conf.d"
+sed -e '/^BindsTo=/d' -e 's/^After=dev-%i.device /After=/' "$root/lib/systemd/system/serial-getty@.service" |
+    sed 's/%I/ttyS0/g; s/%i/ttyS0/g' >"$root/etc/systemd/system/serial-getty@ttyS0.service"
+ln -sf /etc/systemd/system/serial-getty@ttyS0.service \
     "$root/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service"
+printf '[Manager]\nDefaultTimeoutStartSec=600s\nDefaultDeviceTimeoutSec=600s\n' \
+    >"$root/etc/systemd/system.conf.d/vmon-slow-host.conf"
+# No virtual consoles (no display) and no e2scrub snapshot reaping (no LVM): less to start.
+for u in getty-static.service getty@tty1.service e2scrub_reap.service; do
+    ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
 # The initramfs: only what finding the root on virtio-blk or IDE takes (small: quick to unpack).
 sed -i 's/^MODULES=.*/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
 printf '%s\n' virtio_pci virtio_blk ata_piix ata_generic sd_mod ext4 crc32c_generic >>"$root/etc/initramfs-tools/modules"
@@ -63,7 +73,8 @@ chroot "$root" update-initramfs -u -k all >"$work/initramfs.log" 2>&1 ||
 umount "$root/proc"
 chroot "$root" apt-get clean
 
-# Partition 1 (FAT16, active): SYSLINUX, the kernel and the initramfs.
+# Partition 1 (FAT16, active): SYSLINUX, the kernel and the initramfs. SYSLINUX writes through the
+# BIOS's video services, which SeaBIOS mirrors to the serial port (etc/sercon-port): no SERIAL line.
 kernel=$(cd "$root/boot" && ls vmlinuz-* | head -1)
 initrd=initrd.img-${kernel#vmlinuz-}
 boot_mib=96
@@ -71,7 +82,6 @@ root_mib=1400
 rm -f "$work/boot.img"
 mkfs.fat -F 16 -n VMONBOOT -C "$work/boot.img" $((boot_mib * 1024)) >/dev/null
 cat >"$work/syslinux.cfg" <<EOF
-SERIAL 0 115200
 PROMPT 0
 TIMEOUT 0
 DEFAULT debian
