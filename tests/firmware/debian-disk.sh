@@ -24,7 +24,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() {   # description, condition (a command)
-    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; tail -30 "$tmp/serial.log" | sed 's/^/    /'; fail=1; fi
+    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; tail -30 "$tmp/serial.log" | sed 's/^/    /'; echo; fail=1; fi
 }
 cp "$DISK" "$tmp/disk.qcow2" || { echo "FAIL: copying $DISK"; exit 1; }
 line="vmon-file-$$-$RANDOM"

@@ -49,7 +49,10 @@ fi
 uuid=$(cat /proc/sys/kernel/random/uuid)
 echo vmon-debian >"$root/etc/hostname"
 printf 'UUID=%s / ext4 errors=remount-ro 0 1\n' "$uuid" >"$root/etc/fstab"
-echo 'root:vmon' | chroot "$root" chpasswd
+# Root's password as SHA-512 with the fewest rounds: bookworm's default, yescrypt, takes over a
+# minute of a slow software CPU's time, and login(1) gives up after LOGIN_TIMEOUT (raised too).
+echo 'root:vmon' | chroot "$root" chpasswd --crypt-method SHA512 --sha-rounds 1000
+sed -i 's/^LOGIN_TIMEOUT.*/LOGIN_TIMEOUT\t\t600/' "$root/etc/login.defs"
 # A serial getty on ttyS0 whatever the kernel's console= says. Its unit is Debian's template less
 # the wait for udev's dev-ttyS0.device (the port is there from boot: a slow machine's udev coldplug
 # may take longer than the 90 s job timeout). Start jobs may take 10 minutes on a loaded host.
