@@ -5,8 +5,9 @@ command, writes a file, then `poweroff`, and waits for the VM to exit.
 
 usage: serial-login.py LOG TIMEOUT PASSWORD FILE_LINE -- COMMAND...
 Everything the VM prints goes to LOG. Prints "ok: STEP" per step reached, one line per timing
-("time: login: S"); exits with the VM's status, or 124 when a step times out (the VM is killed)."""
+("time: login: S", "time: exit: S", "time: cpu: S" for the VM's user+system CPU); exits with the VM's status, or 124 when a step times out (the VM is killed)."""
 import os
+import resource
 import select
 import subprocess
 import sys
@@ -86,6 +87,8 @@ def main():
         vm.wait()
         return 124
     print("time: exit: %.1f" % (time.monotonic() - start))
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)   # the VM, the only child waited for
+    print("time: cpu: %.1f" % (ru.ru_utime + ru.ru_stime))
     return rc
 
 
