@@ -74,4 +74,5 @@ clean:
 	rm -rf build
 
 .PHONY: all test test-quick build-tests bench clean
--include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
+# (not inside the guest disk material, whose Debian tree has files such as invoke-rc.d)
+-include $(shell find $(BUILD) -path $(BUILD)/debian-disk -prune -o -name '*.d' -type f -print 2>/dev/null)

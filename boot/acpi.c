@@ -160,23 +160,23 @@ static size_t dsdt(uint8_t *t, int nmmio)
     return len;
 }
 
-static size_t fadt(uint8_t *t, uint32_t facs, uint32_t dsdt_addr)
+static size_t fadt(uint8_t *t, uint32_t facs, uint32_t dsdt_addr, const struct acpi_board *b)
 {
     struct acpi_fadt f;
     memset(&f, 0, sizeof(f));
     f.firmware_ctrl = facs;
     f.dsdt = dsdt_addr;
     f.sci_int = ACPI_SCI_IRQ;
-    f.pm1a_evt_blk = PM1A_EVT_PORT;
-    f.pm1a_cnt_blk = PM1A_CNT_PORT;
-    f.pm_tmr_blk = PM_TMR_PORT;
+    f.pm1a_evt_blk = b->pm_base;
+    f.pm1a_cnt_blk = b->pm_base + 4u;
+    f.pm_tmr_blk = b->pm_base + 8u;
     f.pm1_evt_len = 4;
     f.pm1_cnt_len = 2;
     f.pm_tmr_len = 4;
     f.p_lvl2_lat = 101;        /* > 100: C2 not supported */
     f.p_lvl3_lat = 1001;       /* > 1000: C3 not supported */
     f.century = 0x32;          /* the CMOS century register */
-    f.iapc_boot_arch = BOOT_ARCH_LEGACY | BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA;
+    f.iapc_boot_arch = BOOT_ARCH_LEGACY | BOOT_ARCH_8042 | (b->vga ? 0 : BOOT_ARCH_NO_VGA);
     f.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT | FADT_RESET_REG_SUP;
     f.reset_reg = io_gas(RESET_PORT, 1);
     f.reset_value = RESET_VALUE;
@@ -184,9 +184,9 @@ static size_t fadt(uint8_t *t, uint32_t facs, uint32_t dsdt_addr)
     /* 5.2.9: X_FIRMWARE_CTRL must be zero when FIRMWARE_CTRL is used (the FACS is below 4 GiB);
      * the DSDT is given in both forms, with the same value, as ACPICA expects. */
     f.x_dsdt = dsdt_addr;
-    f.x_pm1a_evt_blk = io_gas(PM1A_EVT_PORT, 4);
-    f.x_pm1a_cnt_blk = io_gas(PM1A_CNT_PORT, 2);
-    f.x_pm_tmr_blk = io_gas(PM_TMR_PORT, 4);
+    f.x_pm1a_evt_blk = io_gas(b->pm_base, 4);
+    f.x_pm1a_cnt_blk = io_gas(b->pm_base + 4u, 2);
+    f.x_pm_tmr_blk = io_gas(b->pm_base + 8u, 4);
     memcpy(t, &f, sizeof(f));
     header(t, "FACP", 6);
     finish(t, sizeof(f));
@@ -273,6 +273,13 @@ static size_t align(size_t off, size_t a)
 int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
                int nmmio)
 {
+    const struct acpi_board b = { .pm_base = PM1A_EVT_PORT, .vga = false };
+    return acpi_build_board(buf, cap, base, apic_ids, ncpus, nmmio, &b);
+}
+
+int acpi_build_board(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
+                     int nmmio, const struct acpi_board *board)
+{
     if (ncpus < 1 || ncpus > 254 || apic_ids[ncpus - 1] >= 254 || nmmio < 0 ||
         nmmio > VIRTIO_MMIO_MAX)
         return -EINVAL;
@@ -288,7 +295,7 @@ int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids,
     size_t dsdt_off = facs_off + 64;
     size_t fadt_off = align(dsdt_off + dsdt(buf + dsdt_off, nmmio), 16);
     size_t madt_off = align(fadt_off + fadt(buf + fadt_off, base + (uint32_t)facs_off,
-                                            base + (uint32_t)dsdt_off), 16);
+                                            base + (uint32_t)dsdt_off, board), 16);
     size_t hpet_off = align(madt_off + madt(buf + madt_off, apic_ids, ncpus), 16);
     size_t mcfg_off = align(hpet_off + hpet(buf + hpet_off), 16);
     size_t end = mcfg_off + mcfg(buf + mcfg_off);

@@ -112,6 +112,14 @@ int mptable_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_i
 /* nmmio: virtio-mmio devices (0..VIRTIO_MMIO_MAX) the DSDT describes. */
 int acpi_build(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
                int nmmio);
+/* What the FADT says of the board: where the ACPI PM block decodes (PM1a event, control at +4, the
+ * timer at +8) and whether a VGA is there. acpi_build's: PM1A_EVT_PORT, no VGA. */
+struct acpi_board {
+    uint16_t pm_base;
+    bool vga;
+};
+int acpi_build_board(uint8_t *buf, size_t cap, uint32_t base, const uint8_t *apic_ids, int ncpus,
+                     int nmmio, const struct acpi_board *board);
 /* apic_ids[i] is vCPU i's (the BSP first; ascending, below 254); the IOAPIC takes the id after the
  * last, as machine/vm.c's vm->ioapic_id. */
 uint8_t boot_ioapic_id(const uint8_t *apic_ids, int ncpus);

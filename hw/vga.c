@@ -208,8 +208,10 @@ void vga_free(struct vga *v)
 {
     if (!v)
         return;
-    if (v->timer)
+    if (v->timer) {
         clk_timer_free(v->link.clock, v->timer);
+        vga_mirror_step(v);    /* what the guest wrote since the last step (it may have just ended) */
+    }
     pthread_mutex_destroy(&v->lock);
     free(v);
 }

@@ -31,7 +31,7 @@ struct vga_link {
 };
 
 struct vga *vga_new(const struct vga_link *link);
-void vga_free(struct vga *v);
+void vga_free(struct vga *v);   /* with a mirror: its last step first */
 
 /* dev is the struct vga; offsets from VGA_IO_BASE. */
 extern const struct io_ops vga_io_ops;

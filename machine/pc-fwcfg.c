@@ -7,14 +7,21 @@
  *                    (else the VGA's text is mirrored: machine/pc-vga.h)
  *   bootorder        -boot's drive letters as OpenFirmware paths, one a line (SeaBIOS src/boot.c
  *                    matches "/pci@i0cf8/ * /drive@CHANNEL/disk@UNIT" for IDE): c the first IDE disk,
- *                    d the first IDE CD-ROM; empty without -boot (SeaBIOS's default order) */
+ *                    d the first IDE CD-ROM; empty without -boot (SeaBIOS's default order)
+ *   etc/acpi/tables, etc/acpi/rsdp, etc/table-loader   vmon's ACPI tables for the firmware to link
+ *                    and install (boot/acpi-loader.c), in a firmware boot only: a --kernel boot
+ *                    has them written into RAM by boot/boot.c */
 #include "machine/pc-fwcfg.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "boot/acpi-loader.h"
 #include "boot/loader.h"
 #include "hw/fw_cfg.h"
+#include "hw/pci/piix4-pm.h"
 #include "hw/serial.h"
 #include "machine/pc-vga.h"
 #include "machine/vm.h"
@@ -65,6 +72,31 @@ static int add_firmware_files(const struct vm_config *c, struct fw_cfg *f)
     return r;
 }
 
+/* The ACPI tables for the CPUs and virtio-mmio drives boot/boot.c's direct boot describes. */
+static int add_acpi_files(struct vm *vm, struct fw_cfg *f)
+{
+    struct acpi_fw_files *a = malloc(sizeof(*a));
+    uint8_t ids[VM_MAX_CPUS];
+    int nmmio = 0;
+    if (!a)
+        return -ENOMEM;
+    for (int i = 0; i < vm->ncpus; i++)
+        ids[i] = (uint8_t)vm->vcpus[i].apic_id;
+    for (int i = 0; i < vm->cfg.ndrives; i++)
+        nmmio += vm->cfg.drives[i].mmio;
+    /* The PM block where the board's PIIX4 function starts it, and SeaBIOS and OVMF put it again. */
+    const struct acpi_board board = { .pm_base = PIIX4_PM_FIRMWARE_BASE, .vga = pc_has_vga(&vm->cfg) };
+    int r = acpi_fw_build(a, ids, vm->ncpus, nmmio, &board);
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_TABLES, a->tables, a->tables_len);
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_RSDP, a->rsdp, sizeof(a->rsdp));
+    if (r == 0)
+        r = fw_cfg_add_file(f, ACPI_FW_LOADER, a->loader, a->loader_len);
+    free(a);
+    return r;
+}
+
 int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
 {
     const struct vm_config *c = &vm->cfg;
@@ -76,6 +108,8 @@ int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
         (r = fw_cfg_add_u16(f, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus)) < 0 ||
         (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, pc_firmware_sercon(c))) < 0 ||
         (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(c, f)) < 0)
+        goto fail;
+    if (!c->kernel && (r = add_acpi_files(vm, f)) < 0)
         goto fail;
     if (c->kernel) {
         if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||

@@ -214,14 +214,15 @@ static int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, si
     return 0;
 }
 
-/* The PIIX4's PM function at 00:01.3, as QEMU's pc machine has it, for a firmware boot: the
- * firmware places the ACPI PM block (SeaBIOS at 0xb000) and finds its timer there (OVMF reads PMBA
- * back). A --kernel boot keeps the block where its FADT says, ACPI_PM1A_EVT, without it. */
+/* The PIIX4's PM function at 00:01.3, as QEMU's pc machine has it, for a firmware boot: it starts
+ * programmed where SeaBIOS and OVMF put the ACPI PM block (0xb000, as the board's FADT for the
+ * firmware says) and firmware finds the timer through it (OVMF reads PMBA back). A --kernel boot
+ * keeps the block where its own FADT says, ACPI_PM1A_EVT, without the function. */
 static int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen)
 {
     if (pc->vm->cfg.kernel)
         return 0;
-    piix4_pm_init(&pc->pm_fn, pc->pm, &pc->vm->pio, false);
+    piix4_pm_init(&pc->pm_fn, pc->pm, &pc->vm->pio, PIIX4_PM_FIRMWARE_BASE);
     int r = pci_host_plug_fn(pc->pci, PCI_SLOT_PIIX3, PIIX4_PM_FN, &pc->pm_fn.dev);
     if (r < 0)
         snprintf(err, errlen, "PIIX4 PM function: %s", strerror(-r));

@@ -5,7 +5,7 @@
 #include "accel/soft/cpu.h"
 
 #define MSR_TSC              0x10
-#define MSR_PLATFORM_ID      0x17
+#define MSR_PLATFORM_ID      0x17   /* read-only; OVMF's microcode lookup reads it on Intel */
 #define MSR_APIC_BASE        0x1b
 #define MSR_FEATURE_CONTROL  0x3a
 #define MSR_TSC_ADJUST       0x3b
@@ -59,10 +59,10 @@ bool msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
         return true;
     switch (msr) {
     case MSR_TSC: *val = cpu_rdtsc(c); return true;
+    case MSR_PLATFORM_ID: *val = 0; return true;          /* platform 0, as KVM reports */
     case MSR_APIC_BASE: *val = c->apic_base; return true;
     case MSR_FEATURE_CONTROL: *val = 1; return true;       /* locked, VMX off */
     case MSR_BIOS_SIGN: *val = 0; return true;
-    case MSR_PLATFORM_ID: *val = 0; return true;           /* platform 0: firmware matches microcode by it */
     case MSR_ARCH_CAPABILITIES: *val = ARCH_CAP_NO_BUGS; return true;
     case MSR_SPEC_CTRL: *val = c->spec_ctrl; return true;
     case MSR_SYSENTER_CS: *val = c->sysenter_cs; return true;

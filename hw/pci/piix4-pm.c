@@ -26,7 +26,7 @@ static void written(struct pci_dev *d, unsigned off, unsigned size)
         acpi_pm_move(p->pm, p->pio, pm_base(d));   /* a clash with another window leaves it off */
 }
 
-void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, bool programmed)
+void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, uint16_t base)
 {
     memset(p, 0, sizeof(*p));
     p->pm = pm;
@@ -41,9 +41,9 @@ void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, bool
     p->dev.wmask[PIIX4_PMBA] = 0xc0;
     p->dev.wmask[PIIX4_PMBA + 1] = 0xff;
     p->dev.wmask[PIIX4_PMREGMISC] = PMIOSE;
-    if (programmed) {
-        p->dev.cfg[PIIX4_PMBA] |= ACPI_PM1A_EVT & 0xc0;
-        p->dev.cfg[PIIX4_PMBA + 1] = ACPI_PM1A_EVT >> 8;
+    if (base) {
+        p->dev.cfg[PIIX4_PMBA] |= base & 0xc0;
+        p->dev.cfg[PIIX4_PMBA + 1] = (uint8_t)(base >> 8);
         p->dev.cfg[PIIX4_PMREGMISC] = PMIOSE;
     }
     p->dev.config_written = written;

@@ -23,9 +23,12 @@ struct piix4_pm {
     struct bus *pio;
 };
 
-/* programmed: start as firmware leaves it, PMBA at ACPI_PM1A_EVT with decoding on (a --kernel
- * boot, where no firmware will); else as at reset, PMBA 0 and decoding off until firmware sets
- * them (the PM block is then unmapped: call after acpi_pm_map). */
-void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, bool programmed);
+/* Where SeaBIOS and OVMF put the PM block on a PIIX4 (PMBA 0xb000). */
+#define PIIX4_PM_FIRMWARE_BASE 0xb000
+
+/* base: start with PMBA there and decoding on, as firmware leaves it (the board's ACPI tables say
+ * that base, whatever firmware runs); 0: as at reset, decoding off until firmware sets it (the
+ * PM block is then unmapped). Call after acpi_pm_map. */
+void piix4_pm_init(struct piix4_pm *p, struct acpi_pm *pm, struct bus *pio, uint16_t base);
 
 #endif

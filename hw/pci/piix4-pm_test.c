@@ -38,7 +38,7 @@ static void test_moves(void **state)
     bus_init(&pio, "pio");
     assert_int_equal(acpi_pm_map(pm, &pio), 0);
     struct piix4_pm p;
-    piix4_pm_init(&p, pm, &pio, true);
+    piix4_pm_init(&p, pm, &pio, ACPI_PM1A_EVT);
     assert_int_equal(pci_cfg_read(&p.dev, PCI_VENDOR_ID, 4), 0x71138086);
     assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), ACPI_PM1A_EVT | 1);
     assert_int_equal(pci_cfg_read(&p.dev, 0x58, 4), 1u << 25);   /* no SMM to set up */
@@ -55,7 +55,7 @@ static void test_moves(void **state)
     assert_false(timer_at(&pio, 0xc008));
     pci_cfg_write(&p.dev, PIIX4_PMBA, 0xb000, 2);
     assert_true(timer_at(&pio, 0xb008));
-    piix4_pm_init(&p, pm, &pio, false);             /* as at reset: nothing decoded */
+    piix4_pm_init(&p, pm, &pio, 0);             /* as at reset: nothing decoded */
     assert_false(timer_at(&pio, 0xb008));
     assert_false(timer_at(&pio, ACPI_PM_TMR));
     assert_int_equal(pci_cfg_read(&p.dev, PIIX4_PMBA, 4), 1);

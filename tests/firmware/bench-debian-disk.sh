@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Firmware boot of a real disk, vmon --accel soft vs qemu-system-x86_64 -accel tcg, side by side in
+# one run (issue 15): the Debian 12 image of `make debian-disk` (SeaBIOS -> SYSLINUX -> Linux ->
+# systemd), wall seconds from start to getty's login: on the serial port, and to the process's end
+# after logging in, running a command, writing a file and `poweroff` (tests/firmware/serial-login.py),
+# the VM's CPU seconds (user + system), and the ratio vmon/QEMU of the time to login: (< 1: vmon is
+# faster). Each run boots a copy, 1 vCPU, 2 GiB.
+# On a shared machine wall time also measures the neighbours: the load is printed.
+set -u
+BUILD=${BUILD:-build}
+VMON=${VMON:-$BUILD/vmon}
+QEMU=${QEMU:-qemu-system-x86_64}
+DISK=$BUILD/debian-disk/disk.qcow2
+here=$(dirname "$0")
+echo "== Debian 12 disk, firmware boot to login: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ ! -f "$DISK" ]; then
+    echo "skip: $DISK missing (make debian-disk)"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run() {   # NAME CMD...: prints "login exit cpu" seconds, or "- - -"
+    local name=$1
+    shift
+    cp "$DISK" "$tmp/disk.qcow2"
+    python3 "$here/serial-login.py" "$tmp/$name.log" 900 vmon "bench" -- "$@" \
+        -drive file="$tmp/disk.qcow2",format=qcow2,if=virtio >"$tmp/$name.steps"
+    local rc=$? login ex cpu
+    login=$(sed -n 's/^time: login: //p' "$tmp/$name.steps")
+    ex=$(sed -n 's/^time: exit: //p' "$tmp/$name.steps")
+    cpu=$(sed -n 's/^time: cpu: //p' "$tmp/$name.steps")
+    if [ $rc -ne 0 ] || [ -z "$login" ] || [ -z "$ex" ]; then
+        echo "- - -"
+    else
+        echo "$login $ex $cpu"
+    fi
+}
+
+read -r v_login v_exit v_cpu < <(run vmon "$VMON" -m 2048 -accel tcg -nographic)
+if command -v "$QEMU" >/dev/null; then
+    read -r q_login q_exit q_cpu < <(run qemu "$QEMU" -m 2048 -accel tcg -nographic -nic none)
+else
+    q_login=- q_exit=- q_cpu=-
+fi
+ratio=-
+if [ "$v_exit" != - ] && [ "$q_exit" != - ]; then
+    ratio=$(printf '%.2fx' "$(echo "$v_login / $q_login" | bc -l)")
+fi
+printf '  %-24s %-30s %-30s %s\n' "" "vmon soft: login / exit / CPU" "QEMU TCG: login / exit / CPU" "ratio (login)"
+printf '  %-24s %-30s %-30s %s\n' "SeaBIOS, 1 cpu, 2 GiB" "$v_login / $v_exit / $v_cpu s" "$q_login / $q_exit / $q_cpu s" "$ratio"
