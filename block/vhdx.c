@@ -218,41 +218,28 @@ static int vhdx_open_state(struct blk *bs, int flags, char *err)
     return r;
 }
 
-/* Host offset of [off, off + *n), or UINT64_MAX where the block reads as zeros. */
-static uint64_t vhdx_map(struct vhdx *s, uint64_t off, uint64_t len, uint64_t *n)
+/* Where [off, off + m->n) lies: a block not fully present reads as zeros. */
+static int vhdx_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
 {
+    struct vhdx *s = bs->opaque;
     uint64_t blk = off / s->block_size, in = off % s->block_size;
-    *n = s->block_size - in < len ? s->block_size - in : len;
+    m->n = s->block_size - in < len ? s->block_size - in : len;
     uint64_t e = s->bat[blk + blk / s->chunk_ratio];
-    return (e & 7) == PB_FULLY_PRESENT ? (e >> 20) * MIB + in : UINT64_MAX;
+    if ((e & 7) == PB_FULLY_PRESENT)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = bs->file, .host = (e >> 20) * MIB + in };
+    return 0;
 }
+
+static const struct fu_fmt vhdx_fmt = { .map = vhdx_map };
 
 static int vhdx_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
-    struct vhdx *s = bs->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t n, host = vhdx_map(s, off, len, &n);
-        int r = 0;
-        if (host == UINT64_MAX)
-            memset(p, 0, n);
-        else
-            r = bs->file->ops->pread(bs->file, p, n, host);
-        if (r < 0)
-            return r;
-        off += n, p += n, len -= n;
-    }
-    return 0;
+    return fu_read(bs, &vhdx_fmt, off, buf, len);
 }
 
 static int vhdx_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    struct vhdx *s = bs->opaque;
-    uint64_t host = vhdx_map(s, off, len, pnum);
-    if (host == UINT64_MAX)
-        return 0;
-    *map = host;
-    return BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    return fu_block_status(bs, &vhdx_fmt, off, len, pnum, map);
 }
 
 static int vhdx_get_info(struct blk *bs, struct blk_info *bi)
