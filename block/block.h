@@ -64,6 +64,10 @@ struct blk_check {
 #define BLK_FIX_LEAKS  0x1
 #define BLK_FIX_ERRORS 0x2
 
+/* A check report line that starts with this is a message of the tool's own (QEMU's error_report): the
+ * front end prints it after its program name ("vmon img: ..."); other lines go out as they are. */
+#define BLK_CHECK_MSG "@"
+
 enum { BLK_PREALLOC_OFF, BLK_PREALLOC_METADATA, BLK_PREALLOC_FALLOC, BLK_PREALLOC_FULL };
 
 /* Creation options, the subset of qemu-img's -o that vmon understands. */

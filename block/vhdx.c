@@ -3,26 +3,18 @@
  * headers at 64 and 128 KiB (CRC-32C, highest sequence number wins, sec. 2.2.2), the region table
  * (sec. 2.2.3) naming the BAT and metadata regions, the metadata items (sec. 2.6.2) and the BAT with
  * its payload/sector-bitmap interleave (sec. 2.5). A non-empty log (sec. 2.3) is refused: replaying it
- * means writing the image, which vmon does not do for VHDX.
+ * means writing the image, which vmon does not do for VHDX. The BAT's consistency: vhdx-check.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "block/block.h"
 #include "block/fmtutil.h"
+#include "block/vhdx.h"
 
-#define MIB (1ull << 20)
-
-enum { PB_NOT_PRESENT = 0, PB_UNDEFINED = 1, PB_ZERO = 2, PB_UNMAPPED = 3, PB_FULLY_PRESENT = 6,
-       PB_PARTIALLY_PRESENT = 7 };
-
-struct vhdx {
-    uint32_t block_size, chunk_ratio;
-    uint64_t bat_entries;
-    uint64_t *bat;
-    uint64_t file_size;
-};
+#define MIB VHDX_MIB
 
 static int vhdx_probe(const uint8_t *buf, size_t len, const char *filename)
 {
@@ -61,6 +53,11 @@ static int vhdx_headers(struct blk *bs, char *err)
     if (memcmp(h[best] + 48, zero_guid, 16))
         return blk_error(err, ENOTSUP, "Could not open '%s': VHDX log is not empty (the image was not closed "
                          "cleanly); replay it with Hyper-V or qemu-img check -r all first", bs->filename);
+    struct vhdx *s = bs->opaque;
+    uint64_t log_off = fu_le64(h[best] + 72), log_len = fu_le32(h[best] + 68);
+    s->region[VHDX_R_HEAD][1] = MIB;
+    s->region[VHDX_R_LOG][0] = log_off;
+    s->region[VHDX_R_LOG][1] = log_off + log_len < log_off ? UINT64_MAX : log_off + log_len;
     return 0;
 }
 
@@ -180,16 +177,28 @@ static int vhdx_bat(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t len, 
         if (!bitmap && st == PB_PARTIALLY_PRESENT)
             return blk_error(err, ENOTSUP, "Could not open '%s': VHDX block %llu is partially present (differencing)",
                              bs->filename, (unsigned long long)i);
-        if (!bitmap && st == PB_FULLY_PRESENT && ((s->bat[i] >> 20) > s->file_size / MIB ||
-                                                   (s->bat[i] >> 20) * MIB + s->block_size > s->file_size))
-            return blk_error(err, EINVAL, "Could not open '%s': VHDX block %llu lies outside the file", bs->filename,
-                             (unsigned long long)i);
         if (!bitmap && st != PB_FULLY_PRESENT && st != PB_NOT_PRESENT && st != PB_ZERO && st != PB_UNMAPPED &&
             st != PB_UNDEFINED)
             return blk_error(err, EINVAL, "Could not open '%s': VHDX BAT entry %llu has state %u", bs->filename,
                              (unsigned long long)i, st);
     }
     return 0;
+}
+
+struct refusal {
+    struct blk *bs;
+    char *err;
+    bool said;
+};
+
+/* The first BAT complaint becomes the open's error (the later ones are dropped). */
+static void open_refusal(void *opq, const char *line)
+{
+    struct refusal *f = opq;
+    line += strlen(BLK_CHECK_MSG);
+    if (!f->said)
+        blk_error(f->err, EINVAL, "Could not open '%s': %.*s", f->bs->filename, (int)strcspn(line, "\n"), line);
+    f->said = true;
 }
 
 static int vhdx_open_state(struct blk *bs, int flags, char *err)
@@ -208,13 +217,21 @@ static int vhdx_open_state(struct blk *bs, int flags, char *err)
     s->file_size = (uint64_t)fsz;
     uint64_t bat_off = 0, meta_off = 0;
     uint32_t bat_len = 0, meta_len = 0, lss = 0;
+    s->check = (flags & BLK_O_CHECK) != 0;
     int r = vhdx_headers(bs, err);
     if (!r)
         r = vhdx_regions(bs, &bat_off, &bat_len, &meta_off, &meta_len, err);
-    if (!r)
+    if (!r) {
+        s->region[VHDX_R_BAT][0] = bat_off, s->region[VHDX_R_BAT][1] = bat_off + bat_len;
+        s->region[VHDX_R_META][0] = meta_off, s->region[VHDX_R_META][1] = meta_off + meta_len;
         r = vhdx_metadata(bs, s, meta_off, meta_len, &lss, err);
+    }
     if (!r)
         r = vhdx_bat(bs, s, bat_off, bat_len, lss, err);
+    /* A block past the end or over a region is refused here, and reported by check (vhdx-check.c). */
+    struct refusal f = { bs, err, false };
+    if (!r && !s->check && vhdx_check_bat(bs, open_refusal, &f))
+        r = -EINVAL;
     return r;
 }
 
@@ -297,4 +314,5 @@ const struct blk_driver blk_vhdx_driver = {
     .block_status = vhdx_block_status,
     .close = vhdx_close,
     .get_info = vhdx_get_info,
+    .check = vhdx_check,
 };

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for one foreign format parser (FUZZ_FMT: "vmdk", "vpc", "vdi" or "vhdx"): the opener,
- * reads sampled across the disk, block status and check over arbitrary bytes; then an open for writing
+ * reads sampled across the disk, block status and check over arbitrary bytes (opened plainly and for
+ * check, which tolerates bad map entries); then an open for writing
  * with forward writes and a flush (vmdk streamOptimized, vpc; the others refuse it).
  * Build and run: make fuzz-vmdk|fuzz-vhd|fuzz-vdi|fuzz-vhdx [FUZZ_TIME=seconds].
  */
@@ -39,6 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct blk *bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, 0);
     if (bs) {
         read_side(bs, buf, sizeof(buf));
+        blk_close(bs);
+    }
+    bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, BLK_O_CHECK);   /* bad entries tolerated, reported */
+    if (bs) {
+        read_side(bs, buf, 65536);
         blk_close(bs);
     }
     bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, BLK_O_RDWR);

@@ -240,7 +240,11 @@ static int img_create(int argc, char **argv)
 static void check_report(void *opq, const char *line)
 {
     (void)opq;
-    fputs(line, stderr);
+    size_t n = strlen(BLK_CHECK_MSG);
+    if (!strncmp(line, BLK_CHECK_MSG, n))
+        fprintf(stderr, "vmon img: %s", line + n);
+    else
+        fputs(line, stderr);
 }
 
 static int img_check(int argc, char **argv)
