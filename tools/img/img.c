@@ -106,6 +106,10 @@ struct blk *img_open_arg(const char *arg, const char *fmt, int flags, bool image
 {
     if (!image_opts)
         return img_open(arg, fmt, flags);
+    if (fmt) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return NULL;
+    }
     struct img_image_opts o;
     char err[BLK_ERR_LEN] = "";
     if (img_image_opts_parse(arg, &o, err, sizeof(err)) < 0) {
