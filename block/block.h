@@ -164,6 +164,8 @@ struct blk_driver {
     int (*get_info)(struct blk *bs, struct blk_info *bi);
     /* The format-specific info items (malloc'd, *n of them), or NULL with *n = 0. */
     struct blk_info_item *(*get_specific_info)(struct blk *bs, int *n);
+    /* Bytes on disk of the image and the files it names (vmdk extents); NULL: its file's, as allocated. */
+    int64_t (*allocated)(struct blk *bs);
     /* The snapshot table: a malloc'd array, returns how many, or -errno. NULL: none. */
     int (*snapshot_list)(struct blk *bs, struct blk_snapshot **out);
     int (*snapshot_create)(struct blk *bs, const char *name, char *err);

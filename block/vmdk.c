@@ -81,6 +81,7 @@ static int vmdk_open_state(struct blk *bs, int flags, char *err)
     if (!s)
         return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
     bs->opaque = s;
+    s->cid = s->parent_cid = UINT32_MAX;
     uint8_t hdr[512];
     int r = bs->file->ops->pread(bs->file, hdr, sizeof(hdr), 0);
     if (r < 0)
@@ -249,16 +250,6 @@ static int vmdk_get_info(struct blk *bs, struct blk_info *bi)
     return 0;
 }
 
-static struct blk_info_item *vmdk_specific_info(struct blk *bs, int *n)
-{
-    struct vmdk *s = bs->opaque;
-    struct blk_info_item *it = calloc(1, sizeof(*it));
-    *n = it && s->create_type[0] ? 1 : 0;
-    if (it)
-        *it = (struct blk_info_item){ .key = "create-type", .type = BLK_INFO_STR, .str = s->create_type };
-    return it;
-}
-
 static void vmdk_close(struct blk *bs)
 {
     struct vmdk *s = bs->opaque;
@@ -316,4 +307,5 @@ const struct blk_driver blk_vmdk_driver = {
     .create_opt = vmdk_create_opt,
     .get_info = vmdk_get_info,
     .get_specific_info = vmdk_specific_info,
+    .allocated = vmdk_allocated,
 };

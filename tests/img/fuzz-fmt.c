@@ -6,6 +6,7 @@
  * Build and run: make fuzz-vmdk|fuzz-vhd|fuzz-vdi|fuzz-vhdx [FUZZ_TIME=seconds].
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "block/block.h"
@@ -28,6 +29,10 @@ static void read_side(struct blk *bs, uint8_t *buf, size_t cap)
     for (uint64_t off = 0, k = 0; off < bs->size && k < 256; off += pnum, k++)
         if (blk_block_status(bs, off, bs->size - off, &pnum, &map) < 0 || !pnum)
             break;
+    if (bs->drv->get_specific_info) {
+        int n;
+        free(bs->drv->get_specific_info(bs, &n));
+    }
     if (bs->drv->check) {
         struct blk_check res;
         bs->drv->check(bs, &res, 0, noreport, NULL);
