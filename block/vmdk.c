@@ -131,11 +131,16 @@ static int vmdk_zbuf(struct vmdk *s, struct vmdk_extent *e)
 {
     size_t need = e->grain * 3 + 4096;
     if (s->zcap < need) {
-        uint8_t *p = realloc(s->zbuf, need);
-        if (!p)
+        /* Page-aligned: compressed grains are read into it, and the kernel copies into an aligned
+         * buffer faster (see convert-run.c). The grain it held is dropped. */
+        void *p;
+        if (posix_memalign(&p, 4096, need))
             return -ENOMEM;
+        free(s->zbuf);
         s->zbuf = p;
         s->zcap = need;
+        if (s->zowner)
+            s->zowner->cached_grain = UINT64_MAX;
     }
     if (s->zowner != e) {
         if (s->zowner)
