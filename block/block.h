@@ -64,6 +64,10 @@ struct blk_check {
 #define BLK_FIX_LEAKS  0x1
 #define BLK_FIX_ERRORS 0x2
 
+/* A check report line that starts with this is a message of the tool's own (QEMU's error_report): the
+ * front end prints it after its program name ("vmon img: ..."); other lines go out as they are. */
+#define BLK_CHECK_MSG "@"
+
 enum { BLK_PREALLOC_OFF, BLK_PREALLOC_METADATA, BLK_PREALLOC_FALLOC, BLK_PREALLOC_FULL };
 
 /* Creation options, the subset of qemu-img's -o that vmon understands. */
@@ -160,6 +164,8 @@ struct blk_driver {
     int (*get_info)(struct blk *bs, struct blk_info *bi);
     /* The format-specific info items (malloc'd, *n of them), or NULL with *n = 0. */
     struct blk_info_item *(*get_specific_info)(struct blk *bs, int *n);
+    /* Bytes on disk of the image and the files it names (vmdk extents); NULL: its file's, as allocated. */
+    int64_t (*allocated)(struct blk *bs);
     /* The snapshot table: a malloc'd array, returns how many, or -errno. NULL: none. */
     int (*snapshot_list)(struct blk *bs, struct blk_snapshot **out);
     int (*snapshot_create)(struct blk *bs, const char *name, char *err);

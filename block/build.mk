@@ -2,7 +2,7 @@
 VMON_SRCS += block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
              block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c \
              block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-bitmap-edit.c block/qcow2-info.c block/qcow2-opts.c \
-             block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
+             block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vhdx-check.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
 
 # Test driver for workloads, crash and power-loss tests (tests/img/blkio.c).
 TEST_DEPS += $(BUILD)/tests/img/blkio
@@ -17,7 +17,7 @@ QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests
 FUZZ_TIME ?= 600
 FUZZ_SRCS := block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
              block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-bitmap-edit.c block/qcow2-info.c block/qcow2-opts.c \
-             block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
+             block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vhdx-check.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
 build/fuzz/fuzz-qcow2: tests/img/fuzz-qcow2.c tests/img/fuzz-mem.h $(FUZZ_SRCS) block/block.h block/qcow2.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

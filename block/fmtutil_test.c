@@ -1,4 +1,5 @@
-/* Unit tests for block/fmtutil.c (CRC-32C, GUID byte order) and the VHD footer checksum (vpc.c). */
+/* Unit tests for block/fmtutil.c (CRC-32C, GUID byte order, the mapped read loop) and the VHD footer checksum (vpc.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "block/block.h"
 #include "block/fmtutil.h"
 #include "block/vpc.h"
 
@@ -55,6 +57,51 @@ static void test_vpc_checksum(void **st)
     assert_int_equal(vpc_checksum(ft, sizeof(ft), 64), ~sum);
 }
 
+/* A host file whose byte at offset o is (uint8_t)o. */
+static int pat_pread(struct blk_file *f, void *buf, size_t len, uint64_t off)
+{
+    (void)f;
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)(off + i);
+    return 0;
+}
+
+static const struct blk_file_ops pat_ops = { .pread = pat_pread };
+
+/* 16-byte blocks: even ones at host 1000 + off, odd ones unallocated; map 0 answers n = 0 (corrupt). */
+static int blocks_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
+{
+    uint64_t in = off % 16;
+    m->n = 16 - in < len ? 16 - in : len;
+    if (bs->opaque)
+        m->n = 0;
+    else if ((off / 16) % 2 == 0)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = bs->file, .host = 1000 + off };
+    return 0;
+}
+
+static void test_mapped_read(void **st)
+{
+    (void)st;
+    struct blk_file f = { .ops = &pat_ops };
+    struct blk bs = { .file = &f };
+    const struct fu_fmt fmt = { .map = blocks_map };
+    uint8_t buf[40];
+    assert_int_equal(fu_read(&bs, &fmt, 4, buf, sizeof(buf)), 0);
+    for (int i = 0; i < 40; i++) {
+        uint64_t off = 4 + (uint64_t)i;
+        assert_int_equal(buf[i], (off / 16) % 2 ? 0 : (uint8_t)(1000 + off));
+    }
+    uint64_t pnum = 0, map = 0;
+    assert_int_equal(fu_block_status(&bs, &fmt, 4, 100, &pnum, &map), BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET);
+    assert_true(pnum == 12 && map == 1004);
+    assert_int_equal(fu_block_status(&bs, &fmt, 16, 100, &pnum, &map), 0);
+    assert_true(pnum == 16);
+    bs.opaque = &bs;                                                   /* a map that does not advance */
+    assert_int_equal(fu_read(&bs, &fmt, 0, buf, sizeof(buf)), -EIO);
+    assert_int_equal(fu_block_status(&bs, &fmt, 0, 8, &pnum, &map), -EIO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -62,6 +109,7 @@ int main(void)
         cmocka_unit_test(test_guid),
         cmocka_unit_test(test_endian),
         cmocka_unit_test(test_vpc_checksum),
+        cmocka_unit_test(test_mapped_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

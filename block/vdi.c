@@ -94,41 +94,29 @@ static int vdi_open_state(struct blk *bs, int flags, char *err)
     return vdi_header(bs, s, h, fsz, err);
 }
 
-/* Host offset of [off, off + *n), or UINT64_MAX where the block is free or zero. */
-static uint64_t vdi_map(struct vdi *s, uint64_t off, uint64_t len, uint64_t *n)
+/* Where [off, off + m->n) lies: a free or zero block reads as zeros. */
+static int vdi_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
 {
+    struct vdi *s = bs->opaque;
     uint64_t in = off % s->block_size;
-    *n = s->block_size - in < len ? s->block_size - in : len;
+    m->n = s->block_size - in < len ? s->block_size - in : len;
     uint32_t e = s->map[off / s->block_size];
-    return e >= VDI_ZERO ? UINT64_MAX : s->data_off + (uint64_t)e * s->block_size + in;
+    if (e < VDI_ZERO)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = bs->file,
+                                 .host = s->data_off + (uint64_t)e * s->block_size + in };
+    return 0;
 }
+
+static const struct fu_fmt vdi_fmt = { .map = vdi_map };
 
 static int vdi_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
-    struct vdi *s = bs->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t n, host = vdi_map(s, off, len, &n);
-        int r = 0;
-        if (host == UINT64_MAX)
-            memset(p, 0, n);
-        else
-            r = bs->file->ops->pread(bs->file, p, n, host);
-        if (r < 0)
-            return r;
-        off += n, p += n, len -= n;
-    }
-    return 0;
+    return fu_read(bs, &vdi_fmt, off, buf, len);
 }
 
 static int vdi_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    struct vdi *s = bs->opaque;
-    uint64_t host = vdi_map(s, off, len, pnum);
-    if (host == UINT64_MAX)
-        return 0;
-    *map = host;
-    return BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    return fu_block_status(bs, &vdi_fmt, off, len, pnum, map);
 }
 
 static int vdi_get_info(struct blk *bs, struct blk_info *bi)

@@ -3,26 +3,18 @@
  * headers at 64 and 128 KiB (CRC-32C, highest sequence number wins, sec. 2.2.2), the region table
  * (sec. 2.2.3) naming the BAT and metadata regions, the metadata items (sec. 2.6.2) and the BAT with
  * its payload/sector-bitmap interleave (sec. 2.5). A non-empty log (sec. 2.3) is refused: replaying it
- * means writing the image, which vmon does not do for VHDX.
+ * means writing the image, which vmon does not do for VHDX. The BAT's consistency: vhdx-check.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "block/block.h"
 #include "block/fmtutil.h"
+#include "block/vhdx.h"
 
-#define MIB (1ull << 20)
-
-enum { PB_NOT_PRESENT = 0, PB_UNDEFINED = 1, PB_ZERO = 2, PB_UNMAPPED = 3, PB_FULLY_PRESENT = 6,
-       PB_PARTIALLY_PRESENT = 7 };
-
-struct vhdx {
-    uint32_t block_size, chunk_ratio;
-    uint64_t bat_entries;
-    uint64_t *bat;
-    uint64_t file_size;
-};
+#define MIB VHDX_MIB
 
 static int vhdx_probe(const uint8_t *buf, size_t len, const char *filename)
 {
@@ -61,6 +53,11 @@ static int vhdx_headers(struct blk *bs, char *err)
     if (memcmp(h[best] + 48, zero_guid, 16))
         return blk_error(err, ENOTSUP, "Could not open '%s': VHDX log is not empty (the image was not closed "
                          "cleanly); replay it with Hyper-V or qemu-img check -r all first", bs->filename);
+    struct vhdx *s = bs->opaque;
+    uint64_t log_off = fu_le64(h[best] + 72), log_len = fu_le32(h[best] + 68);
+    s->region[VHDX_R_HEAD][1] = MIB;
+    s->region[VHDX_R_LOG][0] = log_off;
+    s->region[VHDX_R_LOG][1] = log_off + log_len < log_off ? UINT64_MAX : log_off + log_len;
     return 0;
 }
 
@@ -180,16 +177,28 @@ static int vhdx_bat(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t len, 
         if (!bitmap && st == PB_PARTIALLY_PRESENT)
             return blk_error(err, ENOTSUP, "Could not open '%s': VHDX block %llu is partially present (differencing)",
                              bs->filename, (unsigned long long)i);
-        if (!bitmap && st == PB_FULLY_PRESENT && ((s->bat[i] >> 20) > s->file_size / MIB ||
-                                                   (s->bat[i] >> 20) * MIB + s->block_size > s->file_size))
-            return blk_error(err, EINVAL, "Could not open '%s': VHDX block %llu lies outside the file", bs->filename,
-                             (unsigned long long)i);
         if (!bitmap && st != PB_FULLY_PRESENT && st != PB_NOT_PRESENT && st != PB_ZERO && st != PB_UNMAPPED &&
             st != PB_UNDEFINED)
             return blk_error(err, EINVAL, "Could not open '%s': VHDX BAT entry %llu has state %u", bs->filename,
                              (unsigned long long)i, st);
     }
     return 0;
+}
+
+struct refusal {
+    struct blk *bs;
+    char *err;
+    bool said;
+};
+
+/* The first BAT complaint becomes the open's error (the later ones are dropped). */
+static void open_refusal(void *opq, const char *line)
+{
+    struct refusal *f = opq;
+    line += strlen(BLK_CHECK_MSG);
+    if (!f->said)
+        blk_error(f->err, EINVAL, "Could not open '%s': %.*s", f->bs->filename, (int)strcspn(line, "\n"), line);
+    f->said = true;
 }
 
 static int vhdx_open_state(struct blk *bs, int flags, char *err)
@@ -208,51 +217,46 @@ static int vhdx_open_state(struct blk *bs, int flags, char *err)
     s->file_size = (uint64_t)fsz;
     uint64_t bat_off = 0, meta_off = 0;
     uint32_t bat_len = 0, meta_len = 0, lss = 0;
+    s->check = (flags & BLK_O_CHECK) != 0;
     int r = vhdx_headers(bs, err);
     if (!r)
         r = vhdx_regions(bs, &bat_off, &bat_len, &meta_off, &meta_len, err);
-    if (!r)
+    if (!r) {
+        s->region[VHDX_R_BAT][0] = bat_off, s->region[VHDX_R_BAT][1] = bat_off + bat_len;
+        s->region[VHDX_R_META][0] = meta_off, s->region[VHDX_R_META][1] = meta_off + meta_len;
         r = vhdx_metadata(bs, s, meta_off, meta_len, &lss, err);
+    }
     if (!r)
         r = vhdx_bat(bs, s, bat_off, bat_len, lss, err);
+    /* A block past the end or over a region is refused here, and reported by check (vhdx-check.c). */
+    struct refusal f = { bs, err, false };
+    if (!r && !s->check && vhdx_check_bat(bs, open_refusal, &f))
+        r = -EINVAL;
     return r;
 }
 
-/* Host offset of [off, off + *n), or UINT64_MAX where the block reads as zeros. */
-static uint64_t vhdx_map(struct vhdx *s, uint64_t off, uint64_t len, uint64_t *n)
+/* Where [off, off + m->n) lies: a block not fully present reads as zeros. */
+static int vhdx_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
 {
+    struct vhdx *s = bs->opaque;
     uint64_t blk = off / s->block_size, in = off % s->block_size;
-    *n = s->block_size - in < len ? s->block_size - in : len;
+    m->n = s->block_size - in < len ? s->block_size - in : len;
     uint64_t e = s->bat[blk + blk / s->chunk_ratio];
-    return (e & 7) == PB_FULLY_PRESENT ? (e >> 20) * MIB + in : UINT64_MAX;
+    if ((e & 7) == PB_FULLY_PRESENT)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = bs->file, .host = (e >> 20) * MIB + in };
+    return 0;
 }
+
+static const struct fu_fmt vhdx_fmt = { .map = vhdx_map };
 
 static int vhdx_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
-    struct vhdx *s = bs->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t n, host = vhdx_map(s, off, len, &n);
-        int r = 0;
-        if (host == UINT64_MAX)
-            memset(p, 0, n);
-        else
-            r = bs->file->ops->pread(bs->file, p, n, host);
-        if (r < 0)
-            return r;
-        off += n, p += n, len -= n;
-    }
-    return 0;
+    return fu_read(bs, &vhdx_fmt, off, buf, len);
 }
 
 static int vhdx_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    struct vhdx *s = bs->opaque;
-    uint64_t host = vhdx_map(s, off, len, pnum);
-    if (host == UINT64_MAX)
-        return 0;
-    *map = host;
-    return BLK_STATUS_DATA | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    return fu_block_status(bs, &vhdx_fmt, off, len, pnum, map);
 }
 
 static int vhdx_get_info(struct blk *bs, struct blk_info *bi)
@@ -310,4 +314,5 @@ const struct blk_driver blk_vhdx_driver = {
     .block_status = vhdx_block_status,
     .close = vhdx_close,
     .get_info = vhdx_get_info,
+    .check = vhdx_check,
 };

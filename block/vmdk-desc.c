@@ -1,7 +1,8 @@
 /*
  * The VMDK text descriptor (VMware "Virtual Disk Format 1.1", sec. "The Descriptor File"): the
  * createType and parentFileNameHint keys and the extent lines "RW <sectors> FLAT|SPARSE|ZERO "file"
- * [offset]". Extent files are opened read-only, relative to the descriptor's folder.
+ * [offset]", CID and parentCID. Extent files are opened read-only, relative to the descriptor's folder.
+ * Also qemu-img info's format-specific lines, which come from the descriptor and its extents.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +30,14 @@ static void unquote(const char *v, char *out, size_t len)
     out[n] = 0;
 }
 
+/* A CID as QEMU reads it (hex; 0xffffffff where it is not a number). */
+static uint32_t hex32(const char *v)
+{
+    char *end;
+    unsigned long x = strtoul(v, &end, 16);
+    return end == v ? UINT32_MAX : (uint32_t)x;
+}
+
 static int open_extent_file(struct blk *bs, struct vmdk_extent *e, const char *name, char *err)
 {
     char *path = blk_path_join_dir(bs->filename, name);
@@ -38,8 +47,10 @@ static int open_extent_file(struct blk *bs, struct vmdk_extent *e, const char *n
     e->file = blk_file_open_posix(path, false, false, &ferr);
     int r = e->file ? 0 : blk_error(err, ferr, "Could not open '%s': Could not open extent '%s': %s", bs->filename,
                                     path, strerror(-ferr));
-    free(path);
+    if (!e->file)
+        free(path), path = NULL;
     e->own_file = e->file != NULL;
+    e->path = path;
     return r;
 }
 
@@ -74,6 +85,7 @@ static int add_extent(struct blk *bs, struct vmdk *s, const char *line, char *er
     e->start = start;
     e->len = sectors * 512;
     e->cached_grain = UINT64_MAX;
+    snprintf(e->kind, sizeof(e->kind), "%s", type);
     if (!strcmp(type, "ZERO")) {
         e->type = VMDK_EXT_ZERO;
         return 0;
@@ -125,6 +137,8 @@ int vmdk_parse_descriptor(struct blk *bs, struct vmdk *s, const char *text, bool
             unquote(eq + 1, val, sizeof(val));
             if (!strcmp(key, "createType"))
                 unquote(val, s->create_type, sizeof(s->create_type));
+            else if (!strcmp(key, "CID") || !strcmp(key, "parentCID"))
+                *(key[0] == 'C' ? &s->cid : &s->parent_cid) = hex32(val);
             else if (!strcmp(key, "parentFileNameHint") && val[0] && !s->parent_hint)
                 s->parent_hint = strdup(val);
         }
@@ -146,4 +160,52 @@ void vmdk_make_descriptor(char *buf, size_t len, const char *create_type, uint64
              "ddb.virtualHWVersion = \"4\"\nddb.geometry.cylinders = \"%" PRIu64 "\"\nddb.geometry.heads = \"16\"\n"
              "ddb.geometry.sectors = \"63\"\nddb.adapterType = \"ide\"\n",
              cid, create_type, sectors, extent, cyl > 16383 ? 16383 : cyl);
+}
+
+static void item(struct blk_info_item *it, int *n, int depth, const char *key, enum blk_info_type type,
+                 const char *str, uint64_t num)
+{
+    it[(*n)++] = (struct blk_info_item){ .depth = depth, .key = key, .type = type, .str = str, .num = num };
+}
+
+/* As QEMU's vmdk_get_specific_info, in its order; an extent's format is its descriptor type. */
+struct blk_info_item *vmdk_specific_info(struct blk *bs, int *n)
+{
+    struct vmdk *s = bs->opaque;
+    struct blk_info_item *it = calloc(4 + 7 * (size_t)s->n, sizeof(*it));
+    *n = 0;
+    if (!it)
+        return NULL;
+    item(it, n, 0, "cid", BLK_INFO_INT, NULL, s->cid);
+    item(it, n, 0, "parent-cid", BLK_INFO_INT, NULL, s->parent_cid);
+    item(it, n, 0, "create-type", BLK_INFO_STR, s->create_type, 0);
+    item(it, n, 0, "extents", BLK_INFO_LIST, NULL, 0);
+    for (int i = 0; i < s->n; i++) {
+        const struct vmdk_extent *e = &s->ext[i];
+        item(it, n, 1, NULL, BLK_INFO_DICT, NULL, 0);
+        if (e->type == VMDK_EXT_SPARSE && e->compressed)
+            item(it, n, 2, "compressed", BLK_INFO_BOOL, NULL, 1);
+        item(it, n, 2, "virtual-size", BLK_INFO_INT, NULL, e->len);
+        if (e->type != VMDK_EXT_ZERO)
+            item(it, n, 2, "filename", BLK_INFO_STR, e->path ? e->path : bs->filename, 0);
+        if (e->type == VMDK_EXT_SPARSE)
+            item(it, n, 2, "cluster-size", BLK_INFO_INT, NULL, e->grain);
+        item(it, n, 2, "format", BLK_INFO_STR, e->kind, 0);
+    }
+    return it;
+}
+
+/* As QEMU: the descriptor file and every extent file it opened. */
+int64_t vmdk_allocated(struct blk *bs)
+{
+    struct vmdk *s = bs->opaque;
+    if (!bs->file->ops->allocated)
+        return -1;
+    int64_t sum = bs->file->ops->allocated(bs->file);
+    for (int i = 0; i < s->n && sum >= 0; i++) {
+        struct blk_file *f = s->ext[i].file;
+        int64_t a = s->ext[i].own_file && f->ops->allocated ? f->ops->allocated(f) : 0;
+        sum = a < 0 ? a : sum + a;
+    }
+    return sum;
 }

@@ -264,6 +264,7 @@ void vmdk_extent_free(struct vmdk_extent *e)
             free(e->gt[i]);
     free(e->gt);
     free(e->gd);
+    free(e->path);
     if (e->own_file && e->file)
         e->file->ops->close(e->file);
 }

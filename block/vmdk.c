@@ -81,6 +81,7 @@ static int vmdk_open_state(struct blk *bs, int flags, char *err)
     if (!s)
         return blk_error(err, ENOMEM, "Could not open '%s': out of memory", bs->filename);
     bs->opaque = s;
+    s->cid = s->parent_cid = UINT32_MAX;
     uint8_t hdr[512];
     int r = bs->file->ops->pread(bs->file, hdr, sizeof(hdr), 0);
     if (r < 0)
@@ -130,11 +131,16 @@ static int vmdk_zbuf(struct vmdk *s, struct vmdk_extent *e)
 {
     size_t need = e->grain * 3 + 4096;
     if (s->zcap < need) {
-        uint8_t *p = realloc(s->zbuf, need);
-        if (!p)
+        /* Page-aligned: compressed grains are read into it, and the kernel copies into an aligned
+         * buffer faster (see convert-run.c). The grain it held is dropped. */
+        void *p;
+        if (posix_memalign(&p, 4096, need))
             return -ENOMEM;
+        free(s->zbuf);
         s->zbuf = p;
         s->zcap = need;
+        if (s->zowner)
+            s->zowner->cached_grain = UINT64_MAX;
     }
     if (s->zowner != e) {
         if (s->zowner)
@@ -146,51 +152,43 @@ static int vmdk_zbuf(struct vmdk *s, struct vmdk_extent *e)
     return 0;
 }
 
+/* Where [off, off + m->n) lies: one extent at most; a sparse extent reads and answers for itself. */
+static int vmdk_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
+{
+    struct vmdk_extent *e = find_extent(bs->opaque, off);
+    uint64_t in = off - e->start;
+    m->n = e->len - in < len ? e->len - in : len;
+    if (e->type == VMDK_EXT_ZERO)
+        m->kind = FU_ZERO;
+    else if (e->type == VMDK_EXT_FLAT)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = e->file, .host = e->flat_off + in, .holes = true };
+    else
+        *m = (struct fu_extent){ .kind = FU_OWN, .n = m->n, .ext = e, .in = in };
+    return 0;
+}
+
+static int vmdk_own_read(struct blk *bs, const struct fu_extent *m, uint8_t *buf)
+{
+    struct vmdk_extent *e = m->ext;
+    int r = e->compressed ? vmdk_zbuf(bs->opaque, e) : 0;
+    return r < 0 ? r : vmdk_sparse_read(bs, e, m->in, buf, m->n);
+}
+
+static int vmdk_own_status(struct blk *bs, const struct fu_extent *m, uint64_t *pnum, uint64_t *map)
+{
+    return vmdk_sparse_status(bs, m->ext, m->in, m->n, pnum, map);
+}
+
+static const struct fu_fmt vmdk_fmt = { .map = vmdk_map, .own_read = vmdk_own_read, .own_status = vmdk_own_status };
+
 static int vmdk_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
-    struct vmdk *s = bs->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        struct vmdk_extent *e = find_extent(s, off);
-        uint64_t in = off - e->start, n = e->len - in < len ? e->len - in : len;
-        int r = 0;
-        if (!n)
-            return -EIO;
-        if (e->type == VMDK_EXT_ZERO)
-            memset(p, 0, n);
-        else if (e->type == VMDK_EXT_FLAT)
-            r = e->file->ops->pread(e->file, p, n, e->flat_off + in);
-        else if (!e->compressed || (r = vmdk_zbuf(s, e)) == 0)
-            r = vmdk_sparse_read(bs, e, in, p, n);
-        if (r < 0)
-            return r;
-        off += n, p += n, len -= n;
-    }
-    return 0;
+    return fu_read(bs, &vmdk_fmt, off, buf, len);
 }
 
 static int vmdk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    struct vmdk *s = bs->opaque;
-    struct vmdk_extent *e = find_extent(s, off);
-    uint64_t in = off - e->start;
-    if (len > e->len - in)
-        len = e->len - in;
-    *pnum = len;
-    if (!len)
-        return -EIO;
-    if (e->type == VMDK_EXT_ZERO)
-        return BLK_STATUS_ZERO | BLK_STATUS_ALLOCATED;
-    if (e->type == VMDK_EXT_SPARSE)
-        return vmdk_sparse_status(bs, e, in, len, pnum, map);
-    *map = e->flat_off + in;
-    int data = 1;
-    if (e->file->ops->data_status) {
-        data = e->file->ops->data_status(e->file, e->flat_off + in, len, pnum);
-        if (!*pnum)
-            *pnum = len;
-    }
-    return (data ? BLK_STATUS_DATA : BLK_STATUS_ZERO) | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    return fu_block_status(bs, &vmdk_fmt, off, len, pnum, map);
 }
 
 /*
@@ -257,16 +255,6 @@ static int vmdk_get_info(struct blk *bs, struct blk_info *bi)
     return 0;
 }
 
-static struct blk_info_item *vmdk_specific_info(struct blk *bs, int *n)
-{
-    struct vmdk *s = bs->opaque;
-    struct blk_info_item *it = calloc(1, sizeof(*it));
-    *n = it && s->create_type[0] ? 1 : 0;
-    if (it)
-        *it = (struct blk_info_item){ .key = "create-type", .type = BLK_INFO_STR, .str = s->create_type };
-    return it;
-}
-
 static void vmdk_close(struct blk *bs)
 {
     struct vmdk *s = bs->opaque;
@@ -324,4 +312,5 @@ const struct blk_driver blk_vmdk_driver = {
     .create_opt = vmdk_create_opt,
     .get_info = vmdk_get_info,
     .get_specific_info = vmdk_specific_info,
+    .allocated = vmdk_allocated,
 };

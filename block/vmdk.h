@@ -27,6 +27,8 @@ struct vmdk_extent {
     enum vmdk_ext_type type;
     struct blk_file *file;
     bool own_file;                 /* opened from the descriptor (else it is bs->file) */
+    char *path;                    /* the file as opened from the descriptor (info's extent filename) */
+    char kind[16];                 /* the descriptor's extent type ("FLAT", "SPARSE"...), "" in a monolithic file */
     uint64_t start, len;           /* bytes of the virtual disk it covers */
     uint64_t flat_off;             /* FLAT: where its data starts in the file */
     /* SPARSE (a hosted sparse extent, "KDMV"): */
@@ -50,6 +52,7 @@ struct vmdk {
     struct vmdk_extent *ext;
     int n;
     char create_type[64];
+    uint32_t cid, parent_cid;      /* the descriptor's CID and parentCID (0xffffffff when missing) */
     char *parent_hint;
     struct vmdk_stream *stream;    /* set while a streamOptimized image is written */
     uint8_t *zbuf;                 /* one decompressed grain and its compressed input, shared by the */
@@ -59,6 +62,9 @@ struct vmdk {
 
 /* Descriptor text: fills create_type, parent_hint and (when extents) the extents it names. */
 int vmdk_parse_descriptor(struct blk *bs, struct vmdk *s, const char *text, bool extents, char *err);
+/* qemu-img info's format-specific lines: cid, parent cid, create type and each extent. */
+struct blk_info_item *vmdk_specific_info(struct blk *bs, int *n);
+int64_t vmdk_allocated(struct blk *bs);
 void vmdk_make_descriptor(char *buf, size_t len, const char *create_type, uint64_t sectors, const char *extent);
 
 /* A hosted sparse extent over e->file whose first 512 bytes are hdr. */

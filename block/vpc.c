@@ -115,52 +115,33 @@ static int vpc_open_state(struct blk *bs, int flags, char *err)
     return vpc_open_dynamic(bs, s, fsz, err);
 }
 
-/* Where [off, off + *n) lives: a host offset, or UINT64_MAX for an unallocated block. */
-static uint64_t vpc_map(struct vpc *s, uint64_t off, uint64_t len, uint64_t *n)
+/* Where [off, off + m->n) lives: a fixed image maps 1:1 (its holes read as zeros); a dynamic one by BAT. */
+static int vpc_map(struct blk *bs, uint64_t off, uint64_t len, struct fu_extent *m)
 {
+    struct vpc *s = bs->opaque;
     if (!s->dynamic) {
-        *n = len;
-        return off;
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = len, .file = bs->file, .host = off, .holes = true };
+        return 0;
     }
     uint64_t in = off % s->block_size;
-    *n = s->block_size - in < len ? s->block_size - in : len;
+    m->n = s->block_size - in < len ? s->block_size - in : len;
     uint32_t e = s->bat[off / s->block_size];
-    return e == VPC_UNALLOC ? UINT64_MAX : (uint64_t)e * 512 + s->bitmap_size + in;
+    if (e != VPC_UNALLOC)
+        *m = (struct fu_extent){ .kind = FU_HOST, .n = m->n, .file = bs->file,
+                                 .host = (uint64_t)e * 512 + s->bitmap_size + in };
+    return 0;
 }
+
+static const struct fu_fmt vpc_fmt = { .map = vpc_map };
 
 static int vpc_read(struct blk *bs, uint64_t off, void *buf, size_t len)
 {
-    struct vpc *s = bs->opaque;
-    uint8_t *p = buf;
-    while (len) {
-        uint64_t n;
-        uint64_t host = vpc_map(s, off, len, &n);
-        int r = 0;
-        if (host == UINT64_MAX)
-            memset(p, 0, n);
-        else
-            r = bs->file->ops->pread(bs->file, p, n, host);
-        if (r < 0)
-            return r;
-        off += n, p += n, len -= n;
-    }
-    return 0;
+    return fu_read(bs, &vpc_fmt, off, buf, len);
 }
 
 static int vpc_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
-    struct vpc *s = bs->opaque;
-    uint64_t host = vpc_map(s, off, len, pnum);
-    if (host == UINT64_MAX)
-        return 0;
-    *map = host;
-    int data = 1;
-    if (!s->dynamic && bs->file->ops->data_status) {
-        data = bs->file->ops->data_status(bs->file, off, len, pnum);
-        if (!*pnum)
-            *pnum = len;
-    }
-    return (data ? BLK_STATUS_DATA : BLK_STATUS_ZERO) | BLK_STATUS_ALLOCATED | BLK_STATUS_OFFSET;
+    return fu_block_status(bs, &vpc_fmt, off, len, pnum, map);
 }
 
 static int vpc_get_info(struct blk *bs, struct blk_info *bi)

@@ -35,6 +35,12 @@ for m in "${made[@]}"; do
     what="$fmt $opts"
     "$VMON" img info -f "$fmt" "$img" >info.txt 2>err.txt || { bad "info ($what): $(cat err.txt)"; continue; }
     grep -q "^file format: $fmt$" info.txt || bad "info ($what) names $(grep 'file format' info.txt)"
+    if [ "$fmt" = vmdk ]; then    # cid, parent cid, create type, extents and disk size as qemu-img prints them
+        for o in human json; do
+            diff <("$VMON" img info --output=$o "$img") <(qemu-img info --output=$o "$img") >diff.txt ||
+                { bad "info --output=$o ($what) differs from qemu-img's"; head -20 diff.txt; }
+        done
+    fi
     [ "$(vsize "$VMON" -f "$fmt" "$img")" = "$(vsize qemu-img -f "$fmt" "$img")" ] || bad "virtual size ($what)"
     "$VMON" img compare -q -F "$fmt" src.raw "$img" || bad "vmon img compare ($what)"
     "$VMON" img convert -f "$fmt" -O raw "$img" v.raw 2>err.txt || bad "vmon convert -O raw ($what): $(cat err.txt)"
@@ -53,6 +59,7 @@ done
 qemu-img check -q w.vmdk || bad "qemu-img check w.vmdk"
 qemu-img compare -q src.raw w.vmdk || bad "qemu-img compare w.vmdk"
 qemu-img info w.vmdk | grep -q "create type: streamOptimized" || bad "qemu-img info w.vmdk: $(qemu-img info w.vmdk)"
+diff <("$VMON" img info w.vmdk) <(qemu-img info w.vmdk) || bad "vmon and qemu-img info of w.vmdk differ"
 "$VMON" img compare -q src.raw w.vmdk || bad "vmon compare w.vmdk"
 "$VMON" img create -q -f vmdk -o subformat=streamOptimized e.vmdk 3G || bad "vmon create stream"
 qemu-img check -q e.vmdk && [ "$(vsize qemu-img e.vmdk)" = $((3 << 30)) ] || bad "empty stream for qemu-img"

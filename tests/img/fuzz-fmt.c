@@ -1,10 +1,12 @@
 /*
  * libFuzzer target for one foreign format parser (FUZZ_FMT: "vmdk", "vpc", "vdi" or "vhdx"): the opener,
- * reads sampled across the disk, block status and check over arbitrary bytes; then an open for writing
+ * reads sampled across the disk, block status and check over arbitrary bytes (opened plainly and for
+ * check, which tolerates bad map entries); then an open for writing
  * with forward writes and a flush (vmdk streamOptimized, vpc; the others refuse it).
  * Build and run: make fuzz-vmdk|fuzz-vhd|fuzz-vdi|fuzz-vhdx [FUZZ_TIME=seconds].
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "block/block.h"
@@ -27,6 +29,10 @@ static void read_side(struct blk *bs, uint8_t *buf, size_t cap)
     for (uint64_t off = 0, k = 0; off < bs->size && k < 256; off += pnum, k++)
         if (blk_block_status(bs, off, bs->size - off, &pnum, &map) < 0 || !pnum)
             break;
+    if (bs->drv->get_specific_info) {
+        int n;
+        free(bs->drv->get_specific_info(bs, &n));
+    }
     if (bs->drv->check) {
         struct blk_check res;
         bs->drv->check(bs, &res, 0, noreport, NULL);
@@ -39,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct blk *bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, 0);
     if (bs) {
         read_side(bs, buf, sizeof(buf));
+        blk_close(bs);
+    }
+    bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, BLK_O_CHECK);   /* bad entries tolerated, reported */
+    if (bs) {
+        read_side(bs, buf, 65536);
         blk_close(bs);
     }
     bs = open_mem(data, size, "fuzz." FUZZ_FMT, FUZZ_FMT, BLK_O_RDWR);

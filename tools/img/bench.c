@@ -20,13 +20,16 @@ int img_bench(int argc, char **argv)
     bool write = false, quiet = false;
     uint64_t count = 75000, size = 4096, offset = 0, step = 0;
     int flush_every = 0, share = 0;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "flush-interval", required_argument, 0, 'F' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "flush-interval", required_argument, 0, 'F' },
                                         { "pattern", required_argument, 0, 'P' }, { "no-drain", no_argument, 0, 'D' },
                                         { "force-share", no_argument, 0, 'U' }, { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hc:d:f:ni:o:qs:S:t:wU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'c': count = strtoull(optarg, NULL, 0); break;
         case 'f': fmt = optarg; break;
         case 'o': if (blk_parse_size(optarg, &offset) < 0) { img_err("Invalid offset specified"); return 1; } break;
@@ -45,7 +48,7 @@ int img_bench(int argc, char **argv)
         return 1;
     if (!step)
         step = size;
-    struct blk *bs = img_open(argv[optind], fmt, write ? BLK_O_RDWR | share : share);
+    struct blk *bs = img_open_arg(argv[optind], fmt, write ? BLK_O_RDWR | share : share, image_opts);
     if (!bs)
         return 1;
     uint8_t *buf = aligned_alloc(4096, (size + 4095) & ~(uint64_t)4095);

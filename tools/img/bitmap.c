@@ -16,15 +16,18 @@ int img_bitmap(int argc, char **argv)
     struct blk_bitmap_op ops[MAX_ACTIONS];
     int nops = 0, c;
     static const struct option lo[] = {
+        { "image-opts", no_argument, 0, 'I' },
         { "help", no_argument, 0, 'h' }, { "add", no_argument, 0, 'a' }, { "remove", no_argument, 0, 'r' },
         { "clear", no_argument, 0, 'c' }, { "enable", no_argument, 0, 'e' }, { "disable", no_argument, 0, 'd' },
         { "merge", required_argument, 0, 'm' }, { "granularity", required_argument, 0, 'g' },
         { "source-file", required_argument, 0, 'b' }, { "source-format", required_argument, 0, 'F' },
         { 0, 0, 0, 0 } };
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":b:f:F:g:hq", lo, NULL)) != -1) {
         enum blk_bitmap_action a;
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'a': a = BLK_BITMAP_ADD; goto action;
         case 'r': a = BLK_BITMAP_REMOVE; goto action;
         case 'c': a = BLK_BITMAP_CLEAR; goto action;
@@ -77,7 +80,7 @@ int img_bitmap(int argc, char **argv)
         return 1;
     }
     const char *file = argv[optind], *name = argv[optind + 1];
-    struct blk *bs = img_open(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    struct blk *bs = img_open_arg(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING, image_opts);
     if (!bs)
         return 1;
     struct blk *src = NULL;

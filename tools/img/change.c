@@ -38,12 +38,15 @@ int img_snapshot(int argc, char **argv)
     const char *fmt = NULL, *name = NULL;
     int action = 0, share = 0;
     bool quiet = false;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":la:c:d:f:hqU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'l': case 'a': case 'c': case 'd':
             if (action) {
                 img_err("Cannot mix '-l', '-a', '-c', '-d'");
@@ -64,7 +67,7 @@ int img_snapshot(int argc, char **argv)
         return 1;
     if (!action)
         action = 'l';
-    struct blk *bs = img_open(argv[optind], fmt, (action == 'l' ? share : BLK_O_RDWR | share) | BLK_O_NO_BACKING);
+    struct blk *bs = img_open_arg(argv[optind], fmt, (action == 'l' ? share : BLK_O_RDWR | share) | BLK_O_NO_BACKING, image_opts);
     if (!bs)
         return 1;
     int ret = action == 'l' ? 0 : snapshot_change(bs, action, name);
@@ -78,7 +81,8 @@ int img_resize(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool shrink = false, quiet = false;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "shrink", no_argument, 0, 'S' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "shrink", no_argument, 0, 'S' },
                                         { "preallocation", required_argument, 0, 'P' }, { 0, 0, 0, 0 } };
     int c;
     /* A size like "-1G" looks like an option: take it out before getopt sees it. */
@@ -91,9 +95,11 @@ int img_resize(int argc, char **argv)
             break;
         }
     }
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:hq", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
         case 'S': shrink = true; break;
@@ -121,7 +127,7 @@ int img_resize(int argc, char **argv)
         img_err("kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
         return 1;
     }
-    struct blk *bs = img_open(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    struct blk *bs = img_open_arg(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING, image_opts);
     if (!bs)
         return 1;
     uint64_t size = sign > 0 ? bs->size + n : sign < 0 ? (n > bs->size ? 0 : bs->size - n) : n;
@@ -155,11 +161,14 @@ int img_commit(int argc, char **argv)
 {
     const char *fmt = NULL;
     bool keep = false, quiet = false, progress = false;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:ht:b:dpqr:", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'd': keep = true; break;
         case 'p': progress = true; break;
@@ -174,7 +183,7 @@ int img_commit(int argc, char **argv)
         progress = false;
     if (!img_one_file(argc))
         return 1;
-    struct blk *top = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    struct blk *top = img_open_arg(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING, image_opts);
     if (!top)
         return 1;
     int ret = 1;
@@ -239,12 +248,15 @@ int img_rebase(int argc, char **argv)
 {
     const char *fmt = NULL, *nb = NULL, *nbfmt = NULL;
     bool unsafe = false, quiet = false, progress = false;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:F:b:upt:T:qU", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'F': nbfmt = optarg; break;
         case 'b': nb = optarg; break;
@@ -265,7 +277,7 @@ int img_rebase(int argc, char **argv)
         return 1;
     }
     const char *file = argv[optind];
-    struct blk *bs = img_open(file, fmt, BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0));
+    struct blk *bs = img_open_arg(file, fmt, BLK_O_RDWR | (unsafe ? BLK_O_NO_BACKING : 0), image_opts);
     if (!bs)
         return 1;
     int ret = 1;
@@ -346,12 +358,15 @@ int img_amend(int argc, char **argv)
 {
     const char *fmt = NULL;
     char *opts = NULL;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'F' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "force", no_argument, 0, 'F' },
                                         { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":ho:f:t:pq", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'o': opts = optarg; break;
         case 'f': fmt = optarg; break;
         case 't': case 'p': case 'q': case 'F': break;
@@ -365,7 +380,7 @@ int img_amend(int argc, char **argv)
     }
     if (!img_one_file(argc))
         return 1;
-    struct blk *bs = img_open(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    struct blk *bs = img_open_arg(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING, image_opts);
     if (!bs)
         return 1;
     int ret = 1;
@@ -388,13 +403,16 @@ int img_measure(int argc, char **argv)
     uint64_t size = 0;
     bool have_size = false, json = false;
     int share = 0;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "size", required_argument, 0, 'S' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "size", required_argument, 0, 'S' },
                                         { "output", required_argument, 0, 'J' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
     int c;
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:O:o:l:U", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O': out_fmt = optarg; break;
         case 'o': opts = optarg; break;
@@ -430,7 +448,7 @@ int img_measure(int argc, char **argv)
         return 1;
     }
     struct blk *in = NULL;
-    if (!have_size && !(in = img_open(argv[optind], fmt, share)))
+    if (!have_size && !(in = img_open_arg(argv[optind], fmt, share, image_opts)))
         return 1;
     struct blk_measure m;
     char err[BLK_ERR_LEN];

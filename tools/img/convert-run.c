@@ -243,7 +243,10 @@ int conv_run(const struct conv_job *job)
         w->cv = &cv;
         w->own = i > 0;
         w->src = i ? open_handles(job->ss) : job->ss->bs;
-        w->buf = malloc(job->chunk);
+        /* Page-aligned, as qemu-img's buffers: the kernel's page-cache copies run at full speed only
+         * into an aligned buffer (malloc's 16-byte offset tripled a raw->qcow2 convert's CPU time here). */
+        if (posix_memalign((void **)&w->buf, 4096, job->chunk))
+            w->buf = NULL;
         if (!w->src || !w->buf || pthread_create(&w->thread, NULL, worker_main, w)) {
             if (!w->src)
                 w->own = false;

@@ -36,15 +36,16 @@ static int copy_bitmaps(struct src_set *ss, struct blk *dst)
 
 int img_convert(int argc, char **argv)
 {
-    const char *fmt = NULL, *out_fmt = "raw", *backing = NULL;
+    const char *fmt = NULL, *out_fmt = NULL, *backing = NULL;
     char *opts = NULL;
     bool compress = false, progress = false, no_create = false, quiet = false, unsafe = true;
     uint64_t sparse = 4096;
     int share = 0;
     bool bitmaps = false, in_order = true;
     int workers = 8;
-    bool image_opts = false;
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    bool image_opts = false, target_opts = false;
+    static const struct option lo[] = { { "target-image-opts", no_argument, 0, 2 },
+                                        { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { "target-is-zero", no_argument, 0, 'Z' }, { "image-opts", no_argument, 0, 'I' },
                                         { "bitmaps", no_argument, 0, 1 }, { 0, 0, 0, 0 } };
     int c;
@@ -70,6 +71,7 @@ int img_convert(int argc, char **argv)
         case 't': unsafe = !strcmp(optarg, "unsafe"); break;   /* like qemu-img, unsafe unless told */
         case 'U': share = BLK_O_SHARE; break;
         case 1: bitmaps = true; break;
+        case 2: target_opts = true; break;
         case 'm': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -94,7 +96,13 @@ int img_convert(int argc, char **argv)
         img_err("--image-opts and --format are mutually exclusive");
         return 1;
     }
-    if (opts && blk_find_driver(out_fmt) && img_opts_help(blk_find_driver(out_fmt), opts)) {
+    if (target_opts && !no_create) {
+        img_err("--target-image-opts requires use of -n flag");
+        return 1;
+    }
+    if (!out_fmt && !target_opts)
+        out_fmt = "raw";
+    if (opts && out_fmt && blk_find_driver(out_fmt) && img_opts_help(blk_find_driver(out_fmt), opts)) {
         free(opts);
         return 0;
     }
@@ -132,11 +140,11 @@ int img_convert(int argc, char **argv)
             goto out;
         }
     }
-    dst = img_open(dst_name, out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING | (unsafe ? BLK_O_NO_FLUSH : 0));
+    dst = img_open_arg(dst_name, out_fmt, BLK_O_RDWR | BLK_O_NO_BACKING | (unsafe ? BLK_O_NO_FLUSH : 0), target_opts);
     if (!dst)
         goto out;
     if (compress && !dst->drv->write_compressed) {
-        img_err("Operation not supported for output format %s", out_fmt);
+        img_err("Operation not supported for output format %s", dst->drv->name);
         goto out;
     }
     if (no_create && dst->size < ss.total) {

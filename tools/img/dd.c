@@ -83,11 +83,14 @@ int img_dd(int argc, char **argv)
     const char *fmt = NULL, *out_fmt = "raw";
     int share = 0, c;
     struct dd_args a = { .bs = 512 };
-    static const struct option lo[] = { { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
+    static const struct option lo[] = { { "image-opts", no_argument, 0, 'I' },
+                                        { "help", no_argument, 0, 'h' }, { "force-share", no_argument, 0, 'U' },
                                         { 0, 0, 0, 0 } };
+    bool image_opts = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":hf:O:U", lo, NULL)) != -1) {
         switch (c) {
+        case 'I': image_opts = true; break;
         case 'f': fmt = optarg; break;
         case 'O': out_fmt = optarg; break;
         case 'U': share = BLK_O_SHARE; break;
@@ -108,7 +111,7 @@ int img_dd(int argc, char **argv)
         img_err("Unknown file format '%s'", out_fmt);
         return 1;
     }
-    struct blk *in = img_open(a.in, fmt, share);
+    struct blk *in = img_open_arg(a.in, fmt, share, image_opts);
     if (!in)
         return 1;
     uint64_t end = in->size, from = a.skip > UINT64_MAX / a.bs ? UINT64_MAX : a.skip * a.bs;

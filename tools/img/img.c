@@ -106,6 +106,10 @@ struct blk *img_open_arg(const char *arg, const char *fmt, int flags, bool image
 {
     if (!image_opts)
         return img_open(arg, fmt, flags);
+    if (fmt) {
+        img_err("--image-opts and --format are mutually exclusive");
+        return NULL;
+    }
     struct img_image_opts o;
     char err[BLK_ERR_LEN] = "";
     if (img_image_opts_parse(arg, &o, err, sizeof(err)) < 0) {
@@ -240,7 +244,11 @@ static int img_create(int argc, char **argv)
 static void check_report(void *opq, const char *line)
 {
     (void)opq;
-    fputs(line, stderr);
+    size_t n = strlen(BLK_CHECK_MSG);
+    if (!strncmp(line, BLK_CHECK_MSG, n))
+        fprintf(stderr, "vmon img: %s", line + n);
+    else
+        fputs(line, stderr);
 }
 
 static int img_check(int argc, char **argv)

@@ -284,7 +284,8 @@ int img_info(int argc, char **argv)
     if (json && chain)
         printf("[\n");
     for (struct blk *bs = top; bs; bs = chain ? bs->backing : NULL) {
-        int64_t actual = bs->file->ops->allocated ? bs->file->ops->allocated(bs->file) : -1;
+        int64_t actual = bs->drv->allocated ? bs->drv->allocated(bs)
+                         : bs->file->ops->allocated ? bs->file->ops->allocated(bs->file) : -1;
         if (json) {
             info_json(bs, actual, chain ? "    " : "");
             printf("%s\n", chain && bs->backing ? "," : "");
