@@ -51,10 +51,10 @@ fuzz-vconsole: build/fuzz/fuzz-vconsole
 .PHONY: fuzz-vsock fuzz-vconsole
 
 # issue 14: virtio-net
-VMON_SRCS += hw/virtio/net.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c
+VMON_SRCS += hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c
 
 # libFuzzer target over virtio-net's receive/transmit/control paths: make fuzz-net [FUZZ_TIME=600]
-NET_FUZZ_SRCS := hw/virtio/net.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/virtio.c \
+NET_FUZZ_SRCS := hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/virtio.c \
                  hw/virtio/queue.c mm/memory.c net/net.c net/slirp.c net/slirp-loop.c net/tap.c
 build/fuzz/fuzz-net: hw/virtio/net_fuzz.c $(NET_FUZZ_SRCS) hw/virtio/net.h hw/virtio/net-offload.h net/net.h
 	@mkdir -p $(dir $@)

@@ -28,7 +28,8 @@ static uint64_t offered(const struct net_backend *nb, unsigned pairs)
 {
     uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CTRL_VQ |
                  1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4 |
-                 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+                 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+                 1ull << VIRTIO_NET_F_MRG_RXBUF;
     if (nb->vnet_hdr)                  /* the host kernel hands us TSO frames it need not cut */
         f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     if (pairs > 1)
