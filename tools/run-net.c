@@ -1,5 +1,5 @@
 /* Network options in both spellings (QEMU's docs/system/invocation: -netdev, -nic, -device):
- *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mac=..] | tap,ifname=NAME[,queues=N]
+ *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mtu=N][,mac=..] | tap,ifname=NAME[,queues=N]
  *   -netdev user|tap,id=ID,...   then   -device virtio-net-pci,netdev=ID[,mac=..]
  *   -nic user|tap,...[,model=virtio-net-pci][,mac=..]
  * Each NIC is a virtio-net-pci; a -netdev no device uses is refused, as is any option vmon
@@ -48,6 +48,12 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
     } else if (!strcmp(key, "restrict") && user) {
         if (bool_val(val, &c->restricted) < 0)
             return snprintf(err, errlen, "%s restrict=%s: expected on or off", o, val), -1;
+    } else if (!strcmp(key, "mtu") && user) {
+        char *end;
+        long m = strtol(val, &end, 10);
+        if (*end || m < NET_MTU_MIN || m > NET_MTU_MAX)
+            return snprintf(err, errlen, "%s mtu=%s: %d to %d", o, val, NET_MTU_MIN, NET_MTU_MAX), -1;
+        c->mtu = (unsigned)m;
     } else if (!strcmp(key, "ifname") && !user) {
         if (!val[0] || strlen(val) >= sizeof(c->ifname))
             return snprintf(err, errlen, "%s ifname=%s: not an interface name", o, val), -1;
