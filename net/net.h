@@ -40,6 +40,7 @@ struct net_config {
     bool has_mac;
     unsigned queues;                   /* queue pairs (tap: queues=N), 1 when not given */
     unsigned mtu;                      /* user: mtu=N; 0: not given (1500, not announced) */
+    int mrg_rxbuf;                     /* the NIC's mrg_rxbuf=on (1) / off (-1); 0: the device picks */
 };
 
 /* The device side, as a backend sees it. receive takes one frame (after the vnet header when the

@@ -53,11 +53,12 @@ struct rig {
     uint16_t avail[9];
 };
 
-static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features)
+static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features, unsigned mtu)
 {
     memset(r, 0, sizeof(*r));
     assert_int_equal(guest_mem_init(&r->mem, RAM), 0);
-    r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs };
+    r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs,
+                                  .mtu = mtu };
     uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
     r->n = virtio_net_new(&r->fb.nb, mac, &r->mem);
     assert_non_null(r->n);
@@ -139,7 +140,7 @@ static void features_and_config(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     uint64_t f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_MAC && f & 1ull << VIRTIO_NET_F_CSUM &&
                 f & 1ull << VIRTIO_NET_F_HOST_TSO4 && f & 1ull << VIRTIO_NET_F_GUEST_CSUM);
@@ -148,11 +149,34 @@ static void features_and_config(void **state)
     assert_int_equal(r.n->vdev.ops->num_queues, 3);
     assert_memory_equal(r.n->config, "\x52\x54\x00\x01\x02\x03", 6);
     rig_free(&r);
-    rig_init(&r, true, 2, ~0ull);
+    rig_init(&r, true, 2, ~0ull, 0);
     f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4 && f & 1ull << VIRTIO_NET_F_MQ);
     assert_int_equal(r.n->vdev.ops->num_queues, 5);
     assert_int_equal(r.n->config[8], 2);                 /* max_virtqueue_pairs */
+    assert_true(f & 1ull << VIRTIO_NET_F_MRG_RXBUF);     /* TSO frames outgrow one buffer */
+    assert_false(f & 1ull << VIRTIO_NET_F_MTU);
+    rig_free(&r);
+}
+
+/* MRG_RXBUF where frames may outgrow one small buffer (vnet header, MTU above 1500), else not
+ * unless asked; MTU announced in config when the backend says one. */
+static void features_mrg_and_mtu(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull, 0);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MTU);
+    virtio_net_set_mrg_rxbuf(r.n, true);
+    assert_true(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
+    rig_free(&r);
+    rig_init(&r, false, 1, ~0ull, 9000);
+    uint64_t f = virtio_dev_features(&r.n->vdev);
+    assert_true(f & 1ull << VIRTIO_NET_F_MRG_RXBUF && f & 1ull << VIRTIO_NET_F_MTU);
+    assert_int_equal(r.n->config[10] | r.n->config[11] << 8, 9000);
+    virtio_net_set_mrg_rxbuf(r.n, false);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
     rig_free(&r);
 }
 
@@ -177,7 +201,7 @@ static void transmit_segments_for_slirp(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     size_t len = tso_frame(r.mem.base + DATA);
     /* The header in its own buffer, the frame split across two (2.6.4: any layout). */
     uint64_t a[3] = { DATA, DATA + NET_HDR_LEN, DATA + 100 };
@@ -196,7 +220,7 @@ static void transmit_passes_header_to_tap(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, true, 1, ~0ull);
+    rig_init(&r, true, 1, ~0ull, 0);
     uint8_t *p = r.mem.base + DATA;
     memset(p, 0, NET_HDR_LEN);
     memset(p + NET_HDR_LEN, 0x11, 60);
@@ -214,7 +238,7 @@ static void receive(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~(1ull << VIRTIO_NET_F_MRG_RXBUF));
+    rig_init(&r, false, 1, ~(1ull << VIRTIO_NET_F_MRG_RXBUF), 0);
     uint8_t frame[100];
     memset(frame, 0x5a, sizeof(frame));
     struct iovec iov = { frame, sizeof(frame) };
@@ -256,7 +280,7 @@ static void receive_mergeable(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 9000);
     assert_true(virtio_net_has(r.n, VIRTIO_NET_F_MRG_RXBUF));
     uint8_t frame[1400];
     for (unsigned i = 0; i < sizeof(frame); i++)
@@ -297,7 +321,7 @@ static void receive_mergeable_bad_chain(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 9000);
     uint8_t frame[300];
     memset(frame, 0x33, sizeof(frame));
     struct iovec iov = { frame, sizeof(frame) };
@@ -322,7 +346,7 @@ static void receive_mergeable_vnet(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, true, 1, ~0ull);
+    rig_init(&r, true, 1, ~0ull, 0);
     uint8_t buf[NET_HDR_LEN + 1000];
     struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .hdr_len = 54,
                           .gso_size = 900, .csum_start = 34, .csum_offset = 16 };
@@ -348,7 +372,7 @@ static void ctrl_mq(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, true, 2, ~0ull);
+    rig_init(&r, true, 2, ~0ull, 0);
     unsigned cq = 4;
     uint8_t *cmd = r.mem.base + DATA;
     uint8_t set2[4] = { 4, 0, 2, 0 }, set5[4] = { 4, 0, 5, 0 };
@@ -372,7 +396,7 @@ static void hostile_chain(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     uint64_t a[2] = { DATA, RAM - 4 };                   /* the second runs past RAM */
     uint32_t l[2] = { NET_HDR_LEN, 4096 };
     bool w[2] = { false, false };
@@ -390,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(features_and_config),
+        cmocka_unit_test(features_mrg_and_mtu),
         cmocka_unit_test(transmit_segments_for_slirp),
         cmocka_unit_test(transmit_passes_header_to_tap),
         cmocka_unit_test(receive),
