@@ -249,6 +249,8 @@ static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
             net_backend_free(nb);
             goto nomem;
         }
+        if (nc->mrg_rxbuf)
+            virtio_net_set_mrg_rxbuf(pc->nets[i], nc->mrg_rxbuf > 0);
         if (!(pc->net_pcis[i] = virtio_pci_new(&pc->nets[i]->vdev, pc->vm->loop)))
             goto nomem;
         int r = pc_pci_plug(pc, &pc->net_pcis[i]->pci);

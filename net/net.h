@@ -16,6 +16,8 @@
 #define NET_MAX_FWDS  8
 #define NET_HDR_LEN   12         /* struct virtio_net_hdr with num_buffers (5.1.6) */
 #define NET_MAX_FRAME 65550      /* Ethernet header + the largest IP datagram a GSO frame holds */
+#define NET_MTU_MIN   576        /* user: mtu= bounds (slirp takes up to 65521) */
+#define NET_MTU_MAX   65520
 
 enum net_kind { NET_NONE, NET_USER, NET_TAP };
 
@@ -37,6 +39,8 @@ struct net_config {
     uint8_t mac[6];
     bool has_mac;
     unsigned queues;                   /* queue pairs (tap: queues=N), 1 when not given */
+    unsigned mtu;                      /* user: mtu=N; 0: not given (1500, not announced) */
+    int mrg_rxbuf;                     /* the NIC's mrg_rxbuf=on (1) / off (-1); 0: the device picks */
 };
 
 /* The device side, as a backend sees it. receive takes one frame (after the vnet header when the
@@ -69,6 +73,7 @@ struct net_backend {
     bool vnet_hdr;                     /* frames carry the 12-byte header; offloads pass through */
     bool csum_valid;                   /* frames it delivers carry correct checksums (slirp) */
     unsigned pairs;                    /* queue pairs it serves */
+    unsigned mtu;                      /* the largest IP packet it passes; 0: not said (1500) */
 };
 
 /* The backend a config names; NULL with a one-line reason in err. */

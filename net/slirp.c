@@ -150,6 +150,7 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
     s->nb.ops = &slirp_ops;
     s->nb.csum_valid = true;
     s->nb.pairs = 1;
+    s->nb.mtu = c->mtu;
     SlirpConfig cfg = {
         .version = 1,
         .restricted = c->restricted,
@@ -160,8 +161,8 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
         .vdhcp_start = ip4("10.0.2.15"),
         .vnameserver = ip4("10.0.2.3"),
         .vhostname = "vmon",
-        .if_mtu = 1500,
-        .if_mru = 1500,
+        .if_mtu = s->nb.mtu ? s->nb.mtu : 1500,
+        .if_mru = s->nb.mtu ? s->nb.mtu : 1500,
     };
     s->slirp = slirp_new(&cfg, &callbacks, s);
     if (!s->slirp) {

@@ -1,5 +1,6 @@
 /* Network options in both spellings (QEMU's docs/system/invocation: -netdev, -nic, -device):
- *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mac=..] | tap,ifname=NAME[,queues=N]
+ *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mtu=N][,mac=..][,mrg_rxbuf=on|off]
+ *             | tap,ifname=NAME[,queues=N]
  *   -netdev user|tap,id=ID,...   then   -device virtio-net-pci,netdev=ID[,mac=..]
  *   -nic user|tap,...[,model=virtio-net-pci][,mac=..]
  * Each NIC is a virtio-net-pci; a -netdev no device uses is refused, as is any option vmon
@@ -48,6 +49,12 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
     } else if (!strcmp(key, "restrict") && user) {
         if (bool_val(val, &c->restricted) < 0)
             return snprintf(err, errlen, "%s restrict=%s: expected on or off", o, val), -1;
+    } else if (!strcmp(key, "mtu") && user) {
+        char *end;
+        long m = strtol(val, &end, 10);
+        if (*end || m < NET_MTU_MIN || m > NET_MTU_MAX)
+            return snprintf(err, errlen, "%s mtu=%s: %d to %d", o, val, NET_MTU_MIN, NET_MTU_MAX), -1;
+        c->mtu = (unsigned)m;
     } else if (!strcmp(key, "ifname") && !user) {
         if (!val[0] || strlen(val) >= sizeof(c->ifname))
             return snprintf(err, errlen, "%s ifname=%s: not an interface name", o, val), -1;
@@ -69,6 +76,11 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
         if (net_parse_mac(val, c->mac) < 0)
             return snprintf(err, errlen, "%s mac=%s: not a unicast MAC address", o, val), -1;
         c->has_mac = true;
+    } else if (!strcmp(key, "mrg_rxbuf") && nic) {
+        bool on;
+        if (bool_val(val, &on) < 0)
+            return snprintf(err, errlen, "%s mrg_rxbuf=%s: expected on or off", o, val), -1;
+        c->mrg_rxbuf = on ? 1 : -1;
     } else if (!strcmp(key, "model") && which == RUN_NIC) {
         if (strcmp(val, "virtio-net-pci") && strcmp(val, "virtio"))
             return snprintf(err, errlen, "-nic model=%s: vmon has only virtio-net-pci", val), -1;
@@ -126,6 +138,7 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     struct vm_nic *nic = NULL;
     uint8_t mac[6];
     bool has_mac = false;
+    int mrg = 0;
     for (int i = 1; i < n; i++) {
         char *eq = strchr(items[i], '=');
         const char *val = eq ? eq + 1 : "";
@@ -141,6 +154,11 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
             if (net_parse_mac(val, mac) < 0)
                 return snprintf(err, errlen, "-device virtio-net-pci: mac=%s: not a unicast MAC address", val), -1;
             has_mac = true;
+        } else if (!strcmp(items[i], "mrg_rxbuf")) {
+            bool on;
+            if (bool_val(val, &on) < 0)
+                return snprintf(err, errlen, "-device virtio-net-pci: mrg_rxbuf=%s: expected on or off", val), -1;
+            mrg = on ? 1 : -1;
         } else if (!strcmp(items[i], "mq") && strcmp(val, "on"))
             return snprintf(err, errlen, "-device virtio-net-pci: mq=%s: vmon offers MQ whenever the "
                             "netdev has queues=N > 1 (only mq=on)", val), -1;
@@ -152,6 +170,8 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     if (nic->plugged)
         return snprintf(err, errlen, "-device virtio-net-pci: netdev %s already has a device", nic->net.id), -1;
     nic->plugged = true;
+    if (mrg)
+        nic->net.mrg_rxbuf = mrg;
     if (has_mac) {
         memcpy(nic->net.mac, mac, 6);
         nic->net.has_mac = true;

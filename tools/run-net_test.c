@@ -42,6 +42,15 @@ static void user_with_hostfwd(void **state)
     assert_true(n->fwds[1].udp);
     assert_int_equal(n->fwds[1].host_addr, inet_addr("127.0.0.1"));
     assert_int_equal(n->fwds[1].guest_addr, inet_addr("10.0.2.15"));
+    assert_int_equal(n->mtu, 0);                         /* not given: 1500, not announced */
+    assert_int_equal(parse(&c, err, "--net", "user,mtu=9000", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.mtu, 9000);
+    assert_int_equal(c.nics[0].net.mrg_rxbuf, 0);
+    assert_int_equal(parse(&c, err, "--net", "user,mrg_rxbuf=off", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.mrg_rxbuf, -1);
+    assert_int_equal(parse(&c, err, "-netdev", "user,id=u", "-device", "virtio-net-pci,netdev=u,mrg_rxbuf=off", NULL),
+                     RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.mrg_rxbuf, -1);
 }
 
 static void qemu_spellings(void **state)
@@ -75,6 +84,11 @@ static void refusals(void **state)
         { "--net", "user,ifname=x" },
         { "--net", "tap" },
         { "--net", "tap,ifname=x,queues=9" },
+        { "--net", "user,mtu=575" },
+        { "--net", "user,mrg_rxbuf=maybe" },
+        { "--net", "user,mtu=65521" },
+        { "--net", "user,mtu=1500x" },
+        { "--net", "tap,ifname=x,mtu=1500" },
         { "--net", "user,mac=01:00:00:00:00:01" },
         { "-nic", "user,model=e1000" },
         { "-netdev", "user" },

@@ -33,6 +33,10 @@ static uint64_t offered(const struct net_backend *nb, unsigned pairs)
         f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     if (pairs > 1)
         f |= 1ull << VIRTIO_NET_F_MQ;
+    if (nb->mtu)                       /* 5.1.4.1: the driver takes its MTU from config */
+        f |= 1ull << VIRTIO_NET_F_MTU;
+    if (nb->vnet_hdr || nb->mtu > 1500)   /* see virtio_net_set_mrg_rxbuf */
+        f |= 1ull << VIRTIO_NET_F_MRG_RXBUF;
     return f;
 }
 
@@ -60,8 +64,16 @@ struct virtio_net *virtio_net_new(struct net_backend *nb, const uint8_t mac[6],
     memcpy(n->config, mac, 6);
     n->config[6] = 1;                  /* status: VIRTIO_NET_S_LINK_UP (read only with F_STATUS) */
     n->config[8] = (uint8_t)n->pairs;  /* max_virtqueue_pairs, little-endian */
+    n->config[10] = (uint8_t)nb->mtu;  /* mtu, little-endian (read only with F_MTU) */
+    n->config[11] = (uint8_t)(nb->mtu >> 8);
     virtio_dev_init(&n->vdev, &n->ops, n, mem, n->config, sizeof(n->config));
     return n;
+}
+
+void virtio_net_set_mrg_rxbuf(struct virtio_net *n, bool on)
+{
+    n->ops.features &= ~(1ull << VIRTIO_NET_F_MRG_RXBUF);
+    n->ops.features |= (uint64_t)on << VIRTIO_NET_F_MRG_RXBUF;
 }
 
 int virtio_net_start(struct virtio_net *n)

@@ -1,8 +1,9 @@
 /* virtio-net (virtio 1.2, 5.1): receive and transmit queue pairs and a control queue, over a
  * network backend (net/net.h). Offloads offered: checksum and TSO both ways where the backend
  * passes the virtio-net header (tap), checksum and TSO from the guest everywhere (completed and
- * segmented in software, hw/virtio/net-offload.c, for backends that need whole frames), and
- * multiqueue (VIRTIO_NET_F_MQ) when the backend has more than one pair. */
+ * segmented in software, hw/virtio/net-offload.c, for backends that need whole frames),
+ * mergeable receive buffers (VIRTIO_NET_F_MRG_RXBUF, net-rx.c) and multiqueue (VIRTIO_NET_F_MQ)
+ * when the backend has more than one pair. */
 #ifndef VMON_HW_VIRTIO_NET_H
 #define VMON_HW_VIRTIO_NET_H
 
@@ -15,7 +16,9 @@
 #define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_HOST_TSO4  11
 #define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_MTU        3
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_CTRL_VQ    17
 #define VIRTIO_NET_F_MQ         22
 
@@ -34,6 +37,12 @@ struct virtio_net {
 /* A device over nb (taken over: freed with the device) with MAC address mac. */
 struct virtio_net *virtio_net_new(struct net_backend *nb, const uint8_t mac[6],
                                   const struct guest_mem *mem);
+/* Offers VIRTIO_NET_F_MRG_RXBUF or not (mrg_rxbuf=on|off), overriding the default: offered where
+ * frames may outgrow one of Linux's small receive buffers (a backend with the vnet header, whose
+ * TSO frames reach 64 KiB, or an MTU above 1500). Not offered otherwise: at MTU 1500 a frame
+ * always fits one small buffer, and Linux's mergeable receive path cost the guest more CPU per
+ * received byte under the software CPU (README, Benchmarks). Before the driver reads features. */
+void virtio_net_set_mrg_rxbuf(struct virtio_net *n, bool on);
 /* Starts the backend delivering frames to the device. */
 int virtio_net_start(struct virtio_net *n);
 void virtio_net_free(struct virtio_net *n);
@@ -43,6 +52,11 @@ void virtio_net_free(struct virtio_net *n);
 int virtio_net_receive(void *opaque, unsigned q, const struct iovec *iov, int iovcnt);
 void virtio_net_tx_locked(struct virtio_net *n, unsigned qi);
 void virtio_net_ctrl_locked(struct virtio_net *n, unsigned qi);
+/* For net-rx.c and net-rxtx.c: whether the driver accepted feature bit; copies len bytes from
+ * src into the chain's device-writable buffers from byte at on. */
+bool virtio_net_has(const struct virtio_net *n, unsigned bit);
+void virtio_net_chain_write(const struct virtq_chain *c, uint64_t at, const uint8_t *src,
+                            size_t len);
 /* Passes the negotiated receive offloads to the backend when they changed. v->lock held. */
 void virtio_net_apply_offloads_locked(struct virtio_net *n);
 

@@ -2,7 +2,8 @@
  * guest memory: the input picks the backend's kind (with or without the vnet header), the queue
  * pairs, the driver's features and queue size, a list of operations (transmit, control and
  * receive-queue notifications; frames from the backend) and the guest RAM image the rings,
- * descriptors and frames are read from. Whatever the guest wrote, the device must neither crash
+ * descriptors and frames are read from (split or packed rings). With MRG_RXBUF among the
+ * features, frames spread over several receive chains. Whatever the guest wrote, the device must neither crash
  * nor touch memory outside RAM; sanitizers check. make fuzz-net [FUZZ_TIME=600]. */
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!inited)
         return 0;
     struct fake_nb f = { .nb = { .ops = &fake_ops, .vnet_hdr = data[0] & 1, .csum_valid = data[0] & 2,
-                                 .pairs = 1 + ((data[0] >> 2) & 3) } };
+                                 .pairs = 1 + ((data[0] >> 2) & 3),
+                                 .mtu = data[0] & 0x10 ? 9000 : 0 } };
     uint64_t features;
     memcpy(&features, data + 1, 8);
     unsigned qsize = 1u << (data[9] % 9);
@@ -79,6 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct virtio_dev *v = &n->vdev;
     pthread_mutex_lock(&v->lock);
+    if (data[0] & 0x20)                /* packed rings offered: the features may take them */
+        v->extra_features = 1ull << VIRTIO_F_RING_PACKED;
+    v->driver_features = features & virtio_dev_features(v);
+    virtio_set_status_locked(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                                VIRTIO_STATUS_FEATURES_OK);
     for (unsigned i = 0; i < v->ops->num_queues; i++) {
         struct virtq *q = &v->queues[i];
         q->size = (uint16_t)qsize;
@@ -87,7 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         q->used = i * QSPAN + 0x2000;
         virtq_enable(q);
     }
-    v->driver_features = features & virtio_dev_features(v);
     virtio_set_status_locked(v, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
                                 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
     pthread_mutex_unlock(&v->lock);

@@ -53,11 +53,12 @@ struct rig {
     uint16_t avail[9];
 };
 
-static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features)
+static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features, unsigned mtu)
 {
     memset(r, 0, sizeof(*r));
     assert_int_equal(guest_mem_init(&r->mem, RAM), 0);
-    r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs };
+    r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs,
+                                  .mtu = mtu };
     uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
     r->n = virtio_net_new(&r->fb.nb, mac, &r->mem);
     assert_non_null(r->n);
@@ -81,24 +82,44 @@ static void rig_free(struct rig *r)
     guest_mem_destroy(&r->mem);
 }
 
-/* Puts a chain of (addr, len, write) buffers on queue qi and makes it available. */
-static void post(struct rig *r, unsigned qi, int n, const uint64_t *addr, const uint32_t *len, const bool *wr)
+/* Puts a chain of (addr, len, write) buffers at descriptors from d0 on queue qi and makes it
+ * available. */
+static void post_at(struct rig *r, unsigned qi, uint16_t d0, int n, const uint64_t *addr,
+                    const uint32_t *len, const bool *wr)
 {
     uint8_t *m = r->mem.base;
     for (int i = 0; i < n; i++) {
-        uint8_t *d = m + qi * QSPAN + 16 * (unsigned)i;
+        uint8_t *d = m + qi * QSPAN + 16 * (d0 + (unsigned)i);
         uint16_t flags = (uint16_t)((i + 1 < n ? VIRTQ_DESC_F_NEXT : 0) | (wr[i] ? VIRTQ_DESC_F_WRITE : 0));
-        uint16_t next = (uint16_t)(i + 1);
+        uint16_t next = (uint16_t)(d0 + i + 1);
         memcpy(d, &addr[i], 8);
         memcpy(d + 8, &len[i], 4);
         memcpy(d + 12, &flags, 2);
         memcpy(d + 14, &next, 2);
     }
     uint8_t *av = m + qi * QSPAN + 0x1000;
-    uint16_t head = 0;
-    memcpy(av + 4 + 2 * (r->avail[qi] % 16), &head, 2);
+    memcpy(av + 4 + 2 * (r->avail[qi] % 16), &d0, 2);
     r->avail[qi]++;
     memcpy(av + 2, &r->avail[qi], 2);
+}
+
+static void post(struct rig *r, unsigned qi, int n, const uint64_t *addr, const uint32_t *len, const bool *wr)
+{
+    post_at(r, qi, 0, n, addr, len, wr);
+}
+
+static uint32_t used_id(struct rig *r, unsigned qi, unsigned idx)
+{
+    uint32_t id;
+    memcpy(&id, r->mem.base + qi * QSPAN + 0x2000 + 4 + 8 * idx, 4);
+    return id;
+}
+
+static uint16_t used_idx(struct rig *r, unsigned qi)
+{
+    uint16_t idx;
+    memcpy(&idx, r->mem.base + qi * QSPAN + 0x2000 + 2, 2);
+    return idx;
 }
 
 static uint32_t used_len(struct rig *r, unsigned qi, unsigned idx)
@@ -119,7 +140,7 @@ static void features_and_config(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     uint64_t f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_MAC && f & 1ull << VIRTIO_NET_F_CSUM &&
                 f & 1ull << VIRTIO_NET_F_HOST_TSO4 && f & 1ull << VIRTIO_NET_F_GUEST_CSUM);
@@ -128,11 +149,34 @@ static void features_and_config(void **state)
     assert_int_equal(r.n->vdev.ops->num_queues, 3);
     assert_memory_equal(r.n->config, "\x52\x54\x00\x01\x02\x03", 6);
     rig_free(&r);
-    rig_init(&r, true, 2, ~0ull);
+    rig_init(&r, true, 2, ~0ull, 0);
     f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4 && f & 1ull << VIRTIO_NET_F_MQ);
     assert_int_equal(r.n->vdev.ops->num_queues, 5);
     assert_int_equal(r.n->config[8], 2);                 /* max_virtqueue_pairs */
+    assert_true(f & 1ull << VIRTIO_NET_F_MRG_RXBUF);     /* TSO frames outgrow one buffer */
+    assert_false(f & 1ull << VIRTIO_NET_F_MTU);
+    rig_free(&r);
+}
+
+/* MRG_RXBUF where frames may outgrow one small buffer (vnet header, MTU above 1500), else not
+ * unless asked; MTU announced in config when the backend says one. */
+static void features_mrg_and_mtu(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull, 0);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MTU);
+    virtio_net_set_mrg_rxbuf(r.n, true);
+    assert_true(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
+    rig_free(&r);
+    rig_init(&r, false, 1, ~0ull, 9000);
+    uint64_t f = virtio_dev_features(&r.n->vdev);
+    assert_true(f & 1ull << VIRTIO_NET_F_MRG_RXBUF && f & 1ull << VIRTIO_NET_F_MTU);
+    assert_int_equal(r.n->config[10] | r.n->config[11] << 8, 9000);
+    virtio_net_set_mrg_rxbuf(r.n, false);
+    assert_false(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_MRG_RXBUF);
     rig_free(&r);
 }
 
@@ -157,7 +201,7 @@ static void transmit_segments_for_slirp(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     size_t len = tso_frame(r.mem.base + DATA);
     /* The header in its own buffer, the frame split across two (2.6.4: any layout). */
     uint64_t a[3] = { DATA, DATA + NET_HDR_LEN, DATA + 100 };
@@ -176,7 +220,7 @@ static void transmit_passes_header_to_tap(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, true, 1, ~0ull);
+    rig_init(&r, true, 1, ~0ull, 0);
     uint8_t *p = r.mem.base + DATA;
     memset(p, 0, NET_HDR_LEN);
     memset(p + NET_HDR_LEN, 0x11, 60);
@@ -194,7 +238,7 @@ static void receive(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~(1ull << VIRTIO_NET_F_MRG_RXBUF), 0);
     uint8_t frame[100];
     memset(frame, 0x5a, sizeof(frame));
     struct iovec iov = { frame, sizeof(frame) };
@@ -219,11 +263,116 @@ static void receive(void **state)
     rig_free(&r);
 }
 
+/* Posts n one-buffer receive chains of size bytes each, at DATA + 0x1000 * i. */
+static void post_rx(struct rig *r, unsigned from, unsigned n, uint32_t size)
+{
+    for (unsigned i = from; i < from + n; i++) {
+        uint64_t a[1] = { DATA + 0x1000 * i };
+        uint32_t l[1] = { size };
+        bool w[1] = { true };
+        post_at(r, 0, (uint16_t)i, 1, a, l, w);
+    }
+}
+
+/* MRG_RXBUF: a frame bigger than one chain spreads over as many as it needs, num_buffers says
+ * how many, and all of them are used at once. */
+static void receive_mergeable(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull, 9000);
+    assert_true(virtio_net_has(r.n, VIRTIO_NET_F_MRG_RXBUF));
+    uint8_t frame[1400];
+    for (unsigned i = 0; i < sizeof(frame); i++)
+        frame[i] = (uint8_t)(i * 7);
+    struct iovec iov[2] = { { frame, 500 }, { frame + 500, 900 } };
+    post_rx(&r, 0, 1, 600);
+    assert_int_equal(virtio_net_receive(r.n, 0, iov, 2), -EAGAIN);   /* one chain: too little */
+    assert_int_equal(used_idx(&r, 0), 0);
+    assert_int_equal(r.n->vdev.queues[0].last_avail, 0);             /* taken back */
+    post_rx(&r, 1, 2, 600);
+    assert_int_equal(virtio_net_receive(r.n, 0, iov, 2), 0);
+    assert_int_equal(used_idx(&r, 0), 3);
+    assert_int_equal(used_len(&r, 0, 0), 600);
+    assert_int_equal(used_len(&r, 0, 1), 600);
+    assert_int_equal(used_len(&r, 0, 2), NET_HDR_LEN + 1400 - 1200);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(used_id(&r, 0, i), i);
+    struct vnet_hdr h;
+    vnet_hdr_decode(r.mem.base + DATA, &h);
+    assert_int_equal(h.num_buffers, 3);
+    assert_int_equal(h.flags, VNET_HDR_F_DATA_VALID);
+    assert_memory_equal(r.mem.base + DATA + NET_HDR_LEN, frame, 600 - NET_HDR_LEN);
+    assert_memory_equal(r.mem.base + DATA + 0x1000, frame + 588, 600);
+    assert_memory_equal(r.mem.base + DATA + 0x2000, frame + 1188, 212);
+    /* A small frame takes one chain. */
+    post_rx(&r, 3, 1, 2048);
+    iov[0].iov_len = 60;
+    assert_int_equal(virtio_net_receive(r.n, 0, iov, 1), 0);
+    assert_int_equal(used_len(&r, 0, 3), NET_HDR_LEN + 60);
+    vnet_hdr_decode(r.mem.base + DATA + 0x3000, &h);
+    assert_int_equal(h.num_buffers, 1);
+    rig_free(&r);
+}
+
+/* MRG_RXBUF with a chain smaller than the header (5.1.6.3.1 forbids it): the frame is lost and
+ * the chains it took are used with length 0; the next frame goes normally. */
+static void receive_mergeable_bad_chain(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, false, 1, ~0ull, 9000);
+    uint8_t frame[300];
+    memset(frame, 0x33, sizeof(frame));
+    struct iovec iov = { frame, sizeof(frame) };
+    post_rx(&r, 0, 1, 200);
+    post_rx(&r, 1, 1, 8);
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), 0);
+    assert_int_equal(used_idx(&r, 0), 2);
+    assert_int_equal(used_len(&r, 0, 0), 0);
+    assert_int_equal(used_len(&r, 0, 1), 0);
+    assert_int_equal(r.n->rx_dropped, 1);
+    assert_false(r.n->vdev.status & VIRTIO_STATUS_NEEDS_RESET);
+    post_rx(&r, 2, 2, 200);
+    assert_int_equal(virtio_net_receive(r.n, 0, &iov, 1), 0);
+    assert_int_equal(used_idx(&r, 0), 4);
+    assert_int_equal(used_len(&r, 0, 3), NET_HDR_LEN + 300 - 200);
+    rig_free(&r);
+}
+
+/* From a backend with the vnet header (tap), split anywhere: its header reaches the driver with
+ * num_buffers set, the frame after it. */
+static void receive_mergeable_vnet(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, true, 1, ~0ull, 0);
+    uint8_t buf[NET_HDR_LEN + 1000];
+    struct vnet_hdr h = { .flags = VNET_HDR_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4, .hdr_len = 54,
+                          .gso_size = 900, .csum_start = 34, .csum_offset = 16 };
+    vnet_hdr_encode(&h, buf);
+    for (unsigned i = 0; i < 1000; i++)
+        buf[NET_HDR_LEN + i] = (uint8_t)(i * 3 + 1);
+    struct iovec iov[3] = { { buf, 5 }, { buf + 5, 100 }, { buf + 105, sizeof(buf) - 105 } };
+    post_rx(&r, 0, 2, 512);
+    assert_int_equal(virtio_net_receive(r.n, 0, iov, 3), 0);
+    assert_int_equal(used_len(&r, 0, 0), 512);
+    assert_int_equal(used_len(&r, 0, 1), NET_HDR_LEN + 1000 - 512);
+    struct vnet_hdr g;
+    vnet_hdr_decode(r.mem.base + DATA, &g);
+    assert_int_equal(g.gso_size, 900);
+    assert_int_equal(g.csum_start, 34);
+    assert_int_equal(g.num_buffers, 2);
+    assert_memory_equal(r.mem.base + DATA + NET_HDR_LEN, buf + NET_HDR_LEN, 500);
+    assert_memory_equal(r.mem.base + DATA + 0x1000, buf + NET_HDR_LEN + 500, 500);
+    rig_free(&r);
+}
+
 static void ctrl_mq(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, true, 2, ~0ull);
+    rig_init(&r, true, 2, ~0ull, 0);
     unsigned cq = 4;
     uint8_t *cmd = r.mem.base + DATA;
     uint8_t set2[4] = { 4, 0, 2, 0 }, set5[4] = { 4, 0, 5, 0 };
@@ -247,7 +396,7 @@ static void hostile_chain(void **state)
 {
     (void)state;
     struct rig r;
-    rig_init(&r, false, 1, ~0ull);
+    rig_init(&r, false, 1, ~0ull, 0);
     uint64_t a[2] = { DATA, RAM - 4 };                   /* the second runs past RAM */
     uint32_t l[2] = { NET_HDR_LEN, 4096 };
     bool w[2] = { false, false };
@@ -265,9 +414,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(features_and_config),
+        cmocka_unit_test(features_mrg_and_mtu),
         cmocka_unit_test(transmit_segments_for_slirp),
         cmocka_unit_test(transmit_passes_header_to_tap),
         cmocka_unit_test(receive),
+        cmocka_unit_test(receive_mergeable),
+        cmocka_unit_test(receive_mergeable_bad_chain),
+        cmocka_unit_test(receive_mergeable_vnet),
         cmocka_unit_test(ctrl_mq),
         cmocka_unit_test(hostile_chain),
     };

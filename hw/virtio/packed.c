@@ -111,24 +111,34 @@ int virtq_packed_pop(struct virtq *q, struct virtq_chain *c, const char **why)
     return 1;
 }
 
-/* 2.8.9: id and len first, then the flags with both bits equal to the used wrap counter. */
-void virtq_packed_push(struct virtq *q, uint16_t id, uint32_t len)
+/* 2.8.9: id and len first, then the flags with both bits equal to the used wrap counter; the
+ * first descriptor's flags last of all (the driver reads the ring in order from there). */
+void virtq_packed_push_n(struct virtq *q, const uint16_t *id, const uint32_t *len, unsigned n)
 {
     struct pdesc *t = ring(q);
-    if (!t || q->inflight_n == 0)
-        return;
-    uint16_t steps = q->inflight[q->inflight_first];
-    q->inflight_first = (uint16_t)((q->inflight_first + 1) % q->size);
-    q->inflight_n--;
-    struct pdesc *d = &t[q->used_idx];
-    d->id = id;
-    d->len = len;
-    uint16_t f = q->used_wrap ? VIRTQ_PACKED_F_AVAIL | VIRTQ_PACKED_F_USED : 0;
-    __atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
-    if (q->used_idx + steps >= q->size)
-        q->used_wrap = !q->used_wrap;
-    q->used_idx = (uint16_t)((q->used_idx + steps) % q->size);
-    q->used_slots += steps;
+    struct pdesc *first = NULL;
+    uint16_t first_flags = 0;
+    for (unsigned i = 0; t && i < n && q->inflight_n; i++) {
+        uint16_t steps = q->inflight[q->inflight_first];
+        q->inflight_first = (uint16_t)((q->inflight_first + 1) % q->size);
+        q->inflight_n--;
+        struct pdesc *d = &t[q->used_idx];
+        d->id = id[i];
+        d->len = len[i];
+        uint16_t f = q->used_wrap ? VIRTQ_PACKED_F_AVAIL | VIRTQ_PACKED_F_USED : 0;
+        if (i == 0) {
+            first = d;
+            first_flags = f;
+        } else {
+            __atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
+        }
+        if (q->used_idx + steps >= q->size)
+            q->used_wrap = !q->used_wrap;
+        q->used_idx = (uint16_t)((q->used_idx + steps) % q->size);
+        q->used_slots += steps;
+    }
+    if (first)
+        __atomic_store_n(&first->flags, first_flags, __ATOMIC_RELEASE);
 }
 
 /* The slot the driver's off_wrap names, as a count of used slots since enable (the round it

@@ -15,7 +15,8 @@
 
 int virtq_packed_enable(struct virtq *q);
 int virtq_packed_pop(struct virtq *q, struct virtq_chain *c, const char **why);
-void virtq_packed_push(struct virtq *q, uint16_t id, uint32_t len);
+/* n used descriptors; the first one's flags are written last, so the driver sees all or none. */
+void virtq_packed_push_n(struct virtq *q, const uint16_t *id, const uint32_t *len, unsigned n);
 bool virtq_packed_should_notify(struct virtq *q);
 
 #endif

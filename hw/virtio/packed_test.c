@@ -268,6 +268,53 @@ static void test_hostile(void **state)
 }
 
 /* A packed queue's rings: in RAM, aligned, 1 to VIRTQ_MAX_SIZE entries (any count). */
+/* Chains taken then given back (virtq_rewind) are taken again, wrap counter included; chains
+ * used together (virtq_push_n) land in order with the first one's flags written last. */
+static void test_rewind_and_push_n(void **state)
+{
+    (void)state;
+    struct fq f;
+    struct virtq_chain c;
+    fq_init(&f, 4, false);
+    offer(&f, DATA, 100, 1, VIRTQ_DESC_F_WRITE);
+    offer(&f, DATA, 100, 2, VIRTQ_DESC_F_WRITE);
+    assert_int_equal(pop(&f, &c), 1);
+    struct virtq_mark m;
+    virtq_mark(&f.q, &m);
+    offer(&f, DATA, 100, 3, VIRTQ_DESC_F_WRITE);
+    offer(&f, DATA, 100, 4, VIRTQ_DESC_F_WRITE);   /* the driver's wrap counter turns */
+    assert_int_equal(pop(&f, &c), 1);
+    assert_int_equal(pop(&f, &c), 1);
+    assert_int_equal(pop(&f, &c), 1);
+    assert_int_equal(c.head, 4);
+    assert_true(f.q.avail_wrap == false);
+    virtq_rewind(&f.q, &m);
+    assert_true(f.q.avail_wrap);
+    assert_int_equal(f.q.inflight_n, 1);
+    uint16_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pop(&f, &c), 1);
+        ids[i] = c.head;
+    }
+    assert_int_equal(ids[0], 2);
+    assert_int_equal(ids[2], 4);
+    uint16_t heads[4] = { 1, 2, 3, 4 };
+    uint32_t lens[4] = { 10, 20, 30, 40 };
+    virtq_push_n(&f.q, heads, lens, 4);
+    for (uint16_t slot = 0; slot < 4; slot++) {
+        uint16_t id, flags;
+        uint32_t len;
+        read_desc(&f, slot, &id, &len, &flags);
+        assert_int_equal(id, slot + 1);
+        assert_int_equal(len, 10u * (slot + 1));
+        assert_int_equal(flags & (VIRTQ_PACKED_F_AVAIL | VIRTQ_PACKED_F_USED),
+                         VIRTQ_PACKED_F_AVAIL | VIRTQ_PACKED_F_USED);
+    }
+    assert_int_equal(f.q.inflight_n, 0);
+    assert_false(f.q.used_wrap);
+    guest_mem_destroy(&f.mem);
+}
+
 static void test_enable_checks(void **state)
 {
     (void)state;
@@ -297,7 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chains_and_wrap), cmocka_unit_test(test_indirect),
         cmocka_unit_test(test_notify), cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_enable_checks),
+        cmocka_unit_test(test_enable_checks), cmocka_unit_test(test_rewind_and_push_n),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

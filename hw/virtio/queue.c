@@ -187,18 +187,39 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, const char **why)
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
+    virtq_push_n(q, &head, &len, 1);
+}
+
+void virtq_push_n(struct virtq *q, const uint16_t *head, const uint32_t *len, unsigned n)
+{
     if (q->packed) {
-        virtq_packed_push(q, head, len);
+        virtq_packed_push_n(q, head, len, n);
         return;
     }
     uint16_t *used = used_ring(q);
     if (!used)
         return;
-    uint32_t *elem = (uint32_t *)(used + 2) + 2 * (q->used_idx % q->size);
-    elem[0] = head;
-    elem[1] = len;
-    q->used_idx++;
-    __atomic_store_n(&used[1], q->used_idx, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t *elem = (uint32_t *)(used + 2) + 2 * (q->used_idx % q->size);
+        elem[0] = head[i];
+        elem[1] = len[i];
+        q->used_idx++;
+    }
+    __atomic_store_n(&used[1], q->used_idx, __ATOMIC_RELEASE);   /* all n at once */
+}
+
+void virtq_mark(const struct virtq *q, struct virtq_mark *m)
+{
+    *m = (struct virtq_mark){ q->last_avail, q->inflight_n, q->avail_wrap };
+}
+
+void virtq_rewind(struct virtq *q, const struct virtq_mark *m)
+{
+    q->last_avail = m->last_avail;
+    q->inflight_n = m->inflight_n;     /* packed: the chains' entries are forgotten */
+    q->avail_wrap = m->avail_wrap;
+    if (!q->packed && q->event_idx && used_ring(q))
+        set_avail_event(q, used_ring(q));
 }
 
 /* 2.7.10: interrupt when the entries used since the last interrupt include used_event. */

@@ -69,6 +69,19 @@ int virtq_enable(struct virtq *q);
 int virtq_pop(struct virtq *q, struct virtq_chain *c, const char **why);
 /* Returns a chain to the driver with len bytes written into it. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
+/* Several chains back to the driver together (len[i] bytes written into head[i]): the driver
+ * can see none of them before it can see all (a mergeable receive frame, 5.1.6.4.2). */
+void virtq_push_n(struct virtq *q, const uint16_t *head, const uint32_t *len, unsigned n);
+
+/* A place in the available ring: chains popped after virtq_mark and not pushed go back to the
+ * driver's side with virtq_rewind (a frame that needs more buffers than are posted waits). */
+struct virtq_mark {
+    uint16_t last_avail, inflight_n;
+    bool avail_wrap;
+};
+void virtq_mark(const struct virtq *q, struct virtq_mark *m);
+void virtq_rewind(struct virtq *q, const struct virtq_mark *m);
+
 /* Whether the driver wants an interrupt for the entries used since the last one it got:
  * VIRTQ_AVAIL_F_NO_INTERRUPT / the packed event flags, or the used-event index under EVENT_IDX.
  * Records that it is interrupted now when it answers true. */

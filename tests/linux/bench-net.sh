@@ -3,7 +3,9 @@
 # with -netdev user + -device virtio-net-pci, same kernel and initramfs, in one run: the guest
 # sends BENCH_NET_MIB MiB to a host server on 127.0.0.1 (busybox dd | nc to 10.0.2.2), then reads as
 # many from it (nc | wc -c); tests/linux/net-bench-server.py times both on the host. Prints MB/s
-# per direction and vmon/QEMU (> 1: vmon is faster). Env: BENCH_NET_MIB (default 32), QEMU.
+# per direction and vmon/QEMU (> 1: vmon is faster). Env: BENCH_NET_MIB (default 32), QEMU,
+# BENCH_NET_USER (vmon's --net value, default user; e.g. user,mtu=9000), BENCH_NET_BASE (a second
+# vmon binary, e.g. an older build, measured in the same run as its own row).
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -45,7 +47,10 @@ nc 10.0.2.2 $pb | wc -c"
     echo "$(mbps "$g") $(mbps "$h")"
 }
 
-read -r vg vh < <(run_one vmon "$VMON" run --accel soft --net user)
+NETV=${BENCH_NET_USER:-user}
+read -r vg vh < <(run_one vmon "$VMON" run --accel soft --net "$NETV")
+bg=; bh=
+[ -n "${BENCH_NET_BASE:-}" ] && read -r bg bh < <(run_one base "$BENCH_NET_BASE" run --accel soft --net "$NETV")
 if command -v "$QEMU" >/dev/null; then
     read -r qg qh < <(run_one qemu "$QEMU" -accel tcg -m 512 -nographic -nodefaults -serial stdio \
         -no-reboot -netdev user,id=n0 -device virtio-net-pci,netdev=n0)
@@ -56,3 +61,8 @@ ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || echo "scale=2; $1 / $2" | bc
 printf '%-22s %12s %12s %10s\n' "$MIB MiB, MB/s" "vmon soft" "QEMU TCG" "vmon/QEMU"
 printf '%-22s %12s %12s %10s\n' "guest -> host" "$vg" "$qg" "$(ratio "$vg" "$qg")"
 printf '%-22s %12s %12s %10s\n' "host -> guest" "$vh" "$qh" "$(ratio "$vh" "$qh")"
+if [ -n "${BENCH_NET_BASE:-}" ]; then
+    printf '%-22s %12s %12s %10s\n' "base: guest -> host" "$bg" "$qg" "$(ratio "$bg" "$qg")"
+    printf '%-22s %12s %12s %10s\n' "base: host -> guest" "$bh" "$qh" "$(ratio "$bh" "$qh")"
+fi
+echo "vmon --net $NETV; load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
