@@ -6,7 +6,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/exec.c accel/soft/tb.c \
              accel/soft/trace.c accel/soft/op-alu.c accel/soft/op-mov.c accel/soft/op-shift.c \
              accel/soft/op-muldiv.c accel/soft/op-bit.c accel/soft/op-string.c \
              accel/soft/op-stack.c accel/soft/op-branch.c accel/soft/op-system.c \
-             accel/soft/op-fast.c accel/soft/op-fast2.c accel/soft/op-fast2-cc.c \
+             accel/soft/fast-move.c accel/soft/fast-int.c accel/soft/fast-alu-cc.c \
              accel/soft/op-sse.c accel/soft/op-sse-fp.c \
              accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-sse-mmx.c \
              accel/soft/op-x87.c accel/soft/op-x87-host.c accel/soft/seg-gate.c \

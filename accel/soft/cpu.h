@@ -169,7 +169,7 @@ struct insn {
     uint8_t pfx;               /* mandatory-prefix selector for SSE maps: 0 none, 1 66, 2 F3, 3 F2 */
     uint8_t rex;               /* the REX byte, 0 if none */
     uint8_t lock : 1, has_modrm : 1, byte_regs_rex : 1, seg_override : 1, opsize_pfx : 1;
-    uint8_t form;              /* enum insn_form: the specialized shape decode picked (op-fast.c) */
+    uint8_t form;              /* enum insn_form: the specialized shape decode picked (fast-move.c) */
     int32_t disp;
     uint64_t imm;              /* first immediate (sign-extended where the form says so) */
     uint16_t imm2;             /* enter's second immediate, far pointer's selector */

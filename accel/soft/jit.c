@@ -3,7 +3,7 @@
  * The host function keeps the vCPU pointer in rbx, the guest rip at block entry in r12 (blocks are
  * keyed by guest physical address, so the same block may run at different virtual addresses) and
  * the block's decoded instructions in r13. For each guest instruction it emits either
- *   - host code doing the same work, for the shapes op-fast.c names (insn->form): register moves
+ *   - host code doing the same work, for the shapes fast-move.c names (insn->form): register moves
  *     and ALU ops, loads and stores through an inline soft-TLB lookup, push/pop/call/ret, jumps;
  *     the lazy flags are stored exactly as the handler would store them; or
  *   - a call to the instruction's handler, with insn_rip and rip set first as the interpreter sets
@@ -679,7 +679,7 @@ static bool emit_rotate(struct jctx *j, unsigned k, const struct insn *i, unsign
     return true;
 }
 
-/* Instructions op-fast.c has no form for, recognized by opcode (register operands, 32/64-bit). */
+/* Instructions fast-move.c has no form for, recognized by opcode (register operands, 32/64-bit). */
 static bool emit_inline_op(struct jctx *j, unsigned k)
 {
     const struct insn *i = &j->tb->insn[k];
