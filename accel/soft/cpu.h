@@ -142,9 +142,13 @@ struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
+    uintptr_t addend;          /* host - the page's linear address: lin + addend is its host byte */
     uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
     uint8_t shift;             /* log2 of the guest page size it came from: 12, 21, 22 or 30 */
+    uint8_t pad[14];           /* to 64 bytes: the translator indexes the TLB by a shift */
 };
+#define TLB_ENTRY_SHIFT 6
+_Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "TLB entries are 64 bytes");
 
 struct insn;
 struct cpu;

@@ -214,13 +214,12 @@ bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
 }
 
 /* inc/dec keep CF, so the lazy record carries it in cin: taken from live host flags (the host's
- * inc/dec keep it too); otherwise the handler works it out. */
+ * inc/dec keep it too), else asked of the lazy record and put in the host's CF first, so that the
+ * guest's six flags are live in EFLAGS after the host's inc/dec either way. */
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
-    if (!j->flags_live)
-        return false;
-    jit_use_live_flags(j);
+    jit_emit_cf_live(j);
     bool dec = (i->modrm >> 3) & 1;
     jit_load_reg(e, RAX, i->rm, sz);
     e_store64(e, RAX, RBX, LF(src1));
@@ -314,13 +313,60 @@ static bool emit_incdec_mem(struct jctx *j, const struct insn *i)
     e_store64(e, RAX, RBX, LF(src1));
     e_store_imm64(e, RBX, LF(src2), 1);
     e_op_mem(e, false, 0x88, R8, RBX, HNONE, 0, LF(cin));             /* mov [cin], r8b */
+    e_op_rr(e, false, 0x0fba, 4, R8);                                  /* bt r8d, 0: CF */
+    e_byte(e, 0);
     e_op_rr(e, w, 0xff, dec ? 1 : 0, RAX);                             /* inc/dec rax */
     e_store64(e, RAX, RBX, LF(res));
     e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
     e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
     e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
-    j->flags_live = false;              /* EFLAGS.CF is the TLB compare's */
+    jit_flags_now_live(j);              /* the guest's CF put back before the host's inc/dec */
     jit_stub_done(j);
+    return true;
+}
+
+/* bt of a register by an immediate (0F BA /4) or a register (0F A3), only with the flags live:
+ * CF <- the bit; OF, SF, ZF, AF and PF kept (the SDM leaves all but ZF undefined; alu.h's
+ * flags_set_cf keeps them, and so does this). The kept five are saved around the host's bt by
+ * lahf and seto and put back by sahf and an add that overflows exactly when OF was set; then
+ * the guest's flags are live again, and stored to cpu->flags when a reader may need them there. */
+static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    struct emit *e = &j->e;
+    if (!j->flags_live)
+        return false;
+    jit_use_live_flags(j);
+    bool w = sz == 8;
+    jit_load_reg(e, RDX, i->rm, sz);                                   /* (mov keeps EFLAGS) */
+    if (i->op == 0x1a3)
+        jit_load_reg(e, RSI, i->reg, sz);
+    e_byte(e, 0x9f);                                                   /* lahf */
+    e_op_rr(e, false, 0x0f90, 0, RCX);                                 /* seto cl */
+    if (i->op == 0x1a3) {
+        e_op_rr(e, w, 0x0fa3, RSI, RDX);                               /* bt rdx, rsi */
+    } else {
+        e_op_rr(e, w, 0x0fba, 4, RDX);                                 /* bt rdx, imm8 */
+        e_byte(e, (uint8_t)i->imm);
+    }
+    e_op_rr(e, false, 0x0f92, 0, RDX);                                 /* setc dl */
+    e_byte(e, 0x80), e_byte(e, 0xe4), e_byte(e, 0xfe);                 /* and ah, 0xfe */
+    e_byte(e, 0x08), e_byte(e, 0xd4);                                  /* or ah, dl */
+    e_byte(e, 0x80), e_byte(e, 0xc1), e_byte(e, 0x7f);                 /* add cl, 0x7f: OF */
+    e_byte(e, 0x9e);                                                   /* sahf */
+    if (!jit_lf_dead(j, j->k, true)) {
+        e_byte(e, 0x9c);                                               /* pushfq */
+        e_pop(e, RCX);
+        e_mov_rr(e, true, RAX, RCX);
+        e_alu_ri(e, false, 4, RAX, F_ARITH);
+        e_load64(e, RDX, RBX, OFF(flags));
+        e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
+        e_op_rr(e, true, 0x09, RAX, RDX);                              /* or rdx, rax */
+        e_store64(e, RDX, RBX, OFF(flags));
+        e_store_imm8(e, RBX, LF(op), LF_NONE);
+        e_push(e, RCX);
+        e_byte(e, 0x9d);                                               /* popfq: live again */
+    }
+    jit_flags_now_live(j);
     return true;
 }
 
@@ -338,6 +384,8 @@ bool jit_alu_op(struct jctx *j, const struct insn *i)
     }
     if ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide)
         return emit_imul(j, i, sz);
+    if (((op == 0x1ba && ((i->modrm >> 3) & 7) == 4) || op == 0x1a3) && reg && wide)
+        return emit_bt(j, i, sz);
     if (op == 0x84 && reg) {                                           /* test r8, r8 */
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, jit_reg8_off(i, i->rm));
         e_op_mem(e, false, 0x0fb6, RCX, RBX, HNONE, 0, jit_reg8_off(i, i->reg));

@@ -156,3 +156,20 @@ void jit_emit_cf_r8(struct jctx *j)
         e_mov_rr(e, false, R8, RAX);
     }
 }
+
+/* The guest's CF into the host's CF: kept if the flags are live, else asked of the lazy record
+ * through jit_cf and set by bt eax, 0 (the other five host flags then mean nothing: the caller's
+ * next host instruction rewrites them, as inc/dec do). */
+void jit_emit_cf_live(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    if (j->flags_live) {
+        jit_use_live_flags(j);
+        return;
+    }
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+    e_call_reg(e, RAX);
+    e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
+    e_byte(e, 0);
+}

@@ -81,6 +81,7 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after);
 void jit_emit_cond(struct jctx *j, unsigned *cc);
 void jit_emit_lf_logic(struct jctx *j, unsigned size);
 void jit_emit_cf_r8(struct jctx *j);
+void jit_emit_cf_live(struct jctx *j);
 
 /* jit-move.c: moves, loads and stores, lea, the stack, jumps; by opcode (FORM_NONE): nop,
  * movsxd, movzx/movsx, setcc, cmov. */

@@ -47,21 +47,23 @@ void jit_emit_addr(struct jctx *j, unsigned k, const struct insn *i, bool with_s
 
 /* The soft TLB in host code: rsi holds a linear address; on a hit for size bytes with the
  * access's tag, rdx <- the host address. A miss (or a page crossing, or EFLAGS.AC at CPL 3)
- * jumps to the slow-path stub this creates for instruction k. Clobbers rax and the flags. */
+ * jumps to the slow-path stub this creates for instruction k. Clobbers rax and the flags.
+ * The probe: the entry's offset by a shift and a mask, one compare of the page of the access's
+ * last byte with the entry's tag (a page crossing never matches), and the host address as
+ * lin + the entry's addend. */
 void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
 {
     struct emit *e = &j->e;
-    e_mov_rr(e, false, RAX, RSI);                                      /* eax = lin */
-    e_shift_ri(e, false, 5, RAX, 12);
-    e_alu_ri(e, false, 4, RAX, TLB_SIZE - 1);
-    e_op_rr(e, false, 0x6b, RAX, RAX);                                 /* imul eax, eax, entry */
-    e_byte(e, sizeof(struct tlb_entry));
-    _Static_assert(sizeof(struct tlb_entry) < 128, "TLB entry size fits an imm8");
     int32_t tlb = OFF(tlb) + (j->user ? (int32_t)(TLB_SIZE * sizeof(struct tlb_entry)) : 0);
-    e_op_mem(e, true, 0x8d, RDX, RBX, RAX, 0, tlb);                    /* rdx = &entry */
-    e_lea(e, RAX, RSI, (int32_t)size - 1);                             /* page of the last byte */
+    e_mov_rr(e, false, RDX, RSI);                                      /* edx = lin */
+    e_shift_ri(e, false, 5, RDX, 12 - TLB_ENTRY_SHIFT);
+    e_alu_ri(e, false, 4, RDX, (TLB_SIZE - 1) << TLB_ENTRY_SHIFT);     /* edx = entry offset */
+    if (size == 1)
+        e_mov_rr(e, true, RAX, RSI);
+    else
+        e_lea(e, RAX, RSI, (int32_t)size - 1);                         /* page of the last byte */
     e_alu_ri(e, true, 4, RAX, -4096);
-    e_op_mem(e, true, 0x3b, RAX, RDX, HNONE, 0, write ? TLBE(tag_write) : TLBE(tag_read));
+    e_op_mem(e, true, 0x3b, RAX, RBX, RDX, 0, tlb + (write ? TLBE(tag_write) : TLBE(tag_read)));
     struct stub *s = &j->stubs[j->nstubs];
     s->k = k;
     s->n = 1;
@@ -72,10 +74,8 @@ void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
         e_u32(e, F_AC);
         s->from[1] = e_jcc(e, CC_NE);
     }
-    e_load64(e, RDX, RDX, TLBE(host));
-    e_mov_rr(e, false, RAX, RSI);
-    e_alu_ri(e, false, 4, RAX, 0xfff);
-    e_op_rr(e, true, 0x01, RAX, RDX);                                  /* add rdx, rax */
+    e_op_mem(e, true, 0x8b, RDX, RBX, RDX, 0, tlb + TLBE(addend));     /* rdx = addend */
+    e_op_rr(e, true, 0x01, RSI, RDX);                                  /* add rdx, rsi */
     j->nstubs++;
     j->flags_live = false;
 }

@@ -198,6 +198,7 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
             e->tag_read = e->tag_write = ~0ull;
         e->tag_exec = page;
         e->host = (uintptr_t)host;
+        e->addend = (uintptr_t)host - (uintptr_t)page;
         e->gpa = gpa & ~0xfffull;
         e->global = (prot & PROT_GLOBAL) != 0;
         e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
