@@ -247,7 +247,6 @@ struct cpu {
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
     uint8_t stack_size;        /* 2, 4, 8: from SS.B (8 in 64-bit mode) */
-    uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
     uint8_t db_hits;           /* data breakpoints hit by the current instruction (DR6 B0-B3) */
     uint64_t dr[8];
     /* Host-side debugging (machine/accel.h's struct vcpu_debug, debug.c): while hdr7 enables a
@@ -278,11 +277,13 @@ struct cpu {
     uint32_t exc_err;
     int delivering;            /* vector being delivered, -1 when none: for #DF and triple fault */
 
-    /* Execution state (exec.c). */
-    bool halted;
+    /* Execution state (exec.c). The first four bytes are one 32-bit word that chained blocks
+     * (jit-chain.c) test at once: any of them set sends the next block through cpu_exec. */
+    _Alignas(4) bool halted;
     bool nmi_pending;
-    bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
+    uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
+    bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tf_after;             /* the insn delivered an event or was syscall/sysret: its single-step
                                 * trap follows TF after it, not before it (debug.c) */

@@ -39,12 +39,12 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
         e_patch(no_if, e->p);
     }
     /* (Armed debug registers run one instruction at a time, through cpu_exec.) */
-    static const int32_t bytes[] = { OFF(nmi_pending), OFF(irq_shadow), OFF(halted), OFF(dr_armed) };
-    for (unsigned b = 0; b < 4; b++) {
-        e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, bytes[b]);          /* cmp byte [..], 0 */
-        e_byte(e, 0);
-        OUT(CC_NE);
-    }
+    _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
+                   offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
+                   offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
+                   offsetof(struct cpu, halted) % 4 == 0, "halted..dr_armed: one 32-bit word");
+    e_alu_mi(e, false, 7, RBX, OFF(halted), 0);                        /* cmp dword [halted..], 0 */
+    OUT(CC_NE);
     e_load64(e, RAX, RBX, OFF(icount));
     e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
     OUT(CC_AE);
