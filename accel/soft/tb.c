@@ -349,8 +349,10 @@ struct tb *tb_find(struct cpu *c)
     if (hit && tc->jc[j].rip == c->rip && tc->jc[j].cpl == c->cpl && hit->mode == c->code_size &&
         !c->trace && hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire)) {
         if (tc->jc[j].epoch == c->chain_epoch &&
-            (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng))
+            (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng)) {
+            c->fetch_global = tc->jc[j].global;   /* next_tb's chain slot takes it */
             return hit;
+        }
         /* Filled before a TLB flush: still the block if rip still maps to its physical page
          * (an arena flush empties jc[], so hit is a block of this arena). */
         c->insn_rip = c->rip;
