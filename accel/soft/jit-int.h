@@ -1,7 +1,7 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
- * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c: the per-form emitters;
- * jit-chain.c: block chaining) share: the translation context and the layout of struct cpu as
- * the host code addresses it. Private to them. */
+ * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c: the per-form
+ * emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
+ * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
 
@@ -101,9 +101,8 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_move_op(struct jctx *j, const struct insn *i);
 void jit_emit_set_rip(struct jctx *j, int64_t off);
 
-/* jit-alu.c: the eight ALU operations, test, inc/dec; by opcode (FORM_NONE): shifts and rotates
- * by an immediate, imul, test r8, ALU ops on the accumulator, cmp/test of a byte in memory,
- * inc/dec in memory. */
+/* jit-alu.c: the eight ALU operations, test, inc/dec; by opcode (FORM_NONE): test r8, ALU ops on
+ * the accumulator, cmp/test of a byte in memory, inc/dec in memory. */
 bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz);
@@ -112,6 +111,9 @@ bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_op(struct jctx *j, const struct insn *i);
+
+/* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
+bool jit_shift_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j, const struct cpu *c);

@@ -17,7 +17,7 @@
  * cmov on them: QEMU's TCG gets the same from its cc_op tracking.
  *
  * This file: the code arena and the driver (prologue, the table of forms, slow-path stubs, early
- * exits); the emitters are in jit-move.c and jit-alu.c, chaining in jit-chain.c. */
+ * exits); the emitters are in jit-move.c, jit-alu.c and jit-shift.c, chaining in jit-chain.c. */
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -124,7 +124,7 @@ static bool emit_inline(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     if (i->form != FORM_NONE && i->form < sizeof(forms) / sizeof(forms[0]) && forms[i->form].fn)
         return forms[i->form].fn(j, i, forms[i->form].size);
-    return jit_move_op(j, i) || jit_alu_op(j, i);
+    return jit_move_op(j, i) || jit_alu_op(j, i) || jit_shift_op(j, i);
 }
 
 bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
