@@ -6,7 +6,39 @@
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
-/* One of the eight ALU operations with lazy flags; cmp returns a unchanged. */
+/* The lazy-flags kind each of the eight operations records (the translator stores the same). */
+static inline unsigned alu_lf_kind(unsigned op)
+{
+    switch (op) {
+    case ALU_ADD: case ALU_ADC: return LF_ADD;
+    case ALU_SUB: case ALU_SBB: case ALU_CMP: return LF_SUB;
+    default: return LF_LOGIC;
+    }
+}
+
+/* The eight ALU operations, written once (SDM vol. 2, ADD..CMP): a OP b on operands already
+ * masked to size bytes, the lazy flags recorded (adc/sbb: the carry in as cin); returns the
+ * result masked to size (cmp: a, unchanged). Inline so that the per-operation handlers of
+ * fast-alu-cc.c fold op and size to constants; alu_op is the interpreter's call of it. */
+static inline uint64_t alu_compute(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t b)
+{
+    uint64_t r, cf = 0;
+    if (op == ALU_ADC || op == ALU_SBB)
+        cf = cpu_cf(c);
+    switch (op) {
+    case ALU_ADD: case ALU_ADC: r = a + b + cf; break;
+    case ALU_SUB: case ALU_SBB: case ALU_CMP: r = a - b - cf; break;
+    case ALU_OR:  r = a | b; break;
+    case ALU_AND: r = a & b; break;
+    default:      r = a ^ b; break;
+    }
+    lf_set(c, alu_lf_kind(op), size, r, a, b);
+    if (op == ALU_ADC || op == ALU_SBB)
+        c->lf.cin = (uint8_t)cf;
+    return op == ALU_CMP ? a : r & size_mask(size);
+}
+
+/* One of the eight ALU operations with lazy flags (any operand bits above size are ignored). */
 uint64_t alu_op(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t b);
 /* Inline: the fast handlers for inc/dec call it with a constant size. */
 static inline uint64_t alu_incdec(struct cpu *c, unsigned size, uint64_t v, bool dec)

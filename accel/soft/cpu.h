@@ -142,9 +142,13 @@ struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
     uintptr_t host;            /* host address of the page */
     uint64_t gpa;              /* guest physical address of the page */
+    uintptr_t addend;          /* host - the page's linear address: lin + addend is its host byte */
     uint8_t global;            /* 1: a global page (CR4.PGE), kept across CR3 writes */
     uint8_t shift;             /* log2 of the guest page size it came from: 12, 21, 22 or 30 */
+    uint8_t pad[14];           /* to 64 bytes: the translator indexes the TLB by a shift */
 };
+#define TLB_ENTRY_SHIFT 6
+_Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "TLB entries are 64 bytes");
 
 struct insn;
 struct cpu;
@@ -169,7 +173,7 @@ struct insn {
     uint8_t pfx;               /* mandatory-prefix selector for SSE maps: 0 none, 1 66, 2 F3, 3 F2 */
     uint8_t rex;               /* the REX byte, 0 if none */
     uint8_t lock : 1, has_modrm : 1, byte_regs_rex : 1, seg_override : 1, opsize_pfx : 1;
-    uint8_t form;              /* enum insn_form: the specialized shape decode picked (op-fast.c) */
+    uint8_t form;              /* enum insn_form: the specialized shape decode picked (fast-move.c) */
     int32_t disp;
     uint64_t imm;              /* first immediate (sign-extended where the form says so) */
     uint16_t imm2;             /* enter's second immediate, far pointer's selector */
@@ -243,7 +247,6 @@ struct cpu {
     uint8_t cpl;
     uint8_t code_size;         /* 2, 4, 8: the decode mode, from CS and EFER.LMA */
     uint8_t stack_size;        /* 2, 4, 8: from SS.B (8 in 64-bit mode) */
-    uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
     uint8_t db_hits;           /* data breakpoints hit by the current instruction (DR6 B0-B3) */
     uint64_t dr[8];
     /* Host-side debugging (machine/accel.h's struct vcpu_debug, debug.c): while hdr7 enables a
@@ -274,11 +277,13 @@ struct cpu {
     uint32_t exc_err;
     int delivering;            /* vector being delivered, -1 when none: for #DF and triple fault */
 
-    /* Execution state (exec.c). */
-    bool halted;
+    /* Execution state (exec.c). The first four bytes are one 32-bit word that chained blocks
+     * (jit-chain.c) test at once: any of them set sends the next block through cpu_exec. */
+    _Alignas(4) bool halted;
     bool nmi_pending;
-    bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
+    uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
+    bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tf_after;             /* the insn delivered an event or was syscall/sysret: its single-step
                                 * trap follows TF after it, not before it (debug.c) */

@@ -37,7 +37,7 @@ extern const struct opcode opcode_table[0x400];
  * -EXC_GP when it would be longer than 15 bytes. */
 int decode_insn(struct insn *i, const uint8_t *b, unsigned avail, unsigned code_size);
 
-/* Replace i->fn with a specialized handler where one fits the decoded form (op-fast.c). */
+/* Replace i->fn with a specialized handler where one fits the decoded form (fast-move.c). */
 void decode_specialize(struct insn *i, unsigned code_size);
 
 #endif

@@ -1,4 +1,4 @@
-/* Inline memory operands for the specialized handlers (op-fast.c, op-fast2*.c): in 64-bit mode a
+/* Inline memory operands for the specialized handlers (fast-move.c, fast-int.c, fast-alu-cc.c): in 64-bit mode a
  * soft-TLB hit is a host load or store; everything else (miss, page crossing, alignment check,
  * fault) takes the general path, which handles it precisely. */
 #ifndef VMON_ACCEL_SOFT_FAST_MEM_H

@@ -58,6 +58,7 @@ static int run_both(struct env *e, const uint8_t *bytes, size_t n, struct flat_s
     assert_int_equal(v[0], v[1]);
     assert_memory_equal(st[0].gpr, st[1].gpr, sizeof(st[0].gpr));
     assert_int_equal(st[0].rip, st[1].rip);
+    assert_int_equal(st[0].rflags & 0x8d5, st[1].rflags & 0x8d5);   /* the six arithmetic flags */
     *out = st[1];
     *vec = v[1];
     return rc[1];
@@ -98,12 +99,108 @@ static void test_ret_noncanonical(void **state)
     assert_int_equal(st.gpr[4], (uintptr_t)e->code + 8192 - 64 - 8);
 }
 
+/* shl rax, 2 (CF = 1); jmp +0 (a new block: the flags only in the lazy record); inc rbx; setc cl;
+ * dec rdx; seta al: inc and dec keep the CF of the shift in the block before, and the translator's
+ * inline inc/dec leave all six flags live for setc and seta. */
+static void test_incdec_keeps_cf_across_blocks(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0xc1, 0xe0, 0x02, 0xeb, 0x00, 0x48, 0xff, 0xc3,
+                                    0x0f, 0x92, 0xc1, 0x48, 0xff, 0xca, 0x0f, 0x97, 0xc0 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[3], 6);
+    assert_int_equal(st.gpr[1] & 0xff, 1);     /* CF kept through inc */
+    assert_int_equal(st.gpr[2], 6);
+    assert_int_equal(st.gpr[0] & 0xff, 0);     /* above: CF = 1, so not */
+    assert_int_equal(st.rflags & 0x8d5, 0x5);  /* after dec rdx (6): PF, CF */
+}
+
+/* mov qword [rsp], 0; cmp rbx, rdx (CF = 1, flags live) or shl rax, 2 (CF = 1, record only);
+ * dec qword [rsp]; setc cl; sets dl; mov rbx, [rsp]: dec in memory keeps CF either way. */
+static void test_dec_mem_keeps_cf(void **state)
+{
+    static const uint8_t live[] = { 0x48, 0xc7, 0x04, 0x24, 0, 0, 0, 0, 0x48, 0x39, 0xd3,
+                                    0x48, 0xff, 0x0c, 0x24, 0x0f, 0x92, 0xc1, 0x0f, 0x98, 0xc2,
+                                    0x48, 0x8b, 0x1c, 0x24 };
+    static const uint8_t lazy[] = { 0x48, 0xc7, 0x04, 0x24, 0, 0, 0, 0, 0x48, 0xc1, 0xe0, 0x02,
+                                    0x48, 0xff, 0x0c, 0x24, 0x0f, 0x92, 0xc1, 0x0f, 0x98, 0xc2,
+                                    0x48, 0x8b, 0x1c, 0x24 };
+    const uint8_t *codes[] = { live, lazy };
+    size_t lens[] = { sizeof(live), sizeof(lazy) };
+    for (int k = 0; k < 2; k++) {
+        struct flat_state st;
+        int vec;
+        assert_int_equal(run_both(*state, codes[k], lens[k], &st, &vec), FLAT_DONE);
+        assert_int_equal(st.gpr[3], ~0ull);
+        assert_int_equal(st.gpr[1] & 0xff, 1);
+        assert_int_equal(st.gpr[2] & 0xff, 1);
+        assert_int_equal(st.rflags & 0x8d5, 0x95);   /* SF, AF, PF, CF */
+    }
+}
+
+/* inc rbx; dec qword [rsi] with rsi = 0 (not mapped): #PF at the dec, in the middle of the block,
+ * with the inc done and rip, rsp and the flags as the interpreter leaves them. */
+static void test_fault_mid_block_incdec(void **state)
+{
+    struct env *e = *state;
+    static const uint8_t code[] = { 0x48, 0xff, 0xc3, 0x48, 0xff, 0x0e, 0x90 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), &st, &vec), FLAT_FAULT);
+    assert_int_equal(vec, 14);
+    assert_int_equal(st.rip, (uintptr_t)e->code + 3);
+    assert_int_equal(st.gpr[3], 6);
+    assert_int_equal(st.rflags & 0x8d5, 0x4);  /* inc rbx to 6: PF only */
+}
+
+/* add rax, rax (OF, SF; CF = 0); bt rbx, 0 (CF <- 1, the rest kept); then jmp +0 (the flags
+ * read from cpu->flags in the next block) or add rsi, rsi (bt's record dead); seto cl; sets dl;
+ * setc bl: bt keeps OF and SF and sets CF, translated as interpreted. */
+static void test_bt_keeps_other_flags(void **state)
+{
+    static const uint8_t stored[] = { 0x48, 0x01, 0xc0, 0x48, 0x0f, 0xba, 0xe3, 0x00, 0xeb, 0x00,
+                                      0x0f, 0x90, 0xc1, 0x0f, 0x98, 0xc2, 0x0f, 0x92, 0xc3 };
+    static const uint8_t dead[] = { 0x48, 0x01, 0xc0, 0x48, 0x0f, 0xba, 0xe3, 0x00,
+                                    0x0f, 0x90, 0xc1, 0x0f, 0x98, 0xc2, 0x0f, 0x92, 0xc3,
+                                    0x48, 0x01, 0xf6 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, stored, sizeof(stored), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1] & 0xff, 1);
+    assert_int_equal(st.gpr[2] & 0xff, 1);
+    assert_int_equal(st.gpr[3], 1);
+    assert_int_equal(st.rflags & 0x8d5, 0x881);   /* OF, SF, CF */
+    assert_int_equal(run_both(*state, dead, sizeof(dead), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1] & 0xff, 1);
+    assert_int_equal(st.gpr[2] & 0xff, 1);
+    assert_int_equal(st.gpr[3], 1);
+    assert_int_equal(st.rflags & 0x8d5, 0x44);    /* add rsi, rsi = 0: ZF, PF */
+}
+
+/* cmp rbx, rdx (CF = 1); bt rbx, rdx (bit 7 of 5: CF <- 0); jmp +0; setc cl; sets dl. */
+static void test_bt_reg_count(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0x39, 0xd3, 0x48, 0x0f, 0xa3, 0xd3, 0xeb, 0x00,
+                                    0x0f, 0x92, 0xc1, 0x0f, 0x98, 0xc2 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1] & 0xff, 0);
+    assert_int_equal(st.gpr[2] & 0xff, 1);        /* 5 - 7 < 0 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setcc_after_skipped_record),
         cmocka_unit_test(test_cmov_after_shift),
         cmocka_unit_test(test_ret_noncanonical),
+        cmocka_unit_test(test_incdec_keeps_cf_across_blocks),
+        cmocka_unit_test(test_dec_mem_keeps_cf),
+        cmocka_unit_test(test_fault_mid_block_incdec),
+        cmocka_unit_test(test_bt_keeps_other_flags),
+        cmocka_unit_test(test_bt_reg_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

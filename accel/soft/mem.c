@@ -86,6 +86,7 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         (e->tag_read != vpage && e->tag_write != vpage && e->tag_exec != vpage))
         e->tag_read = e->tag_write = e->tag_exec = ~0ull;
     e->host = (uintptr_t)host;
+    e->addend = (uintptr_t)host - (uintptr_t)vpage;
     e->gpa = page;
     e->tag_read = vpage;
     if ((prot & PROT_W) && writable && !code_page_is_code(c->pages, page))

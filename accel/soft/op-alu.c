@@ -5,20 +5,8 @@
 
 uint64_t alu_op(struct cpu *c, unsigned op, unsigned size, uint64_t a, uint64_t b)
 {
-    uint64_t m = size_mask(size), r, cf;
-    a &= m;
-    b &= m;
-    switch (op) {
-    case ALU_ADD: r = a + b; lf_set(c, LF_ADD, size, r, a, b); break;
-    case ALU_OR:  r = a | b; lf_set(c, LF_LOGIC, size, r, a, b); break;
-    case ALU_ADC: cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, size, r, a, b); c->lf.cin = (uint8_t)cf; break;
-    case ALU_SBB: cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, size, r, a, b); c->lf.cin = (uint8_t)cf; break;
-    case ALU_AND: r = a & b; lf_set(c, LF_LOGIC, size, r, a, b); break;
-    case ALU_SUB: r = a - b; lf_set(c, LF_SUB, size, r, a, b); break;
-    case ALU_XOR: r = a ^ b; lf_set(c, LF_LOGIC, size, r, a, b); break;
-    default:      r = a - b; lf_set(c, LF_SUB, size, r, a, b); return a;   /* cmp: keep a */
-    }
-    return r & m;
+    uint64_t m = size_mask(size);
+    return alu_compute(c, op, size, a & m, b & m);
 }
 
 /* Read-modify-write of the r/m operand; with a lock prefix on memory, an atomic compare-and-swap

@@ -198,6 +198,7 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
             e->tag_read = e->tag_write = ~0ull;
         e->tag_exec = page;
         e->host = (uintptr_t)host;
+        e->addend = (uintptr_t)host - (uintptr_t)page;
         e->gpa = gpa & ~0xfffull;
         e->global = (prot & PROT_GLOBAL) != 0;
         e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
@@ -345,11 +346,25 @@ struct tb *tb_find(struct cpu *c)
     struct tb_cache *tc = c->tbs;
     unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);
     struct tb *hit = tc->jc[j].tb;
-    if (hit && tc->jc[j].rip == c->rip && tc->jc[j].epoch == c->chain_epoch && tc->jc[j].cpl == c->cpl &&
-        (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng) &&
-        hit->mode == c->code_size && !c->trace &&
-        hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire))
-        return hit;
+    if (hit && tc->jc[j].rip == c->rip && tc->jc[j].cpl == c->cpl && hit->mode == c->code_size &&
+        !c->trace && hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire)) {
+        if (tc->jc[j].epoch == c->chain_epoch &&
+            (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng)) {
+            c->fetch_global = tc->jc[j].global;   /* next_tb's chain slot takes it */
+            return hit;
+        }
+        /* Filled before a TLB flush: still the block if rip still maps to its physical page
+         * (an arena flush empties jc[], so hit is a block of this arena). */
+        c->insn_rip = c->rip;
+        uint64_t lin = rip_linear(c), gpa_page;
+        fetch_page(c, lin, &gpa_page);
+        if ((gpa_page | (lin & 0xfff)) == hit->gpa) {
+            tc->jc[j].epoch = c->chain_epoch;
+            tc->jc[j].epoch_ng = c->chain_epoch_ng;
+            tc->jc[j].global = c->fetch_global;
+            return hit;
+        }
+    }
     c->fetch_global = false;
     hit = tb_find_slow(c);
     if (hit->cached) {

@@ -1,10 +1,11 @@
-/* Specialized handlers for the hottest instruction forms. The decoder picks one of these instead of
+/* Specialized handlers for moves, loads and stores, lea, push/pop, call/ret and jmp, the hottest
+ * forms. The decoder picks one of these instead of
  * the general handler when the form allows (register operands, 32/64-bit sizes, no lock prefix),
  * so the choice made once at decode time saves the per-execution switches on opcode and size.
  * Each one must behave exactly as the general handler it replaces (the differential tests run both). */
 #include "accel/soft/alu.h"
 #include "accel/soft/fast-mem.h"
-#include "accel/soft/op-fast2.h"
+#include "accel/soft/fast.h"
 #include "accel/soft/ops.h"
 
 /* TLB-hit loads and stores; anything else (miss, page crossing, canonical fault, #AC) takes the
@@ -227,11 +228,11 @@ static void specialize_first(struct insn *i, unsigned code_size)
 }
 
 /* Pick a specialized handler for i (decoded in code of code_size), or leave i->fn alone. The second
- * tier (op-fast2*.c: ALU ops, jcc and inc/dec split per operation and condition, with the same
- * forms, shifts, imul, movzx, cmov, setcc...) is asked first; this file's moves, loads, stores,
+ * tier (fast-int.c, fast-alu-cc.c: ALU ops, jcc and inc/dec split per operation and
+ * condition, with the same forms, shifts, imul, movzx, cmov, setcc...) is asked first; this file's moves, loads, stores,
  * push/pop and branches take the rest. */
 void decode_specialize(struct insn *i, unsigned code_size)
 {
-    if (!decode_specialize2(i, code_size))
+    if (!fast_int_specialize(i, code_size))
         specialize_first(i, code_size);
 }

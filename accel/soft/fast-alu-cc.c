@@ -1,10 +1,10 @@
 /* Handlers split per ALU operation and per condition code: add/or/adc/sbb/and/sub/xor/cmp in their
  * register, immediate and memory forms, inc/dec of a register, and jcc, cmovcc and setcc. The general handlers and
- * op-fast.c's switch on the operation or the condition at run time; here it is fixed at decode
+ * fast-move.c's switch on the operation or the condition at run time; here it is fixed at decode
  * time, so the host's branch predictor sees one target per guest instruction, not a shared jump
  * table. Same semantics as the general handlers (tests/isa compares them with the host CPU). */
 #include "accel/soft/alu.h"
-#include "accel/soft/op-fast2.h"
+#include "accel/soft/fast.h"
 #include "accel/soft/fast-mem.h"
 #include "accel/soft/ops.h"
 
@@ -14,38 +14,38 @@
  * (with REX, or AL-BL), the common case. ---- */
 
 #define CC_SET(CC)                                                                                  \
-    static OP(f2_cmov_rr64_##CC)                                                                    \
+    static OP(fast_cmov_rr64_##CC)                                                                    \
     {                                                                                               \
         if (cpu_cond_fast(c, CC))                                                                   \
             c->gpr[i->reg] = c->gpr[i->rm];                                                         \
     }                                                                                               \
-    static OP(f2_cmov_rr32_##CC)                                                                    \
+    static OP(fast_cmov_rr32_##CC)                                                                    \
     {                                                                                               \
         c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, CC) ? c->gpr[i->rm] : c->gpr[i->reg]);       \
     }                                                                                               \
-    static OP(f2_cmov_rm64_##CC)                                                                    \
+    static OP(fast_cmov_rm64_##CC)                                                                    \
     {                                                                                               \
         uint64_t v = ld(c, i, 8);                                                                   \
         if (cpu_cond_fast(c, CC))                                                                   \
             c->gpr[i->reg] = v;                                                                     \
     }                                                                                               \
-    static OP(f2_cmov_rm32_##CC)                                                                    \
+    static OP(fast_cmov_rm32_##CC)                                                                    \
     {                                                                                               \
         uint64_t v = ld(c, i, 4);                                                                   \
         c->gpr[i->reg] = (uint32_t)(cpu_cond_fast(c, CC) ? v : c->gpr[i->reg]);                    \
     }                                                                                               \
-    static OP(f2_setcc_r_##CC)                                                                      \
+    static OP(fast_setcc_r_##CC)                                                                      \
     {                                                                                               \
         c->gpr[i->rm] = (c->gpr[i->rm] & ~0xffull) | cpu_cond_fast(c, CC);                          \
     }                                                                                               \
-    static OP(f2_setcc_m_##CC) { st8(c, i, cpu_cond_fast(c, CC)); }
+    static OP(fast_setcc_m_##CC) { st8(c, i, cpu_cond_fast(c, CC)); }
 CC_SET(0) CC_SET(1) CC_SET(2) CC_SET(3) CC_SET(4) CC_SET(5) CC_SET(6) CC_SET(7)
 CC_SET(8) CC_SET(9) CC_SET(10) CC_SET(11) CC_SET(12) CC_SET(13) CC_SET(14) CC_SET(15)
 
 enum { CCF_CMOV_RR, CCF_CMOV_RM, CCF_SET_R, CCF_SET_M };
 #define CC_ROW(CC)                                                                                  \
-    { { f2_cmov_rr32_##CC, f2_cmov_rr64_##CC }, { f2_cmov_rm32_##CC, f2_cmov_rm64_##CC },           \
-      { f2_setcc_r_##CC, f2_setcc_r_##CC }, { f2_setcc_m_##CC, f2_setcc_m_##CC } }
+    { { fast_cmov_rr32_##CC, fast_cmov_rr64_##CC }, { fast_cmov_rm32_##CC, fast_cmov_rm64_##CC },           \
+      { fast_setcc_r_##CC, fast_setcc_r_##CC }, { fast_setcc_m_##CC, fast_setcc_m_##CC } }
 /* [condition][form][size: 32, 64] */
 static const op_fn cc_fns[16][4][2] = {
     CC_ROW(0), CC_ROW(1), CC_ROW(2), CC_ROW(3), CC_ROW(4), CC_ROW(5), CC_ROW(6), CC_ROW(7),
@@ -56,17 +56,8 @@ static const op_fn cc_fns[16][4][2] = {
  * handler switches on the operation at run time (an indirect jump the host mispredicts whenever
  * the operations alternate) ---- */
 
-/* a OP b at SIZE bytes with its lazy flags; returns the result (for cmp: a, unchanged). */
-#define ALU_BODY_ADD(SIZE) r = a + b; lf_set(c, LF_ADD, SIZE, r, a, b);
-#define ALU_BODY_OR(SIZE)  r = a | b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_ADC(SIZE)                                                                          \
-    { uint64_t cf = cpu_cf(c); r = a + b + cf; lf_set(c, LF_ADD, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
-#define ALU_BODY_SBB(SIZE)                                                                          \
-    { uint64_t cf = cpu_cf(c); r = a - b - cf; lf_set(c, LF_SUB, SIZE, r, a, b); c->lf.cin = (uint8_t)cf; }
-#define ALU_BODY_AND(SIZE) r = a & b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_SUB(SIZE) r = a - b; lf_set(c, LF_SUB, SIZE, r, a, b);
-#define ALU_BODY_XOR(SIZE) r = a ^ b; lf_set(c, LF_LOGIC, SIZE, r, a, b);
-#define ALU_BODY_CMP(SIZE) lf_set(c, LF_SUB, SIZE, a - b, a, b); r = a;
+/* a OP b at SIZE bytes with its lazy flags (alu.h's alu_compute, op and size constant here). */
+#define ALU_BODY(OPN, SIZE) r = alu_compute(c, ALU_##OPN, SIZE, a, b);
 
 /* Register destination (rm; decode swaps reg and rm for the Gv,Ev forms) and register, immediate
  * or memory source. cmp writes nothing back. */
@@ -74,7 +65,7 @@ static const op_fn cc_fns[16][4][2] = {
     static OP(NAME)                                                                                 \
     {                                                                                               \
         uint64_t b = (T)(SRC), a = (T)c->gpr[DST], r;                                               \
-        ALU_BODY_##OPN(SIZE)                                                                        \
+        ALU_BODY(OPN, SIZE)                                                                        \
         if (WB)                                                                                     \
             c->gpr[DST] = (T)r;                                                                     \
     }
@@ -92,7 +83,7 @@ static const op_fn cc_fns[16][4][2] = {
         } else                                                                                      \
             av = (T)ld(c, i, SIZE);                                                                 \
         uint64_t a = av, b = (T)(SRC), r;                                                           \
-        ALU_BODY_##OPN(SIZE)                                                                        \
+        ALU_BODY(OPN, SIZE)                                                                        \
         if (WB) {                                                                                   \
             T rv = (T)r;                                                                            \
             memcpy(p, &rv, SIZE);                                                                   \
@@ -100,16 +91,16 @@ static const op_fn cc_fns[16][4][2] = {
     }
 
 #define ALU_OP_SET(OPN, WB)                                                                         \
-    ALU_REG(f2_##OPN##_rr32, OPN, 4, uint32_t, c->gpr[i->reg], i->rm, WB)                           \
-    ALU_REG(f2_##OPN##_rr64, OPN, 8, uint64_t, c->gpr[i->reg], i->rm, WB)                           \
-    ALU_REG(f2_##OPN##_ri32, OPN, 4, uint32_t, i->imm, i->rm, WB)                                   \
-    ALU_REG(f2_##OPN##_ri64, OPN, 8, uint64_t, i->imm, i->rm, WB)                                   \
-    ALU_REG(f2_##OPN##_rm32, OPN, 4, uint32_t, ld(c, i, 4), i->reg, WB)                             \
-    ALU_REG(f2_##OPN##_rm64, OPN, 8, uint64_t, ld(c, i, 8), i->reg, WB)                             \
-    ALU_MEMD(f2_##OPN##_mr32, OPN, 4, uint32_t, c->gpr[i->reg], WB, op_alu)                         \
-    ALU_MEMD(f2_##OPN##_mr64, OPN, 8, uint64_t, c->gpr[i->reg], WB, op_alu)                         \
-    ALU_MEMD(f2_##OPN##_mi32, OPN, 4, uint32_t, i->imm, WB, op_grp1)                                \
-    ALU_MEMD(f2_##OPN##_mi64, OPN, 8, uint64_t, i->imm, WB, op_grp1)
+    ALU_REG(fast_##OPN##_rr32, OPN, 4, uint32_t, c->gpr[i->reg], i->rm, WB)                           \
+    ALU_REG(fast_##OPN##_rr64, OPN, 8, uint64_t, c->gpr[i->reg], i->rm, WB)                           \
+    ALU_REG(fast_##OPN##_ri32, OPN, 4, uint32_t, i->imm, i->rm, WB)                                   \
+    ALU_REG(fast_##OPN##_ri64, OPN, 8, uint64_t, i->imm, i->rm, WB)                                   \
+    ALU_REG(fast_##OPN##_rm32, OPN, 4, uint32_t, ld(c, i, 4), i->reg, WB)                             \
+    ALU_REG(fast_##OPN##_rm64, OPN, 8, uint64_t, ld(c, i, 8), i->reg, WB)                             \
+    ALU_MEMD(fast_##OPN##_mr32, OPN, 4, uint32_t, c->gpr[i->reg], WB, op_alu)                         \
+    ALU_MEMD(fast_##OPN##_mr64, OPN, 8, uint64_t, c->gpr[i->reg], WB, op_alu)                         \
+    ALU_MEMD(fast_##OPN##_mi32, OPN, 4, uint32_t, i->imm, WB, op_grp1)                                \
+    ALU_MEMD(fast_##OPN##_mi64, OPN, 8, uint64_t, i->imm, WB, op_grp1)
 
 ALU_OP_SET(ADD, 1)
 ALU_OP_SET(OR, 1)
@@ -122,9 +113,9 @@ ALU_OP_SET(CMP, 0)
 
 enum { AF_RR, AF_RI, AF_RM, AF_MR, AF_MI };
 #define ALU_ROW(OPN)                                                                                \
-    { { f2_##OPN##_rr32, f2_##OPN##_rr64 }, { f2_##OPN##_ri32, f2_##OPN##_ri64 },                   \
-      { f2_##OPN##_rm32, f2_##OPN##_rm64 }, { f2_##OPN##_mr32, f2_##OPN##_mr64 },                   \
-      { f2_##OPN##_mi32, f2_##OPN##_mi64 } }
+    { { fast_##OPN##_rr32, fast_##OPN##_rr64 }, { fast_##OPN##_ri32, fast_##OPN##_ri64 },                   \
+      { fast_##OPN##_rm32, fast_##OPN##_rm64 }, { fast_##OPN##_mr32, fast_##OPN##_mr64 },                   \
+      { fast_##OPN##_mi32, fast_##OPN##_mi64 } }
 /* [operation, ALU_* order][form][size: 32, 64] */
 static const op_fn alu_fns[8][5][2] = {
     ALU_ROW(ADD), ALU_ROW(OR), ALU_ROW(ADC), ALU_ROW(SBB),
@@ -133,21 +124,21 @@ static const op_fn alu_fns[8][5][2] = {
 
 /* ---- inc and dec of a register (FF /0, /1; 40-4F in 32-bit code), one handler each ---- */
 
-static OP(f2_inc_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], false); }
-static OP(f2_dec_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], true); }
-static OP(f2_inc_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], false); }
-static OP(f2_dec_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], true); }
-static OP(f2_inc_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], false); }
-static OP(f2_dec_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], true); }
+static OP(fast_inc_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], false); }
+static OP(fast_dec_r64) { c->gpr[i->rm] = alu_incdec(c, 8, c->gpr[i->rm], true); }
+static OP(fast_inc_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], false); }
+static OP(fast_dec_r32) { c->gpr[i->rm] = alu_incdec(c, 4, c->gpr[i->rm], true); }
+static OP(fast_inc_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], false); }
+static OP(fast_dec_r32_short) { c->gpr[i->op & 7] = alu_incdec(c, 4, c->gpr[i->op & 7], true); }
 
 /* ---- jcc split by condition, so the condition folds to a constant in each ---- */
 
 #define JCC_CC(CC)                                                                                  \
-    static OP(f2_jcc64_##CC) { if (cpu_cond_fast(c, CC)) c->rip += i->imm; }                       \
-    static OP(f2_jcc32_##CC) { if (cpu_cond_fast(c, CC)) c->rip = (uint32_t)(c->rip + i->imm); }
+    static OP(fast_jcc64_##CC) { if (cpu_cond_fast(c, CC)) c->rip += i->imm; }                       \
+    static OP(fast_jcc32_##CC) { if (cpu_cond_fast(c, CC)) c->rip = (uint32_t)(c->rip + i->imm); }
 JCC_CC(0) JCC_CC(1) JCC_CC(2) JCC_CC(3) JCC_CC(4) JCC_CC(5) JCC_CC(6) JCC_CC(7)
 JCC_CC(8) JCC_CC(9) JCC_CC(10) JCC_CC(11) JCC_CC(12) JCC_CC(13) JCC_CC(14) JCC_CC(15)
-#define JCC_ROW(CC) { f2_jcc32_##CC, f2_jcc64_##CC }
+#define JCC_ROW(CC) { fast_jcc32_##CC, fast_jcc64_##CC }
 static const op_fn jcc_fns[16][2] = {
     JCC_ROW(0), JCC_ROW(1), JCC_ROW(2), JCC_ROW(3), JCC_ROW(4), JCC_ROW(5), JCC_ROW(6), JCC_ROW(7),
     JCC_ROW(8), JCC_ROW(9), JCC_ROW(10), JCC_ROW(11), JCC_ROW(12), JCC_ROW(13), JCC_ROW(14),
@@ -155,14 +146,14 @@ static const op_fn jcc_fns[16][2] = {
 };
 
 /* The shape for the translator (jit.c), which inlines these in 64-bit code as it does for
- * op-fast.c's handlers of the same forms (the forms are defined for 64-bit code only). */
+ * fast-move.c's handlers of the same forms (the forms are defined for 64-bit code only). */
 static inline void set_form(struct insn *i, unsigned code_size, enum insn_form form)
 {
     if (code_size == 8)
         i->form = (uint8_t)form;
 }
 
-bool fast2_specialize_cc(struct insn *i, unsigned code_size)
+bool fast_alu_cc_specialize(struct insn *i, unsigned code_size)
 {
     unsigned op = i->op, sz = i->opsize;
     bool reg = i->mod == 3, mem64 = !reg && code_size == 8, wide = sz == 8;
@@ -185,12 +176,12 @@ bool fast2_specialize_cc(struct insn *i, unsigned code_size)
     }
     if (op == 0xff && reg && ((i->modrm >> 3) & 7) < 2) {
         bool dec = (i->modrm >> 3) & 1;
-        i->fn = wide ? (dec ? f2_dec_r64 : f2_inc_r64) : (dec ? f2_dec_r32 : f2_inc_r32);
+        i->fn = wide ? (dec ? fast_dec_r64 : fast_inc_r64) : (dec ? fast_dec_r32 : fast_inc_r32);
         set_form(i, code_size, wide ? FORM_INCDEC64 : FORM_INCDEC32);
         return true;
     }
     if (op >= 0x40 && op <= 0x4f && code_size == 4) {   /* REX prefixes in 64-bit code */
-        i->fn = op >= 0x48 ? f2_dec_r32_short : f2_inc_r32_short;
+        i->fn = op >= 0x48 ? fast_dec_r32_short : fast_inc_r32_short;
         return true;
     }
     if (op >= 0x140 && op <= 0x14f) {

@@ -1,0 +1,247 @@
+/* The translator's per-form emitters for the eight ALU operations (the forms fast-alu-cc.c picks),
+ * test and inc/dec, and by opcode test r8, ALU ops on
+ * the accumulator, cmp/test of a byte in memory and inc/dec in memory: the host's own instruction
+ * at the same width, and the lazy record (flags.c) stored as alu.h's alu_compute stores it unless
+ * a later instruction of the block rewrites it first (SDM vol. 2, ADD..CMP, TEST, INC, DEC). */
+#include "accel/soft/alu.h"
+#include "accel/soft/jit-int.h"
+
+/* An ALU op on rax (a) and rcx (b) at size 8 or 4, storing the lazy flags as lf_set does; the
+ * result stays in rax and its flags in EFLAGS. False for adc/sbb (they read CF: handler). */
+static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
+{
+    struct emit *e = &j->e;
+    unsigned lf = alu_lf_kind(op);
+    bool w = size == 8, dead = jit_lf_dead(j, k, true);
+    if (!dead) {
+        e_store64(e, RAX, RBX, LF(src1));
+        e_store64(e, RCX, RBX, LF(src2));
+    }
+    /* cmp is done as sub: the same flags, and the difference is the lazy record's result. */
+    unsigned hop = (op == ALU_CMP ? ALU_SUB : op) << 3 | (size == 1 ? 0 : 1);
+    if (op == ALU_ADC || op == ALU_SBB) {
+        /* The carry in is CF, live in EFLAGS (alu_inline_ok checked): recorded as cin. */
+        jit_use_live_flags(j);
+        if (!dead)
+            e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));    /* setc [cin] */
+        e_op_rr(e, w, hop, RCX, RAX);                                  /* adc/sbb rax, rcx */
+        if (!dead) {
+            e_store64(e, RAX, RBX, LF(res));
+            e_store_imm8(e, RBX, LF(op), (uint8_t)lf);
+            e_store_imm8(e, RBX, LF(size), (uint8_t)size);
+        }
+    } else {
+        e_op_rr(e, w, hop, RCX, RAX);                                  /* op rax, rcx */
+        if (!dead) {
+            e_store64(e, RAX, RBX, LF(res));
+            e_store_imm32(e, RBX, LF(cin), (lf << 8) | (size << 16));  /* cin 0, op, size */
+        }
+    }
+    jit_flags_now_live(j);
+    return true;
+}
+
+/* adc and sbb need CF: inline only while the flags are live in EFLAGS. */
+static bool alu_inline_ok(const struct jctx *j, unsigned op)
+{
+    return (op != ALU_ADC && op != ALU_SBB) || j->flags_live;
+}
+
+
+
+/* rm <- rm op reg (op from opcode bits 5:3). */
+bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    unsigned op = (i->op >> 3) & 7;
+    if (!alu_inline_ok(j, op))
+        return false;
+    jit_load_reg(&j->e, RAX, i->rm, sz);
+    jit_load_reg(&j->e, RCX, i->reg, sz);
+    emit_alu(j, j->k, op, sz);
+    if (op != ALU_CMP)
+        e_store64(&j->e, RAX, RBX, GPR(i->rm));
+    return true;
+}
+
+/* rm <- rm op imm (op from ModRM.reg). */
+bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    unsigned op = (i->modrm >> 3) & 7;
+    if (!alu_inline_ok(j, op))
+        return false;
+    jit_load_reg(&j->e, RAX, i->rm, sz);
+    e_mov_imm(&j->e, RCX, sz == 8 ? i->imm : (uint32_t)i->imm);
+    emit_alu(j, j->k, op, sz);
+    if (op != ALU_CMP)
+        e_store64(&j->e, RAX, RBX, GPR(i->rm));
+    return true;
+}
+
+/* reg <- reg op [mem]. */
+bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    unsigned op = (i->op >> 3) & 7;
+    if (op == ALU_ADC || op == ALU_SBB || !jit_addr_ok(j, j->k, i))
+        return false;
+    jit_emit_mem_operand(j, j->k, i, sz, false);
+    e_op_mem(&j->e, sz == 8, 0x8b, RCX, RDX, HNONE, 0, 0);
+    jit_load_reg(&j->e, RAX, i->reg, sz);
+    emit_alu(j, j->k, op, sz);
+    if (op != ALU_CMP)
+        e_store64(&j->e, RAX, RBX, GPR(i->reg));
+    jit_stub_done(j);
+    return true;
+}
+
+/* [mem] <- [mem] op (reg or imm), in place on the TLB's host address. */
+static bool emit_alu_mem(struct jctx *j, const struct insn *i, unsigned sz, bool imm)
+{
+    struct emit *e = &j->e;
+    bool w = sz == 8;
+    unsigned op = imm ? (i->modrm >> 3) & 7 : (i->op >> 3) & 7;
+    if (op == ALU_ADC || op == ALU_SBB || !jit_addr_ok(j, j->k, i))
+        return false;
+    jit_emit_mem_operand(j, j->k, i, sz, true);
+    e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
+    if (imm)
+        e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
+    else
+        jit_load_reg(e, RCX, i->reg, sz);
+    emit_alu(j, j->k, op, sz);
+    if (op != ALU_CMP)
+        e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
+    jit_stub_done(j);
+    return true;
+}
+
+bool jit_alu_mr(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    return emit_alu_mem(j, i, sz, false);
+}
+
+bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    return emit_alu_mem(j, i, sz, true);
+}
+
+bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    jit_load_reg(&j->e, RAX, i->rm, sz);
+    jit_load_reg(&j->e, RCX, i->reg, sz);
+    e_op_rr(&j->e, sz == 8, 0x21, RCX, RAX);                           /* and rax, rcx */
+    jit_emit_lf_logic(j, sz);
+    return true;
+}
+
+/* inc/dec keep CF, so the lazy record carries it in cin: taken from live host flags (the host's
+ * inc/dec keep it too), else asked of the lazy record and put in the host's CF first, so that the
+ * guest's six flags are live in EFLAGS after the host's inc/dec either way. */
+bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    struct emit *e = &j->e;
+    jit_emit_cf_live(j);
+    bool dec = (i->modrm >> 3) & 1;
+    jit_load_reg(e, RAX, i->rm, sz);
+    e_store64(e, RAX, RBX, LF(src1));
+    e_store_imm64(e, RBX, LF(src2), 1);
+    e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));            /* setc [cin] */
+    e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, RAX);                       /* inc/dec rax */
+    e_store64(e, RAX, RBX, LF(res));
+    e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
+    e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
+    e_store64(e, RAX, RBX, GPR(i->rm));
+    jit_flags_now_live(j);
+    return true;
+}
+
+
+/* ALU op on AL / eAX / rAX with an immediate (04, 05, 0C, 0D, ... 3C, 3D). */
+static bool emit_alu_acc(struct jctx *j, const struct insn *i)
+{
+    struct emit *e = &j->e;
+    unsigned size = (i->op & 1) ? i->opsize : 1, aop = (i->op >> 3) & 7;
+    if (size == 2)
+        return false;
+    if (size == 1)
+        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
+    else
+        jit_load_reg(e, RAX, R_RAX, size);
+    e_mov_imm(e, RCX, size == 8 ? i->imm : i->imm & size_mask(size));
+    emit_alu(j, j->k, aop, size);
+    if (aop != ALU_CMP) {
+        if (size == 1)
+            e_op_mem(e, false, 0x88, RAX, RBX, HNONE, 0, GPR(R_RAX));   /* mov [al], al */
+        else
+            e_store64(e, RAX, RBX, GPR(R_RAX));
+    }
+    return true;
+}
+
+/* cmp/test byte [mem], imm8 (80 /7, F6 /0): read-only. */
+static bool emit_cmp_test_m8(struct jctx *j, const struct insn *i)
+{
+    struct emit *e = &j->e;
+    unsigned sub = (i->modrm >> 3) & 7;
+    if (!((i->op == 0x80 && sub == 7) || (i->op == 0xf6 && sub == 0)))
+        return false;
+    jit_emit_mem_operand(j, j->k, i, 1, false);
+    e_op_mem(e, false, 0x0fb6, RAX, RDX, HNONE, 0, 0);
+    e_mov_imm(e, RCX, i->imm & 0xff);
+    if (i->op == 0x80) {
+        emit_alu(j, j->k, ALU_CMP, 1);
+    } else {
+        e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
+        jit_emit_lf_logic(j, 1);
+    }
+    jit_stub_done(j);
+    return true;
+}
+
+/* inc/dec [mem] (FF /0, /1): CF is kept, so the record's cin is the CF from before (r8). */
+static bool emit_incdec_mem(struct jctx *j, const struct insn *i)
+{
+    struct emit *e = &j->e;
+    unsigned sz = i->opsize;
+    bool w = sz == 8, dec = (i->modrm >> 3) & 1;
+    jit_emit_cf_r8(j);
+    jit_emit_mem_operand(j, j->k, i, sz, true);
+    e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
+    e_store64(e, RAX, RBX, LF(src1));
+    e_store_imm64(e, RBX, LF(src2), 1);
+    e_op_mem(e, false, 0x88, R8, RBX, HNONE, 0, LF(cin));             /* mov [cin], r8b */
+    e_op_rr(e, false, 0x0fba, 4, R8);                                  /* bt r8d, 0: CF */
+    e_byte(e, 0);
+    e_op_rr(e, w, 0xff, dec ? 1 : 0, RAX);                             /* inc/dec rax */
+    e_store64(e, RAX, RBX, LF(res));
+    e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
+    e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
+    e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
+    jit_flags_now_live(j);              /* the guest's CF put back before the host's inc/dec */
+    jit_stub_done(j);
+    return true;
+}
+
+
+/* ALU-family instructions fast-alu-cc.c has no form for, by opcode (shifts, imul, bt: jit-shift.c). */
+bool jit_alu_op(struct jctx *j, const struct insn *i)
+{
+    struct emit *e = &j->e;
+    unsigned sz = i->opsize, op = i->op;
+    bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    if (i->lock)
+        return false;
+    if (op == 0x84 && reg) {                                           /* test r8, r8 */
+        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, jit_reg8_off(i, i->rm));
+        e_op_mem(e, false, 0x0fb6, RCX, RBX, HNONE, 0, jit_reg8_off(i, i->reg));
+        e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
+        jit_emit_lf_logic(j, 1);
+        return true;
+    }
+    if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7))
+        return emit_alu_acc(j, i);
+    if ((op == 0x80 || op == 0xf6) && !reg && jit_addr_ok(j, j->k, i))
+        return emit_cmp_test_m8(j, i);
+    if (op == 0xff && !reg && wide && ((i->modrm >> 3) & 7) < 2 && jit_addr_ok(j, j->k, i))
+        return emit_incdec_mem(j, i);
+    return false;
+}

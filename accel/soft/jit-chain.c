@@ -1,0 +1,138 @@
+/* Block chaining in the translator: a block that runs to its end jumps straight into the next
+ * block's host code (QEMU's goto_tb and its jump cache) when cpu_exec has nothing to do between. */
+#include "accel/soft/jit-int.h"
+
+/* The end of a block that ran to its end: rather than return to cpu_exec, jump straight into the
+ * next block's host code (QEMU's goto_tb, through the block's chain slots that next_tb fills) when
+ * nothing needs cpu_exec's attention between the blocks: no kick or stop request, no interrupt
+ * that could be taken, no interrupt shadow, single-step, breakpoint, halt or NMI, the budget not
+ * spent, no vCPU newly translating code. Any doubt returns to cpu_exec, which decides the same
+ * things the slow way. rdi/rsi are set for the next block as cpu_exec would call it. */
+void jit_emit_chain(struct jctx *j, const struct cpu *c)
+{
+    struct emit *e = &j->e;
+    uint8_t *out[40];
+    unsigned nout = 0;
+#define OUT(cc) (out[nout++] = e_jcc(e, (cc)))
+    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. */
+    e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
+    e_byte(e, j->tb_cpl);
+    OUT(CC_NE);
+    e_alu_mi(e, false, 7, RBX, OFF(kick), 0);                          /* cmp dword [kick], 0 */
+    OUT(CC_NE);
+    if (c->stop_flag) {
+        e_load64(e, RAX, RBX, OFF(stop_flag));
+        e_alu_mi(e, false, 7, RAX, 0, 0);
+        OUT(CC_NE);
+    }
+    e_op_mem(e, false, 0xf7, 0, RBX, HNONE, 0, OFF(flags));           /* test dword [flags], TF */
+    e_u32(e, F_TF);
+    OUT(CC_NE);
+    if (c->irq_line) {
+        e_op_mem(e, false, 0xf7, 0, RBX, HNONE, 0, OFF(flags));       /* IF and a pending irq */
+        e_u32(e, F_IF);
+        uint8_t *no_if = e_jcc(e, CC_E);
+        e_load64(e, RAX, RBX, OFF(irq_line));
+        e_op_mem(e, false, 0x80, 7, RAX, HNONE, 0, 0);
+        e_byte(e, 0);
+        OUT(CC_NE);
+        e_patch(no_if, e->p);
+    }
+    /* (Armed debug registers run one instruction at a time, through cpu_exec.) */
+    _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
+                   offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
+                   offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
+                   offsetof(struct cpu, halted) % 4 == 0, "halted..dr_armed: one 32-bit word");
+    e_alu_mi(e, false, 7, RBX, OFF(halted), 0);                        /* cmp dword [halted..], 0 */
+    OUT(CC_NE);
+    e_load64(e, RAX, RBX, OFF(icount));
+    e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
+    OUT(CC_AE);
+    e_load64(e, RAX, RBX, OFF(pages));
+    e_load32(e, RAX, RAX, (int32_t)offsetof(struct code_pages, epoch));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(code_epoch_seen));
+    OUT(CC_NE);
+
+    /* This block's chain slots (rdx = the block), valid for the current chain epoch. */
+    e_load64(e, RCX, RBX, OFF(rip));
+    e_lea(e, RDX, R13, -TBF(insn));
+    e_load32(e, RAX, RDX, TBF(chain_epoch));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
+    uint8_t *stale = e_jcc(e, CC_NE);
+    uint8_t *found[3];
+    for (int k = 0; k < 2; k++) {
+        e_op_mem(e, true, 0x3b, RCX, RDX, HNONE, 0, TBF(chain_rip) + 8 * k);
+        uint8_t *next = e_jcc(e, CC_NE);
+        e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, TBF(chain_cpl) + k);  /* checked at our CPL */
+        e_byte(e, j->tb_cpl);
+        OUT(CC_NE);
+        e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, TBF(chain_global) + k);
+        e_byte(e, 0);
+        uint8_t *global = e_jcc(e, CC_NE);      /* on a global page: CR3 writes keep it */
+        e_load32(e, RAX, RDX, TBF(chain_epoch_ng) + 4 * k);
+        e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch_ng));
+        OUT(CC_NE);
+        e_patch(global, e->p);
+        e_load64(e, RSI, RDX, TBF(chain) + 8 * k);
+        e_op_rr(e, true, 0x85, RSI, RSI);
+        OUT(CC_E);
+        found[k] = e_jmp(e);
+        e_patch(next, e->p);
+    }
+    /* Neither slot (a return, an indirect jump): the jump cache, as tb_find looks into it. */
+    e_patch(stale, e->p);
+    e_mov_rr(e, true, RAX, RCX);
+    e_shift_ri(e, true, 5, RAX, 12);
+    e_op_rr(e, true, 0x31, RCX, RAX);                                  /* xor rax, rcx */
+    e_alu_ri(e, false, 4, RAX, TB_JC_SIZE - 1);
+    e_shift_ri(e, false, 4, RAX, 5);
+    _Static_assert(sizeof(struct tb_jc) == 32, "jump cache entries are 32 bytes");
+    e_load64(e, RDX, RBX, OFF(tbs));
+    e_op_mem(e, true, 0x8d, RDX, RDX, RAX, 0, (int32_t)tb_cache_jc_offset());   /* rdx = &jc[..] */
+    e_op_mem(e, true, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, rip));
+    OUT(CC_NE);
+    e_load32(e, RAX, RDX, (int32_t)offsetof(struct tb_jc, epoch));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
+    OUT(CC_NE);
+    e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, cpl));
+    e_byte(e, j->tb_cpl);
+    OUT(CC_NE);
+    e_op_mem(e, false, 0x80, 7, RDX, HNONE, 0, (int32_t)offsetof(struct tb_jc, global));
+    e_byte(e, 0);
+    uint8_t *global = e_jcc(e, CC_NE);
+    e_load32(e, RAX, RDX, (int32_t)offsetof(struct tb_jc, epoch_ng));
+    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch_ng));
+    OUT(CC_NE);
+    e_patch(global, e->p);
+    e_load64(e, RSI, RDX, (int32_t)offsetof(struct tb_jc, tb));
+    e_op_rr(e, true, 0x85, RSI, RSI);
+    OUT(CC_E);
+    e_patch(found[0], e->p);
+    e_patch(found[1], e->p);
+    /* rsi = the next block: 64-bit, translated for this privilege, not overwritten since. */
+    e_op_mem(e, false, 0x80, 7, RSI, HNONE, 0, TBF(mode));
+    e_byte(e, 8);
+    OUT(CC_NE);
+    e_load64(e, RAX, RSI, TBF(jit));
+    e_op_rr(e, true, 0x85, RAX, RAX);
+    OUT(CC_E);
+    e_op_mem(e, false, 0x80, 7, RSI, HNONE, 0, TBF(jit_cpl));
+    e_byte(e, j->tb_cpl);
+    OUT(CC_NE);
+    e_load32(e, RCX, RSI, TBF(gen));
+    e_load64(e, RDX, RSI, TBF(page));
+    e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
+    OUT(CC_NE);
+    /* Enter it as run_tb would: last_tb, the instruction count. */
+    e_store64(e, RSI, RBX, OFF(last_tb));
+    e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
+    e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
+    e_mov_rr(e, true, RDI, RBX);
+    e_pop(e, R13);
+    e_pop(e, R12);
+    e_pop(e, RBX);
+    e_op_rr(e, false, 0xff, 4, RAX);                                    /* jmp rax */
+    for (unsigned x = 0; x < nout; x++)
+        e_patch(out[x], e->p);
+#undef OUT
+}

@@ -1,0 +1,175 @@
+/* The guest's arithmetic flags in the translator: which instructions leave them live in the host's
+ * EFLAGS (the host is an x86 too, and the op is the same op at the same width), when the lazy
+ * record (flags.c) an instruction would write is dead, and conditions asked of either. */
+#include "accel/soft/alu.h"
+#include "accel/soft/jit-int.h"
+
+/* Which way a conditional jump goes when the flags are only in the lazy record. */
+static int jit_cond(struct cpu *c, unsigned cc)
+{
+    return cpu_cond_fast(c, cc);
+}
+
+/* CF when the flags are only in the lazy record (inc/dec keep it). */
+static int jit_cf(struct cpu *c)
+{
+    return cpu_cf(c);
+}
+
+/* The instruction being emitted left the guest's flags in EFLAGS. */
+void jit_flags_now_live(struct jctx *j)
+{
+    j->flags_live = true;
+    j->flags_stub = j->cover;          /* its own inputs came through that slow path */
+}
+
+/* The instruction being emitted reads the live flags. If they came from an instruction with a
+ * slow path, after which EFLAGS mean nothing, that slow path runs every instruction up to this
+ * one by its handler too and comes back after it. */
+void jit_use_live_flags(struct jctx *j)
+{
+    if (j->flags_stub < 0)
+        return;
+    struct stub *st = &j->stubs[j->flags_stub];
+    st->n = j->k - st->k + 1;
+    j->cover = j->flags_stub;
+}
+
+/* Register-only instructions emitted inline that neither read the lazy-flags record nor can
+ * fault nor call out, and leave EFLAGS alone: live flags stay live across them. setcc and cmov
+ * read the flags: from EFLAGS only while they are live (live), else from the record. */
+static bool insn_keeps_flags(const struct jctx *j, unsigned m, bool live)
+{
+    const struct insn *i = &j->tb->insn[m];
+    if (i->lock)
+        return false;
+    switch (i->form) {
+    case FORM_MOV_RR64: case FORM_MOV_RR32: case FORM_MOV_RI64: case FORM_MOV_RI32:
+    case FORM_MOV_RMI64:
+        return true;
+    case FORM_LEA64:
+        return jit_addr_ok(j, m, i);
+    case FORM_NONE:
+        break;
+    default:
+        return false;
+    }
+    unsigned op = i->op;
+    bool reg = i->mod == 3, wide = i->opsize == 4 || i->opsize == 8;
+    return (op == 0x90 && !(i->rex & 1) && i->rep != 0xf3) || op == 0x11f ||
+           (op == 0x63 && reg && wide) ||
+           ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && reg && wide) ||
+           (live && op >= 0x190 && op <= 0x19f && reg) ||
+           (live && op >= 0x140 && op <= 0x14f && reg && wide);
+}
+
+/* Register-only instructions emitted inline that rewrite the whole lazy-flags record, or all six
+ * flags, without reading the record; some (inc/dec, adc/sbb, rotates) only when the flags are
+ * live in EFLAGS (live). */
+static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
+{
+    const struct insn *i = &j->tb->insn[m];
+    if (i->lock)
+        return false;
+    unsigned op = i->op, sz = i->opsize;
+    bool no_cf = op < 0x40 && ((op >> 3) & 7) != ALU_ADC && ((op >> 3) & 7) != ALU_SBB;
+    switch (i->form) {
+    case FORM_ALU_RR64: case FORM_ALU_RR32:
+        return live || no_cf;
+    case FORM_ALU_RI64: case FORM_ALU_RI32: {
+        unsigned sub = (i->modrm >> 3) & 7;
+        return live || (sub != ALU_ADC && sub != ALU_SBB);
+    }
+    case FORM_TEST_RR64: case FORM_TEST_RR32:
+        return true;
+    case FORM_INCDEC64: case FORM_INCDEC32:
+        return live;
+    case FORM_NONE:
+        break;
+    default:
+        return false;
+    }
+    bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    if (op == 0xc1 && reg && wide) {
+        unsigned sub = (i->modrm >> 3) & 7;
+        if (((unsigned)i->imm & (sz == 8 ? 63 : 31)) == 0)
+            return false;
+        return sub == 4 || sub == 5 || sub == 7 || (sub <= 1 && live);
+    }
+    return ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) || (op == 0x84 && reg) ||
+           (op < 0x40 && ((op & 7) == 4 || ((op & 7) == 5 && sz != 2)) && (live || no_cf));
+}
+
+/* The lazy-flags record instruction k would write is dead: a later instruction of the block
+ * rewrites it before anything could read it (no handler call, no fault, no block end between).
+ * Then k only needs to leave its flags in EFLAGS, for the jumps and the next writer. */
+bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
+{
+    for (unsigned m = k + 1; m < j->tb->ninsn; m++) {
+        if (insn_writes_flags(j, m, live_after))
+            return true;
+        if (!insn_keeps_flags(j, m, live_after))
+            return false;
+    }
+    return false;
+}
+
+/* A condition on the guest's flags into EFLAGS as host condition *cc: the live flags as they
+ * are, else the lazy record asked through jit_cond (then the condition is "ne"). */
+void jit_emit_cond(struct jctx *j, unsigned *cc)
+{
+    if (j->flags_live) {
+        jit_use_live_flags(j);
+        return;
+    }
+    struct emit *e = &j->e;
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RSI, *cc);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cond);
+    e_call_reg(e, RAX);
+    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
+    *cc = CC_NE;
+}
+
+/* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */
+void jit_emit_lf_logic(struct jctx *j, unsigned size)
+{
+    struct emit *e = &j->e;
+    e_store64(e, RAX, RBX, LF(res));
+    e_store64(e, RAX, RBX, LF(src1));
+    e_store_imm64(e, RBX, LF(src2), 0);
+    e_store_imm32(e, RBX, LF(cin), (LF_LOGIC << 8) | (size << 16));
+    jit_flags_now_live(j);
+}
+
+/* r8b <- the guest's CF: from the live flags, else asked of the lazy record through jit_cf. */
+void jit_emit_cf_r8(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    if (j->flags_live) {
+        jit_use_live_flags(j);
+        e_op_rr(e, false, 0x0f92, 0, R8);                              /* setc r8b */
+    } else {
+        e_mov_rr(e, true, RDI, RBX);
+        e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+        e_call_reg(e, RAX);
+        e_mov_rr(e, false, R8, RAX);
+    }
+}
+
+/* The guest's CF into the host's CF: kept if the flags are live, else asked of the lazy record
+ * through jit_cf and set by bt eax, 0 (the other five host flags then mean nothing: the caller's
+ * next host instruction rewrites them, as inc/dec do). */
+void jit_emit_cf_live(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    if (j->flags_live) {
+        jit_use_live_flags(j);
+        return;
+    }
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+    e_call_reg(e, RAX);
+    e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
+    e_byte(e, 0);
+}

@@ -1,0 +1,121 @@
+/* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
+ * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c: the per-form
+ * emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
+ * cpu as the host code addresses it. Private to them. */
+#ifndef VMON_ACCEL_SOFT_JIT_INT_H
+#define VMON_ACCEL_SOFT_JIT_INT_H
+
+#include <stddef.h>
+
+#include "accel/soft/jit.h"
+#include "accel/soft/tb.h"
+#include "accel/soft/x86-emit.h"
+
+#define OFF(f) ((int32_t)offsetof(struct cpu, f))
+#define GPR(r) (OFF(gpr) + 8 * (int32_t)(r))
+#define LF(f) (OFF(lf) + (int32_t)offsetof(struct lazy_flags, f))
+#define TLBE(f) ((int32_t)offsetof(struct tlb_entry, f))
+#define TBF(f) ((int32_t)offsetof(struct tb, f))
+
+/* The lazy-flags record's cin, op and size bytes are stored as one 32-bit word. */
+_Static_assert(offsetof(struct lazy_flags, op) == offsetof(struct lazy_flags, cin) + 1 &&
+               offsetof(struct lazy_flags, size) == offsetof(struct lazy_flags, cin) + 2 &&
+               sizeof(struct lazy_flags) >= offsetof(struct lazy_flags, cin) + 4,
+               "lazy_flags layout: cin, op, size adjacent with room for a 32-bit store");
+
+/* A slow path: run instructions k .. k+n-1 by their handlers, then jump back to resume. */
+struct stub {
+    uint8_t *from[3];
+    unsigned k, n;
+    uint8_t *resume;
+};
+
+struct jctx {
+    struct emit e;
+    const struct tb *tb;
+    bool user;                 /* the block runs at CPL 3: the user TLB, #AC checks */
+    uint32_t off[TB_MAX_INSNS + 1];   /* offset of each instruction from the block's start */
+    /* The host's EFLAGS hold the guest's arithmetic flags: the last guest instruction that wrote
+     * them was done inline, and no host code since has changed them. flags_stub is the slow
+     * path (-1: none) of the instruction that left them, which must then also run every
+     * instruction up to one that uses the live flags. */
+    bool flags_live;
+    int flags_stub;
+    int cover;                 /* the stub stretched to the instruction being emitted, or -1 */
+    unsigned k;                /* the instruction being emitted */
+    bool rip_set;              /* its host code set c->rip (a jump, call or return) */
+    bool chain;                /* blocks may jump straight to the next translated block */
+    uint8_t tb_cpl;            /* the privilege the block is translated for */
+    struct stub stubs[TB_MAX_INSNS];
+    unsigned nstubs;
+    /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
+    struct exit_site { uint8_t *at; unsigned k; } *exits;
+    unsigned nexits, cap;
+};
+
+static inline bool fits32(int64_t v)
+{
+    return v == (int32_t)v;
+}
+
+/* An emitter of one instruction form (jit-alu.c, jit-move.c; jit.c's table of forms): host code
+ * for instruction j->k at operand size sz, or false (nothing emitted) to call its handler. */
+typedef bool (*jit_form_fn)(struct jctx *j, const struct insn *i, unsigned sz);
+
+/* jit.c */
+void jit_emit_call(struct jctx *j, unsigned k);
+
+/* jit-mem.c */
+bool jit_addr_ok(const struct jctx *j, unsigned k, const struct insn *i);
+void jit_emit_addr(struct jctx *j, unsigned k, const struct insn *i, bool with_seg);
+void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write);
+void jit_stub_done(struct jctx *j);
+void jit_emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsigned size, bool write);
+void jit_load_reg(struct emit *e, unsigned h, unsigned r, unsigned size);
+int32_t jit_reg8_off(const struct insn *i, unsigned r);
+
+/* jit-flags.c */
+void jit_flags_now_live(struct jctx *j);
+void jit_use_live_flags(struct jctx *j);
+bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after);
+void jit_emit_cond(struct jctx *j, unsigned *cc);
+void jit_emit_lf_logic(struct jctx *j, unsigned size);
+void jit_emit_cf_r8(struct jctx *j);
+void jit_emit_cf_live(struct jctx *j);
+
+/* jit-move.c: moves, loads and stores, lea, the stack, jumps; by opcode (FORM_NONE): nop,
+ * movsxd, movzx/movsx, setcc, cmov. */
+bool jit_mov_rr(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_mov_ri(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_mov_rmi(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_lea(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_load(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_store(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_mov_mi(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_push(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_pop(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_ret(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_call(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_jmp(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_move_op(struct jctx *j, const struct insn *i);
+void jit_emit_set_rip(struct jctx *j, int64_t off);
+
+/* jit-alu.c: the eight ALU operations, test, inc/dec; by opcode (FORM_NONE): test r8, ALU ops on
+ * the accumulator, cmp/test of a byte in memory, inc/dec in memory. */
+bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_alu_mr(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz);
+bool jit_alu_op(struct jctx *j, const struct insn *i);
+
+/* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
+bool jit_shift_op(struct jctx *j, const struct insn *i);
+
+/* jit-chain.c */
+void jit_emit_chain(struct jctx *j, const struct cpu *c);
+
+#endif
