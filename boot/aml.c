@@ -1,4 +1,4 @@
-/* AML encoding (ACPI 6.x, 20.2) for the DSDT's PCI root bridge and virtio-mmio devices: PkgLength (20.2.4), NameOp,
+/* AML encoding (ACPI 6.x, 20.2) for the DSDT's PCI root bridge (with the PS/2 keyboard) and virtio-mmio devices: PkgLength (20.2.4), NameOp,
  * PackageOp, DeviceOp, ScopeOp, and integer constants in their shortest form (20.2.3). */
 #include "boot/aml.h"
 
@@ -160,6 +160,30 @@ static void crs(struct aml_buf *b)
     close_pkg(b, buf);
 }
 
+/* The i8042's keyboard (PNP0303) on ports 0x60/0x64 and IRQ 1, as a PC's DSDT lists it: SeaBIOS
+ * sets up its PS/2 keyboard only when the DSDT has one, and Linux's i8042 finds it through it. */
+static void kbd(struct aml_buf *b)
+{
+    put(b, "\x5b\x82", 2);            /* DeviceOp */
+    size_t dev = open_pkg(b);
+    put(b, "KBD_", 4);
+    put8(b, 0x08);
+    put(b, "_HID", 4);
+    put_int(b, 0x0303d041);            /* EisaId("PNP0303") */
+    put8(b, 0x08);
+    put(b, "_CRS", 4);
+    put8(b, 0x11);                     /* BufferOp */
+    size_t buf = open_pkg(b);
+    put8(b, 0x0a);
+    put8(b, 8 + 8 + 3 + 2);            /* BufferSize */
+    put(b, "\x47\x01\x60\x00\x60\x00\x01\x01", 8);   /* IO(Decode16, 0x60, 0x60, 1, 1) */
+    put(b, "\x47\x01\x64\x00\x64\x00\x01\x01", 8);   /* IO(Decode16, 0x64, 0x64, 1, 1) */
+    put(b, "\x22\x02\x00", 3);       /* IRQNoFlags(){1} */
+    put(b, "\x79\x00", 2);            /* End Tag */
+    close_pkg(b, buf);
+    close_pkg(b, dev);
+}
+
 size_t aml_pci0(uint8_t *out, size_t cap)
 {
     struct aml_buf b = { .p = out, .cap = cap };
@@ -177,6 +201,7 @@ size_t aml_pci0(uint8_t *out, size_t cap)
     put_int(&b, 0);
     crs(&b);
     prt(&b);
+    kbd(&b);
     close_pkg(&b, dev);
     close_pkg(&b, scope);
     return b.failed ? 0 : b.len;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A real Debian 12 disk booted by the firmware (issue 15): the image tests/firmware/make-debian-disk.sh
-# builds (`make debian-disk`; built here when missing) boots under --accel soft with no --kernel:
+# builds (`make debian-disk`; built here when missing) boots under --accel soft with no --kernel, in
+# QEMU's spelling `vmon -m 2048 disk.qcow2 -nographic` (the bare image is the first IDE disk):
 # SeaBIOS and SYSLINUX print on the serial console, systemd reaches login: on ttyS0, the test logs in
 # as root (tests/firmware/serial-login.py), runs a command, writes a file and runs poweroff; vmon
 # exits 0 and the file is in the image afterwards (debugfs on a raw copy made by vmon img convert).
-# QEMU (TCG) boots the same image to the same end, so it is a real PC disk.
+# QEMU (TCG) boots the same image, spelled the same way, to the same end, so it is a real PC disk.
 # Skips (77) when the image cannot be built (no network, no debootstrap, not root).
 set -u
 BUILD=${BUILD:-build}
@@ -30,8 +31,7 @@ cp "$DISK" "$tmp/disk.qcow2" || { echo "FAIL: copying $DISK"; exit 1; }
 line="vmon-file-$$-$RANDOM"
 
 python3 "$here/serial-login.py" "$tmp/serial.log" "$LOGIN_TIMEOUT" vmon "$line" -- \
-    "$VMON" -m 2048 -accel tcg -nographic -drive file="$tmp/disk.qcow2",format=qcow2,if=virtio \
-    | tee "$tmp/steps"
+    "$VMON" -m 2048 -accel tcg "$tmp/disk.qcow2" -nographic | tee "$tmp/steps"
 rc=${PIPESTATUS[0]}
 check "vmon: SeaBIOS's banner on serial" grep -q "SeaBIOS (version " "$tmp/serial.log"
 check "vmon: SYSLINUX's banner on serial" grep -q "SYSLINUX " "$tmp/serial.log"
@@ -48,8 +48,8 @@ rm -f "$tmp/disk.raw"
 
 if command -v qemu-system-x86_64 >/dev/null; then
     python3 "$here/serial-login.py" "$tmp/serial.log" "$LOGIN_TIMEOUT" vmon "qemu-$line" -- \
-        qemu-system-x86_64 -m 2048 -accel tcg -nographic -snapshot -nic none \
-        -drive file="$tmp/disk.qcow2",format=qcow2,if=virtio | tee "$tmp/steps"
+        qemu-system-x86_64 -m 2048 -accel tcg -nographic -snapshot -nic none "$tmp/disk.qcow2" \
+        | tee "$tmp/steps"
     rc=${PIPESTATUS[0]}
     check "QEMU TCG boots the same image: login, poweroff, status 0" test "$rc" -eq 0
 else

@@ -8,22 +8,10 @@ set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
 [ -f /usr/share/seabios/bios-256k.bin ] || { echo "skip: Debian's seabios package missing"; exit 77; }
-command -v as >/dev/null && command -v ld >/dev/null || { echo "skip: binutils (as, ld) missing"; exit 77; }
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-as --32 -o "$tmp/bs.o" "$here/kbdsector.S" &&
-    ld -m elf_i386 -Ttext=0x7c00 --oformat binary -o "$tmp/disk.img" "$tmp/bs.o" &&
-    truncate -s 1M "$tmp/disk.img" || { echo "FAIL: building the boot sector"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+fw_bootsector "$here/kbdsector.S"
 
-accels="soft"
-if { exec 3<>/dev/kvm; } 2>/dev/null; then
-    exec 3<&-
-    accels="soft kvm"
-else
-    echo "skip (kvm part): /dev/kvm cannot be opened here"
-fi
 for a in $accels; do
     sock=$tmp/qmp-$a.sock
     timeout 120 "$VMON" run --accel "$a" -nographic -qmp "unix:$sock,server,wait=off" \

@@ -10,16 +10,8 @@ BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
 BIOS=/usr/share/seabios/bios-256k.bin
 [ -f "$BIOS" ] || { echo "skip: $BIOS missing (apt-get install seabios)"; exit 77; }
-command -v as >/dev/null && command -v ld >/dev/null || { echo "skip: binutils (as, ld) missing"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {   # description, condition (a command)
-    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; sed 's/^/    /' "$tmp/out" "$tmp/err" | tail -20; fail=1; fi
-}
-as --32 -o "$tmp/bs.o" "$(dirname "$0")/bootsector.S" &&
-    ld -m elf_i386 -Ttext=0x7c00 --oformat binary -o "$tmp/disk.img" "$tmp/bs.o" &&
-    truncate -s 1M "$tmp/disk.img" || { echo "FAIL: building the boot sector"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+fw_bootsector "$(dirname "$0")/bootsector.S"
 
 # Run vmon until its output has $2 (or 120 s); then stop it. Status in $rc.
 run_until() {   # accel, pattern, vmon args...
@@ -37,13 +29,6 @@ run_until() {   # accel, pattern, vmon args...
     rc=$?
 }
 
-accels="soft"
-if { exec 3<>/dev/kvm; } 2>/dev/null; then
-    exec 3<&-
-    accels="soft kvm"
-else
-    echo "skip (kvm part): /dev/kvm cannot be opened here"
-fi
 for a in $accels; do
     run_until "$a" "No bootable device"
     check "$a: SeaBIOS's banner on COM1" grep -q "SeaBIOS (version " "$tmp/out"

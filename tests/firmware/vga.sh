@@ -10,17 +10,9 @@ BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
 [ -f /usr/share/seabios/bios-256k.bin ] && [ -f /usr/share/seabios/vgabios-isavga.bin ] ||
     { echo "skip: Debian's seabios package missing"; exit 77; }
-command -v as >/dev/null && command -v ld >/dev/null || { echo "skip: binutils (as, ld) missing"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {   # description, condition (a command)
-    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; sed 's/^/    /' "$tmp/out" "$tmp/err" | tail -20; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
 count() { grep -c "$1" "$tmp/out"; }
-as --32 -o "$tmp/bs.o" "$(dirname "$0")/vgasector.S" &&
-    ld -m elf_i386 -Ttext=0x7c00 --oformat binary -o "$tmp/disk.img" "$tmp/bs.o" &&
-    truncate -s 1M "$tmp/disk.img" || { echo "FAIL: building the boot sector"; exit 1; }
+fw_bootsector "$(dirname "$0")/vgasector.S"
 
 boot() {   # accel, vmon args...: runs the disk to its exit (or 120 s); status in $rc
     local a=$1
@@ -30,13 +22,6 @@ boot() {   # accel, vmon args...: runs the disk to its exit (or 120 s); status i
     rc=$?
 }
 
-accels="soft"
-if { exec 3<>/dev/kvm; } 2>/dev/null; then
-    exec 3<&-
-    accels="soft kvm"
-else
-    echo "skip (kvm part): /dev/kvm cannot be opened here"
-fi
 for a in $accels; do
     boot "$a"
     check "$a: the boot sector ran: status 33" test $rc -eq 33
