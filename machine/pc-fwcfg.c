@@ -84,7 +84,7 @@ static int add_acpi_files(struct vm *vm, struct fw_cfg *f)
         ids[i] = (uint8_t)vm->vcpus[i].apic_id;
     for (int i = 0; i < vm->cfg.ndrives; i++)
         nmmio += vm->cfg.drives[i].mmio;
-    /* The PM block where the board's PIIX4 function starts it, and SeaBIOS and OVMF put it again. */
+    /* The PM block where the board's PIIX4 function starts it (and SeaBIOS puts it again). */
     const struct acpi_board board = { .pm_base = PIIX4_PM_FIRMWARE_BASE, .vga = pc_has_vga(&vm->cfg) };
     int r = acpi_fw_build(a, ids, vm->ncpus, nmmio, &board);
     if (r == 0)

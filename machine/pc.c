@@ -215,9 +215,9 @@ static int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, si
 }
 
 /* The PIIX4's PM function at 00:01.3, as QEMU's pc machine has it, for a firmware boot: it starts
- * programmed where SeaBIOS and OVMF put the ACPI PM block (0xb000, as the board's FADT for the
- * firmware says) and firmware finds the timer through it (OVMF reads PMBA back). A --kernel boot
- * keeps the block where its own FADT says, ACPI_PM1A_EVT, without the function. */
+ * programmed where SeaBIOS puts the ACPI PM block again (0x600, as the board's FADT for the
+ * firmware says) and firmware finds the timer through it (OVMF reads PMBA back and keeps it). A
+ * --kernel boot keeps the block at the same place without the function. */
 static int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen)
 {
     if (pc->vm->cfg.kernel)

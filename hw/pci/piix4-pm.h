@@ -23,8 +23,9 @@ struct piix4_pm {
     struct bus *pio;
 };
 
-/* Where SeaBIOS and OVMF put the PM block on a PIIX4 (PMBA 0xb000). */
-#define PIIX4_PM_FIRMWARE_BASE 0xb000
+/* Where firmware boots start the PM block: where Debian's SeaBIOS (1.16) programs PMBA, and the
+ * --kernel FADT's base (OVMF finds decoding on and keeps it). */
+#define PIIX4_PM_FIRMWARE_BASE ACPI_PM1A_EVT
 
 /* base: start with PMBA there and decoding on, as firmware leaves it (the board's ACPI tables say
  * that base, whatever firmware runs); 0: as at reset, decoding off until firmware sets it (the
