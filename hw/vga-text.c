@@ -20,9 +20,8 @@ char vga_cp437_ascii(uint8_t ch)
         return '|';
     if (ch == 0xc4 || ch == 0xcd)
         return '-';
-    if ((ch >= 0xb4 && ch <= 0xda && ch != 0xb3 && ch != 0xba && ch != 0xc4 && ch != 0xcd) ||
-        ch == 0xc5 || ch == 0xce)
-        return '+';                          /* corners and tees */
+    if (ch >= 0xb4 && ch <= 0xda)
+        return '+';                          /* corners, tees and crossings (the lines are above) */
     if (ch >= 0xb0 && ch <= 0xb2)
         return '#';                          /* shades */
     if (ch >= 0xdb && ch <= 0xdf)

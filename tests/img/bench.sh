@@ -5,7 +5,8 @@
 #     BENCH_RUNS (5) runs each (page cache warm, dirty pages synced before each run). Both tools get the
 #     same -m (BENCH_M, 8: qemu-img's default): that many workers, writes in order (no -W)
 #  2. 4 KiB requests at a scattered offset sequence (qemu-img bench -S step, one request at a time):
-#     writes into a fresh qcow2 image (allocating), then reads of a populated one, in IOPS.
+#     writes into a fresh qcow2 image (allocating), then reads of a populated one, in IOPS; and
+#     reads at qemu-img bench's default queue depth (-d 64), sequential.
 # Ratios are vmon's speed over qemu-img's: above 1.0 vmon is faster.
 set -eu
 VMON=$(realpath "${VMON:-build/vmon}")
@@ -61,8 +62,8 @@ done
 "$VMON" img convert -f raw -O qcow2 "$T/src.raw" "$T/check.qcow2"
 qemu-img compare -q "$T/src.raw" "$T/check.qcow2" || { echo "FAIL: vmon's converted image differs"; exit 1; }
 
-iops() {          # tool, w or r, image: IOPS of COUNT 4 KiB requests
-    local args=(-c "$COUNT" -d 1 -s 4k -S 7919k -f qcow2)
+iops() {          # tool, w or r, image[, depth and step]: IOPS of COUNT 4 KiB requests
+    local args=(-c "$COUNT" -d "${4:-1}" -s 4k -S "${5:-7919k}" -f qcow2)
     [ "$2" = w ] && args+=(-w)
     [ "$1" = qemu-img ] && args+=(-t writeback)
     local out secs
@@ -82,3 +83,6 @@ printf '%-44s %9s/s %9s/s %7sx\n' "4 KiB scattered reads (IOPS)" "$vr" "$qr" "$(
 vw2=$(iops "$VMON img" w "$T/src.qcow2")
 qw2=$(iops qemu-img w "$T/src.qcow2")
 printf '%-44s %9s/s %9s/s %7sx\n' "4 KiB scattered writes, in place (IOPS)" "$vw2" "$qw2" "$(ratio "$vw2" "$qw2")"
+vd=$(iops "$VMON img" r "$T/src.qcow2" 64 4k)
+qd=$(iops qemu-img r "$T/src.qcow2" 64 4k)
+printf '%-44s %9s/s %9s/s %7sx\n' "4 KiB reads, depth 64 (qemu-img's default)" "$vd" "$qd" "$(ratio "$vd" "$qd")"

@@ -6,5 +6,5 @@ INTEG_TESTS += $(IMG_SAFETY)
 QUICK_TESTS += $(IMG_SAFETY)
 
 # Foreign formats (issue 19): vmdk, vpc, vdi, vhdx both ways against qemu-img; preallocation modes; dd.
-INTEG_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh tests/img/convert-m.sh tests/img/bitmap-cmd.sh tests/img/image-opts.sh tests/img/check-fmt.sh
-QUICK_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh tests/img/convert-m.sh tests/img/bitmap-cmd.sh tests/img/image-opts.sh tests/img/check-fmt.sh
+INTEG_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh tests/img/convert-m.sh tests/img/bitmap-cmd.sh tests/img/image-opts.sh tests/img/check-fmt.sh tests/img/bench-depth.sh
+QUICK_TESTS += tests/img/formats.sh tests/img/prealloc.sh tests/img/dd.sh tests/img/convert-m.sh tests/img/bitmap-cmd.sh tests/img/image-opts.sh tests/img/check-fmt.sh tests/img/bench-depth.sh
