@@ -22,6 +22,7 @@
 # After the command, /init prints "VMON-CMD-EXIT=<status>" and runs `poweroff -f`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/kmod-order.sh
 FLAVOUR=${FLAVOUR:-cloud}
 case $FLAVOUR in
     all)     FLAVOUR=cloud "$0" && FLAVOUR=generic exec "$0";;
@@ -142,25 +143,12 @@ if [ ! -f "$OUT/initramfs.cpio.gz" ] || [ "$0" -nt "$OUT/initramfs.cpio.gz" ] ||
     # they bind once vmon has them.
     mdir=$KROOT/lib/modules/$kver/kernel
     : > "$IROOT/lib/modules/order"
-    add_module() {   # add_module NAME: its dependencies, then itself, once
-        local name=$1 file dep
-        grep -qx "$name.ko" "$IROOT/lib/modules/order" && return 0
-        file=$(find "$mdir" -name "$name.ko" -o -name "${name//_/-}.ko" | head -n1)
-        [ -n "$file" ] || return 0
-        for dep in $(objcopy -O binary --only-section=.modinfo "$file" /dev/stdout | tr '\0' '\n' |
-                     sed -n 's/^depends=//p' | tr ',' ' '); do
-            add_module "$dep"
-        done
-        cp "$file" "$IROOT/lib/modules/$name.ko"
-        echo "$name.ko" >> "$IROOT/lib/modules/order"
-    }
     # ext4 for the disk tests (built in on the cloud kernel, modules on the generic one; crc32c
     # first: ext4 and jbd2 ask the crypto layer for it by name, which no module dependency says).
     # vmw_vsock_virtio_transport pulls in vsock and vmw_vsock_virtio_transport_common.
-    for m in virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console \
-             vmw_vsock_virtio_transport crc32c_generic ext4; do
-        add_module "$m"
-    done
+    add_modules "$mdir" "$IROOT/lib/modules" "$IROOT/lib/modules/order" \
+        virtio_mmio virtio_pci virtio_blk virtio_net virtio_rng virtio_console \
+        vmw_vsock_virtio_transport crc32c_generic ext4
     # The vsock tests' guest side (busybox has no AF_VSOCK client): a static program of our own.
     gcc -static -O2 -o "$IROOT/bin/vsock-tool" tests/linux/vsock-tool.c || die "gcc -static vsock-tool"
     mknod -m 600 "$IROOT/dev/console" c 5 1 || die "mknod /dev/console needs root"

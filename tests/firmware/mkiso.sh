@@ -12,6 +12,7 @@ set -u
 out=$1
 cmd=${2:-echo VMON-ISO-OK}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/scripts/kmod-order.sh"
 g=$root/build/guest
 deb=$(ls "$g"/debs/linux-image-*-cloud-amd64_*.deb 2>/dev/null | head -n1)
 skip() { echo "skip: $*"; exit 77; }
@@ -35,19 +36,7 @@ if [ ! -f "$cache/modules.cpio.gz" ] || [ "$deb" -nt "$cache/modules.cpio.gz" ] 
     order=$cache/mods/lib/modules/order
     # the initramfs's own list first: its /init loads /lib/modules/order, which this one replaces
     zcat "$g/initramfs.cpio.gz" | (cd "$cache" && cpio -i --quiet --to-stdout lib/modules/order) >"$order"
-    add_module() {   # NAME: its dependencies (the .modinfo depends= list), then itself, once
-        local name=$1 file dep
-        grep -qx "$name.ko" "$order" && return 0
-        file=$(find "$mdir" -name "$name.ko" -o -name "${name//_/-}.ko" | head -n1)
-        [ -n "$file" ] || return 0
-        for dep in $(objcopy -O binary --only-section=.modinfo "$file" /dev/stdout | tr '\0' '\n' |
-                     sed -n 's/^depends=//p' | tr ',' ' '); do
-            add_module "$dep"
-        done
-        cp "$file" "$cache/mods/lib/modules/$name.ko"
-        echo "$name.ko" >> "$order"
-    }
-    for m in ata_piix sd_mod sr_mod isofs; do add_module "$m"; done
+    add_modules "$mdir" "$cache/mods/lib/modules" "$order" ata_piix sd_mod sr_mod isofs
     grep -qx ata_piix.ko "$order" || { echo "mkiso: ata_piix.ko not found in $deb" >&2; exit 1; }
     (cd "$cache/mods" && find . -mindepth 1 | cpio -o -H newc --quiet | gzip -9) >"$cache/modules.cpio.gz.tmp" &&
         mv "$cache/modules.cpio.gz.tmp" "$cache/modules.cpio.gz"
