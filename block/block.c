@@ -128,6 +128,7 @@ struct blk *blk_open_file(struct blk_file *f, const char *filename, const char *
     bs->drv = drv;
     bs->file = f;
     bs->flags = flags;
+    bs->probed_raw = !fmt && drv == &blk_raw_driver && (flags & BLK_O_RDWR);
     int r = drv->open(bs, flags, err);
     if (r < 0) {
         bs->drv = NULL;
@@ -260,6 +261,23 @@ int blk_create(const char *filename, const char *fmt, const struct blk_create_op
     return r;
 }
 
+/*
+ * QEMU's guard on an image whose format was probed as raw: a write into sector 0 must be the whole
+ * sector (-EINVAL otherwise, as QEMU asks) and must still probe as raw (-EPERM otherwise), so a
+ * guest cannot turn its raw disk into, say, a qcow2 header naming host files as its backing file.
+ */
+static int guard_sector0(const struct blk *bs, const struct blk_req *req)
+{
+    if (!bs->probed_raw || req->op != BLK_WRITE || req->offset >= 512 || !req->len)
+        return 0;
+    if (req->offset != 0 || req->len < 512)
+        return -EINVAL;
+    const struct blk_driver *drv;
+    if (blk_probe_buf(req->buf, 512, bs->filename, &drv) || (drv && drv != &blk_raw_driver))
+        return -EPERM;
+    return 0;
+}
+
 int blk_submit(struct blk *bs, struct blk_req *req)
 {
     int r;
@@ -268,6 +286,8 @@ int blk_submit(struct blk *bs, struct blk_req *req)
     else if ((req->op == BLK_WRITE || req->op == BLK_DISCARD || req->op == BLK_WRITE_ZEROES) &&
              !(bs->flags & BLK_O_RDWR))
         r = -EROFS;
+    else if ((r = guard_sector0(bs, req)) < 0)
+        ;
     else switch (req->op) {
     case BLK_READ:    r = req->len ? bs->drv->read(bs, req->offset, req->buf, req->len) : 0; break;
     case BLK_WRITE:   r = req->len ? bs->drv->write(bs, req->offset, req->buf, req->len) : 0; break;

@@ -195,6 +195,8 @@ struct blk {
     uint64_t size;                /* virtual size in bytes */
     uint32_t cluster_size;        /* 0 for formats without clusters */
     int flags;
+    bool probed_raw;              /* opened writable as raw because probing found no format: QEMU's
+                                   * guard on sector 0 applies (blk_submit) */
     void *opaque;                 /* the format's state */
     char errmsg[BLK_ERR_LEN];     /* why the last request failed with -EIO, if the format knows */
 };

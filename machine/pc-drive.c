@@ -1,5 +1,7 @@
 /* Drives for the board (machine/pc.c): the image a --drive names, or a temporary qcow2 overlay
- * over it (snapshot=on), and the virtio-blk options of the drive. */
+ * over it (snapshot=on), and the virtio-blk options of the drive. A writable image whose format
+ * was probed as raw gets QEMU's warning; the block layer refuses guest writes that would make its
+ * sector 0 probe as another format, whichever device (IDE, virtio-blk) carries them. */
 #include "machine/pc-drive.h"
 
 #include <errno.h>
@@ -44,8 +46,14 @@ struct blk *pc_drive_open(const struct vm_drive *dr, char *err)
 {
     if (dr->snapshot)
         return open_overlay(dr, err);
-    return blk_open(dr->file, dr->format[0] ? dr->format : NULL, dr->readonly ? 0 : BLK_O_RDWR,
-                    err);
+    struct blk *bs = blk_open(dr->file, dr->format[0] ? dr->format : NULL,
+                              dr->readonly ? 0 : BLK_O_RDWR, err);
+    if (bs && bs->probed_raw)        /* QEMU's words: the block layer guards sector 0 from now on */
+        fprintf(stderr, "vmon: warning: Image format was not specified for '%s' and probing "
+                "guessed raw.\n         Automatically detecting the format is dangerous for raw "
+                "images, write operations on block 0 will be restricted.\n         Specify the "
+                "'raw' format explicitly to remove the restrictions.\n", dr->file);
+    return bs;
 }
 
 void pc_drive_blk_opts(const struct vm_drive *dr, const char *id, struct virtio_blk_opts *o)

@@ -1,9 +1,6 @@
 /* The board's IDE controller (hw/ide/): the PIIX3's function 1 at 00:01.1 on IRQ 14 and 15, its
  * drives opened through the block layer (machine/pc-drive.c: any format, backing chains, image
- * locks, snapshot=on). As QEMU does for an image whose format was probed as raw, vmon warns, and
- * a guest write to sector 0 that would make the image probe as another format is refused (the
- * guest sees a write error): a guest must not turn a raw image into, say, a qcow2 header pointing
- * at host files. */
+ * locks, snapshot=on, and QEMU's guard on the sector 0 of a probed raw image). */
 #include "machine/pc-ide.h"
 
 #include <errno.h>
@@ -16,7 +13,6 @@
 
 struct pc_ide_drive {
     struct blk *bs;
-    bool guard0;                       /* probed raw: sector 0 writes are checked */
 };
 
 struct pc_ide {
@@ -33,15 +29,6 @@ static int media_read(void *o, uint64_t off, void *buf, size_t len)
 static int media_write(void *o, uint64_t off, const void *buf, size_t len)
 {
     struct pc_ide_drive *d = o;
-    if (d->guard0 && off < 512 && len >= 512 - off) {
-        uint8_t s0[512];
-        const struct blk_driver *drv;
-        if (blk_pread(d->bs, 0, s0, off) < 0)
-            return -EIO;
-        memcpy(s0 + off, buf, 512 - off);
-        if (blk_probe_buf(s0, sizeof(s0), d->bs->filename, &drv) || (drv && drv != &blk_raw_driver))
-            return -EPERM;
-    }
     return blk_pwrite(d->bs, off, buf, len);
 }
 
@@ -67,13 +54,6 @@ static int attach(struct pc_ide *p, int i, const struct vm_drive *dr, char *err,
             return -EINVAL;
         }
         p->d[i].bs = bs;
-        if (!dr->format[0] && bs->drv == &blk_raw_driver && !ro.readonly) {
-            p->d[i].guard0 = true;
-            fprintf(stderr, "vmon: warning: Image format was not specified for '%s' and probing "
-                    "guessed raw.\n         Automatically detecting the format is dangerous for raw "
-                    "images, write operations on block 0 will be restricted.\n         Specify the "
-                    "'raw' format explicitly to remove the restrictions.\n", dr->file);
-        }
         m = (struct ide_media){ .ops = &media_ops, .opaque = &p->d[i], .size = bs->size,
                                 .cdrom = dr->cdrom, .readonly = ro.readonly };
     }

@@ -6,6 +6,8 @@
 #   qcow2     an image from vmon img create: written, read back, qemu-img check clean, the bytes
 #             read back by vmon img convert and qemu-img convert
 #   readonly  readonly=on: the write fails in the guest and the image is unchanged
+#   probed    no format=: QEMU's warning, a plain write to sector 0 lands, a qcow2 header there fails
+#             in the guest and the sector keeps the plain write (the block layer's guard, as QEMU's)
 set -u
 . "$(dirname "$0")/lib.sh"
 need_guest cloud
@@ -68,6 +70,19 @@ run_guest "file=$raw,format=raw,if=virtio,readonly=on"
 expect_line "$log" '^WRITE-RC [1-9]' "readonly: the guest's write fails"
 [ "$(sha1sum < "$raw")" = "$before" ] || fail "readonly: the image changed"
 ok "readonly: the image is unchanged"
+before=$(sha1sum < "$raw")
+
+# Probed raw: the guard on sector 0 holds for virtio-blk as for IDE (ide.sh).
+p0_cmd='echo vmon-s0 | dd of=/dev/vda bs=512 conv=sync,fsync 2>/dev/null; echo S0 $?
+printf "QFI\373\0\0\0\003" | dd of=/dev/vda bs=512 conv=sync,fsync 2>/dev/null; echo QCOW $?'
+boot "$log" --kernel "$KERNEL" --initrd "$INITRD" --drive "file=$raw,if=virtio" \
+    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$p0_cmd")"
+expect_booted "$log"
+grep -q "probing guessed raw" "$log.err" || fail "probed raw: no warning: $(cat "$log.err")"
+expect_line "$log" '^S0 0' "probed raw: a plain write to sector 0 passes"
+expect_line "$log" '^QCOW [1-9]' "probed raw: a qcow2 header to sector 0 fails in the guest"
+head -c 7 "$raw" | grep -qa vmon-s0 || fail "probed raw: sector 0 lost the plain write"
+ok "probed raw: sector 0 keeps the plain write"
 before=$(sha1sum < "$raw")
 
 # A second writer on an image in use is refused with QEMU's lock message (block/lock.c), exit 2.
