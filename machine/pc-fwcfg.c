@@ -56,20 +56,22 @@ static int boot_drive(const struct vm_config *c, char letter)
 static int add_firmware_files(const struct vm_config *c, struct fw_cfg *f)
 {
     uint8_t port[2] = { SERIAL_COM1_BASE & 0xff, SERIAL_COM1_BASE >> 8 };
-    char order[4 * 48] = "";
+    return pc_firmware_sercon(c) ? fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port)) : 0;
+}
+
+int pc_fw_cfg_bootorder(const struct vm_config *c, struct fw_cfg *f, const int *nic_slots)
+{
+    char order[16 * 48] = "";
     size_t n = 0;
     for (const char *p = c->boot_order; *p && n < sizeof(order) - 48; p++) {
-        int i = boot_drive(c, *p);
+        int i = boot_drive(c, *p), k = *p - 'n';
         if (i >= 0)
             n += (size_t)snprintf(order + n, sizeof(order) - n, "/pci@i0cf8/ide@1,1/drive@%d/disk@%d\n",
                                   i / 2, i % 2);
+        else if (k >= 0 && k < c->nnics && nic_slots[k] >= 0)   /* n, o, p: the NICs' boot ROMs */
+            n += (size_t)snprintf(order + n, sizeof(order) - n, "/pci@i0cf8/ethernet@%x\n", nic_slots[k]);
     }
-    int r = 0;
-    if (pc_firmware_sercon(c))
-        r = fw_cfg_add_file(f, "etc/sercon-port", port, sizeof(port));
-    if (r == 0)
-        r = fw_cfg_add_file(f, "bootorder", order, n);
-    return r;
+    return fw_cfg_add_file(f, "bootorder", order, n);
 }
 
 /* The ACPI tables for the CPUs and virtio-mmio drives boot/boot.c's direct boot describes. */

@@ -7,6 +7,7 @@
 
 #include "hw/link.h"
 #include "hw/pci/piix4-pm.h"
+#include "machine/pc-rom.h"
 #include "machine/vm.h"
 
 struct vms_writer;
@@ -45,6 +46,8 @@ struct pc {
     struct pc_vdevs *vdevs;    /* rng, virtio-serial, vsock (machine/pc-vdev.c) */
     struct virtio_net *nets[VM_MAX_NICS];
     struct virtio_pci *net_pcis[VM_MAX_NICS];
+    struct pc_rom net_roms[VM_MAX_NICS];  /* firmware boots: each NIC's boot ROM (machine/pc-rom.c) */
+    int net_slots[VM_MAX_NICS];           /* the PCI slot of each NIC with a boot ROM, else -1 */
     struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
     int nmmio;                 /* virtio-mmio devices so far: the next one's index */
 };

@@ -229,11 +229,33 @@ static int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen)
     return r;
 }
 
+/* NIC i's boot ROM in a firmware boot: romfile= or QEMU's default, when installed; none for
+ * romfile= (empty) and for direct kernel boots. */
+static int pc_nic_rom(struct pc *pc, int i, char *err, size_t errlen)
+{
+    const struct vm_nic *nic = &pc->vm->cfg.nics[i];
+    pc->net_slots[i] = -1;
+    if (pc->vm->cfg.kernel || (nic->romfile_set && !nic->romfile[0]))
+        return 0;
+    const char *name = nic->romfile_set ? nic->romfile : PC_ROM_VIRTIO_NET;
+    int r = pc_rom_load(name, nic->romfile_set, &pc->net_roms[i], err, errlen);
+    if (r == 0) {
+        struct pci_dev *d = &pc->net_pcis[i]->pci;
+        pc_rom_patch_ids(&pc->net_roms[i], (uint16_t)pci_cfg_read(d, PCI_VENDOR_ID, 2),
+                         (uint16_t)pci_cfg_read(d, PCI_DEVICE_ID, 2));
+        pci_dev_set_rom(d, pc->net_roms[i].image, pc->net_roms[i].size);
+        pc->net_slots[i] = (int)pc->next_slot;
+    }
+    return r == -ENOMEM ? r : r < 0 ? -EINVAL : 0;       /* a bad romfile= is the user's input */
+}
+
 /* One virtio-net-pci per NIC, on the backend its options name (net/net.h); MACs default to
  * QEMU's 52:54:00:12:34:56, the last byte counting up. */
 static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
 {
     const struct vm_config *c = &pc->vm->cfg;
+    for (int i = 0; i < VM_MAX_NICS; i++)
+        pc->net_slots[i] = -1;
     for (int i = 0; i < c->nnics; i++) {
         const struct net_config *nc = &c->nics[i].net;
         char nerr[256] = "";
@@ -253,7 +275,10 @@ static int pc_add_nics(struct pc *pc, char *err, size_t errlen)
             virtio_net_set_mrg_rxbuf(pc->nets[i], nc->mrg_rxbuf > 0);
         if (!(pc->net_pcis[i] = virtio_pci_new(&pc->nets[i]->vdev, pc->vm->loop)))
             goto nomem;
-        int r = pc_pci_plug(pc, &pc->net_pcis[i]->pci);
+        int r = pc_nic_rom(pc, i, err, errlen);
+        if (r < 0)
+            return r;
+        r = pc_pci_plug(pc, &pc->net_pcis[i]->pci);
         if (r < 0 || (r = virtio_net_start(pc->nets[i])) < 0) {
             snprintf(err, errlen, "virtio-net: %s", strerror(-r));
             return r;
@@ -452,6 +477,10 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         return r;
     if ((r = pc_add_nics(pc, err, errlen)) < 0)
         return r;
+    if ((r = pc_fw_cfg_bootorder(&vm->cfg, pc->fw_cfg, pc->net_slots)) < 0) {
+        snprintf(err, errlen, "fw_cfg bootorder: %s", strerror(-r));
+        return r;
+    }
     return pc_vdevs_add(vm, pc_pci_plug_cb, pc, &pc->vdevs, err, errlen);
 fail:
     snprintf(err, errlen, "creating devices: %s", strerror(ENOMEM));
@@ -481,6 +510,7 @@ void pc_destroy(struct vm *vm)
     for (int i = 0; i < VM_MAX_NICS; i++) {
         virtio_net_free(pc->nets[i]);      /* first: stops the backend's thread */
         virtio_pci_free(pc->net_pcis[i]);
+        pc_rom_free(&pc->net_roms[i]);
     }
     pc_ide_free(pc->ide);
     pci_host_free(pc->pci);

@@ -134,6 +134,8 @@ struct vm_drive {
 struct vm_nic {
     struct net_config net;
     bool plugged;              /* a device uses the backend (a lone -netdev is refused) */
+    bool romfile_set;          /* romfile= given ("" then means no ROM); else QEMU's efi-virtio.rom */
+    char romfile[256];         /* the boot ROM firmware boots run (machine/pc-rom.c) */
 };
 
 struct vm_config {

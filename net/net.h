@@ -40,6 +40,8 @@ struct net_config {
     bool has_mac;
     unsigned queues;                   /* queue pairs (tap: queues=N), 1 when not given */
     unsigned mtu;                      /* user: mtu=N; 0: not given (1500, not announced) */
+    char tftp[256];                    /* user: tftp=DIR, served by slirp's TFTP server ("": none) */
+    char bootfile[128];                /* user: bootfile=NAME, what its DHCP names as boot file */
     int mrg_rxbuf;                     /* the NIC's mrg_rxbuf=on (1) / off (-1); 0: the device picks */
 };
 

@@ -1,6 +1,7 @@
 /* The user-mode backend: libslirp (Debian's libslirp0) as QEMU's -netdev user uses it: the guest
  * sees 10.0.2.0/24 with the gateway/host at 10.0.2.2, DNS at 10.0.2.3 and DHCP from 10.0.2.15;
- * hostfwd= rules listen on the host; restrict=on keeps the guest inside that network.
+ * hostfwd= rules listen on the host; restrict=on keeps the guest inside that network; tftp= and
+ * bootfile= serve a PXE boot (slirp's TFTP server, DHCP's boot file name).
  * libslirp is not thread-safe, so one net thread owns the Slirp: it polls slirp's sockets and an
  * eventfd, runs slirp's timers, feeds it the guest's frames (queued by send() on any thread) and
  * hands slirp's frames to the device. Frames the guest has no buffer for wait in a bounded
@@ -163,6 +164,8 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
         .vhostname = "vmon",
         .if_mtu = s->nb.mtu ? s->nb.mtu : 1500,
         .if_mru = s->nb.mtu ? s->nb.mtu : 1500,
+        .tftp_path = c->tftp[0] ? c->tftp : NULL,         /* PXE: TFTP at 10.0.2.2 */
+        .bootfile = c->bootfile[0] ? c->bootfile : NULL,  /* named by DHCP's boot file field */
     };
     s->slirp = slirp_new(&cfg, &callbacks, s);
     if (!s->slirp) {

@@ -55,6 +55,12 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
         if (*end || m < NET_MTU_MIN || m > NET_MTU_MAX)
             return snprintf(err, errlen, "%s mtu=%s: %d to %d", o, val, NET_MTU_MIN, NET_MTU_MAX), -1;
         c->mtu = (unsigned)m;
+    } else if ((!strcmp(key, "tftp") || !strcmp(key, "bootfile")) && user) {
+        bool dir = key[0] == 't';
+        size_t cap = dir ? sizeof(c->tftp) : sizeof(c->bootfile);
+        if (!val[0] || strlen(val) >= cap)
+            return snprintf(err, errlen, "%s %s=%s: empty or too long", o, key, val), -1;
+        snprintf(dir ? c->tftp : c->bootfile, cap, "%s", val);
     } else if (!strcmp(key, "ifname") && !user) {
         if (!val[0] || strlen(val) >= sizeof(c->ifname))
             return snprintf(err, errlen, "%s ifname=%s: not an interface name", o, val), -1;
@@ -137,7 +143,8 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     int n = split(v, buf, sizeof(buf), items, 16);
     struct vm_nic *nic = NULL;
     uint8_t mac[6];
-    bool has_mac = false;
+    bool has_mac = false, has_rom = false;
+    char romfile[sizeof(((struct vm_nic *)0)->romfile)] = "";
     int mrg = 0;
     for (int i = 1; i < n; i++) {
         char *eq = strchr(items[i], '=');
@@ -159,6 +166,11 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
             if (bool_val(val, &on) < 0)
                 return snprintf(err, errlen, "-device virtio-net-pci: mrg_rxbuf=%s: expected on or off", val), -1;
             mrg = on ? 1 : -1;
+        } else if (!strcmp(items[i], "romfile")) {
+            if (strlen(val) >= sizeof(romfile))
+                return snprintf(err, errlen, "-device virtio-net-pci: romfile=%s: too long", val), -1;
+            snprintf(romfile, sizeof(romfile), "%s", val);
+            has_rom = true;
         } else if (!strcmp(items[i], "mq") && strcmp(val, "on"))
             return snprintf(err, errlen, "-device virtio-net-pci: mq=%s: vmon offers MQ whenever the "
                             "netdev has queues=N > 1 (only mq=on)", val), -1;
@@ -175,6 +187,10 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     if (has_mac) {
         memcpy(nic->net.mac, mac, 6);
         nic->net.has_mac = true;
+    }
+    if (has_rom) {
+        memcpy(nic->romfile, romfile, sizeof(romfile));
+        nic->romfile_set = true;
     }
     return 0;
 }

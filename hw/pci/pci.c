@@ -1,7 +1,7 @@
 /* PCI configuration space (PCI Local Bus 3.0, 6.1-6.2, 6.7): byte-wise masks decide what a guest
  * write changes, so BAR sizing (write all-ones, read back ~(size-1) | flags, 6.2.5.1) falls out of
- * the BAR's write mask. BARs are mapped on the buses only while the command register enables
- * their decoder. */
+ * the BAR's write mask, the expansion ROM's too (6.2.5.2). BARs are mapped on the buses only while
+ * the command register enables their decoder (and the ROM's own enable bit, for the ROM). */
 #include "hw/pci/pci.h"
 
 #include "hw/pci/msi.h"
@@ -60,6 +60,30 @@ void pci_dev_set_bar(struct pci_dev *d, int i, uint32_t size, bool io, const str
     put32(d->wmask + PCI_BAR0 + 4 * i, ~(size - 1) & (io ? 0xfffffffcu : 0xfffffff0u));
 }
 
+static uint64_t rom_read(void *dev, uint64_t off, unsigned size)
+{
+    const struct pci_dev *d = dev;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size && i < 8; i++)
+        v |= (uint64_t)(off + i < d->bars[PCI_ROM_SLOT].size ? d->rom[off + i] : 0xff) << (8 * i);
+    return v;
+}
+
+static void rom_write(void *dev, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)dev, (void)off, (void)val, (void)size;     /* a ROM: writes are dropped */
+}
+
+static const struct io_ops rom_ops = { rom_read, rom_write };
+
+void pci_dev_set_rom(struct pci_dev *d, const uint8_t *image, uint32_t size)
+{
+    d->rom = image;
+    d->bars[PCI_ROM_SLOT] = (struct pci_bar){ .size = size, .ops = &rom_ops, .dev = d, .name = d->name };
+    put32(d->cfg + PCI_ROM_ADDRESS, 0);
+    put32(d->wmask + PCI_ROM_ADDRESS, (~(size - 1) & 0xfffff800u) | PCI_ROM_ENABLE);
+}
+
 void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq)
 {
     d->intx = line;
@@ -90,6 +114,8 @@ uint8_t pci_add_cap(struct pci_dev *d, uint8_t id, uint8_t len)
 uint32_t pci_cfg_read(struct pci_dev *d, unsigned off, unsigned size)
 {
     uint32_t v = 0;
+    if (d->config_reading)
+        d->config_reading(d, off, size);
     for (unsigned i = 0; i < size && i < 4; i++) {
         uint8_t b = off + i < PCI_CFG_SIZE ? d->cfg[off + i] : 0xff;
         v |= (uint32_t)b << (8 * i);
@@ -107,8 +133,11 @@ static uint16_t command(const struct pci_dev *d)
 static uint32_t bar_target(const struct pci_dev *d, int i)
 {
     const struct pci_bar *b = &d->bars[i];
-    uint32_t addr = get32(d->cfg + PCI_BAR0 + 4 * i) & ~(b->size - 1) & (b->io ? ~0x3u : ~0xfu);
+    uint32_t reg = get32(d->cfg + (i == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BAR0 + 4 * (unsigned)i));
+    uint32_t addr = reg & ~(b->size - 1) & (b->io ? ~0x3u : i == PCI_ROM_SLOT ? ~0x7ffu : ~0xfu);
     if (!(command(d) & (b->io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)) || addr == 0)
+        return 0;
+    if (i == PCI_ROM_SLOT && !(reg & PCI_ROM_ENABLE))
         return 0;
     uint64_t end = (uint64_t)addr + b->size;
     if (b->io ? end > 0x10000 : end > 0xfec00000u)   /* below the IOAPIC, HPET and LAPIC */
@@ -130,7 +159,7 @@ static bool intx_allowed(uint16_t cmd, bool msix)
 
 void pci_update_bars(struct pci_dev *d)
 {
-    for (int i = 0; i < PCI_BARS; i++) {
+    for (int i = 0; i <= PCI_ROM_SLOT; i++) {
         struct pci_bar *b = &d->bars[i];
         struct bus *bus = b->io ? d->pio : d->mmio;
         if (!b->size || !bus)
@@ -165,7 +194,7 @@ void pci_cfg_write(struct pci_dev *d, unsigned off, uint32_t val, unsigned size)
         uint8_t nv = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]));
         /* One store: device threads read capability bytes (MSI-X control) without the lock. */
         __atomic_store_n(&d->cfg[o], (uint8_t)(nv & ~(v & d->w1cmask[o])), __ATOMIC_RELEASE);
-        if (o >= PCI_BAR0 && o < PCI_BAR0 + 4 * PCI_BARS)
+        if ((o >= PCI_BAR0 && o < PCI_BAR0 + 4 * PCI_BARS) || (o >= PCI_ROM_ADDRESS && o < PCI_ROM_ADDRESS + 4))
             bars_touched = true;
     }
     uint16_t cmd = command(d);

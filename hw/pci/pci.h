@@ -12,6 +12,7 @@
 
 #define PCI_CFG_SIZE        256
 #define PCI_BARS            6
+#define PCI_ROM_SLOT        PCI_BARS    /* bars[PCI_ROM_SLOT]: the expansion ROM (6.2.5.2) */
 
 #define PCI_VENDOR_ID       0x00
 #define PCI_DEVICE_ID       0x02
@@ -23,6 +24,8 @@
 #define PCI_BAR0            0x10
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2c
 #define PCI_SUBSYSTEM_ID    0x2e
+#define PCI_ROM_ADDRESS     0x30
+#define PCI_ROM_ENABLE      0x1
 #define PCI_CAPABILITY_LIST 0x34
 #define PCI_INTERRUPT_LINE  0x3c
 #define PCI_INTERRUPT_PIN   0x3d
@@ -55,7 +58,8 @@ struct pci_dev {
     uint8_t cfg[PCI_CFG_SIZE];
     uint8_t wmask[PCI_CFG_SIZE];        /* bits a guest write may change */
     uint8_t w1cmask[PCI_CFG_SIZE];      /* bits a guest write of 1 clears (status) */
-    struct pci_bar bars[PCI_BARS];
+    struct pci_bar bars[PCI_BARS + 1];  /* the six BARs, then the expansion ROM */
+    const uint8_t *rom;                 /* the ROM's image (bars[PCI_ROM_SLOT].size bytes), or NULL */
     struct bus *pio, *mmio;             /* where the BARs decode; set when plugged */
     struct irq_line intx;               /* INTA#, routed by the board */
     struct msi_link msi;                /* where MSI/MSI-X messages go; set by the board */
@@ -65,6 +69,9 @@ struct pci_dev {
     const char *name;
     /* Optional: after a guest config write (a device's capability registers). */
     void (*config_written)(struct pci_dev *d, unsigned off, unsigned size);
+    /* Optional: before a guest config read, to fill bytes whose value comes from an access
+     * (virtio's PCI configuration access capability). */
+    void (*config_reading)(struct pci_dev *d, unsigned off, unsigned size);
 };
 
 /* A type 0 header: ids, class (base << 16 | sub << 8 | prog-if), revision; everything else 0. */
@@ -73,6 +80,10 @@ void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t
 /* A 32-bit BAR of size bytes (a power of two) whose accesses go to ops/dev. */
 void pci_dev_set_bar(struct pci_dev *d, int i, uint32_t size, bool io, const struct io_ops *ops,
                      void *dev);
+/* An expansion ROM (6.2.5.2, 6.3): image, size bytes (a power of two, at least 2 KiB, the caller
+ * keeps it), read-only on the memory bus where the guest puts it while both its enable bit and the
+ * command register's memory decoder are on. Firmware finds option ROMs there (a boot ROM). */
+void pci_dev_set_rom(struct pci_dev *d, const uint8_t *image, uint32_t size);
 /* INTA#, and the line number the firmware would have written to Interrupt Line. */
 void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq);
 /* Where the function's message-signalled interrupts go. */

@@ -180,6 +180,40 @@ static void test_bar_decode(void **state)
     pci_host_free(r.h);
 }
 
+/* The expansion ROM (6.2.5.2): sized as 0xfffff800-style masks with its enable bit, decoded only
+ * with both that bit and the memory decoder on, read-only, 0xff past the image's end never read. */
+static void test_rom(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    static uint8_t image[0x8000];
+    for (unsigned i = 0; i < sizeof(image); i++)
+        image[i] = (uint8_t)(i * 7);
+    image[0] = 0x55, image[1] = 0xaa;
+    pci_dev_set_rom(&r.dev, image, sizeof(image));
+    uint64_t v;
+    assert_int_equal(cfg_read(&r, 3, 0x30, 4), 0);
+    cfg_write(&r, 3, 0x30, 0xfffffffe, 4);
+    assert_int_equal(cfg_read(&r, 3, 0x30, 4), 0xffff8000);
+    cfg_write(&r, 3, 0x30, 0xc0010000, 4);               /* placed, not enabled */
+    cfg_write(&r, 3, 0x04, PCI_COMMAND_MEMORY, 2);
+    assert_false(bus_read(&r.mmio, 0xc0010000, 2, &v));
+    cfg_write(&r, 3, 0x30, 0xc0010001, 4);               /* enabled */
+    assert_int_equal(cfg_read(&r, 3, 0x30, 4), 0xc0010001);
+    assert_true(bus_read(&r.mmio, 0xc0010000, 2, &v));
+    assert_int_equal(v, 0xaa55);
+    assert_true(bus_read(&r.mmio, 0xc0010000 + 0x1234, 4, &v));
+    assert_int_equal(v, (uint32_t)((uint8_t)(0x1234 * 7) | (uint8_t)(0x1235 * 7) << 8 |
+                                   (uint8_t)(0x1236 * 7) << 16 | (uint32_t)(uint8_t)(0x1237 * 7) << 24));
+    assert_true(bus_write(&r.mmio, 0xc0010000, 0, 4));   /* dropped */
+    assert_true(bus_read(&r.mmio, 0xc0010000, 1, &v));
+    assert_int_equal(v, 0x55);
+    cfg_write(&r, 3, 0x04, 0, 2);                        /* memory decoder off: dark */
+    assert_false(bus_read(&r.mmio, 0xc0010000, 2, &v));
+    pci_host_free(r.h);
+}
+
 /* INTA#: pin 1, the firmware's line, the status bit, Interrupt Disable masking the line. */
 static void test_intx(void **state)
 {
@@ -284,7 +318,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bridges_enumerate), cmocka_unit_test(test_bar_sizing),
-        cmocka_unit_test(test_bar_decode), cmocka_unit_test(test_intx),
+        cmocka_unit_test(test_bar_decode), cmocka_unit_test(test_rom), cmocka_unit_test(test_intx),
         cmocka_unit_test(test_capabilities), cmocka_unit_test(test_ecam), cmocka_unit_test(test_function),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@ UNIT_TESTS += hw/virtio/queue_test.c hw/virtio/packed_test.c hw/virtio/blk_test.
 # The virtio-blk test rig uses cmocka: linked into the tests that use it, not libvmon-test.a (which
 # tests/isa links whole, without cmocka).
 $(BUILD)/hw/virtio/blk_test $(BUILD)/hw/virtio/blk-features_test: $(BUILD)/hw/virtio/blk-rig.o
-VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virtio/pci-state.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
+VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-state.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
              hw/virtio/blk-req.c hw/virtio/blk-io.c
 
 # libFuzzer target over the split and packed ring walkers: make fuzz-rings [FUZZ_TIME=600]
@@ -70,7 +70,7 @@ UNIT_TESTS += hw/virtio/net_test.c
 
 # libFuzzer target over the transports (PCI config/ECAM, virtio-pci modern/legacy/MSI-X BARs,
 # virtio-mmio): make fuzz-virtio-transport [FUZZ_TIME=600]
-FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/packed.c hw/virtio/pci.c hw/virtio/pci-legacy.c \
+FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/packed.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-legacy.c \
                        hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/bus.c \
                        util/eventloop.c
 build/fuzz/fuzz-virtio-transport: hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS)

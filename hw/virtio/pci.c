@@ -323,6 +323,7 @@ struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop)
     add_cap(&vp->pci, CAP_ISR, VIRTIO_PCI_ISR, 4);
     add_cap(&vp->pci, CAP_DEVICE, VIRTIO_PCI_DEVICE, vdev->config_len);
     add_cap(&vp->pci, CAP_NOTIFY, VIRTIO_PCI_NOTIFY, VIRTIO_PCI_NOTIFY_MULT * ops->num_queues);
+    virtio_pci_cfgcap_init(vp);
     if (loop) {
         vp->loop = loop;
         vp->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -39,12 +39,16 @@ struct virtio_pci {
     _Atomic bool doorbell_offered;     /* a doorbell link that has not refused yet */
     uint64_t doorbell_at;              /* where the notify area is watched now; 0: not watched */
     _Atomic bool doorbell_on;          /* doorbell_at != 0, for the event loop */
+    uint8_t cfgcap;                    /* where VIRTIO_PCI_CAP_PCI_CFG sits in config space */
 };
 
 /* Builds the PCI function around vdev. With a loop, queue notifications are processed on the
  * event-loop thread (the vCPU's write only wakes it); without one, on the writing thread. */
 struct virtio_pci *virtio_pci_new(struct virtio_dev *vdev, struct evloop *loop);
 void virtio_pci_free(struct virtio_pci *vp);
+/* pci-cfgcap.c: the PCI configuration access capability (virtio 1.2, 4.1.4.9), added by
+ * virtio_pci_new. */
+void virtio_pci_cfgcap_init(struct virtio_pci *vp);
 /* Offer a doorbell fast path (needs the loop): while the driver has DRIVER_OK and BAR 0 decodes,
  * notify writes (16-bit, as drivers write them) signal the event loop without a bus access. */
 void virtio_pci_set_doorbell(struct virtio_pci *vp, struct doorbell_link link);

@@ -93,6 +93,41 @@ static void enable_msix(struct rig *r)
     }
 }
 
+/* VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): the capability is in the list, and its window reads and writes
+ * the common configuration as a BAR access would; a window past the BAR or of a bad length does
+ * nothing and reads 0. */
+static void test_cfg_window(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    struct pci_dev *d = &r.vp->pci;
+    unsigned at = 0;
+    for (unsigned p = pci_cfg_read(d, 0x34, 1); p; p = pci_cfg_read(d, p + 1, 1))
+        if (pci_cfg_read(d, p, 1) == 0x09 && pci_cfg_read(d, p + 3, 1) == 5)
+            at = p;
+    assert_int_not_equal(at, 0);
+    assert_int_equal(at, r.vp->cfgcap);
+    pci_cfg_write(d, at + 4, VIRTIO_PCI_MODERN_BAR, 1);
+    pci_cfg_write(d, at + 8, VIRTIO_PCI_COMMON + 18, 4);     /* num_queues */
+    pci_cfg_write(d, at + 12, 2, 4);
+    assert_int_equal(pci_cfg_read(d, at + 16, 2), 2);
+    pci_cfg_write(d, at + 8, VIRTIO_PCI_COMMON + 22, 4);     /* queue_select := 1 through the window */
+    pci_cfg_write(d, at + 16, 1, 2);
+    assert_int_equal(rd(&r, 22, 2), 1);
+    pci_cfg_write(d, at + 8, VIRTIO_PCI_BAR_SIZE - 2, 4);    /* 4 bytes past the BAR's end */
+    pci_cfg_write(d, at + 12, 4, 4);
+    assert_int_equal(pci_cfg_read(d, at + 16, 4), 0);
+    pci_cfg_write(d, at + 8, VIRTIO_PCI_COMMON + 22, 4);
+    pci_cfg_write(d, at + 12, 3, 4);                         /* no such length */
+    pci_cfg_write(d, at + 16, 0, 2);
+    assert_int_equal(rd(&r, 22, 2), 1);
+    pci_cfg_write(d, at + 4, 5, 1);                          /* a BAR the function lacks */
+    pci_cfg_write(d, at + 12, 2, 4);
+    assert_int_equal(pci_cfg_read(d, at + 16, 2), 0);
+    rig_free(&r);
+}
+
 static void test_vectors(void **state)
 {
     (void)state;
@@ -252,7 +287,7 @@ static void test_legacy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors), cmocka_unit_test(test_intx_until_msix),
+        cmocka_unit_test(test_vectors), cmocka_unit_test(test_cfg_window), cmocka_unit_test(test_intx_until_msix),
         cmocka_unit_test(test_msix_delivery), cmocka_unit_test(test_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
