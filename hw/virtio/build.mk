@@ -72,7 +72,7 @@ UNIT_TESTS += hw/virtio/net_test.c
 # virtio-mmio): make fuzz-virtio-transport [FUZZ_TIME=600]
 FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/packed.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-legacy.c \
                        hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/bus.c \
-                       util/eventloop.c
+                       util/eventloop.c migration/vmstate.c
 build/fuzz/fuzz-virtio-transport: hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -84,11 +84,12 @@ static int fill_one(struct virtio_net *n, struct virtq *rq, struct rx *rx, struc
     int r = virtq_pop(rq, c, why);
     if (r <= 0)
         return r;
-    uint64_t at = rx->n ? 0 : NET_HDR_LEN;
+    size_t glen = virtio_net_hdr_len(n);
+    uint64_t at = rx->n ? 0 : glen;
     rx->head[rx->n] = c->head;
     rx->len[rx->n++] = 0;
     bool mrg = virtio_net_has(n, VIRTIO_NET_F_MRG_RXBUF);
-    if (c->writable < NET_HDR_LEN || (!mrg && c->writable - at < *left))
+    if (c->writable < glen || (!mrg && c->writable - at < *left))
         return -1;
     size_t k = c->writable - at < *left ? (size_t)(c->writable - at) : *left;
     src_to_chain(s, c, at, k);
@@ -140,7 +141,7 @@ static int receive_locked(struct virtio_net *n, unsigned q, const struct iovec *
     } else {
         hdr[10] = (uint8_t)rx.n;       /* num_buffers, little-endian (1 without MRG_RXBUF) */
         hdr[11] = (uint8_t)(rx.n >> 8);
-        virtio_net_chain_write(&first, 0, hdr, NET_HDR_LEN);
+        virtio_net_chain_write(&first, 0, hdr, virtio_net_hdr_len(n));   /* legacy: the first 10 */
     }
     virtq_push_n(rq, rx.head, rx.len, rx.n);
     virtio_notify_used_locked(v, qi);

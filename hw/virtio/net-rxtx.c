@@ -21,6 +21,12 @@ bool virtio_net_has(const struct virtio_net *n, unsigned bit)
     return n->vdev.driver_features & 1ull << bit;
 }
 
+size_t virtio_net_hdr_len(const struct virtio_net *n)
+{
+    return virtio_net_has(n, VIRTIO_F_VERSION_1) || virtio_net_has(n, VIRTIO_NET_F_MRG_RXBUF) ? NET_HDR_LEN
+                                                                                            : NET_HDR_LEN - 2;
+}
+
 void virtio_net_chain_write(const struct virtq_chain *c, uint64_t at, const uint8_t *src,
                             size_t len)
 {
@@ -100,12 +106,21 @@ void virtio_net_tx_locked(struct virtio_net *n, unsigned qi)
     const char *why = NULL;
     bool used = false;
     int r;
+    size_t glen = virtio_net_hdr_len(n);
     while ((r = virtq_pop(q, &c, &why)) > 0) {
-        /* 5.1.6.2: header then frame, device-readable; a frame beyond 64 KiB is dropped. */
-        if (c.readable >= NET_HDR_LEN + 14 && c.readable <= NET_HDR_LEN + NET_MAX_FRAME)
-            transmit(n, qi / 2, n->txbuf, chain_read(&c, n->txbuf, NET_HDR_LEN + NET_MAX_FRAME));
-        else
+        /* 5.1.6.2: header then frame, device-readable; a frame beyond 64 KiB is dropped. A legacy
+         * driver's 10-byte header is widened to the 12 bytes the rest of the path reads. */
+        if (c.readable >= glen + 14 && c.readable <= glen + NET_MAX_FRAME) {
+            size_t got = chain_read(&c, n->txbuf, glen + NET_MAX_FRAME);
+            if (glen < NET_HDR_LEN) {
+                memmove(n->txbuf + NET_HDR_LEN, n->txbuf + glen, got - glen);
+                memset(n->txbuf + glen, 0, NET_HDR_LEN - glen);
+                got += NET_HDR_LEN - glen;
+            }
+            transmit(n, qi / 2, n->txbuf, got);
+        } else {
             n->tx_dropped++;
+        }
         virtq_push(q, c.head, 0);
         used = true;
     }

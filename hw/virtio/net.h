@@ -55,6 +55,9 @@ void virtio_net_ctrl_locked(struct virtio_net *n, unsigned qi);
 /* For net-rx.c and net-rxtx.c: whether the driver accepted feature bit; copies len bytes from
  * src into the chain's device-writable buffers from byte at on. */
 bool virtio_net_has(const struct virtio_net *n, unsigned bit);
+/* The header the driver puts before each frame: 12 bytes (with num_buffers) once it accepted
+ * VIRTIO_F_VERSION_1 or MRG_RXBUF, else the legacy interface's 10 (5.1.6.1, legacy 5.1.6). */
+size_t virtio_net_hdr_len(const struct virtio_net *n);
 void virtio_net_chain_write(const struct virtq_chain *c, uint64_t at, const uint8_t *src,
                             size_t len);
 /* Passes the negotiated receive offloads to the backend when they changed. v->lock held. */
