@@ -33,6 +33,7 @@ struct vcpu {
 
 struct tsc;
 struct evloop;
+struct vm_migration;
 struct vms_writer;
 struct vms_index;
 
@@ -41,7 +42,8 @@ struct vms_index;
 enum vm_run_state { VM_STATE_RUNNING, VM_STATE_PAUSED, VM_STATE_SHUTDOWN };
 
 /* Run-state events, named as QMP names them (QMP spec, events STOP/RESUME/SHUTDOWN/RESET/POWERDOWN). */
-enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN };
+enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN,
+                VM_EVENT_MIGRATION /* reason: machine/migrate.h's enum vm_mig_status */ };
 
 /* Why the VM shut down or reset: QEMU's ShutdownCause (qapi/run-state.json), the "reason" of QMP's
  * SHUTDOWN and RESET events; the guest-* causes are the guest's doing ("guest": true). */
@@ -175,6 +177,7 @@ struct vm_config {
     bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
     const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
+    const char *incoming;      /* -incoming URI: start from a live migration's stream (machine/migrate.h) */
 };
 
 struct exit_stats {
@@ -215,6 +218,7 @@ struct vm {
     pthread_cond_t stop_cond;
     char accel_err[160];           /* the accelerator's reason for a failed vm_init, if it gave one */
     int signal_fd;                 /* signalfd for SIGINT/SIGTERM/SIGHUP, read on the event loop */
+    struct vm_migration *migration;    /* machine/migrate.h's state, once a migration was asked for */
 };
 
 /* Lifecycle (machine/vm.c), on the main thread: vm_init builds the machine (RAM, buses, the given

@@ -1,6 +1,6 @@
 # migration/: the VM state file's format (vmstate.h): header, tagged sections, checked readers. A leaf:
 # it includes only util/ and migration/, so devices (hw/), the machine and the accelerators all use it.
-VMON_SRCS += migration/vmstate.c
+VMON_SRCS += migration/vmstate.c migration/stream.c migration/channel.c
 UNIT_TESTS += migration/vmstate_test.c
 
 # libFuzzer target over the state file's loader (migration/fuzz-vmstate.c: header, section list and

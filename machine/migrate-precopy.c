@@ -1,0 +1,280 @@
+/* The source's side of a live migration (machine/migrate.h), on its own thread: the channel and
+ * header, the dirty log on, pass 1 over all RAM, later passes over what the log marked, each while the
+ * guest runs; the convergence test before each pass (the dirty bytes at the bandwidth of the pass
+ * before fit the downtime limit, or MIG_MAX_PASSES were made); then stop-and-copy: the vCPUs stop
+ * (the STOP event), the disks finish what is in flight, the last marked pages, the vCPU and device
+ * sections and END go, and the destination's answer says when it resumed. The VM stays paused after
+ * a completed migration (QEMU's postmigrate), and runs on after a failed or cancelled one. */
+#include "machine/migrate-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "machine/snapshot.h"
+#include "machine/vm-int.h"
+
+struct precopy {
+    struct vm_migration *m;
+    struct vm *vm;
+    struct mig_io io;
+    struct vm_mig_info p;       /* progress, copied to m->info as it goes */
+    uint64_t npages;
+    uint64_t *bits;             /* pages to send this pass */
+    uint64_t bw_bytes, bw_start_ns;   /* --max-bandwidth's window */
+    char err[256];
+};
+
+static bool page_zero(const uint8_t *p)
+{
+    const uint64_t *w = (const uint64_t *)(const void *)p;
+    for (unsigned i = 0; i < 512; i++)
+        if (w[i])
+            return false;
+    return true;
+}
+
+static int check_cancel(struct precopy *c)
+{
+    return atomic_load(&c->m->cancel) ? -ECANCELED : 0;
+}
+
+/* Sleep as max-bandwidth asks (bytes per second over the pass). */
+static void throttle(struct precopy *c, uint64_t bytes)
+{
+    pthread_mutex_lock(&c->m->lock);
+    uint64_t bw = c->m->info.max_bandwidth;
+    pthread_mutex_unlock(&c->m->lock);
+    c->bw_bytes += bytes;
+    if (!bw)
+        return;
+    uint64_t due_ns = c->bw_bytes * 1000000000ull / bw;
+    uint64_t spent = vm_mig_now_ns(CLOCK_MONOTONIC) - c->bw_start_ns;
+    if (due_ns > spent) {
+        uint64_t d = due_ns - spent;
+        struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Pages [first, first + n): runs of zero pages as ZERO records, the rest as PAGE records. */
+static int send_run(struct precopy *c, uint64_t first, uint64_t n)
+{
+    const uint8_t *ram = c->vm->mem.base;
+    uint64_t i = 0;
+    while (i < n) {
+        int r = check_cancel(c);
+        if (r)
+            return r;
+        bool zero = page_zero(ram + (first + i) * 4096);
+        uint64_t k = 1;
+        while (i + k < n && (zero || k < MIG_MAX_RUN) && page_zero(ram + (first + i + k) * 4096) == zero)
+            k++;
+        uint64_t before = c->io.bytes;
+        r = zero ? mig_put_zero(&c->io, first + i, (uint32_t)k)
+                 : mig_put_pages(&c->io, first + i, (uint32_t)k, ram + (first + i) * 4096);
+        if (r)
+            return r;
+        if (zero)
+            c->p.zero_pages += k;
+        else
+            c->p.pages += k;
+        i += k;
+        c->p.remaining -= k * 4096 < c->p.remaining ? k * 4096 : c->p.remaining;
+        c->p.transferred = c->io.bytes;
+        mig_update(c->m, &c->p);
+        throttle(c, c->io.bytes - before);
+    }
+    return 0;
+}
+
+/* Every marked page of c->bits (or all of RAM when all), in runs of consecutive pages. */
+static int send_pages(struct precopy *c, bool all)
+{
+    if (all)
+        return send_run(c, 0, c->npages);
+    uint64_t p = 0;
+    while (p < c->npages) {
+        if (!((c->bits[p / 64] >> (p % 64)) & 1)) {
+            p++;
+            continue;
+        }
+        uint64_t q = p + 1;
+        while (q < c->npages && ((c->bits[q / 64] >> (q % 64)) & 1))
+            q++;
+        int r = send_run(c, p, q - p);
+        if (r)
+            return r;
+        p = q;
+    }
+    return 0;
+}
+
+/* The accelerator's marks into vm->mem.dirty, vCPUs parked for it (the soft CPU's TLB). */
+static int sync_log(struct vm *vm, bool park)
+{
+    int p = park ? vm_pause_quiet(vm) : -EBUSY;
+    if (p == -ESHUTDOWN)
+        return p;
+    int r = vm->accel->dirty_sync(vm);
+    if (p == 0)
+        vm_resume_quiet(vm);
+    return r;
+}
+
+static int log_switch(struct vm *vm, bool on)
+{
+    int p = vm_pause_quiet(vm);
+    if (p == -ESHUTDOWN)
+        return p;
+    if (on)
+        dirty_log_start(&vm->mem.dirty);
+    int r = vm->accel->dirty_log(vm, on);
+    if (!on)
+        dirty_log_stop(&vm->mem.dirty);
+    if (p == 0)
+        vm_resume_quiet(vm);
+    return r;
+}
+
+/* Pre-copy passes while the guest runs; returns once the rest may go with the vCPUs stopped. */
+static int precopy(struct precopy *c)
+{
+    int r = log_switch(c->vm, true);
+    if (r)
+        return r;
+    mig_set_status(c->m, VM_MIG_ACTIVE, NULL);
+    c->p.remaining = c->vm->mem.ram_size;
+    for (c->p.passes = 1;; c->p.passes++) {
+        uint64_t t0 = vm_mig_now_ns(CLOCK_MONOTONIC), b0 = c->io.bytes;
+        c->bw_bytes = 0;
+        c->bw_start_ns = t0;
+        mig_update(c->m, &c->p);
+        if ((r = mig_put_pass(&c->io, c->p.passes)) || (r = send_pages(c, c->p.passes == 1)))
+            return r;
+        if ((r = sync_log(c->vm, true)))
+            return r;
+        uint64_t dirty = dirty_log_count(&c->vm->mem.dirty);
+        uint64_t ns = vm_mig_now_ns(CLOCK_MONOTONIC) - t0, bytes = c->io.bytes - b0;
+        double bytes_per_ms = ns ? (double)bytes * 1e6 / (double)ns : 1e12;
+        pthread_mutex_lock(&c->m->lock);
+        uint64_t limit_ms = c->m->info.downtime_limit_ms;
+        pthread_mutex_unlock(&c->m->lock);
+        c->p.remaining = dirty * 4096;
+        mig_update(c->m, &c->p);
+        if ((double)(dirty * (4096 + 16)) <= bytes_per_ms * (double)limit_ms || c->p.passes >= MIG_MAX_PASSES)
+            return 0;
+        dirty_log_take(&c->vm->mem.dirty, c->bits);
+    }
+}
+
+/* Stop-and-copy. *stopped: the vCPUs were stopped here (to resume them if this fails). */
+static int stop_and_copy(struct precopy *c, bool *stopped, uint64_t *stop_ns)
+{
+    *stop_ns = vm_mig_now_ns(CLOCK_REALTIME);
+    int p = vm_pause(c->vm);
+    if (p == -ESHUTDOWN)
+        return p;
+    *stopped = p == 0;
+    mig_set_status(c->m, VM_MIG_DEVICE, NULL);
+    if (c->vm->board && c->vm->board->quiesce)
+        c->vm->board->quiesce(c->vm, true);
+    int r = sync_log(c->vm, false);
+    if (r == 0) {
+        dirty_log_take(&c->vm->mem.dirty, c->bits);
+        r = mig_put_stop(&c->io, *stop_ns);
+    }
+    if (r == 0)
+        r = send_pages(c, false);
+    struct vms_writer w;
+    vms_writer_init(&w);
+    if (r == 0 && (r = vm_state_sections(c->vm, &w, c->err, sizeof(c->err))) == 0)
+        r = mig_put_state(&c->io, w.buf, w.len);
+    vms_writer_free(&w);
+    if (r == 0)
+        r = mig_put_end(&c->io);
+    if (c->vm->board && c->vm->board->quiesce)
+        c->vm->board->quiesce(c->vm, false);
+    c->p.transferred = c->io.bytes;
+    return r;
+}
+
+/* Downtime: to the destination's resume where it answers, else to the end of the stream. */
+static void measure_downtime(struct precopy *c, uint64_t stop_ns)
+{
+    uint8_t b[8];
+    if (c->m->ch.duplex && mig_channel_read_timeout(&c->m->ch, b, 8, 60000) == 0) {
+        uint64_t resumed = 0;
+        for (int i = 0; i < 8; i++)
+            resumed |= (uint64_t)b[i] << (8 * i);
+        c->p.downtime_ms = resumed > stop_ns ? (int64_t)((resumed - stop_ns) / 1000000) : 0;
+        c->p.downtime_to_resume = true;
+    } else {
+        c->p.downtime_ms = (int64_t)((vm_mig_now_ns(CLOCK_REALTIME) - stop_ns) / 1000000);
+    }
+    c->p.remaining = 0;
+    mig_update(c->m, &c->p);
+}
+
+static int run(struct precopy *c)
+{
+    struct vm *vm = c->vm;
+    struct mig_channel ch;
+    int r = mig_channel_open_out(c->m->uri, &ch, c->err, sizeof(c->err));
+    if (r)
+        return r;
+    pthread_mutex_lock(&c->m->lock);
+    c->m->ch = ch;
+    pthread_mutex_unlock(&c->m->lock);
+    c->io = (struct mig_io){ .xfer = mig_channel_write, .opaque = &c->m->ch };
+    struct mig_header h = { .version = MIG_VERSION, .ram_size = vm->mem.ram_size, .ncpus = (uint32_t)vm->ncpus };
+    snprintf(h.cpu_model, sizeof(h.cpu_model), "%s", vm_snapshot_model(vm));
+    bool stopped = false;
+    uint64_t stop_ns = 0;
+    if ((r = check_cancel(c)) == 0 && (r = mig_put_header(&c->io, &h)) == 0 && (r = precopy(c)) == 0 &&
+        (r = stop_and_copy(c, &stopped, &stop_ns)) == 0)
+        measure_downtime(c, stop_ns);
+    log_switch(vm, false);
+    pthread_mutex_lock(&c->m->lock);
+    int cr = mig_channel_close(&c->m->ch);
+    pthread_mutex_unlock(&c->m->lock);
+    if (r == 0 && cr < 0) {
+        snprintf(c->err, sizeof(c->err), "%.200s: the command failed", c->m->uri);
+        r = cr;
+    }
+    if (r && stopped)
+        vm_resume(vm);   /* a failed or cancelled migration leaves the guest running as it was */
+    return r;
+}
+
+void *mig_precopy_thread(void *arg)
+{
+    struct vm_migration *m = arg;
+    struct precopy *c = calloc(1, sizeof(*c));
+    uint64_t npages = m->vm->mem.ram_size >> 12;
+    uint64_t *bits = calloc((npages + 63) / 64, sizeof(uint64_t));
+    int r = !c || !bits ? -ENOMEM : 0;
+    if (r == 0) {
+        *c = (struct precopy){ .m = m, .vm = m->vm, .npages = npages, .bits = bits };
+        c->p.downtime_ms = -1;
+        r = run(c);
+    }
+    if (r == 0) {
+        mig_set_status(m, VM_MIG_COMPLETED, NULL);
+    } else if (atomic_load(&m->cancel)) {
+        mig_set_status(m, VM_MIG_CANCELLED, "cancelled");
+    } else {
+        char e[300];
+        snprintf(e, sizeof(e), "%s", c && c->err[0] ? c->err : strerror(-r));
+        if (c && !c->err[0] && r == -EPIPE)
+            snprintf(e, sizeof(e), "the destination closed the connection");
+        fprintf(stderr, "vmon: migrate %s: %s\n", m->uri, e);
+        mig_set_status(m, VM_MIG_FAILED, e);
+    }
+    free(bits);
+    free(c);
+    return NULL;
+}
