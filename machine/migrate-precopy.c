@@ -24,7 +24,8 @@ struct precopy {
     struct vm_mig_info p;       /* progress, copied to m->info as it goes */
     uint64_t npages;
     uint64_t *bits;             /* pages to send this pass */
-    uint64_t bw_bytes, bw_start_ns;   /* --max-bandwidth's window */
+    uint64_t bw_bytes, bw_start_ns;   /* max-bandwidth's window (a pass) */
+    bool final;                 /* stop-and-copy: sent as fast as the channel goes, as QEMU's */
     char err[256];
 };
 
@@ -49,7 +50,7 @@ static void throttle(struct precopy *c, uint64_t bytes)
     uint64_t bw = c->m->info.max_bandwidth;
     pthread_mutex_unlock(&c->m->lock);
     c->bw_bytes += bytes;
-    if (!bw)
+    if (!bw || c->final)
         return;
     uint64_t due_ns = c->bw_bytes * 1000000000ull / bw;
     uint64_t spent = vm_mig_now_ns(CLOCK_MONOTONIC) - c->bw_start_ns;
@@ -179,6 +180,7 @@ static int stop_and_copy(struct precopy *c, bool *stopped, uint64_t *stop_ns)
     if (p == -ESHUTDOWN)
         return p;
     *stopped = p == 0;
+    c->final = true;
     mig_set_status(c->m, VM_MIG_DEVICE, NULL);
     if (c->vm->board && c->vm->board->quiesce)
         c->vm->board->quiesce(c->vm, true);
