@@ -65,6 +65,9 @@ static int receive(struct vm *vm, struct mig_channel *ch, struct mig_in *in, cha
     }
     if ((r = vm_state_load_sections(vm, in->state, in->state_len, err, errlen)))
         return r;
+    if (vm->board && vm->board->disks_handover &&
+        (r = vm->board->disks_handover(vm, false, err, errlen)) < 0)
+        return r;   /* the source closed its images before END */
     if (vm->accel->mem_written)
         vm->accel->mem_written(vm, 0, vm->mem.ram_size);
     if (vm->board && vm->board->state_loaded)

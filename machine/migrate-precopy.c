@@ -25,7 +25,9 @@ struct precopy {
     uint64_t npages;
     uint64_t *bits;             /* pages to send this pass */
     uint64_t bw_bytes, bw_start_ns;   /* max-bandwidth's window (a pass) */
-    bool final;                 /* stop-and-copy: sent as fast as the channel goes, as QEMU's */
+    bool final;                 /* stop-and-copy (disks quiesced): sent as fast as the channel goes */
+    bool stopped;               /* the vCPUs were stopped by stop_and_copy */
+    bool handed;                /* the disks were handed over */
     char err[256];
 };
 
@@ -172,14 +174,15 @@ static int precopy(struct precopy *c)
     }
 }
 
-/* Stop-and-copy. *stopped: the vCPUs were stopped here (to resume them if this fails). */
-static int stop_and_copy(struct precopy *c, bool *stopped, uint64_t *stop_ns)
+/* Stop-and-copy: the vCPUs stopped (c->stopped: by us, to resume them if this fails), the disks
+ * quiesced, the last pages, the sections, the disks handed over (c->handed), END. */
+static int stop_and_copy(struct precopy *c, uint64_t *stop_ns)
 {
     *stop_ns = vm_mig_now_ns(CLOCK_REALTIME);
     int p = vm_pause(c->vm);
     if (p == -ESHUTDOWN)
         return p;
-    *stopped = p == 0;
+    c->stopped = p == 0;
     c->final = true;
     mig_set_status(c->m, VM_MIG_DEVICE, NULL);
     if (c->vm->board && c->vm->board->quiesce)
@@ -196,19 +199,26 @@ static int stop_and_copy(struct precopy *c, bool *stopped, uint64_t *stop_ns)
     if (r == 0 && (r = vm_state_sections(c->vm, &w, c->err, sizeof(c->err))) == 0)
         r = mig_put_state(&c->io, w.buf, w.len);
     vms_writer_free(&w);
+    if (r == 0 && c->vm->board && c->vm->board->disks_handover) {
+        c->handed = true;
+        r = c->vm->board->disks_handover(c->vm, true, c->err, sizeof(c->err));
+    }
     if (r == 0)
         r = mig_put_end(&c->io);
-    if (c->vm->board && c->vm->board->quiesce)
-        c->vm->board->quiesce(c->vm, false);
     c->p.transferred = c->io.bytes;
     return r;
 }
 
-/* Downtime: to the destination's resume where it answers, else to the end of the stream. */
-static void measure_downtime(struct precopy *c, uint64_t stop_ns)
+/* Downtime: to the destination's resume where it answers, else to the end of the stream. A two-way
+ * channel that gives no answer is a destination that did not resume: the migration failed. */
+static int measure_downtime(struct precopy *c, uint64_t stop_ns)
 {
     uint8_t b[8];
-    if (c->m->ch.duplex && mig_channel_read_timeout(&c->m->ch, b, 8, 60000) == 0) {
+    if (c->m->ch.duplex && mig_channel_read_timeout(&c->m->ch, b, 8, 60000) < 0) {
+        snprintf(c->err, sizeof(c->err), "the destination did not resume (it refused the stream?)");
+        return -EPIPE;
+    }
+    if (c->m->ch.duplex) {
         uint64_t resumed = 0;
         for (int i = 0; i < 8; i++)
             resumed |= (uint64_t)b[i] << (8 * i);
@@ -219,6 +229,22 @@ static void measure_downtime(struct precopy *c, uint64_t stop_ns)
     }
     c->p.remaining = 0;
     mig_update(c->m, &c->p);
+    return 0;
+}
+
+/* A failed or cancelled migration leaves the VM as it was: its disks, and running if it ran. (A
+ * completed one leaves it paused with its disks quiesced and handed over.) */
+static void take_back(struct precopy *c)
+{
+    char err[256];
+    if (c->handed && c->vm->board->disks_handover(c->vm, false, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vmon: migrate: taking the disks back: %s (the VM stays paused)\n", err);
+        return;
+    }
+    if (c->final && c->vm->board && c->vm->board->quiesce)
+        c->vm->board->quiesce(c->vm, false);
+    if (c->stopped)
+        vm_resume(c->vm);
 }
 
 static int run(struct precopy *c)
@@ -234,11 +260,10 @@ static int run(struct precopy *c)
     c->io = (struct mig_io){ .xfer = mig_channel_write, .opaque = &c->m->ch };
     struct mig_header h = { .version = MIG_VERSION, .ram_size = vm->mem.ram_size, .ncpus = (uint32_t)vm->ncpus };
     snprintf(h.cpu_model, sizeof(h.cpu_model), "%s", vm_snapshot_model(vm));
-    bool stopped = false;
     uint64_t stop_ns = 0;
     if ((r = check_cancel(c)) == 0 && (r = mig_put_header(&c->io, &h)) == 0 && (r = precopy(c)) == 0 &&
-        (r = stop_and_copy(c, &stopped, &stop_ns)) == 0)
-        measure_downtime(c, stop_ns);
+        (r = stop_and_copy(c, &stop_ns)) == 0)
+        r = measure_downtime(c, stop_ns);
     log_switch(vm, false);
     pthread_mutex_lock(&c->m->lock);
     int cr = mig_channel_close(&c->m->ch);
@@ -247,8 +272,8 @@ static int run(struct precopy *c)
         snprintf(c->err, sizeof(c->err), "%.200s: the command failed", c->m->uri);
         r = cr;
     }
-    if (r && stopped)
-        vm_resume(vm);   /* a failed or cancelled migration leaves the guest running as it was */
+    if (r)
+        take_back(c);
     return r;
 }
 

@@ -54,5 +54,7 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void pc_state_resume(struct vm *vm);
 void pc_state_quiesce(struct vm *vm, bool on);
+/* vm_board_ops' disks_handover (pc-migrate.c). */
+int pc_disks_handover(struct vm *vm, bool give, char *err, size_t errlen);
 
 #endif

@@ -105,6 +105,10 @@ struct vm_board_ops {
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
     void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
+    /* Live migration with the disks on shared storage (machine/migrate.h), disks quiesced: give:
+     * flush and close every image so the destination may open it; else open them again (a source
+     * whose migration failed; a destination once the stream is in). 0 or -errno with err. */
+    int (*disks_handover)(struct vm *vm, bool give, char *err, size_t errlen);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */

@@ -113,6 +113,15 @@ struct virtio_blk *virtio_blk_new(struct blk *bs, bool readonly, const char *id,
     return virtio_blk_create(bs, &o, mem);
 }
 
+struct blk *virtio_blk_swap_image(struct virtio_blk *b, struct blk *bs)
+{
+    pthread_mutex_lock(&b->io_lock);
+    struct blk *old = b->bs;
+    b->bs = bs;
+    pthread_mutex_unlock(&b->io_lock);
+    return old;
+}
+
 void virtio_blk_free(struct virtio_blk *b)
 {
     if (!b)

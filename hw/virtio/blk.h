@@ -56,6 +56,9 @@ struct virtio_blk {
     bool frozen;                       /* v->lock: a snapshot is being taken: take no new request */
 };
 
+/* A live migration's disk hand-over (machine/pc-migrate.c), the device quiesced or not yet run: put bs
+ * (NULL: none; the device must then stay quiesced) in place of its image, returned to be closed. */
+struct blk *virtio_blk_swap_image(struct virtio_blk *b, struct blk *bs);
 /* A device over bs (already opened, with its image locks). */
 struct virtio_blk *virtio_blk_create(struct blk *bs, const struct virtio_blk_opts *o,
                                      const struct guest_mem *mem);
