@@ -23,7 +23,8 @@ struct precopy {
     struct mig_io io;
     struct vm_mig_info p;       /* progress, copied to m->info as it goes */
     uint64_t npages;
-    uint64_t *bits;             /* pages to send this pass */
+    uint64_t *bits;             /* pages to send next */
+    uint64_t *taken;            /* scratch: the marks one sync took */
     uint64_t bw_bytes, bw_start_ns;   /* max-bandwidth's window (a pass) */
     bool final;                 /* stop-and-copy (disks quiesced): sent as fast as the channel goes */
     bool stopped;               /* the vCPUs were stopped by stop_and_copy */
@@ -116,16 +117,29 @@ static int send_pages(struct precopy *c, bool all)
     return 0;
 }
 
-/* The accelerator's marks into vm->mem.dirty, vCPUs parked for it (the soft CPU's TLB). */
-static int sync_log(struct vm *vm, bool park)
+/* The accelerator's marks into vm->mem.dirty and all marks taken into c->bits (ORed: pages still to
+ * send stay), with the vCPUs parked: the soft CPU drops its write shortcuts in the same stop, so no
+ * shortcut outlives the mark it was given for (a write through it after the take would be lost).
+ * park false: the caller parked them. Returns the pages now in c->bits, or -errno. */
+static int64_t sync_take(struct precopy *c, bool park)
 {
+    struct vm *vm = c->vm;
     int p = park ? vm_pause_quiet(vm) : -EBUSY;
     if (p == -ESHUTDOWN)
         return p;
     int r = vm->accel->dirty_sync(vm);
+    if (r == 0)
+        dirty_log_take(&vm->mem.dirty, c->taken);
     if (p == 0)
         vm_resume_quiet(vm);
-    return r;
+    if (r)
+        return r;
+    int64_t n = 0;
+    for (uint64_t i = 0; i < (c->npages + 63) / 64; i++) {
+        c->bits[i] |= c->taken[i];
+        n += __builtin_popcountll(c->bits[i]);
+    }
+    return n;
 }
 
 static int log_switch(struct vm *vm, bool on)
@@ -158,9 +172,11 @@ static int precopy(struct precopy *c)
         mig_update(c->m, &c->p);
         if ((r = mig_put_pass(&c->io, c->p.passes)) || (r = send_pages(c, c->p.passes == 1)))
             return r;
-        if ((r = sync_log(c->vm, true)))
-            return r;
-        uint64_t dirty = dirty_log_count(&c->vm->mem.dirty);
+        memset(c->bits, 0, (c->npages + 63) / 64 * sizeof(uint64_t));   /* sent */
+        int64_t taken = sync_take(c, true);
+        if (taken < 0)
+            return (int)taken;
+        uint64_t dirty = (uint64_t)taken;
         uint64_t ns = vm_mig_now_ns(CLOCK_MONOTONIC) - t0, bytes = c->io.bytes - b0;
         double bytes_per_ms = ns ? (double)bytes * 1e6 / (double)ns : 1e12;
         pthread_mutex_lock(&c->m->lock);
@@ -169,8 +185,7 @@ static int precopy(struct precopy *c)
         c->p.remaining = dirty * 4096;
         mig_update(c->m, &c->p);
         if ((double)(dirty * (4096 + 16)) <= bytes_per_ms * (double)limit_ms || c->p.passes >= MIG_MAX_PASSES)
-            return 0;
-        dirty_log_take(&c->vm->mem.dirty, c->bits);
+            return 0;   /* c->bits go with the vCPUs stopped */
     }
 }
 
@@ -187,11 +202,8 @@ static int stop_and_copy(struct precopy *c, uint64_t *stop_ns)
     mig_set_status(c->m, VM_MIG_DEVICE, NULL);
     if (c->vm->board && c->vm->board->quiesce)
         c->vm->board->quiesce(c->vm, true);
-    int r = sync_log(c->vm, false);
-    if (r == 0) {
-        dirty_log_take(&c->vm->mem.dirty, c->bits);
-        r = mig_put_stop(&c->io, *stop_ns);
-    }
+    int64_t n = sync_take(c, false);
+    int r = n < 0 ? (int)n : mig_put_stop(&c->io, *stop_ns);
     if (r == 0)
         r = send_pages(c, false);
     struct vms_writer w;
@@ -283,9 +295,10 @@ void *mig_precopy_thread(void *arg)
     struct precopy *c = calloc(1, sizeof(*c));
     uint64_t npages = m->vm->mem.ram_size >> 12;
     uint64_t *bits = calloc((npages + 63) / 64, sizeof(uint64_t));
-    int r = !c || !bits ? -ENOMEM : 0;
+    uint64_t *taken = calloc((npages + 63) / 64, sizeof(uint64_t));
+    int r = !c || !bits || !taken ? -ENOMEM : 0;
     if (r == 0) {
-        *c = (struct precopy){ .m = m, .vm = m->vm, .npages = npages, .bits = bits };
+        *c = (struct precopy){ .m = m, .vm = m->vm, .npages = npages, .bits = bits, .taken = taken };
         c->p.downtime_ms = -1;
         r = run(c);
     }
@@ -302,6 +315,7 @@ void *mig_precopy_thread(void *arg)
         mig_set_status(m, VM_MIG_FAILED, e);
     }
     free(bits);
+    free(taken);
     free(c);
     return NULL;
 }

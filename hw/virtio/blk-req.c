@@ -188,6 +188,7 @@ void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io)
             virtio_needs_reset_locked(v, "request without a 16-byte header or a status byte");
             return;
         }
+        virtq_chain_written(q, &c);   /* a migration pass may have copied the pages meanwhile */
         virtq_push(q, c.head, len);
         virtio_notify_used_locked(v, qi);
     }
