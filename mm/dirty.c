@@ -3,27 +3,35 @@
 #include "mm/dirty.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static uint64_t words(uint64_t npages)
 {
     return (npages + 63) / 64;
 }
 
+/* The bits are mapped like the RAM they describe (zeroed, pages only touched once a log runs). */
+static size_t bytes(uint64_t npages)
+{
+    return (size_t)(words(npages) ? words(npages) : 1) * sizeof(uint64_t);
+}
+
 int dirty_log_init(struct dirty_log *d, uint64_t npages)
 {
     memset(d, 0, sizeof(*d));
-    d->bits = calloc(words(npages) ? words(npages) : 1, sizeof(*d->bits));
-    if (!d->bits)
+    void *p = mmap(NULL, bytes(npages), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
         return -ENOMEM;
+    d->bits = p;
     d->npages = npages;
     return 0;
 }
 
 void dirty_log_free(struct dirty_log *d)
 {
-    free((void *)d->bits);
+    if (d->bits)
+        munmap((void *)d->bits, bytes(d->npages));
     memset(d, 0, sizeof(*d));
 }
 
