@@ -56,10 +56,10 @@ static void throttle(struct precopy *c, uint64_t bytes)
     if (!bw || c->final)
         return;
     uint64_t due_ns = c->bw_bytes * 1000000000ull / bw;
-    uint64_t spent = vm_mig_now_ns(CLOCK_MONOTONIC) - c->bw_start_ns;
-    if (due_ns > spent) {
-        uint64_t d = due_ns - spent;
-        struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+    uint64_t spent;
+    while (!check_cancel(c) && (spent = vm_mig_now_ns(CLOCK_MONOTONIC) - c->bw_start_ns) < due_ns) {
+        uint64_t d = due_ns - spent > 10000000 ? 10000000 : due_ns - spent;   /* 10 ms: a cancel is seen */
+        struct timespec ts = { 0, (long)d };
         nanosleep(&ts, NULL);
     }
 }

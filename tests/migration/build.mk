@@ -4,5 +4,5 @@
 # shared storage (linux-blk.sh).
 TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
 INTEG_TESTS += tests/migration/count-soft.sh tests/migration/dirty.sh tests/migration/refuse.sh \
-               tests/migration/count-kvm.sh tests/migration/linux-blk.sh
-QUICK_TESTS += tests/migration/refuse.sh tests/migration/count-soft.sh
+               tests/migration/count-kvm.sh tests/migration/cancel.sh tests/migration/linux-blk.sh
+QUICK_TESTS += tests/migration/refuse.sh tests/migration/count-soft.sh tests/migration/cancel.sh

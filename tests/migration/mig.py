@@ -5,7 +5,9 @@ parameters (migrate-set-parameters, or HMP migrate_set_parameter with 'hmp'), st
 (QMP migrate, or HMP 'migrate -d URI'), retrying while the destination is not listening yet, follows
 query-migrate until it ends, and writes to OUT: the last query-migrate reply (JSON), the MIGRATION
 events seen, the source's query-status after, the counts the source printed while the migration
-ran, and the HMP 'info migrate' text. Then quits the source. Exit 1 when the migration did not complete."""
+ran, and the HMP 'info migrate' text. Then quits the source. Exit 1 when the migration did not complete.
+With 'cancel' it cancels the migration 0.3 s after starting it (migrate_cancel) and leaves the source
+running; exit 1 unless the migration ended cancelled with the VM running."""
 import json
 import re
 import socket
@@ -68,6 +70,7 @@ def main():
     sock, log, mincount, uri, out = sys.argv[1:6]
     rest = sys.argv[6:]
     hmp = "hmp" in rest
+    cancel = "cancel" in rest
     params = dict(p.split("=", 1) for p in rest if "=" in p)
     q = Qmp(sock)
     deadline = time.time() + 300
@@ -88,6 +91,9 @@ def main():
         else:
             r = q.cmd("migrate", {"uri": uri})
             assert r.get("return") == {}, r
+        if cancel:
+            time.sleep(0.3)
+            assert q.cmd("migrate_cancel").get("return") == {}
         while True:
             st = q.cmd("query-migrate")["return"]
             if st.get("status") not in ("setup", "active", "device", "cancelling"):
@@ -105,6 +111,8 @@ def main():
            "stops": sum(1 for e in q.events if e["event"] == "STOP"), "status_after": status,
            "count_at_start": at_start, "count_at_end": at_end, "info": info}
     json.dump(res, open(out, "w"), indent=1)
+    if cancel:
+        sys.exit(0 if st.get("status") == "cancelled" and status == "running" else 1)
     q.cmd("quit")
     sys.exit(0 if st.get("status") == "completed" else 1)
 
