@@ -22,6 +22,28 @@ struct vm_migration {
     uint64_t start_ns;          /* CLOCK_MONOTONIC */
 };
 
+/* The source's pre-copy state (migrate-precopy.c, migrate-send.c). */
+struct precopy {
+    struct vm_migration *m;
+    struct vm *vm;
+    struct mig_io io;
+    struct vm_mig_info p;       /* progress, copied to m->info as it goes */
+    uint64_t npages;
+    uint64_t *bits;             /* pages to send next */
+    uint64_t *taken;            /* scratch: the marks one sync took */
+    uint64_t bw_bytes, bw_start_ns;   /* max-bandwidth's window (a pass) */
+    bool final;                 /* stop-and-copy (disks quiesced): sent as fast as the channel goes */
+    bool stopped;               /* the vCPUs were stopped by stop_and_copy */
+    bool handed;                /* the disks were handed over */
+    char err[256];
+};
+
+/* Send every page marked in c->bits, or all of RAM (migrate-send.c): runs of zero pages as ZERO
+ * records, the others as PAGE records, progress in c->p, paced by max-bandwidth outside the final
+ * phase; -ECANCELED once a cancel came. */
+int mig_send_pages(struct precopy *c, bool all);
+int mig_check_cancel(struct precopy *c);
+
 /* The source's thread (migrate-precopy.c): runs the whole migration, leaving info's status
  * completed, failed or cancelled. */
 void *mig_precopy_thread(void *arg);

@@ -17,106 +17,6 @@
 #include "machine/snapshot.h"
 #include "machine/vm-int.h"
 
-struct precopy {
-    struct vm_migration *m;
-    struct vm *vm;
-    struct mig_io io;
-    struct vm_mig_info p;       /* progress, copied to m->info as it goes */
-    uint64_t npages;
-    uint64_t *bits;             /* pages to send next */
-    uint64_t *taken;            /* scratch: the marks one sync took */
-    uint64_t bw_bytes, bw_start_ns;   /* max-bandwidth's window (a pass) */
-    bool final;                 /* stop-and-copy (disks quiesced): sent as fast as the channel goes */
-    bool stopped;               /* the vCPUs were stopped by stop_and_copy */
-    bool handed;                /* the disks were handed over */
-    char err[256];
-};
-
-static bool page_zero(const uint8_t *p)
-{
-    const uint64_t *w = (const uint64_t *)(const void *)p;
-    for (unsigned i = 0; i < 512; i++)
-        if (w[i])
-            return false;
-    return true;
-}
-
-static int check_cancel(struct precopy *c)
-{
-    return atomic_load(&c->m->cancel) ? -ECANCELED : 0;
-}
-
-/* Sleep as max-bandwidth asks (bytes per second over the pass). */
-static void throttle(struct precopy *c, uint64_t bytes)
-{
-    pthread_mutex_lock(&c->m->lock);
-    uint64_t bw = c->m->info.max_bandwidth;
-    pthread_mutex_unlock(&c->m->lock);
-    c->bw_bytes += bytes;
-    if (!bw || c->final)
-        return;
-    uint64_t due_ns = c->bw_bytes * 1000000000ull / bw;
-    uint64_t spent;
-    while (!check_cancel(c) && (spent = vm_mig_now_ns(CLOCK_MONOTONIC) - c->bw_start_ns) < due_ns) {
-        uint64_t d = due_ns - spent > 10000000 ? 10000000 : due_ns - spent;   /* 10 ms: a cancel is seen */
-        struct timespec ts = { 0, (long)d };
-        nanosleep(&ts, NULL);
-    }
-}
-
-/* Pages [first, first + n): runs of zero pages as ZERO records, the rest as PAGE records. */
-static int send_run(struct precopy *c, uint64_t first, uint64_t n)
-{
-    const uint8_t *ram = c->vm->mem.base;
-    uint64_t i = 0;
-    while (i < n) {
-        int r = check_cancel(c);
-        if (r)
-            return r;
-        bool zero = page_zero(ram + (first + i) * 4096);
-        uint64_t k = 1;
-        while (i + k < n && (zero || k < MIG_MAX_RUN) && page_zero(ram + (first + i + k) * 4096) == zero)
-            k++;
-        uint64_t before = c->io.bytes;
-        r = zero ? mig_put_zero(&c->io, first + i, (uint32_t)k)
-                 : mig_put_pages(&c->io, first + i, (uint32_t)k, ram + (first + i) * 4096);
-        if (r)
-            return r;
-        if (zero)
-            c->p.zero_pages += k;
-        else
-            c->p.pages += k;
-        i += k;
-        c->p.remaining -= k * 4096 < c->p.remaining ? k * 4096 : c->p.remaining;
-        c->p.transferred = c->io.bytes;
-        mig_update(c->m, &c->p);
-        throttle(c, c->io.bytes - before);
-    }
-    return 0;
-}
-
-/* Every marked page of c->bits (or all of RAM when all), in runs of consecutive pages. */
-static int send_pages(struct precopy *c, bool all)
-{
-    if (all)
-        return send_run(c, 0, c->npages);
-    uint64_t p = 0;
-    while (p < c->npages) {
-        if (!((c->bits[p / 64] >> (p % 64)) & 1)) {
-            p++;
-            continue;
-        }
-        uint64_t q = p + 1;
-        while (q < c->npages && ((c->bits[q / 64] >> (q % 64)) & 1))
-            q++;
-        int r = send_run(c, p, q - p);
-        if (r)
-            return r;
-        p = q;
-    }
-    return 0;
-}
-
 /* The accelerator's marks into vm->mem.dirty and all marks taken into c->bits (ORed: pages still to
  * send stay), with the vCPUs parked: the soft CPU drops its write shortcuts in the same stop, so no
  * shortcut outlives the mark it was given for (a write through it after the take would be lost).
@@ -170,7 +70,7 @@ static int precopy(struct precopy *c)
         c->bw_bytes = 0;
         c->bw_start_ns = t0;
         mig_update(c->m, &c->p);
-        if ((r = mig_put_pass(&c->io, c->p.passes)) || (r = send_pages(c, c->p.passes == 1)))
+        if ((r = mig_put_pass(&c->io, c->p.passes)) || (r = mig_send_pages(c, c->p.passes == 1)))
             return r;
         memset(c->bits, 0, (c->npages + 63) / 64 * sizeof(uint64_t));   /* sent */
         int64_t taken = sync_take(c, true);
@@ -205,7 +105,7 @@ static int stop_and_copy(struct precopy *c, uint64_t *stop_ns)
     int64_t n = sync_take(c, false);
     int r = n < 0 ? (int)n : mig_put_stop(&c->io, *stop_ns);
     if (r == 0)
-        r = send_pages(c, false);
+        r = mig_send_pages(c, false);
     struct vms_writer w;
     vms_writer_init(&w);
     if (r == 0 && (r = vm_state_sections(c->vm, &w, c->err, sizeof(c->err))) == 0)
@@ -273,7 +173,7 @@ static int run(struct precopy *c)
     struct mig_header h = { .version = MIG_VERSION, .ram_size = vm->mem.ram_size, .ncpus = (uint32_t)vm->ncpus };
     snprintf(h.cpu_model, sizeof(h.cpu_model), "%s", vm_snapshot_model(vm));
     uint64_t stop_ns = 0;
-    if ((r = check_cancel(c)) == 0 && (r = mig_put_header(&c->io, &h)) == 0 && (r = precopy(c)) == 0 &&
+    if ((r = mig_check_cancel(c)) == 0 && (r = mig_put_header(&c->io, &h)) == 0 && (r = precopy(c)) == 0 &&
         (r = stop_and_copy(c, &stop_ns)) == 0)
         r = measure_downtime(c, stop_ns);
     log_switch(vm, false);
