@@ -209,8 +209,10 @@ void *mig_precopy_thread(void *arg)
     } else {
         char e[300];
         snprintf(e, sizeof(e), "%s", c && c->err[0] ? c->err : strerror(-r));
-        if (c && !c->err[0] && r == -EPIPE)
+        if (c && !c->err[0] && (r == -EPIPE || r == -ECONNRESET))
             snprintf(e, sizeof(e), "the destination closed the connection");
+        else if (c && !c->err[0] && r == -ESHUTDOWN)
+            snprintf(e, sizeof(e), "the VM has shut down");
         fprintf(stderr, "vmon: migrate %s: %s\n", m->uri, e);
         mig_set_status(m, VM_MIG_FAILED, e);
     }

@@ -7,7 +7,8 @@ query-migrate until it ends, and writes to OUT: the last query-migrate reply (JS
 events seen, the source's query-status after, the counts the source printed while the migration
 ran, and the HMP 'info migrate' text. Then quits the source. Exit 1 when the migration did not complete.
 With 'cancel' it cancels the migration 0.3 s after starting it (migrate_cancel) and leaves the source
-running; exit 1 unless the migration ended cancelled with the VM running."""
+running; exit 1 unless the migration ended cancelled with the VM running. With 'refused' the
+destination is to refuse the stream: exit 1 unless the migration failed with the VM running (left so)."""
 import json
 import re
 import socket
@@ -71,6 +72,7 @@ def main():
     rest = sys.argv[6:]
     hmp = "hmp" in rest
     cancel = "cancel" in rest
+    refused = "refused" in rest
     params = dict(p.split("=", 1) for p in rest if "=" in p)
     q = Qmp(sock)
     deadline = time.time() + 300
@@ -99,7 +101,7 @@ def main():
             if st.get("status") not in ("setup", "active", "device", "cancelling"):
                 break
             time.sleep(0.01)
-        if st.get("status") == "failed" and "refused" in st.get("error-desc", ""):
+        if st.get("status") == "failed" and "Connection refused" in st.get("error-desc", ""):
             time.sleep(0.1)   # the destination is not listening yet
             continue
         break
@@ -111,8 +113,9 @@ def main():
            "stops": sum(1 for e in q.events if e["event"] == "STOP"), "status_after": status,
            "count_at_start": at_start, "count_at_end": at_end, "info": info}
     json.dump(res, open(out, "w"), indent=1)
-    if cancel:
-        sys.exit(0 if st.get("status") == "cancelled" and status == "running" else 1)
+    if cancel or refused:
+        want = "cancelled" if cancel else "failed"
+        sys.exit(0 if st.get("status") == want and status == "running" else 1)
     q.cmd("quit")
     sys.exit(0 if st.get("status") == "completed" else 1)
 
