@@ -92,16 +92,15 @@ static void set_bits(struct cpu *c, uint64_t *p, bool wide, uint64_t bits)
 {
     /* Atomic OR: another vCPU may be walking or updating the same entry (SDM vol. 3, 4.8). A
      * change is a write a live migration's log must see. */
-    const uint8_t *page = (const uint8_t *)((uintptr_t)p & ~(uintptr_t)0xfff);
     if (wide) {
         if ((__atomic_load_n(p, __ATOMIC_RELAXED) & bits) != bits) {
-            cpu_ram_written(c, page);
+            cpu_ram_written(c, (const uint8_t *)p);
             __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
         }
     } else {
         uint32_t *q = (uint32_t *)p;
         if ((__atomic_load_n(q, __ATOMIC_RELAXED) & bits) != bits) {
-            cpu_ram_written(c, page);
+            cpu_ram_written(c, (const uint8_t *)p);
             __atomic_fetch_or(q, (uint32_t)bits, __ATOMIC_RELAXED);
         }
     }
