@@ -46,6 +46,15 @@ static void zero_ram(void *opaque, uint8_t *p, size_t len)
         memset(p, 0, len);
 }
 
+/* A DISK record (migrate -b) into the destination's image, before it runs. */
+static int disk_write(void *opaque, unsigned disk, uint64_t off, const uint8_t *data, uint32_t len)
+{
+    struct vm *vm = opaque;
+    if (!vm->board || !vm->board->disk_io || disk >= VM_MAX_DRIVES)
+        return -EINVAL;
+    return vm->board->disk_io(vm, (int)disk, true, off, (void *)(uintptr_t)data, len);
+}
+
 static int receive(struct vm *vm, struct mig_channel *ch, struct mig_in *in, char *err, size_t errlen)
 {
     struct mig_header h;
@@ -58,7 +67,7 @@ static int receive(struct vm *vm, struct mig_channel *ch, struct mig_in *in, cha
     if ((r = check_shape(vm, &h, err, errlen)))
         return r;
     *in = (struct mig_in){ .io = in->io, .ram = vm->mem.base, .ram_pages = vm->mem.ram_size >> 12,
-                           .zero = zero_ram };
+                           .zero = zero_ram, .disk = disk_write, .disk_opaque = vm };
     if ((r = mig_get_records(in, &why))) {
         snprintf(err, errlen, "%s", why);
         return r == -EPIPE ? -EINVAL : r;

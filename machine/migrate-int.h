@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "machine/migrate.h"
+#include "machine/vm.h"
 #include "migration/channel.h"
 #include "migration/stream.h"
 
@@ -19,6 +20,7 @@ struct vm_migration {
     _Atomic bool cancel;
     struct mig_channel ch;
     char uri[1024];
+    bool blk;                   /* migrate -b */
     uint64_t start_ns;          /* CLOCK_MONOTONIC */
 };
 
@@ -35,6 +37,13 @@ struct precopy {
     bool final;                 /* stop-and-copy (disks quiesced): sent as fast as the channel goes */
     bool stopped;               /* the vCPUs were stopped by stop_and_copy */
     bool handed;                /* the disks were handed over */
+    bool blk;                   /* migrate -b: the disks' bytes go in the stream */
+    struct mig_disk {
+        uint64_t size;          /* bytes; 0: no disk i */
+        struct dirty_log log;   /* chunks written */
+        uint64_t *bits;         /* scratch for a take */
+    } disks[VM_MAX_DRIVES];
+    uint8_t *chunk;             /* VIRTIO_BLK_CHUNK bytes */
     char err[256];
 };
 
@@ -43,6 +52,16 @@ struct precopy {
  * phase; -ECANCELED once a cancel came. */
 int mig_send_pages(struct precopy *c, bool all);
 int mig_check_cancel(struct precopy *c);
+/* Count bytes sent against max-bandwidth, sleeping as it asks (not in the final phase). */
+void mig_throttle(struct precopy *c, uint64_t bytes);
+
+/* migrate -b (migrate-disk.c): every disk's writes logged from mig_disks_start; mig_disks_send sends
+ * every chunk that is not all zeros (all: the first pass; the destination's images start blank) or
+ * those written since the last send; mig_disks_dirty: bytes written since; mig_disks_stop ends it. */
+int mig_disks_start(struct precopy *c);
+int mig_disks_send(struct precopy *c, bool all);
+uint64_t mig_disks_dirty(struct precopy *c);
+void mig_disks_stop(struct precopy *c);
 
 /* The source's thread (migrate-precopy.c): runs the whole migration, leaving info's status
  * completed, failed or cancelled. */

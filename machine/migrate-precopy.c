@@ -61,7 +61,7 @@ static int log_switch(struct vm *vm, bool on)
 static int precopy(struct precopy *c)
 {
     int r = log_switch(c->vm, true);
-    if (r)
+    if (r || (c->blk && (r = mig_disks_start(c))))
         return r;
     mig_set_status(c->m, VM_MIG_ACTIVE, NULL);
     c->p.remaining = c->vm->mem.ram_size;
@@ -70,7 +70,8 @@ static int precopy(struct precopy *c)
         c->bw_bytes = 0;
         c->bw_start_ns = t0;
         mig_update(c->m, &c->p);
-        if ((r = mig_put_pass(&c->io, c->p.passes)) || (r = mig_send_pages(c, c->p.passes == 1)))
+        if ((r = mig_put_pass(&c->io, c->p.passes)) || (c->blk && (r = mig_disks_send(c, c->p.passes == 1))) ||
+            (r = mig_send_pages(c, c->p.passes == 1)))
             return r;
         memset(c->bits, 0, (c->npages + 63) / 64 * sizeof(uint64_t));   /* sent */
         int64_t taken = sync_take(c, true);
@@ -82,9 +83,10 @@ static int precopy(struct precopy *c)
         pthread_mutex_lock(&c->m->lock);
         uint64_t limit_ms = c->m->info.downtime_limit_ms;
         pthread_mutex_unlock(&c->m->lock);
-        c->p.remaining = dirty * 4096;
+        uint64_t disk = c->blk ? mig_disks_dirty(c) : 0;
+        c->p.remaining = dirty * 4096 + disk;
         mig_update(c->m, &c->p);
-        if ((double)(dirty * (4096 + 16)) <= bytes_per_ms * (double)limit_ms || c->p.passes >= MIG_MAX_PASSES)
+        if ((double)(dirty * (4096 + 16) + disk) <= bytes_per_ms * (double)limit_ms || c->p.passes >= MIG_MAX_PASSES)
             return 0;   /* c->bits go with the vCPUs stopped */
     }
 }
@@ -104,6 +106,8 @@ static int stop_and_copy(struct precopy *c, uint64_t *stop_ns)
         c->vm->board->quiesce(c->vm, true);
     int64_t n = sync_take(c, false);
     int r = n < 0 ? (int)n : mig_put_stop(&c->io, *stop_ns);
+    if (r == 0 && c->blk)
+        r = mig_disks_send(c, false);   /* quiesced: nothing is written after this */
     if (r == 0)
         r = mig_send_pages(c, false);
     struct vms_writer w;
@@ -177,6 +181,8 @@ static int run(struct precopy *c)
         (r = stop_and_copy(c, &stop_ns)) == 0)
         r = measure_downtime(c, stop_ns);
     log_switch(vm, false);
+    if (c->blk)
+        mig_disks_stop(c);
     pthread_mutex_lock(&c->m->lock);
     int cr = mig_channel_close(&c->m->ch);
     pthread_mutex_unlock(&c->m->lock);
@@ -198,7 +204,8 @@ void *mig_precopy_thread(void *arg)
     uint64_t *taken = calloc((npages + 63) / 64, sizeof(uint64_t));
     int r = !c || !bits || !taken ? -ENOMEM : 0;
     if (r == 0) {
-        *c = (struct precopy){ .m = m, .vm = m->vm, .npages = npages, .bits = bits, .taken = taken };
+        *c = (struct precopy){ .m = m, .vm = m->vm, .npages = npages, .bits = bits, .taken = taken,
+                               .blk = m->blk };
         c->p.downtime_ms = -1;
         r = run(c);
     }

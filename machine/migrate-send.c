@@ -23,7 +23,7 @@ int mig_check_cancel(struct precopy *c)
 }
 
 /* Sleep as max-bandwidth asks (bytes per second over the pass). */
-static void throttle(struct precopy *c, uint64_t bytes)
+void mig_throttle(struct precopy *c, uint64_t bytes)
 {
     pthread_mutex_lock(&c->m->lock);
     uint64_t bw = c->m->info.max_bandwidth;
@@ -66,7 +66,7 @@ static int send_run(struct precopy *c, uint64_t first, uint64_t n)
         c->p.remaining -= k * 4096 < c->p.remaining ? k * 4096 : c->p.remaining;
         c->p.transferred = c->io.bytes;
         mig_update(c->m, &c->p);
-        throttle(c, c->io.bytes - before);
+        mig_throttle(c, c->io.bytes - before);
     }
     return 0;
 }

@@ -87,7 +87,7 @@ void vm_migration_set_info(struct vm *vm, const struct vm_mig_info *info)
     pthread_mutex_unlock(&m->lock);
 }
 
-int vm_migrate(struct vm *vm, const char *uri, char *err, size_t errlen)
+int vm_migrate(struct vm *vm, const char *uri, bool blk, char *err, size_t errlen)
 {
     struct vm_migration *m = vm_migration_get(vm);
     if (!m) {
@@ -114,6 +114,7 @@ int vm_migrate(struct vm *vm, const char *uri, char *err, size_t errlen)
         pthread_join(m->thread, NULL);
     m->joinable = false;
     snprintf(m->uri, sizeof(m->uri), "%s", uri);
+    m->blk = blk;
     atomic_store(&m->cancel, false);
     pthread_mutex_lock(&m->lock);
     uint64_t limit = m->info.downtime_limit_ms, bw = m->info.max_bandwidth;

@@ -40,9 +40,10 @@ struct vm_mig_info {
     char error[256];            /* failed: why */
 };
 
-/* On the monitor's thread. Start migrating to uri; -EBUSY while one runs, -EINVAL for a bad URI or
- * a VM that has ended (err says why). */
-int vm_migrate(struct vm *vm, const char *uri, char *err, size_t errlen);
+/* On the monitor's thread. Start migrating to uri, the disks' contents with it when blk (migrate -b;
+ * else they are on shared storage); -EBUSY while one runs, -EINVAL for a bad URI or a VM that has
+ * ended (err says why). */
+int vm_migrate(struct vm *vm, const char *uri, bool blk, char *err, size_t errlen);
 /* Cancel the running one (-ENOENT: none). The VM runs on. */
 int vm_migrate_cancel(struct vm *vm);
 void vm_migrate_query(struct vm *vm, struct vm_mig_info *out);

@@ -386,6 +386,7 @@ static const struct vm_board_ops pc_board_ops = {
     .reset = pc_reset, .drive_info = pc_drive_info, .key = pc_key,
     .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
     .quiesce = pc_state_quiesce, .disks_handover = pc_disks_handover,
+    .disk_size = pc_disk_size, .disk_track = pc_disk_track, .disk_io = pc_disk_io,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

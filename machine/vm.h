@@ -34,6 +34,7 @@ struct vcpu {
 struct tsc;
 struct evloop;
 struct vm_migration;
+struct dirty_log;
 struct vms_writer;
 struct vms_index;
 
@@ -109,6 +110,12 @@ struct vm_board_ops {
      * flush and close every image so the destination may open it; else open them again (a source
      * whose migration failed; a destination once the stream is in). 0 or -errno with err. */
     int (*disks_handover)(struct vm *vm, bool give, char *err, size_t errlen);
+    /* migrate -b, the disks copied with the migration (machine/migrate-disk.c), any thread: disk i's
+     * (cfg.drives[i]) size in bytes (0: none), its log of written VIRTIO_BLK_CHUNK chunks (NULL: off),
+     * and len bytes of it at off (0, -EINVAL outside it, -errno). */
+    uint64_t (*disk_size)(struct vm *vm, int i);
+    void (*disk_track)(struct vm *vm, int i, struct dirty_log *log);
+    int (*disk_io)(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t len);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */

@@ -74,6 +74,14 @@ int mig_put_stop(struct mig_io *io, uint64_t stop_ns)
     return put_rec(io, MIG_REC_STOP, 0, stop_ns);
 }
 
+int mig_put_disk(struct mig_io *io, unsigned disk, uint64_t off, const uint8_t *data, uint32_t len)
+{
+    if (!len || len > MIG_MAX_DISK || len % 512 || off % 512 || off >> MIG_DISK_SHIFT || disk > 255)
+        return -EINVAL;
+    int r = put_rec(io, MIG_REC_DISK, len, (uint64_t)disk << MIG_DISK_SHIFT | off);
+    return r ? r : xfer(io, (void *)(uintptr_t)data, len);
+}
+
 int mig_put_state(struct mig_io *io, const uint8_t *sections, size_t len)
 {
     if (len > MIG_MAX_STATE)
@@ -158,6 +166,27 @@ static int get_state(struct mig_in *in, uint32_t len, uint64_t crc, const char *
     return 0;
 }
 
+static int get_disk(struct mig_in *in, uint32_t len, uint64_t arg, const char **why)
+{
+    uint64_t off = arg & ((1ull << MIG_DISK_SHIFT) - 1);
+    if (!in->disk)
+        return bad(why, "disk data in the stream, but no disk to put it on");
+    if (!len || len > MIG_MAX_DISK || len % 512 || off % 512)
+        return bad(why, "bad disk record");
+    uint8_t *buf = malloc(len);
+    if (!buf)
+        return -ENOMEM;
+    int r = xfer(in->io, buf, len);
+    if (r == 0 && (r = in->disk(in->disk_opaque, (unsigned)(arg >> MIG_DISK_SHIFT), off, buf, len)) == -EINVAL)
+        *why = "disk data past the end of the destination's disk, or for a disk it does not have";
+    else if (r < 0 && r != -EPIPE)
+        *why = "writing the destination's disk";
+    free(buf);
+    if (r == 0)
+        in->disk_bytes += len;
+    return r;
+}
+
 static int get_record(struct mig_in *in, uint32_t type, uint32_t count, uint64_t arg, const char **why)
 {
     switch (type) {
@@ -184,6 +213,8 @@ static int get_record(struct mig_in *in, uint32_t type, uint32_t count, uint64_t
         return 0;
     case MIG_REC_STAT:
         return get_state(in, count, arg, why);
+    case MIG_REC_DISK:
+        return get_disk(in, count, arg, why);
     default:
         return bad(why, "corrupted (an unknown record type)");
     }
@@ -193,6 +224,7 @@ int mig_get_records(struct mig_in *in, const char **why)
 {
     for (;;) {
         uint8_t b[16];
+        *why = NULL;
         int r = xfer(in->io, b, sizeof(b));
         if (r == 0) {
             uint32_t type = (uint32_t)le_get(b, 4), count = (uint32_t)le_get(b + 4, 4);
@@ -203,7 +235,7 @@ int mig_get_records(struct mig_in *in, const char **why)
         }
         if (r == -EPIPE)
             *why = "truncated (the stream ended before its END record)";
-        else if (r < 0 && r != -EINVAL)
+        else if (r < 0 && !*why)
             *why = "reading the stream";
         if (r < 0)
             return r;

@@ -7,6 +7,8 @@
  *     PASS    count = the pre-copy pass that follows (no payload)
  *     PAGE    RAM pages arg .. arg+count-1 (index in RAM order, mm/dirty.h's), count * 4096 bytes
  *     ZERO    pages arg .. arg+count-1 are all zeros (no payload)
+ *     DISK    count bytes (1..MIG_MAX_DISK, whole 512-byte sectors) of disk arg >> 56 at byte
+ *             arg & (2^56 - 1) (a multiple of 512): migrate -b copies the disks so
  *     STOP    arg = when the source's vCPUs stopped (CLOCK_REALTIME ns), for the downtime
  *     STAT    count = length, arg = its zlib crc32: the CPU and device sections of a VM state file
  *             (migration/vmstate.h's section list, END included)
@@ -28,12 +30,15 @@
 #define MIG_HEADER_SIZE 64u
 #define MIG_MAX_RUN 64u                 /* pages in one PAGE record */
 #define MIG_MAX_STATE (64u << 20)       /* bytes of one STAT record */
+#define MIG_MAX_DISK 65536u             /* bytes of one DISK record */
+#define MIG_DISK_SHIFT 56               /* arg: disk index above, byte offset below */
 
 enum mig_rec {
     MIG_REC_PASS = VMS_TAG('P', 'A', 'S', 'S'),
     MIG_REC_PAGE = VMS_TAG('P', 'A', 'G', 'E'),
     MIG_REC_ZERO = VMS_TAG('Z', 'E', 'R', 'O'),
     MIG_REC_STOP = VMS_TAG('S', 'T', 'O', 'P'),
+    MIG_REC_DISK = VMS_TAG('D', 'I', 'S', 'K'),
     MIG_REC_STAT = VMS_TAG('S', 'T', 'A', 'T'),
     MIG_REC_END = VMS_TAG('E', 'N', 'D', ' '),
 };
@@ -59,6 +64,8 @@ int mig_put_pass(struct mig_io *io, uint32_t pass);
 int mig_put_pages(struct mig_io *io, uint64_t first, uint32_t count, const uint8_t *data);
 int mig_put_zero(struct mig_io *io, uint64_t first, uint32_t count);
 int mig_put_stop(struct mig_io *io, uint64_t stop_ns);
+/* len (a multiple of 512 up to MIG_MAX_DISK) bytes of disk at byte off (a multiple of 512). */
+int mig_put_disk(struct mig_io *io, unsigned disk, uint64_t off, const uint8_t *data, uint32_t len);
 int mig_put_state(struct mig_io *io, const uint8_t *sections, size_t len);
 int mig_put_end(struct mig_io *io);
 
@@ -74,6 +81,12 @@ struct mig_in {
     /* Zero [p, p+len) of ram (page aligned); NULL: pages that are not all zeros are cleared. */
     void (*zero)(void *opaque, uint8_t *p, size_t len);
     void *zero_opaque;
+    /* A DISK record's bytes, checked for form (lengths, alignment); the callback checks the disk
+     * and the range: 0, or -EINVAL (refused: no such disk, past its end) / -errno. NULL: DISK
+     * records are refused. */
+    int (*disk)(void *opaque, unsigned disk, uint64_t off, const uint8_t *data, uint32_t len);
+    void *disk_opaque;
+    uint64_t disk_bytes;                /* DISK bytes taken */
     uint8_t *state;                     /* STAT's payload (malloc'd; the caller frees), or NULL */
     uint32_t state_len;
 };

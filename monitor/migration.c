@@ -49,8 +49,11 @@ void hmp_info_migrate(struct vm *vm, FILE *out)
 static void hmp_migrate(struct vm *vm, const char *line, FILE *out)
 {
     const char *uri = skip_word(line);
-    if (!strncmp(uri, "-d", 2) && (uri[2] == ' ' || uri[2] == '\t'))
+    bool blk = false;
+    while (uri[0] == '-' && (uri[1] == 'd' || uri[1] == 'b') && (uri[2] == ' ' || uri[2] == '\t')) {
+        blk |= uri[1] == 'b';
         uri = skip_word(uri);
+    }
     char u[1024];
     snprintf(u, sizeof(u), "%s", uri);
     size_t n = strlen(u);
@@ -59,7 +62,7 @@ static void hmp_migrate(struct vm *vm, const char *line, FILE *out)
     char err[300];
     if (!n)
         fputs("migrate: give a URI (tcp:HOST:PORT, exec:CMD, file:PATH)\n", out);
-    else if (vm_migrate(vm, u, err, sizeof(err)) < 0)
+    else if (vm_migrate(vm, u, blk, err, sizeof(err)) < 0)
         fprintf(out, "migrate: %s\n", err);
 }
 
@@ -171,7 +174,8 @@ int qmp_migration(struct vm *vm, const char *name, struct json_object *args, str
     }
     if (!strcmp(name, "migrate-set-parameters"))
         return args ? set_parameters(vm, args, desc, dlen) : 0;
-    struct json_object *u = NULL;
+    struct json_object *u = NULL, *b = NULL;
     json_object_object_get_ex(args, "uri", &u);
-    return vm_migrate(vm, json_object_get_string(u), desc, dlen) < 0 ? -1 : 0;
+    json_object_object_get_ex(args, "blk", &b);
+    return vm_migrate(vm, json_object_get_string(u), b && json_object_get_boolean(b), desc, dlen) < 0 ? -1 : 0;
 }

@@ -122,6 +122,22 @@ struct blk *virtio_blk_swap_image(struct virtio_blk *b, struct blk *bs)
     return old;
 }
 
+void virtio_blk_track(struct virtio_blk *b, struct dirty_log *log)
+{
+    pthread_mutex_lock(&b->io_lock);
+    b->track = log;
+    pthread_mutex_unlock(&b->io_lock);
+}
+
+int virtio_blk_image_io(struct virtio_blk *b, bool write, uint64_t off, void *buf, size_t len)
+{
+    pthread_mutex_lock(&b->io_lock);
+    int r = !b->bs ? -ENODEV : off > b->bs->size || len > b->bs->size - off ? -EINVAL
+            : write ? blk_pwrite(b->bs, off, buf, len) : blk_pread(b->bs, off, buf, len);
+    pthread_mutex_unlock(&b->io_lock);
+    return r < 0 ? r : 0;
+}
+
 void virtio_blk_free(struct virtio_blk *b)
 {
     if (!b)
