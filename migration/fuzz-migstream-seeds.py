@@ -26,7 +26,8 @@ def stream(pages):
     out = header() + rec(b"PASS", 1, 0)
     for first, n in pages:
         out += rec(b"PAGE", n, first, bytes([first & 0xff]) * (4096 * n))
-    out += rec(b"ZERO", 8, 40) + rec(b"PASS", 2, 0) + rec(b"STOP", 0, 1234567)
+    out += rec(b"ZERO", 8, 40) + rec(b"DISK", 1024, 4096, b"\x5a" * 1024)
+    out += rec(b"PASS", 2, 0) + rec(b"STOP", 0, 1234567)
     st = sections()
     out += rec(b"STAT", len(st), zlib.crc32(st), st) + rec(b"END ", 0, 0)
     return out

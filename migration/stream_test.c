@@ -20,6 +20,17 @@ struct buf {
     size_t len, pos, limit;      /* limit: a reader sees only this many bytes (truncation) */
 };
 
+static uint8_t disk0[1 << 16];
+
+static int disk_write(void *opaque, unsigned disk, uint64_t off, const uint8_t *data, uint32_t len)
+{
+    (void)opaque;
+    if (disk != 0 || off > sizeof(disk0) || len > sizeof(disk0) - off)
+        return -EINVAL;
+    memcpy(disk0 + off, data, len);
+    return 0;
+}
+
 static int buf_write(void *o, void *p, size_t n)
 {
     struct buf *b = o;
@@ -53,6 +64,11 @@ static struct buf *good_stream(void)
     assert_int_equal(mig_put_pass(&io, 1), 0);
     assert_int_equal(mig_put_pages(&io, 3, 2, page), 0);
     assert_int_equal(mig_put_zero(&io, 0, 3), 0);
+    uint8_t sector[1024];
+    memset(sector, 0x77, sizeof(sector));
+    assert_int_equal(mig_put_disk(&io, 0, 512, sector, 1024), 0);
+    assert_int_equal(mig_put_disk(&io, 0, 1, sector, 512), -EINVAL);      /* not a sector */
+    assert_int_equal(mig_put_disk(&io, 0, 0, sector, 100), -EINVAL);
     assert_int_equal(mig_put_pass(&io, 2), 0);
     assert_int_equal(mig_put_stop(&io, 12345), 0);
     assert_int_equal(mig_put_state(&io, state, sizeof(state)), 0);
@@ -70,7 +86,7 @@ static int parse(struct buf *b, uint8_t *ram, struct mig_in *in, const char **wh
     b->pos = 0;
     struct mig_header h;
     int r = mig_get_header(io, &h, why);
-    *in = (struct mig_in){ .io = io, .ram = ram, .ram_pages = RAM_PAGES };
+    *in = (struct mig_in){ .io = io, .ram = ram, .ram_pages = RAM_PAGES, .disk = disk_write };
     if (r == 0)
         r = mig_get_records(in, why);
     return r;
@@ -101,6 +117,11 @@ static void test_round_trip(void **state)
     assert_int_equal(in.pages, 2);
     assert_int_equal(in.zero_pages, 3);
     assert_int_equal(in.stop_ns, 12345);
+    assert_int_equal(in.disk_bytes, 1024);
+    assert_int_equal(disk0[511], 0);
+    assert_int_equal(disk0[512], 0x77);
+    assert_int_equal(disk0[1535], 0x77);
+    assert_int_equal(disk0[1536], 0);
     assert_int_equal(in.state_len, 10);
     assert_string_equal((char *)in.state, "sections!");
     done(&in, b);
@@ -159,6 +180,21 @@ static void test_bad_records(void **state)
     memcpy(r, "STAT", 4);
     memset(r + 4, 0xff, 4);
     expect_refused(r, 16, "bad device state");
+    memcpy(r, "DISK", 4);
+    memset(r + 4, 0, 12);
+    r[5] = 2;                                     /* 512 bytes at 64 KiB: past disk 0 */
+    r[10] = 1;
+    expect_refused(r, 16, "past the end of the destination's disk");
+    memset(r + 4, 0, 12);
+    r[5] = 2;
+    r[15] = 1;                                    /* disk 1: none */
+    expect_refused(r, 16, "does not have");
+    memset(r + 4, 0, 12);
+    r[4] = 100;                                   /* not whole sectors */
+    expect_refused(r, 16, "bad disk record");
+    memset(r + 4, 0, 12);
+    r[6] = 2;                                     /* 128 KiB: over MIG_MAX_DISK */
+    expect_refused(r, 16, "bad disk record");
     memcpy(r, "WHAT", 4);
     expect_refused(r, 16, "unknown record");
     memcpy(r, "END ", 4);
