@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Refused migration streams (issue 18): -incoming given an empty stream, garbage, a real stream cut
 # short anywhere or with a corrupted byte in its device state, pages outside guest RAM, an unknown
-# record, a stream from a VM of another shape, or garbage over tcp: refuses it with one line and
+# record, disk data for a disk the VM does not have or not in whole sectors, a stream from a VM of
+# another shape, or garbage over tcp: refuses it with one line and
 # status 2, never a crash; the good stream still migrates the guest on.
 . "$(dirname "$0")/lib.sh"
 d=$tmp/save
@@ -65,6 +66,10 @@ record STAT 4294967295 0
 refused "a device state too long" "file:$tmp/bad"
 record XXXX 0 0
 refused "an unknown record" "file:$tmp/bad"
+record DISK 512 0
+refused "disk data for a VM without that disk" "file:$tmp/bad"
+record DISK 100 0
+refused "disk data not in whole sectors" "file:$tmp/bad"
 refused "another RAM size" "file:$good" --mem 32M
 refused "another vCPU count" "file:$good" --cpus 2
 p=$(port)
