@@ -178,6 +178,12 @@ struct accel_ops {
     int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM at [gpa, gpa+len) (a breakpoint): forget code translated from it. */
     void (*mem_written)(struct vm *vm, uint64_t gpa, uint64_t len);
+    /* Live migration's dirty log (mm/dirty.h, vm->mem.dirty), vCPUs parked; NULL: not offered.
+     * dirty_log: the accelerator's own tracking on or off (KVM_MEM_LOG_DIRTY_PAGES; the soft CPU
+     * drops its TLB's write shortcuts). dirty_sync: what it logged since the last sync into
+     * vm->mem.dirty, its tracking re-armed. 0 or -errno. */
+    int (*dirty_log)(struct vm *vm, bool on);
+    int (*dirty_sync)(struct vm *vm);
 };
 
 /* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's

@@ -56,6 +56,13 @@ struct blk *pc_drive_open(const struct vm_drive *dr, char *err)
     return bs;
 }
 
+struct blk *pc_drive_open_incoming(const struct vm_drive *dr, char *err)
+{
+    if (dr->snapshot)
+        return open_overlay(dr, err);   /* a temporary overlay of its own: nothing is shared */
+    return blk_open(dr->file, dr->format[0] ? dr->format : NULL, BLK_O_SHARE, err);
+}
+
 void pc_drive_blk_opts(const struct vm_drive *dr, const char *id, struct virtio_blk_opts *o)
 {
     *o = (struct virtio_blk_opts){

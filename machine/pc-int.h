@@ -57,5 +57,10 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void pc_state_resume(struct vm *vm);
 void pc_state_quiesce(struct vm *vm, bool on);
+/* vm_board_ops' disks_handover (pc-migrate.c). */
+int pc_disks_handover(struct vm *vm, bool give, char *err, size_t errlen);
+uint64_t pc_disk_size(struct vm *vm, int i);
+void pc_disk_track(struct vm *vm, int i, struct dirty_log *log);
+int pc_disk_io(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t len);
 
 #endif

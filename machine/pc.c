@@ -157,7 +157,7 @@ static int pc_add_drives(struct pc *pc, char *err, size_t errlen)
         if (!dr->attached)
             continue;                  /* an if=none drive no -device took */
         char berr[BLK_ERR_LEN] = "";
-        struct blk *bs = pc_drive_open(dr, berr);
+        struct blk *bs = c->incoming ? pc_drive_open_incoming(dr, berr) : pc_drive_open(dr, berr);
         if (!bs) {
             snprintf(err, errlen, "drive %s: %s", dr->file, berr[0] ? berr : strerror(errno));
             return -EINVAL;
@@ -392,6 +392,8 @@ static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
     if (i < 0 || i >= VM_MAX_DRIVES || !pc->blks[i])
         return -ENOENT;
     const struct blk *bs = pc->blks[i]->bs;
+    if (!bs)
+        return -ENOENT;                /* handed over to a migration's destination */
     *d = (struct vm_drive_info){ .format = bs->drv->name, .size = bs->size };
     for (const struct blk *b = bs->backing; b; b = b->backing)
         d->depth++;
@@ -408,7 +410,8 @@ static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
     .reset = pc_reset, .drive_info = pc_drive_info, .key = pc_key,
     .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
-    .quiesce = pc_state_quiesce,
+    .quiesce = pc_state_quiesce, .disks_handover = pc_disks_handover,
+    .disk_size = pc_disk_size, .disk_track = pc_disk_track, .disk_io = pc_disk_io,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

@@ -114,6 +114,17 @@ static int load_sections(struct vm *vm, struct vms_index *idx, char *err, size_t
     return r;
 }
 
+int vm_state_load_sections(struct vm *vm, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    const char *why = "";
+    struct vms_index *idx = calloc(1, sizeof(*idx));
+    int r = !idx ? -ENOMEM : vms_index_build(buf, len, idx, &why) < 0 ? bad(err, errlen, why) : 0;
+    if (r == 0)
+        r = load_sections(vm, idx, err, errlen);
+    free(idx);
+    return r;
+}
+
 static int map_ram(struct vm *vm, int fd, const struct vms_header *h, char *err, size_t errlen)
 {
     void *p = mmap(vm->mem.base, h->ram_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,

@@ -93,6 +93,16 @@ static int write_file(struct vm *vm, const char *path, const struct vms_writer *
     return r;
 }
 
+int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
+{
+    int r = save_cpus(vm, w, err, errlen);
+    if (r == 0 && vm->board && vm->board->save_state)
+        r = vm->board->save_state(vm, w, err, errlen);
+    if (r == 0 && (r = vms_finish(w)) < 0)
+        snprintf(err, errlen, "%s", strerror(-r));
+    return r;
+}
+
 int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen)
 {
     int p = vm_pause_quiet(vm);
@@ -102,11 +112,7 @@ int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen)
     }
     struct vms_writer w;
     vms_writer_init(&w);
-    int r = save_cpus(vm, &w, err, errlen);
-    if (r == 0 && vm->board && vm->board->save_state)
-        r = vm->board->save_state(vm, &w, err, errlen);
-    if (r == 0 && (r = vms_finish(&w)) < 0)
-        snprintf(err, errlen, "%s", strerror(-r));
+    int r = vm_state_sections(vm, &w, err, errlen);
     if (r == 0)
         r = write_file(vm, path, &w, err, errlen);
     vms_writer_free(&w);

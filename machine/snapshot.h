@@ -6,6 +6,7 @@
 #define VMON_MACHINE_SNAPSHOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "machine/accel.h"
 #include "migration/vmstate.h"
@@ -24,6 +25,12 @@ int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen);
  * meanwhile, and go on from the file's state if they ran. A file refused before anything was loaded
  * leaves the VM as it was; a later failure leaves it paused (err says so). */
 int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen);
+/* The sections of a state file (every vCPU, the board's devices, END) into w, vCPUs parked (a live
+ * migration's last phase, machine/migrate.c); 0 or -errno with err. */
+int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
+/* Such a section list into a VM before vm_run (a migration's destination): checked as a file's,
+ * -EINVAL with err when refused. RAM is the caller's. */
+int vm_state_load_sections(struct vm *vm, const uint8_t *buf, size_t len, char *err, size_t errlen);
 /* The CPU model name a state file records ("max" when none was given). */
 const char *vm_snapshot_model(const struct vm *vm);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/eventloop.h"
+#include "machine/migrate.h"
 #include "machine/pc.h"
 #include "machine/snapshot.h"
 #include "machine/vm-int.h"
@@ -481,6 +482,14 @@ int vm_run(struct vm *vm)
             return r == -EINVAL ? 2 : 1;
         }
     }
+    if (vm->cfg.incoming) {    /* -incoming: over them, from the source's stream */
+        char err[512];
+        int r = vm_migrate_incoming(vm, vm->cfg.incoming, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "vmon: -incoming %s\n", err);
+            return r == -EINVAL ? 2 : 1;
+        }
+    }
     if (evloop_start(vm->loop) < 0) {
         fprintf(stderr, "vmon: event loop thread: %s\n", strerror(errno));
         return 1;
@@ -521,6 +530,7 @@ int vm_run(struct vm *vm)
         pthread_join(vm->vcpus[i].thread, NULL);
         atomic_store(&vm->vcpus[i].started, false);
     }
+    vm_migrate_fini(vm);       /* a migration thread ends before the monitors it tells go */
     evloop_stop(vm->loop);
     if (vm->cfg.exit_stats)
         vm_print_exit_stats(vm, stderr);
@@ -529,6 +539,7 @@ int vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+    vm_migrate_fini(vm);
     if (vm->loop)
         evloop_stop(vm->loop);
     pc_destroy(vm);

@@ -33,6 +33,8 @@ struct vcpu {
 
 struct tsc;
 struct evloop;
+struct vm_migration;
+struct dirty_log;
 struct vms_writer;
 struct vms_index;
 
@@ -41,7 +43,8 @@ struct vms_index;
 enum vm_run_state { VM_STATE_RUNNING, VM_STATE_PAUSED, VM_STATE_SHUTDOWN };
 
 /* Run-state events, named as QMP names them (QMP spec, events STOP/RESUME/SHUTDOWN/RESET/POWERDOWN). */
-enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN };
+enum vm_event { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_RESET, VM_EVENT_POWERDOWN,
+                VM_EVENT_MIGRATION /* reason: machine/migrate.h's enum vm_mig_status */ };
 
 /* Why the VM shut down or reset: QEMU's ShutdownCause (qapi/run-state.json), the "reason" of QMP's
  * SHUTDOWN and RESET events; the guest-* causes are the guest's doing ("guest": true). */
@@ -103,6 +106,16 @@ struct vm_board_ops {
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
     void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
+    /* Live migration with the disks on shared storage (machine/migrate.h), disks quiesced: give:
+     * flush and close every image so the destination may open it; else open them again (a source
+     * whose migration failed; a destination once the stream is in). 0 or -errno with err. */
+    int (*disks_handover)(struct vm *vm, bool give, char *err, size_t errlen);
+    /* migrate -b, the disks copied with the migration (machine/migrate-disk.c), any thread: disk i's
+     * (cfg.drives[i]) size in bytes (0: none), its log of written VIRTIO_BLK_CHUNK chunks (NULL: off),
+     * and len bytes of it at off (0, -EINVAL outside it, -errno). */
+    uint64_t (*disk_size)(struct vm *vm, int i);
+    void (*disk_track)(struct vm *vm, int i, struct dirty_log *log);
+    int (*disk_io)(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t len);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -177,6 +190,7 @@ struct vm_config {
     bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
     const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
+    const char *incoming;      /* -incoming URI: start from a live migration's stream (machine/migrate.h) */
 };
 
 struct exit_stats {
@@ -217,6 +231,7 @@ struct vm {
     pthread_cond_t stop_cond;
     char accel_err[160];           /* the accelerator's reason for a failed vm_init, if it gave one */
     int signal_fd;                 /* signalfd for SIGINT/SIGTERM/SIGHUP, read on the event loop */
+    struct vm_migration *migration;    /* machine/migrate.h's state, once a migration was asked for */
 };
 
 /* Lifecycle (machine/vm.c), on the main thread: vm_init builds the machine (RAM, buses, the given

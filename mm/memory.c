@@ -25,6 +25,10 @@ int guest_mem_init(struct guest_mem *m, uint64_t ram_size)
     if (p == MAP_FAILED)
         return -errno;
     madvise(p, ram_size, MADV_MERGEABLE);
+    if (dirty_log_init(&m->dirty, ram_size >> 12) < 0) {
+        munmap(p, ram_size);
+        return -ENOMEM;
+    }
     m->base = p;
     m->ram_size = ram_size;
     /* As on a PC (and QEMU's pc machine): RAM past the hole's start is remapped above 4 GiB. */
@@ -43,6 +47,7 @@ void guest_mem_destroy(struct guest_mem *m)
         munmap(m->base, m->ram_size);
     if (m->rom.hva)
         munmap(m->rom.hva, m->rom.size);
+    dirty_log_free(&m->dirty);
     memset(m, 0, sizeof(*m));
 }
 
@@ -56,12 +61,36 @@ const struct mem_slot *guest_mem_slot(const struct guest_mem *m, uint64_t gpa)
     return NULL;
 }
 
-void *guest_mem_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+void *guest_mem_hva_peek(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
     const struct mem_slot *s = guest_mem_slot(m, gpa);
     if (!s || len > s->size - (gpa - s->gpa))
         return NULL;
     return s->hva + (gpa - s->gpa);
+}
+
+uint64_t guest_mem_page_of(const struct guest_mem *m, const void *hva)
+{
+    uintptr_t off = (uintptr_t)hva - (uintptr_t)m->base;
+    return m->base && off < m->ram_size ? off >> 12 : UINT64_MAX;
+}
+
+void guest_mem_mark_hva(const struct guest_mem *m, const void *hva, uint64_t len)
+{
+    if (!dirty_log_on(&m->dirty) || !len)
+        return;
+    uint64_t first = guest_mem_page_of(m, hva);
+    uint64_t last = guest_mem_page_of(m, (const uint8_t *)hva + len - 1);
+    if (first != UINT64_MAX && last != UINT64_MAX)
+        dirty_log_mark((struct dirty_log *)&m->dirty, first, last - first + 1);
+}
+
+void *guest_mem_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+    void *p = guest_mem_hva_peek(m, gpa, len);
+    if (p)
+        guest_mem_mark_hva(m, p, len);
+    return p;
 }
 
 int guest_mem_write(struct guest_mem *m, uint64_t gpa, const void *src, uint64_t len)
@@ -75,7 +104,7 @@ int guest_mem_write(struct guest_mem *m, uint64_t gpa, const void *src, uint64_t
 
 int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len)
 {
-    const void *src = guest_mem_hva(m, gpa, len);
+    const void *src = guest_mem_hva_peek(m, gpa, len);
     if (!src)
         return -EFAULT;
     memcpy(dst, src, len);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/dirty.h"
+
 #define GUEST_MAX_SLOTS 8
 #define PCI_HOLE_START 0xC0000000ULL   /* RAM above this GPA moves to 4 GiB */
 #define PCI_HOLE_END   0x100000000ULL
@@ -25,6 +27,7 @@ struct guest_mem {
     struct mem_slot slots[GUEST_MAX_SLOTS];
     struct mem_slot rom;   /* the firmware ROM (size 0 when none): not RAM, so not in slots[],
                             * the e820 map, DMA, snapshots or guest_mem_hva */
+    struct dirty_log dirty;    /* RAM pages written while a migration logs them (mm/dirty.h) */
 };
 
 #define GUEST_ROM_SLOT_ID GUEST_MAX_SLOTS   /* the accelerator's slot number for rom */
@@ -34,8 +37,15 @@ struct guest_mem {
 int guest_mem_init(struct guest_mem *m, uint64_t ram_size);
 void guest_mem_destroy(struct guest_mem *m);
 
-/* GPA->HVA for [gpa, gpa+len) when the whole range lies in one slot, else NULL. */
+/* GPA->HVA for [gpa, gpa+len) when the whole range lies in one slot, else NULL. The caller may
+ * write there (device DMA), so while the dirty log is on the range is marked dirty. */
 void *guest_mem_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* The same without marking: for a caller that marks its own writes (the soft CPU's TLB). */
+void *guest_mem_hva_peek(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+/* Mark [hva, hva+len) of RAM dirty (no-op outside RAM or while the log is off). */
+void guest_mem_mark_hva(const struct guest_mem *m, const void *hva, uint64_t len);
+/* The RAM page (index into the dirty log) of hva, or UINT64_MAX when hva is not RAM. */
+uint64_t guest_mem_page_of(const struct guest_mem *m, const void *hva);
 const struct mem_slot *guest_mem_slot(const struct guest_mem *m, uint64_t gpa);
 
 /* Copy into / out of guest RAM; -EFAULT when any byte is not RAM. */

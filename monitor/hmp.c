@@ -1,6 +1,7 @@
 /* The human monitor's commands, named and printed as QEMU's HMP names them (QEMU's
  * docs/system/monitor.rst and hmp-commands*.hx list them; the output formats here are vmon's). */
 #include "monitor/hmp.h"
+#include "monitor/migration.h"
 #include "monitor/translate.h"
 #include "machine/snapshot.h"
 
@@ -13,7 +14,7 @@
 
 static void hmp_help(FILE *out)
 {
-    fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network\n"
+    fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network|migrate\n"
           "info translate GVA [N]     vCPU N's (0) GVA -> GPA -> HVA -> host physical, each level\n"
           "stop, cont                 pause / resume the vCPUs\n"
           "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
@@ -21,6 +22,9 @@ static void hmp_help(FILE *out)
           "sendkey KEYS [HOLD_MS]     press keys together (ctrl-alt-delete), QEMU's names\n"
           "save_state FILE            save the whole VM to FILE (vmon --restore FILE starts from it)\n"
           "restore_state FILE         the whole VM back to FILE's state\n"
+          "migrate [-d] [-b] URI      live-migrate to tcp:HOST:PORT, exec:CMD or file:PATH (-b: copy the\n"
+          "                           disks too; returns at once: info migrate follows it); migrate_cancel\n"
+          "migrate_set_parameter downtime-limit MS | max-bandwidth BYTES[KMG]\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
           "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
@@ -133,6 +137,8 @@ static void hmp_info(struct vm *vm, const char *version, const char *what, const
         fputs("no network devices\n", out);
     else if (!strcmp(what, "translate"))
         info_translate(vm, arg, arg2, out);
+    else if (!strcmp(what, "migrate"))
+        hmp_info_migrate(vm, out);
     else
         fprintf(out, "info %s: unknown (try 'info')\n", what);
 }
@@ -275,6 +281,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         report(out, cmd, vm_reset(vm, VM_CAUSE_HOST_QMP_SYSTEM_RESET));
     else if (!strcmp(cmd, "save_state") || !strcmp(cmd, "restore_state"))
         hmp_state(vm, cmd[0] == 's', a1, out);
+    else if (hmp_migration(vm, cmd, line, out))
+        ;
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "monitor/hmp.h"
+#include "monitor/migration.h"
 #include "monitor/translate.h"
 #include "machine/snapshot.h"
 
@@ -243,6 +244,34 @@ static void qmp_cmd_x_vmon_restore_state(struct qmp_session *s, struct json_obje
         fail(r, "%s", err);
 }
 
+/* migrate, query-migrate, migrate_cancel, migrate-set-parameters (monitor/migration.c). */
+static void qmp_cmd_migration(struct qmp_session *s, const char *name, struct json_object *args,
+                              struct qmp_result *r)
+{
+    if (qmp_migration(s->vm, name, args, &r->ret, r->desc, sizeof(r->desc)) < 0)
+        r->err_class = "GenericError";
+}
+
+static void qmp_cmd_migrate(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    qmp_cmd_migration(s, "migrate", args, r);
+}
+
+static void qmp_cmd_query_migrate(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    qmp_cmd_migration(s, "query-migrate", args, r);
+}
+
+static void qmp_cmd_migrate_cancel(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    qmp_cmd_migration(s, "migrate_cancel", args, r);
+}
+
+static void qmp_cmd_migrate_set_parameters(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
+{
+    qmp_cmd_migration(s, "migrate-set-parameters", args, r);
+}
+
 static void qmp_cmd_quit(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
@@ -361,6 +390,12 @@ static const struct qmp_command {
       .args = { { "file", json_type_string, false } } },
     { .name = "x-vmon-restore-state", .fn = qmp_cmd_x_vmon_restore_state,
       .args = { { "file", json_type_string, false } } },
+    { .name = "migrate", .fn = qmp_cmd_migrate,
+      .args = { { "uri", json_type_string, false }, { "blk", json_type_boolean, true } } },
+    { .name = "query-migrate", .fn = qmp_cmd_query_migrate },
+    { .name = "migrate_cancel", .fn = qmp_cmd_migrate_cancel },
+    { .name = "migrate-set-parameters", .fn = qmp_cmd_migrate_set_parameters,
+      .args = { { "downtime-limit", json_type_int, true }, { "max-bandwidth", json_type_int, true } } },
     { .name = "x-vmon-translate", .fn = qmp_cmd_x_vmon_translate,
       .args = { { "addr", json_type_int, false }, { "cpu-index", json_type_int, true } } },
 };
@@ -535,7 +570,7 @@ char *qmp_event_line(enum vm_event ev, int reason)
 {
     static const char *const names[] = {
         [VM_EVENT_STOP] = "STOP", [VM_EVENT_RESUME] = "RESUME", [VM_EVENT_SHUTDOWN] = "SHUTDOWN",
-        [VM_EVENT_RESET] = "RESET", [VM_EVENT_POWERDOWN] = "POWERDOWN",
+        [VM_EVENT_RESET] = "RESET", [VM_EVENT_POWERDOWN] = "POWERDOWN", [VM_EVENT_MIGRATION] = "MIGRATION",
     };
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -546,6 +581,8 @@ char *qmp_event_line(enum vm_event ev, int reason)
         json_object_object_add(d, "guest", json_object_new_boolean(vm_cause_is_guest(reason)));
         json_object_object_add(d, "reason", json_object_new_string(vm_cause_name(reason)));
         json_object_object_add(o, "data", d);
+    } else if (ev == VM_EVENT_MIGRATION) {                   /* qapi/migration.json */
+        json_object_object_add(o, "data", qmp_migration_event_data(reason));
     }
     json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));
     json_object_object_add(ts, "microseconds", json_object_new_int64(tv.tv_usec));

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "machine/fake-vm_test.h"
+#include "machine/migrate.h"
 #include "monitor/qmp.h"
 #include "monitor/server.h"
 
@@ -249,6 +250,41 @@ static void test_translate_and_block(void **state)
     free(vm);
 }
 
+/* The migration commands on the fake VM (its accelerator logs no dirty pages): query-migrate before
+ * any, migrate refused with the reason, argument checks, parameters set and read back. */
+static void test_migration(void **state)
+{
+    (void)state;
+    struct vm *vm = fake_vm_new(&fake_ops, 1);
+    struct qmp_session s = negotiated(vm);
+    struct json_object *r = call(&s, "{\"execute\":\"query-migrate\"}");
+    assert_string_equal(ret_str(r, NULL), "{ }");                /* no migration yet */
+    json_object_put(r);
+    expect_class(&s, "{\"execute\":\"migrate\"}", "GenericError");
+    expect_class(&s, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":1}}", "GenericError");
+    r = call(&s, "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:1\"}}");
+    assert_string_equal(err_class(r), "GenericError");
+    const char *txt = json_object_to_json_string(r);
+    assert_non_null(strstr(txt, "cannot log dirty pages"));
+    json_object_put(r);
+    expect_ok(&s, "{\"execute\":\"migrate_cancel\"}");        /* nothing to cancel: no error */
+    expect_class(&s, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"x\":1}}", "GenericError");
+    expect_class(&s, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":0}}",
+                 "GenericError");
+    expect_ok(&s, "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"downtime-limit\":50,"
+                  "\"max-bandwidth\":1000000}}");
+    struct vm_mig_info i;
+    vm_migrate_query(vm, &i);
+    assert_int_equal(i.downtime_limit_ms, 50);
+    assert_int_equal(i.max_bandwidth, 1000000);
+    assert_int_equal(i.status, VM_MIG_NONE);
+    char *ev = qmp_event_line(VM_EVENT_MIGRATION, VM_MIG_ACTIVE);
+    assert_non_null(strstr(ev, "\"event\":\"MIGRATION\",\"data\":{\"status\":\"active\"}"));
+    free(ev);
+    vm_migrate_fini(vm);
+    free(vm);
+}
+
 static void test_parse_addr(void **state)
 {
     (void)state;
@@ -282,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_parse_addr),
         cmocka_unit_test(test_feed),
         cmocka_unit_test(test_translate_and_block),
+        cmocka_unit_test(test_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

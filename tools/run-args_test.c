@@ -480,6 +480,21 @@ static void test_ide(void **state)
     assert_int_equal(parse(&c, err, "-boot", "order=c,foo=1", NULL), RUN_ARGS_ERROR);
 }
 
+/* -incoming URI (a live migration's destination, issue 18), in both spellings. */
+static void test_incoming(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--mem", "64M", "-incoming", "tcp:127.0.0.1:4444", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.incoming, "tcp:127.0.0.1:4444");
+    assert_int_equal(parse(&c, err, "--incoming", "exec:cat /tmp/s", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.incoming, "exec:cat /tmp/s");
+    assert_int_equal(parse(&c, err, "-incoming", NULL), RUN_ARGS_ERROR);   /* needs its URI */
+    assert_int_equal(parse(&c, err, NULL), RUN_ARGS_OK);
+    assert_null(c.incoming);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals), cmocka_unit_test(test_ide),
         cmocka_unit_test(test_smp),            cmocka_unit_test(test_gdb_flags),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_check_config),
+        cmocka_unit_test(test_incoming),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -196,7 +196,7 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "vmon: %s\n", err);
         status = r == -EINVAL ? 2 : 1;
     } else if ((cfg.kernel ? boot_load(vm, err, sizeof(err))
-                : cfg.restore ? 0 : firmware_load(vm, err, sizeof(err))) < 0) {
+                : cfg.restore || cfg.incoming ? 0 : firmware_load(vm, err, sizeof(err))) < 0) {
         fprintf(stderr, "vmon: %s\n", err);
         status = 2;
     } else if ((status = run_monitors(vm, qmp, &hmp, &pid_fd)) == 0 &&

@@ -237,6 +237,8 @@ const struct accel_ops kvm_accel_ops = {
     .get_arch = kvm_get_arch,
     .set_arch = kvm_set_arch,
     .save_irqchip = kvm_save_irqchip,
+    .dirty_log = kvm_dirty_log,
+    .dirty_sync = kvm_dirty_sync,
     .load_irqchip = kvm_load_irqchip,
     .set_debug = kvm_set_debug,
 };

@@ -55,6 +55,9 @@ int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a);
 int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a);
 /* irqchip-state.c: machine/accel.h's save_irqchip / load_irqchip. */
 int kvm_save_irqchip(struct vm *vm, struct vms_writer *w);
+/* A live migration's dirty log (dirty.c). */
+int kvm_dirty_log(struct vm *vm, bool on);
+int kvm_dirty_sync(struct vm *vm);
 int kvm_load_irqchip(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void kvm_vcpu_kick(struct vcpu *v);
 void kvm_vcpu_destroy(struct vcpu *v);

@@ -1,5 +1,5 @@
 # The software CPU (accel/soft): decoder, translation blocks, interpreter, MMU, system instructions.
-VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/exec.c accel/soft/tb.c \
+VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/soft/exec.c accel/soft/tb.c \
              accel/soft/decode.c accel/soft/opcodes.c accel/soft/flags.c accel/soft/mem.c \
              accel/soft/mmu.c accel/soft/tlb.c accel/soft/seg.c accel/soft/msr.c accel/soft/paravirt.c \
              accel/soft/cpuid.c \
@@ -15,7 +15,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/exec.c accel/sof
              accel/soft/jit-chain.c
 # The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
 TEST_LIB_SRCS += accel/soft/flat.c
-UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/flags_test.c accel/soft/jit_test.c \
+UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_test.c accel/soft/flags_test.c accel/soft/jit_test.c \
               accel/soft/vendor_test.c accel/soft/cpuid_test.c accel/soft/paravirt_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh

@@ -225,7 +225,14 @@ struct cpu_env_ops {
     uint64_t (*read_tsc)(struct cpu *c);
     /* Counted events for --exit-stats (enum exit_reason); may be NULL. */
     void (*count_event)(struct cpu *c, int reason, uint64_t addr);
+    /* The RAM page holding host (phys_page's pointer, or one into its page) and a live migration's
+     * dirty log (mm/dirty.h): writing:
+     * the CPU writes it now (it is marked); else: may the TLB cache a write shortcut for it (true
+     * when no log runs or the page is marked already, so a shortcut never skips a mark). NULL:
+     * always true. */
+    bool (*ram_write)(struct cpu *c, const uint8_t *host, bool writing);
 };
+
 
 /* Why cpu_exec returned. */
 enum cpu_stop { STOP_NONE, STOP_HLT, STOP_KICK, STOP_SHUTDOWN, STOP_BREAK, STOP_FAULT, STOP_LIMIT };
@@ -596,5 +603,12 @@ bool cpu_wants_exit(struct cpu *c);
 
 /* Every handler. */
 #define OP(name) void name(struct cpu *c, const struct insn *i)
+
+/* The CPU wrote the RAM page holding host outside the TLB (a page-table A/D bit, kvmclock). */
+static inline void cpu_ram_written(struct cpu *c, const uint8_t *host)
+{
+    if (c->env->ram_write)
+        c->env->ram_write(c, host, true);
+}
 
 #endif

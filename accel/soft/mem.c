@@ -89,7 +89,10 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
     e->addend = (uintptr_t)host - (uintptr_t)vpage;
     e->gpa = page;
     e->tag_read = vpage;
-    if ((prot & PROT_W) && writable && !code_page_is_code(c->pages, page))
+    /* A live migration logs writes: a write marks the page, a write shortcut is cached only for a
+     * page marked already, and the log's sync drops the shortcuts (soft dirty.c). */
+    bool logged = k != PHYS_RAM || !c->env->ram_write || c->env->ram_write(c, host, acc == ACC_WRITE);
+    if ((prot & PROT_W) && writable && logged && !code_page_is_code(c->pages, page))
         e->tag_write = vpage;
     else
         e->tag_write = ~0ull;

@@ -88,16 +88,21 @@ static uint64_t walk_read(struct walk *wk, uint64_t *p, bool wide)
     return __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
 }
 
-static void set_bits(uint64_t *p, bool wide, uint64_t bits)
+static void set_bits(struct cpu *c, uint64_t *p, bool wide, uint64_t bits)
 {
-    /* Atomic OR: another vCPU may be walking or updating the same entry (SDM vol. 3, 4.8). */
+    /* Atomic OR: another vCPU may be walking or updating the same entry (SDM vol. 3, 4.8). A
+     * change is a write a live migration's log must see. */
     if (wide) {
-        if ((__atomic_load_n(p, __ATOMIC_RELAXED) & bits) != bits)
+        if ((__atomic_load_n(p, __ATOMIC_RELAXED) & bits) != bits) {
+            cpu_ram_written(c, (const uint8_t *)p);
             __atomic_fetch_or(p, bits, __ATOMIC_RELAXED);
+        }
     } else {
         uint32_t *q = (uint32_t *)p;
-        if ((__atomic_load_n(q, __ATOMIC_RELAXED) & bits) != bits)
+        if ((__atomic_load_n(q, __ATOMIC_RELAXED) & bits) != bits) {
+            cpu_ram_written(c, (const uint8_t *)p);
             __atomic_fetch_or(q, (uint32_t)bits, __ATOMIC_RELAXED);
+        }
     }
 }
 
@@ -232,9 +237,9 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
 
     if (!probe) {
         for (int k = 0; k < wk.n; k++)
-            set_bits(wk.ent[k], wk.wide[k], PTE_A);
+            set_bits(c, wk.ent[k], wk.wide[k], PTE_A);
         if (acc == ACC_WRITE)
-            set_bits(wk.ent[wk.n - 1], wk.wide[wk.n - 1], PTE_D);
+            set_bits(c, wk.ent[wk.n - 1], wk.wide[wk.n - 1], PTE_D);
     }
     bool dirty = acc == ACC_WRITE ||
                  (wk.wide[wk.n - 1] ? (*wk.ent[wk.n - 1] & PTE_D)

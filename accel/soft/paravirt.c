@@ -66,6 +66,7 @@ static bool phys_write(struct cpu *c, uint64_t gpa, const void *src, size_t len)
         if (c->env->phys_page(c, gpa & ~0xfffull, &host, &writable) != PHYS_RAM || !writable)
             return false;
         memcpy(host + (gpa & 0xfff), s, n);
+        cpu_ram_written(c, host);
         gpa += n, s += n, len -= n;
     }
     return true;

@@ -7,6 +7,8 @@
 
 #include "accel/soft/cpu.h"
 
+struct vm;
+
 struct soft_vcpu {
     struct cpu cpu;
     struct vcpu *v;
@@ -19,5 +21,11 @@ struct soft_vcpu {
 /* Snapshots (snapshot.c): machine/accel.h's get_arch / set_arch. */
 int soft_get_arch(struct vcpu *v, struct vcpu_arch_state *a);
 int soft_set_arch(struct vcpu *v, const struct vcpu_arch_state *a);
+
+/* A live migration's dirty log (dirty.c): cpu_env_ops' ram_write and machine/accel.h's dirty_log /
+ * dirty_sync. */
+bool soft_ram_write(struct cpu *c, const uint8_t *host, bool writing);
+int soft_dirty_log(struct vm *vm, bool on);
+int soft_dirty_sync(struct vm *vm);
 
 #endif

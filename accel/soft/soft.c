@@ -58,7 +58,7 @@ static enum phys_kind soft_phys_page(struct cpu *c, uint64_t gpa, uint8_t **host
     struct vcpu *v = sv_of(c)->v;
     if (is_apic_page(v, gpa))
         return PHYS_MMIO;
-    uint8_t *h = guest_mem_hva(&v->vm->mem, gpa, 4096);
+    uint8_t *h = guest_mem_hva_peek(&v->vm->mem, gpa, 4096);   /* writes marked by tlb_fill */
     if (!h) {
         const uint8_t *rom = guest_mem_rom_hva(&v->vm->mem, gpa, 4096);
         if (!rom)
@@ -189,6 +189,7 @@ static const struct cpu_env_ops soft_env_ops = {
     .get_tpr = soft_get_tpr,
     .read_tsc = soft_read_tsc,
     .count_event = soft_count_event,
+    .ram_write = soft_ram_write,
 };
 
 /* ---- state conversion ---- */
@@ -584,4 +585,6 @@ const struct accel_ops soft_accel_ops = {
     .get_arch = soft_get_arch,
     .set_arch = soft_set_arch,
     .mem_written = soft_mem_written,
+    .dirty_log = soft_dirty_log,
+    .dirty_sync = soft_dirty_sync,
 };

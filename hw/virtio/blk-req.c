@@ -75,6 +75,13 @@ static bool in_range(const struct virtio_blk *b, uint64_t sector, uint64_t len)
     return len % SECTOR == 0 && sector <= cap && len / SECTOR <= cap - sector;
 }
 
+/* A block migration's log (io_lock held): the chunks of [off, off + len) changed. */
+static void track(struct virtio_blk *b, uint64_t off, uint64_t len)
+{
+    if (b->track && len)
+        dirty_log_mark(b->track, off / VIRTIO_BLK_CHUNK, (off + len - 1) / VIRTIO_BLK_CHUNK - off / VIRTIO_BLK_CHUNK + 1);
+}
+
 /* Discard / write-zeroes (5.2.6.2): an array of {le64 sector, le32 num_sectors, le32 flags}. */
 static uint8_t zero_or_discard(struct virtio_blk *b, const struct virtq_chain *c, uint32_t type,
                                uint64_t dout)
@@ -101,6 +108,7 @@ static uint8_t zero_or_discard(struct virtio_blk *b, const struct virtq_chain *c
             r = blk_write_zeroes(b->bs, sector * SECTOR, (uint64_t)n * SECTOR);
         else if (b->opts.discard)
             r = blk_discard(b->bs, sector * SECTOR, (uint64_t)n * SECTOR);
+        track(b, sector * SECTOR, (uint64_t)n * SECTOR);
         if (r < 0)
             return S_IOERR;
     }
@@ -122,10 +130,13 @@ static uint8_t execute(struct virtio_blk *b, const struct virtq_chain *c, uint32
             return S_IOERR;
         *written = din;
         return S_OK;
-    case T_OUT:
+    case T_OUT: {
         if (b->opts.readonly || !in_range(b, sector, dout))
             return S_IOERR;
-        return each_piece(c, false, 16, dout, do_write, &io) < 0 ? S_IOERR : S_OK;
+        int r = each_piece(c, false, 16, dout, do_write, &io);
+        track(b, sector * SECTOR, dout);   /* even a failed write may have changed some */
+        return r < 0 ? S_IOERR : S_OK;
+    }
     case T_FLUSH:
         return blk_flush(b->bs) < 0 ? S_IOERR : S_OK;
     case T_GET_ID: {
@@ -188,6 +199,7 @@ void virtio_blk_serve_locked(struct virtio_blk *b, unsigned qi, bool unlock_io)
             virtio_needs_reset_locked(v, "request without a 16-byte header or a status byte");
             return;
         }
+        virtq_chain_written(q, &c);   /* a migration pass may have copied the pages meanwhile */
         virtq_push(q, c.head, len);
         virtio_notify_used_locked(v, qi);
     }

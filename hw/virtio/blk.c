@@ -113,6 +113,31 @@ struct virtio_blk *virtio_blk_new(struct blk *bs, bool readonly, const char *id,
     return virtio_blk_create(bs, &o, mem);
 }
 
+struct blk *virtio_blk_swap_image(struct virtio_blk *b, struct blk *bs)
+{
+    pthread_mutex_lock(&b->io_lock);
+    struct blk *old = b->bs;
+    b->bs = bs;
+    pthread_mutex_unlock(&b->io_lock);
+    return old;
+}
+
+void virtio_blk_track(struct virtio_blk *b, struct dirty_log *log)
+{
+    pthread_mutex_lock(&b->io_lock);
+    b->track = log;
+    pthread_mutex_unlock(&b->io_lock);
+}
+
+int virtio_blk_image_io(struct virtio_blk *b, bool write, uint64_t off, void *buf, size_t len)
+{
+    pthread_mutex_lock(&b->io_lock);
+    int r = !b->bs ? -ENODEV : off > b->bs->size || len > b->bs->size - off ? -EINVAL
+            : write ? blk_pwrite(b->bs, off, buf, len) : blk_pread(b->bs, off, buf, len);
+    pthread_mutex_unlock(&b->io_lock);
+    return r < 0 ? r : 0;
+}
+
 void virtio_blk_free(struct virtio_blk *b)
 {
     if (!b)

@@ -7,6 +7,7 @@
 
 #include "block/block.h"
 #include "hw/virtio/virtio.h"
+#include "mm/dirty.h"
 
 #define VIRTIO_BLK_ID_BYTES 20
 #define VIRTIO_BLK_CONFIG   60         /* through write_zeroes_may_unmap and its padding */
@@ -54,8 +55,21 @@ struct virtio_blk {
     unsigned generation;               /* v->lock: bumped by a reset; older requests are dropped */
     unsigned inflight;                 /* v->lock: requests taken from a ring and not yet returned */
     bool frozen;                       /* v->lock: a snapshot is being taken: take no new request */
+    struct dirty_log *track;           /* io_lock: a block migration's log of written chunks, or NULL */
 };
 
+/* A live migration that copies the disk (migrate -b): while log is set, every write, discard and
+ * write-zeroes marks the VIRTIO_BLK_CHUNK-byte chunks it touched (bit i: bytes i * CHUNK on), after
+ * the image has them; NULL stops it. */
+#define VIRTIO_BLK_CHUNK 65536u
+void virtio_blk_track(struct virtio_blk *b, struct dirty_log *log);
+/* Read (the source) or write (the destination, before it runs) len bytes of the image at off, between
+ * the device's own requests; 0, -EINVAL outside the disk or -errno. */
+int virtio_blk_image_io(struct virtio_blk *b, bool write, uint64_t off, void *buf, size_t len);
+
+/* A live migration's disk hand-over (machine/pc-migrate.c), the device quiesced or not yet run: put bs
+ * (NULL: none; the device must then stay quiesced) in place of its image, returned to be closed. */
+struct blk *virtio_blk_swap_image(struct virtio_blk *b, struct blk *bs);
 /* A device over bs (already opened, with its image locks). */
 struct virtio_blk *virtio_blk_create(struct blk *bs, const struct virtio_blk_opts *o,
                                      const struct guest_mem *mem);

@@ -139,6 +139,8 @@ void virtq_packed_push_n(struct virtq *q, const uint16_t *id, const uint32_t *le
     }
     if (first)
         __atomic_store_n(&first->flags, first_flags, __ATOMIC_RELEASE);
+    if (t)   /* written after the lookup marked it: a live migration's log sees the write */
+        guest_mem_mark_hva(q->mem, t, 16ull * q->size);
 }
 
 /* The slot the driver's off_wrap names, as a count of used slots since enable (the round it

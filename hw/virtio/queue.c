@@ -185,6 +185,13 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, const char **why)
     return 1;
 }
 
+void virtq_chain_written(const struct virtq *q, const struct virtq_chain *c)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->bufs[i].write)
+            guest_mem_mark_hva(q->mem, c->bufs[i].hva, c->bufs[i].len);
+}
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
     virtq_push_n(q, &head, &len, 1);
@@ -206,6 +213,7 @@ void virtq_push_n(struct virtq *q, const uint16_t *head, const uint32_t *len, un
         q->used_idx++;
     }
     __atomic_store_n(&used[1], q->used_idx, __ATOMIC_RELEASE);   /* all n at once */
+    guest_mem_mark_hva(q->mem, used, used_bytes(q));   /* written after the lookup marked it */
 }
 
 void virtq_mark(const struct virtq *q, struct virtq_mark *m)

@@ -57,6 +57,10 @@ struct virtq_chain {
     uint64_t readable, writable;        /* total bytes of each kind */
 };
 
+/* The device wrote c's device-writable buffers: mark them dirty again for a live migration's log
+ * (mm/dirty.h). Looking them up marked them already, but a migration pass may have taken that mark
+ * and copied the page before the device's write landed. Call before pushing c. */
+void virtq_chain_written(const struct virtq *q, const struct virtq_chain *c);
 /* Put q back to its reset state (2.7: a reset queue has no rings). */
 void virtq_reset(struct virtq *q, const struct guest_mem *mem);
 /* The negotiated ring features (at FEATURES_OK / DRIVER_OK); the layout only changes before the
