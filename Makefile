@@ -75,4 +75,4 @@ clean:
 
 .PHONY: all test test-quick build-tests bench clean
 # (not inside the guest disk material, whose Debian tree has files such as invoke-rc.d)
--include $(shell find $(BUILD) -path $(BUILD)/debian-disk -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -path $(BUILD)/debian-disk -o -path $(BUILD)/debian-disk-efi -o -path $(BUILD)/debian-root \) -prune -o -name '*.d' -type f -print 2>/dev/null)

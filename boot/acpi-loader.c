@@ -4,7 +4,8 @@
  *   etc/acpi/tables    RSDT, XSDT, FACS, DSDT, FADT, MADT, HPET, MCFG, allocated in high memory
  *   etc/table-loader   128-byte commands: ALLOCATE each file, ADD_POINTER for every pointer between
  *                      tables (its field holds the offset into the pointee file; the firmware adds
- *                      where it put that file), ADD_CHECKSUM for every checksum the pointers change.
+ *                      where it put that file), ADD_CHECKSUM for every checksum the pointers change
+ *                      (its byte is 0 in the file, as in QEMU's: OVMF's loader needs that).
  * The tables are acpi_build's (boot/acpi.c) built at base 0, so each pointer already is the offset;
  * which fields are pointers is read back from the built tables (RSDP, RSDT/XSDT entries, FADT). */
 #include "boot/acpi-loader.h"
@@ -68,11 +69,19 @@ static void cmd_pointer(struct loader *l, const char *dest, const char *src, uin
     c[8 + 2 * ACPI_FW_NAME_LEN] = size;
 }
 
+/* The checksum byte itself is cleared in the file: SeaBIOS adjusts the byte by the range's sum,
+ * which works from any start, but OVMF (QemuFwCfgAcpi.c) stores the range's negated sum, which is
+ * right only when the byte was 0 (as QEMU leaves it); a nonzero one left every table with a bad
+ * checksum, so OVMF installed none and Linux under UEFI ran without ACPI. */
 static void cmd_checksum(struct loader *l, const char *file, uint32_t result, uint32_t start, uint32_t len)
 {
     uint8_t *c = next_cmd(l, LOADER_ADD_CHECKSUM);
     if (!c)
         return;
+    if (!strcmp(file, ACPI_FW_RSDP) && result < RSDP_SIZE)
+        l->out->rsdp[result] = 0;
+    else if (!strcmp(file, ACPI_FW_TABLES) && result < l->out->tables_len)
+        l->out->tables[result] = 0;
     put_name(c + 4, file);
     memcpy(c + 4 + ACPI_FW_NAME_LEN, &result, 4);
     memcpy(c + 8 + ACPI_FW_NAME_LEN, &start, 4);

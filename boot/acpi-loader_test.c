@@ -1,6 +1,8 @@
-/* Unit tests for boot/acpi-loader.c: a small linker/loader run as a firmware runs it (SeaBIOS's
- * romfile_loader.c semantics) places the two files at chosen addresses; then the RSDP, RSDT, XSDT
- * and FADT must point at the right tables there and every checksum must hold. */
+/* Unit tests for boot/acpi-loader.c: a small linker/loader run as a firmware runs it places the two
+ * files at chosen addresses; then the RSDP, RSDT, XSDT and FADT must point at the right tables there
+ * and every checksum must hold. It runs twice: with SeaBIOS's ADD_CHECKSUM (romfile_loader.c: the
+ * byte minus the range's sum) and with OVMF's (QemuFwCfgAcpi.c: the byte set to the negated sum of
+ * the range, the byte included, so it holds only if the file had it 0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,7 +45,9 @@ static uint8_t sum8(const uint8_t *b, size_t len)
 }
 
 /* Run the loader's commands over copies of the files; allocation happens before use. */
-static void run_loader(const struct acpi_fw_files *a, struct placed *p)
+enum checksum_style { SEABIOS, OVMF };
+
+static void run_loader(const struct acpi_fw_files *a, struct placed *p, enum checksum_style style)
 {
     int allocated = 0;
     memcpy(p->rsdp, a->rsdp, sizeof(p->rsdp));
@@ -79,7 +83,10 @@ static void run_loader(const struct acpi_fw_files *a, struct placed *p)
             memcpy(&start, c + 8 + ACPI_FW_NAME_LEN, 4);
             memcpy(&len, c + 12 + ACPI_FW_NAME_LEN, 4);
             assert_true(o < flen && start <= flen && len <= flen - start);
-            f[o] = (uint8_t)(f[o] - sum8(f + start, len));
+            if (style == SEABIOS)
+                f[o] = (uint8_t)(f[o] - sum8(f + start, len));
+            else
+                f[o] = (uint8_t)(0 - sum8(f + start, len));
         }
     }
 }
@@ -97,9 +104,8 @@ static uint32_t len_of(const uint8_t *t)
     return l;
 }
 
-static void test_linked_tables(void **state)
+static void check_linked_tables(enum checksum_style style)
 {
-    (void)state;
     static const uint8_t ids[2] = { 0, 1 };
     struct acpi_fw_files *a = malloc(sizeof(*a));
     struct placed *p = malloc(sizeof(*p));
@@ -107,7 +113,7 @@ static void test_linked_tables(void **state)
     assert_non_null(p);
     const struct acpi_board board = { .pm_base = 0xb000, .vga = true };
     assert_int_equal(acpi_fw_build(a, ids, 2, 0, &board), 0);
-    run_loader(a, p);
+    run_loader(a, p, style);
 
     assert_memory_equal(p->rsdp, "RSD PTR ", 8);
     assert_int_equal(sum8(p->rsdp, 20), 0);
@@ -152,6 +158,18 @@ static void test_linked_tables(void **state)
     free(p);
 }
 
+static void test_linked_seabios(void **state)
+{
+    (void)state;
+    check_linked_tables(SEABIOS);
+}
+
+static void test_linked_ovmf(void **state)
+{
+    (void)state;
+    check_linked_tables(OVMF);
+}
+
 static void test_bad_cpu_count(void **state)
 {
     (void)state;
@@ -165,7 +183,8 @@ static void test_bad_cpu_count(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linked_tables),
+        cmocka_unit_test(test_linked_seabios),
+        cmocka_unit_test(test_linked_ovmf),
         cmocka_unit_test(test_bad_cpu_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

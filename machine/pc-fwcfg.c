@@ -10,7 +10,9 @@
  *                    d the first IDE CD-ROM; empty without -boot (SeaBIOS's default order)
  *   etc/acpi/tables, etc/acpi/rsdp, etc/table-loader   vmon's ACPI tables for the firmware to link
  *                    and install (boot/acpi-loader.c), in a firmware boot only: a --kernel boot
- *                    has them written into RAM by boot/boot.c */
+ *                    has them written into RAM by boot/boot.c
+ *   etc/smbios/smbios-anchor, etc/smbios/smbios-tables   vmon's SMBIOS structures (boot/smbios.c:
+ *                    system, chassis, a processor per socket, the RAM), in a firmware boot only */
 #include "machine/pc-fwcfg.h"
 
 #include <errno.h>
@@ -18,13 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel/cpu-model.h"
 #include "boot/acpi-loader.h"
 #include "boot/loader.h"
+#include "boot/smbios.h"
 #include "hw/fw_cfg.h"
 #include "hw/pci/piix4-pm.h"
 #include "hw/serial.h"
 #include "machine/pc-vga.h"
 #include "machine/vm.h"
+#include "mm/memory.h"
 
 #define E820_FILE_MAX 16
 
@@ -99,6 +104,33 @@ static int add_acpi_files(struct vm *vm, struct fw_cfg *f)
     return r;
 }
 
+/* The SMBIOS structures: the -smp topology, the CPU model's leaf 1 signature (and EDX features when
+ * the model lists them: max and host take the accelerator's, known only to it), the RAM as
+ * guest_mem_init splits it around the PCI hole; the UUID is all zeros, as QEMU's without -uuid. */
+static int add_smbios_files(struct vm *vm, struct fw_cfg *f)
+{
+    const struct cpu_model *m = &vm->cfg.cpu_model;
+    int edx = cpu_word_of(1, 0, CPUID_EDX);
+    uint64_t ram = vm->mem.ram_size;
+    struct smbios_board b = {
+        .sockets = vm->topo.sockets, .cores = vm->topo.cores, .threads = vm->topo.threads,
+        .cpu_signature = cpu_model_signature(m),
+        .cpu_features = !m->all && edx >= 0 ? m->words[edx] : 0,
+        .ram_below_4g = ram < PCI_HOLE_START ? ram : PCI_HOLE_START,
+        .ram_above_4g = ram < PCI_HOLE_START ? 0 : ram - PCI_HOLE_START,
+    };
+    struct smbios_fw_files *s = malloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    int r = smbios_build(s, &b);
+    if (r == 0)
+        r = fw_cfg_add_file(f, SMBIOS_FW_TABLES, s->tables, s->tables_len);
+    if (r == 0)
+        r = fw_cfg_add_file(f, SMBIOS_FW_ANCHOR, s->anchor, sizeof(s->anchor));
+    free(s);
+    return r;
+}
+
 int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
 {
     const struct vm_config *c = &vm->cfg;
@@ -111,7 +143,7 @@ int pc_fw_cfg_setup(struct vm *vm, struct fw_cfg *f, char *err, size_t errlen)
         (r = fw_cfg_add_u16(f, FW_CFG_NOGRAPHIC, pc_firmware_sercon(c))) < 0 ||
         (r = add_e820_file(vm, f)) < 0 || (r = add_firmware_files(c, f)) < 0)
         goto fail;
-    if (!c->kernel && (r = add_acpi_files(vm, f)) < 0)
+    if (!c->kernel && ((r = add_acpi_files(vm, f)) < 0 || (r = add_smbios_files(vm, f)) < 0))
         goto fail;
     if (c->kernel) {
         if ((r = fw_cfg_add_host_file(f, FW_CFG_KERNEL_DATA, c->kernel, &size)) < 0 ||
