@@ -115,6 +115,12 @@ bool jit_alu_op(struct jctx *j, const struct insn *i);
 /* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
 bool jit_shift_op(struct jctx *j, const struct insn *i);
 
+/* jit-string.c: rep movs/stos by opcode. */
+bool jit_string_op(struct jctx *j, const struct insn *i);
+
+/* jit-lock.c: locked ALU ops, inc/dec, xchg, cmpxchg and xadd on memory, by opcode. */
+bool jit_lock_op(struct jctx *j, const struct insn *i);
+
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j, const struct cpu *c);
 
