@@ -75,7 +75,7 @@ static int run_mem(struct menv *e, const uint8_t *code, size_t n, const uint64_t
             st[jit].gpr[4] = (uintptr_t)stack_of(e) + PG - 64;
         st[jit].rip = (uintptr_t)e->base;
         st[jit].rflags = rflags | 0x2;
-        struct flat_cpu cpu = { CPU_VENDOR_INTEL, jit != 0 };
+        struct flat_cpu cpu = { .vendor = CPU_VENDOR_INTEL, .jit = jit != 0 };
         rc[jit] = soft_flat_run(&st[jit], e->r, 3, (uintptr_t)e->base + n, 100000, &v[jit], &cpu);
         if (!jit)
             memcpy(e->after_interp, e->base, sizeof(e->after_interp));
