@@ -1,5 +1,5 @@
-/* Shared by jit_string_test.c and jit_lock_test.c: a flat space of six pages (0 code, 1 not
- * mapped, 2-3 data, 4 stack, 5 not mapped) where a snippet runs interpreted and then translated
+/* Shared by jit_string_test.c and jit_lock_test.c: a flat space of pages (0 code, 1 not mapped,
+ * DATA_PAGES of data from 2, then the stack, then one not mapped) where a snippet runs interpreted and then translated
  * from the same registers and memory; registers, rip, the arithmetic flags and DF, the fault
  * vector and every mapped byte must end the same. The snippets touch their pages first, so the
  * translated run finds them in the soft TLB and takes the inline paths (a cold TLB sends every
@@ -18,7 +18,8 @@
 #include "accel/soft/flat.h"
 
 #define PG 4096
-#define NPAGES 6
+#define DATA_PAGES 18
+#define NPAGES (DATA_PAGES + 4)
 
 struct menv {
     uint8_t *base;
@@ -28,7 +29,7 @@ struct menv {
 
 static inline uint8_t *code_of(struct menv *e) { return e->base; }
 static inline uint8_t *data_of(struct menv *e) { return e->base + 2 * PG; }
-static inline uint8_t *stack_of(struct menv *e) { return e->base + 4 * PG; }
+static inline uint8_t *stack_of(struct menv *e) { return e->base + (2 + DATA_PAGES) * PG; }
 static inline uint8_t *hole_of(struct menv *e) { return e->base + PG; }
 
 static int menv_setup(void **state)
@@ -38,8 +39,8 @@ static int menv_setup(void **state)
     if (e.base == MAP_FAILED)
         return -1;
     e.r[0] = (struct flat_region){ e.base, PG, 1 };
-    e.r[1] = (struct flat_region){ e.base + 2 * PG, 2 * PG, 1 };
-    e.r[2] = (struct flat_region){ e.base + 4 * PG, PG, 1 };
+    e.r[1] = (struct flat_region){ e.base + 2 * PG, DATA_PAGES * PG, 1 };
+    e.r[2] = (struct flat_region){ e.base + (2 + DATA_PAGES) * PG, PG, 1 };
     *state = &e;
     return 0;
 }
@@ -67,7 +68,7 @@ static int run_mem(struct menv *e, const uint8_t *code, size_t n, const uint64_t
     for (int jit = 0; jit < 2; jit++) {
         memset(e->base, 0xcc, PG);
         memcpy(e->base, code, n);
-        for (size_t k = 0; k < 3 * PG; k++)
+        for (size_t k = 0; k < (DATA_PAGES + 1) * PG; k++)
             e->base[2 * PG + k] = pattern(k);
         memset(&st[jit], 0, sizeof(st[jit]));
         memcpy(st[jit].gpr, gpr, sizeof(st[jit].gpr));

@@ -131,6 +131,26 @@ static void test_movsd_fault_on_source(void **state)
     expect_movs(e, 40, PG + 2000, 11, 4, true);
 }
 
+/* rep stosq over 17 pages: 16 spans inline, then the handler from the registers they left. */
+static void test_stosq_past_span_limit(void **state)
+{
+    struct menv *e = *state;
+    static const uint8_t code[] = { WARM_RDI, 0xf3, 0x48, 0xab };
+    uint64_t g[16] = { 0 };
+    g[RAX] = 0x0123456789abcdefull;
+    g[RDI] = addr(data_of(e) + 8);
+    g[RCX] = 17 * 512;
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_mem(e, code, sizeof(code), g, 0, &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[RCX], 0);
+    assert_int_equal(st.gpr[RDI], addr(data_of(e) + 8 + 17 * PG));
+    uint64_t last;
+    memcpy(&last, data_of(e) + 17 * PG, 8);
+    assert_int_equal(last, g[RAX]);
+    assert_int_equal(data_of(e)[17 * PG + 8], pattern(17 * PG + 8));
+}
+
 /* rep stosb over the code page's unused half (the page holds this block: the handler's path),
  * then a rep with rcx = 0 (nothing stored, nothing moved). */
 static void test_stos_code_page_and_zero_count(void **state)
@@ -158,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_movsw_backward_overlap),
         cmocka_unit_test(test_stosb_fault_mid_rep),
         cmocka_unit_test(test_movsd_fault_on_source),
+        cmocka_unit_test(test_stosq_past_span_limit),
         cmocka_unit_test(test_stos_code_page_and_zero_count),
     };
     return cmocka_run_group_tests(tests, menv_setup, menv_teardown);
