@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
- * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c: the per-form
- * emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
+ * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
+ * jit-lock.c: the per-form emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
