@@ -94,7 +94,7 @@ bool jit_string_op(struct jctx *j, const struct insn *i)
     bool movs = op == 0xa4 || op == 0xa5;
     if (!movs && op != 0xaa && op != 0xab)
         return false;
-    if (!i->rep || i->addrsize != 8 || (movs && (i->seg == SEG_FS || i->seg == SEG_GS)))
+    if (!i->rep || i->lock || i->addrsize != 8 || (movs && (i->seg == SEG_FS || i->seg == SEG_GS)))
         return false;
     unsigned size = (op & 1) ? i->opsize : 1, sh = size == 8 ? 3 : size == 4 ? 2 : size == 2;
     struct misses m = { .n = 0 };

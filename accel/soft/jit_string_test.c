@@ -170,6 +170,21 @@ static void test_stos_code_page_and_zero_count(void **state)
     assert_int_equal(code_of(e)[2048 + 63], 0x90);
 }
 
+/* lock rep stosb is #UD (a lock prefix on stos), with nothing stored and rcx untouched. */
+static void test_lock_rep_stos_ud(void **state)
+{
+    struct menv *e = *state;
+    static const uint8_t code[] = { WARM_RDI, 0xf0, 0xf3, 0xaa };
+    uint64_t g[16] = { 0 };
+    g[RDI] = addr(data_of(e));
+    g[RCX] = 8;
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_mem(e, code, sizeof(code), g, 0, &st, &vec), FLAT_FAULT);
+    assert_int_equal(vec, 6);
+    assert_int_equal(st.gpr[RCX], 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_movsd_fault_on_source),
         cmocka_unit_test(test_stosq_past_span_limit),
         cmocka_unit_test(test_stos_code_page_and_zero_count),
+        cmocka_unit_test(test_lock_rep_stos_ud),
     };
     return cmocka_run_group_tests(tests, menv_setup, menv_teardown);
 }
