@@ -521,6 +521,10 @@ void mem_probe_write(struct cpu *c, int seg, uint64_t off, unsigned size);
 /* A host pointer to size bytes at a linear address for an atomic read-modify-write, or NULL when
  * the access is not to RAM or crosses a page (then the caller falls back to read + write). */
 void *lin_host_rmw(struct cpu *c, uint64_t lin, unsigned size);
+/* With paging off: the TLB entry of lin's page filled ahead of any access (read, and write when
+ * the page is writable RAM), as a first access would fill it; nothing for MMIO or holes. Never
+ * faults. The flat runner's warm start (flat.c), so translated code finds its pages mapped. */
+void tlb_prefill(struct cpu *c, uint64_t lin);
 
 /* ModRM operand r/m of the given size: register or memory. */
 uint64_t rm_read(struct cpu *c, const struct insn *i, unsigned size);

@@ -145,6 +145,16 @@ static void flat_leave(struct cpu *c, struct flat_state *st)
     }
 }
 
+/* Every page wholly inside a region, in the TLB as its first access would leave it. */
+static void warm_tlb(struct cpu *c, const struct flat_region *r, int n)
+{
+    for (int k = 0; k < n; k++) {
+        uint64_t base = (uintptr_t)r[k].host, end = base + r[k].len;
+        for (uint64_t p = (base + 4095) & ~0xfffull; p + 4096 <= end; p += 4096)
+            tlb_prefill(c, p);
+    }
+}
+
 static int flat_run(struct flat_state *st, const struct flat_region *regions, int nregions,
                     uint64_t stop_rip, uint64_t max_insns, int *vector, const struct flat_cpu *cpu)
 {
@@ -167,6 +177,8 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
     c->vendor = cpu ? cpu->vendor : CPU_VENDOR_INTEL;
     c->no_deliver = true;
     flat_enter(c, st);
+    if (cpu && cpu->warm_tlb)
+        warm_tlb(c, regions, nregions);
     c->stop_rip = stop_rip;
     c->has_stop_rip = true;
     int res;

@@ -38,6 +38,8 @@ enum flat_result {
 struct flat_cpu {
     enum cpu_vendor vendor;
     bool jit;
+    bool warm_tlb;             /* the regions' whole pages in the soft TLB before the first access,
+                                * so translated memory operands take their inline paths */
 };
 
 /* Execute from st->rip in 64-bit ring-3 mode until rip == stop_rip. Only the given regions are

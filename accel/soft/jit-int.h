@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
- * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c: the per-form
- * emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
+ * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
+ * jit-lock.c: the per-form emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -114,6 +114,12 @@ bool jit_alu_op(struct jctx *j, const struct insn *i);
 
 /* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
 bool jit_shift_op(struct jctx *j, const struct insn *i);
+
+/* jit-string.c: rep movs/stos by opcode. */
+bool jit_string_op(struct jctx *j, const struct insn *i);
+
+/* jit-lock.c: locked ALU ops, inc/dec, xchg, cmpxchg and xadd on memory, by opcode. */
+bool jit_lock_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j, const struct cpu *c);

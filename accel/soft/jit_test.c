@@ -51,7 +51,7 @@ static int run_both(struct env *e, const uint8_t *bytes, size_t n, struct flat_s
         st[jit].gpr[3] = 5;                        /* rbx */
         st[jit].gpr[2] = 7;                        /* rdx */
         st[jit].rflags = 0x2;
-        struct flat_cpu cpu = { CPU_VENDOR_INTEL, jit != 0 };
+        struct flat_cpu cpu = { .vendor = CPU_VENDOR_INTEL, .jit = jit != 0 };
         rc[jit] = soft_flat_run(&st[jit], e->r, 2, (uintptr_t)e->code + n, 1000, &v[jit], &cpu);
     }
     assert_int_equal(rc[0], rc[1]);

@@ -212,6 +212,16 @@ void *lin_host_rmw(struct cpu *c, uint64_t lin, unsigned size)
     return (uint8_t *)e->host + (lin & 0xfff);
 }
 
+void tlb_prefill(struct cpu *c, uint64_t lin)
+{
+    uint8_t *host;
+    bool writable;
+    uint64_t gpa;
+    if ((c->cr0 & CR0_PG) || c->env->phys_page(c, lin & ~0xfffull, &host, &writable) != PHYS_RAM)
+        return;
+    tlb_fill(c, lin, writable ? ACC_WRITE : ACC_READ, cpu_user(c), &gpa);
+}
+
 /* Alignment checking (SDM vol. 3, 6.15 #AC): ring 3 with CR0.AM and EFLAGS.AC set. */
 static void check_align(struct cpu *c, uint64_t off, unsigned size)
 {

@@ -53,7 +53,7 @@ static int run_as(struct env *e, const uint8_t *bytes, size_t n, struct flat_sta
         out[jit] = *st;
         out[jit].rip = (uintptr_t)e->code;
         vec[jit] = -1;
-        struct flat_cpu cpu = { vendor, jit != 0 };
+        struct flat_cpu cpu = { .vendor = vendor, .jit = jit != 0 };
         int rc = soft_flat_run(&out[jit], e->r, 2, (uintptr_t)e->code + n, 1000, &vec[jit], &cpu);
         assert_int_equal(rc, vec[jit] < 0 ? FLAT_DONE : FLAT_FAULT);
         memcpy(data[jit], e->data, 4096);

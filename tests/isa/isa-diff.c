@@ -129,7 +129,7 @@ static int run_recording(const struct opts *o)
     for (long base = 0; base < o->count; base += BATCH) {
         int n = (int)(o->count - base < BATCH ? o->count - base : BATCH);
         gen_batch(o->seed, NULL, (long)nf, base, n, sn);
-        soft_run_batch(sn, out, n, &(struct flat_cpu){ o->vendor, o->jit });
+        soft_run_batch(sn, out, n, &(struct flat_cpu){ .vendor = o->vendor, .jit = o->jit });
         for (int k = 0; k < n; k++)
             record_add(rec, &sn[k], &out[k], base + k);
     }
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
         if (o.self)
             native_run_batch(sn, soft, n);
         else
-            soft_run_batch(sn, soft, n, &(struct flat_cpu){ o.vendor, o.jit });
+            soft_run_batch(sn, soft, n, &(struct flat_cpu){ .vendor = o.vendor, .jit = o.jit });
         for (int k = 0; k < n; k++) {
             struct snippet *s = &sn[k];
             struct form_stat *st = &stats[s->forms[0]];
