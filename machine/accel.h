@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct vm;
 struct vcpu;
@@ -178,6 +179,8 @@ struct accel_ops {
     int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM at [gpa, gpa+len) (a breakpoint): forget code translated from it. */
     void (*mem_written)(struct vm *vm, uint64_t gpa, uint64_t len);
+    /* --exit-stats: the accelerator's own figures, after the exit table (NULL: none). */
+    void (*print_stats)(struct vm *vm, FILE *f);
 };
 
 /* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's
