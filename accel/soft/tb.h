@@ -78,7 +78,7 @@ void code_page_written(struct cpu *c, uint64_t gpa_page);
 void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page);
 
 /* A vCPU's code cache: its decoded blocks and their host code in at most limit bytes (the block
- * hash table and the jump cache, 1.5 MiB, come on top); when either part is full, everything is
+ * hash table and the jump cache, 1 MiB, come on top); when either part is full, everything is
  * flushed, as QEMU's TCG does (tb_flush), and chains, the jump cache and last_tb forgotten. */
 #define TB_CACHE_MIN (256u << 10)
 struct tb_cache *tb_cache_new(size_t limit);
