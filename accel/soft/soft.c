@@ -453,8 +453,7 @@ static int soft_vcpu_reset(struct vcpu *v)
     struct soft_vcpu *s = v->accel;
     struct cpu *c = &s->cpu;
     cpu_reset(c);
-    tb_cache_flush(c->tbs);
-    c->chain_epoch++;
+    tb_flush(c);   /* last_tb too: the first block after the reset would chain from it */
     c->halted = false;
     c->nmi_pending = false;
     pthread_mutex_lock(&s->lock);

@@ -159,6 +159,13 @@ void tb_cache_flush(struct tb_cache *t)
     t->jit_full = false;
 }
 
+void tb_flush(struct cpu *c)
+{
+    tb_cache_flush(c->tbs);
+    c->chain_epoch++;          /* chain slots and jump-cache entries filled before are dead */
+    c->last_tb = NULL;         /* next_tb would chain from it: it points into the emptied arena */
+}
+
 bool tb_jit(struct cpu *c, struct tb *tb)
 {
     struct tb_cache *t = c->tbs;
@@ -278,11 +285,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
 {
     struct tb_cache *t = c->tbs;
     size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
-    if (t->used + need > t->size || t->jit_full) {
-        tb_cache_flush(t);
-        c->chain_epoch++;    /* chained pointers into the arena are dead */
-        c->last_tb = NULL;
-    }
+    if (t->used + need > t->size || t->jit_full)
+        tb_flush(c);
     struct tb *tb = (struct tb *)(void *)(t->arena + t->used);
     tb->gpa = gpa;
     tb->page = cp;

@@ -84,6 +84,8 @@ void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page);
 struct tb_cache *tb_cache_new(size_t limit);
 void tb_cache_free(struct tb_cache *t);
 void tb_cache_flush(struct tb_cache *t);
+/* Flush c's cache and forget every pointer c holds into it (chains, the jump cache, last_tb). */
+void tb_flush(struct cpu *c);
 /* The block starting at the current rip (translating it if needed). Faults (#PF on fetch, #UD on
  * an undecodable first instruction, #GP for a too-long one) are raised as guest exceptions. */
 struct tb *tb_find(struct cpu *c);
