@@ -5,7 +5,9 @@
  * and with every block translated before it first runs, and the two must end alike: registers,
  * flags, rip, the exception raised (a fault in the middle of a block included: memory operands
  * reach past the accessible pages, some of which only the slow path sees) and every byte of memory
- * (the code page too: the code may store into itself). A difference aborts with both states.
+ * (the code page too: the code may store into itself). Some inputs run to the int3 after the code
+ * rather than to a stop address, so that translated blocks chain into each other (jit-chain.c).
+ * A difference aborts with both states.
  * An input whose interpreted runs differ between themselves (rdtsc, rdrand) is skipped. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +29,7 @@ struct world {
     uint8_t init[MEM];         /* what each run starts from */
     uint8_t after[2][MEM];
     struct flat_state st0, st[2];
-    uint64_t stop;
+    uint64_t end, stop;        /* the code's end; where the run stops (FLAT_NO_STOP: at a fault) */
     struct flat_region r[3];
 };
 
@@ -90,7 +92,8 @@ static void setup(struct world *w, struct fz_in *in)
         n = fz_gen_code(in, w->init, 192);
     }
     s->rip = (uintptr_t)w->mem;
-    w->stop = (uintptr_t)w->mem + n;
+    w->end = (uintptr_t)w->mem + n;
+    w->stop = (mode & 8) ? FLAT_NO_STOP : w->end;   /* to the int3 after it: blocks chain */
 }
 
 /* Run the code interpreted or translated (jit) from the starting state; the end state and memory
@@ -110,7 +113,7 @@ static void dump(const struct world *w, const int rc[2], const int vec[2])
 {
     fprintf(stderr, "fuzz-jit: interpreted rc %d vector %d, translated rc %d vector %d\ncode:", rc[0],
             vec[0], rc[1], vec[1]);
-    for (uint64_t a = (uintptr_t)w->mem; a < w->stop; a++)
+    for (uint64_t a = (uintptr_t)w->mem; a < w->end; a++)
         fprintf(stderr, " %02x", w->init[a - (uintptr_t)w->mem]);
     fprintf(stderr, "\n");
     static const char *names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
