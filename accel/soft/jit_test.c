@@ -204,6 +204,19 @@ static void test_incdec_mem_chain_keeps_cf(void **state)
     assert_int_equal(st.rflags & 1, 1);
 }
 
+/* AF set (sahf), then sar edi, 1 (edi = -1) leaving its flags live and rol ecx, 1 writing them to
+ * cpu->flags: AF after a shift is undefined and the interpreter's record says 0, which an AMD host's
+ * sar (keeping AF) did not (found by fuzz-jit). */
+static void test_shift_af_as_interpreter(void **state)
+{
+    static const uint8_t code[] = { 0xb8, 0x00, 0x10, 0x00, 0x00, 0x9e, 0xbf, 0xff, 0xff, 0xff, 0xff,
+                                    0xc1, 0xff, 0x01, 0xc1, 0xc1, 0x01, 0x9c, 0x5a };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[2] & 0x10, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_dec_mem_keeps_cf),
         cmocka_unit_test(test_fault_mid_block_incdec),
         cmocka_unit_test(test_incdec_mem_chain_keeps_cf),
+        cmocka_unit_test(test_shift_af_as_interpreter),
         cmocka_unit_test(test_bt_keeps_other_flags),
         cmocka_unit_test(test_bt_reg_count),
     };
