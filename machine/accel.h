@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct vm;
 struct vcpu;
@@ -184,6 +185,8 @@ struct accel_ops {
      * vm->mem.dirty, its tracking re-armed. 0 or -errno. */
     int (*dirty_log)(struct vm *vm, bool on);
     int (*dirty_sync)(struct vm *vm);
+    /* --exit-stats: the accelerator's own figures, after the exit table (NULL: none). */
+    void (*print_stats)(struct vm *vm, FILE *f);
 };
 
 /* Without an in-kernel irqchip, each vCPU reaches its userspace local APIC through struct vcpu's

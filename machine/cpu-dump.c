@@ -88,6 +88,8 @@ void vm_print_exit_stats(struct vm *vm, FILE *f)
         if (n)
             fprintf(f, "  %-16s %12" PRIu64 "\n", reason_names[i], n);
     }
+    if (vm->accel && vm->accel->print_stats)
+        vm->accel->print_stats(vm, f);
     struct addr_count rows[EXIT_STATS_ADDRS];
     int nrows = 0;
     for (int i = 0; i < EXIT_STATS_ADDRS; i++) {

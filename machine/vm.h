@@ -176,6 +176,7 @@ struct vm_config {
     struct cpu_model cpu_model;   /* --cpu / -cpu (accel/cpu-model.h); name NULL: max */
     const char *trace;         /* --trace FILE (soft CPU), or NULL */
     bool no_jit;               /* --jit off: the soft CPU only interprets */
+    uint64_t jit_cache;        /* --jit-cache / -accel tcg,tb-size: code cache bytes; 0: default */
     bool exit_stats;
     const char *name;          /* -name, or NULL */
 #define VM_MAX_QMP 4

@@ -23,7 +23,7 @@
 
 enum opt_id {
     OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_ACCEL, OPT_CPU_FEATURES,
-    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
+    OPT_EXIT_STATS, OPT_TRACE, OPT_JIT, OPT_JIT_CACHE, OPT_HELP, OPT_VERSION, OPT_DRIVE, Q_SNAPSHOT, Q_HDX, OPT_NET, Q_NETDEV, Q_NIC,
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_VGA, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
@@ -40,6 +40,7 @@ static const struct opt {
     { "cpus", OPT_CPUS, true },          { "accel", OPT_ACCEL, true },
     { "cpu-features", OPT_CPU_FEATURES, true }, { "exit-stats", OPT_EXIT_STATS, false },
     { "trace", OPT_TRACE, true },        { "jit", OPT_JIT, true },
+    { "jit-cache", OPT_JIT_CACHE, true },
     { "help", OPT_HELP, false },         { "drive", OPT_DRIVE, true },
     { "h", OPT_HELP, false },            { "version", OPT_VERSION, false },
     { "m", Q_M, true },                  { "smp", Q_SMP, true },
@@ -85,6 +86,8 @@ void run_usage(FILE *f)
         "  --exit-stats           print VM exits by reason and by port/MMIO address on exit\n"
         "  --trace FILE           instruction trace (software CPU)\n"
         "  --jit on|off           software CPU: translate hot blocks to host code (default on)\n"
+        "  --jit-cache SIZE       software CPU: its code cache, all vCPUs (QEMU: -accel tcg,tb-size=MiB;\n"
+        "                         default 1G or an eighth of host RAM); flushed when full\n"
         "  --drive file=PATH,format=raw|qcow2,if=virtio[,readonly=on][,snapshot=on]\n"
         "          [,discard=unmap][,num-queues=N][,packed=on][,ioeventfd=off]  a virtio-blk-pci disk\n"
         "                         (if=virtio-mmio: a virtio-mmio disk the ACPI DSDT lists)\n"
@@ -167,15 +170,44 @@ static int parse_cpus(const char *s, int *n)
     return 0;
 }
 
+/* QEMU's tb-size=N of -accel tcg: the translation cache in MiB. */
+static int accel_tb_size(const char *v, struct vm_config *cfg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || *v == '-' || n == 0 || n > (1ull << 20))
+        return -1;
+    cfg->jit_cache = n * MIB;
+    return 0;
+}
+
+/* kvm|soft|auto|tcg[,tb-size=N] */
 static int parse_accel(const char *v, struct vm_config *cfg, char *err, size_t errlen, const char *opt)
 {
-    if (!strcmp(v, "kvm") || !strcmp(v, "soft") || !strcmp(v, "auto"))
-        cfg->accel = v;
-    else if (!strcmp(v, "tcg"))
-        cfg->accel = "soft";   /* QEMU's software CPU is TCG; ours is accel/soft */
-    else {
+    static const char *const names[] = { "kvm", "soft", "auto" };
+    size_t len = strcspn(v, ",");
+    const char *name = NULL;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+        if (strlen(names[k]) == len && !strncmp(v, names[k], len))
+            name = names[k];
+    if (len == 3 && !strncmp(v, "tcg", 3))
+        name = "soft";   /* QEMU's software CPU is TCG; ours is accel/soft */
+    if (!name) {
         snprintf(err, errlen, "%s %s: unknown accelerator (kvm, soft, auto or tcg)", opt, v);
         return -1;
+    }
+    cfg->accel = name;
+    for (const char *p = v + len; *p; ) {
+        p++;
+        size_t n = strcspn(p, ",");
+        char o[64];
+        snprintf(o, sizeof(o), "%.*s", (int)(n < 63 ? n : 63), p);
+        if (strncmp(o, "tb-size=", 8) || accel_tb_size(o + 8, cfg) < 0) {
+            snprintf(err, errlen, "%s %s: unsupported option '%s' (tb-size=MiB)", opt, v, o);
+            return -1;
+        }
+        p += n;
     }
     return 0;
 }
@@ -468,6 +500,12 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case OPT_CPU_FEATURES: cfg->cpu_features = v; break;
         case OPT_EXIT_STATS: cfg->exit_stats = true; break;
         case OPT_TRACE: cfg->trace = v; break;
+        case OPT_JIT_CACHE:
+            if (run_parse_size(v, &cfg->jit_cache) < 0) {
+                snprintf(err, errlen, "--jit-cache %s: not a size of at least 1M (e.g. 1M, 256M, 1G)", v);
+                r = -1;
+            }
+            break;
         case OPT_JIT:
             if (strcmp(v, "on") && strcmp(v, "off")) {
                 snprintf(err, errlen, "--jit %s: expected on or off", v);

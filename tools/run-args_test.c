@@ -166,6 +166,33 @@ static void test_qemu_spellings(void **state)
     assert_int_equal(parse(&c, err, "-kernel", "k", "-machine", "accel=kvm:xen", NULL), RUN_ARGS_ERROR);
 }
 
+/* The soft CPU's code cache: --jit-cache SIZE, QEMU's -accel tcg,tb-size=MiB. */
+static void test_jit_cache(void **state)
+{
+    (void)state;
+    struct vm_config c;
+    char err[256];
+    assert_int_equal(parse(&c, err, "--kernel", "k", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.jit_cache, 0);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--jit-cache", "1M", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.jit_cache, MIB);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--jit-cache=2G", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.jit_cache, 2048 * MIB);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--jit-cache", "100K", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--kernel", "k", "--jit-cache", "lots", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg,tb-size=64", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "soft");
+    assert_int_equal(c.jit_cache, 64 * MIB);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "kvm", NULL), RUN_ARGS_OK);
+    assert_string_equal(c.accel, "kvm");
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg,tb-size=0", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg,tb-size=-1", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg,tb-size=1x", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcg,thread=multi", NULL), RUN_ARGS_ERROR);
+    assert_non_null(strstr(err, "thread=multi"));
+    assert_int_equal(parse(&c, err, "-kernel", "k", "-accel", "tcgx", NULL), RUN_ARGS_ERROR);
+}
+
 /* -smp's topology, counts derived as QEMU 7.2 derives them. */
 /* Operating flags (issue 16): -qmp, -monitor, -name, -pidfile, -daemonize, -serial mon:stdio. */
 static void test_monitor_flags(void **state)
@@ -499,7 +526,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_native_options),
-        cmocka_unit_test(test_monitor_flags),
+        cmocka_unit_test(test_monitor_flags),  cmocka_unit_test(test_jit_cache),
         cmocka_unit_test(test_help_version),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_drives),         cmocka_unit_test(test_drive_devices),
         cmocka_unit_test(test_qemu_spellings), cmocka_unit_test(test_qemu_refusals), cmocka_unit_test(test_ide),

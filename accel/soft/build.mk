@@ -21,3 +21,17 @@ UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh
 # make bench: the loop bench of issue 3 is tests/isa/bench; Linux boot times are tests/linux's.
+
+# libFuzzer target: the translator against the interpreter on generated and raw code, faults and
+# self-modifying code included (accel/soft/fuzz-jit.c): make fuzz-jit [FUZZ_TIME=600].
+FUZZ_JIT_SRCS := $(filter-out accel/soft/soft.c accel/soft/snapshot.c,$(filter accel/soft/%,$(VMON_SRCS))) \
+                 accel/soft/flat.c accel/soft/fuzz-jit.c accel/soft/fuzz-jit-gen.c
+build/fuzz/fuzz-jit: $(FUZZ_JIT_SRCS) $(wildcard accel/soft/*.h) accel/cpu-model.c accel/cpuid.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(FUZZ_JIT_SRCS) accel/cpu-model.c accel/cpuid.c -lm
+fuzz-jit: build/fuzz/fuzz-jit
+	@mkdir -p build/fuzz/jit-corpus
+	build/fuzz/fuzz-jit -max_total_time=$(FUZZ_TIME) -max_len=512 -len_control=0 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build/fuzz/jit- build/fuzz/jit-corpus
+.PHONY: fuzz-jit

@@ -180,7 +180,7 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
     if (cpu && cpu->warm_tlb)
         warm_tlb(c, regions, nregions);
     c->stop_rip = stop_rip;
-    c->has_stop_rip = true;
+    c->has_stop_rip = stop_rip != FLAT_NO_STOP;
     int res;
     if (c->rip == stop_rip) {
         res = FLAT_DONE;

@@ -42,6 +42,10 @@ struct flat_cpu {
                                 * so translated memory operands take their inline paths */
 };
 
+/* stop_rip for a run that ends only at a fault or the instruction limit: translated blocks then jump
+ * straight into each other (jit-chain.c) as they do in a VM, where a stop address keeps them apart. */
+#define FLAT_NO_STOP (~0ull)
+
 /* Execute from st->rip in 64-bit ring-3 mode until rip == stop_rip. Only the given regions are
  * accessible (anything else faults with #PF, writes to non-writable regions too). cpu NULL: the
  * default model, interpreted.

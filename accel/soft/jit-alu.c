@@ -203,6 +203,11 @@ static bool emit_incdec_mem(struct jctx *j, const struct insn *i)
     struct emit *e = &j->e;
     unsigned sz = i->opsize;
     bool w = sz == 8, dec = (i->modrm >> 3) & 1;
+    /* Live flags left by an instruction with a slow path would stretch that path over this one,
+     * whose own slow path then also resumes after it with EFLAGS meaning nothing: the next reader
+     * could not be covered by both (inc [mem] three times lost CF). The record holds them too. */
+    if (j->flags_stub >= 0)
+        j->flags_live = false;
     jit_emit_cf_r8(j);
     jit_emit_mem_operand(j, j->k, i, sz, true);
     e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);

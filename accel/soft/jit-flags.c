@@ -173,3 +173,18 @@ void jit_emit_cf_live(struct jctx *j)
     e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
     e_byte(e, 0);
 }
+
+/* AF <- 0 in the host's EFLAGS, the rest kept (pushf; and qword [rsp], ~AF; popf): what the
+ * interpreter's records say for an instruction that leaves AF undefined (LF_SHIFT, LF_LOGIC), where
+ * the host's own AF may be anything (an AMD host keeps it across shr/sar). */
+void jit_emit_clear_af(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    e_byte(e, 0x9c);                                                   /* pushfq */
+    e_byte(e, 0x48);                                                   /* and qword [rsp], ~0x10 */
+    e_byte(e, 0x83);
+    e_byte(e, 0x24);
+    e_byte(e, 0x24);
+    e_byte(e, 0xef);
+    e_byte(e, 0x9d);                                                   /* popfq */
+}

@@ -82,6 +82,7 @@ void jit_emit_cond(struct jctx *j, unsigned *cc);
 void jit_emit_lf_logic(struct jctx *j, unsigned size);
 void jit_emit_cf_r8(struct jctx *j);
 void jit_emit_cf_live(struct jctx *j);
+void jit_emit_clear_af(struct jctx *j);
 
 /* jit-move.c: moves, loads and stores, lea, the stack, jumps; by opcode (FORM_NONE): nop,
  * movsxd, movzx/movsx, setcc, cmov. */

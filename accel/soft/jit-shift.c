@@ -19,9 +19,10 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
     if (jit_lf_dead(j, k, n == 1 && sub != 4)) {
         e_shift_ri(e, w, sub, RAX, (uint8_t)n);
         e_store64(e, RAX, RBX, GPR(i->rm));
-        if (n == 1 && sub != 4)
+        if (n == 1 && sub != 4) {
+            jit_emit_clear_af(j);          /* the host's AF is not the record's 0 */
             jit_flags_now_live(j);
-        else
+        } else
             j->flags_live = false;
         return true;
     }
@@ -45,6 +46,7 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
         e_store64(e, RDX, RBX, LF(src2));
         j->flags_live = false;
     } else if (n == 1) {
+        jit_emit_clear_af(j);
         jit_flags_now_live(j);             /* a 1-bit shift's OF is the host's too */
     } else {
         j->flags_live = false;

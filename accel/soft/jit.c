@@ -58,6 +58,11 @@ void jit_arena_reset(struct jit_arena *a)
         a->used = 0;
 }
 
+size_t jit_arena_used(const struct jit_arena *a)
+{
+    return a ? a->used : 0;
+}
+
 /* c->insn_rip and c->rip as the interpreter sets them before running instruction k. */
 static void emit_rips(struct jctx *j, unsigned k)
 {

@@ -3,9 +3,11 @@
  * to the vCPU's userspace LAPIC (struct vcpu's lapic, which the board fills: machine/accel.h), whose
  * interrupts are taken at block boundaries; rdtsc reads the board's TSC (struct vcpu's tsc). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accel/accel.h"
 #include "accel/cpu-model.h"
@@ -18,7 +20,7 @@
 #include "machine/vm.h"
 #include "util/tsc.h"
 
-#define SOFT_TB_ARENA (32u << 20)   /* bytes of translated blocks per vCPU before a flush */
+#define SOFT_CACHE_MAX (1ull << 30)  /* the default code cache: QEMU's tb-size default, 1 GiB */
 #define SOFT_SLICE (1u << 22)       /* instructions between looks at the stop flag */
 
 struct soft_vm {
@@ -388,6 +390,22 @@ static int soft_map_slot(struct vm *vm, const struct mem_slot *slot)
     return 0;
 }
 
+/* A vCPU's share of the code cache: --jit-cache (QEMU's tb-size) over the vCPUs, or by default, as
+ * QEMU sizes its buffer, 1 GiB or an eighth of host RAM when that is less (accel/tcg: "better
+ * handle memory constrained systems"). Each vCPU has its own cache (no locks between them). */
+static size_t soft_cache_share(const struct vm *vm)
+{
+    uint64_t total = vm->cfg.jit_cache;
+    if (!total) {
+        long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+        total = SOFT_CACHE_MAX;
+        if (pages > 0 && psz > 0 && (uint64_t)pages * (uint64_t)psz / 8 < total)
+            total = (uint64_t)pages * (uint64_t)psz / 8;
+    }
+    uint64_t share = total / (uint64_t)(vm->ncpus > 0 ? vm->ncpus : 1);
+    return (size_t)(share < TB_CACHE_MIN ? TB_CACHE_MIN : share);
+}
+
 static int soft_vcpu_init(struct vcpu *v)
 {
     struct soft_vm *svm = v->vm->accel_state;
@@ -415,7 +433,7 @@ static int soft_vcpu_init(struct vcpu *v)
     c->stop_flag = &v->vm->leave;
     if (v->lapic.dev)
         c->irq_line = v->lapic.irq_hint;
-    c->tbs = tb_cache_new(SOFT_TB_ARENA);
+    c->tbs = tb_cache_new(soft_cache_share(v->vm));
     if (!c->tbs) {
         free(s);
         return -ENOMEM;
@@ -436,8 +454,7 @@ static int soft_vcpu_reset(struct vcpu *v)
     struct soft_vcpu *s = v->accel;
     struct cpu *c = &s->cpu;
     cpu_reset(c);
-    tb_cache_flush(c->tbs);
-    c->chain_epoch++;
+    tb_flush(c);   /* last_tb too: the first block after the reset would chain from it */
     c->halted = false;
     c->nmi_pending = false;
     pthread_mutex_lock(&s->lock);
@@ -540,6 +557,21 @@ static int soft_vcpu_run(struct vcpu *v)
     }
 }
 
+/* --exit-stats: each vCPU's code cache (flushes, how full it got). */
+static void soft_print_stats(struct vm *vm, FILE *f)
+{
+    for (int i = 0; i < vm->ncpus; i++) {
+        struct soft_vcpu *s = vm->vcpus[i].accel;
+        if (!s || !s->cpu.tbs)
+            continue;
+        struct tb_cache_stats st;
+        tb_cache_get_stats(s->cpu.tbs, &st);
+        fprintf(f, "jit cache vcpu %d: limit %zu, blocks high %zu, host code high %zu, %" PRIu64
+                " translations, %" PRIu64 " flushes\n", i, st.limit, st.blocks_high, st.host_high,
+                st.translations, st.flushes);
+    }
+}
+
 static void soft_vcpu_destroy(struct vcpu *v)
 {
     struct soft_vcpu *s = v->accel;
@@ -587,4 +619,5 @@ const struct accel_ops soft_accel_ops = {
     .mem_written = soft_mem_written,
     .dirty_log = soft_dirty_log,
     .dirty_sync = soft_dirty_sync,
+    .print_stats = soft_print_stats,
 };

@@ -17,6 +17,7 @@ struct tb_cache {
     size_t size;               /* arena bytes: when full, the whole cache is flushed (as QEMU) */
     size_t used;
     uint64_t translations;
+    struct tb_cache_stats st;  /* flushes and high-water marks (tb_cache_get_stats) */
     struct tb *scratch;        /* a block that is not cached (instruction across a page) */
     struct tb_jc jc[TB_JC_SIZE];
     struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
@@ -111,18 +112,25 @@ void code_page_written(struct cpu *c, uint64_t gpa_page)
 
 static struct tb *tb_find_slow(struct cpu *c);
 
-struct tb_cache *tb_cache_new(size_t arena_bytes)
+struct tb_cache *tb_cache_new(size_t limit)
 {
+    if (limit < TB_CACHE_MIN)
+        limit = TB_CACHE_MIN;
     struct tb_cache *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->size = arena_bytes;
-    t->arena = malloc(arena_bytes);
-    t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
+    /* A third for the decoded blocks, two for host code: a translated block's host code takes
+     * about twice the room of the decoded instructions it replaces. Both are reserved address
+     * space, touched only as blocks are made. */
+    size_t host = 0;
 #if defined(__x86_64__)
-    /* Host code takes about as much room as the decoded instructions it replaces. */
-    t->jit = jit_arena_new(arena_bytes * 2);
+    host = (limit / 3 * 2) & ~(size_t)4095;
+    t->jit = jit_arena_new(host);
 #endif
+    t->size = limit - host;
+    t->arena = malloc(t->size);
+    t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
+    t->st.limit = limit;
     if (!t->arena || !t->scratch) {
         tb_cache_free(t);
         return NULL;
@@ -142,11 +150,20 @@ void tb_cache_free(struct tb_cache *t)
 
 void tb_cache_flush(struct tb_cache *t)
 {
+    if (t->used || jit_arena_used(t->jit))
+        t->st.flushes++;
     memset(t->bucket, 0, sizeof(t->bucket));
     memset(t->jc, 0, sizeof(t->jc));
     t->used = 0;
     jit_arena_reset(t->jit);
     t->jit_full = false;
+}
+
+void tb_flush(struct cpu *c)
+{
+    tb_cache_flush(c->tbs);
+    c->chain_epoch++;          /* chain slots and jump-cache entries filled before are dead */
+    c->last_tb = NULL;         /* next_tb would chain from it: it points into the emptied arena */
 }
 
 bool tb_jit(struct cpu *c, struct tb *tb)
@@ -158,7 +175,16 @@ bool tb_jit(struct cpu *c, struct tb *tb)
         t->jit_full = true;
         return false;
     }
+    size_t used = jit_arena_used(t->jit);
+    if (used > t->st.host_high)
+        t->st.host_high = used;
     return true;
+}
+
+void tb_cache_get_stats(const struct tb_cache *t, struct tb_cache_stats *s)
+{
+    *s = t->st;
+    s->translations = t->translations;
 }
 
 size_t tb_cache_jc_offset(void)
@@ -259,11 +285,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
 {
     struct tb_cache *t = c->tbs;
     size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
-    if (t->used + need > t->size || t->jit_full) {
-        tb_cache_flush(t);
-        c->chain_epoch++;    /* chained pointers into the arena are dead */
-        c->last_tb = NULL;
-    }
+    if (t->used + need > t->size || t->jit_full)
+        tb_flush(c);
     struct tb *tb = (struct tb *)(void *)(t->arena + t->used);
     tb->gpa = gpa;
     tb->page = cp;
@@ -330,6 +353,8 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     }
     t->used += sizeof(struct tb) + tb->ninsn * sizeof(struct insn);
     t->used = (t->used + 15) & ~(size_t)15;
+    if (t->used > t->st.blocks_high)
+        t->st.blocks_high = t->used;
     tb->hash_next = t->bucket[h];
     tb->cached = true;
     t->bucket[h] = tb;

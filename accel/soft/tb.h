@@ -77,14 +77,28 @@ void code_page_written(struct cpu *c, uint64_t gpa_page);
 /* The host wrote the page (a debugger's breakpoint): blocks made from it are stale. */
 void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page);
 
-struct tb_cache *tb_cache_new(size_t arena_bytes);
+/* A vCPU's code cache: its decoded blocks and their host code in at most limit bytes (the block
+ * hash table and the jump cache, 1 MiB, come on top); when either part is full, everything is
+ * flushed, as QEMU's TCG does (tb_flush), and chains, the jump cache and last_tb forgotten. */
+#define TB_CACHE_MIN (256u << 10)
+struct tb_cache *tb_cache_new(size_t limit);
 void tb_cache_free(struct tb_cache *t);
 void tb_cache_flush(struct tb_cache *t);
+/* Flush c's cache and forget every pointer c holds into it (chains, the jump cache, last_tb). */
+void tb_flush(struct cpu *c);
 /* The block starting at the current rip (translating it if needed). Faults (#PF on fetch, #UD on
  * an undecodable first instruction, #GP for a too-long one) are raised as guest exceptions. */
 struct tb *tb_find(struct cpu *c);
 /* Statistics for --exit-stats style reports and tests. */
 uint64_t tb_cache_translations(const struct tb_cache *t);
+struct tb_cache_stats {
+    size_t limit;              /* what tb_cache_new was given (at least TB_CACHE_MIN) */
+    size_t blocks_high;        /* the most bytes of decoded blocks held at once */
+    size_t host_high;          /* the most bytes of host code held at once */
+    uint64_t flushes;          /* of a non-empty cache: full, or a reset */
+    uint64_t translations;     /* blocks decoded into the cache */
+};
+void tb_cache_get_stats(const struct tb_cache *t, struct tb_cache_stats *s);
 /* Translate tb to host code (jit.c) into the cache's executable arena; false when it cannot be
  * (the arena being full makes the next translation flush the whole cache). */
 bool tb_jit(struct cpu *c, struct tb *tb);

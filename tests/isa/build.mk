@@ -37,3 +37,14 @@ $(BUILD)/isa/bench-guest.elf: $(BUILD)/isa/bench-guest.o $(ISA_BENCH_LIB:%=$(BUI
 	objcopy -O elf32-i386 $@.64 $@
 TEST_DEPS += $(BUILD)/isa/bench-native $(BUILD)/isa/bench-guest.elf
 BENCHES += tests/isa/bench/bench.sh
+
+# The code-cache guest (tests/isa/cache/guest.c): more code than a small --jit-cache holds.
+$(BUILD)/isa/cache-guest.o: tests/isa/cache/guest.c
+	@mkdir -p $(dir $@)
+	$(SYSG_CC) $(SYSG_CFLAGS64) -I. -c $< -o $@
+$(BUILD)/isa/cache-guest.elf: $(BUILD)/isa/cache-guest.o $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o) tests/sysguests/lib/guest.ld
+	ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -T tests/sysguests/lib/guest.ld -o $@.64 $< $(ISA_BENCH_LIB:%=$(BUILD)/sysguests/lib64/%.o)
+	objcopy -O elf32-i386 $@.64 $@
+TEST_DEPS += $(BUILD)/isa/cache-guest.elf
+INTEG_TESTS += tests/isa/cache/jit-cache.sh
+QUICK_TESTS += tests/isa/cache/jit-cache.sh

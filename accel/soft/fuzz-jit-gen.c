@@ -1,0 +1,186 @@
+/* The translator fuzzer's code generator: from the fuzzer's bytes, a short run of 64-bit
+ * instructions biased towards the shapes accel/soft/jit*.c translates inline (fast-move.c's forms:
+ * register and memory moves and ALU ops at 32 and 64 bits, inc/dec, lea, push/pop/call/ret, jcc,
+ * shifts, imul, bt, setcc/cmov/movzx), mixed with forms the translator calls handlers for (8/16-bit
+ * ops, string instructions, xchg, lock-prefixed ops), raw bytes, and stores into the code page ahead
+ * of or inside the block being run (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
+ * opcode map of appendix A. */
+#include <string.h>
+
+#include "accel/soft/fuzz-jit.h"
+
+/* Registers a memory operand may use as a base: rbx, rbp, rsi, rdi point into the data area. */
+static const uint8_t bases[4] = { 3, 5, 6, 7 };
+
+struct out {
+    uint8_t *p;
+    size_t n, cap;
+};
+
+static void put(struct out *o, unsigned b)
+{
+    if (o->n < o->cap)
+        o->p[o->n++] = (uint8_t)b;
+}
+
+static void put32(struct out *o, uint32_t v)
+{
+    for (int k = 0; k < 4; k++)
+        put(o, (v >> (8 * k)) & 0xff);
+}
+
+/* REX with W and the high bits of reg (R) and rm (B). */
+static void rex(struct out *o, int w, unsigned reg, unsigned rm)
+{
+    unsigned r = 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+    if (r != 0x40 || (reg & 8) || (rm & 8))
+        put(o, r);
+}
+
+static void modrm_rr(struct out *o, unsigned reg, unsigned rm)
+{
+    put(o, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+/* [base + disp8] (rbp needs the disp8 form anyway), sometimes with an index (SIB). */
+static void modrm_mem(struct out *o, struct fz_in *in, unsigned reg)
+{
+    unsigned sel = fz_byte(in);
+    unsigned base = bases[sel & 3];
+    if (sel & 4) {
+        put(o, 0x44 | ((reg & 7) << 3));                  /* mod 01, SIB */
+        unsigned index = (sel >> 3) & 1 ? 1 : 2;          /* rcx or rdx, small values */
+        put(o, ((sel >> 4) & 3) << 6 | index << 3 | base);
+    } else {
+        put(o, 0x40 | ((reg & 7) << 3) | base);
+    }
+    put(o, fz_byte(in));
+}
+
+static unsigned reg_of(struct fz_in *in)
+{
+    return fz_byte(in) & 15;
+}
+
+/* A destination register: not rsp (the stack pointer stays in the data area). */
+static unsigned dst_of(struct fz_in *in)
+{
+    unsigned r = reg_of(in);
+    return r == 4 ? 0 : r;
+}
+
+static void gen_alu(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned op = fz_byte(in) & 7, w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in);
+    switch (kind) {
+    case 0: rex(o, w, r, m); put(o, op << 3 | 1); modrm_rr(o, r, m); break;        /* op r/m, r */
+    case 1: rex(o, w, 0, m); put(o, 0x83); modrm_rr(o, op, m); put(o, fz_byte(in)); break;
+    case 2: rex(o, w, 0, m); put(o, 0x81); modrm_rr(o, op, m); put32(o, (uint32_t)fz_u64(in)); break;
+    case 3: rex(o, w, r, 0); put(o, op << 3 | 3); modrm_mem(o, in, r); break;      /* op r, [m] */
+    case 4: rex(o, w, r, 0); put(o, op << 3 | 1); modrm_mem(o, in, r); break;      /* op [m], r */
+    case 5: rex(o, w, 0, 0); put(o, 0x83); modrm_mem(o, in, op); put(o, fz_byte(in)); break;
+    case 6: rex(o, w, r, m); put(o, 0x85); modrm_rr(o, r, m); break;               /* test */
+    default: put(o, op << 3 | (fz_byte(in) & 1)); modrm_rr(o, r, m); break;        /* 8-bit */
+    }
+}
+
+static void gen_move(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in);
+    switch (kind) {
+    case 0: rex(o, w, r, m); put(o, 0x89); modrm_rr(o, r, m); break;
+    case 1: rex(o, w, r, 0); put(o, 0x8b); modrm_mem(o, in, r); break;             /* load */
+    case 2: rex(o, w, r, 0); put(o, 0x89); modrm_mem(o, in, r); break;             /* store */
+    case 3: rex(o, w, 0, 0); put(o, 0xc7); modrm_mem(o, in, 0); put32(o, (uint32_t)fz_u64(in)); break;
+    case 4: rex(o, 1, r, 0); put(o, 0x8d); modrm_mem(o, in, r); break;             /* lea */
+    case 5: rex(o, w, 0, m); put(o, 0xb8 + (m & 7));                               /* mov r, imm */
+        put32(o, (uint32_t)fz_u64(in));
+        if (w)
+            put32(o, (uint32_t)fz_u64(in));
+        break;
+    case 6: rex(o, w, r, m); put(o, 0x0f); put(o, 0x40 | (fz_byte(in) & 15)); modrm_rr(o, r, m); break;
+    case 7: rex(o, 0, 0, m); put(o, 0x0f); put(o, 0x90 | (fz_byte(in) & 15)); modrm_rr(o, 0, m); break;
+    case 8: rex(o, w, r, m); put(o, 0x0f); put(o, 0xb6 | (fz_byte(in) & 9)); modrm_rr(o, r, m); break;
+    case 9: rex(o, 1, r, m); put(o, 0x63); modrm_rr(o, r, m); break;               /* movsxd */
+    case 10: rex(o, w, 0, m); put(o, 0xff); modrm_rr(o, fz_byte(in) & 1, m); break; /* inc/dec */
+    default: rex(o, w, 0, 0); put(o, 0xff); modrm_mem(o, in, fz_byte(in) & 1); break;
+    }
+}
+
+static void gen_shift(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in), op = fz_byte(in) & 7;
+    switch (kind) {
+    case 0: rex(o, w, 0, m); put(o, 0xc1); modrm_rr(o, op, m); put(o, fz_byte(in) & 0x7f); break;
+    case 1: rex(o, w, 0, m); put(o, 0xd1); modrm_rr(o, op, m); break;
+    case 2: rex(o, w, 0, m); put(o, 0xd3); modrm_rr(o, op, m); break;
+    case 3: rex(o, w, r, m); put(o, 0x0f); put(o, 0xaf); modrm_rr(o, r, m); break;  /* imul */
+    case 4: rex(o, w, r, m); put(o, 0x6b); modrm_rr(o, r, m); put(o, fz_byte(in)); break;
+    default: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);
+        put(o, fz_byte(in)); break;                                                 /* bt/bts/btr/btc */
+    }
+}
+
+/* Control flow and the stack; jumps go a few bytes either way (into instructions too). */
+static void gen_flow(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned r = dst_of(in);
+    switch (kind) {
+    case 0: put(o, 0x70 | (fz_byte(in) & 15)); put(o, fz_byte(in) & 0x1f); break;   /* jcc fwd */
+    case 1: put(o, 0x70 | (fz_byte(in) & 15)); put(o, (uint8_t)-(int)(fz_byte(in) & 0x3f)); break;
+    case 2: put(o, 0xeb); put(o, fz_byte(in) & 0x0f); break;
+    case 3: rex(o, 0, 0, r); put(o, 0x50 + (r & 7)); break;                          /* push */
+    case 4: rex(o, 0, 0, r); put(o, 0x58 + (r & 7)); break;                          /* pop */
+    case 5: put(o, 0xe8); put32(o, 0); rex(o, 0, 0, r); put(o, 0x58 + (r & 7)); break;  /* call; pop */
+    default: put(o, 0xe8); put32(o, 1); put(o, 0xc3); break;                       /* call over a ret */
+    }
+}
+
+/* Handler-run forms: strings (a few bytes), xchg, lock-prefixed ops, 16-bit ops. */
+static void gen_other(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in);
+    switch (kind) {
+    case 0: put(o, 0xb9); put32(o, fz_byte(in) & 15);                                /* mov ecx, n */
+        put(o, 0xf3); put(o, 0xa4 + (fz_byte(in) & 1) * 6 + (fz_byte(in) & 1)); break;  /* rep movs/stos */
+    case 1: rex(o, w, r, 0); put(o, 0x87); modrm_mem(o, in, r); break;
+    case 2: put(o, 0xf0); rex(o, w, r, 0); put(o, (fz_byte(in) & 7) << 3 | 1); modrm_mem(o, in, r); break;
+    case 3: put(o, 0x66); rex(o, 0, r, m); put(o, (fz_byte(in) & 7) << 3 | 1); modrm_rr(o, r, m); break;
+    case 4: put(o, fz_byte(in) & 1 ? 0xfc : 0xfd); break;                           /* cld/std */
+    default: put(o, 0x9c); put(o, 0x58 + (r & 7)); break;                           /* pushf; pop */
+    }
+}
+
+/* A store into the code page: mov byte [rip + d], imm8, d reaching the bytes just written or up to
+ * 64 bytes ahead (the rest of this block, or a later one). */
+static void gen_smc(struct out *o, struct fz_in *in)
+{
+    int target = (int)o->n - 16 + (int)(fz_byte(in) & 0x5f);
+    if (target < 0)
+        target = 0;
+    int end = (int)o->n + 7;
+    put(o, 0xc6); put(o, 0x05); put32(o, (uint32_t)(target - end)); put(o, fz_byte(in));
+}
+
+size_t fz_gen_code(struct fz_in *in, uint8_t *code, size_t cap)
+{
+    struct out o = { code, 0, cap };
+    unsigned count = 1 + fz_byte(in) % 48;
+    for (unsigned k = 0; k < count && in->n && o.n + 16 < cap; k++) {
+        unsigned pick = fz_byte(in);
+        switch (pick % 16) {
+        case 0: case 1: case 2: case 3: gen_alu(&o, in, pick / 16 % 8); break;
+        case 4: case 5: case 6: case 7: gen_move(&o, in, pick / 16 % 12); break;
+        case 8: case 9: gen_shift(&o, in, pick / 16 % 6); break;
+        case 10: case 11: gen_flow(&o, in, pick / 16 % 7); break;
+        case 12: gen_other(&o, in, pick / 16 % 6); break;
+        case 13: gen_smc(&o, in); break;
+        default: {
+            unsigned n = 1 + pick / 16 % 4;                                         /* raw bytes */
+            for (unsigned b = 0; b < n; b++)
+                put(&o, fz_byte(in));
+        }
+        }
+    }
+    return o.n;
+}
