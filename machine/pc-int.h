@@ -47,6 +47,7 @@ struct pc {
     struct virtio_pci *net_pcis[VM_MAX_NICS];
     struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
     int nmmio;                 /* virtio-mmio devices so far: the next one's index */
+    int quiesced;              /* pc_state_quiesce depth: the disks take requests again at 0 */
 };
 
 /* pc-state.c: vm_board_ops' save_state / load_state. */

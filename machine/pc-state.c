@@ -18,6 +18,7 @@
 #include "hw/serial.h"
 #include "hw/virtio/blk.h"
 #include "hw/virtio/pci.h"
+#include "machine/pc-ide.h"
 #include "machine/pc-soft.h"
 #include "machine/pc-vdev.h"
 #include "migration/vmstate.h"
@@ -37,6 +38,8 @@ static const char *unsaveable(const struct pc *pc)
     for (int i = 0; i < VM_MAX_DRIVES; i++)
         if (pc->blk_mmios[i])
             return "virtio-mmio disk";
+    if (pc->ide && pc_ide_has_media(pc->ide))
+        return "IDE disk";
     return pc_vdevs_any(pc->vdevs) ? "virtio-rng/-serial/-vsock" : NULL;
 }
 
@@ -67,11 +70,13 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (!pc->blk_pcis[i])
             continue;
-        virtio_blk_quiesce(pc->blks[i]);
+        if (!pc->quiesced)         /* savevm quiesced them already, until its disk snapshots are made */
+            virtio_blk_quiesce(pc->blks[i]);
         vms_begin(w, TAG_VIRTIO_BLK, (uint32_t)i);
         virtio_pci_save(pc->blk_pcis[i], w);
         vms_end(w);
-        virtio_blk_thaw(pc->blks[i]);
+        if (!pc->quiesced)
+            virtio_blk_thaw(pc->blks[i]);
     }
     if (w->err)
         snprintf(err, errlen, "%s", "out of memory");
@@ -142,10 +147,14 @@ void pc_state_resume(struct vm *vm)
     }
 }
 
-/* Around a restore into a running VM: the disks take no request meanwhile, then look at every queue. */
+/* Around a restore into a running VM or a savevm: the disks take no request meanwhile, then look at
+ * every queue. Nested calls (savevm's around a restore's) count: only the outermost thaws. Called from
+ * the monitor's thread only. */
 void pc_state_quiesce(struct vm *vm, bool on)
 {
     struct pc *pc = vm->platform;
+    if (on ? pc->quiesced++ > 0 : --pc->quiesced > 0)
+        return;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (pc->blks[i] && on)
             virtio_blk_quiesce(pc->blks[i]);

@@ -373,6 +373,12 @@ static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
     return 0;
 }
 
+static struct blk *pc_drive_image(struct vm *vm, int i)
+{
+    struct pc *pc = vm->platform;
+    return i >= 0 && i < VM_MAX_DRIVES && pc->blk_pcis[i] ? pc->blks[i]->bs : NULL;
+}
+
 static int pc_key(struct vm *vm, const char *name, bool down)
 {
     struct pc *pc = vm->platform;
@@ -383,7 +389,7 @@ static const struct vm_board_ops pc_board_ops = {
     .power_button = pc_power_button, .console_mux = pc_console_mux, .console_write = pc_console_write,
     .reset = pc_reset, .drive_info = pc_drive_info, .key = pc_key,
     .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
-    .quiesce = pc_state_quiesce,
+    .quiesce = pc_state_quiesce, .drive_image = pc_drive_image,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

@@ -18,6 +18,7 @@
 
 #include "util/eventloop.h"
 #include "machine/pc.h"
+#include "machine/savevm.h"
 #include "machine/snapshot.h"
 #include "machine/vm-int.h"
 
@@ -478,6 +479,14 @@ int vm_run(struct vm *vm)
         int r = vm_restore_state(vm, vm->cfg.restore, err, sizeof(err));
         if (r < 0) {
             fprintf(stderr, "vmon: --restore %s\n", err);
+            return r == -EINVAL ? 2 : 1;
+        }
+    }
+    if (vm->cfg.loadvm) {      /* -loadvm TAG: the disks and the VM from an internal snapshot */
+        char err[512];
+        int r = vm_loadvm_start(vm, vm->cfg.loadvm, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "vmon: -loadvm %s: %s\n", vm->cfg.loadvm, err);
             return r == -EINVAL ? 2 : 1;
         }
     }

@@ -34,6 +34,7 @@ struct vcpu {
 struct tsc;
 struct evloop;
 struct vms_writer;
+struct blk;
 struct vms_index;
 
 /* The VM's run state (Firecracker's Running/Paused/Finished): a pause parks every vCPU thread
@@ -102,7 +103,10 @@ struct vm_board_ops {
     int (*save_state)(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
-    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
+    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on (nests) */
+    /* The image behind cfg.drives[i] when the board saves its device with the VM (virtio-blk-pci),
+     * else NULL: savevm's disks (machine/savevm.h). */
+    struct blk *(*drive_image)(struct vm *vm, int i);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -175,6 +179,7 @@ struct vm_config {
     bool start_paused;         /* -S: the vCPUs wait for cont (monitor) or continue (gdb) */
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
     const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
+    const char *loadvm;        /* -loadvm TAG: start from the disks' internal snapshot TAG (machine/savevm.h) */
 };
 
 struct exit_stats {
