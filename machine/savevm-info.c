@@ -41,6 +41,15 @@ int vm_delvm(struct vm *vm, const char *tag, char *err, size_t errlen)
     return r;
 }
 
+int vm_savevm_disk_names(struct vm *vm, char (*names)[VM_DISK_NAME_LEN], int max, char *err, size_t errlen)
+{
+    struct savevm_disk d[VM_MAX_DRIVES];
+    int n = savevm_disks(vm, d, err, errlen);
+    for (int i = 0; i < n && i < max; i++)
+        memcpy(names[i], d[i].name, VM_DISK_NAME_LEN);
+    return n < max ? n : max;
+}
+
 /* QEMU's size_to_str: three significant digits and a binary unit. */
 static void size_str(uint64_t v, char *buf, size_t len)
 {

@@ -6,11 +6,12 @@
 #include <stddef.h>
 
 #include "block/block.h"
+#include "machine/savevm.h"
 #include "machine/vm.h"
 
 struct savevm_disk {
     struct blk *bs;
-    char name[40];             /* the drive's id, else QEMU's "virtioN" */
+    char name[VM_DISK_NAME_LEN];   /* the drive's id, else QEMU's "virtioN" */
     char id[32];               /* loadvm: the snapshot's ID on this disk */
 };
 

@@ -22,6 +22,10 @@ int vm_loadvm(struct vm *vm, const char *tag, char *err, size_t errlen);
 int vm_loadvm_start(struct vm *vm, const char *tag, char *err, size_t errlen);
 /* Deletes tag from every disk that has it; -ENOENT when none has. */
 int vm_delvm(struct vm *vm, const char *tag, char *err, size_t errlen);
+/* The names of the disks savevm snapshots (the drive id, else "virtioN"), the VM state's first, into
+ * names (max of them): how many, or -ENOTSUP with QEMU's message in err when none can or one cannot. */
+#define VM_DISK_NAME_LEN 40
+int vm_savevm_disk_names(struct vm *vm, char (*names)[VM_DISK_NAME_LEN], int max, char *err, size_t errlen);
 /* HMP info snapshots: the VM state disk's snapshots in QEMU's table. */
 void vm_snapshots_print(struct vm *vm, FILE *out);
 

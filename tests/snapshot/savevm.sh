@@ -94,6 +94,18 @@ check_clean "after delvm"
 hmp_run none "$drive" "info snapshots"
 grep -qx "There is no snapshot available." "$d/none.out" || { echo "FAIL: info snapshots"; cat "$d/none.out"; fail=1; }
 
+# QMP's snapshot jobs (QEMU 7.2's snapshot-save / -load / -delete, query-jobs, job-dismiss).
+"$VMON" run --accel soft --mem $MEM --kernel "$GUEST" --append "$args" --drive "$drive" -S \
+    -qmp "unix:$d/j.sock,server" > "$d/j.log" 2>"$d/j.err" &
+p=$!
+if python3 "$here/savevm.py" qmp "$d/j.sock" > "$d/j.out"; then
+    echo "ok: QMP snapshot-save, snapshot-load (and an unknown tag's job error), snapshot-delete jobs"
+else
+    echo "FAIL: QMP snapshot jobs:"; cat "$d/j.out" "$d/j.err"; fail=1
+fi
+wait $p
+check_clean "after the QMP jobs"
+
 $IMG create -q -f raw "$d/disk.raw" 1M
 hmp_run raw "file=$d/disk.raw,format=raw,if=virtio" "savevm s2"
 if grep -qx "Error: Device 'virtio0' is writable but does not support snapshots" "$d/raw.out"; then
