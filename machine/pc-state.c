@@ -152,11 +152,23 @@ static int load_vga(void *dev, struct vms_reader *r) { return vga_load(dev, r); 
 static int load_host(void *dev, struct vms_reader *r) { return pci_host_load(dev, r); }
 static int load_fn(void *dev, struct vms_reader *r) { return pci_load(dev, r); }
 
+/* Whether the state holds (tag, instance), without taking it. */
+static bool has(const struct vms_index *idx, uint32_t tag, uint32_t inst)
+{
+    for (unsigned i = 0; i < idx->n; i++)
+        if (idx->s[i].tag == tag && idx->s[i].instance == inst)
+            return true;
+    return false;
+}
+
 /* The firmware-boot devices and the board's PCI functions, after the ACPI PM block (PIIX4 PM moves it). */
 static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t errlen)
 {
+    /* A --restore without --kernel builds a firmware board: the VGA and the PIIX4 PM function a
+     * --kernel VM did not have stay as at reset (the PM block is where a --kernel boot has it). */
+    bool vga = pc->vga && has(idx, TAG_VGA, 0);
     if (load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
-        (pc->vga && load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
+        (vga && load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
         load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
         return -EINVAL;
     struct pci_dev *fn[3];
@@ -164,6 +176,8 @@ static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t er
     for (int i = 0, n = board_fns(pc, fn, devfn); i < n; i++) {
         char name[48];
         snprintf(name, sizeof(name), "PCI function 00:%02x.%x (%s)", devfn[i] >> 3, devfn[i] & 7, fn[i]->name);
+        if (devfn[i] == DEVFN_PIIX4_PM && !has(idx, TAG_PCI_FN, devfn[i]))
+            continue;
         if (load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
             return -EINVAL;
     }
