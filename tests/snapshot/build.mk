@@ -9,5 +9,5 @@ $(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-gues
 TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
 INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
                tests/snapshot/linux-blk.sh tests/snapshot/savevm.sh \
-               tests/snapshot/firmware.sh
+               tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh
 QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh tests/snapshot/savevm.sh
