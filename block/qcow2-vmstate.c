@@ -55,7 +55,7 @@ int qcow2_snapshot_save(struct blk *bs, const char *name, uint64_t vm_state_size
                         char *err)
 {
     struct qcow2 *s = bs->opaque;
-    int r = qcow2_snapshot_create_vm(bs, name, vm_state_size, vm_clock_nsec, err);
+    int r = qcow2_snapshot_create_vm(bs, name, vm_state_size, vm_clock_nsec, true, err);
     if (r < 0 || !vm_state_size)
         return r;
     /* The snapshot holds the state now; the active image drops its references (never fails the

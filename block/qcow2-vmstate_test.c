@@ -90,6 +90,7 @@ static void test_save_apply(void **state)
     assert_int_equal(bs->drv->snapshot_list(bs, &l), 1);
     assert_int_equal(l[0].vm_state_size, STATE_LEN);
     assert_int_equal(l[0].vm_clock_nsec, 5000000000ull);
+    assert_true(l[0].icount == UINT64_MAX);  /* none, as QEMU's savevm */
     free(l);
     assert_clean(bs);
     blk_close(bs);

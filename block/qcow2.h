@@ -252,9 +252,10 @@ int qcow2_bitmap_change(struct blk *bs, const struct blk_bitmap_op *op, char *er
 int qcow2_read_snapshots(struct qcow2 *s, char *err);
 void qcow2_free_snapshots(struct qcow2 *s);
 int qcow2_snapshot_create(struct blk *bs, const char *name, char *err);
-/* The same, recording a VM state of vm_state_size bytes already in the VM state area (savevm). */
+/* The same, recording a VM state of vm_state_size bytes already in the VM state area (savevm);
+ * no_icount: the snapshot records no instruction count (-1), as QEMU's savevm. */
 int qcow2_snapshot_create_vm(struct blk *bs, const char *name, uint64_t vm_state_size, uint64_t vm_clock_nsec,
-                             char *err);
+                             bool no_icount, char *err);
 int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err);
 int qcow2_snapshot_delete(struct blk *bs, const char *name, char *err);
 int qcow2_update_copied_flags(struct qcow2 *s);
