@@ -171,6 +171,15 @@ struct blk_driver {
     int (*snapshot_create)(struct blk *bs, const char *name, char *err);
     int (*snapshot_apply)(struct blk *bs, const char *name, char *err);
     int (*snapshot_delete)(struct blk *bs, const char *name, char *err);
+    /* The VM state area of internal snapshots (QEMU's bdrv_save_vmstate / bdrv_load_vmstate): bytes
+     * kept past the end of the virtual disk, pos counted from the area's start. NULL: the format
+     * has none (savevm refuses such a disk). */
+    int (*vmstate_write)(struct blk *bs, uint64_t pos, const void *buf, size_t len);
+    int (*vmstate_read)(struct blk *bs, uint64_t pos, void *buf, size_t len);
+    /* snapshot_create for savevm: the snapshot takes the vm_state_size bytes written to the VM state
+     * area (0: none) and records the VM clock; the active image lets go of the area after. */
+    int (*snapshot_save)(struct blk *bs, const char *name, uint64_t vm_state_size, uint64_t vm_clock_nsec,
+                         char *err);
     /* Changes what can change in place from "-o k=v,..." (qemu-img amend); the message in err. */
     int (*amend)(struct blk *bs, const char *opts, char *err);
     /* Sizes an image of this format made from in (NULL: of o->size, empty); the message in err. */

@@ -1,6 +1,6 @@
 # Block layer: raw and qcow2 behind struct blk_driver (block/block.h), the only door vmon img uses.
 VMON_SRCS += block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c \
-             block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c \
+             block/qcow2-refcount.c block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-vmstate.c \
              block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-bitmap-edit.c block/qcow2-info.c block/qcow2-opts.c \
              block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vhdx-check.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
 
@@ -9,14 +9,14 @@ TEST_DEPS += $(BUILD)/tests/img/blkio
 $(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-UNIT_TESTS += block/qcow2-refcount_test.c block/probe_test.c block/opts_test.c block/fmtutil_test.c block/guard0_test.c
+UNIT_TESTS += block/qcow2-refcount_test.c block/qcow2-vmstate_test.c block/probe_test.c block/opts_test.c block/fmtutil_test.c block/guard0_test.c
 INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 
 # libFuzzer target over the qcow2 opener and read path: make fuzz-qcow2 [FUZZ_TIME=600]
 FUZZ_TIME ?= 600
 FUZZ_SRCS := block/block.c block/opts.c block/file.c block/lock.c block/probe.c block/raw.c block/qcow2.c block/qcow2-cluster.c block/qcow2-refcount.c \
-             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-bitmap-edit.c block/qcow2-info.c block/qcow2-opts.c \
+             block/qcow2-cache.c block/qcow2-check.c block/qcow2-snapshot.c block/qcow2-vmstate.c block/qcow2-header.c block/qcow2-compress.c block/qcow2-bitmap.c block/qcow2-bitmap-edit.c block/qcow2-info.c block/qcow2-opts.c \
              block/prealloc.c block/fmtutil.c block/vpc.c block/vpc-create.c block/vdi.c block/vhdx.c block/vhdx-check.c block/vmdk.c block/vmdk-desc.c block/vmdk-sparse.c block/vmdk-stream.c
 build/fuzz/fuzz-qcow2: tests/img/fuzz-qcow2.c tests/img/fuzz-mem.h $(FUZZ_SRCS) block/block.h block/qcow2.h
 	@mkdir -p $(dir $@)

@@ -99,6 +99,8 @@ static int grow_refcount_table(struct qcow2 *s, uint64_t min_group)
             need = s->rt_size;
         need += need / 4 + 1;                       /* headroom so that growth stays rare */
         uint64_t t2 = (need + per_cluster - 1) / per_cluster, nb2 = 0;
+        if (t2 > QCOW2_MAX_RT_BYTES / s->cluster_size)   /* need only grows: refuse before counting */
+            return -EFBIG;
         for (uint64_t g = e >> s->rb_bits; g <= (e + nb + t2 - 1) >> s->rb_bits; g++)
             if (g >= s->rt_size || !s->rt[g])
                 nb2++;

@@ -288,6 +288,12 @@ static int create_fail(struct qcow2 *s, const char *name, int r, bool counted, i
 
 int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
 {
+    return qcow2_snapshot_create_vm(bs, name, 0, 0, false, err);
+}
+
+int qcow2_snapshot_create_vm(struct blk *bs, const char *name, uint64_t vm_state_size, uint64_t vm_clock_nsec,
+                             bool no_icount, char *err)
+{
     struct qcow2 *s = bs->opaque;
     if (s->refcount_bits < 2)
         return blk_error(err, ENOTSUP, "Snapshots need refcount_bits of at least 2");
@@ -348,7 +354,9 @@ int qcow2_snapshot_create(struct blk *bs, const char *name, char *err)
     sn->l1_offset = (uint64_t)l1_off;
     sn->l1_size = s->l1_size;
     sn->disk_size = s->size;
-    sn->has_icount = true;
+    sn->vm_state_size = vm_state_size;
+    sn->vm_clock_nsec = vm_clock_nsec;
+    sn->has_icount = !no_icount;       /* QEMU's savevm records none (-1) outside record/replay */
     s->nb_snapshots++;
     uint64_t old_table = s->snapshots_offset;
     r = write_snapshot_table(s);

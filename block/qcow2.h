@@ -252,11 +252,22 @@ int qcow2_bitmap_change(struct blk *bs, const struct blk_bitmap_op *op, char *er
 int qcow2_read_snapshots(struct qcow2 *s, char *err);
 void qcow2_free_snapshots(struct qcow2 *s);
 int qcow2_snapshot_create(struct blk *bs, const char *name, char *err);
+/* The same, recording a VM state of vm_state_size bytes already in the VM state area (savevm);
+ * no_icount: the snapshot records no instruction count (-1), as QEMU's savevm. */
+int qcow2_snapshot_create_vm(struct blk *bs, const char *name, uint64_t vm_state_size, uint64_t vm_clock_nsec,
+                             bool no_icount, char *err);
 int qcow2_snapshot_apply(struct blk *bs, const char *name, char *err);
 int qcow2_snapshot_delete(struct blk *bs, const char *name, char *err);
 int qcow2_update_copied_flags(struct qcow2 *s);
 int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, int delta, bool clear_copied);
 int qcow2_make_empty(struct blk *bs);
+
+/* qcow2-vmstate.c: the VM state area of internal snapshots (savevm / loadvm) */
+uint64_t qcow2_vmstate_offset(const struct qcow2 *s);
+int qcow2_vmstate_write(struct blk *bs, uint64_t pos, const void *buf, size_t len);
+int qcow2_vmstate_read(struct blk *bs, uint64_t pos, void *buf, size_t len);
+int qcow2_snapshot_save(struct blk *bs, const char *name, uint64_t vm_state_size, uint64_t vm_clock_nsec,
+                        char *err);
 
 /* qcow2-info.c: what qemu-img info and snapshot -l show */
 int qcow2_get_info(struct blk *bs, struct blk_info *bi);

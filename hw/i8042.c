@@ -284,3 +284,20 @@ int i8042_load(struct i8042 *k, struct vms_reader *r)
     pthread_mutex_unlock(&k->lock);
     return 0;
 }
+
+void i8042_kbd_save(struct i8042 *k, struct vms_writer *w)
+{
+    pthread_mutex_lock(&k->lock);
+    ps2_kbd_save(&k->kbd, w);
+    pthread_mutex_unlock(&k->lock);
+}
+
+int i8042_kbd_load(struct i8042 *k, struct vms_reader *r)
+{
+    pthread_mutex_lock(&k->lock);
+    int e = ps2_kbd_load(&k->kbd, r);
+    if (e == 0)
+        update_irq(k);
+    pthread_mutex_unlock(&k->lock);
+    return e;
+}

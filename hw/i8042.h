@@ -29,5 +29,8 @@ struct vms_writer;
 struct vms_reader;
 void i8042_save(struct i8042 *d, struct vms_writer *w);
 int i8042_load(struct i8042 *d, struct vms_reader *r);
+/* The keyboard behind it, its own section (hw/ps2-kbd.h), under the controller's lock. */
+void i8042_kbd_save(struct i8042 *d, struct vms_writer *w);
+int i8042_kbd_load(struct i8042 *d, struct vms_reader *r);
 
 #endif

@@ -3,7 +3,10 @@
  * controller's translation delivers) and set 2 (what the keyboard sends). */
 #include "hw/ps2-kbd.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include "migration/vmstate.h"
 
 #define ACK 0xfa
 #define BAT_OK 0xaa
@@ -129,4 +132,32 @@ void ps2_kbd_key(struct ps2_kbd *k, const struct ps2_key *key, bool down, bool t
             push(k, 0xf0);
         push(k, key->set2);
     }
+}
+
+void ps2_kbd_save(const struct ps2_kbd *k, struct vms_writer *w)
+{
+    vms_put_u8(w, (uint8_t)k->count);
+    for (int i = 0; i < k->count; i++)
+        vms_put_u8(w, k->q[(k->head + i) % PS2_KBD_QUEUE]);
+    uint8_t b[] = { k->pending, k->set, k->leds, k->scanning };
+    vms_put_bytes(w, b, sizeof(b));
+}
+
+int ps2_kbd_load(struct ps2_kbd *k, struct vms_reader *r)
+{
+    uint8_t n = vms_get_u8(r), q[PS2_KBD_QUEUE], b[4];
+    if (n > PS2_KBD_QUEUE)
+        return -EINVAL;
+    vms_get_bytes(r, q, n);
+    vms_get_bytes(r, b, sizeof(b));
+    if (vms_reader_done(r) < 0 || b[1] < 1 || b[1] > 3 || b[3] > 1)
+        return -EINVAL;
+    memcpy(k->q, q, n);
+    k->head = 0;
+    k->count = n;
+    k->pending = b[0];
+    k->set = b[1];
+    k->leds = b[2];
+    k->scanning = b[3];
+    return 0;
 }

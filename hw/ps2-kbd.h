@@ -36,5 +36,12 @@ void ps2_kbd_key(struct ps2_kbd *k, const struct ps2_key *key, bool down, bool t
 /* The next byte for the controller; false when none. */
 bool ps2_kbd_pop(struct ps2_kbd *k, uint8_t *b);
 const struct ps2_key *ps2_key_by_name(const char *name);
+/* Snapshots: the queue (oldest byte first), the pending command, scan-code set, LEDs, scanning.
+ * ps2_kbd_load refuses what a keyboard cannot hold (a longer queue, set 0 or 4+) with -EINVAL and
+ * leaves k as it was; it reads to the reader's end. The caller holds the i8042's lock. */
+struct vms_writer;
+struct vms_reader;
+void ps2_kbd_save(const struct ps2_kbd *k, struct vms_writer *w);
+int ps2_kbd_load(struct ps2_kbd *k, struct vms_reader *r);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "hw/i8042.h"
 #include "hw/ps2-kbd.h"
+#include "migration/vmstate.h"
 
 static int drain(struct ps2_kbd *k, uint8_t *out, int max)
 {
@@ -120,12 +121,59 @@ static void test_controller(void **state)
     i8042_free(k);
 }
 
+/* A snapshot section: the queued bytes (wrapped around the ring), set, LEDs and a pending command
+ * come back in order; a queue longer than the ring, set 0 or a short section are refused. */
+static void test_state(void **state)
+{
+    (void)state;
+    struct ps2_kbd k, k2;
+    uint8_t b[PS2_KBD_QUEUE + 8], b2[PS2_KBD_QUEUE + 8];
+    ps2_kbd_reset(&k);
+    ps2_kbd_write(&k, 0xed);
+    ps2_kbd_write(&k, 0x05);
+    for (int i = 0; i < 40; i++)             /* move the ring's head past its middle */
+        ps2_kbd_key(&k, ps2_key_by_name("a"), i & 1, false);
+    drain(&k, b, 30);
+    ps2_kbd_key(&k, ps2_key_by_name("up"), true, false);
+    ps2_kbd_write(&k, 0xf3);                 /* typematic: waits for its argument */
+    struct vms_writer w;
+    vms_writer_init(&w);
+    ps2_kbd_save(&k, &w);
+    struct vms_section sec = { .tag = 1, .data = w.buf, .len = (uint32_t)w.len };
+    struct vms_reader r;
+    ps2_kbd_reset(&k2);
+    vms_reader_init(&r, &sec);
+    assert_int_equal(ps2_kbd_load(&k2, &r), 0);
+    assert_int_equal(k2.leds, 5);
+    assert_int_equal(k2.pending, 0xf3);
+    int n = drain(&k, b, sizeof(b)), n2 = drain(&k2, b2, sizeof(b2));
+    assert_int_equal(n, n2);
+    assert_memory_equal(b, b2, (size_t)n);
+    struct vms_section cut = sec;
+    cut.len--;
+    vms_reader_init(&r, &cut);
+    assert_int_equal(ps2_kbd_load(&k2, &r), -EINVAL);
+    uint8_t bad[256];
+    memcpy(bad, w.buf, w.len);
+    bad[0] = PS2_KBD_QUEUE + 1;
+    struct vms_section big = { .tag = 1, .data = bad, .len = (uint32_t)w.len };
+    vms_reader_init(&r, &big);
+    assert_int_equal(ps2_kbd_load(&k2, &r), -EINVAL);
+    memcpy(bad, w.buf, w.len);
+    bad[w.len - 3] = 0;                      /* scan-code set 0 */
+    vms_reader_init(&r, &big);
+    assert_int_equal(ps2_kbd_load(&k2, &r), -EINVAL);
+    assert_int_equal(k2.count, 0);           /* refused loads left it alone */
+    vms_writer_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_controller),
+        cmocka_unit_test(test_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

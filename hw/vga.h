@@ -45,6 +45,13 @@ struct vga_screen {
 };
 bool vga_read_screen(struct vga *v, struct vga_screen *s);
 
+/* Snapshots (hw/vga-state.c): the registers in one section; vga_load refuses a section that is not
+ * exactly one (or holds values no VGA has) with -EINVAL, v untouched. */
+struct vms_writer;
+struct vms_reader;
+void vga_save(struct vga *v, struct vms_writer *w);
+int vga_load(struct vga *v, struct vms_reader *r);
+
 /* The mirror's step, run by its timer every VGA_MIRROR_NS (and by tests): print what changed. */
 #define VGA_MIRROR_NS 50000000ull
 void vga_mirror_step(struct vga *v);

@@ -41,6 +41,14 @@ static int media_flush(void *o)
 static const struct ide_media_ops media_ops = { media_read, media_write, media_flush };
 static const struct ide_media_ops empty_ops = { NULL, NULL, NULL };
 
+bool pc_ide_has_media(const struct pc_ide *p)
+{
+    for (int i = 0; i < VM_MAX_IDE; i++)
+        if (p->d[i].bs)
+            return true;
+    return false;
+}
+
 static int attach(struct pc_ide *p, int i, const struct vm_drive *dr, char *err, size_t errlen)
 {
     struct ide_media m = { .ops = &empty_ops, .cdrom = dr->cdrom, .readonly = dr->cdrom };

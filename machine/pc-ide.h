@@ -13,6 +13,8 @@ struct pc_ide;
 struct pc_ide *pc_ide_new(struct vm *vm, struct pci_host *pci, const struct irq_line irq[2],
                           uint32_t io_base, char *err, size_t errlen);
 void pc_ide_reset(struct pc_ide *p);
+/* Whether any drive has an image (a snapshot cannot save IDE state yet). */
+bool pc_ide_has_media(const struct pc_ide *p);
 void pc_ide_free(struct pc_ide *p);
 
 #endif

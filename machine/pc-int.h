@@ -50,6 +50,7 @@ struct pc {
     int net_slots[VM_MAX_NICS];           /* the PCI slot of each NIC with a boot ROM, else -1 */
     struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
     int nmmio;                 /* virtio-mmio devices so far: the next one's index */
+    int quiesced;              /* pc_state_quiesce depth: the disks take requests again at 0 */
 };
 
 /* pc-state.c: vm_board_ops' save_state / load_state. */

@@ -5,8 +5,10 @@
  * accelerator's (save_irqchip / load_irqchip), in the same sections. Disks on virtio-blk-pci are
  * quiesced (no request in flight) while they are saved; their image files are the user's to keep
  * as they were (the disks' contents are not in the state file, as with QEMU's savevm to a file).
- * Devices that cannot be saved yet (virtio-net, -rng, -serial, -vsock, virtio-mmio disks) make the
- * save fail with their name rather than write a file that would not restore. */
+ * Firmware boots add the VGA's registers, and every boot the PS/2 keyboard, the PCI host bridge's
+ * address latch and the board's own PCI functions (i440FX, PIIX3, PIIX4 PM: config space by devfn).
+ * Devices that cannot be saved yet (virtio-net, -rng, -serial, -vsock, virtio-mmio disks, IDE disks)
+ * make the save fail with their name rather than write a file that would not restore. */
 #include "machine/pc-int.h"
 
 #include <errno.h>
@@ -15,10 +17,14 @@
 #include "hw/acpi-pm.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
+#include "hw/pci/host.h"
 #include "hw/serial.h"
+#include "hw/vga.h"
 #include "hw/virtio/blk.h"
 #include "hw/virtio/pci.h"
+#include "machine/pc-ide.h"
 #include "machine/pc-soft.h"
+#include "machine/pc-vga.h"
 #include "machine/pc-vdev.h"
 #include "migration/vmstate.h"
 
@@ -27,6 +33,24 @@
 #define TAG_RTC VMS_TAG('R', 'T', 'C', ' ')
 #define TAG_ACPI_PM VMS_TAG('A', 'C', 'P', 'I')
 #define TAG_I8042 VMS_TAG('8', '0', '4', '2')
+#define TAG_PS2_KBD VMS_TAG('P', 'S', '2', 'K')
+#define TAG_VGA VMS_TAG('V', 'G', 'A', ' ')
+#define TAG_PCI_HOST VMS_TAG('P', 'C', 'I', 'H')     /* the 0xcf8 latch */
+#define TAG_PCI_FN VMS_TAG('P', 'C', 'I', 'F')       /* a bridge function's config space; instance: devfn */
+#define DEVFN_I440FX 0x00
+#define DEVFN_PIIX3 0x08
+#define DEVFN_PIIX4_PM (0x08 | PIIX4_PM_FN)
+
+/* The PCI functions of the board itself (virtio functions save their config in their own section). */
+static int board_fns(struct pc *pc, struct pci_dev **fn, uint32_t *devfn)
+{
+    int n = 0;
+    fn[n] = &pc->pci->i440fx, devfn[n++] = DEVFN_I440FX;
+    fn[n] = &pc->pci->piix3, devfn[n++] = DEVFN_PIIX3;
+    if (!pc->vm->cfg.kernel)                    /* firmware boots: machine/pc.c pc_add_pm_fn */
+        fn[n] = &pc->pm_fn.dev, devfn[n++] = DEVFN_PIIX4_PM;
+    return n;
+}
 
 /* The first device this board cannot save yet, or NULL. */
 static const char *unsaveable(const struct pc *pc)
@@ -37,6 +61,8 @@ static const char *unsaveable(const struct pc *pc)
     for (int i = 0; i < VM_MAX_DRIVES; i++)
         if (pc->blk_mmios[i])
             return "virtio-mmio disk";
+    if (pc->ide && pc_ide_has_media(pc->ide))
+        return "IDE disk";
     return pc_vdevs_any(pc->vdevs) ? "virtio-rng/-serial/-vsock" : NULL;
 }
 
@@ -54,9 +80,27 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     vms_begin(w, TAG_I8042, 0);
     i8042_save(pc->i8042, w);
     vms_end(w);
+    vms_begin(w, TAG_PS2_KBD, 0);
+    i8042_kbd_save(pc->i8042, w);
+    vms_end(w);
     vms_begin(w, TAG_RTC, 0);
     rtc_save(pc->rtc, w);
     vms_end(w);
+    if (pc->vga) {
+        vms_begin(w, TAG_VGA, 0);
+        vga_save(pc_vga_device(pc->vga), w);
+        vms_end(w);
+    }
+    vms_begin(w, TAG_PCI_HOST, 0);
+    pci_host_save(pc->pci, w);
+    vms_end(w);
+    struct pci_dev *fn[3];
+    uint32_t devfn[3];
+    for (int i = 0, n = board_fns(pc, fn, devfn); i < n; i++) {
+        vms_begin(w, TAG_PCI_FN, devfn[i]);
+        pci_save(fn[i], w);
+        vms_end(w);
+    }
     vms_begin(w, TAG_ACPI_PM, 0);
     acpi_pm_save(pc->pm, w);
     vms_end(w);
@@ -67,11 +111,13 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (!pc->blk_pcis[i])
             continue;
-        virtio_blk_quiesce(pc->blks[i]);
+        if (!pc->quiesced)         /* savevm quiesced them already, until its disk snapshots are made */
+            virtio_blk_quiesce(pc->blks[i]);
         vms_begin(w, TAG_VIRTIO_BLK, (uint32_t)i);
         virtio_pci_save(pc->blk_pcis[i], w);
         vms_end(w);
-        virtio_blk_thaw(pc->blks[i]);
+        if (!pc->quiesced)
+            virtio_blk_thaw(pc->blks[i]);
     }
     if (w->err)
         snprintf(err, errlen, "%s", "out of memory");
@@ -101,6 +147,42 @@ static int load_vpci(void *dev, struct vms_reader *r) { return virtio_pci_load(d
 static int load_i8042(void *dev, struct vms_reader *r) { return i8042_load(dev, r); }
 static int load_rtc(void *dev, struct vms_reader *r) { return rtc_load(dev, r); }
 static int load_pm(void *dev, struct vms_reader *r) { return acpi_pm_load(dev, r); }
+static int load_kbd(void *dev, struct vms_reader *r) { return i8042_kbd_load(dev, r); }
+static int load_vga(void *dev, struct vms_reader *r) { return vga_load(dev, r); }
+static int load_host(void *dev, struct vms_reader *r) { return pci_host_load(dev, r); }
+static int load_fn(void *dev, struct vms_reader *r) { return pci_load(dev, r); }
+
+/* Whether the state holds (tag, instance), without taking it. */
+static bool has(const struct vms_index *idx, uint32_t tag, uint32_t inst)
+{
+    for (unsigned i = 0; i < idx->n; i++)
+        if (idx->s[i].tag == tag && idx->s[i].instance == inst)
+            return true;
+    return false;
+}
+
+/* The firmware-boot devices and the board's PCI functions, after the ACPI PM block (PIIX4 PM moves it). */
+static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t errlen)
+{
+    /* A --restore without --kernel builds a firmware board: the VGA and the PIIX4 PM function a
+     * --kernel VM did not have stay as at reset (the PM block is where a --kernel boot has it). */
+    bool vga = pc->vga && has(idx, TAG_VGA, 0);
+    if (load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
+        (vga && load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
+        load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
+        return -EINVAL;
+    struct pci_dev *fn[3];
+    uint32_t devfn[3];
+    for (int i = 0, n = board_fns(pc, fn, devfn); i < n; i++) {
+        char name[48];
+        snprintf(name, sizeof(name), "PCI function 00:%02x.%x (%s)", devfn[i] >> 3, devfn[i] & 7, fn[i]->name);
+        if (devfn[i] == DEVFN_PIIX4_PM && !has(idx, TAG_PCI_FN, devfn[i]))
+            continue;
+        if (load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
 
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
@@ -117,7 +199,8 @@ int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen
     if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
         load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
         load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
-        load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0)
+        load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0 ||
+        load_board(pc, idx, err, errlen) < 0)
         return -EINVAL;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         char name[32];
@@ -142,10 +225,14 @@ void pc_state_resume(struct vm *vm)
     }
 }
 
-/* Around a restore into a running VM: the disks take no request meanwhile, then look at every queue. */
+/* Around a restore into a running VM or a savevm: the disks take no request meanwhile, then look at
+ * every queue. Nested calls (savevm's around a restore's) count: only the outermost thaws. Called from
+ * the monitor's thread only. */
 void pc_state_quiesce(struct vm *vm, bool on)
 {
     struct pc *pc = vm->platform;
+    if (on ? pc->quiesced++ > 0 : --pc->quiesced > 0)
+        return;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (pc->blks[i] && on)
             virtio_blk_quiesce(pc->blks[i]);

@@ -87,3 +87,8 @@ void pc_vga_free(struct pc_vga *p)
     vga_free(p->vga);
     free(p);
 }
+
+struct vga *pc_vga_device(struct pc_vga *p)
+{
+    return p->vga;
+}

@@ -25,5 +25,7 @@ bool pc_firmware_sercon(const struct vm_config *c);
 int pc_vga_add(struct vm *vm, struct fw_cfg *f, void (*write)(void *, const char *, size_t),
                void *opaque, struct pc_vga **out, char *err, size_t errlen);
 void pc_vga_free(struct pc_vga *p);
+/* The device, for its snapshot section (machine/pc-state.c). */
+struct vga *pc_vga_device(struct pc_vga *p);
 
 #endif

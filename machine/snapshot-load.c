@@ -125,11 +125,27 @@ int vm_state_load_sections(struct vm *vm, const uint8_t *buf, size_t len, char *
     return r;
 }
 
-static int map_ram(struct vm *vm, int fd, const struct vms_header *h, char *err, size_t errlen)
+/* A state's bytes: a file (RAM mapped from it) or a vm_state_io (RAM read in). */
+struct src {
+    int fd;
+    const struct vm_state_io *io;
+};
+
+static int src_read(const struct src *src, void *buf, uint64_t len, uint64_t off)
 {
-    void *p = mmap(vm->mem.base, h->ram_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
-                   (off_t)h->ram_off);
-    if (p == MAP_FAILED) {
+    return src->io ? src->io->pread(src->io->opaque, buf, len, off) : read_all(src->fd, buf, len, off);
+}
+
+static int map_ram(struct vm *vm, const struct src *src, const struct vms_header *h, char *err, size_t errlen)
+{
+    if (src->io) {
+        int r = src_read(src, vm->mem.base, h->ram_len, h->ram_off);
+        if (r < 0) {
+            snprintf(err, errlen, "reading guest RAM: %s", strerror(-r));
+            return r;
+        }
+    } else if (mmap(vm->mem.base, h->ram_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, src->fd,
+                    (off_t)h->ram_off) == MAP_FAILED) {
         snprintf(err, errlen, "mapping guest RAM: %s", strerror(errno));
         return -errno;
     }
@@ -138,21 +154,17 @@ static int map_ram(struct vm *vm, int fd, const struct vms_header *h, char *err,
     return 0;
 }
 
-static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t errlen)
+static int restore_src(struct vm *vm, const struct src *src, uint64_t size, bool *touched, char *err,
+                       size_t errlen)
 {
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return bad(err, errlen, "not a regular file");
     uint8_t *hdr = calloc(1, VMS_HEADER_SIZE);
     if (!hdr)
         return -ENOMEM;
     struct vms_header h;
     const char *why = "truncated (shorter than its header)";
-    int r = (uint64_t)st.st_size < VMS_HEADER_SIZE ? -EINVAL : read_all(fd, hdr, VMS_HEADER_SIZE, 0);
+    int r = size < VMS_HEADER_SIZE ? -EINVAL : src_read(src, hdr, VMS_HEADER_SIZE, 0);
     if (r == 0)
-        r = vms_header_decode(hdr, VMS_HEADER_SIZE, (uint64_t)st.st_size, &h, &why);
+        r = vms_header_decode(hdr, VMS_HEADER_SIZE, size, &h, &why);
     free(hdr);
     if (r == -EINVAL)
         return bad(err, errlen, why);
@@ -160,7 +172,7 @@ static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t er
         return r;
     uint8_t *sect = malloc(h.sect_len ? h.sect_len : 1);
     struct vms_index *idx = calloc(1, sizeof(*idx));
-    r = !sect || !idx ? -ENOMEM : read_all(fd, sect, h.sect_len, h.sect_off);
+    r = !sect || !idx ? -ENOMEM : src_read(src, sect, h.sect_len, h.sect_off);
     if (r == 0 && (uint32_t)crc32(0, sect, (uInt)h.sect_len) != h.sect_crc)
         r = bad(err, errlen, "corrupted (the sections' checksum does not match)");
     else if (r == 0 && vms_index_build(sect, h.sect_len, idx, &why) < 0)
@@ -170,12 +182,23 @@ static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t er
         r = load_sections(vm, idx, err, errlen);
     }
     if (r == 0)
-        r = map_ram(vm, fd, &h, err, errlen);
+        r = map_ram(vm, src, &h, err, errlen);
     if (r == 0 && vm->board && vm->board->state_loaded)
         vm->board->state_loaded(vm);
     free(idx);
     free(sect);
     return r;
+}
+
+static int restore_fd(struct vm *vm, int fd, bool *touched, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return bad(err, errlen, "not a regular file");
+    struct src src = { .fd = fd };
+    return restore_src(vm, &src, (uint64_t)st.st_size, touched, err, errlen);
 }
 
 static int restore_path(struct vm *vm, const char *path, bool *touched, char *err, size_t errlen)
@@ -190,13 +213,24 @@ static int restore_path(struct vm *vm, const char *path, bool *touched, char *er
     return r == -EINVAL || r == -ENOENT ? -EINVAL : r;
 }
 
+static int restore_io(struct vm *vm, const struct vm_state_io *io, bool *touched, char *err, size_t errlen)
+{
+    struct src src = { .fd = -1, .io = io };
+    char why[400] = "";
+    int r = restore_src(vm, &src, io->size, touched, why, sizeof(why));
+    if (r < 0)
+        snprintf(err, errlen, "%s", why[0] ? why : strerror(-r));
+    return r == -EINVAL || r == -ENOENT ? -EINVAL : r;
+}
+
 int vm_restore_state(struct vm *vm, const char *path, char *err, size_t errlen)
 {
     bool touched = false;
     return restore_path(vm, path, &touched, err, errlen);
 }
 
-int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
+/* Into a running VM (vCPUs parked, disks quiesced meanwhile): from path, or from io when path is NULL. */
+static int load_running(struct vm *vm, const char *path, const struct vm_state_io *io, char *err, size_t errlen)
 {
     int p = vm_pause_quiet(vm);
     if (p == -ESHUTDOWN) {
@@ -206,7 +240,7 @@ int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
     if (vm->board && vm->board->quiesce)
         vm->board->quiesce(vm, true);
     bool touched = false;
-    int r = restore_path(vm, path, &touched, err, errlen);
+    int r = path ? restore_path(vm, path, &touched, err, errlen) : restore_io(vm, io, &touched, err, errlen);
     if (vm->board && vm->board->quiesce)
         vm->board->quiesce(vm, false);
     if (r < 0 && touched) {
@@ -216,4 +250,15 @@ int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
         vm_resume_quiet(vm);
     }
     return r;
+}
+
+int vm_load_state(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+    return load_running(vm, path, NULL, err, errlen);
+}
+
+int vm_load_state_io(struct vm *vm, const struct vm_state_io *io, bool running, char *err, size_t errlen)
+{
+    bool touched = false;
+    return running ? load_running(vm, NULL, io, err, errlen) : restore_io(vm, io, &touched, err, errlen);
 }

@@ -64,8 +64,13 @@ static int write_all(int fd, const void *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
-static int write_file(struct vm *vm, const char *path, const struct vms_writer *w, char *err,
-                      size_t errlen)
+static int fd_pwrite(void *opaque, const void *buf, size_t len, uint64_t off)
+{
+    return write_all(*(int *)opaque, buf, len, off);
+}
+
+/* Header, sections, then RAM page aligned; *len: where the state ends. */
+static int write_state(struct vm *vm, const struct vms_writer *w, const struct vm_state_io *io, uint64_t *len)
 {
     struct vms_header h = { .version = VMS_VERSION, .ram_size = vm->mem.ram_size,
                             .ncpus = (uint32_t)vm->ncpus, .sect_off = VMS_HEADER_SIZE,
@@ -75,24 +80,40 @@ static int write_file(struct vm *vm, const char *path, const struct vms_writer *
     h.ram_off = (VMS_HEADER_SIZE + w->len + 4095) & ~4095ull;
     h.ram_len = vm->mem.ram_size;
     uint8_t *hdr = calloc(1, VMS_HEADER_SIZE);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int r = !hdr ? -ENOMEM : fd < 0 ? -errno : 0;
-    if (r == 0) {
-        vms_header_encode(&h, hdr);
-        if ((r = write_all(fd, hdr, VMS_HEADER_SIZE, 0)) == 0 &&
-            (r = write_all(fd, w->buf, w->len, VMS_HEADER_SIZE)) == 0)
-            r = write_all(fd, vm->mem.base, vm->mem.ram_size, h.ram_off);
-        if (r == 0 && fsync(fd) < 0)
-            r = -errno;
+    if (!hdr)
+        return -ENOMEM;
+    vms_header_encode(&h, hdr);
+    int r = io->pwrite(io->opaque, hdr, VMS_HEADER_SIZE, 0);
+    if (r == 0)
+        r = io->pwrite(io->opaque, w->buf, w->len, VMS_HEADER_SIZE);
+    if (r == 0 && h.ram_off > VMS_HEADER_SIZE + w->len) {   /* the gap up to RAM, zeros */
+        memset(hdr, 0, VMS_HEADER_SIZE);
+        r = io->pwrite(io->opaque, hdr, h.ram_off - VMS_HEADER_SIZE - w->len, VMS_HEADER_SIZE + w->len);
     }
+    if (r == 0)
+        r = io->pwrite(io->opaque, vm->mem.base, vm->mem.ram_size, h.ram_off);
+    free(hdr);
+    *len = h.ram_off + h.ram_len;
+    return r;
+}
+
+static int write_file(struct vm *vm, const char *path, const struct vms_writer *w, char *err,
+                      size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    struct vm_state_io io = { .pwrite = fd_pwrite, .opaque = &fd };
+    uint64_t len;
+    int r = fd < 0 ? -errno : write_state(vm, w, &io, &len);
+    if (r == 0 && fsync(fd) < 0)
+        r = -errno;
     if (r < 0)
         snprintf(err, errlen, "%s: %s", path, strerror(-r));
     if (fd >= 0)
         close(fd);
-    free(hdr);
     return r;
 }
 
+/* Every vCPU's and device's section into w, the vCPUs parked (also a live migration's last phase). */
 int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 {
     int r = save_cpus(vm, w, err, errlen);
@@ -100,6 +121,24 @@ int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t err
         r = vm->board->save_state(vm, w, err, errlen);
     if (r == 0 && (r = vms_finish(w)) < 0)
         snprintf(err, errlen, "%s", strerror(-r));
+    return r;
+}
+
+int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len, char *err, size_t errlen)
+{
+    int p = vm_pause_quiet(vm);
+    if (p == -ESHUTDOWN) {
+        snprintf(err, errlen, "the VM has shut down");
+        return p;
+    }
+    struct vms_writer w;
+    vms_writer_init(&w);
+    int r = vm_state_sections(vm, &w, err, errlen);
+    if (r == 0 && (r = write_state(vm, &w, io, len)) < 0)
+        snprintf(err, errlen, "writing the VM state: %s", strerror(-r));
+    vms_writer_free(&w);
+    if (p == 0)
+        vm_resume_quiet(vm);
     return r;
 }
 

@@ -5,6 +5,7 @@
 #ifndef VMON_MACHINE_SNAPSHOT_H
 #define VMON_MACHINE_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,18 @@ int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t err
 /* Such a section list into a VM before vm_run (a migration's destination): checked as a file's,
  * -EINVAL with err when refused. RAM is the caller's. */
 int vm_state_load_sections(struct vm *vm, const uint8_t *buf, size_t len, char *err, size_t errlen);
+/* Where a VM state goes or comes from when it is not a file of its own (savevm's qcow2 VM state area,
+ * machine/savevm.c): the same bytes a state file holds, RAM read in rather than mapped. */
+struct vm_state_io {
+    int (*pwrite)(void *opaque, const void *buf, size_t len, uint64_t off);   /* 0 or -errno */
+    int (*pread)(void *opaque, void *buf, size_t len, uint64_t off);
+    uint64_t size;             /* pread: how many bytes there are */
+    void *opaque;
+};
+/* vm_save_state into io; *len: how many bytes the state took. */
+int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len, char *err, size_t errlen);
+/* vm_restore_state (before vm_run, running false) or vm_load_state (running true) from io. */
+int vm_load_state_io(struct vm *vm, const struct vm_state_io *io, bool running, char *err, size_t errlen);
 /* The CPU model name a state file records ("max" when none was given). */
 const char *vm_snapshot_model(const struct vm *vm);
 

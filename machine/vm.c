@@ -19,6 +19,7 @@
 #include "util/eventloop.h"
 #include "machine/migrate.h"
 #include "machine/pc.h"
+#include "machine/savevm.h"
 #include "machine/snapshot.h"
 #include "machine/vm-int.h"
 
@@ -487,6 +488,14 @@ int vm_run(struct vm *vm)
         int r = vm_migrate_incoming(vm, vm->cfg.incoming, err, sizeof(err));
         if (r < 0) {
             fprintf(stderr, "vmon: -incoming %s\n", err);
+            return r == -EINVAL ? 2 : 1;
+        }
+    }
+    if (vm->cfg.loadvm) {      /* -loadvm TAG: the disks and the VM from an internal snapshot */
+        char err[512];
+        int r = vm_loadvm_start(vm, vm->cfg.loadvm, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "vmon: -loadvm %s: %s\n", vm->cfg.loadvm, err);
             return r == -EINVAL ? 2 : 1;
         }
     }

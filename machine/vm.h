@@ -36,6 +36,7 @@ struct evloop;
 struct vm_migration;
 struct dirty_log;
 struct vms_writer;
+struct blk;
 struct vms_index;
 
 /* The VM's run state (Firecracker's Running/Paused/Finished): a pause parks every vCPU thread
@@ -105,7 +106,7 @@ struct vm_board_ops {
     int (*save_state)(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
     int (*load_state)(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
     void (*state_loaded)(struct vm *vm);   /* after RAM is back: devices look at their queues */
-    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on */
+    void (*quiesce)(struct vm *vm, bool on);   /* on: no device I/O in flight; off: go on (nests) */
     /* Live migration with the disks on shared storage (machine/migrate.h), disks quiesced: give:
      * flush and close every image so the destination may open it; else open them again (a source
      * whose migration failed; a destination once the stream is in). 0 or -errno with err. */
@@ -116,6 +117,9 @@ struct vm_board_ops {
     uint64_t (*disk_size)(struct vm *vm, int i);
     void (*disk_track)(struct vm *vm, int i, struct dirty_log *log);
     int (*disk_io)(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t len);
+    /* The image behind cfg.drives[i] when the board saves its device with the VM (virtio-blk-pci),
+     * else NULL: savevm's disks (machine/savevm.h). */
+    struct blk *(*drive_image)(struct vm *vm, int i);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */
@@ -192,6 +196,7 @@ struct vm_config {
     const char *gdb;           /* -gdb tcp::PORT | unix:PATH (-s: tcp::1234), or NULL */
     const char *restore;       /* --restore FILE: start from a saved state (machine/snapshot.h) */
     const char *incoming;      /* -incoming URI: start from a live migration's stream (machine/migrate.h) */
+    const char *loadvm;        /* -loadvm TAG: start from the disks' internal snapshot TAG (machine/savevm.h) */
 };
 
 struct exit_stats {

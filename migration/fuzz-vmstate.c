@@ -3,7 +3,8 @@
  * input's length) and its section list split; then every section goes to the loader of its tag, each
  * on a real device model: a vCPU's registers (machine/snapshot-cpu.c), COM1, the i8042, RTC, ACPI PM,
  * PIC, IOAPIC, PIT, HPET, a LAPIC and a virtio-pci function (device, queues whose rings must lie in a small guest RAM,
- * transport, MSI-X, PCI config space). The sections' CRC is not checked here, so that mutated
+ * transport, MSI-X, PCI config space), the PS/2 keyboard, the VGA, the PCI host's latch and the
+ * board's PCI functions (a PIIX4 PM function whose config moves an ACPI PM block on an I/O bus). The sections' CRC is not checked here, so that mutated
  * sections reach the loaders. Nothing may crash, hang or read out of bounds: make fuzz-vmstate. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,10 +16,13 @@
 #include "hw/hpet.h"
 #include "hw/i8042.h"
 #include "hw/ioapic.h"
+#include "hw/pci/host.h"
+#include "hw/pci/piix4-pm.h"
 #include "hw/pic.h"
 #include "hw/pit.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
+#include "hw/vga.h"
 #include "hw/virtio/pci.h"
 #include "hw/virtio/virtio.h"
 #include "machine/snapshot.h"
@@ -55,6 +59,11 @@ struct rig {
     struct i8042 *kbd;
     struct rtc *rtc;
     struct acpi_pm *pm;
+    struct vga *vga;
+    struct bus pio, mmio;
+    struct pci_host *host;
+    struct acpi_pm *pm2;       /* moved by the PIIX4 PM function */
+    struct piix4_pm pm_fn;
 };
 
 static struct rig *rig_new(void)
@@ -83,6 +92,13 @@ static struct rig *rig_new(void)
     if (!(g->vp = virtio_pci_new(&g->vdev, NULL)) || !(g->kbd = i8042_new(&none, &stop)) ||
         !(g->rtc = rtc_new(&none, NULL)) || !(g->pm = acpi_pm_new(&none, &stop)))
         abort();
+    struct vga_link vl = { .mem = &g->mem };
+    bus_init(&g->pio, "pio");
+    bus_init(&g->mmio, "mmio");
+    if (!(g->vga = vga_new(&vl)) || !(g->host = pci_host_new(&g->pio, &g->mmio)) ||
+        !(g->pm2 = acpi_pm_new(&none, &stop)) || acpi_pm_map(g->pm2, &g->pio) < 0)
+        abort();
+    piix4_pm_init(&g->pm_fn, g->pm2, &g->pio, PIIX4_PM_FIRMWARE_BASE);
     return g;
 }
 
@@ -108,6 +124,12 @@ static void load(struct rig *g, struct vms_section *s)
     case VMS_TAG('8', '0', '4', '2'): i8042_load(g->kbd, &r); break;
     case VMS_TAG('R', 'T', 'C', ' '): rtc_load(g->rtc, &r); break;
     case VMS_TAG('A', 'C', 'P', 'I'): acpi_pm_load(g->pm, &r); break;
+    case VMS_TAG('P', 'S', '2', 'K'): i8042_kbd_load(g->kbd, &r); break;
+    case VMS_TAG('V', 'G', 'A', ' '): vga_load(g->vga, &r); break;
+    case VMS_TAG('P', 'C', 'I', 'H'): pci_host_load(g->host, &r); break;
+    case VMS_TAG('P', 'C', 'I', 'F'):
+        pci_load(s->instance == 0 ? &g->host->i440fx : s->instance == 8 ? &g->host->piix3 : &g->pm_fn.dev, &r);
+        break;
     default: break;
     }
 }

@@ -19,13 +19,17 @@ seed '\x01{"execute":"human-monitor-command","arguments":{"command-line":"xp /16
 seed '\x01{"execute":"human-monitor-command","arguments":{"command-line":"x /8b 0x2000"}}\n'
 seed '\x01{"execute":"human-monitor-command","arguments":{"command-line":"gva2gpa 0x2000"}}\n'
 seed '\x01{"execute":"human-monitor-command","arguments":{"command-line":"info cpus"}}\n'
+seed '\x01{"execute":"snapshot-save","arguments":{"job-id":"j","tag":"t","vmstate":"virtio0","devices":["virtio0"]}}\n{"execute":"query-jobs"}\n{"execute":"job-dismiss","arguments":{"id":"j"}}\n'
+seed '\x01{"execute":"snapshot-delete","arguments":{"job-id":"d","tag":"t","devices":[]}}\n{"execute":"human-monitor-command","arguments":{"command-line":"info snapshots"}}\n'
 seed '\x0b{"execute": ]\n{"execute":"system_reset"}\n{"execute":"quit"}\n'
 seed '\x01[[[[{"a":1}]]]]\n{"execute":5}\n{"execute":"stop","arguments":[]}\n'
 {
     for w in execute arguments id qmp_capabilities query-status query-version query-commands \
              query-cpus-fast query-block query-kvm query-name stop cont system_reset system_powerdown \
              quit human-monitor-command x-vmon-translate command-line addr cpu-index "info " \
-             translate registers mtree exits block network status version cpus "xp /" "x /" gva2gpa; do
+             translate registers mtree exits block network status version cpus "xp /" "x /" gva2gpa \
+             snapshot-save snapshot-load snapshot-delete query-jobs job-dismiss job-id tag vmstate devices \
+             "savevm " "loadvm " "delvm " snapshots; do
         printf '"%s"\n' "$w" | sed 's/\\/\\\\/g'
     done
 } >"$dict"

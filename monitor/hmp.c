@@ -3,6 +3,7 @@
 #include "monitor/hmp.h"
 #include "monitor/migration.h"
 #include "monitor/translate.h"
+#include "machine/savevm.h"
 #include "machine/snapshot.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 static void hmp_help(FILE *out)
 {
-    fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network|migrate\n"
+    fputs("info status|version|name|cpus|registers [N]|mtree|exits|block|network|migrate|snapshots\n"
           "info translate GVA [N]     vCPU N's (0) GVA -> GPA -> HVA -> host physical, each level\n"
           "stop, cont                 pause / resume the vCPUs\n"
           "system_reset               reset the VM in place (under -no-reboot: end vmon)\n"
@@ -25,6 +26,10 @@ static void hmp_help(FILE *out)
           "migrate [-d] [-b] URI      live-migrate to tcp:HOST:PORT, exec:CMD or file:PATH (-b: copy the\n"
           "                           disks too; returns at once: info migrate follows it); migrate_cancel\n"
           "migrate_set_parameter downtime-limit MS | max-bandwidth BYTES[KMG]\n"
+          "savevm [TAG]               snapshot the VM and its qcow2 disks (internal snapshot TAG)\n"
+          "loadvm TAG                 the VM and its disks back to snapshot TAG\n"
+          "delvm TAG                  delete snapshot TAG from the disks\n"
+          "info snapshots             the snapshots savevm made\n"
           "quit                       end vmon\n"
           "xp /Nf ADDR                N units (f: x b h w g, or a count) at guest physical ADDR\n"
           "x /Nf ADDR                 the same at a guest virtual ADDR of vCPU 0 (page-table walk)\n"
@@ -135,6 +140,8 @@ static void hmp_info(struct vm *vm, const char *version, const char *what, const
         vm->board->info_network(vm, out);
     else if (!strcmp(what, "network"))
         fputs("no network devices\n", out);
+    else if (!strcmp(what, "snapshots"))
+        vm_snapshots_print(vm, out);
     else if (!strcmp(what, "translate"))
         info_translate(vm, arg, arg2, out);
     else if (!strcmp(what, "migrate"))
@@ -246,6 +253,25 @@ static void hmp_state(struct vm *vm, bool save, const char *file, FILE *out)
         fprintf(out, "%s: %s\n", what, err);
 }
 
+/* savevm / loadvm / delvm (machine/savevm.h): QEMU prints the error alone. */
+static void hmp_savevm(struct vm *vm, const char *cmd, const char *tag, FILE *out)
+{
+    char err[512];
+    int r;
+    if (cmd[0] != 's' && !tag) {
+        fprintf(out, "%s: give a snapshot tag\n", cmd);
+        return;
+    }
+    if (cmd[0] == 's')
+        r = vm_savevm(vm, tag, err, sizeof(err));
+    else if (cmd[0] == 'l')
+        r = vm_loadvm(vm, tag, err, sizeof(err));
+    else
+        r = vm_delvm(vm, tag, err, sizeof(err));
+    if (r < 0)
+        fprintf(out, "Error: %s\n", err);
+}
+
 static void report(FILE *out, const char *what, int r)
 {
     if (r == -ESHUTDOWN)
@@ -283,6 +309,8 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
         hmp_state(vm, cmd[0] == 's', a1, out);
     else if (hmp_migration(vm, cmd, line, out))
         ;
+    else if (!strcmp(cmd, "savevm") || !strcmp(cmd, "loadvm") || !strcmp(cmd, "delvm"))
+        hmp_savevm(vm, cmd, a1, out);
     else if (!strcmp(cmd, "gva2gpa"))
         hmp_gva2gpa(vm, a1, out);
     else if (!strcmp(cmd, "quit") || !strcmp(cmd, "q"))

@@ -14,6 +14,7 @@
 
 #include "monitor/hmp.h"
 #include "monitor/migration.h"
+#include "monitor/qmp-int.h"
 #include "monitor/translate.h"
 #include "machine/snapshot.h"
 
@@ -62,19 +63,15 @@ char *qmp_greeting(const struct qmp_session *s)
     return json_line(o);
 }
 
-/* A command handler: *ret on success, else an error class and description. */
-struct qmp_result {
-    struct json_object *ret;
-    const char *err_class;
-    char desc[160];
-};
-
-typedef void qmp_handler(struct qmp_session *s, struct json_object *args, struct qmp_result *r);
-
 static void fail(struct qmp_result *r, const char *fmt, const char *arg)
 {
     r->err_class = "GenericError";
     snprintf(r->desc, sizeof(r->desc), fmt, arg);
+}
+
+void qmp_fail(struct qmp_result *r, const char *desc)
+{
+    fail(r, "%s", desc);
 }
 
 static void qmp_cmd_capabilities(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
@@ -367,7 +364,7 @@ struct qmp_arg {
 static const struct qmp_command {
     const char *name;
     qmp_handler *fn;
-    struct qmp_arg args[2];
+    struct qmp_arg args[4];
 } commands[] = {
     { .name = "qmp_capabilities", .fn = qmp_cmd_capabilities },
     { .name = "query-status", .fn = qmp_cmd_query_status },
@@ -396,6 +393,17 @@ static const struct qmp_command {
     { .name = "migrate_cancel", .fn = qmp_cmd_migrate_cancel },
     { .name = "migrate-set-parameters", .fn = qmp_cmd_migrate_set_parameters,
       .args = { { "downtime-limit", json_type_int, true }, { "max-bandwidth", json_type_int, true } } },
+    { .name = "snapshot-save", .fn = qmp_cmd_snapshot_save,
+      .args = { { "job-id", json_type_string, false }, { "tag", json_type_string, false },
+                { "vmstate", json_type_string, false }, { "devices", json_type_array, false } } },
+    { .name = "snapshot-load", .fn = qmp_cmd_snapshot_load,
+      .args = { { "job-id", json_type_string, false }, { "tag", json_type_string, false },
+                { "vmstate", json_type_string, false }, { "devices", json_type_array, false } } },
+    { .name = "snapshot-delete", .fn = qmp_cmd_snapshot_delete,
+      .args = { { "job-id", json_type_string, false }, { "tag", json_type_string, false },
+                { "devices", json_type_array, false } } },
+    { .name = "query-jobs", .fn = qmp_cmd_query_jobs },
+    { .name = "job-dismiss", .fn = qmp_cmd_job_dismiss, .args = { { "id", json_type_string, false } } },
     { .name = "x-vmon-translate", .fn = qmp_cmd_x_vmon_translate,
       .args = { { "addr", json_type_int, false }, { "cpu-index", json_type_int, true } } },
 };
@@ -426,6 +434,7 @@ static const char *type_name(enum json_type t)
     case json_type_int: return "integer";
     case json_type_string: return "string";
     case json_type_boolean: return "boolean";
+    case json_type_array: return "array";
     default: return "object";
     }
 }
@@ -518,6 +527,7 @@ int qmp_session_init(struct qmp_session *s, struct vm *vm, const char *version)
 
 void qmp_session_fini(struct qmp_session *s)
 {
+    qmp_jobs_free(s);
     if (s->tok)
         json_tokener_free(s->tok);
     s->tok = NULL;
@@ -558,6 +568,11 @@ void qmp_feed(struct qmp_session *s, const char *buf, size_t n,
         json_object_put(o);
         reply(opaque, line);
         free(line);
+        for (int i = 0; i < s->nevents; i++) {   /* after the reply, as QEMU sends a job's events */
+            reply(opaque, s->events[i]);
+            free(s->events[i]);
+        }
+        s->nevents = 0;
         if (e != json_tokener_success)
             s->skip_line = true;
         used = used ? (used < n ? used : n) : 1;

@@ -9,6 +9,8 @@
 #include "machine/vm.h"
 
 struct json_tokener;
+struct qmp_job;
+#define QMP_MAX_EVENTS 16      /* event lines one command may queue */
 struct qmp_session {
     struct vm *vm;
     const char *version;       /* vmon's version, "0.1.0" */
@@ -16,6 +18,9 @@ struct qmp_session {
     bool quit;                 /* set by the quit command: the caller ends the VM after replying */
     struct json_tokener *tok;  /* the value being received (qmp_feed) */
     bool skip_line;            /* after a parse error, the rest of its line is dropped */
+    struct qmp_job *jobs;      /* snapshot jobs until job-dismiss (monitor/qmp-job.c) */
+    char *events[QMP_MAX_EVENTS];   /* lines qmp_feed sends after the command's reply */
+    int nevents;
 };
 
 /* 0, or -ENOMEM. fini frees what init took (safe on a zeroed session). */

@@ -27,7 +27,7 @@ enum opt_id {
     Q_M, Q_SMP, Q_CPU, Q_ENABLE_KVM, Q_MACHINE, Q_NOGRAPHIC, Q_VGA, Q_DISPLAY, Q_SERIAL, Q_NODEFAULTS,
     Q_NO_REBOOT, Q_DEVICE, Q_QMP, Q_MONITOR, Q_NAME, Q_PIDFILE, Q_DAEMONIZE, Q_LOGFILE,
     Q_CHARDEV, OPT_RNG, OPT_VSOCK, OPT_CONSOLE,
-    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS, Q_BOOT, OPT_RESTORE, Q_INCOMING,
+    Q_GDB, Q_GDB_DEFAULT, Q_START_PAUSED, Q_BIOS, Q_BOOT, OPT_RESTORE, Q_INCOMING, Q_LOADVM,
 };
 
 static const struct opt {
@@ -62,7 +62,7 @@ static const struct opt {
     { "gdb", Q_GDB, true },              { "s", Q_GDB_DEFAULT, false },
     { "S", Q_START_PAUSED, false },      { "bios", Q_BIOS, true },
     { "boot", Q_BOOT, true },
-    { "restore", OPT_RESTORE, true },   { "incoming", Q_INCOMING, true },
+    { "restore", OPT_RESTORE, true },   { "incoming", Q_INCOMING, true },   { "loadvm", Q_LOADVM, true },
 };
 
 void run_usage(FILE *f)
@@ -100,6 +100,7 @@ void run_usage(FILE *f)
         "  --restore FILE         start from a state file saved by x-vmon-save-state / save_state\n"
         "  -incoming URI          start from a live migration: tcp:HOST:PORT, exec:CMD or file:PATH\n"
         "                         (same --cpu, --mem and --cpus; RAM is mapped from FILE on demand)\n"
+        "  -loadvm TAG            start from the snapshot TAG of the qcow2 disks (HMP savevm TAG)\n"
         "  --help, --version\n"
         "\n"
         "QEMU spellings: -kernel -initrd -append -m -smp -cpu MODEL[,+f,-f] -accel kvm|tcg -drive\n"
@@ -574,6 +575,7 @@ int run_parse_args(int argc, char **argv, struct vm_config *cfg, char *err, size
         case Q_BIOS: cfg->bios = v; break;
         case OPT_RESTORE: cfg->restore = v; break;
         case Q_INCOMING: cfg->incoming = v; break;
+        case Q_LOADVM: cfg->loadvm = v; break;
         }
         if (r < 0)
             return RUN_ARGS_ERROR;

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "migration/vmstate.h"
+
 #define I440FX_PAM0 0x59
 
 static struct pci_dev *target_locked(struct pci_host *h, unsigned *reg)
@@ -170,4 +172,22 @@ int pci_host_plug_fn(struct pci_host *h, unsigned slot, unsigned fn, struct pci_
     }
     pthread_mutex_unlock(&h->lock);
     return r;
+}
+
+void pci_host_save(struct pci_host *h, struct vms_writer *w)
+{
+    pthread_mutex_lock(&h->lock);
+    vms_put_u32(w, h->address);
+    pthread_mutex_unlock(&h->lock);
+}
+
+int pci_host_load(struct pci_host *h, struct vms_reader *r)
+{
+    uint32_t a = vms_get_u32(r);
+    if (vms_reader_done(r) < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&h->lock);
+    h->address = a;
+    pthread_mutex_unlock(&h->lock);
+    return 0;
 }

@@ -26,6 +26,13 @@ struct pci_host {
     struct pci_dev i440fx, piix3;
 };
 
+/* Snapshots: the CONFIG_ADDRESS latch (the functions' config spaces are pci_save's, one section each).
+ * pci_host_load reads to the reader's end: -EINVAL when it does not. */
+struct vms_writer;
+struct vms_reader;
+void pci_host_save(struct pci_host *h, struct vms_writer *w);
+int pci_host_load(struct pci_host *h, struct vms_reader *r);
+
 /* The bridges sit in slots 0 and 1; BARs of plugged devices decode on pio and mmio. */
 struct pci_host *pci_host_new(struct bus *pio, struct bus *mmio);
 void pci_host_free(struct pci_host *h);

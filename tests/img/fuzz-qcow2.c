@@ -1,6 +1,7 @@
 /*
- * libFuzzer target: the qcow2 opener, read path, block status and check over arbitrary bytes,
- * then a few writes and a flush on a copy (an in-memory file that may grow to a bound), then a
+ * libFuzzer target: the qcow2 opener, read path (the VM state area savevm uses included), block
+ * status and check over arbitrary bytes, then a few writes, a savevm-style VM state write and
+ * snapshot, its apply and a flush on a copy (an in-memory file that may grow to a bound), then a
  * repairing check (check -r all) on another copy.
  * Build and run: make fuzz-qcow2 [FUZZ_TIME=seconds].
  */
@@ -25,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t stride = bs->cluster_size ? (uint64_t)bs->cluster_size * (bs->cluster_size / 8) : 1;
         for (uint64_t i = 1; i < 16 && i * stride < bs->size; i++)
             blk_pread(bs, i * stride, buf, bs->size - i * stride < 65536 ? bs->size - i * stride : 65536);
+        if (bs->drv->vmstate_read)              /* what loadvm reads past the disk's end */
+            bs->drv->vmstate_read(bs, 0, buf, 65536);
         uint64_t pnum, map;
         for (uint64_t off = 0, k = 0; off < bs->size && k < 256; off += pnum, k++)
             if (blk_block_status(bs, off, bs->size - off, &pnum, &map) < 0 || !pnum)
@@ -45,6 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
         }
         blk_discard(bs, 0, bs->size < 65536 ? bs->size : 65536);
+        char err[BLK_ERR_LEN];
+        if (bs->drv->vmstate_write && bs->drv->vmstate_write(bs, 0, buf, 3 * 4096) == 0 &&
+            bs->drv->snapshot_save(bs, "fuzz", 3 * 4096, 0, err) == 0 &&
+            bs->drv->snapshot_apply(bs, "fuzz", err) == 0)
+            bs->drv->vmstate_read(bs, 0, buf, 3 * 4096);
         blk_flush(bs);
         blk_close(bs);
     }

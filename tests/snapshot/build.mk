@@ -8,5 +8,6 @@ $(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-gues
 	    -Wl,--no-warn-rwx-segments -o $@ $<
 TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
 INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
-               tests/snapshot/linux-blk.sh
-QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh
+               tests/snapshot/linux-blk.sh tests/snapshot/savevm.sh \
+               tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh
+QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh tests/snapshot/savevm.sh
