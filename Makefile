@@ -67,12 +67,18 @@ endif
 test-quick: build-tests
 	BUILD=$(BUILD) VMON=$(BUILD)/vmon VMON_QUICK=1 tests/run.sh $(UNIT_BINS) $(QUICK_TESTS)
 
+# make fuzz-build: every libFuzzer target built, none run (a target whose source list fell behind
+# the code it links fails here first)
+FUZZ_BINS := $(sort $(shell grep -ho '^build/fuzz/fuzz-[a-z0-9_-]*:' $(wildcard */build.mk */*/build.mk tests/*/build.mk) | tr -d ':')) \
+             $(foreach p,$(FMT_FUZZ),build/fuzz/fuzz-$(word 1,$(subst :, ,$(p))))
+fuzz-build: $(FUZZ_BINS)
+
 bench: $(BUILD)/vmon $(TEST_DEPS)
 	@set -e; for b in $(BENCHES); do BUILD=$(BUILD) VMON=$(BUILD)/vmon $$b; done
 
 clean:
 	rm -rf build
 
-.PHONY: all test test-quick build-tests bench clean
+.PHONY: all test test-quick build-tests bench clean fuzz-build
 # (not inside the guest disk material, whose Debian tree has files such as invoke-rc.d)
 -include $(shell find $(BUILD) \( -path $(BUILD)/debian-disk -o -path $(BUILD)/debian-disk-efi -o -path $(BUILD)/debian-root \) -prune -o -name '*.d' -type f -print 2>/dev/null)
