@@ -124,7 +124,15 @@ int vm_state_sections(struct vm *vm, struct vms_writer *w, char *err, size_t err
     return r;
 }
 
-int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len, char *err, size_t errlen)
+/* Where save_parked puts the sections: a state file at path, or io (savevm's qcow2 area). */
+struct save_sink {
+    const char *path;
+    const struct vm_state_io *io;
+    uint64_t *len;
+};
+
+/* The vCPUs parked (as they were after), every section built, then written to the sink. */
+static int save_parked(struct vm *vm, const struct save_sink *to, char *err, size_t errlen)
 {
     int p = vm_pause_quiet(vm);
     if (p == -ESHUTDOWN) {
@@ -134,28 +142,24 @@ int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len,
     struct vms_writer w;
     vms_writer_init(&w);
     int r = vm_state_sections(vm, &w, err, errlen);
-    if (r == 0 && (r = write_state(vm, &w, io, len)) < 0)
+    if (r == 0 && to->io && (r = write_state(vm, &w, to->io, to->len)) < 0)
         snprintf(err, errlen, "writing the VM state: %s", strerror(-r));
+    else if (r == 0 && !to->io)
+        r = write_file(vm, to->path, &w, err, errlen);
     vms_writer_free(&w);
     if (p == 0)
         vm_resume_quiet(vm);
     return r;
 }
 
+int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len, char *err, size_t errlen)
+{
+    const struct save_sink to = { .io = io, .len = len };
+    return save_parked(vm, &to, err, errlen);
+}
+
 int vm_save_state(struct vm *vm, const char *path, char *err, size_t errlen)
 {
-    int p = vm_pause_quiet(vm);
-    if (p == -ESHUTDOWN) {
-        snprintf(err, errlen, "the VM has shut down");
-        return p;
-    }
-    struct vms_writer w;
-    vms_writer_init(&w);
-    int r = vm_state_sections(vm, &w, err, errlen);
-    if (r == 0)
-        r = write_file(vm, path, &w, err, errlen);
-    vms_writer_free(&w);
-    if (p == 0)
-        vm_resume_quiet(vm);
-    return r;
+    const struct save_sink to = { .path = path };
+    return save_parked(vm, &to, err, errlen);
 }

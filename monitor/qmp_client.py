@@ -10,7 +10,9 @@ import time
 
 
 class Qmp:
-    def __init__(self, path):
+    """One QMP connection; also the client of tests/snapshot/snap.py and tests/migration/mig.py, which
+    pass greet=True (greeting and qmp_capabilities done here) and a longer timeout."""
+    def __init__(self, path, timeout=20, greet=False):
         for _ in range(1200):   # 60 s: a loaded host starts vmon slowly
             self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
@@ -22,9 +24,17 @@ class Qmp:
         else:
             print("FAIL: cannot connect to %s (did vmon start?)" % path)
             sys.exit(1)
-        self.s.settimeout(20)
+        self.s.settimeout(timeout)
         self.buf = b""
         self.events = []
+        if greet:
+            self.recv()
+            self.cmd("qmp_capabilities")
+
+    def hmp(self, line):
+        r = self.cmd("human-monitor-command", {"command-line": line})
+        assert "return" in r, r
+        return r["return"]
 
     def recv(self):
         while b"\n" not in self.buf:

@@ -39,29 +39,38 @@ static bool touches_data(uint8_t at, unsigned off, unsigned size)
     return off < data + 4 && off + size > data;
 }
 
+/* A config access at off/size that touches pci_cfg_data (*hit), and the BAR access the window then
+ * makes (NULL: none). */
+static const struct pci_bar *data_access(struct pci_dev *d, unsigned off, unsigned size, bool *hit,
+                                         uint32_t *boff, uint32_t *len)
+{
+    uint8_t at = ((struct virtio_pci *)d)->cfgcap;
+    *hit = at && touches_data(at, off, size);
+    return *hit ? window(d, at, boff, len) : NULL;
+}
+
 static void cfgcap_reading(struct pci_dev *d, unsigned off, unsigned size)
 {
-    struct virtio_pci *vp = (struct virtio_pci *)d;
-    uint8_t at = vp->cfgcap;
-    if (!at || !touches_data(at, off, size))
-        return;
+    bool hit;
     uint32_t boff, len;
-    const struct pci_bar *b = window(d, at, &boff, &len);
+    const struct pci_bar *b = data_access(d, off, size, &hit, &boff, &len);
+    if (!hit)
+        return;
     uint64_t v = b ? b->ops->read(b->dev, boff, len) : 0;
+    uint8_t *data = d->cfg + ((struct virtio_pci *)d)->cfgcap + F_DATA;
     for (unsigned i = 0; i < 4; i++)
-        d->cfg[at + F_DATA + i] = i < len ? (uint8_t)(v >> (8 * i)) : 0;
+        data[i] = b && i < len ? (uint8_t)(v >> (8 * i)) : 0;
 }
 
 static void cfgcap_written(struct pci_dev *d, unsigned off, unsigned size)
 {
-    struct virtio_pci *vp = (struct virtio_pci *)d;
-    uint8_t at = vp->cfgcap;
-    if (!at || !touches_data(at, off, size))
-        return;
+    bool hit;
     uint32_t boff, len;
-    const struct pci_bar *b = window(d, at, &boff, &len);
-    if (b)
-        b->ops->write(b->dev, boff, le32(d->cfg + at + F_DATA) & (len == 4 ? ~0u : (1u << (8 * len)) - 1), len);
+    const struct pci_bar *b = data_access(d, off, size, &hit, &boff, &len);
+    if (b) {
+        uint32_t v = le32(d->cfg + ((struct virtio_pci *)d)->cfgcap + F_DATA);
+        b->ops->write(b->dev, boff, len == 4 ? v : v & ((1u << (8 * len)) - 1), len);
+    }
 }
 
 void virtio_pci_cfgcap_init(struct virtio_pci *vp)

@@ -10,57 +10,14 @@ With 'cancel' it cancels the migration 0.3 s after starting it (migrate_cancel) 
 running; exit 1 unless the migration ended cancelled with the VM running. With 'refused' the
 destination is to refuse the stream: exit 1 unless the migration failed with the VM running (left so)."""
 import json
+import os
 import re
-import socket
 import sys
 import time
 
 
-def connect(path):
-    for _ in range(400):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            time.sleep(0.05)
-    sys.exit("FAIL: cannot connect to %s" % path)
-
-
-class Qmp:
-    def __init__(self, path):
-        self.s = connect(path)
-        self.s.settimeout(120)
-        self.buf = b""
-        self.events = []
-        self.recv()
-        self.cmd("qmp_capabilities")
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(4096)
-            if not d:
-                raise EOFError("vmon closed the socket")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, args=None):
-        req = {"execute": name}
-        if args is not None:
-            req["arguments"] = args
-        self.s.sendall(json.dumps(req).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "event" not in r:
-                return r
-            self.events.append(r)
-
-    def hmp(self, line):
-        r = self.cmd("human-monitor-command", {"command-line": line})
-        assert "return" in r, r
-        return r["return"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "monitor"))
+from qmp_client import Qmp  # noqa: E402  (the one QMP client of the tests)
 
 
 def counts(log):
@@ -74,7 +31,7 @@ def main():
     cancel = "cancel" in rest
     refused = "refused" in rest
     params = dict(p.split("=", 1) for p in rest if "=" in p)
-    q = Qmp(sock)
+    q = Qmp(sock, timeout=120, greet=True)
     deadline = time.time() + 300
     while not (counts(log) and counts(log)[-1] >= int(mincount)):
         if time.time() > deadline:

@@ -5,51 +5,19 @@ so far to PREFIX (the output up to the save point), saves the VM to STATEFILE (x
 the human monitor's save_state with 'hmp'), checks the VM is still there (query-status), and quits.
 With 'live' it lets the VM go on instead, stops it again 8 counts later, writes the log's length then
 to PREFIX.cut, restores STATEFILE into it (x-vmon-restore-state) and lets it run to its end."""
-import json
+import os
 import re
-import socket
 import sys
 import time
 
 
-def connect(path):
-    for _ in range(400):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            time.sleep(0.05)
-    sys.exit("FAIL: cannot connect to %s" % path)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "monitor"))
+from qmp_client import Qmp as QmpConn  # noqa: E402  (the one QMP client of the tests)
 
 
-class Qmp:
-    def __init__(self, path):
-        self.s = connect(path)
-        self.s.settimeout(120)
-        self.buf = b""
-        self.recv()                                  # greeting
-        self.cmd("qmp_capabilities")
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            d = self.s.recv(4096)
-            if not d:
-                raise EOFError("vmon closed the socket")
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, args=None):
-        req = {"execute": name}
-        if args is not None:
-            req["arguments"] = args
-        self.s.sendall(json.dumps(req).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "event" not in r:
-                return r
+def Qmp(path):  # noqa: N802  (savevm.py and the shell scripts' snippets import it under this name)
+    """The snapshot tests' connection: greeting and qmp_capabilities done, replies awaited 120 s."""
+    return QmpConn(path, timeout=120, greet=True)
 
 
 def wait_count(log, mincount):
