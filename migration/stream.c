@@ -6,20 +6,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static void le_put(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le_get(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static int xfer(struct mig_io *io, void *buf, size_t n)
 {
     int r = n ? io->xfer(io->opaque, buf, n) : 0;
@@ -34,20 +20,20 @@ int mig_put_header(struct mig_io *io, const struct mig_header *h)
 {
     uint8_t b[MIG_HEADER_SIZE] = { 0 };
     memcpy(b, MIG_MAGIC, 8);
-    le_put(b + 8, h->version, 4);
-    le_put(b + 12, MIG_HEADER_SIZE, 4);
+    vms_le_put(b + 8, h->version, 4);
+    vms_le_put(b + 12, MIG_HEADER_SIZE, 4);
     memcpy(b + 16, h->cpu_model, strnlen(h->cpu_model, VMS_MODEL_LEN - 1));
-    le_put(b + 48, h->ram_size, 8);
-    le_put(b + 56, h->ncpus, 4);
+    vms_le_put(b + 48, h->ram_size, 8);
+    vms_le_put(b + 56, h->ncpus, 4);
     return xfer(io, b, sizeof(b));
 }
 
 static int put_rec(struct mig_io *io, uint32_t type, uint32_t count, uint64_t arg)
 {
     uint8_t b[16];
-    le_put(b, type, 4);
-    le_put(b + 4, count, 4);
-    le_put(b + 8, arg, 8);
+    vms_le_put(b, type, 4);
+    vms_le_put(b + 4, count, 4);
+    vms_le_put(b + 8, arg, 8);
     return xfer(io, b, sizeof(b));
 }
 
@@ -110,15 +96,15 @@ int mig_get_header(struct mig_io *io, struct mig_header *h, const char **why)
         *why = "not a vmon migration stream (bad magic)";
         return -EINVAL;
     }
-    h->version = (uint32_t)le_get(b + 8, 4);
+    h->version = (uint32_t)vms_le_get(b + 8, 4);
     if (h->version != MIG_VERSION) {
         *why = "unsupported migration stream version (this vmon reads version 1)";
         return -EINVAL;
     }
     memcpy(h->cpu_model, b + 16, VMS_MODEL_LEN);
-    h->ram_size = le_get(b + 48, 8);
-    h->ncpus = (uint32_t)le_get(b + 56, 4);
-    if (le_get(b + 12, 4) != MIG_HEADER_SIZE || !memchr(h->cpu_model, 0, VMS_MODEL_LEN) ||
+    h->ram_size = vms_le_get(b + 48, 8);
+    h->ncpus = (uint32_t)vms_le_get(b + 56, 4);
+    if (vms_le_get(b + 12, 4) != MIG_HEADER_SIZE || !memchr(h->cpu_model, 0, VMS_MODEL_LEN) ||
         !h->ram_size || (h->ram_size & 4095) || !h->ncpus) {
         *why = "bad migration stream header";
         return -EINVAL;
@@ -227,8 +213,8 @@ int mig_get_records(struct mig_in *in, const char **why)
         *why = NULL;
         int r = xfer(in->io, b, sizeof(b));
         if (r == 0) {
-            uint32_t type = (uint32_t)le_get(b, 4), count = (uint32_t)le_get(b + 4, 4);
-            uint64_t arg = le_get(b + 8, 8);
+            uint32_t type = (uint32_t)vms_le_get(b, 4), count = (uint32_t)vms_le_get(b + 4, 4);
+            uint64_t arg = vms_le_get(b + 8, 8);
             if (type == MIG_REC_END)
                 return in->state ? 0 : bad(why, "the stream ended without the device state");
             r = get_record(in, type, count, arg, why);

@@ -11,20 +11,6 @@ enum {
     H_SECT_OFF = 64, H_SECT_LEN = 72, H_SECT_CRC = 80, H_RAM_OFF = 88, H_RAM_LEN = 96,
 };
 
-static void le_put(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le_get(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 /* ---- writer ---- */
 
 void vms_writer_init(struct vms_writer *w)
@@ -63,7 +49,7 @@ static void vms_put(struct vms_writer *w, uint64_t v, unsigned n)
 {
     uint8_t *p = vms_room(w, n);
     if (p)
-        le_put(p, v, n);
+        vms_le_put(p, v, n);
 }
 
 void vms_put_u8(struct vms_writer *w, uint8_t v) { vms_put(w, v, 1); }
@@ -95,7 +81,7 @@ void vms_end(struct vms_writer *w)
         w->err = -EFBIG;
         return;
     }
-    le_put(w->buf + w->sect_start, n, 4);
+    vms_le_put(w->buf + w->sect_start, n, 4);
 }
 
 int vms_finish(struct vms_writer *w)
@@ -113,7 +99,7 @@ static uint64_t vms_get(struct vms_reader *r, unsigned n)
         r->err = -EINVAL;
         return 0;
     }
-    uint64_t v = le_get(r->p + r->pos, n);
+    uint64_t v = vms_le_get(r->p + r->pos, n);
     r->pos += n;
     return v;
 }
@@ -154,17 +140,17 @@ void vms_header_encode(const struct vms_header *h, uint8_t *out)
 {
     memset(out, 0, VMS_HEADER_SIZE);
     memcpy(out + H_MAGIC, VMS_MAGIC, 8);
-    le_put(out + H_VERSION, h->version, 4);
-    le_put(out + H_SIZE, VMS_HEADER_SIZE, 4);
+    vms_le_put(out + H_VERSION, h->version, 4);
+    vms_le_put(out + H_SIZE, VMS_HEADER_SIZE, 4);
     size_t n = strnlen(h->cpu_model, VMS_MODEL_LEN - 1);
     memcpy(out + H_MODEL, h->cpu_model, n);
-    le_put(out + H_RAM_SIZE, h->ram_size, 8);
-    le_put(out + H_NCPUS, h->ncpus, 4);
-    le_put(out + H_SECT_OFF, h->sect_off, 8);
-    le_put(out + H_SECT_LEN, h->sect_len, 8);
-    le_put(out + H_SECT_CRC, h->sect_crc, 4);
-    le_put(out + H_RAM_OFF, h->ram_off, 8);
-    le_put(out + H_RAM_LEN, h->ram_len, 8);
+    vms_le_put(out + H_RAM_SIZE, h->ram_size, 8);
+    vms_le_put(out + H_NCPUS, h->ncpus, 4);
+    vms_le_put(out + H_SECT_OFF, h->sect_off, 8);
+    vms_le_put(out + H_SECT_LEN, h->sect_len, 8);
+    vms_le_put(out + H_SECT_CRC, h->sect_crc, 4);
+    vms_le_put(out + H_RAM_OFF, h->ram_off, 8);
+    vms_le_put(out + H_RAM_LEN, h->ram_len, 8);
 }
 
 static bool range_ok(uint64_t off, uint64_t len, uint64_t size)
@@ -180,12 +166,12 @@ int vms_header_decode(const uint8_t *in, size_t len, uint64_t file_size, struct 
         *why = "not a vmon state file (bad magic)";
         return -EINVAL;
     }
-    h->version = (uint32_t)le_get(in + H_VERSION, 4);
+    h->version = (uint32_t)vms_le_get(in + H_VERSION, 4);
     if (h->version != VMS_VERSION) {
         *why = "unsupported state file version (this vmon reads version 1)";
         return -EINVAL;
     }
-    if (le_get(in + H_SIZE, 4) != VMS_HEADER_SIZE) {
+    if (vms_le_get(in + H_SIZE, 4) != VMS_HEADER_SIZE) {
         *why = "bad header size";
         return -EINVAL;
     }
@@ -194,13 +180,13 @@ int vms_header_decode(const uint8_t *in, size_t len, uint64_t file_size, struct 
         *why = "bad CPU model name";
         return -EINVAL;
     }
-    h->ram_size = le_get(in + H_RAM_SIZE, 8);
-    h->ncpus = (uint32_t)le_get(in + H_NCPUS, 4);
-    h->sect_off = le_get(in + H_SECT_OFF, 8);
-    h->sect_len = le_get(in + H_SECT_LEN, 8);
-    h->sect_crc = (uint32_t)le_get(in + H_SECT_CRC, 4);
-    h->ram_off = le_get(in + H_RAM_OFF, 8);
-    h->ram_len = le_get(in + H_RAM_LEN, 8);
+    h->ram_size = vms_le_get(in + H_RAM_SIZE, 8);
+    h->ncpus = (uint32_t)vms_le_get(in + H_NCPUS, 4);
+    h->sect_off = vms_le_get(in + H_SECT_OFF, 8);
+    h->sect_len = vms_le_get(in + H_SECT_LEN, 8);
+    h->sect_crc = (uint32_t)vms_le_get(in + H_SECT_CRC, 4);
+    h->ram_off = vms_le_get(in + H_RAM_OFF, 8);
+    h->ram_len = vms_le_get(in + H_RAM_LEN, 8);
     if (h->sect_off < VMS_HEADER_SIZE || !range_ok(h->sect_off, h->sect_len, file_size) ||
         h->sect_len > (64u << 20)) {
         *why = "truncated (the section list lies past the end of the file)";
@@ -225,8 +211,8 @@ int vms_index_build(const uint8_t *buf, size_t len, struct vms_index *idx, const
             *why = "truncated section list (no END)";
             return -EINVAL;
         }
-        uint32_t tag = (uint32_t)le_get(buf + pos, 4), inst = (uint32_t)le_get(buf + pos + 4, 4);
-        uint32_t n = (uint32_t)le_get(buf + pos + 8, 4);
+        uint32_t tag = (uint32_t)vms_le_get(buf + pos, 4), inst = (uint32_t)vms_le_get(buf + pos + 4, 4);
+        uint32_t n = (uint32_t)vms_le_get(buf + pos + 8, 4);
         pos += 12;
         if (n > len - pos) {
             *why = "truncated section (its length runs past the list)";

@@ -19,6 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* n bytes (1..8) little-endian, as every field of a state file and a migration stream is stored. */
+static inline void vms_le_put(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t vms_le_get(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 #define VMS_MAGIC "VMONSNAP"
 #define VMS_VERSION 1u
 #define VMS_HEADER_SIZE 4096u
