@@ -76,13 +76,13 @@ static void test_nmi(void)
 {
     exc_set_hook(2, nmi_hook);
     apic_write(APIC_ICR_LO, ICR_SELF_NMI);
-    for (volatile int i = 0; i < 100000 && !nmi_count; i++)
+    for (volatile long i = 0; i < 100000000 && !nmi_count; i++)
         ;
     check_eq("self NMI through the ICR, IF=0: delivered", nmi_count, 1);
     nmi_count = 0;
     nmi_resend = 1;
     apic_write(APIC_ICR_LO, ICR_SELF_NMI);
-    for (volatile int i = 0; i < 100000 && nmi_count < 2; i++)
+    for (volatile long i = 0; i < 100000000 && nmi_count < 2; i++)
         ;
     check_eq("NMI sent from the NMI handler: delivered after its iretq", nmi_count, 2);
     check_eq("NMI sent from the NMI handler: not nested", nmi_nested, 0);
