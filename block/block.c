@@ -343,6 +343,23 @@ int blk_discard(struct blk *bs, uint64_t off, uint64_t len)
     return blk_submit(bs, &rq);
 }
 
+int blk_map_write(struct blk *bs, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum)
+{
+    *pnum = len;
+    if (off > bs->size || len > bs->size - off)
+        return -EINVAL;
+    if (!(bs->flags & BLK_O_RDWR))
+        return -EROFS;
+    if (!len || !bs->drv->map_write || (bs->probed_raw && off < 512))
+        return 0;                              /* the format's write (and sector 0's guard) */
+    return bs->drv->map_write(bs, off, len, host, pnum);
+}
+
+int blk_file_pwrite(struct blk *bs, uint64_t host, const void *buf, size_t len)
+{
+    return bs->file->ops->pwrite(bs->file, buf, len, host);
+}
+
 int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map)
 {
     if (off >= bs->size) {

@@ -148,6 +148,9 @@ struct blk_driver {
     int (*write_compressed)(struct blk *bs, uint64_t off, const void *buf, size_t len);  /* one cluster */
     int (*flush)(struct blk *bs);
     int (*discard)(struct blk *bs, uint64_t off, uint64_t len);
+    /* Where a write of [off, off+len) can go straight to the image's file (blk_map_write); NULL: the
+     * format always writes its data itself. */
+    int (*map_write)(struct blk *bs, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum);
     /* Status of [off, off+len) in this layer: returns flags, *pnum = bytes that share them. */
     int (*block_status)(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);
     int (*truncate)(struct blk *bs, uint64_t size);
@@ -253,6 +256,18 @@ int blk_write_zeroes(struct blk *bs, uint64_t off, uint64_t len);
 int blk_flush(struct blk *bs);
 int blk_discard(struct blk *bs, uint64_t off, uint64_t len);
 int blk_block_status(struct blk *bs, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);
+/*
+ * A write split in two, as QEMU's qcow2 splits its writes: the metadata now, the data later and
+ * possibly on another thread. Returns 1 when [off, off+*pnum) maps to bs->file from *host on,
+ * contiguously, with whatever the format had to allocate for it done and recorded (qcow2: fresh
+ * whole clusters, allocated in the order of the calls); the caller then owes that range its data,
+ * through blk_file_pwrite, before anything reads it. Returns 0 when the first *pnum bytes need the
+ * format's own write (blk_pwrite: a partial or allocated cluster, a format without this), or -errno.
+ * Calls to blk_map_write, and to everything else on bs, are one at a time; blk_file_pwrite may run
+ * beside them and beside each other.
+ */
+int blk_map_write(struct blk *bs, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum);
+int blk_file_pwrite(struct blk *bs, uint64_t host, const void *buf, size_t len);
 
 /* Reads through the chain below bs (for a layer whose cluster is unallocated): zeros past its end. */
 int blk_read_backing(struct blk *bs, uint64_t off, void *buf, size_t len);

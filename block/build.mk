@@ -9,7 +9,7 @@ TEST_DEPS += $(BUILD)/tests/img/blkio
 $(BUILD)/tests/img/blkio: $(BUILD)/tests/img/blkio.o $(BUILD)/libvmon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-UNIT_TESTS += block/qcow2-refcount_test.c block/qcow2-vmstate_test.c block/probe_test.c block/opts_test.c block/fmtutil_test.c block/guard0_test.c
+UNIT_TESTS += block/qcow2-refcount_test.c block/qcow2-vmstate_test.c block/probe_test.c block/opts_test.c block/fmtutil_test.c block/guard0_test.c block/mapwrite_test.c
 INTEG_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 QUICK_TESTS += tests/img/golden.sh tests/img/interop.sh tests/img/crash.sh tests/img/badinput.sh tests/img/lazy.sh
 

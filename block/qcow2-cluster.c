@@ -353,27 +353,26 @@ static int write_cluster(struct qcow2 *s, uint64_t off, const uint8_t *buf, size
     return r;
 }
 
-/*
- * A run of whole clusters that are all unallocated (or zero) gets one contiguous allocation and one
- * host write: the common case of convert and of sequential guest writes.
- */
-static int write_run(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len, size_t *done)
+/* How many whole clusters from vc on (at most max, within vc's L2 table) are unallocated or zero
+ * without a host cluster: the ones a write may allocate afresh, in one contiguous piece. */
+static int fresh_run(struct qcow2 *s, uint64_t vc, uint64_t max, uint64_t *k)
 {
-    uint64_t vc = off >> s->cluster_bits;
-    uint64_t k = 0, max = len >> s->cluster_bits;
     uint64_t l2e, bm;
-    *done = 0;
-    while (k < max && (k == 0 || (vc + k) % s->l2_entries)) {
-        int r = qcow2_get_l2e(s, vc + k, &l2e, &bm);
+    for (*k = 0; *k < max && (*k == 0 || (vc + *k) % s->l2_entries); (*k)++) {
+        int r = qcow2_get_l2e(s, vc + *k, &l2e, &bm);
         if (r < 0)
             return r;
         enum qcow2_ctype t = qcow2_l2e_type(s, l2e);
         if (t != QCOW2_CT_UNALLOC && !(t == QCOW2_CT_ZERO && !(l2e & QCOW2_OFFSET_MASK)))
             break;
-        k++;
     }
-    if (k < 2)
-        return 0;
+    return 0;
+}
+
+/* Allocates k contiguous host clusters for the fresh clusters from vc on and points their L2
+ * entries at them (the L2 table first, as QEMU orders it, so both tools lay out an image alike). */
+static int64_t alloc_run(struct qcow2 *s, uint64_t vc, uint64_t k, const uint8_t *data)
+{
     uint8_t *l2;
     uint32_t idx;
     int r = l2_for_write(s, vc, &l2, &idx);
@@ -381,14 +380,55 @@ static int write_run(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t l
         return r;
     int64_t host = qcow2_alloc_clusters(s, k);
     if (host < 0)
-        return (int)host;
-    r = host_write(s, (uint64_t)host, buf, k << s->cluster_bits);
+        return host;
+    if (data)                      /* the data before the entries that point at it */
+        r = host_write(s, (uint64_t)host, data, k << s->cluster_bits);
     for (uint64_t i = 0; i < k && r == 0; i++)
         r = qcow2_set_l2e(s, vc + i, ((uint64_t)host + (i << s->cluster_bits)) | QCOW2_OFLAG_COPIED,
                           s->ext_l2 ? 0xffffffffull : 0);
-    if (r == 0)
-        *done = k << s->cluster_bits;
-    return r;
+    return r < 0 ? r : host;
+}
+
+/*
+ * A run of whole clusters that are all unallocated (or zero) gets one contiguous allocation and one
+ * host write: the common case of convert and of sequential guest writes.
+ */
+static int write_run(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len, size_t *done)
+{
+    uint64_t vc = off >> s->cluster_bits, k;
+    *done = 0;
+    int r = fresh_run(s, vc, len >> s->cluster_bits, &k);
+    if (r < 0 || k < 2)
+        return r;
+    int64_t host = alloc_run(s, vc, k, buf);
+    if (host < 0)
+        return (int)host;
+    *done = k << s->cluster_bits;
+    return 0;
+}
+
+/*
+ * blk_map_write for qcow2: a run of fresh whole clusters is allocated and its L2 entries set now;
+ * the caller writes the data after. Until it does, the entries point at clusters that hold
+ * nothing yet: that is for a copy whose target means nothing until it completes (convert), not
+ * for a guest's disk, whose writes keep the data-first order of write_run.
+ */
+int qcow2_co_map_write(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum)
+{
+    uint64_t in = off & (s->cluster_size - 1), k = 0;
+    int r = in || len < s->cluster_size ? 0 : fresh_run(s, off >> s->cluster_bits, len >> s->cluster_bits, &k);
+    if (r < 0)
+        return r;
+    if (k == 0) {                  /* up to the next cluster boundary: the format's own write */
+        *pnum = s->cluster_size - in < len ? s->cluster_size - in : len;
+        return 0;
+    }
+    int64_t h = alloc_run(s, off >> s->cluster_bits, k, NULL);
+    if (h < 0)
+        return (int)h;
+    *host = (uint64_t)h;
+    *pnum = k << s->cluster_bits;
+    return 1;
 }
 
 int qcow2_co_write(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len)

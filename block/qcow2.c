@@ -387,6 +387,12 @@ static int qcow2_write(struct blk *bs, uint64_t off, const void *buf, size_t len
     return r < 0 ? r : qcow2_co_write(bs->opaque, off, buf, len);
 }
 
+static int qcow2_map_write(struct blk *bs, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum)
+{
+    int r = before_write(bs->opaque);
+    return r < 0 ? r : qcow2_co_map_write(bs->opaque, off, len, host, pnum);
+}
+
 static int qcow2_write_zeroes(struct blk *bs, uint64_t off, uint64_t len)
 {
     int r = before_write(bs->opaque);
@@ -482,6 +488,7 @@ const struct blk_driver blk_qcow2_driver = {
     .open = qcow2_open,
     .read = qcow2_read,
     .write = qcow2_write,
+    .map_write = qcow2_map_write,
     .write_zeroes = qcow2_write_zeroes,
     .write_compressed = qcow2_write_compressed,
     .flush = qcow2_flush,

@@ -225,6 +225,7 @@ int qcow2_get_l2e(struct qcow2 *s, uint64_t vcluster, uint64_t *l2e, uint64_t *b
 int qcow2_set_l2e(struct qcow2 *s, uint64_t vcluster, uint64_t l2e, uint64_t bitmap);
 int qcow2_co_read(struct qcow2 *s, uint64_t off, uint8_t *buf, size_t len);
 int qcow2_co_write(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len);
+int qcow2_co_map_write(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t *host, uint64_t *pnum);
 int qcow2_co_zero_or_discard(struct qcow2 *s, uint64_t off, uint64_t len, bool discard);
 int qcow2_co_write_compressed(struct qcow2 *s, uint64_t off, const uint8_t *buf, size_t len);
 int qcow2_co_block_status(struct qcow2 *s, uint64_t off, uint64_t len, uint64_t *pnum, uint64_t *map);

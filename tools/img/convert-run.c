@@ -5,6 +5,9 @@
  * target in ascending order (a worker waits for its turn); with -W in whatever order they finish.
  * The target's driver state is never shared: one worker writes at a time, so format metadata
  * (qcow2 cluster allocation, the vmdk stream) is allocated in the order the writes arrive.
+ * Only the target's metadata needs the turn: a worker maps its data to the target's file there
+ * (blk_map_write: qcow2 allocates the clusters, in chunk order, so the layout is the in-order one)
+ * and writes the data after letting go, beside the other workers' reads and writes.
  * A worker waiting for the target sleeps on a condition of its own, and the one that lets go of the
  * target wakes only the worker whose turn it is: with one shared condition every release woke all
  * seven waiters, and 1 GiB cost about 9,000 futex calls where one chunk needs one wake-up.
@@ -21,6 +24,12 @@
 struct seg {
     uint64_t off, len;            /* in the chunk */
     bool zero;
+};
+
+/* Data mapped to the target's file, written after the turn. */
+struct pend {
+    uint64_t host, pos, len;      /* where in the target's file, where in the image (for errors) */
+    const uint8_t *buf;
 };
 
 struct worker;
@@ -44,6 +53,8 @@ struct worker {
     uint8_t *buf;
     struct seg *segs;
     int nseg, cap;
+    struct pend *pend;
+    int npend, pcap;
     pthread_cond_t turn;          /* signalled when this worker may have the target */
     uint64_t idx;                 /* the ticket of the chunk it holds */
     bool waiting;                 /* asleep on turn (under cv->lock) */
@@ -63,12 +74,40 @@ static void wake_next_locked(struct conv *cv)
     }
 }
 
-static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_t len, bool compress,
-                      uint32_t gran, bool must_zero)
+/* Data for [off, off+len): mapped to the target's file where its format allows (written later,
+ * see pend_write), else written now through the format. */
+static int put_data(struct worker *w, struct blk *dst, uint64_t off, const uint8_t *buf, uint64_t len)
 {
+    while (len) {
+        uint64_t host, n;
+        int r = blk_map_write(dst, off, len, &host, &n);
+        if (r == 0)
+            r = blk_pwrite(dst, off, buf, n);
+        else if (r > 0 && w->npend == w->pcap) {
+            int cap = w->pcap ? w->pcap * 2 : 16;
+            struct pend *p = realloc(w->pend, (size_t)cap * sizeof(*p));
+            if (!p)
+                return -ENOMEM;
+            w->pend = p;
+            w->pcap = cap;
+        }
+        if (r > 0)
+            w->pend[w->npend++] = (struct pend){ host, off, n, buf };
+        if (r < 0)
+            return r;
+        off += n, buf += n, len -= n;
+    }
+    return 0;
+}
+
+static int write_span(struct worker *w, uint64_t off, const uint8_t *buf, uint64_t len)
+{
+    const struct conv_job *job = w->cv->job;
+    struct blk *dst = job->dst;
+    uint32_t gran = job->gran;
     /* Skip granules that are all zero (the target reads them as zero already), write the rest. */
-    if (!gran && !compress)          /* -S 0: no sparse detection, everything is written (as qemu-img) */
-        return blk_pwrite(dst, off, buf, len);
+    if (!gran && !job->compress)     /* -S 0: no sparse detection, everything is written (as qemu-img) */
+        return put_data(w, dst, off, buf, len);
     uint64_t i = 0;
     while (i < len) {
         uint64_t g = gran - ((off + i) % gran);
@@ -80,18 +119,18 @@ static int write_span(struct blk *dst, uint64_t off, const uint8_t *buf, uint64_
             uint64_t g2 = gran - ((off + j) % gran);
             if (g2 > len - j)
                 g2 = len - j;
-            if ((gran && blk_is_zero(buf + j, g2)) != zero || compress)
+            if ((gran && blk_is_zero(buf + j, g2)) != zero || job->compress)
                 break;
             j += g2;
         }
         int r = 0;
         if (zero) {
-            if (must_zero)
+            if (job->must_zero)
                 r = blk_write_zeroes(dst, off + i, j - i);
-        } else if (compress) {
+        } else if (job->compress) {
             r = dst->drv->write_compressed(dst, off + i, buf + i, j - i);
         } else {
-            r = blk_pwrite(dst, off + i, buf + i, j - i);
+            r = put_data(w, dst, off + i, buf + i, j - i);
         }
         if (r < 0)
             return r;
@@ -154,17 +193,32 @@ static int chunk_read(struct worker *w, struct blk *src, uint64_t pos, uint64_t 
     return 0;
 }
 
+/* The chunk's data the turn mapped to the target's file, written without the turn. */
+static int pend_write(struct worker *w)
+{
+    struct blk *dst = w->cv->job->dst;
+    for (int i = 0; i < w->npend; i++) {
+        const struct pend *p = &w->pend[i];
+        int r = blk_file_pwrite(dst, p->host, p->buf, p->len);
+        if (r < 0) {
+            conv_fail(w->cv, "writing", p->pos, dst, r);
+            return r;
+        }
+    }
+    return 0;
+}
+
 static int chunk_write(struct worker *w, uint64_t pos)
 {
     const struct conv_job *job = w->cv->job;
+    w->npend = 0;
     for (int i = 0; i < w->nseg; i++) {
         const struct seg *s = &w->segs[i];
         int r = 0;
         if (s->zero)
             r = job->must_zero ? blk_write_zeroes(job->dst, pos + s->off, s->len) : 0;
         else
-            r = write_span(job->dst, pos + s->off, w->buf + s->off, s->len, job->compress, job->gran,
-                           job->must_zero);
+            r = write_span(w, pos + s->off, w->buf + s->off, s->len);
         if (r < 0) {
             conv_fail(w->cv, "writing", pos + s->off, job->dst, r);
             return r;
@@ -222,6 +276,8 @@ static void *worker_main(void *opaque)
         img_progress(cv->job->progress, cv->done * 100.0 / cv->job->ss->total);
         wake_next_locked(cv);
         pthread_mutex_unlock(&cv->lock);
+        if (pend_write(w) < 0)
+            break;
     }
     return NULL;
 }
@@ -252,6 +308,7 @@ static void worker_free(struct worker *w)
     }
     free(w->buf);
     free(w->segs);
+    free(w->pend);
 }
 
 int conv_run(const struct conv_job *job)
