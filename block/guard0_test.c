@@ -13,28 +13,11 @@
 #include <cmocka.h>
 
 #include "block/block.h"
+#include "block/tmpimg_test.h"
 
-static char path[64];
+static int setup(void **st) { return tmpimg_setup(st, "guard0", 1 << 20); }
 
-static int setup(void **st)
-{
-    (void)st;
-    strcpy(path, "/tmp/vmon-guard0-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
-        return -1;
-    close(fd);
-    return 0;
-}
-
-static int teardown(void **st)
-{
-    (void)st;
-    unlink(path);
-    return 0;
-}
-
-static struct blk *open_img(const char *fmt, int flags)
+static struct blk *open_img(const char *path, const char *fmt, int flags)
 {
     char err[BLK_ERR_LEN];
     struct blk *bs = blk_open(path, fmt, flags, err);
@@ -50,9 +33,8 @@ static void sector(uint8_t *s, const char *magic)
 
 static void test_probed_raw_guarded(void **st)
 {
-    (void)st;
     uint8_t s[512];
-    struct blk *bs = open_img(NULL, BLK_O_RDWR);
+    struct blk *bs = open_img(*st, NULL, BLK_O_RDWR);
     assert_true(bs->probed_raw);
     sector(s, "QFI\xfb\0\0\0\3");                            /* a qcow2 header */
     assert_int_equal(blk_pwrite(bs, 0, s, 512), -EPERM);
@@ -70,11 +52,10 @@ static void test_probed_raw_guarded(void **st)
 
 static void test_explicit_or_readonly_not_guarded(void **st)
 {
-    (void)st;
-    struct blk *bs = open_img(NULL, 0);
+    struct blk *bs = open_img(*st, NULL, 0);
     assert_false(bs->probed_raw);
     blk_close(bs);
-    bs = open_img("raw", BLK_O_RDWR);
+    bs = open_img(*st, "raw", BLK_O_RDWR);
     assert_false(bs->probed_raw);
     uint8_t s[512];
     sector(s, "QFI\xfb\0\0\0\3");
@@ -87,5 +68,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probed_raw_guarded), cmocka_unit_test(test_explicit_or_readonly_not_guarded),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, tmpimg_teardown);
 }

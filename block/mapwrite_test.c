@@ -14,30 +14,13 @@
 #include <cmocka.h>
 
 #include "block/block.h"
+#include "block/tmpimg_test.h"
 
 #define CL 65536u
 
-static char path[64];
+static int setup(void **st) { return tmpimg_setup(st, "mapwrite", 0); }
 
-static int setup(void **st)
-{
-    (void)st;
-    strcpy(path, "/tmp/vmon-mapwrite-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    return 0;
-}
-
-static int teardown(void **st)
-{
-    (void)st;
-    unlink(path);
-    return 0;
-}
-
-static struct blk *create_open(const char *fmt, int flags)
+static struct blk *create_open(const char *path, const char *fmt, int flags)
 {
     char err[BLK_ERR_LEN];
     struct blk_create_opts o = { .size = 64 * CL, .cluster_size = CL };
@@ -55,8 +38,7 @@ static void fill(uint8_t *b, size_t n, uint8_t seed)
 
 static void test_qcow2_fresh_clusters(void **st)
 {
-    (void)st;
-    struct blk *bs = create_open("qcow2", BLK_O_RDWR);
+    struct blk *bs = create_open(*st, "qcow2", BLK_O_RDWR);
     uint64_t host = 0, n = 0;
     assert_int_equal(blk_map_write(bs, 4 * CL, 3 * CL, &host, &n), 1);
     assert_int_equal(n, 3 * CL);
@@ -83,7 +65,7 @@ static void test_qcow2_fresh_clusters(void **st)
     free(back);
     blk_close(bs);
     char err[BLK_ERR_LEN];
-    bs = blk_open(path, "qcow2", BLK_O_CHECK, err);
+    bs = blk_open(*st, "qcow2", BLK_O_CHECK, err);
     assert_non_null(bs);
     struct blk_check res = { 0 };
     assert_int_equal(bs->drv->check(bs, &res, 0, NULL, NULL), 0);
@@ -93,14 +75,13 @@ static void test_qcow2_fresh_clusters(void **st)
 
 static void test_raw_and_readonly(void **st)
 {
-    (void)st;
-    struct blk *bs = create_open("raw", BLK_O_RDWR);
+    struct blk *bs = create_open(*st, "raw", BLK_O_RDWR);
     uint64_t host = 0, n = 0;
     assert_int_equal(blk_map_write(bs, 5 * CL + 3, 100, &host, &n), 1);
     assert_int_equal(host, 5 * CL + 3);
     assert_int_equal(n, 100);
     blk_close(bs);
-    bs = create_open("qcow2", 0);
+    bs = create_open(*st, "qcow2", 0);
     assert_int_equal(blk_map_write(bs, 0, CL, &host, &n), -EROFS);
     blk_close(bs);
 }
@@ -108,8 +89,8 @@ static void test_raw_and_readonly(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_qcow2_fresh_clusters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_raw_and_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qcow2_fresh_clusters, setup, tmpimg_teardown),
+        cmocka_unit_test_setup_teardown(test_raw_and_readonly, setup, tmpimg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

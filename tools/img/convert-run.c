@@ -74,6 +74,23 @@ static void wake_next_locked(struct conv *cv)
     }
 }
 
+/* An array of n used elements with room for one more: arr itself, or grown (doubling) with *cap
+ * updated; NULL when memory runs out, the old array then freed. */
+static void *grow(void *arr, int *cap, int n, size_t size)
+{
+    if (n < *cap)
+        return arr;
+    int c = *cap ? *cap * 2 : 16;
+    void *p = realloc(arr, (size_t)c * size);
+    if (!p) {
+        free(arr);
+        *cap = 0;
+        return NULL;
+    }
+    *cap = c;
+    return p;
+}
+
 /* Data for [off, off+len): mapped to the target's file where its format allows (written later,
  * see pend_write), else written now through the format. */
 static int put_data(struct worker *w, struct blk *dst, uint64_t off, const uint8_t *buf, uint64_t len)
@@ -83,14 +100,8 @@ static int put_data(struct worker *w, struct blk *dst, uint64_t off, const uint8
         int r = blk_map_write(dst, off, len, &host, &n);
         if (r == 0)
             r = blk_pwrite(dst, off, buf, n);
-        else if (r > 0 && w->npend == w->pcap) {
-            int cap = w->pcap ? w->pcap * 2 : 16;
-            struct pend *p = realloc(w->pend, (size_t)cap * sizeof(*p));
-            if (!p)
-                return -ENOMEM;
-            w->pend = p;
-            w->pcap = cap;
-        }
+        else if (r > 0 && !(w->pend = grow(w->pend, &w->pcap, w->npend, sizeof(*w->pend))))
+            r = -ENOMEM;
         if (r > 0)
             w->pend[w->npend++] = (struct pend){ host, off, n, buf };
         if (r < 0)
@@ -157,14 +168,8 @@ static int seg_add(struct worker *w, uint64_t off, uint64_t len, bool zero)
         w->segs[w->nseg - 1].len += len;
         return 0;
     }
-    if (w->nseg == w->cap) {
-        int cap = w->cap ? w->cap * 2 : 16;
-        struct seg *s = realloc(w->segs, (size_t)cap * sizeof(*s));
-        if (!s)
-            return -ENOMEM;
-        w->segs = s;
-        w->cap = cap;
-    }
+    if (!(w->segs = grow(w->segs, &w->cap, w->nseg, sizeof(*w->segs))))
+        return -ENOMEM;
     w->segs[w->nseg++] = (struct seg){ off, len, zero };
     return 0;
 }
