@@ -22,6 +22,8 @@ struct vm_migration {
     char uri[1024];
     bool blk;                   /* migrate -b */
     uint64_t start_ns;          /* CLOCK_MONOTONIC */
+    bool handed_over;           /* under lock: a completed migration left the disks handed over and
+                                   quiesced (QEMU's postmigrate); vm_migrate_reactivate takes them back */
 };
 
 /* The source's pre-copy state (migrate-precopy.c, migrate-send.c). */

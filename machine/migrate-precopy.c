@@ -210,6 +210,9 @@ void *mig_precopy_thread(void *arg)
         r = run(c);
     }
     if (r == 0) {
+        pthread_mutex_lock(&m->lock);
+        m->handed_over = c->handed;
+        pthread_mutex_unlock(&m->lock);
         mig_set_status(m, VM_MIG_COMPLETED, NULL);
     } else if (atomic_load(&m->cancel)) {
         mig_set_status(m, VM_MIG_CANCELLED, "cancelled");

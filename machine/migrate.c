@@ -150,6 +150,33 @@ int vm_migrate_cancel(struct vm *vm)
     return 0;
 }
 
+int vm_migrate_reactivate(struct vm *vm, char *err, size_t errlen)
+{
+    struct vm_migration *m = vm->migration;
+    if (!m)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    bool handed = m->handed_over && !running(m->info.status);
+    pthread_mutex_unlock(&m->lock);
+    if (!handed)
+        return 0;
+    int r = vm->board->disks_handover(vm, false, err, errlen);
+    if (r < 0)
+        return r;
+    if (vm->board->quiesce)
+        vm->board->quiesce(vm, false);
+    pthread_mutex_lock(&m->lock);
+    m->handed_over = false;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+int vm_cont(struct vm *vm, char *err, size_t errlen)
+{
+    int r = vm_migrate_reactivate(vm, err, errlen);
+    return r < 0 ? r : vm_resume(vm);
+}
+
 void vm_migrate_query(struct vm *vm, struct vm_mig_info *out)
 {
     struct vm_migration *m = vm_migration_get(vm);

@@ -47,6 +47,13 @@ int vm_migrate(struct vm *vm, const char *uri, bool blk, char *err, size_t errle
 /* Cancel the running one (-ENOENT: none). The VM runs on. */
 int vm_migrate_cancel(struct vm *vm);
 void vm_migrate_query(struct vm *vm, struct vm_mig_info *out);
+/* Before the VM runs again after a completed migration (QEMU's cont in postmigrate): take back the
+ * disks it handed over, as a failed migration does; refused (-EIO, err: the drive and why: the image
+ * locks, while the destination still holds them) so two VMs never write one image. 0 where there
+ * is nothing to take back. */
+int vm_migrate_reactivate(struct vm *vm, char *err, size_t errlen);
+/* cont: vm_migrate_reactivate, then vm_resume. */
+int vm_cont(struct vm *vm, char *err, size_t errlen);
 /* "downtime-limit" (ms) or "max-bandwidth" (bytes/s); -EINVAL with err for another name or value. */
 int vm_migrate_set(struct vm *vm, const char *name, uint64_t value, char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* The human monitor's commands, named and printed as QEMU's HMP names them (QEMU's
  * docs/system/monitor.rst and hmp-commands*.hx list them; the output formats here are vmon's). */
 #include "monitor/hmp.h"
+#include "machine/migrate.h"
 #include "monitor/migration.h"
 #include "monitor/translate.h"
 #include "machine/savevm.h"
@@ -280,6 +281,16 @@ static void report(FILE *out, const char *what, int r)
         fprintf(out, "%s: not supported by this machine\n", what);
 }
 
+static void hmp_cont(struct vm *vm, FILE *out)
+{
+    char err[300] = "";
+    int r = vm_cont(vm, err, sizeof(err));
+    if (r < 0 && err[0])
+        fprintf(out, "cont: %s\n", err);
+    else
+        report(out, "cont", r);
+}
+
 bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
 {
     char buf[256];
@@ -298,7 +309,7 @@ bool hmp_run(struct vm *vm, const char *version, const char *line, FILE *out)
     else if (!strcmp(cmd, "stop"))
         report(out, cmd, vm_pause(vm));
     else if (!strcmp(cmd, "cont") || !strcmp(cmd, "c"))
-        report(out, cmd, vm_resume(vm));
+        hmp_cont(vm, out);
     else if (!strcmp(cmd, "sendkey"))
         hmp_sendkey(vm, a1, a2, out);
     else if (!strcmp(cmd, "system_powerdown"))

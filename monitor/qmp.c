@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "monitor/hmp.h"
+#include "machine/migrate.h"
 #include "monitor/migration.h"
 #include "monitor/qmp-int.h"
 #include "monitor/translate.h"
@@ -166,7 +167,12 @@ static void qmp_cmd_stop(struct qmp_session *s, struct json_object *args, struct
 static void qmp_cmd_cont(struct qmp_session *s, struct json_object *args, struct qmp_result *r)
 {
     (void)args;
-    run_state_result(r, vm_resume(s->vm));
+    char err[300] = "";
+    int e = vm_cont(s->vm, err, sizeof(err));
+    if (e < 0 && err[0])
+        fail(r, "%s", err);        /* the disks a completed migration handed over are held elsewhere */
+    else
+        run_state_result(r, e);
 }
 
 static void qmp_cmd_system_reset(struct qmp_session *s, struct json_object *args, struct qmp_result *r)

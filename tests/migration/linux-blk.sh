@@ -7,7 +7,8 @@
 # blank image of the destination's own. The destination goes on with the writes where the source
 # stopped, reads everything back past the page cache and powers off: every write must read back in
 # the guest and be in the destination's image (vmon img convert), and qemu-img check (where
-# installed) and vmon img check must find it clean.
+# installed) and vmon img check must find it clean. `cont` on the source after the migration must
+# take its disks back: refused while the destination holds the shared image, done for a copied one.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
 need_guest cloud
@@ -70,6 +71,16 @@ while True:
     time.sleep(0.05)
 print(json.dumps(st))
 assert st["status"] == "completed", st
+# cont on the source after it (QEMU's postmigrate): it must take its disks back first. Shared
+# storage: the destination holds the image's locks, so cont is refused and the source stays paused;
+# copied: the source's own image is free again, so it runs on.
+r = cmd("cont")
+state = cmd("query-status")["return"]["status"]
+if sys.argv[3] == "copy":
+    assert r.get("return") == {} and state == "running", (r, state)
+else:
+    assert "lock" in r.get("error", {}).get("desc", "") and state == "paused", (r, state)
+print("cont after completion:", r.get("error", {}).get("desc", "ok"), "->", state)
 cmd("quit")
 P
     wait "$VMON_PID"
