@@ -4,13 +4,14 @@
 # systemd), wall seconds from start to getty's login: on the serial port, and to the process's end
 # after logging in, running a command, writing a file and `poweroff` (tests/firmware/serial-login.py),
 # the VM's CPU seconds (user + system), and the ratio vmon/QEMU of the time to login: (< 1: vmon is
-# faster). Each run boots a copy, 1 vCPU, 2 GiB.
+# faster). Each run boots a copy, 1 vCPU, 2 GiB. A second row boots the UEFI variant under OVMF.
 # On a shared machine wall time also measures the neighbours: the load is printed.
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
 QEMU=${QEMU:-qemu-system-x86_64}
 DISK=$BUILD/debian-disk/disk.qcow2
+DISK_EFI=$BUILD/debian-disk-efi/disk.qcow2
 here=$(dirname "$0")
 echo "== Debian 12 disk, firmware boot to login: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -21,10 +22,10 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-run() {   # NAME CMD...: prints "login exit cpu" seconds, or "- - -"
-    local name=$1
-    shift
-    cp "$DISK" "$tmp/disk.qcow2"
+run() {   # NAME DISK CMD...: prints "login exit cpu" seconds, or "- - -"
+    local name=$1 disk=$2
+    shift 2
+    cp "$disk" "$tmp/disk.qcow2"
     python3 "$here/serial-login.py" "$tmp/$name.log" 900 vmon "bench" -- "$@" \
         -drive file="$tmp/disk.qcow2",format=qcow2,if=virtio >"$tmp/$name.steps"
     local rc=$? login ex cpu
@@ -38,15 +39,29 @@ run() {   # NAME CMD...: prints "login exit cpu" seconds, or "- - -"
     fi
 }
 
-read -r v_login v_exit v_cpu < <(run vmon "$VMON" -m 2048 -accel tcg -nographic)
-if command -v "$QEMU" >/dev/null; then
-    read -r q_login q_exit q_cpu < <(run qemu "$QEMU" -m 2048 -accel tcg -nographic -nic none)
-else
-    q_login=- q_exit=- q_cpu=-
-fi
-ratio=-
-if [ "$v_exit" != - ] && [ "$q_exit" != - ]; then
-    ratio=$(printf '%.2fx' "$(echo "$v_login / $q_login" | bc -l)")
-fi
+# row LABEL DISK [FIRMWARE ARGS...]: one boot in each VMM, then the printed row.
+row() {
+    local label=$1 disk=$2
+    shift 2
+    read -r v_login v_exit v_cpu < <(run vmon "$disk" "$VMON" -m 2048 -accel tcg -nographic "$@")
+    if command -v "$QEMU" >/dev/null; then
+        read -r q_login q_exit q_cpu < <(run qemu "$disk" "$QEMU" -m 2048 -accel tcg -nographic -nic none "$@")
+    else
+        q_login=- q_exit=- q_cpu=-
+    fi
+    local ratio=-
+    if [ "$v_exit" != - ] && [ "$q_exit" != - ]; then
+        ratio=$(printf '%.2fx' "$(echo "$v_login / $q_login" | bc -l)")
+    fi
+    printf '  %-24s %-30s %-30s %s\n' "$label" "$v_login / $v_exit / $v_cpu s" "$q_login / $q_exit / $q_cpu s" "$ratio"
+}
+
 printf '  %-24s %-30s %-30s %s\n' "" "vmon soft: login / exit / CPU" "QEMU TCG: login / exit / CPU" "ratio (login)"
-printf '  %-24s %-30s %-30s %s\n' "SeaBIOS, 1 cpu, 2 GiB" "$v_login / $v_exit / $v_cpu s" "$q_login / $q_exit / $q_cpu s" "$ratio"
+row "SeaBIOS, 1 cpu, 2 GiB" "$DISK"
+# The UEFI variant (make debian-disk-efi: GPT, GRUB on an EFI system partition) under Debian's OVMF.
+OVMF=/usr/share/ovmf/OVMF.fd
+if [ -f "$DISK_EFI" ] && [ -f "$OVMF" ]; then
+    row "OVMF, 1 cpu, 2 GiB" "$DISK_EFI" -bios "$OVMF"
+else
+    echo "  (OVMF row skipped: $DISK_EFI or $OVMF missing)"
+fi
