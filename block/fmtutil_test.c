@@ -36,13 +36,13 @@ static void test_endian(void **st)
 {
     (void)st;
     uint8_t b[8];
-    fu_put_be64(b, 0x0102030405060708ull);
+    put_be64(b, 0x0102030405060708ull);
     assert_int_equal(b[0], 1);
-    assert_true(fu_be64(b) == 0x0102030405060708ull);
-    fu_put_le32(b, 0xbeda107fu);
+    assert_true(get_be64(b) == 0x0102030405060708ull);
+    put_le32(b, 0xbeda107fu);
     assert_int_equal(b[0], 0x7f);
-    assert_int_equal(fu_le32(b), 0xbeda107fu);
-    assert_int_equal(fu_be16(b), 0x7f10);
+    assert_int_equal(get_le32(b), 0xbeda107fu);
+    assert_int_equal(get_be16(b), 0x7f10);
 }
 
 static void test_vpc_checksum(void **st)

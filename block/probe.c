@@ -6,9 +6,7 @@
 #include <string.h>
 
 #include "block/probe.h"
-
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+#include "util/bytes.h"
 
 static int has(const uint8_t *buf, size_t len, size_t off, const char *magic, size_t n)
 {
@@ -18,7 +16,7 @@ static int has(const uint8_t *buf, size_t len, size_t off, const char *magic, si
 /* qcow version 1: qcow2's magic with version 1 (qcow.c, qcow_probe). */
 static int probe_qcow(const uint8_t *b, size_t len)
 {
-    return has(b, len, 0, "QFI\xfb", 4) && len >= 8 && be32(b + 4) == 1;
+    return has(b, len, 0, "QFI\xfb", 4) && len >= 8 && get_be32(b + 4) == 1;
 }
 
 /* VMDK: sparse extents ("KDMV", "COWD") or a text descriptor file (vmdk.c, vmdk_probe). */
@@ -32,7 +30,7 @@ static int probe_vmdk(const uint8_t *b, size_t len)
 static int probe_parallels(const uint8_t *b, size_t len)
 {
     return (has(b, len, 0, "WithoutFreeSpace", 16) || has(b, len, 0, "WithouFreSpacExt", 16)) &&
-           len >= 20 && le32(b + 16) == 2;
+           len >= 20 && get_le32(b + 16) == 2;
 }
 
 /* Bochs: magic, type "Redolog", subtype "Growing", version 1 or 2 (bochs.c, bochs_probe). */
@@ -41,7 +39,7 @@ static int probe_bochs(const uint8_t *b, size_t len)
     if (len < 68 || !has(b, len, 0, "Bochs Virtual HD Image", 23) || !has(b, len, 32, "Redolog", 8) ||
         !has(b, len, 48, "Growing", 8))
         return 0;
-    return le32(b + 64) == 0x20000 || le32(b + 64) == 0x10000;
+    return get_le32(b + 64) == 0x20000 || get_le32(b + 64) == 0x10000;
 }
 
 static int probe_cloop(const uint8_t *b, size_t len)
@@ -71,7 +69,7 @@ const char *blk_probe_foreign(const uint8_t *b, size_t len, const char *filename
         return "qed";
     if (probe_vmdk(b, len))
         return "vmdk";
-    if (len >= 0x44 && le32(b + 0x40) == 0xbeda107f)
+    if (len >= 0x44 && get_le32(b + 0x40) == 0xbeda107f)
         return "vdi";
     if (has(b, len, 0, "conectix", 8))
         return "vpc";

@@ -157,12 +157,12 @@ static int64_t store_all(struct qcow2 *s, struct bm_mem *m, uint32_t n, uint64_t
         dir = nd;
         uint8_t *e = dir + *dlen;
         memset(e, 0, el);
-        be64_put(e, (uint64_t)toff);
-        be32_put(e + 8, tsize);
-        be32_put(e + 12, m[i].flags);
+        put_be64(e, (uint64_t)toff);
+        put_be32(e + 8, tsize);
+        put_be32(e + 12, m[i].flags);
         e[16] = 1;
         e[17] = m[i].gbits;
-        be16_put(e + 18, (uint16_t)nl);
+        put_be16(e + 18, (uint16_t)nl);
         memcpy(e + BME_ENTRY_FIXED, m[i].name, nl);
         *dlen += el;
     }
@@ -192,7 +192,7 @@ static struct span *old_spans(struct qcow2 *s, size_t *n, int *r)
         uint8_t *t = malloc((size_t)bm->table_size * 8 + 1);
         *r = t ? s->bs->file->ops->pread(s->bs->file, t, (size_t)bm->table_size * 8, bm->table_offset) : -ENOMEM;
         for (uint32_t k = 0; *r == 0 && k < bm->table_size; k++) {
-            uint64_t off = be64_get(t + 8 * k) & QCOW2_OFFSET_MASK;
+            uint64_t off = get_be64(t + 8 * k) & QCOW2_OFFSET_MASK;
             if (off && off % cs == 0)
                 sp[(*n)++] = (struct span){ off, cs };
         }
@@ -210,10 +210,10 @@ static void drop_ext(struct qcow2 *s)
     struct qcow2_extra *x = s->extra;
     size_t p = 0;
     while (p + 8 <= x->len) {
-        size_t l = 8 + (size_t)qcow2_align_up(be32_get(x->ext + p + 4), 8);
+        size_t l = 8 + (size_t)qcow2_align_up(get_be32(x->ext + p + 4), 8);
         if (l > x->len - p)
             l = x->len - p;
-        if (be32_get(x->ext + p) == QCOW2_EXT_BITMAPS) {
+        if (get_be32(x->ext + p) == QCOW2_EXT_BITMAPS) {
             memmove(x->ext + p, x->ext + p + l, x->len - p - l);
             x->len -= l;
         } else {

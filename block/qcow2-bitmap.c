@@ -31,12 +31,12 @@ static size_t parse_entry(const struct qcow2 *s, const uint8_t *d, size_t p, siz
     if (end - p < BME_ENTRY_FIXED)
         return 0;
     const uint8_t *e = d + p;
-    bm->table_offset = be64_get(e);
-    bm->table_size = be32_get(e + 8);
-    bm->flags = be32_get(e + 12);
+    bm->table_offset = get_be64(e);
+    bm->table_size = get_be32(e + 8);
+    bm->flags = get_be32(e + 12);
     bm->type = e[16];
     bm->granularity_bits = e[17];
-    uint32_t name_size = be16_get(e + 18), extra = be32_get(e + 20);
+    uint32_t name_size = get_be16(e + 18), extra = get_be32(e + 20);
     uint64_t len = (uint64_t)BME_ENTRY_FIXED + extra + name_size;
     if (len > end - p || !name_size || name_size > BME_MAX_NAME || bm->type != 1 ||
         bm->granularity_bits < 9 || bm->granularity_bits > 31 || bm->table_offset % s->cluster_size ||
@@ -106,7 +106,7 @@ int qcow2_bitmap_read(struct qcow2 *s, const struct qcow2_bitmap *bm, uint8_t *o
         return -ENOMEM;
     int r = s->bs->file->ops->pread(s->bs->file, t, n * 8, bm->table_offset);
     for (uint64_t i = 0; i < n && r == 0; i++) {
-        uint64_t e = be64_get(t + 8 * i), off = e & QCOW2_OFFSET_MASK;
+        uint64_t e = get_be64(t + 8 * i), off = e & QCOW2_OFFSET_MASK;
         uint64_t len = bytes - i * cs < cs ? bytes - i * cs : cs;
         if (off)
             r = off % cs ? -EIO : s->bs->file->ops->pread(s->bs->file, out + i * cs, len, off);
@@ -148,7 +148,7 @@ int64_t qcow2_bitmap_store(struct qcow2 *dst, const uint8_t *bits, uint64_t byte
             continue;
         r = qcow2_bitmap_write_new(dst, bits + i * cs, len);
         if (r >= 0)
-            be64_put(t + 8 * i, (uint64_t)r);
+            put_be64(t + 8 * i, (uint64_t)r);
     }
     if (r >= 0)
         r = qcow2_bitmap_write_new(dst, t, n * 8);
@@ -166,11 +166,11 @@ int qcow2_bitmap_add_ext(struct qcow2 *s, uint32_t nb, uint64_t dir_off, uint64_
     x->ext = e;
     e += x->len;
     memset(e, 0, 32);
-    be32_put(e, QCOW2_EXT_BITMAPS);
-    be32_put(e + 4, 24);
-    be32_put(e + 8, nb);
-    be64_put(e + 16, dir_size);
-    be64_put(e + 24, dir_off);
+    put_be32(e, QCOW2_EXT_BITMAPS);
+    put_be32(e + 4, 24);
+    put_be32(e + 8, nb);
+    put_be64(e + 16, dir_size);
+    put_be64(e + 24, dir_off);
     x->len += 32;
     return 0;
 }
@@ -209,12 +209,12 @@ int qcow2_bitmaps_copy(struct blk *dst_bs, struct blk *src_bs, char *err)
         }
         dir = nd;
         memset(dir + dlen, 0, el);
-        be64_put(dir + dlen, (uint64_t)toff);
-        be32_put(dir + dlen + 8, tsize);
-        be32_put(dir + dlen + 12, bm->flags & QCOW2_BME_AUTO);
+        put_be64(dir + dlen, (uint64_t)toff);
+        put_be32(dir + dlen + 8, tsize);
+        put_be32(dir + dlen + 12, bm->flags & QCOW2_BME_AUTO);
         dir[dlen + 16] = 1;
         dir[dlen + 17] = bm->granularity_bits;
-        be16_put(dir + dlen + 18, (uint16_t)nl);
+        put_be16(dir + dlen + 18, (uint16_t)nl);
         memcpy(dir + dlen + BME_ENTRY_FIXED, bm->name, nl);
         dlen += el;
     }
@@ -248,7 +248,7 @@ int qcow2_bitmaps_invalidate(struct qcow2 *s)
         if (!(bm->flags & QCOW2_BME_AUTO) || (bm->flags & QCOW2_BME_IN_USE))
             continue;
         uint8_t f[4];
-        be32_put(f, bm->flags | QCOW2_BME_IN_USE);
+        put_be32(f, bm->flags | QCOW2_BME_IN_USE);
         r = s->bs->file->ops->pwrite(s->bs->file, f, 4, s->bm_dir_offset + bm->dir_pos + 12);
         if (r == 0)
             r = qcow2_file_flush(s);     /* marked before any data changes */

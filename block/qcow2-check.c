@@ -63,7 +63,7 @@ static int walk_l2(struct check_ctx *c, uint64_t l2off, bool active, uint8_t *l2
     if (r < 0)
         return r;
     for (uint32_t i = 0; i < s->l2_entries; i++) {
-        uint64_t e = be64_get(l2 + (size_t)i * s->l2_entry_size);
+        uint64_t e = get_be64(l2 + (size_t)i * s->l2_entry_size);
         switch (qcow2_l2e_type(s, e)) {
         case QCOW2_CT_COMPRESSED: {
             uint64_t len, off = qcow2_compressed_range(s, e, &len);
@@ -120,7 +120,7 @@ static int walk_l1(struct check_ctx *c, uint64_t l1off, uint32_t l1size, bool ac
         goto out;
     r = s->bs->file->ops->pread(s->bs->file, l1, (size_t)l1size * 8, l1off);
     for (uint32_t i = 0; i < l1size && r == 0; i++) {
-        uint64_t e = be64_get(&l1[i]), off = e & QCOW2_OFFSET_MASK;
+        uint64_t e = get_be64(&l1[i]), off = e & QCOW2_OFFSET_MASK;
         if (!off)
             continue;
         if (off % s->cluster_size) {
@@ -160,7 +160,7 @@ static int walk_bitmaps(struct check_ctx *c)
             return -ENOMEM;
         int r = s->bs->file->ops->pread(s->bs->file, t, (size_t)bm->table_size * 8, bm->table_offset);
         for (uint32_t j = 0; j < bm->table_size && r == 0; j++) {
-            uint64_t off = be64_get(t + 8 * (size_t)j) & QCOW2_OFFSET_MASK;
+            uint64_t off = get_be64(t + 8 * (size_t)j) & QCOW2_OFFSET_MASK;
             if (off % s->cluster_size) {
                 say(c, "ERROR bitmap '%s' table entry %u is not cluster aligned\n", bm->name, j);
                 c->res->corruptions++;
@@ -205,7 +205,7 @@ static int check_copied(struct check_ctx *c, int fix)
         if (r < 0)
             return r;
         for (uint32_t j = 0; j < s->l2_entries; j++) {
-            uint64_t e = be64_get(l2 + (size_t)j * s->l2_entry_size);
+            uint64_t e = get_be64(l2 + (size_t)j * s->l2_entry_size);
             enum qcow2_ctype t = qcow2_l2e_type(s, e);
             uint64_t h = e & QCOW2_OFFSET_MASK;
             if ((t != QCOW2_CT_NORMAL && t != QCOW2_CT_ZERO) || !h || h % s->cluster_size)
@@ -218,7 +218,7 @@ static int check_copied(struct check_ctx *c, int fix)
                     fix & BLK_FIX_ERRORS ? "Repairing" : "ERROR", e, rc);
                 if (fix & BLK_FIX_ERRORS) {
                     e = rc == 1 ? e | QCOW2_OFLAG_COPIED : e & ~QCOW2_OFLAG_COPIED;
-                    be64_put(l2 + (size_t)j * s->l2_entry_size, e);
+                    put_be64(l2 + (size_t)j * s->l2_entry_size, e);
                     qcow2_cache_mark_dirty(&s->l2_cache, l2);
                     c->res->corruptions_fixed++;
                 } else {
@@ -305,7 +305,7 @@ static int rebuild_refcounts(struct check_ctx *c)
         for (uint64_t k = g * s->rb_entries; k < (g + 1) * s->rb_entries && k < cap; k++)
             qcow2_rb_set(s, blk, k & (s->rb_entries - 1), refs[k] > s->refcount_max ? s->refcount_max : refs[k]);
         rt[g] = boff[g] * cs;
-        be64_put(tab + g * 8, rt[g]);
+        put_be64(tab + g * 8, rt[g]);
         r = s->bs->file->ops->pwrite(s->bs->file, blk, cs, rt[g]);
         if (r < 0)
             goto out;
@@ -314,8 +314,8 @@ static int rebuild_refcounts(struct check_ctx *c)
     if (r == 0)
         r = qcow2_file_flush(s);
     uint8_t h[12];
-    be64_put(h, toff * cs);
-    be32_put(h + 8, (uint32_t)nt);
+    put_be64(h, toff * cs);
+    put_be32(h + 8, (uint32_t)nt);
     if (r == 0)
         r = s->bs->file->ops->pwrite(s->bs->file, h, sizeof(h), 48);
     if (r == 0)

@@ -72,9 +72,9 @@ int qcow2_get_l2e(struct qcow2 *s, uint64_t vcluster, uint64_t *l2e, uint64_t *b
     *bitmap = 0;
     if (r < 0 || !l2)
         return r;
-    *l2e = be64_get(l2 + (size_t)i * s->l2_entry_size);
+    *l2e = get_be64(l2 + (size_t)i * s->l2_entry_size);
     if (s->ext_l2)
-        *bitmap = be64_get(l2 + (size_t)i * s->l2_entry_size + 8);
+        *bitmap = get_be64(l2 + (size_t)i * s->l2_entry_size + 8);
     if (qcow2_l2e_type(s, *l2e) == QCOW2_CT_NORMAL) {
         uint64_t h = *l2e & QCOW2_OFFSET_MASK;
         if (h & (s->cluster_size - 1))
@@ -141,9 +141,9 @@ int qcow2_set_l2e(struct qcow2 *s, uint64_t vcluster, uint64_t l2e, uint64_t bit
     int r = l2_for_write(s, vcluster, &l2, &i);
     if (r < 0)
         return r;
-    be64_put(l2 + (size_t)i * s->l2_entry_size, l2e);
+    put_be64(l2 + (size_t)i * s->l2_entry_size, l2e);
     if (s->ext_l2)
-        be64_put(l2 + (size_t)i * s->l2_entry_size + 8, bitmap);
+        put_be64(l2 + (size_t)i * s->l2_entry_size + 8, bitmap);
     qcow2_cache_mark_dirty(&s->l2_cache, l2);
     return 0;
 }
@@ -579,7 +579,7 @@ int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size)
         return (int)off;
     }
     for (uint64_t i = 0; i < min_size; i++)
-        be64_put(raw + i * 8, nl1[i]);
+        put_be64(raw + i * 8, nl1[i]);
     r = qcow2_cache_flush(s, &s->rb_cache);
     if (r == 0)
         r = s->bs->file->ops->pwrite(s->bs->file, raw, bytes, (uint64_t)off);

@@ -16,25 +16,25 @@ static int build_header(struct qcow2 *s, struct blk *bs, const struct qcow2_extr
 {
     uint32_t cs = s->cluster_size;
     memset(h, 0, cs);
-    be32_put(h, QCOW2_MAGIC);
-    be32_put(h + 4, s->version);
-    be32_put(h + 20, s->cluster_bits);
-    be64_put(h + 24, s->size);
-    be32_put(h + 32, s->crypt_method);
-    be32_put(h + 36, s->l1_size);
-    be64_put(h + 40, s->l1_offset);
-    be64_put(h + 48, s->rt_offset);
-    be32_put(h + 56, s->rt_clusters);
-    be32_put(h + 60, s->nb_snapshots);
-    be64_put(h + 64, s->snapshots_offset);
+    put_be32(h, QCOW2_MAGIC);
+    put_be32(h + 4, s->version);
+    put_be32(h + 20, s->cluster_bits);
+    put_be64(h + 24, s->size);
+    put_be32(h + 32, s->crypt_method);
+    put_be32(h + 36, s->l1_size);
+    put_be64(h + 40, s->l1_offset);
+    put_be64(h + 48, s->rt_offset);
+    put_be32(h + 56, s->rt_clusters);
+    put_be32(h + 60, s->nb_snapshots);
+    put_be64(h + 64, s->snapshots_offset);
     size_t p = 72;
     if (s->version >= 3) {
-        be64_put(h + 72, s->incompat);
-        be64_put(h + 80, s->compat);
-        be64_put(h + 88, s->autoclear);
-        be32_put(h + 96, s->refcount_order);
+        put_be64(h + 72, s->incompat);
+        put_be64(h + 80, s->compat);
+        put_be64(h + 88, s->autoclear);
+        put_be32(h + 96, s->refcount_order);
         uint32_t hl = s->header_length > QCOW2_HEADER_V3_LEN ? s->header_length : QCOW2_HEADER_V3_LEN;
-        be32_put(h + 100, hl);
+        put_be32(h + 100, hl);
         h[104] = s->compression_type;
         p = hl;
     }
@@ -42,16 +42,16 @@ static int build_header(struct qcow2 *s, struct blk *bs, const struct qcow2_extr
         size_t n = strlen(bs->backing_fmt);
         if (p + 8 + qcow2_align_up(n, 8) > cs)
             return -ENOSPC;
-        be32_put(h + p, QCOW2_EXT_BACKING_FMT);
-        be32_put(h + p + 4, (uint32_t)n);
+        put_be32(h + p, QCOW2_EXT_BACKING_FMT);
+        put_be32(h + p + 4, (uint32_t)n);
         memcpy(h + p + 8, bs->backing_fmt, n);
         p += 8 + qcow2_align_up(n, 8);
     }
     if (s->version >= 3) {
         size_t n = sizeof(feature_names) / sizeof(feature_names[0]) * 48;
         if (p + 8 + n <= cs / 2) {       /* optional: leave room for the backing name */
-            be32_put(h + p, QCOW2_EXT_FEATURE_TABLE);
-            be32_put(h + p + 4, (uint32_t)n);
+            put_be32(h + p, QCOW2_EXT_FEATURE_TABLE);
+            put_be32(h + p + 4, (uint32_t)n);
             for (size_t i = 0; i < n / 48; i++) {
                 h[p + 8 + i * 48] = feature_names[i].type;
                 h[p + 9 + i * 48] = feature_names[i].bit;
@@ -71,8 +71,8 @@ static int build_header(struct qcow2 *s, struct blk *bs, const struct qcow2_extr
         size_t n = strlen(bs->backing_file);
         if (n > 1023 || p + n > cs)
             return -ENAMETOOLONG;
-        be64_put(h + 8, p);
-        be32_put(h + 16, (uint32_t)n);
+        put_be64(h + 8, p);
+        put_be32(h + 16, (uint32_t)n);
         memcpy(h + p, bs->backing_file, n);
     }
     return 0;
@@ -149,7 +149,7 @@ int qcow2_create(struct blk_file *f, const struct blk_create_opts *o, char *err)
     }
     r = f->ops->pwrite(f, buf, cs, 0);
     memset(buf, 0, cs);
-    be64_put(buf, 2ull * cs);
+    put_be64(buf, 2ull * cs);
     if (r == 0)
         r = f->ops->pwrite(f, buf, cs, cs);
     memset(buf, 0, cs);

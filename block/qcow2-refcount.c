@@ -23,9 +23,9 @@ uint64_t qcow2_rb_get(const struct qcow2 *s, const uint8_t *b, uint64_t i)
         return (b[bit / 8] >> (bit % 8)) & ((1u << bits) - 1);
     }
     case 3: return b[i];
-    case 4: return be16_get(b + 2 * i);
-    case 5: return be32_get(b + 4 * i);
-    default: return be64_get(b + 8 * i);
+    case 4: return get_be16(b + 2 * i);
+    case 5: return get_be32(b + 4 * i);
+    default: return get_be64(b + 8 * i);
     }
 }
 
@@ -40,9 +40,9 @@ void qcow2_rb_set(const struct qcow2 *s, uint8_t *b, uint64_t i, uint64_t v)
         break;
     }
     case 3: b[i] = (uint8_t)v; break;
-    case 4: be16_put(b + 2 * i, (uint16_t)v); break;
-    case 5: be32_put(b + 4 * i, (uint32_t)v); break;
-    default: be64_put(b + 8 * i, v); break;
+    case 4: put_be16(b + 2 * i, (uint16_t)v); break;
+    case 5: put_be32(b + 4 * i, (uint32_t)v); break;
+    default: put_be64(b + 8 * i, v); break;
     }
 }
 
@@ -77,7 +77,7 @@ static uint64_t file_end_clusters(struct qcow2 *s)
 static int write_rt_entry(struct qcow2 *s, uint64_t g)
 {
     uint8_t e[8];
-    be64_put(e, s->rt[g]);
+    put_be64(e, s->rt[g]);
     return s->bs->file->ops->pwrite(s->bs->file, e, 8, s->rt_offset + g * 8);
 }
 
@@ -146,7 +146,7 @@ static int grow_refcount_table(struct qcow2 *s, uint64_t min_group)
     if (r < 0)
         goto out;
     for (uint64_t i = 0; i < new_entries; i++)
-        be64_put(tab + i * 8, nrt[i]);
+        put_be64(tab + i * 8, nrt[i]);
     uint64_t new_off = (e + nb) << s->cluster_bits;
     r = s->bs->file->ops->pwrite(s->bs->file, tab, t * s->cluster_size, new_off);
     if (r == 0)
@@ -154,8 +154,8 @@ static int grow_refcount_table(struct qcow2 *s, uint64_t min_group)
     if (r < 0)
         goto out;
     uint8_t h[12];
-    be64_put(h, new_off);
-    be32_put(h + 8, (uint32_t)t);
+    put_be64(h, new_off);
+    put_be32(h + 8, (uint32_t)t);
     r = s->bs->file->ops->pwrite(s->bs->file, h, 12, 48);
     if (r == 0)
         r = s->bs->file->ops->flush(s->bs->file);

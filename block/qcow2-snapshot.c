@@ -38,14 +38,14 @@ int qcow2_read_snapshots(struct qcow2 *s, char *err)
         if (r < 0)
             return r;
         struct qcow2_snapshot *sn = &s->snaps[i];
-        sn->l1_offset = be64_get(h);
-        sn->l1_size = be32_get(h + 8);
-        uint16_t idlen = be16_get(h + 12), namelen = be16_get(h + 14);
-        sn->date_sec = be32_get(h + 16);
-        sn->date_nsec = be32_get(h + 20);
-        sn->vm_clock_nsec = be64_get(h + 24);
-        sn->vm_state_size = be32_get(h + 32);
-        sn->extra_size = be32_get(h + 36);
+        sn->l1_offset = get_be64(h);
+        sn->l1_size = get_be32(h + 8);
+        uint16_t idlen = get_be16(h + 12), namelen = get_be16(h + 14);
+        sn->date_sec = get_be32(h + 16);
+        sn->date_nsec = get_be32(h + 20);
+        sn->vm_clock_nsec = get_be64(h + 24);
+        sn->vm_state_size = get_be32(h + 32);
+        sn->extra_size = get_be32(h + 36);
         sn->disk_size = s->size;
         if (sn->extra_size > 1024 || off + 40 + sn->extra_size + idlen + namelen > fend)
             goto bad;
@@ -54,13 +54,13 @@ int qcow2_read_snapshots(struct qcow2 *s, char *err)
         if (r < 0)
             return r;
         if (sn->extra_size >= 8)
-            sn->vm_state_size = be64_get(extra);
+            sn->vm_state_size = get_be64(extra);
         if (sn->extra_size >= 16)
-            sn->disk_size = be64_get(extra + 8);
+            sn->disk_size = get_be64(extra + 8);
         if (sn->extra_size >= 24) {
             sn->has_icount = true;
-            sn->icount_hi_lo[0] = be32_get(extra + 16);
-            sn->icount_hi_lo[1] = be32_get(extra + 20);
+            sn->icount_hi_lo[0] = get_be32(extra + 16);
+            sn->icount_hi_lo[1] = get_be32(extra + 20);
         }
         sn->id = calloc(1, idlen + 1u);
         sn->name = calloc(1, namelen + 1u);
@@ -118,7 +118,7 @@ int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, in
             return r;
         for (uint32_t j = 0; j < s->l2_entries; j++) {
             uint8_t *p = l2 + (size_t)j * s->l2_entry_size;
-            uint64_t e = be64_get(p), off = 0, len = 0;
+            uint64_t e = get_be64(p), off = 0, len = 0;
             switch (qcow2_l2e_type(s, e)) {
             case QCOW2_CT_COMPRESSED:
                 off = qcow2_compressed_range(s, e, &len);
@@ -137,7 +137,7 @@ int qcow2_l1_refcounts(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size, in
                     return r;
             }
             if (clear_copied && (e & QCOW2_OFLAG_COPIED)) {
-                be64_put(p, e & ~QCOW2_OFLAG_COPIED);
+                put_be64(p, e & ~QCOW2_OFLAG_COPIED);
                 qcow2_cache_mark_dirty(&s->l2_cache, l2);
             }
         }
@@ -170,7 +170,7 @@ int qcow2_update_copied_flags(struct qcow2 *s)
             if (r < 0)
                 return r;
             uint8_t *p = l2 + (size_t)j * s->l2_entry_size;
-            uint64_t e = be64_get(p);
+            uint64_t e = get_be64(p);
             enum qcow2_ctype t = qcow2_l2e_type(s, e);
             if ((t != QCOW2_CT_NORMAL && t != QCOW2_CT_ZERO) || !(e & QCOW2_OFFSET_MASK))
                 continue;
@@ -182,7 +182,7 @@ int qcow2_update_copied_flags(struct qcow2 *s)
                 r = qcow2_cache_get(s, &s->l2_cache, l2off, true, &l2);
                 if (r < 0)
                     return r;
-                be64_put(l2 + (size_t)j * s->l2_entry_size, n);
+                put_be64(l2 + (size_t)j * s->l2_entry_size, n);
                 qcow2_cache_mark_dirty(&s->l2_cache, l2);
             }
         }
@@ -216,19 +216,19 @@ static int write_snapshot_table(struct qcow2 *s)
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
         struct qcow2_snapshot *sn = &s->snaps[i];
         size_t il = strlen(sn->id), nl = strlen(sn->name);
-        be64_put(t + p, sn->l1_offset);
-        be32_put(t + p + 8, sn->l1_size);
-        be16_put(t + p + 12, (uint16_t)il);
-        be16_put(t + p + 14, (uint16_t)nl);
-        be32_put(t + p + 16, sn->date_sec);
-        be32_put(t + p + 20, sn->date_nsec);
-        be64_put(t + p + 24, sn->vm_clock_nsec);
-        be32_put(t + p + 32, (uint32_t)(sn->vm_state_size > UINT32_MAX ? 0 : sn->vm_state_size));
-        be32_put(t + p + 36, 24);
-        be64_put(t + p + 40, sn->vm_state_size);
-        be64_put(t + p + 48, sn->disk_size);
-        be32_put(t + p + 56, sn->has_icount ? sn->icount_hi_lo[0] : UINT32_MAX);
-        be32_put(t + p + 60, sn->has_icount ? sn->icount_hi_lo[1] : UINT32_MAX);
+        put_be64(t + p, sn->l1_offset);
+        put_be32(t + p + 8, sn->l1_size);
+        put_be16(t + p + 12, (uint16_t)il);
+        put_be16(t + p + 14, (uint16_t)nl);
+        put_be32(t + p + 16, sn->date_sec);
+        put_be32(t + p + 20, sn->date_nsec);
+        put_be64(t + p + 24, sn->vm_clock_nsec);
+        put_be32(t + p + 32, (uint32_t)(sn->vm_state_size > UINT32_MAX ? 0 : sn->vm_state_size));
+        put_be32(t + p + 36, 24);
+        put_be64(t + p + 40, sn->vm_state_size);
+        put_be64(t + p + 48, sn->disk_size);
+        put_be32(t + p + 56, sn->has_icount ? sn->icount_hi_lo[0] : UINT32_MAX);
+        put_be32(t + p + 60, sn->has_icount ? sn->icount_hi_lo[1] : UINT32_MAX);
         memcpy(t + p + 64, sn->id, il);
         memcpy(t + p + 64 + il, sn->name, nl);
         p = qcow2_align_up(p + 64 + il + nl, 8);
@@ -325,7 +325,7 @@ int qcow2_snapshot_create_vm(struct blk *bs, const char *name, uint64_t vm_state
     if (!copy)
         return create_fail(s, name, -ENOMEM, true, l1_off, l1_bytes, old_nb, err);
     for (uint32_t i = 0; i < s->l1_size; i++)
-        be64_put(copy + 8 * i, s->l1[i]);
+        put_be64(copy + 8 * i, s->l1[i]);
     r = s->l1_size ? s->bs->file->ops->pwrite(s->bs->file, copy, l1_bytes, (uint64_t)l1_off) : 0;
     free(copy);
     if (r < 0)
@@ -374,7 +374,7 @@ static int read_l1(struct qcow2 *s, uint64_t off, uint32_t n, uint64_t **out)
         return -ENOMEM;
     int r = s->bs->file->ops->pread(s->bs->file, l1, (size_t)n * 8, off);
     for (uint32_t i = 0; i < n; i++)
-        l1[i] = be64_get(&l1[i]);
+        l1[i] = get_be64(&l1[i]);
     *out = l1;
     return r;
 }

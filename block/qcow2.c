@@ -14,7 +14,7 @@
 static int qcow2_probe(const uint8_t *buf, size_t len, const char *filename)
 {
     (void)filename;
-    return len >= 8 && be32_get(buf) == QCOW2_MAGIC && be32_get(buf + 4) >= 2 ? 100 : 0;   /* 1: qcow */
+    return len >= 8 && get_be32(buf) == QCOW2_MAGIC && get_be32(buf + 4) >= 2 ? 100 : 0;   /* 1: qcow */
 }
 
 int qcow2_file_flush(struct qcow2 *s)
@@ -29,7 +29,7 @@ int qcow2_set_incompat(struct qcow2 *s, uint64_t bits, bool set)
     if (v == s->incompat || s->version < 3)
         return 0;
     uint8_t b[8];
-    be64_put(b, v);
+    put_be64(b, v);
     int r = s->bs->file->ops->pwrite(s->bs->file, b, 8, 72);
     if (r == 0)
         r = qcow2_file_flush(s);
@@ -61,7 +61,7 @@ static int read_extensions(struct qcow2 *s, struct blk *bs, const uint8_t *h, ui
     uint64_t p = s->version >= 3 ? s->header_length : 72;
     struct qcow2_extra *x = s->extra;
     while (p + 8 <= end) {
-        uint32_t type = be32_get(h + p), len = be32_get(h + p + 4);
+        uint32_t type = get_be32(h + p), len = get_be32(h + p + 4);
         if (type == QCOW2_EXT_END)
             return 0;
         if (len > end - p - 8)
@@ -80,9 +80,9 @@ static int read_extensions(struct qcow2 *s, struct blk *bs, const uint8_t *h, ui
         } else if (type != QCOW2_EXT_FEATURE_TABLE) {
             if (type == QCOW2_EXT_BITMAPS && len >= 24) {      /* kept verbatim below, parsed here */
                 s->bm_ext_present = true;
-                s->bm_nb = be32_get(d);
-                s->bm_dir_size = be64_get(d + 8);
-                s->bm_dir_offset = be64_get(d + 16);
+                s->bm_nb = get_be32(d);
+                s->bm_dir_size = get_be64(d + 8);
+                s->bm_dir_offset = get_be64(d + 16);
             }
             uint64_t n = next > end ? end - p : next - p;
             uint8_t *e = realloc(x->ext, x->len + n);
@@ -114,38 +114,38 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
     int r = bs->file->ops->pread(bs->file, h, sizeof(h), 0);
     if (r < 0)
         return blk_error(err, r, "Could not read '%s': %s", bs->filename, strerror(-r));
-    if (be32_get(h) != QCOW2_MAGIC)
+    if (get_be32(h) != QCOW2_MAGIC)
         return open_fail(bs, err, "Image is not in qcow2 format");
-    s->version = be32_get(h + 4);
+    s->version = get_be32(h + 4);
     if (s->version < 2 || s->version > 3) {
         char m[64];
         snprintf(m, sizeof(m), "Unsupported qcow2 version %u", s->version);
         return open_fail(bs, err, m);
     }
-    s->cluster_bits = be32_get(h + 20);
+    s->cluster_bits = get_be32(h + 20);
     if (s->cluster_bits < 9 || s->cluster_bits > 21) {
         char m[64];
         snprintf(m, sizeof(m), "Unsupported cluster size: 2^%u", s->cluster_bits);
         return open_fail(bs, err, m);
     }
-    s->size = be64_get(h + 24);
-    s->crypt_method = be32_get(h + 32);
-    s->l1_size = be32_get(h + 36);
-    s->l1_offset = be64_get(h + 40);
-    s->rt_offset = be64_get(h + 48);
-    s->rt_clusters = be32_get(h + 56);
-    s->nb_snapshots = be32_get(h + 60);
-    s->snapshots_offset = be64_get(h + 64);
+    s->size = get_be64(h + 24);
+    s->crypt_method = get_be32(h + 32);
+    s->l1_size = get_be32(h + 36);
+    s->l1_offset = get_be64(h + 40);
+    s->rt_offset = get_be64(h + 48);
+    s->rt_clusters = get_be32(h + 56);
+    s->nb_snapshots = get_be32(h + 60);
+    s->snapshots_offset = get_be64(h + 64);
     s->refcount_order = 4;
     s->header_length = 72;
     if (s->version >= 3) {
         if (fsz < 104)
             return open_fail(bs, err, "qcow2 header exceeds the end of the file");
-        s->incompat = be64_get(h + 72);
-        s->compat = be64_get(h + 80);
-        s->autoclear = be64_get(h + 88);
-        s->refcount_order = be32_get(h + 96);
-        s->header_length = be32_get(h + 100);
+        s->incompat = get_be64(h + 72);
+        s->compat = get_be64(h + 80);
+        s->autoclear = get_be64(h + 88);
+        s->refcount_order = get_be32(h + 96);
+        s->header_length = get_be32(h + 100);
         if (s->header_length < 104 || s->header_length % 8 || s->header_length > (1u << s->cluster_bits))
             return open_fail(bs, err, "qcow2 header length is invalid");
         if (s->header_length > 104)
@@ -198,8 +198,8 @@ static int read_header(struct qcow2 *s, struct blk *bs, char *err)
     if (!hc)
         return -ENOMEM;
     r = bs->file->ops->pread(bs->file, hc, cs, 0);
-    uint64_t bfo = be64_get(hc + 8);
-    uint32_t bfs = be32_get(hc + 16);
+    uint64_t bfo = get_be64(hc + 8);
+    uint32_t bfs = get_be32(hc + 16);
     uint64_t ext_end = bfo ? bfo : cs;
     if (r == 0 && bfo) {
         if (bfs > 1023)
@@ -230,7 +230,7 @@ static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
     if (r < 0)
         return blk_error(err, r, "Could not read '%s': %s", bs->filename, strerror(-r));
     for (uint32_t i = 0; i < s->rt_size; i++) {
-        s->rt[i] = be64_get(&s->rt[i]);
+        s->rt[i] = get_be64(&s->rt[i]);
         uint64_t o = s->rt[i] & QCOW2_OFFSET_MASK;
         if (o && ((s->rt[i] & ~QCOW2_OFFSET_MASK) || o % s->cluster_size ||
                   o + s->cluster_size > qcow2_align_up(s->file_size, s->cluster_size)) &&
@@ -238,7 +238,7 @@ static int load_tables(struct qcow2 *s, struct blk *bs, char *err)
             return open_fail(bs, err, "Refcount block offset is invalid or past the end of the file");
     }
     for (uint32_t i = 0; i < s->l1_size; i++)
-        s->l1[i] = be64_get(&s->l1[i]);
+        s->l1[i] = get_be64(&s->l1[i]);
     s->l1_dirty_lo = UINT32_MAX;
     s->l1_dirty_hi = UINT32_MAX;
     return 0;
@@ -354,7 +354,7 @@ int qcow2_write_l1_entry_range(struct qcow2 *s, uint32_t lo, uint32_t hi)
     for (uint32_t i = a; i < b; i += 64) {
         uint32_t n = b - i < 64 ? b - i : 64;
         for (uint32_t j = 0; j < n; j++)
-            be64_put(buf + 8 * j, s->l1[i + j]);
+            put_be64(buf + 8 * j, s->l1[i + j]);
         int r = s->bs->file->ops->pwrite(s->bs->file, buf, n * 8, s->l1_offset + (uint64_t)i * 8);
         if (r < 0)
             return r;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "block/block.h"
+#include "util/bytes.h"
 
 #define QCOW2_MAGIC 0x514649fbu            /* "QFI\xfb" */
 
@@ -144,39 +145,6 @@ struct qcow2 {
     uint8_t *tmp;                  /* one cluster: copy-on-write staging */
     struct blk *bs;
 };
-
-static inline uint64_t be64_get(const void *p)
-{
-    const uint8_t *b = p;
-    return ((uint64_t)b[0] << 56) | ((uint64_t)b[1] << 48) | ((uint64_t)b[2] << 40) | ((uint64_t)b[3] << 32) |
-           ((uint64_t)b[4] << 24) | ((uint64_t)b[5] << 16) | ((uint64_t)b[6] << 8) | b[7];
-}
-static inline uint32_t be32_get(const void *p)
-{
-    const uint8_t *b = p;
-    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-}
-static inline uint16_t be16_get(const void *p)
-{
-    const uint8_t *b = p;
-    return (uint16_t)((b[0] << 8) | b[1]);
-}
-static inline void be64_put(void *p, uint64_t v)
-{
-    uint8_t *b = p;
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        b[i] = (uint8_t)v;
-}
-static inline void be32_put(void *p, uint32_t v)
-{
-    uint8_t *b = p;
-    b[0] = v >> 24; b[1] = v >> 16; b[2] = v >> 8; b[3] = v;
-}
-static inline void be16_put(void *p, uint16_t v)
-{
-    uint8_t *b = p;
-    b[0] = v >> 8; b[1] = (uint8_t)v;
-}
 
 static inline uint64_t qcow2_align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 

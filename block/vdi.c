@@ -26,26 +26,26 @@ struct vdi {
 static int vdi_probe(const uint8_t *buf, size_t len, const char *filename)
 {
     (void)filename;
-    return len >= 0x48 && fu_le32(buf + 0x40) == VDI_SIGNATURE ? 100 : 0;
+    return len >= 0x48 && get_le32(buf + 0x40) == VDI_SIGNATURE ? 100 : 0;
 }
 
 static int vdi_header(struct blk *bs, struct vdi *s, const uint8_t *h, int64_t fsz, char *err)
 {
-    uint32_t version = fu_le32(h + 0x44);
+    uint32_t version = get_le32(h + 0x44);
     if (version != 0x00010001)
         return blk_error(err, ENOTSUP, "Could not open '%s': unsupported VDI image (version %u.%u)", bs->filename,
                          version >> 16, version & 0xffff);
-    s->type = fu_le32(h + 0x4c);
+    s->type = get_le32(h + 0x4c);
     if (s->type != 1 && s->type != 2)
         return blk_error(err, ENOTSUP, "Could not open '%s': unsupported VDI image type %u", bs->filename, s->type);
-    uint64_t map_off = fu_le32(h + 0x154);
-    s->data_off = fu_le32(h + 0x158);
-    uint32_t sector = fu_le32(h + 0x168);
-    bs->size = fu_le64(h + 0x170);
-    s->block_size = fu_le32(h + 0x178);
-    uint32_t extra = fu_le32(h + 0x17c);
-    s->blocks = fu_le32(h + 0x180);
-    s->allocated = fu_le32(h + 0x184);
+    uint64_t map_off = get_le32(h + 0x154);
+    s->data_off = get_le32(h + 0x158);
+    uint32_t sector = get_le32(h + 0x168);
+    bs->size = get_le64(h + 0x170);
+    s->block_size = get_le32(h + 0x178);
+    uint32_t extra = get_le32(h + 0x17c);
+    s->blocks = get_le32(h + 0x180);
+    s->allocated = get_le32(h + 0x184);
     if (sector != 512 || extra != 0 || s->block_size != (1u << 20))
         return blk_error(err, ENOTSUP, "Could not open '%s': unsupported VDI image (sector size %u, block size %u, "
                          "block extra %u)", bs->filename, sector, s->block_size, extra);
@@ -64,7 +64,7 @@ static int vdi_header(struct blk *bs, struct vdi *s, const uint8_t *h, int64_t f
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     for (uint32_t i = 0; i < s->blocks; i++) {
-        s->map[i] = fu_le32((uint8_t *)&s->map[i]);
+        s->map[i] = get_le32((uint8_t *)&s->map[i]);
         if (s->map[i] < VDI_ZERO && s->map[i] >= s->blocks && !s->check)
             return blk_error(err, EINVAL, "Could not open '%s': VDI block %u maps to %u, past the %u blocks",
                              bs->filename, i, s->map[i], s->blocks);
@@ -89,7 +89,7 @@ static int vdi_open_state(struct blk *bs, int flags, char *err)
     int r = bs->file->ops->pread(bs->file, h, sizeof(h), 0);
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
-    if (fu_le32(h + 0x40) != VDI_SIGNATURE)
+    if (get_le32(h + 0x40) != VDI_SIGNATURE)
         return blk_error(err, EINVAL, "Could not open '%s': not a VDI image", bs->filename);
     return vdi_header(bs, s, h, fsz, err);
 }

@@ -24,7 +24,7 @@ static int vhdx_probe(const uint8_t *buf, size_t len, const char *filename)
 
 static bool crc_ok(uint8_t *buf, size_t len)
 {
-    uint32_t want = fu_le32(buf + 4);
+    uint32_t want = get_le32(buf + 4);
     uint8_t save[4];
     memcpy(save, buf + 4, 4);
     memset(buf + 4, 0, 4);
@@ -43,9 +43,9 @@ static int vhdx_headers(struct blk *bs, char *err)
         int r = bs->file->ops->pread(bs->file, h[i], 4096, (uint64_t)(i + 1) * 64 * 1024);
         if (r < 0)
             return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
-        if (memcmp(h[i], "head", 4) || !crc_ok(h[i], 4096) || fu_le16(h[i] + 66) != 1)
+        if (memcmp(h[i], "head", 4) || !crc_ok(h[i], 4096) || get_le16(h[i] + 66) != 1)
             continue;
-        if (best < 0 || fu_le64(h[i] + 8) > fu_le64(h[best] + 8))
+        if (best < 0 || get_le64(h[i] + 8) > get_le64(h[best] + 8))
             best = i;
     }
     if (best < 0)
@@ -54,7 +54,7 @@ static int vhdx_headers(struct blk *bs, char *err)
         return blk_error(err, ENOTSUP, "Could not open '%s': VHDX log is not empty (the image was not closed "
                          "cleanly); replay it with Hyper-V or qemu-img check -r all first", bs->filename);
     struct vhdx *s = bs->opaque;
-    uint64_t log_off = fu_le64(h[best] + 72), log_len = fu_le32(h[best] + 68);
+    uint64_t log_off = get_le64(h[best] + 72), log_len = get_le32(h[best] + 68);
     s->region[VHDX_R_HEAD][1] = MIB;
     s->region[VHDX_R_LOG][0] = log_off;
     s->region[VHDX_R_LOG][1] = log_off + log_len < log_off ? UINT64_MAX : log_off + log_len;
@@ -78,17 +78,17 @@ static int vhdx_regions(struct blk *bs, uint64_t *bat_off, uint32_t *bat_len, ui
             free(t);
             return blk_error(err, e, "Could not open '%s': %s", bs->filename, strerror(-e));
         }
-        uint32_t n = fu_le32(t + 8);
+        uint32_t n = get_le32(t + 8);
         if (memcmp(t, "regi", 4) || !crc_ok(t, 64 * 1024) || n > 2047)
             continue;
         *bat_off = *meta_off = 0;
         for (uint32_t k = 0; k < n; k++) {
             const uint8_t *en = t + 16 + 32 * k;
             if (!memcmp(en, bat_guid, 16))
-                *bat_off = fu_le64(en + 16), *bat_len = fu_le32(en + 24);
+                *bat_off = get_le64(en + 16), *bat_len = get_le32(en + 24);
             else if (!memcmp(en, meta_guid, 16))
-                *meta_off = fu_le64(en + 16), *meta_len = fu_le32(en + 24);
-            else if (fu_le32(en + 28) & 1)
+                *meta_off = get_le64(en + 16), *meta_len = get_le32(en + 24);
+            else if (get_le32(en + 28) & 1)
                 *bat_off = 0, k = n;         /* a required region vmon does not know */
         }
         if (*bat_off && *meta_off)
@@ -119,18 +119,18 @@ static int vhdx_metadata(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t 
     const uint8_t *item[3] = { NULL, NULL, NULL };
     for (int i = 0; i < 5; i++)
         fu_guid(ids[i], guid[i]);
-    if (r == 0 && (memcmp(m, "metadata", 8) || fu_le16(m + 10) > 2047))
+    if (r == 0 && (memcmp(m, "metadata", 8) || get_le16(m + 10) > 2047))
         r = blk_error(err, EINVAL, "Could not open '%s': VHDX metadata table is invalid", bs->filename);
-    for (uint32_t k = 0; r == 0 && k < fu_le16(m + 10); k++) {
+    for (uint32_t k = 0; r == 0 && k < get_le16(m + 10); k++) {
         const uint8_t *en = m + 32 + 32 * k;
-        uint32_t io = fu_le32(en + 16), il = fu_le32(en + 20);
+        uint32_t io = get_le32(en + 16), il = get_le32(en + 20);
         int which = -1;
         for (int i = 0; i < 5; i++)
             if (!memcmp(en, guid[i], 16))
                 which = i;
         if (which >= 3)
             continue;
-        if (which < 0 && (fu_le32(en + 24) & 4))
+        if (which < 0 && (get_le32(en + 24) & 4))
             r = blk_error(err, ENOTSUP, "Could not open '%s': VHDX metadata item required but unknown "
                           "(a differencing disk?)", bs->filename);
         else if (which >= 0 && (io < 65536 || il < (which == 1 ? 8u : 4u) || io > len || il > len - io))
@@ -141,11 +141,11 @@ static int vhdx_metadata(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t 
     if (r == 0 && (!item[0] || !item[1] || !item[2]))
         r = blk_error(err, EINVAL, "Could not open '%s': VHDX metadata lacks a required item", bs->filename);
     if (r == 0) {
-        s->block_size = fu_le32(item[0]);
-        if (fu_le32(item[0] + 4) & 2)
+        s->block_size = get_le32(item[0]);
+        if (get_le32(item[0] + 4) & 2)
             r = blk_error(err, ENOTSUP, "Could not open '%s': differencing VHDX images are not supported", bs->filename);
-        bs->size = fu_le64(item[1]);
-        *lss = fu_le32(item[2]);
+        bs->size = get_le64(item[1]);
+        *lss = get_le32(item[2]);
     }
     free(m);
     if (r == 0 && (s->block_size < MIB || s->block_size > 256 * MIB || (s->block_size & (s->block_size - 1))))
@@ -171,7 +171,7 @@ static int vhdx_bat(struct blk *bs, struct vhdx *s, uint64_t off, uint32_t len, 
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     for (uint64_t i = 0; i < s->bat_entries; i++) {
-        s->bat[i] = fu_le64((uint8_t *)&s->bat[i]);
+        s->bat[i] = get_le64((uint8_t *)&s->bat[i]);
         unsigned st = s->bat[i] & 7;
         bool bitmap = (i + 1) % (s->chunk_ratio + 1) == 0;
         if (!bitmap && st == PB_PARTIALLY_PRESENT)

@@ -106,7 +106,7 @@ static int add_extent(struct blk *bs, struct vmdk *s, const char *line, char *er
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", name, strerror(-r));
     r = vmdk_sparse_open(bs, e, hdr, err);
-    if (r == 0 && e->len > fu_le64(hdr + 12) * 512)
+    if (r == 0 && e->len > get_le64(hdr + 12) * 512)
         r = blk_error(err, EINVAL, "Could not open '%s': extent '%s' is smaller than its descriptor line says",
                       bs->filename, name);
     return r;

@@ -23,8 +23,8 @@ static int read_footer(struct blk *bs, struct vmdk_extent *e, char *err)
     int r = e->file->ops->pread(e->file, f, sizeof(f), e->file_size - 1536);
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
-    if (fu_le32(f + 12) != VMDK_MARKER_FOOTER || fu_le32(f + 8) || memcmp(f + 512, "KDMV", 4) ||
-        fu_le32(f + 1024 + 12) != VMDK_MARKER_EOS || fu_le32(f + 1024 + 8) || fu_le64(f + 1024))
+    if (get_le32(f + 12) != VMDK_MARKER_FOOTER || get_le32(f + 8) || memcmp(f + 512, "KDMV", 4) ||
+        get_le32(f + 1024 + 12) != VMDK_MARKER_EOS || get_le32(f + 1024 + 8) || get_le64(f + 1024))
         return blk_error(err, EINVAL, "Could not open '%s': VMDK stream footer is missing or invalid", bs->filename);
     memcpy(e->header, f + 512, 512);
     return 0;
@@ -43,7 +43,7 @@ static int load_gd(struct blk *bs, struct vmdk_extent *e, uint64_t gd_sector, ch
     if (r < 0)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     for (uint32_t i = 0; i < e->gd_entries; i++)
-        e->gd[i] = fu_le32((uint8_t *)&e->gd[i]);
+        e->gd[i] = get_le32((uint8_t *)&e->gd[i]);
     return 0;
 }
 
@@ -55,18 +55,18 @@ int vmdk_sparse_open(struct blk *bs, struct vmdk_extent *e, const uint8_t *hdr, 
     e->file_size = (uint64_t)fsz;
     e->cached_grain = UINT64_MAX;
     memcpy(e->header, hdr, 512);
-    uint32_t version = fu_le32(hdr + 4);
+    uint32_t version = get_le32(hdr + 4);
     if (version < 1 || version > 3)
         return blk_error(err, ENOTSUP, "Could not open '%s': unsupported VMDK version %u", bs->filename, version);
-    if (fu_le64(hdr + 56) == VMDK_GD_AT_END) {
+    if (get_le64(hdr + 56) == VMDK_GD_AT_END) {
         int r = read_footer(bs, e, err);
         if (r < 0)
             return r;
     }
     const uint8_t *h = e->header;
-    uint32_t flags = fu_le32(h + 8);
-    uint64_t capacity = fu_le64(h + 12), grain = fu_le64(h + 20), gd = fu_le64(h + 56);
-    e->gtes = fu_le32(h + 44);
+    uint32_t flags = get_le32(h + 8);
+    uint64_t capacity = get_le64(h + 12), grain = get_le64(h + 20), gd = get_le64(h + 56);
+    e->gtes = get_le32(h + 44);
     if (!grain || grain > 16384 || (grain & (grain - 1)))
         return blk_error(err, EINVAL, "Could not open '%s': invalid VMDK grain size %llu", bs->filename,
                          (unsigned long long)grain);
@@ -78,9 +78,9 @@ int vmdk_sparse_open(struct blk *bs, struct vmdk_extent *e, const uint8_t *hdr, 
     e->compressed = flags & VMDK_FLAG_COMPRESS;
     e->markers = flags & VMDK_FLAG_MARKER;
     e->zero_grains = flags & VMDK_FLAG_ZERO_GRAIN;
-    if (e->compressed && fu_le16(h + 77) != 1)
+    if (e->compressed && get_le16(h + 77) != 1)
         return blk_error(err, ENOTSUP, "Could not open '%s': unknown VMDK compression %u", bs->filename,
-                         fu_le16(h + 77));
+                         get_le16(h + 77));
     uint64_t per_gt = grain * e->gtes;
     uint64_t entries = (capacity + per_gt - 1) / per_gt;
     if (entries > e->file_size / 4)
@@ -114,7 +114,7 @@ int vmdk_load_gt(struct blk *bs, struct vmdk_extent *e, uint32_t i)
         return r;
     }
     for (uint32_t k = 0; k < e->gtes; k++)
-        t[k] = fu_le32((uint8_t *)&t[k]);
+        t[k] = get_le32((uint8_t *)&t[k]);
     e->gt[i] = t;
     e->loaded_gts++;
     return 0;
@@ -200,7 +200,7 @@ static int inflate_grain(struct blk *bs, struct vmdk_extent *e, uint64_t gte)
         int r = e->file->ops->pread(e->file, m, sizeof(m), at);
         if (r < 0)
             return r;
-        n = fu_le32(m + 8);
+        n = get_le32(m + 8);
         at += 12;
         if (!n || n > max || n > e->file_size - at)
             goto bad;

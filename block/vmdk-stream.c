@@ -31,8 +31,8 @@ struct vmdk_stream {
 static int put_marker(struct blk_file *f, uint64_t pos, uint64_t val, uint32_t type)
 {
     uint8_t m[512] = { 0 };
-    fu_put_le64(m, val);
-    fu_put_le32(m + 12, type);
+    put_le64(m, val);
+    put_le32(m + 12, type);
     return f->ops->pwrite(f, m, sizeof(m), pos);
 }
 
@@ -52,17 +52,17 @@ static int write_tables(struct blk_file *f, struct vmdk_extent *e, uint64_t pos)
         pos += 512;
         e->gd[i] = (uint32_t)(pos / 512);
         for (uint32_t k = 0; k < e->gtes; k++)
-            fu_put_le32(t + 4 * k, e->gt[i][k]);
+            put_le32(t + 4 * k, e->gt[i][k]);
         if (!r)
             r = f->ops->pwrite(f, t, gt_bytes, pos);
         pos += gt_bytes;
     }
     memset(t, 0, gd_bytes);
     for (uint32_t i = 0; i < e->gd_entries; i++)
-        fu_put_le32(t + 4 * i, e->gd[i]);
+        put_le32(t + 4 * i, e->gd[i]);
     if (!r)
         r = put_marker(f, pos, gd_bytes / 512, VMDK_MARKER_GD);
-    fu_put_le64(e->header + 56, pos / 512 + 1);
+    put_le64(e->header + 56, pos / 512 + 1);
     if (!r)
         r = f->ops->pwrite(f, t, gd_bytes, pos + 512);
     pos += 512 + gd_bytes;
@@ -92,17 +92,17 @@ int vmdk_stream_create(struct blk_file *f, const struct blk_create_opts *o, char
     e.gd_entries = (uint32_t)((sectors + per_gt - 1) / per_gt);
     uint8_t *h = e.header;
     memcpy(h, "KDMV", 4);
-    fu_put_le32(h + 4, 3);
-    fu_put_le32(h + 8, VMDK_FLAG_NL_DETECT | VMDK_FLAG_COMPRESS | VMDK_FLAG_MARKER);
-    fu_put_le64(h + 12, sectors);
-    fu_put_le64(h + 20, STREAM_GRAIN_SECTORS);
-    fu_put_le64(h + 28, 1);
-    fu_put_le64(h + 36, 20);
-    fu_put_le32(h + 44, STREAM_GTES);
-    fu_put_le64(h + 56, VMDK_GD_AT_END);
-    fu_put_le64(h + 64, STREAM_OVERHEAD);
+    put_le32(h + 4, 3);
+    put_le32(h + 8, VMDK_FLAG_NL_DETECT | VMDK_FLAG_COMPRESS | VMDK_FLAG_MARKER);
+    put_le64(h + 12, sectors);
+    put_le64(h + 20, STREAM_GRAIN_SECTORS);
+    put_le64(h + 28, 1);
+    put_le64(h + 36, 20);
+    put_le32(h + 44, STREAM_GTES);
+    put_le64(h + 56, VMDK_GD_AT_END);
+    put_le64(h + 64, STREAM_OVERHEAD);
     memcpy(h + 73, "\n \r\n", 4);
-    fu_put_le16(h + 77, 1);
+    put_le16(h + 77, 1);
     char desc[20 * 512] = { 0 };
     char *name = strdup(o->filename ? o->filename : "disk.vmdk");
     if (!name)
@@ -130,7 +130,7 @@ static int stream_begin(struct blk *bs, struct vmdk *s)
             snprintf(bs->errmsg, sizeof(bs->errmsg), "a streamOptimized image with data cannot be written again");
             return -ENOTSUP;
         }
-    uint64_t start = fu_le64(e->header + 64) * 512, desc_end = (fu_le64(e->header + 28) + fu_le64(e->header + 36)) * 512;
+    uint64_t start = get_le64(e->header + 64) * 512, desc_end = (get_le64(e->header + 28) + get_le64(e->header + 36)) * 512;
     if (start < desc_end)
         start = desc_end;
     if (start < 512 || start > e->file_size)
@@ -163,8 +163,8 @@ static int emit_grain(struct blk *bs, struct vmdk_extent *e, struct vmdk_stream 
     uLongf clen = compressBound(e->grain);
     if (compress2(st->cbuf + 12, &clen, st->gbuf, e->grain, Z_DEFAULT_COMPRESSION) != Z_OK)
         return -EIO;
-    fu_put_le64(st->cbuf, g * (e->grain / 512));
-    fu_put_le32(st->cbuf + 8, (uint32_t)clen);
+    put_le64(st->cbuf, g * (e->grain / 512));
+    put_le32(st->cbuf + 8, (uint32_t)clen);
     uint64_t n = (12 + clen + 511) & ~511ull;
     memset(st->cbuf + 12 + clen, 0, n - 12 - clen);
     uint32_t d = (uint32_t)(g / e->gtes);

@@ -25,7 +25,7 @@ static int vmdk_probe(const uint8_t *buf, size_t len, const char *filename)
 /* The descriptor embedded in a monolithic sparse file: createType and parent hint only. */
 static int embedded_descriptor(struct blk *bs, struct vmdk *s, struct vmdk_extent *e, char *err)
 {
-    uint64_t off = fu_le64(e->header + 28), n = fu_le64(e->header + 36);
+    uint64_t off = get_le64(e->header + 28), n = get_le64(e->header + 36);
     if (!off || !n)
         return 0;
     if (n > VMDK_MAX_DESC / 512 || off > e->file_size / 512 || (off + n) * 512 > e->file_size)
@@ -54,7 +54,7 @@ static int open_monolithic(struct blk *bs, struct vmdk *s, const uint8_t *hdr, c
     int r = vmdk_sparse_open(bs, e, hdr, err);
     if (r < 0)
         return r;
-    e->len = fu_le64(e->header + 12) * 512;
+    e->len = get_le64(e->header + 12) * 512;
     return embedded_descriptor(bs, s, e, err);
 }
 

@@ -77,21 +77,21 @@ static void vpc_footer(uint8_t *ft, uint64_t size, uint32_t type, bool force, ui
 {
     memset(ft, 0, 512);
     memcpy(ft, "conectix", 8);
-    fu_put_be32(ft + 8, 2);
-    fu_put_be32(ft + 12, 0x00010000);
-    fu_put_be64(ft + 16, type == VPC_FIXED ? UINT64_MAX : 512);
-    fu_put_be32(ft + 24, (uint32_t)(time(NULL) - 946684800));
+    put_be32(ft + 8, 2);
+    put_be32(ft + 12, 0x00010000);
+    put_be64(ft + 16, type == VPC_FIXED ? UINT64_MAX : 512);
+    put_be32(ft + 24, (uint32_t)(time(NULL) - 946684800));
     memcpy(ft + 28, force ? "qem2" : "vmon", 4);
-    fu_put_be32(ft + 32, 0x00010000);
+    put_be32(ft + 32, 0x00010000);
     memcpy(ft + 36, "Wi2k", 4);
-    fu_put_be64(ft + 40, size);
-    fu_put_be64(ft + 48, size);
-    fu_put_be16(ft + 56, c);
+    put_be64(ft + 40, size);
+    put_be64(ft + 48, size);
+    put_be16(ft + 56, c);
     ft[58] = h;
     ft[59] = s;
-    fu_put_be32(ft + 60, type);
+    put_be32(ft + 60, type);
     fu_random(ft + 68, 16);
-    fu_put_be32(ft + 64, vpc_checksum(ft, 512, 64));
+    put_be32(ft + 64, vpc_checksum(ft, 512, 64));
 }
 
 static int vpc_create_dynamic(struct blk_file *f, const uint8_t *ft, uint64_t size)
@@ -100,12 +100,12 @@ static int vpc_create_dynamic(struct blk_file *f, const uint8_t *ft, uint64_t si
     uint64_t bat_len = ((uint64_t)entries * 4 + 511) & ~511ull;
     uint8_t h[1024] = { 0 };
     memcpy(h, "cxsparse", 8);
-    fu_put_be64(h + 8, UINT64_MAX);
-    fu_put_be64(h + 16, 1536);
-    fu_put_be32(h + 24, 0x00010000);
-    fu_put_be32(h + 28, entries);
-    fu_put_be32(h + 32, VPC_BLOCK_SIZE);
-    fu_put_be32(h + 36, vpc_checksum(h, sizeof(h), 36));
+    put_be64(h + 8, UINT64_MAX);
+    put_be64(h + 16, 1536);
+    put_be32(h + 24, 0x00010000);
+    put_be32(h + 28, entries);
+    put_be32(h + 32, VPC_BLOCK_SIZE);
+    put_be32(h + 36, vpc_checksum(h, sizeof(h), 36));
     uint8_t *bat = malloc(bat_len);
     if (!bat)
         return -ENOMEM;
@@ -167,7 +167,7 @@ static int vpc_alloc(struct blk *bs, struct vpc *s, uint32_t idx)
         r = bs->file->ops->pwrite(bs->file, bm, s->bitmap_size, at);
     free(bm);
     uint8_t e[4];
-    fu_put_be32(e, (uint32_t)(at / 512));
+    put_be32(e, (uint32_t)(at / 512));
     if (!r)
         r = bs->file->ops->pwrite(bs->file, e, 4, s->bat_off + (uint64_t)idx * 4);
     if (r < 0)

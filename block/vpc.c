@@ -30,19 +30,19 @@ uint32_t vpc_checksum(const uint8_t *buf, size_t len, size_t csum_off)
 /* Hyper-V and friends take the footer's size, Virtual PC the CHS geometry (see the spec's appendix). */
 static uint64_t vpc_virtual_size(const uint8_t *ft)
 {
-    uint64_t chs = (uint64_t)fu_be16(ft + 56) * ft[58] * ft[59];
+    uint64_t chs = (uint64_t)get_be16(ft + 56) * ft[58] * ft[59];
     static const char *const by_size[] = { "win ", "qem2", "d2v ", "CTXS", "tap\0" };
     for (size_t i = 0; i < sizeof(by_size) / sizeof(by_size[0]); i++)
         if (!memcmp(ft + 28, by_size[i], 4))
-            return fu_be64(ft + 48);
+            return get_be64(ft + 48);
     if (chs == VPC_MAX_CHS)
-        return fu_be64(ft + 48);
+        return get_be64(ft + 48);
     return chs * 512;
 }
 
 static int vpc_open_dynamic(struct blk *bs, struct vpc *s, int64_t fsz, char *err)
 {
-    uint64_t hoff = fu_be64(s->footer + 16);
+    uint64_t hoff = get_be64(s->footer + 16);
     uint8_t h[1024];
     if (hoff > (uint64_t)fsz || (uint64_t)fsz - hoff < sizeof(h))
         return blk_error(err, EINVAL, "Could not open '%s': VHD dynamic header lies outside the file", bs->filename);
@@ -51,9 +51,9 @@ static int vpc_open_dynamic(struct blk *bs, struct vpc *s, int64_t fsz, char *er
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     if (memcmp(h, "cxsparse", 8))
         return blk_error(err, EINVAL, "Could not open '%s': VHD dynamic header has no cxsparse cookie", bs->filename);
-    s->bat_off = fu_be64(h + 16);
-    s->entries = fu_be32(h + 28);
-    s->block_size = fu_be32(h + 32);
+    s->bat_off = get_be64(h + 16);
+    s->entries = get_be32(h + 28);
+    s->block_size = get_be32(h + 32);
     if (s->block_size < 512 || s->block_size > (256u << 20) || (s->block_size & (s->block_size - 1)))
         return blk_error(err, EINVAL, "Could not open '%s': Invalid VHD block size %u", bs->filename, s->block_size);
     if (s->entries > (1u << 28) || (uint64_t)s->entries * s->block_size < bs->size)
@@ -70,7 +70,7 @@ static int vpc_open_dynamic(struct blk *bs, struct vpc *s, int64_t fsz, char *er
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     s->free_off = (s->bat_off + bat_len + 511) & ~511ull;
     for (uint32_t i = 0; i < s->entries; i++) {
-        s->bat[i] = fu_be32((uint8_t *)&s->bat[i]);
+        s->bat[i] = get_be32((uint8_t *)&s->bat[i]);
         if (s->bat[i] != VPC_UNALLOC) {
             uint64_t end = (uint64_t)s->bat[i] * 512 + s->bitmap_size + s->block_size;
             if (end > s->free_off)
@@ -97,7 +97,7 @@ static int vpc_open_state(struct blk *bs, int flags, char *err)
         return blk_error(err, r, "Could not open '%s': %s", bs->filename, strerror(-r));
     if (memcmp(s->footer, "conectix", 8))
         return blk_error(err, EINVAL, "Could not open '%s': VHD footer not found", bs->filename);
-    uint32_t type = fu_be32(s->footer + 60);
+    uint32_t type = get_be32(s->footer + 60);
     bs->size = vpc_virtual_size(s->footer);
     if (bs->size > VPC_MAX_SIZE)
         return blk_error(err, EFBIG, "Could not open '%s': VHD virtual size is too large", bs->filename);

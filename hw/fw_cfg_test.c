@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "hw/fw_cfg.h"
+#include "util/bytes.h"
 
 static void select_key(struct fw_cfg *f, uint16_t key)
 {
@@ -20,11 +21,6 @@ static void read_bytes(struct fw_cfg *f, uint8_t *buf, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         buf[i] = (uint8_t)fw_cfg_io_ops.read(f, 1, 1);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void test_signature_and_id(void **state)
@@ -79,16 +75,16 @@ static void test_file_dir(void **state)
     uint8_t b[4 + 64 * 2];
     select_key(f, FW_CFG_FILE_DIR);
     read_bytes(f, b, 4);
-    assert_int_equal(be32(b), 0);
+    assert_int_equal(get_be32(b), 0);
     assert_int_equal(fw_cfg_add_file(f, "etc/e820", "0123456789", 10), 0);
     assert_int_equal(fw_cfg_add_file(f, "opt/vmon/test", "xy", 2), 0);
     select_key(f, FW_CFG_FILE_DIR);
     read_bytes(f, b, sizeof(b));
-    assert_int_equal(be32(b), 2);
-    assert_int_equal(be32(b + 4), 10);                      /* size */
+    assert_int_equal(get_be32(b), 2);
+    assert_int_equal(get_be32(b + 4), 10);                      /* size */
     assert_int_equal(b[8] << 8 | b[9], FW_CFG_FILE_FIRST);  /* select */
     assert_string_equal((char *)b + 12, "etc/e820");
-    assert_int_equal(be32(b + 68), 2);
+    assert_int_equal(get_be32(b + 68), 2);
     assert_int_equal(b[72] << 8 | b[73], FW_CFG_FILE_FIRST + 1);
     assert_string_equal((char *)b + 76, "opt/vmon/test");
     select_key(f, FW_CFG_FILE_FIRST + 1);

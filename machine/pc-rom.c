@@ -7,6 +7,7 @@
  * TFTP: -netdev user,tftp=DIR,bootfile=NAME and -boot n). Direct kernel boots get no ROMs.
  */
 #include "machine/pc-rom.h"
+#include "util/bytes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,20 +78,15 @@ int pc_rom_load(const char *name, int required, struct pc_rom *rom, char *err, s
     return r;
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 void pc_rom_patch_ids(struct pc_rom *rom, uint16_t vendor, uint16_t device)
 {
     uint8_t *r = rom->image;
-    if (!r || rom->size < 0x1a || le16(r) != 0xaa55)
+    if (!r || rom->size < 0x1a || get_le16(r) != 0xaa55)
         return;
-    uint32_t pcir = le16(r + 0x18);
-    if (pcir + 8 > rom->size || memcmp(r + pcir, "PCIR", 4) || le16(r + pcir + 4) != vendor)
+    uint32_t pcir = get_le16(r + 0x18);
+    if (pcir + 8 > rom->size || memcmp(r + pcir, "PCIR", 4) || get_le16(r + pcir + 4) != vendor)
         return;
-    uint16_t old = le16(r + pcir + 6);
+    uint16_t old = get_le16(r + pcir + 6);
     if (old == device)
         return;
     r[6] = (uint8_t)(r[6] + (uint8_t)old + (uint8_t)(old >> 8) - (uint8_t)device - (uint8_t)(device >> 8));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/ide/ide-int.h"
+#include "util/bytes.h"
 
 #define IR_COD 0x01
 #define IR_IO  0x02
@@ -130,11 +131,6 @@ void atapi_dma_run(struct ide_channel *ch, struct ide_drive *d)
         complete(ch, d);
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
 /* READ(10) / READ(12): 2048-byte sectors of the disc, range checked. */
 static void read_disc(struct ide_channel *ch, struct ide_drive *d, uint64_t lba, uint64_t n)
 {
@@ -164,10 +160,10 @@ void atapi_packet(struct ide_channel *ch, struct ide_drive *d)
     const uint8_t *c = d->cdb;
     switch (c[0]) {
     case 0x28:                         /* READ(10) */
-        read_disc(ch, d, be32(c + 2), (unsigned)c[7] << 8 | c[8]);
+        read_disc(ch, d, get_be32(c + 2), (unsigned)c[7] << 8 | c[8]);
         return;
     case 0xa8:                         /* READ(12) */
-        read_disc(ch, d, be32(c + 2), be32(c + 6));
+        read_disc(ch, d, get_be32(c + 2), get_be32(c + 6));
         return;
     default: {
         int len = atapi_reply(ch, d, d->buf);

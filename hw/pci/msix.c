@@ -7,11 +7,7 @@
 #include <unistd.h>
 
 #include "migration/vmstate.h"
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "util/bytes.h"
 
 static uint16_t control(const struct msix *m)
 {
@@ -28,7 +24,7 @@ bool msix_enabled(const struct msix *m)
 static bool masked_locked(const struct msix *m, unsigned v)
 {
     return (control(m) & MSIX_CTRL_MASKALL) ||
-           (le32(m->table + v * MSIX_ENTRY_SIZE + 12) & MSIX_ENTRY_MASKED);
+           (get_le32(m->table + v * MSIX_ENTRY_SIZE + 12) & MSIX_ENTRY_MASKED);
 }
 
 /* Take vector v's message if it may go out now; otherwise leave it pending. */
@@ -40,8 +36,8 @@ static bool take_locked(struct msix *m, unsigned v, uint64_t *addr, uint32_t *da
     }
     m->pba &= ~(1ull << v);
     const uint8_t *e = m->table + v * MSIX_ENTRY_SIZE;
-    *addr = le32(e) | (uint64_t)le32(e + 4) << 32;
-    *data = le32(e + 8);
+    *addr = get_le32(e) | (uint64_t)get_le32(e + 4) << 32;
+    *data = get_le32(e + 8);
     return true;
 }
 

@@ -7,43 +7,27 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "migration/vmstate.h"
+#include "util/bytes.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device,
                   uint32_t class_code, uint8_t revision)
 {
     memset(d, 0, sizeof(*d));
     d->name = name;
-    put16(d->cfg + PCI_VENDOR_ID, vendor);
-    put16(d->cfg + PCI_DEVICE_ID, device);
+    put_le16(d->cfg + PCI_VENDOR_ID, vendor);
+    put_le16(d->cfg + PCI_DEVICE_ID, device);
     d->cfg[PCI_REVISION_ID] = revision;
     d->cfg[PCI_CLASS_PROG] = (uint8_t)class_code;
-    put16(d->cfg + PCI_CLASS_PROG + 1, (uint16_t)(class_code >> 8));
+    put_le16(d->cfg + PCI_CLASS_PROG + 1, (uint16_t)(class_code >> 8));
     /* Command: I/O, memory, bus master, interrupt disable; status: master/target abort and
      * parity bits are write-1-to-clear (6.2.3). */
-    put16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-                                      PCI_COMMAND_INTX_DISABLE);
-    put16(d->w1cmask + PCI_STATUS, 0xf900);
+    put_le16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+                                         PCI_COMMAND_INTX_DISABLE);
+    put_le16(d->w1cmask + PCI_STATUS, 0xf900);
     d->cfg[0x0c] = 0;                  /* cache line size: writable, kept */
     d->wmask[0x0c] = 0xff;
     d->wmask[0x0d] = 0xff;             /* latency timer */
@@ -56,8 +40,8 @@ void pci_dev_set_bar(struct pci_dev *d, int i, uint32_t size, bool io, const str
 {
     struct pci_bar *b = &d->bars[i];
     *b = (struct pci_bar){ .size = size, .io = io, .ops = ops, .dev = dev, .name = d->name };
-    put32(d->cfg + PCI_BAR0 + 4 * i, io ? PCI_BAR_IO : 0);   /* memory: 32-bit, not prefetchable */
-    put32(d->wmask + PCI_BAR0 + 4 * i, ~(size - 1) & (io ? 0xfffffffcu : 0xfffffff0u));
+    put_le32(d->cfg + PCI_BAR0 + 4 * i, io ? PCI_BAR_IO : 0);   /* memory: 32-bit, not prefetchable */
+    put_le32(d->wmask + PCI_BAR0 + 4 * i, ~(size - 1) & (io ? 0xfffffffcu : 0xfffffff0u));
 }
 
 static uint64_t rom_read(void *dev, uint64_t off, unsigned size)
@@ -80,8 +64,8 @@ void pci_dev_set_rom(struct pci_dev *d, const uint8_t *image, uint32_t size)
 {
     d->rom = image;
     d->bars[PCI_ROM_SLOT] = (struct pci_bar){ .size = size, .ops = &rom_ops, .dev = d, .name = d->name };
-    put32(d->cfg + PCI_ROM_ADDRESS, 0);
-    put32(d->wmask + PCI_ROM_ADDRESS, (~(size - 1) & 0xfffff800u) | PCI_ROM_ENABLE);
+    put_le32(d->cfg + PCI_ROM_ADDRESS, 0);
+    put_le32(d->wmask + PCI_ROM_ADDRESS, (~(size - 1) & 0xfffff800u) | PCI_ROM_ENABLE);
 }
 
 void pci_dev_set_intx(struct pci_dev *d, struct irq_line line, uint8_t irq)
@@ -133,7 +117,7 @@ static uint16_t command(const struct pci_dev *d)
 static uint32_t bar_target(const struct pci_dev *d, int i)
 {
     const struct pci_bar *b = &d->bars[i];
-    uint32_t reg = get32(d->cfg + (i == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BAR0 + 4 * (unsigned)i));
+    uint32_t reg = get_le32(d->cfg + (i == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BAR0 + 4 * (unsigned)i));
     uint32_t addr = reg & ~(b->size - 1) & (b->io ? ~0x3u : i == PCI_ROM_SLOT ? ~0x7ffu : ~0xfu);
     if (!(command(d) & (b->io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)) || addr == 0)
         return 0;

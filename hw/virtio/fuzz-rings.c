@@ -7,10 +7,9 @@
 #include <string.h>
 
 #include "hw/virtio/queue.h"
+#include "util/bytes.h"
 
 #define RAM 65536
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     virtq_reset(&q, &mem);
     virtq_set_features(&q, (mode & 1 ? 1ull << VIRTIO_F_RING_PACKED : 0) |
                            (mode & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0));
-    q.size = (uint16_t)(le16(data + 2) % (VIRTQ_MAX_SIZE + 8));
-    q.desc = le16(data + 4) & ~15u;
-    q.avail = le16(data + 6) & ~3u;
-    q.used = le16(data + 8) & ~3u;
+    q.size = (uint16_t)(get_le16(data + 2) % (VIRTQ_MAX_SIZE + 8));
+    q.desc = get_le16(data + 4) & ~15u;
+    q.avail = get_le16(data + 6) & ~3u;
+    q.used = get_le16(data + 8) & ~3u;
     if (mode & 4) {                          /* sometimes unaligned or out of RAM */
-        q.desc = le16(data + 4);
-        q.used = (uint64_t)le16(data + 8) << 16;
+        q.desc = get_le16(data + 4);
+        q.used = (uint64_t)get_le16(data + 8) << 16;
     }
     size_t n = size - 12 < RAM ? size - 12 : RAM;
     memset(mem.base, 0, RAM);

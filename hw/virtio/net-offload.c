@@ -4,15 +4,11 @@
  * ID and header checksum or the IPv6 payload length, the TCP sequence number and checksum
  * rewritten; FIN and PSH stay on the last segment only, CWR on the first (as Linux's GSO). */
 #include "hw/virtio/net-offload.h"
+#include "util/bytes.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-
-static uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
 void vnet_hdr_decode(const uint8_t *p, struct vnet_hdr *h)
 {

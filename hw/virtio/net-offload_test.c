@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hw/virtio/net-offload.h"
+#include "util/bytes.h"
 
 #define MAXSEG 8
 
@@ -28,9 +29,6 @@ static int collect(void *opaque, const uint8_t *frame, size_t len)
     s->len[s->n++] = len;
     return 0;
 }
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* Ethernet + IPv4 or IPv6 + 20-byte TCP + payload bytes 0, 1, 2... Returns the frame length. */
 static size_t build(uint8_t *f, bool v6, size_t payload, uint8_t tcp_flags)
@@ -64,11 +62,11 @@ static void assert_tcp_ok(const uint8_t *f, size_t len, bool v6)
     uint32_t s;
     if (!v6) {
         assert_int_equal(inet_fold(inet_sum(0, f + l3, 20)), 0);   /* IP header checksum */
-        assert_int_equal(be16(f + l3 + 2), len - l3);
+        assert_int_equal(get_be16(f + l3 + 2), len - l3);
         uint8_t ph[4] = { 0, 6, (uint8_t)(tl >> 8), (uint8_t)tl };
         s = inet_sum(inet_sum(0, f + l3 + 12, 8), ph, 4);
     } else {
-        assert_int_equal(be16(f + l3 + 4), tl);
+        assert_int_equal(get_be16(f + l3 + 4), tl);
         uint8_t ph[8] = { 0, 0, (uint8_t)(tl >> 8), (uint8_t)tl, 0, 0, 0, 6 };
         s = inet_sum(inet_sum(0, f + l3 + 8, 32), ph, 8);
     }
@@ -111,11 +109,11 @@ static void tso(bool v6)
     for (int i = 0; i < 3; i++) {
         assert_int_equal(s.len[i], l4 + 20 + sizes[i]);
         assert_tcp_ok(s.f[i], s.len[i], v6);
-        assert_int_equal(be32(s.f[i] + l4 + 4), 0x1000 + 1000u * (unsigned)i);
+        assert_int_equal(get_be32(s.f[i] + l4 + 4), 0x1000 + 1000u * (unsigned)i);
         assert_int_equal(s.f[i][l4 + 13], i == 2 ? 0x19 : 0x10);   /* FIN and PSH on the last */
         assert_int_equal(s.f[i][l4 + 20], (uint8_t)(1000 * i));     /* the payload continues */
         if (!v6)
-            assert_int_equal(be16(s.f[i] + 18), 0x1234 + i);         /* IPv4 ID counts up */
+            assert_int_equal(get_be16(s.f[i] + 18), 0x1234 + i);         /* IPv4 ID counts up */
     }
 }
 

@@ -9,22 +9,18 @@
  * as zero.
  */
 #include "hw/virtio/pci.h"
+#include "util/bytes.h"
 
 #include <string.h>
 
 enum { CAP_PCI_CFG = 5, CAP_LEN = 20, F_BAR = 4, F_OFFSET = 8, F_LENGTH = 12, F_DATA = 16 };
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The BAR access the window's fields select, or NULL when there is none to make. */
 static const struct pci_bar *window(const struct pci_dev *d, uint8_t at, uint32_t *off, uint32_t *len)
 {
     uint8_t bar = d->cfg[at + F_BAR];
-    *off = le32(d->cfg + at + F_OFFSET);
-    *len = le32(d->cfg + at + F_LENGTH);
+    *off = get_le32(d->cfg + at + F_OFFSET);
+    *len = get_le32(d->cfg + at + F_LENGTH);
     if (bar >= PCI_BARS || !d->bars[bar].size || !d->bars[bar].ops)
         return NULL;
     if ((*len != 1 && *len != 2 && *len != 4) || *off % *len || *off >= d->bars[bar].size ||
@@ -68,7 +64,7 @@ static void cfgcap_written(struct pci_dev *d, unsigned off, unsigned size)
     uint32_t boff, len;
     const struct pci_bar *b = data_access(d, off, size, &hit, &boff, &len);
     if (b) {
-        uint32_t v = le32(d->cfg + ((struct virtio_pci *)d)->cfgcap + F_DATA);
+        uint32_t v = get_le32(d->cfg + ((struct virtio_pci *)d)->cfgcap + F_DATA);
         b->ops->write(b->dev, boff, len == 4 ? v : v & ((1u << (8 * len)) - 1), len);
     }
 }
