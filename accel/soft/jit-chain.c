@@ -128,6 +128,7 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
     e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
     e_mov_rr(e, true, RDI, RBX);
+    jit_regs_restore(j);
     e_pop(e, R13);
     e_pop(e, R12);
     e_pop(e, RBX);

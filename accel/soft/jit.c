@@ -2,7 +2,8 @@
  *
  * The host function keeps the vCPU pointer in rbx, the guest rip at block entry in r12 (blocks are
  * keyed by guest physical address, so the same block may run at different virtual addresses) and
- * the block's decoded instructions in r13. For each guest instruction it emits either
+ * the block's decoded instructions in r13, and up to three guest registers in rbp, r14 and r15 (the
+ * write-through register cache of jit-regs.c). For each guest instruction it emits either
  *   - host code doing the same work, for the shapes fast-move.c names (insn->form): register moves
  *     and ALU ops, loads and stores through an inline soft-TLB lookup, push/pop/call/ret, jumps;
  *     the lazy flags are stored exactly as the handler would store them; or
@@ -96,6 +97,7 @@ void jit_emit_call(struct jctx *j, unsigned k)
     j->exits[j->nexits].at = e_jcc(&j->e, CC_NE);
     j->exits[j->nexits++].k = k;
     j->flags_live = false;
+    j->valid = 0;                      /* the handler may have written any register */
 }
 
 /* The table of forms (enum insn_form): each one's emitter and operand size. */
@@ -150,12 +152,14 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->tb_cpl = c->cpl;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
+    jit_regs_plan(j);
 
     struct emit *e = &j->e;
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
     e_push(e, R13);                    /* with the return address: rsp is 16-byte aligned */
+    jit_regs_save(j);
     e_mov_rr(e, true, RBX, RDI);
     e_lea(e, R13, RSI, (int32_t)offsetof(struct tb, insn));
     e_load64(e, R12, RBX, OFF(rip));
@@ -163,18 +167,22 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         j->rip_set = false;
         j->k = k;
         j->cover = -1;
+        jit_regs_prepare(j, k);
         if (!emit_inline(j, k)) {
             jit_emit_call(j, k);
             j->rip_set = true;
         }
-        if (j->cover >= 0)
+        if (j->cover >= 0) {
             j->stubs[j->cover].resume = e->p;
+            j->stubs[j->cover].valid = j->valid;
+        }
     }
     if (!j->rip_set)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
     if (j->chain)
         jit_emit_chain(j, c);
     uint8_t *epilogue = e->p;
+    jit_regs_restore(j);
     e_pop(e, R13);
     e_pop(e, R12);
     e_pop(e, RBX);
@@ -189,6 +197,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         e_patch(st->from[2], here);
         for (unsigned m = 0; m < st->n; m++)
             jit_emit_call(j, st->k + m);
+        jit_regs_reload(j, st->valid);
         e_patch(e_jmp(e), st->resume);
     }
     /* Early exits (tb_end after instruction k): the instructions after k did not run. One

@@ -1,0 +1,132 @@
+/* The translator's register cache: up to three of a block's most named guest registers are kept
+ * in the host's callee-saved rbp, r14 and r15 while its host code runs (as TCG keeps guest
+ * registers in host registers as globals), so that reading them costs a register move, not a
+ * load. The cache is write-through: every write of a guest register still lands in struct cpu,
+ * so the handlers, the slow paths, a fault's longjmp to cpu_exec and every exit of the block find
+ * the exact guest state there (SDM vol. 3, 6.5: a fault leaves the state of the instruction
+ * before), and there is nothing to spill.
+ *
+ * A cached register is loaded at the top of the first instruction that names it, in the block's
+ * straight-line code (never inside an emitter's branches), and stays valid while every write to
+ * it also moves into its host register (jit_store_reg). It stops being valid when a handler runs
+ * (jit_emit_call) or when host code writes it in struct cpu some other way (byte and word writes,
+ * rep movs/stos: jit_clobber). A slow-path stub, having run handlers, reloads the registers that
+ * are valid at the point it resumes. */
+#include "accel/soft/jit-int.h"
+
+static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15 };
+
+static uint16_t bit(unsigned r)
+{
+    return r < 16 ? (uint16_t)(1u << r) : 0;
+}
+
+/* The guest registers instruction i may name (more is harmless: they are only loaded early). */
+static uint16_t insn_regs(const struct insn *i)
+{
+    uint16_t m = bit(i->base) | bit(i->index);
+    if (i->has_modrm) {
+        m |= bit(i->reg);
+        if (i->mod == 3)
+            m |= bit(i->rm);
+    }
+    unsigned op = i->op;
+    if ((op >= 0x50 && op <= 0x5f) || (op >= 0xb8 && op <= 0xbf))
+        m |= bit((op & 7) | ((i->rex & 1) << 3));
+    if ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)
+        m |= bit(R_RSP);
+    if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5))
+        m |= bit(R_RAX);
+    if (op == 0x1b0 || op == 0x1b1)
+        m |= bit(R_RAX);
+    return m;
+}
+
+/* Pick the block's cached registers: the most named ones, each named by two instructions or more. */
+void jit_regs_plan(struct jctx *j)
+{
+    unsigned count[16] = { 0 };
+    for (unsigned k = 0; k < j->tb->ninsn; k++) {
+        uint16_t m = insn_regs(&j->tb->insn[k]);
+        for (unsigned r = 0; r < 16; r++)
+            count[r] += (m >> r) & 1;
+    }
+    memset(j->host_of, HNONE, sizeof(j->host_of));
+    j->ncache = 0;
+    j->cached = j->valid = 0;
+    while (j->ncache < JIT_NCACHE) {
+        unsigned best = 16;
+        for (unsigned r = 0; r < 16; r++)
+            if (!(j->cached & bit(r)) && count[r] >= 2 && (best == 16 || count[r] > count[best]))
+                best = r;
+        if (best == 16)
+            break;
+        j->host_of[best] = cache_host[j->ncache++];
+        j->cached |= bit(best);
+    }
+}
+
+/* Prologue and epilogue: save the host registers the block uses, keeping rsp 16-byte aligned
+ * (the prologue has pushed three, the return address makes four). */
+void jit_regs_save(struct jctx *j)
+{
+    for (unsigned n = 0; n < j->ncache; n++)
+        e_push(&j->e, cache_host[n]);
+    if (j->ncache & 1)
+        e_lea(&j->e, RSP, RSP, -8);
+}
+
+void jit_regs_restore(struct jctx *j)
+{
+    if (j->ncache & 1)
+        e_lea(&j->e, RSP, RSP, 8);
+    for (unsigned n = j->ncache; n-- > 0;)
+        e_pop(&j->e, cache_host[n]);
+}
+
+/* Before instruction k: load the cached registers it names that are not loaded yet. */
+void jit_regs_prepare(struct jctx *j, unsigned k)
+{
+    uint16_t m = insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
+    jit_regs_reload(j, m);
+    j->valid |= m;
+}
+
+/* Load the cached registers in mask m from struct cpu (mov keeps EFLAGS). */
+void jit_regs_reload(struct jctx *j, uint16_t m)
+{
+    for (unsigned r = 0; r < 16; r++)
+        if (m & bit(r))
+            e_load64(&j->e, j->host_of[r], RBX, GPR(r));
+}
+
+/* Host register h <- guest register r at size 4 or 8 (zero-extended). */
+void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
+{
+    if (j->valid & bit(r))
+        e_mov_rr(&j->e, size == 8, h, j->host_of[r]);
+    else if (size == 8)
+        e_load64(&j->e, h, RBX, GPR(r));
+    else
+        e_load32(&j->e, h, RBX, GPR(r));
+}
+
+/* Guest register r <- all 64 bits of host register h. */
+void jit_store_reg(struct jctx *j, unsigned h, unsigned r)
+{
+    e_store64(&j->e, h, RBX, GPR(r));
+    if (j->valid & bit(r))
+        e_mov_rr(&j->e, true, j->host_of[r], h);
+}
+
+/* Host code wrote guest register r in struct cpu behind the cache's back. */
+void jit_clobber(struct jctx *j, unsigned r)
+{
+    j->valid &= (uint16_t)~bit(r);
+}
+
+/* The same for 8-bit register r (without REX, 4-7 are AH, CH, DH, BH of registers 0-3). */
+void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r)
+{
+    jit_clobber(j, r >= 4 && r < 8 && !i->rex ? r - 4 : r);
+}
