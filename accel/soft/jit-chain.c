@@ -7,7 +7,8 @@
  * nothing needs cpu_exec's attention between the blocks: no kick or stop request, no interrupt
  * that could be taken, no interrupt shadow, single-step, breakpoint, halt or NMI, the budget not
  * spent, no vCPU newly translating code. Any doubt returns to cpu_exec, which decides the same
- * things the slow way. rdi/rsi are set for the next block as cpu_exec would call it. */
+ * things the slow way. The jump enters the next block past its prologue (JIT_CHAIN_ENTRY: every block's
+ * frame is the same), with rsi = that block as cpu_exec would pass it. */
 void jit_emit_chain(struct jctx *j, const struct cpu *c)
 {
     struct emit *e = &j->e;
@@ -127,11 +128,12 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_store64(e, RSI, RBX, OFF(last_tb));
     e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
     e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
-    e_mov_rr(e, true, RDI, RBX);
-    jit_regs_restore(j);
-    e_pop(e, R13);
-    e_pop(e, R12);
-    e_pop(e, RBX);
+    /* This block again (a loop): its cached registers are all loaded (jit_regs_settle). */
+    e_lea(e, RCX, R13, -TBF(insn));
+    e_op_rr(e, true, 0x39, RCX, RSI);                                   /* cmp rsi, rcx */
+    e_patch(e_jcc(e, CC_E), j->self_entry);
+    /* Another: past its prologue, the frame being the same (rbx kept, rsi = the block). */
+    e_alu_ri(e, true, 0, RAX, JIT_CHAIN_ENTRY);
     e_op_rr(e, false, 0xff, 4, RAX);                                    /* jmp rax */
     for (unsigned x = 0; x < nout; x++)
         e_patch(out[x], e->p);

@@ -32,6 +32,9 @@ struct stub {
 };
 
 #define JIT_NCACHE 3           /* guest registers cached in host registers per block (jit-regs.c) */
+/* Where a chained jump enters a block: past the pushes and rbx's setup, which are the same in
+ * every block (jit_translate checks), with rsi = the block as cpu_exec would pass it. */
+#define JIT_CHAIN_ENTRY 21
 
 struct jctx {
     struct emit e;
@@ -48,6 +51,7 @@ struct jctx {
     unsigned k;                /* the instruction being emitted */
     bool rip_set;              /* its host code set c->rip (a jump, call or return) */
     bool chain;                /* blocks may jump straight to the next translated block */
+    uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
      * (HNONE: not cached); valid: those whose host register holds the value now. */
@@ -85,6 +89,7 @@ int32_t jit_reg8_off(const struct insn *i, unsigned r);
 void jit_regs_plan(struct jctx *j);
 void jit_regs_save(struct jctx *j);
 void jit_regs_restore(struct jctx *j);
+void jit_regs_settle(struct jctx *j);
 void jit_regs_prepare(struct jctx *j, unsigned k);
 void jit_regs_reload(struct jctx *j, uint16_t m);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);

@@ -66,22 +66,30 @@ void jit_regs_plan(struct jctx *j)
     }
 }
 
-/* Prologue and epilogue: save the host registers the block uses, keeping rsp 16-byte aligned
- * (the prologue has pushed three, the return address makes four). */
+/* Prologue and epilogue: save all three host registers, whichever the block uses, so that every
+ * block's frame is the same and a chained jump enters the next block past its prologue
+ * (jit-chain.c); rsp stays 16-byte aligned (the prologue has pushed three, the return address
+ * makes four, these three and a pad four more). */
 void jit_regs_save(struct jctx *j)
 {
-    for (unsigned n = 0; n < j->ncache; n++)
+    for (unsigned n = 0; n < JIT_NCACHE; n++)
         e_push(&j->e, cache_host[n]);
-    if (j->ncache & 1)
-        e_lea(&j->e, RSP, RSP, -8);
+    e_lea(&j->e, RSP, RSP, -8);
 }
 
 void jit_regs_restore(struct jctx *j)
 {
-    if (j->ncache & 1)
-        e_lea(&j->e, RSP, RSP, 8);
-    for (unsigned n = j->ncache; n-- > 0;)
+    e_lea(&j->e, RSP, RSP, 8);
+    for (unsigned n = JIT_NCACHE; n-- > 0;)
         e_pop(&j->e, cache_host[n]);
+}
+
+/* Make every cached register valid: at block entry (all of them) and before the jump to the next
+ * block (those a handler or a clobber left invalid), where the block may jump to its own start. */
+void jit_regs_settle(struct jctx *j)
+{
+    jit_regs_reload(j, j->cached & (uint16_t)~j->valid);
+    j->valid = j->cached;
 }
 
 /* Before instruction k: load the cached registers it names that are not loaded yet. */

@@ -158,10 +158,14 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
-    e_push(e, R13);                    /* with the return address: rsp is 16-byte aligned */
+    e_push(e, R13);
     jit_regs_save(j);
     e_mov_rr(e, true, RBX, RDI);
+    if (e->p - start != JIT_CHAIN_ENTRY)
+        e->overflow = true;            /* (the encoder changed: fix JIT_CHAIN_ENTRY) */
     e_lea(e, R13, RSI, (int32_t)offsetof(struct tb, insn));
+    jit_regs_settle(j);
+    j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
     e_load64(e, R12, RBX, OFF(rip));
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;
@@ -179,8 +183,10 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     }
     if (!j->rip_set)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
-    if (j->chain)
+    if (j->chain) {
+        jit_regs_settle(j);
         jit_emit_chain(j, c);
+    }
     uint8_t *epilogue = e->p;
     jit_regs_restore(j);
     e_pop(e, R13);
