@@ -49,12 +49,40 @@ static bool alu_inline_ok(const struct jctx *j, unsigned op)
 
 
 
+/* rm <- rm op (reg, or imm when imm) with rm in its host register (jit-regs.c) and the lazy
+ * record dead: the host's op on that register itself (at 32 bits it zero-extends, as the guest's
+ * does), leaving the flags in EFLAGS, then the write-through. False: the general path. */
+static bool emit_alu_cached(struct jctx *j, const struct insn *i, unsigned op, unsigned sz, bool imm)
+{
+    struct emit *e = &j->e;
+    unsigned dst = jit_cached(j, i->rm);
+    bool w = sz == 8;
+    if (dst == HNONE || op == ALU_ADC || op == ALU_SBB || !jit_lf_dead(j, j->k, true))
+        return false;
+    if (imm) {
+        e_alu_ri(e, w, op, dst, (int32_t)i->imm);
+    } else {
+        unsigned src = jit_cached(j, i->reg);
+        if (src == HNONE) {
+            jit_load_reg(j, RCX, i->reg, sz);
+            src = RCX;
+        }
+        e_op_rr(e, w, op << 3 | 1, src, dst);                          /* op dst, src */
+    }
+    if (op != ALU_CMP)
+        e_store64(e, dst, RBX, GPR(i->rm));
+    jit_flags_now_live(j);
+    return true;
+}
+
 /* rm <- rm op reg (op from opcode bits 5:3). */
 bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz)
 {
     unsigned op = (i->op >> 3) & 7;
     if (!alu_inline_ok(j, op))
         return false;
+    if (emit_alu_cached(j, i, op, sz, false))
+        return true;
     jit_load_reg(j, RAX, i->rm, sz);
     jit_load_reg(j, RCX, i->reg, sz);
     emit_alu(j, j->k, op, sz);
@@ -69,6 +97,8 @@ bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz)
     unsigned op = (i->modrm >> 3) & 7;
     if (!alu_inline_ok(j, op))
         return false;
+    if (emit_alu_cached(j, i, op, sz, true))
+        return true;
     jit_load_reg(j, RAX, i->rm, sz);
     e_mov_imm(&j->e, RCX, sz == 8 ? i->imm : (uint32_t)i->imm);
     emit_alu(j, j->k, op, sz);

@@ -92,6 +92,7 @@ void jit_regs_restore(struct jctx *j);
 void jit_regs_settle(struct jctx *j);
 void jit_regs_prepare(struct jctx *j, unsigned k);
 void jit_regs_reload(struct jctx *j, uint16_t m);
+unsigned jit_cached(const struct jctx *j, unsigned r);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r);
 void jit_clobber(struct jctx *j, unsigned r);

@@ -25,16 +25,24 @@ void jit_emit_addr(struct jctx *j, unsigned k, const struct insn *i, bool with_s
     } else if (i->base == NO_REG && i->index == NO_REG) {
         e_mov_imm(e, RSI, (uint64_t)(int64_t)i->disp);
     } else {
-        if (i->base != NO_REG)
-            jit_load_reg(j, RSI, i->base, 8);
-        else
+        /* Base and index straight from their host registers where cached (jit-regs.c). */
+        unsigned base = i->base == NO_REG ? HNONE : jit_cached(j, i->base);
+        unsigned index = i->index == NO_REG ? HNONE : jit_cached(j, i->index);
+        if (i->base == NO_REG) {
             e_mov_imm(e, RSI, 0);
-        if (i->index != NO_REG) {
-            jit_load_reg(j, RAX, i->index, 8);
-            e_op_mem(e, true, 0x8d, RSI, RSI, RAX, i->scale, i->disp); /* lea rsi, [rsi+rax*s+d] */
-        } else if (i->disp) {
-            e_lea(e, RSI, RSI, i->disp);
+            base = RSI;
+        } else if (base == HNONE) {
+            jit_load_reg(j, RSI, i->base, 8);
+            base = RSI;
         }
+        if (i->index != NO_REG && index == HNONE) {
+            jit_load_reg(j, RAX, i->index, 8);
+            index = RAX;
+        }
+        if (index != HNONE)
+            e_op_mem(e, true, 0x8d, RSI, base, index, i->scale, i->disp); /* lea rsi, [b+x*s+d] */
+        else if (i->disp || base != RSI)
+            e_lea(e, RSI, base, i->disp);
     }
     if (i->addrsize == 4)
         e_mov_rr(e, false, RSI, RSI);                                  /* mov esi, esi */

@@ -108,6 +108,12 @@ void jit_regs_reload(struct jctx *j, uint16_t m)
             e_load64(&j->e, j->host_of[r], RBX, GPR(r));
 }
 
+/* The host register holding guest register r now, or HNONE. */
+unsigned jit_cached(const struct jctx *j, unsigned r)
+{
+    return (j->valid & bit(r)) ? j->host_of[r] : HNONE;
+}
+
 /* Host register h <- guest register r at size 4 or 8 (zero-extended). */
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
 {
