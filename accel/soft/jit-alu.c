@@ -171,6 +171,14 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
     struct emit *e = &j->e;
     jit_emit_cf_live(j);
     bool dec = (i->modrm >> 3) & 1;
+    unsigned h = jit_cached(j, i->rm);
+    if (h != HNONE && jit_lf_dead(j, j->k, true)) {
+        /* A later instruction rewrites the record: the host's inc/dec on the cached register. */
+        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);
+        e_store64(e, h, RBX, GPR(i->rm));
+        jit_flags_now_live(j);
+        return true;
+    }
     jit_load_reg(j, RAX, i->rm, sz);
     e_store64(e, RAX, RBX, LF(src1));
     e_store_imm64(e, RBX, LF(src2), 1);
