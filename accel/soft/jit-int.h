@@ -52,6 +52,7 @@ struct jctx {
     bool rip_set;              /* its host code set c->rip (a jump, call or return) */
     bool chain;                /* blocks may jump straight to the next translated block */
     uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
+    bool self_loop;            /* the block ends in a jump to its own start */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
      * (HNONE: not cached); valid: those whose host register holds the value now. */

@@ -153,6 +153,9 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
     jit_regs_plan(j);
+    const struct insn *last = &tb->insn[tb->ninsn - 1];
+    j->self_loop = tb->cached && (last->form == FORM_JCC || last->form == FORM_JMP) &&
+                   (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;
     uint8_t *start = e->p;
@@ -165,6 +168,9 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         e->overflow = true;            /* (the encoder changed: fix JIT_CHAIN_ENTRY) */
     e_lea(e, R13, RSI, (int32_t)offsetof(struct tb, insn));
     jit_regs_settle(j);
+    /* The frame's pad <- the chain epochs this entry was found under (jit-chain.c's loops). */
+    e_load64(e, RAX, RBX, OFF(chain_epoch));
+    e_store64(e, RAX, RSP, 0);
     j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
     e_load64(e, R12, RBX, OFF(rip));
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
