@@ -17,7 +17,7 @@ static void emit_self_loop(struct jctx *j, uint8_t **out, unsigned *nout)
     e_load64(e, RAX, RBX, OFF(chain_epoch));
     e_op_mem(e, true, 0x3b, RAX, RSP, HNONE, 0, 0);                     /* cmp rax, [rsp] */
     uint8_t *moved = e_jcc(e, CC_NE);
-    e_lea(e, RSI, R13, -TBF(insn));
+    e_mov_imm(e, RSI, (uint64_t)(uintptr_t)j->tb);
     e_load32(e, RCX, RSI, TBF(gen));
     e_load64(e, RDX, RSI, TBF(page));
     e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
@@ -86,7 +86,7 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
 
     /* This block's chain slots (rdx = the block), valid for the current chain epoch. */
     e_load64(e, RCX, RBX, OFF(rip));
-    e_lea(e, RDX, R13, -TBF(insn));
+    e_mov_imm(e, RDX, (uint64_t)(uintptr_t)j->tb);
     e_load32(e, RAX, RDX, TBF(chain_epoch));
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
     uint8_t *stale = e_jcc(e, CC_NE);
@@ -159,7 +159,7 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
     e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
     /* This block again (a loop): its cached registers are all loaded (jit_regs_settle). */
-    e_lea(e, RCX, R13, -TBF(insn));
+    e_mov_imm(e, RCX, (uint64_t)(uintptr_t)j->tb);
     e_op_rr(e, true, 0x39, RCX, RSI);                                   /* cmp rsi, rcx */
     e_patch(e_jcc(e, CC_E), j->self_entry);
     /* Another: past its prologue, the frame being the same (rbx kept, rsi = the block). */

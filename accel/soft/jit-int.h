@@ -31,7 +31,7 @@ struct stub {
     uint16_t valid;            /* the cached registers valid at resume: reloaded before it */
 };
 
-#define JIT_NCACHE 3           /* guest registers cached in host registers per block (jit-regs.c) */
+#define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
 /* Where a chained jump enters a block: past the pushes and rbx's setup, which are the same in
  * every block (jit_translate checks), with rsi = the block as cpu_exec would pass it. */
 #define JIT_CHAIN_ENTRY 21

@@ -1,5 +1,5 @@
-/* The translator's register cache: up to three of a block's most named guest registers are kept
- * in the host's callee-saved rbp, r14 and r15 while its host code runs (as TCG keeps guest
+/* The translator's register cache: up to four of a block's most named guest registers are kept
+ * in the host's callee-saved rbp, r14, r15 and r13 while its host code runs (as TCG keeps guest
  * registers in host registers as globals), so that reading them costs a register move, not a
  * load. The cache is write-through: every write of a guest register still lands in struct cpu,
  * so the handlers, the slow paths, a fault's longjmp to cpu_exec and every exit of the block find
@@ -14,11 +14,20 @@
  * are valid at the point it resumes. */
 #include "accel/soft/jit-int.h"
 
-static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15 };
+static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15, R13 };
 
 static uint16_t bit(unsigned r)
 {
     return r < 16 ? (uint16_t)(1u << r) : 0;
+}
+
+/* ModRM.reg is an opcode extension (/digit), not a register, in these groups. */
+static bool reg_is_digit(unsigned op)
+{
+    return (op >= 0x80 && op <= 0x83) || op == 0x8f || op == 0xc0 || op == 0xc1 || op == 0xc6 ||
+           op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 || op == 0xf7 || op == 0xfe ||
+           op == 0xff || op == 0x100 || op == 0x101 || (op >= 0x118 && op <= 0x11f) ||
+           (op >= 0x171 && op <= 0x173) || op == 0x1ae || op == 0x1ba || op == 0x1c7;
 }
 
 /* The guest registers instruction i may name (more is harmless: they are only loaded early). */
@@ -26,7 +35,8 @@ static uint16_t insn_regs(const struct insn *i)
 {
     uint16_t m = bit(i->base) | bit(i->index);
     if (i->has_modrm) {
-        m |= bit(i->reg);
+        if (!reg_is_digit(i->op))
+            m |= bit(i->reg);
         if (i->mod == 3)
             m |= bit(i->rm);
     }
@@ -66,22 +76,26 @@ void jit_regs_plan(struct jctx *j)
     }
 }
 
-/* Prologue and epilogue: save all three host registers, whichever the block uses, so that every
+/* Prologue and epilogue: save all four host registers, whichever the block uses, so that every
  * block's frame is the same and a chained jump enters the next block past its prologue
- * (jit-chain.c); rsp stays 16-byte aligned (the prologue has pushed three, the return address
- * makes four, these three and a pad four more). */
+ * (jit-chain.c); rsp stays 16-byte aligned (the prologue has pushed rbx and r12, the return address
+ * makes three, these four and a pad five more). */
 void jit_regs_save(struct jctx *j)
 {
-    for (unsigned n = 0; n < JIT_NCACHE; n++)
-        e_push(&j->e, cache_host[n]);
+    e_push(&j->e, R13);
+    e_push(&j->e, RBP);
+    e_push(&j->e, R14);
+    e_push(&j->e, R15);
     e_lea(&j->e, RSP, RSP, -8);
 }
 
 void jit_regs_restore(struct jctx *j)
 {
     e_lea(&j->e, RSP, RSP, 8);
-    for (unsigned n = JIT_NCACHE; n-- > 0;)
-        e_pop(&j->e, cache_host[n]);
+    e_pop(&j->e, R15);
+    e_pop(&j->e, R14);
+    e_pop(&j->e, RBP);
+    e_pop(&j->e, R13);
 }
 
 /* Make every cached register valid: at block entry (all of them) and before the jump to the next

@@ -2,8 +2,9 @@
  *
  * The host function keeps the vCPU pointer in rbx, the guest rip at block entry in r12 (blocks are
  * keyed by guest physical address, so the same block may run at different virtual addresses) and
- * the block's decoded instructions in r13, and up to three guest registers in rbp, r14 and r15 (the
- * write-through register cache of jit-regs.c). For each guest instruction it emits either
+ * up to four guest registers in rbp, r14, r15 and r13 (the write-through register cache of
+ * jit-regs.c); the block and its decoded instructions are immediates (their memory stays put until
+ * the whole cache is flushed, host code with it). For each guest instruction it emits either
  *   - host code doing the same work, for the shapes fast-move.c names (insn->form): register moves
  *     and ALU ops, loads and stores through an inline soft-TLB lookup, push/pop/call/ret, jumps;
  *     the lazy flags are stored exactly as the handler would store them; or
@@ -79,7 +80,7 @@ void jit_emit_call(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     emit_rips(j, k);
     e_mov_rr(&j->e, true, RDI, RBX);
-    e_lea(&j->e, RSI, R13, (int32_t)(k * sizeof(struct insn)));
+    e_mov_imm(&j->e, RSI, (uint64_t)(uintptr_t)i);
     e_mov_imm(&j->e, RAX, (uint64_t)(uintptr_t)i->fn);
     e_call_reg(&j->e, RAX);
     e_op_mem(&j->e, false, 0x80, 7, RBX, HNONE, 0, OFF(tb_end));   /* cmp byte [tb_end], 0 */
@@ -161,12 +162,10 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
-    e_push(e, R13);
     jit_regs_save(j);
     e_mov_rr(e, true, RBX, RDI);
     if (e->p - start != JIT_CHAIN_ENTRY)
         e->overflow = true;            /* (the encoder changed: fix JIT_CHAIN_ENTRY) */
-    e_lea(e, R13, RSI, (int32_t)offsetof(struct tb, insn));
     jit_regs_settle(j);
     /* The frame's pad <- the chain epochs this entry was found under (jit-chain.c's loops). */
     e_load64(e, RAX, RBX, OFF(chain_epoch));
@@ -195,7 +194,6 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     }
     uint8_t *epilogue = e->p;
     jit_regs_restore(j);
-    e_pop(e, R13);
     e_pop(e, R12);
     e_pop(e, RBX);
     e_ret(e);
