@@ -102,6 +102,11 @@ static bool emit_imul(struct jctx *j, const struct insn *i, unsigned sz)
         e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
     }
     e_op_rr(e, w, 0x0faf, RAX, RCX);                                   /* imul rax, rcx */
+    j->flags_live = false;
+    if (jit_lf_dead(j, j->k, false)) {
+        jit_store_reg(j, RAX, i->reg);     /* a later instruction rewrites the record first */
+        return true;
+    }
     e_op_rr(e, false, 0x0f90, 0, RDX);                                 /* seto dl */
     e_op_rr(e, false, 0x0fb6, RDX, RDX);                               /* movzx edx, dl */
     e_store64(e, RDX, RBX, LF(src1));
