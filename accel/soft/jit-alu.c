@@ -49,17 +49,45 @@ static bool alu_inline_ok(const struct jctx *j, unsigned op)
 
 
 
+/* rm <- rm op (reg, or imm when imm) with rm in its host register (jit-regs.c) and the lazy
+ * record dead: the host's op on that register itself (at 32 bits it zero-extends, as the guest's
+ * does), leaving the flags in EFLAGS, then the write-through. False: the general path. */
+static bool emit_alu_cached(struct jctx *j, const struct insn *i, unsigned op, unsigned sz, bool imm)
+{
+    struct emit *e = &j->e;
+    unsigned dst = jit_cached(j, i->rm);
+    bool w = sz == 8;
+    if (dst == HNONE || op == ALU_ADC || op == ALU_SBB || !jit_lf_dead(j, j->k, true))
+        return false;
+    if (imm) {
+        e_alu_ri(e, w, op, dst, (int32_t)i->imm);
+    } else {
+        unsigned src = jit_cached(j, i->reg);
+        if (src == HNONE) {
+            jit_load_reg(j, RCX, i->reg, sz);
+            src = RCX;
+        }
+        e_op_rr(e, w, op << 3 | 1, src, dst);                          /* op dst, src */
+    }
+    if (op != ALU_CMP)
+        e_store64(e, dst, RBX, GPR(i->rm));
+    jit_flags_now_live(j);
+    return true;
+}
+
 /* rm <- rm op reg (op from opcode bits 5:3). */
 bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz)
 {
     unsigned op = (i->op >> 3) & 7;
     if (!alu_inline_ok(j, op))
         return false;
-    jit_load_reg(&j->e, RAX, i->rm, sz);
-    jit_load_reg(&j->e, RCX, i->reg, sz);
+    if (emit_alu_cached(j, i, op, sz, false))
+        return true;
+    jit_load_reg(j, RAX, i->rm, sz);
+    jit_load_reg(j, RCX, i->reg, sz);
     emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
-        e_store64(&j->e, RAX, RBX, GPR(i->rm));
+        jit_store_reg(j, RAX, i->rm);
     return true;
 }
 
@@ -69,11 +97,13 @@ bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz)
     unsigned op = (i->modrm >> 3) & 7;
     if (!alu_inline_ok(j, op))
         return false;
-    jit_load_reg(&j->e, RAX, i->rm, sz);
+    if (emit_alu_cached(j, i, op, sz, true))
+        return true;
+    jit_load_reg(j, RAX, i->rm, sz);
     e_mov_imm(&j->e, RCX, sz == 8 ? i->imm : (uint32_t)i->imm);
     emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
-        e_store64(&j->e, RAX, RBX, GPR(i->rm));
+        jit_store_reg(j, RAX, i->rm);
     return true;
 }
 
@@ -85,10 +115,10 @@ bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz)
         return false;
     jit_emit_mem_operand(j, j->k, i, sz, false);
     e_op_mem(&j->e, sz == 8, 0x8b, RCX, RDX, HNONE, 0, 0);
-    jit_load_reg(&j->e, RAX, i->reg, sz);
+    jit_load_reg(j, RAX, i->reg, sz);
     emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
-        e_store64(&j->e, RAX, RBX, GPR(i->reg));
+        jit_store_reg(j, RAX, i->reg);
     jit_stub_done(j);
     return true;
 }
@@ -106,7 +136,7 @@ static bool emit_alu_mem(struct jctx *j, const struct insn *i, unsigned sz, bool
     if (imm)
         e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
     else
-        jit_load_reg(e, RCX, i->reg, sz);
+        jit_load_reg(j, RCX, i->reg, sz);
     emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
         e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
@@ -126,8 +156,8 @@ bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz)
 
 bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
 {
-    jit_load_reg(&j->e, RAX, i->rm, sz);
-    jit_load_reg(&j->e, RCX, i->reg, sz);
+    jit_load_reg(j, RAX, i->rm, sz);
+    jit_load_reg(j, RCX, i->reg, sz);
     e_op_rr(&j->e, sz == 8, 0x21, RCX, RAX);                           /* and rax, rcx */
     jit_emit_lf_logic(j, sz);
     return true;
@@ -141,7 +171,15 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
     struct emit *e = &j->e;
     jit_emit_cf_live(j);
     bool dec = (i->modrm >> 3) & 1;
-    jit_load_reg(e, RAX, i->rm, sz);
+    unsigned h = jit_cached(j, i->rm);
+    if (h != HNONE && jit_lf_dead(j, j->k, true)) {
+        /* A later instruction rewrites the record: the host's inc/dec on the cached register. */
+        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);
+        e_store64(e, h, RBX, GPR(i->rm));
+        jit_flags_now_live(j);
+        return true;
+    }
+    jit_load_reg(j, RAX, i->rm, sz);
     e_store64(e, RAX, RBX, LF(src1));
     e_store_imm64(e, RBX, LF(src2), 1);
     e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));            /* setc [cin] */
@@ -149,7 +187,7 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
     e_store64(e, RAX, RBX, LF(res));
     e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
     e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
-    e_store64(e, RAX, RBX, GPR(i->rm));
+    jit_store_reg(j, RAX, i->rm);
     jit_flags_now_live(j);
     return true;
 }
@@ -165,14 +203,16 @@ static bool emit_alu_acc(struct jctx *j, const struct insn *i)
     if (size == 1)
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
     else
-        jit_load_reg(e, RAX, R_RAX, size);
+        jit_load_reg(j, RAX, R_RAX, size);
     e_mov_imm(e, RCX, size == 8 ? i->imm : i->imm & size_mask(size));
     emit_alu(j, j->k, aop, size);
     if (aop != ALU_CMP) {
-        if (size == 1)
+        if (size == 1) {
             e_op_mem(e, false, 0x88, RAX, RBX, HNONE, 0, GPR(R_RAX));   /* mov [al], al */
-        else
-            e_store64(e, RAX, RBX, GPR(R_RAX));
+            jit_clobber(j, R_RAX);
+        } else {
+            jit_store_reg(j, RAX, R_RAX);
+        }
     }
     return true;
 }

@@ -2,12 +2,40 @@
  * block's host code (QEMU's goto_tb and its jump cache) when cpu_exec has nothing to do between. */
 #include "accel/soft/jit-int.h"
 
+/* A block that jumps back to its own start goes round again without looking at its chain slots
+ * when it is still the block at rip: the same rip as at entry (r12), no chain epoch bumped since
+ * it was entered (no mapping of a virtual page to blocks may have changed: the frame's pad holds
+ * the epochs it was entered under) and its code page not written since translation. */
+static void emit_self_loop(struct jctx *j, uint8_t **out, unsigned *nout)
+{
+    struct emit *e = &j->e;
+    _Static_assert(offsetof(struct cpu, chain_epoch_ng) == offsetof(struct cpu, chain_epoch) + 4,
+                   "chain_epoch, chain_epoch_ng: one 64-bit word");
+    e_load64(e, RCX, RBX, OFF(rip));
+    e_op_rr(e, true, 0x39, R12, RCX);                                   /* cmp rcx, r12 */
+    uint8_t *other = e_jcc(e, CC_NE);
+    e_load64(e, RAX, RBX, OFF(chain_epoch));
+    e_op_mem(e, true, 0x3b, RAX, RSP, HNONE, 0, 0);                     /* cmp rax, [rsp] */
+    uint8_t *moved = e_jcc(e, CC_NE);
+    e_mov_imm(e, RSI, (uint64_t)(uintptr_t)j->tb);
+    e_load32(e, RCX, RSI, TBF(gen));
+    e_load64(e, RDX, RSI, TBF(page));
+    e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
+    out[(*nout)++] = e_jcc(e, CC_NE);
+    e_store64(e, RSI, RBX, OFF(last_tb));
+    e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);               /* add [icount], n */
+    e_patch(e_jmp(e), j->self_entry);
+    e_patch(other, e->p);
+    e_patch(moved, e->p);
+}
+
 /* The end of a block that ran to its end: rather than return to cpu_exec, jump straight into the
  * next block's host code (QEMU's goto_tb, through the block's chain slots that next_tb fills) when
  * nothing needs cpu_exec's attention between the blocks: no kick or stop request, no interrupt
  * that could be taken, no interrupt shadow, single-step, breakpoint, halt or NMI, the budget not
  * spent, no vCPU newly translating code. Any doubt returns to cpu_exec, which decides the same
- * things the slow way. rdi/rsi are set for the next block as cpu_exec would call it. */
+ * things the slow way. The jump enters the next block past its prologue (JIT_CHAIN_ENTRY: every block's
+ * frame is the same), with rsi = that block as cpu_exec would pass it. */
 void jit_emit_chain(struct jctx *j, const struct cpu *c)
 {
     struct emit *e = &j->e;
@@ -53,9 +81,12 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(code_epoch_seen));
     OUT(CC_NE);
 
+    if (j->self_loop)
+        emit_self_loop(j, out, &nout);
+
     /* This block's chain slots (rdx = the block), valid for the current chain epoch. */
     e_load64(e, RCX, RBX, OFF(rip));
-    e_lea(e, RDX, R13, -TBF(insn));
+    e_mov_imm(e, RDX, (uint64_t)(uintptr_t)j->tb);
     e_load32(e, RAX, RDX, TBF(chain_epoch));
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));
     uint8_t *stale = e_jcc(e, CC_NE);
@@ -127,10 +158,12 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_store64(e, RSI, RBX, OFF(last_tb));
     e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
     e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
-    e_mov_rr(e, true, RDI, RBX);
-    e_pop(e, R13);
-    e_pop(e, R12);
-    e_pop(e, RBX);
+    /* This block again (a loop): its cached registers are all loaded (jit_regs_settle). */
+    e_mov_imm(e, RCX, (uint64_t)(uintptr_t)j->tb);
+    e_op_rr(e, true, 0x39, RCX, RSI);                                   /* cmp rsi, rcx */
+    e_patch(e_jcc(e, CC_E), j->self_entry);
+    /* Another: past its prologue, the frame being the same (rbx kept, rsi = the block). */
+    e_alu_ri(e, true, 0, RAX, JIT_CHAIN_ENTRY);
     e_op_rr(e, false, 0xff, 4, RAX);                                    /* jmp rax */
     for (unsigned x = 0; x < nout; x++)
         e_patch(out[x], e->p);

@@ -142,7 +142,35 @@ void jit_emit_lf_logic(struct jctx *j, unsigned size)
     jit_flags_now_live(j);
 }
 
-/* r8b <- the guest's CF: from the live flags, else asked of the lazy record through jit_cf. */
+/* eax <- the guest's CF from the lazy record (flags.c's cpu_cf): read inline where the record
+ * is inc/dec's (the CF they kept, in cin) or none (cpu->flags hold it), else through jit_cf.
+ * Clobbers the host's flags. */
+static void emit_cf_eax(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
+    e_alu_ri(e, false, 7, RAX, LF_INC);
+    uint8_t *inc = e_jcc(e, CC_E);
+    e_alu_ri(e, false, 7, RAX, LF_DEC);
+    uint8_t *dec = e_jcc(e, CC_E);
+    e_alu_ri(e, false, 7, RAX, LF_NONE);
+    uint8_t *other = e_jcc(e, CC_NE);
+    e_load32(e, RAX, RBX, OFF(flags));
+    e_alu_ri(e, false, 4, RAX, F_CF);                                  /* CF is bit 0 */
+    uint8_t *done = e_jmp(e);
+    e_patch(inc, e->p);
+    e_patch(dec, e->p);
+    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(cin));          /* movzx eax, byte [cin] */
+    uint8_t *done2 = e_jmp(e);
+    e_patch(other, e->p);
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+    e_call_reg(e, RAX);
+    e_patch(done, e->p);
+    e_patch(done2, e->p);
+}
+
+/* r8b <- the guest's CF: from the live flags, else from the lazy record. */
 void jit_emit_cf_r8(struct jctx *j)
 {
     struct emit *e = &j->e;
@@ -150,15 +178,13 @@ void jit_emit_cf_r8(struct jctx *j)
         jit_use_live_flags(j);
         e_op_rr(e, false, 0x0f92, 0, R8);                              /* setc r8b */
     } else {
-        e_mov_rr(e, true, RDI, RBX);
-        e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
-        e_call_reg(e, RAX);
+        emit_cf_eax(j);
         e_mov_rr(e, false, R8, RAX);
     }
 }
 
-/* The guest's CF into the host's CF: kept if the flags are live, else asked of the lazy record
- * through jit_cf and set by bt eax, 0 (the other five host flags then mean nothing: the caller's
+/* The guest's CF into the host's CF: kept if the flags are live, else taken from the lazy record
+ * and set by bt eax, 0 (the other five host flags then mean nothing: the caller's
  * next host instruction rewrites them, as inc/dec do). */
 void jit_emit_cf_live(struct jctx *j)
 {
@@ -167,9 +193,7 @@ void jit_emit_cf_live(struct jctx *j)
         jit_use_live_flags(j);
         return;
     }
-    e_mov_rr(e, true, RDI, RBX);
-    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
-    e_call_reg(e, RAX);
+    emit_cf_eax(j);
     e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
     e_byte(e, 0);
 }

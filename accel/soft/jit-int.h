@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c: the per-form emitters; jit-chain.c: block chaining) share: the translation context and the layout of struct
+ * jit-lock.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -28,7 +28,13 @@ struct stub {
     uint8_t *from[3];
     unsigned k, n;
     uint8_t *resume;
+    uint16_t valid;            /* the cached registers valid at resume: reloaded before it */
 };
+
+#define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
+/* Where a chained jump enters a block: past the pushes and rbx's setup, which are the same in
+ * every block (jit_translate checks), with rsi = the block as cpu_exec would pass it. */
+#define JIT_CHAIN_ENTRY 21
 
 struct jctx {
     struct emit e;
@@ -45,7 +51,14 @@ struct jctx {
     unsigned k;                /* the instruction being emitted */
     bool rip_set;              /* its host code set c->rip (a jump, call or return) */
     bool chain;                /* blocks may jump straight to the next translated block */
+    uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
+    bool self_loop;            /* the block ends in a jump to its own start */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
+    /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
+     * (HNONE: not cached); valid: those whose host register holds the value now. */
+    uint8_t host_of[16];
+    unsigned ncache;
+    uint16_t cached, valid;
     struct stub stubs[TB_MAX_INSNS];
     unsigned nstubs;
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
@@ -71,8 +84,20 @@ void jit_emit_addr(struct jctx *j, unsigned k, const struct insn *i, bool with_s
 void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write);
 void jit_stub_done(struct jctx *j);
 void jit_emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsigned size, bool write);
-void jit_load_reg(struct emit *e, unsigned h, unsigned r, unsigned size);
 int32_t jit_reg8_off(const struct insn *i, unsigned r);
+
+/* jit-regs.c */
+void jit_regs_plan(struct jctx *j);
+void jit_regs_save(struct jctx *j);
+void jit_regs_restore(struct jctx *j);
+void jit_regs_settle(struct jctx *j);
+void jit_regs_prepare(struct jctx *j, unsigned k);
+void jit_regs_reload(struct jctx *j, uint16_t m);
+unsigned jit_cached(const struct jctx *j, unsigned r);
+void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);
+void jit_store_reg(struct jctx *j, unsigned h, unsigned r);
+void jit_clobber(struct jctx *j, unsigned r);
+void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r);
 
 /* jit-flags.c */
 void jit_flags_now_live(struct jctx *j);

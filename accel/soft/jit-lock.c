@@ -39,20 +39,28 @@ static void load_zx(struct emit *e, unsigned size, unsigned h, unsigned base, in
 }
 
 /* Guest register r (ModRM.reg numbering: AH..BH without REX) at size, zero-extended into h. */
-static void load_greg(struct emit *e, const struct insn *i, unsigned size, unsigned h, unsigned r)
+static void load_greg(struct jctx *j, const struct insn *i, unsigned size, unsigned h, unsigned r)
 {
-    load_zx(e, size, h, RBX, size == 1 ? jit_reg8_off(i, r) : GPR(r));
+    if (size == 4 || size == 8)
+        jit_load_reg(j, h, r, size);
+    else
+        load_zx(&j->e, size, h, RBX, size == 1 ? jit_reg8_off(i, r) : GPR(r));
 }
 
 /* Guest register r <- h at size, as greg_write writes it (32 bits zero-extend, 8 and 16 merge). */
-static void store_greg(struct emit *e, const struct insn *i, unsigned size, unsigned h, unsigned r)
+static void store_greg(struct jctx *j, const struct insn *i, unsigned size, unsigned h, unsigned r)
 {
     if (size == 4)
-        e_mov_rr(e, false, h, h);
-    if (size == 4 || size == 8)
-        e_store64(e, h, RBX, GPR(r));
-    else
-        sized_mem(e, size, false, 0x89, h, RBX, size == 1 ? jit_reg8_off(i, r) : GPR(r));
+        e_mov_rr(&j->e, false, h, h);
+    if (size == 4 || size == 8) {
+        jit_store_reg(j, h, r);
+    } else {
+        sized_mem(&j->e, size, false, 0x89, h, RBX, size == 1 ? jit_reg8_off(i, r) : GPR(r));
+        if (size == 1)
+            jit_clobber8(j, i, r);
+        else
+            jit_clobber(j, r);
+    }
 }
 
 /* rdx <- the host address of i's memory operand for a locked access of size bytes; a TLB miss,
@@ -119,7 +127,7 @@ static bool emit_lock_alu(struct jctx *j, const struct insn *i, unsigned op, uns
     if (imm)
         e_mov_imm(e, RCX, i->imm & size_mask(size));
     else
-        load_greg(e, i, size, RCX, i->reg);
+        load_greg(j, i, size, RCX, i->reg);
     if (op == ALU_ADD || op == ALU_SUB)
         atomic_add(j, size, op == ALU_SUB);
     else
@@ -163,9 +171,9 @@ static bool emit_xchg(struct jctx *j, const struct insn *i, unsigned size)
 {
     struct emit *e = &j->e;
     locked_operand(j, i, size);
-    load_greg(e, i, size, RCX, i->reg);
+    load_greg(j, i, size, RCX, i->reg);
     sized_mem(e, size, false, 0x87, RCX, RDX, 0);                      /* xchg [rdx], rcx */
-    store_greg(e, i, size, RCX, i->reg);
+    store_greg(j, i, size, RCX, i->reg);
     jit_stub_done(j);
     return true;
 }
@@ -175,10 +183,10 @@ static bool emit_xadd(struct jctx *j, const struct insn *i, unsigned size)
 {
     struct emit *e = &j->e;
     locked_operand(j, i, size);
-    load_greg(e, i, size, RCX, i->reg);
+    load_greg(j, i, size, RCX, i->reg);
     atomic_add(j, size, false);
     e_mov_rr(e, true, RAX, R9);
-    store_greg(e, i, size, R9, i->reg);
+    store_greg(j, i, size, R9, i->reg);
     alu_flags(j, ALU_ADD, size);
     jit_stub_done(j);
     return true;
@@ -190,12 +198,12 @@ static bool emit_cmpxchg(struct jctx *j, const struct insn *i, unsigned size)
 {
     struct emit *e = &j->e;
     locked_operand(j, i, size);
-    load_greg(e, i, size, RCX, i->reg);
-    load_zx(e, size, RAX, RBX, GPR(R_RAX));
+    load_greg(j, i, size, RCX, i->reg);
+    load_greg(j, i, size, RAX, R_RAX);                                 /* not AH: R_RAX < 4 */
     e_mov_rr(e, true, R8, RAX);
     sized_mem(e, size, true, 0x0fb1, RCX, RDX, 0);                     /* lock cmpxchg [rdx], rcx */
     uint8_t *same = e_jcc(e, CC_E);
-    store_greg(e, i, size, RAX, R_RAX);                                /* not AH: R_RAX < 4 */
+    store_greg(j, i, size, RAX, R_RAX);                                /* not AH: R_RAX < 4 */
     e_patch(same, e->p);
     e_mov_rr(e, true, RCX, RAX);
     e_mov_rr(e, true, RAX, R8);

@@ -19,22 +19,30 @@ void jit_emit_addr(struct jctx *j, unsigned k, const struct insn *i, bool with_s
     if (i->base == RIP_REG) {
         e_lea(e, RSI, R12, (int32_t)((int64_t)j->off[k + 1] + i->disp));
         if (i->index != NO_REG) {
-            e_load64(e, RAX, RBX, GPR(i->index));
+            jit_load_reg(j, RAX, i->index, 8);
             e_op_mem(e, true, 0x8d, RSI, RSI, RAX, i->scale, 0);
         }
     } else if (i->base == NO_REG && i->index == NO_REG) {
         e_mov_imm(e, RSI, (uint64_t)(int64_t)i->disp);
     } else {
-        if (i->base != NO_REG)
-            e_load64(e, RSI, RBX, GPR(i->base));
-        else
+        /* Base and index straight from their host registers where cached (jit-regs.c). */
+        unsigned base = i->base == NO_REG ? HNONE : jit_cached(j, i->base);
+        unsigned index = i->index == NO_REG ? HNONE : jit_cached(j, i->index);
+        if (i->base == NO_REG) {
             e_mov_imm(e, RSI, 0);
-        if (i->index != NO_REG) {
-            e_load64(e, RAX, RBX, GPR(i->index));
-            e_op_mem(e, true, 0x8d, RSI, RSI, RAX, i->scale, i->disp); /* lea rsi, [rsi+rax*s+d] */
-        } else if (i->disp) {
-            e_lea(e, RSI, RSI, i->disp);
+            base = RSI;
+        } else if (base == HNONE) {
+            jit_load_reg(j, RSI, i->base, 8);
+            base = RSI;
         }
+        if (i->index != NO_REG && index == HNONE) {
+            jit_load_reg(j, RAX, i->index, 8);
+            index = RAX;
+        }
+        if (index != HNONE)
+            e_op_mem(e, true, 0x8d, RSI, base, index, i->scale, i->disp); /* lea rsi, [b+x*s+d] */
+        else if (i->disp || base != RSI)
+            e_lea(e, RSI, base, i->disp);
     }
     if (i->addrsize == 4)
         e_mov_rr(e, false, RSI, RSI);                                  /* mov esi, esi */
@@ -85,6 +93,7 @@ void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
 void jit_stub_done(struct jctx *j)
 {
     j->stubs[j->nstubs - 1].resume = j->e.p;
+    j->stubs[j->nstubs - 1].valid = j->valid;
     if (j->flags_live)
         j->flags_stub = (int)j->nstubs - 1;
 }
@@ -95,15 +104,6 @@ void jit_emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsi
 {
     jit_emit_addr(j, k, i, true);
     jit_emit_tlb(j, k, size, write);
-}
-
-/* Host register h <- guest register r at size 4 or 8 (zero-extended). */
-void jit_load_reg(struct emit *e, unsigned h, unsigned r, unsigned size)
-{
-    if (size == 8)
-        e_load64(e, h, RBX, GPR(r));
-    else
-        e_load32(e, h, RBX, GPR(r));
 }
 
 /* The offset in struct cpu of 8-bit register r (without REX, 4-7 are AH, CH, DH, BH). */

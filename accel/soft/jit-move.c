@@ -8,11 +8,11 @@
 static void emit_push_rcx(struct jctx *j, unsigned k)
 {
     struct emit *e = &j->e;
-    e_load64(e, RSI, RBX, GPR(R_RSP));
+    jit_load_reg(j, RSI, R_RSP, 8);
     e_lea(e, RSI, RSI, -8);
     jit_emit_tlb(j, k, 8, true);
     e_store64(e, RCX, RDX, 0);
-    e_store64(e, RSI, RBX, GPR(R_RSP));
+    jit_store_reg(j, RSI, R_RSP);
 }
 
 /* insn_rip <- instruction k's address: a transfer to a non-canonical rip is #GP there (tb_find). */
@@ -37,15 +37,15 @@ static unsigned opcode_reg(const struct insn *i)
 
 bool jit_mov_rr(struct jctx *j, const struct insn *i, unsigned sz)
 {
-    jit_load_reg(&j->e, RAX, i->reg, sz);
-    e_store64(&j->e, RAX, RBX, GPR(i->rm));
+    jit_load_reg(j, RAX, i->reg, sz);
+    jit_store_reg(j, RAX, i->rm);
     return true;
 }
 
 bool jit_mov_ri(struct jctx *j, const struct insn *i, unsigned sz)
 {
     e_mov_imm(&j->e, RAX, sz == 4 ? (uint32_t)i->imm : i->imm);
-    e_store64(&j->e, RAX, RBX, GPR(opcode_reg(i)));
+    jit_store_reg(j, RAX, opcode_reg(i));
     return true;
 }
 
@@ -53,7 +53,7 @@ bool jit_mov_rmi(struct jctx *j, const struct insn *i, unsigned sz)
 {
     (void)sz;
     e_mov_imm(&j->e, RAX, i->imm);
-    e_store64(&j->e, RAX, RBX, GPR(i->rm));
+    jit_store_reg(j, RAX, i->rm);
     return true;
 }
 
@@ -63,7 +63,7 @@ bool jit_lea(struct jctx *j, const struct insn *i, unsigned sz)
     if (!jit_addr_ok(j, j->k, i))
         return false;
     jit_emit_addr(j, j->k, i, false);
-    e_store64(&j->e, RSI, RBX, GPR(i->reg));
+    jit_store_reg(j, RSI, i->reg);
     return true;
 }
 
@@ -73,7 +73,7 @@ bool jit_load(struct jctx *j, const struct insn *i, unsigned sz)
         return false;
     jit_emit_mem_operand(j, j->k, i, sz, false);
     e_op_mem(&j->e, sz == 8, 0x8b, RAX, RDX, HNONE, 0, 0);
-    e_store64(&j->e, RAX, RBX, GPR(i->reg));
+    jit_store_reg(j, RAX, i->reg);
     jit_stub_done(j);
     return true;
 }
@@ -83,7 +83,7 @@ bool jit_store(struct jctx *j, const struct insn *i, unsigned sz)
     if (!jit_addr_ok(j, j->k, i))
         return false;
     jit_emit_mem_operand(j, j->k, i, sz, true);
-    e_load64(&j->e, RCX, RBX, GPR(i->reg));
+    jit_load_reg(j, RCX, i->reg, 8);
     e_op_mem(&j->e, sz == 8, 0x89, RCX, RDX, HNONE, 0, 0);
     jit_stub_done(j);
     return true;
@@ -103,7 +103,7 @@ bool jit_mov_mi(struct jctx *j, const struct insn *i, unsigned sz)
 bool jit_push(struct jctx *j, const struct insn *i, unsigned sz)
 {
     (void)sz;
-    e_load64(&j->e, RCX, RBX, GPR(opcode_reg(i)));
+    jit_load_reg(j, RCX, opcode_reg(i), 8);
     emit_push_rcx(j, j->k);
     jit_stub_done(j);
     return true;
@@ -113,7 +113,7 @@ bool jit_push(struct jctx *j, const struct insn *i, unsigned sz)
 static void emit_pop_rcx(struct jctx *j, bool ret)
 {
     struct emit *e = &j->e;
-    e_load64(e, RSI, RBX, GPR(R_RSP));
+    jit_load_reg(j, RSI, R_RSP, 8);
     jit_emit_tlb(j, j->k, 8, false);
     e_load64(e, RCX, RDX, 0);
     if (ret) {
@@ -125,14 +125,14 @@ static void emit_pop_rcx(struct jctx *j, bool ret)
         j->stubs[j->nstubs - 1].from[2] = e_jcc(e, CC_NE);
     }
     e_lea(e, RSI, RSI, 8);
-    e_store64(e, RSI, RBX, GPR(R_RSP));
+    jit_store_reg(j, RSI, R_RSP);
 }
 
 bool jit_pop(struct jctx *j, const struct insn *i, unsigned sz)
 {
     (void)sz;
     emit_pop_rcx(j, false);
-    e_store64(&j->e, RCX, RBX, GPR(opcode_reg(i)));
+    jit_store_reg(j, RCX, opcode_reg(i));
     jit_stub_done(j);
     return true;
 }
@@ -210,19 +210,19 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         if (w)
             e_op_mem(e, true, 0x63, RAX, RBX, HNONE, 0, GPR(i->rm));
         else
-            e_load32(e, RAX, RBX, GPR(i->rm));
-        e_store64(e, RAX, RBX, GPR(i->reg));
+            jit_load_reg(j, RAX, i->rm, 4);
+        jit_store_reg(j, RAX, i->reg);
         return true;
     }
     if ((op == 0x1b6 || op == 0x1be) && reg && wide) {                 /* movzx/movsx r, r8 */
         e_op_mem(e, w && op == 0x1be, op == 0x1b6 ? 0x0fb6 : 0x0fbe, RAX, RBX, HNONE, 0,
                  jit_reg8_off(i, i->rm));
-        e_store64(e, RAX, RBX, GPR(i->reg));
+        jit_store_reg(j, RAX, i->reg);
         return true;
     }
     if ((op == 0x1b7 || op == 0x1bf) && reg && wide) {                 /* movzx/movsx r, r16 */
         e_op_mem(e, w && op == 0x1bf, op == 0x1b7 ? 0x0fb7 : 0x0fbf, RAX, RBX, HNONE, 0, GPR(i->rm));
-        e_store64(e, RAX, RBX, GPR(i->reg));
+        jit_store_reg(j, RAX, i->reg);
         return true;
     }
     if ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && !reg && wide &&
@@ -230,7 +230,7 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         unsigned msz = (op & 1) ? 2 : 1;
         jit_emit_mem_operand(j, j->k, i, msz, false);
         e_op_mem(e, w && op >= 0x1be, 0x0f00 | (op & 0xff), RAX, RDX, HNONE, 0, 0);
-        e_store64(e, RAX, RBX, GPR(i->reg));
+        jit_store_reg(j, RAX, i->reg);
         jit_stub_done(j);
         return true;
     }
@@ -238,14 +238,15 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         unsigned cc = op & 15;
         jit_emit_cond(j, &cc);
         e_op_mem(e, false, 0x0f90 + cc, 0, RBX, HNONE, 0, jit_reg8_off(i, i->rm));
+        jit_clobber8(j, i, i->rm);
         return true;
     }
     if (op >= 0x140 && op <= 0x14f && reg && wide) {                   /* cmovcc r, r */
         unsigned cc = op & 15;
         jit_emit_cond(j, &cc);
-        jit_load_reg(e, RAX, i->reg, sz);
+        jit_load_reg(j, RAX, i->reg, sz);
         e_op_mem(e, w, 0x0f40 + cc, RAX, RBX, HNONE, 0, GPR(i->rm));
-        e_store64(e, RAX, RBX, GPR(i->reg));
+        jit_store_reg(j, RAX, i->reg);
         return true;
     }
     return false;

@@ -15,10 +15,10 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
     bool w = size == 8;
     if (n == 0 || (sub != 4 && sub != 5 && sub != 7))
         return false;
-    jit_load_reg(e, RAX, i->rm, size);
+    jit_load_reg(j, RAX, i->rm, size);
     if (jit_lf_dead(j, k, n == 1 && sub != 4)) {
         e_shift_ri(e, w, sub, RAX, (uint8_t)n);
-        e_store64(e, RAX, RBX, GPR(i->rm));
+        jit_store_reg(j, RAX, i->rm);
         if (n == 1 && sub != 4) {
             jit_emit_clear_af(j);          /* the host's AF is not the record's 0 */
             jit_flags_now_live(j);
@@ -38,7 +38,7 @@ static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigne
     e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(src1));            /* setc [src1] */
     e_store64(e, RAX, RBX, LF(res));
     e_store_imm32(e, RBX, LF(cin), (LF_SHIFT << 8) | (size << 16));
-    e_store64(e, RAX, RBX, GPR(i->rm));
+    jit_store_reg(j, RAX, i->rm);
     if (sub == 4) {                                                    /* OF: new sign bit ^ CF */
         e_mov_rr(e, true, RDX, RAX);
         e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
@@ -64,9 +64,9 @@ static bool emit_rotate(struct jctx *j, unsigned k, const struct insn *i, unsign
     if (n == 0 || sub > 1 || !j->flags_live)
         return false;
     jit_use_live_flags(j);
-    jit_load_reg(e, RAX, i->rm, size);
+    jit_load_reg(j, RAX, i->rm, size);
     e_shift_ri(e, size == 8, sub, RAX, (uint8_t)n);
-    e_store64(e, RAX, RBX, GPR(i->rm));
+    jit_store_reg(j, RAX, i->rm);
     if (jit_lf_dead(j, k, n == 1)) {
         /* The next writer replaces all six flags: they only need to stay in EFLAGS, which the
          * rotate changed as the guest's would (CF, OF; the rest kept). */
@@ -94,21 +94,26 @@ static bool emit_imul(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
     bool w = sz == 8;
-    jit_load_reg(e, RAX, i->rm, sz);
+    jit_load_reg(j, RAX, i->rm, sz);
     if (i->op == 0x1af) {
         e_mov_rr(e, true, RCX, RAX);
-        jit_load_reg(e, RAX, i->reg, sz);
+        jit_load_reg(j, RAX, i->reg, sz);
     } else {
         e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
     }
     e_op_rr(e, w, 0x0faf, RAX, RCX);                                   /* imul rax, rcx */
+    j->flags_live = false;
+    if (jit_lf_dead(j, j->k, false)) {
+        jit_store_reg(j, RAX, i->reg);     /* a later instruction rewrites the record first */
+        return true;
+    }
     e_op_rr(e, false, 0x0f90, 0, RDX);                                 /* seto dl */
     e_op_rr(e, false, 0x0fb6, RDX, RDX);                               /* movzx edx, dl */
     e_store64(e, RDX, RBX, LF(src1));
     e_store64(e, RDX, RBX, LF(src2));
     e_store64(e, RAX, RBX, LF(res));
     e_store_imm32(e, RBX, LF(cin), (LF_SHIFT << 8) | (sz << 16));
-    e_store64(e, RAX, RBX, GPR(i->reg));
+    jit_store_reg(j, RAX, i->reg);
     j->flags_live = false;
     return true;
 }
@@ -125,9 +130,9 @@ static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz)
         return false;
     jit_use_live_flags(j);
     bool w = sz == 8;
-    jit_load_reg(e, RDX, i->rm, sz);                                   /* (mov keeps EFLAGS) */
+    jit_load_reg(j, RDX, i->rm, sz);                                   /* (mov keeps EFLAGS) */
     if (i->op == 0x1a3)
-        jit_load_reg(e, RSI, i->reg, sz);
+        jit_load_reg(j, RSI, i->reg, sz);
     e_byte(e, 0x9f);                                                   /* lahf */
     e_op_rr(e, false, 0x0f90, 0, RCX);                                 /* seto cl */
     if (i->op == 0x1a3) {

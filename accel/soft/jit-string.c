@@ -53,17 +53,17 @@ static void emit_span(struct jctx *j, struct misses *m, bool movs, unsigned size
 {
     struct emit *e = &j->e;
     e_mov_rr(e, true, R10, R8);
-    e_load64(e, RSI, RBX, GPR(R_RDI));
+    jit_load_reg(j, RSI, R_RDI, 8);
     probe(j, m, size, true);
     clip_span(e, sh, back);
     e_mov_rr(e, true, R9, RDX);                                        /* host destination */
     if (movs) {
-        e_load64(e, RSI, RBX, GPR(R_RSI));
+        jit_load_reg(j, RSI, R_RSI, 8);
         probe(j, m, size, false);
         clip_span(e, sh, back);
         e_mov_rr(e, true, RSI, RDX);
     } else {
-        e_load64(e, RAX, RBX, GPR(R_RAX));
+        jit_load_reg(j, RAX, R_RAX, 8);
     }
     e_mov_rr(e, true, RDI, R9);
     e_mov_rr(e, true, RCX, R10);
@@ -98,9 +98,12 @@ bool jit_string_op(struct jctx *j, const struct insn *i)
         return false;
     unsigned size = (op & 1) ? i->opsize : 1, sh = size == 8 ? 3 : size == 4 ? 2 : size == 2;
     struct misses m = { .n = 0 };
+    jit_clobber(j, R_RCX);        /* each span writes them in struct cpu: read them from there */
+    jit_clobber(j, R_RDI);
+    jit_clobber(j, R_RSI);
     e_mov_imm(e, R11, MAX_SPANS);
     uint8_t *top = e->p;
-    e_load64(e, R8, RBX, GPR(R_RCX));
+    jit_load_reg(j, R8, R_RCX, 8);
     e_op_rr(e, true, 0x85, R8, R8);                                    /* test r8, r8 */
     uint8_t *done = e_jcc(e, CC_E);
     e_op_rr(e, false, 0xff, 1, R11);                                   /* dec r11d */

@@ -2,7 +2,9 @@
  *
  * The host function keeps the vCPU pointer in rbx, the guest rip at block entry in r12 (blocks are
  * keyed by guest physical address, so the same block may run at different virtual addresses) and
- * the block's decoded instructions in r13. For each guest instruction it emits either
+ * up to four guest registers in rbp, r14, r15 and r13 (the write-through register cache of
+ * jit-regs.c); the block and its decoded instructions are immediates (their memory stays put until
+ * the whole cache is flushed, host code with it). For each guest instruction it emits either
  *   - host code doing the same work, for the shapes fast-move.c names (insn->form): register moves
  *     and ALU ops, loads and stores through an inline soft-TLB lookup, push/pop/call/ret, jumps;
  *     the lazy flags are stored exactly as the handler would store them; or
@@ -78,7 +80,7 @@ void jit_emit_call(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     emit_rips(j, k);
     e_mov_rr(&j->e, true, RDI, RBX);
-    e_lea(&j->e, RSI, R13, (int32_t)(k * sizeof(struct insn)));
+    e_mov_imm(&j->e, RSI, (uint64_t)(uintptr_t)i);
     e_mov_imm(&j->e, RAX, (uint64_t)(uintptr_t)i->fn);
     e_call_reg(&j->e, RAX);
     e_op_mem(&j->e, false, 0x80, 7, RBX, HNONE, 0, OFF(tb_end));   /* cmp byte [tb_end], 0 */
@@ -96,6 +98,7 @@ void jit_emit_call(struct jctx *j, unsigned k)
     j->exits[j->nexits].at = e_jcc(&j->e, CC_NE);
     j->exits[j->nexits++].k = k;
     j->flags_live = false;
+    j->valid = 0;                      /* the handler may have written any register */
 }
 
 /* The table of forms (enum insn_form): each one's emitter and operand size. */
@@ -150,32 +153,47 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->tb_cpl = c->cpl;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
+    jit_regs_plan(j);
+    const struct insn *last = &tb->insn[tb->ninsn - 1];
+    j->self_loop = tb->cached && (last->form == FORM_JCC || last->form == FORM_JMP) &&
+                   (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
-    e_push(e, R13);                    /* with the return address: rsp is 16-byte aligned */
+    jit_regs_save(j);
     e_mov_rr(e, true, RBX, RDI);
-    e_lea(e, R13, RSI, (int32_t)offsetof(struct tb, insn));
+    if (e->p - start != JIT_CHAIN_ENTRY)
+        e->overflow = true;            /* (the encoder changed: fix JIT_CHAIN_ENTRY) */
+    jit_regs_settle(j);
+    /* The frame's pad <- the chain epochs this entry was found under (jit-chain.c's loops). */
+    e_load64(e, RAX, RBX, OFF(chain_epoch));
+    e_store64(e, RAX, RSP, 0);
+    j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
     e_load64(e, R12, RBX, OFF(rip));
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;
         j->k = k;
         j->cover = -1;
+        jit_regs_prepare(j, k);
         if (!emit_inline(j, k)) {
             jit_emit_call(j, k);
             j->rip_set = true;
         }
-        if (j->cover >= 0)
+        if (j->cover >= 0) {
             j->stubs[j->cover].resume = e->p;
+            j->stubs[j->cover].valid = j->valid;
+        }
     }
     if (!j->rip_set)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
-    if (j->chain)
+    if (j->chain) {
+        jit_regs_settle(j);
         jit_emit_chain(j, c);
+    }
     uint8_t *epilogue = e->p;
-    e_pop(e, R13);
+    jit_regs_restore(j);
     e_pop(e, R12);
     e_pop(e, RBX);
     e_ret(e);
@@ -189,6 +207,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         e_patch(st->from[2], here);
         for (unsigned m = 0; m < st->n; m++)
             jit_emit_call(j, st->k + m);
+        jit_regs_reload(j, st->valid);
         e_patch(e_jmp(e), st->resume);
     }
     /* Early exits (tb_end after instruction k): the instructions after k did not run. One

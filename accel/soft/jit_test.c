@@ -217,6 +217,63 @@ static void test_shift_af_as_interpreter(void **state)
     assert_int_equal(st.gpr[2] & 0x10, 0);
 }
 
+/* The register cache (jit-regs.c) keeps rcx, named five times, in a host register: sete cl writes
+ * its low byte in struct cpu, so the next read must see 0 there, not the cached 12:
+ * mov rcx, rbx; add rcx, rdx; sete cl; add rcx, rbx; add rcx, rcx. */
+static void test_cached_reg_byte_write(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0x89, 0xd9, 0x48, 0x01, 0xd1, 0x0f, 0x94, 0xc1,
+                                    0x48, 0x01, 0xd9, 0x48, 0x01, 0xc9 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], 10);           /* (12 with cl = 0) + 5, doubled */
+}
+
+/* A handler (xchg of two registers is not translated inline) writes cached rcx and rbx:
+ * mov rcx, rdx; add rcx, rcx; xchg rcx, rbx; add rcx, rcx; add rbx, rcx. */
+static void test_cached_reg_handler_write(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0x89, 0xd1, 0x48, 0x01, 0xc9, 0x48, 0x87, 0xd9,
+                                    0x48, 0x01, 0xc9, 0x48, 0x01, 0xcb };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], 10);
+    assert_int_equal(st.gpr[3], 24);
+}
+
+/* rep stosq writes rcx and rdi in struct cpu (its handler the first time, when the TLB misses;
+ * inline spans the second): both cached, both read after it: lea rdi, [rsp-32]; mov ecx, 4;
+ * xor eax, eax; rep stosq; mov ecx, 2; lea rdi, [rdi-16]; rep stosq; add rcx, rdi; add rdi, rcx. */
+static void test_cached_reg_rep_stos(void **state)
+{
+    struct env *e = *state;
+    static const uint8_t code[] = { 0x48, 0x8d, 0x7c, 0x24, 0xe0, 0xb9, 0x04, 0, 0, 0, 0x31, 0xc0,
+                                    0xf3, 0x48, 0xab, 0xb9, 0x02, 0, 0, 0, 0x48, 0x8d, 0x7f, 0xf0,
+                                    0xf3, 0x48, 0xab, 0x48, 0x01, 0xf9, 0x48, 0x01, 0xcf };
+    uint64_t rsp = (uintptr_t)e->code + 8192 - 64;
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], rsp);          /* 0 + rdi, which ended at rsp */
+    assert_int_equal(st.gpr[7], 2 * rsp);
+}
+
+/* A fault after writes to a cached register: add rbx, rbx twice (rbx = 20), then mov rax, [rbx]
+ * (not mapped): #PF at the load with rbx = 20 in the state the fault leaves. */
+static void test_cached_reg_fault_state(void **state)
+{
+    struct env *e = *state;
+    static const uint8_t code[] = { 0x48, 0x01, 0xdb, 0x48, 0x01, 0xdb, 0x48, 0x8b, 0x03, 0x90 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), &st, &vec), FLAT_FAULT);
+    assert_int_equal(vec, 14);
+    assert_int_equal(st.rip, (uintptr_t)e->code + 6);
+    assert_int_equal(st.gpr[3], 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +287,10 @@ int main(void)
         cmocka_unit_test(test_shift_af_as_interpreter),
         cmocka_unit_test(test_bt_keeps_other_flags),
         cmocka_unit_test(test_bt_reg_count),
+        cmocka_unit_test(test_cached_reg_byte_write),
+        cmocka_unit_test(test_cached_reg_handler_write),
+        cmocka_unit_test(test_cached_reg_rep_stos),
+        cmocka_unit_test(test_cached_reg_fault_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,160 @@
+/* The translator's register cache: up to four of a block's most named guest registers are kept
+ * in the host's callee-saved rbp, r14, r15 and r13 while its host code runs (as TCG keeps guest
+ * registers in host registers as globals), so that reading them costs a register move, not a
+ * load. The cache is write-through: every write of a guest register still lands in struct cpu,
+ * so the handlers, the slow paths, a fault's longjmp to cpu_exec and every exit of the block find
+ * the exact guest state there (SDM vol. 3, 6.5: a fault leaves the state of the instruction
+ * before), and there is nothing to spill.
+ *
+ * A cached register is loaded at the top of the first instruction that names it, in the block's
+ * straight-line code (never inside an emitter's branches), and stays valid while every write to
+ * it also moves into its host register (jit_store_reg). It stops being valid when a handler runs
+ * (jit_emit_call) or when host code writes it in struct cpu some other way (byte and word writes,
+ * rep movs/stos: jit_clobber). A slow-path stub, having run handlers, reloads the registers that
+ * are valid at the point it resumes. */
+#include "accel/soft/jit-int.h"
+
+static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15, R13 };
+
+static uint16_t bit(unsigned r)
+{
+    return r < 16 ? (uint16_t)(1u << r) : 0;
+}
+
+/* ModRM.reg is an opcode extension (/digit), not a register, in these groups. */
+static bool reg_is_digit(unsigned op)
+{
+    return (op >= 0x80 && op <= 0x83) || op == 0x8f || op == 0xc0 || op == 0xc1 || op == 0xc6 ||
+           op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 || op == 0xf7 || op == 0xfe ||
+           op == 0xff || op == 0x100 || op == 0x101 || (op >= 0x118 && op <= 0x11f) ||
+           (op >= 0x171 && op <= 0x173) || op == 0x1ae || op == 0x1ba || op == 0x1c7;
+}
+
+/* The guest registers instruction i may name (more is harmless: they are only loaded early). */
+static uint16_t insn_regs(const struct insn *i)
+{
+    uint16_t m = bit(i->base) | bit(i->index);
+    if (i->has_modrm) {
+        if (!reg_is_digit(i->op))
+            m |= bit(i->reg);
+        if (i->mod == 3)
+            m |= bit(i->rm);
+    }
+    unsigned op = i->op;
+    if ((op >= 0x50 && op <= 0x5f) || (op >= 0xb8 && op <= 0xbf))
+        m |= bit((op & 7) | ((i->rex & 1) << 3));
+    if ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)
+        m |= bit(R_RSP);
+    if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5))
+        m |= bit(R_RAX);
+    if (op == 0x1b0 || op == 0x1b1)
+        m |= bit(R_RAX);
+    return m;
+}
+
+/* Pick the block's cached registers: the most named ones, each named by two instructions or more. */
+void jit_regs_plan(struct jctx *j)
+{
+    unsigned count[16] = { 0 };
+    for (unsigned k = 0; k < j->tb->ninsn; k++) {
+        uint16_t m = insn_regs(&j->tb->insn[k]);
+        for (unsigned r = 0; r < 16; r++)
+            count[r] += (m >> r) & 1;
+    }
+    memset(j->host_of, HNONE, sizeof(j->host_of));
+    j->ncache = 0;
+    j->cached = j->valid = 0;
+    while (j->ncache < JIT_NCACHE) {
+        unsigned best = 16;
+        for (unsigned r = 0; r < 16; r++)
+            if (!(j->cached & bit(r)) && count[r] >= 2 && (best == 16 || count[r] > count[best]))
+                best = r;
+        if (best == 16)
+            break;
+        j->host_of[best] = cache_host[j->ncache++];
+        j->cached |= bit(best);
+    }
+}
+
+/* Prologue and epilogue: save all four host registers, whichever the block uses, so that every
+ * block's frame is the same and a chained jump enters the next block past its prologue
+ * (jit-chain.c); rsp stays 16-byte aligned (the prologue has pushed rbx and r12, the return address
+ * makes three, these four and a pad five more). */
+void jit_regs_save(struct jctx *j)
+{
+    e_push(&j->e, R13);
+    e_push(&j->e, RBP);
+    e_push(&j->e, R14);
+    e_push(&j->e, R15);
+    e_lea(&j->e, RSP, RSP, -8);
+}
+
+void jit_regs_restore(struct jctx *j)
+{
+    e_lea(&j->e, RSP, RSP, 8);
+    e_pop(&j->e, R15);
+    e_pop(&j->e, R14);
+    e_pop(&j->e, RBP);
+    e_pop(&j->e, R13);
+}
+
+/* Make every cached register valid: at block entry (all of them) and before the jump to the next
+ * block (those a handler or a clobber left invalid), where the block may jump to its own start. */
+void jit_regs_settle(struct jctx *j)
+{
+    jit_regs_reload(j, j->cached & (uint16_t)~j->valid);
+    j->valid = j->cached;
+}
+
+/* Before instruction k: load the cached registers it names that are not loaded yet. */
+void jit_regs_prepare(struct jctx *j, unsigned k)
+{
+    uint16_t m = insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
+    jit_regs_reload(j, m);
+    j->valid |= m;
+}
+
+/* Load the cached registers in mask m from struct cpu (mov keeps EFLAGS). */
+void jit_regs_reload(struct jctx *j, uint16_t m)
+{
+    for (unsigned r = 0; r < 16; r++)
+        if (m & bit(r))
+            e_load64(&j->e, j->host_of[r], RBX, GPR(r));
+}
+
+/* The host register holding guest register r now, or HNONE. */
+unsigned jit_cached(const struct jctx *j, unsigned r)
+{
+    return (j->valid & bit(r)) ? j->host_of[r] : HNONE;
+}
+
+/* Host register h <- guest register r at size 4 or 8 (zero-extended). */
+void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
+{
+    if (j->valid & bit(r))
+        e_mov_rr(&j->e, size == 8, h, j->host_of[r]);
+    else if (size == 8)
+        e_load64(&j->e, h, RBX, GPR(r));
+    else
+        e_load32(&j->e, h, RBX, GPR(r));
+}
+
+/* Guest register r <- all 64 bits of host register h. */
+void jit_store_reg(struct jctx *j, unsigned h, unsigned r)
+{
+    e_store64(&j->e, h, RBX, GPR(r));
+    if (j->valid & bit(r))
+        e_mov_rr(&j->e, true, j->host_of[r], h);
+}
+
+/* Host code wrote guest register r in struct cpu behind the cache's back. */
+void jit_clobber(struct jctx *j, unsigned r)
+{
+    j->valid &= (uint16_t)~bit(r);
+}
+
+/* The same for 8-bit register r (without REX, 4-7 are AH, CH, DH, BH of registers 0-3). */
+void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r)
+{
+    jit_clobber(j, r >= 4 && r < 8 && !i->rex ? r - 4 : r);
+}
