@@ -79,6 +79,8 @@ struct fpu_state {
         0xc0000083, 0xc0000084 /* STAR LSTAR CSTAR SFMASK */, 0xc0000102 /* KERNEL_GS_BASE */, \
         0xc0000103 /* TSC_AUX */, 0x4b564d00, 0x4b564d01 /* kvmclock wall clock, system time */ }
 #define VCPU_SNAP_MAX_MSRS 32
+#define VCPU_XSAVE_MAX 4096         /* KVM_GET_XSAVE's area; larger ones (AMX) are refused */
+#define VCPU_XSAVE_MIN 576          /* legacy region and XSAVE header */
 struct vcpu_msr {
     uint32_t index;
     uint64_t value;
@@ -95,6 +97,11 @@ struct vcpu_arch_state {
     bool exc_injected, exc_has_err, irq_injected;
     uint8_t exc_nr, irq_nr;
     uint32_t exc_err;
+    /* The XSAVE area in the standard (non-compacted) format, SDM vol. 1 13.4: where XCR0 enables
+     * more than x87 and SSE, the state beyond the FXSAVE image (the AVX registers' upper halves,
+     * ...) lives only here. 0 bytes: none (XCR0 <= 3, or an accelerator without it). */
+    uint32_t xsave_len;
+    uint8_t xsave[VCPU_XSAVE_MAX];
 };
 
 /* Host-side guest debugging (the gdbstub; KVM's KVM_SET_GUEST_DEBUG): while hw_dr7 enables a

@@ -1,7 +1,8 @@
 /* A vCPU in a VM state file (machine/snapshot.h): the architecture's registers in a fixed order,
  * SDM vol. 1 ch. 3 (GPRs, RIP, RFLAGS), vol. 3A 3.4 (segment registers with their hidden base, limit
  * and attributes), 2.5 (control registers, EFER, XCR0), 17.2 (debug registers), vol. 1 10.5 (the
- * FXSAVE image's x87/SSE state), then the MSRs as (index, value) pairs and the event state. */
+ * FXSAVE image's x87/SSE state), then the MSRs as (index, value) pairs and the event state, and
+ * last, where XCR0 enables more than x87 and SSE, the XSAVE area (vol. 1 13.4, standard format). */
 #include "machine/snapshot.h"
 
 #include <errno.h>
@@ -69,6 +70,10 @@ void snapshot_cpu_put(struct vms_writer *w, const struct cpu_state *s, const str
                       a->exc_has_err, a->irq_injected, a->exc_nr, a->irq_nr };
     vms_put_bytes(w, ev, sizeof(ev));
     vms_put_u32(w, a->exc_err);
+    if (a->xsave_len) {                        /* optional: files without it load as before */
+        vms_put_u32(w, a->xsave_len);
+        vms_put_bytes(w, a->xsave, a->xsave_len);
+    }
 }
 
 int snapshot_cpu_get(struct vms_reader *r, struct cpu_state *s, struct fpu_state *f,
@@ -117,6 +122,13 @@ int snapshot_cpu_get(struct vms_reader *r, struct cpu_state *s, struct fpu_state
     a->exc_nr = ev[7];
     a->irq_nr = ev[8];
     a->exc_err = vms_get_u32(r);
+    a->xsave_len = 0;
+    if (r->pos < r->len) {
+        a->xsave_len = vms_get_u32(r);
+        if (a->xsave_len < VCPU_XSAVE_MIN || a->xsave_len > VCPU_XSAVE_MAX)
+            return -EINVAL;
+        vms_get_bytes(r, a->xsave, a->xsave_len);
+    }
     if (a->mp_state > VCPU_MP_WAIT_SIPI || (a->exc_injected && a->exc_nr > 31))
         return -EINVAL;
     /* Reserved bits that every accelerator refuses (SDM vol. 3A 2.5): CR0 and CR4 above bit 31,

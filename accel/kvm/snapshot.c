@@ -1,6 +1,7 @@
-/* KVM's side of a snapshot (machine/accel.h's get_arch/set_arch): KVM_GET/SET_DEBUGREGS, XCRS, MSRS
+/* KVM's side of a snapshot (machine/accel.h's get_arch/set_arch): KVM_GET/SET_DEBUGREGS, XCRS, XSAVE, MSRS
  * (VCPU_SNAP_MSR_LIST, those this kernel knows), MP_STATE and VCPU_EVENTS (Linux
  * Documentation/virt/kvm/api.rst 4.x), turned into the architecture's form of machine/accel.h. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 static const uint32_t snap_msrs[] = VCPU_SNAP_MSR_LIST;
 #define NSNAP (sizeof(snap_msrs) / sizeof(snap_msrs[0]))
+#define XCR0_AMX (3ull << 17)          /* TILECFG, TILEDATA: past KVM_GET_XSAVE's 4 KiB */
 
 /* One MSR for KVM_GET/SET_MSRS: the header and its entry (kvm_msrs ends in a flexible array). */
 union msr_buf {
@@ -33,6 +35,28 @@ static int get_msrs(int fd, struct vcpu_arch_state *a)
     return 0;
 }
 
+static int fail(struct vcpu *v, const char *what);
+
+/* The XSAVE area where XCR0 enables more than x87 and SSE (else the FPU state says it all, and the
+ * file stays loadable by the soft CPU). KVM_GET_XSAVE gives the standard format in 4 KiB. */
+static int get_xsave(struct vcpu *v, int fd, struct vcpu_arch_state *a)
+{
+    if (!(a->xcr0 & ~3ull))
+        return 0;
+    if (a->xcr0 & XCR0_AMX) {
+        snprintf(v->vm->accel_err, sizeof(v->vm->accel_err), "%s",
+                 "the guest uses AMX tile state, which vmon cannot save yet");
+        return -ENOTSUP;
+    }
+    static_assert(sizeof(struct kvm_xsave) == VCPU_XSAVE_MAX, "KVM's XSAVE area is 4 KiB");
+    struct kvm_xsave x;
+    if (ioctl(fd, KVM_GET_XSAVE, &x) < 0)
+        return fail(v, "KVM_GET_XSAVE");
+    memcpy(a->xsave, &x, sizeof(x));
+    a->xsave_len = sizeof(x);
+    return 0;
+}
+
 int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a)
 {
     struct kvm_vcpu_state *c = v->accel;
@@ -51,6 +75,9 @@ int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a)
             if (x.xcrs[i].xcr == 0)
                 a->xcr0 = x.xcrs[i].value;
     }
+    int r = get_xsave(v, c->fd, a);
+    if (r < 0)
+        return r;
     get_msrs(c->fd, a);
     struct kvm_mp_state mp;
     if (ioctl(c->fd, KVM_GET_MP_STATE, &mp) < 0)
@@ -97,6 +124,15 @@ static int set_msrs(struct vcpu *v, int fd, const struct vcpu_arch_state *a)
     return 0;
 }
 
+/* After XCR0 (the area's components must be ones the guest may enable): KVM checks the header. */
+static int set_xsave(struct vcpu *v, int fd, const struct vcpu_arch_state *a)
+{
+    struct kvm_xsave x;
+    memset(&x, 0, sizeof(x));
+    memcpy(&x, a->xsave, a->xsave_len < sizeof(x) ? a->xsave_len : sizeof(x));
+    return ioctl(fd, KVM_SET_XSAVE, &x) < 0 ? fail(v, "KVM_SET_XSAVE") : 0;
+}
+
 int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a)
 {
     struct kvm_vcpu_state *c = v->accel;
@@ -113,6 +149,8 @@ int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a)
     x.xcrs[0].value = a->xcr0 ? a->xcr0 : 1;
     if (ioctl(c->fd, KVM_SET_XCRS, &x) < 0 && a->xcr0 > 1)
         return fail(v, "KVM_SET_XCRS");
+    if (a->xsave_len && set_xsave(v, c->fd, a) < 0)
+        return -EINVAL;
     int r = set_msrs(v, c->fd, a);
     if (r < 0)
         return r;

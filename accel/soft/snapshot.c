@@ -10,6 +10,7 @@
 #include "accel/soft/debug.h"
 #include "accel/soft/soft-int.h"
 #include "machine/vm.h"
+#include "util/bytes.h"
 
 static const uint32_t snap_msrs[] = VCPU_SNAP_MSR_LIST;
 
@@ -39,6 +40,19 @@ static int refuse(struct vcpu *v, const char *why)
     return -EINVAL;
 }
 
+/* The XSAVE area (SDM vol. 1 13.4) holds AVX state that is not in its initial configuration:
+ * XSTATE_BV (header, byte 512) bit 2 and a non-zero upper half at 576 (13.5.3). The lower halves
+ * are the XMM registers, which the FXSAVE image carries. */
+static bool ymm_in_use(const struct vcpu_arch_state *a)
+{
+    if (a->xsave_len < 576 + 256 || !(get_le64(a->xsave + 512) & 4))
+        return false;
+    for (int i = 0; i < 256; i++)
+        if (a->xsave[576 + i])
+            return true;
+    return false;
+}
+
 int soft_set_arch(struct vcpu *v, const struct vcpu_arch_state *a)
 {
     struct soft_vcpu *s = v->accel;
@@ -47,6 +61,8 @@ int soft_set_arch(struct vcpu *v, const struct vcpu_arch_state *a)
         return refuse(v, "the state holds an event in mid-injection, which the soft CPU cannot take");
     if (a->xcr0 & ~7ull)
         return refuse(v, "XCR0 enables state components the soft CPU does not have (AVX and above)");
+    if (ymm_in_use(a))
+        return refuse(v, "the AVX registers' upper halves hold values, which the soft CPU does not have");
     for (int k = 0; k < 4; k++)
         c->dr[k] = a->dr[k];
     c->dr[6] = (a->dr[6] & 0xf00f) | 0xffff0ff0;
