@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Restore-to-running of a 512 MiB Linux guest, vmon --restore against QEMU TCG's -incoming
+"exec:cat FILE" (issue 18): bench_restore.py VMON QEMU KERNEL INITRD TMPDIR REPS.
+Each VMM boots the same guest (vmbench.py, 'busy': 255 MiB of its RAM filled with non-zero data,
+then a shell loop printing a TICK line every 50 iterations) and saves it once it ticks: vmon stopped
+over QMP, then x-vmon-save-state FILE; QEMU with migrate "exec:cat > FILE" while it runs (its way to
+a state file: pre-copy into the file, the VM stopped for the last pages, so that the stream says
+"running" and -incoming starts it; bandwidth cap lifted). Then REPS times, alternating: a fresh
+process restores the file, and the time from its start to the first TICK on its serial port is
+taken (the guest executes again: its loop goes on, so that TICK's number must be past the last one
+before the save). Prints the best of REPS of each and the ratio. vmon maps the file's RAM and reads
+pages as the guest touches them; QEMU reads the whole stream before the guest runs."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmbench  # noqa: E402
+
+
+def save_vmon(vms, vmon, kernel, initrd, d):
+    sock, state = os.path.join(d, "v.sock"), os.path.join(d, "v.state")
+    src = vms.start(vmbench.vmon_argv(vmon, qmp=sock, boot=(kernel, initrd, "busy")), os.path.join(d, "vs.err"))
+    vmbench.booted(src)
+    q = src.qmp(sock)
+    assert q.cmd("stop").get("return") == {}
+    _, tick = src.last_tick()
+    t = time.monotonic()
+    r = q.cmd("x-vmon-save-state", {"file": state})
+    if r.get("return") != {}:
+        raise RuntimeError("x-vmon-save-state: %s" % r)
+    took = time.monotonic() - t
+    q.cmd("quit")
+    src.kill()
+    return state, took, tick
+
+
+def save_qemu(vms, qemu, kernel, initrd, d):
+    sock, state = os.path.join(d, "q.sock"), os.path.join(d, "q.state")
+    src = vms.start(vmbench.qemu_argv(qemu, kernel, initrd, "busy", qmp=sock), os.path.join(d, "qs.err"))
+    vmbench.booted(src)
+    q = src.qmp(sock)
+    # Not stopped first: a stream of a paused VM would leave the restored one paused until a 'cont'.
+    # QEMU's default bandwidth cap (128 MiB/s) lifted, as vmon has none.
+    r = q.cmd("migrate-set-parameters", {"max-bandwidth": 64 << 30})
+    assert r.get("return") == {}, r
+    _, tick = src.last_tick()
+    t = time.monotonic()
+    r = q.cmd("migrate", {"uri": "exec:cat > " + state})
+    if r.get("return") != {}:
+        raise RuntimeError("migrate exec: %s" % r)
+    st = vmbench.poll_migrate(q)
+    if st.get("status") != "completed":
+        raise RuntimeError("QEMU's save: %s" % st)
+    took = time.monotonic() - t
+    q.cmd("quit")
+    src.kill()
+    return state, took, tick
+
+
+def restore(vms, argv, errfile, tick):
+    """Seconds from the start of ARGV to its first TICK, which must go on from TICK."""
+    v = vms.start(argv, errfile)
+    try:
+        t = v.wait_line(vmbench.TICK.pattern, 120)
+        _, n = v.last_tick()
+        if n is None or n <= tick:
+            raise RuntimeError("the restored guest printed TICK %s, saved after TICK %d" % (n, tick))
+        return t
+    finally:
+        v.kill()
+
+
+def main():
+    vmon, qemu, kernel, initrd, d, reps = sys.argv[1:7]
+    reps = int(reps)
+    res = {}
+    with vmbench.Vms() as vms:
+        vstate, vsave, vtick = save_vmon(vms, vmon, kernel, initrd, d)
+        qstate, qsave, qtick = save_qemu(vms, qemu, kernel, initrd, d)
+        vruns, qruns = [], []
+        for i in range(reps):   # alternating, so that both see the same neighbours
+            vruns.append(restore(vms, vmbench.vmon_argv(vmon, extra=["--restore", vstate]),
+                                 os.path.join(d, "vr%d.err" % i), vtick))
+            qruns.append(restore(vms, vmbench.qemu_argv(qemu, kernel, initrd, "busy",
+                                                        extra=["-incoming", "exec:cat " + qstate]),
+                                 os.path.join(d, "qr%d.err" % i), qtick))
+        res = {"vmon": (vsave, os.path.getsize(vstate), vruns), "qemu": (qsave, os.path.getsize(qstate), qruns)}
+    (vs, vsz, vr), (qs, qsz, qr) = res["vmon"], res["qemu"]
+    row = "  %-34s %-18s %-18s %s"
+    print(row % ("", "vmon soft", "QEMU 7.2 TCG", "vmon/QEMU"))
+    print(row % ("restore to first TICK, best of %d" % reps, "%.3f s" % min(vr), "%.3f s" % min(qr),
+                 vmbench.ratio(min(vr), min(qr))))
+    print(row % ("  every run", " ".join("%.3f" % x for x in vr), " ".join("%.3f" % x for x in qr), ""))
+    print(row % ("save, one run (QEMU: live, to file)", "%.3f s" % vs, "%.3f s" % qs, vmbench.ratio(vs, qs)))
+    print(row % ("state file", "%.1f MiB" % (vsz / 2**20), "%.1f MiB" % (qsz / 2**20), vmbench.ratio(vsz, qsz)))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (RuntimeError, AssertionError, EOFError, OSError) as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)
