@@ -4,8 +4,10 @@ tests/migration/bench_downtime.py): the guest both VMMs run, how each VMM is sta
 process whose serial lines are timestamped as they arrive. The guest is Debian's cloud kernel with
 the busybox initramfs in 512 MiB: it fills 255 MiB of its page cache (rootfs) with non-zero data
 (1 MiB from /dev/urandom, doubled into /tmp/f1 .. /tmp/f128), prints FILLED and then loops printing
-"TICK n": 'idle' sleeps 10 ms between ticks, 'dirty' rewrites /tmp/f8 in place (8 MiB of page cache
-written per tick, dd conv=notrunc), 'busy' only counts (a tick every 50 shell iterations). A TICK line
+"TICK n": 'idle' waits 10 ms between ticks (the shell's read -t on the console, which gets no input:
+no process forked, so both VMMs tick at the same pace), 'dirty' rewrites /tmp/f8 in place (8 MiB of
+page cache written per tick, dd conv=notrunc) and waits 100 ms, 'busy' only counts (a tick every 50
+shell iterations). A TICK line
 read from a VMM's serial port is the proof that the guest runs."""
 import base64
 import os
@@ -24,9 +26,9 @@ FILL = ("head -c 1048576 /dev/urandom > /tmp/f1\n"
         "p=1; for n in 2 4 8 16 32 64 128; do cat /tmp/f$p /tmp/f$p > /tmp/f$n; p=$n; done\n"
         "echo FILLED\n")
 LOOPS = {
-    "idle": "i=0; while :; do i=$((i+1)); echo TICK $i; sleep 0.01; done\n",
+    "idle": "i=0; while :; do i=$((i+1)); echo TICK $i; read -t 0.01 x; done\n",
     "dirty": "i=0; while :; do i=$((i+1)); echo TICK $i;"
-             " dd if=/tmp/f8 of=/tmp/f8 bs=1M count=8 conv=notrunc 2>/dev/null; done\n",
+             " dd if=/tmp/f8 of=/tmp/f8 bs=1M count=8 conv=notrunc 2>/dev/null; read -t 0.1 x; done\n",
     "busy": "i=0; while :; do i=$((i+1)); [ $((i % 50)) = 0 ] && echo TICK $i; done\n",
 }
 TICK = re.compile(rb"TICK (\d+)")
@@ -100,6 +102,13 @@ class Vm:
         with self.cv:
             ticks = [(t, int(TICK.search(line).group(1))) for t, line in self.lines if TICK.search(line)]
         return ticks[-1] if ticks else (None, None)
+
+    def tick_interval(self, since=0.0, until=1e9):
+        """The median time between the TICK lines read between SINCE and UNTIL."""
+        with self.cv:
+            ts = [t for t, line in self.lines if TICK.search(line) and since <= t <= until]
+        d = sorted(b - a for a, b in zip(ts, ts[1:]))
+        return d[len(d) // 2] if d else 0.0
 
     def qmp(self, path):
         return Qmp(path, timeout=120, greet=True)
