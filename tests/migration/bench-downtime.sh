@@ -24,7 +24,8 @@ command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 [ -f "$KERNEL" ] && [ -f "$INITRD" ] || { echo "skip: $KERNEL or $INITRD missing (make guest-linux)"; exit 77; }
 [ -x "$VMON" ] || { echo "FAIL: $VMON not built"; exit 1; }
 echo "guest: $KERNEL + $INITRD, 512 MiB, 255 MiB of it filled with non-zero data, then idle (a TICK"
-echo "line every 10 ms of waiting) or dirty (a TICK line per 8 MiB of page cache rewritten and 100 ms waited);"
+echo "line every 10 ms of waiting) or dirty (the same while a background loop rewrites 8 MiB of page
+cache and sleeps 100 ms);"
 echo "downtime-limit $DOWNTIME ms, max-bandwidth $BW bytes/s on both; $("$QEMU" --version | head -n1)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

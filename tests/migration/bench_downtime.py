@@ -2,16 +2,17 @@
 """Live-migration downtime of a 512 MiB Linux guest over localhost tcp, vmon against QEMU TCG
 (issue 18): bench_downtime.py VMON QEMU KERNEL INITRD TMPDIR REPS DOWNTIME_MS BANDWIDTH.
 Each VMM boots the same guest (tests/snapshot/vmbench.py: 255 MiB of RAM filled with non-zero data,
-then 'idle', a TICK line every 10 ms of waiting, or 'dirty', a TICK line per 8 MiB of its page cache
-rewritten and 100 ms waited) next to a destination of the same VMM started with -incoming
-tcp:127.0.0.1:PORT; 1.5 s after the source's first TICK, migrate-set-parameters gives both VMMs the
-same downtime-limit and max-bandwidth, migrate starts, query-migrate is followed every 10 ms to its
-end. Each run gives the downtime as
-the VMM reports it (vmon: its vCPUs' stop to the destination's resume; QEMU 7.2: its vCPUs' stop to
-the end of the stream on the source), total-time, the pre-copy passes (dirty-sync-count), and the
-guest-visible gap the host sees: from the source's last TICK line to the destination's first (the
-same measure for both, with one loop iteration of slack). REPS runs of each, alternating; the best
-of each column and the ratio are printed."""
+then 'idle', a TICK line every 10 ms of waiting, or 'dirty', the same while a background loop
+rewrites 8 MiB of its page cache and sleeps 100 ms) next to a destination of the same VMM started
+with -incoming tcp:127.0.0.1:PORT; 1.5 s after the source's first TICK, migrate-set-parameters
+gives both VMMs the same downtime-limit and max-bandwidth, migrate starts, query-migrate is
+followed every 10 ms to its end. Each run gives the downtime as the VMM reports it (vmon: its
+vCPUs' stop to the destination's resume; QEMU 7.2: its vCPUs' stop to the end of the stream on the
+source), total-time, the pre-copy passes (dirty-sync-count), the guest-visible gap the host sees:
+from the source's last TICK line to the destination's first (the same measure for both, with one
+tick of slack), and the source's pace before and during the migration (its TICK interval, and for
+'dirty' the MiB/s its background loop rewrote). REPS runs of each, alternating; the best of each
+column and the ratio are printed."""
 import os
 import socket
 import sys
@@ -40,7 +41,8 @@ def argvs(who, cfg, mode, sock, port):
 
 def one(vms, who, cfg, mode, d, tag, params):
     """One migration, 1.5 s after the guest's first TICK; {downtime, total, passes, gap, sent, and
-    the source's median TICK interval before (tick) and during (tick_mig) the migration}."""
+    the source's median TICK interval before (tick) and during (tick_mig) the migration, the MiB/s
+    dirtied in those two spans}."""
     sock = os.path.join(d, tag + ".sock")
     src_argv, dst_argv = argvs(who, cfg, mode, sock, free_port())
     dst = vms.start(dst_argv, os.path.join(d, tag + "-dst.err"))
@@ -63,11 +65,13 @@ def one(vms, who, cfg, mode, d, tag, params):
             raise RuntimeError("%s %s: the migration ended %s: %s" % (who, mode, st, src.diag()))
         t_last, _ = src.last_tick()
         tick = src.tick_interval(t_booted, t_mig), src.tick_interval(t_mig)
+        dirt = src.tick_interval(t_booted, t_mig, vmbench.DIRTIED), src.tick_interval(t_mig, 1e9, vmbench.DIRTIED)
         t_first = dst.wait_line(vmbench.TICK.pattern, 60)
         gap = (dst.t0 + t_first) - (src.t0 + t_last)
         q.cmd("quit")
         return {"downtime": st.get("downtime"), "total": st.get("total-time"),
                 "passes": st.get("ram", {}).get("dirty-sync-count"), "gap": gap * 1000, "tick": tick[0] * 1000, "tick_mig": tick[1] * 1000,
+                "dirty": [8 / x if x else 0 for x in dirt],
                 "sent": st.get("ram", {}).get("transferred", 0) / 2**20}
     finally:
         src.kill()
@@ -87,8 +91,9 @@ def show(mode, runs):
         print("  %-6s %s runs: downtime/gap/total ms %s; passes %s; MiB sent %s"
               % ("", who, " ".join("%.0f/%.0f/%.0f" % (r["downtime"], r["gap"], r["total"]) for r in rs),
                  " ".join(str(r["passes"]) for r in rs), " ".join("%.0f" % r["sent"] for r in rs)))
-        print("  %-6s %s the source ticked every (ms, before / during the migration) %s" % (
-            "", " " * len(who), " ".join("%.0f/%.0f" % (r["tick"], r["tick_mig"]) for r in rs)))
+        print("  %-6s %s source, before/during the migration: TICK every %s ms%s" % (
+            "", " " * len(who), " ".join("%.0f/%.0f" % (r["tick"], r["tick_mig"]) for r in rs),
+            "" if mode != "dirty" else "; dirtied %s MiB/s" % " ".join("%.0f/%.0f" % tuple(r["dirty"]) for r in rs)))
 
 
 def main():

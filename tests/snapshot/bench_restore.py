@@ -71,6 +71,12 @@ def restore(vms, argv, errfile, tick):
         v.kill()
 
 
+def size(path):
+    """A file's length and the bytes it takes on disk (vmon's state file leaves zero pages as holes)."""
+    st = os.stat(path)
+    return st.st_size, st.st_blocks * 512
+
+
 def main():
     vmon, qemu, kernel, initrd, d, reps = sys.argv[1:7]
     reps = int(reps)
@@ -85,15 +91,16 @@ def main():
             qruns.append(restore(vms, vmbench.qemu_argv(qemu, kernel, initrd, "busy",
                                                         extra=["-incoming", "exec:cat " + qstate]),
                                  os.path.join(d, "qr%d.err" % i), qtick))
-        res = {"vmon": (vsave, os.path.getsize(vstate), vruns), "qemu": (qsave, os.path.getsize(qstate), qruns)}
+        res = {"vmon": (vsave, size(vstate), vruns), "qemu": (qsave, size(qstate), qruns)}
     (vs, vsz, vr), (qs, qsz, qr) = res["vmon"], res["qemu"]
     row = "  %-34s %-18s %-18s %s"
     print(row % ("", "vmon soft", "QEMU 7.2 TCG", "vmon/QEMU"))
     print(row % ("restore to first TICK, best of %d" % reps, "%.3f s" % min(vr), "%.3f s" % min(qr),
                  vmbench.ratio(min(vr), min(qr))))
     print(row % ("  every run", " ".join("%.3f" % x for x in vr), " ".join("%.3f" % x for x in qr), ""))
-    print(row % ("save, one run (QEMU: live, to file)", "%.3f s" % vs, "%.3f s" % qs, vmbench.ratio(vs, qs)))
-    print(row % ("state file", "%.1f MiB" % (vsz / 2**20), "%.1f MiB" % (qsz / 2**20), vmbench.ratio(vsz, qsz)))
+    print(row % ("save, one run (QEMU: live)", "%.3f s" % vs, "%.3f s" % qs, vmbench.ratio(vs, qs)))
+    print(row % ("state file: length / on disk", "%.0f / %.0f MiB" % (vsz[0] / 2**20, vsz[1] / 2**20),
+                 "%.0f / %.0f MiB" % (qsz[0] / 2**20, qsz[1] / 2**20), vmbench.ratio(vsz[1], qsz[1])))
 
 
 if __name__ == "__main__":

@@ -5,10 +5,10 @@ process whose serial lines are timestamped as they arrive. The guest is Debian's
 the busybox initramfs in 512 MiB: it fills 255 MiB of its page cache (rootfs) with non-zero data
 (1 MiB from /dev/urandom, doubled into /tmp/f1 .. /tmp/f128), prints FILLED and then loops printing
 "TICK n": 'idle' waits 10 ms between ticks (the shell's read -t on the console, which gets no input:
-no process forked, so both VMMs tick at the same pace), 'dirty' rewrites /tmp/f8 in place (8 MiB of
-page cache written per tick, dd conv=notrunc) and waits 100 ms, 'busy' only counts (a tick every 50
-shell iterations). A TICK line
-read from a VMM's serial port is the proof that the guest runs."""
+no process forked, so both VMMs tick at the same pace); 'dirty' ticks the same way while a
+background loop rewrites /tmp/f8 in place (8 MiB of page cache written, dd conv=notrunc), prints
+"DIRTIED n" and sleeps 100 ms, over and over; 'busy' only counts (a tick every 50 shell
+iterations). A TICK line read from a VMM's serial port is the proof that the guest runs."""
 import base64
 import os
 import re
@@ -25,13 +25,15 @@ RAM_MIB = 512
 FILL = ("head -c 1048576 /dev/urandom > /tmp/f1\n"
         "p=1; for n in 2 4 8 16 32 64 128; do cat /tmp/f$p /tmp/f$p > /tmp/f$n; p=$n; done\n"
         "echo FILLED\n")
+IDLE = "i=0; while :; do i=$((i+1)); echo TICK $i; read -t 0.01 x; done\n"
 LOOPS = {
-    "idle": "i=0; while :; do i=$((i+1)); echo TICK $i; read -t 0.01 x; done\n",
-    "dirty": "i=0; while :; do i=$((i+1)); echo TICK $i;"
-             " dd if=/tmp/f8 of=/tmp/f8 bs=1M count=8 conv=notrunc 2>/dev/null; read -t 0.1 x; done\n",
+    "idle": IDLE,
+    "dirty": "(j=0; while :; do dd if=/tmp/f8 of=/tmp/f8 bs=1M count=8 conv=notrunc 2>/dev/null;"
+             " j=$((j+1)); echo DIRTIED $j; sleep 0.1; done) &\n" + IDLE,
     "busy": "i=0; while :; do i=$((i+1)); [ $((i % 50)) = 0 ] && echo TICK $i; done\n",
 }
 TICK = re.compile(rb"TICK (\d+)")
+DIRTIED = re.compile(rb"DIRTIED (\d+)")
 
 
 def append(mode):
@@ -78,7 +80,7 @@ class Vm:
         for line in self.p.stdout:
             t = time.monotonic() - self.t0
             with self.cv:
-                if b"TICK" in line or b"FILLED" in line:
+                if b"TICK" in line or b"FILLED" in line or b"DIRTIED" in line:
                     self.lines.append((t, line))
                 self.tail = (self.tail + [line])[-20:]
                 self.cv.notify_all()
@@ -103,10 +105,10 @@ class Vm:
             ticks = [(t, int(TICK.search(line).group(1))) for t, line in self.lines if TICK.search(line)]
         return ticks[-1] if ticks else (None, None)
 
-    def tick_interval(self, since=0.0, until=1e9):
-        """The median time between the TICK lines read between SINCE and UNTIL."""
+    def tick_interval(self, since=0.0, until=1e9, what=TICK):
+        """The median time between the TICK (or WHAT) lines read between SINCE and UNTIL."""
         with self.cv:
-            ts = [t for t, line in self.lines if TICK.search(line) and since <= t <= until]
+            ts = [t for t, line in self.lines if what.search(line) and since <= t <= until]
         d = sorted(b - a for a, b in zip(ts, ts[1:]))
         return d[len(d) // 2] if d else 0.0
 
