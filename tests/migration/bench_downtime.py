@@ -63,14 +63,16 @@ def one(vms, who, cfg, mode, d, tag, params):
         st = vmbench.poll_migrate(q)
         if st.get("status") != "completed":
             raise RuntimeError("%s %s: the migration ended %s: %s" % (who, mode, st, src.diag()))
-        t_last, _ = src.last_tick()
-        tick = src.tick_interval(t_booted, t_mig), src.tick_interval(t_mig)
-        dirt = src.tick_interval(t_booted, t_mig, vmbench.DIRTIED), src.tick_interval(t_mig, 1e9, vmbench.DIRTIED)
         t_first = dst.wait_line(vmbench.TICK.pattern, 60)
+        t_last, _ = src.last_tick()   # read after: the source's last lines are in by now
+        tick = src.tick_interval(t_booted, t_mig), src.tick_interval(t_mig)
+        dirt = (src.tick_interval(t_booted, t_mig, vmbench.DIRTIED),
+                src.tick_interval(t_mig, 1e9, vmbench.DIRTIED))
         gap = (dst.t0 + t_first) - (src.t0 + t_last)
         q.cmd("quit")
         return {"downtime": st.get("downtime"), "total": st.get("total-time"),
-                "passes": st.get("ram", {}).get("dirty-sync-count"), "gap": gap * 1000, "tick": tick[0] * 1000, "tick_mig": tick[1] * 1000,
+                "passes": st.get("ram", {}).get("dirty-sync-count"), "gap": gap * 1000,
+                "tick": tick[0] * 1000, "tick_mig": tick[1] * 1000,
                 "dirty": [8 / x if x else 0 for x in dirt],
                 "sent": st.get("ram", {}).get("transferred", 0) / 2**20}
     finally:

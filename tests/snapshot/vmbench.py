@@ -97,7 +97,8 @@ class Vm:
                         return t
                 left = deadline - time.monotonic()
                 if left <= 0 or self.p.poll() is not None:
-                    raise RuntimeError("no line matching %r from %s: %s" % (pattern, os.path.basename(self.argv0), self.diag()))
+                    raise RuntimeError("no line matching %r from %s: %s"
+                                       % (pattern, os.path.basename(self.argv0), self.diag()))
                 self.cv.wait(min(left, 0.5))
 
     def last_tick(self):
