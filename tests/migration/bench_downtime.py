@@ -41,7 +41,7 @@ def argvs(who, cfg, mode, sock, port):
 
 def one(vms, who, cfg, mode, d, tag, params):
     """One migration, 1.5 s after the guest's first TICK; {downtime, total, passes, gap, sent, and
-    the source's median TICK interval before (tick) and during (tick_mig) the migration, the MiB/s
+    the source's median TICK interval before and during the migration (tick), the MiB/s
     dirtied in those two spans}."""
     sock = os.path.join(d, tag + ".sock")
     src_argv, dst_argv = argvs(who, cfg, mode, sock, free_port())
@@ -72,12 +72,16 @@ def one(vms, who, cfg, mode, d, tag, params):
         q.cmd("quit")
         return {"downtime": st.get("downtime"), "total": st.get("total-time"),
                 "passes": st.get("ram", {}).get("dirty-sync-count"), "gap": gap * 1000,
-                "tick": tick[0] * 1000, "tick_mig": tick[1] * 1000,
-                "dirty": [8 / x if x else 0 for x in dirt],
+                "tick": [x * 1000 if x else None for x in tick],
+                "dirty": [8 / x if x else None for x in dirt],
                 "sent": st.get("ram", {}).get("transferred", 0) / 2**20}
     finally:
         src.kill()
         dst.kill()
+
+
+def pair(xs):   # "before/during"; "-" where fewer than two lines came to time
+    return "/".join("-" if x is None else "%.0f" % x for x in xs)
 
 
 ROW = "  %-6s %-22s %-12s %-12s %s"
@@ -94,8 +98,8 @@ def show(mode, runs):
               % ("", who, " ".join("%.0f/%.0f/%.0f" % (r["downtime"], r["gap"], r["total"]) for r in rs),
                  " ".join(str(r["passes"]) for r in rs), " ".join("%.0f" % r["sent"] for r in rs)))
         print("  %-6s %s source, before/during the migration: TICK every %s ms%s" % (
-            "", " " * len(who), " ".join("%.0f/%.0f" % (r["tick"], r["tick_mig"]) for r in rs),
-            "" if mode != "dirty" else "; dirtied %s MiB/s" % " ".join("%.0f/%.0f" % tuple(r["dirty"]) for r in rs)))
+            "", " " * len(who), " ".join(pair(r["tick"]) for r in rs),
+            "" if mode != "dirty" else "; dirtied %s MiB/s" % " ".join(pair(r["dirty"]) for r in rs)))
 
 
 def main():

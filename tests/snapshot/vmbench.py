@@ -107,11 +107,12 @@ class Vm:
         return ticks[-1] if ticks else (None, None)
 
     def tick_interval(self, since=0.0, until=1e9, what=TICK):
-        """The median time between the TICK (or WHAT) lines read between SINCE and UNTIL."""
+        """The median time between the TICK (or WHAT) lines read between SINCE and UNTIL; None
+        when fewer than two came."""
         with self.cv:
             ts = [t for t, line in self.lines if what.search(line) and since <= t <= until]
         d = sorted(b - a for a, b in zip(ts, ts[1:]))
-        return d[len(d) // 2] if d else 0.0
+        return d[len(d) // 2] if d else None
 
     def qmp(self, path):
         return Qmp(path, timeout=120, greet=True)
