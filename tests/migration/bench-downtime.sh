@@ -5,7 +5,8 @@
 # total time, best of BENCH_REPS (default 3) each, and the ratio (bench_downtime.py says how). Exit
 # 77 without QEMU, python3 or the guest material (make guest-linux). Env: BENCH_REPS,
 # BENCH_DOWNTIME_MS (default 300, QEMU's default), BENCH_BANDWIDTH (bytes/s, default 1 GiB/s; QEMU's
-# default cap is 128 MiB/s, vmon has none), BENCH_KERNEL, BENCH_INITRD, QEMU.
+# default cap is 128 MiB/s, vmon has none), BENCH_KERNEL, BENCH_INITRD, QEMU, BENCH_TIMEOUT (seconds
+# for the whole run, default 1500; every VM is ended on it).
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -29,7 +30,7 @@ cache and sleeps 100 ms);"
 echo "downtime-limit $DOWNTIME ms, max-bandwidth $BW bytes/s on both; $("$QEMU" --version | head -n1)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-timeout -k 10 1500 python3 "$here/bench_downtime.py" "$VMON" "$QEMU" "$KERNEL" "$INITRD" "$tmp" "$REPS" \
+timeout -k 10 "${BENCH_TIMEOUT:-1500}" python3 "$here/bench_downtime.py" "$VMON" "$QEMU" "$KERNEL" "$INITRD" "$tmp" "$REPS" \
     "$DOWNTIME" "$BW"
 rc=$?
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

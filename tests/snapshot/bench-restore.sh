@@ -3,7 +3,8 @@
 # QEMU TCG's -incoming "exec:cat FILE" of the same guest saved with migrate "exec:cat > FILE", in one
 # run; the time from the process start to the guest's first line after the restore, best of
 # BENCH_REPS (default 3) each, and the ratio (bench_restore.py says how). Exit 77 without QEMU, python3
-# or the guest material (make guest-linux). Env: BENCH_REPS, BENCH_KERNEL, BENCH_INITRD, QEMU.
+# or the guest material (make guest-linux). Env: BENCH_REPS, BENCH_KERNEL, BENCH_INITRD, QEMU,
+# BENCH_TIMEOUT (seconds for the whole run, default 900; every VM is ended on it).
 set -u
 BUILD=${BUILD:-build}
 VMON=${VMON:-$BUILD/vmon}
@@ -23,7 +24,7 @@ echo "guest: $KERNEL + $INITRD, 512 MiB, 255 MiB of it filled with non-zero data
 echo "printing a TICK line every 50 iterations; $("$QEMU" --version | head -n1)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-timeout -k 10 900 python3 "$here/bench_restore.py" "$VMON" "$QEMU" "$KERNEL" "$INITRD" "$tmp" "$REPS"
+timeout -k 10 "${BENCH_TIMEOUT:-900}" python3 "$here/bench_restore.py" "$VMON" "$QEMU" "$KERNEL" "$INITRD" "$tmp" "$REPS"
 rc=$?
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc
