@@ -7,8 +7,10 @@ the busybox initramfs in 512 MiB: it fills 255 MiB of its page cache (rootfs) wi
 "TICK n": 'idle' waits 10 ms between ticks (the shell's read -t on the console, which gets no input:
 no process forked, so both VMMs tick at the same pace); 'dirty' ticks the same way while a
 background loop rewrites /tmp/f8 in place (8 MiB of page cache written, dd conv=notrunc), prints
-"DIRTIED n" and sleeps 100 ms, over and over; 'busy' only counts (a tick every 50 shell
-iterations). A TICK line read from a VMM's serial port is the proof that the guest runs."""
+"DIRTIED n" and sleeps 100 ms, over and over; 'readback' waits 5 ms between ticks, and when a line
+comes in on the console (Vm.send), reads all 255 MiB back (cat > /dev/null) and prints READBACK
+(any line: busybox's read -t may drop the first bytes of one that arrives as it times out). A TICK
+line read from a VMM's serial port is the proof that the guest runs."""
 import base64
 import os
 import re
@@ -30,9 +32,11 @@ LOOPS = {
     "idle": IDLE,
     "dirty": "(j=0; while :; do dd if=/tmp/f8 of=/tmp/f8 bs=1M count=8 conv=notrunc 2>/dev/null;"
              " j=$((j+1)); echo DIRTIED $j; sleep 0.1; done) &\n" + IDLE,
-    "busy": "i=0; while :; do i=$((i+1)); [ $((i % 50)) = 0 ] && echo TICK $i; done\n",
+    "readback": "i=0; while :; do i=$((i+1)); echo TICK $i; x=; read -t 0.005 x;"
+                " [ -n \"$x\" ] && cat /tmp/f* > /dev/null && echo READBACK $i; done\n",
 }
 TICK = re.compile(rb"TICK (\d+)")
+KEEP = re.compile(rb"TICK|FILLED|DIRTIED|READBACK")   # the lines a Vm keeps, timestamped
 DIRTIED = re.compile(rb"DIRTIED (\d+)")
 
 
@@ -65,14 +69,15 @@ class Vm:
     """One VMM process: its own process group (killed whole at the end), stderr to ERRFILE, each
     serial line timestamped (seconds since the process was started) by a reader thread."""
 
-    def __init__(self, argv, errfile):
+    def __init__(self, argv, errfile, stdin=False):
         self.err = errfile
         self.argv0 = argv[0]
         self.lines = []            # (t, line) of the lines matching TICK or FILLED, and the last others
         self.tail = []
         self.cv = threading.Condition()
         self.t0 = time.monotonic()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
                                   stderr=open(errfile, "wb"), start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -80,7 +85,7 @@ class Vm:
         for line in self.p.stdout:
             t = time.monotonic() - self.t0
             with self.cv:
-                if b"TICK" in line or b"FILLED" in line or b"DIRTIED" in line:
+                if KEEP.search(line):
                     self.lines.append((t, line))
                 self.tail = (self.tail + [line])[-20:]
                 self.cv.notify_all()
@@ -100,6 +105,13 @@ class Vm:
                     raise RuntimeError("no line matching %r from %s: %s"
                                        % (pattern, os.path.basename(self.argv0), self.diag()))
                 self.cv.wait(min(left, 0.5))
+
+    def send(self, data):
+        """Bytes onto the guest's console (a Vm started with stdin=True); the time they went."""
+        t = time.monotonic() - self.t0
+        self.p.stdin.write(data)
+        self.p.stdin.flush()
+        return t
 
     def last_tick(self):
         with self.cv:
@@ -123,6 +135,11 @@ class Vm:
         return "status %s; serial tail:\n%s\nstderr:\n%s" % (self.p.poll(), out, err)
 
     def kill(self):
+        if self.p.stdin:
+            try:
+                self.p.stdin.close()
+            except OSError:   # the VMM is gone: its end of the pipe with it
+                pass
         if self.p.poll() is None:
             try:
                 os.killpg(self.p.pid, signal.SIGKILL)
@@ -137,8 +154,8 @@ class Vms:
     def __init__(self):
         self.all = []
 
-    def start(self, argv, errfile):
-        v = Vm(argv, errfile)
+    def start(self, argv, errfile, stdin=False):
+        v = Vm(argv, errfile, stdin)
         self.all.append(v)
         return v
 
@@ -150,6 +167,12 @@ class Vms:
     def __exit__(self, *exc):
         for v in self.all:
             v.kill()
+
+
+def readback(vm):
+    """Seconds the 'readback' guest takes to read its 255 MiB back, from the line that asks it."""
+    t = vm.send(b"GO\n")
+    return vm.wait_line(rb"READBACK", 120, after=t) - t
 
 
 def booted(vm, timeout=300):
