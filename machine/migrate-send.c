@@ -7,15 +7,7 @@
 #include <time.h>
 
 #include "machine/vm.h"
-
-static bool page_zero(const uint8_t *p)
-{
-    const uint64_t *w = (const uint64_t *)(const void *)p;
-    for (unsigned i = 0; i < 512; i++)
-        if (w[i])
-            return false;
-    return true;
-}
+#include "mm/memory.h"
 
 int mig_check_cancel(struct precopy *c)
 {
@@ -49,9 +41,9 @@ static int send_run(struct precopy *c, uint64_t first, uint64_t n)
         int r = mig_check_cancel(c);
         if (r)
             return r;
-        bool zero = page_zero(ram + (first + i) * 4096);
+        bool zero = guest_page_zero(ram + (first + i) * 4096);
         uint64_t k = 1;
-        while (i + k < n && (zero || k < MIG_MAX_RUN) && page_zero(ram + (first + i + k) * 4096) == zero)
+        while (i + k < n && (zero || k < MIG_MAX_RUN) && guest_page_zero(ram + (first + i + k) * 4096) == zero)
             k++;
         uint64_t before = c->io.bytes;
         r = zero ? mig_put_zero(&c->io, first + i, (uint32_t)k)

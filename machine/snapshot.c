@@ -1,8 +1,9 @@
 /* Saving and restoring a whole VM (machine/snapshot.h): the vCPUs through the accelerator's
  * get/set_state, get/set_fpu and get/set_arch, the devices through the board (vm_board_ops'
- * save_state/load_state, each device saving its own section), RAM written page aligned and mapped
- * back MAP_PRIVATE | MAP_FIXED over the VM's RAM mapping, so the accelerator's memory slots (same
- * host addresses) see it and pages are read from the file on first touch. */
+ * save_state/load_state, each device saving its own section), RAM written page aligned (its
+ * all-zero pages left as holes) and mapped back MAP_PRIVATE | MAP_FIXED over the VM's RAM mapping,
+ * so the accelerator's memory slots (same host addresses) see it and pages are read from the file
+ * on first touch. */
 #include "machine/snapshot.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <zlib.h>
 
 #include "machine/vm-int.h"
+#include "mm/memory.h"
 
 const char *vm_snapshot_model(const struct vm *vm)
 {
@@ -69,6 +71,28 @@ static int fd_pwrite(void *opaque, const void *buf, size_t len, uint64_t off)
     return write_all(*(int *)opaque, buf, len, off);
 }
 
+/* RAM at off: in one write, or with io->sparse only its runs of pages that are not all zeros. */
+static int write_ram(const struct vm *vm, const struct vm_state_io *io, uint64_t off)
+{
+    const uint8_t *ram = vm->mem.base;
+    uint64_t n = vm->mem.ram_size / 4096, i = 0;
+    if (!io->sparse)
+        return io->pwrite(io->opaque, ram, vm->mem.ram_size, off);
+    while (i < n) {
+        while (i < n && guest_page_zero(ram + i * 4096))
+            i++;
+        uint64_t j = i;
+        while (j < n && !guest_page_zero(ram + j * 4096))
+            j++;
+        int r = j > i ? io->pwrite(io->opaque, ram + i * 4096, (j - i) * 4096, off + i * 4096) : 0;
+        if (r)
+            return r;
+        i = j;
+    }
+    uint64_t tail = vm->mem.ram_size - n * 4096;   /* a RAM size that is not whole pages */
+    return tail ? io->pwrite(io->opaque, ram + n * 4096, tail, off + n * 4096) : 0;
+}
+
 /* Header, sections, then RAM page aligned; *len: where the state ends. */
 static int write_state(struct vm *vm, const struct vms_writer *w, const struct vm_state_io *io, uint64_t *len)
 {
@@ -91,7 +115,7 @@ static int write_state(struct vm *vm, const struct vms_writer *w, const struct v
         r = io->pwrite(io->opaque, hdr, h.ram_off - VMS_HEADER_SIZE - w->len, VMS_HEADER_SIZE + w->len);
     }
     if (r == 0)
-        r = io->pwrite(io->opaque, vm->mem.base, vm->mem.ram_size, h.ram_off);
+        r = write_ram(vm, io, h.ram_off);
     free(hdr);
     *len = h.ram_off + h.ram_len;
     return r;
@@ -101,9 +125,11 @@ static int write_file(struct vm *vm, const char *path, const struct vms_writer *
                       size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    struct vm_state_io io = { .pwrite = fd_pwrite, .opaque = &fd };
+    struct vm_state_io io = { .pwrite = fd_pwrite, .opaque = &fd, .sparse = true };
     uint64_t len;
     int r = fd < 0 ? -errno : write_state(vm, w, &io, &len);
+    if (r == 0 && ftruncate(fd, (off_t)len) < 0)   /* zero pages at RAM's end: holes up to len */
+        r = -errno;
     if (r == 0 && fsync(fd) < 0)
         r = -errno;
     if (r < 0)

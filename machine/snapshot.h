@@ -39,6 +39,8 @@ struct vm_state_io {
     int (*pread)(void *opaque, void *buf, size_t len, uint64_t off);
     uint64_t size;             /* pread: how many bytes there are */
     void *opaque;
+    bool sparse;               /* pwrite may skip RAM's all-zero pages: what is never written reads
+                                  back as zeros (a fresh file's holes) */
 };
 /* vm_save_state into io; *len: how many bytes the state took. */
 int vm_save_state_io(struct vm *vm, const struct vm_state_io *io, uint64_t *len, char *err, size_t errlen);

@@ -139,3 +139,12 @@ const uint8_t *guest_mem_rom_hva(const struct guest_mem *m, uint64_t gpa, uint64
         return NULL;
     return s->hva + (gpa - s->gpa);
 }
+
+bool guest_page_zero(const uint8_t *p)
+{
+    const uint64_t *w = (const uint64_t *)(const void *)p;
+    for (unsigned i = 0; i < 512; i += 4)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+            return false;
+    return true;
+}

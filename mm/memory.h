@@ -2,6 +2,7 @@
 #ifndef VMON_MM_MEMORY_H
 #define VMON_MM_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,10 @@ int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t 
 int guest_mem_add_rom(struct guest_mem *m, uint64_t gpa, const void *data, uint64_t len);
 /* The ROM's host address for [gpa, gpa+len), or NULL when that is not all ROM. */
 const uint8_t *guest_mem_rom_hva(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* Whether the 4 KiB page at p (8-byte aligned) holds only zeros: what a state file or a migration
+ * stream need not carry. */
+bool guest_page_zero(const uint8_t *p);
 
 /* Highest RAM GPA below 4 GiB + 1 (the e820 "low memory" end). */
 uint64_t guest_mem_low_end(const struct guest_mem *m);

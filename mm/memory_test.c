@@ -77,6 +77,21 @@ static void test_rom(void **state)
     guest_mem_destroy(&m);
 }
 
+/* A zero page is all zeros; any one non-zero byte, first, last or in the middle, makes it not. */
+static void test_page_zero(void **state)
+{
+    (void)state;
+    static uint64_t page[512];
+    assert_true(guest_page_zero((const uint8_t *)page));
+    for (unsigned at = 0; at < 4096; at += 1021) {
+        ((uint8_t *)page)[at] = 0x80;
+        assert_false(guest_page_zero((const uint8_t *)page));
+        ((uint8_t *)page)[at] = 0;
+    }
+    ((uint8_t *)page)[4095] = 1;
+    assert_false(guest_page_zero((const uint8_t *)page));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +99,7 @@ int main(void)
         cmocka_unit_test(test_large_ram_split_around_hole),
         cmocka_unit_test(test_bad_sizes),
         cmocka_unit_test(test_rom),
+        cmocka_unit_test(test_page_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

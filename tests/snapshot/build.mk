@@ -11,3 +11,5 @@ INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/sn
                tests/snapshot/linux-blk.sh tests/snapshot/savevm.sh \
                tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh
 QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh tests/snapshot/savevm.sh
+# make bench: restore-to-running of a 512 MiB Linux guest against QEMU TCG (bench_restore.py)
+BENCHES += tests/snapshot/bench-restore.sh
