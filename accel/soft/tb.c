@@ -415,12 +415,21 @@ static struct tb *tb_find_slow(struct cpu *c)
     unsigned mode = c->code_size;
     unsigned h = tb_hash(gpa, mode);
     struct tb_cache *t = c->tbs;
-    for (struct tb *tb = t->bucket[h]; tb; tb = tb->hash_next) {
-        if (tb->gpa == gpa && tb->mode == mode) {
-            if (tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire) && !c->trace)
-                return tb;
-            break;               /* stale: translate again (the new one goes first in the chain) */
+    /* Blocks made stale by writes to their page leave the chain as the walk meets them (they stay
+     * in the arena, where chains and the jump cache check their generation, until a flush): left
+     * there, a page rewritten again and again (freed and reused for other code, as a system that
+     * starts many programs does) grew its buckets' chains without end, and every miss walked them. */
+    for (struct tb **pp = &t->bucket[h], *tb; (tb = *pp) != NULL;) {
+        if (tb->gen != atomic_load_explicit(&tb->page->gen, memory_order_acquire)) {
+            *pp = tb->hash_next;
+            continue;
         }
+        if (tb->gpa == gpa && tb->mode == mode) {
+            if (!c->trace)
+                return tb;
+            break;               /* traced: decoded afresh each time */
+        }
+        pp = &tb->hash_next;
     }
     struct code_page *cp = code_page_get(c->pages, gpa_page);
     return translate(c, lin, gpa, page, cp, mode, h, true);
