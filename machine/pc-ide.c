@@ -49,6 +49,11 @@ bool pc_ide_has_media(const struct pc_ide *p)
     return false;
 }
 
+struct ide_ctrl *pc_ide_ctrl(struct pc_ide *p)
+{
+    return p->ctrl;
+}
+
 static int attach(struct pc_ide *p, int i, const struct vm_drive *dr, char *err, size_t errlen)
 {
     struct ide_media m = { .ops = &empty_ops, .cdrom = dr->cdrom, .readonly = dr->cdrom };

@@ -55,15 +55,10 @@ static int board_fns(struct pc *pc, struct pci_dev **fn, uint32_t *devfn)
 /* The first device this board cannot save yet, or NULL. */
 static const char *unsaveable(const struct pc *pc)
 {
-    for (int i = 0; i < VM_MAX_NICS; i++)
-        if (pc->nets[i])
-            return "virtio-net";
     for (int i = 0; i < VM_MAX_DRIVES; i++)
         if (pc->blk_mmios[i])
             return "virtio-mmio disk";
-    if (pc->ide && pc_ide_has_media(pc->ide))
-        return "IDE disk";
-    return pc_vdevs_any(pc->vdevs) ? "virtio-rng/-serial/-vsock" : NULL;
+    return pc_vdevs_unsaveable(pc->vdevs);
 }
 
 int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
@@ -119,13 +114,19 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
         if (!pc->quiesced)
             virtio_blk_thaw(pc->blks[i]);
     }
+    if (!pc->quiesced)             /* every caller quiesces the board first; this keeps the sections whole */
+        pc_hold_devs(pc, true);
+    int r = pc_save_devs(pc, w, err, errlen);
+    if (!pc->quiesced)
+        pc_hold_devs(pc, false);
+    if (r < 0)
+        return r;
     if (w->err)
         snprintf(err, errlen, "%s", "out of memory");
     return w->err;
 }
 
-/* Find (tag, instance) and hand a reader over it to load; a missing or refused one fails with name. */
-static int load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const char *name,
+int pc_state_load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const char *name,
                     int (*load)(void *dev, struct vms_reader *r), void *dev, char *err, size_t errlen)
 {
     struct vms_section *s = vms_index_take(idx, tag, inst);
@@ -152,33 +153,24 @@ static int load_vga(void *dev, struct vms_reader *r) { return vga_load(dev, r); 
 static int load_host(void *dev, struct vms_reader *r) { return pci_host_load(dev, r); }
 static int load_fn(void *dev, struct vms_reader *r) { return pci_load(dev, r); }
 
-/* Whether the state holds (tag, instance), without taking it. */
-static bool has(const struct vms_index *idx, uint32_t tag, uint32_t inst)
-{
-    for (unsigned i = 0; i < idx->n; i++)
-        if (idx->s[i].tag == tag && idx->s[i].instance == inst)
-            return true;
-    return false;
-}
-
 /* The firmware-boot devices and the board's PCI functions, after the ACPI PM block (PIIX4 PM moves it). */
 static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t errlen)
 {
     /* A --restore without --kernel builds a firmware board: the VGA and the PIIX4 PM function a
      * --kernel VM did not have stay as at reset (the PM block is where a --kernel boot has it). */
-    bool vga = pc->vga && has(idx, TAG_VGA, 0);
-    if (load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
-        (vga && load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
-        load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
+    bool vga = pc->vga && vms_index_has(idx, TAG_VGA, 0);
+    if (pc_state_load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
+        (vga && pc_state_load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
+        pc_state_load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
         return -EINVAL;
     struct pci_dev *fn[3];
     uint32_t devfn[3];
     for (int i = 0, n = board_fns(pc, fn, devfn); i < n; i++) {
         char name[48];
         snprintf(name, sizeof(name), "PCI function 00:%02x.%x (%s)", devfn[i] >> 3, devfn[i] & 7, fn[i]->name);
-        if (devfn[i] == DEVFN_PIIX4_PM && !has(idx, TAG_PCI_FN, devfn[i]))
+        if (devfn[i] == DEVFN_PIIX4_PM && !vms_index_has(idx, TAG_PCI_FN, devfn[i]))
             continue;
-        if (load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
+        if (pc_state_load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
             return -EINVAL;
     }
     return 0;
@@ -192,24 +184,28 @@ int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen
         snprintf(err, errlen, "%s devices cannot be restored yet", no);
         return -EINVAL;
     }
+    if (!pc->load_held) {          /* until pc_state_resume: RAM must be in place first */
+        pc_hold_devs(pc, true);
+        pc->load_held = true;
+    }
     if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
         return -EINVAL;
     if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
         return -EINVAL;
-    if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
-        load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
-        load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
-        load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0 ||
+    if (pc_state_load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0 ||
         load_board(pc, idx, err, errlen) < 0)
         return -EINVAL;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         char name[32];
         snprintf(name, sizeof(name), "virtio-blk disk %d", i);
-        if (pc->blk_pcis[i] && load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
+        if (pc->blk_pcis[i] && pc_state_load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
                                         pc->blk_pcis[i], err, errlen) < 0)
             return -EINVAL;
     }
-    return 0;
+    return pc_load_devs(pc, idx, err, errlen);
 }
 
 /* After RAM is in place: look at every queue once (a notification the save did not see). */
@@ -223,6 +219,10 @@ void pc_state_resume(struct vm *vm)
         virtio_dev_kick_all_locked(&pc->blks[i]->vdev);
         pthread_mutex_unlock(&pc->blks[i]->vdev.lock);
     }
+    if (pc->load_held) {
+        pc->load_held = false;
+        pc_hold_devs(pc, false);   /* and each held device looks at its queues */
+    }
 }
 
 /* Around a restore into a running VM or a savevm: the disks take no request meanwhile, then look at
@@ -233,6 +233,7 @@ void pc_state_quiesce(struct vm *vm, bool on)
     struct pc *pc = vm->platform;
     if (on ? pc->quiesced++ > 0 : --pc->quiesced > 0)
         return;
+    pc_hold_devs(pc, on);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (pc->blks[i] && on)
             virtio_blk_quiesce(pc->blks[i]);

@@ -115,7 +115,12 @@ void pc_vdevs_free(struct pc_vdevs *d)
     free(d);
 }
 
-bool pc_vdevs_any(const struct pc_vdevs *d)
+struct virtio_pci *pc_vdevs_rng(const struct pc_vdevs *d)
 {
-    return d && d->pci[0];
+    return d && d->rng ? d->pci[0] : NULL;     /* plugged first */
+}
+
+const char *pc_vdevs_unsaveable(const struct pc_vdevs *d)
+{
+    return !d ? NULL : d->con ? "virtio-serial" : d->vsock ? "vsock" : NULL;
 }

@@ -15,7 +15,9 @@ struct pc_vdevs;
 int pc_vdevs_add(struct vm *vm, int (*plug)(void *board, struct pci_dev *d), void *board,
                  struct pc_vdevs **out, char *err, size_t errlen);
 void pc_vdevs_free(struct pc_vdevs *d);
-/* Whether any of them exists (a snapshot cannot save them yet). */
-bool pc_vdevs_any(const struct pc_vdevs *d);
+/* For a snapshot: virtio-rng's PCI function and device, or NULL without one; the first device a
+ * snapshot cannot save yet ("virtio-serial", "vsock"), or NULL. */
+struct virtio_pci *pc_vdevs_rng(const struct pc_vdevs *d);
+const char *pc_vdevs_unsaveable(const struct pc_vdevs *d);
 
 #endif
