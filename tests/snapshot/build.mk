@@ -1,5 +1,6 @@
 # Snapshot tests (issue 18): the counting guest (a multiboot ELF) saved and restored under each
-# accelerator, a Linux guest with a qcow2 virtio-blk disk under the soft CPU, and refused files.
+# accelerator, Linux guests under the soft CPU (a qcow2 virtio-blk disk; virtio-net + virtio-rng; IDE
+# disk + CD), and refused files.
 SNAP_GUEST_CFLAGS := -m32 -O2 -ffreestanding -fno-pic -fno-pie -nostdlib -static -fno-stack-protector \
                      -fno-asynchronous-unwind-tables -mno-sse -mno-mmx -Wall -Wextra -Werror
 $(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-guest.ld
@@ -9,5 +10,6 @@ $(BUILD)/snapshot/count-guest.elf: tests/snapshot/count-guest.c benches/pio-gues
 TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
 INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
                tests/snapshot/linux-blk.sh tests/snapshot/savevm.sh \
-               tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh
+               tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh \
+               tests/snapshot/linux-net.sh tests/snapshot/linux-ide.sh
 QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh tests/snapshot/savevm.sh
