@@ -1,9 +1,11 @@
 /* The board's devices added to snapshots by issue 18's second round (machine/pc-state.c has the rest):
  * each virtio-net-pci NIC (the device and its backend: hw/virtio/net-state.c, then its transport),
- * virtio-rng-pci and the PIIX3 IDE function (hw/ide/ide-state.c), each in one section. A NIC's backend delivers frames and virtio-rng's rate timer
- * refills its queue on their own threads: both are held (hw/virtio/virtio.h virtio_dev_hold) from before
- * their sections are taken until RAM is saved too, and from a load until RAM is in place, so that the
- * rings in RAM and the devices' places in them agree. */
+ * virtio-rng-pci, virtio-serial-pci (hw/virtio/console-state.c), vhost-vsock-pci (hw/virtio/vsock-state.c:
+ * its connections reset) and the PIIX3 IDE function (hw/ide/ide-state.c), each in one section. The
+ * virtio devices act on their own threads too (a NIC's backend delivers frames, virtio-rng's rate timer
+ * refills its queue, chardevs and vsock's host sockets bring input): they are held (hw/virtio/virtio.h
+ * virtio_dev_hold) from before their sections are taken until RAM is saved too, and from a load until
+ * RAM is in place, so that the rings in RAM and the devices' places in them agree. */
 #include "machine/pc-int.h"
 
 #include <errno.h>
@@ -11,14 +13,18 @@
 #include <string.h>
 
 #include "hw/ide/ide.h"
+#include "hw/virtio/console.h"
 #include "hw/virtio/net.h"
 #include "hw/virtio/pci.h"
+#include "hw/virtio/vsock.h"
 #include "machine/pc-ide.h"
 #include "machine/pc-vdev.h"
 #include "migration/vmstate.h"
 
 #define TAG_VIRTIO_NET VMS_TAG('V', 'N', 'E', 'T')   /* instance: the NIC's index */
 #define TAG_VIRTIO_RNG VMS_TAG('V', 'R', 'N', 'G')
+#define TAG_VIRTIO_CONSOLE VMS_TAG('V', 'C', 'O', 'N')
+#define TAG_VIRTIO_VSOCK VMS_TAG('V', 'S', 'C', 'K')
 #define TAG_IDE VMS_TAG('I', 'D', 'E', ' ')
 
 void pc_hold_devs(struct pc *pc, bool on)
@@ -26,9 +32,12 @@ void pc_hold_devs(struct pc *pc, bool on)
     for (int i = 0; i < VM_MAX_NICS; i++)
         if (pc->nets[i])
             virtio_dev_hold(&pc->nets[i]->vdev, on);
-    struct virtio_pci *rng = pc_vdevs_rng(pc->vdevs);
-    if (rng)
-        virtio_dev_hold(rng->vdev, on);
+    struct pc_vdev_parts d;
+    pc_vdevs_parts(pc->vdevs, &d);
+    struct virtio_pci *vp[] = { d.rng_pci, d.con_pci, d.vsock_pci };
+    for (unsigned i = 0; i < 3; i++)
+        if (vp[i])
+            virtio_dev_hold(vp[i]->vdev, on);
 }
 
 int pc_save_devs(struct pc *pc, struct vms_writer *w, char *err, size_t errlen)
@@ -43,10 +52,23 @@ int pc_save_devs(struct pc *pc, struct vms_writer *w, char *err, size_t errlen)
         if (r < 0)
             return snprintf(err, errlen, "virtio-net %d: saving its backend: %s", i, strerror(-r)), r;
     }
-    struct virtio_pci *rng = pc_vdevs_rng(pc->vdevs);
-    if (rng) {
+    struct pc_vdev_parts d;
+    pc_vdevs_parts(pc->vdevs, &d);
+    if (d.rng_pci) {
         vms_begin(w, TAG_VIRTIO_RNG, 0);
-        virtio_pci_save(rng, w);
+        virtio_pci_save(d.rng_pci, w);
+        vms_end(w);
+    }
+    if (d.con_pci) {
+        vms_begin(w, TAG_VIRTIO_CONSOLE, 0);
+        virtio_console_save(d.con, w);
+        virtio_pci_save(d.con_pci, w);
+        vms_end(w);
+    }
+    if (d.vsock_pci) {
+        vms_begin(w, TAG_VIRTIO_VSOCK, 0);
+        virtio_vsock_save(d.vsock, w);
+        virtio_pci_save(d.vsock_pci, w);
         vms_end(w);
     }
     if (pc->ide) {
@@ -75,6 +97,18 @@ static int load_net(void *dev, struct vms_reader *r)
     return 0;
 }
 
+static int load_console(void *dev, struct vms_reader *r)
+{
+    struct virtio_console *c = dev;
+    return virtio_console_load(c, r) < 0 ? -EINVAL : virtio_pci_load(c->vdev.transport, r);
+}
+
+static int load_vsock(void *dev, struct vms_reader *r)
+{
+    struct virtio_vsock *s = dev;
+    return virtio_vsock_load(s, r) < 0 ? -EINVAL : virtio_pci_load(s->vdev.transport, r);
+}
+
 static int load_ide(void *dev, struct vms_reader *r)
 {
     return ide_load(dev, r);
@@ -89,8 +123,14 @@ int pc_load_devs(struct pc *pc, struct vms_index *idx, char *err, size_t errlen)
                                              err, errlen) < 0)
             return -EINVAL;
     }
-    struct virtio_pci *rng = pc_vdevs_rng(pc->vdevs);
-    if (rng && pc_state_load_one(idx, TAG_VIRTIO_RNG, 0, "virtio-rng", load_vpci, rng, err, errlen) < 0)
+    struct pc_vdev_parts d;
+    pc_vdevs_parts(pc->vdevs, &d);
+    if ((d.rng_pci && pc_state_load_one(idx, TAG_VIRTIO_RNG, 0, "virtio-rng", load_vpci, d.rng_pci, err,
+                                        errlen) < 0) ||
+        (d.con_pci && pc_state_load_one(idx, TAG_VIRTIO_CONSOLE, 0, "virtio-serial", load_console, d.con, err,
+                                        errlen) < 0) ||
+        (d.vsock_pci && pc_state_load_one(idx, TAG_VIRTIO_VSOCK, 0, "vsock", load_vsock, d.vsock, err,
+                                          errlen) < 0))
         return -EINVAL;
     /* A file from before IDE was saved has no section: fine while no drive has media (as it had to) */
     bool ide = pc->ide && (pc_ide_has_media(pc->ide) || vms_index_has(idx, TAG_IDE, 0));

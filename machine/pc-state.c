@@ -21,6 +21,7 @@
 #include "hw/serial.h"
 #include "hw/vga.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/mmio.h"
 #include "hw/virtio/pci.h"
 #include "machine/pc-ide.h"
 #include "machine/pc-soft.h"
@@ -30,6 +31,7 @@
 
 #define TAG_SERIAL VMS_TAG('U', 'A', 'R', 'T')
 #define TAG_VIRTIO_BLK VMS_TAG('V', 'B', 'L', 'K')
+#define TAG_VIRTIO_BLK_MMIO VMS_TAG('V', 'B', 'L', 'M')   /* instance: the drive's index */
 #define TAG_RTC VMS_TAG('R', 'T', 'C', ' ')
 #define TAG_ACPI_PM VMS_TAG('A', 'C', 'P', 'I')
 #define TAG_I8042 VMS_TAG('8', '0', '4', '2')
@@ -52,23 +54,9 @@ static int board_fns(struct pc *pc, struct pci_dev **fn, uint32_t *devfn)
     return n;
 }
 
-/* The first device this board cannot save yet, or NULL. */
-static const char *unsaveable(const struct pc *pc)
-{
-    for (int i = 0; i < VM_MAX_DRIVES; i++)
-        if (pc->blk_mmios[i])
-            return "virtio-mmio disk";
-    return pc_vdevs_unsaveable(pc->vdevs);
-}
-
 int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
-    const char *no = unsaveable(pc);
-    if (no) {
-        snprintf(err, errlen, "%s devices cannot be saved yet", no);
-        return -ENOTSUP;
-    }
     vms_begin(w, TAG_SERIAL, 0);
     serial_save(pc->com1, w);
     vms_end(w);
@@ -104,12 +92,15 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     else if (vm->accel->save_irqchip && vm->accel->save_irqchip(vm, w) < 0)
         return snprintf(err, errlen, "%s: reading the interrupt controllers failed", vm->accel->name), -EIO;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
-        if (!pc->blk_pcis[i])
+        if (!pc->blks[i])
             continue;
         if (!pc->quiesced)         /* savevm quiesced them already, until its disk snapshots are made */
             virtio_blk_quiesce(pc->blks[i]);
-        vms_begin(w, TAG_VIRTIO_BLK, (uint32_t)i);
-        virtio_pci_save(pc->blk_pcis[i], w);
+        vms_begin(w, pc->blk_pcis[i] ? TAG_VIRTIO_BLK : TAG_VIRTIO_BLK_MMIO, (uint32_t)i);
+        if (pc->blk_pcis[i])
+            virtio_pci_save(pc->blk_pcis[i], w);
+        else
+            virtio_mmio_save(pc->blk_mmios[i], w);
         vms_end(w);
         if (!pc->quiesced)
             virtio_blk_thaw(pc->blks[i]);
@@ -145,6 +136,7 @@ int pc_state_load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const 
 
 static int load_serial(void *dev, struct vms_reader *r) { return serial_load(dev, r); }
 static int load_vpci(void *dev, struct vms_reader *r) { return virtio_pci_load(dev, r); }
+static int load_vmmio(void *dev, struct vms_reader *r) { return virtio_mmio_load(dev, r); }
 static int load_i8042(void *dev, struct vms_reader *r) { return i8042_load(dev, r); }
 static int load_rtc(void *dev, struct vms_reader *r) { return rtc_load(dev, r); }
 static int load_pm(void *dev, struct vms_reader *r) { return acpi_pm_load(dev, r); }
@@ -179,15 +171,15 @@ static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t er
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
-    const char *no = unsaveable(pc);
-    if (no) {
-        snprintf(err, errlen, "%s devices cannot be restored yet", no);
-        return -EINVAL;
-    }
     if (!pc->load_held) {          /* until pc_state_resume: RAM must be in place first */
         pc_hold_devs(pc, true);
         pc->load_held = true;
     }
+    /* The devices whose loads take a while (a NIC's backend pauses its thread) before the soft
+     * platform's clock: it goes on from the save as it loads, and the vCPUs' TSCs are written against
+     * it after the board; time spent in between puts the guest's TSC behind its LAPIC timer's. */
+    if (pc_load_devs(pc, idx, err, errlen) < 0)
+        return -EINVAL;
     if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
         return -EINVAL;
     if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
@@ -204,8 +196,11 @@ int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen
         if (pc->blk_pcis[i] && pc_state_load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
                                         pc->blk_pcis[i], err, errlen) < 0)
             return -EINVAL;
+        if (pc->blk_mmios[i] && pc_state_load_one(idx, TAG_VIRTIO_BLK_MMIO, (uint32_t)i, name, load_vmmio,
+                                                  pc->blk_mmios[i], err, errlen) < 0)
+            return -EINVAL;
     }
-    return pc_load_devs(pc, idx, err, errlen);
+    return 0;
 }
 
 /* After RAM is in place: look at every queue once (a notification the save did not see). */
@@ -213,7 +208,7 @@ void pc_state_resume(struct vm *vm)
 {
     struct pc *pc = vm->platform;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
-        if (!pc->blk_pcis[i])
+        if (!pc->blks[i])
             continue;
         pthread_mutex_lock(&pc->blks[i]->vdev.lock);
         virtio_dev_kick_all_locked(&pc->blks[i]->vdev);
