@@ -5,7 +5,9 @@
  * virtio devices act on their own threads too (a NIC's backend delivers frames, virtio-rng's rate timer
  * refills its queue, chardevs and vsock's host sockets bring input): they are held (hw/virtio/virtio.h
  * virtio_dev_hold) from before their sections are taken until RAM is saved too, and from a load until
- * RAM is in place, so that the rings in RAM and the devices' places in them agree. */
+ * RAM is in place, so that the rings in RAM and the devices' places in them agree. pc_load_devs runs
+ * before the soft platform's clock is loaded: a NIC's load pauses its backend's thread, and time spent
+ * between that clock and the vCPUs' TSCs would put the guest's TSC behind its timers'. */
 #include "machine/pc-int.h"
 
 #include <errno.h>
