@@ -5,8 +5,9 @@
  * PIC, IOAPIC, PIT, HPET, a LAPIC and a virtio-pci function (device, queues whose rings must lie in a small guest RAM,
  * transport, MSI-X, PCI config space), the PS/2 keyboard, the VGA, the PCI host's latch and the
  * board's PCI functions (a PIIX4 PM function whose config moves an ACPI PM block on an I/O bus), a
- * virtio-net-pci NIC over a user backend (libslirp's bytes included), virtio-rng-pci, and the IDE
- * controller with a 1 MiB disk at 0.0 and a 1 MiB CD at 1.0. The sections' CRC is not checked here, so that mutated
+ * virtio-net-pci NIC over a user backend (libslirp's bytes included), virtio-rng-pci, virtio-serial
+ * with one virtconsole, vsock with no host side, a virtio-mmio function, and the IDE controller with a
+ * 1 MiB disk at 0.0 and a 1 MiB CD at 1.0 (tests/snapshot/fuzz-seeds.sh saves the same devices). The sections' CRC is not checked here, so that mutated
  * sections reach the loaders. Nothing may crash, hang or read out of bounds: make fuzz-vmstate. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +28,10 @@
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "hw/vga.h"
+#include "hw/virtio/console.h"
+#include "hw/virtio/mmio.h"
 #include "hw/virtio/net.h"
+#include "hw/virtio/vsock.h"
 #include "hw/virtio/pci.h"
 #include "hw/virtio/rng.h"
 #include "hw/virtio/virtio.h"
@@ -76,6 +80,13 @@ struct rig {
     struct virtio_pci *rng_vp;
     struct ide_ctrl *ide;
     uint8_t disk[1u << 20], cd[1u << 20];
+    struct virtio_console *con;
+    struct virtio_pci *con_vp;
+    struct virtio_vsock *vsock;
+    struct virtio_pci *vsock_vp;
+    struct virtio_dev mdev;
+    uint8_t mconfig[16];
+    struct virtio_mmio *vmmio;
 };
 
 static int media_read(void *o, uint64_t off, void *buf, size_t len)
@@ -113,6 +124,15 @@ static void rig_more(struct rig *g)
     struct ide_media disk = { .ops = &media_ops, .opaque = g->disk, .size = sizeof(g->disk) };
     struct ide_media cd = { .ops = &media_ops, .opaque = g->cd, .size = sizeof(g->cd), .cdrom = true, .readonly = true };
     if (ide_attach(g->ide, 0, 0, &disk) < 0 || ide_attach(g->ide, 1, 0, &cd) < 0)
+        abort();
+    char verr[128];
+    if (!(g->con = virtio_console_new(&g->mem)) || virtio_console_add_port(g->con, true, NULL, (struct chr_link){ 0 }) < 0 ||
+        !(g->con_vp = virtio_pci_new(&g->con->vdev, NULL)) ||
+        !(g->vsock = virtio_vsock_new(&g->mem, NULL, 3, NULL, verr, sizeof(verr))) ||
+        !(g->vsock_vp = virtio_pci_new(&g->vsock->vdev, NULL)))
+        abort();
+    virtio_dev_init(&g->mdev, &g->ops, NULL, &g->mem, g->mconfig, sizeof(g->mconfig));
+    if (!(g->vmmio = virtio_mmio_new(&g->mdev, irq[0], NULL)))
         abort();
 }
 
@@ -187,6 +207,15 @@ static void load(struct rig *g, struct vms_section *s)
         break;
     case VMS_TAG('V', 'R', 'N', 'G'): virtio_pci_load(g->rng_vp, &r); break;
     case VMS_TAG('I', 'D', 'E', ' '): ide_load(g->ide, &r); break;
+    case VMS_TAG('V', 'C', 'O', 'N'):
+        if (virtio_console_load(g->con, &r) == 0)
+            virtio_pci_load(g->con_vp, &r);
+        break;
+    case VMS_TAG('V', 'S', 'C', 'K'):
+        if (virtio_vsock_load(g->vsock, &r) == 0)
+            virtio_pci_load(g->vsock_vp, &r);
+        break;
+    case VMS_TAG('V', 'B', 'L', 'M'): virtio_mmio_load(g->vmmio, &r); break;
     default: break;
     }
 }
