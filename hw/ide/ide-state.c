@@ -64,7 +64,8 @@ void ide_save(struct ide_ctrl *c, struct vms_writer *w)
  * transfer inside the media (ATA: sectors; ATAPI: bytes). */
 static bool drive_ok(const struct ide_drive *d, const struct ide_drive *now, uint64_t size, uint32_t n)
 {
-    if (d->present != now->present || d->media.cdrom != now->media.cdrom || size != (now->present ? now->media.size : 0))
+    uint64_t now_size = now->present ? now->media.size : 0;
+    if (d->present != now->present || d->media.cdrom != now->media.cdrom || size != now_size)
         return false;                  /* other media than this board's */
     if (d->mult > IDE_MAX_MULT || d->block > IDE_MAX_MULT || d->dma > 2)
         return false;

@@ -1,7 +1,7 @@
 /* virtio-vsock's queues (virtio 1.2, 5.10.2): 0 receive (device to driver), 1 transmit, 2 events
- * (the transport reset after a restore: vsock-state.c). Every packet the guest transmits is checked: a header of
- * 44 bytes, a payload no longer than the chain holds nor VSOCK_MAX_PAYLOAD; anything else is
- * answered with RST (5.10.6.2) and vmon goes on. Replies wait in a bounded list for receive
+ * (the transport reset after a restore: vsock-state.c). Every packet the guest transmits is checked:
+ * a header of 44 bytes, a payload no longer than the chain holds nor VSOCK_MAX_PAYLOAD; anything else
+ * is answered with RST (5.10.6.2) and vmon goes on. Replies wait in a bounded list for receive
  * buffers; host data is read only when the guest has both buffers and credit for it. */
 #include "hw/virtio/vsock.h"
 
