@@ -5,8 +5,10 @@
 # 127.0.0.1 (the guest reaches it at 10.0.2.2), says SAVE-NOW and sleeps; the host stops the VM, saves
 # it (QMP x-vmon-save-state) and ends that vmon. A second vmon --restore's the file: the guest wakes,
 # reads /dev/hwrng again and fetches a second file over a new connection (sha1s must match the host's),
-# and a host fetch through hostfwd reaches the restored guest's busybox httpd. Then the restored guest
-# is live-migrated (QMP migrate over tcp) to a third vmon, where the same fetches work again.
+# and a host fetch through hostfwd reaches the restored guest's busybox httpd. The same file is then
+# restored into that running vmon (QMP x-vmon-restore-state: the NIC's backend is live meanwhile): the
+# guest goes back to its sleep and fetches the second file again. Then the guest is live-migrated (QMP
+# migrate over tcp) to a third vmon, where the same fetches work again.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
 need_guest cloud
@@ -84,6 +86,10 @@ if sys.argv[2] == "save":
     assert "return" in cmd("stop")
     r = cmd("x-vmon-save-state", {"file": sys.argv[3]})
     assert r.get("return") == {}, r
+elif sys.argv[2] == "restore":   # into the running vmon, which goes on
+    r = cmd("x-vmon-restore-state", {"file": sys.argv[3]})
+    assert r.get("return") == {}, r
+    sys.exit(0)
 else:
     assert cmd("migrate", {"uri": sys.argv[3]}).get("return") == {}
     while True:
@@ -123,6 +129,13 @@ expect_line "$b" '^RNG2 256' "/dev/hwrng gives 256 bytes after the restore"
 [ "$(field "$b" GOT2)" = "$(sum two)" ] || { cat "$b.err"; fail "after the restore the fetch read '$(field "$b" GOT2)', the host served $(sum two)"; }
 ok "the restored guest fetched the host's second file through slirp"
 host_fwd "restored" "$fwd"
+qmp "$TMPD/b.sock" restore "$TMPD/state" || { cat "$b.err"; fail "restoring into the running vmon"; }
+n=0
+until [ "$(grep -ac '^MIGRATE-NOW' "$b")" -ge 2 ] || [ $n -ge $((BOOT_TIMEOUT * 10)) ]; do sleep 0.1; n=$((n + 1)); done
+[ "$(grep -ac '^AFTER-SLEEP' "$b")" -ge 2 ] || { tail -20 "$b"; fail "restored into the running vmon, the guest did not go back to its sleep"; }
+[ "$(sed -n 's/^GOT2 \([0-9a-f]*\).*/\1/p' "$b" | tr -d '\r' | sed -n 2p)" = "$(sum two)" ] ||
+    { tail -20 "$b"; cat "$b.err"; fail "after the restore into the running vmon the fetch failed"; }
+ok "restored into the running vmon: the guest sleeps again and fetches the second file again"
 
 port2=$(free_port)
 fwd2=$(free_port)     # the source still listens on $fwd while the destination starts
