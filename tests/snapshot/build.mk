@@ -11,5 +11,6 @@ TEST_DEPS += $(BUILD)/snapshot/count-guest.elf
 INTEG_TESTS += tests/snapshot/count-soft.sh tests/snapshot/count-kvm.sh tests/snapshot/refuse.sh \
                tests/snapshot/linux-blk.sh tests/snapshot/savevm.sh \
                tests/snapshot/firmware.sh tests/snapshot/linux-savevm.sh \
-               tests/snapshot/linux-net.sh tests/snapshot/linux-ide.sh tests/snapshot/linux-vdev.sh
+               tests/snapshot/linux-net.sh tests/snapshot/linux-ide.sh tests/snapshot/linux-vdev.sh \
+               tests/snapshot/linux-net-tap.sh
 QUICK_TESTS += tests/snapshot/refuse.sh tests/snapshot/count-soft.sh tests/snapshot/savevm.sh
