@@ -52,6 +52,11 @@ bool pc_ide_has_media(const struct pc_ide *p)
     return false;
 }
 
+struct blk *pc_ide_image(struct pc_ide *p, int i)
+{
+    return i >= 0 && i < VM_MAX_IDE ? p->d[i].bs : NULL;
+}
+
 struct ide_ctrl *pc_ide_ctrl(struct pc_ide *p)
 {
     return p->ctrl;

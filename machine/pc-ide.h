@@ -18,6 +18,8 @@ void pc_ide_reset(struct pc_ide *p);
 int pc_ide_handover(struct pc_ide *p, const struct vm *vm, bool giving, char *err, size_t errlen);
 /* Whether any drive has an image. */
 bool pc_ide_has_media(const struct pc_ide *p);
+/* Drive i's image (cfg.ide[i]), or NULL: savevm's disks. */
+struct blk *pc_ide_image(struct pc_ide *p, int i);
 /* The controller (its snapshot: hw/ide/ide.h ide_save / ide_load). */
 struct ide_ctrl *pc_ide_ctrl(struct pc_ide *p);
 void pc_ide_free(struct pc_ide *p);
