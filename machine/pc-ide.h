@@ -13,8 +13,15 @@ struct pc_ide;
 struct pc_ide *pc_ide_new(struct vm *vm, struct pci_host *pci, const struct irq_line irq[2],
                           uint32_t io_base, char *err, size_t errlen);
 void pc_ide_reset(struct pc_ide *p);
-/* Whether any drive has an image (a snapshot cannot save IDE state yet). */
+/* A live migration's hand-over of the images (vm_board_ops' disks_handover): giving flushes and
+ * closes them, taking opens them for real. 0, or -EIO with err set. */
+int pc_ide_handover(struct pc_ide *p, const struct vm *vm, bool giving, char *err, size_t errlen);
+/* Whether any drive has an image. */
 bool pc_ide_has_media(const struct pc_ide *p);
+/* Drive i's image (cfg.ide[i]), or NULL: savevm's disks. */
+struct blk *pc_ide_image(struct pc_ide *p, int i);
+/* The controller (its snapshot: hw/ide/ide.h ide_save / ide_load). */
+struct ide_ctrl *pc_ide_ctrl(struct pc_ide *p);
 void pc_ide_free(struct pc_ide *p);
 
 #endif

@@ -51,6 +51,7 @@ struct pc {
     struct virtio_mmio *blk_mmios[VM_MAX_DRIVES];
     int nmmio;                 /* virtio-mmio devices so far: the next one's index */
     int quiesced;              /* pc_state_quiesce depth: the disks take requests again at 0 */
+    bool load_held;            /* a load holds the NICs and virtio-rng until RAM is in place */
 };
 
 /* pc-state.c: vm_board_ops' save_state / load_state. */
@@ -58,6 +59,15 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
 void pc_state_resume(struct vm *vm);
 void pc_state_quiesce(struct vm *vm, bool on);
+/* pc-state.c: find (tag, instance) in idx and hand a reader over it to load; a missing or refused
+ * section fails with name in err. */
+int pc_state_load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const char *name,
+                      int (*load)(void *dev, struct vms_reader *r), void *dev, char *err, size_t errlen);
+/* pc-state-dev.c: the NICs and virtio-rng (their sections; holding them around a save or load). */
+struct vms_reader;
+void pc_hold_devs(struct pc *pc, bool on);
+int pc_save_devs(struct pc *pc, struct vms_writer *w, char *err, size_t errlen);
+int pc_load_devs(struct pc *pc, struct vms_index *idx, char *err, size_t errlen);
 /* vm_board_ops' disks_handover (pc-migrate.c). */
 int pc_disks_handover(struct vm *vm, bool give, char *err, size_t errlen);
 uint64_t pc_disk_size(struct vm *vm, int i);

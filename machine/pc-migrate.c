@@ -1,6 +1,6 @@
 /* The board's side of a live migration with its disks on shared storage (vm_board_ops'
  * disks_handover, machine/migrate.h): the source, disks quiesced in its last phase, flushes and closes
- * every virtio-blk image (releasing its image locks) before the END record, so the destination may
+ * every virtio-blk image (and IDE's: machine/pc-ide.c) (releasing its image locks) before the END record, so the destination may
  * open them; its disks then stay quiesced, with no image. The destination opened each image read-only
  * and shared at start (pc_drive_open_incoming: the source still wrote it) and opens it for real once
  * the stream is in, after the source's last flush, so no metadata it cached is stale. A source whose
@@ -12,6 +12,7 @@
 #include "block/block.h"
 #include "hw/virtio/blk.h"
 #include "machine/pc-drive.h"
+#include "machine/pc-ide.h"
 #include "machine/pc-int.h"
 
 static int give(struct pc *pc, char *err, size_t errlen)
@@ -96,5 +97,12 @@ int pc_disk_io(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t
 int pc_disks_handover(struct vm *vm, bool giving, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
-    return giving ? give(pc, err, errlen) : take(pc, err, errlen);
+    int r = giving ? give(pc, err, errlen) : take(pc, err, errlen);
+    char ierr[300] = "";
+    int e = pc_ide_handover(pc->ide, vm, giving, ierr, sizeof(ierr));
+    if (r == 0 && e < 0) {
+        snprintf(err, errlen, "%s", ierr);
+        r = e;
+    }
+    return r;
 }

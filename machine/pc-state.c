@@ -7,8 +7,9 @@
  * as they were (the disks' contents are not in the state file, as with QEMU's savevm to a file).
  * Firmware boots add the VGA's registers, and every boot the PS/2 keyboard, the PCI host bridge's
  * address latch and the board's own PCI functions (i440FX, PIIX3, PIIX4 PM: config space by devfn).
- * Devices that cannot be saved yet (virtio-net, -rng, -serial, -vsock, virtio-mmio disks, IDE disks)
- * make the save fail with their name rather than write a file that would not restore. */
+ * virtio-mmio disks save their transport's registers in a section of their own. The NICs, virtio-rng,
+ * virtio-serial, vsock and the IDE controller are machine/pc-state-dev.c's, loaded before the soft
+ * platform's clock (see there); every device of this board is saved, none refuses a save. */
 #include "machine/pc-int.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "hw/serial.h"
 #include "hw/vga.h"
 #include "hw/virtio/blk.h"
+#include "hw/virtio/mmio.h"
 #include "hw/virtio/pci.h"
 #include "machine/pc-ide.h"
 #include "machine/pc-soft.h"
@@ -30,6 +32,7 @@
 
 #define TAG_SERIAL VMS_TAG('U', 'A', 'R', 'T')
 #define TAG_VIRTIO_BLK VMS_TAG('V', 'B', 'L', 'K')
+#define TAG_VIRTIO_BLK_MMIO VMS_TAG('V', 'B', 'L', 'M')   /* instance: the drive's index */
 #define TAG_RTC VMS_TAG('R', 'T', 'C', ' ')
 #define TAG_ACPI_PM VMS_TAG('A', 'C', 'P', 'I')
 #define TAG_I8042 VMS_TAG('8', '0', '4', '2')
@@ -52,28 +55,9 @@ static int board_fns(struct pc *pc, struct pci_dev **fn, uint32_t *devfn)
     return n;
 }
 
-/* The first device this board cannot save yet, or NULL. */
-static const char *unsaveable(const struct pc *pc)
-{
-    for (int i = 0; i < VM_MAX_NICS; i++)
-        if (pc->nets[i])
-            return "virtio-net";
-    for (int i = 0; i < VM_MAX_DRIVES; i++)
-        if (pc->blk_mmios[i])
-            return "virtio-mmio disk";
-    if (pc->ide && pc_ide_has_media(pc->ide))
-        return "IDE disk";
-    return pc_vdevs_any(pc->vdevs) ? "virtio-rng/-serial/-vsock" : NULL;
-}
-
 int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
-    const char *no = unsaveable(pc);
-    if (no) {
-        snprintf(err, errlen, "%s devices cannot be saved yet", no);
-        return -ENOTSUP;
-    }
     vms_begin(w, TAG_SERIAL, 0);
     serial_save(pc->com1, w);
     vms_end(w);
@@ -109,23 +93,32 @@ int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen)
     else if (vm->accel->save_irqchip && vm->accel->save_irqchip(vm, w) < 0)
         return snprintf(err, errlen, "%s: reading the interrupt controllers failed", vm->accel->name), -EIO;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
-        if (!pc->blk_pcis[i])
+        if (!pc->blks[i])
             continue;
         if (!pc->quiesced)         /* savevm quiesced them already, until its disk snapshots are made */
             virtio_blk_quiesce(pc->blks[i]);
-        vms_begin(w, TAG_VIRTIO_BLK, (uint32_t)i);
-        virtio_pci_save(pc->blk_pcis[i], w);
+        vms_begin(w, pc->blk_pcis[i] ? TAG_VIRTIO_BLK : TAG_VIRTIO_BLK_MMIO, (uint32_t)i);
+        if (pc->blk_pcis[i])
+            virtio_pci_save(pc->blk_pcis[i], w);
+        else
+            virtio_mmio_save(pc->blk_mmios[i], w);
         vms_end(w);
         if (!pc->quiesced)
             virtio_blk_thaw(pc->blks[i]);
     }
+    if (!pc->quiesced)             /* every caller quiesces the board first; this keeps the sections whole */
+        pc_hold_devs(pc, true);
+    int r = pc_save_devs(pc, w, err, errlen);
+    if (!pc->quiesced)
+        pc_hold_devs(pc, false);
+    if (r < 0)
+        return r;
     if (w->err)
         snprintf(err, errlen, "%s", "out of memory");
     return w->err;
 }
 
-/* Find (tag, instance) and hand a reader over it to load; a missing or refused one fails with name. */
-static int load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const char *name,
+int pc_state_load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const char *name,
                     int (*load)(void *dev, struct vms_reader *r), void *dev, char *err, size_t errlen)
 {
     struct vms_section *s = vms_index_take(idx, tag, inst);
@@ -144,6 +137,7 @@ static int load_one(struct vms_index *idx, uint32_t tag, uint32_t inst, const ch
 
 static int load_serial(void *dev, struct vms_reader *r) { return serial_load(dev, r); }
 static int load_vpci(void *dev, struct vms_reader *r) { return virtio_pci_load(dev, r); }
+static int load_vmmio(void *dev, struct vms_reader *r) { return virtio_mmio_load(dev, r); }
 static int load_i8042(void *dev, struct vms_reader *r) { return i8042_load(dev, r); }
 static int load_rtc(void *dev, struct vms_reader *r) { return rtc_load(dev, r); }
 static int load_pm(void *dev, struct vms_reader *r) { return acpi_pm_load(dev, r); }
@@ -152,33 +146,24 @@ static int load_vga(void *dev, struct vms_reader *r) { return vga_load(dev, r); 
 static int load_host(void *dev, struct vms_reader *r) { return pci_host_load(dev, r); }
 static int load_fn(void *dev, struct vms_reader *r) { return pci_load(dev, r); }
 
-/* Whether the state holds (tag, instance), without taking it. */
-static bool has(const struct vms_index *idx, uint32_t tag, uint32_t inst)
-{
-    for (unsigned i = 0; i < idx->n; i++)
-        if (idx->s[i].tag == tag && idx->s[i].instance == inst)
-            return true;
-    return false;
-}
-
 /* The firmware-boot devices and the board's PCI functions, after the ACPI PM block (PIIX4 PM moves it). */
 static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t errlen)
 {
     /* A --restore without --kernel builds a firmware board: the VGA and the PIIX4 PM function a
      * --kernel VM did not have stay as at reset (the PM block is where a --kernel boot has it). */
-    bool vga = pc->vga && has(idx, TAG_VGA, 0);
-    if (load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
-        (vga && load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
-        load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
+    bool vga = pc->vga && vms_index_has(idx, TAG_VGA, 0);
+    if (pc_state_load_one(idx, TAG_PS2_KBD, 0, "PS/2 keyboard", load_kbd, pc->i8042, err, errlen) < 0 ||
+        (vga && pc_state_load_one(idx, TAG_VGA, 0, "VGA", load_vga, pc_vga_device(pc->vga), err, errlen) < 0) ||
+        pc_state_load_one(idx, TAG_PCI_HOST, 0, "PCI host bridge", load_host, pc->pci, err, errlen) < 0)
         return -EINVAL;
     struct pci_dev *fn[3];
     uint32_t devfn[3];
     for (int i = 0, n = board_fns(pc, fn, devfn); i < n; i++) {
         char name[48];
         snprintf(name, sizeof(name), "PCI function 00:%02x.%x (%s)", devfn[i] >> 3, devfn[i] & 7, fn[i]->name);
-        if (devfn[i] == DEVFN_PIIX4_PM && !has(idx, TAG_PCI_FN, devfn[i]))
+        if (devfn[i] == DEVFN_PIIX4_PM && !vms_index_has(idx, TAG_PCI_FN, devfn[i]))
             continue;
-        if (load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
+        if (pc_state_load_one(idx, TAG_PCI_FN, devfn[i], name, load_fn, fn[i], err, errlen) < 0)
             return -EINVAL;
     }
     return 0;
@@ -187,26 +172,33 @@ static int load_board(struct pc *pc, struct vms_index *idx, char *err, size_t er
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen)
 {
     struct pc *pc = vm->platform;
-    const char *no = unsaveable(pc);
-    if (no) {
-        snprintf(err, errlen, "%s devices cannot be restored yet", no);
-        return -EINVAL;
+    if (!pc->load_held) {          /* until pc_state_resume: RAM must be in place first */
+        pc_hold_devs(pc, true);
+        pc->load_held = true;
     }
+    /* The devices whose loads take a while (a NIC's backend pauses its thread) before the soft
+     * platform's clock: it goes on from the save as it loads, and the vCPUs' TSCs are written against
+     * it after the board; time spent in between puts the guest's TSC behind its LAPIC timer's. */
+    if (pc_load_devs(pc, idx, err, errlen) < 0)
+        return -EINVAL;
     if (pc->soft && pc_soft_load(pc->soft, idx, err, errlen) < 0)
         return -EINVAL;
     if (!pc->soft && vm->accel->load_irqchip && vm->accel->load_irqchip(vm, idx, err, errlen) < 0)
         return -EINVAL;
-    if (load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
-        load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
-        load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
-        load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0 ||
+    if (pc_state_load_one(idx, TAG_SERIAL, 0, "COM1", load_serial, pc->com1, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_I8042, 0, "i8042", load_i8042, pc->i8042, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_RTC, 0, "RTC", load_rtc, pc->rtc, err, errlen) < 0 ||
+        pc_state_load_one(idx, TAG_ACPI_PM, 0, "ACPI PM", load_pm, pc->pm, err, errlen) < 0 ||
         load_board(pc, idx, err, errlen) < 0)
         return -EINVAL;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         char name[32];
         snprintf(name, sizeof(name), "virtio-blk disk %d", i);
-        if (pc->blk_pcis[i] && load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
+        if (pc->blk_pcis[i] && pc_state_load_one(idx, TAG_VIRTIO_BLK, (uint32_t)i, name, load_vpci,
                                         pc->blk_pcis[i], err, errlen) < 0)
+            return -EINVAL;
+        if (pc->blk_mmios[i] && pc_state_load_one(idx, TAG_VIRTIO_BLK_MMIO, (uint32_t)i, name, load_vmmio,
+                                                  pc->blk_mmios[i], err, errlen) < 0)
             return -EINVAL;
     }
     return 0;
@@ -217,11 +209,15 @@ void pc_state_resume(struct vm *vm)
 {
     struct pc *pc = vm->platform;
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
-        if (!pc->blk_pcis[i])
+        if (!pc->blks[i])
             continue;
         pthread_mutex_lock(&pc->blks[i]->vdev.lock);
         virtio_dev_kick_all_locked(&pc->blks[i]->vdev);
         pthread_mutex_unlock(&pc->blks[i]->vdev.lock);
+    }
+    if (pc->load_held) {
+        pc->load_held = false;
+        pc_hold_devs(pc, false);   /* and each held device looks at its queues */
     }
 }
 
@@ -233,6 +229,7 @@ void pc_state_quiesce(struct vm *vm, bool on)
     struct pc *pc = vm->platform;
     if (on ? pc->quiesced++ > 0 : --pc->quiesced > 0)
         return;
+    pc_hold_devs(pc, on);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (pc->blks[i] && on)
             virtio_blk_quiesce(pc->blks[i]);

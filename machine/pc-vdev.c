@@ -115,7 +115,23 @@ void pc_vdevs_free(struct pc_vdevs *d)
     free(d);
 }
 
-bool pc_vdevs_any(const struct pc_vdevs *d)
+static struct virtio_pci *pci_of(const struct pc_vdevs *d, const struct virtio_dev *v)
 {
-    return d && d->pci[0];
+    for (int i = 0; i < 3 && v; i++)
+        if (d->pci[i] && d->pci[i]->vdev == v)
+            return d->pci[i];
+    return NULL;
+}
+
+void pc_vdevs_parts(const struct pc_vdevs *d, struct pc_vdev_parts *out)
+{
+    *out = (struct pc_vdev_parts){ 0 };
+    if (!d)
+        return;
+    out->rng = d->rng;
+    out->con = d->con;
+    out->vsock = d->vsock;
+    out->rng_pci = pci_of(d, d->rng ? &d->rng->vdev : NULL);
+    out->con_pci = pci_of(d, d->con ? &d->con->vdev : NULL);
+    out->vsock_pci = pci_of(d, d->vsock ? &d->vsock->vdev : NULL);
 }

@@ -15,7 +15,13 @@ struct pc_vdevs;
 int pc_vdevs_add(struct vm *vm, int (*plug)(void *board, struct pci_dev *d), void *board,
                  struct pc_vdevs **out, char *err, size_t errlen);
 void pc_vdevs_free(struct pc_vdevs *d);
-/* Whether any of them exists (a snapshot cannot save them yet). */
-bool pc_vdevs_any(const struct pc_vdevs *d);
+/* For a snapshot: each device and its PCI function, NULL where absent. */
+struct pc_vdev_parts {
+    struct virtio_rng *rng;
+    struct virtio_console *con;
+    struct virtio_vsock *vsock;
+    struct virtio_pci *rng_pci, *con_pci, *vsock_pci;
+};
+void pc_vdevs_parts(const struct pc_vdevs *d, struct pc_vdev_parts *out);
 
 #endif

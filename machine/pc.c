@@ -403,7 +403,13 @@ static int pc_drive_info(struct vm *vm, int i, struct vm_drive_info *d)
 static struct blk *pc_drive_image(struct vm *vm, int i)
 {
     struct pc *pc = vm->platform;
-    return i >= 0 && i < VM_MAX_DRIVES && pc->blk_pcis[i] ? pc->blks[i]->bs : NULL;
+    return i >= 0 && i < VM_MAX_DRIVES && pc->blks[i] ? pc->blks[i]->bs : NULL;
+}
+
+static struct blk *pc_ide_image_op(struct vm *vm, int i)
+{
+    struct pc *pc = vm->platform;
+    return pc->ide ? pc_ide_image(pc->ide, i) : NULL;
 }
 
 static int pc_key(struct vm *vm, const char *name, bool down)
@@ -418,7 +424,7 @@ static const struct vm_board_ops pc_board_ops = {
     .save_state = pc_save_state, .load_state = pc_load_state, .state_loaded = pc_state_resume,
     .quiesce = pc_state_quiesce, .disks_handover = pc_disks_handover,
     .disk_size = pc_disk_size, .disk_track = pc_disk_track, .disk_io = pc_disk_io,
-    .drive_image = pc_drive_image,
+    .drive_image = pc_drive_image, .ide_image = pc_ide_image_op,
 };
 
 int pc_init(struct vm *vm, char *err, size_t errlen)

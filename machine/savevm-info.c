@@ -13,7 +13,7 @@
 
 int vm_delvm(struct vm *vm, const char *tag, char *err, size_t errlen)
 {
-    struct savevm_disk d[VM_MAX_DRIVES];
+    struct savevm_disk d[SAVEVM_MAX_DISKS];
     int n = savevm_disks(vm, d, err, errlen);
     if (n < 0)
         return n;
@@ -43,7 +43,7 @@ int vm_delvm(struct vm *vm, const char *tag, char *err, size_t errlen)
 
 int vm_savevm_disk_names(struct vm *vm, char (*names)[VM_DISK_NAME_LEN], int max, char *err, size_t errlen)
 {
-    struct savevm_disk d[VM_MAX_DRIVES];
+    struct savevm_disk d[SAVEVM_MAX_DISKS];
     int n = savevm_disks(vm, d, err, errlen);
     for (int i = 0; i < n && i < max; i++)
         memcpy(names[i], d[i].name, VM_DISK_NAME_LEN);
@@ -65,7 +65,7 @@ static void size_str(uint64_t v, char *buf, size_t len)
 
 void vm_snapshots_print(struct vm *vm, FILE *out)
 {
-    struct savevm_disk d[VM_MAX_DRIVES];
+    struct savevm_disk d[SAVEVM_MAX_DISKS];
     char err[200];
     int nd = savevm_disks(vm, d, err, sizeof(err));
     if (nd < 0) {

@@ -9,9 +9,11 @@
 #include "machine/savevm.h"
 #include "machine/vm.h"
 
+#define SAVEVM_MAX_DISKS (VM_MAX_DRIVES + VM_MAX_IDE)   /* the virtio disks, then IDE's */
+
 struct savevm_disk {
     struct blk *bs;
-    char name[VM_DISK_NAME_LEN];   /* the drive's id, else QEMU's "virtioN" */
+    char name[VM_DISK_NAME_LEN];   /* the drive's id, else QEMU's "virtioN" / "ideB-hdU" */
     char id[32];               /* loadvm: the snapshot's ID on this disk */
 };
 

@@ -17,24 +17,37 @@
 #include "machine/snapshot.h"
 #include "machine/vm-int.h"
 
+/* Disk bs (drive dr, QEMU's default name dflt) into d[*n]; -ENOTSUP when it cannot hold snapshots. */
+static int add_disk(struct savevm_disk *d, int *n, struct blk *bs, const struct vm_drive *dr, const char *dflt,
+                    char *err, size_t errlen)
+{
+    d[*n].bs = bs;
+    snprintf(d[*n].name, sizeof(d[*n].name), "%s", dr->id[0] ? dr->id : dflt);
+    if (!bs->drv->snapshot_save || !bs->drv->snapshot_list) {
+        snprintf(err, errlen, "Device '%s' is writable but does not support snapshots", d[*n].name);
+        return -ENOTSUP;
+    }
+    (*n)++;
+    return 0;
+}
+
 int savevm_disks(struct vm *vm, struct savevm_disk *d, char *err, size_t errlen)
 {
     int n = 0;
+    char dflt[16];
     for (int i = 0; i < vm->cfg.ndrives && i < VM_MAX_DRIVES; i++) {
         const struct vm_drive *dr = &vm->cfg.drives[i];
         struct blk *bs = vm->board && vm->board->drive_image ? vm->board->drive_image(vm, i) : NULL;
-        if (!bs || dr->readonly)
-            continue;
-        d[n].bs = bs;
-        if (dr->id[0])
-            snprintf(d[n].name, sizeof(d[n].name), "%s", dr->id);
-        else
-            snprintf(d[n].name, sizeof(d[n].name), "virtio%d", i);
-        if (!bs->drv->snapshot_save || !bs->drv->snapshot_list) {
-            snprintf(err, errlen, "Device '%s' is writable but does not support snapshots", d[n].name);
+        snprintf(dflt, sizeof(dflt), "virtio%d", i);
+        if (bs && !dr->readonly && add_disk(d, &n, bs, dr, dflt, err, errlen) < 0)
             return -ENOTSUP;
-        }
-        n++;
+    }
+    for (int i = 0; i < VM_MAX_IDE; i++) {          /* QEMU's ide0-hd0 ... ide1-hd1 */
+        const struct vm_drive *dr = &vm->cfg.ide[i];
+        struct blk *bs = vm->board && vm->board->ide_image ? vm->board->ide_image(vm, i) : NULL;
+        snprintf(dflt, sizeof(dflt), "ide%d-hd%d", i / 2, i % 2);
+        if (bs && dr->attached && !dr->readonly && !dr->cdrom && add_disk(d, &n, bs, dr, dflt, err, errlen) < 0)
+            return -ENOTSUP;
     }
     if (!n || !d[0].bs->drv->vmstate_write) {
         snprintf(err, errlen, "No block device can accept snapshots");
@@ -117,7 +130,7 @@ static int snapshot_disks(struct savevm_disk *d, int n, const char *tag, uint64_
 
 int vm_savevm(struct vm *vm, const char *tag, char *err, size_t errlen)
 {
-    struct savevm_disk d[VM_MAX_DRIVES];
+    struct savevm_disk d[SAVEVM_MAX_DISKS];
     int n = savevm_disks(vm, d, err, errlen);
     if (n < 0)
         return n;
@@ -183,7 +196,7 @@ static int apply_disks(struct savevm_disk *d, int n, char *err, size_t errlen)
 
 static int loadvm(struct vm *vm, const char *tag, bool running, char *err, size_t errlen)
 {
-    struct savevm_disk d[VM_MAX_DRIVES];
+    struct savevm_disk d[SAVEVM_MAX_DISKS];
     int n = savevm_disks(vm, d, err, errlen);
     uint64_t len = 0;
     int r = n < 0 ? n : check_tag(d, n, tag, &len, err, errlen);

@@ -167,11 +167,15 @@ static int save_parked(struct vm *vm, const struct save_sink *to, char *err, siz
     }
     struct vms_writer w;
     vms_writer_init(&w);
+    if (vm->board && vm->board->quiesce)   /* devices with threads of their own leave RAM alone */
+        vm->board->quiesce(vm, true);
     int r = vm_state_sections(vm, &w, err, errlen);
     if (r == 0 && to->io && (r = write_state(vm, &w, to->io, to->len)) < 0)
         snprintf(err, errlen, "writing the VM state: %s", strerror(-r));
     else if (r == 0 && !to->io)
         r = write_file(vm, to->path, &w, err, errlen);
+    if (vm->board && vm->board->quiesce)
+        vm->board->quiesce(vm, false);
     vms_writer_free(&w);
     if (p == 0)
         vm_resume_quiet(vm);

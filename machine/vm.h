@@ -117,9 +117,11 @@ struct vm_board_ops {
     uint64_t (*disk_size)(struct vm *vm, int i);
     void (*disk_track)(struct vm *vm, int i, struct dirty_log *log);
     int (*disk_io)(struct vm *vm, int i, bool write, uint64_t off, void *buf, size_t len);
-    /* The image behind cfg.drives[i] when the board saves its device with the VM (virtio-blk-pci),
-     * else NULL: savevm's disks (machine/savevm.h). */
+    /* The image behind cfg.drives[i] when the board saves its device with the VM (virtio-blk over
+     * PCI or MMIO), else NULL: savevm's disks (machine/savevm.h). */
     struct blk *(*drive_image)(struct vm *vm, int i);
+    /* The same for cfg.ide[i], an IDE drive (NULL: none, or no image). */
+    struct blk *(*ide_image)(struct vm *vm, int i);
 };
 
 /* A disk the board attaches (--drive / -drive), one virtio-blk-pci each. */

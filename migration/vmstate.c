@@ -235,6 +235,14 @@ int vms_index_build(const uint8_t *buf, size_t len, struct vms_index *idx, const
     }
 }
 
+bool vms_index_has(const struct vms_index *idx, uint32_t tag, uint32_t instance)
+{
+    for (unsigned i = 0; i < idx->n; i++)
+        if (idx->s[i].tag == tag && idx->s[i].instance == instance)
+            return true;
+    return false;
+}
+
 struct vms_section *vms_index_take(struct vms_index *idx, uint32_t tag, uint32_t instance)
 {
     for (unsigned i = 0; i < idx->n; i++) {

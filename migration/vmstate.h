@@ -107,6 +107,8 @@ int vms_header_decode(const uint8_t *in, size_t len, uint64_t file_size, struct 
 int vms_index_build(const uint8_t *buf, size_t len, struct vms_index *idx, const char **why);
 /* The section (tag, instance), marked used, or NULL. */
 struct vms_section *vms_index_take(struct vms_index *idx, uint32_t tag, uint32_t instance);
+/* Whether idx holds (tag, instance), without taking it. */
+bool vms_index_has(const struct vms_index *idx, uint32_t tag, uint32_t instance);
 /* A reader over a section. */
 void vms_reader_init(struct vms_reader *r, const struct vms_section *s);
 /* Tag as 4 printable characters, for messages. */

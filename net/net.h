@@ -68,6 +68,12 @@ struct net_backend_ops {
     /* Which offloads the guest takes on receive (tap: TUNSETOFFLOAD). NULL where none apply. */
     int (*set_offload)(struct net_backend *nb, bool csum, bool tso4, bool tso6);
     void (*free)(struct net_backend *nb);
+    /* Optional: the backend's own state for a snapshot (user: libslirp's, slirp_state_save), as
+     * bytes the NIC's section carries. save: a malloc'd *buf (the caller frees it) in format
+     * *version, or -errno. load: bytes from a state file (hostile): 0, or -EINVAL for bytes this
+     * backend would not have written. Either from any thread: the backend pauses its own. */
+    int (*save)(struct net_backend *nb, uint8_t **buf, size_t *len, uint32_t *version);
+    int (*load)(struct net_backend *nb, uint32_t version, const uint8_t *buf, size_t len);
 };
 
 struct net_backend {

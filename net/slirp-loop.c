@@ -237,14 +237,13 @@ static int get_revents(int idx, void *opaque)
 static bool loop_once(struct slirp_loop *s)
 {
     pthread_mutex_lock(&s->lock);
-    struct frame_list tx = s->tx;
-    s->tx = (struct frame_list){ 0 };
     bool stop = s->stop;
+    struct frame_list tx = stop ? (struct frame_list){ 0 } : s->tx;
+    if (!stop)
+        s->tx = (struct frame_list){ 0 };
     pthread_mutex_unlock(&s->lock);
-    if (stop) {
-        list_free(&tx);
-        return false;
-    }
+    if (stop)
+        return false;                  /* the guest's frames stay queued: a pause goes on after */
     struct frame *f;
     while ((f = list_take(&tx))) {
         slirp_input(s->slirp, f->data, (int)f->len);
@@ -292,4 +291,21 @@ void slirp_loop_stop(struct slirp_loop *s)
     slirp_loop_kick(s);
     pthread_join(s->thread, NULL);
     s->running = false;
+}
+
+bool slirp_loop_pause(struct slirp_loop *s)
+{
+    bool was = s->running;
+    slirp_loop_stop(s);
+    return was;
+}
+
+int slirp_loop_resume(struct slirp_loop *s, bool was_running)
+{
+    if (!was_running)
+        return 0;
+    pthread_mutex_lock(&s->lock);
+    s->stop = false;
+    pthread_mutex_unlock(&s->lock);
+    return slirp_loop_start(s, &s->peer);
 }

@@ -49,6 +49,13 @@ void slirp_loop_destroy(struct slirp_loop *s);   /* after stop; the Slirp is the
 int slirp_loop_start(struct slirp_loop *s, const struct net_peer *peer);
 void slirp_loop_stop(struct slirp_loop *s);
 void slirp_loop_kick(struct slirp_loop *s);
+/* Stop the net thread (so the Slirp may be used from this one) and start it again; pause returns
+ * whether it ran, to hand to resume. Frames queued meanwhile wait. */
+bool slirp_loop_pause(struct slirp_loop *s);
+int slirp_loop_resume(struct slirp_loop *s, bool was_running);
+/* net/slirp-state.c: the user backend's save / load ops (net/net.h). */
+int slirp_backend_save(struct net_backend *nb, uint8_t **buf, size_t *len, uint32_t *version);
+int slirp_backend_load(struct net_backend *nb, uint32_t version, const uint8_t *buf, size_t len);
 /* A guest frame for slirp (copied); -ENOBUFS when the queue is full. Any thread. */
 int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt);
 /* A slirp frame for the guest: now, or into the backlog. Net thread. */

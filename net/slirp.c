@@ -139,6 +139,8 @@ static const struct net_backend_ops slirp_ops = {
     .send = op_send,
     .rx_ready = op_rx_ready,
     .free = op_free,
+    .save = slirp_backend_save,
+    .load = slirp_backend_load,
 };
 
 struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t errlen)

@@ -125,6 +125,19 @@ static bool is_lapic_msr(uint32_t msr)
            (msr >= VCPU_MSR_X2APIC_FIRST && msr <= VCPU_MSR_X2APIC_LAST);
 }
 
+/* IA32_TSC_DEADLINE is on this vCPU's TSC, the LAPIC's timer on the platform's; they differ by the
+ * vCPU's offset (a guest's TSC write, or a restore writing the saved TSC after the platform clock went
+ * on). 0 stays 0 (disarmed); a deadline before the platform's TSC 0 is due at once. */
+static uint64_t deadline_to_platform(uint64_t val, uint64_t off)
+{
+    if (!val || !off)
+        return val;
+    if ((int64_t)off > 0)
+        return val > off ? val - off : 1;
+    uint64_t add = 0 - off;
+    return val > UINT64_MAX - add ? UINT64_MAX : val + add;
+}
+
 static bool soft_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
 {
     const struct vcpu_lapic *l = &sv_of(c)->v->lapic;
@@ -132,6 +145,8 @@ static bool soft_msr_read(struct cpu *c, uint32_t msr, uint64_t *val)
         return false;
     if (l->ops->msr_read(l->dev, msr, val) < 0)
         cpu_raise_gp(c, 0);
+    else if (msr == VCPU_MSR_TSC_DEADLINE && *val)
+        *val += c->tsc_offset;
     return true;
 }
 
@@ -146,6 +161,8 @@ static bool soft_msr_write(struct cpu *c, uint32_t msr, uint64_t val)
         if (!(l1[2] & CPUID_1_ECX_X2APIC))
             cpu_raise_gp(c, 0);   /* x2APIC mode only where CPUID offers it */
     }
+    if (msr == VCPU_MSR_TSC_DEADLINE)
+        val = deadline_to_platform(val, c->tsc_offset);
     if (l->ops->msr_write(l->dev, msr, val) < 0)
         cpu_raise_gp(c, 0);
     if (msr == VCPU_MSR_APIC_BASE)

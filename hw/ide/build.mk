@@ -1,6 +1,6 @@
 # hw/ide/: the PIIX3 IDE controller, ATA disks and the ATAPI CD-ROM (issue 15).
-VMON_SRCS += hw/ide/core.c hw/ide/ata.c hw/ide/atapi.c hw/ide/atapi-data.c hw/ide/bmdma.c hw/ide/piix.c
-UNIT_TESTS += hw/ide/ide_test.c hw/ide/atapi_test.c
+VMON_SRCS += hw/ide/core.c hw/ide/ata.c hw/ide/atapi.c hw/ide/atapi-data.c hw/ide/bmdma.c hw/ide/piix.c hw/ide/ide-state.c
+UNIT_TESTS += hw/ide/ide_test.c hw/ide/atapi_test.c hw/ide/ide-state_test.c
 
 # libFuzzer target over the IDE register, ATA, ATAPI packet and PRD paths: make fuzz-ide [FUZZ_TIME=600]
 IDE_FUZZ_SRCS := hw/ide/core.c hw/ide/ata.c hw/ide/atapi.c hw/ide/atapi-data.c hw/ide/bmdma.c \

@@ -7,7 +7,7 @@
 
 #include "hw/ide/ide-int.h"
 
-static void update_irq(struct ide_channel *ch)
+void ide_update_irq(struct ide_channel *ch)
 {
     irq_line_set(&ch->irq, ch->intrq && !(ch->ctrl & 0x02));
 }
@@ -16,7 +16,7 @@ void ide_raise(struct ide_channel *ch)
 {
     ch->intrq = true;
     ch->bm_status |= BM_INT;
-    update_irq(ch);
+    ide_update_irq(ch);
 }
 
 /* After reset or EXECUTE DEVICE DIAGNOSTIC (9.12): ATAPI devices say 0xeb14 in the cylinder
@@ -74,7 +74,7 @@ static void channel_reset(struct ide_channel *ch)
     ch->select = 0xa0;
     ide_set_signature(ch, &ch->drive[0]);
     ch->intrq = false;
-    update_irq(ch);
+    ide_update_irq(ch);
 }
 
 /* The data port: 2 or 4 bytes of the current PIO block; the end of the block moves on. */
@@ -121,7 +121,7 @@ static void command(struct ide_channel *ch, uint8_t cmd)
         return;                        /* no device answers; a busy one ignores it (but reset) */
     d->error = 0;
     ch->intrq = false;
-    update_irq(ch);
+    ide_update_irq(ch);
     if (d->media.cdrom)
         atapi_command(ch, d, cmd);
     else
@@ -149,7 +149,7 @@ static uint32_t cmd_read(struct ide_channel *ch, unsigned off, unsigned size)
     case 6: return ch->select;
     default:                           /* status: reading it acknowledges the interrupt */
         ch->intrq = false;
-        update_irq(ch);
+        ide_update_irq(ch);
         return d->status;
     }
 }
@@ -196,7 +196,7 @@ static void ctl_write(struct ide_channel *ch, uint8_t v)
         ch->ctrl = keep;
     }
     ch->ctrl = v;
-    update_irq(ch);
+    ide_update_irq(ch);
 }
 
 static uint64_t io_cmd(struct ide_ctrl *c, unsigned chn, uint64_t off, unsigned size)

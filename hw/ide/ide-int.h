@@ -7,6 +7,7 @@
 
 /* core.c */
 void ide_raise(struct ide_channel *ch);            /* INTRQ and the bus master's INT bit */
+void ide_update_irq(struct ide_channel *ch);       /* the line follows INTRQ and nIEN */
 void ide_set_signature(struct ide_channel *ch, struct ide_drive *d);
 void ide_abort(struct ide_channel *ch, struct ide_drive *d);   /* ERR + ABRT, interrupt */
 void ide_done(struct ide_channel *ch, struct ide_drive *d);    /* DRDY, interrupt */

@@ -120,4 +120,12 @@ extern const struct io_ops ide_cmd0_ops, ide_cmd1_ops, ide_ctl0_ops, ide_ctl1_op
 /* The legacy ports on pio: 0x1f0-0x1f7, 0x3f6, 0x170-0x177, 0x376. 0 or -errno. */
 int ide_map_legacy(struct ide_ctrl *c, struct bus *pio);
 
+/* ide-state.c, snapshots (issue 18) with no vCPU running: the channels, their devices and the PCI
+ * configuration in one section (the PCI part last). load: 0, -ENOMEM, or -EINVAL for a bad section or
+ * one saved with other media (kind or size) than this controller's. */
+struct vms_writer;
+struct vms_reader;
+void ide_save(struct ide_ctrl *c, struct vms_writer *w);
+int ide_load(struct ide_ctrl *c, struct vms_reader *r);
+
 #endif

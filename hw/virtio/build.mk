@@ -6,7 +6,7 @@ UNIT_TESTS += hw/virtio/queue_test.c hw/virtio/packed_test.c hw/virtio/blk_test.
 # The virtio-blk test rig uses cmocka: linked into the tests that use it, not libvmon-test.a (which
 # tests/isa links whole, without cmocka).
 $(BUILD)/hw/virtio/blk_test $(BUILD)/hw/virtio/blk-features_test: $(BUILD)/hw/virtio/blk-rig.o
-VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-state.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/blk.c \
+VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-state.c hw/virtio/pci-legacy.c hw/virtio/mmio.c hw/virtio/mmio-state.c hw/virtio/blk.c \
              hw/virtio/blk-req.c hw/virtio/blk-io.c
 
 # libFuzzer target over the split and packed ring walkers: make fuzz-rings [FUZZ_TIME=600]
@@ -22,18 +22,18 @@ fuzz-rings: build/fuzz/fuzz-rings
 .PHONY: fuzz-rings
 
 # issue 14: virtio-rng, virtio-console (virtio-serial, multiport), virtio-vsock (Unix-socket host side)
-VMON_SRCS += hw/virtio/rng.c hw/virtio/console.c hw/virtio/console-ctrl.c hw/virtio/vsock.c \
+VMON_SRCS += hw/virtio/rng.c hw/virtio/console.c hw/virtio/console-ctrl.c hw/virtio/console-state.c hw/virtio/vsock.c hw/virtio/vsock-state.c \
              hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c
 
 # libFuzzer targets over the guest-facing parsers: make fuzz-vsock / fuzz-vconsole [FUZZ_TIME=600]
 VIRTIO_FUZZ_SRCS := hw/virtio/queue.c hw/virtio/packed.c hw/virtio/virtio.c mm/memory.c mm/dirty.c util/eventloop.c
 VIRTIO_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined -pthread
-build/fuzz/fuzz-vsock: hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c \
+build/fuzz/fuzz-vsock: hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c hw/virtio/vsock-state.c migration/vmstate.c \
                        $(VIRTIO_FUZZ_SRCS) \
                        hw/virtio/vsock.h hw/virtio/fuzz-rig.h
 	@mkdir -p $(dir $@)
-	clang $(VIRTIO_FUZZ_FLAGS) -o $@ hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c \
+	clang $(VIRTIO_FUZZ_FLAGS) -o $@ hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c hw/virtio/vsock-state.c migration/vmstate.c \
 		$(VIRTIO_FUZZ_SRCS)
 fuzz-vsock: build/fuzz/fuzz-vsock
 	@[ -d build/fuzz/vsock-corpus ] || hw/virtio/fuzz-seeds.py vsock build/fuzz/vsock-corpus
@@ -51,11 +51,11 @@ fuzz-vconsole: build/fuzz/fuzz-vconsole
 .PHONY: fuzz-vsock fuzz-vconsole
 
 # issue 14: virtio-net
-VMON_SRCS += hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c
+VMON_SRCS += hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/net-state.c
 
 # libFuzzer target over virtio-net's receive/transmit/control paths: make fuzz-net [FUZZ_TIME=600]
 NET_FUZZ_SRCS := hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/virtio.c \
-                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/tap.c
+                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/slirp-state.c net/tap.c
 build/fuzz/fuzz-net: hw/virtio/net_fuzz.c $(NET_FUZZ_SRCS) hw/virtio/net.h hw/virtio/net-offload.h net/net.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

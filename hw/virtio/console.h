@@ -67,4 +67,12 @@ void vcon_ctrl_send_locked(struct virtio_console *c, uint32_t id, uint16_t event
 /* Move pending messages into the driver's control receive buffers. v->lock held. */
 void vcon_ctrl_flush_locked(struct virtio_console *c);
 
+/* console-state.c, snapshots (issue 18), before the transport's part of the device's section and with
+ * the device held: the ports as the driver knows them, which the guest opened, the pending control
+ * messages. load: 0, or -EINVAL for a bad section or one saved with other ports. */
+struct vms_writer;
+struct vms_reader;
+void virtio_console_save(struct virtio_console *c, struct vms_writer *w);
+int virtio_console_load(struct virtio_console *c, struct vms_reader *r);
+
 #endif

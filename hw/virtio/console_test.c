@@ -1,16 +1,20 @@
 /* virtio-console on fake queues, as Linux's virtio_console drives it: DEVICE_READY brings one
  * DEVICE_ADD per port; PORT_READY brings CONSOLE_PORT, PORT_NAME and PORT_OPEN; what the guest
  * transmits reaches the port's backend; host input waits until the guest opens the port and has
- * buffers. Hostile control messages (short, unknown port) are ignored. */
+ * buffers. Hostile control messages (short, unknown port) are ignored. A snapshot of the device's
+ * own part (console-state.c) carries which ports the guest opened and the pending control messages
+ * into a device with the same ports, and is refused by one with other ports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
 
 #include "hw/virtio/console.h"
 #include "hw/virtio/vq_rig.h"
+#include "migration/vmstate.h"
 
 #define CTRL_RX_BUF (RIG_BUFS + 0x1000)   /* 16 control receive buffers of 128 bytes */
 #define MSG_BUF     (RIG_BUFS + 0x2000)
@@ -151,11 +155,69 @@ static void data_both_ways(void **state)
     guest_mem_destroy(&t.mem);
 }
 
+/* Load t's saved section (in w) into c: the loader's answer. */
+static int load_into(struct virtio_console *c, const struct vms_writer *w)
+{
+    static struct vms_index idx;
+    const char *why;
+    assert_int_equal(vms_index_build(w->buf, w->len, &idx, &why), 0);
+    struct vms_reader r;
+    vms_reader_init(&r, &idx.s[0]);
+    return virtio_console_load(c, &r);
+}
+
+static void state_carries(void **state)
+{
+    (void)state;
+    struct t a, b, other;
+    setup(&a);
+    setup(&b);
+    send_ctrl(&a, 0, VCON_DEVICE_READY, 1, 8);     /* 2 DEVICE_ADDs into the 4 buffers */
+    send_ctrl(&a, 0, VCON_PORT_READY, 1, 8);       /* CONSOLE_PORT, PORT_OPEN */
+    send_ctrl(&a, 1, VCON_PORT_READY, 1, 8);       /* PORT_NAME, PORT_OPEN: no buffers, pending */
+    send_ctrl(&a, 1, VCON_PORT_OPEN, 1, 8);
+    assert_int_equal(a.c->npending, 2);
+    struct vms_writer w;
+    vms_writer_init(&w);
+    vms_begin(&w, VMS_TAG('V', 'C', 'O', 'N'), 0);
+    virtio_console_save(a.c, &w);
+    vms_end(&w);
+    assert_int_equal(vms_finish(&w), 0);
+    assert_int_equal(load_into(b.c, &w), 0);
+    assert_true(b.c->ports[1].guest_open);
+    assert_false(b.c->ports[0].guest_open);
+    assert_int_equal(b.c->npending, 2);
+    for (unsigned i = 0; i < 2; i++) {
+        assert_int_equal(b.c->pending[i].len, a.c->pending[i].len);
+        assert_memory_equal(b.c->pending[i].buf, a.c->pending[i].buf, a.c->pending[i].len);
+    }
+    memset(&other, 0, sizeof(other));
+    assert_int_equal(guest_mem_init(&other.mem, RIG_RAM), 0);
+    other.c = virtio_console_new(&other.mem);
+    assert_int_equal(virtio_console_add_port(other.c, true, NULL, link_of(&other.be[0])), 0);
+    assert_int_equal(virtio_console_add_port(other.c, false, "org.other", link_of(&other.be[1])), 1);
+    assert_int_equal(load_into(other.c, &w), -EINVAL);   /* another port name */
+    assert_int_equal(other.c->npending, 0);
+    /* The first pending message's length (after the 12-byte section header, the version, 4 ports of
+     * 4 bytes and port 1's 8-byte name, and the count): shorter than a control header is refused. */
+    assert_int_equal(w.buf[12 + 1 + 16 + 8 + 1], 16);   /* PORT_NAME + "org.test" */
+    w.buf[12 + 1 + 16 + 8 + 1] = 3;
+    assert_int_equal(load_into(b.c, &w), -EINVAL);
+    vms_writer_free(&w);
+    virtio_console_free(a.c);
+    virtio_console_free(b.c);
+    virtio_console_free(other.c);
+    guest_mem_destroy(&a.mem);
+    guest_mem_destroy(&b.mem);
+    guest_mem_destroy(&other.mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(handshake),
         cmocka_unit_test(data_both_ways),
+        cmocka_unit_test(state_carries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

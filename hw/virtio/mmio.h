@@ -29,4 +29,11 @@ struct virtio_mmio *virtio_mmio_new(struct virtio_dev *vdev, struct irq_line irq
 void virtio_mmio_free(struct virtio_mmio *vm);
 extern const struct io_ops virtio_mmio_ops;
 
+/* mmio-state.c, snapshots with nothing in flight (the device quiesced): the device and the
+ * transport's registers in one section; load: 0 or -EINVAL (the device part may stay loaded). */
+struct vms_writer;
+struct vms_reader;
+void virtio_mmio_save(struct virtio_mmio *m, struct vms_writer *w);
+int virtio_mmio_load(struct virtio_mmio *m, struct vms_reader *r);
+
 #endif

@@ -1,7 +1,8 @@
 /* virtio-mmio version 2 on a fake two-queue device, as Linux's virtio_mmio probes and drives it:
  * identification, 64 feature bits through the select registers, queue set-up and ready, a notify
  * raising InterruptStatus and the level line until the driver acknowledges it, rings outside RAM
- * (NEEDS_RESET with a configuration interrupt), and accesses of the wrong width. */
+ * (NEEDS_RESET with a configuration interrupt), and accesses of the wrong width. A snapshot
+ * (mmio-state.c) carries status, queues, InterruptStatus with its line, and QueueSel. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hw/virtio/mmio.h"
+#include "migration/vmstate.h"
 
 struct rig {
     struct guest_mem mem;
@@ -161,11 +163,45 @@ static void test_hostile(void **state)
     rig_free(&r);
 }
 
+static void test_state(void **state)
+{
+    (void)state;
+    struct rig a, b;
+    rig_init(&a);
+    rig_init(&b);
+    driver_init(&a, 1);
+    wr(&a, 0x050, 1, 4);                         /* InterruptStatus and the line up */
+    struct vms_writer w;
+    vms_writer_init(&w);
+    vms_begin(&w, VMS_TAG('V', 'B', 'L', 'M'), 0);
+    virtio_mmio_save(a.m, &w);
+    vms_end(&w);
+    assert_int_equal(vms_finish(&w), 0);
+    static struct vms_index idx;
+    const char *why;
+    assert_int_equal(vms_index_build(w.buf, w.len, &idx, &why), 0);
+    struct vms_reader r;
+    vms_reader_init(&r, &idx.s[0]);
+    r.len -= 1;                                  /* cut short: refused */
+    assert_int_not_equal(virtio_mmio_load(b.m, &r), 0);
+    assert_int_equal(b.level, 0);
+    vms_reader_init(&r, &idx.s[0]);
+    assert_int_equal(virtio_mmio_load(b.m, &r), 0);
+    assert_int_equal(rd(&b, 0x070, 4), 0x0f);
+    assert_int_equal(rd(&b, 0x044, 4), 1);       /* QueueSel 1, ready */
+    assert_int_equal(rd(&b, 0x060, 4), VIRTIO_ISR_QUEUE);
+    assert_int_equal(b.level, 1);
+    assert_int_equal(b.v.queues[1].desc, 0x1000);
+    vms_writer_free(&w);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_and_features), cmocka_unit_test(test_queue_and_interrupt),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_hostile), cmocka_unit_test(test_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

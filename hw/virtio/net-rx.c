@@ -104,6 +104,8 @@ static int receive_locked(struct virtio_net *n, unsigned q, const struct iovec *
     struct virtio_dev *v = &n->vdev;
     unsigned qi = 2 * (q % n->active_pairs);
     struct virtq *rq = &v->queues[qi];
+    if (v->held)
+        return -EAGAIN;                /* a snapshot is being taken: the frame waits for the release */
     if (!virtio_running_locked(v) || !rq->ready)
         return 0;                      /* no driver: the frame is lost, as on a wire */
     virtio_net_apply_offloads_locked(n);

@@ -63,4 +63,12 @@ void virtio_net_chain_write(const struct virtq_chain *c, uint64_t at, const uint
 /* Passes the negotiated receive offloads to the backend when they changed. v->lock held. */
 void virtio_net_apply_offloads_locked(struct virtio_net *n);
 
+/* net-state.c, snapshots (issue 18), before the transport's part of the NIC's section and with the
+ * device held (virtio_dev_hold): enabled pairs, config space, the backend's state. save: 0 or -errno
+ * (the backend could not save); load: 0 or -EINVAL (a bad section, or another backend's state). */
+struct vms_writer;
+struct vms_reader;
+int virtio_net_save(struct virtio_net *n, struct vms_writer *w);
+int virtio_net_load(struct virtio_net *n, struct vms_reader *r);
+
 #endif

@@ -85,10 +85,3 @@ int virtio_dev_load_locked(struct virtio_dev *v, struct vms_reader *r)
         v->queues[i] = q[i];
     return 0;
 }
-
-void virtio_dev_kick_all_locked(struct virtio_dev *v)
-{
-    for (unsigned i = 0; i < v->ops->num_queues && virtio_running_locked(v); i++)
-        if (v->queues[i].ready && v->ops->queue_notify)
-            v->ops->queue_notify(v, i);
-}

@@ -86,5 +86,22 @@ void virtio_needs_reset_locked(struct virtio_dev *v, const char *why)
 
 bool virtio_running_locked(const struct virtio_dev *v)
 {
-    return (v->status & VIRTIO_STATUS_DRIVER_OK) && !(v->status & VIRTIO_STATUS_NEEDS_RESET);
+    return (v->status & VIRTIO_STATUS_DRIVER_OK) && !(v->status & VIRTIO_STATUS_NEEDS_RESET) && !v->held;
+}
+
+void virtio_dev_kick_all_locked(struct virtio_dev *v)
+{
+    for (unsigned i = 0; i < v->ops->num_queues && virtio_running_locked(v); i++)
+        if (v->queues[i].ready && v->ops->queue_notify)
+            v->ops->queue_notify(v, i);
+}
+
+void virtio_dev_hold(struct virtio_dev *v, bool on)
+{
+    pthread_mutex_lock(&v->lock);
+    if (on)
+        v->held++;
+    else if (v->held && --v->held == 0)
+        virtio_dev_kick_all_locked(v);
+    pthread_mutex_unlock(&v->lock);
 }

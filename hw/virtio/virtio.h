@@ -53,6 +53,7 @@ struct virtio_dev {
     uint8_t *config;                   /* device-specific config space, config_len bytes */
     uint32_t config_len;
     bool warned;                       /* NEEDS_RESET was logged once */
+    unsigned held;                     /* virtio_dev_hold depth: no queue is processed while > 0 */
     /* Bits offered besides ops->features and the transport's: options of this instance (e.g.
      * VIRTIO_F_RING_PACKED with packed=on). */
     uint64_t extra_features;
@@ -74,8 +75,12 @@ void virtio_set_status_locked(struct virtio_dev *v, uint8_t status);
 void virtio_notify_used_locked(struct virtio_dev *v, unsigned q);
 /* The driver broke the rules (why: one line): NEEDS_RESET, a config interrupt, one log line. */
 void virtio_needs_reset_locked(struct virtio_dev *v, const char *why);
-/* Whether queues may be processed: DRIVER_OK and not NEEDS_RESET. */
+/* Whether queues may be processed: DRIVER_OK, not NEEDS_RESET and not held. */
 bool virtio_running_locked(const struct virtio_dev *v);
+/* Around a snapshot of a device whose host side acts on its own (a backend's thread delivering
+ * frames, a timer): while held nothing touches its queues or guest RAM; the last release processes
+ * every enabled queue (a notification meanwhile is not lost). Nests; takes v->lock. */
+void virtio_dev_hold(struct virtio_dev *v, bool on);
 
 /* virtio-state.c, snapshots with v->lock held and nothing in flight: status, ISR, features, queues.
  * load: 0, or -EINVAL for a bad section (features not offered, a queue size that is no power of

@@ -1,7 +1,7 @@
 /* virtio-vsock's queues (virtio 1.2, 5.10.2): 0 receive (device to driver), 1 transmit, 2 events
- * (never used: vmon does not migrate). Every packet the guest transmits is checked: a header of
- * 44 bytes, a payload no longer than the chain holds nor VSOCK_MAX_PAYLOAD; anything else is
- * answered with RST (5.10.6.2) and vmon goes on. Replies wait in a bounded list for receive
+ * (the transport reset after a restore: vsock-state.c). Every packet the guest transmits is checked:
+ * a header of 44 bytes, a payload no longer than the chain holds nor VSOCK_MAX_PAYLOAD; anything else
+ * is answered with RST (5.10.6.2) and vmon goes on. Replies wait in a bounded list for receive
  * buffers; host data is read only when the guest has both buffers and credit for it. */
 #include "hw/virtio/vsock.h"
 
@@ -224,6 +224,8 @@ static void queue_notify(struct virtio_dev *v, unsigned qi)
         virtio_needs_reset_locked(v, why);
         return;
     }
+    if (qi == 2)
+        vsock_events_locked(s);
     if (qi != 0)
         return;
     s->rx_starved = false;             /* new buffers: replies first, then host data */
@@ -241,6 +243,7 @@ static void reset(struct virtio_dev *v)
             vsock_conn_close(s, &s->conns[i]);
     s->npending = 0;
     s->rx_starved = false;
+    s->reset_event = false;
 }
 
 const struct virtio_dev_ops vsock_ops = {

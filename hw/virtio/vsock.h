@@ -56,6 +56,7 @@ struct virtio_vsock {
     struct vsock_hdr pending[VSOCK_PENDING];
     unsigned npending, dropped;
     bool rx_starved;                   /* data waits for receive buffers */
+    bool reset_event;                  /* a TRANSPORT_RESET event waits for an event buffer */
     uint32_t next_host_port;
     uint8_t buf[VSOCK_MAX_PAYLOAD];    /* one payload in flight */
 };
@@ -95,5 +96,14 @@ struct vsock_conn *vsock_conn_new(struct virtio_vsock *s, int fd);
 /* The device's epoll set became readable: accept, handshakes, input. Loop thread. */
 void vsock_on_events(void *opaque);
 int vsock_listen(struct virtio_vsock *s, char *err, size_t errlen);
+
+/* vsock-state.c, snapshots (issue 18), before the transport's part of the device's section and with
+ * the device held: no connection is saved; a load closes this device's connections and queues a
+ * TRANSPORT_RESET event. load: 0 or -EINVAL. events: sends a queued event. v->lock held. */
+struct vms_writer;
+struct vms_reader;
+void virtio_vsock_save(struct virtio_vsock *s, struct vms_writer *w);
+int virtio_vsock_load(struct virtio_vsock *s, struct vms_reader *r);
+void vsock_events_locked(struct virtio_vsock *s);
 
 #endif

@@ -2,7 +2,8 @@
  * port P connects to <uds>_P and is answered RESPONSE, its RW bytes reach that socket; the host's
  * "CONNECT P" through uds becomes a REQUEST, the guest's RESPONSE an "OK <port>" line, host bytes
  * an RW packet. Hostile packets (wrong CID, a payload longer than the chain, data on no connection)
- * are answered with RST; a chain too short for a header is dropped; vmon goes on. */
+ * are answered with RST; a chain too short for a header is dropped; vmon goes on. A restore
+ * (vsock-state.c) closes the connections and puts one TRANSPORT_RESET event in the event queue. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <errno.h>
 
 #include "hw/virtio/vsock.h"
 #include "hw/virtio/vq_rig.h"
+#include "migration/vmstate.h"
 
 #define TX_BUF (RIG_BUFS)
 #define RX_BUF (RIG_BUFS + 0x10000)    /* receive buffers of 4 KiB */
@@ -198,12 +201,68 @@ static void hostile_packets(void **state)
     teardown(&t);
 }
 
+#define EV_BUF (RIG_BUFS + 0x20000)
+
+static void restore_resets(void **state)
+{
+    (void)state;
+    struct t t;
+    struct vsock_hdr h;
+    char path[80];
+    setup(&t);
+    snprintf(path, sizeof(path), "%s_5000", t.uds);
+    int srv = listen_at(path);
+    send_pkt(&t, 3, 1234, 5000, VSOCK_OP_REQUEST, NULL, 0);
+    assert_int_equal(recv_pkt(&t, &h, NULL), 1);
+    assert_int_equal(h.op, VSOCK_OP_RESPONSE);
+    int c = accept(srv, NULL, NULL);
+    struct vms_writer w;
+    vms_writer_init(&w);
+    vms_begin(&w, VMS_TAG('V', 'S', 'C', 'K'), 0);
+    virtio_vsock_save(t.s, &w);
+    vms_end(&w);
+    assert_int_equal(vms_finish(&w), 0);
+    static struct vms_index idx;
+    const char *why;
+    assert_int_equal(vms_index_build(w.buf, w.len, &idx, &why), 0);
+    struct vms_reader r;
+    vms_reader_init(&r, &idx.s[0]);
+    r.len = 3;                                 /* cut short: refused, nothing closed */
+    assert_int_equal(virtio_vsock_load(t.s, &r), -EINVAL);
+    unsigned open = 0;
+    for (unsigned i = 0; i < VSOCK_MAX_CONNS; i++)
+        open += t.s->conns[i].state == VC_ESTABLISHED;
+    assert_int_equal(open, 1);
+    vms_reader_init(&r, &idx.s[0]);
+    assert_int_equal(virtio_vsock_load(t.s, &r), 0);
+    char b;
+    assert_int_equal(read(c, &b, 1), 0);       /* the host side of the connection is closed */
+    struct rig_buf ev = { EV_BUF, 8, true };
+    guest_mem_write(&t.mem, EV_BUF, "\xff\xff\xff\xff", 4);
+    rig_chain(&t.rig, 2, &ev, 1);
+    rig_notify(&t.rig, 2);
+    uint32_t len = 0;
+    assert_true(rig_used_next(&t.rig, 2, &len));
+    assert_int_equal(len, 4);
+    uint8_t id[4];
+    guest_mem_read(&t.mem, EV_BUF, id, 4);
+    assert_memory_equal(id, "\0\0\0\0", 4);  /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+    rig_chain(&t.rig, 2, &ev, 1);
+    rig_notify(&t.rig, 2);
+    assert_false(rig_used_next(&t.rig, 2, &len));   /* one event only */
+    vms_writer_free(&w);
+    close(c);
+    close(srv);
+    teardown(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(guest_connects),
         cmocka_unit_test(host_connects),
         cmocka_unit_test(hostile_packets),
+        cmocka_unit_test(restore_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

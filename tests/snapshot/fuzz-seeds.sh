@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Seeds for make fuzz-vmstate: DIR gets state files the counting guest saves under the soft CPU (with a
-# virtio-blk disk attached, so the disk's section is there) and a firmware boot saves (SeaBIOS waiting
+# virtio-blk disk, a virtio-mmio disk, a virtio-net NIC on user networking, virtio-rng, virtio-serial with
+# a virtconsole, vsock, and an IDE disk and CD of 1 MiB each, as fuzz-vmstate's rig has them, so their
+# sections are there) and a firmware boot saves (SeaBIOS waiting
 # on an empty disk: the VGA, PS/2 keyboard and PIIX4 PM sections), their RAM cut to one page (the
 # header says so) to keep them small, and each one's sections alone.
 set -u
@@ -12,8 +14,15 @@ mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 head -c 1048576 /dev/zero > "$tmp/disk.raw"
+head -c 1048576 /dev/zero > "$tmp/ide.raw"
+head -c 1048576 /dev/zero > "$tmp/cd.raw"
+head -c 1048576 /dev/zero > "$tmp/mmio.raw"
 "$VMON" run --accel soft --mem 16M --kernel "$BUILD/snapshot/count-guest.elf" --append "limit=100 period=10000000" \
-    --drive "file=$tmp/disk.raw,format=raw,if=virtio" -qmp "unix:$tmp/q.sock,server" >"$tmp/a.log" 2>&1 &
+    --drive "file=$tmp/disk.raw,format=raw,if=virtio" --net user -device virtio-rng-pci \
+    --drive "file=$tmp/ide.raw,format=raw,if=ide" -cdrom "$tmp/cd.raw" \
+    --drive "file=$tmp/mmio.raw,format=raw,if=virtio-mmio" -device virtio-serial-pci \
+    -chardev "file,id=c0,path=$tmp/hvc" -device virtconsole,chardev=c0 -device vhost-vsock-pci,guest-cid=3 \
+    -qmp "unix:$tmp/q.sock,server" >"$tmp/a.log" 2>&1 &
 python3 "$here/snap.py" "$tmp/q.sock" "$tmp/a.log" 2 "$tmp/prefix" "$tmp/state" || { echo "fuzz-seeds: saving failed"; exit 1; }
 wait
 # A firmware boot (SeaBIOS, its VGA, the PIIX4 PM function) waiting on an empty disk, where present.

@@ -5,7 +5,8 @@
 # go on from the saved count exactly as the straight run did; a fresh vmon started with -loadvm does
 # the same. qemu-img snapshot -l lists the snapshot with its VM state size and qemu-img check stays
 # clean after each step; delvm removes it; a raw disk refuses savevm and an unknown tag refuses
-# loadvm and -loadvm with one line.
+# loadvm and -loadvm with one line. IDE disks take part as QEMU's do: a raw one refuses savevm by its
+# name (ide0-hd0), a qcow2 one gets the snapshot beside the virtio disk (which holds the state).
 . "$(dirname "$0")/lib.sh"
 IMG=$(command -v qemu-img || echo "$VMON img")     # QEMU's tool where present: it must read vmon's
 args="limit=40 period=10000000 sse=1"
@@ -71,10 +72,14 @@ else
 fi
 
 # hmp_run NAME DRIVE CMD...: a paused VM (-S) given HMP commands; their output in $d/NAME.out.
+# IDE_DRIVE: an IDE drive to add.
+IDE_DRIVE=
 hmp_run() {
     local name=$1 drv=$2
     shift 2
+    # shellcheck disable=SC2046
     "$VMON" run --accel soft --mem $MEM --kernel "$GUEST" --append "$args" --drive "$drv" -S \
+        $([ -n "$IDE_DRIVE" ] && echo -drive "$IDE_DRIVE") \
         -qmp "unix:$d/$name.sock,server" > "$d/$name.log" 2>"$d/$name.err" &
     local p=$!
     python3 "$here/savevm.py" hmp "$d/$name.sock" "$@" > "$d/$name.out" || { echo "FAIL: $name"; fail=1; }
@@ -112,5 +117,20 @@ if grep -qx "Error: Device 'virtio0' is writable but does not support snapshots"
     echo "ok: savevm with a raw disk refused: $(tail -1 "$d/raw.out")"
 else
     echo "FAIL: savevm with a raw disk:"; cat "$d/raw.out"; fail=1
+fi
+
+IDE_DRIVE="file=$d/disk.raw,format=raw,if=ide" hmp_run ideraw "$drive" "savevm s3"
+if grep -qx "Error: Device 'ide0-hd0' is writable but does not support snapshots" "$d/ideraw.out"; then
+    echo "ok: savevm with a raw IDE disk refused: $(tail -1 "$d/ideraw.out")"
+else
+    echo "FAIL: savevm with a raw IDE disk:"; cat "$d/ideraw.out"; fail=1
+fi
+$IMG create -q -f qcow2 "$d/ide.qcow2" 8M
+IDE_DRIVE="file=$d/ide.qcow2,format=qcow2,if=ide" hmp_run ideq "$drive" "savevm s4" "loadvm s4" "info snapshots"
+if $IMG snapshot -l "$d/ide.qcow2" | grep -q ' s4 ' && $IMG snapshot -l "$d/disk.qcow2" | grep -q ' s4 ' &&
+   ! grep -q "Error" "$d/ideq.out"; then
+    echo "ok: savevm / loadvm with a qcow2 IDE disk: the snapshot is on both disks"
+else
+    echo "FAIL: savevm with a qcow2 IDE disk:"; cat "$d/ideq.out"; $IMG snapshot -l "$d/ide.qcow2"; fail=1
 fi
 exit $fail

@@ -263,6 +263,14 @@ static void test_tsc_deadline(void)
     pit_delay_ms(5);
     window();
     opt_check_eq("lapic tsc-deadline: writing 0 disarms", count[0x42], 2);
+    /* The deadline is on this CPU's TSC as written (IA32_TIME_STAMP_COUNTER moved 4e9 ahead, as a
+     * restore or a guest may move it): due ~1 ms on, not 4e9 ticks later. */
+    wrmsr(0x10, rdtsc() + 4000000000ull);
+    wrmsr(0x6e0, rdtsc() + 2000000);
+    pit_delay_ms(20);
+    window();
+    opt_check_eq("lapic tsc-deadline: on the TSC as written", count[0x42], 3);
+    wrmsr(0x10, rdtsc() - 4000000000ull);
     lapic_write(APIC_LVTT, 0x10000);
 }
 
