@@ -7,6 +7,7 @@
 # back by vmon img convert, and qemu-img check (where installed) must find it clean.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
+. "$(dirname "$0")/lib-save.sh"
 need_guest cloud
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 q=$TMPD/disk.qcow2
@@ -32,26 +33,7 @@ a=$TMPD/a.log
     --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$guest_cmd")" </dev/null >"$a" 2>"$a.err" &
 VMON_PID=$!
 wait_for "$a" '^SAVE-NOW' "$BOOT_TIMEOUT" || { tail -20 "$a"; cat "$a.err"; fail "the guest never got to SAVE-NOW"; }
-python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
-assert "return" in cmd("stop")
-r = cmd("x-vmon-save-state", {"file": sys.argv[2]})
-assert r.get("return") == {}, r
-cmd("quit")
-P
-wait "$VMON_PID"
-VMON_PID=
-grep -q '^AFTER-SLEEP' "$a" && fail "the guest woke before the save (sleep too short for this machine?)"
-ok "saved while the guest sleeps after its first write"
+save_and_quit "$a" " after its first write"
 
 b=$TMPD/b.log
 timeout -k 10 "$BOOT_TIMEOUT" "$VMON" run --accel soft --mem 256M --drive "file=$q,format=qcow2,if=virtio" \

@@ -10,6 +10,7 @@
 # bytes and every write must be in the image.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
+. "$(dirname "$0")/lib-save.sh"
 need_guest cloud
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 disk=$TMPD/disk.raw
@@ -54,26 +55,7 @@ wait_for "$a" '^SAVE-NOW' "$BOOT_TIMEOUT" || { tail -20 "$a"; cat "$a.err"; fail
 [ "$(field "$a" DSUM)" = "$dsum" ] || fail "the guest read '$(field "$a" DSUM)' from the disk, the image has $dsum"
 [ "$(field "$a" CSUM)" = "$csum" ] || fail "the guest read '$(field "$a" CSUM)' from the CD, the file has $csum"
 expect_line "$a" '^A-RC 0' "the guest reads the IDE disk and the CD and writes to the disk"
-python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
-assert "return" in cmd("stop")
-r = cmd("x-vmon-save-state", {"file": sys.argv[2]})
-assert r.get("return") == {}, r
-cmd("quit")
-P
-wait "$VMON_PID"
-VMON_PID=
-grep -q '^AFTER-SLEEP' "$a" && fail "the guest woke before the save (sleep too short for this machine?)"
-ok "saved while the guest sleeps after its first write"
+save_and_quit "$a" " after its first write"
 
 # Other media than the saved ones: refused with a message, never a crash
 head -c $((4 << 20)) /dev/zero > "$TMPD/small.raw"

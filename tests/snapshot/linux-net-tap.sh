@@ -9,6 +9,7 @@
 # where namespaces or /dev/net/tun are not available.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
+. "$(dirname "$0")/lib-save.sh"
 need_guest cloud
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 [ -c /dev/net/tun ] || { echo "skip: no /dev/net/tun"; exit 77; }
@@ -59,26 +60,7 @@ wait_for "$a" '^SAVE-NOW' "$BOOT_TIMEOUT" || { tail -20 "$a"; cat "$a.err"; fail
 expect_line "$a" '^QUEUES rx-0 rx-1 tx-0 tx-1' "the guest runs two queue pairs"
 [ "$(field "$a" GOT1)" = "$(sum one)" ] || fail "the first fetch read '$(field "$a" GOT1)', the host served $(sum one)"
 ok "the guest fetched the host's first file over the tap"
-python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
-assert "return" in cmd("stop")
-r = cmd("x-vmon-save-state", {"file": sys.argv[2]})
-assert r.get("return") == {}, r
-cmd("quit")
-P
-wait "$VMON_PID"
-VMON_PID=
-grep -q '^AFTER-SLEEP' "$a" && fail "the guest woke before the save (sleep too short for this machine?)"
-ok "saved while the guest sleeps"
+save_and_quit "$a" ""
 
 b=$TMPD/b.log
 in_ns timeout -k 10 "$BOOT_TIMEOUT" "$VMON" run --accel soft --mem 256M "${NET[@]}" --restore "$TMPD/state" \

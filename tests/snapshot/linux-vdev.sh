@@ -10,6 +10,7 @@
 # over a new connection.
 set -u
 . "$(dirname "$0")/../linux/lib.sh"
+. "$(dirname "$0")/lib-save.sh"
 need_guest cloud
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 if ! gzip -dc "$INITRD" | cpio -t 2>/dev/null | grep -qx bin/vsock-tool; then
@@ -59,26 +60,7 @@ wait_for "$a" '^SAVE-NOW' "$BOOT_TIMEOUT" || { tail -20 "$a"; cat "$a.err"; fail
 expect_line "$a" '^A-RC 0' "the guest reads and writes its virtio-mmio disk"
 grep -q '^HVC-BEFORE' "$TMPD/hvc-a" || fail "the hvc0 line is not in the file chardev"
 ok "a line on /dev/hvc0 reached the file chardev"
-python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
-assert "return" in cmd("stop")
-r = cmd("x-vmon-save-state", {"file": sys.argv[2]})
-assert r.get("return") == {}, r
-cmd("quit")
-P
-wait "$VMON_PID"
-VMON_PID=
-grep -q '^AFTER-SLEEP' "$a" && fail "the guest woke before the save (sleep too short for this machine?)"
-ok "saved while the guest sleeps (virtio-mmio disk, virtio-serial and vsock in the file)"
+save_and_quit "$a" " (virtio-mmio disk, virtio-serial and vsock in the file)"
 
 TIMEOUT=$BOOT_TIMEOUT python3 "$host" vsock-out "$uds" 5000 > "$TMPD/out.out" 2>&1 &
 p2=$!

@@ -1,0 +1,22 @@
+# Sourced by tests/snapshot/linux-*.sh (after tests/linux/lib.sh): the save step they share.
+# save_and_quit LOG WHAT: over the QMP socket $TMPD/q.sock, stop the VM, save it to $TMPD/state
+# (x-vmon-save-state) and quit; wait for that vmon ($VMON_PID) to end; the guest (LOG its serial
+# output) must not have printed AFTER-SLEEP yet, so the save caught it asleep; ok "saved ... WHAT".
+save_and_quit() {
+    python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["SNAPSHOT_DIR"]))
+from snap import Qmp
+q = Qmp(sys.argv[1])
+assert "return" in q.cmd("stop")
+r = q.cmd("x-vmon-save-state", {"file": sys.argv[2]})
+assert r.get("return") == {}, r
+q.cmd("quit")
+P
+    wait "$VMON_PID"
+    VMON_PID=
+    grep -q '^AFTER-SLEEP' "$1" && fail "the guest woke before the save (sleep too short for this machine?)"
+    ok "saved while the guest sleeps$2"
+}
+SNAPSHOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export SNAPSHOT_DIR
