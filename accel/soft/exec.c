@@ -264,18 +264,21 @@ static bool try_interrupt(struct cpu *c)
         !atomic_load_explicit(c->irq_line, memory_order_acquire))
         return false;
     int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
-    if (v < 0)
-        return false;
-    c->insn_rip = c->rip;
-    c->delivering = 256 + v;      /* an external event: never a double-fault partner */
-    cpu_deliver(c, v, false, 0, false, c->rip);
-    c->delivering = -1;
-    return true;
+    if (v >= 0) {
+        c->insn_rip = c->rip;
+        c->delivering = 256 + v;  /* an external event: never a double-fault partner */
+        cpu_deliver(c, v, false, 0, false, c->rip);
+        c->delivering = -1;
+    }
+    /* The acknowledge may leave the hint up with no kick (another request behind this one):
+     * chained blocks do not read the hint, so they stop for it here if IF lets it in. */
+    cpu_attend_flags(c, 0);
+    return v >= 0;
 }
 
 bool cpu_wants_exit(struct cpu *c)
 {
-    if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+    if (atomic_load_explicit(&c->kick, memory_order_acquire) ||
         (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
         return true;
     if (c->nmi_pending && !c->nmi_blocked)
@@ -415,6 +418,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             return STOP_FAULT;
     }
     for (;;) {
+        /* Only this thread sets attn, and everything it stands for is looked at below. */
+        c->attn = false;
         if (c->exc_vector >= 0) {
             int v = c->exc_vector;
             c->exc_vector = -1;
@@ -425,7 +430,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         }
         if (c->sysret_tf)
             db_sysret_trap(c);
-        if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+        if (atomic_load_explicit(&c->kick, memory_order_acquire) ||
             (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
             return STOP_KICK;
         if (c->user_stop)
@@ -520,6 +525,8 @@ void cpu_reset(struct cpu *c)
     c->delivering = -1;
     c->halted = false;
     c->irq_shadow = false;
+    c->attn = false;
+    memset(c->attn_pad, 0, sizeof(c->attn_pad));
     c->tf_after = c->sysret_tf = false;
     c->triple_fault = false;
     c->has_stop_rip = false;

@@ -526,9 +526,11 @@ static int soft_vcpu_run(struct vcpu *v)
     struct cpu *c = &s->cpu;
     struct vm *vm = v->vm;
     for (;;) {
+        /* The kick is cleared before the stop flag and the LAPIC are looked at (a full barrier):
+         * one sent after this look stays set for the chained blocks to see (jit-chain.c). */
+        atomic_store_explicit(&c->kick, 0, memory_order_seq_cst);
         if (vm_should_stop(vm))
             return VCPU_STOP;
-        atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
         if (v->lapic.dev && lapic_events(&v->lapic))
             take_events(s);
         if (s->wait_sipi) {
