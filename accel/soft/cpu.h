@@ -297,7 +297,8 @@ struct cpu {
     bool attn;                 /* this thread: look between blocks (TF set, or IF set with an
                                 * interrupt maybe pending: cpu_attend_flags) */
     _Atomic uint8_t kick;      /* another thread wants us to look at stop requests / interrupts */
-    uint8_t attn_pad[2];
+    _Atomic uint8_t code_attn; /* another vCPU made a page code (tb.c): look at the code epoch */
+    uint8_t attn_pad;
     bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tf_after;             /* the insn delivered an event or was syscall/sysret: its single-step

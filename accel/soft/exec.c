@@ -288,6 +288,9 @@ bool cpu_wants_exit(struct cpu *c)
 
 static void check_code_epoch(struct cpu *c)
 {
+    /* Cleared before the epoch is read: a bump after this read raises it again (tb.c). */
+    if (atomic_load_explicit(&c->code_attn, memory_order_relaxed))
+        atomic_exchange_explicit(&c->code_attn, 0, memory_order_seq_cst);
     unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
     if (ep != c->code_epoch_seen) {
         /* Another vCPU started translating some page: drop our write shortcuts. */
@@ -526,7 +529,7 @@ void cpu_reset(struct cpu *c)
     c->halted = false;
     c->irq_shadow = false;
     c->attn = false;
-    memset(c->attn_pad, 0, sizeof(c->attn_pad));
+    c->attn_pad = 0;
     c->tf_after = c->sysret_tf = false;
     c->triple_fault = false;
     c->has_stop_rip = false;

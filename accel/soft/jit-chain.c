@@ -48,25 +48,23 @@ void jit_emit_chain(struct jctx *j)
     e_byte(e, j->tb_cpl);
     OUT(CC_NE);
     /* The attention word (cpu.h): halt, NMI, interrupt shadow, armed debug registers, attn (TF
-     * or an interrupt IF now lets in) and kick (a stop request, an interrupt request from another
-     * thread). A stop request and an interrupt request always come with a kick (machine/vm.c,
-     * hw/apic.h), so neither the stop flag nor the interrupt hint is read here. */
+     * or an interrupt IF now lets in), kick (a stop request, an interrupt request from another
+     * thread) and code_attn (another vCPU made a page code). A stop request and an interrupt
+     * request always come with a kick (machine/vm.c, hw/apic.h), a bump of the code epoch with
+     * code_attn (tb.c), so neither the stop flag, the interrupt hint nor the epoch is read here. */
     _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
                    offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
                    offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
                    offsetof(struct cpu, attn) == offsetof(struct cpu, halted) + 4 &&
                    offsetof(struct cpu, kick) == offsetof(struct cpu, halted) + 5 &&
-                   offsetof(struct cpu, attn_pad) == offsetof(struct cpu, halted) + 6 &&
+                   offsetof(struct cpu, code_attn) == offsetof(struct cpu, halted) + 6 &&
+                   offsetof(struct cpu, attn_pad) == offsetof(struct cpu, halted) + 7 &&
                    offsetof(struct cpu, halted) % 8 == 0, "halted..kick: one 64-bit word");
     e_alu_mi(e, true, 7, RBX, OFF(halted), 0);                         /* cmp qword [halted..], 0 */
     OUT(CC_NE);
     e_load64(e, RAX, RBX, OFF(icount));
     e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
     OUT(CC_AE);
-    e_load64(e, RAX, RBX, OFF(pages));
-    e_load32(e, RAX, RAX, (int32_t)offsetof(struct code_pages, epoch));
-    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(code_epoch_seen));
-    OUT(CC_NE);
 
     if (j->self_loop)
         emit_self_loop(j, out, &nout);

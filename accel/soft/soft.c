@@ -434,7 +434,9 @@ static int soft_vcpu_init(struct vcpu *v)
     if (v->lapic.dev)
         c->irq_line = v->lapic.irq_hint;
     c->tbs = tb_cache_new(soft_cache_share(v->vm));
-    if (!c->tbs) {
+    _Static_assert(VM_MAX_CPUS <= CODE_PAGES_WATCHERS, "every vCPU watches the code epoch");
+    if (!c->tbs || !code_pages_watch(svm->pages, c)) {
+        tb_cache_free(c->tbs);
         free(s);
         return -ENOMEM;
     }
@@ -579,6 +581,7 @@ static void soft_vcpu_destroy(struct vcpu *v)
     struct soft_vcpu *s = v->accel;
     if (!s)
         return;
+    code_pages_unwatch(s->cpu.pages, &s->cpu);
     tb_cache_free(s->cpu.tbs);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
