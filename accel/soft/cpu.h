@@ -311,9 +311,9 @@ struct cpu {
     bool no_deliver;           /* flat runner: exceptions end cpu_exec instead of being delivered */
     bool has_stop_rip;         /* flat runner: stop_rip is set (every rip value is a valid address) */
     uint64_t stop_rip;         /* flat runner: stop before executing this address */
-    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->leave: a stop or a pause) */
+    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec (vm->leave: a stop or a pause; set with a kick) */
     /* The interrupt controller's "maybe pending" flag (struct vcpu_lapic's irq_hint,
-     * machine/accel.h), read at every block boundary; NULL when there is none. */
+     * machine/accel.h), read by cpu_exec between blocks (chained blocks see its kick); NULL: none. */
     _Atomic bool *irq_line;
     uint64_t icount;           /* instructions executed */
 
