@@ -284,12 +284,21 @@ struct cpu {
     uint32_t exc_err;
     int delivering;            /* vector being delivered, -1 when none: for #DF and triple fault */
 
-    /* Execution state (exec.c). The first four bytes are one 32-bit word that chained blocks
-     * (jit-chain.c) test at once: any of them set sends the next block through cpu_exec. */
-    _Alignas(4) bool halted;
+    /* Execution state (exec.c). The first eight bytes, halted to kick, are the vCPU's attention
+     * word (TCG's exit_request in spirit): chained blocks (jit-chain.c) test them with one 64-bit
+     * compare, and any of them set sends the next block through cpu_exec. Other threads write
+     * only kick, after the condition it announces (a stop request, an interrupt request); cpu_exec
+     * clears attn and soft.c clears kick before they look at the real conditions, so an event
+     * that lands between the look and the clear is never lost. */
+    _Alignas(8) bool halted;
     bool nmi_pending;
     bool irq_shadow;           /* after sti / mov ss / pop ss: no interrupt before the next insn */
     uint8_t dr_armed;          /* DB_ARMED_* (debug.h): DR7 enables a breakpoint */
+    bool attn;                 /* this thread: look between blocks (TF set, or IF set with an
+                                * interrupt maybe pending: cpu_attend_flags) */
+    _Atomic uint8_t kick;      /* another thread wants us to look at stop requests / interrupts */
+    _Atomic uint8_t code_attn; /* another vCPU made a page code (tb.c): look at the code epoch */
+    uint8_t attn_pad;
     bool nmi_blocked;          /* from NMI delivery to the next iret (SDM vol. 3, 6.7.1) */
     bool db_shadow;            /* after mov ss / pop ss: no single-step trap before the next insn */
     bool tf_after;             /* the insn delivered an event or was syscall/sysret: its single-step
@@ -302,10 +311,9 @@ struct cpu {
     bool no_deliver;           /* flat runner: exceptions end cpu_exec instead of being delivered */
     bool has_stop_rip;         /* flat runner: stop_rip is set (every rip value is a valid address) */
     uint64_t stop_rip;         /* flat runner: stop before executing this address */
-    atomic_int kick;           /* another thread wants us to look at stop requests / interrupts */
-    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec at the next block boundary (vm->leave: a stop or a pause) */
+    _Atomic int *stop_flag;    /* non-zero: leave cpu_exec (vm->leave: a stop or a pause; set with a kick) */
     /* The interrupt controller's "maybe pending" flag (struct vcpu_lapic's irq_hint,
-     * machine/accel.h), read at every block boundary; NULL when there is none. */
+     * machine/accel.h), read by cpu_exec between blocks (chained blocks see its kick); NULL: none. */
     _Atomic bool *irq_line;
     uint64_t icount;           /* instructions executed */
 
@@ -367,6 +375,9 @@ _Noreturn void cpu_unimplemented(struct cpu *c, const struct insn *i);
 /* ---- flags (flags.c) ---- */
 uint64_t cpu_get_flags(struct cpu *c);          /* full RFLAGS, arithmetic bits materialized */
 void cpu_set_flags(struct cpu *c, uint64_t f);  /* all bits, no privilege checks */
+/* After a write that may have set TF or IF (old: the flags before it): chained blocks stop for
+ * cpu_exec when single-stepping starts or an interrupt request waits for IF. */
+void cpu_attend_flags(struct cpu *c, uint64_t old);
 /* popf/iret: only the bits the current privilege may change (SDM vol. 2, POPF). */
 void flags_write_checked(struct cpu *c, uint64_t v, unsigned size);
 bool cpu_cond(struct cpu *c, unsigned cc);      /* Jcc/SETcc/CMOVcc condition 0-15 */

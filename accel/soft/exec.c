@@ -264,18 +264,21 @@ static bool try_interrupt(struct cpu *c)
         !atomic_load_explicit(c->irq_line, memory_order_acquire))
         return false;
     int v = c->env->irq_ack(c);   /* INTA: cheap when nothing is pending (one flag load) */
-    if (v < 0)
-        return false;
-    c->insn_rip = c->rip;
-    c->delivering = 256 + v;      /* an external event: never a double-fault partner */
-    cpu_deliver(c, v, false, 0, false, c->rip);
-    c->delivering = -1;
-    return true;
+    if (v >= 0) {
+        c->insn_rip = c->rip;
+        c->delivering = 256 + v;  /* an external event: never a double-fault partner */
+        cpu_deliver(c, v, false, 0, false, c->rip);
+        c->delivering = -1;
+    }
+    /* The acknowledge may leave the hint up with no kick (another request behind this one):
+     * chained blocks do not read the hint, so they stop for it here if IF lets it in. */
+    cpu_attend_flags(c, 0);
+    return v >= 0;
 }
 
 bool cpu_wants_exit(struct cpu *c)
 {
-    if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+    if (atomic_load_explicit(&c->kick, memory_order_acquire) ||
         (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
         return true;
     if (c->nmi_pending && !c->nmi_blocked)
@@ -285,6 +288,9 @@ bool cpu_wants_exit(struct cpu *c)
 
 static void check_code_epoch(struct cpu *c)
 {
+    /* Cleared before the epoch is read: a bump after this read raises it again (tb.c). */
+    if (atomic_load_explicit(&c->code_attn, memory_order_relaxed))
+        atomic_exchange_explicit(&c->code_attn, 0, memory_order_seq_cst);
     unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
     if (ep != c->code_epoch_seen) {
         /* Another vCPU started translating some page: drop our write shortcuts. */
@@ -415,6 +421,8 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             return STOP_FAULT;
     }
     for (;;) {
+        /* Only this thread sets attn, and everything it stands for is looked at below. */
+        c->attn = false;
         if (c->exc_vector >= 0) {
             int v = c->exc_vector;
             c->exc_vector = -1;
@@ -425,7 +433,7 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
         }
         if (c->sysret_tf)
             db_sysret_trap(c);
-        if (atomic_load_explicit(&c->kick, memory_order_relaxed) ||
+        if (atomic_load_explicit(&c->kick, memory_order_acquire) ||
             (c->stop_flag && atomic_load_explicit(c->stop_flag, memory_order_relaxed)))
             return STOP_KICK;
         if (c->user_stop)
@@ -520,6 +528,8 @@ void cpu_reset(struct cpu *c)
     c->delivering = -1;
     c->halted = false;
     c->irq_shadow = false;
+    c->attn = false;
+    c->attn_pad = 0;
     c->tf_after = c->sysret_tf = false;
     c->triple_fault = false;
     c->has_stop_rip = false;

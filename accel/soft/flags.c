@@ -70,8 +70,21 @@ uint64_t cpu_get_flags(struct cpu *c)
 
 void cpu_set_flags(struct cpu *c, uint64_t f)
 {
+    uint64_t old = c->flags;
     c->lf.op = LF_NONE;
     c->flags = (f & 0x3f7fd5) | 2;
+    cpu_attend_flags(c, old);
+}
+
+/* Chained blocks test neither TF nor the interrupt hint (jit-chain.c): a write that sets TF, or
+ * sets IF while the interrupt controller's hint is up, raises attn instead. The hint raised by
+ * another thread after this look comes with a kick (hw/apic.h), which chained blocks see. */
+void cpu_attend_flags(struct cpu *c, uint64_t old)
+{
+    if ((c->flags & F_TF) ||
+        ((c->flags & ~old & F_IF) && c->irq_line &&
+         atomic_load_explicit(c->irq_line, memory_order_acquire)))
+        c->attn = true;
 }
 
 /* Condition codes (SDM vol. 1, appendix B). The common compare-and-branch cases are answered

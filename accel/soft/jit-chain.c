@@ -31,12 +31,13 @@ static void emit_self_loop(struct jctx *j, uint8_t **out, unsigned *nout)
 
 /* The end of a block that ran to its end: rather than return to cpu_exec, jump straight into the
  * next block's host code (QEMU's goto_tb, through the block's chain slots that next_tb fills) when
- * nothing needs cpu_exec's attention between the blocks: no kick or stop request, no interrupt
- * that could be taken, no interrupt shadow, single-step, breakpoint, halt or NMI, the budget not
- * spent, no vCPU newly translating code. Any doubt returns to cpu_exec, which decides the same
- * things the slow way. The jump enters the next block past its prologue (JIT_CHAIN_ENTRY: every block's
- * frame is the same), with rsi = that block as cpu_exec would pass it. */
-void jit_emit_chain(struct jctx *j, const struct cpu *c)
+ * nothing needs cpu_exec's attention between the blocks: the attention word clear (no kick or
+ * stop request, no interrupt that could be taken, no interrupt shadow, single-step, breakpoint,
+ * halt or NMI), the budget not spent, no vCPU newly translating code. Any doubt returns to
+ * cpu_exec, which decides the same things the slow way. The jump enters the next block past its
+ * prologue (JIT_CHAIN_ENTRY: every block's frame is the same), with rsi = that block as cpu_exec
+ * would pass it. */
+void jit_emit_chain(struct jctx *j)
 {
     struct emit *e = &j->e;
     uint8_t *out[40];
@@ -46,40 +47,24 @@ void jit_emit_chain(struct jctx *j, const struct cpu *c)
     e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
     e_byte(e, j->tb_cpl);
     OUT(CC_NE);
-    e_alu_mi(e, false, 7, RBX, OFF(kick), 0);                          /* cmp dword [kick], 0 */
-    OUT(CC_NE);
-    if (c->stop_flag) {
-        e_load64(e, RAX, RBX, OFF(stop_flag));
-        e_alu_mi(e, false, 7, RAX, 0, 0);
-        OUT(CC_NE);
-    }
-    e_op_mem(e, false, 0xf7, 0, RBX, HNONE, 0, OFF(flags));           /* test dword [flags], TF */
-    e_u32(e, F_TF);
-    OUT(CC_NE);
-    if (c->irq_line) {
-        e_op_mem(e, false, 0xf7, 0, RBX, HNONE, 0, OFF(flags));       /* IF and a pending irq */
-        e_u32(e, F_IF);
-        uint8_t *no_if = e_jcc(e, CC_E);
-        e_load64(e, RAX, RBX, OFF(irq_line));
-        e_op_mem(e, false, 0x80, 7, RAX, HNONE, 0, 0);
-        e_byte(e, 0);
-        OUT(CC_NE);
-        e_patch(no_if, e->p);
-    }
-    /* (Armed debug registers run one instruction at a time, through cpu_exec.) */
+    /* The attention word (cpu.h): halt, NMI, interrupt shadow, armed debug registers, attn (TF
+     * or an interrupt IF now lets in), kick (a stop request, an interrupt request from another
+     * thread) and code_attn (another vCPU made a page code). A stop request and an interrupt
+     * request always come with a kick (machine/vm.c, hw/apic.h), a bump of the code epoch with
+     * code_attn (tb.c), so neither the stop flag, the interrupt hint nor the epoch is read here. */
     _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
                    offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
                    offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
-                   offsetof(struct cpu, halted) % 4 == 0, "halted..dr_armed: one 32-bit word");
-    e_alu_mi(e, false, 7, RBX, OFF(halted), 0);                        /* cmp dword [halted..], 0 */
+                   offsetof(struct cpu, attn) == offsetof(struct cpu, halted) + 4 &&
+                   offsetof(struct cpu, kick) == offsetof(struct cpu, halted) + 5 &&
+                   offsetof(struct cpu, code_attn) == offsetof(struct cpu, halted) + 6 &&
+                   offsetof(struct cpu, attn_pad) == offsetof(struct cpu, halted) + 7 &&
+                   offsetof(struct cpu, halted) % 8 == 0, "halted..kick: one 64-bit word");
+    e_alu_mi(e, true, 7, RBX, OFF(halted), 0);                         /* cmp qword [halted..], 0 */
     OUT(CC_NE);
     e_load64(e, RAX, RBX, OFF(icount));
     e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
     OUT(CC_AE);
-    e_load64(e, RAX, RBX, OFF(pages));
-    e_load32(e, RAX, RAX, (int32_t)offsetof(struct code_pages, epoch));
-    e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(code_epoch_seen));
-    OUT(CC_NE);
 
     if (j->self_loop)
         emit_self_loop(j, out, &nout);

@@ -148,6 +148,6 @@ bool jit_string_op(struct jctx *j, const struct insn *i);
 bool jit_lock_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
-void jit_emit_chain(struct jctx *j, const struct cpu *c);
+void jit_emit_chain(struct jctx *j);
 
 #endif

@@ -190,7 +190,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
     if (j->chain) {
         jit_regs_settle(j);
-        jit_emit_chain(j, c);
+        jit_emit_chain(j);
     }
     uint8_t *epilogue = e->p;
     jit_regs_restore(j);

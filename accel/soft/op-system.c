@@ -532,7 +532,9 @@ OP(op_sysret)
         c->rip = target;
     } else {
         flat_cs(c, (uint16_t)(base | 3), 3, false);
+        uint64_t old = c->flags;
         c->flags |= F_IF;
+        cpu_attend_flags(c, old);
         c->rip = (uint32_t)c->gpr[R_RCX];
     }
     /* SS's selector is STAR[63:48]+8 with RPL 3; its cached attributes are forced flat. */

@@ -451,7 +451,9 @@ static int soft_vcpu_init(struct vcpu *v)
     if (v->lapic.dev)
         c->irq_line = v->lapic.irq_hint;
     c->tbs = tb_cache_new(soft_cache_share(v->vm));
-    if (!c->tbs) {
+    _Static_assert(VM_MAX_CPUS <= CODE_PAGES_WATCHERS, "every vCPU watches the code epoch");
+    if (!c->tbs || !code_pages_watch(svm->pages, c)) {
+        tb_cache_free(c->tbs);
         free(s);
         return -ENOMEM;
     }
@@ -543,9 +545,11 @@ static int soft_vcpu_run(struct vcpu *v)
     struct cpu *c = &s->cpu;
     struct vm *vm = v->vm;
     for (;;) {
+        /* The kick is cleared before the stop flag and the LAPIC are looked at (a full barrier):
+         * one sent after this look stays set for the chained blocks to see (jit-chain.c). */
+        atomic_store_explicit(&c->kick, 0, memory_order_seq_cst);
         if (vm_should_stop(vm))
             return VCPU_STOP;
-        atomic_store_explicit(&c->kick, 0, memory_order_relaxed);
         if (v->lapic.dev && lapic_events(&v->lapic))
             take_events(s);
         if (s->wait_sipi) {
@@ -594,6 +598,7 @@ static void soft_vcpu_destroy(struct vcpu *v)
     struct soft_vcpu *s = v->accel;
     if (!s)
         return;
+    code_pages_unwatch(s->cpu.pages, &s->cpu);
     tb_cache_free(s->cpu.tbs);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);

@@ -48,6 +48,40 @@ void code_pages_free(struct code_pages *p)
     free(p);
 }
 
+bool code_pages_watch(struct code_pages *p, struct cpu *c)
+{
+    bool ok = false;
+    pthread_mutex_lock(&p->lock);
+    for (unsigned k = 0; k < CODE_PAGES_WATCHERS && !ok; k++)
+        if (!p->watch[k]) {
+            p->watch[k] = &c->code_attn;
+            ok = true;
+        }
+    pthread_mutex_unlock(&p->lock);
+    return ok;
+}
+
+void code_pages_unwatch(struct code_pages *p, struct cpu *c)
+{
+    pthread_mutex_lock(&p->lock);
+    for (unsigned k = 0; k < CODE_PAGES_WATCHERS; k++)
+        if (p->watch[k] == &c->code_attn)
+            p->watch[k] = NULL;
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* After a bump of p->epoch: the other vCPUs' chained blocks stop for cpu_exec, which clears the
+ * flag before it reads the epoch (exec.c), so a bump is never missed. Under the lock, so that a
+ * vCPU being destroyed is not written. */
+static void code_pages_alert(struct code_pages *p, const struct cpu *c)
+{
+    pthread_mutex_lock(&p->lock);
+    for (unsigned k = 0; k < CODE_PAGES_WATCHERS; k++)
+        if (p->watch[k] && p->watch[k] != &c->code_attn)
+            atomic_store_explicit(p->watch[k], 1, memory_order_release);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static unsigned page_hash(uint64_t gpa_page)
 {
     return (unsigned)((gpa_page >> 12) * 0x9e3779b1u) % CODE_PAGE_BUCKETS;
@@ -277,6 +311,7 @@ static void mark_code(struct cpu *c, struct code_page *cp)
         tlb_flush_gpa(c, cp->gpa);
         atomic_fetch_add_explicit(&c->pages->epoch, 1, memory_order_release);
         c->code_epoch_seen++;
+        code_pages_alert(c->pages, c);
     }
 }
 

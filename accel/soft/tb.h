@@ -19,10 +19,14 @@ struct code_page {
 };
 
 #define CODE_PAGE_BUCKETS 4096
+#define CODE_PAGES_WATCHERS 64     /* vCPUs sharing one set of code pages (VM_MAX_CPUS) */
 struct code_pages {
     pthread_mutex_t lock;      /* insertion only; lookups of existing pages are lock-free */
     struct code_page *_Atomic bucket[CODE_PAGE_BUCKETS];
     _Atomic unsigned epoch;    /* bumped when a page becomes code: other vCPUs drop TLB writes */
+    /* The vCPUs' code_attn flags (cpu.h's attention word), raised after each bump so that their
+     * chained blocks stop for cpu_exec's look at the epoch; under lock. */
+    _Atomic uint8_t *watch[CODE_PAGES_WATCHERS];
 };
 
 #define TB_MAX_INSNS 64
@@ -70,6 +74,9 @@ size_t tb_cache_jc_offset(void);   /* where jc[] is in struct tb_cache */
 
 struct code_pages *code_pages_new(void);
 void code_pages_free(struct code_pages *p);
+/* A vCPU sharing p: c->code_attn is raised whenever another vCPU bumps p->epoch. False: no room. */
+bool code_pages_watch(struct code_pages *p, struct cpu *c);
+void code_pages_unwatch(struct code_pages *p, struct cpu *c);
 struct code_page *code_page_find(struct code_pages *p, uint64_t gpa_page);
 bool code_page_is_code(struct code_pages *p, uint64_t gpa_page);
 /* A write reached a code page through the slow path: invalidate its blocks. */
