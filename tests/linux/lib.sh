@@ -2,6 +2,7 @@
 # Sourced; expects `set -u`. The material comes from scripts/fetch-guest.sh (make guest-linux).
 VMON=${VMON:-build/vmon}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export VMON_MONITOR_DIR=$ROOT/monitor     # monitor/qmp_client.py, for the tests' QMP snippets
 cd "$ROOT"
 # Under a loaded 2-core CI machine the soft CPU boots the cloud kernel in 15-45 s: leave room.
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}

@@ -53,16 +53,10 @@ run_case() {
     VMON_PID=$!
     wait_for "$a" '^MIGRATE-NOW' "$BOOT_TIMEOUT" || { tail -20 "$a"; cat "$a.err"; kill $DST_PID; fail "$mode: the guest never got to MIGRATE-NOW"; }
     python3 - "$T/q.sock" "tcp:127.0.0.1:$port" "$mode" > "$T/mig.out" <<'P' || { cat "$T/mig.out" "$a.err" "$b.err"; kill $DST_PID; fail "$mode: migrating over QMP"; }
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
+import json, os, sys, time
+sys.path.insert(0, os.environ["VMON_MONITOR_DIR"])
+from qmp_client import Qmp  # the tests' one QMP client
+cmd = Qmp(sys.argv[1], timeout=120, greet=True).cmd
 assert cmd("migrate", {"uri": sys.argv[2], "blk": sys.argv[3] == "copy"}).get("return") == {}
 while True:
     st = cmd("query-migrate")["return"]

@@ -5,9 +5,9 @@
 save_and_quit() {
     python3 - "$TMPD/q.sock" "$TMPD/state" <<'P' || fail "saving over QMP"
 import os, sys
-sys.path.insert(0, os.path.join(os.environ["SNAPSHOT_DIR"]))
-from snap import Qmp
-q = Qmp(sys.argv[1])
+sys.path.insert(0, os.environ["VMON_MONITOR_DIR"])
+from qmp_client import Qmp  # the tests' one QMP client
+q = Qmp(sys.argv[1], timeout=120, greet=True)
 assert "return" in q.cmd("stop")
 r = q.cmd("x-vmon-save-state", {"file": sys.argv[2]})
 assert r.get("return") == {}, r
@@ -18,5 +18,3 @@ P
     grep -q '^AFTER-SLEEP' "$1" && fail "the guest woke before the save (sleep too short for this machine?)"
     ok "saved while the guest sleeps$2"
 }
-SNAPSHOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export SNAPSHOT_DIR

@@ -78,16 +78,10 @@ c=$TMPD/c.log
     -incoming "tcp:127.0.0.1:$port" </dev/null >"$c" 2>"$c.err" &
 DST_PID=$!
 python3 - "$TMPD/b.sock" "tcp:127.0.0.1:$port" <<'P' || { cat "$b.err" "$c.err"; kill $DST_PID; fail "migrating over QMP"; }
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
+import json, os, sys, time
+sys.path.insert(0, os.environ["VMON_MONITOR_DIR"])
+from qmp_client import Qmp  # the tests' one QMP client
+cmd = Qmp(sys.argv[1], timeout=120, greet=True).cmd
 assert cmd("migrate", {"uri": sys.argv[2]}).get("return") == {}
 while True:
     st = cmd("query-migrate")["return"]

@@ -72,16 +72,10 @@ host_fwd() {   # host_fwd WHAT PORT: the host reads the guest's /www/g through h
     ok "$1: the host fetched the guest's file through hostfwd"
 }
 qmp() { python3 - "$@" <<'P'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def cmd(c, a=None):
-    f.write(json.dumps({"execute": c, **({"arguments": a} if a else {})}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "event" not in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
+import json, os, sys, time
+sys.path.insert(0, os.environ["VMON_MONITOR_DIR"])
+from qmp_client import Qmp  # the tests' one QMP client
+cmd = Qmp(sys.argv[1], timeout=120, greet=True).cmd
 if sys.argv[2] == "save":
     assert "return" in cmd("stop")
     r = cmd("x-vmon-save-state", {"file": sys.argv[3]})
