@@ -330,6 +330,7 @@ int serial_load(struct serial *s, struct vms_reader *r)
     s->rx_head = 0;
     s->rx_count = n;
     update_irq(s);
+    rx_room_check(s);          /* a backend waiting on the old contents may send now */
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
