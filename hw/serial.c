@@ -3,7 +3,9 @@
  * Transmission is instantaneous: a THR write goes straight to the backend, so THR and the shift
  * register are always empty (LSR THRE|TEMT) and the THRE interrupt re-arms at once. Received bytes
  * wait in a buffer larger than the 16-byte FIFO (the backend's buffering); the FIFO trigger level
- * decides between the "data available" and "character timeout" interrupt identities.
+ * decides between the "data available" and "character timeout" interrupt identities. A full
+ * buffer pushes back on a backend with flow control (link.rx_room) instead of dropping bytes, as a
+ * host that stops reading its side of the line.
  * Lock: s->lock, taken by bus dispatch (vCPU threads) and serial_receive (event loop); set_irq and
  * tx are called inside it. */
 #include "hw/serial.h"
@@ -66,6 +68,7 @@ struct serial {
     uint16_t divisor;
     bool thr_ipending;         /* THRE interrupt pending until IIR read or THR write */
     bool irq_level;
+    bool rx_waiting;           /* the backend holds bytes that did not fit: tell it of room */
     uint8_t rx[SERIAL_RX_BUF];
     size_t rx_head, rx_count;
 };
@@ -116,6 +119,15 @@ static uint8_t rx_pop(struct serial *s)
     return b;
 }
 
+/* The guest took bytes: a backend holding the ones that did not fit may send them again. */
+static void rx_room_check(struct serial *s)
+{
+    if (s->rx_waiting && s->rx_count <= SERIAL_RX_BUF / 2) {
+        s->rx_waiting = false;
+        s->link.rx_room(s->link.opaque);
+    }
+}
+
 static uint8_t modem_status(const struct serial *s)
 {
     if (s->mcr & MCR_LOOP) {   /* loopback wires the modem outputs back to the inputs (8.6) */
@@ -142,6 +154,7 @@ static uint64_t serial_read(void *dev, uint64_t off, unsigned size)
         } else {
             v = rx_pop(s);
             update_irq(s);
+            rx_room_check(s);
         }
         break;
     case UART_IER:
@@ -220,6 +233,7 @@ static void serial_write(void *dev, uint64_t off, uint64_t val, unsigned size)
         if (!(v & FCR_ENABLE))
             s->fcr = 0;
         update_irq(s);
+        rx_room_check(s);
         break;
     case UART_LCR:
         s->lcr = v;
@@ -247,7 +261,9 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
     if (!(s->mcr & MCR_LOOP)) {
         for (; n < len && s->rx_count < SERIAL_RX_BUF; n++)
             rx_push(s, buf[n]);
-        if (n < len)
+        if (n < len && s->link.rx_room)
+            s->rx_waiting = true;
+        else if (n < len)
             s->lsr_err |= LSR_OE;
     }
     update_irq(s);
@@ -314,6 +330,7 @@ int serial_load(struct serial *s, struct vms_reader *r)
     s->rx_head = 0;
     s->rx_count = n;
     update_irq(s);
+    rx_room_check(s);          /* a backend waiting on the old contents may send now */
     pthread_mutex_unlock(&s->lock);
     return 0;
 }

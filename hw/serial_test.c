@@ -13,6 +13,7 @@ struct fake {
     int edges;                 /* 0 -> 1 transitions */
     char tx[64];
     int ntx;
+    int rooms;                 /* rx_room calls */
 };
 
 static void fake_irq(void *opaque, int level)
@@ -21,6 +22,11 @@ static void fake_irq(void *opaque, int level)
     if (level && !f->irq)
         f->edges++;
     f->irq = level;
+}
+
+static void fake_room(void *opaque)
+{
+    ((struct fake *)opaque)->rooms++;
 }
 
 static void fake_tx(void *opaque, uint8_t b)
@@ -159,6 +165,37 @@ static void test_overrun(void **state)
     assert_int_equal(rd(t, 5) & 0x02, 0);      /* overrun clears on read */
 }
 
+/* A backend with flow control: a full buffer takes no more, raises no overrun (nothing is lost,
+ * the backend keeps the rest), and says once when the guest has read it down to half. */
+static void test_backpressure(void **state)
+{
+    struct t *t = *state;
+    serial_free(t->s);
+    struct serial_link link = { .set_irq = fake_irq, .tx = fake_tx, .rx_room = fake_room,
+                                .opaque = &t->f };
+    t->s = serial_new(&link);
+    static uint8_t lots[SERIAL_RX_BUF + 10];
+    for (size_t i = 0; i < sizeof(lots); i++)
+        lots[i] = (uint8_t)i;
+    assert_int_equal(serial_receive(t->s, lots, sizeof(lots)), SERIAL_RX_BUF);
+    assert_int_equal(rd(t, 5) & 0x03, 0x01);   /* data ready, no overrun */
+    assert_int_equal(serial_receive(t->s, lots + SERIAL_RX_BUF, 10), 0);
+    for (size_t i = 0; i < SERIAL_RX_BUF / 2 - 1; i++)
+        assert_int_equal(rd(t, 0), (uint8_t)i);
+    assert_int_equal(t->f.rooms, 0);           /* still over half full */
+    assert_int_equal(rd(t, 0), (uint8_t)(SERIAL_RX_BUF / 2 - 1));
+    assert_int_equal(t->f.rooms, 1);
+    rd(t, 0);
+    assert_int_equal(t->f.rooms, 1);           /* once per refusal */
+    assert_int_equal(serial_receive(t->s, lots + SERIAL_RX_BUF, 10), 10);
+    assert_int_equal(rd(t, 5) & 0x02, 0);
+    /* Clearing the FIFO (FCR) is room too. */
+    assert_int_equal(serial_receive(t->s, lots, sizeof(lots)), SERIAL_RX_BUF / 2 - 9);
+    wr(t, 2, 0x03);
+    assert_int_equal(t->f.rooms, 2);
+    assert_int_equal(rd(t, 5) & 0x01, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +206,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loopback_and_msr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrun, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

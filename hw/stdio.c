@@ -1,6 +1,9 @@
 /* The host terminal as the guest's serial line, QEMU -nographic style: raw mode while the guest
  * runs, and the escapes of QEMU's docs/system/mux-chardev.rst: Ctrl-A x quits, Ctrl-A c switches to
  * the monitor and back (when one is attached), Ctrl-A h lists them, Ctrl-A Ctrl-A sends one Ctrl-A.
+ * Typed bytes the UART cannot take yet wait here (flow control, serial_link.rx_room) rather than
+ * being lost: a paste larger than its buffer arrives whole. Past sizeof(pend) stdin is left
+ * unread until the guest catches up (so Ctrl-A x then waits too, as in QEMU).
  *
  * The saved termios is the one process-wide variable here: the terminal belongs to the process, and
  * exit() and fatal-signal paths, which have no VM at hand, must put it back. */
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -26,14 +30,20 @@ struct stdio_chr {
     struct stop_link stop;
     struct serial *serial;
     int in_fd, out_fd;
-    bool watching;
+    bool watching;             /* in_fd is on the loop */
+    bool in_eof;               /* in_fd ended (or failed): never watched again */
+    int room_fd;               /* eventfd: the UART has room again (stdio_chr_rx_room) */
     bool escape;               /* the previous byte was Ctrl-A */
     struct stdio_mux_link mux; /* the monitor, or none */
     pthread_mutex_t lock;      /* guards mux_focus and held[] against the UART's thread */
     bool mux_focus;            /* typed bytes go to the monitor; guest output is held */
     size_t nheld;              /* guest output held while the monitor has the terminal (bytes) */
     uint8_t held[4096];        /* beyond it, output is dropped, as a line without flow control */
+    size_t npend;              /* typed bytes the UART has not taken yet (loop thread only) */
+    uint8_t pend[65536];
 };
+
+#define READ_CHUNK 256         /* one read of stdin; with a pending Ctrl-A it yields one more byte */
 
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_fd = -1;   /* the fd whose termios is saved, -1 when none */
@@ -127,15 +137,63 @@ static void stdio_chr_help(struct stdio_chr *c)
     stdio_chr_write(c, help, sizeof(help) - 1);
 }
 
-/* Deliver typed bytes to whoever has the keyboard. */
+static void stdio_chr_readable(void *opaque);
+
+/* Read stdin only while the pending buffer can take a whole read (loop thread). */
+static void stdio_chr_watch(struct stdio_chr *c)
+{
+    bool want = !c->in_eof && sizeof(c->pend) - c->npend > READ_CHUNK + 1;
+    if (want && !c->watching)
+        c->watching = evloop_add_fd(c->loop, c->in_fd, stdio_chr_readable, c) == 0;
+    else if (!want && c->watching) {
+        evloop_remove_fd(c->loop, c->in_fd);
+        c->watching = false;
+    }
+}
+
+/* Offer the UART what waits for it; it keeps what it takes. */
+static void stdio_chr_flush(struct stdio_chr *c)
+{
+    if (c->serial && c->npend) {
+        size_t n = serial_receive(c->serial, c->pend, c->npend);
+        memmove(c->pend, c->pend + n, c->npend - n);
+        c->npend -= n;
+    }
+    stdio_chr_watch(c);
+}
+
+/* Deliver typed bytes to whoever has the keyboard. stdio_chr_watch keeps room for them. */
 static void stdio_chr_deliver(struct stdio_chr *c, const uint8_t *buf, size_t n)
 {
     if (!n)
         return;
-    if (c->mux_focus && c->mux.input)
+    if (c->mux_focus && c->mux.input) {
         c->mux.input(c->mux.opaque, buf, n);
-    else if (c->serial)
-        serial_receive(c->serial, buf, n);
+        return;
+    }
+    if (n > sizeof(c->pend) - c->npend)
+        n = sizeof(c->pend) - c->npend;
+    memcpy(c->pend + c->npend, buf, n);
+    c->npend += n;
+    stdio_chr_flush(c);
+}
+
+/* Event loop: the guest drained the UART (stdio_chr_rx_room). */
+static void stdio_chr_room(void *opaque)
+{
+    struct stdio_chr *c = opaque;
+    uint64_t v;
+    if (read(c->room_fd, &v, sizeof(v)) != sizeof(v))
+        return;
+    stdio_chr_flush(c);
+}
+
+void stdio_chr_rx_room(void *opaque)
+{
+    struct stdio_chr *c = opaque;
+    uint64_t one = 1;
+    while (write(c->room_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;                      /* EAGAIN: the counter is already set, the loop will look */
 }
 
 /* Ctrl-A c: the keyboard moves; bytes typed before it went to the old owner. */
@@ -163,12 +221,12 @@ static void stdio_chr_readable(void *opaque)
 {
     struct stdio_chr *c = opaque;
     /* A Ctrl-A left by the previous read turns this read's first byte into two: one more out. */
-    uint8_t in[256], out[sizeof(in) + 1];
+    uint8_t in[READ_CHUNK], out[sizeof(in) + 1];
     ssize_t n = read(c->in_fd, in, sizeof(in));
     if (n <= 0) {
         if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-            evloop_remove_fd(c->loop, c->in_fd);   /* EOF: level-triggered, it would spin */
-            c->watching = false;
+            c->in_eof = true;  /* EOF: level-triggered, it would spin */
+            stdio_chr_watch(c);
         }
         return;
     }
@@ -214,15 +272,22 @@ struct stdio_chr *stdio_chr_new(struct evloop *loop, const struct stop_link *sto
     pthread_mutex_init(&c->lock, NULL);
     c->in_fd = in_fd;
     c->out_fd = out_fd;
+    c->room_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->room_fd < 0 || evloop_add_fd(loop, c->room_fd, stdio_chr_room, c) < 0) {
+        if (c->room_fd >= 0)
+            close(c->room_fd);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
     /* A terminal we do not own (vmon started in the background) is left alone: reading it would
      * stop vmon with SIGTTIN. A regular file or /dev/null cannot be polled (EPERM). Either way the
      * guest gets no input. */
-    if (in_fd >= 0 && isatty(in_fd) && tcgetpgrp(in_fd) != getpgrp())
-        return c;
-    if (in_fd >= 0 && evloop_add_fd(loop, in_fd, stdio_chr_readable, c) == 0) {
-        c->watching = true;
+    c->in_eof = in_fd < 0 || (isatty(in_fd) && tcgetpgrp(in_fd) != getpgrp());
+    stdio_chr_watch(c);
+    c->in_eof = !c->watching;
+    if (c->watching)
         term_raw(in_fd);
-    }
     return c;
 }
 
@@ -237,6 +302,8 @@ void stdio_chr_free(struct stdio_chr *c)
         return;
     if (c->watching)
         evloop_remove_fd(c->loop, c->in_fd);
+    evloop_remove_fd(c->loop, c->room_fd);
+    close(c->room_fd);
     term_restore();
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -33,5 +33,7 @@ void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n);
 void stdio_chr_free(struct stdio_chr *c);
 /* serial_link.tx: one byte to out_fd. */
 void stdio_chr_tx(void *opaque, uint8_t byte);
+/* serial_link.rx_room: the UART can take typed bytes again (any thread; wakes the event loop). */
+void stdio_chr_rx_room(void *opaque);
 
 #endif

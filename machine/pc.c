@@ -324,6 +324,12 @@ static void com1_tx(void *opaque, uint8_t byte)
     stdio_chr_tx(pc->console, byte);
 }
 
+static void com1_rx_room(void *opaque)
+{
+    struct pc *pc = opaque;
+    stdio_chr_rx_room(pc->console);
+}
+
 /* Port 0x80: firmware and Linux write POST codes or use it as an I/O delay; nothing to do. */
 static uint64_t port80_read(void *dev, uint64_t off, unsigned size)
 {
@@ -454,7 +460,8 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
     }
     pc->msi_routes = msi_routes_new(vm);   /* NULL: MSIs through signal_msi or the soft LAPICs */
 
-    struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .opaque = pc };
+    struct serial_link link = { .set_irq = com1_irq, .tx = com1_tx, .rx_room = com1_rx_room,
+                                .opaque = pc };
     if (!(pc->console = stdio_chr_new(vm->loop, &pc->stop, STDIN_FILENO, STDOUT_FILENO)) ||
         !(pc->com1 = serial_new(&link)))
         goto fail;
