@@ -1,8 +1,9 @@
 /* The translator's byte and word moves (jit-move8.c) on sequences that put them next to the
  * register cache (jit-regs.c): a register named by two or more instructions of the block lives in a
  * host register, and an 8/16-bit write must keep the upper bits and update (low byte, word) or drop
- * (AH..BH) the host copy. Each sequence runs interpreted and translated; both must agree with the
- * values the SDM gives (vol. 1, 3.4.1.1; vol. 2, MOV). Every sequence starts with
+ * (AH..BH) the host copy; also the ALU ops on a byte in memory (jit-alu.c). Each sequence runs
+ * interpreted and translated; both must agree with the values the SDM gives (vol. 1, 3.4.1.1;
+ * vol. 2, MOV, ADD..CMP). Every sequence starts with
  * mov [rsp+8], rax; mov r8, [rsp+8], so that the stack page is in the soft TLB and the moves after
  * it take the inline path, not the slow path's handler. */
 #include <setjmp.h>
@@ -159,6 +160,24 @@ static void test_fault_after_byte_write(void **state)
     }
 }
 
+/* ALU ops on a byte in memory (jit-alu.c's emit_alu_m8) with AH as a source and their flags read
+ * right after: mov byte [rsp], f0; mov ah, 20; add [rsp], ah (10, CF); setc cl; sub byte [rsp], 11
+ * (ff, CF); setc dl; cmp ah, [rsp] (20 - ff: CF); setb bl; movzx rsi, byte [rsp]. */
+static void test_alu_byte_memory(void **state)
+{
+    static const uint8_t code[] = { WARM, 0xc6, 0x04, 0x24, 0xf0, 0xb4, 0x20, 0x00, 0x24, 0x24,
+                                    0x0f, 0x92, 0xc1, 0x80, 0x2c, 0x24, 0x11, 0x0f, 0x92, 0xc2,
+                                    0x3a, 0x24, 0x24, 0x0f, 0x92, 0xc3, 0x48, 0x0f, 0xb6, 0x34, 0x24 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], 1);
+    assert_int_equal(st.gpr[2], 1);
+    assert_int_equal(st.gpr[3], 1);
+    assert_int_equal(st.gpr[6], 0xff);
+    assert_int_equal(st.gpr[0], 0x4000000000002001ull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_rex_byte_and_ah),
         cmocka_unit_test(test_byte_word_stores),
         cmocka_unit_test(test_fault_after_byte_write),
+        cmocka_unit_test(test_alu_byte_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
