@@ -1,6 +1,6 @@
 /* The translator's per-form emitters for the eight ALU operations (the forms fast-alu-cc.c picks),
  * test and inc/dec, and by opcode test r8, ALU ops on
- * the accumulator, cmp/test of a byte in memory and inc/dec in memory: the host's own instruction
+ * the accumulator, ALU ops and test on a byte in memory and inc/dec in memory: the host's own instruction
  * at the same width, and the lazy record (flags.c) stored as alu.h's alu_compute stores it unless
  * a later instruction of the block rewrites it first (SDM vol. 2, ADD..CMP, TEST, INC, DEC). */
 #include "accel/soft/alu.h"
@@ -267,6 +267,32 @@ static bool emit_incdec_mem(struct jctx *j, const struct insn *i)
 }
 
 
+/* The eight ALU ops (not adc/sbb) on a byte in memory: op [mem], r8 (00, 08, 20, 28, 30, 38),
+ * cmp r8, [mem] (3A) and op [mem], imm8 (80 /0, /1, /4, /5, /6); in place on the TLB's host
+ * address, the operands zero-extended as the handler's lazy record has them. */
+static bool emit_alu_m8(struct jctx *j, const struct insn *i)
+{
+    struct emit *e = &j->e;
+    unsigned op = i->op;
+    bool imm = op == 0x80, rev = op == 0x3a;
+    unsigned aop = imm ? (i->modrm >> 3) & 7 : (op >> 3) & 7;
+    if (!imm && !rev && (op >= 0x40 || (op & 7) != 0))
+        return false;
+    if (aop == ALU_ADC || aop == ALU_SBB || (imm && aop == ALU_CMP))
+        return false;
+    jit_emit_mem_operand(j, j->k, i, 1, aop != ALU_CMP);
+    e_op_mem(e, false, 0x0fb6, rev ? RCX : RAX, RDX, HNONE, 0, 0);   /* movzx e?x, byte [rdx] */
+    if (imm)
+        e_mov_imm(e, RCX, i->imm & 0xff);
+    else
+        e_op_mem(e, false, 0x0fb6, rev ? RAX : RCX, RBX, HNONE, 0, jit_reg8_off(i, i->reg));
+    emit_alu(j, j->k, aop, 1);
+    if (aop != ALU_CMP)
+        e_op_mem(e, false, 0x88, RAX, RDX, HNONE, 0, 0);                /* mov [rdx], al */
+    jit_stub_done(j);
+    return true;
+}
+
 /* ALU-family instructions fast-alu-cc.c has no form for, by opcode (shifts, imul, bt: jit-shift.c). */
 bool jit_alu_op(struct jctx *j, const struct insn *i)
 {
@@ -284,8 +310,10 @@ bool jit_alu_op(struct jctx *j, const struct insn *i)
     }
     if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7))
         return emit_alu_acc(j, i);
-    if ((op == 0x80 || op == 0xf6) && !reg && jit_addr_ok(j, j->k, i))
-        return emit_cmp_test_m8(j, i);
+    if ((op == 0x80 || op == 0xf6) && !reg && jit_addr_ok(j, j->k, i) && emit_cmp_test_m8(j, i))
+        return true;
+    if ((op < 0x40 || op == 0x80) && !reg && jit_addr_ok(j, j->k, i) && emit_alu_m8(j, i))
+        return true;
     if (op == 0xff && !reg && wide && ((i->modrm >> 3) & 7) < 2 && jit_addr_ok(j, j->k, i))
         return emit_incdec_mem(j, i);
     return false;

@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-lock.c, jit-move8.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -126,6 +126,9 @@ bool jit_jmp(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_move_op(struct jctx *j, const struct insn *i);
 void jit_emit_set_rip(struct jctx *j, int64_t off);
+
+/* jit-move8.c: byte and word moves (88, 89, 8A, 8B, C6, C7 at 8/16 bits) by opcode. */
+bool jit_move_narrow(struct jctx *j, const struct insn *i);
 
 /* jit-alu.c: the eight ALU operations, test, inc/dec; by opcode (FORM_NONE): test r8, ALU ops on
  * the accumulator, cmp/test of a byte in memory, inc/dec in memory. */
