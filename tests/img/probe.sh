@@ -10,7 +10,11 @@ for f in qcow qed vmdk vdi vpc vhdx parallels; do
 done
 qemu-img create -q -f vmdk -o subformat=monolithicFlat flat.vmdk 1M      # a text descriptor
 mv flat.vmdk x.vmdk-desc
-qemu-img create -q --object secret,id=s0,data=pw -f luks -o key-secret=s0,iter-time=10 x.luks 1M
+# LUKS: qemu-img times its PBKDF on the thread's CPU clock first and gives up ("Unable to get accurate
+# CPU usage") when a loaded host lets that clock read no progress; a few tries.
+for try in 1 2 3 4 5; do
+    qemu-img create -q --object secret,id=s0,data=pw -f luks -o key-secret=s0,iter-time=10 x.luks 1M && break
+done
 python3 - <<'PY'
 import struct
 h = bytearray(512)
