@@ -15,60 +15,10 @@
 #include <cmocka.h>
 
 #include "accel/soft/flat.h"
+#include "accel/soft/jit-rig_test.h"
 
 #define WARM 0x48, 0x89, 0x44, 0x24, 0x08, 0x4c, 0x8b, 0x44, 0x24, 0x08
 #define NWARM 10
-
-struct env {
-    uint8_t *code;
-    struct flat_region r[2];
-};
-
-static int setup(void **state)
-{
-    static struct env e;
-    e.code = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (e.code == MAP_FAILED)
-        return -1;
-    e.r[0] = (struct flat_region){ e.code, 4096, 1 };
-    e.r[1] = (struct flat_region){ e.code + 4096, 4096, 1 };   /* the stack, filled with 0xcc */
-    *state = &e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    munmap(e->code, 8192);
-    return 0;
-}
-
-/* Run bytes from rax = 0x4000000000000001, rbx = 5, rdx = 7, rsp in the second page, both ways. */
-static int run_both(struct env *e, const uint8_t *bytes, size_t n, struct flat_state *out, int *vec)
-{
-    struct flat_state st[2];
-    int rc[2], v[2] = { -1, -1 };
-    for (int jit = 0; jit < 2; jit++) {
-        memset(e->code, 0xcc, 8192);
-        memcpy(e->code, bytes, n);
-        memset(&st[jit], 0, sizeof(st[jit]));
-        st[jit].rip = (uintptr_t)e->code;
-        st[jit].gpr[4] = (uintptr_t)e->code + 8192 - 64;
-        st[jit].gpr[0] = 0x4000000000000001ull;
-        st[jit].gpr[3] = 5;
-        st[jit].gpr[2] = 7;
-        st[jit].rflags = 0x2;
-        struct flat_cpu cpu = { .vendor = CPU_VENDOR_INTEL, .jit = jit != 0 };
-        rc[jit] = soft_flat_run(&st[jit], e->r, 2, (uintptr_t)e->code + n, 1000, &v[jit], &cpu);
-    }
-    assert_int_equal(rc[0], rc[1]);
-    assert_int_equal(v[0], v[1]);
-    assert_memory_equal(st[0].gpr, st[1].gpr, sizeof(st[0].gpr));
-    assert_int_equal(st[0].rip, st[1].rip);
-    *out = st[1];
-    *vec = v[1];
-    return rc[1];
-}
 
 /* mov rcx, rax; add rcx, rcx; mov [rsp], rcx; mov ch, [rsp]; add rcx, rcx: ch <- 02 in cached rcx,
  * whose host copy must go: (0x8000000000000002 | 0x200) doubled. */
