@@ -7,14 +7,11 @@
 # faster). Each run boots a copy, 1 vCPU, 2 GiB. A second row boots the UEFI variant under OVMF.
 # On a shared machine wall time also measures the neighbours: the load is printed.
 set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-QEMU=${QEMU:-qemu-system-x86_64}
+. "$(dirname "$0")/../../benches/lib.sh"
 DISK=$BUILD/debian-disk/disk.qcow2
 DISK_EFI=$BUILD/debian-disk-efi/disk.qcow2
 here=$(dirname "$0")
-echo "== Debian 12 disk, firmware boot to login: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header "Debian 12 disk, firmware boot to login: vmon --accel soft vs QEMU -accel tcg"
 if [ ! -f "$DISK" ]; then
     echo "skip: $DISK missing (make debian-disk)"
     exit 0

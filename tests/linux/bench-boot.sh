@@ -9,11 +9,7 @@
 # every 0.1 s (memsample.py; vmon's code cache, QEMU's TCG buffer and both VMMs' own heaps are in it).
 # Env: BENCH_REPS (default 1), BENCH_KERNEL, BENCH_INITRD, BENCH_CPUS (default "1 2"), QEMU.
 set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-QEMU=${QEMU:-qemu-system-x86_64}
-KERNEL=${BENCH_KERNEL:-build/guest/bzImage}
-INITRD=${BENCH_INITRD:-build/guest/initramfs.cpio.gz}
+. "$(dirname "$0")/../../benches/lib.sh"
 REPS=${BENCH_REPS:-1}
 CPUS=${BENCH_CPUS:-1 2}
 APPEND="console=ttyS0 quiet vmon.cmd=uname"
@@ -21,8 +17,7 @@ TIMEOUT=600
 RAM_MIB=512
 here=$(cd "$(dirname "$0")" && pwd)
 
-echo "== Linux boot: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header "Linux boot: vmon --accel soft vs QEMU -accel tcg"
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
     echo "skip: $KERNEL or $INITRD missing (make guest-linux)"
     exit 0

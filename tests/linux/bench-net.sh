@@ -7,16 +7,11 @@
 # BENCH_NET_USER (vmon's --net value, default user; e.g. user,mtu=9000), BENCH_NET_BASE (a second
 # vmon binary, e.g. an older build, measured in the same run as its own row).
 set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-QEMU=${QEMU:-qemu-system-x86_64}
-KERNEL=${BENCH_KERNEL:-build/guest/bzImage}
-INITRD=${BENCH_INITRD:-build/guest/initramfs.cpio.gz}
+. "$(dirname "$0")/../../benches/lib.sh"
 MIB=${BENCH_NET_MIB:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-echo "== TCP stream over user networking: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header "TCP stream over user networking: vmon --accel soft vs QEMU -accel tcg"
 if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
     echo "skip: $KERNEL or $INITRD missing (make guest-linux)"
     exit 0

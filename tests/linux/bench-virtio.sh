@@ -7,18 +7,13 @@
 # test initramfs. Prints MB/s and IOPS per job and the ratio vmon/QEMU (> 1: vmon is faster).
 # Env: QEMU, BENCH_MEM (default 1G).
 set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-QEMU=${QEMU:-qemu-system-x86_64}
-KERNEL=build/guest/bzImage
-INITRD=build/guest/initramfs.cpio.gz
+. "$(dirname "$0")/../../benches/lib.sh"
 MEM=${BENCH_MEM:-1G}
 JOBS=tests/linux/bench-virtio.fio
 DIR=$BUILD/bench-virtio
 TIMEOUT=900
 
-echo "== virtio-blk with fio: vmon --accel soft vs QEMU -accel tcg ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header "virtio-blk with fio: vmon --accel soft vs QEMU -accel tcg"
 skip() { echo "skip: $*"; exit 0; }
 [ -f "$KERNEL" ] && [ -f "$INITRD" ] || skip "$KERNEL or $INITRD missing (make guest-linux)"
 

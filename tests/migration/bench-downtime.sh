@@ -8,18 +8,13 @@
 # default cap is 128 MiB/s, vmon has none), BENCH_KERNEL, BENCH_INITRD, QEMU, BENCH_TIMEOUT (seconds
 # for the whole run, default 1500; every VM is ended on it).
 set -u
-BUILD=${BUILD:-build}
-VMON=${VMON:-$BUILD/vmon}
-QEMU=${QEMU:-qemu-system-x86_64}
-KERNEL=${BENCH_KERNEL:-build/guest/bzImage}
-INITRD=${BENCH_INITRD:-build/guest/initramfs.cpio.gz}
+. "$(dirname "$0")/../../benches/lib.sh"
 REPS=${BENCH_REPS:-3}
 DOWNTIME=${BENCH_DOWNTIME_MS:-300}
 BW=${BENCH_BANDWIDTH:-1073741824}
 here=$(cd "$(dirname "$0")" && pwd)
 
-echo "== Live migration downtime, 512 MiB guest over localhost tcp: vmon vs QEMU ($(date -u '+%Y-%m-%d %H:%M UTC'))"
-echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header "Live migration downtime, 512 MiB guest over localhost tcp: vmon vs QEMU"
 command -v "$QEMU" >/dev/null || { echo "skip: $QEMU not found"; exit 77; }
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 [ -f "$KERNEL" ] && [ -f "$INITRD" ] || { echo "skip: $KERNEL or $INITRD missing (make guest-linux)"; exit 77; }
