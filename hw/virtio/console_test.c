@@ -15,6 +15,7 @@
 #include "hw/virtio/console.h"
 #include "hw/virtio/vq_rig.h"
 #include "migration/vmstate.h"
+#include "migration/vms-rig_test.h"
 
 #define CTRL_RX_BUF (RIG_BUFS + 0x1000)   /* 16 control receive buffers of 128 bytes */
 #define MSG_BUF     (RIG_BUFS + 0x2000)
@@ -159,10 +160,8 @@ static void data_both_ways(void **state)
 static int load_into(struct virtio_console *c, const struct vms_writer *w)
 {
     static struct vms_index idx;
-    const char *why;
-    assert_int_equal(vms_index_build(w->buf, w->len, &idx, &why), 0);
     struct vms_reader r;
-    vms_reader_init(&r, &idx.s[0]);
+    vms_test_reader(w, &idx, &r);
     return virtio_console_load(c, &r);
 }
 

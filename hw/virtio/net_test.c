@@ -16,6 +16,7 @@
 #include "hw/virtio/net-offload.h"
 #include "hw/virtio/net.h"
 #include "migration/vmstate.h"
+#include "migration/vms-rig_test.h"
 
 #define RAM   (1u << 20)
 #define QSPAN 0x4000u
@@ -453,10 +454,8 @@ static void hostile_chain(void **state)
 static int load_net(struct virtio_net *n, const struct vms_writer *w, size_t cut)
 {
     static struct vms_index idx;
-    const char *why;
-    assert_int_equal(vms_index_build(w->buf, w->len, &idx, &why), 0);
     struct vms_reader r;
-    vms_reader_init(&r, &idx.s[0]);
+    vms_test_reader(w, &idx, &r);
     r.len -= cut;
     return virtio_net_load(n, &r);
 }
