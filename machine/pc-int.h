@@ -54,6 +54,18 @@ struct pc {
     bool load_held;            /* a load holds the NICs and virtio-rng until RAM is in place */
 };
 
+/* pc.c: the board's interrupt and MSI links, which the plugged devices are handed. */
+struct irq_line pc_irq_line(struct pc *pc, unsigned gsi);
+void pc_msi(void *opaque, uint64_t addr, uint32_t data);
+int pc_msi_route_set(void *opaque, int *id, uint64_t addr, uint32_t data);
+void pc_msi_route_free(void *opaque, int id);
+/* pc-plug.c: the command line's devices, plugged in pc_init's order. */
+int pc_pci_plug_cb(void *board, struct pci_dev *d);
+int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen);
+int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, size_t errlen);
+int pc_add_drives(struct pc *pc, char *err, size_t errlen);
+int pc_add_nics(struct pc *pc, char *err, size_t errlen);
+
 /* pc-state.c: vm_board_ops' save_state / load_state. */
 int pc_save_state(struct vm *vm, struct vms_writer *w, char *err, size_t errlen);
 int pc_load_state(struct vm *vm, struct vms_index *idx, char *err, size_t errlen);
