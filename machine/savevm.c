@@ -34,7 +34,7 @@ static int add_disk(struct savevm_disk *d, int *n, struct blk *bs, const struct 
 int savevm_disks(struct vm *vm, struct savevm_disk *d, char *err, size_t errlen)
 {
     int n = 0;
-    char dflt[16];
+    char dflt[32];                 /* "virtio%d", "ide%d-hd%d" with any int: room for gcc's check */
     for (int i = 0; i < vm->cfg.ndrives && i < VM_MAX_DRIVES; i++) {
         const struct vm_drive *dr = &vm->cfg.drives[i];
         struct blk *bs = vm->board && vm->board->drive_image ? vm->board->drive_image(vm, i) : NULL;
