@@ -1,6 +1,6 @@
 /* The translator's per-form emitters for the eight ALU operations (the forms fast-alu-cc.c picks),
  * test and inc/dec, and by opcode test r8, ALU ops on
- * the accumulator, ALU ops and test on a byte in memory and inc/dec in memory: the host's own instruction
+ * the accumulator, ALU ops and test on a byte in memory (inc/dec in memory: jit-unary.c): the host's own instruction
  * at the same width, and the lazy record (flags.c) stored as alu.h's alu_compute stores it unless
  * a later instruction of the block rewrites it first (SDM vol. 2, ADD..CMP, TEST, INC, DEC). */
 #include "accel/soft/alu.h"
@@ -237,36 +237,6 @@ static bool emit_cmp_test_m8(struct jctx *j, const struct insn *i)
     return true;
 }
 
-/* inc/dec [mem] (FF /0, /1): CF is kept, so the record's cin is the CF from before (r8). */
-static bool emit_incdec_mem(struct jctx *j, const struct insn *i)
-{
-    struct emit *e = &j->e;
-    unsigned sz = i->opsize;
-    bool w = sz == 8, dec = (i->modrm >> 3) & 1;
-    /* Live flags left by an instruction with a slow path would stretch that path over this one,
-     * whose own slow path then also resumes after it with EFLAGS meaning nothing: the next reader
-     * could not be covered by both (inc [mem] three times lost CF). The record holds them too. */
-    if (j->flags_stub >= 0)
-        j->flags_live = false;
-    jit_emit_cf_r8(j);
-    jit_emit_mem_operand(j, j->k, i, sz, true);
-    e_op_mem(e, w, 0x8b, RAX, RDX, HNONE, 0, 0);
-    e_store64(e, RAX, RBX, LF(src1));
-    e_store_imm64(e, RBX, LF(src2), 1);
-    e_op_mem(e, false, 0x88, R8, RBX, HNONE, 0, LF(cin));             /* mov [cin], r8b */
-    e_op_rr(e, false, 0x0fba, 4, R8);                                  /* bt r8d, 0: CF */
-    e_byte(e, 0);
-    e_op_rr(e, w, 0xff, dec ? 1 : 0, RAX);                             /* inc/dec rax */
-    e_store64(e, RAX, RBX, LF(res));
-    e_store_imm8(e, RBX, LF(op), dec ? LF_DEC : LF_INC);
-    e_store_imm8(e, RBX, LF(size), (uint8_t)sz);
-    e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
-    jit_flags_now_live(j);              /* the guest's CF put back before the host's inc/dec */
-    jit_stub_done(j);
-    return true;
-}
-
-
 /* The eight ALU ops (not adc/sbb) on a byte in memory: op [mem], r8 (00, 08, 20, 28, 30, 38),
  * cmp r8, [mem] (3A) and op [mem], imm8 (80 /0, /1, /4, /5, /6); in place on the TLB's host
  * address, the operands zero-extended as the handler's lazy record has them. */
@@ -297,8 +267,8 @@ static bool emit_alu_m8(struct jctx *j, const struct insn *i)
 bool jit_alu_op(struct jctx *j, const struct insn *i)
 {
     struct emit *e = &j->e;
-    unsigned sz = i->opsize, op = i->op;
-    bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    unsigned op = i->op;
+    bool reg = i->mod == 3;
     if (i->lock)
         return false;
     if (op == 0x84 && reg) {                                           /* test r8, r8 */
@@ -314,7 +284,5 @@ bool jit_alu_op(struct jctx *j, const struct insn *i)
         return true;
     if ((op < 0x40 || op == 0x80) && !reg && jit_addr_ok(j, j->k, i) && emit_alu_m8(j, i))
         return true;
-    if (op == 0xff && !reg && wide && ((i->modrm >> 3) & 7) < 2 && jit_addr_ok(j, j->k, i))
-        return emit_incdec_mem(j, i);
     return false;
 }

@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c, jit-move8.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -131,7 +131,7 @@ void jit_emit_set_rip(struct jctx *j, int64_t off);
 bool jit_move_narrow(struct jctx *j, const struct insn *i);
 
 /* jit-alu.c: the eight ALU operations, test, inc/dec; by opcode (FORM_NONE): test r8, ALU ops on
- * the accumulator, cmp/test of a byte in memory, inc/dec in memory. */
+ * the accumulator, cmp/test of a byte in memory. */
 bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz);
@@ -140,6 +140,12 @@ bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_op(struct jctx *j, const struct insn *i);
+
+/* jit-unary.c: inc/dec, not, neg on memory (FE, FF, F6, F7) at every width, by opcode. */
+bool jit_unary_op(struct jctx *j, const struct insn *i);
+
+/* jit-alu16.c: the 16-bit ALU ops on memory (01..39 odd Ev,Gv, 3B, 81, 83), by opcode. */
+bool jit_alu16_op(struct jctx *j, const struct insn *i);
 
 /* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
 bool jit_shift_op(struct jctx *j, const struct insn *i);

@@ -17,11 +17,14 @@
  * (SDM vol. 4, IA32_ARCH_CAPABILITIES): RDCL_NO (Meltdown), IBRS_ALL (enhanced IBRS: SPEC_CTRL is
  * kept but has nothing to restrain, so the guest need not use retpolines), SSB_NO, MDS_NO,
  * PSCHANGE_MC_NO, TAA_NO,
- * SBDR/FBSDP/PSDP_NO (MMIO stale data), BHI_NO, GDS_NO, RFDS_NO. A guest then skips page-table
- * isolation and buffer clearing, which would cost it dearly here. */
+ * SBDR/FBSDP/PSDP_NO (MMIO stale data), BHI_NO, GDS_NO, RFDS_NO, ITS_NO (indirect target
+ * selection, bit 62). A guest then skips page-table isolation and buffer clearing, which would cost
+ * it dearly here; without ITS_NO, Linux 6.1 on the Skylake model this CPU reports patched its ~4000
+ * indirect-branch sites at boot through set_memory_rw/ro, two global TLB flushes each (16 K CR4.PGE
+ * writes per boot), and every one dropped the translator's chains and jump cache. */
 #define ARCH_CAP_NO_BUGS ((1ull << 0) | (1ull << 1) | (1ull << 4) | (1ull << 5) | (1ull << 6) | (1ull << 8) | \
                           (1ull << 13) | (1ull << 14) | (1ull << 15) | (1ull << 20) | (1ull << 26) | \
-                          (1ull << 27))
+                          (1ull << 27) | (1ull << 62))
 #define MSR_SYSENTER_CS      0x174
 #define MSR_SYSENTER_ESP     0x175
 #define MSR_SYSENTER_EIP     0x176
