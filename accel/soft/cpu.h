@@ -332,6 +332,12 @@ struct cpu {
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
     bool fetch_global;         /* the page of the last block looked up is global */
+    /* The rip, privilege and epochs (chain_epochs()) the block in last_tb was entered under:
+     * next_tb's same-page chaining (exec.c). Set by cpu_exec, and by translated code on its
+     * way out for the last block it chained into. */
+    uint64_t entry_rip;
+    uint64_t entry_epochs;
+    uint8_t entry_cpl;
     uint64_t chain_cs_base;    /* CS base and code size the current chains were made under */
     uint8_t chain_code_size;
     struct code_pages *pages;  /* shared by the vCPUs of a VM: which pages hold code */
@@ -558,6 +564,13 @@ void tlb_flush_nonglobal(struct cpu *c);   /* a CR3 write with CR4.PGE: global p
 void tlb_flush_page(struct cpu *c, uint64_t lin);
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }
+
+/* Both chain epochs as one word: chain_epoch low, chain_epoch_ng high (translated code loads it
+ * so). */
+static inline uint64_t chain_epochs(const struct cpu *c)
+{
+    return c->chain_epoch | (uint64_t)c->chain_epoch_ng << 32;
+}
 static inline bool cpu_long64(struct cpu *c) { return c->code_size == 8; }
 static inline bool cpu_paging(struct cpu *c) { return (c->cr0 & CR0_PG) != 0; }
 

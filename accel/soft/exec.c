@@ -313,7 +313,7 @@ static void run_tb(struct cpu *c, struct tb *tb)
             tb->jit(c, tb);
             return;
         }
-        if (tb->cached && tb->mode == 8 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
+        if (tb->cached && tb->mode == 8 && !tb->page2 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
             tb_jit(c, tb)) {
             c->icount += tb->ninsn;
             tb->jit(c, tb);
@@ -351,6 +351,42 @@ static void run_tb(struct cpu *c, struct tb *tb)
     }
 }
 
+/* Is the TLB's entry for the page the last block was entered on still there, and global. */
+static bool entry_page_global(struct cpu *c)
+{
+    const struct tlb_entry *e = &c->tlb[cpu_user(c)][(c->entry_rip >> 12) & (TLB_SIZE - 1)];
+    return e->tag_exec == (c->entry_rip & ~0xfffull) && e->global;
+}
+
+/* A chain slot of block p filled under an earlier epoch (before a TLB flush or a CR3 write) that
+ * still holds: p was entered on the page rip is on, at this privilege and under the epochs of
+ * now (nothing was remapped while it ran), so that linear page still maps to p's physical page,
+ * and rip to the slot's block if that block starts at the same offset in it. QEMU chains such
+ * jumps within a page for good; here the slot takes this epoch again (so translated code follows
+ * it) and the other slot stays for this function only. 64-bit code: no CS base. */
+static struct tb *chain_same_page(struct cpu *c, struct tb *p)
+{
+    if (c->code_size != 8 || ((c->rip ^ c->entry_rip) >> 12) != 0 || c->entry_cpl != c->cpl ||
+        c->entry_epochs != chain_epochs(c) || c->trace)
+        return NULL;
+    uint64_t gpa = (p->gpa & ~0xfffull) | (c->rip & 0xfff);
+    for (int k = 0; k < 2; k++) {
+        struct tb *tb = p->chain[k];
+        if (p->chain_rip[k] != c->rip || p->chain_cpl[k] != c->cpl || !tb || tb->gpa != gpa ||
+            tb->mode != 8 || !tb_current(tb))
+            continue;
+        if (p->chain_epoch != c->chain_epoch) {
+            p->chain_epoch = c->chain_epoch;
+            p->chain_global[1 - k] = false;            /* stale for translated code and the */
+            p->chain_epoch_ng[1 - k] = c->chain_epoch_ng - 1;   /* check above */
+        }
+        p->chain_epoch_ng[k] = c->chain_epoch_ng;
+        p->chain_global[k] = entry_page_global(c);
+        return tb;
+    }
+    return NULL;
+}
+
 /* The block at rip: through the previous block's chain when it is still valid, else looked up
  * (and then chained from the previous block). */
 static struct tb *next_tb(struct cpu *c)
@@ -363,10 +399,11 @@ static struct tb *next_tb(struct cpu *c)
                 tb = p->chain[k];
                 break;
             }
-        if (tb && tb->mode == c->code_size &&
-            tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
+        if (tb && tb->mode == c->code_size && tb_current(tb))
             return tb;
     }
+    if (p && (tb = chain_same_page(c, p)) != NULL)
+        return tb;
     uint32_t epoch = c->chain_epoch, epoch_ng = c->chain_epoch_ng;
     tb = tb_find(c);
     if (p && tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
@@ -468,7 +505,11 @@ enum cpu_stop cpu_exec(struct cpu *c, uint64_t max_insns)
             db_step(c);
             continue;
         }
-        run_tb(c, next_tb(c));
+        struct tb *tb = next_tb(c);
+        c->entry_rip = c->rip;
+        c->entry_epochs = chain_epochs(c);
+        c->entry_cpl = (uint8_t)c->cpl;
+        run_tb(c, tb);
     }
 }
 

@@ -194,6 +194,13 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         jit_emit_chain(j);
     }
     uint8_t *epilogue = e->p;
+    /* For next_tb: where, under which epochs (the frame's pad) and privilege the block whose
+     * code this is was entered (exec.c's same-page chaining). */
+    e_store64(e, R12, RBX, OFF(entry_rip));
+    e_load64(e, RAX, RSP, 0);
+    e_store64(e, RAX, RBX, OFF(entry_epochs));
+    e_op_mem(e, false, 0xc6, 0, RBX, HNONE, 0, OFF(entry_cpl));        /* mov byte [..], cpl */
+    e_byte(e, j->tb_cpl);
     jit_regs_restore(j);
     e_pop(e, R12);
     e_pop(e, RBX);

@@ -280,6 +280,26 @@ static uint64_t rip_linear(struct cpu *c)
     return (uint32_t)(c->seg[SEG_CS].base + c->rip);
 }
 
+/* The page after the one lin is on, for an instruction that runs on into it; c->fetch_global
+ * stays true only if both pages are global. */
+static const uint8_t *fetch_next_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page)
+{
+    bool global = c->fetch_global;
+    const uint8_t *next = fetch_page(c, (lin & ~0xfffull) + 4096, gpa_page);
+    c->fetch_global = c->fetch_global && global;
+    return next;
+}
+
+/* Does linear rip (lin, its page at gpa_page) still reach tb's bytes: for a block that runs into
+ * the next page, does that page still map to the one it was made from too. */
+static bool tb_still_mapped(struct cpu *c, const struct tb *tb, uint64_t lin, uint64_t gpa_page)
+{
+    if ((gpa_page | (lin & 0xfff)) != tb->gpa)
+        return false;
+    uint64_t gpa2;
+    return !tb->page2 || (fetch_next_page(c, lin, &gpa2), gpa2 == tb->gpa2);
+}
+
 /* The first instruction of a block does not decode: #GP when too long, #UD otherwise, reported on
  * stderr only when the opcode is one we do not implement (not for architecturally invalid forms). */
 static _Noreturn void decode_fault(struct cpu *c, int r, const struct insn *i, unsigned n)
@@ -328,6 +348,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->mode = (uint8_t)mode;
     tb->ninsn = 0;
     tb->cached = false;
+    tb->page2 = NULL;
     tb->jit = NULL;
     tb->hits = 0;
     tb->chain_epoch = c->chain_epoch - 1;
@@ -354,16 +375,17 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
                 break;
             uint8_t buf[15];
             memcpy(buf, page + off, avail);
-            uint64_t gpa2;
-            const uint8_t *next = fetch_page(c, (lin & ~0xfffull) + 4096, &gpa2);
+            const uint8_t *next = fetch_next_page(c, lin, &tb->gpa2);
+            tb->page2 = code_page_get(c->pages, tb->gpa2);
+            tb->gen2 = atomic_load_explicit(&tb->page2->gen, memory_order_acquire);
+            mark_code(c, tb->page2);
             memcpy(buf + avail, next, 15 - avail);
             r = decode_insn(i, buf, 15, mode);
             if (r == 0)
                 r = -EXC_GP;
             if (r <= 0)
                 decode_fault(c, r, i, 15);
-            cacheable = false;   /* it depends on two pages; decode it each time */
-            tb->ninsn = 1;
+            tb->ninsn = 1;       /* a block of its own, kept: tb_find checks both pages */
             break;
         }
         if (r < 0) {
@@ -407,7 +429,7 @@ struct tb *tb_find(struct cpu *c)
     unsigned j = (unsigned)(c->rip ^ (c->rip >> 12)) & (TB_JC_SIZE - 1);
     struct tb *hit = tc->jc[j].tb;
     if (hit && tc->jc[j].rip == c->rip && tc->jc[j].cpl == c->cpl && hit->mode == c->code_size &&
-        !c->trace && hit->gen == atomic_load_explicit(&hit->page->gen, memory_order_acquire)) {
+        !c->trace && tb_current(hit)) {
         if (tc->jc[j].epoch == c->chain_epoch &&
             (tc->jc[j].global || tc->jc[j].epoch_ng == c->chain_epoch_ng)) {
             c->fetch_global = tc->jc[j].global;   /* next_tb's chain slot takes it */
@@ -418,7 +440,7 @@ struct tb *tb_find(struct cpu *c)
         c->insn_rip = c->rip;
         uint64_t lin = rip_linear(c), gpa_page;
         fetch_page(c, lin, &gpa_page);
-        if ((gpa_page | (lin & 0xfff)) == hit->gpa) {
+        if (tb_still_mapped(c, hit, lin, gpa_page)) {
             tc->jc[j].epoch = c->chain_epoch;
             tc->jc[j].epoch_ng = c->chain_epoch_ng;
             tc->jc[j].global = c->fetch_global;
@@ -455,11 +477,11 @@ static struct tb *tb_find_slow(struct cpu *c)
      * there, a page rewritten again and again (freed and reused for other code, as a system that
      * starts many programs does) grew its buckets' chains without end, and every miss walked them. */
     for (struct tb **pp = &t->bucket[h], *tb; (tb = *pp) != NULL;) {
-        if (tb->gen != atomic_load_explicit(&tb->page->gen, memory_order_acquire)) {
+        if (!tb_current(tb)) {
             *pp = tb->hash_next;
             continue;
         }
-        if (tb->gpa == gpa && tb->mode == mode) {
+        if (tb->gpa == gpa && tb->mode == mode && (!tb->page2 || tb_still_mapped(c, tb, lin, gpa_page))) {
             if (!c->trace)
                 return tb;
             break;               /* traced: decoded afresh each time */

@@ -37,6 +37,12 @@ struct tb {
     struct tb *hash_next;
     struct code_page *page;
     uint32_t gen;              /* page->gen when translated */
+    /* A block of one instruction that runs on into the next page (QEMU's TBs with two page
+     * addresses): that page too, its generation then and its physical address, which tb_find
+     * checks the mapping of linear rip's next page against. NULL for every other block. */
+    struct code_page *page2;
+    uint32_t gen2;
+    uint64_t gpa2;
     uint8_t mode;              /* code size 2/4/8 */
     bool cached;               /* false for a one-off block (not in the hash table, not chained) */
     uint16_t ninsn;
@@ -59,10 +65,17 @@ struct tb {
 
 struct tb_cache;
 
+/* Still the code it was made from: neither of its pages written since. */
+static inline bool tb_current(const struct tb *tb)
+{
+    return tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire) &&
+           (!tb->page2 || tb->gen2 == atomic_load_explicit(&tb->page2->gen, memory_order_acquire));
+}
+
 /* The jump cache (QEMU's tb_jmp_cache): virtual rip -> block, for the transfers chaining misses
  * (returns, indirect jumps), indexed by (rip ^ rip >> 12) & (TB_JC_SIZE - 1). An entry is valid
  * only for the chain epoch it was filled in. The translator looks into it too. */
-#define TB_JC_SIZE 16384
+#define TB_JC_SIZE 65536
 struct tb_jc {
     uint64_t rip;
     uint32_t epoch, epoch_ng;

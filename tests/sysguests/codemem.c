@@ -67,6 +67,15 @@ static void run_rep(ulong unused)
 
 static void exec_at(ulong addr) { (void)call(addr); }
 
+/* call addr with rax = a (the code there may jmp *%rax) */
+static ulong call_rax(ulong addr, ulong a)
+{
+    ulong r = a;
+    __asm__ volatile("call *%1" : "+a"(r) : "r"(addr) : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+                     "memory");
+    return r;
+}
+
 void guest_main(void)
 {
     puts_uart("codemem: self-modifying code, page-straddling instructions, fetch faults, rep faults\n");
@@ -103,11 +112,54 @@ void guest_main(void)
     check_eq("mov straddling two pages (frames 1 and 3)", call(TVA + 0x1ffd), 0x11223344);
     map(2, code[2], 7);
     check_eq("second page remapped (frame 2): the new bytes run", call(TVA + 0x1ffd), 0x55663344);
+    ulong same = 0;
+    for (int n = 0; n < 200; n++)
+        same += call(TVA + 0x1ffd) == 0x55663344;
+    check_eq("run 200 times (a kept block by now)", same, 200);
+    code[2][1] = 0x77;
+    barrier();
+    check_eq("its second page rewritten: the new bytes run", call(TVA + 0x1ffd), 0x77663344);
+    map(2, code[3], 7);
+    check_eq("second page remapped again (frame 3)", call(TVA + 0x1ffd), 0x11223344);
     map(2, code[2], 0);
     check_eq("second page not present: fetch #PF", (ulong)run_catch(exec_at, TVA + 0x1ffd), 14);
     check_eq("fetch #PF: error code (I/D, not present)", last_exc.error, 0x10);
     check_eq("fetch #PF: cr2 = the first byte of the missing page", last_exc.cr2, TVA + 0x2000);
     check_eq("fetch #PF: rip = the start of the instruction", last_exc.ip, TVA + 0x1ffd);
+
+    /* One linear page over two frames in turn, each jumping within the page to its own code:
+     * a jump chained under one mapping must not lead into the other frame's code. */
+    for (int f = 0; f < 2; f++) {
+        memset(code[f], 0x90, 4096);
+        code[f][0] = 0xe9;                       /* jmp rel32 -> +0x100 */
+        code[f][1] = 0xfb;
+        code[f][2] = code[f][3] = code[f][4] = 0;
+        put_mov_ret(code[f] + 0x100, 0x100 + (uint32_t)f);
+    }
+    ulong runs = 0;
+    for (int n = 0; n < 60; n++) {
+        map(4, code[n & 1], 7);
+        runs += call(TVA + 0x4000) == 0x100u + (n & 1);
+        runs += call(TVA + 0x4000) == 0x100u + (n & 1);
+    }
+    check_eq("one page, two frames in turn: each frame's own jump target", runs, 120);
+
+    /* Frame 0 mapped at two pages, L1 (always) and L2 (frame 1 at first): its jmp *%rax to
+     * L2+0x100 from L1 leads into frame 1; entered at L2 once L2 maps frame 0 too, the same jump
+     * stays within its page and must land in frame 0's code, not where it led before. */
+    ulong l1 = TVA + 0x5000, l2 = TVA + 0x6000;
+    code[0][0] = 0xff;                           /* jmp *%rax */
+    code[0][1] = 0xe0;
+    put_mov_ret(code[0] + 0x100, 0xa);
+    put_mov_ret(code[1] + 0x100, 0xb);
+    map(5, code[0], 7);
+    map(6, code[1], 7);
+    runs = 0;
+    for (int n = 0; n < 60; n++)
+        runs += call_rax(l1, l2 + 0x100) == 0xb;
+    check_eq("jmp *%rax from an alias into the other frame", runs, 60);
+    map(6, code[0], 7);
+    check_eq("the same jump within the page: frame 0's code", call_rax(l2, l2 + 0x100), 0xa);
 
     /* rep movsb from a page into a not-present one: 0x10 bytes done, then #PF. */
     memset(code[1] + 0xff0, 0xab, 0x10);
