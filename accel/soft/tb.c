@@ -1,9 +1,11 @@
 /* Translation blocks: decode a straight-line run once, keep it in a hash table keyed by guest
  * physical address and mode, and drop it when the guest writes to its page (self-modifying code,
  * code loaded by the guest). */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "accel/soft/decode.h"
 #include "accel/soft/jit.h"
@@ -22,6 +24,7 @@ struct tb_cache {
     struct tb_jc jc[TB_JC_SIZE];
     struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
     bool jit_full;             /* the arena ran out: flush at the next translation */
+    int perf_map;              /* VMON_PERF_MAP set: perf's /tmp/perf-PID.map, else -1 */
 };
 
 struct code_pages *code_pages_new(void)
@@ -146,6 +149,18 @@ void code_page_written(struct cpu *c, uint64_t gpa_page)
 
 static struct tb *tb_find_slow(struct cpu *c);
 
+/* With VMON_PERF_MAP in the environment, every block translated to host code gets a line in
+ * /tmp/perf-PID.map (perf's format for JIT code: start, size, name), named by the guest rip and
+ * privilege it was translated at, so that `perf report` puts host samples on guest code. */
+static int perf_map_open(void)
+{
+    if (!getenv("VMON_PERF_MAP"))
+        return -1;
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
 struct tb_cache *tb_cache_new(size_t limit)
 {
     if (limit < TB_CACHE_MIN)
@@ -165,6 +180,7 @@ struct tb_cache *tb_cache_new(size_t limit)
     t->arena = malloc(t->size);
     t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
     t->st.limit = limit;
+    t->perf_map = perf_map_open();
     if (!t->arena || !t->scratch) {
         tb_cache_free(t);
         return NULL;
@@ -179,6 +195,8 @@ void tb_cache_free(struct tb_cache *t)
     free(t->arena);
     free(t->scratch);
     jit_arena_free(t->jit);
+    if (t->perf_map >= 0)
+        close(t->perf_map);
     free(t);
 }
 
@@ -205,11 +223,15 @@ bool tb_jit(struct cpu *c, struct tb *tb)
     struct tb_cache *t = c->tbs;
     if (!t->jit || t->jit_full)
         return false;
+    size_t before = jit_arena_used(t->jit);
     if (!jit_translate(c, tb, t->jit)) {
         t->jit_full = true;
         return false;
     }
     size_t used = jit_arena_used(t->jit);
+    if (t->perf_map >= 0)
+        dprintf(t->perf_map, "%lx %zx guest:%s:%llx\n", (unsigned long)(uintptr_t)tb->jit,
+                used - before, c->cpl == 3 ? "user" : "kernel", (unsigned long long)c->rip);
     if (used > t->st.host_high)
         t->st.host_high = used;
     return true;
