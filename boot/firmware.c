@@ -1,10 +1,11 @@
 /* Firmware boot (no --kernel): the BIOS image as ROM at the top of the 32-bit space, as the i440FX
  * decodes it (82441FX datasheet, 3.2 "System BIOS"), its last 128 KiB also at 0xe0000-0xfffff, and
  * vCPU 0 at the reset vector (SDM vol. 3, 10.1.4: the first instruction is fetched at 0xfffffff0).
- * The low copy lives in RAM: the segments 0xc0000-0xfffff are RAM holding what a PAM-disabled
- * read shows at reset (the ROM alias), so SeaBIOS's shadowing (enable writes, copy from the high
- * alias, PAM back to read-only) finds the same bytes either way; the PAM registers themselves are
- * kept by hw/pci/host.c. The e820 map, ACPI and the rest the firmware learns through fw_cfg. */
+ * The low copy is what the PAM registers' PCI side shows (mm/pam.h, 82441FX 3.2.18): at reset every
+ * segment of 0xc0000-0xfffff reads that ROM side and drops writes, until the firmware shadows
+ * itself (PAM write-enable, copy, PAM read-only). RAM there gets the same bytes too, so a restored
+ * snapshot (no ROM loaded, PAM not decoded) runs the shadow it saved. The e820 map, ACPI and the
+ * rest the firmware learns through fw_cfg. */
 #include "boot/boot.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "boot/loader.h"
 #include "machine/vm.h"
+#include "mm/pam.h"
 
 #define BIOS_MIN       0x10000u          /* 64 KiB: sizes are whole 64 KiB blocks, as in QEMU */
 #define BIOS_MAX       0x1000000u        /* 16 MiB, below the IOAPIC/LAPIC/HPET windows */
@@ -86,6 +88,25 @@ int firmware_reset(struct vm *vm, char *err, size_t errlen)
     return boot_entry_reset(&vm->boot_state);
 }
 
+static const struct io_ops pam_ops = { .read = pam_bus_read, .write = pam_bus_write };
+
+/* Decode 0xc0000-0xfffff through the PAM, its ROM side the image's last len bytes (tail). Less than
+ * 1 MiB of RAM has no shadow to decode: the window stays RAM. 0 or -errno. */
+static int pam_enable(struct vm *vm, const uint8_t *tail, size_t len)
+{
+    uint8_t *ram = guest_mem_hva_peek(&vm->mem, PAM_BASE, PAM_SIZE);
+    if (!ram)
+        return 0;
+    int e = pam_init(&vm->mem.pam, ram, tail, len);
+    if (e == 0)
+        e = bus_map(&vm->mmio, PAM_BASE, PAM_SIZE, &pam_ops, &vm->mem, "pam");
+    if (e == 0 && vm->accel->mem_remap)
+        e = vm->accel->mem_remap(vm, PAM_BASE, PAM_SIZE);
+    if (e < 0)
+        pam_free(&vm->mem.pam);
+    return e;
+}
+
 int firmware_load(struct vm *vm, char *err, size_t errlen)
 {
     const char *path = vm->cfg.bios ? vm->cfg.bios : BOOT_DEFAULT_BIOS;
@@ -105,6 +126,8 @@ int firmware_load(struct vm *vm, char *err, size_t errlen)
         e = vm->accel->map_slot(vm, &vm->mem.rom);
     if (e == 0 && guest_mem_write(&vm->mem, 0x100000 - low, img + len - low, low) < 0)
         e = -ENOMEM;
+    if (e == 0 && !vm->mem.pam.on)
+        e = pam_enable(vm, img + len - low, low);
     if (e < 0) {
         snprintf(err, errlen, "-bios %s: mapping the ROM: %s", path, strerror(-e));
         goto out;
