@@ -3,9 +3,9 @@
  * vCPU 0 at the reset vector (SDM vol. 3, 10.1.4: the first instruction is fetched at 0xfffffff0).
  * The low copy is what the PAM registers' PCI side shows (mm/pam.h, 82441FX 3.2.18): at reset every
  * segment of 0xc0000-0xfffff reads that ROM side and drops writes, until the firmware shadows
- * itself (PAM write-enable, copy, PAM read-only). RAM there gets the same bytes too, so a restored
- * snapshot (no ROM loaded, PAM not decoded) runs the shadow it saved. The e820 map, ACPI and the
- * rest the firmware learns through fw_cfg. */
+ * itself (PAM write-enable, copy, PAM read-only). RAM there starts with the same bytes. A VM
+ * restored from a state file loads no ROM and decodes no PAM: it runs the shadow its RAM saved. The
+ * e820 map, ACPI and the rest the firmware learns through fw_cfg. */
 #include "boot/boot.h"
 
 #include <errno.h>
@@ -74,10 +74,13 @@ static int read_image(const char *path, uint8_t **out, size_t *len, char *err, s
     return 0;
 }
 
-/* A machine reset (machine/reset.c): the BIOS's copy below 1 MiB as at power-on (the firmware wrote
- * into it while it ran, with the PAM segments read-write), vCPU 0 at the reset vector again. */
+/* A machine reset (machine/reset.c): vCPU 0 at the reset vector again. With the PAM decoded the
+ * board has put its registers back to 0, so the firmware runs from its ROM and shadows itself anew,
+ * whatever RAM holds (as on QEMU); otherwise the BIOS's copy below 1 MiB is written again. */
 int firmware_reset(struct vm *vm, char *err, size_t errlen)
 {
+    if (vm->mem.pam.on)
+        return boot_entry_reset(&vm->boot_state);
     const struct mem_slot *rom = &vm->mem.rom;
     uint64_t low = rom->size < ISA_BIOS_SIZE ? rom->size : ISA_BIOS_SIZE;
     const uint8_t *src = guest_mem_rom_hva(&vm->mem, rom->gpa + rom->size - low, low);
