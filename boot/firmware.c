@@ -1,10 +1,11 @@
 /* Firmware boot (no --kernel): the BIOS image as ROM at the top of the 32-bit space, as the i440FX
  * decodes it (82441FX datasheet, 3.2 "System BIOS"), its last 128 KiB also at 0xe0000-0xfffff, and
  * vCPU 0 at the reset vector (SDM vol. 3, 10.1.4: the first instruction is fetched at 0xfffffff0).
- * The low copy lives in RAM: the segments 0xc0000-0xfffff are RAM holding what a PAM-disabled
- * read shows at reset (the ROM alias), so SeaBIOS's shadowing (enable writes, copy from the high
- * alias, PAM back to read-only) finds the same bytes either way; the PAM registers themselves are
- * kept by hw/pci/host.c. The e820 map, ACPI and the rest the firmware learns through fw_cfg. */
+ * The low copy is what the PAM registers' PCI side shows (mm/pam.h, 82441FX 3.2.18): at reset every
+ * segment of 0xc0000-0xfffff reads that ROM side and drops writes, until the firmware shadows
+ * itself (PAM write-enable, copy, PAM read-only). RAM there starts with the same bytes. A VM
+ * restored from a state file loads no ROM and decodes no PAM: it runs the shadow its RAM saved. The
+ * e820 map, ACPI and the rest the firmware learns through fw_cfg. */
 #include "boot/boot.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "boot/loader.h"
 #include "machine/vm.h"
+#include "mm/pam.h"
 
 #define BIOS_MIN       0x10000u          /* 64 KiB: sizes are whole 64 KiB blocks, as in QEMU */
 #define BIOS_MAX       0x1000000u        /* 16 MiB, below the IOAPIC/LAPIC/HPET windows */
@@ -72,10 +74,13 @@ static int read_image(const char *path, uint8_t **out, size_t *len, char *err, s
     return 0;
 }
 
-/* A machine reset (machine/reset.c): the BIOS's copy below 1 MiB as at power-on (the firmware wrote
- * into it while it ran, with the PAM segments read-write), vCPU 0 at the reset vector again. */
+/* A machine reset (machine/reset.c): vCPU 0 at the reset vector again. With the PAM decoded the
+ * board has put its registers back to 0, so the firmware runs from its ROM and shadows itself anew,
+ * whatever RAM holds (as on QEMU); otherwise the BIOS's copy below 1 MiB is written again. */
 int firmware_reset(struct vm *vm, char *err, size_t errlen)
 {
+    if (vm->mem.pam.on)
+        return boot_entry_reset(&vm->boot_state);
     const struct mem_slot *rom = &vm->mem.rom;
     uint64_t low = rom->size < ISA_BIOS_SIZE ? rom->size : ISA_BIOS_SIZE;
     const uint8_t *src = guest_mem_rom_hva(&vm->mem, rom->gpa + rom->size - low, low);
@@ -84,6 +89,25 @@ int firmware_reset(struct vm *vm, char *err, size_t errlen)
         return -1;
     }
     return boot_entry_reset(&vm->boot_state);
+}
+
+static const struct io_ops pam_ops = { .read = pam_bus_read, .write = pam_bus_write };
+
+/* Decode 0xc0000-0xfffff through the PAM, its ROM side the image's last len bytes (tail). Less than
+ * 1 MiB of RAM has no shadow to decode: the window stays RAM. 0 or -errno. */
+static int pam_enable(struct vm *vm, const uint8_t *tail, size_t len)
+{
+    uint8_t *ram = guest_mem_hva_peek(&vm->mem, PAM_BASE, PAM_SIZE);
+    if (!ram)
+        return 0;
+    int e = pam_init(&vm->mem.pam, ram, tail, len);
+    if (e == 0)
+        e = bus_map(&vm->mmio, PAM_BASE, PAM_SIZE, &pam_ops, &vm->mem, "pam");
+    if (e == 0 && vm->accel->mem_remap)
+        e = vm->accel->mem_remap(vm, PAM_BASE, PAM_SIZE);
+    if (e < 0)
+        pam_free(&vm->mem.pam);
+    return e;
 }
 
 int firmware_load(struct vm *vm, char *err, size_t errlen)
@@ -105,6 +129,8 @@ int firmware_load(struct vm *vm, char *err, size_t errlen)
         e = vm->accel->map_slot(vm, &vm->mem.rom);
     if (e == 0 && guest_mem_write(&vm->mem, 0x100000 - low, img + len - low, low) < 0)
         e = -ENOMEM;
+    if (e == 0 && !vm->mem.pam.on)
+        e = pam_enable(vm, img + len - low, low);
     if (e < 0) {
         snprintf(err, errlen, "-bios %s: mapping the ROM: %s", path, strerror(-e));
         goto out;

@@ -186,6 +186,12 @@ struct accel_ops {
     int (*set_debug)(struct vcpu *v, const struct vcpu_debug *d);
     /* The host wrote guest RAM at [gpa, gpa+len) (a breakpoint): forget code translated from it. */
     void (*mem_written)(struct vm *vm, uint64_t gpa, uint64_t len);
+    /* The guest-physical map of [gpa, gpa+len) changed: vm->mem.pam (mm/pam.h) now sends its
+     * reads and writes elsewhere. Both its views are host memory, so the accelerator maps them (or
+     * drops what it cached of the old ones, translated code included); writes that do not go to
+     * host memory go to the MMIO bus. From the thread of the config write that changed it (a
+     * vCPU's, whose next instruction must see the new map) or with vCPUs parked. 0 or -errno. */
+    int (*mem_remap)(struct vm *vm, uint64_t gpa, uint64_t len);
     /* Live migration's dirty log (mm/dirty.h, vm->mem.dirty), vCPUs parked; NULL: not offered.
      * dirty_log: the accelerator's own tracking on or off (KVM_MEM_LOG_DIRTY_PAGES; the soft CPU
      * drops its TLB's write shortcuts). dirty_sync: what it logged since the last sync into

@@ -61,6 +61,8 @@ int pc_msi_route_set(void *opaque, int *id, uint64_t addr, uint32_t data);
 void pc_msi_route_free(void *opaque, int id);
 /* pc-plug.c: the command line's devices, plugged in pc_init's order. */
 int pc_pci_plug_cb(void *board, struct pci_dev *d);
+/* pc-pam.c: the host bridge's pam_link (hw/pci/host.h), opaque the struct vm. */
+void pc_pam_changed(void *opaque, const uint8_t *regs);
 int pc_add_pm_fn(struct pc *pc, char *err, size_t errlen);
 int pc_add_ide(struct pc *pc, const struct irq_line *lines, char *err, size_t errlen);
 int pc_add_drives(struct pc *pc, char *err, size_t errlen);

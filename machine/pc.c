@@ -180,14 +180,16 @@ static void pc_console_write(struct vm *vm, const char *buf, size_t n)
 }
 
 /* A machine reset (QEMU's qemu_devices_reset), vCPUs parked: the interrupt controllers and timers,
- * ACPI PM, and each virtio device as if its driver wrote status 0. The UART, i8042, RTC and PCI
- * configuration keep their state: a booting kernel programs them again. */
+ * ACPI PM, the PAM registers, and each virtio device as if its driver wrote status 0. The UART,
+ * i8042, RTC and the rest of PCI configuration keep their state: a booting kernel programs them
+ * again. */
 static void pc_reset(struct vm *vm)
 {
     struct pc *pc = vm->platform;
     if (pc->soft)
         pc_soft_reset(pc->soft);
     acpi_pm_reset(pc->pm);
+    pci_host_reset_pam(pc->pci);   /* the firmware runs from its ROM again (82441FX 3.2.18) */
     pc_ide_reset(pc->ide);
     for (int i = 0; i < VM_MAX_DRIVES; i++) {
         if (!pc->blks[i])
@@ -279,6 +281,7 @@ int pc_init(struct vm *vm, char *err, size_t errlen)
         !(pc->testdev = pc_testdev_new(lines, &vm->mem)) ||
         !(pc->pci = pci_host_new(&vm->pio, &vm->mmio)))
         goto fail;
+    pc->pci->pam = (struct pam_link){ pc_pam_changed, vm };
     rtc_set_mem_size(pc->rtc, guest_mem_low_end(&vm->mem),
                      vm->mem.nslots > 1 ? vm->mem.slots[1].size : 0);
     if ((r = pc_fw_cfg_setup(vm, pc->fw_cfg, err, errlen)) < 0)

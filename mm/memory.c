@@ -47,6 +47,7 @@ void guest_mem_destroy(struct guest_mem *m)
         munmap(m->base, m->ram_size);
     if (m->rom.hva)
         munmap(m->rom.hva, m->rom.size);
+    pam_free(&m->pam);
     dirty_log_free(&m->dirty);
     memset(m, 0, sizeof(*m));
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "mm/dirty.h"
+#include "mm/pam.h"
 
 #define GUEST_MAX_SLOTS 8
 #define PCI_HOLE_START 0xC0000000ULL   /* RAM above this GPA moves to 4 GiB */
@@ -29,6 +30,8 @@ struct guest_mem {
     struct mem_slot rom;   /* the firmware ROM (size 0 when none): not RAM, so not in slots[],
                             * the e820 map, DMA, snapshots or guest_mem_hva */
     struct dirty_log dirty;    /* RAM pages written while a migration logs them (mm/dirty.h) */
+    struct pam pam;            /* firmware boots: how the CPU sees 0xc0000-0xfffff (mm/pam.h);
+                                * guest_mem_hva and the rest always reach the RAM there */
 };
 
 #define GUEST_ROM_SLOT_ID GUEST_MAX_SLOTS   /* the accelerator's slot number for rom */

@@ -237,6 +237,7 @@ const struct accel_ops kvm_accel_ops = {
     .get_arch = kvm_get_arch,
     .set_arch = kvm_set_arch,
     .save_irqchip = kvm_save_irqchip,
+    .mem_remap = kvm_mem_remap,
     .dirty_log = kvm_dirty_log,
     .dirty_sync = kvm_dirty_sync,
     .load_irqchip = kvm_load_irqchip,

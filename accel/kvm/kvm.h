@@ -24,6 +24,12 @@ struct kvm_vm_state {          /* vm->accel_state */
     pthread_mutex_t route_lock;
     struct kvm_irq_routing_entry msi[ACCEL_MSI_GSIS];
     bool msi_on[ACCEL_MSI_GSIS];
+    /* The PAM window (pam.c): the first RAM slot split around it, each segment's slot (NULL: none
+     * yet) and whether it is read-only; whether RAM slots log dirty pages (dirty.c). */
+    bool pam_split;
+    uint8_t *pam_hva[PAM_SEGS];
+    bool pam_ro[PAM_SEGS];
+    bool dirty_logging;
 };
 
 /* routing.c: the table KVM_SET_GSI_ROUTING gets (0 or -1 with errno); an MSI route's change. */
@@ -55,6 +61,15 @@ int kvm_get_arch(struct vcpu *v, struct vcpu_arch_state *a);
 int kvm_set_arch(struct vcpu *v, const struct vcpu_arch_state *a);
 /* irqchip-state.c: machine/accel.h's save_irqchip / load_irqchip. */
 int kvm_save_irqchip(struct vm *vm, struct vms_writer *w);
+/* pam.c: machine/accel.h's mem_remap, and the KVM slots of writable RAM as they are now. */
+int kvm_mem_remap(struct vm *vm, uint64_t gpa, uint64_t len);
+struct kvm_ram_region {
+    uint32_t id;
+    uint64_t gpa, size;
+    uint8_t *hva;
+};
+#define KVM_RAM_REGIONS_MAX (GUEST_MAX_SLOTS + PAM_SEGS + 1)
+int kvm_ram_regions(struct vm *vm, struct kvm_ram_region *out, int max);
 /* A live migration's dirty log (dirty.c). */
 int kvm_dirty_log(struct vm *vm, bool on);
 int kvm_dirty_sync(struct vm *vm);

@@ -320,6 +320,7 @@ struct cpu {
     /* Soft TLB: [0] supervisor accesses, [1] user accesses (CPL 3). */
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
+    unsigned map_epoch_seen;   /* code_pages' map_epoch the TLB was filled under */
     unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
     /* 2 MiB regions of linear addresses blocks were fetched from since the last full TLB flush
      * (hashed, 4096 bits): an invlpg elsewhere cannot change where a chain leads. */

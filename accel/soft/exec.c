@@ -299,6 +299,12 @@ static void check_code_epoch(struct cpu *c)
                 c->tlb[u][k].tag_write = ~0ull;
         c->code_epoch_seen = ep;
     }
+    unsigned mep = atomic_load_explicit(&c->pages->map_epoch, memory_order_acquire);
+    if (mep != c->map_epoch_seen) {
+        /* The PAM sent physical pages elsewhere (soft.c's mem_remap): no entry may outlive it. */
+        tlb_flush(c);
+        c->map_epoch_seen = mep;
+    }
 }
 
 static void run_tb(struct cpu *c, struct tb *tb)

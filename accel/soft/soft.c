@@ -60,6 +60,14 @@ static enum phys_kind soft_phys_page(struct cpu *c, uint64_t gpa, uint8_t **host
     struct vcpu *v = sv_of(c)->v;
     if (is_apic_page(v, gpa))
         return PHYS_MMIO;
+    const struct pam *pam = &v->vm->mem.pam;
+    if (pam_covers(pam, gpa)) {
+        /* Read (and fetch) one side; write RAM directly only in mode 3, else through the MMIO
+         * bus (mm/pam.c: to RAM in mode 2, dropped in 0 and 1). */
+        *host = (uint8_t *)(uintptr_t)pam_read_hva(pam, gpa);
+        *writable = pam_mode_of(pam, pam_seg_of(gpa)) == PAM_RAM;
+        return *writable ? PHYS_RAM : PHYS_ROM;
+    }
     uint8_t *h = guest_mem_hva_peek(&v->vm->mem, gpa, 4096);   /* writes marked by tlb_fill */
     if (!h) {
         const uint8_t *rom = guest_mem_rom_hva(&v->vm->mem, gpa, 4096);
@@ -336,6 +344,17 @@ static void soft_mem_written(struct vm *vm, uint64_t gpa, uint64_t len)
     struct soft_vm *sm = vm->accel_state;
     for (uint64_t p = gpa & ~0xfffull; len && p < gpa + len; p += 0x1000)
         code_pages_invalidate(sm->pages, p);
+}
+
+/* The PAM changed (machine/accel.h): code translated from the window is stale (its bytes may come
+ * from the other side now) and so is every TLB entry of it, this vCPU's included; its out ended
+ * the block, so the flush comes before the next instruction. */
+static int soft_mem_remap(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    struct soft_vm *sm = vm->accel_state;
+    soft_mem_written(vm, gpa, len);
+    code_pages_map_changed(sm->pages);
+    return 0;
 }
 
 /* ---- the accelerator ---- */
@@ -639,6 +658,7 @@ const struct accel_ops soft_accel_ops = {
     .get_arch = soft_get_arch,
     .set_arch = soft_set_arch,
     .mem_written = soft_mem_written,
+    .mem_remap = soft_mem_remap,
     .dirty_log = soft_dirty_log,
     .dirty_sync = soft_dirty_sync,
     .print_stats = soft_print_stats,

@@ -85,6 +85,16 @@ static void code_pages_alert(struct code_pages *p, const struct cpu *c)
     pthread_mutex_unlock(&p->lock);
 }
 
+void code_pages_map_changed(struct code_pages *p)
+{
+    atomic_fetch_add_explicit(&p->map_epoch, 1, memory_order_release);
+    pthread_mutex_lock(&p->lock);
+    for (unsigned k = 0; k < CODE_PAGES_WATCHERS; k++)
+        if (p->watch[k])
+            atomic_store_explicit(p->watch[k], 1, memory_order_release);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static unsigned page_hash(uint64_t gpa_page)
 {
     return (unsigned)((gpa_page >> 12) * 0x9e3779b1u) % CODE_PAGE_BUCKETS;

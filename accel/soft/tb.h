@@ -24,6 +24,7 @@ struct code_pages {
     pthread_mutex_t lock;      /* insertion only; lookups of existing pages are lock-free */
     struct code_page *_Atomic bucket[CODE_PAGE_BUCKETS];
     _Atomic unsigned epoch;    /* bumped when a page becomes code: other vCPUs drop TLB writes */
+    _Atomic unsigned map_epoch;    /* bumped when guest-physical pages map elsewhere: TLBs flush */
     /* The vCPUs' code_attn flags (cpu.h's attention word), raised after each bump so that their
      * chained blocks stop for cpu_exec's look at the epoch; under lock. */
     _Atomic uint8_t *watch[CODE_PAGES_WATCHERS];
@@ -96,6 +97,9 @@ bool code_page_is_code(struct code_pages *p, uint64_t gpa_page);
 void code_page_written(struct cpu *c, uint64_t gpa_page);
 /* The host wrote the page (a debugger's breakpoint): blocks made from it are stale. */
 void code_pages_invalidate(struct code_pages *p, uint64_t gpa_page);
+/* Guest-physical pages now map to other host memory (the PAM): every vCPU sharing p, the caller's
+ * too, flushes its TLB before its next block (exec.c). */
+void code_pages_map_changed(struct code_pages *p);
 
 /* A vCPU's code cache: its decoded blocks and their host code in at most limit bytes (the block
  * hash table and the jump cache, 1 MiB, come on top); when either part is full, everything is

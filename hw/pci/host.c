@@ -2,14 +2,16 @@
  * Bus 3.0, 3.2.2.3.2). Only bus 0 exists, with function 0 of each slot and the functions plugged
  * with pci_host_plug_fn: every other address reads all-ones, which is how a guest learns that
  * nothing is there. The PIIX3's PIRQ route registers (0x60-0x63) are
- * plain storage: INTx routing is fixed by the board and told to the guest in the ACPI _PRT. So are the
+ * plain storage: INTx routing is fixed by the board and told to the guest in the ACPI _PRT. The
  * i440FX's PAM registers (0x59-0x5f, 82441FX datasheet 3.2.18: read/write enables of the BIOS and
- * option-ROM segments 0xc0000-0xfffff): they read back what firmware wrote (SeaBIOS checks PAM0
- * before shadowing itself), but the segments stay RAM holding the BIOS copy (boot/firmware.c). */
+ * option-ROM segments 0xc0000-0xfffff) go to the board through struct pam_link after each write
+ * that touches them (mm/pam.h decodes them; the board remaps the segments). */
 #include "hw/pci/host.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "migration/vmstate.h"
 
@@ -102,6 +104,22 @@ static void ecam_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     pthread_mutex_unlock(&h->lock);
 }
 
+/* The i440FX's config_written: a write that touched PAM0-PAM6 (or a snapshot's whole space). */
+static void i440fx_written(struct pci_dev *d, unsigned off, unsigned size)
+{
+    struct pci_host *h = (struct pci_host *)((char *)d - offsetof(struct pci_host, i440fx));
+    if (off < I440FX_PAM0 + PCI_PAM_REGS && off + size > I440FX_PAM0 && h->pam.changed)
+        h->pam.changed(h->pam.opaque, &d->cfg[I440FX_PAM0]);
+}
+
+void pci_host_reset_pam(struct pci_host *h)
+{
+    pthread_mutex_lock(&h->lock);
+    memset(&h->i440fx.cfg[I440FX_PAM0], 0, PCI_PAM_REGS);
+    i440fx_written(&h->i440fx, I440FX_PAM0, PCI_PAM_REGS);
+    pthread_mutex_unlock(&h->lock);
+}
+
 static const struct io_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
 static const struct io_ops addr_ops = { .read = addr_read, .write = addr_write };
 static const struct io_ops data_ops = { .read = data_read, .write = data_write };
@@ -122,8 +140,9 @@ struct pci_host *pci_host_new(struct bus *pio, struct bus *mmio)
         h->piix3.wmask[i] = 0x8f;
     }
     h->i440fx.wmask[I440FX_PAM0] = 0x30;   /* PAM0: 0xf0000-0xfffff in bits 5:4 only */
-    for (unsigned i = I440FX_PAM0 + 1; i < I440FX_PAM0 + 7; i++)
+    for (unsigned i = I440FX_PAM0 + 1; i < I440FX_PAM0 + PCI_PAM_REGS; i++)
         h->i440fx.wmask[i] = 0x33;         /* two 16 KiB segments each */
+    h->i440fx.config_written = i440fx_written;
     pci_host_plug(h, PCI_SLOT_I440FX, &h->i440fx);
     pci_host_plug(h, PCI_SLOT_PIIX3, &h->piix3);
     return h;

@@ -16,6 +16,15 @@
 #define PCI_SLOTS           32
 #define PCI_SLOT_I440FX     0
 #define PCI_SLOT_PIIX3      1
+#define PCI_PAM_REGS        7    /* PAM0-PAM6 */
+
+/* The i440FX's PAM registers (0x59-0x5f) as the board should apply them: called after a guest
+ * write that touches them, a snapshot load and pci_host_reset_pam, with the host's lock held (the
+ * board must not make config accesses from it). regs points at the 7 registers. */
+struct pam_link {
+    void (*changed)(void *opaque, const uint8_t *regs);
+    void *opaque;
+};
 
 /* Lock order: host->lock, then the bus table locks (BAR moves map and unmap windows). */
 struct pci_host {
@@ -24,6 +33,7 @@ struct pci_host {
     struct bus *pio, *mmio;
     struct pci_dev *slots[PCI_SLOTS][8];   /* bus 0: [slot][function] */
     struct pci_dev i440fx, piix3;
+    struct pam_link pam;               /* set by the board (no callback: PAM is only storage) */
 };
 
 /* Snapshots: the CONFIG_ADDRESS latch (the functions' config spaces are pci_save's, one section each).
@@ -45,6 +55,10 @@ int pci_host_map_ecam(struct pci_host *h, uint64_t base, uint64_t size);
 int pci_host_plug(struct pci_host *h, unsigned slot, struct pci_dev *d);
 /* The same for function fn (0-7) of a multi-function slot (the PIIX3's IDE at 1.1). */
 int pci_host_plug_fn(struct pci_host *h, unsigned slot, unsigned fn, struct pci_dev *d);
+
+/* A machine reset: PAM registers back to 0 (82441FX 3.2.18: all segments to the PCI side), told
+ * to the pam link. */
+void pci_host_reset_pam(struct pci_host *h);
 
 /* The config address for bus 0, slot, function 0, register off (mechanism #1's layout). */
 static inline uint32_t pci_config_address(unsigned slot, unsigned off)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "hw/pci/host.h"
@@ -118,6 +119,44 @@ static void test_bridges_enumerate(void **state)
     assert_int_equal(in(&r, 0xcf8, 4), pci_config_address(3, 0));
     assert_int_equal(pci_host_plug(r.h, 3, &r.dev), -16);
     assert_int_equal(pci_host_plug(r.h, 32, &r.dev), -22);
+    pci_host_free(r.h);
+}
+
+/* PAM0-PAM6 (82441FX 3.2.18) go to the board's pam link after each write touching them, a reset
+ * clears them and tells it too; other registers do not call it. */
+struct pam_seen { int calls; uint8_t regs[PCI_PAM_REGS]; };
+
+static void pam_changed(void *opaque, const uint8_t *regs)
+{
+    struct pam_seen *p = opaque;
+    p->calls++;
+    memcpy(p->regs, regs, PCI_PAM_REGS);
+}
+
+static void test_pam_link(void **state)
+{
+    (void)state;
+    struct rig r;
+    struct pam_seen seen = { 0 };
+    rig_init(&r);
+    r.h->pam = (struct pam_link){ pam_changed, &seen };
+    cfg_write(&r, 0, 0x58, 0x11223344, 4);      /* PAM0 in byte 1: only bits 5:4 writable */
+    assert_int_equal(seen.calls, 1);
+    assert_int_equal(seen.regs[0], 0x30);
+    assert_int_equal(seen.regs[1], 0x22);       /* PAM1 at 0x5a */
+    assert_int_equal(seen.regs[2], 0x11);
+    cfg_write(&r, 0, 0x5f, 0x31, 1);            /* PAM6 */
+    assert_int_equal(seen.calls, 2);
+    assert_int_equal(seen.regs[6], 0x31);
+    cfg_write(&r, 0, 0x60, 0xff, 1);            /* past PAM6 */
+    cfg_write(&r, 0, 0x57, 0xff, 1);            /* before PAM0 */
+    cfg_write(&r, 3, 0x59, 0x30, 1);            /* another function's 0x59 */
+    assert_int_equal(seen.calls, 2);
+    pci_host_reset_pam(r.h);
+    assert_int_equal(seen.calls, 3);
+    assert_int_equal(seen.regs[0], 0);
+    assert_int_equal(seen.regs[6], 0);
+    assert_int_equal(cfg_read(&r, 0, 0x5c, 4), 0);
     pci_host_free(r.h);
 }
 
@@ -317,7 +356,8 @@ static void test_function(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bridges_enumerate), cmocka_unit_test(test_bar_sizing),
+        cmocka_unit_test(test_bridges_enumerate), cmocka_unit_test(test_pam_link),
+        cmocka_unit_test(test_bar_sizing),
         cmocka_unit_test(test_bar_decode), cmocka_unit_test(test_rom), cmocka_unit_test(test_intx),
         cmocka_unit_test(test_capabilities), cmocka_unit_test(test_ecam), cmocka_unit_test(test_function),
     };

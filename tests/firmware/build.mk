@@ -1,6 +1,7 @@
 # Firmware boot (issue 15): SeaBIOS from Debian's seabios package, run with no kernel.
 INTEG_TESTS += tests/firmware/seabios.sh tests/firmware/vga.sh tests/firmware/keyboard.sh
-INTEG_TESTS += tests/firmware/ide.sh tests/firmware/ovmf.sh tests/firmware/pxe.sh
+INTEG_TESTS += tests/firmware/ide.sh tests/firmware/ovmf.sh tests/firmware/pxe.sh tests/firmware/pam.sh
+QUICK_TESTS += tests/firmware/pam.sh
 INTEG_TESTS += tests/firmware/debian-disk.sh tests/firmware/debian-disk-efi.sh
 # The Debian 12 disk images debian-disk.sh (BIOS) and debian-disk-efi.sh (UEFI: GPT, ESP, GRUB)
 # boot, both from one root file system (debian-root.sh: debootstrap from Debian's archive); cached in
