@@ -65,6 +65,11 @@ size_t jit_arena_used(const struct jit_arena *a)
     return a ? a->used : 0;
 }
 
+const uint8_t *jit_arena_base(const struct jit_arena *a)
+{
+    return a->base;
+}
+
 /* c->insn_rip and c->rip as the interpreter sets them before running instruction k. */
 static void emit_rips(struct jctx *j, unsigned k)
 {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cpu;
 struct tb;
@@ -16,6 +17,7 @@ struct jit_arena *jit_arena_new(size_t bytes);
 void jit_arena_free(struct jit_arena *a);
 void jit_arena_reset(struct jit_arena *a);
 size_t jit_arena_used(const struct jit_arena *a);   /* bytes of host code in it (0 for NULL) */
+const uint8_t *jit_arena_base(const struct jit_arena *a);
 
 /* Translate tb (64-bit code, run at c's current privilege) into tb->jit. False when the arena is
  * full (the caller flushes the cache) or the block cannot be translated. */

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "accel/soft/decode.h"
 #include "accel/soft/jit.h"
@@ -22,6 +23,7 @@ struct tb_cache {
     struct tb_jc jc[TB_JC_SIZE];
     struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
     bool jit_full;             /* the arena ran out: flush at the next translation */
+    FILE *perf_map;            /* VMON_PERF_MAP set: /tmp/perf-PID.map, host code -> guest rip */
 };
 
 struct code_pages *code_pages_new(void)
@@ -165,6 +167,12 @@ struct tb_cache *tb_cache_new(size_t limit)
     t->arena = malloc(t->size);
     t->scratch = malloc(sizeof(struct tb) + sizeof(struct insn));
     t->st.limit = limit;
+    if (getenv("VMON_PERF_MAP")) {
+        /* perf report names [JIT] samples from this file (perf's jit interface, the map form). */
+        char path[64];
+        snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+        t->perf_map = fopen(path, "a");
+    }
     if (!t->arena || !t->scratch) {
         tb_cache_free(t);
         return NULL;
@@ -179,6 +187,8 @@ void tb_cache_free(struct tb_cache *t)
     free(t->arena);
     free(t->scratch);
     jit_arena_free(t->jit);
+    if (t->perf_map)
+        fclose(t->perf_map);
     free(t);
 }
 
@@ -210,6 +220,10 @@ bool tb_jit(struct cpu *c, struct tb *tb)
         return false;
     }
     size_t used = jit_arena_used(t->jit);
+    if (t->perf_map)
+        fprintf(t->perf_map, "%lx %zx guest_%llx_cpl%u\n", (unsigned long)(uintptr_t)tb->jit,
+                used - (size_t)((uint8_t *)(void *)tb->jit - jit_arena_base(t->jit)),
+                (unsigned long long)c->rip, (unsigned)c->cpl);
     if (used > t->st.host_high)
         t->st.host_high = used;
     return true;
