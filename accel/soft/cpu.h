@@ -329,6 +329,8 @@ struct cpu {
     uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
     uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
+    uint8_t *link_site;        /* a direct-link site to (re)link to the block at link_rip */
+    uint64_t link_rip;         /* (jit-link.c; NULL: none; cleared by next_tb and tb_flush) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
     bool fetch_global;         /* the page of the last block looked up is global */

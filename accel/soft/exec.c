@@ -356,20 +356,32 @@ static void run_tb(struct cpu *c, struct tb *tb)
 static struct tb *next_tb(struct cpu *c)
 {
     struct tb *p = c->last_tb, *tb = NULL;
+    /* A direct-link site the last block left by (jit-link.c): for the block at its rip only. */
+    uint8_t *site = c->link_site && c->link_rip == c->rip ? c->link_site : NULL;
+    c->link_site = NULL;
     if (p && p->chain_epoch == c->chain_epoch) {
+        bool global = false;
         for (int k = 0; k < 2; k++)
             if (p->chain_rip[k] == c->rip && p->chain_cpl[k] == c->cpl &&
                 (p->chain_global[k] || p->chain_epoch_ng[k] == c->chain_epoch_ng)) {
                 tb = p->chain[k];
+                global = p->chain_global[k];
                 break;
             }
         if (tb && tb->mode == c->code_size &&
-            tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire))
+            tb->gen == atomic_load_explicit(&tb->page->gen, memory_order_acquire)) {
+            if (site && !c->trace)
+                jit_link(c, site, tb, global);
             return tb;
+        }
     }
     uint32_t epoch = c->chain_epoch, epoch_ng = c->chain_epoch_ng;
     tb = tb_find(c);
-    if (p && tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
+    if (tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
+        if (site)
+            jit_link(c, site, tb, c->fetch_global);
+        if (!p)
+            return tb;
         if (p->chain_epoch != epoch) {
             p->chain_epoch = epoch;
             for (int k = 0; k < 2; k++) {

@@ -69,8 +69,10 @@ void jit_emit_chain(struct jctx *j)
     if (j->self_loop)
         emit_self_loop(j, out, &nout);
 
-    /* This block's chain slots (rdx = the block), valid for the current chain epoch. */
+    /* This block's direct links (jit-link.c), then its chain slots (rdx = the block), valid for
+     * the current chain epoch. */
     e_load64(e, RCX, RBX, OFF(rip));
+    jit_emit_links(j);
     e_mov_imm(e, RDX, (uint64_t)(uintptr_t)j->tb);
     e_load32(e, RAX, RDX, TBF(chain_epoch));
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));

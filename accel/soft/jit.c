@@ -165,6 +165,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;
+    jit_emit_direct_entry(j);
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
@@ -231,6 +232,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         }
         e_patch(j->exits[x].at, exit_stub[k]);
     }
+    jit_emit_link_tail(j, start, epilogue);
     bool ok = !e->overflow;
     if (ok) {
         a->used = (size_t)(e->p - a->base + 15) & ~(size_t)15;

@@ -208,6 +208,7 @@ void tb_flush(struct cpu *c)
     tb_cache_flush(c->tbs);
     c->chain_epoch++;          /* chain slots and jump-cache entries filled before are dead */
     c->last_tb = NULL;         /* next_tb would chain from it: it points into the emptied arena */
+    c->link_site = NULL;       /* so does a direct-link site */
 }
 
 bool tb_jit(struct cpu *c, struct tb *tb)
