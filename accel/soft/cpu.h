@@ -321,9 +321,13 @@ struct cpu {
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
     unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
-    /* 2 MiB regions of linear addresses blocks were fetched from since the last full TLB flush
-     * (hashed, 4096 bits): an invlpg elsewhere cannot change where a chain leads. */
+    /* Linear addresses blocks were fetched from since the last full TLB flush: 2 MiB regions for
+     * fetches through large pages (hashed, 4096 bits), 4 KiB pages for the others (hashed, 32768
+     * bits). An invlpg elsewhere cannot change where a chain leads. (A 2 MiB granule for every
+     * fetch made a copy-on-write fault's invlpg in a program's data, in the same 2 MiB as its code,
+     * drop every chain, the kernel's included: ~540 times in a Linux boot.) */
     uint64_t code_regions[64];
+    uint64_t code_pages[512];
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
     uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
@@ -558,6 +562,7 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
 void tlb_flush(struct cpu *c);
 void tlb_flush_nonglobal(struct cpu *c);   /* a CR3 write with CR4.PGE: global pages stay */
 void tlb_flush_page(struct cpu *c, uint64_t lin);
+void tlb_flush_data(struct cpu *c);          /* data rights changed (PKRU): fetches keep theirs */
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }
 static inline bool cpu_long64(struct cpu *c) { return c->code_size == 8; }

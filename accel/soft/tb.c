@@ -282,8 +282,13 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
     }
     *gpa_page = e->gpa;
     c->fetch_global = e->global;
-    unsigned r = (unsigned)(lin >> 21) & 4095;
-    c->code_regions[r / 64] |= 1ull << (r % 64);
+    if (e->shift > 12) {
+        unsigned r = (unsigned)(lin >> 21) & 4095;
+        c->code_regions[r / 64] |= 1ull << (r % 64);
+    } else {
+        unsigned p = (unsigned)(lin >> 12) & 32767;
+        c->code_pages[p / 64] |= 1ull << (p % 64);
+    }
     return (const uint8_t *)e->host;
 }
 
