@@ -330,7 +330,10 @@ struct cpu {
     uint64_t code_pages[512];
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
-    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
+    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks,
+                                * unless kick_only) */
+    bool kick_only;            /* a VM's vCPU: everything that must end cpu_exec comes with a kick,
+                                * so chained blocks do not look at icount_limit (soft.c) */
     uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
     uint8_t *link_site;        /* a direct-link site to (re)link to the block at link_rip */

@@ -60,6 +60,7 @@ struct jctx {
     uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
     bool self_loop;            /* the block ends in a jump to its own start */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
+    bool budget;               /* chained jumps look at icount_limit (not for kick_only vCPUs) */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
      * (HNONE: not cached); valid: those whose host register holds the value now. */
     uint8_t host_of[16];

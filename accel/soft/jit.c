@@ -157,6 +157,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->flags_stub = -1;
     j->chain = !c->has_stop_rip;
     j->tb_cpl = c->cpl;
+    j->budget = !c->kick_only;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
     jit_regs_plan(j);
