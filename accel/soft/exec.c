@@ -332,6 +332,8 @@ static void run_tb(struct cpu *c, struct tb *tb)
                 return;
             }
         }
+        if (tb->shadow_done)
+            c->irq_shadow = c->db_shadow = false;   /* the instruction after sti has run */
         return;
     }
     for (unsigned k = 0; k < tb->ninsn; k++) {

@@ -175,5 +175,6 @@ void jit_emit_chain(struct jctx *j);
 void jit_emit_direct_entry(struct jctx *j);
 void jit_emit_links(struct jctx *j);
 void jit_emit_link_tail(struct jctx *j, const uint8_t *start, const uint8_t *epilogue);
+void jit_emit_shadow_done(struct jctx *j);   /* at the end of a block that ends after an sti */
 
 #endif

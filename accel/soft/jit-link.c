@@ -147,3 +147,20 @@ void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global)
     put32(r + SITE_N_IMM, global ? c->chain_epoch : c->chain_epoch_ng);
     e_patch(r + SITE_CALL_DISP, to);
 }
+
+/* A block that ends after an sti (tb.c: shadow_done): the instruction after it has run, so the
+ * interrupt shadow is over; as the interpreter does, clear it and let cpu_exec look at interrupts
+ * (attn) rather than step one more instruction on its own. Stores only: the host's flags may hold
+ * the guest's. */
+void jit_emit_shadow_done(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    if (!j->tb->shadow_done)
+        return;
+    e_op_mem(e, false, 0xc6, 0, RBX, HNONE, 0, OFF(irq_shadow));
+    e_byte(e, 0);
+    e_op_mem(e, false, 0xc6, 0, RBX, HNONE, 0, OFF(db_shadow));
+    e_byte(e, 0);
+    e_op_mem(e, false, 0xc6, 0, RBX, HNONE, 0, OFF(attn));
+    e_byte(e, 1);
+}

@@ -196,6 +196,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     }
     if (!j->rip_set)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
+    jit_emit_shadow_done(j);
     if (j->chain) {
         jit_regs_settle(j);
         jit_emit_chain(j);

@@ -347,6 +347,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->page = cp;
     tb->mode = (uint8_t)mode;
     tb->ninsn = 0;
+    tb->shadow_done = false;
     tb->cached = false;
     tb->jit = NULL;
     tb->hits = 0;
@@ -393,6 +394,13 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         }
         tb->ninsn++;
         off += (unsigned)r;
+        /* sti holds interrupts off until the next instruction has run (SDM vol. 2B, STI): the
+         * block ends after that one, where cpu_exec looks at interrupts ("sti; nop; cli" is a
+         * window), and says the shadow is over by then (shadow_done). */
+        if (tb->ninsn >= 2 && tb->insn[tb->ninsn - 2].op == 0xfb) {
+            tb->shadow_done = true;
+            break;
+        }
         if (ends_block(i) || off >= 4096 || c->trace)
             break;
         /* The flat runner's stop address ends a block, so it is only checked between blocks. */

@@ -40,6 +40,7 @@ struct tb {
     uint8_t mode;              /* code size 2/4/8 */
     bool cached;               /* false for a one-off block (not in the hash table, not chained) */
     uint16_t ninsn;
+    bool shadow_done;          /* ends right after an sti: its interrupt shadow is over (tb.c) */
     /* Direct chaining: the blocks that followed this one, by the rip they started at. Valid while
      * the vCPU's chain_epoch (bumped by TLB flushes, mode changes and cache flushes) is unchanged,
      * so a hot loop goes from block to block without a TLB or hash lookup. */
