@@ -19,7 +19,8 @@
  * (else it leaves the same way, so the site is relinked to the new block), counts the block,
  * sets last_tb and enters the block past its prologue (JIT_CHAIN_ENTRY), as jit-chain.c does.
  * Everything else a chained jump needs (privilege, the attention word, the budget) is checked
- * before the sites. Links live as long as the arena: a cache flush empties both. */
+ * before the sites. Links live as long as the arena: a cache flush empties both. (Also here, at
+ * the end: the stores that end an sti's interrupt shadow in a block that ends after it.) */
 #include <string.h>
 
 #include "accel/soft/jit-int.h"
