@@ -322,14 +322,23 @@ struct cpu {
     unsigned code_epoch_seen;
     unsigned map_epoch_seen;   /* code_pages' map_epoch the TLB was filled under */
     unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
-    /* 2 MiB regions of linear addresses blocks were fetched from since the last full TLB flush
-     * (hashed, 4096 bits): an invlpg elsewhere cannot change where a chain leads. */
+    /* Linear addresses blocks were fetched from since the last full TLB flush: 2 MiB regions for
+     * fetches through large pages (hashed, 4096 bits), 4 KiB pages for the others (hashed, 32768
+     * bits). An invlpg elsewhere cannot change where a chain leads. (A 2 MiB granule for every
+     * fetch made a copy-on-write fault's invlpg in a program's data, in the same 2 MiB as its code,
+     * drop every chain, the kernel's included: ~540 times in a Linux boot.) */
     uint64_t code_regions[64];
+    uint64_t code_pages[512];
 
     struct tb_cache *tbs;      /* this vCPU's translation blocks */
-    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks) */
+    uint64_t icount_limit;     /* cpu_exec returns when icount reaches it (translated code looks,
+                                * unless kick_only) */
+    bool kick_only;            /* a VM's vCPU: everything that must end cpu_exec comes with a kick,
+                                * so chained blocks do not look at icount_limit (soft.c) */
     uint32_t jit_hot;          /* runs of a block before it is translated to host code (jit.h) */
     struct tb *last_tb;        /* the block just run, for chaining (exec.c) */
+    uint8_t *link_site;        /* a direct-link site to (re)link to the block at link_rip */
+    uint64_t link_rip;         /* (jit-link.c; NULL: none; cleared by next_tb and tb_flush) */
     uint32_t chain_epoch;      /* bumped when virtual->block mappings may change (tb.h) */
     uint32_t chain_epoch_ng;   /* bumped when only non-global mappings may change (CR3 writes) */
     bool fetch_global;         /* the page of the last block looked up is global */
@@ -563,6 +572,7 @@ bool mmu_translate(struct cpu *c, uint64_t lin, enum access acc, bool user, uint
 void tlb_flush(struct cpu *c);
 void tlb_flush_nonglobal(struct cpu *c);   /* a CR3 write with CR4.PGE: global pages stay */
 void tlb_flush_page(struct cpu *c, uint64_t lin);
+void tlb_flush_data(struct cpu *c);          /* data rights changed (PKRU): fetches keep theirs */
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }
 

@@ -338,6 +338,8 @@ static void run_tb(struct cpu *c, struct tb *tb)
                 return;
             }
         }
+        if (tb->shadow_done)
+            c->irq_shadow = c->db_shadow = false;   /* the instruction after sti has run */
         return;
     }
     for (unsigned k = 0; k < tb->ninsn; k++) {
@@ -370,7 +372,7 @@ static bool entry_page_global(struct cpu *c)
  * and rip to the slot's block if that block starts at the same offset in it. QEMU chains such
  * jumps within a page for good; here the slot takes this epoch again (so translated code follows
  * it) and the other slot stays for this function only. 64-bit code: no CS base. */
-static struct tb *chain_same_page(struct cpu *c, struct tb *p)
+static struct tb *chain_same_page(struct cpu *c, struct tb *p, bool *global)
 {
     if (c->code_size != 8 || ((c->rip ^ c->entry_rip) >> 12) != 0 || c->entry_cpl != c->cpl ||
         c->entry_epochs != chain_epochs(c) || c->trace)
@@ -387,7 +389,7 @@ static struct tb *chain_same_page(struct cpu *c, struct tb *p)
             p->chain_epoch_ng[1 - k] = c->chain_epoch_ng - 1;   /* check above */
         }
         p->chain_epoch_ng[k] = c->chain_epoch_ng;
-        p->chain_global[k] = entry_page_global(c);
+        p->chain_global[k] = *global = entry_page_global(c);
         return tb;
     }
     return NULL;
@@ -398,21 +400,37 @@ static struct tb *chain_same_page(struct cpu *c, struct tb *p)
 static struct tb *next_tb(struct cpu *c)
 {
     struct tb *p = c->last_tb, *tb = NULL;
+    /* A direct-link site the last block left by (jit-link.c): for the block at its rip only. */
+    uint8_t *site = c->link_site && c->link_rip == c->rip ? c->link_site : NULL;
+    c->link_site = NULL;
     if (p && p->chain_epoch == c->chain_epoch) {
+        bool global = false;
         for (int k = 0; k < 2; k++)
             if (p->chain_rip[k] == c->rip && p->chain_cpl[k] == c->cpl &&
                 (p->chain_global[k] || p->chain_epoch_ng[k] == c->chain_epoch_ng)) {
                 tb = p->chain[k];
+                global = p->chain_global[k];
                 break;
             }
-        if (tb && tb->mode == c->code_size && tb_current(tb))
+        if (tb && tb->mode == c->code_size && tb_current(tb)) {
+            if (site && !c->trace)
+                jit_link(c, site, tb, global);
             return tb;
+        }
     }
-    if (p && (tb = chain_same_page(c, p)) != NULL)
+    bool global;
+    if (p && (tb = chain_same_page(c, p, &global)) != NULL) {
+        if (site)
+            jit_link(c, site, tb, global);
         return tb;
+    }
     uint32_t epoch = c->chain_epoch, epoch_ng = c->chain_epoch_ng;
     tb = tb_find(c);
-    if (p && tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
+    if (tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
+        if (site)
+            jit_link(c, site, tb, c->fetch_global);
+        if (!p)
+            return tb;
         if (p->chain_epoch != epoch) {
             p->chain_epoch = epoch;
             for (int k = 0; k < 2; k++) {

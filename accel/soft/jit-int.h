@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -36,6 +36,12 @@ struct stub {
  * every block (jit_translate checks), with rsi = the block as cpu_exec would pass it. */
 #define JIT_CHAIN_ENTRY 21
 
+/* A direct link site in a block's chain code (jit-link.c): R, the return address of its call,
+ * names it; the jumps to patch once the link stub is placed. */
+struct link_site {
+    uint8_t *r, *miss[2], *call;
+};
+
 struct jctx {
     struct emit e;
     const struct tb *tb;
@@ -54,6 +60,7 @@ struct jctx {
     uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
     bool self_loop;            /* the block ends in a jump to its own start */
     uint8_t tb_cpl;            /* the privilege the block is translated for */
+    bool budget;               /* chained jumps look at icount_limit (not for kick_only vCPUs) */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
      * (HNONE: not cached); valid: those whose host register holds the value now. */
     uint8_t host_of[16];
@@ -64,6 +71,10 @@ struct jctx {
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
     struct exit_site { uint8_t *at; unsigned k; } *exits;
     unsigned nexits, cap;
+    /* Direct links (jit-link.c): the block's sites, its direct entry's jumps to patch. */
+    struct link_site sites[2];
+    unsigned nsites;
+    uint8_t *direct_stale, *direct_enter, *link_out;
 };
 
 static inline bool fits32(int64_t v)
@@ -158,5 +169,12 @@ bool jit_lock_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j);
+
+/* jit-link.c: the direct entry (before the prologue), the link sites (in the chain code, rcx =
+ * c->rip) and, after the epilogue, their stubs. */
+void jit_emit_direct_entry(struct jctx *j);
+void jit_emit_links(struct jctx *j);
+void jit_emit_link_tail(struct jctx *j, const uint8_t *start, const uint8_t *epilogue);
+void jit_emit_shadow_done(struct jctx *j);   /* at the end of a block that ends after an sti */
 
 #endif

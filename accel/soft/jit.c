@@ -65,6 +65,11 @@ size_t jit_arena_used(const struct jit_arena *a)
     return a ? a->used : 0;
 }
 
+const uint8_t *jit_arena_base(const struct jit_arena *a)
+{
+    return a->base;
+}
+
 /* c->insn_rip and c->rip as the interpreter sets them before running instruction k. */
 static void emit_rips(struct jctx *j, unsigned k)
 {
@@ -152,6 +157,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->flags_stub = -1;
     j->chain = !c->has_stop_rip;
     j->tb_cpl = c->cpl;
+    j->budget = !c->kick_only;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
     jit_regs_plan(j);
@@ -160,6 +166,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;
+    jit_emit_direct_entry(j);
     uint8_t *start = e->p;
     e_push(e, RBX);
     e_push(e, R12);
@@ -189,6 +196,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     }
     if (!j->rip_set)
         jit_emit_set_rip(j, j->off[tb->ninsn]);
+    jit_emit_shadow_done(j);
     if (j->chain) {
         jit_regs_settle(j);
         jit_emit_chain(j);
@@ -233,6 +241,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         }
         e_patch(j->exits[x].at, exit_stub[k]);
     }
+    jit_emit_link_tail(j, start, epilogue);
     bool ok = !e->overflow;
     if (ok) {
         a->used = (size_t)(e->p - a->base + 15) & ~(size_t)15;

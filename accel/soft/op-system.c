@@ -328,8 +328,10 @@ static void op_wrpkru(struct cpu *c)
         cpu_raise_ud(c);
     if ((uint32_t)c->gpr[R_RCX] || (uint32_t)c->gpr[R_RDX])
         cpu_raise_gp(c, 0);
-    c->pkru = (uint32_t)c->gpr[R_RAX];
-    tlb_flush(c);
+    if (c->pkru != (uint32_t)c->gpr[R_RAX]) {
+        c->pkru = (uint32_t)c->gpr[R_RAX];
+        tlb_flush_data(c);     /* Linux writes it on every exec and fork: keep the chains */
+    }
     c->tb_end = true;
 }
 

@@ -458,6 +458,9 @@ static int soft_vcpu_init(struct vcpu *v)
     c->pages = svm->pages;
     c->trace = svm->trace;
     c->jit_hot = v->vm->cfg.no_jit ? JIT_OFF : JIT_HOT;
+    /* cpu_exec's slice (SOFT_SLICE) is only a look at the stop flag, which comes with a kick, as
+     * interrupt requests and LAPIC events do (hw/apic.h): chained blocks need not count it. */
+    c->kick_only = true;
     c->apic_id = v->apic_id;
     c->model = &v->vm->cfg.cpu_model;
     c->vendor = c->model->vendor;

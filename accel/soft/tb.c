@@ -226,6 +226,7 @@ void tb_flush(struct cpu *c)
     tb_cache_flush(c->tbs);
     c->chain_epoch++;          /* chain slots and jump-cache entries filled before are dead */
     c->last_tb = NULL;         /* next_tb would chain from it: it points into the emptied arena */
+    c->link_site = NULL;       /* so does a direct-link site */
 }
 
 bool tb_jit(struct cpu *c, struct tb *tb)
@@ -233,7 +234,6 @@ bool tb_jit(struct cpu *c, struct tb *tb)
     struct tb_cache *t = c->tbs;
     if (!t->jit || t->jit_full)
         return false;
-    size_t before = jit_arena_used(t->jit);
     if (!jit_translate(c, tb, t->jit)) {
         t->jit_full = true;
         return false;
@@ -241,7 +241,8 @@ bool tb_jit(struct cpu *c, struct tb *tb)
     size_t used = jit_arena_used(t->jit);
     if (t->perf_map >= 0)
         dprintf(t->perf_map, "%lx %zx guest:%s:%llx\n", (unsigned long)(uintptr_t)tb->jit,
-                used - before, c->cpl == 3 ? "user" : "kernel", (unsigned long long)c->rip);
+                used - (size_t)((const uint8_t *)(const void *)tb->jit - jit_arena_base(t->jit)),
+                c->cpl == 3 ? "user" : "kernel", (unsigned long long)c->rip);
     if (used > t->st.host_high)
         t->st.host_high = used;
     return true;
@@ -299,8 +300,13 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
     }
     *gpa_page = e->gpa;
     c->fetch_global = e->global;
-    unsigned r = (unsigned)(lin >> 21) & 4095;
-    c->code_regions[r / 64] |= 1ull << (r % 64);
+    if (e->shift > 12) {
+        unsigned r = (unsigned)(lin >> 21) & 4095;
+        c->code_regions[r / 64] |= 1ull << (r % 64);
+    } else {
+        unsigned p = (unsigned)(lin >> 12) & 32767;
+        c->code_pages[p / 64] |= 1ull << (p % 64);
+    }
     return (const uint8_t *)e->host;
 }
 
@@ -379,6 +385,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->page = cp;
     tb->mode = (uint8_t)mode;
     tb->ninsn = 0;
+    tb->shadow_done = false;
     tb->cached = false;
     tb->page2 = NULL;
     tb->jit = NULL;
@@ -427,6 +434,13 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         }
         tb->ninsn++;
         off += (unsigned)r;
+        /* sti holds interrupts off until the next instruction has run (SDM vol. 2B, STI): the
+         * block ends after that one, where cpu_exec looks at interrupts ("sti; nop; cli" is a
+         * window), and says the shadow is over by then (shadow_done). */
+        if (tb->ninsn >= 2 && tb->insn[tb->ninsn - 2].op == 0xfb) {
+            tb->shadow_done = true;
+            break;
+        }
         if (ends_block(i) || off >= 4096 || c->trace)
             break;
         /* The flat runner's stop address ends a block, so it is only checked between blocks. */

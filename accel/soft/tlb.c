@@ -1,6 +1,6 @@
 /* The soft TLB's invalidation (SDM vol. 3, 4.10.4): full and non-global flushes (CR3 writes, CR4.PGE
- * toggles), invlpg of a 4 KiB or large page, and dropping write entries of pages that hold translated
- * code. The walks that fill it are in mmu.c. */
+ * toggles), data rights (WRPKRU), invlpg of a 4 KiB or large page, and dropping write entries of
+ * pages that hold translated code. The walks that fill it are in mmu.c. */
 #include <string.h>
 
 #include "accel/soft/cpu.h"
@@ -10,6 +10,7 @@ void tlb_flush(struct cpu *c)
 {
     c->chain_epoch++;
     memset(c->code_regions, 0, sizeof(c->code_regions));
+    memset(c->code_pages, 0, sizeof(c->code_pages));
     memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
     for (int u = 0; u < 2; u++)
         for (unsigned k = 0; k < TLB_SIZE; k++)
@@ -30,6 +31,16 @@ void tlb_flush_nonglobal(struct cpu *c)
                 c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = c->tlb[u][k].tag_exec = ~0ull;
 }
 
+/* Data access rights changed but not the translations or the fetch rights (a WRPKRU: protection
+ * keys do not apply to instruction fetches, SDM vol. 3, 4.6.2): reads and writes walk again,
+ * chains and fetches stay. */
+void tlb_flush_data(struct cpu *c)
+{
+    for (int u = 0; u < 2; u++)
+        for (unsigned k = 0; k < TLB_SIZE; k++)
+            c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = ~0ull;
+}
+
 /* The virtual page a TLB entry maps, or ~0 when it maps none. */
 static uint64_t tlb_vpage(const struct tlb_entry *e)
 {
@@ -45,8 +56,8 @@ static uint64_t tlb_vpage(const struct tlb_entry *e)
  * another 2 MiB of it, would keep its chains: kernels do not run code from 1 GiB pages.) */
 void tlb_flush_page(struct cpu *c, uint64_t lin)
 {
-    unsigned r = (unsigned)(lin >> 21) & 4095;
-    bool code = (c->code_regions[r / 64] >> (r % 64)) & 1;
+    unsigned r = (unsigned)(lin >> 21) & 4095, p = (unsigned)(lin >> 12) & 32767;
+    bool code = ((c->code_regions[r / 64] >> (r % 64)) & 1) || ((c->code_pages[p / 64] >> (p % 64)) & 1);
     uint64_t page = lin & ~0xfffull;
     unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
     for (int u = 0; u < 2; u++) {
