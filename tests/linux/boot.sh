@@ -3,7 +3,8 @@
 # `uname -a; cat /proc/cpuinfo` and a `sleep 5` between two `date`s, and powers off. The sleep
 # must take 4-6 s by the guest's clock and by the host's (the guest's timers and TSC run at the
 # host's rate), timed on the host from when each date line reaches the serial port; during the
-# sleep the guest halts, and vmon must then use less than half a host CPU.
+# sleep the guest halts, and vmon must then use less than half a host CPU. With VMON_PERF_MAP=1 vmon
+# writes perf's /tmp/perf-PID.map: a line per translated block, named by guest rip and privilege.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_guest cloud
@@ -14,7 +15,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo -; }
 # last sleep keeps vmon alive while the host reads its CPU time after CLOCK-B.
 cmd='uname -a; cat /proc/cpuinfo; echo CLOCK-A $(date +%s) $(cut -d" " -f1 /proc/uptime); sleep 5;
 echo CLOCK-B $(date +%s) $(cut -d" " -f1 /proc/uptime); sleep 1'
-"$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" \
+VMON_PERF_MAP=1 "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" \
     --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$cmd")" </dev/null >"$log" 2>"$log.err" &
 VMON_PID=$!
 wait_for "$log" '^CLOCK-A ' "$BOOT_TIMEOUT" || fail "no CLOCK-A line: $(tail -n 5 "$log")"
@@ -27,7 +28,15 @@ for _ in $(seq 600); do kill -0 "$VMON_PID" 2>/dev/null || break; sleep 0.1; don
 kill -0 "$VMON_PID" 2>/dev/null && fail "vmon still runs 60 s after CLOCK-B (the guest should power off)"
 wait "$VMON_PID"
 RC=$?
+map=/tmp/perf-$VMON_PID.map
 VMON_PID=
+nk=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ guest:kernel:[0-9a-f]+$' "$map" 2>/dev/null)
+nu=$(grep -cE '^[0-9a-f]+ [0-9a-f]+ guest:user:[0-9a-f]+$' "$map" 2>/dev/null)
+nall=$(wc -l <"$map" 2>/dev/null || echo 0)
+rm -f "$map"
+[ "${nk:-0}" -ge 1000 ] && [ "${nu:-0}" -ge 10 ] && [ "$nall" -eq $((nk + nu)) ] ||
+    fail "VMON_PERF_MAP: $map has ${nk:-0} kernel and ${nu:-0} user blocks of $nall lines"
+ok "VMON_PERF_MAP: $nk kernel and $nu user blocks in perf's map"
 expect_booted "$log"
 expect_line "$log" '^Linux .* 6\.1\..*-cloud-amd64 .* x86_64' "uname -a names the cloud kernel"
 expect_line "$log" '^vendor_id' "/proc/cpuinfo printed"
