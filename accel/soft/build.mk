@@ -26,7 +26,7 @@ QUICK_TESTS += accel/soft/run-soft_test.sh
 # libFuzzer target: the translator against the interpreter on generated and raw code, faults and
 # self-modifying code included (accel/soft/fuzz-jit.c): make fuzz-jit [FUZZ_TIME=600].
 FUZZ_JIT_SRCS := $(filter-out accel/soft/soft.c accel/soft/snapshot.c,$(filter accel/soft/%,$(VMON_SRCS))) \
-                 accel/soft/flat.c accel/soft/fuzz-jit.c accel/soft/fuzz-jit-gen.c mm/memory.c mm/dirty.c
+                 accel/soft/flat.c accel/soft/fuzz-jit.c accel/soft/fuzz-jit-gen.c mm/memory.c mm/pam.c mm/dirty.c
 build/fuzz/fuzz-jit: $(FUZZ_JIT_SRCS) $(wildcard accel/soft/*.h) accel/cpu-model.c accel/cpuid.c
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -4,7 +4,7 @@ UNIT_TESTS += hw/ide/ide_test.c hw/ide/atapi_test.c hw/ide/ide-state_test.c
 
 # libFuzzer target over the IDE register, ATA, ATAPI packet and PRD paths: make fuzz-ide [FUZZ_TIME=600]
 IDE_FUZZ_SRCS := hw/ide/core.c hw/ide/ata.c hw/ide/atapi.c hw/ide/atapi-data.c hw/ide/bmdma.c \
-                 hw/ide/piix.c hw/pci/pci.c hw/pci/msi.c hw/pci/msix.c mm/memory.c mm/dirty.c mm/bus.c migration/vmstate.c
+                 hw/ide/piix.c hw/pci/pci.c hw/pci/msi.c hw/pci/msix.c mm/memory.c mm/pam.c mm/dirty.c mm/bus.c migration/vmstate.c
 build/fuzz/fuzz-ide: hw/ide/fuzz-ide.c hw/ide/ide-rig.h hw/ide/ide.h hw/ide/ide-int.h $(IDE_FUZZ_SRCS)
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

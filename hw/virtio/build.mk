@@ -10,11 +10,11 @@ VMON_SRCS += hw/virtio/virtio.c hw/virtio/virtio-state.c hw/virtio/pci.c hw/virt
              hw/virtio/blk-req.c hw/virtio/blk-io.c
 
 # libFuzzer target over the split and packed ring walkers: make fuzz-rings [FUZZ_TIME=600]
-build/fuzz/fuzz-rings: hw/virtio/fuzz-rings.c hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/dirty.c \
+build/fuzz/fuzz-rings: hw/virtio/fuzz-rings.c hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/pam.c mm/dirty.c \
 		hw/virtio/queue.h hw/virtio/packed.h
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ hw/virtio/fuzz-rings.c hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/dirty.c
+		-o $@ hw/virtio/fuzz-rings.c hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/pam.c mm/dirty.c
 fuzz-rings: build/fuzz/fuzz-rings
 	@mkdir -p build/fuzz/rings-corpus
 	build/fuzz/fuzz-rings -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 \
@@ -26,7 +26,7 @@ VMON_SRCS += hw/virtio/rng.c hw/virtio/console.c hw/virtio/console-ctrl.c hw/vir
              hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c
 
 # libFuzzer targets over the guest-facing parsers: make fuzz-vsock / fuzz-vconsole [FUZZ_TIME=600]
-VIRTIO_FUZZ_SRCS := hw/virtio/queue.c hw/virtio/packed.c hw/virtio/virtio.c mm/memory.c mm/dirty.c util/eventloop.c
+VIRTIO_FUZZ_SRCS := hw/virtio/queue.c hw/virtio/packed.c hw/virtio/virtio.c mm/memory.c mm/pam.c mm/dirty.c util/eventloop.c
 VIRTIO_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                      -fno-sanitize-recover=undefined -pthread
 build/fuzz/fuzz-vsock: hw/virtio/fuzz-vsock.c hw/virtio/vsock.c hw/virtio/vsock-conn.c hw/virtio/vsock-uds.c hw/virtio/vsock-state.c migration/vmstate.c \
@@ -55,7 +55,7 @@ VMON_SRCS += hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/n
 
 # libFuzzer target over virtio-net's receive/transmit/control paths: make fuzz-net [FUZZ_TIME=600]
 NET_FUZZ_SRCS := hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/virtio.c \
-                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/slirp-state.c net/tap.c
+                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/pam.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/slirp-state.c net/tap.c
 build/fuzz/fuzz-net: hw/virtio/net_fuzz.c $(NET_FUZZ_SRCS) hw/virtio/net.h hw/virtio/net-offload.h net/net.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -71,7 +71,7 @@ UNIT_TESTS += hw/virtio/net_test.c
 # libFuzzer target over the transports (PCI config/ECAM, virtio-pci modern/legacy/MSI-X BARs,
 # virtio-mmio): make fuzz-virtio-transport [FUZZ_TIME=600]
 FUZZ_TRANSPORT_SRCS := hw/virtio/virtio.c hw/virtio/queue.c hw/virtio/packed.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c hw/virtio/pci-legacy.c \
-                       hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/dirty.c mm/bus.c \
+                       hw/virtio/mmio.c hw/pci/pci.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/pam.c mm/dirty.c mm/bus.c \
                        util/eventloop.c migration/vmstate.c
 build/fuzz/fuzz-virtio-transport: hw/virtio/fuzz-transport.c $(FUZZ_TRANSPORT_SRCS)
 	@mkdir -p $(dir $@)

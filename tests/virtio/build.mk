@@ -2,7 +2,7 @@
 # notifications) on fake guest RAM: make fuzz-virtio [FUZZ_TIME=600]
 FUZZ_VIRTIO_SRCS := hw/virtio/queue.c hw/virtio/packed.c hw/virtio/virtio.c hw/virtio/pci.c hw/virtio/pci-cfgcap.c \
                     hw/virtio/pci-legacy.c hw/virtio/blk.c hw/virtio/blk-req.c hw/virtio/blk-io.c hw/pci/pci.c \
-                    hw/virtio/virtio-state.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/dirty.c mm/bus.c util/eventloop.c \
+                    hw/virtio/virtio-state.c hw/pci/msix.c hw/pci/msi.c hw/pci/host.c mm/memory.c mm/pam.c mm/dirty.c mm/bus.c util/eventloop.c \
                     util/clock.c migration/vmstate.c $(FUZZ_SRCS)
 build/fuzz/fuzz-virtio: tests/virtio/fuzz-virtio.c $(FUZZ_VIRTIO_SRCS) $(wildcard hw/virtio/*.h hw/pci/*.h)
 	@mkdir -p $(dir $@)
