@@ -116,8 +116,10 @@ static void gen_shift(struct out *o, struct fz_in *in, unsigned kind)
     case 2: rex(o, w, 0, m); put(o, 0xd3); modrm_rr(o, op, m); break;
     case 3: rex(o, w, r, m); put(o, 0x0f); put(o, 0xaf); modrm_rr(o, r, m); break;  /* imul */
     case 4: rex(o, w, r, m); put(o, 0x6b); modrm_rr(o, r, m); put(o, fz_byte(in)); break;
-    default: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);
+    case 5: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);
         put(o, fz_byte(in)); break;                                                 /* bt/bts/btr/btc */
+    default: rex(o, w, r, m); put(o, 0x0f); put(o, 0xa3 | ((op & 3) << 3)); modrm_rr(o, r, m);
+        break;                                                          /* bt/bts/btr/btc Ev,Gv */
     }
 }
 
@@ -171,7 +173,7 @@ size_t fz_gen_code(struct fz_in *in, uint8_t *code, size_t cap)
         switch (pick % 16) {
         case 0: case 1: case 2: case 3: gen_alu(&o, in, pick / 16 % 8); break;
         case 4: case 5: case 6: case 7: gen_move(&o, in, pick / 16 % 12); break;
-        case 8: case 9: gen_shift(&o, in, pick / 16 % 6); break;
+        case 8: case 9: gen_shift(&o, in, pick / 16 % 7); break;
         case 10: case 11: gen_flow(&o, in, pick / 16 % 7); break;
         case 12: gen_other(&o, in, pick / 16 % 6); break;
         case 13: gen_smc(&o, in); break;

@@ -96,6 +96,12 @@ static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
             return false;
         return sub == 4 || sub == 5 || sub == 7 || (sub <= 1 && live);
     }
+    /* bt/bts/btr/btc of a register (jit-shift.c): inline only on live flags, which then hold
+     * all six (the five kept ones from the writer before), stored to cpu->flags if not dead. */
+    bool bt = (op == 0x1ba && ((i->modrm >> 3) & 7) >= 4) || op == 0x1a3 || op == 0x1ab ||
+              op == 0x1b3 || op == 0x1bb;
+    if (bt && reg && wide)
+        return live;
     return ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) || (op == 0x84 && reg) ||
            (op < 0x40 && ((op & 7) == 4 || ((op & 7) == 5 && sz != 2)) && (live || no_cf));
 }

@@ -1,7 +1,8 @@
-/* The translator's emitters for shifts and rotates by an immediate, imul and bt of registers (the
- * forms fast-int.c specializes; SDM vol. 2, SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, IMUL, BT): the host's
- * own instruction at the same width, with the lazy record (flags.c) or cpu->flags as the handler
- * leaves them unless a later instruction of the block rewrites them first. */
+/* The translator's emitters for shifts and rotates by an immediate, imul and bt/bts/btr/btc of
+ * registers (the forms fast-int.c specializes; SDM vol. 2, SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, IMUL,
+ * BT, BTS, BTR, BTC): the host's own instruction at the same width, with the lazy record (flags.c)
+ * or cpu->flags as the handler leaves them unless a later instruction of the block rewrites them
+ * first. */
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
@@ -118,52 +119,57 @@ static bool emit_imul(struct jctx *j, const struct insn *i, unsigned sz)
     return true;
 }
 
-/* bt of a register by an immediate (0F BA /4) or a register (0F A3), only with the flags live:
- * CF <- the bit; OF, SF, ZF, AF and PF kept (the SDM leaves all but ZF undefined; alu.h's
- * flags_set_cf keeps them, and so does this). The kept five are saved around the host's bt by
- * lahf and seto and put back by sahf and an add that overflows exactly when OF was set; then
- * the guest's flags are live again, and stored to cpu->flags when a reader may need them there. */
-static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz)
+/* bt/bts/btr/btc of a register by an immediate (0F BA /4../7) or a register (0F A3, AB, B3, BB),
+ * only with the flags live: CF <- the bit; OF, SF, ZF, AF and PF kept (the SDM leaves all but ZF
+ * undefined; alu.h's flags_set_cf keeps them, and so does this). The kept five are saved around
+ * the host's bt by lahf and seto and put back by sahf and an add that overflows exactly when OF
+ * was set; then the guest's flags are live again. When a reader may need them in memory, the six
+ * are also stored to cpu->flags (lazy record LF_NONE) from ah and cl before that, so no pushf or
+ * popf is needed. bts/btr/btc write the operand back (a 32-bit one zero-extended). */
+static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz, unsigned kind)
 {
     struct emit *e = &j->e;
     if (!j->flags_live)
         return false;
     jit_use_live_flags(j);
-    bool w = sz == 8;
+    bool w = sz == 8, by_reg = i->op != 0x1ba;
     jit_load_reg(j, RDX, i->rm, sz);                                   /* (mov keeps EFLAGS) */
-    if (i->op == 0x1a3)
+    if (by_reg)
         jit_load_reg(j, RSI, i->reg, sz);
     e_byte(e, 0x9f);                                                   /* lahf */
     e_op_rr(e, false, 0x0f90, 0, RCX);                                 /* seto cl */
-    if (i->op == 0x1a3) {
-        e_op_rr(e, w, 0x0fa3, RSI, RDX);                               /* bt rdx, rsi */
+    if (by_reg) {
+        static const unsigned rr[4] = { 0x0fa3, 0x0fab, 0x0fb3, 0x0fbb };
+        e_op_rr(e, w, rr[kind], RSI, RDX);                             /* bt* rdx, rsi */
     } else {
-        e_op_rr(e, w, 0x0fba, 4, RDX);                                 /* bt rdx, imm8 */
+        e_op_rr(e, w, 0x0fba, 4 + kind, RDX);                          /* bt* rdx, imm8 */
         e_byte(e, (uint8_t)i->imm);
     }
+    if (kind)
+        jit_store_reg(j, RDX, i->rm);                                  /* (movs keep EFLAGS) */
     e_op_rr(e, false, 0x0f92, 0, RDX);                                 /* setc dl */
     e_byte(e, 0x80), e_byte(e, 0xe4), e_byte(e, 0xfe);                 /* and ah, 0xfe */
     e_byte(e, 0x08), e_byte(e, 0xd4);                                  /* or ah, dl */
-    e_byte(e, 0x80), e_byte(e, 0xc1), e_byte(e, 0x7f);                 /* add cl, 0x7f: OF */
-    e_byte(e, 0x9e);                                                   /* sahf */
     if (!jit_lf_dead(j, j->k, true)) {
-        e_byte(e, 0x9c);                                               /* pushfq */
-        e_pop(e, RCX);
-        e_mov_rr(e, true, RAX, RCX);
-        e_alu_ri(e, false, 4, RAX, F_ARITH);
+        e_byte(e, 0x0f), e_byte(e, 0xb6), e_byte(e, 0xf4);             /* movzx esi, ah */
+        e_alu_ri(e, false, 4, RSI, F_ARITH & 0xff);
+        e_op_rr(e, false, 0x0fb6, RDX, RCX);                           /* movzx edx, cl */
+        e_shift_ri(e, false, 4, RDX, 11);                              /* OF is bit 11 */
+        e_op_rr(e, false, 0x09, RDX, RSI);                             /* or esi, edx */
         e_load64(e, RDX, RBX, OFF(flags));
         e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
-        e_op_rr(e, true, 0x09, RAX, RDX);                              /* or rdx, rax */
+        e_op_rr(e, true, 0x09, RSI, RDX);                              /* or rdx, rsi */
         e_store64(e, RDX, RBX, OFF(flags));
         e_store_imm8(e, RBX, LF(op), LF_NONE);
-        e_push(e, RCX);
-        e_byte(e, 0x9d);                                               /* popfq: live again */
     }
+    e_byte(e, 0x80), e_byte(e, 0xc1), e_byte(e, 0x7f);                 /* add cl, 0x7f: OF */
+    e_byte(e, 0x9e);                                                   /* sahf */
     jit_flags_now_live(j);
     return true;
 }
 
-/* By opcode: C1 /0 /1 /4 /5 /7, 0F AF, 6B, 69, 0F BA /4, 0F A3 with register operands. */
+/* By opcode: C1 /0 /1 /4 /5 /7, 0F AF, 6B, 69, 0F BA /4../7, 0F A3, AB, B3, BB with register
+ * operands. */
 bool jit_shift_op(struct jctx *j, const struct insn *i)
 {
     unsigned sz = i->opsize, op = i->op;
@@ -176,7 +182,9 @@ bool jit_shift_op(struct jctx *j, const struct insn *i)
     }
     if (op == 0x1af || op == 0x6b || op == 0x69)
         return emit_imul(j, i, sz);
-    if ((op == 0x1ba && ((i->modrm >> 3) & 7) == 4) || op == 0x1a3)
-        return emit_bt(j, i, sz);
+    if (op == 0x1ba && ((i->modrm >> 3) & 7) >= 4)
+        return emit_bt(j, i, sz, ((i->modrm >> 3) & 7) - 4);
+    if (op == 0x1a3 || op == 0x1ab || op == 0x1b3 || op == 0x1bb)
+        return emit_bt(j, i, sz, (op >> 3) & 3);
     return false;
 }
