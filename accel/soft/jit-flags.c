@@ -154,18 +154,19 @@ void jit_emit_lf_logic(struct jctx *j, unsigned size)
 static void emit_cf_eax(struct jctx *j)
 {
     struct emit *e = &j->e;
+    _Static_assert(LF_NONE == 0, "test eax, eax: LF_NONE");
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
-    e_alu_ri(e, false, 7, RAX, LF_INC);
-    uint8_t *inc = e_jcc(e, CC_E);
-    e_alu_ri(e, false, 7, RAX, LF_DEC);
-    uint8_t *dec = e_jcc(e, CC_E);
-    e_alu_ri(e, false, 7, RAX, LF_NONE);
-    uint8_t *other = e_jcc(e, CC_NE);
+    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
+    uint8_t *lazy = e_jcc(e, CC_NE);
     e_load32(e, RAX, RBX, OFF(flags));
     e_alu_ri(e, false, 4, RAX, F_CF);                                  /* CF is bit 0 */
     uint8_t *done = e_jmp(e);
+    e_patch(lazy, e->p);
+    e_alu_ri(e, false, 7, RAX, LF_INC);
+    uint8_t *inc = e_jcc(e, CC_E);
+    e_alu_ri(e, false, 7, RAX, LF_DEC);
+    uint8_t *other = e_jcc(e, CC_NE);
     e_patch(inc, e->p);
-    e_patch(dec, e->p);
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(cin));          /* movzx eax, byte [cin] */
     uint8_t *done2 = e_jmp(e);
     e_patch(other, e->p);
