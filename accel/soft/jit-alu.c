@@ -200,6 +200,15 @@ static bool emit_alu_acc(struct jctx *j, const struct insn *i)
     unsigned size = (i->op & 1) ? i->opsize : 1, aop = (i->op >> 3) & 7;
     if (size == 2)
         return false;
+    unsigned h = jit_cached(j, R_RAX);
+    if (size != 1 && h != HNONE && aop != ALU_ADC && aop != ALU_SBB && jit_lf_dead(j, j->k, true)) {
+        /* As emit_alu_cached: the host's op on rax's host register, the record dead. */
+        e_alu_ri(e, size == 8, aop, h, (int32_t)i->imm);
+        if (aop != ALU_CMP)
+            e_store64(e, h, RBX, GPR(R_RAX));
+        jit_flags_now_live(j);
+        return true;
+    }
     if (size == 1)
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
     else

@@ -95,6 +95,19 @@ static bool emit_imul(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
     bool w = sz == 8;
+    unsigned h = jit_cached(j, i->reg);
+    if (i->op == 0x1af && h != HNONE && jit_lf_dead(j, j->k, false)) {
+        /* The record dead and reg in its host register: the host's imul on that register. */
+        unsigned src = jit_cached(j, i->rm);
+        if (src == HNONE) {
+            jit_load_reg(j, RCX, i->rm, sz);
+            src = RCX;
+        }
+        e_op_rr(e, w, 0x0faf, h, src);                                 /* imul h, src */
+        e_store64(e, h, RBX, GPR(i->reg));
+        j->flags_live = false;
+        return true;
+    }
     jit_load_reg(j, RAX, i->rm, sz);
     if (i->op == 0x1af) {
         e_mov_rr(e, true, RCX, RAX);
