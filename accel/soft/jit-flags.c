@@ -200,9 +200,30 @@ void jit_emit_cf_live(struct jctx *j)
         jit_use_live_flags(j);
         return;
     }
-    emit_cf_eax(j);
+    /* As emit_cf_eax, with bt on the flags word or the record's cin itself where it is inline. */
+    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
+    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax: LF_NONE */
+    uint8_t *lazy = e_jcc(e, CC_NE);
+    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, OFF(flags));         /* bt dword [flags], 0 */
+    e_byte(e, 0);
+    uint8_t *done = e_jmp(e);
+    e_patch(lazy, e->p);
+    e_alu_ri(e, false, 7, RAX, LF_INC);
+    uint8_t *inc = e_jcc(e, CC_E);
+    e_alu_ri(e, false, 7, RAX, LF_DEC);
+    uint8_t *other = e_jcc(e, CC_NE);
+    e_patch(inc, e->p);
+    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, LF(cin));            /* bt dword [cin], 0 */
+    e_byte(e, 0);
+    uint8_t *done2 = e_jmp(e);
+    e_patch(other, e->p);
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
+    e_call_reg(e, RAX);
     e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
     e_byte(e, 0);
+    e_patch(done, e->p);
+    e_patch(done2, e->p);
 }
 
 /* AF <- 0 in the host's EFLAGS, the rest kept (pushf; and qword [rsp], ~AF; popf): what the

@@ -100,6 +100,25 @@ static void test_bt_then_fault(void **state)
     assert_int_equal(st.gpr[1], 1);
 }
 
+/* add rax, rax; bt rax, 1 (CF 1); jmp; inc rbx; jmp; dec rdx; setc cl; jmp; test rax, rax;
+ * bt rax, 0 (CF 0); jmp; dec rbx; setc ch; jmp; inc rdx; setc dil: inc/dec at the start of a
+ * block keep the CF a bt left in cpu->flags (LF_NONE) and the one the inc/dec before kept (cin). */
+static void test_incdec_keep_bt_cf(void **state)
+{
+    static const uint8_t code[] = {
+        0x48, 0x01, 0xc0, 0x48, 0x0f, 0xba, 0xe0, 0x01, 0xeb, 0x00, 0x48, 0xff, 0xc3, 0xeb, 0x00,
+        0x48, 0xff, 0xca, 0x0f, 0x92, 0xc1, 0xeb, 0x00, 0x48, 0x85, 0xc0, 0x48, 0x0f, 0xba, 0xe0,
+        0x00, 0xeb, 0x00, 0x48, 0xff, 0xcb, 0x0f, 0x92, 0xc5, 0xeb, 0x00, 0x48, 0xff, 0xc2, 0x40,
+        0x0f, 0x92, 0xc7 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], 1);            /* cl 1, ch 0 */
+    assert_int_equal(st.gpr[7], 0);
+    assert_int_equal(st.gpr[3], 5);
+    assert_int_equal(st.gpr[2], 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -108,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_bt_jcc_then_inc),
         cmocka_unit_test(test_bt_after_slow_path),
         cmocka_unit_test(test_bt_then_fault),
+        cmocka_unit_test(test_incdec_keep_bt_cf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
