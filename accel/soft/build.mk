@@ -1,5 +1,5 @@
 # The software CPU (accel/soft): decoder, translation blocks, interpreter, MMU, system instructions.
-VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/soft/exec.c accel/soft/tb.c \
+VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/soft/exec.c accel/soft/deliver.c accel/soft/tb.c \
              accel/soft/decode.c accel/soft/opcodes.c accel/soft/flags.c accel/soft/mem.c \
              accel/soft/mmu.c accel/soft/tlb.c accel/soft/seg.c accel/soft/msr.c accel/soft/paravirt.c \
              accel/soft/cpuid.c \
