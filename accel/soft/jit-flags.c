@@ -148,18 +148,24 @@ void jit_emit_lf_logic(struct jctx *j, unsigned size)
     jit_flags_now_live(j);
 }
 
-/* eax <- the guest's CF from the lazy record (flags.c's cpu_cf): read inline where the record
- * is inc/dec's (the CF they kept, in cin) or none (cpu->flags hold it), else through jit_cf.
- * Clobbers the host's flags. */
-static void emit_cf_eax(struct jctx *j)
+/* The guest's CF from the lazy record (flags.c's cpu_cf): read inline where the record is
+ * inc/dec's (the CF they kept, in cin) or none (cpu->flags hold it), else through jit_cf. to_cf:
+ * into the host's CF by bt (the other five host flags then mean nothing: the caller's next host
+ * instruction rewrites them, as inc/dec do); else into eax, the host's flags clobbered. */
+static void emit_record_cf(struct jctx *j, bool to_cf)
 {
     struct emit *e = &j->e;
     _Static_assert(LF_NONE == 0, "test eax, eax: LF_NONE");
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
     e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
     uint8_t *lazy = e_jcc(e, CC_NE);
-    e_load32(e, RAX, RBX, OFF(flags));
-    e_alu_ri(e, false, 4, RAX, F_CF);                                  /* CF is bit 0 */
+    if (to_cf) {
+        e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, OFF(flags));     /* bt dword [flags], 0 */
+        e_byte(e, 0);
+    } else {
+        e_load32(e, RAX, RBX, OFF(flags));
+        e_alu_ri(e, false, 4, RAX, F_CF);                              /* CF is bit 0 */
+    }
     uint8_t *done = e_jmp(e);
     e_patch(lazy, e->p);
     e_alu_ri(e, false, 7, RAX, LF_INC);
@@ -167,12 +173,21 @@ static void emit_cf_eax(struct jctx *j)
     e_alu_ri(e, false, 7, RAX, LF_DEC);
     uint8_t *other = e_jcc(e, CC_NE);
     e_patch(inc, e->p);
-    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(cin));          /* movzx eax, byte [cin] */
+    if (to_cf) {
+        e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, LF(cin));        /* bt dword [cin], 0 */
+        e_byte(e, 0);
+    } else {
+        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(cin));      /* movzx eax, byte [cin] */
+    }
     uint8_t *done2 = e_jmp(e);
     e_patch(other, e->p);
     e_mov_rr(e, true, RDI, RBX);
     e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
     e_call_reg(e, RAX);
+    if (to_cf) {
+        e_op_rr(e, false, 0x0fba, 4, RAX);                             /* bt eax, 0 */
+        e_byte(e, 0);
+    }
     e_patch(done, e->p);
     e_patch(done2, e->p);
 }
@@ -185,45 +200,18 @@ void jit_emit_cf_r8(struct jctx *j)
         jit_use_live_flags(j);
         e_op_rr(e, false, 0x0f92, 0, R8);                              /* setc r8b */
     } else {
-        emit_cf_eax(j);
+        emit_record_cf(j, false);
         e_mov_rr(e, false, R8, RAX);
     }
 }
 
-/* The guest's CF into the host's CF: kept if the flags are live, else taken from the lazy record
- * and set by bt eax, 0 (the other five host flags then mean nothing: the caller's
- * next host instruction rewrites them, as inc/dec do). */
+/* The guest's CF into the host's CF: kept if the flags are live, else from the lazy record. */
 void jit_emit_cf_live(struct jctx *j)
 {
-    struct emit *e = &j->e;
-    if (j->flags_live) {
+    if (j->flags_live)
         jit_use_live_flags(j);
-        return;
-    }
-    /* As emit_cf_eax, with bt on the flags word or the record's cin itself where it is inline. */
-    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
-    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax: LF_NONE */
-    uint8_t *lazy = e_jcc(e, CC_NE);
-    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, OFF(flags));         /* bt dword [flags], 0 */
-    e_byte(e, 0);
-    uint8_t *done = e_jmp(e);
-    e_patch(lazy, e->p);
-    e_alu_ri(e, false, 7, RAX, LF_INC);
-    uint8_t *inc = e_jcc(e, CC_E);
-    e_alu_ri(e, false, 7, RAX, LF_DEC);
-    uint8_t *other = e_jcc(e, CC_NE);
-    e_patch(inc, e->p);
-    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, LF(cin));            /* bt dword [cin], 0 */
-    e_byte(e, 0);
-    uint8_t *done2 = e_jmp(e);
-    e_patch(other, e->p);
-    e_mov_rr(e, true, RDI, RBX);
-    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
-    e_call_reg(e, RAX);
-    e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
-    e_byte(e, 0);
-    e_patch(done, e->p);
-    e_patch(done2, e->p);
+    else
+        emit_record_cf(j, true);
 }
 
 /* AF <- 0 in the host's EFLAGS, the rest kept (pushf; and qword [rsp], ~AF; popf): what the
