@@ -30,25 +30,22 @@ for a in $accels; do
     check "$a: ... pam-ok on COM1" grep -q "pam-ok" "$tmp/out"
 done
 
-# SeaBIOS itself: once it has shadowed itself, a boot sector's stray write to 0xffff5 is dropped.
+# SeaBIOS itself: once it has shadowed itself, a boot sector's stray write to 0xffff5 is dropped;
+# a reset after a boot sector overwrote the shadow gives SeaBIOS its ROM back.
+sector_each() {   # SECTOR MARK DESCRIPTION: the boot sector under each accelerator, MARK on COM1
+    fw_bootsector "$(dirname "$0")/$1"
+    for a in $accels; do
+        timeout 120 "$VMON" run --accel "$a" -nographic --drive file="$tmp/disk.img",format=raw,if=virtio \
+            </dev/null >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        check "$a: $3 (status $rc)" grep -q "$2" "$tmp/out"
+    done
+}
 if [ -f /usr/share/seabios/bios-256k.bin ]; then
-    fw_bootsector "$(dirname "$0")/straysector.S"
-    for a in $accels; do
-        timeout 120 "$VMON" run --accel "$a" -nographic --drive file="$tmp/disk.img",format=raw,if=virtio \
-            </dev/null >"$tmp/out" 2>"$tmp/err"
-        rc=$?
-        check "$a: SeaBIOS leaves 0xf0000 read-only: a stray write does not reach it (status $rc)" \
-            grep -q vmon-stray-ok "$tmp/out"
-    done
+    sector_each straysector.S vmon-stray-ok "SeaBIOS leaves 0xf0000 read-only: a stray write does not reach it"
     cp "$tmp/disk.img" "$tmp/stray.img"
-    fw_bootsector "$(dirname "$0")/resetsector.S"
-    for a in $accels; do
-        timeout 120 "$VMON" run --accel "$a" -nographic --drive file="$tmp/disk.img",format=raw,if=virtio \
-            </dev/null >"$tmp/out" 2>"$tmp/err"
-        rc=$?
-        check "$a: a reset after the shadow was overwritten: PAM back to the ROM, SeaBIOS boots again (status $rc)" \
-            grep -q vmon-reset-second "$tmp/out"
-    done
+    sector_each resetsector.S vmon-reset-second \
+        "a reset after the shadow was overwritten: PAM back to the ROM, SeaBIOS boots again"
 else
     echo "skip (SeaBIOS part): /usr/share/seabios/bios-256k.bin missing"
 fi
