@@ -8,7 +8,7 @@ INTEG_TESTS += tests/linux/boot.sh tests/linux/smp.sh tests/linux/generic.sh tes
                tests/linux/virtio-devs.sh tests/linux/virtio-net.sh tests/linux/virtio-net-tap.sh \
                tests/linux/virtio-irq.sh tests/linux/virtio-transports.sh tests/linux/kvm-pv.sh \
                tests/linux/virtio-net-garbage.sh tests/linux/console-input.sh
-BENCHES += tests/linux/bench-boot.sh tests/linux/bench-virtio.sh tests/linux/bench-net.sh
+BENCHES += tests/linux/bench-boot.sh tests/linux/bench-boot-generic.sh tests/linux/bench-virtio.sh tests/linux/bench-net.sh
 
 guest-linux:
 	FLAVOUR=all scripts/fetch-guest.sh
