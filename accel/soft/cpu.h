@@ -196,7 +196,7 @@ enum insn_form {
     FORM_TEST_RR64, FORM_TEST_RR32,
     FORM_LOAD64, FORM_LOAD32, FORM_STORE64, FORM_STORE32,
     FORM_MOV_MI64, FORM_MOV_MI32,
-    FORM_LEA64,
+    FORM_LEA64, FORM_LEA32,                /* lea: the 32-bit one is the address truncated */
     FORM_INCDEC64, FORM_INCDEC32,          /* ff /0, ff /1 with a register */
     FORM_JCC, FORM_JMP, FORM_CALL64, FORM_RET64, FORM_PUSH64, FORM_POP64,
 };

@@ -386,8 +386,10 @@ bool fast_int_specialize(struct insn *i, unsigned code_size)
             i->fn = wide ? fast_incdec_m64 : fast_incdec_m32;
         break;
     case 0x8d:
-        if (mem64 && word && i->addrsize == 8)
+        if (mem64 && word && i->addrsize == 8) {
             i->fn = fast_lea32;
+            i->form = FORM_LEA32;
+        }
         break;
     default:
         break;

@@ -47,7 +47,7 @@ static bool insn_keeps_flags(const struct jctx *j, unsigned m, bool live)
     case FORM_MOV_RR64: case FORM_MOV_RR32: case FORM_MOV_RI64: case FORM_MOV_RI32:
     case FORM_MOV_RMI64:
         return true;
-    case FORM_LEA64:
+    case FORM_LEA64: case FORM_LEA32:
         return jit_addr_ok(j, m, i);
     case FORM_NONE:
         break;

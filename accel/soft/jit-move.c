@@ -59,10 +59,11 @@ bool jit_mov_rmi(struct jctx *j, const struct insn *i, unsigned sz)
 
 bool jit_lea(struct jctx *j, const struct insn *i, unsigned sz)
 {
-    (void)sz;
     if (!jit_addr_ok(j, j->k, i))
         return false;
     jit_emit_addr(j, j->k, i, false);
+    if (sz == 4)
+        e_mov_rr(&j->e, false, RSI, RSI);            /* mov esi, esi: the address truncated */
     jit_store_reg(j, RSI, i->reg);
     return true;
 }

@@ -123,7 +123,7 @@ static const struct form_emitter {
     [FORM_LOAD64] = { jit_load, 8 },        [FORM_LOAD32] = { jit_load, 4 },
     [FORM_STORE64] = { jit_store, 8 },      [FORM_STORE32] = { jit_store, 4 },
     [FORM_MOV_MI64] = { jit_mov_mi, 8 },    [FORM_MOV_MI32] = { jit_mov_mi, 4 },
-    [FORM_LEA64] = { jit_lea, 8 },
+    [FORM_LEA64] = { jit_lea, 8 },        [FORM_LEA32] = { jit_lea, 4 },
     [FORM_INCDEC64] = { jit_incdec, 8 },    [FORM_INCDEC32] = { jit_incdec, 4 },
     [FORM_JCC] = { jit_jcc, 8 },            [FORM_JMP] = { jit_jmp, 8 },
     [FORM_CALL64] = { jit_call, 8 },        [FORM_RET64] = { jit_ret, 8 },

@@ -34,6 +34,18 @@ static void test_cmov_after_shift(void **state)
     assert_int_equal(st.gpr[2], 7);            /* not moved */
 }
 
+/* mov rax, 0x123456789abc; lea ecx, [rax + rax + 0x10]: the 64-bit address truncated to 32 bits,
+ * rcx's upper half cleared (translated inline as FORM_LEA32). */
+static void test_lea32_truncates(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0xb8, 0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0, 0,
+                                    0x8d, 0x4c, 0x00, 0x10 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[1], 0xacf13588u);
+}
+
 /* mov rax, 0x8000000000000000; push rax; nop; ret: #GP(0) at the ret, with rsp as before it. */
 static void test_ret_noncanonical(void **state)
 {
@@ -229,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_cmov_after_shift),
         cmocka_unit_test(test_ret_noncanonical),
         cmocka_unit_test(test_incdec_keeps_cf_across_blocks),
+        cmocka_unit_test(test_lea32_truncates),
         cmocka_unit_test(test_dec_mem_keeps_cf),
         cmocka_unit_test(test_fault_mid_block_incdec),
         cmocka_unit_test(test_incdec_mem_chain_keeps_cf),
