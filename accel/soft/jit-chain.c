@@ -37,10 +37,14 @@ static void emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *
 static void emit_checks(struct jctx *j, uint8_t **out, unsigned *nout)
 {
     struct emit *e = &j->e;
-    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. */
-    e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
-    e_byte(e, j->tb_cpl);
-    out[(*nout)++] = e_jcc(e, CC_NE);
+    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. Only
+     * handlers change it: a block that calls none (no exit sites, no slow paths; jit-flags.c's
+     * calls only read the lazy record) is still at the privilege it was entered at, tb_cpl. */
+    if (j->nexits || j->nstubs) {
+        e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
+        e_byte(e, j->tb_cpl);
+        out[(*nout)++] = e_jcc(e, CC_NE);
+    }
     /* The attention word (cpu.h): halt, NMI, interrupt shadow, armed debug registers, attn (TF
      * or an interrupt IF now lets in), kick (a stop request, an interrupt request from another
      * thread) and code_attn (another vCPU made a page code). A stop request and an interrupt
