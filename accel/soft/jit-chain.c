@@ -6,14 +6,17 @@
  * when it is still the block at rip: the same rip as at entry (r12), no chain epoch bumped since
  * it was entered (no mapping of a virtual page to blocks may have changed: the frame's pad holds
  * the epochs it was entered under) and its code page not written since translation. */
-static void emit_self_loop(struct jctx *j, uint8_t **out, unsigned *nout)
+static void emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *nout)
 {
     struct emit *e = &j->e;
     _Static_assert(offsetof(struct cpu, chain_epoch_ng) == offsetof(struct cpu, chain_epoch) + 4,
                    "chain_epoch, chain_epoch_ng: one 64-bit word");
-    e_load64(e, RCX, RBX, OFF(rip));
-    e_op_rr(e, true, 0x39, R12, RCX);                                   /* cmp rcx, r12 */
-    uint8_t *other = e_jcc(e, CC_NE);
+    uint8_t *other = NULL;
+    if (!known) {                      /* (known: the way to the block's own start; rcx = rip) */
+        e_load64(e, RCX, RBX, OFF(rip));
+        e_op_rr(e, true, 0x39, R12, RCX);                               /* cmp rcx, r12 */
+        other = e_jcc(e, CC_NE);
+    }
     e_load64(e, RAX, RBX, OFF(chain_epoch));
     e_op_mem(e, true, 0x3b, RAX, RSP, HNONE, 0, 0);                     /* cmp rax, [rsp] */
     uint8_t *moved = e_jcc(e, CC_NE);
@@ -25,8 +28,66 @@ static void emit_self_loop(struct jctx *j, uint8_t **out, unsigned *nout)
     e_store64(e, RSI, RBX, OFF(last_tb));
     e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);               /* add [icount], n */
     e_patch(e_jmp(e), j->self_entry);
-    e_patch(other, e->p);
+    if (other)
+        e_patch(other, e->p);
     e_patch(moved, e->p);
+}
+
+/* What every chained exit looks at first; a "no" jumps to *out[] (back to cpu_exec). */
+static void emit_checks(struct jctx *j, uint8_t **out, unsigned *nout)
+{
+    struct emit *e = &j->e;
+    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. Only
+     * handlers change it: a block that calls none (no exit sites, no slow paths; jit-flags.c's
+     * calls only read the lazy record) is still at the privilege it was entered at, tb_cpl. */
+    if (j->nexits || j->nstubs) {
+        e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
+        e_byte(e, j->tb_cpl);
+        out[(*nout)++] = e_jcc(e, CC_NE);
+    }
+    /* The attention word (cpu.h): halt, NMI, interrupt shadow, armed debug registers, attn (TF
+     * or an interrupt IF now lets in), kick (a stop request, an interrupt request from another
+     * thread) and code_attn (another vCPU made a page code). A stop request and an interrupt
+     * request always come with a kick (machine/vm.c, hw/apic.h), a bump of the code epoch with
+     * code_attn (tb.c), so neither the stop flag, the interrupt hint nor the epoch is read here. */
+    _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
+                   offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
+                   offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
+                   offsetof(struct cpu, attn) == offsetof(struct cpu, halted) + 4 &&
+                   offsetof(struct cpu, kick) == offsetof(struct cpu, halted) + 5 &&
+                   offsetof(struct cpu, code_attn) == offsetof(struct cpu, halted) + 6 &&
+                   offsetof(struct cpu, attn_pad) == offsetof(struct cpu, halted) + 7 &&
+                   offsetof(struct cpu, halted) % 8 == 0, "halted..kick: one 64-bit word");
+    e_alu_mi(e, true, 7, RBX, OFF(halted), 0);                         /* cmp qword [halted..], 0 */
+    out[(*nout)++] = e_jcc(e, CC_NE);
+    if (j->budget) {
+        /* The budget (the flat runner's limit; a VM's vCPU leaves on kicks: kick_only). Without
+         * these three instructions at every chained jump a Linux boot took 2.8 s of user CPU
+         * time rather than 3.5 s (one vCPU, best of two). */
+        e_load64(e, RAX, RBX, OFF(icount));
+        e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
+        out[(*nout)++] = e_jcc(e, CC_AE);
+    }
+}
+
+/* A block ending in a jcc left on EFLAGS (jctx.split): one exit per way, each storing its rip
+ * (rcx too), making the checks and trying the self loop or its link; what misses goes to
+ * *miss[] (the chain slots and the jump cache, rcx = rip). */
+static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **miss)
+{
+    struct emit *e = &j->e;
+    uint8_t *taken = e_jcc(e, j->split_cc);
+    for (unsigned w = 0; w < 2; w++) {
+        if (w)
+            e_patch(taken, e->p);
+        e_lea(e, RCX, R12, (int32_t)j->split_off[w]);
+        e_store64(e, RCX, RBX, OFF(rip));
+        emit_checks(j, out, nout);
+        if (j->self_loop && j->split_off[w] == 0)
+            emit_self_loop(j, true, out, nout);
+        jit_emit_link_to(j, j->split_off[w]);
+        miss[w] = e_jmp(e);
+    }
 }
 
 /* The end of a block that ran to its end: rather than return to cpu_exec, jump straight into the
@@ -43,41 +104,29 @@ void jit_emit_chain(struct jctx *j)
     uint8_t *out[40];
     unsigned nout = 0;
 #define OUT(cc) (out[nout++] = e_jcc(e, (cc)))
-    /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. */
-    e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
-    e_byte(e, j->tb_cpl);
-    OUT(CC_NE);
-    /* The attention word (cpu.h): halt, NMI, interrupt shadow, armed debug registers, attn (TF
-     * or an interrupt IF now lets in), kick (a stop request, an interrupt request from another
-     * thread) and code_attn (another vCPU made a page code). A stop request and an interrupt
-     * request always come with a kick (machine/vm.c, hw/apic.h), a bump of the code epoch with
-     * code_attn (tb.c), so neither the stop flag, the interrupt hint nor the epoch is read here. */
-    _Static_assert(offsetof(struct cpu, nmi_pending) == offsetof(struct cpu, halted) + 1 &&
-                   offsetof(struct cpu, irq_shadow) == offsetof(struct cpu, halted) + 2 &&
-                   offsetof(struct cpu, dr_armed) == offsetof(struct cpu, halted) + 3 &&
-                   offsetof(struct cpu, attn) == offsetof(struct cpu, halted) + 4 &&
-                   offsetof(struct cpu, kick) == offsetof(struct cpu, halted) + 5 &&
-                   offsetof(struct cpu, code_attn) == offsetof(struct cpu, halted) + 6 &&
-                   offsetof(struct cpu, attn_pad) == offsetof(struct cpu, halted) + 7 &&
-                   offsetof(struct cpu, halted) % 8 == 0, "halted..kick: one 64-bit word");
-    e_alu_mi(e, true, 7, RBX, OFF(halted), 0);                         /* cmp qword [halted..], 0 */
-    OUT(CC_NE);
-    if (j->budget) {
-        /* The budget (the flat runner's limit; a VM's vCPU leaves on kicks: kick_only). Without
-         * these three instructions at every chained jump a Linux boot took 2.8 s of user CPU
-         * time rather than 3.5 s (one vCPU, best of two). */
-        e_load64(e, RAX, RBX, OFF(icount));
-        e_op_mem(e, true, 0x3b, RAX, RBX, HNONE, 0, OFF(icount_limit));
-        OUT(CC_AE);
+    uint8_t *miss[2] = { NULL, NULL };
+    int64_t off;
+    if (j->split) {
+        emit_split(j, out, &nout, miss);
+    } else if (jit_exit_known(j, &off)) {
+        /* A jmp or call: rcx <- its rip (stored already), its one site with no rip compare. */
+        emit_checks(j, out, &nout);
+        e_lea(e, RCX, R12, (int32_t)off);
+        if (j->self_loop)
+            emit_self_loop(j, off == 0, out, &nout);
+        jit_emit_link_to(j, off);
+    } else {
+        emit_checks(j, out, &nout);
+        if (j->self_loop)
+            emit_self_loop(j, false, out, &nout);
+        /* This block's direct links (jit-link.c), then its chain slots (rdx = the block),
+         * valid for the current chain epoch. */
+        e_load64(e, RCX, RBX, OFF(rip));
+        jit_emit_links(j);
     }
-
-    if (j->self_loop)
-        emit_self_loop(j, out, &nout);
-
-    /* This block's direct links (jit-link.c), then its chain slots (rdx = the block), valid for
-     * the current chain epoch. */
-    e_load64(e, RCX, RBX, OFF(rip));
-    jit_emit_links(j);
+    for (unsigned w = 0; w < 2; w++)
+        if (miss[w])
+            e_patch(miss[w], e->p);
     e_mov_imm(e, RDX, (uint64_t)(uintptr_t)j->tb);
     e_load32(e, RAX, RDX, TBF(chain_epoch));
     e_op_mem(e, false, 0x3b, RAX, RBX, HNONE, 0, OFF(chain_epoch));

@@ -59,6 +59,12 @@ struct jctx {
     bool chain;                /* blocks may jump straight to the next translated block */
     uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
     bool self_loop;            /* the block ends in a jump to its own start */
+    /* The block ends in a jcc whose condition is left in the host's EFLAGS as host condition
+     * split_cc (no slow path comes back past it): the chain code branches on it into one exit
+     * per way (jit-chain.c), each with its rip known: split_off[0] not taken, [1] taken. */
+    bool split;
+    uint8_t split_cc;
+    int64_t split_off[2];
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     bool budget;               /* chained jumps look at icount_limit (not for kick_only vCPUs) */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
@@ -174,6 +180,8 @@ void jit_emit_chain(struct jctx *j);
  * c->rip) and, after the epilogue, their stubs. */
 void jit_emit_direct_entry(struct jctx *j);
 void jit_emit_links(struct jctx *j);
+bool jit_exit_known(const struct jctx *j, int64_t *off);
+void jit_emit_link_to(struct jctx *j, int64_t off);
 void jit_emit_link_tail(struct jctx *j, const uint8_t *start, const uint8_t *epilogue);
 void jit_emit_shadow_done(struct jctx *j);   /* at the end of a block that ends after an sti */
 

@@ -63,15 +63,19 @@ void jit_emit_direct_entry(struct jctx *j)
         e_byte(e, 0xcc);
 }
 
-/* A site for the successor at block start + off (the layout above). */
-static void emit_site(struct jctx *j, int64_t off)
+/* A site for the successor at block start + off (the layout above); known: the chain code gets
+ * here only with rip = that successor's (no rip compare). */
+static void emit_site(struct jctx *j, int64_t off, bool known)
 {
     struct emit *e = &j->e;
     if (!fits32(off) || j->nsites == 2)
         return;
-    e_lea(e, RAX, R12, (int32_t)off);
-    e_op_rr(e, true, 0x39, RAX, RCX);                                  /* cmp rcx, rax */
-    uint8_t *next = e_jcc(e, CC_NE);
+    uint8_t *next = NULL;
+    if (!known) {
+        e_lea(e, RAX, R12, (int32_t)off);
+        e_op_rr(e, true, 0x39, RAX, RCX);                              /* cmp rcx, rax */
+        next = e_jcc(e, CC_NE);
+    }
     uint8_t *base = e->p;
     e_op_mem(e, false, 0x81, 7, RBX, HNONE, 0, OFF(chain_epoch));
     e_u32(e, ~0u);
@@ -87,7 +91,8 @@ static void emit_site(struct jctx *j, int64_t off)
     e_byte(e, j->tb_cpl);
     if (r - base != -SITE_E_IMM + 6 || call != r + SITE_CALL_DISP || e->p != r + SITE_DATA)
         e->overflow = true;            /* (the encoder changed: fix the SITE_ offsets) */
-    e_patch(next, e->p);
+    if (next)
+        e_patch(next, e->p);
     struct link_site *s = &j->sites[j->nsites++];
     s->r = r;
     s->miss[0] = miss1;
@@ -95,17 +100,34 @@ static void emit_site(struct jctx *j, int64_t off)
     s->call = call;
 }
 
+/* The sites of a block whose exit is not known at translation (a jcc left to a cmov), with
+ * rcx = c->rip. */
 void jit_emit_links(struct jctx *j)
 {
     const struct insn *last = &j->tb->insn[j->tb->ninsn - 1];
     int64_t end = j->off[j->tb->ninsn];
-    j->nsites = 0;
     if (last->form == FORM_JCC) {
-        emit_site(j, end + (int64_t)last->imm);
-        emit_site(j, end);
-    } else if (last->form == FORM_JMP || last->form == FORM_CALL64) {
-        emit_site(j, end + (int64_t)last->imm);
+        emit_site(j, end + (int64_t)last->imm, false);
+        emit_site(j, end, false);
     }
+}
+
+/* The one exit of a block ending in a jmp or call rel32: the chain code is reached only past it
+ * (its handler, where it ran one, sets the same rip; a fault leaves for cpu_exec), so the rip is
+ * start + *off. */
+bool jit_exit_known(const struct jctx *j, int64_t *off)
+{
+    const struct insn *last = &j->tb->insn[j->tb->ninsn - 1];
+    if (last->form != FORM_JMP && last->form != FORM_CALL64)
+        return false;
+    *off = (int64_t)j->off[j->tb->ninsn] + (int64_t)last->imm;
+    return fits32(*off);
+}
+
+/* The site of an exit known to leave rip = start + off (rcx holds it too). */
+void jit_emit_link_to(struct jctx *j, int64_t off)
+{
+    emit_site(j, off, true);
 }
 
 /* After the block's epilogue: the sites' link and miss stubs, the direct entry's way out, and

@@ -2,7 +2,8 @@
  * run with no stop address (so blocks chain and link as in a VM), interpreted and translated, and
  * both must end alike and as the program says: a linked loop, a link whose target block's page is
  * rewritten after it was linked (the direct entry must leave and the site be relinked to the new
- * block), and a linked endless loop that must still stop at the instruction budget. */
+ * block), a linked endless loop that must still stop at the instruction budget, the bench's
+ * branchy loop, jcc's on lazy flags at a block's start and a jcc with a slow path before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,12 +137,78 @@ static void test_linked_loop_both_successors(void **state)
     assert_int_equal(st.gpr[3], 5 + 50 * (20 * 21 / 2));
 }
 
+/* One page of code: run_both with page 1 left empty. */
+static int run_one(void **state, const uint8_t *code, size_t n, struct flat_state *st)
+{
+    static const uint8_t none[1] = { 0xcc };
+    int vec;
+    int rc = run_both(*state, code, n, none, 0, 1000000, st, &vec);
+    assert_int_equal(vec, 3);
+    return rc;
+}
+
+/* The bench's branchy loop (tests/isa/bench/loops.h), 2000 rounds: mov ecx, 2000; mov rsi, M;
+ * mov edi, 12345; 1: imul rdi, rsi; add rdi, 1442695; bt rdi, 40; jc 2f; inc rdx; jmp 3f; 2: dec rdx;
+ * nop; 3: dec ecx; jnz 1b; int3. Its jcc's end their blocks on the host's flags (a bt's, a dec's):
+ * the chain code branches on them, each way to its own link. */
+static void test_branchy_loop(void **state)
+{
+    static const uint8_t code[] = { 0xb9, 0xd0, 0x07, 0x00, 0x00,
+                                    0x48, 0xbe, 0x2d, 0x7f, 0x95, 0x4c, 0x2d, 0xf4, 0x51, 0x58,
+                                    0xbf, 0x39, 0x30, 0x00, 0x00,
+                                    0x48, 0x0f, 0xaf, 0xfe, 0x48, 0x81, 0xc7, 0x87, 0x03, 0x16, 0x00,
+                                    0x48, 0x0f, 0xba, 0xe7, 0x28, 0x72, 0x05, 0x48, 0xff, 0xc2,
+                                    0xeb, 0x04, 0x48, 0xff, 0xca, 0x90, 0xff, 0xc9, 0x75, 0xe1, 0xcc };
+    uint64_t x = 12345, cnt = 0;
+    for (int k = 0; k < 2000; k++) {
+        x = x * 6364136223846793005ull + 1442695;
+        cnt += (x >> 40) & 1 ? (uint64_t)-1 : 1;
+    }
+    struct flat_state st;
+    assert_int_equal(run_one(state, code, sizeof(code), &st), FLAT_FAULT);
+    assert_int_equal(st.gpr[2], cnt);
+    assert_int_equal(st.gpr[1], 0);
+}
+
+/* mov rax, 0xc000000000000001; mov ecx, 30; 1: add rdx, rcx; dec ecx; jmp 2f; 2: jnz 1b;
+ * shl rax, 1; jmp 3f; 3: jc 4f; inc rbx; 4: nop; int3: jumps at the start of their block, on
+ * flags only in the lazy record (dec's, shl's), both ways of each taken. */
+static void test_jcc_on_lazy_flags(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0xb8, 0x01, 0, 0, 0, 0, 0, 0, 0xc0,
+                                    0xb9, 0x1e, 0x00, 0x00, 0x00, 0x48, 0x01, 0xca, 0xff, 0xc9, 0xeb,
+                                    0x00, 0x75, 0xf7, 0x48, 0xd1, 0xe0, 0xeb, 0x00, 0x72, 0x03, 0x48,
+                                    0xff, 0xc3, 0x90, 0xcc };
+    struct flat_state st;
+    assert_int_equal(run_one(state, code, sizeof(code), &st), FLAT_FAULT);
+    assert_int_equal(st.gpr[2], 30 * 31 / 2);
+    assert_int_equal(st.gpr[0], 0x8000000000000002ull);
+    assert_int_equal(st.gpr[3], 5);
+}
+
+/* mov ecx, 50; 1: call 2f; dec ecx; jnz 1b; jmp 3f; 2: add rdx, rcx; cmp rdx, [rsp+8]; jb 4f; ret;
+ * 4: ret; 3: nop; int3: a jb on a compare with memory (whose slow path runs the jb too, so the jb
+ * is left to a cmov), calls and returns between linked blocks. */
+static void test_slow_paths_before_links(void **state)
+{
+    static const uint8_t code[] = { 0xb9, 0x32, 0x00, 0x00, 0x00, 0xe8, 0x06, 0x00, 0x00, 0x00, 0xff,
+                                    0xc9, 0x75, 0xf7, 0xeb, 0x0c, 0x48, 0x01, 0xca, 0x48, 0x3b, 0x54,
+                                    0x24, 0x08, 0x72, 0x01, 0xc3, 0xc3, 0x90, 0xcc };
+    struct flat_state st;
+    assert_int_equal(run_one(state, code, sizeof(code), &st), FLAT_FAULT);
+    assert_int_equal(st.gpr[2], 50 * 51 / 2);
+    assert_int_equal(st.gpr[1], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_link_target_rewritten),
         cmocka_unit_test(test_linked_loop_stops_at_budget),
         cmocka_unit_test(test_linked_loop_both_successors),
+        cmocka_unit_test(test_branchy_loop),
+        cmocka_unit_test(test_jcc_on_lazy_flags),
+        cmocka_unit_test(test_slow_paths_before_links),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
