@@ -14,9 +14,14 @@ fetch() { python3 -c 'import sys,urllib.request; sys.stdout.buffer.write(urllib.
 field() { sed -n "s/^$1 \([0-9a-f.]*\).*/\1/p" "$log" | tr -d '\r' | head -n1; }
 
 SRV_PID=
+# VMON_PID may be `ip netns exec`'s, which forks vmon and waits: its children go first.
+kill_vmon() {   # kill_vmon [SIGNAL]
+    pkill ${1:+-$1} -P "$VMON_PID" 2>/dev/null
+    kill ${1:+-$1} "$VMON_PID" 2>/dev/null
+}
 stop_all() {
     [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-    [ -n "$VMON_PID" ] && kill -9 "$VMON_PID" 2>/dev/null
+    [ -n "$VMON_PID" ] && kill_vmon 9
     [ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
     [ -n "${KEEP:-}" ] || rm -rf "$TMPD"    # KEEP=1: leave the logs for a look
 }
@@ -51,7 +56,7 @@ start_guest() {
 }
 
 stop_guest() {
-    kill "$VMON_PID" 2>/dev/null
+    kill_vmon
     wait "$VMON_PID" 2>/dev/null
     VMON_PID=
 }
