@@ -20,7 +20,7 @@ struct tb_cache {
     size_t used;
     uint64_t translations;
     struct tb_cache_stats st;  /* flushes and high-water marks (tb_cache_get_stats) */
-    struct tb *scratch;        /* a block that is not cached (instruction across a page) */
+    struct tb *scratch;        /* the one block that is not cached (a traced instruction) */
     struct tb_jc jc[TB_JC_SIZE];
     struct jit_arena *jit;     /* host code of translated blocks; NULL: interpret only */
     bool jit_full;             /* the arena ran out: flush at the next translation */
@@ -374,7 +374,7 @@ static void mark_code(struct cpu *c, struct code_page *cp)
 }
 
 static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uint8_t *page,
-                                  struct code_page *cp, unsigned mode, unsigned h, bool cacheable)
+                                  struct code_page *cp, unsigned mode, unsigned h)
 {
     struct tb_cache *t = c->tbs;
     size_t need = sizeof(struct tb) + TB_MAX_INSNS * sizeof(struct insn);
@@ -401,8 +401,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
     tb->gen = atomic_load_explicit(&cp->gen, memory_order_acquire);
     mark_code(c, cp);
     unsigned off = (unsigned)(lin & 0xfff);
-    unsigned max = cacheable ? TB_MAX_INSNS : 1;
-    while (tb->ninsn < max) {
+    while (tb->ninsn < TB_MAX_INSNS) {
         struct insn *i = &tb->insn[tb->ninsn];
         unsigned avail = 4096 - off;
         int r = decode_insn(i, page + off, avail > 15 ? 15 : avail, mode);
@@ -447,7 +446,7 @@ static struct tb *translate(struct cpu *c, uint64_t lin, uint64_t gpa, const uin
         if (c->has_stop_rip && ((lin & ~0xfffull) | off) == c->stop_rip)
             break;
     }
-    if (!cacheable || c->trace) {
+    if (c->trace) {
         /* Not kept: copy to scratch so the arena slot is reused. */
         memcpy(t->scratch, tb, sizeof(struct tb) + sizeof(struct insn));
         t->scratch->ninsn = 1;
@@ -535,5 +534,5 @@ static struct tb *tb_find_slow(struct cpu *c)
         pp = &tb->hash_next;
     }
     struct code_page *cp = code_page_get(c->pages, gpa_page);
-    return translate(c, lin, gpa, page, cp, mode, h, true);
+    return translate(c, lin, gpa, page, cp, mode, h);
 }
