@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c, jit-sse.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -172,6 +172,9 @@ bool jit_string_op(struct jctx *j, const struct insn *i);
 
 /* jit-lock.c: locked ALU ops, inc/dec, xchg, cmpxchg and xadd on memory, by opcode. */
 bool jit_lock_op(struct jctx *j, const struct insn *i);
+
+/* jit-sse.c: SSE2 moves, bitwise and packed-integer ops, movd/movq, pmovmskb, by opcode. */
+bool jit_sse_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j);
