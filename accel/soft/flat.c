@@ -179,6 +179,10 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
     flat_enter(c, st);
     if (cpu && cpu->warm_tlb)
         warm_tlb(c, regions, nregions);
+    if (cpu) {
+        c->cr0 |= cpu->cr0_set;
+        c->cr4 &= ~(uint64_t)cpu->cr4_clear;
+    }
     c->stop_rip = stop_rip;
     c->has_stop_rip = stop_rip != FLAT_NO_STOP;
     int res;

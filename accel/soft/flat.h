@@ -40,6 +40,8 @@ struct flat_cpu {
     bool jit;
     bool warm_tlb;             /* the regions' whole pages in the soft TLB before the first access,
                                 * so translated memory operands take their inline paths */
+    uint32_t cr0_set;          /* CR0 bits set beyond the runner's (TS, EM: the #NM/#UD checks) */
+    uint32_t cr4_clear;        /* CR4 bits cleared (OSFXSR) */
 };
 
 /* stop_rip for a run that ends only at a fault or the instruction limit: translated blocks then jump
