@@ -1,7 +1,8 @@
 /* The translator fuzzer's code generator: from the fuzzer's bytes, a short run of 64-bit
  * instructions biased towards the shapes accel/soft/jit*.c translates inline (fast-move.c's forms:
  * register and memory moves and ALU ops at 32 and 64 bits, inc/dec, lea, push/pop/call/ret, jcc,
- * shifts, imul, bt, setcc/cmov/movzx), mixed with forms the translator calls handlers for (8/16-bit
+ * shifts, imul, bt, setcc/cmov/movzx, and jit-sse.c's SSE2 moves, packed-integer ops, shifts,
+ * shuffles, pmovmskb and movd/movq on xmm0-15 and on memory, aligned or not), mixed with forms the translator calls handlers for (8/16-bit
  * ops, string instructions, xchg, lock-prefixed ops), raw bytes, and stores into the code page ahead
  * of or inside the block being run (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
  * opcode map of appendix A. */
@@ -153,6 +154,59 @@ static void gen_other(struct out *o, struct fz_in *in, unsigned kind)
     }
 }
 
+/* SSE2 (jit-sse.c): a 66 0F packed-integer op, the 128-bit moves with their mandatory prefix,
+ * pshufd/hw/lw, shifts by imm8, pmovmskb, movd/movq. Memory operands land anywhere in the data
+ * (the aligned forms mostly fault with #GP: an early end the translator must match). */
+static void gen_sse(struct out *o, struct fz_in *in, unsigned kind)
+{
+    static const uint8_t ops[16] = { 0x60, 0x62, 0x69, 0x6c, 0x74, 0x75, 0x76, 0xd4,
+                                     0xdb, 0xdf, 0xeb, 0xef, 0xfa, 0xfb, 0xfe, 0xd1 };
+    static const uint8_t moves[8][2] = { { 0xf3, 0x6f }, { 0xf3, 0x7f }, { 0x66, 0x6f }, { 0x66, 0x7f },
+                                         { 0, 0x10 }, { 0, 0x11 }, { 0, 0x28 }, { 0x66, 0x29 } };
+    static const uint16_t shifts[6] = { 0x71 << 3 | 2, 0x72 << 3 | 4, 0x72 << 3 | 6, 0x73 << 3 | 2,
+                                       0x73 << 3 | 3, 0x73 << 3 | 7 };
+    unsigned sel = fz_byte(in), x = reg_of(in), y = reg_of(in), mem = sel & 1;
+    const uint8_t *mv = moves[(sel >> 1) & 7];
+    switch (kind) {
+    case 0: case 1:                                            /* op x, x/m128 */
+        put(o, 0x66); rex(o, 0, x, mem ? 0 : y); put(o, 0x0f); put(o, ops[(sel >> 1) & 15]);
+        break;
+    case 2:                                                    /* the moves */
+        if (mv[0])
+            put(o, mv[0]);
+        rex(o, 0, x, mem ? 0 : y); put(o, 0x0f); put(o, mv[1]);
+        break;
+    case 3:                                                    /* pshufd/hw/lw x, x/m128, ib */
+        put(o, (sel & 6) == 0 ? 0xf3 : (sel & 6) == 2 ? 0xf2 : 0x66); rex(o, 0, x, mem ? 0 : y);
+        put(o, 0x0f); put(o, 0x70);
+        break;
+    case 4: {                                                  /* shift x, ib; pmovmskb r, x */
+        unsigned sh = shifts[(sel >> 1) % 6], r = dst_of(in);
+        put(o, 0x66);
+        if (sel & 1) {
+            rex(o, 0, 0, y); put(o, 0x0f); put(o, sh >> 3); modrm_rr(o, sh & 7, y); put(o, fz_byte(in) & 0x7f);
+        } else {
+            rex(o, 0, r, y); put(o, 0x0f); put(o, 0xd7); modrm_rr(o, r, y);
+        }
+        return;
+    }
+    default: {                                                 /* movd/movq, both ways */
+        static const uint8_t mq[4][2] = { { 0x66, 0x6e }, { 0x66, 0x7e }, { 0xf3, 0x7e }, { 0x66, 0xd6 } };
+        const uint8_t *m = mq[(sel >> 1) & 3];
+        unsigned w = (sel >> 3) & 1 && m[0] == 0x66 && m[1] != 0xd6, r = m[1] == 0xd6 || m[0] == 0xf3 ? y : dst_of(in);
+        put(o, m[0]); rex(o, w, x, mem ? 0 : r); put(o, 0x0f); put(o, m[1]);
+        y = r;
+        break;
+    }
+    }
+    if (mem)
+        modrm_mem(o, in, x);
+    else
+        modrm_rr(o, x, y);
+    if (kind == 3)
+        put(o, fz_byte(in));
+}
+
 /* A store into the code page: mov byte [rip + d], imm8, d reaching the bytes just written or up to
  * 64 bytes ahead (the rest of this block, or a later one). */
 static void gen_smc(struct out *o, struct fz_in *in)
@@ -177,6 +231,7 @@ size_t fz_gen_code(struct fz_in *in, uint8_t *code, size_t cap)
         case 10: case 11: gen_flow(&o, in, pick / 16 % 7); break;
         case 12: gen_other(&o, in, pick / 16 % 6); break;
         case 13: gen_smc(&o, in); break;
+        case 14: gen_sse(&o, in, pick / 16 % 6); break;
         default: {
             unsigned n = 1 + pick / 16 % 4;                                         /* raw bytes */
             for (unsigned b = 0; b < n; b++)

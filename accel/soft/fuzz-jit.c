@@ -82,6 +82,11 @@ static void setup(struct world *w, struct fz_in *in)
     s->rflags = 2 | (xorshift(&x) & 0x8d5) | ((mode & 4) ? 0x400 : 0);
     s->mxcsr = 0x1f80;
     s->fcw = 0x37f;
+    for (int k = 0; k < 16; k++)
+        for (int b = 0; b < 16; b += 8) {
+            uint64_t v = xorshift(&x);
+            memcpy(&s->xmm[k][b], &v, 8);
+        }
     for (unsigned k = PG; k < MEM; k++)
         w->init[k] = (uint8_t)xorshift(&x);
     memset(w->init, 0xcc, PG);   /* int3 past the code: #BP */
