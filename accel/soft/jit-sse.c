@@ -233,8 +233,9 @@ bool jit_sse_op(struct jctx *j, const struct insn *i)
     bool mem = i->mod != 3;
     if (mem && !jit_addr_ok(j, j->k, i))
         return false;
-    /* Room for this instruction's two slow paths and one for each instruction after it. */
-    if (j->nstubs + 2 + (j->tb->ninsn - j->k - 1) > TB_MAX_INSNS)
+    /* Room for this instruction's slow paths (the checks', the TLB's) and one for each instruction
+     * after it. */
+    if (j->nstubs + 1 + mem + (j->tb->ninsn - j->k - 1) > sizeof(j->stubs) / sizeof(j->stubs[0]))
         return false;
     struct stub *chk = emit_checks(j);
     emit_body(j, i, s, chk);
