@@ -169,9 +169,23 @@ bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
-    jit_emit_cf_live(j);
     bool dec = (i->modrm >> 3) & 1;
     unsigned h = jit_cached(j, i->rm);
+    if (jit_lf_dead(j, j->k, false)) {
+        /* All six flags are rewritten before anything reads one, even the CF inc/dec keep: the
+         * host's inc/dec alone, the flags left to the next writer. */
+        unsigned r = h != HNONE ? h : RAX;
+        if (h == HNONE)
+            jit_load_reg(j, RAX, i->rm, sz);
+        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, r);
+        if (h != HNONE)
+            e_store64(e, h, RBX, GPR(i->rm));
+        else
+            jit_store_reg(j, RAX, i->rm);
+        j->flags_live = false;
+        return true;
+    }
+    jit_emit_cf_live(j);
     if (h != HNONE && jit_lf_dead(j, j->k, true)) {
         /* A later instruction rewrites the record: the host's inc/dec on the cached register. */
         e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);

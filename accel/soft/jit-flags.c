@@ -148,48 +148,81 @@ void jit_emit_lf_logic(struct jctx *j, unsigned size)
     jit_flags_now_live(j);
 }
 
+/* CF of the common records inline, as cpu_cf computes it: after sub/cmp (no borrow in) at 64 or
+ * 32 bits the host's own cmp of the operands, after add its cmp of result and operand, after a
+ * logic op 0. The record's cin, op and size bytes are read as one dword (cin | op << 8 | size << 16,
+ * the fourth byte masked off). Leaves CF in the host's CF; jumps to done, or falls through (other
+ * records) with nothing changed but eax and the host's flags. */
+static void emit_record_cf_common(struct jctx *j, uint8_t **done, unsigned *nd)
+{
+    struct emit *e = &j->e;
+    static const struct { uint8_t op, size; uint8_t a, b; } kind[] = {
+        { LF_SUB, 8, 1, 2 }, { LF_SUB, 4, 1, 2 },    /* CF = src1 < src2 */
+        { LF_ADD, 8, 0, 1 }, { LF_ADD, 4, 0, 1 },    /* CF = res < src1 */
+    };
+    static const int32_t field[3] = { LF(res), LF(src1), LF(src2) };
+    uint8_t *to[4];
+    e_load32(e, RAX, RBX, LF(cin));
+    e_alu_ri(e, false, 4, RAX, 0xffffff);
+    for (unsigned n = 0; n < 4; n++) {
+        e_alu_ri(e, false, 7, RAX, kind[n].op << 8 | kind[n].size << 16);
+        to[n] = e_jcc(e, CC_E);
+    }
+    uint8_t *other = e_jmp(e);
+    for (unsigned n = 0; n < 4; n++) {
+        bool w = kind[n].size == 8;
+        e_patch(to[n], e->p);
+        e_op_mem(e, w, 0x8b, RAX, RBX, HNONE, 0, field[kind[n].a]);            /* mov rax, [a] */
+        e_op_mem(e, w, 0x3b, RAX, RBX, HNONE, 0, field[kind[n].b]);            /* cmp rax, [b] */
+        done[(*nd)++] = e_jmp(e);
+    }
+    e_patch(other, e->p);
+}
+
 /* The guest's CF from the lazy record (flags.c's cpu_cf): read inline where the record is
- * inc/dec's (the CF they kept, in cin) or none (cpu->flags hold it), else through jit_cf. to_cf:
- * into the host's CF by bt (the other five host flags then mean nothing: the caller's next host
- * instruction rewrites them, as inc/dec do); else into eax, the host's flags clobbered. */
+ * inc/dec's (the CF they kept, in cin), none (cpu->flags hold it), a logic op's (0) or one of
+ * emit_record_cf_common's, else through jit_cf. to_cf: into the host's CF (the other five host
+ * flags then mean nothing: the caller's next host instruction rewrites them, as inc/dec do); else
+ * into eax, the host's flags clobbered. */
 static void emit_record_cf(struct jctx *j, bool to_cf)
 {
     struct emit *e = &j->e;
+    uint8_t *in_cf[8];
+    unsigned n = 0;
     _Static_assert(LF_NONE == 0, "test eax, eax: LF_NONE");
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
     e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
     uint8_t *lazy = e_jcc(e, CC_NE);
-    if (to_cf) {
-        e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, OFF(flags));     /* bt dword [flags], 0 */
-        e_byte(e, 0);
-    } else {
-        e_load32(e, RAX, RBX, OFF(flags));
-        e_alu_ri(e, false, 4, RAX, F_CF);                              /* CF is bit 0 */
-    }
-    uint8_t *done = e_jmp(e);
+    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, OFF(flags));         /* bt dword [flags], 0 */
+    e_byte(e, 0);
+    in_cf[n++] = e_jmp(e);
     e_patch(lazy, e->p);
+    e_alu_ri(e, false, 7, RAX, LF_LOGIC);
+    uint8_t *logic = e_jcc(e, CC_E);
     e_alu_ri(e, false, 7, RAX, LF_INC);
     uint8_t *inc = e_jcc(e, CC_E);
     e_alu_ri(e, false, 7, RAX, LF_DEC);
-    uint8_t *other = e_jcc(e, CC_NE);
-    e_patch(inc, e->p);
-    if (to_cf) {
-        e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, LF(cin));        /* bt dword [cin], 0 */
-        e_byte(e, 0);
-    } else {
-        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(cin));      /* movzx eax, byte [cin] */
-    }
-    uint8_t *done2 = e_jmp(e);
-    e_patch(other, e->p);
+    uint8_t *dec = e_jcc(e, CC_E);
+    emit_record_cf_common(j, in_cf, &n);
     e_mov_rr(e, true, RDI, RBX);
     e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cf);
     e_call_reg(e, RAX);
-    if (to_cf) {
-        e_op_rr(e, false, 0x0fba, 4, RAX);                             /* bt eax, 0 */
-        e_byte(e, 0);
+    e_op_rr(e, false, 0x0fba, 4, RAX);                                 /* bt eax, 0 */
+    e_byte(e, 0);
+    in_cf[n++] = e_jmp(e);
+    e_patch(logic, e->p);
+    e_op_rr(e, false, 0x31, RAX, RAX);                                 /* xor eax, eax: CF 0 */
+    in_cf[n++] = e_jmp(e);
+    e_patch(inc, e->p);
+    e_patch(dec, e->p);
+    e_op_mem(e, false, 0x0fba, 4, RBX, HNONE, 0, LF(cin));            /* bt dword [cin], 0 */
+    e_byte(e, 0);
+    for (unsigned m = 0; m < n; m++)
+        e_patch(in_cf[m], e->p);
+    if (!to_cf) {
+        e_op_rr(e, false, 0x0f92, 0, RAX);                             /* setc al */
+        e_op_rr(e, false, 0x0fb6, RAX, RAX);                           /* movzx eax, al */
     }
-    e_patch(done, e->p);
-    e_patch(done2, e->p);
 }
 
 /* r8b <- the guest's CF: from the live flags, else from the lazy record. */
