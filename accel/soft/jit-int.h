@@ -138,6 +138,8 @@ bool jit_mov_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_push(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_pop(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_ret(struct jctx *j, const struct insn *i, unsigned sz);
+void jit_emit_push_rcx(struct jctx *j, unsigned k);
+void jit_emit_insn_rip(struct jctx *j, unsigned k);
 bool jit_call(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_jmp(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz);
@@ -169,6 +171,9 @@ bool jit_shift_op(struct jctx *j, const struct insn *i);
 
 /* jit-string.c: rep movs/stos by opcode. */
 bool jit_string_op(struct jctx *j, const struct insn *i);
+
+/* jit-branch.c: call/jmp near through r/m64, push r/m64 (FF /2 /4 /6). */
+bool jit_branch_op(struct jctx *j, const struct insn *i);
 
 /* jit-lock.c: locked ALU ops, inc/dec, xchg, cmpxchg and xadd on memory, by opcode. */
 bool jit_lock_op(struct jctx *j, const struct insn *i);

@@ -139,7 +139,7 @@ static bool emit_inline(struct jctx *j, unsigned k)
         return forms[i->form].fn(j, i, forms[i->form].size);
     return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
            jit_shift_op(j, i) || jit_string_op(j, i) ||
-           jit_lock_op(j, i);
+           jit_lock_op(j, i) || jit_branch_op(j, i);
 }
 
 bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
