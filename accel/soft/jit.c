@@ -162,7 +162,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
     jit_regs_plan(j);
     const struct insn *last = &tb->insn[tb->ninsn - 1];
-    j->self_loop = tb->cached && (last->form == FORM_JCC || last->form == FORM_JMP) &&
+    j->self_loop = tb->cached && !tb->page2 && (last->form == FORM_JCC || last->form == FORM_JMP) &&
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;
