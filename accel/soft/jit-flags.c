@@ -4,10 +4,11 @@
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
-/* Which way a conditional jump goes when the flags are only in the lazy record. */
-static int jit_cond(struct cpu *c, unsigned cc)
+/* The six arithmetic flags when they are only in the lazy record, with EFLAGS' reserved bit 1:
+ * an image for the host's popf. */
+static uint64_t jit_arith(struct cpu *c)
 {
-    return cpu_cond_fast(c, cc);
+    return flags_arith(c) | 2;
 }
 
 /* CF when the flags are only in the lazy record (inc/dec keep it). */
@@ -120,21 +121,59 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
     return false;
 }
 
+/* The guest's flags from the lazy record into the host's EFLAGS, for a condition on them: the
+ * commonest records (sub/cmp and add without a carry in, logic ops; 64 or 32 bits) by doing their
+ * operation again on the recorded operands (the same op at the same width sets the same flags;
+ * a logic op's AF is not the record's 0, which no condition reads), the rest through jit_arith and
+ * a popf (only the six flags and bit 1 set: TF, DF, AC stay clear, IF cannot change at CPL 3).
+ * The record's cin, op and size bytes are compared as one dword (cin | op << 8 | size << 16). */
+static void emit_record_flags(struct jctx *j)
+{
+    struct emit *e = &j->e;
+    static const struct { uint8_t op, size, hop, a, b; } kind[] = {
+        { LF_SUB, 8, 0x3b, 1, 2 }, { LF_SUB, 4, 0x3b, 1, 2 },        /* cmp src1, src2 */
+        { LF_ADD, 8, 0x03, 1, 2 }, { LF_ADD, 4, 0x03, 1, 2 },        /* add src1, src2 */
+        { LF_LOGIC, 8, 0x85, 0, 0 }, { LF_LOGIC, 4, 0x85, 0, 0 },    /* test res, res */
+    };
+    static const int32_t field[3] = { LF(res), LF(src1), LF(src2) };
+    enum { N = sizeof(kind) / sizeof(kind[0]) };
+    uint8_t *to[N], *done[N + 1];
+    e_load32(e, RAX, RBX, LF(cin));
+    e_alu_ri(e, false, 4, RAX, 0xffffff);
+    for (unsigned n = 0; n < N; n++) {
+        e_alu_ri(e, false, 7, RAX, kind[n].op << 8 | kind[n].size << 16);
+        to[n] = e_jcc(e, CC_E);
+    }
+    e_mov_rr(e, true, RDI, RBX);
+    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_arith);
+    e_call_reg(e, RAX);
+    e_push(e, RAX);
+    e_byte(e, 0x9d);                                                   /* popfq */
+    done[N] = e_jmp(e);
+    for (unsigned n = 0; n < N; n++) {
+        bool w = kind[n].size == 8;
+        e_patch(to[n], e->p);
+        e_op_mem(e, w, 0x8b, RAX, RBX, HNONE, 0, field[kind[n].a]);   /* mov rax, [a] */
+        if (kind[n].hop == 0x85)
+            e_op_rr(e, w, 0x85, RAX, RAX);                             /* test rax, rax */
+        else
+            e_op_mem(e, w, kind[n].hop, RAX, RBX, HNONE, 0, field[kind[n].b]);  /* op rax, [b] */
+        done[n] = e_jmp(e);
+    }
+    for (unsigned n = 0; n <= N; n++)
+        e_patch(done[n], e->p);
+}
+
 /* A condition on the guest's flags into EFLAGS as host condition *cc: the live flags as they
- * are, else the lazy record asked through jit_cond (then the condition is "ne"). */
+ * are, else rebuilt from the lazy record (*cc unchanged either way). */
 void jit_emit_cond(struct jctx *j, unsigned *cc)
 {
+    (void)cc;
     if (j->flags_live) {
         jit_use_live_flags(j);
         return;
     }
-    struct emit *e = &j->e;
-    e_mov_rr(e, true, RDI, RBX);
-    e_mov_imm(e, RSI, *cc);
-    e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_cond);
-    e_call_reg(e, RAX);
-    e_op_rr(e, false, 0x85, RAX, RAX);                                 /* test eax, eax */
-    *cc = CC_NE;
+    emit_record_flags(j);
 }
 
 /* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */

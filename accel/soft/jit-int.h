@@ -72,7 +72,7 @@ struct jctx {
     uint8_t host_of[16];
     unsigned ncache;
     uint16_t cached, valid;
-    struct stub stubs[TB_MAX_INSNS];
+    struct stub stubs[2 * TB_MAX_INSNS];   /* at most two per instruction (jit-branch.c's) */
     unsigned nstubs;
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
     struct exit_site { uint8_t *at; unsigned k; } *exits;

@@ -1,7 +1,8 @@
 /* The translator's indirect near branches and push r/m64 (jit-branch.c), each sequence run
  * interpreted and translated (jit-rig_test.h): the return address a call pushes, the target read
  * from a register or from memory through the TLB, push of the qword at rsp, and the faults: a
- * call through an unmapped pointer (#PF with rsp unmoved) and to a non-canonical target (#GP). */
+ * call through an unmapped pointer (#PF with rsp unmoved) and to a non-canonical target (#GP); a
+ * block of pushes from memory (two slow-path stubs each). */
 #include "accel/soft/jit-rig_test.h"
 
 /* push rbx; pop rbx (the stack page into the TLB, so the call's push runs inline); lea rax,
@@ -51,12 +52,27 @@ static void test_call_faults(void **state)
     assert_int_equal(st.rip, (uintptr_t)e->code + 2);
 }
 
+/* 40 x push qword [rsp] in one block: two slow-path stubs each, more than one per instruction
+ * (the translator's stub table once had room for one each: found by fuzz-jit). */
+static void test_many_push_mem(void **state)
+{
+    struct env *e = *state;
+    uint8_t code[120];
+    for (unsigned k = 0; k < 40; k++)
+        memcpy(code + 3 * k, "\xff\x34\x24", 3);
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[4], (uintptr_t)e->code + 8192 - 64 - 320);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_call_jmp_reg),
         cmocka_unit_test(test_push_jmp_mem),
         cmocka_unit_test(test_call_faults),
+        cmocka_unit_test(test_many_push_mem),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -195,6 +195,36 @@ static void test_incdec_cf_from_record(void **state)
     }
 }
 
+/* A flags writer, jmp +0 (the next block sees only the lazy record), then seto al; setb cl;
+ * sete dl; setbe bl; sets ah; setp ch; setl dh; setle bh: each condition from each kind of record
+ * (sub, add and logic at 64 and 32 bits rebuilt by the host's own op, the rest through popf) as
+ * the interpreter has it. */
+static void test_cond_from_record(void **state)
+{
+    static const struct { uint8_t code[12], n; } writer[] = {
+        { { 0x48, 0x39, 0xd3 }, 3 },                                   /* cmp rbx, rdx */
+        { { 0x39, 0xda }, 2 },                                         /* cmp edx, ebx */
+        { { 0x48, 0x01, 0xc0 }, 3 },                                   /* add rax, rax: OF */
+        { { 0xb9, 0xff, 0xff, 0xff, 0x7f, 0x01, 0xd9 }, 7 },           /* 0x7fffffff + 5: OF */
+        { { 0x48, 0x85, 0xc0 }, 3 },                                   /* test rax, rax */
+        { { 0x85, 0xdb }, 2 },                                         /* test ebx, ebx */
+        { { 0x38, 0xd3 }, 2 },                                         /* cmp bl, dl */
+        { { 0x48, 0xc1, 0xe0, 0x02 }, 4 },                             /* shl rax, 2 */
+        { { 0x48, 0xff, 0xc3 }, 3 },                                   /* inc rbx */
+    };
+    static const uint8_t sets[] = { 0xeb, 0x00, 0x0f, 0x90, 0xc0, 0x0f, 0x92, 0xc1, 0x0f, 0x94, 0xc2,
+                                    0x0f, 0x96, 0xc3, 0x0f, 0x98, 0xc4, 0x0f, 0x9a, 0xc5,
+                                    0x0f, 0x9c, 0xc6, 0x0f, 0x9e, 0xc7 };
+    for (unsigned k = 0; k < sizeof(writer) / sizeof(writer[0]); k++) {
+        uint8_t code[48];
+        memcpy(code, writer[k].code, writer[k].n);
+        memcpy(code + writer[k].n, sets, sizeof(sets));
+        struct flat_state st;
+        int vec;
+        assert_int_equal(run_both(*state, code, writer[k].n + sizeof(sets), &st, &vec), FLAT_DONE);
+    }
+}
+
 /* inc rbx; add rdx, rdx: the inc's flags (and the CF it keeps) are dead, so only the register is
  * written; the add's flags are as interpreted. */
 static void test_incdec_dead_flags(void **state)
@@ -291,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_incdec_mem_chain_keeps_cf),
         cmocka_unit_test(test_incdec_cf_from_record),
         cmocka_unit_test(test_incdec_dead_flags),
+        cmocka_unit_test(test_cond_from_record),
         cmocka_unit_test(test_shift_af_as_interpreter),
         cmocka_unit_test(test_bt_keeps_other_flags),
         cmocka_unit_test(test_bt_reg_count),
