@@ -74,22 +74,6 @@ static void emit_dead(struct jctx *j, const struct insn *i, const struct sh *s, 
     }
 }
 
-/* The live guest flags into cpu->flags (record LF_NONE): where CL may be 0 and keep them. */
-static void flags_to_mem(struct jctx *j)
-{
-    struct emit *e = &j->e;
-    jit_use_live_flags(j);
-    e_byte(e, 0x9c);                                                   /* pushfq */
-    e_pop(e, RCX);
-    e_alu_ri(e, false, 4, RCX, F_ARITH);
-    e_load64(e, RDX, RBX, OFF(flags));
-    e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
-    e_op_rr(e, true, 0x09, RCX, RDX);                                  /* or rdx, rcx */
-    e_store64(e, RDX, RBX, OFF(flags));
-    e_store_imm8(e, RBX, LF(op), LF_NONE);
-    j->flags_live = false;
-}
-
 /* rax <- the shifted value, [src1] <- CF. At 32/64 bits the host's shift of the value; at 16 bits
  * one at 32 bits of the value widened (shl: in the upper half), whose CF is do_shift's for every
  * count up to 31, then the result masked to 16 bits. */
@@ -111,14 +95,14 @@ static void shift_cf(struct emit *e, const struct sh *s)
 }
 
 /* The record do_shift writes (LF_SHIFT: OF of shl = new sign ^ CF, of shr = the old sign, of sar
- * 0), and the register; by CL, a branch around all of it for a count of 0. */
+ * 0), and the register; by CL, a branch around all of it for a count of 0. (Live flags are in the
+ * record or cpu->flags too: the instruction that left them found its record not dead, as this
+ * one rewrites it only for a nonzero count: jit_grp2_writes.) */
 static void emit_record(struct jctx *j, const struct insn *i, const struct sh *s)
 {
     struct emit *e = &j->e;
     bool narrow = s->size == 2, w = s->size == 8;
     uint8_t *zero = NULL, *done = NULL;
-    if (s->by_cl && j->flags_live)
-        flags_to_mem(j);
     jit_load_reg(j, RAX, i->rm, s->size);
     if (s->by_cl) {
         jit_load_reg(j, RCX, R_RCX, 4);
