@@ -125,7 +125,7 @@ static void gen_shift(struct out *o, struct fz_in *in, unsigned kind)
     case 0: grp2(o, fz_byte(in), w, op, m, 0xc1); put(o, fz_byte(in) & 0x7f); break;
     case 1: grp2(o, fz_byte(in), w, op, m, 0xd1); break;
     case 2: grp2(o, fz_byte(in), w, op, m, 0xd3); break;
-    case 7: put(o, 0xb1); put(o, fz_byte(in)); break;                               /* mov cl, imm8 */
+    case 7: put(o, 0xb1); put(o, fz_byte(in)); break;                           /* mov cl, imm8 */
     case 3: rex(o, w, r, m); put(o, 0x0f); put(o, 0xaf); modrm_rr(o, r, m); break;  /* imul */
     case 4: rex(o, w, r, m); put(o, 0x6b); modrm_rr(o, r, m); put(o, fz_byte(in)); break;
     case 5: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);

@@ -90,7 +90,7 @@ static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
         return false;
     }
     bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
-    if (op == 0xc1 || op == 0xd1 || op == 0xd3)
+    if ((op | 1) == 0xc1 || (op | 1) == 0xd1 || (op | 1) == 0xd3)
         return jit_grp2_writes(i, live);
     /* bt/bts/btr/btc of a register (jit-shift.c): inline only on live flags, which then hold
      * all six (the five kept ones from the writer before), stored to cpu->flags if not dead. */

@@ -1,12 +1,14 @@
 /* The translator's shifts and rotates of a register (group 2; SDM vol. 2, SAL/SAR/SHL/SHR and
- * ROL/ROR): shl/shr/sar by an immediate (C1), by 1 (D1) and by CL (D3) at 16, 32 and 64 bits, and
- * rol/ror by an immediate at 32 and 64 bits. The guest's flags end as op-shift.c's do_shift leaves
- * them: the lazy record LF_SHIFT (flags.c; CF in src1, OF in src2, AF 0), a rotate's through
- * alu.h's flags_rotate; or, where jit_lf_dead says a later instruction rewrites them first, only
- * in EFLAGS (a 1-bit shift: exact, AF cleared) or nowhere. A masked count of 0 (D3 with CL = 0)
- * changes no flag: the record or cpu->flags are kept as they were, and a 32-bit register is still
- * zero-extended. 8- and 16-bit counts are masked to 5 bits as well, and may exceed the width: the
- * record's CF is then computed on the value widened to 32 bits, where the host's CF is defined. */
+ * ROL/ROR): shl/shr/sar by an immediate (C0/C1), by 1 (D0/D1) and by CL (D2/D3) at every width,
+ * and rol/ror by an immediate at 32 and 64 bits. The guest's flags end as op-shift.c's do_shift
+ * leaves them: the lazy record LF_SHIFT (flags.c; CF in src1, OF in src2, AF 0), a rotate's
+ * through alu.h's flags_rotate; or, where jit_lf_dead says a later instruction rewrites them
+ * first, only in EFLAGS (a 1-bit shift: exact, AF cleared) or nowhere. A masked count of 0 (CL =
+ * 0) changes no flag: the record or cpu->flags are kept as they were, and a 32-bit register is
+ * still zero-extended. 8- and 16-bit counts are masked to 5 bits as well, and may exceed the
+ * width: the record's CF is then computed on the value widened to 32 bits, where the host's CF is
+ * defined. 8- and 16-bit registers are read and written in struct cpu (AH..BH included), as
+ * jit-move8.c does. */
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
@@ -19,20 +21,20 @@ struct sh {
 
 static bool sh_of(const struct insn *i, struct sh *s)
 {
-    unsigned sz = i->opsize, op = i->op;
-    if (i->lock || i->mod != 3 || (sz != 2 && sz != 4 && sz != 8))
+    unsigned op = i->op, sz = (op & 1) ? i->opsize : 1;
+    if (i->lock || i->mod != 3)
         return false;
     s->sub = (i->modrm >> 3) & 7;
     s->sub = s->sub == 6 ? 4 : s->sub;
     s->size = sz;
     s->bits = 8 * sz;
-    s->by_cl = op == 0xd3;
-    s->n = op == 0xd1 ? 1 : op == 0xc1 ? (unsigned)i->imm & (sz == 8 ? 63 : 31) : 0;
-    if (op != 0xc1 && op != 0xd1 && op != 0xd3)
+    s->by_cl = (op | 1) == 0xd3;
+    s->n = (op | 1) == 0xd1 ? 1 : (op | 1) == 0xc1 ? (unsigned)i->imm & (sz == 8 ? 63 : 31) : 0;
+    if ((op | 1) != 0xc1 && (op | 1) != 0xd1 && (op | 1) != 0xd3)
         return false;
     if (s->sub == 4 || s->sub == 5 || s->sub == 7)
         return s->by_cl || s->n != 0;
-    return s->sub <= 1 && op == 0xc1 && sz != 2 && s->n != 0;   /* rol/ror by an immediate */
+    return s->sub <= 1 && op == 0xc1 && sz >= 4 && s->n != 0;   /* rol/ror by an immediate */
 }
 
 /* Translated with a nonzero count, rewriting the whole record (or, live, all six flags in EFLAGS)
@@ -45,27 +47,69 @@ bool jit_grp2_writes(const struct insn *i, bool live)
     return s.sub >= 4 || live;
 }
 
-/* The host's own operation at the guest's width on rax (16 bits: the operand-size prefix), by
- * the immediate count, or by CL. */
+/* The host's own operation at the guest's width on rax (al, ax: the byte opcodes, the
+ * operand-size prefix), by the immediate count, or by CL. */
 static void host_op(struct emit *e, const struct sh *s, unsigned sub)
 {
+    unsigned byte = s->size == 1;
     if (s->size == 2)
         e_byte(e, 0x66);
-    if (s->by_cl)
-        e_op_rr(e, s->size == 8, 0xd3, sub, RAX);
-    else
-        e_shift_ri(e, s->size == 8, sub, RAX, (uint8_t)s->n);
+    e_op_rr(e, s->size == 8, (s->by_cl ? 0xd3 : 0xc1) - byte, sub, RAX);
+    if (!s->by_cl)
+        e_byte(e, s->n);
 }
 
-/* The record is dead: the result only (at 16 bits the register's upper bits pass through rax). The
- * flags stay live only where the host's are the guest's: a shift by 1 (AF cleared). */
+/* eax <- the operand: at 32/64 bits the register (zero-extended), at 8/16 bits zero- or
+ * sign-extended (sx) from struct cpu, where a byte register AH..BH lies (the cache is
+ * write-through: jit-regs.c). */
+static void load_val(struct jctx *j, const struct insn *i, const struct sh *s, bool sx)
+{
+    if (s->size >= 4) {
+        jit_load_reg(j, RAX, i->rm, s->size);
+        return;
+    }
+    static const unsigned ext[2][2] = { { 0x0fb6, 0x0fbe }, { 0x0fb7, 0x0fbf } };
+    int32_t at = s->size == 1 ? jit_reg8_off(i, i->rm) : GPR(i->rm);
+    e_op_mem(&j->e, false, ext[s->size - 1][sx], RAX, RBX, HNONE, 0, at);   /* movzx/movsx */
+}
+
+/* The register <- rax (8/16 bits: al or ax into struct cpu and, where valid, the host copy's low
+ * bits; a write of AH..BH drops the host copy, as jit-move8.c's put_narrow). */
+static void store_val(struct jctx *j, const struct insn *i, const struct sh *s)
+{
+    struct emit *e = &j->e;
+    unsigned r = i->rm;
+    if (s->size >= 4) {
+        jit_store_reg(j, RAX, r);
+        return;
+    }
+    unsigned op = s->size == 1 ? 0x88 : 0x89;
+    if (s->size == 2)
+        e_byte(e, 0x66);
+    e_op_mem(e, false, op, RAX, RBX, HNONE, 0, s->size == 1 ? jit_reg8_off(i, r) : GPR(r));
+    if (s->size == 1 && r >= 4 && r < 8 && !i->rex) {
+        jit_clobber(j, r - 4);
+        return;
+    }
+    unsigned h = jit_cached(j, r);
+    if (h == HNONE)
+        return;
+    if (s->size == 2)
+        e_byte(e, 0x66);
+    e_rex(e, false, RAX, HNONE, h, true);                              /* REX: bpl, not ch */
+    e_byte(e, op);
+    e_byte(e, 0xc0 | (h & 7));                                         /* mov h8/h16, al/ax */
+}
+
+/* The record is dead: the result only. The flags stay live only where the host's are the
+ * guest's: a shift by 1 (AF cleared). */
 static void emit_dead(struct jctx *j, const struct insn *i, const struct sh *s, bool live)
 {
-    jit_load_reg(j, RAX, i->rm, s->size == 2 ? 8 : s->size);
+    load_val(j, i, s, false);
     if (s->by_cl)
         jit_load_reg(j, RCX, R_RCX, 4);
     host_op(&j->e, s, s->sub);
-    jit_store_reg(j, RAX, i->rm);
+    store_val(j, i, s);
     if (live) {
         jit_emit_clear_af(j);
         jit_flags_now_live(j);
@@ -74,24 +118,25 @@ static void emit_dead(struct jctx *j, const struct insn *i, const struct sh *s, 
     }
 }
 
-/* rax <- the shifted value, [src1] <- CF. At 32/64 bits the host's shift of the value; at 16 bits
- * one at 32 bits of the value widened (shl: in the upper half), whose CF is do_shift's for every
- * count up to 31, then the result masked to 16 bits. */
+/* rax <- the shifted value, [src1] <- CF. At 32/64 bits the host's shift of the value; at 8/16
+ * bits one at 32 bits of the value widened (shl: in the upper bits), whose CF is do_shift's for
+ * every count up to 31, then the result masked to the width. */
 static void shift_cf(struct emit *e, const struct sh *s)
 {
-    bool narrow = s->size == 2, w = s->size == 8;
+    bool narrow = s->size < 4, w = s->size == 8;
+    uint8_t up = (uint8_t)(32 - s->bits);
     e_store_imm64(e, RBX, LF(src1), 0);
     if (narrow && s->sub == 4)
-        e_shift_ri(e, false, 4, RAX, 16);                              /* shl eax, 16 */
+        e_shift_ri(e, false, 4, RAX, up);                              /* shl eax, 32 - bits */
     if (s->by_cl)
         e_op_rr(e, w, 0xd3, s->sub, RAX);
     else
         e_shift_ri(e, w, s->sub, RAX, (uint8_t)s->n);
     e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(src1));            /* setc [src1] */
     if (narrow && s->sub == 4)
-        e_shift_ri(e, false, 5, RAX, 16);                              /* shr eax, 16 */
+        e_shift_ri(e, false, 5, RAX, up);                              /* shr eax, 32 - bits */
     else if (narrow && s->sub == 7)
-        e_op_rr(e, false, 0x0fb7, RAX, RAX);                           /* movzx eax, ax */
+        e_op_rr(e, false, s->size == 1 ? 0x0fb6 : 0x0fb7, RAX, RAX);   /* movzx eax, al/ax */
 }
 
 /* The record do_shift writes (LF_SHIFT: OF of shl = new sign ^ CF, of shr = the old sign, of sar
@@ -101,16 +146,17 @@ static void shift_cf(struct emit *e, const struct sh *s)
 static void emit_record(struct jctx *j, const struct insn *i, const struct sh *s)
 {
     struct emit *e = &j->e;
-    bool narrow = s->size == 2, w = s->size == 8;
+    bool narrow = s->size < 4, w = s->size == 8;
     uint8_t *zero = NULL, *done = NULL;
-    jit_load_reg(j, RAX, i->rm, s->size);
+    if (!narrow)
+        load_val(j, i, s, false);
     if (s->by_cl) {
         jit_load_reg(j, RCX, R_RCX, 4);
         e_alu_ri(e, false, 4, RCX, w ? 63 : 31);                       /* and ecx, mask */
         zero = e_jcc(e, CC_E);
     }
     if (narrow)
-        e_op_rr(e, false, s->sub == 7 ? 0x0fbf : 0x0fb7, RAX, RAX);    /* movsx/movzx eax, ax */
+        load_val(j, i, s, s->sub == 7);
     if (s->sub == 5) {                                                 /* OF: the old sign bit */
         e_mov_rr(e, true, RDX, RAX);
         e_shift_ri(e, w, 5, RDX, (uint8_t)(s->bits - 1));
@@ -127,14 +173,7 @@ static void emit_record(struct jctx *j, const struct insn *i, const struct sh *s
         e_op_mem(e, false, 0x33, RDX, RBX, HNONE, 0, LF(src1));        /* xor edx, [src1] */
         e_store64(e, RDX, RBX, LF(src2));
     }
-    if (narrow) {
-        jit_load_reg(j, RDX, i->rm, 8);
-        e_byte(e, 0x66);
-        e_mov_rr(e, false, RDX, RAX);                                  /* mov dx, ax */
-        jit_store_reg(j, RDX, i->rm);
-    } else {
-        jit_store_reg(j, RAX, i->rm);
-    }
+    store_val(j, i, s);
     if (s->by_cl) {
         done = e_jmp(e);
         e_patch(zero, e->p);
@@ -204,7 +243,7 @@ static void emit_rotate(struct jctx *j, const struct insn *i, const struct sh *s
     j->flags_live = false;
 }
 
-/* By opcode: C1, D1, D3 of a register at 16, 32, 64 bits (the forms sh_of takes). */
+/* By opcode: C0..D3 of a register (the forms sh_of takes). */
 bool jit_grp2(struct jctx *j, const struct insn *i)
 {
     struct sh s;

@@ -104,7 +104,7 @@ bool jit_shift_op(struct jctx *j, const struct insn *i)
 {
     unsigned sz = i->opsize, op = i->op;
     bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
-    if (op == 0xc1 || op == 0xd1 || op == 0xd3)
+    if ((op | 1) == 0xc1 || (op | 1) == 0xd1 || (op | 1) == 0xd3)
         return jit_grp2(j, i);
     if (i->lock || !reg || !wide)
         return false;

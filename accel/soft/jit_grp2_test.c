@@ -1,10 +1,11 @@
 /* The translator's shifts and rotates of registers (jit-grp2.c; SDM vol. 2, SAL/SAR/SHL/SHR,
- * ROL/ROR): every form it takes (C1 by an immediate, D1 by 1, D3 by CL; shl, sal /6, shr, sar,
- * rol, ror; 16, 32 and 64 bits; counts 0, 1, size-1, size, size+1, 31, 63, 65), after the flags
- * were live, lazy (a handler's record) or in cpu->flags, followed by every reader of the flags
- * (setcc and jcc on each condition, adc, pushfq) and by a writer (the record dead), on a cached
- * register, rax and rcx (the count's own register). Each sequence runs interpreted and translated
- * (jit-rig_test.h's setup) and the two must end alike; a few results are checked by value too. */
+ * ROL/ROR): every form it takes (C0/C1 by an immediate, D0/D1 by 1, D2/D3 by CL; shl, sal /6, shr,
+ * sar, rol, ror; 8 bits (AH too), 16, 32 and 64; counts 0, 1, size-1, size, size+1, 31, 63, 65),
+ * after the flags were live, lazy (a handler's record) or in cpu->flags, followed by every reader
+ * of the flags (setcc and jcc on each condition, adc, pushfq) and by a writer (the record dead), on
+ * a cached register, rax and rcx (the count's own register). Each sequence runs interpreted and
+ * translated (jit-rig_test.h's setup) and the two must end alike; a few results are checked by
+ * value too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,14 +105,14 @@ static void post(struct code *c, unsigned how)
     }
 }
 
-/* The shift: [66] [REX] op ModRM(sub, r) [imm]. */
+/* The shift: [66] [REX] op ModRM(sub, r) [imm] (8 bits: op - 1; r 4 without REX: AH). */
 static void shift(struct code *c, unsigned op, unsigned sub, unsigned size, unsigned r, unsigned n)
 {
     if (size == 2)
         put1(c, 0x66);
     if (size == 8 || r >= 8)
         put1(c, 0x40 | (size == 8 ? 8 : 0) | (r >= 8));
-    put1(c, op), put1(c, 0xc0 | sub << 3 | (r & 7));
+    put1(c, op - (size == 1)), put1(c, 0xc0 | sub << 3 | (r & 7));
     if (op == 0xc1)
         put1(c, n);
 }
@@ -119,27 +120,31 @@ static void shift(struct code *c, unsigned op, unsigned sub, unsigned size, unsi
 static void test_all_forms(void **state)
 {
     static const unsigned ops[3] = { 0xc1, 0xd1, 0xd3 }, subs[6] = { 0, 1, 4, 5, 6, 7 };
-    static const unsigned sizes[3] = { 2, 4, 8 }, regs[3] = { 9, 0, 1 };
+    static const unsigned sizes[4] = { 1, 2, 4, 8 }, regs[4] = { 9, 0, 1, 4 };
     static const uint64_t vals[2] = { 0xc3a58001f00f80ffull, 0x1234567800004001ull };
     unsigned bad = 0, runs = 0;
     for (unsigned o = 0; o < 3; o++)
         for (unsigned s = 0; s < 6; s++)
-            for (unsigned z = 0; z < 3; z++) {
+            for (unsigned z = 0; z < 4; z++) {
                 unsigned bits = 8 * sizes[z];
                 unsigned counts[8] = { 0, 1, bits - 1, bits, bits + 1, 31, 63, 65 };
                 for (unsigned k = 0; k < (ops[o] == 0xd1 ? 1u : 8u); k++)
                     for (unsigned p = 0; p < 3; p++)
                         for (unsigned f = 0; f < 36; f++) {
-                            unsigned r = regs[(k + f) % 3];
+                            unsigned r = regs[(k + f) % 4];
+                            if (r == 4 && sizes[z] != 1)
+                                r = 6;                          /* rsi; at 8 bits AH (of rax) */
+                            unsigned vr = r == 4 ? 0 : r;
                             struct code c = { .n = 0 };
-                            mov_imm(&c, r, vals[(f + p) & 1]);
+                            mov_imm(&c, vr, vals[(f + p) & 1]);
                             if (r != 1) {
                                 put1(&c, 0xb9);             /* mov ecx, count */
                                 put(&c, (const uint8_t *)&counts[k], 4);
                             }
                             pre(&c, p);
                             shift(&c, ops[o], subs[s], sizes[z], r, counts[k]);
-                            put1(&c, 0x4c | (r >= 8)), put1(&c, 0x89), put1(&c, 0xc3 | (r & 7) << 3);
+                            put1(&c, 0x49 | (vr >= 8) << 2), put1(&c, 0x89);   /* mov r11, vr */
+                            put1(&c, 0xc3 | (vr & 7) << 3);
                             post(&c, f);
                             struct flat_state st;
                             bad += !agree(*state, &c, &st);
@@ -151,7 +156,8 @@ static void test_all_forms(void **state)
 }
 
 /* shr ax, 17 (rax = 0xffffffffffff8001): ax 0, CF 0 (setc bl); mov ecx, 32; cmp rdx, rax (CF 1);
- * shl esi, cl; setc r8b: the count masked to 0 keeps the cmp's CF, and esi is still zero-extended. */
+ * shl esi, cl; setc r8b: the count masked to 0 keeps the cmp's CF, and esi is still
+ * zero-extended. */
 static void test_values(void **state)
 {
     struct code c = { .n = 0 };
@@ -160,8 +166,8 @@ static void test_values(void **state)
     put(&c, shr17, sizeof(shr17));
     mov_imm(&c, 6, 0xffffffff00000005ull);
     mov_imm(&c, 2, 1);
-    static const uint8_t rest[] = { 0xb9, 0x20, 0, 0, 0, 0x48, 0x39, 0xc2, 0xd3, 0xe6, 0x41, 0x0f, 0x92,
-                                    0xc0 };
+    static const uint8_t rest[] = { 0xb9, 0x20, 0, 0, 0, 0x48, 0x39, 0xc2, 0xd3, 0xe6, 0x41, 0x0f,
+                                    0x92, 0xc0 };
     put(&c, rest, sizeof(rest));
     struct flat_state st;
     assert_true(agree(*state, &c, &st));
