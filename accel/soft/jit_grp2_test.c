@@ -86,7 +86,8 @@ static void pre(struct code *c, unsigned how)
 }
 
 /* After it: setcc dl / jcc over a mov edx, 1 (cc 0-15), adc rdx, 0, pushfq; pop r8, add r10, r10
- * (a writer: the shift's record dead), nothing. */
+ * (a writer: the shift's record dead), nothing, setcc dl; add r10, r10 (cc 0-15: the record dead,
+ * the flags read live). */
 static void post(struct code *c, unsigned how)
 {
     static const uint8_t adc[] = { 0x48, 0x83, 0xd2, 0x00 }, pushf[] = { 0x9c, 0x41, 0x58 },
@@ -101,6 +102,9 @@ static void post(struct code *c, unsigned how)
     } else if (how == 33) {
         put(c, pushf, 3);
     } else if (how == 34) {
+        put(c, add, 3);
+    } else if (how >= 36) {
+        put1(c, 0x0f), put1(c, 0x90 + how - 36), put1(c, 0xc2);
         put(c, add, 3);
     }
 }
@@ -130,7 +134,7 @@ static void test_all_forms(void **state)
                 unsigned counts[8] = { 0, 1, bits - 1, bits, bits + 1, 31, 63, 65 };
                 for (unsigned k = 0; k < (ops[o] == 0xd1 ? 1u : 8u); k++)
                     for (unsigned p = 0; p < 3; p++)
-                        for (unsigned f = 0; f < 36; f++) {
+                        for (unsigned f = 0; f < 52; f++) {
                             unsigned r = regs[(k + f) % 4];
                             if (r == 4 && sizes[z] != 1)
                                 r = 6;                          /* rsi; at 8 bits AH (of rax) */
