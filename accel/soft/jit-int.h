@@ -168,7 +168,8 @@ bool jit_alu16_op(struct jctx *j, const struct insn *i);
 bool jit_shift_op(struct jctx *j, const struct insn *i);
 
 /* jit-grp2.c: shifts by an immediate, 1 or CL (every width) and rotates by an immediate of a
- * register, by opcode; whether one rewrites all the flags without reading them (insn_writes_flags). */
+ * register, by opcode; whether one rewrites all the flags without reading them
+ * (insn_writes_flags). */
 bool jit_grp2(struct jctx *j, const struct insn *i);
 bool jit_grp2_writes(const struct insn *i, bool live);
 
