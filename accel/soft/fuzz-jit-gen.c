@@ -1,9 +1,10 @@
 /* The translator fuzzer's code generator: from the fuzzer's bytes, a short run of 64-bit
  * instructions biased towards the shapes accel/soft/jit*.c translates inline (fast-move.c's forms:
  * register and memory moves and ALU ops at 32 and 64 bits, inc/dec, lea, push/pop/call/ret, jcc,
- * shifts, imul, bt, setcc/cmov/movzx), mixed with forms the translator calls handlers for (8/16-bit
- * ops, string instructions, xchg, lock-prefixed ops), raw bytes, and stores into the code page ahead
- * of or inside the block being run (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
+ * shifts and rotates at every width by an immediate, 1 or CL (and mov cl, imm8), imul, bt,
+ * setcc/cmov/movzx), mixed with forms the translator calls handlers for (8/16-bit ops, string
+ * instructions, xchg, lock-prefixed ops), raw bytes, and stores into the code page ahead of or
+ * inside the block being run (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
  * opcode map of appendix A. */
 #include <string.h>
 
@@ -107,13 +108,24 @@ static void gen_move(struct out *o, struct fz_in *in, unsigned kind)
     }
 }
 
+/* Group 2 (C0/C1, D0/D1, D2/D3) at 8, 16, 32 or 64 bits by the low bits of sel. */
+static void grp2(struct out *o, unsigned sel, unsigned w, unsigned op, unsigned m, unsigned base)
+{
+    if ((sel & 3) == 1)
+        put(o, 0x66);
+    rex(o, w, 0, m);
+    put(o, (sel & 3) == 2 ? base - 1 : base);
+    modrm_rr(o, op, m);
+}
+
 static void gen_shift(struct out *o, struct fz_in *in, unsigned kind)
 {
     unsigned w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in), op = fz_byte(in) & 7;
     switch (kind) {
-    case 0: rex(o, w, 0, m); put(o, 0xc1); modrm_rr(o, op, m); put(o, fz_byte(in) & 0x7f); break;
-    case 1: rex(o, w, 0, m); put(o, 0xd1); modrm_rr(o, op, m); break;
-    case 2: rex(o, w, 0, m); put(o, 0xd3); modrm_rr(o, op, m); break;
+    case 0: grp2(o, fz_byte(in), w, op, m, 0xc1); put(o, fz_byte(in) & 0x7f); break;
+    case 1: grp2(o, fz_byte(in), w, op, m, 0xd1); break;
+    case 2: grp2(o, fz_byte(in), w, op, m, 0xd3); break;
+    case 7: put(o, 0xb1); put(o, fz_byte(in)); break;                           /* mov cl, imm8 */
     case 3: rex(o, w, r, m); put(o, 0x0f); put(o, 0xaf); modrm_rr(o, r, m); break;  /* imul */
     case 4: rex(o, w, r, m); put(o, 0x6b); modrm_rr(o, r, m); put(o, fz_byte(in)); break;
     case 5: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);
@@ -173,7 +185,7 @@ size_t fz_gen_code(struct fz_in *in, uint8_t *code, size_t cap)
         switch (pick % 16) {
         case 0: case 1: case 2: case 3: gen_alu(&o, in, pick / 16 % 8); break;
         case 4: case 5: case 6: case 7: gen_move(&o, in, pick / 16 % 12); break;
-        case 8: case 9: gen_shift(&o, in, pick / 16 % 7); break;
+        case 8: case 9: gen_shift(&o, in, pick / 16 % 8); break;
         case 10: case 11: gen_flow(&o, in, pick / 16 % 7); break;
         case 12: gen_other(&o, in, pick / 16 % 6); break;
         case 13: gen_smc(&o, in); break;

@@ -91,12 +91,8 @@ static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
         return false;
     }
     bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
-    if (op == 0xc1 && reg && wide) {
-        unsigned sub = (i->modrm >> 3) & 7;
-        if (((unsigned)i->imm & (sz == 8 ? 63 : 31)) == 0)
-            return false;
-        return sub == 4 || sub == 5 || sub == 7 || (sub <= 1 && live);
-    }
+    if ((op | 1) == 0xc1 || (op | 1) == 0xd1 || (op | 1) == 0xd3)
+        return jit_grp2_writes(i, live);
     /* bt/bts/btr/btc of a register (jit-shift.c): inline only on live flags, which then hold
      * all six (the five kept ones from the writer before), stored to cpu->flags if not dead. */
     bool bt = (op == 0x1ba && ((i->modrm >> 3) & 7) >= 4) || op == 0x1a3 || op == 0x1ab ||

@@ -1,6 +1,6 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-grp2.c, jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -166,8 +166,14 @@ bool jit_unary_op(struct jctx *j, const struct insn *i);
 /* jit-alu16.c: the 16-bit ALU ops on memory (01..39 odd Ev,Gv, 3B, 81, 83), by opcode. */
 bool jit_alu16_op(struct jctx *j, const struct insn *i);
 
-/* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
+/* jit-shift.c: by opcode, shifts and rotates (to jit-grp2.c), imul, bt (register operands). */
 bool jit_shift_op(struct jctx *j, const struct insn *i);
+
+/* jit-grp2.c: shifts by an immediate, 1 or CL (every width) and rotates by an immediate of a
+ * register, by opcode; whether one rewrites all the flags without reading them
+ * (insn_writes_flags). */
+bool jit_grp2(struct jctx *j, const struct insn *i);
+bool jit_grp2_writes(const struct insn *i, bool live);
 
 /* jit-string.c: rep movs/stos by opcode. */
 bool jit_string_op(struct jctx *j, const struct insn *i);
