@@ -4,11 +4,10 @@
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
-/* The six arithmetic flags when they are only in the lazy record, with EFLAGS' reserved bit 1:
- * an image for the host's popf. */
+/* The six arithmetic flags when they are only in the lazy record. */
 static uint64_t jit_arith(struct cpu *c)
 {
-    return flags_arith(c) | 2;
+    return flags_arith(c);
 }
 
 /* CF when the flags are only in the lazy record (inc/dec keep it). */
@@ -117,36 +116,55 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
     return false;
 }
 
-/* The guest's flags from the lazy record into the host's EFLAGS, for a condition on them: the
- * commonest records (sub/cmp and add without a carry in, logic ops; 64 or 32 bits) by doing their
- * operation again on the recorded operands (the same op at the same width sets the same flags;
- * a logic op's AF is not the record's 0, which no condition reads), the rest through jit_arith and
- * a popf (only the six flags and bit 1 set: TF, DF, AC stay clear, IF cannot change at CPL 3).
- * The record's cin, op and size bytes are compared as one dword (cin | op << 8 | size << 16). */
-static void emit_record_flags(struct jctx *j)
+/* The guest's flags from the lazy record into the host's EFLAGS, for a condition cc on them:
+ * flags already in cpu->flags (LF_NONE) by a popf of them; for a condition on ZF, SF or PF alone
+ * the record's result tested at its size (every record's SZP are its result's); else the commonest
+ * records (sub/cmp and add without a carry in, logic ops; 64 or 32 bits) by doing their operation
+ * again on the recorded operands (the same op at the same width sets the same flags; a logic op's
+ * AF is not the record's 0, which no condition reads); the rest through jit_arith and a popf. A
+ * popf gets only the six flags and bit 1: TF, DF and AC stay clear, IF cannot change at CPL 3. The
+ * record's cin, op and size bytes are compared as one dword (cin | op << 8 | size << 16). */
+static void emit_record_flags(struct jctx *j, unsigned cc)
 {
     struct emit *e = &j->e;
     static const struct { uint8_t op, size, hop, a, b; } kind[] = {
         { LF_SUB, 8, 0x3b, 1, 2 }, { LF_SUB, 4, 0x3b, 1, 2 },        /* cmp src1, src2 */
         { LF_ADD, 8, 0x03, 1, 2 }, { LF_ADD, 4, 0x03, 1, 2 },        /* add src1, src2 */
         { LF_LOGIC, 8, 0x85, 0, 0 }, { LF_LOGIC, 4, 0x85, 0, 0 },    /* test res, res */
+        { 0, 8, 0x85, 0, 0 }, { 0, 4, 0x85, 0, 0 },                  /* (szp: any record) */
     };
     static const int32_t field[3] = { LF(res), LF(src1), LF(src2) };
     enum { N = sizeof(kind) / sizeof(kind[0]) };
-    uint8_t *to[N], *done[N + 1];
-    e_load32(e, RAX, RBX, LF(cin));
-    e_alu_ri(e, false, 4, RAX, 0xffffff);
-    for (unsigned n = 0; n < N; n++) {
-        e_alu_ri(e, false, 7, RAX, kind[n].op << 8 | kind[n].size << 16);
+    bool szp = cc == CC_E || cc == CC_NE || cc == CC_S || cc == CC_NS || cc == CC_P || cc == CC_NP;
+    unsigned first = szp ? N - 2 : 0, last = szp ? N : N - 2;
+    uint8_t *to[N] = { 0 }, *done[N + 2];
+    unsigned nd = 0;
+    e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
+    e_op_rr(e, false, 0x85, RAX, RAX);
+    uint8_t *lazy = e_jcc(e, CC_NE);
+    e_load64(e, RAX, RBX, OFF(flags));
+    uint8_t *popf = e_jmp(e);
+    e_patch(lazy, e->p);
+    if (szp)
+        e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(size));     /* movzx eax, byte [size] */
+    else {
+        e_load32(e, RAX, RBX, LF(cin));
+        e_alu_ri(e, false, 4, RAX, 0xffffff);
+    }
+    for (unsigned n = first; n < last; n++) {
+        e_alu_ri(e, false, 7, RAX, szp ? kind[n].size : (unsigned)(kind[n].op << 8 | kind[n].size << 16));
         to[n] = e_jcc(e, CC_E);
     }
     e_mov_rr(e, true, RDI, RBX);
     e_mov_imm(e, RAX, (uint64_t)(uintptr_t)jit_arith);
     e_call_reg(e, RAX);
+    e_patch(popf, e->p);
+    e_alu_ri(e, false, 4, RAX, F_ARITH);
+    e_alu_ri(e, false, 1, RAX, 2);                                     /* or eax, 2 */
     e_push(e, RAX);
     e_byte(e, 0x9d);                                                   /* popfq */
-    done[N] = e_jmp(e);
-    for (unsigned n = 0; n < N; n++) {
+    done[nd++] = e_jmp(e);
+    for (unsigned n = first; n < last; n++) {
         bool w = kind[n].size == 8;
         e_patch(to[n], e->p);
         e_op_mem(e, w, 0x8b, RAX, RBX, HNONE, 0, field[kind[n].a]);   /* mov rax, [a] */
@@ -154,9 +172,9 @@ static void emit_record_flags(struct jctx *j)
             e_op_rr(e, w, 0x85, RAX, RAX);                             /* test rax, rax */
         else
             e_op_mem(e, w, kind[n].hop, RAX, RBX, HNONE, 0, field[kind[n].b]);  /* op rax, [b] */
-        done[n] = e_jmp(e);
+        done[nd++] = e_jmp(e);
     }
-    for (unsigned n = 0; n <= N; n++)
+    for (unsigned n = 0; n < nd; n++)
         e_patch(done[n], e->p);
 }
 
@@ -164,12 +182,11 @@ static void emit_record_flags(struct jctx *j)
  * are, else rebuilt from the lazy record (*cc unchanged either way). */
 void jit_emit_cond(struct jctx *j, unsigned *cc)
 {
-    (void)cc;
     if (j->flags_live) {
         jit_use_live_flags(j);
         return;
     }
-    emit_record_flags(j);
+    emit_record_flags(j, *cc);
 }
 
 /* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */

@@ -197,8 +197,8 @@ static void test_incdec_cf_from_record(void **state)
 
 /* A flags writer, jmp +0 (the next block sees only the lazy record), then seto al; setb cl;
  * sete dl; setbe bl; sets ah; setp ch; setl dh; setle bh: each condition from each kind of record
- * (sub, add and logic at 64 and 32 bits rebuilt by the host's own op, the rest through popf) as
- * the interpreter has it. */
+ * (sub, add and logic at 64 and 32 bits rebuilt by the host's own op, ZF/SF/PF of any record by a
+ * test of its result, flags already in cpu->flags and the rest by popf) as the interpreter has it. */
 static void test_cond_from_record(void **state)
 {
     static const struct { uint8_t code[12], n; } writer[] = {
@@ -211,6 +211,9 @@ static void test_cond_from_record(void **state)
         { { 0x38, 0xd3 }, 2 },                                         /* cmp bl, dl */
         { { 0x48, 0xc1, 0xe0, 0x02 }, 4 },                             /* shl rax, 2 */
         { { 0x48, 0xff, 0xc3 }, 3 },                                   /* inc rbx */
+        { { 0xf9 }, 1 },                                               /* stc: cpu->flags */
+        { { 0xb4, 0xd5, 0x9e }, 3 },                                   /* mov ah, 0xd5; sahf */
+        { { 0x48, 0x01, 0xc0, 0x48, 0xd1, 0xc3 }, 6 },                 /* add; rol rbx, 1 */
     };
     static const uint8_t sets[] = { 0xeb, 0x00, 0x0f, 0x90, 0xc0, 0x0f, 0x92, 0xc1, 0x0f, 0x94, 0xc2,
                                     0x0f, 0x96, 0xc3, 0x0f, 0x98, 0xc4, 0x0f, 0x9a, 0xc5,
