@@ -1,5 +1,6 @@
 /* The translator's emitters for imul and bt/bts/btr/btc of registers (the forms fast-int.c
- * specializes; SDM vol. 2, IMUL, BT, BTS, BTR, BTC), and the dispatch of shifts and rotates to
+ * specializes; SDM vol. 2, IMUL, BT, BTS, BTR, BTC), bsf/bsr/tzcnt/lzcnt whose flags are dead
+ * (BSF, BSR, TZCNT, LZCNT), and the dispatch of shifts and rotates to
  * jit-grp2.c: the host's own instruction at the same width, with the lazy record (flags.c) or
  * cpu->flags as the handler leaves them unless a later instruction of the block rewrites them
  * first. */
@@ -100,12 +101,53 @@ static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz, unsigned 
 
 /* By opcode: C1, D1, D3 (jit-grp2.c), 0F AF, 6B, 69, 0F BA /4../7, 0F A3, AB, B3, BB with
  * register operands. */
+/* bsf/bsr (0F BC/BD) and tzcnt/lzcnt (F3 0F BC/BD) at 32/64 bits, a register or memory source,
+ * when a later instruction of the block rewrites all six flags before anything reads one
+ * (op-bit.c's op_bsf/op_bsr keep the flags they do not define, which only matters if read): the
+ * host's bsf/bsr for the result. A zero source leaves bsf/bsr's destination unchanged (as the
+ * handler, and AMD, have it); tzcnt gives the width, lzcnt (width - 1) - (-1). */
+static bool emit_bit_scan(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    struct emit *e = &j->e;
+    bool w = sz == 8, rev = i->op == 0x1bd, cnt = i->pfx == 2;
+    if ((i->mod != 3 && !jit_addr_ok(j, j->k, i)) || !jit_lf_dead(j, j->k, false))
+        return false;
+    if (i->mod == 3) {
+        jit_load_reg(j, RCX, i->rm, sz);
+    } else {
+        jit_emit_mem_operand(j, j->k, i, sz, false);
+        e_op_mem(e, w, 0x8b, RCX, RDX, HNONE, 0, 0);
+    }
+    e_op_rr(e, w, rev ? 0x0fbd : 0x0fbc, RAX, RCX);                    /* bsf/bsr rax, rcx */
+    if (!cnt) {
+        uint8_t *zero = e_jcc(e, CC_E);                                /* source 0: unchanged */
+        jit_store_reg(j, RAX, i->reg);
+        e_patch(zero, e->p);
+    } else if (!rev) {
+        e_mov_imm(e, RDX, sz * 8);
+        e_cmov(e, CC_E, RAX, RDX);                                     /* tzcnt 0 = the width */
+        jit_store_reg(j, RAX, i->reg);
+    } else {
+        e_mov_imm(e, RDX, ~0ull);
+        e_cmov(e, CC_E, RAX, RDX);                                     /* bsr of 0 as -1 */
+        e_mov_imm(e, RDX, sz * 8 - 1);
+        e_op_rr(e, true, 0x29, RAX, RDX);                              /* sub rdx, rax */
+        jit_store_reg(j, RDX, i->reg);
+    }
+    if (i->mod != 3)
+        jit_stub_done(j);
+    j->flags_live = false;
+    return true;
+}
+
 bool jit_shift_op(struct jctx *j, const struct insn *i)
 {
     unsigned sz = i->opsize, op = i->op;
     bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
     if ((op | 1) == 0xc1 || (op | 1) == 0xd1 || (op | 1) == 0xd3)
         return jit_grp2(j, i);
+    if ((op == 0x1bc || op == 0x1bd) && wide && !i->lock && (i->pfx == 0 || i->pfx == 2))
+        return emit_bit_scan(j, i, sz);
     if (i->lock || !reg || !wide)
         return false;
     if (op == 0x1af || op == 0x6b || op == 0x69)
