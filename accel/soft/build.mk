@@ -16,7 +16,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/so
              accel/soft/jit-regs.c
 # The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
 TEST_LIB_SRCS += accel/soft/flat.c
-UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_test.c accel/soft/flags_test.c accel/soft/jit_test.c accel/soft/jit_move8_test.c accel/soft/jit_unary_test.c accel/soft/jit_alu16_test.c accel/soft/jit_bit_test.c \
+UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_test.c accel/soft/flags_test.c accel/soft/jit_test.c accel/soft/jit_move8_test.c accel/soft/jit_unary_test.c accel/soft/jit_alu16_test.c accel/soft/jit_bit_test.c accel/soft/jit_alu8_test.c \
               accel/soft/jit_string_test.c accel/soft/jit_lock_test.c accel/soft/jit_link_test.c \
               accel/soft/vendor_test.c accel/soft/cpuid_test.c accel/soft/paravirt_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
