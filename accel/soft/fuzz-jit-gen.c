@@ -133,14 +133,16 @@ static void put_imm(struct out *o, struct fz_in *in, unsigned n)
 }
 
 /* Byte and one-operand forms (jit-alu8.c): op r8, imm8 and op r8, r8 with AH..BH (no REX), SPL..DIL
- * (REX 40) or R8B..R15B; test with an immediate, not and neg at every size; cbw/cwd, bswap, movsxd
+ * (REX 40) or R8B..R15B, or at 16 bits (66); test with an immediate, not and neg at every size; cbw/cwd, bswap, movsxd
  * from memory; then, now and then, a reader of the flags they leave (adc/sbb, setc, pushf). */
 static void gen_narrow(struct out *o, struct fz_in *in, unsigned kind)
 {
     unsigned sel = fz_byte(in), r = dst_of(in), m = dst_of(in), op = fz_byte(in) & 7;
     unsigned pfx = sel & 3, wide = (sel >> 2) & 1, sub = (sel >> 3) & 3;
     unsigned isz = pfx == 3 ? 2 : 4;                    /* pfx 0: none, 1: REX 40/R/B, 2: REX.W, 3: 66 */
-    bool byte = kind <= 1 || (kind == 2 && !wide);
+    bool byte = (kind <= 1 && pfx != 3) || (kind == 2 && !wide);
+    if ((pfx == 0 || pfx == 3) && !byte && (m & 7) == 4)
+        m = 0;                                          /* without REX.B: not sp/esp */
     unsigned mm = pfx == 0 && byte && (sel & 0x40) ? 4 : m, rr = pfx == 0 && byte && (sel & 0x20) ? 4 : r;
     if (pfx == 3)
         put(o, 0x66);
@@ -149,8 +151,8 @@ static void gen_narrow(struct out *o, struct fz_in *in, unsigned kind)
     else if (pfx == 2)
         rex(o, 1, r, m);
     switch (kind) {
-    case 0: put(o, 0x80); modrm_rr(o, op, mm); put(o, fz_byte(in)); break;       /* op r8, imm8 */
-    case 1: put(o, op << 3 | (wide ? 2 : 0)); modrm_rr(o, rr, mm); break;        /* op r8, r8 */
+    case 0: put(o, pfx == 3 ? 0x83 : 0x80); modrm_rr(o, op, mm); put(o, fz_byte(in)); break;
+    case 1: put(o, op << 3 | (wide ? 2 : 0) | (pfx == 3)); modrm_rr(o, rr, mm); break;  /* r8/r16 */
     case 2: put(o, 0xf6 | wide); modrm_rr(o, sub, mm);                           /* test/not/neg */
         if (sub <= 1)
             put_imm(o, in, wide ? isz : 1);

@@ -6,7 +6,7 @@
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
-/* An ALU op on rax (a) and rcx (b) at size 8, 4 or 1, storing the lazy flags as lf_set does; the
+/* An ALU op on rax (a) and rcx (b) at size 8, 4, 2 or 1, storing the lazy flags as lf_set does; the
  * result stays in rax and its flags in EFLAGS. adc/sbb take the guest's CF from the host's CF: the
  * caller put it there (jit_carry_in) before loading a and b. */
 bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
@@ -24,6 +24,8 @@ bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
         /* The carry in is CF, in the host's CF (jit_carry_in): recorded as cin. */
         if (!dead)
             e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));    /* setc [cin] */
+        if (size == 2)
+            e_byte(e, 0x66);
         e_op_rr(e, w, hop, RCX, RAX);                                  /* adc/sbb rax, rcx */
         if (!dead) {
             e_store64(e, RAX, RBX, LF(res));
@@ -31,6 +33,8 @@ bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
             e_store_imm8(e, RBX, LF(size), (uint8_t)size);
         }
     } else {
+        if (size == 2)
+            e_byte(e, 0x66);
         e_op_rr(e, w, hop, RCX, RAX);                                  /* op rax, rcx */
         if (!dead) {
             e_store64(e, RAX, RBX, LF(res));

@@ -1,6 +1,6 @@
 /* The translator's register forms of the byte ALU ops and the one-operand and test forms, by
  * opcode (FORM_NONE): op r8, r8 (00..3A with register operands, adc/sbb included), op r8, imm8
- * (80 /0../7), test with an immediate (A8, A9, F6/F7 /0 /1 on a register, F7 /0 on memory), not and
+ * (80 /0../7), the same on 16-bit registers (01..3B, 81, 83), test with an immediate (A8, A9, F6/F7 /0 /1 on a register, F7 /0 on memory), not and
  * neg of a register (F6/F7 /2 /3), cbw/cwde/cdqe (98), cwd/cdq/cqo (99), bswap (0F C8+r) and movsxd
  * from memory (63). The host's own instruction at the same width, the lazy record (flags.c) stored
  * as the handlers store it unless a later instruction rewrites it (SDM vol. 2: ADD..CMP, TEST, NOT,
@@ -68,21 +68,22 @@ static void logic_flags(struct jctx *j, unsigned sz)
         jit_emit_lf_logic(j, sz);
 }
 
-/* op r8, r8 (00, 08, .., 38: rm <- rm op reg; 02, .., 3A: reg <- reg op rm) and op r8, imm8 (80). */
-static bool alu_r8(struct jctx *j, const struct insn *i)
+/* op r8, r8 (00, 08, .., 38: rm <- rm op reg; 02, .., 3A: reg <- reg op rm), op r8, imm8 (80), and
+ * the same at 16 bits (01, 03, .., 3B; 81, 83), operands zero-extended as alu_op masks them. */
+static bool alu_narrow(struct jctx *j, const struct insn *i, unsigned sz)
 {
-    bool imm = i->op == 0x80, to_reg = !imm && (i->op & 2);
+    bool imm = i->op >= 0x80, to_reg = !imm && (i->op & 2);
     unsigned aop = imm ? (i->modrm >> 3) & 7 : (i->op >> 3) & 7;
     unsigned dst = to_reg ? i->reg : i->rm, src = to_reg ? i->rm : i->reg;
     jit_carry_in(j, aop);
-    get(j, i, RAX, dst, 1);
+    get(j, i, RAX, dst, sz);
     if (imm)
-        e_mov_imm(&j->e, RCX, i->imm & 0xff);
+        e_mov_imm(&j->e, RCX, i->imm & size_mask(sz));
     else
-        get(j, i, RCX, src, 1);
-    jit_emit_alu(j, j->k, aop, 1);
+        get(j, i, RCX, src, sz);
+    jit_emit_alu(j, j->k, aop, sz);
     if (aop != ALU_CMP)
-        put(j, i, RAX, dst, 1);
+        put(j, i, RAX, dst, sz);
     return true;
 }
 
@@ -224,7 +225,10 @@ bool jit_alu8_op(struct jctx *j, const struct insn *i)
     if (i->lock)
         return false;
     if ((op == 0x80 || (op < 0x40 && ((op & 7) == 0 || (op & 7) == 2))) && reg)
-        return alu_r8(j, i);
+        return alu_narrow(j, i, 1);
+    if ((op == 0x81 || op == 0x83 || (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3))) && reg &&
+        i->opsize == 2)
+        return alu_narrow(j, i, 2);
     if (op == 0xa8 || op == 0xa9 || ((op == 0xf6 || op == 0xf7) && sub <= 1))
         return test_imm(j, i);
     unsigned sz = (op & 1) ? i->opsize : 1;

@@ -160,7 +160,7 @@ bool jit_alu_op(struct jctx *j, const struct insn *i);
 bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size);
 void jit_carry_in(struct jctx *j, unsigned op);
 
-/* jit-alu8.c: by opcode, the register forms of the byte ALU ops (00..3A, 80), test with an
+/* jit-alu8.c: by opcode, the register forms of the 8/16-bit ALU ops (00..3B, 80..83), test with an
  * immediate (A8, A9, F6/F7 /0), not/neg of a register, cbw/cwd, bswap, movsxd from memory. */
 bool jit_alu8_op(struct jctx *j, const struct insn *i);
 

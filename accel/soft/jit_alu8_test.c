@@ -42,6 +42,25 @@ static void test_byte_alu(void **state)
     assert_int_equal(st.gpr[7] & ARITH, 0x44);
 }
 
+/* The 16-bit register forms: mov ecx, 0xffff8000; cmp cx, 1 (OF); seto bl; add cx, -1 (CF OF);
+ * setc dl; adc r9w, 0x1234; sub r9w, cx (borrow); sbb si, si; pushfq; pop rdi. */
+static void test_word_alu(void **state)
+{
+    static const uint8_t code[] = {
+        0xb9, 0x00, 0x80, 0xff, 0xff, 0x66, 0x83, 0xf9, 0x01, 0x0f, 0x90, 0xc3, 0x66, 0x83, 0xc1,
+        0xff, 0x0f, 0x92, 0xc2, 0x66, 0x41, 0x81, 0xd1, 0x34, 0x12, 0x66, 0x41, 0x29, 0xc9, 0x66,
+        0x19, 0xf6, 0x9c, 0x5f };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[3], 1);
+    assert_int_equal(st.gpr[1], 0xffff7fffull);
+    assert_int_equal(st.gpr[2], 1);
+    assert_int_equal(st.gpr[9], 0x9236);
+    assert_int_equal(st.gpr[6], 0xffff);
+    assert_int_equal(st.gpr[7] & ARITH, 0x95);
+}
+
 /* The carry in from the lazy record: mov eax, 0xffff; mov ecx, 1; add ax, cx (a handler: CF);
  * adc bl, 0; mov r8d, 7; adc r8, 0; stc; sbb r9d, r9d; stc; inc ax (CF kept in the record);
  * adc cl, 2; mov r10d, 0x80; sbb r10b, 0x80; adc ah, dh; pushfq; pop rsi. */
@@ -144,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_byte_alu),
+        cmocka_unit_test(test_word_alu),
         cmocka_unit_test(test_carry_in),
         cmocka_unit_test(test_test_not_neg),
         cmocka_unit_test(test_convert_movsxd_push),
