@@ -160,7 +160,7 @@ static void gen_narrow(struct out *o, struct fz_in *in, unsigned kind)
     case 3: put(o, 0xa8 | wide); put_imm(o, in, wide ? isz : 1); break;          /* test al/eax, imm */
     case 4: put(o, 0x98 | wide); break;                                          /* cbw/cwd */
     case 5: put(o, 0x0f); put(o, 0xc8 + (m & 7)); break;                         /* bswap */
-    case 6: put(o, 0x63); modrm_mem(o, in, r); break;                            /* movsxd [m] */
+    case 6: put(o, wide ? op << 3 | 2 : 0x63); modrm_mem(o, in, r); break;       /* op r8/movsxd, [m] */
     default: put(o, 0xf7); modrm_mem(o, in, 0); put_imm(o, in, isz); break;      /* test [m], imm */
     }
     switch (fz_byte(in) & 7) {

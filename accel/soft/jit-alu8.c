@@ -1,10 +1,11 @@
 /* The translator's register forms of the byte ALU ops and the one-operand and test forms, by
  * opcode (FORM_NONE): op r8, r8 (00..3A with register operands, adc/sbb included), op r8, imm8
- * (80 /0../7), the same on 16-bit registers (01..3B, 81, 83), test with an immediate (A8, A9, F6/F7 /0 /1 on a register, F7 /0 on memory), not and
- * neg of a register (F6/F7 /2 /3), cbw/cwde/cdqe (98), cwd/cdq/cqo (99), bswap (0F C8+r) and movsxd
- * from memory (63). The host's own instruction at the same width, the lazy record (flags.c) stored
- * as the handlers store it unless a later instruction rewrites it (SDM vol. 2: ADD..CMP, TEST, NOT,
- * NEG, CBW/CWDE/CDQE, CWD/CDQ/CQO, BSWAP, MOVSXD; byte registers: vol. 1, 3.4.1.1). */
+ * (80 /0../7), the same on 16-bit registers (01..3B, 81, 83), op r8, [mem] (02..32), test with an
+ * immediate (A8, A9, F6/F7 /0 /1 on a register, F7 /0 on memory), not and neg of a register (F6/F7
+ * /2 /3), cbw/cwde/cdqe (98), cwd/cdq/cqo (99), bswap (0F C8+r) and movsxd from memory (63). The
+ * host's own instruction at the same width, the lazy record (flags.c) stored as the handlers store
+ * it unless a later instruction rewrites it (SDM vol. 2: ADD..CMP, TEST, NOT, NEG, CBW/CWDE/CDQE,
+ * CWD/CDQ/CQO, BSWAP, MOVSXD; byte registers: vol. 1, 3.4.1.1). */
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
@@ -84,6 +85,22 @@ static bool alu_narrow(struct jctx *j, const struct insn *i, unsigned sz)
     jit_emit_alu(j, j->k, aop, sz);
     if (aop != ALU_CMP)
         put(j, i, RAX, dst, sz);
+    return true;
+}
+
+/* r8 <- r8 op [mem] (02, 0A, 22, 2A, 32; cmp r8, [mem] and the stores: jit-alu.c). adc/sbb stay
+ * with the handler: the TLB lookup rewrites the host's CF. */
+static bool alu_r8_m(struct jctx *j, const struct insn *i)
+{
+    unsigned aop = (i->op >> 3) & 7;
+    if (aop == ALU_ADC || aop == ALU_SBB || aop == ALU_CMP || !jit_addr_ok(j, j->k, i))
+        return false;
+    jit_emit_mem_operand(j, j->k, i, 1, false);
+    e_op_mem(&j->e, false, 0x0fb6, RCX, RDX, HNONE, 0, 0);            /* movzx ecx, byte [rdx] */
+    get(j, i, RAX, i->reg, 1);
+    jit_emit_alu(j, j->k, aop, 1);
+    put(j, i, RAX, i->reg, 1);
+    jit_stub_done(j);
     return true;
 }
 
@@ -226,6 +243,8 @@ bool jit_alu8_op(struct jctx *j, const struct insn *i)
         return false;
     if ((op == 0x80 || (op < 0x40 && ((op & 7) == 0 || (op & 7) == 2))) && reg)
         return alu_narrow(j, i, 1);
+    if (op < 0x40 && (op & 7) == 2 && !reg)
+        return alu_r8_m(j, i);
     if ((op == 0x81 || op == 0x83 || (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3))) && reg &&
         i->opsize == 2)
         return alu_narrow(j, i, 2);

@@ -61,6 +61,27 @@ static void test_word_alu(void **state)
     assert_int_equal(st.gpr[7] & ARITH, 0x95);
 }
 
+/* op r8, [mem]: mov dword [rsp+8], 0x0f0f80ff; mov eax, 0x1201; mov ecx, 0x3300; mov esi, 0x40;
+ * add al, [rsp+8] (CF); setc bl; or ah, [rsp+9]; sub cl, [rsp+10] (borrow); setc dl;
+ * xor sil, [rsp+11]; and ch, [rsp+11]; pushfq; pop rdi. */
+static void test_byte_from_memory(void **state)
+{
+    static const uint8_t code[] = { WARM,
+        0xc7, 0x44, 0x24, 0x08, 0xff, 0x80, 0x0f, 0x0f, 0xb8, 0x01, 0x12, 0x00, 0x00, 0xb9, 0x00,
+        0x33, 0x00, 0x00, 0xbe, 0x40, 0x00, 0x00, 0x00, 0x02, 0x44, 0x24, 0x08, 0x0f, 0x92, 0xc3,
+        0x0a, 0x64, 0x24, 0x09, 0x2a, 0x4c, 0x24, 0x0a, 0x0f, 0x92, 0xc2, 0x40, 0x32, 0x74, 0x24,
+        0x0b, 0x22, 0x6c, 0x24, 0x0b, 0x9c, 0x5f };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[3], 1);
+    assert_int_equal(st.gpr[0], 0x9200);
+    assert_int_equal(st.gpr[2], 1);
+    assert_int_equal(st.gpr[1], 0x03f1);
+    assert_int_equal(st.gpr[6], 0x4f);
+    assert_int_equal(st.gpr[7] & ARITH, 0x04);
+}
+
 /* The carry in from the lazy record: mov eax, 0xffff; mov ecx, 1; add ax, cx (a handler: CF);
  * adc bl, 0; mov r8d, 7; adc r8, 0; stc; sbb r9d, r9d; stc; inc ax (CF kept in the record);
  * adc cl, 2; mov r10d, 0x80; sbb r10b, 0x80; adc ah, dh; pushfq; pop rsi. */
@@ -81,6 +102,22 @@ static void test_carry_in(void **state)
     assert_int_equal(st.gpr[1], 4);
     assert_int_equal(st.gpr[10], 0);
     assert_int_equal(st.gpr[6] & ARITH, 0x44);
+}
+
+/* adc/sbb after an instruction that leaves the flags only in the lazy record (imul by an
+ * immediate): its record is not dead, the carry in is its CF (0), not the stc's before it.
+ * stc; imul ebp, ebx, 0; adc al, al; stc; imul ebp, ebx, 0; adc cx, cx; stc; imul ebp, ebx, 0;
+ * sbb dl, 0. */
+static void test_carry_after_record(void **state)
+{
+    static const uint8_t code[] = { 0xf9, 0x6b, 0xeb, 0x00, 0x10, 0xc0, 0xf9, 0x6b, 0xeb, 0x00,
+                                    0x66, 0x11, 0xc9, 0xf9, 0x6b, 0xeb, 0x00, 0x80, 0xda, 0x00 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[0], 0x4000000000000002ull);
+    assert_int_equal(st.gpr[1], 0);
+    assert_int_equal(st.gpr[2], 7);
 }
 
 /* mov rax, -2; test al, 1; setz cl; test eax, 0x80000000; sets dl; mov ebx, 0x100; test bh, 1;
@@ -164,7 +201,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_byte_alu),
         cmocka_unit_test(test_word_alu),
+        cmocka_unit_test(test_byte_from_memory),
         cmocka_unit_test(test_carry_in),
+        cmocka_unit_test(test_carry_after_record),
         cmocka_unit_test(test_test_not_neg),
         cmocka_unit_test(test_convert_movsxd_push),
         cmocka_unit_test(test_keeps_flags),
