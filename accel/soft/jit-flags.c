@@ -56,8 +56,10 @@ static bool insn_keeps_flags(const struct jctx *j, unsigned m, bool live)
     }
     unsigned op = i->op;
     bool reg = i->mod == 3, wide = i->opsize == 4 || i->opsize == 8;
+    bool grp3 = (op == 0xf6 || op == 0xf7) && reg;                   /* not: jit-alu8.c */
     return (op == 0x90 && !(i->rex & 1) && i->rep != 0xf3) || op == 0x11f ||
-           (op == 0x63 && reg && wide) ||
+           (op == 0x63 && reg && wide) || (grp3 && ((i->modrm >> 3) & 7) == 2) ||
+           op == 0x98 || op == 0x99 || (op >= 0x1c8 && op <= 0x1cf && wide) ||
            ((op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf) && reg && wide) ||
            (live && op >= 0x190 && op <= 0x19f && reg) ||
            (live && op >= 0x140 && op <= 0x14f && reg && wide);
@@ -98,6 +100,14 @@ static bool insn_writes_flags(const struct jctx *j, unsigned m, bool live)
               op == 0x1b3 || op == 0x1bb;
     if (bt && reg && wide)
         return live;
+    /* The 8/16-bit ALU ops on registers (adc/sbb read CF: from the record unless live), test with
+     * an immediate, neg of a register (jit-alu8.c). */
+    unsigned sub = (i->modrm >> 3) & 7, aop = op >= 0x80 ? sub : (op >> 3) & 7;
+    bool alu16 = (op == 0x81 || op == 0x83 || (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3))) && sz == 2;
+    if ((op == 0x80 || (op < 0x40 && ((op & 7) == 0 || (op & 7) == 2)) || alu16) && reg)
+        return live || (aop != ALU_ADC && aop != ALU_SBB);
+    if (op == 0xa8 || op == 0xa9 || ((op == 0xf6 || op == 0xf7) && reg && (sub <= 1 || sub == 3)))
+        return true;
     return ((op == 0x1af || op == 0x6b || op == 0x69) && reg && wide) || (op == 0x84 && reg) ||
            (op < 0x40 && ((op & 7) == 4 || ((op & 7) == 5 && sz != 2)) && (live || no_cf));
 }

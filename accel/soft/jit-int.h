@@ -1,6 +1,8 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-grp2.c, jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c, jit-lock.c, jit-move8.c, jit-branch.c: the
+ * per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the
+ * register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -159,6 +161,12 @@ bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_op(struct jctx *j, const struct insn *i);
+bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size);
+void jit_carry_in(struct jctx *j, unsigned op);
+
+/* jit-alu8.c: by opcode, the register forms of the 8/16-bit ALU ops (00..3B, 80..83), test with an
+ * immediate (A8, A9, F6/F7 /0), not/neg of a register, cbw/cwd, bswap, movsxd from memory. */
+bool jit_alu8_op(struct jctx *j, const struct insn *i);
 
 /* jit-unary.c: inc/dec, not, neg on memory (FE, FF, F6, F7) at every width, by opcode. */
 bool jit_unary_op(struct jctx *j, const struct insn *i);

@@ -205,7 +205,7 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz)
     return true;
 }
 
-/* Moves fast-move.c has no form for, by opcode (register operands or a byte/word load). */
+/* Moves fast-move.c has no form for, by opcode (register operands or a byte/word load, push imm). */
 bool jit_move_op(struct jctx *j, const struct insn *i)
 {
     struct emit *e = &j->e;
@@ -217,6 +217,12 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         return true;                                                   /* nop */
     if (op == 0x11f)
         return true;                                                   /* nop Ev */
+    if ((op == 0x6a || op == 0x68) && w) {                             /* push imm */
+        e_mov_imm(e, RCX, i->imm);
+        emit_push_rcx(j, j->k);
+        jit_stub_done(j);
+        return true;
+    }
     if (op == 0x63 && reg && wide) {                                   /* movsxd */
         if (w)
             e_op_mem(e, true, 0x63, RAX, RBX, HNONE, 0, GPR(i->rm));

@@ -137,7 +137,7 @@ static bool emit_inline(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     if (i->form != FORM_NONE && i->form < sizeof(forms) / sizeof(forms[0]) && forms[i->form].fn)
         return forms[i->form].fn(j, i, forms[i->form].size);
-    return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
+    return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_alu8_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
            jit_shift_op(j, i) || jit_string_op(j, i) ||
            jit_lock_op(j, i) || jit_branch_op(j, i);
 }
