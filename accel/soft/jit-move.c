@@ -219,7 +219,7 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         return true;                                                   /* nop Ev */
     if ((op == 0x6a || op == 0x68) && w) {                             /* push imm */
         e_mov_imm(e, RCX, i->imm);
-        emit_push_rcx(j, j->k);
+        jit_emit_push_rcx(j, j->k);
         jit_stub_done(j);
         return true;
     }
