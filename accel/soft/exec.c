@@ -140,7 +140,7 @@ static void run_tb(struct cpu *c, struct tb *tb)
             tb->jit(c, tb);
             return;
         }
-        if (tb->cached && tb->mode == 8 && !tb->page2 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
+        if (tb->cached && tb->mode == 8 && c->jit_hot != JIT_OFF && tb->hits++ >= c->jit_hot &&
             tb_jit(c, tb)) {
             c->icount += tb->ninsn;
             tb->jit(c, tb);
@@ -192,7 +192,8 @@ static bool entry_page_global(struct cpu *c)
  * now (nothing was remapped while it ran), so that linear page still maps to p's physical page,
  * and rip to the slot's block if that block starts at the same offset in it. QEMU chains such
  * jumps within a page for good; here the slot takes this epoch again (so translated code follows
- * it) and the other slot stays for this function only. 64-bit code: no CS base. */
+ * it) and the other slot stays for this function only. 64-bit code: no CS base. Not for a
+ * block on two pages (tb.h's page2): nothing here says where its second page maps now. */
 static struct tb *chain_same_page(struct cpu *c, struct tb *p, bool *global)
 {
     if (c->code_size != 8 || ((c->rip ^ c->entry_rip) >> 12) != 0 || c->entry_cpl != c->cpl ||
@@ -202,7 +203,7 @@ static struct tb *chain_same_page(struct cpu *c, struct tb *p, bool *global)
     for (int k = 0; k < 2; k++) {
         struct tb *tb = p->chain[k];
         if (p->chain_rip[k] != c->rip || p->chain_cpl[k] != c->cpl || !tb || tb->gpa != gpa ||
-            tb->mode != 8 || !tb_current(tb))
+            tb->mode != 8 || tb->page2 || !tb_current(tb))
             continue;
         if (p->chain_epoch != c->chain_epoch) {
             p->chain_epoch = c->chain_epoch;

@@ -1,11 +1,15 @@
 /* The translator fuzzer's code generator: from the fuzzer's bytes, a short run of 64-bit
  * instructions biased towards the shapes accel/soft/jit*.c translates inline (fast-move.c's forms:
  * register and memory moves and ALU ops at 32 and 64 bits, inc/dec, lea, push/pop/call/ret, jcc,
- * shifts, imul, bt, setcc/cmov/movzx, and jit-sse.c's SSE2 moves, packed-integer ops, shifts,
- * shuffles, pmovmskb and movd/movq on xmm0-15 and on memory, aligned or not), mixed with forms the translator calls handlers for (8/16-bit
- * ops, string instructions, xchg, lock-prefixed ops), raw bytes, and stores into the code page ahead
- * of or inside the block being run (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
+ * shifts and rotates at every width by an immediate, 1 or CL (and mov cl, imm8), imul, bt,
+ * setcc/cmov/movzx; jit-alu8.c's byte ALU, test, not/neg, cbw/cwd, bswap, movsxd forms; jit-sse.c's
+ * SSE2 moves, packed-integer ops, shifts, shuffles, pmovmskb and movd/movq on xmm0-15 and on
+ * memory, aligned or not), mixed
+ * with forms the translator calls handlers for (string instructions, xchg, lock-prefixed ops),
+ * raw bytes, and stores into the code page ahead of or inside the block being run
+ * (self-modifying code). Encodings: SDM vol. 2, chapter 2 and the
  * opcode map of appendix A. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "accel/soft/fuzz-jit.h"
@@ -108,19 +112,77 @@ static void gen_move(struct out *o, struct fz_in *in, unsigned kind)
     }
 }
 
+/* Group 2 (C0/C1, D0/D1, D2/D3) at 8, 16, 32 or 64 bits by the low bits of sel. */
+static void grp2(struct out *o, unsigned sel, unsigned w, unsigned op, unsigned m, unsigned base)
+{
+    if ((sel & 3) == 1)
+        put(o, 0x66);
+    rex(o, w, 0, m);
+    put(o, (sel & 3) == 2 ? base - 1 : base);
+    modrm_rr(o, op, m);
+}
+
 static void gen_shift(struct out *o, struct fz_in *in, unsigned kind)
 {
     unsigned w = fz_byte(in) & 1, r = dst_of(in), m = dst_of(in), op = fz_byte(in) & 7;
     switch (kind) {
-    case 0: rex(o, w, 0, m); put(o, 0xc1); modrm_rr(o, op, m); put(o, fz_byte(in) & 0x7f); break;
-    case 1: rex(o, w, 0, m); put(o, 0xd1); modrm_rr(o, op, m); break;
-    case 2: rex(o, w, 0, m); put(o, 0xd3); modrm_rr(o, op, m); break;
+    case 0: grp2(o, fz_byte(in), w, op, m, 0xc1); put(o, fz_byte(in) & 0x7f); break;
+    case 1: grp2(o, fz_byte(in), w, op, m, 0xd1); break;
+    case 2: grp2(o, fz_byte(in), w, op, m, 0xd3); break;
+    case 7: put(o, 0xb1); put(o, fz_byte(in)); break;                           /* mov cl, imm8 */
     case 3: rex(o, w, r, m); put(o, 0x0f); put(o, 0xaf); modrm_rr(o, r, m); break;  /* imul */
     case 4: rex(o, w, r, m); put(o, 0x6b); modrm_rr(o, r, m); put(o, fz_byte(in)); break;
     case 5: rex(o, w, 0, m); put(o, 0x0f); put(o, 0xba); modrm_rr(o, 4 | (op & 3), m);
         put(o, fz_byte(in)); break;                                                 /* bt/bts/btr/btc */
     default: rex(o, w, r, m); put(o, 0x0f); put(o, 0xa3 | ((op & 3) << 3)); modrm_rr(o, r, m);
         break;                                                          /* bt/bts/btr/btc Ev,Gv */
+    }
+}
+
+/* n bytes of immediate. */
+static void put_imm(struct out *o, struct fz_in *in, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        put(o, fz_byte(in));
+}
+
+/* Byte and one-operand forms (jit-alu8.c): op r8, imm8 and op r8, r8 with AH..BH (no REX), SPL..DIL
+ * (REX 40) or R8B..R15B, or at 16 bits (66); test with an immediate, not and neg at every size; cbw/cwd, bswap, movsxd
+ * from memory; then, now and then, a reader of the flags they leave (adc/sbb, setc, pushf). */
+static void gen_narrow(struct out *o, struct fz_in *in, unsigned kind)
+{
+    unsigned sel = fz_byte(in), r = dst_of(in), m = dst_of(in), op = fz_byte(in) & 7;
+    unsigned pfx = sel & 3, wide = (sel >> 2) & 1, sub = (sel >> 3) & 3;
+    unsigned isz = pfx == 3 ? 2 : 4;                    /* pfx 0: none, 1: REX 40/R/B, 2: REX.W, 3: 66 */
+    bool byte = (kind <= 1 && pfx != 3) || (kind == 2 && !wide);
+    if ((pfx == 0 || pfx == 3) && !byte && (m & 7) == 4)
+        m = 0;                                          /* without REX.B: not sp/esp */
+    unsigned mm = pfx == 0 && byte && (sel & 0x40) ? 4 : m, rr = pfx == 0 && byte && (sel & 0x20) ? 4 : r;
+    if (pfx == 3)
+        put(o, 0x66);
+    else if (pfx == 1)
+        put(o, 0x40 | ((r & 8) ? 4 : 0) | ((m & 8) ? 1 : 0));
+    else if (pfx == 2)
+        rex(o, 1, r, m);
+    switch (kind) {
+    case 0: put(o, pfx == 3 ? 0x83 : 0x80); modrm_rr(o, op, mm); put(o, fz_byte(in)); break;
+    case 1: put(o, op << 3 | (wide ? 2 : 0) | (pfx == 3)); modrm_rr(o, rr, mm); break;  /* r8/r16 */
+    case 2: put(o, 0xf6 | wide); modrm_rr(o, sub, mm);                           /* test/not/neg */
+        if (sub <= 1)
+            put_imm(o, in, wide ? isz : 1);
+        break;
+    case 3: put(o, 0xa8 | wide); put_imm(o, in, wide ? isz : 1); break;          /* test al/eax, imm */
+    case 4: put(o, 0x98 | wide); break;                                          /* cbw/cwd */
+    case 5: put(o, 0x0f); put(o, 0xc8 + (m & 7)); break;                         /* bswap */
+    case 6: put(o, wide ? op << 3 | 2 : 0x63); modrm_mem(o, in, r); break;       /* op r8/movsxd, [m] */
+    default: put(o, 0xf7); modrm_mem(o, in, 0); put_imm(o, in, isz); break;      /* test [m], imm */
+    }
+    switch (fz_byte(in) & 7) {
+    case 0: rex(o, 0, r, m); put(o, (sel & 0x80) ? 0x19 : 0x11); modrm_rr(o, r, m); break;
+    case 1: put(o, 0x0f); put(o, 0x92); modrm_rr(o, 0, m); break;                /* setc */
+    case 2: put(o, 0x9c); put(o, 0x58 + (r & 7)); break;                         /* pushf; pop */
+    case 3: put(o, 0x6a); put(o, fz_byte(in)); put(o, 0x58 + (r & 7)); break;    /* push imm8; pop */
+    default: break;
     }
 }
 
@@ -224,14 +286,15 @@ size_t fz_gen_code(struct fz_in *in, uint8_t *code, size_t cap)
     unsigned count = 1 + fz_byte(in) % 48;
     for (unsigned k = 0; k < count && in->n && o.n + 16 < cap; k++) {
         unsigned pick = fz_byte(in);
-        switch (pick % 16) {
+        switch (pick % 17) {
         case 0: case 1: case 2: case 3: gen_alu(&o, in, pick / 16 % 8); break;
         case 4: case 5: case 6: case 7: gen_move(&o, in, pick / 16 % 12); break;
-        case 8: case 9: gen_shift(&o, in, pick / 16 % 7); break;
+        case 8: case 9: gen_shift(&o, in, pick / 16 % 8); break;
         case 10: case 11: gen_flow(&o, in, pick / 16 % 7); break;
         case 12: gen_other(&o, in, pick / 16 % 6); break;
         case 13: gen_smc(&o, in); break;
-        case 14: gen_sse(&o, in, pick / 16 % 6); break;
+        case 14: gen_narrow(&o, in, pick / 16 % 8); break;
+        case 15: gen_sse(&o, in, pick / 16 % 6); break;
         default: {
             unsigned n = 1 + pick / 16 % 4;                                         /* raw bytes */
             for (unsigned b = 0; b < n; b++)

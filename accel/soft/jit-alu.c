@@ -6,9 +6,10 @@
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
-/* An ALU op on rax (a) and rcx (b) at size 8 or 4, storing the lazy flags as lf_set does; the
- * result stays in rax and its flags in EFLAGS. False for adc/sbb (they read CF: handler). */
-static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
+/* An ALU op on rax (a) and rcx (b) at size 8, 4, 2 or 1, storing the lazy flags as lf_set does; the
+ * result stays in rax and its flags in EFLAGS. adc/sbb take the guest's CF from the host's CF: the
+ * caller put it there (jit_carry_in) before loading a and b. */
+bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
 {
     struct emit *e = &j->e;
     unsigned lf = alu_lf_kind(op);
@@ -20,10 +21,11 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
     /* cmp is done as sub: the same flags, and the difference is the lazy record's result. */
     unsigned hop = (op == ALU_CMP ? ALU_SUB : op) << 3 | (size == 1 ? 0 : 1);
     if (op == ALU_ADC || op == ALU_SBB) {
-        /* The carry in is CF, live in EFLAGS (alu_inline_ok checked): recorded as cin. */
-        jit_use_live_flags(j);
+        /* The carry in is CF, in the host's CF (jit_carry_in): recorded as cin. */
         if (!dead)
             e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(cin));    /* setc [cin] */
+        if (size == 2)
+            e_byte(e, 0x66);
         e_op_rr(e, w, hop, RCX, RAX);                                  /* adc/sbb rax, rcx */
         if (!dead) {
             e_store64(e, RAX, RBX, LF(res));
@@ -31,6 +33,8 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
             e_store_imm8(e, RBX, LF(size), (uint8_t)size);
         }
     } else {
+        if (size == 2)
+            e_byte(e, 0x66);
         e_op_rr(e, w, hop, RCX, RAX);                                  /* op rax, rcx */
         if (!dead) {
             e_store64(e, RAX, RBX, LF(res));
@@ -41,13 +45,13 @@ static bool emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size)
     return true;
 }
 
-/* adc and sbb need CF: inline only while the flags are live in EFLAGS. */
-static bool alu_inline_ok(const struct jctx *j, unsigned op)
+/* adc and sbb read CF: the guest's CF into the host's CF first (from the live flags, else the
+ * lazy record: jit-flags.c), before the operands are loaded (the record's path clobbers rax). */
+void jit_carry_in(struct jctx *j, unsigned op)
 {
-    return (op != ALU_ADC && op != ALU_SBB) || j->flags_live;
+    if (op == ALU_ADC || op == ALU_SBB)
+        jit_emit_cf_live(j);
 }
-
-
 
 /* rm <- rm op (reg, or imm when imm) with rm in its host register (jit-regs.c) and the lazy
  * record dead: the host's op on that register itself (at 32 bits it zero-extends, as the guest's
@@ -79,13 +83,12 @@ static bool emit_alu_cached(struct jctx *j, const struct insn *i, unsigned op, u
 bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz)
 {
     unsigned op = (i->op >> 3) & 7;
-    if (!alu_inline_ok(j, op))
-        return false;
     if (emit_alu_cached(j, i, op, sz, false))
         return true;
+    jit_carry_in(j, op);
     jit_load_reg(j, RAX, i->rm, sz);
     jit_load_reg(j, RCX, i->reg, sz);
-    emit_alu(j, j->k, op, sz);
+    jit_emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
         jit_store_reg(j, RAX, i->rm);
     return true;
@@ -95,13 +98,12 @@ bool jit_alu_rr(struct jctx *j, const struct insn *i, unsigned sz)
 bool jit_alu_ri(struct jctx *j, const struct insn *i, unsigned sz)
 {
     unsigned op = (i->modrm >> 3) & 7;
-    if (!alu_inline_ok(j, op))
-        return false;
     if (emit_alu_cached(j, i, op, sz, true))
         return true;
+    jit_carry_in(j, op);
     jit_load_reg(j, RAX, i->rm, sz);
     e_mov_imm(&j->e, RCX, sz == 8 ? i->imm : (uint32_t)i->imm);
-    emit_alu(j, j->k, op, sz);
+    jit_emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
         jit_store_reg(j, RAX, i->rm);
     return true;
@@ -116,7 +118,7 @@ bool jit_alu_rm(struct jctx *j, const struct insn *i, unsigned sz)
     jit_emit_mem_operand(j, j->k, i, sz, false);
     e_op_mem(&j->e, sz == 8, 0x8b, RCX, RDX, HNONE, 0, 0);
     jit_load_reg(j, RAX, i->reg, sz);
-    emit_alu(j, j->k, op, sz);
+    jit_emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
         jit_store_reg(j, RAX, i->reg);
     jit_stub_done(j);
@@ -137,7 +139,7 @@ static bool emit_alu_mem(struct jctx *j, const struct insn *i, unsigned sz, bool
         e_mov_imm(e, RCX, w ? i->imm : (uint32_t)i->imm);
     else
         jit_load_reg(j, RCX, i->reg, sz);
-    emit_alu(j, j->k, op, sz);
+    jit_emit_alu(j, j->k, op, sz);
     if (op != ALU_CMP)
         e_op_mem(e, w, 0x89, RAX, RDX, HNONE, 0, 0);
     jit_stub_done(j);
@@ -169,9 +171,23 @@ bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
-    jit_emit_cf_live(j);
     bool dec = (i->modrm >> 3) & 1;
     unsigned h = jit_cached(j, i->rm);
+    if (jit_lf_dead(j, j->k, false)) {
+        /* All six flags are rewritten before anything reads one, even the CF inc/dec keep: the
+         * host's inc/dec alone, the flags left to the next writer. */
+        unsigned r = h != HNONE ? h : RAX;
+        if (h == HNONE)
+            jit_load_reg(j, RAX, i->rm, sz);
+        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, r);
+        if (h != HNONE)
+            e_store64(e, h, RBX, GPR(i->rm));
+        else
+            jit_store_reg(j, RAX, i->rm);
+        j->flags_live = false;
+        return true;
+    }
+    jit_emit_cf_live(j);
     if (h != HNONE && jit_lf_dead(j, j->k, true)) {
         /* A later instruction rewrites the record: the host's inc/dec on the cached register. */
         e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);
@@ -209,12 +225,13 @@ static bool emit_alu_acc(struct jctx *j, const struct insn *i)
         jit_flags_now_live(j);
         return true;
     }
+    jit_carry_in(j, aop);
     if (size == 1)
         e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, GPR(R_RAX));
     else
         jit_load_reg(j, RAX, R_RAX, size);
     e_mov_imm(e, RCX, size == 8 ? i->imm : i->imm & size_mask(size));
-    emit_alu(j, j->k, aop, size);
+    jit_emit_alu(j, j->k, aop, size);
     if (aop != ALU_CMP) {
         if (size == 1) {
             e_op_mem(e, false, 0x88, RAX, RBX, HNONE, 0, GPR(R_RAX));   /* mov [al], al */
@@ -237,7 +254,7 @@ static bool emit_cmp_test_m8(struct jctx *j, const struct insn *i)
     e_op_mem(e, false, 0x0fb6, RAX, RDX, HNONE, 0, 0);
     e_mov_imm(e, RCX, i->imm & 0xff);
     if (i->op == 0x80) {
-        emit_alu(j, j->k, ALU_CMP, 1);
+        jit_emit_alu(j, j->k, ALU_CMP, 1);
     } else {
         e_op_rr(e, false, 0x20, RCX, RAX);                             /* and al, cl */
         jit_emit_lf_logic(j, 1);
@@ -265,7 +282,7 @@ static bool emit_alu_m8(struct jctx *j, const struct insn *i)
         e_mov_imm(e, RCX, i->imm & 0xff);
     else
         e_op_mem(e, false, 0x0fb6, rev ? RAX : RCX, RBX, HNONE, 0, jit_reg8_off(i, i->reg));
-    emit_alu(j, j->k, aop, 1);
+    jit_emit_alu(j, j->k, aop, 1);
     if (aop != ALU_CMP)
         e_op_mem(e, false, 0x88, RAX, RDX, HNONE, 0, 0);                /* mov [rdx], al */
     jit_stub_done(j);
@@ -287,7 +304,7 @@ bool jit_alu_op(struct jctx *j, const struct insn *i)
         jit_emit_lf_logic(j, 1);
         return true;
     }
-    if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && alu_inline_ok(j, (op >> 3) & 7))
+    if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5)
         return emit_alu_acc(j, i);
     if ((op == 0x80 || op == 0xf6) && !reg && jit_addr_ok(j, j->k, i) && emit_cmp_test_m8(j, i))
         return true;

@@ -195,6 +195,15 @@ void jit_emit_chain(struct jctx *j)
     e_load64(e, RDX, RSI, TBF(page));
     e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     OUT(CC_NE);
+    /* An instruction that runs on into the next page (tb.h's page2): that page not written
+     * either (its mapping was checked when the slot or jump-cache entry was filled). */
+    e_load64(e, RDX, RSI, TBF(page2));
+    e_op_rr(e, true, 0x85, RDX, RDX);
+    uint8_t *one_page = e_jcc(e, CC_E);
+    e_load32(e, RCX, RSI, TBF(gen2));
+    e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
+    OUT(CC_NE);
+    e_patch(one_page, e->p);
     /* Enter it as run_tb would: last_tb, the instruction count. */
     e_store64(e, RSI, RBX, OFF(last_tb));
     e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */

@@ -1,6 +1,8 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
  * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-lock.c, jit-move8.c, jit-unary.c, jit-alu16.c, jit-sse.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation context and the layout of struct
+ * jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c, jit-lock.c, jit-move8.c, jit-branch.c,
+ * jit-sse.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links;
+ * jit-regs.c: the register cache) share: the translation context and the layout of struct
  * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
@@ -72,7 +74,7 @@ struct jctx {
     uint8_t host_of[16];
     unsigned ncache;
     uint16_t cached, valid;
-    struct stub stubs[2 * TB_MAX_INSNS];   /* at most one per instruction, two for jit-sse.c's */
+    struct stub stubs[2 * TB_MAX_INSNS];   /* at most two per instruction (jit-branch.c's, jit-sse.c's) */
     unsigned nstubs;
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
     struct exit_site { uint8_t *at; unsigned k; } *exits;
@@ -138,6 +140,8 @@ bool jit_mov_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_push(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_pop(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_ret(struct jctx *j, const struct insn *i, unsigned sz);
+void jit_emit_push_rcx(struct jctx *j, unsigned k);
+void jit_emit_insn_rip(struct jctx *j, unsigned k);
 bool jit_call(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_jmp(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz);
@@ -157,6 +161,12 @@ bool jit_alu_mi(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz);
 bool jit_alu_op(struct jctx *j, const struct insn *i);
+bool jit_emit_alu(struct jctx *j, unsigned k, unsigned op, unsigned size);
+void jit_carry_in(struct jctx *j, unsigned op);
+
+/* jit-alu8.c: by opcode, the register forms of the 8/16-bit ALU ops (00..3B, 80..83), test with an
+ * immediate (A8, A9, F6/F7 /0), not/neg of a register, cbw/cwd, bswap, movsxd from memory. */
+bool jit_alu8_op(struct jctx *j, const struct insn *i);
 
 /* jit-unary.c: inc/dec, not, neg on memory (FE, FF, F6, F7) at every width, by opcode. */
 bool jit_unary_op(struct jctx *j, const struct insn *i);
@@ -164,11 +174,20 @@ bool jit_unary_op(struct jctx *j, const struct insn *i);
 /* jit-alu16.c: the 16-bit ALU ops on memory (01..39 odd Ev,Gv, 3B, 81, 83), by opcode. */
 bool jit_alu16_op(struct jctx *j, const struct insn *i);
 
-/* jit-shift.c: by opcode, shifts and rotates by an immediate, imul, bt (register operands). */
+/* jit-shift.c: by opcode, shifts and rotates (to jit-grp2.c), imul, bt (register operands). */
 bool jit_shift_op(struct jctx *j, const struct insn *i);
+
+/* jit-grp2.c: shifts by an immediate, 1 or CL (every width) and rotates by an immediate of a
+ * register, by opcode; whether one rewrites all the flags without reading them
+ * (insn_writes_flags). */
+bool jit_grp2(struct jctx *j, const struct insn *i);
+bool jit_grp2_writes(const struct insn *i, bool live);
 
 /* jit-string.c: rep movs/stos by opcode. */
 bool jit_string_op(struct jctx *j, const struct insn *i);
+
+/* jit-branch.c: call/jmp near through r/m64, push r/m64 (FF /2 /4 /6). */
+bool jit_branch_op(struct jctx *j, const struct insn *i);
 
 /* jit-lock.c: locked ALU ops, inc/dec, xchg, cmpxchg and xadd on memory, by opcode. */
 bool jit_lock_op(struct jctx *j, const struct insn *i);

@@ -163,7 +163,8 @@ void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global)
     uint64_t unlinked;
     memcpy(&unlinked, r, 8);
     const uint8_t *to = (const uint8_t *)(uintptr_t)unlinked;
-    if (t && t->cached && t->jit && t->jit_cpl == c->cpl && r[8] == c->cpl && !c->trace)
+    /* (Not into a block on two pages: its direct entry checks the first page only.) */
+    if (t && t->cached && t->jit && t->jit_cpl == c->cpl && r[8] == c->cpl && !c->trace && !t->page2)
         to = (const uint8_t *)(const void *)t->jit - JIT_DIRECT_SIZE;
     put32(r + SITE_E_IMM, c->chain_epoch);
     put32(r + SITE_X_DISP, (uint32_t)(global ? OFF(chain_epoch) : OFF(chain_epoch_ng)));

@@ -72,6 +72,10 @@ void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
         e_lea(e, RAX, RSI, (int32_t)size - 1);                         /* page of the last byte */
     e_alu_ri(e, true, 4, RAX, -4096);
     e_op_mem(e, true, 0x3b, RAX, RBX, RDX, 0, tlb + (write ? TLBE(tag_write) : TLBE(tag_read)));
+    if (j->nstubs == sizeof(j->stubs) / sizeof(j->stubs[0])) {
+        e->overflow = true;            /* (an emitter made more than its two: fix it) */
+        return;
+    }
     struct stub *s = &j->stubs[j->nstubs];
     s->k = k;
     s->n = 1;

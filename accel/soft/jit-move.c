@@ -5,7 +5,7 @@
 #include "accel/soft/jit-int.h"
 
 /* push rcx (64-bit): rsi = the new rsp, through the TLB (a slow-path stub for instruction k). */
-static void emit_push_rcx(struct jctx *j, unsigned k)
+void jit_emit_push_rcx(struct jctx *j, unsigned k)
 {
     struct emit *e = &j->e;
     jit_load_reg(j, RSI, R_RSP, 8);
@@ -16,7 +16,7 @@ static void emit_push_rcx(struct jctx *j, unsigned k)
 }
 
 /* insn_rip <- instruction k's address: a transfer to a non-canonical rip is #GP there (tb_find). */
-static void emit_insn_rip(struct jctx *j, unsigned k)
+void jit_emit_insn_rip(struct jctx *j, unsigned k)
 {
     e_lea(&j->e, RAX, R12, (int32_t)j->off[k]);
     e_store64(&j->e, RAX, RBX, OFF(insn_rip));
@@ -105,7 +105,7 @@ bool jit_push(struct jctx *j, const struct insn *i, unsigned sz)
 {
     (void)sz;
     jit_load_reg(j, RCX, opcode_reg(i), 8);
-    emit_push_rcx(j, j->k);
+    jit_emit_push_rcx(j, j->k);
     jit_stub_done(j);
     return true;
 }
@@ -142,7 +142,7 @@ bool jit_ret(struct jctx *j, const struct insn *i, unsigned sz)
 {
     (void)i, (void)sz;
     emit_pop_rcx(j, true);
-    emit_insn_rip(j, j->k);
+    jit_emit_insn_rip(j, j->k);
     e_store64(&j->e, RCX, RBX, OFF(rip));
     j->rip_set = true;
     jit_stub_done(j);
@@ -156,8 +156,8 @@ bool jit_call(struct jctx *j, const struct insn *i, unsigned sz)
     if (!fits32(next + (int64_t)i->imm))
         return false;
     e_lea(&j->e, RCX, R12, (int32_t)next);
-    emit_push_rcx(j, j->k);
-    emit_insn_rip(j, j->k);
+    jit_emit_push_rcx(j, j->k);
+    jit_emit_insn_rip(j, j->k);
     jit_emit_set_rip(j, next + (int64_t)i->imm);
     jit_stub_done(j);
     j->rip_set = true;
@@ -170,7 +170,7 @@ bool jit_jmp(struct jctx *j, const struct insn *i, unsigned sz)
     int64_t next = j->off[j->k + 1];
     if (!fits32(next + (int64_t)i->imm))
         return false;
-    emit_insn_rip(j, j->k);
+    jit_emit_insn_rip(j, j->k);
     jit_emit_set_rip(j, next + (int64_t)i->imm);
     j->rip_set = true;
     return true;
@@ -186,7 +186,7 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz)
         return false;
     unsigned cc = i->op & 15;
     jit_emit_cond(j, &cc);
-    emit_insn_rip(j, j->k);
+    jit_emit_insn_rip(j, j->k);
     if (j->chain && j->k + 1 == j->tb->ninsn && j->cover < 0) {
         /* The block's last, no slow path coming back after it: the chain code branches on
          * EFLAGS and sets the rip on each way (jit-chain.c). */
@@ -205,7 +205,7 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz)
     return true;
 }
 
-/* Moves fast-move.c has no form for, by opcode (register operands or a byte/word load). */
+/* Moves fast-move.c has no form for, by opcode (register operands or a byte/word load, push imm). */
 bool jit_move_op(struct jctx *j, const struct insn *i)
 {
     struct emit *e = &j->e;
@@ -217,6 +217,12 @@ bool jit_move_op(struct jctx *j, const struct insn *i)
         return true;                                                   /* nop */
     if (op == 0x11f)
         return true;                                                   /* nop Ev */
+    if ((op == 0x6a || op == 0x68) && w) {                             /* push imm */
+        e_mov_imm(e, RCX, i->imm);
+        jit_emit_push_rcx(j, j->k);
+        jit_stub_done(j);
+        return true;
+    }
     if (op == 0x63 && reg && wide) {                                   /* movsxd */
         if (w)
             e_op_mem(e, true, 0x63, RAX, RBX, HNONE, 0, GPR(i->rm));

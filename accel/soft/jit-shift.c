@@ -1,93 +1,11 @@
-/* The translator's emitters for shifts and rotates by an immediate, imul and bt/bts/btr/btc of
- * registers (the forms fast-int.c specializes; SDM vol. 2, SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, IMUL,
- * BT, BTS, BTR, BTC): the host's own instruction at the same width, with the lazy record (flags.c)
- * or cpu->flags as the handler leaves them unless a later instruction of the block rewrites them
+/* The translator's emitters for imul and bt/bts/btr/btc of registers (the forms fast-int.c
+ * specializes; SDM vol. 2, IMUL, BT, BTS, BTR, BTC), bsf/bsr/tzcnt/lzcnt whose flags are dead
+ * (BSF, BSR, TZCNT, LZCNT), and the dispatch of shifts and rotates to
+ * jit-grp2.c: the host's own instruction at the same width, with the lazy record (flags.c) or
+ * cpu->flags as the handler leaves them unless a later instruction of the block rewrites them
  * first. */
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
-
-/* Shifts by an immediate (C1 /4 /5 /7, register operand): the host shift, and the lazy record
- * op-shift.c's do_shift writes (LF_SHIFT: CF in src1, OF in src2). */
-static bool emit_shift(struct jctx *j, unsigned k, const struct insn *i, unsigned size)
-{
-    struct emit *e = &j->e;
-    unsigned sub = (i->modrm >> 3) & 7, bits = size * 8;
-    unsigned n = (unsigned)i->imm & (size == 8 ? 63 : 31);
-    bool w = size == 8;
-    if (n == 0 || (sub != 4 && sub != 5 && sub != 7))
-        return false;
-    jit_load_reg(j, RAX, i->rm, size);
-    if (jit_lf_dead(j, k, n == 1 && sub != 4)) {
-        e_shift_ri(e, w, sub, RAX, (uint8_t)n);
-        jit_store_reg(j, RAX, i->rm);
-        if (n == 1 && sub != 4) {
-            jit_emit_clear_af(j);          /* the host's AF is not the record's 0 */
-            jit_flags_now_live(j);
-        } else
-            j->flags_live = false;
-        return true;
-    }
-    if (sub == 5) {                                                    /* OF: the old sign bit */
-        e_mov_rr(e, true, RDX, RAX);
-        e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
-        e_store64(e, RDX, RBX, LF(src2));
-    } else if (sub == 7) {
-        e_store_imm64(e, RBX, LF(src2), 0);
-    }
-    e_store_imm64(e, RBX, LF(src1), 0);
-    e_shift_ri(e, w, sub, RAX, (uint8_t)n);
-    e_op_mem(e, false, 0x0f92, 0, RBX, HNONE, 0, LF(src1));            /* setc [src1] */
-    e_store64(e, RAX, RBX, LF(res));
-    e_store_imm32(e, RBX, LF(cin), (LF_SHIFT << 8) | (size << 16));
-    jit_store_reg(j, RAX, i->rm);
-    if (sub == 4) {                                                    /* OF: new sign bit ^ CF */
-        e_mov_rr(e, true, RDX, RAX);
-        e_shift_ri(e, w, 5, RDX, (uint8_t)(bits - 1));
-        e_op_mem(e, false, 0x33, RDX, RBX, HNONE, 0, LF(src1));        /* xor edx, [src1] */
-        e_store64(e, RDX, RBX, LF(src2));
-        j->flags_live = false;
-    } else if (n == 1) {
-        jit_emit_clear_af(j);
-        jit_flags_now_live(j);             /* a 1-bit shift's OF is the host's too */
-    } else {
-        j->flags_live = false;
-    }
-    return true;
-}
-
-/* Rotates by an immediate (C1 /0 /1, register): they keep SF, ZF, AF, PF, so only with the flags
- * live; then all six are written back to cpu->flags (materialized, as do_shift leaves them). */
-static bool emit_rotate(struct jctx *j, unsigned k, const struct insn *i, unsigned size)
-{
-    struct emit *e = &j->e;
-    unsigned sub = (i->modrm >> 3) & 7;
-    unsigned n = (unsigned)i->imm & (size == 8 ? 63 : 31);
-    if (n == 0 || sub > 1 || !j->flags_live)
-        return false;
-    jit_use_live_flags(j);
-    jit_load_reg(j, RAX, i->rm, size);
-    e_shift_ri(e, size == 8, sub, RAX, (uint8_t)n);
-    jit_store_reg(j, RAX, i->rm);
-    if (jit_lf_dead(j, k, n == 1)) {
-        /* The next writer replaces all six flags: they only need to stay in EFLAGS, which the
-         * rotate changed as the guest's would (CF, OF; the rest kept). */
-        if (n == 1)
-            jit_flags_now_live(j);
-        else
-            j->flags_live = false;
-        return true;
-    }
-    e_byte(e, 0x9c);                                                   /* pushfq */
-    e_pop(e, RCX);
-    e_alu_ri(e, false, 4, RCX, F_ARITH);
-    e_load64(e, RDX, RBX, OFF(flags));
-    e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
-    e_op_rr(e, true, 0x09, RCX, RDX);                                  /* or rdx, rcx */
-    e_store64(e, RDX, RBX, OFF(flags));
-    e_store_imm8(e, RBX, LF(op), LF_NONE);
-    j->flags_live = false;
-    return true;
-}
 
 /* imul (0F AF, 6B, 69) of registers: the low half; CF = OF = "the result did not fit" (mul_flags'
  * LF_SHIFT record). */
@@ -181,18 +99,57 @@ static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz, unsigned 
     return true;
 }
 
-/* By opcode: C1 /0 /1 /4 /5 /7, 0F AF, 6B, 69, 0F BA /4../7, 0F A3, AB, B3, BB with register
- * operands. */
+/* By opcode: C1, D1, D3 (jit-grp2.c), 0F AF, 6B, 69, 0F BA /4../7, 0F A3, AB, B3, BB with
+ * register operands. */
+/* bsf/bsr (0F BC/BD) and tzcnt/lzcnt (F3 0F BC/BD) at 32/64 bits, a register or memory source,
+ * when a later instruction of the block rewrites all six flags before anything reads one
+ * (op-bit.c's op_bsf/op_bsr keep the flags they do not define, which only matters if read): the
+ * host's bsf/bsr for the result. A zero source leaves bsf/bsr's destination unchanged (as the
+ * handler, and AMD, have it); tzcnt gives the width, lzcnt (width - 1) - (-1). */
+static bool emit_bit_scan(struct jctx *j, const struct insn *i, unsigned sz)
+{
+    struct emit *e = &j->e;
+    bool w = sz == 8, rev = i->op == 0x1bd, cnt = i->pfx == 2;
+    if ((i->mod != 3 && !jit_addr_ok(j, j->k, i)) || !jit_lf_dead(j, j->k, false))
+        return false;
+    if (i->mod == 3) {
+        jit_load_reg(j, RCX, i->rm, sz);
+    } else {
+        jit_emit_mem_operand(j, j->k, i, sz, false);
+        e_op_mem(e, w, 0x8b, RCX, RDX, HNONE, 0, 0);
+    }
+    e_op_rr(e, w, rev ? 0x0fbd : 0x0fbc, RAX, RCX);                    /* bsf/bsr rax, rcx */
+    if (!cnt) {
+        uint8_t *zero = e_jcc(e, CC_E);                                /* source 0: unchanged */
+        jit_store_reg(j, RAX, i->reg);
+        e_patch(zero, e->p);
+    } else if (!rev) {
+        e_mov_imm(e, RDX, sz * 8);
+        e_cmov(e, CC_E, RAX, RDX);                                     /* tzcnt 0 = the width */
+        jit_store_reg(j, RAX, i->reg);
+    } else {
+        e_mov_imm(e, RDX, ~0ull);
+        e_cmov(e, CC_E, RAX, RDX);                                     /* bsr of 0 as -1 */
+        e_mov_imm(e, RDX, sz * 8 - 1);
+        e_op_rr(e, true, 0x29, RAX, RDX);                              /* sub rdx, rax */
+        jit_store_reg(j, RDX, i->reg);
+    }
+    if (i->mod != 3)
+        jit_stub_done(j);
+    j->flags_live = false;
+    return true;
+}
+
 bool jit_shift_op(struct jctx *j, const struct insn *i)
 {
     unsigned sz = i->opsize, op = i->op;
     bool reg = i->mod == 3, wide = sz == 4 || sz == 8;
+    if ((op | 1) == 0xc1 || (op | 1) == 0xd1 || (op | 1) == 0xd3)
+        return jit_grp2(j, i);
+    if ((op == 0x1bc || op == 0x1bd) && wide && !i->lock && (i->pfx == 0 || i->pfx == 2))
+        return emit_bit_scan(j, i, sz);
     if (i->lock || !reg || !wide)
         return false;
-    if (op == 0xc1) {
-        unsigned sub = (i->modrm >> 3) & 7;
-        return sub <= 1 ? emit_rotate(j, j->k, i, sz) : emit_shift(j, j->k, i, sz);
-    }
     if (op == 0x1af || op == 0x6b || op == 0x69)
         return emit_imul(j, i, sz);
     if (op == 0x1ba && ((i->modrm >> 3) & 7) >= 4)

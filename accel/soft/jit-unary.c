@@ -45,6 +45,15 @@ static bool emit_incdec_mem(struct jctx *j, const struct insn *i, unsigned sz)
      * could not be covered by both (inc [mem] three times lost CF). The record holds them too. */
     if (j->flags_stub >= 0)
         j->flags_live = false;
+    if (jit_lf_dead(j, j->k, false)) {
+        /* All six flags are rewritten before anything reads one, even the CF inc/dec keep. */
+        jit_emit_mem_operand(j, j->k, i, sz, true);
+        p16(e, sz);
+        e_op_mem(e, sz == 8, sz == 1 ? 0xfe : 0xff, dec ? 1 : 0, RDX, HNONE, 0, 0);  /* inc [rdx] */
+        j->flags_live = false;
+        jit_stub_done(j);
+        return true;
+    }
     jit_emit_cf_r8(j);
     jit_emit_mem_operand(j, j->k, i, sz, true);
     load_zx(e, RAX, sz);

@@ -137,9 +137,9 @@ static bool emit_inline(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     if (i->form != FORM_NONE && i->form < sizeof(forms) / sizeof(forms[0]) && forms[i->form].fn)
         return forms[i->form].fn(j, i, forms[i->form].size);
-    return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
+    return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_alu8_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
            jit_shift_op(j, i) || jit_string_op(j, i) ||
-           jit_lock_op(j, i) || jit_sse_op(j, i);
+           jit_lock_op(j, i) || jit_branch_op(j, i) || jit_sse_op(j, i);
 }
 
 bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
@@ -162,7 +162,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
     jit_regs_plan(j);
     const struct insn *last = &tb->insn[tb->ninsn - 1];
-    j->self_loop = tb->cached && (last->form == FORM_JCC || last->form == FORM_JMP) &&
+    j->self_loop = tb->cached && !tb->page2 && (last->form == FORM_JCC || last->form == FORM_JMP) &&
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
 
     struct emit *e = &j->e;

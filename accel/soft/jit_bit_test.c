@@ -119,10 +119,43 @@ static void test_incdec_keep_bt_cf(void **state)
     assert_int_equal(st.gpr[2], 7);
 }
 
+/* bsf/bsr/tzcnt/lzcnt (jit-shift.c's emit_bit_scan, inline when the flags are dead: an add
+ * rewrites them) of rbx = 5, of rsi = 0 (bsf/bsr leave rcx alone, tzcnt/lzcnt give the width),
+ * at 64 and 32 bits, from a register and from memory (mov [rsp], rbx first). */
+static void test_bit_scan(void **state)
+{
+    static const uint8_t scans[][5] = {
+        { 0x48, 0x0f, 0xbc, 0xcb }, { 0x48, 0x0f, 0xbd, 0xcb },          /* bsf/bsr rcx, rbx */
+        { 0xf3, 0x48, 0x0f, 0xbc, 0xcb }, { 0xf3, 0x48, 0x0f, 0xbd, 0xcb },  /* tzcnt/lzcnt */
+        { 0x0f, 0xbc, 0xce }, { 0x0f, 0xbd, 0xce },                      /* bsf/bsr ecx, esi */
+        { 0xf3, 0x0f, 0xbc, 0xce }, { 0xf3, 0x0f, 0xbd, 0xce },          /* tzcnt/lzcnt ecx, esi */
+        { 0xf3, 0x48, 0x0f, 0xbc, 0xce }, { 0xf3, 0x48, 0x0f, 0xbd, 0xce },
+        { 0xf3, 0x0f, 0xbd, 0xcb }, { 0x0f, 0xbd, 0x0c },                /* lzcnt ecx, ebx; bsr ecx, [rsp] */
+        { 0xf3, 0x48, 0x0f, 0xbc, 0x0c }, { 0xf3, 0x0f, 0xbd, 0x0c },    /* tzcnt rcx, [rsp]; lzcnt ecx, [rsp] */
+    };
+    static const uint8_t len[] = { 4, 4, 5, 5, 3, 3, 4, 4, 5, 5, 4, 3, 5, 4 };
+    static const uint64_t want[] = { 0, 2, 0, 61, 99, 99, 32, 32, 64, 64, 29, 2, 0, 29 };
+    for (unsigned k = 0; k < sizeof(len); k++) {
+        uint8_t code[32];
+        unsigned n = 0;
+        memcpy(code + n, "\x48\x89\x1c\x24", 4), n += 4;                /* mov [rsp], rbx */
+        memcpy(code + n, "\xb9\x63\x00\x00\x00", 5), n += 5;            /* mov ecx, 99 */
+        memcpy(code + n, scans[k], len[k]), n += len[k];
+        if (scans[k][len[k] - 1] == 0x0c)                              /* [rsp]: the SIB byte */
+            code[n++] = 0x24;
+        memcpy(code + n, "\x48\x01\xd2", 3), n += 3;                    /* add rdx, rdx */
+        struct flat_state st;
+        int vec;
+        assert_int_equal(run_both(*state, code, n, &st, &vec), FLAT_DONE);
+        assert_int_equal(st.gpr[1], want[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bt_keeps_flags),
+        cmocka_unit_test(test_bit_scan),
         cmocka_unit_test(test_bt_kinds),
         cmocka_unit_test(test_bt_jcc_then_inc),
         cmocka_unit_test(test_bt_after_slow_path),

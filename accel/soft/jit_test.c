@@ -164,6 +164,83 @@ static void test_incdec_mem_chain_keeps_cf(void **state)
     assert_int_equal(st.rflags & 1, 1);
 }
 
+/* A flags writer, jmp +0 (the next block sees only the lazy record), then inc rsi; setc dl or inc
+ * qword [rsp]; setc dl: the CF inc keeps is read from each kind of record (sub and add at 64 and 32
+ * bits and logic inline in the translated code, a byte cmp through the C fallback). */
+static void test_incdec_cf_from_record(void **state)
+{
+    static const struct { uint8_t code[12], n, cf; } writer[] = {
+        { { 0x48, 0x39, 0xd3 }, 3, 1 },                                /* cmp rbx, rdx: 5 - 7 */
+        { { 0x39, 0xd3 }, 2, 1 },                                      /* cmp ebx, edx */
+        { { 0x48, 0x39, 0xda }, 3, 0 },                                /* cmp rdx, rbx */
+        { { 0x48, 0xc7, 0xc1, 0xff, 0xff, 0xff, 0xff, 0x48, 0x01, 0xd9 }, 10, 1 }, /* -1 + 5 */
+        { { 0xb9, 0xff, 0xff, 0xff, 0xff, 0x01, 0xd9 }, 7, 1 },        /* ecx = -1; add ecx, ebx */
+        { { 0x48, 0x01, 0xd3 }, 3, 0 },                                /* add rbx, rdx */
+        { { 0xf9, 0x48, 0x85, 0xdb }, 4, 0 },                          /* stc; test rbx, rbx */
+        { { 0xf9, 0x38, 0xd3 }, 3, 1 },                                /* stc; cmp bl, dl */
+    };
+    static const uint8_t reg[] = { 0xeb, 0x00, 0x48, 0xff, 0xc6, 0x0f, 0x92, 0xc2 };
+    static const uint8_t mem[] = { 0xeb, 0x00, 0x48, 0xff, 0x04, 0x24, 0x0f, 0x92, 0xc2 };
+    for (unsigned k = 0; k < sizeof(writer) / sizeof(writer[0]); k++) {
+        for (int m = 0; m < 2; m++) {
+            uint8_t code[32];
+            memcpy(code, writer[k].code, writer[k].n);
+            memcpy(code + writer[k].n, m ? mem : reg, m ? sizeof(mem) : sizeof(reg));
+            struct flat_state st;
+            int vec;
+            assert_int_equal(run_both(*state, code, writer[k].n + (m ? sizeof(mem) : sizeof(reg)), &st, &vec),
+                             FLAT_DONE);
+            assert_int_equal(st.gpr[2] & 0xff, writer[k].cf);
+        }
+    }
+}
+
+/* A flags writer, jmp +0 (the next block sees only the lazy record), then seto al; setb cl;
+ * sete dl; setbe bl; sets ah; setp ch; setl dh; setle bh: each condition from each kind of record
+ * (sub, add and logic at 64 and 32 bits rebuilt by the host's own op, ZF/SF/PF of any record by a
+ * test of its result, flags already in cpu->flags and the rest by popf) as the interpreter has it. */
+static void test_cond_from_record(void **state)
+{
+    static const struct { uint8_t code[12], n; } writer[] = {
+        { { 0x48, 0x39, 0xd3 }, 3 },                                   /* cmp rbx, rdx */
+        { { 0x39, 0xda }, 2 },                                         /* cmp edx, ebx */
+        { { 0x48, 0x01, 0xc0 }, 3 },                                   /* add rax, rax: OF */
+        { { 0xb9, 0xff, 0xff, 0xff, 0x7f, 0x01, 0xd9 }, 7 },           /* 0x7fffffff + 5: OF */
+        { { 0x48, 0x85, 0xc0 }, 3 },                                   /* test rax, rax */
+        { { 0x85, 0xdb }, 2 },                                         /* test ebx, ebx */
+        { { 0x38, 0xd3 }, 2 },                                         /* cmp bl, dl */
+        { { 0x48, 0xc1, 0xe0, 0x02 }, 4 },                             /* shl rax, 2 */
+        { { 0x48, 0xff, 0xc3 }, 3 },                                   /* inc rbx */
+        { { 0xf9 }, 1 },                                               /* stc: cpu->flags */
+        { { 0xb4, 0xd5, 0x9e }, 3 },                                   /* mov ah, 0xd5; sahf */
+        { { 0x48, 0x01, 0xc0, 0x48, 0xd1, 0xc3 }, 6 },                 /* add; rol rbx, 1 */
+    };
+    static const uint8_t sets[] = { 0xeb, 0x00, 0x0f, 0x90, 0xc0, 0x0f, 0x92, 0xc1, 0x0f, 0x94, 0xc2,
+                                    0x0f, 0x96, 0xc3, 0x0f, 0x98, 0xc4, 0x0f, 0x9a, 0xc5,
+                                    0x0f, 0x9c, 0xc6, 0x0f, 0x9e, 0xc7 };
+    for (unsigned k = 0; k < sizeof(writer) / sizeof(writer[0]); k++) {
+        uint8_t code[48];
+        memcpy(code, writer[k].code, writer[k].n);
+        memcpy(code + writer[k].n, sets, sizeof(sets));
+        struct flat_state st;
+        int vec;
+        assert_int_equal(run_both(*state, code, writer[k].n + sizeof(sets), &st, &vec), FLAT_DONE);
+    }
+}
+
+/* inc rbx; add rdx, rdx: the inc's flags (and the CF it keeps) are dead, so only the register is
+ * written; the add's flags are as interpreted. */
+static void test_incdec_dead_flags(void **state)
+{
+    static const uint8_t code[] = { 0x48, 0x39, 0xd3, 0xeb, 0x00, 0x48, 0xff, 0xc3, 0xff, 0x04, 0x24,
+                                    0x48, 0x01, 0xd2 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(*state, code, sizeof(code), &st, &vec), FLAT_DONE);
+    assert_int_equal(st.gpr[3], 6);
+    assert_int_equal(st.gpr[2], 14);
+}
+
 /* AF set (sahf), then sar edi, 1 (edi = -1) leaving its flags live and rol ecx, 1 writing them to
  * cpu->flags: AF after a shift is undefined and the interpreter's record says 0, which an AMD host's
  * sar (keeping AF) did not (found by fuzz-jit). */
@@ -245,6 +322,9 @@ int main(void)
         cmocka_unit_test(test_dec_mem_keeps_cf),
         cmocka_unit_test(test_fault_mid_block_incdec),
         cmocka_unit_test(test_incdec_mem_chain_keeps_cf),
+        cmocka_unit_test(test_incdec_cf_from_record),
+        cmocka_unit_test(test_incdec_dead_flags),
+        cmocka_unit_test(test_cond_from_record),
         cmocka_unit_test(test_shift_af_as_interpreter),
         cmocka_unit_test(test_bt_keeps_other_flags),
         cmocka_unit_test(test_bt_reg_count),

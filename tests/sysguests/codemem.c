@@ -119,6 +119,17 @@ void guest_main(void)
     code[2][1] = 0x77;
     barrier();
     check_eq("its second page rewritten: the new bytes run", call(TVA + 0x1ffd), 0x77663344);
+    /* The same, rewritten from inside a hot loop: the loop's translated code reaches the kept
+     * block through its chain (a jump-cache hit), which must look at the second page too. */
+    same = 0;
+    for (int n = 0; n < 200; n++) {
+        if (n == 100) {
+            code[2][1] = 0x99;
+            barrier();
+        }
+        same += call(TVA + 0x1ffd) == (n < 100 ? 0x77663344u : 0x99663344u);
+    }
+    check_eq("its second page rewritten in a hot loop: the new bytes run", same, 200);
     map(2, code[3], 7);
     check_eq("second page remapped again (frame 3)", call(TVA + 0x1ffd), 0x11223344);
     map(2, code[2], 0);
