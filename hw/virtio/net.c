@@ -28,15 +28,14 @@ static uint64_t offered(const struct net_backend *nb, unsigned pairs)
 {
     uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_CTRL_VQ |
                  1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4 |
-                 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM;
+                 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+                 1ull << VIRTIO_NET_F_MRG_RXBUF;   /* see virtio_net_set_mrg_rxbuf */
     if (nb->vnet_hdr)                  /* the host kernel hands us TSO frames it need not cut */
         f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     if (pairs > 1)
         f |= 1ull << VIRTIO_NET_F_MQ;
     if (nb->mtu)                       /* 5.1.4.1: the driver takes its MTU from config */
         f |= 1ull << VIRTIO_NET_F_MTU;
-    if (nb->vnet_hdr || nb->mtu > 1500)   /* see virtio_net_set_mrg_rxbuf */
-        f |= 1ull << VIRTIO_NET_F_MRG_RXBUF;
     return f;
 }
 

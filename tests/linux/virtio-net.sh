@@ -5,8 +5,8 @@
 #             match; then the guest serves a file with busybox httpd and the host fetches it through
 #             hostfwd=tcp::PORT-:8080 (sha1s match)
 #             and, where the host resolves names, resolves deb.debian.org through slirp's 10.0.2.3
-#   legacy    virtio_pci.force_legacy=1: the driver negotiates neither VERSION_1 nor (at MTU 1500)
-#             MRG_RXBUF, so its frames carry the legacy 10-byte header: DHCP and the same wget work
+#   legacy    virtio_pci.force_legacy=1 and mrg_rxbuf=off: the driver negotiates neither VERSION_1
+#             nor MRG_RXBUF, so its frames carry the legacy 10-byte header: DHCP and the same wget work
 #   restrict  restrict=on: the same wget fails, hostfwd still reaches the guest's server
 # The same over tap: tests/linux/virtio-net-tap.sh (its set-up, guest_cmd and helpers are in
 # tests/linux/net-lib.sh).
@@ -36,7 +36,7 @@ fi
 stop_guest
 
 # --- the legacy interface: the 10-byte header -----------------------------------------------------
-start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user \
+start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user,mrg_rxbuf=off \
     --append "console=ttyS0 quiet virtio_pci.force_legacy=1 vmon.cmd64=$(cmd64 "$(DNS_NAME= guest_cmd "http://10.0.2.2:$port/blob")")"
 expect_line "$log" '^DHCP 10\.0\.2\.15' "legacy: DHCP through the 10-byte header"
 [ "$(field GOT)" = "$want" ] || { cat "$log.err"; fail "legacy: the guest fetched $(field GOT), the host served $want"; }
