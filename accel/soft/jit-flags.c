@@ -129,7 +129,8 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
 /* The guest's flags from the lazy record into the host's EFLAGS, for a condition cc on them:
  * flags already in cpu->flags (LF_NONE) by a popf of them; for a condition on ZF, SF or PF alone
  * the record's result tested at its size (every record's SZP are its result's); else the commonest
- * records (sub/cmp and add without a carry in, logic ops; 64 or 32 bits) by doing their operation
+ * records (sub/cmp and add without a carry in at 64, 32 or 8 bits, logic ops at 64 or 32) by
+ * doing their operation
  * again on the recorded operands (the same op at the same width sets the same flags; a logic op's
  * AF is not the record's 0, which no condition reads); the rest through jit_arith and a popf. A
  * popf gets only the six flags and bit 1: TF, DF and AC stay clear, IF cannot change at CPL 3. The
@@ -139,14 +140,16 @@ static void emit_record_flags(struct jctx *j, unsigned cc)
     struct emit *e = &j->e;
     static const struct { uint8_t op, size, hop, a, b; } kind[] = {
         { LF_SUB, 8, 0x3b, 1, 2 }, { LF_SUB, 4, 0x3b, 1, 2 },        /* cmp src1, src2 */
+        { LF_SUB, 1, 0x3b, 1, 2 },
         { LF_ADD, 8, 0x03, 1, 2 }, { LF_ADD, 4, 0x03, 1, 2 },        /* add src1, src2 */
+        { LF_ADD, 1, 0x03, 1, 2 },
         { LF_LOGIC, 8, 0x85, 0, 0 }, { LF_LOGIC, 4, 0x85, 0, 0 },    /* test res, res */
-        { 0, 8, 0x85, 0, 0 }, { 0, 4, 0x85, 0, 0 },                  /* (szp: any record) */
+        { 0, 8, 0x85, 0, 0 }, { 0, 4, 0x85, 0, 0 }, { 0, 1, 0x85, 0, 0 },  /* (szp: any record) */
     };
     static const int32_t field[3] = { LF(res), LF(src1), LF(src2) };
-    enum { N = sizeof(kind) / sizeof(kind[0]) };
+    enum { N = sizeof(kind) / sizeof(kind[0]), NSZP = 3 };
     bool szp = cc == CC_E || cc == CC_NE || cc == CC_S || cc == CC_NS || cc == CC_P || cc == CC_NP;
-    unsigned first = szp ? N - 2 : 0, last = szp ? N : N - 2;
+    unsigned first = szp ? N - NSZP : 0, last = szp ? N : N - NSZP;
     uint8_t *to[N] = { 0 }, *done[N + 2];
     unsigned nd = 0;
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */
@@ -176,12 +179,13 @@ static void emit_record_flags(struct jctx *j, unsigned cc)
     done[nd++] = e_jmp(e);
     for (unsigned n = first; n < last; n++) {
         bool w = kind[n].size == 8;
+        unsigned b = kind[n].size == 1;                                /* the byte opcodes: - 1 */
         e_patch(to[n], e->p);
-        e_op_mem(e, w, 0x8b, RAX, RBX, HNONE, 0, field[kind[n].a]);   /* mov rax, [a] */
+        e_op_mem(e, w, 0x8b - b, RAX, RBX, HNONE, 0, field[kind[n].a]);   /* mov rax, [a] */
         if (kind[n].hop == 0x85)
-            e_op_rr(e, w, 0x85, RAX, RAX);                             /* test rax, rax */
+            e_op_rr(e, w, 0x85 - b, RAX, RAX);                         /* test rax, rax */
         else
-            e_op_mem(e, w, kind[n].hop, RAX, RBX, HNONE, 0, field[kind[n].b]);  /* op rax, [b] */
+            e_op_mem(e, w, kind[n].hop - b, RAX, RBX, HNONE, 0, field[kind[n].b]);  /* op rax, [b] */
         done[nd++] = e_jmp(e);
     }
     for (unsigned n = 0; n < nd; n++)
@@ -210,8 +214,8 @@ void jit_emit_lf_logic(struct jctx *j, unsigned size)
     jit_flags_now_live(j);
 }
 
-/* CF of the common records inline, as cpu_cf computes it: after sub/cmp (no borrow in) at 64 or
- * 32 bits the host's own cmp of the operands, after add its cmp of result and operand, after a
+/* CF of the common records inline, as cpu_cf computes it: after sub/cmp (no borrow in) at 64, 32
+ * or 8 bits the host's own cmp of the operands, after add its cmp of result and operand, after a
  * logic op 0. The record's cin, op and size bytes are read as one dword (cin | op << 8 | size << 16,
  * the fourth byte masked off). Leaves CF in the host's CF; jumps to done, or falls through (other
  * records) with nothing changed but eax and the host's flags. */
@@ -219,23 +223,25 @@ static void emit_record_cf_common(struct jctx *j, uint8_t **done, unsigned *nd)
 {
     struct emit *e = &j->e;
     static const struct { uint8_t op, size; uint8_t a, b; } kind[] = {
-        { LF_SUB, 8, 1, 2 }, { LF_SUB, 4, 1, 2 },    /* CF = src1 < src2 */
-        { LF_ADD, 8, 0, 1 }, { LF_ADD, 4, 0, 1 },    /* CF = res < src1 */
+        { LF_SUB, 8, 1, 2 }, { LF_SUB, 4, 1, 2 }, { LF_SUB, 1, 1, 2 },   /* CF = src1 < src2 */
+        { LF_ADD, 8, 0, 1 }, { LF_ADD, 4, 0, 1 }, { LF_ADD, 1, 0, 1 },   /* CF = res < src1 */
     };
     static const int32_t field[3] = { LF(res), LF(src1), LF(src2) };
-    uint8_t *to[4];
+    enum { N = sizeof(kind) / sizeof(kind[0]) };
+    uint8_t *to[N];
     e_load32(e, RAX, RBX, LF(cin));
     e_alu_ri(e, false, 4, RAX, 0xffffff);
-    for (unsigned n = 0; n < 4; n++) {
+    for (unsigned n = 0; n < N; n++) {
         e_alu_ri(e, false, 7, RAX, kind[n].op << 8 | kind[n].size << 16);
         to[n] = e_jcc(e, CC_E);
     }
     uint8_t *other = e_jmp(e);
-    for (unsigned n = 0; n < 4; n++) {
+    for (unsigned n = 0; n < N; n++) {
         bool w = kind[n].size == 8;
+        unsigned b = kind[n].size == 1;                                /* the byte opcodes: - 1 */
         e_patch(to[n], e->p);
-        e_op_mem(e, w, 0x8b, RAX, RBX, HNONE, 0, field[kind[n].a]);            /* mov rax, [a] */
-        e_op_mem(e, w, 0x3b, RAX, RBX, HNONE, 0, field[kind[n].b]);            /* cmp rax, [b] */
+        e_op_mem(e, w, 0x8b - b, RAX, RBX, HNONE, 0, field[kind[n].a]);        /* mov rax, [a] */
+        e_op_mem(e, w, 0x3b - b, RAX, RBX, HNONE, 0, field[kind[n].b]);        /* cmp rax, [b] */
         done[(*nd)++] = e_jmp(e);
     }
     e_patch(other, e->p);
@@ -249,7 +255,7 @@ static void emit_record_cf_common(struct jctx *j, uint8_t **done, unsigned *nd)
 static void emit_record_cf(struct jctx *j, bool to_cf)
 {
     struct emit *e = &j->e;
-    uint8_t *in_cf[8];
+    uint8_t *in_cf[12];                /* LF_NONE's, the common records', the call's, logic's */
     unsigned n = 0;
     _Static_assert(LF_NONE == 0, "test eax, eax: LF_NONE");
     e_op_mem(e, false, 0x0fb6, RAX, RBX, HNONE, 0, LF(op));           /* movzx eax, byte [op] */

@@ -165,8 +165,8 @@ static void test_incdec_mem_chain_keeps_cf(void **state)
 }
 
 /* A flags writer, jmp +0 (the next block sees only the lazy record), then inc rsi; setc dl or inc
- * qword [rsp]; setc dl: the CF inc keeps is read from each kind of record (sub and add at 64 and 32
- * bits and logic inline in the translated code, a byte cmp through the C fallback). */
+ * qword [rsp]; setc dl: the CF inc keeps is read from each kind of record (sub and add at 64, 32
+ * and 8 bits and logic inline in the translated code, a 16-bit cmp through the C fallback). */
 static void test_incdec_cf_from_record(void **state)
 {
     static const struct { uint8_t code[12], n, cf; } writer[] = {
@@ -178,6 +178,9 @@ static void test_incdec_cf_from_record(void **state)
         { { 0x48, 0x01, 0xd3 }, 3, 0 },                                /* add rbx, rdx */
         { { 0xf9, 0x48, 0x85, 0xdb }, 4, 0 },                          /* stc; test rbx, rbx */
         { { 0xf9, 0x38, 0xd3 }, 3, 1 },                                /* stc; cmp bl, dl */
+        { { 0xf9, 0x38, 0xda }, 3, 0 },                                /* stc; cmp dl, bl */
+        { { 0xb1, 0xff, 0x00, 0xd9 }, 4, 1 },                          /* mov cl, -1; add cl, bl */
+        { { 0x66, 0x39, 0xd3 }, 3, 1 },                                /* cmp bx, dx (C fallback) */
     };
     static const uint8_t reg[] = { 0xeb, 0x00, 0x48, 0xff, 0xc6, 0x0f, 0x92, 0xc2 };
     static const uint8_t mem[] = { 0xeb, 0x00, 0x48, 0xff, 0x04, 0x24, 0x0f, 0x92, 0xc2 };
@@ -209,6 +212,8 @@ static void test_cond_from_record(void **state)
         { { 0x48, 0x85, 0xc0 }, 3 },                                   /* test rax, rax */
         { { 0x85, 0xdb }, 2 },                                         /* test ebx, ebx */
         { { 0x38, 0xd3 }, 2 },                                         /* cmp bl, dl */
+        { { 0xb1, 0x7f, 0x00, 0xd9 }, 4 },                             /* mov cl, 127; add cl, bl */
+        { { 0x66, 0x39, 0xd3 }, 3 },                                   /* cmp bx, dx */
         { { 0x48, 0xc1, 0xe0, 0x02 }, 4 },                             /* shl rax, 2 */
         { { 0x48, 0xff, 0xc3 }, 3 },                                   /* inc rbx */
         { { 0xf9 }, 1 },                                               /* stc: cpu->flags */
