@@ -169,14 +169,7 @@ static bool neg_r(struct jctx *j, const struct insn *i, unsigned sz)
 {
     struct emit *e = &j->e;
     get(j, i, RCX, i->rm, sz);
-    if (!jit_lf_dead(j, j->k, true)) {
-        e_store_imm64(e, RBX, LF(src1), 0);
-        e_store64(e, RCX, RBX, LF(src2));
-        e_mov_rr(e, true, RAX, RCX);
-        e_op_rr(e, true, 0xf7, 3, RAX);                                /* neg rax */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store_imm32(e, RBX, LF(cin), (LF_SUB << 8) | (sz << 16));    /* cin 0, op, size */
-    }
+    jit_emit_neg_record(j, sz);
     op_sz(e, 0xf6, 3, RCX, sz);                                        /* neg cl..rcx */
     put(j, i, RCX, i->rm, sz);
     jit_flags_now_live(j);

@@ -170,6 +170,7 @@ bool jit_alu8_op(struct jctx *j, const struct insn *i);
 
 /* jit-unary.c: inc/dec, not, neg on memory (FE, FF, F6, F7) at every width, by opcode. */
 bool jit_unary_op(struct jctx *j, const struct insn *i);
+void jit_emit_neg_record(struct jctx *j, unsigned sz);
 
 /* jit-alu16.c: the 16-bit ALU ops on memory (01..39 odd Ev,Gv, 3B, 81, 83), by opcode. */
 bool jit_alu16_op(struct jctx *j, const struct insn *i);

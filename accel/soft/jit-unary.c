@@ -83,6 +83,21 @@ static bool emit_not_mem(struct jctx *j, const struct insn *i, unsigned sz)
     return true;
 }
 
+/* The lazy record of neg of rcx (the old value, zero-extended) unless dead: alu_op(SUB, size, 0,
+ * old)'s, src1 0, src2 old, res 0 - old in 64 bits, cin 0. Clobbers rax. */
+void jit_emit_neg_record(struct jctx *j, unsigned sz)
+{
+    struct emit *e = &j->e;
+    if (jit_lf_dead(j, j->k, true))
+        return;
+    e_store_imm64(e, RBX, LF(src1), 0);
+    e_store64(e, RCX, RBX, LF(src2));
+    e_mov_rr(e, true, RAX, RCX);
+    e_op_rr(e, true, 0xf7, 3, RAX);                                    /* neg rax */
+    e_store64(e, RAX, RBX, LF(res));
+    e_store_imm32(e, RBX, LF(cin), (LF_SUB << 8) | (sz << 16));        /* cin 0, op, size */
+}
+
 /* neg [mem]: the record alu_op(SUB, size, 0, old) stores: src1 0, src2 old (masked), res 0 - old
  * in 64 bits (not masked), cin 0; the flags from the host's neg at the size. */
 static bool emit_neg_mem(struct jctx *j, const struct insn *i, unsigned sz)
@@ -90,14 +105,7 @@ static bool emit_neg_mem(struct jctx *j, const struct insn *i, unsigned sz)
     struct emit *e = &j->e;
     jit_emit_mem_operand(j, j->k, i, sz, true);
     load_zx(e, RCX, sz);
-    if (!jit_lf_dead(j, j->k, true)) {
-        e_store_imm64(e, RBX, LF(src1), 0);
-        e_store64(e, RCX, RBX, LF(src2));
-        e_mov_rr(e, true, RAX, RCX);
-        e_op_rr(e, true, 0xf7, 3, RAX);                                /* neg rax */
-        e_store64(e, RAX, RBX, LF(res));
-        e_store_imm32(e, RBX, LF(cin), (LF_SUB << 8) | (sz << 16));    /* cin 0, op, size */
-    }
+    jit_emit_neg_record(j, sz);
     unary_rr(e, 0xf6, 3, RCX, sz);                                     /* neg cl..rcx */
     store_sz(e, RCX, sz);
     jit_flags_now_live(j);
