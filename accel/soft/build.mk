@@ -11,7 +11,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/so
              accel/soft/op-sse-int.c accel/soft/op-sse4.c accel/soft/op-sse-mmx.c \
              accel/soft/op-x87.c accel/soft/op-x87-host.c accel/soft/seg-gate.c \
              accel/soft/debug.c accel/soft/task.c accel/soft/jit.c accel/soft/jit-mem.c \
-             accel/soft/jit-flags.c accel/soft/jit-alu.c accel/soft/jit-alu8.c accel/soft/jit-alu16.c \
+             accel/soft/jit-flags.c accel/soft/jit-record.c accel/soft/jit-alu.c accel/soft/jit-alu8.c accel/soft/jit-alu16.c \
              accel/soft/jit-shift.c accel/soft/jit-grp2.c accel/soft/jit-unary.c \
              accel/soft/jit-move.c accel/soft/jit-move8.c accel/soft/jit-branch.c \
              accel/soft/jit-string.c accel/soft/jit-lock.c \

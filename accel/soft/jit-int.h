@@ -1,9 +1,9 @@
 /* What the translator's files (jit.c: arena and driver; jit-mem.c: addresses and the inline soft
- * TLB; jit-flags.c: the guest's flags in EFLAGS; jit-alu.c, jit-move.c, jit-shift.c, jit-string.c,
- * jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c, jit-lock.c, jit-move8.c, jit-branch.c,
- * jit-sse.c: the per-form emitters; jit-chain.c: block chaining; jit-link.c: direct links;
- * jit-regs.c: the register cache) share: the translation context and the layout of struct
- * cpu as the host code addresses it. Private to them. */
+ * TLB; jit-flags.c and jit-record.c: the guest's flags in EFLAGS and the lazy record; jit-alu.c,
+ * jit-move.c, jit-shift.c, jit-string.c, jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c,
+ * jit-lock.c, jit-move8.c, jit-branch.c, jit-sse.c: the per-form emitters; jit-chain.c: block
+ * chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation
+ * context and the layout of struct cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
 
@@ -122,11 +122,13 @@ void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r);
 void jit_flags_now_live(struct jctx *j);
 void jit_use_live_flags(struct jctx *j);
 bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after);
-void jit_emit_cond(struct jctx *j, unsigned *cc);
 void jit_emit_lf_logic(struct jctx *j, unsigned size);
+void jit_emit_clear_af(struct jctx *j);
+
+/* jit-record.c: the flags read back from the lazy record. */
+void jit_emit_cond(struct jctx *j, unsigned *cc);
 void jit_emit_cf_r8(struct jctx *j);
 void jit_emit_cf_live(struct jctx *j);
-void jit_emit_clear_af(struct jctx *j);
 
 /* jit-move.c: moves, loads and stores, lea, the stack, jumps; by opcode (FORM_NONE): nop,
  * movsxd, movzx/movsx, setcc, cmov. */
