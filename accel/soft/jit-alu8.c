@@ -9,11 +9,6 @@
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
-static bool high8(const struct insn *i, unsigned r)
-{
-    return r >= 4 && r < 8 && !i->rex;
-}
-
 /* Host register h (rax or rcx) <- guest register r at size sz, zero-extended. */
 static void get(struct jctx *j, const struct insn *i, unsigned h, unsigned r, unsigned sz)
 {
@@ -23,33 +18,6 @@ static void get(struct jctx *j, const struct insn *i, unsigned h, unsigned r, un
         e_op_mem(&j->e, false, 0x0fb7, h, RBX, HNONE, 0, GPR(r));             /* movzx h, word */
     else
         jit_load_reg(j, h, r, sz);
-}
-
-/* Guest register r <- the low sz bytes of host register h (rax or rcx); at 4 bytes the host's
- * 32-bit op has zero-extended h, as the guest's does. A byte or word write keeps the bits above and
- * goes to the register's host copy too (a write of AH..BH drops the copy instead). */
-static void put(struct jctx *j, const struct insn *i, unsigned h, unsigned r, unsigned sz)
-{
-    struct emit *e = &j->e;
-    if (sz >= 4) {
-        jit_store_reg(j, h, r);
-        return;
-    }
-    if (sz == 2)
-        e_byte(e, 0x66);
-    e_op_mem(e, false, sz == 1 ? 0x88 : 0x89, h, RBX, HNONE, 0, sz == 1 ? jit_reg8_off(i, r) : GPR(r));
-    if (sz == 1 && high8(i, r)) {
-        jit_clobber(j, r - 4);
-        return;
-    }
-    unsigned c = jit_cached(j, r);
-    if (c == HNONE)
-        return;
-    if (sz == 2)
-        e_byte(e, 0x66);
-    e_rex(e, false, h, HNONE, c, true);                                /* REX: bpl, not ch */
-    e_byte(e, sz == 1 ? 0x88 : 0x89);
-    e_byte(e, 0xc0 | (h << 3) | (c & 7));                              /* mov c8/c16, h8/h16 */
 }
 
 /* The byte (op8) or wider (op8 | 1) form of a host instruction on two registers at size sz. */
@@ -84,7 +52,7 @@ static bool alu_narrow(struct jctx *j, const struct insn *i, unsigned sz)
         get(j, i, RCX, src, sz);
     jit_emit_alu(j, j->k, aop, sz);
     if (aop != ALU_CMP)
-        put(j, i, RAX, dst, sz);
+        jit_store_reg_sz(j, i, RAX, dst, sz);
     return true;
 }
 
@@ -99,7 +67,7 @@ static bool alu_r8_m(struct jctx *j, const struct insn *i)
     e_op_mem(&j->e, false, 0x0fb6, RCX, RDX, HNONE, 0, 0);            /* movzx ecx, byte [rdx] */
     get(j, i, RAX, i->reg, 1);
     jit_emit_alu(j, j->k, aop, 1);
-    put(j, i, RAX, i->reg, 1);
+    jit_store_reg_sz(j, i, RAX, i->reg, 1);
     jit_stub_done(j);
     return true;
 }
@@ -171,7 +139,7 @@ static bool neg_r(struct jctx *j, const struct insn *i, unsigned sz)
     get(j, i, RCX, i->rm, sz);
     jit_emit_neg_record(j, sz);
     op_sz(e, 0xf6, 3, RCX, sz);                                        /* neg cl..rcx */
-    put(j, i, RCX, i->rm, sz);
+    jit_store_reg_sz(j, i, RCX, i->rm, sz);
     jit_flags_now_live(j);
     return true;
 }

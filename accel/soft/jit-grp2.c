@@ -73,32 +73,10 @@ static void load_val(struct jctx *j, const struct insn *i, const struct sh *s, b
     e_op_mem(&j->e, false, ext[s->size - 1][sx], RAX, RBX, HNONE, 0, at);   /* movzx/movsx */
 }
 
-/* The register <- rax (8/16 bits: al or ax into struct cpu and, where valid, the host copy's low
- * bits; a write of AH..BH drops the host copy, as jit-move8.c's put_narrow). */
+/* The register <- rax (jit-regs.c's jit_store_reg_sz). */
 static void store_val(struct jctx *j, const struct insn *i, const struct sh *s)
 {
-    struct emit *e = &j->e;
-    unsigned r = i->rm;
-    if (s->size >= 4) {
-        jit_store_reg(j, RAX, r);
-        return;
-    }
-    unsigned op = s->size == 1 ? 0x88 : 0x89;
-    if (s->size == 2)
-        e_byte(e, 0x66);
-    e_op_mem(e, false, op, RAX, RBX, HNONE, 0, s->size == 1 ? jit_reg8_off(i, r) : GPR(r));
-    if (s->size == 1 && r >= 4 && r < 8 && !i->rex) {
-        jit_clobber(j, r - 4);
-        return;
-    }
-    unsigned h = jit_cached(j, r);
-    if (h == HNONE)
-        return;
-    if (s->size == 2)
-        e_byte(e, 0x66);
-    e_rex(e, false, RAX, HNONE, h, true);                              /* REX: bpl, not ch */
-    e_byte(e, op);
-    e_byte(e, 0xc0 | (h & 7));                                         /* mov h8/h16, al/ax */
+    jit_store_reg_sz(j, i, RAX, i->rm, s->size);
 }
 
 /* The record is dead: the result only. The flags stay live only where the host's are the

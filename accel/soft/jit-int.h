@@ -85,6 +85,12 @@ struct jctx {
     uint8_t *direct_stale, *direct_enter, *link_out;
 };
 
+/* Byte register r of instruction i is AH, CH, DH or BH (4-7 without a REX prefix). */
+static inline bool jit_high8(const struct insn *i, unsigned r)
+{
+    return r >= 4 && r < 8 && !i->rex;
+}
+
 static inline bool fits32(int64_t v)
 {
     return v == (int32_t)v;
@@ -115,6 +121,7 @@ void jit_regs_reload(struct jctx *j, uint16_t m);
 unsigned jit_cached(const struct jctx *j, unsigned r);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r);
+void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned r, unsigned sz);
 void jit_clobber(struct jctx *j, unsigned r);
 void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r);
 

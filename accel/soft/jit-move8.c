@@ -9,40 +9,13 @@
  * a write of AH..BH drops the host copy instead, to be reloaded when next named. */
 #include "accel/soft/jit-int.h"
 
-static bool high8(const struct insn *i, unsigned r)
-{
-    return r >= 4 && r < 8 && !i->rex;
-}
-
 /* ecx <- 8/16-bit register r in its low bits (the bits above are don't-care). */
 static void get_narrow(struct jctx *j, const struct insn *i, unsigned r, unsigned sz)
 {
-    if (sz == 1 && high8(i, r))
+    if (sz == 1 && jit_high8(i, r))
         e_op_mem(&j->e, false, 0x0fb6, RCX, RBX, HNONE, 0, jit_reg8_off(i, r));  /* movzx ecx, byte */
     else
         jit_load_reg(j, RCX, r, 4);
-}
-
-/* 8/16-bit register r <- the low bits of ecx; the upper bits of the register are kept. */
-static void put_narrow(struct jctx *j, const struct insn *i, unsigned r, unsigned sz)
-{
-    struct emit *e = &j->e;
-    if (sz == 2)
-        e_byte(e, 0x66);
-    e_op_mem(e, false, sz == 1 ? 0x88 : 0x89, RCX, RBX, HNONE, 0,
-             sz == 1 ? jit_reg8_off(i, r) : GPR(r));                   /* mov [cpu.gpr], cl/cx */
-    if (sz == 1 && high8(i, r)) {
-        jit_clobber(j, r - 4);
-        return;
-    }
-    unsigned h = jit_cached(j, r);
-    if (h == HNONE)
-        return;
-    if (sz == 2)
-        e_byte(e, 0x66);
-    e_rex(e, false, RCX, HNONE, h, true);                              /* REX: bpl, not ch */
-    e_byte(e, sz == 1 ? 0x88 : 0x89);
-    e_byte(e, 0xc0 | (RCX << 3) | (h & 7));                            /* mov h8/h16, cl/cx */
 }
 
 /* ecx <- the 8/16-bit immediate of C6/C7 (bits above don't-care). */
@@ -59,7 +32,7 @@ static bool move_rr(struct jctx *j, const struct insn *i, unsigned sz)
         get_imm(j, i);
     else
         get_narrow(j, i, op == 0x89 ? i->reg : i->rm, sz);
-    put_narrow(j, i, op == 0x8b ? i->reg : i->rm, sz);
+    jit_store_reg_sz(j, i, RCX, op == 0x8b ? i->reg : i->rm, sz);
     return true;
 }
 
@@ -73,7 +46,7 @@ static bool move_mem(struct jctx *j, const struct insn *i, unsigned sz)
     jit_emit_mem_operand(j, j->k, i, sz, op != 0x8b);
     if (op == 0x8b) {
         e_op_mem(e, false, sz == 1 ? 0x0fb6 : 0x0fb7, RCX, RDX, HNONE, 0, 0);  /* movzx ecx, [rdx] */
-        put_narrow(j, i, i->reg, sz);
+        jit_store_reg_sz(j, i, RCX, i->reg, sz);
     } else {
         if (op == 0xc7)
             get_imm(j, i);

@@ -147,6 +147,35 @@ void jit_store_reg(struct jctx *j, unsigned h, unsigned r)
         e_mov_rr(&j->e, true, j->host_of[r], h);
 }
 
+/* Guest register r <- the low sz bytes of host register h (rax or rcx), as instruction i names it:
+ * at 4 or 8 bytes all of h (a 32-bit host op has zero-extended it, as the guest's does); a byte or
+ * word write keeps the bits above, in struct cpu and in the register's host copy (where valid);
+ * a write of AH..BH drops the host copy instead, to be reloaded when next named. */
+void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned r, unsigned sz)
+{
+    struct emit *e = &j->e;
+    if (sz >= 4) {
+        jit_store_reg(j, h, r);
+        return;
+    }
+    unsigned op = sz == 1 ? 0x88 : 0x89;
+    if (sz == 2)
+        e_byte(e, 0x66);
+    e_op_mem(e, false, op, h, RBX, HNONE, 0, sz == 1 ? jit_reg8_off(i, r) : GPR(r));
+    if (sz == 1 && jit_high8(i, r)) {
+        jit_clobber(j, r - 4);
+        return;
+    }
+    unsigned c = jit_cached(j, r);
+    if (c == HNONE)
+        return;
+    if (sz == 2)
+        e_byte(e, 0x66);
+    e_rex(e, false, h, HNONE, c, true);                                /* REX: bpl, not ch */
+    e_byte(e, op);
+    e_byte(e, 0xc0 | (h << 3) | (c & 7));                              /* mov c8/c16, h8/h16 */
+}
+
 /* Host code wrote guest register r in struct cpu behind the cache's back. */
 void jit_clobber(struct jctx *j, unsigned r)
 {
