@@ -22,9 +22,15 @@ static void ignore_irq(void *opaque, int level)
     (void)opaque, (void)level;
 }
 
-static void ignore_text(void *opaque, const char *buf, size_t n)
+/* The terminal's answer to the mirror: the fuzzer's op byte picks it (0: write, 1: later, 2: as a
+ * new line); a new line is asked at most once per step, as a terminal would. */
+static enum term_aside answer_text(void *opaque, const char *buf, size_t n, unsigned flags)
 {
-    (void)opaque, (void)buf, (void)n;
+    (void)buf, (void)n;
+    unsigned a = *(const uint8_t *)opaque % 3;
+    if (a == 2 && !(flags & TERM_ASIDE_CONT))
+        a = 0;
+    return a == 1 && (flags & TERM_ASIDE_NOW) ? TERM_ASIDE_WRITE : (enum term_aside)a;
 }
 
 static const char *const keys[] = { "a", "shift", "ret", "delete", "f12", "kp_enter", "nosuchkey" };
@@ -39,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     guest_mem_write(&m, 0xa0000, data + nops * 4, rest);
     struct irq_line irq = { ignore_irq, NULL };
     struct stop_link stop = { NULL, NULL };
-    struct vga_link vl = { .mem = &m, .write = ignore_text };
+    uint8_t answer = 0;
+    struct vga_link vl = { .mem = &m, .write = answer_text, .opaque = &answer };
     struct i8042 *k = i8042_new(&irq, &stop);
     struct vga *v = vga_new(&vl);
     struct bus pio;
@@ -57,10 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         case 3: vga_io_ops.write(v, op[1] % (VGA_IO_LEN + 4), val, 1u << (op[0] >> 6)); break;
         case 4: (void)vga_io_ops.read(v, op[1] % (VGA_IO_LEN + 4), 1u << (op[0] >> 6)); break;
         case 5: guest_mem_write(&m, 0xb8000 + (val & 0x7fff), &op[1], 1); break;
-        default: vga_mirror_step(v); break;
+        default: answer = op[1]; vga_mirror_step(v, op[2] & 1 ? TERM_ASIDE_NOW : 0); break;
         }
     }
-    vga_mirror_step(v);
+    vga_mirror_step(v, TERM_ASIDE_NOW);
 out:
     vga_free(v);
     i8042_free(k);

@@ -18,10 +18,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/eventloop.h"
 #include "hw/serial.h"
+#include "hw/term-lines.h"
 
 #define ESCAPE_CHAR 0x01       /* Ctrl-A */
 
@@ -35,7 +37,8 @@ struct stdio_chr {
     int room_fd;               /* eventfd: the UART has room again (stdio_chr_rx_room) */
     bool escape;               /* the previous byte was Ctrl-A */
     struct stdio_mux_link mux; /* the monitor, or none */
-    pthread_mutex_t lock;      /* guards mux_focus and held[] against the UART's thread */
+    pthread_mutex_t lock;      /* guards mux_focus, held[] and lines; held across writes to out_fd */
+    struct term_lines lines;   /* COM1 and the VGA mirror on out_fd, each line whole */
     bool mux_focus;            /* typed bytes go to the monitor; guest output is held */
     size_t nheld;              /* guest output held while the monitor has the terminal (bytes) */
     uint8_t held[4096];        /* beyond it, output is dropped, as a line without flow control */
@@ -88,31 +91,59 @@ static void term_raw(int fd)
     }
 }
 
-void stdio_chr_tx(void *opaque, uint8_t byte)
-{
-    struct stdio_chr *c = opaque;
-    pthread_mutex_lock(&c->lock);
-    bool hold = c->mux_focus;
-    if (hold && c->nheld < sizeof(c->held))
-        c->held[c->nheld++] = byte;
-    pthread_mutex_unlock(&c->lock);
-    if (hold)
-        return;
-    while (write(c->out_fd, &byte, 1) < 0 && errno == EINTR)
-        ;                      /* other errors (a closed pipe) drop the byte, as a line would */
-}
-
-void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
+static void put(struct stdio_chr *c, const char *buf, size_t n)
 {
     while (n) {
         ssize_t w = write(c->out_fd, buf, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return;
+            return;            /* other errors (a closed pipe) drop the text, as a line would */
         buf += w;
         n -= (size_t)w;
     }
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void stdio_chr_tx(void *opaque, uint8_t byte)
+{
+    struct stdio_chr *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    if (c->mux_focus) {
+        if (c->nheld < sizeof(c->held))
+            c->held[c->nheld++] = byte;
+    } else {
+        if (term_lines_main(&c->lines, byte, now_ns()))
+            put(c, "\r\n", 2);
+        put(c, (const char *)&byte, 1);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
+{
+    put(c, buf, n);
+}
+
+enum term_aside stdio_chr_write_aside(struct stdio_chr *c, const char *buf, size_t n, unsigned flags)
+{
+    bool newline = false;
+    pthread_mutex_lock(&c->lock);
+    enum term_aside r = c->mux_focus && !(flags & TERM_ASIDE_NOW) ? TERM_ASIDE_LATER
+                      : term_lines_aside(&c->lines, buf, n, flags, now_ns(), &newline);
+    if (r == TERM_ASIDE_WRITE) {
+        if (newline)
+            put(c, "\r\n", 2);
+        put(c, buf, n);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return r;
 }
 
 void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux)

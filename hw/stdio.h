@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hw/link.h"
+#include "hw/term-lines.h"
 
 struct evloop;
 struct serial;
@@ -30,6 +31,9 @@ struct stdio_mux_link {
 void stdio_chr_set_mux(struct stdio_chr *c, const struct stdio_mux_link *mux);
 /* Text for the terminal from the other user (any thread). */
 void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n);
+/* Text from a writer beside COM1 (the VGA mirror; any thread), never inside a line COM1 is
+ * writing nor while the monitor has the terminal: hw/term-lines.h says what the answers mean. */
+enum term_aside stdio_chr_write_aside(struct stdio_chr *c, const char *buf, size_t n, unsigned flags);
 void stdio_chr_free(struct stdio_chr *c);
 /* serial_link.tx: one byte to out_fd. */
 void stdio_chr_tx(void *opaque, uint8_t byte);

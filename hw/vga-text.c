@@ -92,7 +92,54 @@ static bool print_row(struct vga_tty *t, int r, const char *text, char *out, siz
     return true;
 }
 
-void vga_mirror_step(struct vga *v)
+/* What printing screen s takes (into out, at most cap bytes), t updated as if it was printed. */
+static size_t mirror_text(struct vga_tty *t, const struct vga_screen *s, char *out, size_t cap)
+{
+    if (t->last_rows != s->rows) {
+        memset(t->last, 0, sizeof(t->last));
+        memset(t->shown, 0, sizeof(t->shown));   /* a new mode: its text is all new */
+    } else {
+        int k = scrolled_by(t, s);
+        if (k)
+            follow_scroll(t, s->rows, k);
+    }
+    size_t n = 0;
+    for (int r = 0; r < s->rows; r++) {
+        if (strcmp(s->text[r], t->shown[r]) == 0)
+            continue;
+        if (blank(s->text[r]))
+            t->shown[r][0] = 0;              /* cleared: nothing to print */
+        else if (!print_row(t, r, s->text[r], out, &n, cap))
+            break;
+    }
+    memcpy(t->last, s->text, sizeof(t->last));
+    t->last_rows = s->rows;
+    return n;
+}
+
+/* Offers the text to the link: a first row that only grows continues the mirror's last output line
+ * (TERM_ASIDE_CONT), which the link may refuse when other text came after it: then the row prints
+ * whole on a new line. The mirror's state moves on only when the text went out. */
+static void mirror_print(struct vga *v, const struct vga_screen *s, unsigned flags)
+{
+    struct vga_tty t = v->tty;
+    char out[VGA_MAX_ROWS * (VGA_MAX_COLS + 2)];
+    size_t n = mirror_text(&t, s, out, sizeof(out));
+    enum term_aside r = TERM_ASIDE_WRITE;
+    if (n && v->link.write) {
+        r = v->link.write(v->link.opaque, out, n, flags | (out[0] != '\r' ? TERM_ASIDE_CONT : 0));
+        if (r == TERM_ASIDE_NEW_LINE) {
+            t = v->tty;
+            t.row = -1;
+            n = mirror_text(&t, s, out, sizeof(out));
+            r = v->link.write(v->link.opaque, out, n, flags);
+        }
+    }
+    if (r == TERM_ASIDE_WRITE)
+        v->tty = t;
+}
+
+void vga_mirror_step(struct vga *v, unsigned flags)
 {
     static_assert(sizeof(((struct vga_screen *)0)->text) == sizeof(v->tty.last), "screen size");
     struct vga_screen s;
@@ -104,28 +151,7 @@ void vga_mirror_step(struct vga *v)
     }
     for (int r = 0; r < s.rows; r++)
         trim(s.text[r]);
-    if (t->last_rows != s.rows) {
-        memset(t->last, 0, sizeof(t->last));
-        memset(t->shown, 0, sizeof(t->shown));   /* a new mode: its text is all new */
-    } else if (memcmp(t->last, s.text, sizeof(t->last)) == 0) {
+    if (t->last_rows == s.rows && memcmp(t->last, s.text, sizeof(t->last)) == 0)
         return;
-    } else {
-        int k = scrolled_by(t, &s);
-        if (k)
-            follow_scroll(t, s.rows, k);
-    }
-    char out[VGA_MAX_ROWS * (VGA_MAX_COLS + 2)];
-    size_t n = 0;
-    for (int r = 0; r < s.rows; r++) {
-        if (strcmp(s.text[r], t->shown[r]) == 0)
-            continue;
-        if (blank(s.text[r]))
-            t->shown[r][0] = 0;              /* cleared: nothing to print */
-        else if (!print_row(t, r, s.text[r], out, &n, sizeof(out)))
-            break;
-    }
-    memcpy(t->last, s.text, sizeof(t->last));
-    t->last_rows = s.rows;
-    if (n && v->link.write)
-        v->link.write(v->link.opaque, out, n);
+    mirror_print(v, &s, flags);
 }

@@ -181,7 +181,7 @@ bool vga_read_screen(struct vga *v, struct vga_screen *s)
 static void mirror_tick(void *opaque)
 {
     struct vga *v = opaque;
-    vga_mirror_step(v);
+    vga_mirror_step(v, 0);
     clk_timer_arm(v->link.clock, v->timer, clk_now(v->link.clock) + VGA_MIRROR_NS);
 }
 
@@ -210,7 +210,7 @@ void vga_free(struct vga *v)
         return;
     if (v->timer) {
         clk_timer_free(v->link.clock, v->timer);
-        vga_mirror_step(v);    /* what the guest wrote since the last step (it may have just ended) */
+        vga_mirror_step(v, TERM_ASIDE_NOW);    /* what the guest wrote since the last step (it may have just ended) */
     }
     pthread_mutex_destroy(&v->lock);
     free(v);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw/term-lines.h"
+
 struct guest_mem;
 struct plat_clock;
 struct vga;
@@ -26,7 +28,9 @@ struct vga;
 struct vga_link {
     const struct guest_mem *mem;   /* the frame buffer lives in guest RAM */
     const struct plat_clock *clock;   /* the mirror's timer; NULL: no mirror */
-    void (*write)(void *opaque, const char *buf, size_t n);   /* the mirror's text */
+    /* The mirror's text, written unless the answer says otherwise (a terminal it shares with COM1,
+     * hw/term-lines.h); flags: TERM_ASIDE_CONT, TERM_ASIDE_NOW. */
+    enum term_aside (*write)(void *opaque, const char *buf, size_t n, unsigned flags);
     void *opaque;
 };
 
@@ -52,8 +56,10 @@ struct vms_reader;
 void vga_save(struct vga *v, struct vms_writer *w);
 int vga_load(struct vga *v, struct vms_reader *r);
 
-/* The mirror's step, run by its timer every VGA_MIRROR_NS (and by tests): print what changed. */
+/* The mirror's step, run by its timer every VGA_MIRROR_NS (and by tests): print what changed;
+ * flags as the link's write takes them (TERM_ASIDE_NOW: its last step). A step whose text the link
+ * puts off leaves the mirror as it was, so the next step prints that text. */
 #define VGA_MIRROR_NS 50000000ull
-void vga_mirror_step(struct vga *v);
+void vga_mirror_step(struct vga *v, unsigned flags);
 
 #endif

@@ -22,15 +22,24 @@ struct rig {
     struct vga *v;
     char out[8192];
     size_t n;
+    enum term_aside answer;        /* the terminal's answer to the mirror's next text */
+    unsigned flags;                /* the flags that text came with */
 };
 
-static void capture(void *opaque, const char *buf, size_t n)
+static enum term_aside capture(void *opaque, const char *buf, size_t n, unsigned flags)
 {
     struct rig *r = opaque;
+    r->flags = flags;
+    if (r->answer != TERM_ASIDE_WRITE) {
+        enum term_aside a = r->answer;
+        r->answer = TERM_ASIDE_WRITE;
+        return a;
+    }
     assert_true(r->n + n < sizeof(r->out));
     memcpy(r->out + r->n, buf, n);
     r->n += n;
     r->out[r->n] = 0;
+    return TERM_ASIDE_WRITE;
 }
 
 static void out8(struct rig *r, unsigned port, uint8_t v)
@@ -86,7 +95,7 @@ static const char *step(struct rig *r)
 {
     r->n = 0;
     r->out[0] = 0;
-    vga_mirror_step(r->v);
+    vga_mirror_step(r->v, 0);
     return r->out;
 }
 
@@ -134,6 +143,36 @@ static void test_teletype(void **state)
     assert_string_equal(step(&r), " Hard Disk...");   /* the line grew: only its end */
     put(&r, 1, 0, "X");
     assert_string_equal(step(&r), "\r\nXooting from Hard Disk...");   /* overwritten: again */
+    rig_free(&r);
+}
+
+/* A terminal shared with COM1 (hw/term-lines.c): text put off comes whole at the next step, and a
+ * line that grew after COM1 wrote prints whole on a new line. */
+static void test_shared_terminal(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r);
+    mode3(&r);
+    put(&r, 0, 0, "Booting from");
+    r.answer = TERM_ASIDE_LATER;
+    assert_string_equal(step(&r), "");      /* COM1 is mid-line: nothing yet */
+    put(&r, 0, 12, " Hard Disk...");
+    assert_string_equal(step(&r), "\r\nBooting from Hard Disk...");
+    assert_int_equal(r.flags, 0);
+    put(&r, 0, 25, "ok");
+    r.answer = TERM_ASIDE_NEW_LINE;
+    assert_string_equal(step(&r), "\r\nBooting from Hard Disk...ok");
+    assert_int_equal(r.flags, 0);           /* the second offer: a new line */
+    put(&r, 0, 27, "!");
+    assert_string_equal(step(&r), "!");     /* nothing came between: it grows */
+    assert_int_equal(r.flags, TERM_ASIDE_CONT);
+    put(&r, 1, 0, "last");
+    r.answer = TERM_ASIDE_LATER;
+    assert_string_equal(step(&r), "");
+    vga_mirror_step(r.v, TERM_ASIDE_NOW);   /* the last step (vga_free's) says so */
+    assert_string_equal(r.out, "\r\nlast");
+    assert_int_equal(r.flags, TERM_ASIDE_NOW);
     rig_free(&r);
 }
 
@@ -263,6 +302,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registers),
         cmocka_unit_test(test_teletype),
+        cmocka_unit_test(test_shared_terminal),
         cmocka_unit_test(test_scroll_and_clear),
         cmocka_unit_test(test_graphics_and_hostile),
         cmocka_unit_test(test_state),

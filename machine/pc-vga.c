@@ -52,7 +52,8 @@ static int add_rom(struct fw_cfg *f, char *err, size_t errlen)
     return r;
 }
 
-int pc_vga_add(struct vm *vm, struct fw_cfg *f, void (*write)(void *, const char *, size_t),
+int pc_vga_add(struct vm *vm, struct fw_cfg *f,
+               enum term_aside (*write)(void *, const char *, size_t, unsigned),
                void *opaque, struct pc_vga **out, char *err, size_t errlen)
 {
     *out = NULL;

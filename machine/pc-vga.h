@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hw/term-lines.h"
 #include "machine/vm.h"
 
 #define PC_VGA_BIOS "/usr/share/seabios/vgabios-isavga.bin"   /* Debian's seabios package */
@@ -22,7 +23,8 @@ bool pc_firmware_sercon(const struct vm_config *c);
 
 /* Creates the VGA when pc_has_vga, its ROM in f and its mirror writing with write(opaque, ..).
  * 0 (*out NULL when there is none) or -errno with err set. */
-int pc_vga_add(struct vm *vm, struct fw_cfg *f, void (*write)(void *, const char *, size_t),
+int pc_vga_add(struct vm *vm, struct fw_cfg *f,
+               enum term_aside (*write)(void *, const char *, size_t, unsigned),
                void *opaque, struct pc_vga **out, char *err, size_t errlen);
 void pc_vga_free(struct pc_vga *p);
 /* The device, for its snapshot section (machine/pc-state.c). */

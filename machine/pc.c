@@ -166,11 +166,11 @@ static void pc_console_mux(struct vm *vm, const struct vm_console_link *l)
     stdio_chr_set_mux(pc->console, &m);
 }
 
-/* The VGA mirror's text, beside COM1's on the terminal. */
-static void console_write(void *opaque, const char *buf, size_t n)
+/* The VGA mirror's text, beside COM1's on the terminal, neither cutting the other's lines. */
+static enum term_aside console_write(void *opaque, const char *buf, size_t n, unsigned flags)
 {
     struct pc *pc = opaque;
-    stdio_chr_write(pc->console, buf, n);
+    return stdio_chr_write_aside(pc->console, buf, n, flags);
 }
 
 static void pc_console_write(struct vm *vm, const char *buf, size_t n)
