@@ -2,8 +2,9 @@
 # TCP stream through user networking (issue 14), vmon --accel soft vs qemu-system-x86_64 -accel tcg
 # with -netdev user + -device virtio-net-pci, same kernel and initramfs, in one run: the guest
 # sends BENCH_NET_MIB MiB to a host server on 127.0.0.1 (busybox dd | nc to 10.0.2.2), then reads as
-# many from it (nc | wc -c); tests/linux/net-bench-server.py times both on the host. Prints MB/s
-# per direction and vmon/QEMU (> 1: vmon is faster). Env: BENCH_NET_MIB (default 32), QEMU,
+# many from it (nc | wc -c); tests/linux/net-bench-server.py times both on the host. The VMMs take
+# turns, BENCH_NET_RUNS rounds (default 3: one run on this shared machine swings by 30%); prints the
+# median MB/s per direction and vmon/QEMU (> 1: vmon is faster). Env: BENCH_NET_MIB (default 32), QEMU,
 # BENCH_NET_USER (vmon's --net value, default user; e.g. user,mtu=9000), BENCH_NET_BASE (a second
 # vmon binary, e.g. an older build, measured in the same run as its own row).
 set -u
@@ -43,17 +44,35 @@ nc 10.0.2.2 $pb | wc -c"
 }
 
 NETV=${BENCH_NET_USER:-user}
-read -r vg vh < <(run_one vmon "$VMON" run --accel soft --net "$NETV")
-bg=; bh=
-[ -n "${BENCH_NET_BASE:-}" ] && read -r bg bh < <(run_one base "$BENCH_NET_BASE" run --accel soft --net "$NETV")
-if command -v "$QEMU" >/dev/null; then
-    read -r qg qh < <(run_one qemu "$QEMU" -accel tcg -m 512 -nographic -nodefaults -serial stdio \
-        -no-reboot -netdev user,id=n0 -device virtio-net-pci,netdev=n0)
-else
-    qg=-; qh=-
+RUNS=${BENCH_NET_RUNS:-3}
+vg=(); vh=(); bg=(); bh=(); qg=(); qh=()
+for _ in $(seq "$RUNS"); do
+    read -r g h < <(run_one vmon "$VMON" run --accel soft --net "$NETV"); vg+=("$g"); vh+=("$h")
+    if [ -n "${BENCH_NET_BASE:-}" ]; then
+        read -r g h < <(run_one base "$BENCH_NET_BASE" run --accel soft --net "$NETV"); bg+=("$g"); bh+=("$h")
+    fi
+    if command -v "$QEMU" >/dev/null; then
+        read -r g h < <(run_one qemu "$QEMU" -accel tcg -m 512 -nographic -nodefaults -serial stdio \
+            -no-reboot -netdev user,id=n0 -device virtio-net-pci,netdev=n0)
+        qg+=("$g"); qh+=("$h")
+    fi
+done
+# median V...: the middle value of those measured ("-" when a run failed or none ran).
+median() {
+    local v
+    v=$(printf '%s\n' "$@" | grep -v '^-$' | grep . | sort -n)
+    [ -z "$v" ] || [ "$(echo "$v" | wc -l)" -ne "$#" ] && { echo -; return; }
+    echo "$v" | sed -n "$((($# + 1) / 2))p"
+}
+echo "runs, MB/s: vmon g2h ${vg[*]} h2g ${vh[*]}; QEMU g2h ${qg[*]:--} h2g ${qh[*]:--}"
+vg=$(median "${vg[@]}"); vh=$(median "${vh[@]}")
+qg=$(median "${qg[@]}"); qh=$(median "${qh[@]}")
+if [ -n "${BENCH_NET_BASE:-}" ]; then
+    echo "runs, MB/s: base g2h ${bg[*]} h2g ${bh[*]}"
+    bg=$(median "${bg[@]}"); bh=$(median "${bh[@]}")
 fi
-ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || echo "scale=2; $1 / $2" | bc -l; }
-printf '%-22s %12s %12s %10s\n' "$MIB MiB, MB/s" "vmon soft" "QEMU TCG" "vmon/QEMU"
+ratio() { [ "$1" = - ] || [ "$2" = - ] && echo - || printf "%.2f" "$(echo "$1 / $2" | bc -l)"; }
+printf '%-22s %12s %12s %10s\n' "$MIB MiB, median MB/s" "vmon soft" "QEMU TCG" "vmon/QEMU"
 printf '%-22s %12s %12s %10s\n' "guest -> host" "$vg" "$qg" "$(ratio "$vg" "$qg")"
 printf '%-22s %12s %12s %10s\n' "host -> guest" "$vh" "$qh" "$(ratio "$vh" "$qh")"
 if [ -n "${BENCH_NET_BASE:-}" ]; then
