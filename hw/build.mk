@@ -1,6 +1,6 @@
 # hw/: the devices, each on its links (a bus, IRQ lines, a stop request, the event loop).
 VMON_SRCS += hw/stdio.c hw/serial.c hw/i8042.c hw/rtc.c hw/acpi-pm.c hw/debug-exit.c hw/fw_cfg.c hw/fw_cfg-dma.c \
-             hw/pc-testdev.c hw/vga.c hw/vga-text.c hw/vga-state.c hw/ps2-kbd.c hw/term-lines.c
+             hw/pc-testdev.c hw/vga.c hw/vga-text.c hw/vga-state.c hw/ps2-kbd.c hw/term-lines.c hw/term-raw.c
 UNIT_TESTS += hw/serial_test.c hw/fw_cfg_test.c hw/fw_cfg-dma_test.c hw/debug-exit_test.c hw/devices_test.c hw/vga_test.c hw/ps2-kbd_test.c hw/term-lines_test.c
 # The userspace PC platform's devices (issue 4): interrupt controllers and timers.
 VMON_SRCS += hw/pic.c hw/pit.c hw/apic.c hw/apic-state.c hw/apic-x2.c hw/apic-timer.c hw/ioapic.c hw/hpet.c

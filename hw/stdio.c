@@ -4,25 +4,22 @@
  * Typed bytes the UART cannot take yet wait here (flow control, serial_link.rx_room) rather than
  * being lost: a paste larger than its buffer arrives whole. Past sizeof(pend) stdin is left
  * unread until the guest catches up (so Ctrl-A x then waits too, as in QEMU).
- *
- * The saved termios is the one process-wide variable here: the terminal belongs to the process, and
- * exit() and fatal-signal paths, which have no VM at hand, must put it back. */
+ * Raw mode and putting the terminal back: hw/term-raw.c. */
 #include "hw/stdio.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/eventloop.h"
 #include "hw/serial.h"
+#include "hw/term-raw.h"
 #include "hw/term-lines.h"
 
 #define ESCAPE_CHAR 0x01       /* Ctrl-A */
@@ -47,49 +44,6 @@ struct stdio_chr {
 };
 
 #define READ_CHUNK 256         /* one read of stdin; with a pending Ctrl-A it yields one more byte */
-
-static struct termios saved_tio;
-static volatile sig_atomic_t tio_fd = -1;   /* the fd whose termios is saved, -1 when none */
-
-static void term_restore(void)
-{
-    if (tio_fd >= 0) {
-        tcsetattr(tio_fd, TCSANOW, &saved_tio);
-        tio_fd = -1;
-    }
-}
-
-/* Fatal signals: restore the terminal, then die of the same signal (SA_RESETHAND). */
-static void term_fatal_signal(int sig)
-{
-    if (tio_fd >= 0)
-        tcsetattr(tio_fd, TCSANOW, &saved_tio);
-    raise(sig);
-}
-
-static void term_raw(int fd)
-{
-    static bool hooks_installed;
-    if (!isatty(fd) || tcgetpgrp(fd) != getpgrp() || tcgetattr(fd, &saved_tio) < 0)
-        return;
-    struct termios raw = saved_tio;
-    cfmakeraw(&raw);
-    raw.c_oflag |= OPOST | ONLCR;   /* keep the host's newline handling for output */
-    if (tcsetattr(fd, TCSANOW, &raw) < 0)
-        return;
-    tio_fd = fd;
-    if (!hooks_installed) {
-        hooks_installed = true;
-        atexit(term_restore);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = term_fatal_signal;
-        sa.sa_flags = (int)SA_RESETHAND;
-        int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT };
-        for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-            sigaction(fatal[i], &sa, NULL);
-    }
-}
 
 static void put(struct stdio_chr *c, const char *buf, size_t n)
 {
