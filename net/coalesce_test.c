@@ -1,0 +1,303 @@
+/* net/coalesce.c: in-order segments of one flow become one GSO frame whose lengths, checksums
+ * (checked with hw/virtio/net-offload.c's own RFC 1071 sum) and payload are right; a gap, another
+ * flow, a flag other than ACK/PSH, other options/ack/window, a longer segment, the 64 KiB limit
+ * and frames that are short, garbage or not TCP end a merge or pass through as they came, in
+ * order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hw/virtio/net-offload.h"
+#include "net/coalesce.h"
+#include "net/net.h"
+
+#define MAXOUT 64
+
+struct sink {
+    int n;
+    bool gso[MAXOUT];
+    uint8_t hdr[MAXOUT][NET_HDR_LEN];
+    size_t len[MAXOUT];
+    uint8_t *f[MAXOUT];
+};
+
+static void collect(void *opaque, const uint8_t *hdr, const uint8_t *frame, size_t len)
+{
+    struct sink *s = opaque;
+    assert_true(s->n < MAXOUT && len <= NET_MAX_FRAME);
+    s->gso[s->n] = hdr != NULL;
+    if (hdr)
+        memcpy(s->hdr[s->n], hdr, NET_HDR_LEN);
+    s->f[s->n] = malloc(len ? len : 1);
+    memcpy(s->f[s->n], frame, len);
+    s->len[s->n++] = len;
+}
+
+static int setup(void **state)
+{
+    struct sink *s = calloc(1, sizeof(*s));
+    struct coalesce *c = malloc(sizeof(*c));
+    assert_int_equal(coalesce_init(c, collect, s), 0);
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    for (int i = 0; i < s->n; i++)
+        free(s->f[i]);
+    coalesce_destroy(c);
+    free(s);
+    free(c);
+    return 0;
+}
+
+struct segp {
+    uint32_t seq, ack;
+    uint16_t sport, win;
+    uint8_t flags, optlen, optbyte;
+    size_t pay;
+};
+
+/* Ethernet + IPv4 + TCP (optlen bytes of options) + payload bytes (seq + i) & 0xff, checksums
+ * right. Returns the length. */
+static size_t build(uint8_t *f, const struct segp *p)
+{
+    size_t thl = 20 + p->optlen, tot = 20 + thl + p->pay;
+    memset(f, 0, 14 + 20 + thl);
+    memcpy(f, "\x52\x54\x00\x12\x34\x56\x52\x55\x0a\x00\x02\x02\x08\x00", 14);
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)(tot >> 8);
+    ip[3] = (uint8_t)tot;
+    ip[6] = 0x40;                      /* DF */
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, "\x0a\x00\x02\x02\x0a\x00\x02\x0f", 8);
+    uint16_t sport = p->sport ? p->sport : 5000;
+    tcp[0] = (uint8_t)(sport >> 8);
+    tcp[1] = (uint8_t)sport;
+    tcp[2] = 0x9c;
+    tcp[3] = 0x40;
+    for (int i = 0; i < 4; i++) {
+        tcp[4 + i] = (uint8_t)(p->seq >> (24 - 8 * i));
+        tcp[8 + i] = (uint8_t)(p->ack >> (24 - 8 * i));
+    }
+    tcp[12] = (uint8_t)(thl / 4 << 4);
+    tcp[13] = p->flags ? p->flags : 0x10;
+    tcp[14] = (uint8_t)((p->win ? p->win : 65535) >> 8);
+    tcp[15] = (uint8_t)(p->win ? p->win : 65535);
+    memset(tcp + 20, p->optbyte ? p->optbyte : 1, p->optlen);
+    for (size_t i = 0; i < p->pay; i++)
+        tcp[thl + i] = (uint8_t)(p->seq + i);
+    uint16_t ic = inet_fold(inet_sum(0, ip, 20));
+    ip[10] = (uint8_t)(ic >> 8);
+    ip[11] = (uint8_t)ic;
+    uint32_t sum = inet_sum(0, ip + 12, 8) + 6 + (uint32_t)(thl + p->pay);
+    uint16_t tc = inet_fold(inet_sum(sum, tcp, thl + p->pay));
+    tcp[16] = (uint8_t)(tc >> 8);
+    tcp[17] = (uint8_t)tc;
+    return 14 + tot;
+}
+
+static void feed(struct coalesce *c, const struct segp *p)
+{
+    static uint8_t f[NET_MAX_FRAME];
+    coalesce_frame(c, f, build(f, p));
+}
+
+/* Output i is a well-formed frame of IP payload bytes starting at seq. */
+static void check_frame(const struct sink *s, int i, uint32_t seq, size_t pay, size_t thl)
+{
+    const uint8_t *f = s->f[i], *ip = f + 14, *tcp = ip + 20;
+    assert_int_equal(s->len[i], 14 + 20 + thl + pay);
+    assert_int_equal(ip[2] << 8 | ip[3], 20 + thl + pay);
+    assert_int_equal(inet_fold(inet_sum(0, ip, 20)), 0);
+    uint32_t sum = inet_sum(0, ip + 12, 8) + 6 + (uint32_t)(thl + pay);
+    assert_int_equal(inet_fold(inet_sum(sum, tcp, thl + pay)), 0);
+    assert_int_equal((uint32_t)(tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7]), seq);
+    for (size_t k = 0; k < pay; k++)
+        if (tcp[thl + k] != (uint8_t)(seq + k))
+            fail_msg("payload byte %zu of frame %d", k, i);
+}
+
+static void in_order_merge(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    for (uint32_t i = 0; i < 5; i++)
+        feed(c, &(struct segp){ .seq = 1000 + i * 1448, .ack = 7, .pay = 1448 });
+    feed(c, &(struct segp){ .seq = 1000 + 5 * 1448, .ack = 7, .pay = 500 });   /* short: ends it */
+    assert_int_equal(s->n, 1);
+    coalesce_flush(c);
+    assert_int_equal(s->n, 1);
+    assert_true(s->gso[0]);
+    struct vnet_hdr h;
+    vnet_hdr_decode(s->hdr[0], &h);
+    assert_int_equal(h.flags, VNET_HDR_F_DATA_VALID);
+    assert_int_equal(h.gso_type, VNET_GSO_TCPV4);
+    assert_int_equal(h.gso_size, 1448);
+    assert_int_equal(h.hdr_len, 54);
+    assert_int_equal(h.num_buffers, 0);
+    check_frame(s, 0, 1000, 5 * 1448 + 500, 20);
+    assert_int_equal(s->f[0][14 + 20 + 13], 0x10);
+    assert_int_equal(c->merged, 5);
+}
+
+static void single_and_psh(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    uint8_t f[200];
+    size_t len = build(f, &(struct segp){ .seq = 1, .pay = 100 });
+    coalesce_frame(c, f, len);
+    assert_int_equal(s->n, 0);         /* pending until the round ends */
+    coalesce_flush(c);
+    assert_int_equal(s->n, 1);
+    assert_false(s->gso[0]);           /* one segment: exactly as it came */
+    assert_memory_equal(s->f[0], f, len);
+    feed(c, &(struct segp){ .seq = 101, .pay = 100 });
+    feed(c, &(struct segp){ .seq = 201, .pay = 100, .flags = 0x18 });   /* PSH: merged, then out */
+    assert_int_equal(s->n, 2);
+    assert_true(s->gso[1]);
+    check_frame(s, 1, 101, 200, 20);
+    assert_int_equal(s->f[1][14 + 20 + 13], 0x18);
+    feed(c, &(struct segp){ .seq = 301, .pay = 100, .flags = 0x18 });   /* PSH alone: straight out */
+    assert_int_equal(s->n, 3);
+    assert_false(s->gso[2]);
+}
+
+static void gaps_and_other_flows(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    feed(c, &(struct segp){ .seq = 0, .pay = 100 });
+    feed(c, &(struct segp){ .seq = 200, .pay = 100 });                  /* gap */
+    feed(c, &(struct segp){ .seq = 300, .pay = 100 });
+    feed(c, &(struct segp){ .seq = 400, .pay = 100, .sport = 6000 });   /* another flow */
+    feed(c, &(struct segp){ .seq = 400, .pay = 100 });                  /* back: starts afresh */
+    feed(c, &(struct segp){ .seq = 500, .pay = 100, .ack = 9 });        /* ack moved */
+    feed(c, &(struct segp){ .seq = 600, .pay = 100, .ack = 9, .win = 100 });   /* window moved */
+    feed(c, &(struct segp){ .seq = 700, .pay = 150, .ack = 9, .win = 100 });   /* longer than mss */
+    coalesce_flush(c);
+    assert_int_equal(s->n, 7);
+    bool gso[7] = { false, true, false, false, false, false, false };
+    uint32_t seq[7] = { 0, 200, 400, 400, 500, 600, 700 };
+    size_t pay[7] = { 100, 200, 100, 100, 100, 100, 150 };
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(s->gso[i], gso[i]);
+        check_frame(s, i, seq[i], pay[i], 20);
+    }
+    assert_int_equal(s->f[2][14 + 20 + 1], 6000 & 0xff);
+}
+
+static void flags_and_options(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    static const uint8_t bad[] = { 0x11, 0x12, 0x14, 0x30, 0x50, 0x90, 0x08 };  /* FIN..CWR, PSH without ACK */
+    uint32_t seq = 0;
+    for (size_t i = 0; i < sizeof(bad); i++) {
+        feed(c, &(struct segp){ .seq = seq, .pay = 10 });
+        feed(c, &(struct segp){ .seq = seq + 10, .pay = 10, .flags = bad[i] });
+        seq += 20;
+    }
+    coalesce_flush(c);
+    assert_int_equal(s->n, 2 * (int)sizeof(bad));
+    for (int i = 0; i < s->n; i++)
+        assert_false(s->gso[i]);
+    int n0 = s->n;
+    feed(c, &(struct segp){ .seq = 0, .pay = 64, .optlen = 12, .optbyte = 1 });
+    feed(c, &(struct segp){ .seq = 64, .pay = 64, .optlen = 12, .optbyte = 1 });
+    feed(c, &(struct segp){ .seq = 128, .pay = 64, .optlen = 12, .optbyte = 2 });   /* other options */
+    feed(c, &(struct segp){ .seq = 192, .pay = 64, .optlen = 8, .optbyte = 2 });    /* other length */
+    coalesce_flush(c);
+    assert_int_equal(s->n, n0 + 3);
+    assert_true(s->gso[n0]);
+    check_frame(s, n0, 0, 128, 32);
+    assert_int_equal(s->hdr[n0][2], 14 + 20 + 32);
+    check_frame(s, n0 + 1, 128, 64, 32);
+    check_frame(s, n0 + 2, 192, 64, 28);
+}
+
+static void size_limit(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    uint32_t seq = 0xfffff000;         /* wraps: seq arithmetic is modulo 2^32 */
+    for (int i = 0; i < 100; i++, seq += 1448)
+        feed(c, &(struct segp){ .seq = seq, .pay = 1448 });
+    coalesce_flush(c);
+    size_t per = (65535 - 40) / 1448;  /* 45 segments fit one IP datagram */
+    assert_int_equal(s->n, 3);
+    uint32_t at = 0xfffff000;
+    size_t left = 100 * 1448;
+    for (int i = 0; i < 3; i++) {
+        size_t pay = left < per * 1448 ? left : per * 1448;
+        assert_true(s->gso[i]);
+        check_frame(s, i, at, pay, 20);
+        assert_true(s->len[i] - 14 <= 65535);
+        at += (uint32_t)pay;
+        left -= pay;
+    }
+}
+
+static void garbage_passes(void **state)
+{
+    struct coalesce *c = *state;
+    struct sink *s = c->opaque;
+    uint8_t f[300];
+    int n = 0;
+    feed(c, &(struct segp){ .seq = 0, .pay = 100 });
+    for (size_t len = 0; len < 60; len += 7, n++) {   /* short frames, after a pending one */
+        memset(f, 0xa5, sizeof(f));
+        coalesce_frame(c, f, len);
+    }
+    size_t len = build(f, &(struct segp){ .seq = 100, .pay = 100 });
+    struct { size_t at; uint8_t v; size_t len; } bent[] = {
+        { 14 + 3, 0xff, 0 },           /* IP total length past the frame */
+        { 14 + 3, 20, 0 },             /* ... or shorter than its headers */
+        { 14, 0x46, 0 },               /* IP options */
+        { 14 + 6, 0x60, 0 },           /* MF */
+        { 14 + 7, 0x01, 0 },           /* an offset */
+        { 14 + 9, 17, 0 },             /* UDP */
+        { 12, 0x86, 0 },               /* not IPv4 */
+        { 14 + 32, 0x40, 0 },          /* data offset 4 words: shorter than a TCP header */
+        { 14 + 32, 0xf0, 0 },          /* 60 bytes of header: parses, goes out alone */
+        { 0, 0, 10 },                  /* Ethernet padding */
+    };
+    for (size_t i = 0; i < sizeof(bent) / sizeof(bent[0]); i++, n++) {
+        uint8_t g[320];
+        memcpy(g, f, len);
+        g[bent[i].at] = bent[i].v;
+        memset(g + len, 0, sizeof(g) - len);
+        coalesce_frame(c, g, len + bent[i].len);
+    }
+    coalesce_flush(c);
+    assert_int_equal(s->n, 1 + n);
+    check_frame(s, 0, 0, 100, 20);
+    for (int i = 0; i < s->n; i++)
+        assert_false(s->gso[i]);
+    assert_int_equal(s->len[1], 0);
+    assert_int_equal(s->len[2], 7);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(in_order_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(single_and_psh, setup, teardown),
+        cmocka_unit_test_setup_teardown(gaps_and_other_flows, setup, teardown),
+        cmocka_unit_test_setup_teardown(flags_and_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(garbage_passes, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
