@@ -12,7 +12,7 @@ build/fuzz/fuzz-coalesce: net/coalesce_fuzz.c net/coalesce.c net/coalesce.h net/
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ net/coalesce_fuzz.c net/coalesce.c
 fuzz-coalesce: build/fuzz/fuzz-coalesce
-	@mkdir -p build/fuzz/coalesce-corpus
+	@[ -d build/fuzz/coalesce-corpus ] || net/coalesce-seeds.py build/fuzz/coalesce-corpus
 	nice -n 10 build/fuzz/fuzz-coalesce -max_total_time=$(FUZZ_TIME) -max_len=300000 -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix=build/fuzz/coalesce- build/fuzz/coalesce-corpus
 .PHONY: fuzz-coalesce

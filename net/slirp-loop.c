@@ -35,6 +35,7 @@ static struct frame *frame_new(const struct iovec *iov, int iovcnt)
         return NULL;
     f->next = NULL;
     f->len = 0;
+    f->hdr = false;
     for (int i = 0; i < iovcnt; i++) {
         memcpy(f->data + f->len, iov[i].iov_base, iov[i].iov_len);
         f->len += iov[i].iov_len;
@@ -71,13 +72,20 @@ static void list_free(struct frame_list *l)
         free(f);
 }
 
+static void deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *frame, size_t len);
+
 struct slirp_loop *slirp_loop_new(void)
 {
     struct slirp_loop *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    if (coalesce_init(&s->co, deliver_now, s) < 0) {
+        free(s);
+        return NULL;
+    }
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (s->wake_fd < 0) {
+        coalesce_destroy(&s->co);
         free(s);
         return NULL;
     }
@@ -94,6 +102,7 @@ void slirp_loop_destroy(struct slirp_loop *s)
     }
     list_free(&s->tx);
     list_free(&s->backlog);
+    coalesce_destroy(&s->co);
     close(s->wake_fd);
     pthread_mutex_destroy(&s->lock);
     free(s->pfds);
@@ -126,28 +135,62 @@ int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcn
     return 0;
 }
 
-static int offer(struct slirp_loop *s, const void *buf, size_t len)
+/* A frame to the device; hdr: its virtio_net_hdr, apart (a coalesced frame). */
+static int offer(struct slirp_loop *s, const uint8_t *hdr, const void *buf, size_t len)
 {
     struct iovec iov = { (void *)buf, len };
+    if (hdr)
+        return s->peer.receive_hdr ? s->peer.receive_hdr(s->peer.opaque, 0, hdr, &iov, 1) : 0;
     return s->peer.receive(s->peer.opaque, 0, &iov, 1);
+}
+
+/* The coalescer's output (and slirp's frames while the guest takes no GSO): to the device now,
+ * or behind what waits in the backlog. */
+static void deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *frame, size_t len)
+{
+    struct slirp_loop *s = opaque;
+    if (!s->backlog.n && offer(s, hdr, frame, len) != -EAGAIN)
+        return;
+    struct iovec iov[2];
+    int n = 0;
+    if (hdr)
+        iov[n++] = (struct iovec){ (void *)hdr, NET_HDR_LEN };
+    iov[n++] = (struct iovec){ (void *)frame, len };
+    struct frame *f = s->backlog.n < SLIRP_QUEUE_MAX ? frame_new(iov, n) : NULL;
+    if (f) {
+        f->hdr = hdr != NULL;
+        list_put(&s->backlog, f);
+    } else {
+        s->dropped++;
+    }
 }
 
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len)
 {
-    if (!s->backlog.n && offer(s, buf, len) != -EAGAIN)
+    if (atomic_load_explicit(&s->gso, memory_order_relaxed)) {
+        coalesce_frame(&s->co, buf, len);
         return;
-    struct iovec iov = { (void *)buf, len };
-    struct frame *f = s->backlog.n < SLIRP_QUEUE_MAX ? frame_new(&iov, 1) : NULL;
-    if (f)
-        list_put(&s->backlog, f);
-    else
-        s->dropped++;
+    }
+    coalesce_flush(&s->co);            /* the guest just stopped taking GSO: what waits goes first */
+    deliver_now(s, NULL, buf, len);
+}
+
+int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6)
+{
+    (void)tso6;
+    atomic_store(&((struct slirp_loop *)nb)->gso, csum && tso4);
+    return 0;
 }
 
 static void flush_backlog(struct slirp_loop *s)
 {
-    while (s->backlog.head && offer(s, s->backlog.head->data, s->backlog.head->len) != -EAGAIN)
+    struct frame *f;
+    while ((f = s->backlog.head)) {
+        size_t at = f->hdr ? NET_HDR_LEN : 0;
+        if (offer(s, f->hdr ? f->data : NULL, f->data + at, f->len - at) == -EAGAIN)
+            return;
         free(list_take(&s->backlog));
+    }
 }
 
 void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque)
@@ -249,6 +292,7 @@ static bool loop_once(struct slirp_loop *s)
         slirp_input(s->slirp, f->data, (int)f->len);
         free(f);
     }
+    coalesce_flush(&s->co);            /* what slirp sent this round goes now, not later */
     flush_backlog(s);
     uint32_t timeout = timers_timeout(s);
     s->npfds = 0;
@@ -260,6 +304,7 @@ static bool loop_once(struct slirp_loop *s)
         n = 0;
     slirp_pollfds_poll(s->slirp, r < 0, get_revents, s);
     run_timers(s);
+    coalesce_flush(&s->co);
     return true;
 }
 

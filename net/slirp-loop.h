@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
+#include <stdatomic.h>
 
+#include "net/coalesce.h"
 #include "net/net.h"
 
 #define SLIRP_QUEUE_MAX 1024           /* frames held in each direction before dropping */
@@ -14,6 +16,7 @@
 struct frame {
     struct frame *next;
     size_t len;
+    bool hdr;                          /* data starts with a virtio_net_hdr (a coalesced frame) */
     uint8_t data[];
 };
 
@@ -40,6 +43,8 @@ struct slirp_loop {
     struct slirp_timer *timers;
     struct pollfd *pfds;
     unsigned npfds, cap;
+    struct coalesce co;                /* slirp -> guest TCP segments merged within a round */
+    atomic_bool gso;                   /* the guest takes them (set_offload: csum and tso4) */
     bool warned;                       /* a guest error was logged */
     unsigned long dropped;             /* frames dropped for want of room */
 };
@@ -58,8 +63,11 @@ int slirp_backend_save(struct net_backend *nb, uint8_t **buf, size_t *len, uint3
 int slirp_backend_load(struct net_backend *nb, uint32_t version, const uint8_t *buf, size_t len);
 /* A guest frame for slirp (copied); -ENOBUFS when the queue is full. Any thread. */
 int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt);
-/* A slirp frame for the guest: now, or into the backlog. Net thread. */
+/* A slirp frame for the guest: now, or into the backlog, or into the coalescer while the guest
+ * takes GSO frames (what it holds goes before the net thread sleeps). Net thread. */
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len);
+/* set_offload (net/net.h): the guest takes TCPv4 GSO frames (csum and tso4) or not. Any thread. */
+int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6);
 
 void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque);
 void slirp_loop_timer_free(struct slirp_loop *s, void *timer);
