@@ -167,7 +167,9 @@ static void deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *frame, 
 
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len)
 {
-    if (atomic_load_explicit(&s->gso, memory_order_relaxed)) {
+    unsigned gso = atomic_load_explicit(&s->gso, memory_order_relaxed);
+    if (gso) {
+        s->co.allow = gso;
         coalesce_frame(&s->co, buf, len);
         return;
     }
@@ -177,8 +179,8 @@ void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len)
 
 int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6)
 {
-    (void)tso6;
-    atomic_store(&((struct slirp_loop *)nb)->gso, csum && tso4);
+    unsigned gso = (csum && tso4 ? COALESCE_V4 : 0) | (csum && tso6 ? COALESCE_V6 : 0);
+    atomic_store(&((struct slirp_loop *)nb)->gso, gso);
     return 0;
 }
 

@@ -44,7 +44,7 @@ struct slirp_loop {
     struct pollfd *pfds;
     unsigned npfds, cap;
     struct coalesce co;                /* slirp -> guest TCP segments merged within a round */
-    atomic_bool gso;                   /* the guest takes them (set_offload: csum and tso4) */
+    atomic_uint gso;                   /* which it takes: COALESCE_V4 | _V6 (set_offload) */
     bool warned;                       /* a guest error was logged */
     unsigned long dropped;             /* frames dropped for want of room */
 };
@@ -66,7 +66,7 @@ int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcn
 /* A slirp frame for the guest: now, or into the backlog, or into the coalescer while the guest
  * takes GSO frames (what it holds goes before the net thread sleeps). Net thread. */
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len);
-/* set_offload (net/net.h): the guest takes TCPv4 GSO frames (csum and tso4) or not. Any thread. */
+/* set_offload (net/net.h): which GSO frames the guest takes (csum and tso4, tso6). Any thread. */
 int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6);
 
 void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque);

@@ -153,7 +153,7 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
     }
     s->nb.ops = &slirp_ops;
     s->nb.csum_valid = true;
-    s->nb.rx_coalesce = true;          /* TCPv4 segments to the guest as GSO frames (net/coalesce.c) */
+    s->nb.rx_coalesce = true;          /* TCP segments to the guest as GSO frames (net/coalesce.c) */
     s->nb.pairs = 1;
     s->nb.mtu = c->mtu;
     SlirpConfig cfg = {

@@ -103,15 +103,16 @@ static int fill_one(struct virtio_net *n, struct virtq *rq, struct rx *rx, struc
 }
 
 /* Whether a header the backend gave apart asks for no offload the driver did not accept: a
- * frame coalesced before a reset that withdrew GUEST_TSO4 (5.1.6.4: the device must not). */
+ * frame coalesced before a reset that withdrew GUEST_TSO4/6 (5.1.6.4: the device must not). */
 static bool given_ok(const struct virtio_net *n, const uint8_t *given)
 {
     if (!given)
         return true;
     if (given[1] == VNET_GSO_NONE)
         return !(given[0] & VNET_HDR_F_DATA_VALID) || virtio_net_has(n, VIRTIO_NET_F_GUEST_CSUM);
-    return given[1] == VNET_GSO_TCPV4 && virtio_net_has(n, VIRTIO_NET_F_GUEST_TSO4) &&
-           !(given[0] & VNET_HDR_F_NEEDS_CSUM);
+    bool gso = (given[1] == VNET_GSO_TCPV4 && virtio_net_has(n, VIRTIO_NET_F_GUEST_TSO4)) ||
+               (given[1] == VNET_GSO_TCPV6 && virtio_net_has(n, VIRTIO_NET_F_GUEST_TSO6));
+    return gso && !(given[0] & VNET_HDR_F_NEEDS_CSUM);
 }
 
 /* One frame into receive queue pair q; -EAGAIN when the driver has not posted room. */

@@ -148,7 +148,7 @@ static void features_and_config(void **state)
     assert_true(f & 1ull << VIRTIO_NET_F_MAC && f & 1ull << VIRTIO_NET_F_CSUM &&
                 f & 1ull << VIRTIO_NET_F_HOST_TSO4 && f & 1ull << VIRTIO_NET_F_GUEST_CSUM);
     assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4);    /* slirp's segments, coalesced */
-    assert_false(f & 1ull << VIRTIO_NET_F_GUEST_TSO6);   /* IPv4 only */
+    assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO6);
     assert_false(f & 1ull << VIRTIO_NET_F_MQ);
     assert_int_equal(r.n->vdev.ops->num_queues, 3);
     assert_memory_equal(r.n->config, "\x52\x54\x00\x01\x02\x03", 6);
@@ -164,43 +164,53 @@ static void features_and_config(void **state)
     rig_free(&r);
 }
 
-/* GUEST_TSO4/6 withdrawn by guest_tso4=off and given back by on, but only where the backend can
- * send them: a backend that neither passes the vnet header nor coalesces gets neither. */
+/* GUEST_TSO4/6 withdrawn one by one (guest_tso4=off, guest_tso6=off) and given back by on, but
+ * only where the backend can send them: a backend that neither passes the vnet header nor
+ * coalesces gets neither. */
 static void features_guest_tso(void **state)
 {
     (void)state;
     uint64_t tso4 = 1ull << VIRTIO_NET_F_GUEST_TSO4, tso6 = 1ull << VIRTIO_NET_F_GUEST_TSO6;
     struct rig r;
+    for (int vnet = 0; vnet < 2; vnet++) {
+        rig_init(&r, vnet, 1, ~0ull, 0);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, false);
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso6);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, false);
+        assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
+        assert_true(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_GUEST_CSUM);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, true);
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso4);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, true);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_MRG_RXBUF, false);   /* not a TSO bit: ignored */
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6 | 1ull << VIRTIO_NET_F_MRG_RXBUF),
+                         tso4 | tso6 | 1ull << VIRTIO_NET_F_MRG_RXBUF);
+        rig_free(&r);
+    }
     rig_init(&r, false, 1, ~0ull, 0);
-    virtio_net_set_guest_tso(r.n, false);
-    assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
-    assert_true(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_GUEST_CSUM);
-    virtio_net_set_guest_tso(r.n, true);
-    assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso4);
     r.fb.nb.rx_coalesce = false;
-    virtio_net_set_guest_tso(r.n, true);
+    virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, true);
+    virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, true);
     assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
-    rig_free(&r);
-    rig_init(&r, true, 1, ~0ull, 0);
-    virtio_net_set_guest_tso(r.n, false);
-    assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
-    virtio_net_set_guest_tso(r.n, true);
-    assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso4 | tso6);
     rig_free(&r);
 }
 
 /* A frame the backend hands with its header apart (slirp's coalesced GSO frames): the header as
- * given goes to the driver that took GUEST_TSO4; without it the frame is dropped. */
+ * given goes to the driver that took GUEST_TSO4 (TCPV4) or GUEST_TSO6 (TCPV6); without the one
+ * it needs (the other taken) the frame is dropped. */
 static void receive_with_header(void **state)
 {
     (void)state;
-    for (int took = 0; took < 2; took++) {
+    for (int k = 0; k < 4; k++) {
+        bool took = k & 1, v6 = k & 2;
         struct rig r;
         uint64_t feat = ~(1ull << VIRTIO_NET_F_MRG_RXBUF);
-        rig_init(&r, false, 1, took ? feat : feat & ~(1ull << VIRTIO_NET_F_GUEST_TSO4), 0);
+        unsigned need = v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4;
+        rig_init(&r, false, 1, took ? feat : feat & ~(1ull << need), 0);
         uint8_t frame[3000], hdr[NET_HDR_LEN];
         memset(frame, 0x3c, sizeof(frame));
-        struct vnet_hdr h = { .flags = VNET_HDR_F_DATA_VALID, .gso_type = VNET_GSO_TCPV4,
+        uint8_t gso = v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+        struct vnet_hdr h = { .flags = VNET_HDR_F_DATA_VALID, .gso_type = gso,
                               .hdr_len = 54, .gso_size = 1448 };
         vnet_hdr_encode(&h, hdr);
         struct iovec iov = { frame, sizeof(frame) };
@@ -215,7 +225,7 @@ static void receive_with_header(void **state)
             assert_int_equal(used_len(&r, 0, 0), NET_HDR_LEN + sizeof(frame));
             struct vnet_hdr got;
             vnet_hdr_decode(r.mem.base + DATA, &got);
-            assert_int_equal(got.gso_type, VNET_GSO_TCPV4);
+            assert_int_equal(got.gso_type, gso);
             assert_int_equal(got.gso_size, 1448);
             assert_int_equal(got.hdr_len, 54);
             assert_int_equal(got.flags, VNET_HDR_F_DATA_VALID);
