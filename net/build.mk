@@ -1,5 +1,5 @@
 # net/: network backends (user: libslirp, tap), reached by devices through net/net.h only.
-VMON_SRCS += net/net.c net/slirp.c net/slirp-loop.c net/slirp-state.c net/tap.c
+VMON_SRCS += net/net.c net/slirp.c net/slirp-loop.c net/slirp-frames.c net/slirp-state.c net/tap.c
 UNIT_TESTS += net/slirp_test.c
 
 # issue 14: receive-segment coalescing for the user backend (host -> guest TCP as GSO frames)

@@ -192,7 +192,7 @@ static void check_frame_ip(const struct sink *s, int i, uint32_t seq, size_t pay
         assert_int_equal(inet_fold(inet_sum(0, ip, 20)), 0);
     }
     assert_int_equal(inet_fold(inet_sum(pseudo(ip, v6, thl + pay), tcp, thl + pay)), 0);
-    assert_int_equal((uint32_t)(tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7]), seq);
+    assert_int_equal(((uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7]), seq);
     for (size_t k = 0; k < pay; k++)
         if (tcp[thl + k] != (uint8_t)(seq + k))
             fail_msg("payload byte %zu of frame %d", k, i);

@@ -1,5 +1,6 @@
 /* The user backend's net thread (net/slirp-loop.c): slirp's sockets and timers, the queue of the
- * guest's frames waiting for slirp, and the backlog of slirp's frames waiting for the guest. */
+ * guest's frames waiting for slirp, and the backlog of slirp's frames waiting for the guest
+ * (net/slirp-frames.c). */
 #ifndef VMON_NET_SLIRP_LOOP_H
 #define VMON_NET_SLIRP_LOOP_H
 
@@ -66,6 +67,13 @@ int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcn
 /* A slirp frame for the guest: now, or into the backlog, or into the coalescer while the guest
  * takes GSO frames (what it holds goes before the net thread sleeps). Net thread. */
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len);
+/* net/slirp-frames.c, for the net thread's loop: one frame (hdr: its virtio_net_hdr, or NULL) to
+ * the device now or behind the backlog (the coalescer's output); the backlog to the device, as
+ * far as its buffers go; a queue emptied. */
+void slirp_loop_deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *frame, size_t len);
+void slirp_loop_flush_backlog(struct slirp_loop *s);
+struct frame *frame_list_take(struct frame_list *l);   /* the first frame, or NULL */
+void frame_list_free(struct frame_list *l);
 /* set_offload (net/net.h): which GSO frames the guest takes (csum and tso4, tso6). Any thread. */
 int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6);
 
