@@ -74,7 +74,8 @@ static bool parse_ip(const uint8_t *f, size_t len, struct seg *s)
     if (len >= ETH + IP4_HDR && be16(f + 12) == 0x0800) {
         s->v6 = false;
         s->l4 = ETH + IP4_HDR;
-        return ip[0] == 0x45 && !(be16(ip + 6) & 0x3fff) && ip[9] == 6 && ETH + (size_t)be16(ip + 2) == len;
+        return ip[0] == 0x45 && !(be16(ip + 6) & 0x3fff) && ip[9] == 6 &&   /* no MF, no offset */
+               ETH + (size_t)be16(ip + 2) == len;
     }
     if (len >= ETH + IP6_HDR && be16(f + 12) == 0x86dd) {
         s->v6 = true;

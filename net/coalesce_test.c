@@ -113,7 +113,8 @@ static size_t ip_len(bool v6)
 /* The TCP checksum's pseudo-header sum for tcplen bytes (RFC 9293 3.1, RFC 8200 8.1). */
 static uint32_t pseudo(const uint8_t *ip, bool v6, size_t tcplen)
 {
-    return v6 ? inet_sum(0, ip + 8, 32) + 6 + (uint32_t)tcplen : inet_sum(0, ip + 12, 8) + 6 + (uint32_t)tcplen;
+    uint32_t addrs = v6 ? inet_sum(0, ip + 8, 32) : inet_sum(0, ip + 12, 8);
+    return addrs + 6 + (uint32_t)tcplen;
 }
 
 static void ip_header(uint8_t *ip, bool v6, size_t tcplen)
@@ -277,7 +278,8 @@ static void flags_and_options(void **state)
 {
     struct coalesce *c = *state;
     struct sink *s = c->opaque;
-    static const uint8_t bad[] = { 0x11, 0x12, 0x14, 0x30, 0x50, 0x90, 0x08 };  /* FIN..CWR, PSH without ACK */
+    /* ACK with FIN, SYN, RST, URG, ECE, CWR; PSH without ACK */
+    static const uint8_t bad[] = { 0x11, 0x12, 0x14, 0x30, 0x50, 0x90, 0x08 };
     uint32_t seq = 0;
     for (size_t i = 0; i < sizeof(bad); i++) {
         feed(c, &(struct segp){ .seq = seq, .pay = 10 });
