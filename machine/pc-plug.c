@@ -200,6 +200,10 @@ int pc_add_nics(struct pc *pc, char *err, size_t errlen)
         }
         if (nc->mrg_rxbuf)
             virtio_net_set_mrg_rxbuf(pc->nets[i], nc->mrg_rxbuf > 0);
+        if (nc->guest_tso4)
+            virtio_net_set_guest_tso(pc->nets[i], VIRTIO_NET_F_GUEST_TSO4, nc->guest_tso4 > 0);
+        if (nc->guest_tso6)
+            virtio_net_set_guest_tso(pc->nets[i], VIRTIO_NET_F_GUEST_TSO6, nc->guest_tso6 > 0);
         if (!(pc->net_pcis[i] = virtio_pci_new(&pc->nets[i]->vdev, pc->vm->loop)))
             goto nomem;
         int r = pc_nic_rom(pc, i, err, errlen);

@@ -43,6 +43,7 @@ struct net_config {
     char tftp[256];                    /* user: tftp=DIR, served by slirp's TFTP server ("": none) */
     char bootfile[128];                /* user: bootfile=NAME, what its DHCP names as boot file */
     int mrg_rxbuf;                     /* the NIC's mrg_rxbuf=on (1) / off (-1); 0: the device picks */
+    int guest_tso4, guest_tso6;        /* the NIC's guest_tso4/6=on (1) / off (-1); 0: the device picks */
 };
 
 /* The device side, as a backend sees it. receive takes one frame (after the vnet header when the
@@ -52,6 +53,11 @@ struct net_config {
 struct net_peer {
     int (*receive)(void *opaque, unsigned q, const struct iovec *iov, int iovcnt);
     void *opaque;
+    /* As receive, for a backend without vnet_hdr that made a frame itself (user: net/coalesce.c)
+     * and hands its 12-byte virtio_net_hdr apart; only GSO kinds set_offload said the guest
+     * takes. NULL: such frames are dropped. */
+    int (*receive_hdr)(void *opaque, unsigned q, const uint8_t *hdr, const struct iovec *iov,
+                       int iovcnt);
 };
 
 struct net_backend;
@@ -80,6 +86,8 @@ struct net_backend {
     const struct net_backend_ops *ops;
     bool vnet_hdr;                     /* frames carry the 12-byte header; offloads pass through */
     bool csum_valid;                   /* frames it delivers carry correct checksums (slirp) */
+    bool rx_coalesce;                  /* merges TCP segments into GSO frames once the guest takes
+                                        * tso4/tso6 (user), so the device offers GUEST_TSO4/6 */
     unsigned pairs;                    /* queue pairs it serves */
     unsigned mtu;                      /* the largest IP packet it passes; 0: not said (1500) */
 };

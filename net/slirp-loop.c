@@ -1,6 +1,6 @@
 /* The user backend's net thread: one poll() over an eventfd and slirp's sockets
- * (libslirp.h: slirp_pollfds_fill / slirp_pollfds_poll), slirp's timers in ms on
- * CLOCK_MONOTONIC, and the two frame queues between the device and slirp. */
+ * (libslirp.h: slirp_pollfds_fill / slirp_pollfds_poll) and slirp's timers in ms on
+ * CLOCK_MONOTONIC; the frame queues between the device and slirp are net/slirp-frames.c's. */
 #include "net/slirp-loop.h"
 
 #include <errno.h>
@@ -25,59 +25,19 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct frame *frame_new(const struct iovec *iov, int iovcnt)
-{
-    size_t len = 0;
-    for (int i = 0; i < iovcnt; i++)
-        len += iov[i].iov_len;
-    struct frame *f = malloc(sizeof(*f) + len);
-    if (!f)
-        return NULL;
-    f->next = NULL;
-    f->len = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        memcpy(f->data + f->len, iov[i].iov_base, iov[i].iov_len);
-        f->len += iov[i].iov_len;
-    }
-    return f;
-}
-
-static void list_put(struct frame_list *l, struct frame *f)
-{
-    if (l->tail)
-        l->tail->next = f;
-    else
-        l->head = f;
-    l->tail = f;
-    l->n++;
-}
-
-static struct frame *list_take(struct frame_list *l)
-{
-    struct frame *f = l->head;
-    if (f) {
-        l->head = f->next;
-        if (!l->head)
-            l->tail = NULL;
-        l->n--;
-    }
-    return f;
-}
-
-static void list_free(struct frame_list *l)
-{
-    struct frame *f;
-    while ((f = list_take(l)))
-        free(f);
-}
 
 struct slirp_loop *slirp_loop_new(void)
 {
     struct slirp_loop *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    if (coalesce_init(&s->co, slirp_loop_deliver_now, s) < 0) {
+        free(s);
+        return NULL;
+    }
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (s->wake_fd < 0) {
+        coalesce_destroy(&s->co);
         free(s);
         return NULL;
     }
@@ -92,8 +52,9 @@ void slirp_loop_destroy(struct slirp_loop *s)
         s->timers = t->next;
         free(t);
     }
-    list_free(&s->tx);
-    list_free(&s->backlog);
+    frame_list_free(&s->tx);
+    frame_list_free(&s->backlog);
+    coalesce_destroy(&s->co);
     close(s->wake_fd);
     pthread_mutex_destroy(&s->lock);
     free(s->pfds);
@@ -107,48 +68,6 @@ void slirp_loop_kick(struct slirp_loop *s)
         return;                        /* EAGAIN: the counter is full, the thread wakes anyway */
 }
 
-int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt)
-{
-    pthread_mutex_lock(&s->lock);
-    bool full = s->tx.n >= SLIRP_QUEUE_MAX;
-    pthread_mutex_unlock(&s->lock);
-    if (full)
-        return -ENOBUFS;
-    struct frame *f = frame_new(iov, iovcnt);
-    if (!f)
-        return -ENOMEM;
-    pthread_mutex_lock(&s->lock);
-    bool was_empty = !s->tx.n;
-    list_put(&s->tx, f);
-    pthread_mutex_unlock(&s->lock);
-    if (was_empty)
-        slirp_loop_kick(s);
-    return 0;
-}
-
-static int offer(struct slirp_loop *s, const void *buf, size_t len)
-{
-    struct iovec iov = { (void *)buf, len };
-    return s->peer.receive(s->peer.opaque, 0, &iov, 1);
-}
-
-void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len)
-{
-    if (!s->backlog.n && offer(s, buf, len) != -EAGAIN)
-        return;
-    struct iovec iov = { (void *)buf, len };
-    struct frame *f = s->backlog.n < SLIRP_QUEUE_MAX ? frame_new(&iov, 1) : NULL;
-    if (f)
-        list_put(&s->backlog, f);
-    else
-        s->dropped++;
-}
-
-static void flush_backlog(struct slirp_loop *s)
-{
-    while (s->backlog.head && offer(s, s->backlog.head->data, s->backlog.head->len) != -EAGAIN)
-        free(list_take(&s->backlog));
-}
 
 void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque)
 {
@@ -245,11 +164,12 @@ static bool loop_once(struct slirp_loop *s)
     if (stop)
         return false;                  /* the guest's frames stay queued: a pause goes on after */
     struct frame *f;
-    while ((f = list_take(&tx))) {
+    while ((f = frame_list_take(&tx))) {
         slirp_input(s->slirp, f->data, (int)f->len);
         free(f);
     }
-    flush_backlog(s);
+    coalesce_flush(&s->co);            /* what slirp sent this round goes now, not later */
+    slirp_loop_flush_backlog(s);
     uint32_t timeout = timers_timeout(s);
     s->npfds = 0;
     add_poll(s->wake_fd, SLIRP_POLL_IN, s);
@@ -260,6 +180,7 @@ static bool loop_once(struct slirp_loop *s)
         n = 0;
     slirp_pollfds_poll(s->slirp, r < 0, get_revents, s);
     run_timers(s);
+    coalesce_flush(&s->co);
     return true;
 }
 

@@ -1,12 +1,15 @@
 /* The user backend's net thread (net/slirp-loop.c): slirp's sockets and timers, the queue of the
- * guest's frames waiting for slirp, and the backlog of slirp's frames waiting for the guest. */
+ * guest's frames waiting for slirp, and the backlog of slirp's frames waiting for the guest
+ * (net/slirp-frames.c). */
 #ifndef VMON_NET_SLIRP_LOOP_H
 #define VMON_NET_SLIRP_LOOP_H
 
 #include <poll.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
+#include <stdatomic.h>
 
+#include "net/coalesce.h"
 #include "net/net.h"
 
 #define SLIRP_QUEUE_MAX 1024           /* frames held in each direction before dropping */
@@ -14,6 +17,7 @@
 struct frame {
     struct frame *next;
     size_t len;
+    bool hdr;                          /* data starts with a virtio_net_hdr (a coalesced frame) */
     uint8_t data[];
 };
 
@@ -40,6 +44,8 @@ struct slirp_loop {
     struct slirp_timer *timers;
     struct pollfd *pfds;
     unsigned npfds, cap;
+    struct coalesce co;                /* slirp -> guest TCP segments merged within a round */
+    atomic_uint gso;                   /* which it takes: COALESCE_V4 | _V6 (set_offload) */
     bool warned;                       /* a guest error was logged */
     unsigned long dropped;             /* frames dropped for want of room */
 };
@@ -58,8 +64,18 @@ int slirp_backend_save(struct net_backend *nb, uint8_t **buf, size_t *len, uint3
 int slirp_backend_load(struct net_backend *nb, uint32_t version, const uint8_t *buf, size_t len);
 /* A guest frame for slirp (copied); -ENOBUFS when the queue is full. Any thread. */
 int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt);
-/* A slirp frame for the guest: now, or into the backlog. Net thread. */
+/* A slirp frame for the guest: now, or into the backlog, or into the coalescer while the guest
+ * takes GSO frames (what it holds goes before the net thread sleeps). Net thread. */
 void slirp_loop_deliver(struct slirp_loop *s, const void *buf, size_t len);
+/* net/slirp-frames.c, for the net thread's loop: one frame (hdr: its virtio_net_hdr, or NULL) to
+ * the device now or behind the backlog (the coalescer's output); the backlog to the device, as
+ * far as its buffers go; a queue emptied. */
+void slirp_loop_deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *frame, size_t len);
+void slirp_loop_flush_backlog(struct slirp_loop *s);
+struct frame *frame_list_take(struct frame_list *l);   /* the first frame, or NULL */
+void frame_list_free(struct frame_list *l);
+/* set_offload (net/net.h): which GSO frames the guest takes (csum and tso4, tso6). Any thread. */
+int slirp_loop_set_offload(struct net_backend *nb, bool csum, bool tso4, bool tso6);
 
 void *slirp_loop_timer_new(struct slirp_loop *s, SlirpTimerCb cb, void *cb_opaque);
 void slirp_loop_timer_free(struct slirp_loop *s, void *timer);

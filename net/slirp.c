@@ -138,6 +138,7 @@ static const struct net_backend_ops slirp_ops = {
     .start = op_start,
     .send = op_send,
     .rx_ready = op_rx_ready,
+    .set_offload = slirp_loop_set_offload,
     .free = op_free,
     .save = slirp_backend_save,
     .load = slirp_backend_load,
@@ -152,6 +153,7 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
     }
     s->nb.ops = &slirp_ops;
     s->nb.csum_valid = true;
+    s->nb.rx_coalesce = true;          /* TCP segments to the guest as GSO frames (net/coalesce.c) */
     s->nb.pairs = 1;
     s->nb.mtu = c->mtu;
     SlirpConfig cfg = {

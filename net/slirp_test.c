@@ -96,7 +96,7 @@ static void arp_backlog_and_hostfwd(void **state)
     assert_non_null(nb);
     assert_false(nb->vnet_hdr);
     struct peer p = { .lock = PTHREAD_MUTEX_INITIALIZER, .refuse = 1 << 30 };
-    struct net_peer np = { receive, &p };
+    struct net_peer np = { .receive = receive, .opaque = &p };
     assert_int_equal(nb->ops->start(nb, &np), 0);
 
     send_arp(nb);                      /* no buffers: the reply waits in the backlog */
@@ -151,7 +151,7 @@ static void state_save_load(void **state)
     assert_non_null(a);
     assert_non_null(b);
     struct peer p = { .lock = PTHREAD_MUTEX_INITIALIZER };
-    struct net_peer np = { receive, &p };
+    struct net_peer np = { .receive = receive, .opaque = &p };
     assert_int_equal(a->ops->start(a, &np), 0);
     send_arp(a);
     assert_true(wait_frames(&p, 1));   /* the thread runs across the save */

@@ -1,5 +1,6 @@
 /* Network options in both spellings (QEMU's docs/system/invocation: -netdev, -nic, -device):
  *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mtu=N][,mac=..][,mrg_rxbuf=on|off]
+ *             [,guest_tso4=on|off][,guest_tso6=on|off]
  *             | tap,ifname=NAME[,queues=N]
  *   -netdev user|tap,id=ID,...   then   -device virtio-net-pci,netdev=ID[,mac=..]
  *   -nic user|tap,...[,model=virtio-net-pci][,mac=..]
@@ -32,6 +33,13 @@ static int bool_val(const char *v, bool *on)
 {
     *on = !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true");
     return *on || !strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false") ? 0 : -1;
+}
+
+/* The NIC's on/off switches (QEMU's virtio-net-pci property names): 1 on, -1 off, 0 not given. */
+static int *nic_switch(struct net_config *c, const char *key)
+{
+    return !strcmp(key, "mrg_rxbuf") ? &c->mrg_rxbuf : !strcmp(key, "guest_tso4") ? &c->guest_tso4 :
+           !strcmp(key, "guest_tso6") ? &c->guest_tso6 : NULL;
 }
 
 /* One key=value of a backend (or, for --net and -nic, of the NIC too). */
@@ -82,11 +90,11 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
         if (net_parse_mac(val, c->mac) < 0)
             return snprintf(err, errlen, "%s mac=%s: not a unicast MAC address", o, val), -1;
         c->has_mac = true;
-    } else if (!strcmp(key, "mrg_rxbuf") && nic) {
+    } else if (nic_switch(c, key) && nic) {
         bool on;
         if (bool_val(val, &on) < 0)
-            return snprintf(err, errlen, "%s mrg_rxbuf=%s: expected on or off", o, val), -1;
-        c->mrg_rxbuf = on ? 1 : -1;
+            return snprintf(err, errlen, "%s %s=%s: expected on or off", o, key, val), -1;
+        *nic_switch(c, key) = on ? 1 : -1;
     } else if (!strcmp(key, "model") && which == RUN_NIC) {
         if (strcmp(val, "virtio-net-pci") && strcmp(val, "virtio"))
             return snprintf(err, errlen, "-nic model=%s: vmon has only virtio-net-pci", val), -1;
@@ -145,7 +153,7 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     uint8_t mac[6];
     bool has_mac = false, has_rom = false;
     char romfile[sizeof(((struct vm_nic *)0)->romfile)] = "";
-    int mrg = 0;
+    struct net_config sw = { 0 };      /* the switches given here */
     for (int i = 1; i < n; i++) {
         char *eq = strchr(items[i], '=');
         const char *val = eq ? eq + 1 : "";
@@ -161,11 +169,11 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
             if (net_parse_mac(val, mac) < 0)
                 return snprintf(err, errlen, "-device virtio-net-pci: mac=%s: not a unicast MAC address", val), -1;
             has_mac = true;
-        } else if (!strcmp(items[i], "mrg_rxbuf")) {
+        } else if (nic_switch(&sw, items[i])) {
             bool on;
             if (bool_val(val, &on) < 0)
-                return snprintf(err, errlen, "-device virtio-net-pci: mrg_rxbuf=%s: expected on or off", val), -1;
-            mrg = on ? 1 : -1;
+                return snprintf(err, errlen, "-device virtio-net-pci: %s=%s: expected on or off", items[i], val), -1;
+            *nic_switch(&sw, items[i]) = on ? 1 : -1;
         } else if (!strcmp(items[i], "romfile")) {
             if (strlen(val) >= sizeof(romfile))
                 return snprintf(err, errlen, "-device virtio-net-pci: romfile=%s: too long", val), -1;
@@ -182,8 +190,10 @@ int run_parse_net_device(const char *v, struct vm_config *cfg, char *err, size_t
     if (nic->plugged)
         return snprintf(err, errlen, "-device virtio-net-pci: netdev %s already has a device", nic->net.id), -1;
     nic->plugged = true;
-    if (mrg)
-        nic->net.mrg_rxbuf = mrg;
+    static const char *const switches[] = { "mrg_rxbuf", "guest_tso4", "guest_tso6" };
+    for (int i = 0; i < 3; i++)
+        if (*nic_switch(&sw, switches[i]))
+            *nic_switch(&nic->net, switches[i]) = *nic_switch(&sw, switches[i]);
     if (has_mac) {
         memcpy(nic->net.mac, mac, 6);
         nic->net.has_mac = true;

@@ -51,6 +51,19 @@ static void user_with_hostfwd(void **state)
     assert_int_equal(parse(&c, err, "-netdev", "user,id=u", "-device", "virtio-net-pci,netdev=u,mrg_rxbuf=off", NULL),
                      RUN_ARGS_OK);
     assert_int_equal(c.nics[0].net.mrg_rxbuf, -1);
+    assert_int_equal(c.nics[0].net.guest_tso4, 0);
+    assert_int_equal(parse(&c, err, "--net", "user,guest_tso4=off", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.guest_tso4, -1);
+    assert_int_equal(c.nics[0].net.guest_tso6, 0);
+    assert_int_equal(c.nics[0].net.mrg_rxbuf, 0);
+    assert_int_equal(parse(&c, err, "-nic", "user,guest_tso6=off,guest_tso4=on", NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.guest_tso4, 1);
+    assert_int_equal(c.nics[0].net.guest_tso6, -1);
+    assert_int_equal(parse(&c, err, "-netdev", "user,id=u", "-device", "virtio-net-pci,netdev=u,guest_tso4=on,guest_tso6=off",
+                           NULL), RUN_ARGS_OK);
+    assert_int_equal(c.nics[0].net.guest_tso4, 1);
+    assert_int_equal(c.nics[0].net.guest_tso6, -1);
+    assert_int_equal(c.nics[0].net.mrg_rxbuf, 0);
 }
 
 static void qemu_spellings(void **state)
@@ -86,6 +99,8 @@ static void refusals(void **state)
         { "--net", "tap,ifname=x,queues=9" },
         { "--net", "user,mtu=575" },
         { "--net", "user,mrg_rxbuf=maybe" },
+        { "--net", "user,guest_tso4=maybe" },
+        { "-nic", "user,guest_tso6=1" },
         { "--net", "user,mtu=65521" },
         { "--net", "user,mtu=1500x" },
         { "--net", "tap,ifname=x,mtu=1500" },

@@ -47,10 +47,14 @@ static void src_to_chain(struct src *s, const struct virtq_chain *c, uint64_t at
     }
 }
 
-/* The header the driver gets: the backend's when it gives one, else DATA_VALID where the
- * backend's checksums are right (5.1.6.4.1: slirp's are). */
-static void rx_header(const struct virtio_net *n, struct src *s, uint8_t *hdr)
+/* The header the driver gets: the backend's when it gives one (in the frame, or apart: given),
+ * else DATA_VALID where the backend's checksums are right (5.1.6.4.1: slirp's are). */
+static void rx_header(const struct virtio_net *n, struct src *s, const uint8_t *given, uint8_t *hdr)
 {
+    if (given) {
+        memcpy(hdr, given, NET_HDR_LEN);
+        return;
+    }
     if (n->nb->vnet_hdr) {
         const uint8_t *p;
         size_t got = 0, k;
@@ -98,8 +102,22 @@ static int fill_one(struct virtio_net *n, struct virtq *rq, struct rx *rx, struc
     return 1;
 }
 
+/* Whether a header the backend gave apart asks for no offload the driver did not accept: a
+ * frame coalesced before a reset that withdrew GUEST_TSO4/6 (5.1.6.4: the device must not). */
+static bool given_ok(const struct virtio_net *n, const uint8_t *given)
+{
+    if (!given)
+        return true;
+    if (given[1] == VNET_GSO_NONE)
+        return !(given[0] & VNET_HDR_F_DATA_VALID) || virtio_net_has(n, VIRTIO_NET_F_GUEST_CSUM);
+    bool gso = (given[1] == VNET_GSO_TCPV4 && virtio_net_has(n, VIRTIO_NET_F_GUEST_TSO4)) ||
+               (given[1] == VNET_GSO_TCPV6 && virtio_net_has(n, VIRTIO_NET_F_GUEST_TSO6));
+    return gso && !(given[0] & VNET_HDR_F_NEEDS_CSUM);
+}
+
 /* One frame into receive queue pair q; -EAGAIN when the driver has not posted room. */
-static int receive_locked(struct virtio_net *n, unsigned q, const struct iovec *iov, int iovcnt)
+static int receive_locked(struct virtio_net *n, unsigned q, const uint8_t *given,
+                          const struct iovec *iov, int iovcnt)
 {
     struct virtio_dev *v = &n->vdev;
     unsigned qi = 2 * (q % n->active_pairs);
@@ -109,17 +127,17 @@ static int receive_locked(struct virtio_net *n, unsigned q, const struct iovec *
     if (!virtio_running_locked(v) || !rq->ready)
         return 0;                      /* no driver: the frame is lost, as on a wire */
     virtio_net_apply_offloads_locked(n);
-    size_t left = 0, skip = n->nb->vnet_hdr ? NET_HDR_LEN : 0;
+    size_t left = 0, skip = n->nb->vnet_hdr && !given ? NET_HDR_LEN : 0;
     for (int i = 0; i < iovcnt; i++)
         left += iov[i].iov_len;
-    if (left < skip) {
+    if (left < skip || !given_ok(n, given)) {
         n->rx_dropped++;
         return 0;
     }
     left -= skip;
     struct src s = { .iov = iov, .iovcnt = iovcnt };
     uint8_t hdr[NET_HDR_LEN];
-    rx_header(n, &s, hdr);
+    rx_header(n, &s, given, hdr);
     struct virtq_mark mark;
     virtq_mark(rq, &mark);
     struct rx rx = { .n = 0 };
@@ -154,7 +172,17 @@ int virtio_net_receive(void *opaque, unsigned q, const struct iovec *iov, int io
 {
     struct virtio_net *n = opaque;
     pthread_mutex_lock(&n->vdev.lock);
-    int r = receive_locked(n, q, iov, iovcnt);
+    int r = receive_locked(n, q, NULL, iov, iovcnt);
+    pthread_mutex_unlock(&n->vdev.lock);
+    return r;
+}
+
+int virtio_net_receive_hdr(void *opaque, unsigned q, const uint8_t *hdr, const struct iovec *iov,
+                           int iovcnt)
+{
+    struct virtio_net *n = opaque;
+    pthread_mutex_lock(&n->vdev.lock);
+    int r = receive_locked(n, q, hdr, iov, iovcnt);
     pthread_mutex_unlock(&n->vdev.lock);
     return r;
 }

@@ -64,8 +64,9 @@ static size_t chain_read(const struct virtq_chain *c, uint8_t *dst, size_t cap)
 
 void virtio_net_apply_offloads_locked(struct virtio_net *n)
 {
+    /* Features are final at FEATURES_OK, or for a legacy driver (which never sets it) at DRIVER_OK. */
     if (!n->nb->ops->set_offload || n->vdev.driver_features == n->offload_features ||
-        !(n->vdev.status & VIRTIO_STATUS_FEATURES_OK))
+        !(n->vdev.status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)))
         return;
     n->offload_features = n->vdev.driver_features;
     n->nb->ops->set_offload(n->nb, virtio_net_has(n, VIRTIO_NET_F_GUEST_CSUM),

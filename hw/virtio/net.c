@@ -32,6 +32,8 @@ static uint64_t offered(const struct net_backend *nb, unsigned pairs)
                  1ull << VIRTIO_NET_F_MRG_RXBUF;   /* see virtio_net_set_mrg_rxbuf */
     if (nb->vnet_hdr)                  /* the host kernel hands us TSO frames it need not cut */
         f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
+    else if (nb->rx_coalesce)          /* the backend merges TCP segments (net/coalesce.c) */
+        f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     if (pairs > 1)
         f |= 1ull << VIRTIO_NET_F_MQ;
     if (nb->mtu)                       /* 5.1.4.1: the driver takes its MTU from config */
@@ -75,9 +77,20 @@ void virtio_net_set_mrg_rxbuf(struct virtio_net *n, bool on)
     n->ops.features |= (uint64_t)on << VIRTIO_NET_F_MRG_RXBUF;
 }
 
+void virtio_net_set_guest_tso(struct virtio_net *n, unsigned bit, bool on)
+{
+    uint64_t tso = 1ull << bit;
+    if (bit != VIRTIO_NET_F_GUEST_TSO4 && bit != VIRTIO_NET_F_GUEST_TSO6)
+        return;
+    n->ops.features &= ~tso;
+    if (on)
+        n->ops.features |= offered(n->nb, n->pairs) & tso;
+}
+
 int virtio_net_start(struct virtio_net *n)
 {
-    struct net_peer peer = { .receive = virtio_net_receive, .opaque = n };
+    struct net_peer peer = { .receive = virtio_net_receive, .receive_hdr = virtio_net_receive_hdr,
+                             .opaque = n };
     return n->nb->ops->start(n->nb, &peer);
 }
 

@@ -1,6 +1,7 @@
 /* virtio-net (virtio 1.2, 5.1): receive and transmit queue pairs and a control queue, over a
  * network backend (net/net.h). Offloads offered: checksum and TSO both ways where the backend
- * passes the virtio-net header (tap), checksum and TSO from the guest everywhere (completed and
+ * passes the virtio-net header (tap) or coalesces its TCP segments into GSO frames (user: its
+ * frames come with their header apart), checksum and TSO from the guest everywhere (completed and
  * segmented in software, hw/virtio/net-offload.c, for backends that need whole frames),
  * mergeable receive buffers (VIRTIO_NET_F_MRG_RXBUF, net-rx.c) and multiqueue (VIRTIO_NET_F_MQ)
  * when the backend has more than one pair. */
@@ -44,6 +45,11 @@ struct virtio_net *virtio_net_new(struct net_backend *nb, const uint8_t mac[6],
  * the receive interrupts and 2.2x the ACKs per byte (benches/NOTES.md). Before the driver reads
  * features. */
 void virtio_net_set_mrg_rxbuf(struct virtio_net *n, bool on);
+/* Offers feature bit VIRTIO_NET_F_GUEST_TSO4 or _TSO6 where the backend can send such frames
+ * (on: the default) or not (guest_tso4=off, guest_tso6=off): a tap's frames or, with user
+ * networking, slirp's segments coalesced into GSO frames (net/coalesce.c). Before the driver
+ * reads features. */
+void virtio_net_set_guest_tso(struct virtio_net *n, unsigned bit, bool on);
 /* Starts the backend delivering frames to the device. */
 int virtio_net_start(struct virtio_net *n);
 void virtio_net_free(struct virtio_net *n);
@@ -51,6 +57,10 @@ void virtio_net_free(struct virtio_net *n);
 /* The data path (net-rxtx.c): a frame from the backend for pair q; a transmit queue's chains
  * to the backend; the control queue. The latter two with v->lock held. */
 int virtio_net_receive(void *opaque, unsigned q, const struct iovec *iov, int iovcnt);
+/* A frame with its virtio_net_hdr apart (net_peer.receive_hdr: the user backend's coalesced
+ * frames); one asking for an offload the driver did not accept is dropped. */
+int virtio_net_receive_hdr(void *opaque, unsigned q, const uint8_t *hdr, const struct iovec *iov,
+                           int iovcnt);
 void virtio_net_tx_locked(struct virtio_net *n, unsigned qi);
 void virtio_net_ctrl_locked(struct virtio_net *n, unsigned qi);
 /* For net-rx.c and net-rxtx.c: whether the driver accepted feature bit; copies len bytes from

@@ -61,7 +61,7 @@ static void rig_init(struct rig *r, bool vnet, unsigned pairs, uint64_t features
     memset(r, 0, sizeof(*r));
     assert_int_equal(guest_mem_init(&r->mem, RAM), 0);
     r->fb.nb = (struct net_backend){ .ops = &fake_ops, .vnet_hdr = vnet, .csum_valid = !vnet, .pairs = pairs,
-                                  .mtu = mtu };
+                                  .mtu = mtu, .rx_coalesce = !vnet };   /* !vnet: as slirp */
     uint8_t mac[6] = { 0x52, 0x54, 0, 1, 2, 3 };
     r->n = virtio_net_new(&r->fb.nb, mac, &r->mem);
     assert_non_null(r->n);
@@ -147,7 +147,8 @@ static void features_and_config(void **state)
     uint64_t f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_MAC && f & 1ull << VIRTIO_NET_F_CSUM &&
                 f & 1ull << VIRTIO_NET_F_HOST_TSO4 && f & 1ull << VIRTIO_NET_F_GUEST_CSUM);
-    assert_false(f & 1ull << VIRTIO_NET_F_GUEST_TSO4);   /* slirp cannot hand us TSO frames */
+    assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4);    /* slirp's segments, coalesced */
+    assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO6);
     assert_false(f & 1ull << VIRTIO_NET_F_MQ);
     assert_int_equal(r.n->vdev.ops->num_queues, 3);
     assert_memory_equal(r.n->config, "\x52\x54\x00\x01\x02\x03", 6);
@@ -155,11 +156,84 @@ static void features_and_config(void **state)
     rig_init(&r, true, 2, ~0ull, 0);
     f = virtio_dev_features(&r.n->vdev);
     assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO4 && f & 1ull << VIRTIO_NET_F_MQ);
+    assert_true(f & 1ull << VIRTIO_NET_F_GUEST_TSO6);
     assert_int_equal(r.n->vdev.ops->num_queues, 5);
     assert_int_equal(r.n->config[8], 2);                 /* max_virtqueue_pairs */
     assert_true(f & 1ull << VIRTIO_NET_F_MRG_RXBUF);     /* TSO frames outgrow one buffer */
     assert_false(f & 1ull << VIRTIO_NET_F_MTU);
     rig_free(&r);
+}
+
+/* GUEST_TSO4/6 withdrawn one by one (guest_tso4=off, guest_tso6=off) and given back by on, but
+ * only where the backend can send them: a backend that neither passes the vnet header nor
+ * coalesces gets neither. */
+static void features_guest_tso(void **state)
+{
+    (void)state;
+    uint64_t tso4 = 1ull << VIRTIO_NET_F_GUEST_TSO4, tso6 = 1ull << VIRTIO_NET_F_GUEST_TSO6;
+    struct rig r;
+    for (int vnet = 0; vnet < 2; vnet++) {
+        rig_init(&r, vnet, 1, ~0ull, 0);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, false);
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso6);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, false);
+        assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
+        assert_true(virtio_dev_features(&r.n->vdev) & 1ull << VIRTIO_NET_F_GUEST_CSUM);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, true);
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6), tso4);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, true);
+        virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_MRG_RXBUF, false);   /* not a TSO bit: ignored */
+        assert_int_equal(virtio_dev_features(&r.n->vdev) & (tso4 | tso6 | 1ull << VIRTIO_NET_F_MRG_RXBUF),
+                         tso4 | tso6 | 1ull << VIRTIO_NET_F_MRG_RXBUF);
+        rig_free(&r);
+    }
+    rig_init(&r, false, 1, ~0ull, 0);
+    r.fb.nb.rx_coalesce = false;
+    virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO4, true);
+    virtio_net_set_guest_tso(r.n, VIRTIO_NET_F_GUEST_TSO6, true);
+    assert_false(virtio_dev_features(&r.n->vdev) & (tso4 | tso6));
+    rig_free(&r);
+}
+
+/* A frame the backend hands with its header apart (slirp's coalesced GSO frames): the header as
+ * given goes to the driver that took GUEST_TSO4 (TCPV4) or GUEST_TSO6 (TCPV6); without the one
+ * it needs (the other taken) the frame is dropped. */
+static void receive_with_header(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 4; k++) {
+        bool took = k & 1, v6 = k & 2;
+        struct rig r;
+        uint64_t feat = ~(1ull << VIRTIO_NET_F_MRG_RXBUF);
+        unsigned need = v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4;
+        rig_init(&r, false, 1, took ? feat : feat & ~(1ull << need), 0);
+        uint8_t frame[3000], hdr[NET_HDR_LEN];
+        memset(frame, 0x3c, sizeof(frame));
+        uint8_t gso = v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+        struct vnet_hdr h = { .flags = VNET_HDR_F_DATA_VALID, .gso_type = gso,
+                              .hdr_len = 54, .gso_size = 1448 };
+        vnet_hdr_encode(&h, hdr);
+        struct iovec iov = { frame, sizeof(frame) };
+        uint64_t a[1] = { DATA };
+        uint32_t l[1] = { 4096 };
+        bool w[1] = { true };
+        post(&r, 0, 1, a, l, w);
+        assert_int_equal(virtio_net_receive_hdr(r.n, 0, hdr, &iov, 1), 0);
+        assert_int_equal(used_idx(&r, 0), took);             /* dropped: the buffer stays posted */
+        assert_int_equal(r.n->rx_dropped, took ? 0 : 1);
+        if (took) {
+            assert_int_equal(used_len(&r, 0, 0), NET_HDR_LEN + sizeof(frame));
+            struct vnet_hdr got;
+            vnet_hdr_decode(r.mem.base + DATA, &got);
+            assert_int_equal(got.gso_type, gso);
+            assert_int_equal(got.gso_size, 1448);
+            assert_int_equal(got.hdr_len, 54);
+            assert_int_equal(got.flags, VNET_HDR_F_DATA_VALID);
+            assert_int_equal(got.num_buffers, 1);
+            assert_memory_equal(r.mem.base + DATA + NET_HDR_LEN, frame, sizeof(frame));
+        }
+        rig_free(&r);
+    }
 }
 
 /* MRG_RXBUF offered by default (also at MTU 1500, without the vnet header), withdrawn when asked;
@@ -508,6 +582,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(features_and_config),
         cmocka_unit_test(features_mrg_and_mtu),
+        cmocka_unit_test(features_guest_tso),
+        cmocka_unit_test(receive_with_header),
         cmocka_unit_test(transmit_segments_for_slirp),
         cmocka_unit_test(transmit_passes_header_to_tap),
         cmocka_unit_test(receive),

@@ -39,6 +39,7 @@ ls /sys/class/net/eth0/queues | tr '\n' ' '; echo
 [ -n "${DNS_NAME:-}" ] && echo "RESOLVED \$(timeout 20 nslookup ${DNS_NAME:-} 10.0.2.3 2>/dev/null | sed -n 's/^Address: *\([0-9.]*\)\$/\1/p' | tail -n1)"
 n=0; until timeout 15 wget -q -O /tmp/f $1 || [ \$n -ge ${RETRIES:-3} ]; do n=\$((n+1)); sleep 1; done
 echo "GOT \$(sha1sum < /tmp/f)"
+echo "RXPK \$(cat /sys/class/net/eth0/statistics/rx_packets)"
 mkdir -p /www; head -c 300000 /dev/urandom > /www/g
 echo "GSUM \$(sha1sum < /www/g)"
 httpd -p 8080 -h /www

@@ -2,11 +2,15 @@
 # virtio-net-pci under Debian 12's cloud kernel (issue 14), the guest driving it with busybox:
 #   user      udhcpc gets 10.0.2.15 from slirp's DHCP; wget fetches a random file from a python3
 #             http.server on the host's 127.0.0.1 (the guest reaches it at 10.0.2.2) and the sha1s
-#             match; then the guest serves a file with busybox httpd and the host fetches it through
+#             match, in fewer frames than 1460-byte segments would take (slirp's segments reach the
+#             guest coalesced into GSO frames, net/coalesce.c); then the guest serves a file with
+#             busybox httpd and the host fetches it through
 #             hostfwd=tcp::PORT-:8080 (sha1s match)
 #             and, where the host resolves names, resolves deb.debian.org through slirp's 10.0.2.3
 #   legacy    virtio_pci.force_legacy=1 and mrg_rxbuf=off: the driver negotiates neither VERSION_1
 #             nor MRG_RXBUF, so its frames carry the legacy 10-byte header: DHCP and the same wget work
+#             (GSO frames into its 64 KiB "big packet" chains)
+#   no-tso    guest_tso4=off: the same wget, frame by frame (one frame per segment at least)
 #   restrict  restrict=on: the same wget fails, hostfwd still reaches the guest's server
 # The same over tap: tests/linux/virtio-net-tap.sh (its set-up, guest_cmd and helpers are in
 # tests/linux/net-lib.sh).
@@ -27,6 +31,12 @@ start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net
 expect_line "$log" '^DHCP 10\.0\.2\.15 router 10\.0\.2\.2 dns 10\.0\.2\.3' "user: DHCP gave 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3"
 [ "$(field GOT)" = "$want" ] || { cat "$log.err"; fail "user: the guest fetched $(field GOT), the host served $want"; }
 ok "user: the guest fetched the host's file over HTTP (sha1 $want)"
+rxpk() {   # rxpk WHAT MIN MAX: the guest's rx_packets after the 1 MB fetch lie in [MIN, MAX]
+    local n; n=$(field RXPK)
+    [ -n "$n" ] && [ "$n" -ge "$2" ] && [ "$n" -le "$3" ] || fail "$1: the guest counted ${n:-no} rx packets (want $2-$3)"
+    ok "$1: 1 MB in $n received frames"
+}
+rxpk "user (GSO frames)" 1 400     # 1 MB in 1460-byte segments alone is 685 frames
 host_fetch "http://127.0.0.1:$fwd/g" "user hostfwd"
 if [ -n "$DNS_NAME" ]; then
     expect_line "$log" '^RESOLVED [0-9]' "user: the guest resolved $DNS_NAME through 10.0.2.3 ($(field RESOLVED))"
@@ -41,6 +51,15 @@ start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net
 expect_line "$log" '^DHCP 10\.0\.2\.15' "legacy: DHCP through the 10-byte header"
 [ "$(field GOT)" = "$want" ] || { cat "$log.err"; fail "legacy: the guest fetched $(field GOT), the host served $want"; }
 ok "legacy: the guest fetched the host's file over HTTP"
+rxpk "legacy (GSO frames)" 1 400
+stop_guest
+
+# --- guest_tso4=off: slirp's segments one by one --------------------------------------------------
+start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user,guest_tso4=off \
+    --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$(DNS_NAME= guest_cmd "http://10.0.2.2:$port/blob")")"
+[ "$(field GOT)" = "$want" ] || { cat "$log.err"; fail "no-tso: the guest fetched $(field GOT), the host served $want"; }
+ok "guest_tso4=off: the guest fetched the host's file over HTTP"
+rxpk "guest_tso4=off (segments)" 685 100000
 stop_guest
 
 # --- restrict=on ---------------------------------------------------------------------------------
