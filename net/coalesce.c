@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net/net.h"
+#include "util/inet-csum.h"
 
 #define ETH      14
 #define IP4_HDR  20
@@ -42,28 +43,6 @@ static void put_be16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
     p[1] = (uint8_t)v;
-}
-
-/* RFC 1071 sum of n bytes added to sum: big-endian 32-bit words, folded at the end. */
-static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
-{
-    for (; n >= 4; p += 4, n -= 4)
-        sum += be32(p);
-    if (n >= 2) {                      /* 2^16 is 1 modulo 0xffff: a half word adds as it is */
-        sum += be16(p);
-        p += 2;
-        n -= 2;
-    }
-    if (n)
-        sum += (uint32_t)p[0] << 8;
-    return sum;
-}
-
-static uint16_t csum_fold(uint64_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 /* Whether f is an IPv4 (RFC 791) or IPv6 (RFC 8200) datagram carrying TCP, with no IPv4
@@ -152,18 +131,18 @@ static void finish(struct coalesce *c, uint8_t *hdr)
 {
     uint8_t *ip = c->buf + ETH, *tcp = ip + (c->v6 ? IP6_HDR : IP4_HDR);
     size_t tcplen = c->len - (size_t)(tcp - c->buf);
-    uint64_t sum;
+    uint32_t sum;                      /* tcplen < 2^17: the pseudo header's sum stays small */
     if (c->v6) {
         put_be16(ip + 4, (uint16_t)tcplen);
-        sum = csum_add(0, ip + 8, 32) + 6 + tcplen;             /* pseudo header (RFC 8200 8.1) */
+        sum = inet_sum(0, ip + 8, 32) + 6 + (uint32_t)tcplen;   /* pseudo header (RFC 8200 8.1) */
     } else {
         put_be16(ip + 2, (uint16_t)(c->len - ETH));
         put_be16(ip + 10, 0);
-        put_be16(ip + 10, csum_fold(csum_add(0, ip, IP4_HDR)));
-        sum = csum_add(0, ip + 12, 8) + 6 + tcplen;             /* pseudo header (RFC 9293 3.1) */
+        put_be16(ip + 10, inet_fold(inet_sum(0, ip, IP4_HDR)));
+        sum = inet_sum(0, ip + 12, 8) + 6 + (uint32_t)tcplen;   /* pseudo header (RFC 9293 3.1) */
     }
     put_be16(tcp + 16, 0);
-    put_be16(tcp + 16, csum_fold(csum_add(sum, tcp, tcplen)));
+    put_be16(tcp + 16, inet_fold(inet_sum(sum, tcp, tcplen)));
     memset(hdr, 0, NET_HDR_LEN);
     hdr[0] = 2;                        /* VIRTIO_NET_HDR_F_DATA_VALID */
     hdr[1] = c->v6 ? 4 : 1;            /* VIRTIO_NET_HDR_GSO_TCPV6 / TCPV4 */

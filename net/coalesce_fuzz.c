@@ -13,26 +13,11 @@
 
 #include "net/coalesce.h"
 #include "net/net.h"
+#include "util/inet-csum.h"
 
 struct check {
     uint64_t bytes_out;                /* frame bytes out, headers of merged segments counted once */
 };
-
-static uint64_t sum16(uint64_t s, const uint8_t *p, size_t n)
-{
-    for (; n >= 2; p += 2, n -= 2)
-        s += (uint32_t)(p[0] << 8 | p[1]);
-    if (n)
-        s += (uint32_t)p[0] << 8;
-    return s;
-}
-
-static uint16_t fold(uint64_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)s;
-}
 
 static void out(void *opaque, const uint8_t *hdr, const uint8_t *f, size_t len)
 {
@@ -50,17 +35,17 @@ static void out(void *opaque, const uint8_t *hdr, const uint8_t *f, size_t len)
         abort();
     const uint8_t *ip = f + 14;
     size_t l3 = v6 ? 40 : 20, tcplen = len - 14 - l3;
-    uint64_t s;
+    uint32_t s;
     if (v6) {
         if ((size_t)(ip[4] << 8 | ip[5]) != tcplen)
             abort();
-        s = sum16(0, ip + 8, 32) + 6 + tcplen;
+        s = inet_sum(0, ip + 8, 32) + 6 + (uint32_t)tcplen;
     } else {
-        if ((size_t)(ip[2] << 8 | ip[3]) + 14 != len || fold(sum16(0, ip, 20)) != 0xffff)
+        if ((size_t)(ip[2] << 8 | ip[3]) + 14 != len || inet_fold(inet_sum(0, ip, 20)) != 0)
             abort();
-        s = sum16(0, ip + 12, 8) + 6 + tcplen;
+        s = inet_sum(0, ip + 12, 8) + 6 + (uint32_t)tcplen;
     }
-    if (fold(sum16(s, ip + l3, tcplen)) != 0xffff)
+    if (inet_fold(inet_sum(s, ip + l3, tcplen)) != 0)
         abort();
 }
 

@@ -14,30 +14,11 @@
 
 #include "net/coalesce.h"
 #include "net/net.h"
+#include "util/inet-csum.h"
 
 #define MAXOUT 64
 #define VNET_HDR_F_DATA_VALID 2
 #define VNET_GSO_TCPV4 1
-
-/* RFC 1071, 16 bits at a time (coalesce.c sums 32 at a time). */
-static uint32_t inet_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-    uint64_t s = sum;
-    for (; n >= 2; p += 2, n -= 2)
-        s += (uint32_t)(p[0] << 8 | p[1]);
-    if (n)
-        s += (uint32_t)p[0] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffff) + (s >> 32);
-    return (uint32_t)s;
-}
-
-static uint16_t inet_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
 
 /* struct virtio_net_hdr's fields (virtio 1.2, 5.1.6), little-endian. */
 struct vnet_hdr {

@@ -55,7 +55,7 @@ VMON_SRCS += hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/n
 
 # libFuzzer target over virtio-net's receive/transmit/control paths: make fuzz-net [FUZZ_TIME=600]
 NET_FUZZ_SRCS := hw/virtio/net.c hw/virtio/net-rx.c hw/virtio/net-rxtx.c hw/virtio/net-offload.c hw/virtio/virtio.c \
-                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/pam.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/slirp-frames.c net/slirp-state.c net/tap.c net/coalesce.c
+                 hw/virtio/queue.c hw/virtio/packed.c mm/memory.c mm/pam.c mm/dirty.c net/net.c net/slirp.c net/slirp-loop.c net/slirp-frames.c net/slirp-state.c net/tap.c net/coalesce.c util/inet-csum.c
 build/fuzz/fuzz-net: hw/virtio/net_fuzz.c $(NET_FUZZ_SRCS) hw/virtio/net.h hw/virtio/net-offload.h net/net.h
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

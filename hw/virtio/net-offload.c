@@ -5,6 +5,7 @@
  * rewritten; FIN and PSH stay on the last segment only, CWR on the first (as Linux's GSO). */
 #include "hw/virtio/net-offload.h"
 #include "util/bytes.h"
+#include "util/inet-csum.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -30,25 +31,6 @@ void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t *p)
     put_le16(p + 6, h->csum_start);
     put_le16(p + 8, h->csum_offset);
     put_le16(p + 10, h->num_buffers);
-}
-
-uint32_t inet_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-    uint64_t s = sum;
-    for (; n >= 2; p += 2, n -= 2)
-        s += (uint32_t)(p[0] << 8 | p[1]);
-    if (n)
-        s += (uint32_t)p[0] << 8;
-    while (s >> 32)
-        s = (s & 0xffffffff) + (s >> 32);
-    return (uint32_t)s;
-}
-
-uint16_t inet_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 /* NEEDS_CSUM without GSO: the driver seeded the field with the pseudo-header sum. */

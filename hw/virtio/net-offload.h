@@ -31,8 +31,4 @@ void vnet_hdr_encode(const struct vnet_hdr *h, uint8_t *p);
 int vnet_offload(const struct vnet_hdr *h, uint8_t *frame, size_t len, uint8_t *seg, size_t seg_cap,
                  int (*emit)(void *opaque, const uint8_t *frame, size_t len), void *opaque);
 
-/* The Internet checksum (RFC 1071) of n bytes added to sum, unfolded. */
-uint32_t inet_sum(uint32_t sum, const uint8_t *p, size_t n);
-uint16_t inet_fold(uint32_t sum);
-
 #endif

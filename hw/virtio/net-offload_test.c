@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hw/virtio/net-offload.h"
+#include "util/inet-csum.h"
 #include "util/bytes.h"
 
 #define MAXSEG 8
