@@ -34,6 +34,7 @@ struct net_config {
     char id[32];                       /* -netdev id= (matched by -device netdev=) */
     char ifname[16];                   /* tap */
     bool restricted;                   /* user: restrict=on (the guest reaches only slirp) */
+    bool no_ipv6;                      /* user: ipv6=off (QEMU's default is on: fec0::/64) */
     struct net_fwd fwds[NET_MAX_FWDS];
     int nfwds;
     uint8_t mac[6];

@@ -93,6 +93,13 @@ static struct in_addr ip4(const char *s)
     return a;
 }
 
+static struct in6_addr ip6(const char *s)
+{
+    struct in6_addr a;
+    inet_pton(AF_INET6, s, &a);
+    return a;
+}
+
 static int add_fwds(struct slirp_loop *s, const struct net_config *c, char *err, size_t errlen)
 {
     for (int i = 0; i < c->nfwds; i++) {
@@ -165,6 +172,11 @@ struct net_backend *net_slirp_new(const struct net_config *c, char *err, size_t 
         .vhost = ip4("10.0.2.2"),
         .vdhcp_start = ip4("10.0.2.15"),
         .vnameserver = ip4("10.0.2.3"),
+        .in6_enabled = !c->no_ipv6,    /* QEMU's defaults: fec0::/64, the host fec0::2, DNS fec0::3 */
+        .vprefix_addr6 = ip6("fec0::"),
+        .vprefix_len = 64,
+        .vhost6 = ip6("fec0::2"),
+        .vnameserver6 = ip6("fec0::3"),
         .vhostname = "vmon",
         .if_mtu = s->nb.mtu ? s->nb.mtu : 1500,
         .if_mru = s->nb.mtu ? s->nb.mtu : 1500,

@@ -95,7 +95,7 @@ void run_usage(FILE *f)
         "  --chardev socket,id=ID,path=PATH[,server=on,wait=off] | stdio,id=ID | file,id=ID,path=PATH\n"
         "  --virtconsole chardev=ID[,name=NAME]  a virtio-serial-pci console port (guest hvc0)\n"
         "  --vsock cid=N[,uds=PATH]  virtio-vsock; the host reaches the guest over the Unix socket PATH\n"
-        "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,restrict=on][,mac=..]  a virtio-net-pci NIC\n"
+        "  --net user[,hostfwd=tcp::HOSTPORT-:GUESTPORT][,restrict=on][,ipv6=off][,mac=..]  a virtio-net-pci NIC\n"
         "  --net tap,ifname=NAME[,queues=N][,mac=..]    the same on a tap (created when absent)\n"
         "  --restore FILE         start from a state file saved by x-vmon-save-state / save_state\n"
         "  -incoming URI          start from a live migration: tcp:HOST:PORT, exec:CMD or file:PATH\n"

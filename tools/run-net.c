@@ -1,5 +1,5 @@
 /* Network options in both spellings (QEMU's docs/system/invocation: -netdev, -nic, -device):
- *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,mtu=N][,mac=..][,mrg_rxbuf=on|off]
+ *   --net user[,hostfwd=tcp::HP-:GP]...[,restrict=on][,ipv6=off][,mtu=N][,mac=..][,mrg_rxbuf=on|off]
  *             [,guest_tso4=on|off][,guest_tso6=on|off]
  *             | tap,ifname=NAME[,queues=N]
  *   -netdev user|tap,id=ID,...   then   -device virtio-net-pci,netdev=ID[,mac=..]
@@ -57,6 +57,11 @@ static int net_key(enum run_net_opt which, struct net_config *c, const char *key
     } else if (!strcmp(key, "restrict") && user) {
         if (bool_val(val, &c->restricted) < 0)
             return snprintf(err, errlen, "%s restrict=%s: expected on or off", o, val), -1;
+    } else if (!strcmp(key, "ipv6") && user) {
+        bool on;
+        if (bool_val(val, &on) < 0)
+            return snprintf(err, errlen, "%s ipv6=%s: expected on or off", o, val), -1;
+        c->no_ipv6 = !on;
     } else if (!strcmp(key, "mtu") && user) {
         char *end;
         long m = strtol(val, &end, 10);

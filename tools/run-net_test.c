@@ -43,6 +43,12 @@ static void user_with_hostfwd(void **state)
     assert_int_equal(n->fwds[1].host_addr, inet_addr("127.0.0.1"));
     assert_int_equal(n->fwds[1].guest_addr, inet_addr("10.0.2.15"));
     assert_int_equal(n->mtu, 0);                         /* not given: 1500, not announced */
+    assert_false(n->no_ipv6);                            /* QEMU's default: IPv6 on */
+    assert_int_equal(parse(&c, err, "-netdev", "user,id=u,ipv6=off", "-device", "virtio-net-pci,netdev=u", NULL),
+                     RUN_ARGS_OK);
+    assert_true(c.nics[0].net.no_ipv6);
+    assert_int_equal(parse(&c, err, "--net", "user,ipv6=maybe", NULL), RUN_ARGS_ERROR);
+    assert_int_equal(parse(&c, err, "--net", "tap,ifname=t0,ipv6=off", NULL), RUN_ARGS_ERROR);
     assert_int_equal(parse(&c, err, "--net", "user,mtu=9000", NULL), RUN_ARGS_OK);
     assert_int_equal(c.nics[0].net.mtu, 9000);
     assert_int_equal(c.nics[0].net.mrg_rxbuf, 0);

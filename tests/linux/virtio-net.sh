@@ -12,6 +12,10 @@
 #             (GSO frames into its 64 KiB "big packet" chains)
 #   no-tso    guest_tso4=off: the same wget, frame by frame (one frame per segment at least)
 #   restrict  restrict=on: the same wget fails, hostfwd still reaches the guest's server
+#   ipv6      slirp's IPv6 (on by default, as QEMU's): the guest configures an fec0::/64 address
+#             from slirp's router advertisement and fetches the file from the host's [::1] at
+#             [fec0::2] (sha1s match, coalesced into TCPv6 GSO frames); restrict=on keeps it from the
+#             host there too; ipv6=off: it gets no address
 # The same over tap: tests/linux/virtio-net-tap.sh (its set-up, guest_cmd and helpers are in
 # tests/linux/net-lib.sh).
 set -u
@@ -73,3 +77,45 @@ ok "restrict=on: the guest cannot reach the host's server"
 host_fetch "http://127.0.0.1:$fwd/g" "restrict=on hostfwd"
 stop_guest
 
+# --- IPv6: SLAAC from slirp's router advertisement, a fetch from the host's [::1] ------------------
+# guest6_cmd URL: wait for an fec0:: address (DAD done when the fetch can leave), fetch URL, serve.
+guest6_cmd() {
+    cat <<CMD
+ifconfig lo up
+ifconfig eth0 up
+n=0; until grep -q '^fec0' /proc/net/if_inet6 || [ \$n -ge ${WAIT6:-20} ]; do sleep 1; n=\$((n+1)); done
+echo "ADDR6 \$(grep '^fec0' /proc/net/if_inet6 | cut -c1-32)"
+n=0; until timeout 15 wget -q -O /tmp/f "$1" || [ \$n -ge ${RETRIES:-10} ]; do n=\$((n+1)); sleep 1; done
+echo "GOT \$(sha1sum < /tmp/f)"
+echo "RXPK \$(cat /sys/class/net/eth0/statistics/rx_packets)"
+echo SERVING
+sleep 600
+CMD
+}
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+    kill "$SRV_PID" 2>/dev/null
+    port=$(free_port)
+    python3 -m http.server --bind ::1 --directory "$srv" "$port" >/dev/null 2>&1 &
+    SRV_PID=$!
+    start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user \
+        --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$(guest6_cmd "http://[fec0::2]:$port/blob")")"
+    expect_line "$log" '^ADDR6 fec0000000000000' "ipv6: the guest took an fec0::/64 address from slirp's advertisement ($(field ADDR6))"
+    [ "$(field GOT)" = "$want" ] || { cat "$log.err"; fail "ipv6: the guest fetched $(field GOT) from [fec0::2], the host served $want"; }
+    ok "ipv6: the guest fetched the host's file from [fec0::2] (the host's [::1])"
+    rxpk "ipv6 (TCPv6 GSO frames)" 1 400
+    stop_guest
+    RETRIES=0 start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user,restrict=on \
+        --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$(RETRIES=0 guest6_cmd "http://[fec0::2]:$port/blob")")"
+    [ "$(field ADDR6 | cut -c1-4)" = fec0 ] || fail "ipv6 restrict=on: the guest got no fec0:: address"
+    [ "$(field GOT)" != "$want" ] || fail "ipv6 restrict=on: the guest reached the host's [::1] at [fec0::2]"
+    ok "ipv6 restrict=on: with its fec0:: address the guest cannot reach the host's server"
+    stop_guest
+    RETRIES=0 start_guest "$VMON" run --accel soft --kernel "$KERNEL" --initrd "$INITRD" --net user,ipv6=off \
+        --append "console=ttyS0 quiet vmon.cmd64=$(cmd64 "$(RETRIES=0 WAIT6=3 guest6_cmd "http://[fec0::2]:$port/blob")")"
+    grep -q '^ADDR6 fec0' "$log" && fail "ipv6=off: the guest still got an fec0:: address"
+    [ "$(field GOT)" != "$want" ] || fail "ipv6=off: the guest reached [fec0::2]"
+    ok "ipv6=off: no IPv6 address, no fetch"
+    stop_guest
+else
+    echo "skip (IPv6 part): the host's loopback has no ::1"
+fi
