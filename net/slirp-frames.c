@@ -34,6 +34,7 @@ static void list_put(struct frame_list *l, struct frame *f)
         l->head = f;
     l->tail = f;
     l->n++;
+    l->bytes += f->len;
 }
 
 struct frame *frame_list_take(struct frame_list *l)
@@ -44,6 +45,7 @@ struct frame *frame_list_take(struct frame_list *l)
         if (!l->head)
             l->tail = NULL;
         l->n--;
+        l->bytes -= f->len;
     }
     return f;
 }
@@ -55,10 +57,19 @@ void frame_list_free(struct frame_list *l)
         free(f);
 }
 
+/* Whether a frame of len more bytes fits in l. */
+static bool room(const struct frame_list *l, size_t len)
+{
+    return l->n < SLIRP_QUEUE_MAX && len <= SLIRP_QUEUE_BYTES - l->bytes;
+}
+
 int slirp_loop_queue_tx(struct slirp_loop *s, const struct iovec *iov, int iovcnt)
 {
+    size_t len = 0;
+    for (int i = 0; i < iovcnt; i++)
+        len += iov[i].iov_len;
     pthread_mutex_lock(&s->lock);
-    bool full = s->tx.n >= SLIRP_QUEUE_MAX;
+    bool full = !room(&s->tx, len);
     pthread_mutex_unlock(&s->lock);
     if (full)
         return -ENOBUFS;
@@ -95,7 +106,7 @@ void slirp_loop_deliver_now(void *opaque, const uint8_t *hdr, const uint8_t *fra
     if (hdr)
         iov[n++] = (struct iovec){ (void *)hdr, NET_HDR_LEN };
     iov[n++] = (struct iovec){ (void *)frame, len };
-    struct frame *f = s->backlog.n < SLIRP_QUEUE_MAX ? frame_new(iov, n) : NULL;
+    struct frame *f = room(&s->backlog, len + (hdr ? NET_HDR_LEN : 0)) ? frame_new(iov, n) : NULL;
     if (f) {
         f->hdr = hdr != NULL;
         list_put(&s->backlog, f);

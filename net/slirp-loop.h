@@ -13,6 +13,8 @@
 #include "net/net.h"
 
 #define SLIRP_QUEUE_MAX 1024           /* frames held in each direction before dropping */
+#define SLIRP_QUEUE_BYTES (8u << 20)   /* and bytes: a frame may be a 64 KiB GSO frame, and a guest
+                                        * that posts no buffers must not make vmon hold 64 MiB */
 
 struct frame {
     struct frame *next;
@@ -24,6 +26,7 @@ struct frame {
 struct frame_list {
     struct frame *head, *tail;
     unsigned n;
+    size_t bytes;                      /* the frames' len, summed */
 };
 
 struct slirp_timer;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "net/net.h"
+#include "net/slirp-loop.h"
 
 struct peer {
     pthread_mutex_t lock;
@@ -175,12 +176,31 @@ static void state_save_load(void **state)
     net_backend_free(b);
 }
 
+/* The guest's frames waiting for slirp are bounded in bytes as well as in count: 64 KiB TSO frames
+ * stop at SLIRP_QUEUE_BYTES (the net thread is not running, so nothing drains). */
+static void tx_queue_bounded_in_bytes(void **state)
+{
+    (void)state;
+    struct slirp_loop *s = slirp_loop_new();
+    assert_non_null(s);
+    static uint8_t big[65536];
+    struct iovec iov = { big, sizeof(big) };
+    unsigned fit = SLIRP_QUEUE_BYTES / sizeof(big);
+    for (unsigned i = 0; i < fit; i++)
+        assert_int_equal(slirp_loop_queue_tx(s, &iov, 1), 0);
+    assert_int_equal(slirp_loop_queue_tx(s, &iov, 1), -ENOBUFS);
+    iov.iov_len = 1;
+    assert_int_equal(slirp_loop_queue_tx(s, &iov, 1), -ENOBUFS);
+    slirp_loop_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arp_backlog_and_hostfwd),
         cmocka_unit_test(bad_hostfwd_is_refused),
         cmocka_unit_test(state_save_load),
+        cmocka_unit_test(tx_queue_bounded_in_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
