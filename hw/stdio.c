@@ -45,7 +45,7 @@ struct stdio_chr {
 
 #define READ_CHUNK 256         /* one read of stdin; with a pending Ctrl-A it yields one more byte */
 
-static void put(struct stdio_chr *c, const char *buf, size_t n)
+void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
 {
     while (n) {
         ssize_t w = write(c->out_fd, buf, n);
@@ -74,16 +74,12 @@ void stdio_chr_tx(void *opaque, uint8_t byte)
             c->held[c->nheld++] = byte;
     } else {
         if (term_lines_main(&c->lines, byte, now_ns()))
-            put(c, "\r\n", 2);
-        put(c, (const char *)&byte, 1);
+            stdio_chr_write(c, "\r\n", 2);
+        stdio_chr_write(c, (const char *)&byte, 1);
     }
     pthread_mutex_unlock(&c->lock);
 }
 
-void stdio_chr_write(struct stdio_chr *c, const char *buf, size_t n)
-{
-    put(c, buf, n);
-}
 
 enum term_aside stdio_chr_write_aside(struct stdio_chr *c, const char *buf, size_t n, unsigned flags)
 {
@@ -93,8 +89,8 @@ enum term_aside stdio_chr_write_aside(struct stdio_chr *c, const char *buf, size
                       : term_lines_aside(&c->lines, buf, n, flags, now_ns(), &newline);
     if (r == TERM_ASIDE_WRITE) {
         if (newline)
-            put(c, "\r\n", 2);
-        put(c, buf, n);
+            stdio_chr_write(c, "\r\n", 2);
+        stdio_chr_write(c, buf, n);
     }
     pthread_mutex_unlock(&c->lock);
     return r;

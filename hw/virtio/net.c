@@ -30,9 +30,9 @@ static uint64_t offered(const struct net_backend *nb, unsigned pairs)
                  1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_HOST_TSO4 |
                  1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_CSUM |
                  1ull << VIRTIO_NET_F_MRG_RXBUF;   /* see virtio_net_set_mrg_rxbuf */
-    if (nb->vnet_hdr)                  /* the host kernel hands us TSO frames it need not cut */
-        f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
-    else if (nb->rx_coalesce)          /* the backend merges TCP segments (net/coalesce.c) */
+    /* The host kernel hands us TSO frames it need not cut (vnet_hdr), or the backend merges TCP
+     * segments itself (rx_coalesce: net/coalesce.c). */
+    if (nb->vnet_hdr || nb->rx_coalesce)
         f |= 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6;
     if (pairs > 1)
         f |= 1ull << VIRTIO_NET_F_MQ;
