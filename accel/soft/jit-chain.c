@@ -97,7 +97,7 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
  * halt or NMI), the budget not spent (where it is looked at: jit-int.h's budget), no vCPU newly
  * translating code. Any doubt returns to cpu_exec, which decides the same things the slow way.
  * The jump enters the next block past its prologue (JIT_CHAIN_ENTRY: every block's frame is the
- * same), with rsi = that block as cpu_exec would pass it. */
+ * same), with rsi = that block as cpu_exec would pass it and r12 = its rip. */
 void jit_emit_chain(struct jctx *j)
 {
     struct emit *e = &j->e;
@@ -191,24 +191,28 @@ void jit_emit_chain(struct jctx *j)
     e_op_mem(e, false, 0x80, 7, RSI, HNONE, 0, TBF(jit_cpl));
     e_byte(e, j->tb_cpl);
     OUT(CC_NE);
-    e_load32(e, RCX, RSI, TBF(gen));
+    e_load32(e, RDI, RSI, TBF(gen));
     e_load64(e, RDX, RSI, TBF(page));
-    e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
+    e_op_mem(e, false, 0x3b, RDI, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     OUT(CC_NE);
     /* An instruction that runs on into the next page (tb.h's page2): that page not written
      * either (its mapping was checked when the slot or jump-cache entry was filled). */
     e_load64(e, RDX, RSI, TBF(page2));
     e_op_rr(e, true, 0x85, RDX, RDX);
     uint8_t *one_page = e_jcc(e, CC_E);
-    e_load32(e, RCX, RSI, TBF(gen2));
-    e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
+    e_load32(e, RDI, RSI, TBF(gen2));
+    e_op_mem(e, false, 0x3b, RDI, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     OUT(CC_NE);
     e_patch(one_page, e->p);
-    /* Enter it as run_tb would: last_tb, the instruction count. */
+    /* Enter it as run_tb would: last_tb, the instruction count; r12 <- its rip (rcx, kept from
+     * the slot or jump-cache compare: JIT_CHAIN_ENTRY). Nothing leaves for cpu_exec past here,
+     * so the epilogue's entry_rip is never this rip with the last block's other state. */
     e_store64(e, RSI, RBX, OFF(last_tb));
-    e_op_mem(e, false, 0x0fb7, RCX, RSI, HNONE, 0, TBF(ninsn));         /* movzx ecx, word */
-    e_op_mem(e, true, 0x01, RCX, RBX, HNONE, 0, OFF(icount));           /* add [icount], rcx */
-    /* This block again (a loop): its cached registers are all loaded (jit_regs_settle). */
+    e_op_mem(e, false, 0x0fb7, RDI, RSI, HNONE, 0, TBF(ninsn));         /* movzx edi, word */
+    e_op_mem(e, true, 0x01, RDI, RBX, HNONE, 0, OFF(icount));           /* add [icount], rdi */
+    e_mov_rr(e, true, R12, RCX);
+    /* This block again (a loop, perhaps at another virtual address: hence r12 above): its
+     * cached registers are all loaded (jit_regs_settle). */
     e_mov_imm(e, RCX, (uint64_t)(uintptr_t)j->tb);
     e_op_rr(e, true, 0x39, RCX, RSI);                                   /* cmp rsi, rcx */
     e_patch(e_jcc(e, CC_E), j->self_entry);

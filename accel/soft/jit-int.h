@@ -34,9 +34,10 @@ struct stub {
 };
 
 #define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
-/* Where a chained jump enters a block: past the pushes and rbx's setup, which are the same in
- * every block (jit_translate checks), with rsi = the block as cpu_exec would pass it. */
-#define JIT_CHAIN_ENTRY 21
+/* Where a chained jump enters a block: past the pushes, rbx's setup and r12's load from c->rip,
+ * which are the same in every block (jit_translate checks), with rsi = the block as cpu_exec
+ * would pass it and r12 = the rip it is entered at. */
+#define JIT_CHAIN_ENTRY 28
 
 /* A direct link site in a block's chain code (jit-link.c): R, the return address of its call,
  * names it; the jumps to patch once the link stub is placed. */

@@ -172,14 +172,17 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     e_push(e, R12);
     jit_regs_save(j);
     e_mov_rr(e, true, RBX, RDI);
+    e_load64(e, R12, RBX, OFF(rip));
+    /* A chained jump enters here with r12 already the block's rip (jit-chain.c, jit-link.c): it
+     * comes in a register, not through a store to c->rip and a load of it, which would put the
+     * store-to-load forwarding latency before every rip-relative address of the block. */
     if (e->p - start != JIT_CHAIN_ENTRY)
         e->overflow = true;            /* (the encoder changed: fix JIT_CHAIN_ENTRY) */
     jit_regs_settle(j);
     /* The frame's pad <- the chain epochs this entry was found under (jit-chain.c's loops). */
     e_load64(e, RAX, RBX, OFF(chain_epoch));
     e_store64(e, RAX, RSP, 0);
-    j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
-    e_load64(e, R12, RBX, OFF(rip));
+    j->self_entry = e->p;              /* rbx, r12 and the cached registers as they are */
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;
         j->k = k;
