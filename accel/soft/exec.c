@@ -236,21 +236,21 @@ static struct tb *next_tb(struct cpu *c)
             }
         if (tb && tb->mode == c->code_size && tb_current(tb)) {
             if (site && !c->trace)
-                jit_link(c, site, tb, global);
+                jit_link(c, site, tb, global, p);
             return tb;
         }
     }
     bool global;
     if (p && (tb = chain_same_page(c, p, &global)) != NULL) {
         if (site)
-            jit_link(c, site, tb, global);
+            jit_link(c, site, tb, global, p);
         return tb;
     }
     uint32_t epoch = c->chain_epoch, epoch_ng = c->chain_epoch_ng;
     tb = tb_find(c);
     if (tb->cached && epoch == c->chain_epoch && epoch_ng == c->chain_epoch_ng && !c->trace) {
         if (site)
-            jit_link(c, site, tb, c->fetch_global);
+            jit_link(c, site, tb, c->fetch_global, p);
         if (!p)
             return tb;
         if (p->chain_epoch != epoch) {

@@ -9,7 +9,8 @@
  *   cmp dword [rbx + X], N; jne miss                 made under (X: chain_epoch_ng, or chain_epoch
  *                                                    again when the successor is on a global page)
  *   call rel32                                       the successor's direct entry, or the link stub
- *   R: 8 bytes, the link stub's address; 1 byte, the privilege the block is translated for
+ *   R: 8 bytes, the link stub's address; 1 byte, the privilege the block is translated for; 1 byte,
+ *   whether the successor is on the block's own page (then the second compare is left out: below)
  *
  * The call's return address R names the site: nothing returns to it. Unlinked, the call goes to
  * the block's link stub, which pops R and leaves for cpu_exec with c->link_site = R and
@@ -26,8 +27,10 @@
 
 #include "accel/soft/jit-int.h"
 
-/* Offsets from R (the call's return address) of the patched fields. */
-enum { SITE_E_IMM = -31, SITE_X_DISP = -19, SITE_N_IMM = -15, SITE_CALL_DISP = -4, SITE_DATA = 9 };
+/* Offsets from R (the call's return address) of the patched fields; SITE_KIND's byte: 1 for a
+ * same-page site (SITE_SAME_E_IMM its one epoch), 0 for the layout above. */
+enum { SITE_E_IMM = -31, SITE_X_DISP = -19, SITE_N_IMM = -15, SITE_CALL_DISP = -4, SITE_KIND = 9,
+       SITE_DATA = 10, SITE_SAME_E_IMM = -15 };
 
 static void put32(uint8_t *at, uint32_t v)
 {
@@ -65,8 +68,22 @@ void jit_emit_direct_entry(struct jctx *j)
         e_byte(e, 0xcc);
 }
 
-/* A site for the successor at block start + off (the layout above); known: the chain code gets
- * here only with rip = that successor's (no rip compare). */
+/* The successor at block start + off is on the block's own 4 KiB page (the block's page offset
+ * is its physical address's, tb->gpa). Such a link is a jump within one physical page, right
+ * under any mapping the block runs at: the block was entered at a virtual page that maps to its
+ * physical page, so the same virtual page's other bytes are that physical page's (TCG links
+ * within a page for the same reason). Its site looks at chain_epoch only (a flush of the cache
+ * or the TLB, an invlpg of a code page, a change of the decode mode), not at chain_epoch_ng: a
+ * CR3 write, which a context switch makes, leaves it linked. */
+static bool same_page(const struct jctx *j, int64_t off)
+{
+    int64_t at = (int64_t)(j->tb->gpa & 0xfff) + off;
+    return at >= 0 && at < 4096;
+}
+
+/* A site for the successor at block start + off (the layout above, or with chain_epoch alone for
+ * a successor on the same page); known: the chain code gets here only with rip = that
+ * successor's (no rip compare). */
 static void emit_site(struct jctx *j, int64_t off, bool known)
 {
     struct emit *e = &j->e;
@@ -78,20 +95,25 @@ static void emit_site(struct jctx *j, int64_t off, bool known)
         e_op_rr(e, true, 0x39, RAX, RCX);                              /* cmp rcx, rax */
         next = e_jcc(e, CC_NE);
     }
-    uint8_t *base = e->p;
+    bool same = same_page(j, off);
+    uint8_t *base = e->p, *miss2 = NULL;
     e_op_mem(e, false, 0x81, 7, RBX, HNONE, 0, OFF(chain_epoch));
     e_u32(e, ~0u);
     uint8_t *miss1 = e_jcc(e, CC_NE);
-    e_op_mem(e, false, 0x81, 7, RBX, HNONE, 0, OFF(chain_epoch_ng));
-    e_u32(e, ~0u);
-    uint8_t *miss2 = e_jcc(e, CC_NE);
+    if (!same) {
+        e_op_mem(e, false, 0x81, 7, RBX, HNONE, 0, OFF(chain_epoch_ng));
+        e_u32(e, ~0u);
+        miss2 = e_jcc(e, CC_NE);
+    }
     e_byte(e, 0xe8);
     uint8_t *call = e->p;
     e_u32(e, 0);
     uint8_t *r = e->p;
     e_u64(e, 0);                       /* the link stub's address, when it is known */
     e_byte(e, j->tb_cpl);
-    if (r - base != -SITE_E_IMM + 6 || call != r + SITE_CALL_DISP || e->p != r + SITE_DATA)
+    e_byte(e, same);
+    if (r - base != -(same ? SITE_SAME_E_IMM : SITE_E_IMM) + 6 || call != r + SITE_CALL_DISP ||
+        e->p != r + SITE_DATA)
         e->overflow = true;            /* (the encoder changed: fix the SITE_ offsets) */
     if (next)
         e_patch(next, e->p);
@@ -160,17 +182,25 @@ void jit_emit_link_tail(struct jctx *j, const uint8_t *start, const uint8_t *epi
     e_patch(j->link_out, epilogue);
 }
 
-void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global)
+void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global, const struct tb *from)
 {
     uint64_t unlinked;
     memcpy(&unlinked, r, 8);
     const uint8_t *to = (const uint8_t *)(uintptr_t)unlinked;
-    /* (Not into a block on two pages: its direct entry checks the first page only.) */
-    if (t && t->cached && t->jit && t->jit_cpl == c->cpl && r[8] == c->cpl && !c->trace && !t->page2)
+    bool same = r[SITE_KIND];
+    /* (Not into a block on two pages: its direct entry checks the first page only. A same-page
+     * site only to a block on the physical page of the block it is in, from: a handler of that
+     * block may have changed the mapping its rip was looked up under.) */
+    if (t && t->cached && t->jit && t->jit_cpl == c->cpl && r[8] == c->cpl && !c->trace &&
+        !t->page2 && (!same || (from && from->gpa >> 12 == t->gpa >> 12)))
         to = (const uint8_t *)(const void *)t->jit - JIT_DIRECT_SIZE;
-    put32(r + SITE_E_IMM, c->chain_epoch);
-    put32(r + SITE_X_DISP, (uint32_t)(global ? OFF(chain_epoch) : OFF(chain_epoch_ng)));
-    put32(r + SITE_N_IMM, global ? c->chain_epoch : c->chain_epoch_ng);
+    if (same) {
+        put32(r + SITE_SAME_E_IMM, c->chain_epoch);
+    } else {
+        put32(r + SITE_E_IMM, c->chain_epoch);
+        put32(r + SITE_X_DISP, (uint32_t)(global ? OFF(chain_epoch) : OFF(chain_epoch_ng)));
+        put32(r + SITE_N_IMM, global ? c->chain_epoch : c->chain_epoch_ng);
+    }
     e_patch(r + SITE_CALL_DISP, to);
 }
 

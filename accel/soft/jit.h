@@ -31,9 +31,10 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a);
 /* A block's direct entry is this many bytes before its host code (jit-link.c). */
 #define JIT_DIRECT_SIZE 64
 
-/* Link the direct-link site r (c->link_site, left by a block's chain code) to block t, the block
- * at c->rip under the current chain epochs, t's page global or not: or unlink it when t has no
- * host code for c's privilege. */
-void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global);
+/* Link the direct-link site r (c->link_site, left by block from's chain code; from may be NULL)
+ * to block t, the block at c->rip under the current chain epochs, t's page global or not: or
+ * unlink it when t has no host code for c's privilege (or, for a site to the block's own page, t
+ * is not on from's physical page). */
+void jit_link(struct cpu *c, uint8_t *r, const struct tb *t, bool global, const struct tb *from);
 
 #endif

@@ -6,7 +6,7 @@
 #include "guest.h"
 
 #define TVA 0x40000000ul
-extern uint64_t boot_pdpt[512];
+extern uint64_t boot_pml4[512], boot_pdpt[512];
 static uint64_t test_pd[512] __attribute__((aligned(4096))), test_pt[512] __attribute__((aligned(4096)));
 static uint8_t code[4][4096] __attribute__((aligned(4096)));
 static uint8_t dst[64];
@@ -171,6 +171,55 @@ void guest_main(void)
     check_eq("jmp *%rax from an alias into the other frame", runs, 60);
     map(6, code[0], 7);
     check_eq("the same jump within the page: frame 0's code", call_rax(l2, l2 + 0x100), 0xa);
+
+    /* Two address spaces (CR3 values) that map the same linear pages: page 7 to one frame in
+     * both, page 8 to frame 0 in one and frame 1 in the other, page 9 likewise to frames 2 and 3.
+     * Page 7's jmp at 0xff0 leads into page 8 (another page: under each CR3 its own frame's
+     * code); page 9's jmp at 0 stays within the page (each frame its own target). Switching CR3
+     * back and forth with CR4.PGE set (then a CR3 write leaves global translations, so the
+     * translator may keep links that cannot depend on the mapping: jit-link.c), each call must
+     * end in the code of the frame mapped now. */
+    static uint64_t pml4_b[512] __attribute__((aligned(4096))), pdpt_b[512] __attribute__((aligned(4096)));
+    static uint64_t pd_b[512] __attribute__((aligned(4096))), pt_b[512] __attribute__((aligned(4096)));
+    static uint8_t shared[4096] __attribute__((aligned(4096)));
+    ulong cr3_a = READ_CR(3);
+    memcpy(pml4_b, boot_pml4, sizeof(pml4_b));
+    memcpy(pdpt_b, boot_pdpt, sizeof(pdpt_b));
+    memcpy(pd_b, test_pd, sizeof(pd_b));
+    pml4_b[0] = (ulong)pdpt_b | 7;
+    pdpt_b[1] = (ulong)pd_b | 7;
+    pd_b[0] = (ulong)pt_b | 7;
+    memset(shared, 0x90, 4096);
+    shared[0xff0] = 0xe9;                        /* jmp rel32 -> page 8 + 0x100 */
+    uint32_t rel = 0x1100 - 0xff5;
+    memcpy(shared + 0xff1, &rel, 4);
+    for (int f = 0; f < 4; f++) {
+        memset(code[f], 0x90, 4096);
+        code[f][0] = 0xe9;                       /* jmp rel32 -> +0x100 */
+        code[f][1] = 0xfb;
+        code[f][2] = code[f][3] = code[f][4] = 0;
+        put_mov_ret(code[f] + 0x100, 0x200 + (uint32_t)f);
+    }
+    map(7, shared, 7);
+    map(8, code[0], 7);
+    map(9, code[2], 7);
+    memcpy(pt_b, test_pt, sizeof(pt_b));
+    pt_b[8] = (ulong)code[1] | 7;
+    pt_b[9] = (ulong)code[3] | 7;
+    barrier();
+    ulong cr4 = READ_CR(4);
+    WRITE_CR(4, cr4 | CR4_PGE);                  /* (as Linux: CR3 writes keep global pages) */
+    runs = 0;
+    for (int n = 0; n < 60; n++) {
+        WRITE_CR(3, n & 1 ? (ulong)pml4_b : cr3_a);
+        for (int k = 0; k < 3; k++) {
+            runs += call(TVA + 0x7ff0) == 0x200u + (n & 1);
+            runs += call(TVA + 0x9000) == 0x202u + (n & 1);
+        }
+    }
+    WRITE_CR(3, cr3_a);
+    WRITE_CR(4, cr4);
+    check_eq("two CR3s in turn: a jump into the next page, one within the page", runs, 360);
 
     /* rep movsb from a page into a not-present one: 0x10 bytes done, then #PF. */
     memset(code[1] + 0xff0, 0xab, 0x10);
