@@ -38,9 +38,13 @@ static void emit_checks(struct jctx *j, uint8_t **out, unsigned *nout)
 {
     struct emit *e = &j->e;
     /* syscall/sysret change the privilege without ending the block: chains are for tb_cpl. Only
-     * handlers change it: a block that calls none (no exit sites, no slow paths; jit-flags.c's
-     * calls only read the lazy record) is still at the privilege it was entered at, tb_cpl. */
-    if (j->nexits || j->nstubs) {
+     * handlers change it: a block that calls none on its straight-line path (no exit sites yet:
+     * the slow paths, emitted later, run only instructions that have inline forms - loads,
+     * stores, ALU ops, near jumps, calls and returns - whose handlers change no privilege, a
+     * fault leaving by longjmp; jit-flags.c's calls only read the lazy record) is still at the
+     * privilege it was entered at, tb_cpl. (The slots, the jump cache and the links are each
+     * also checked at tb_cpl below: this compare sends such a block to cpu_exec at once.) */
+    if (j->nexits) {
         e_op_mem(e, false, 0x80, 7, RBX, HNONE, 0, OFF(cpl));
         e_byte(e, j->tb_cpl);
         out[(*nout)++] = e_jcc(e, CC_NE);
