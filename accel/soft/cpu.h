@@ -315,7 +315,12 @@ struct cpu {
     /* The interrupt controller's "maybe pending" flag (struct vcpu_lapic's irq_hint,
      * machine/accel.h), read by cpu_exec between blocks (chained blocks see its kick); NULL: none. */
     _Atomic bool *irq_line;
-    uint64_t icount;           /* instructions executed */
+    /* Instructions executed: exact where translated code looks at the budget (icount_limit); in a
+     * VM's vCPU (kick_only) blocks that translated code chains or links into, and its early exits,
+     * leave it alone (cpu_exec counts only the block it enters), so it counts fewer than ran and
+     * never goes back: only cpu_exec's slice looks at it there, and a loop's back edge or a link
+     * carries no read-modify-write of it from one block to the next. */
+    uint64_t icount;
 
     /* Soft TLB: [0] supervisor accesses, [1] user accesses (CPL 3). */
     struct tlb_entry tlb[2][TLB_SIZE];

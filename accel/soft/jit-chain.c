@@ -26,7 +26,8 @@ static void emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *
     e_op_mem(e, false, 0x3b, RCX, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     out[(*nout)++] = e_jcc(e, CC_NE);
     e_store64(e, RSI, RBX, OFF(last_tb));
-    e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);               /* add [icount], n */
+    if (j->budget)
+        e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);           /* add [icount], n */
     e_patch(e_jmp(e), j->self_entry);
     if (other)
         e_patch(other, e->p);
@@ -208,12 +209,15 @@ void jit_emit_chain(struct jctx *j)
     e_op_mem(e, false, 0x3b, RDI, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     OUT(CC_NE);
     e_patch(one_page, e->p);
-    /* Enter it as run_tb would: last_tb, the instruction count; r12 <- its rip (rcx, kept from
-     * the slot or jump-cache compare: JIT_CHAIN_ENTRY). Nothing leaves for cpu_exec past here,
-     * so the epilogue's entry_rip is never this rip with the last block's other state. */
+    /* Enter it as run_tb would: last_tb, the instruction count where it is kept (cpu.h); r12 <-
+     * its rip (rcx, kept from the slot or jump-cache compare: JIT_CHAIN_ENTRY). Nothing leaves
+     * for cpu_exec past here, so the epilogue's entry_rip is never this rip with the last
+     * block's other state. */
     e_store64(e, RSI, RBX, OFF(last_tb));
-    e_op_mem(e, false, 0x0fb7, RDI, RSI, HNONE, 0, TBF(ninsn));         /* movzx edi, word */
-    e_op_mem(e, true, 0x01, RDI, RBX, HNONE, 0, OFF(icount));           /* add [icount], rdi */
+    if (j->budget) {
+        e_op_mem(e, false, 0x0fb7, RDI, RSI, HNONE, 0, TBF(ninsn));     /* movzx edi, word */
+        e_op_mem(e, true, 0x01, RDI, RBX, HNONE, 0, OFF(icount));       /* add [icount], rdi */
+    }
     e_mov_rr(e, true, R12, RCX);
     /* This block again (a loop, perhaps at another virtual address: hence r12 above): its
      * cached registers are all loaded (jit_regs_settle). */

@@ -18,7 +18,7 @@
  * jit_link, which patches E, X, N and the call. A block's direct entry (JIT_DIRECT_SIZE bytes
  * before its host code) pops R, checks that its code page was not written since translation
  * (else it leaves the same way, so the site is relinked to the new block), counts the block,
- * sets last_tb and enters the block past its prologue (JIT_CHAIN_ENTRY) with r12 = rcx, as
+ * sets last_tb (and the instruction count, where kept: cpu.h) and enters the block past its prologue (JIT_CHAIN_ENTRY) with r12 = rcx, as
  * jit-chain.c does.
  * Everything else a chained jump needs (privilege, the attention word, the budget) is checked
  * before the sites. Links live as long as the arena: a cache flush empties both. (Also here, at
@@ -59,7 +59,8 @@ void jit_emit_direct_entry(struct jctx *j)
     e_u32(e, j->tb->gen);                                              /* cmp [page->gen], gen */
     j->direct_stale = e_jcc(e, CC_NE);
     e_store64(e, RSI, RBX, OFF(last_tb));
-    e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);             /* add [icount], n */
+    if (j->budget)
+        e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);         /* add [icount], n */
     e_mov_rr(e, true, R12, RCX);                                       /* r12 <- rip (the site's rcx) */
     j->direct_enter = e_jmp(e);
     if (e->p - at > JIT_DIRECT_SIZE)

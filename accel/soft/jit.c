@@ -229,14 +229,19 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         jit_regs_reload(j, st->valid);
         e_patch(e_jmp(e), st->resume);
     }
-    /* Early exits (tb_end after instruction k): the instructions after k did not run. One
-     * stub per k, shared by that instruction's calls. */
+    /* Early exits (tb_end after instruction k): the instructions after k did not run, taken off
+     * the count where it is kept exactly (cpu.h's icount). One stub per k, shared by that
+     * instruction's calls. */
     uint8_t *common = e->p;
-    e_op_mem(e, true, 0x29, RAX, RBX, HNONE, 0, OFF(icount));          /* sub [icount], rax */
-    e_patch(e_jmp(e), epilogue);
+    if (j->budget) {
+        e_op_mem(e, true, 0x29, RAX, RBX, HNONE, 0, OFF(icount));      /* sub [icount], rax */
+        e_patch(e_jmp(e), epilogue);
+    }
     uint8_t *exit_stub[TB_MAX_INSNS] = { 0 };
     for (unsigned x = 0; x < j->nexits && !e->overflow; x++) {
         unsigned k = j->exits[x].k;
+        if (!j->budget)
+            exit_stub[k] = epilogue;
         if (!exit_stub[k]) {
             exit_stub[k] = e->p;
             e_mov_imm(e, RAX, tb->ninsn - 1 - k);
