@@ -135,8 +135,9 @@ struct fpu {
 /* One entry of the soft TLB: a guest virtual page mapped straight to a host pointer. A tag is the
  * page's linear address, or TLB_INVALID; the write tag is only set once the page's D bit is set and
  * the page holds no translated code, so every other write takes the slow path. */
-#define TLB_BITS 8
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
+#define TLB_MAP_WORDS (TLB_SIZE / 64)
 #define TLB_INVALID 1ull
 struct tlb_entry {
     uint64_t tag_read, tag_write, tag_exec;
@@ -326,7 +327,13 @@ struct cpu {
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
     unsigned map_epoch_seen;   /* code_pages' map_epoch the TLB was filled under */
-    unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them all */
+    unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them */
+    /* Which entries the flushes must visit (tlb.c), a bit per entry of each TLB: filled since the
+     * last full flush (tlb_used), with a non-global translation since the last flush of those
+     * (tlb_ng), from a large page (tlb_big). A flush then costs what was filled since the last,
+     * not the TLB's size; tlb_ready: the entries were all made invalid once (the first flush). */
+    uint64_t tlb_used[2][TLB_MAP_WORDS], tlb_ng[2][TLB_MAP_WORDS], tlb_big[2][TLB_MAP_WORDS];
+    bool tlb_ready;
     /* Linear addresses blocks were fetched from since the last full TLB flush: 2 MiB regions for
      * fetches through large pages (hashed, 4096 bits), 4 KiB pages for the others (hashed, 32768
      * bits). An invlpg elsewhere cannot change where a chain leads. (A 2 MiB granule for every
@@ -579,6 +586,7 @@ void tlb_flush_nonglobal(struct cpu *c);   /* a CR3 write with CR4.PGE: global p
 void tlb_flush_page(struct cpu *c, uint64_t lin);
 void tlb_flush_data(struct cpu *c);          /* data rights changed (PKRU): fetches keep theirs */
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
+void tlb_filled(struct cpu *c, bool user, uint64_t lin, unsigned prot);   /* (mem.c, tb.c) */
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }
 
 /* Both chain epochs as one word: chain_epoch low, chain_epoch_ng high (translated code loads it

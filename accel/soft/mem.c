@@ -103,8 +103,7 @@ static struct tlb_entry *tlb_fill(struct cpu *c, uint64_t lin, enum access acc, 
         e->tag_read = e->tag_write = ~0ull;
     e->global = (prot & PROT_GLOBAL) != 0;
     e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
-    if (prot & PROT_LARGE)
-        c->tlb_large++;
+    tlb_filled(c, user, lin, prot);
     return e;
 }
 

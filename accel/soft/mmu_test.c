@@ -1,7 +1,8 @@
 /* Page walks on hand-built page tables in a fake guest RAM: 32-bit (4 KiB and 4 MiB pages), PAE and
  * 4-level paging (2 MiB and 1 GiB pages), A/D bit updates, and the #PF error codes and CR2 of
  * not-present, write-protect (CR0.WP), user/supervisor, NX and reserved-bit faults (large-page
- * entries, PAE's high bits, PDPTEs checked when CR3 is loaded), and where I/D is reported. */
+ * entries, PAE's high bits, PDPTEs checked when CR3 is loaded), and where I/D is reported; the
+ * TLB's flushes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,6 +287,62 @@ static void test_tlb(void **state)
     free_cpu(c);
 }
 
+/* The flushes visit the entries their maps name (tlb.c): with CR4.PGE, 200 non-global 4 KiB pages
+ * (entries over several words of the maps), a global page and a 2 MiB page are read, their entries
+ * remapped without invalidation; a CR3 write must drop the 200 and the large page's entry and keep
+ * the global one, an invlpg anywhere in the 2 MiB page must drop its entry, a full flush the
+ * global one. Each read tells which frame it came from (every frame holds its own address). */
+static void test_tlb_flushes(void **state)
+{
+    (void)state;
+    memset(ram, 0, RAM_SIZE);
+    struct cpu *c = new_cpu();
+    c->cr0 = CR0_PE | CR0_PG;
+    c->cr4 = CR4_PAE | CR4_PGE;
+    c->efer = EFER_LME | EFER_LMA;
+    c->cr3 = 0x1000;
+    put64(0x1000, 0x2000 | 0x3);
+    put64(0x2000, 0x3000 | 0x3);
+    put64(0x3000, 0x4000 | 0x3);                   /* lin 0..2M: 4 KiB pages */
+    enum { N = 200, FIRST = 16, GLOBAL = 8 };
+    for (uint64_t f = 0x100000; f < 0x600000; f += 0x1000)
+        put32(f, (uint32_t)f);
+    for (unsigned k = 0; k < N; k++)
+        put64(0x4000 + (FIRST + k) * 8, (0x100000 + k * 0x1000ull) | 0x3);
+    put64(0x4000 + GLOBAL * 8, 0x1f0000 | 0x103);  /* global */
+    put64(0x3000 + 8, 0x400000 | 0x83);            /* lin 2M..4M: one 2 MiB page */
+    c->exc_vector = -1;
+    c->delivering = -1;
+    if (setjmp(c->jmp))
+        fail();
+    for (unsigned k = 0; k < N; k++)
+        assert_int_equal(lin_read(c, (FIRST + k) * 0x1000ull, 4, false), 0x100000 + k * 0x1000);
+    assert_int_equal(lin_read(c, GLOBAL * 0x1000, 4, false), 0x1f0000);
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x405000);
+    for (unsigned k = 0; k < N; k++)                /* remapped, not invalidated */
+        put64(0x4000 + (FIRST + k) * 8, (0x300000 + k * 0x1000ull) | 0x3);
+    put64(0x4000 + GLOBAL * 8, 0x1f1000 | 0x103);
+    put64(0x3000 + 8, 0x200000 | 0x83);
+    assert_int_equal(lin_read(c, GLOBAL * 0x1000, 4, false), 0x1f0000);      /* stale hits */
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x405000);
+    cpu_set_cr3(c, 0x1000);
+    for (unsigned k = 0; k < N; k++)
+        assert_int_equal(lin_read(c, (FIRST + k) * 0x1000ull, 4, false), 0x300000 + k * 0x1000);
+    assert_int_equal(lin_read(c, GLOBAL * 0x1000, 4, false), 0x1f0000);      /* global: kept */
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x205000);
+    put64(0x3000 + 8, 0x400000 | 0x183);           /* global 2 MiB page now */
+    cpu_set_cr3(c, 0x1000);
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x405000);
+    put64(0x3000 + 8, 0x200000 | 0x183);
+    cpu_set_cr3(c, 0x1000);
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x405000);   /* global: kept */
+    tlb_flush_page(c, 0x200000 + 0x1ff000);        /* the same 2 MiB page, another 4 KiB */
+    assert_int_equal(lin_read(c, 0x200000 + 0x5000, 4, false), 0x205000);
+    tlb_flush(c);
+    assert_int_equal(lin_read(c, GLOBAL * 0x1000, 4, false), 0x1f1000);
+    free_cpu(c);
+}
+
 /* A locked read-modify-write on a page blocks were translated from (a spinlock next to an AP
  * trampoline) still gets a host pointer, so it is one host atomic: the page's blocks are dropped
  * first. It used to fall back to a read and a write, and two vCPUs both took the lock. */
@@ -322,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_4level),
         cmocka_unit_test(test_reserved),
         cmocka_unit_test(test_tlb),
+        cmocka_unit_test(test_tlb_flushes),
         cmocka_unit_test(test_rmw_on_code_page),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

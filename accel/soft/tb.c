@@ -295,8 +295,7 @@ static const uint8_t *fetch_page(struct cpu *c, uint64_t lin, uint64_t *gpa_page
         e->gpa = gpa & ~0xfffull;
         e->global = (prot & PROT_GLOBAL) != 0;
         e->shift = (uint8_t)PROT_PAGE_SHIFT(prot);
-        if (prot & PROT_LARGE)
-            c->tlb_large++;
+        tlb_filled(c, user, lin, prot);
     }
     *gpa_page = e->gpa;
     c->fetch_global = e->global;

@@ -1,20 +1,74 @@
 /* The soft TLB's invalidation (SDM vol. 3, 4.10.4): full and non-global flushes (CR3 writes, CR4.PGE
  * toggles), data rights (WRPKRU), invlpg of a 4 KiB or large page, and dropping write entries of
- * pages that hold translated code. The walks that fill it are in mmu.c. */
+ * pages that hold translated code. The walks that fill it are in mmu.c.
+ *
+ * The TLB is direct-mapped, TLB_SIZE entries for each privilege: 1024, where 256 made a Linux boot
+ * walk the page tables 3.5 M times against 1.1 M (the XZ decompressor's dictionary, the kernel's
+ * direct map). So that a bigger TLB does not make the flushes dearer (a context switch's CR3
+ * write is one), each fill sets its entry's bits in the maps of cpu.h (tlb_filled), and the
+ * flushes visit the entries the maps name, not the whole array. */
 #include <string.h>
 
 #include "accel/soft/cpu.h"
 #include "accel/soft/tb.h"
+
+static void set_bit(uint64_t *map, unsigned k)
+{
+    map[k / 64] |= 1ull << (k % 64);
+}
+
+/* Entry (lin, user) was just filled with a translation of rights prot (mmu.c's PROT_*). */
+void tlb_filled(struct cpu *c, bool user, uint64_t lin, unsigned prot)
+{
+    unsigned k = (unsigned)(lin >> 12) & (TLB_SIZE - 1);
+    set_bit(c->tlb_used[user], k);
+    if (!(prot & PROT_GLOBAL))
+        set_bit(c->tlb_ng[user], k);
+    if (prot & PROT_LARGE) {
+        set_bit(c->tlb_big[user], k);
+        c->tlb_large++;
+    }
+}
+
+static void invalidate(struct tlb_entry *e)
+{
+    e->tag_read = e->tag_write = e->tag_exec = ~0ull;
+}
+
+/* Every entry of TLB u named in map: invalidated (or, with global_too false, only the non-global
+ * ones); the map emptied. */
+static void flush_marked(struct cpu *c, int u, uint64_t *map, bool global_too)
+{
+    for (unsigned w = 0; w < TLB_MAP_WORDS; w++) {
+        uint64_t m = map[w];
+        map[w] = 0;
+        for (; m; m &= m - 1) {
+            struct tlb_entry *e = &c->tlb[u][w * 64 + (unsigned)__builtin_ctzll(m)];
+            if (global_too || !e->global)
+                invalidate(e);
+            if (global_too)
+                e->global = false;
+        }
+    }
+}
 
 void tlb_flush(struct cpu *c)
 {
     c->chain_epoch++;
     memset(c->code_regions, 0, sizeof(c->code_regions));
     memset(c->code_pages, 0, sizeof(c->code_pages));
-    memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
+    if (!c->tlb_ready) {
+        memset(c->tlb, 0xff, sizeof(c->tlb));   /* all tags ~0: never a page address (bit 0 set) */
+        for (int u = 0; u < 2; u++)
+            for (unsigned k = 0; k < TLB_SIZE; k++)
+                c->tlb[u][k].global = false;     /* 0xff is no valid bool */
+        memset(c->tlb_used, 0, sizeof(c->tlb_used));
+        c->tlb_ready = true;
+    }
     for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            c->tlb[u][k].global = false;     /* 0xff is no valid bool */
+        flush_marked(c, u, c->tlb_used[u], true);
+    memset(c->tlb_ng, 0, sizeof(c->tlb_ng));
+    memset(c->tlb_big, 0, sizeof(c->tlb_big));
     c->tlb_large = 0;
 }
 
@@ -26,9 +80,7 @@ void tlb_flush_nonglobal(struct cpu *c)
     }
     c->chain_epoch_ng++;
     for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
-            if (!c->tlb[u][k].global)
-                c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = c->tlb[u][k].tag_exec = ~0ull;
+        flush_marked(c, u, c->tlb_ng[u], false);
 }
 
 /* Data access rights changed but not the translations or the fetch rights (a WRPKRU: protection
@@ -69,13 +121,15 @@ void tlb_flush_page(struct cpu *c, uint64_t lin)
     }
     if (c->tlb_large) {
         for (int u = 0; u < 2; u++) {
-            for (unsigned k = 0; k < TLB_SIZE; k++) {
-                struct tlb_entry *e = &c->tlb[u][k];
-                uint64_t vp = tlb_vpage(e);
-                if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
-                    continue;
-                code |= e->tag_exec != ~0ull;
-                e->tag_read = e->tag_write = e->tag_exec = ~0ull;
+            for (unsigned w = 0; w < TLB_MAP_WORDS; w++) {
+                for (uint64_t m = c->tlb_big[u][w]; m; m &= m - 1) {
+                    struct tlb_entry *e = &c->tlb[u][w * 64 + (unsigned)__builtin_ctzll(m)];
+                    uint64_t vp = tlb_vpage(e);
+                    if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
+                        continue;
+                    code |= e->tag_exec != ~0ull;
+                    invalidate(e);
+                }
             }
         }
     }
