@@ -587,6 +587,7 @@ void tlb_flush_page(struct cpu *c, uint64_t lin);
 void tlb_flush_data(struct cpu *c);          /* data rights changed (PKRU): fetches keep theirs */
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page);
 void tlb_filled(struct cpu *c, bool user, uint64_t lin, unsigned prot);   /* (mem.c, tb.c) */
+void tlb_drop_writes(struct cpu *c);          /* every write shortcut */
 static inline bool cpu_user(struct cpu *c) { return c->cpl == 3; }
 
 /* Both chain epochs as one word: chain_epoch low, chain_epoch_ng high (translated code loads it

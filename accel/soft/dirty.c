@@ -33,9 +33,7 @@ static void drop_write_shortcuts(struct vm *vm)
         struct soft_vcpu *sv = vm->vcpus[i].accel;
         if (!sv)
             continue;
-        for (int u = 0; u < 2; u++)
-            for (unsigned k = 0; k < TLB_SIZE; k++)
-                sv->cpu.tlb[u][k].tag_write = ~0ull;
+        tlb_drop_writes(&sv->cpu);
     }
 }
 

@@ -115,9 +115,7 @@ static void check_code_epoch(struct cpu *c)
     unsigned ep = atomic_load_explicit(&c->pages->epoch, memory_order_acquire);
     if (ep != c->code_epoch_seen) {
         /* Another vCPU started translating some page: drop our write shortcuts. */
-        for (int u = 0; u < 2; u++)
-            for (unsigned k = 0; k < TLB_SIZE; k++)
-                c->tlb[u][k].tag_write = ~0ull;
+        tlb_drop_writes(c);
         c->code_epoch_seen = ep;
     }
     unsigned mep = atomic_load_explicit(&c->pages->map_epoch, memory_order_acquire);

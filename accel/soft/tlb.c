@@ -35,21 +35,31 @@ static void invalidate(struct tlb_entry *e)
     e->tag_read = e->tag_write = e->tag_exec = ~0ull;
 }
 
+/* The first entry at or after k that map names, or TLB_SIZE: the flushes' loops. */
+static unsigned next_marked(const uint64_t *map, unsigned k)
+{
+    for (unsigned w = k / 64; w < TLB_MAP_WORDS; w++) {
+        uint64_t m = map[w] & (w == k / 64 ? ~0ull << (k % 64) : ~0ull);
+        if (m)
+            return w * 64 + (unsigned)__builtin_ctzll(m);
+    }
+    return TLB_SIZE;
+}
+
+#define FOR_MARKED(k, map) for (unsigned k = next_marked(map, 0); k < TLB_SIZE; k = next_marked(map, k + 1))
+
 /* Every entry of TLB u named in map: invalidated (or, with global_too false, only the non-global
  * ones); the map emptied. */
 static void flush_marked(struct cpu *c, int u, uint64_t *map, bool global_too)
 {
-    for (unsigned w = 0; w < TLB_MAP_WORDS; w++) {
-        uint64_t m = map[w];
-        map[w] = 0;
-        for (; m; m &= m - 1) {
-            struct tlb_entry *e = &c->tlb[u][w * 64 + (unsigned)__builtin_ctzll(m)];
-            if (global_too || !e->global)
-                invalidate(e);
-            if (global_too)
-                e->global = false;
-        }
+    FOR_MARKED(k, map) {
+        struct tlb_entry *e = &c->tlb[u][k];
+        if (global_too || !e->global)
+            invalidate(e);
+        if (global_too)
+            e->global = false;
     }
+    memset(map, 0, TLB_MAP_WORDS * sizeof(*map));
 }
 
 void tlb_flush(struct cpu *c)
@@ -89,8 +99,17 @@ void tlb_flush_nonglobal(struct cpu *c)
 void tlb_flush_data(struct cpu *c)
 {
     for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
+        FOR_MARKED(k, c->tlb_used[u])
             c->tlb[u][k].tag_read = c->tlb[u][k].tag_write = ~0ull;
+}
+
+/* Every write shortcut dropped: another vCPU made some page code (exec.c), a migration's dirty
+ * log synced (dirty.c). */
+void tlb_drop_writes(struct cpu *c)
+{
+    for (int u = 0; u < 2; u++)
+        FOR_MARKED(k, c->tlb_used[u])
+            c->tlb[u][k].tag_write = ~0ull;
 }
 
 /* The virtual page a TLB entry maps, or ~0 when it maps none. */
@@ -121,15 +140,13 @@ void tlb_flush_page(struct cpu *c, uint64_t lin)
     }
     if (c->tlb_large) {
         for (int u = 0; u < 2; u++) {
-            for (unsigned w = 0; w < TLB_MAP_WORDS; w++) {
-                for (uint64_t m = c->tlb_big[u][w]; m; m &= m - 1) {
-                    struct tlb_entry *e = &c->tlb[u][w * 64 + (unsigned)__builtin_ctzll(m)];
-                    uint64_t vp = tlb_vpage(e);
-                    if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
-                        continue;
-                    code |= e->tag_exec != ~0ull;
-                    invalidate(e);
-                }
+            FOR_MARKED(k, c->tlb_big[u]) {
+                struct tlb_entry *e = &c->tlb[u][k];
+                uint64_t vp = tlb_vpage(e);
+                if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
+                    continue;
+                code |= e->tag_exec != ~0ull;
+                invalidate(e);
             }
         }
     }
@@ -141,7 +158,7 @@ void tlb_flush_page(struct cpu *c, uint64_t lin)
 void tlb_flush_gpa(struct cpu *c, uint64_t gpa_page)
 {
     for (int u = 0; u < 2; u++)
-        for (unsigned k = 0; k < TLB_SIZE; k++)
+        FOR_MARKED(k, c->tlb_used[u])
             if (c->tlb[u][k].gpa == gpa_page)
                 c->tlb[u][k].tag_write = ~0ull;
 }
