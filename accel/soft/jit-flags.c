@@ -110,9 +110,86 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
         if (insn_writes_flags(j, m, live_after))
             return true;
         if (!insn_keeps_flags(j, m, live_after))
-            return false;
+            break;
     }
-    return false;
+    /* The back edge's writer (jit_back_edge_writer), its flags to stay live up to the block's
+     * jcc: none of its inputs may come through a slow path (the flags it reads, inc/dec's CF,
+     * live from one), which would cover the jcc and keep the block from splitting. */
+    return live_after && (int)k == j->back_writer && j->cover < 0 &&
+           !(j->flags_live && j->flags_stub >= 0);
+}
+
+/* Register-only writers whose host flags are the guest's six (the same op at the same width):
+ * the ALU ops but adc/sbb (they read CF) and inc/dec (CF put in the host's CF first, which the
+ * host's inc/dec keep) at 32 or 64 bits. *logic: or, and, xor, whose record says AF 0 where the
+ * host's AF is undefined. */
+static bool exact_writer(const struct insn *i, bool *logic)
+{
+    unsigned op;
+    switch (i->form) {
+    case FORM_ALU_RR64: case FORM_ALU_RR32:
+        op = (i->op >> 3) & 7;
+        break;
+    case FORM_ALU_RI64: case FORM_ALU_RI32:
+        op = (i->modrm >> 3) & 7;
+        break;
+    case FORM_INCDEC64: case FORM_INCDEC32:
+        *logic = false;
+        return !i->lock;
+    default:
+        return false;
+    }
+    *logic = op == ALU_OR || op == ALU_AND || op == ALU_XOR;
+    return !i->lock && op != ALU_ADC && op != ALU_SBB;
+}
+
+/* A self-loop block ending in a jcc (the chain code splits on it: jit-chain.c) whose own start
+ * rewrites all six flags before anything could read them (from instruction 0, nothing live):
+ * on the back edge the lazy record of the block's last flags writer is dead, as it is before a
+ * later writer inside a block. Its index, when it is an exact writer and only instructions that
+ * keep the live flags follow it up to the jcc (so the host's EFLAGS at the jcc are the guest's
+ * six); else -1. The chain code then saves them (jit_emit_flags_save) and stores them to
+ * cpu->flags on every way out but the back edge (jit_emit_flags_store). */
+int jit_back_edge_writer(const struct jctx *j, bool *logic)
+{
+    const struct tb *tb = j->tb;
+    unsigned n = tb->ninsn, m = 0;
+    *logic = false;
+    if (!j->self_loop || !j->chain || n < 2 || tb->insn[n - 1].form != FORM_JCC)
+        return -1;
+    while (m < n - 1 && !insn_writes_flags(j, m, false))
+        if (!insn_keeps_flags(j, m++, false))
+            return -1;
+    if (m == n - 1)
+        return -1;
+    int w = (int)n - 2;
+    while (w >= 0 && insn_keeps_flags(j, (unsigned)w, true))
+        w--;
+    return w >= 0 && exact_writer(&tb->insn[w], logic) ? w : -1;
+}
+
+/* The host's EFLAGS saved without changing them: ah <- SF, ZF, AF, PF, CF (lahf), al <- OF. */
+void jit_emit_flags_save(struct jctx *j)
+{
+    e_byte(&j->e, 0x9f);                                               /* lahf */
+    e_op_rr(&j->e, false, 0x0f90, 0, RAX);                             /* seto al */
+}
+
+/* The flags jit_emit_flags_save left in ax into cpu->flags, the lazy record LF_NONE (flags.c);
+ * AF 0 for a logic op's (logic). Clobbers rax, rdx, rsi and EFLAGS; keeps rcx. */
+void jit_emit_flags_store(struct jctx *j, bool logic)
+{
+    struct emit *e = &j->e;
+    e_byte(e, 0x0f), e_byte(e, 0xb6), e_byte(e, 0xf4);                 /* movzx esi, ah */
+    e_alu_ri(e, false, 4, RSI, (F_ARITH & 0xff) & ~(logic ? F_AF : 0));
+    e_op_rr(e, false, 0x0fb6, RAX, RAX);                               /* movzx eax, al */
+    e_shift_ri(e, false, 4, RAX, 11);                                  /* OF is bit 11 */
+    e_op_rr(e, false, 0x09, RAX, RSI);                                 /* or esi, eax */
+    e_load64(e, RDX, RBX, OFF(flags));
+    e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
+    e_op_rr(e, true, 0x09, RSI, RDX);                                  /* or rdx, rsi */
+    e_store64(e, RDX, RBX, OFF(flags));
+    e_store_imm8(e, RBX, LF(op), LF_NONE);
 }
 /* A logic result in rax (test, and): the record lf_set(LF_LOGIC, size, r, r, 0) writes. */
 void jit_emit_lf_logic(struct jctx *j, unsigned size)

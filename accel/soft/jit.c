@@ -164,6 +164,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     const struct insn *last = &tb->insn[tb->ninsn - 1];
     j->self_loop = tb->cached && !tb->page2 && (last->form == FORM_JCC || last->form == FORM_JMP) &&
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
+    j->back_writer = jit_back_edge_writer(j, &j->back_logic);
 
     struct emit *e = &j->e;
     jit_emit_direct_entry(j);
@@ -180,6 +181,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     e_store64(e, RAX, RSP, 0);
     j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
     e_load64(e, R12, RBX, OFF(rip));
+    j->loop_entry = e->p;              /* (r12 = the rip the block runs at: its back edge's) */
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;
         j->k = k;
