@@ -92,8 +92,11 @@ static void emit_checks(struct jctx *j, uint8_t **out, unsigned *nout)
 
 /* A block ending in a jcc left on EFLAGS (jctx.split): one exit per way, each storing its rip
  * (rcx too), making the checks and trying the self loop or its link; what misses goes to
- * *miss[] (the chain slots and the jump cache, rcx = rip). The back edge of a block that calls
- * nothing leaves c->rip as it is: the block's start already (calls_nothing).
+ * *miss[] (the chain slots and the jump cache, rcx = rip). Each way stores insn_rip too (the
+ * jcc's: tb_find's #GP for a non-canonical rip belongs to it) but a self loop's back edge,
+ * whose rip, the block's start, is canonical; nothing else reads insn_rip before setting it.
+ * The back edge of a block that calls nothing leaves c->rip as it is: the block's start
+ * already (calls_nothing).
  *
  * Where the lazy record of the block's last flags writer was left out (jctx.back_writer: dead on
  * the back edge, jit-flags.c), the host's EFLAGS hold the guest's six flags at the jcc; they are
@@ -115,6 +118,8 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
         bool self = j->self_loop && j->split_off[w] == 0, falls = true;
         if (saved && !self)
             jit_emit_flags_store(j, j->back_logic);
+        if (!self)
+            jit_emit_insn_rip(j, j->tb->ninsn - 1);
         if (!self || !calls_nothing(j)) {
             e_lea(e, RCX, R12, (int32_t)j->split_off[w]);
             e_store64(e, RCX, RBX, OFF(rip));
