@@ -1,5 +1,16 @@
 /* Block chaining in the translator: a block that runs to its end jumps straight into the next
- * block's host code (QEMU's goto_tb and its jump cache) when cpu_exec has nothing to do between. */
+ * block's host code (QEMU's goto_tb and its jump cache) when cpu_exec has nothing to do between.
+ *
+ * A block that jumps to its own start (a loop of one block) goes round without the lookup, after
+ * the checks every chained jump makes and the few that say it is still the block at that rip:
+ * its code page not written since translation, always; the chain epochs unchanged since it was
+ * entered, only where it calls a handler (nothing else on its vCPU bumps them, and no other
+ * thread does). Its back edge keeps r12 (the rip is the block's start, where r12 points) and
+ * insn_rip (read before it is set only by tb_find's #GP for a non-canonical rip, which the
+ * block's start is not) and, in a block that calls nothing, c->rip and last_tb as they are
+ * (each already what the back edge would store: emit_self_loop, emit_split). Where the lazy record of the block's
+ * last flags writer is dead on the back edge (jit-flags.c), the flags are saved before the
+ * split jcc and stored to cpu->flags on every way out but the back edge itself. */
 #include "accel/soft/jit-int.h"
 
 /* The block calls nothing: no handler (no exit sites, no slow paths; jit-record.c's calls only

@@ -1,7 +1,27 @@
 /* The guest's arithmetic flags in the translator: which instructions leave them live in the host's
  * EFLAGS (the host is an x86 too, and the op is the same op at the same width), when the lazy
  * record (flags.c) an instruction would write is dead, and the records the emitters store. Flags
- * read back from the record: jit-record.c. */
+ * read back from the record: jit-record.c.
+ *
+ * A record is dead when a later instruction rewrites it before anything could read it: no
+ * handler call, no fault, no way out of the block between (jit_lf_dead). At a block's end the
+ * record is live, since the next block may read it, with one exception, the back edge of a loop
+ * that is one block (QEMU's TCG gets the same from liveness over cc_op across a goto_tb to the
+ * same block, in spirit): when the block ends in a jcc to its own start, the chain code branches
+ * on EFLAGS (jit-chain.c's split), and the block's start rewrites all six flags before it reads
+ * one or does anything that could fault or call out (the rules of insn_writes_flags and
+ * insn_keeps_flags from instruction 0, nothing live), then on the way back to the start the last
+ * writer's record is read by nobody: the next round overwrites it (or leaves it dead in turn to
+ * a writer after it) before any reader, handler or fault. On every other way out of the block,
+ * the jcc's other way, a failed check on the back edge's way (cpu_exec then runs something
+ * else), the chain code's lookup (which may find another block at that rip), the guest's flags
+ * are stored into cpu->flags, record LF_NONE, from the host's EFLAGS, saved by lahf and seto
+ * before the jcc. That is the guest's six flags exactly only for a writer whose host flags are:
+ * the ALU ops but adc/sbb and inc/dec, at 32 or 64 bits, register operands only (so no slow
+ * path can cover the jcc and keep the block from splitting), with only instructions that keep
+ * the live flags between it and the jcc; inc/dec put the guest's CF in the host's CF before the
+ * host's inc/dec keep it (jit-record.c), and a logic op's AF, undefined on the host, is stored
+ * as its record has it, 0 (jit_back_edge_writer, jit_emit_flags_save, jit_emit_flags_store). */
 #include "accel/soft/alu.h"
 #include "accel/soft/jit-int.h"
 
