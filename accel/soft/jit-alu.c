@@ -161,7 +161,10 @@ bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
     jit_load_reg(j, RAX, i->rm, sz);
     jit_load_reg(j, RCX, i->reg, sz);
     e_op_rr(&j->e, sz == 8, 0x21, RCX, RAX);                           /* and rax, rcx */
-    jit_emit_lf_logic(j, sz);
+    if (jit_lf_dead(j, j->k, true))
+        jit_flags_now_live(j);
+    else
+        jit_emit_lf_logic(j, sz);
     return true;
 }
 

@@ -17,7 +17,7 @@
  * else), the chain code's lookup (which may find another block at that rip), the guest's flags
  * are stored into cpu->flags, record LF_NONE, from the host's EFLAGS, saved by lahf and seto
  * before the jcc. That is the guest's six flags exactly only for a writer whose host flags are:
- * the ALU ops but adc/sbb and inc/dec, at 32 or 64 bits, register operands only (so no slow
+ * the ALU ops but adc/sbb, test and inc/dec, at 32 or 64 bits, register operands only (so no slow
  * path can cover the jcc and keep the block from splitting), with only instructions that keep
  * the live flags between it and the jcc; inc/dec put the guest's CF in the host's CF before the
  * host's inc/dec keep it (jit-record.c), and a logic op's AF, undefined on the host, is stored
@@ -140,9 +140,9 @@ bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after)
 }
 
 /* Register-only writers whose host flags are the guest's six (the same op at the same width):
- * the ALU ops but adc/sbb (they read CF) and inc/dec (CF put in the host's CF first, which the
- * host's inc/dec keep) at 32 or 64 bits. *logic: or, and, xor, whose record says AF 0 where the
- * host's AF is undefined. */
+ * the ALU ops but adc/sbb (they read CF), test, and inc/dec (CF put in the host's CF first,
+ * which the host's inc/dec keep) at 32 or 64 bits. *logic: or, and, xor, test, whose record
+ * says AF 0 where the host's AF is undefined. */
 static bool exact_writer(const struct insn *i, bool *logic)
 {
     unsigned op;
@@ -156,6 +156,9 @@ static bool exact_writer(const struct insn *i, bool *logic)
     case FORM_INCDEC64: case FORM_INCDEC32:
         *logic = false;
         return !i->lock;
+    case FORM_TEST_RR64: case FORM_TEST_RR32:
+        *logic = true;
+        return true;
     default:
         return false;
     }

@@ -3,7 +3,8 @@
  * out): loops run with no stop address (so blocks chain and loop as in a VM), interpreted and
  * translated, and must end alike, all six arithmetic flags included. Each leaves its loop by the
  * jcc's other way or by the instruction budget (a check on the back edge's way), with CF, PF, AF,
- * ZF, SF and OF between them each set somewhere, as the SDM's ADD, SUB, XOR, AND and DEC say. */
+ * ZF, SF and OF between them each set somewhere, as the SDM's ADD, SUB, XOR, AND, TEST and DEC
+ * say. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,25 @@ static void test_budget_logic(void **state)
     assert_true(seen & PF);
 }
 
+/* mov rcx, -5; L: add rax, rbx; lea rcx, [rcx + 1]; test rcx, rcx; jnz L; int3: test last, out
+ * by the jcc (ZF, PF) and by the budget (rcx = -4: SF, PF; rcx = -3: SF). */
+static const uint8_t test_jnz[] = { 0x48, 0xc7, 0xc1, 0xfb, 0xff, 0xff, 0xff, 0x48, 0x01, 0xd8, 0x48,
+                                    0x8d, 0x49, 0x01, 0x48, 0x85, 0xc9, 0x75, 0xf4, 0xcc };
+
+static void test_test_last(void **state)
+{
+    struct flat_state st;
+    assert_int_equal(run_both(*state, test_jnz, sizeof(test_jnz), 10000, &st), FLAT_FAULT);
+    assert_int_equal(st.gpr[1], 0);
+    assert_int_equal(st.rflags & ARITH, ZF | PF);
+    assert_int_equal(run_both(*state, test_jnz, sizeof(test_jnz), 1 + 4 * 1, &st), FLAT_LIMIT);
+    assert_int_equal(st.gpr[1], (uint64_t)-4);
+    assert_int_equal(st.rflags & ARITH, SF | PF);
+    assert_int_equal(run_both(*state, test_jnz, sizeof(test_jnz), 1 + 4 * 2, &st), FLAT_LIMIT);
+    assert_int_equal(st.gpr[1], (uint64_t)-3);
+    assert_int_equal(st.rflags & ARITH, SF);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_not_taken_dec),
         cmocka_unit_test(test_handler_in_loop),
         cmocka_unit_test(test_budget_logic),
+        cmocka_unit_test(test_test_last),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
