@@ -8,9 +8,9 @@
  * thread does). Its back edge keeps r12 (the rip is the block's start, where r12 points) and
  * insn_rip (read before it is set only by tb_find's #GP for a non-canonical rip, which the
  * block's start is not) and, in a block that calls nothing, c->rip and last_tb as they are
- * (each already what the back edge would store: emit_self_loop, emit_split). Where the lazy record of the block's
- * last flags writer is dead on the back edge (jit-flags.c), the flags are saved before the
- * split jcc and stored to cpu->flags on every way out but the back edge itself. */
+ * (each already what the back edge would store: emit_self_loop, emit_split). Where the lazy
+ * record of the block's last flags writer is dead on the back edge (jit-flags.c), the flags are
+ * saved before the split jcc and stored to cpu->flags on every way out but the back edge. */
 #include "accel/soft/jit-int.h"
 
 /* The block calls nothing: no handler (no exit sites, no slow paths; jit-record.c's calls only

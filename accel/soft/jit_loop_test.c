@@ -1,10 +1,10 @@
-/* Self-loop blocks whose last flags writer leaves its lazy record out on the back edge (jit-flags.c's
- * jit_back_edge_writer; jit-chain.c stores the guest's flags from the host's on every other way
- * out): loops run with no stop address (so blocks chain and loop as in a VM), interpreted and
- * translated, and must end alike, all six arithmetic flags included. Each leaves its loop by the
- * jcc's other way or by the instruction budget (a check on the back edge's way), with CF, PF, AF,
- * ZF, SF and OF between them each set somewhere, as the SDM's ADD, SUB, XOR, AND, TEST and DEC
- * say. */
+/* Self-loop blocks whose last flags writer leaves its lazy record out on the back edge
+ * (jit-flags.c's jit_back_edge_writer; jit-chain.c stores the guest's flags from the host's on
+ * every other way out): loops run with no stop address (so blocks chain and loop as in a VM),
+ * interpreted and translated, and must end alike, all six arithmetic flags included. Each leaves
+ * its loop by the jcc's other way or by the instruction budget (a check on the back edge's way),
+ * with CF, PF, AF, ZF, SF and OF between them each set somewhere, as the SDM's ADD, SUB, XOR,
+ * AND, TEST and DEC say. Each fails with the store on the way it leaves by taken out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,7 +37,8 @@ static int teardown(void **state)
 /* Run code (int3s after it) from its start with rax = 0x4000000000000001, rbx = 0x0123456789abcdef,
  * rdx = 7, rsi = 5 until a fault or max instructions, interpreted and translated; both must end
  * alike. Returns the translated run's result, its state in *out. */
-static int run_both(uint8_t *mem, const uint8_t *code, size_t n, uint64_t max, struct flat_state *out)
+static int run_both(uint8_t *mem, const uint8_t *code, size_t n, uint64_t max,
+                    struct flat_state *out)
 {
     struct flat_state st[2];
     int rc[2], v[2] = { -1, -1 };
@@ -131,7 +132,8 @@ static void test_budget_logic(void **state)
     struct flat_state st;
     unsigned seen = 0;
     for (unsigned rounds = 1; rounds <= 8; rounds++) {
-        assert_int_equal(run_both(*state, xor_jnz, sizeof(xor_jnz), 1 + 5 * rounds, &st), FLAT_LIMIT);
+        uint64_t max = 1 + 5 * rounds;
+        assert_int_equal(run_both(*state, xor_jnz, sizeof(xor_jnz), max, &st), FLAT_LIMIT);
         assert_int_equal(st.rflags & (CF | OF | AF), 0);
         seen |= st.rflags & ARITH;
     }
@@ -141,8 +143,8 @@ static void test_budget_logic(void **state)
 
 /* mov rcx, -5; L: add rax, rbx; lea rcx, [rcx + 1]; test rcx, rcx; jnz L; int3: test last, out
  * by the jcc (ZF, PF) and by the budget (rcx = -4: SF, PF; rcx = -3: SF). */
-static const uint8_t test_jnz[] = { 0x48, 0xc7, 0xc1, 0xfb, 0xff, 0xff, 0xff, 0x48, 0x01, 0xd8, 0x48,
-                                    0x8d, 0x49, 0x01, 0x48, 0x85, 0xc9, 0x75, 0xf4, 0xcc };
+static const uint8_t test_jnz[] = { 0x48, 0xc7, 0xc1, 0xfb, 0xff, 0xff, 0xff, 0x48, 0x01, 0xd8,
+                                    0x48, 0x8d, 0x49, 0x01, 0x48, 0x85, 0xc9, 0x75, 0xf4, 0xcc };
 
 static void test_test_last(void **state)
 {
