@@ -7,18 +7,17 @@
  * entered, only where it calls a handler (nothing else on its vCPU bumps them, and no other
  * thread does). Its back edge keeps r12 (the rip is the block's start, where r12 points) and
  * insn_rip (read before it is set only by tb_find's #GP for a non-canonical rip, which the
- * block's start is not) and, in a block that calls nothing, c->rip and last_tb as they are
- * (each already what the back edge would store: emit_self_loop, emit_split). Where the lazy
+ * block's start is not) and last_tb (the block already) and, in a block that calls nothing,
+ * c->rip (the block's start already: emit_self_loop, emit_split). Where the lazy
  * record of the block's last flags writer is dead on the back edge (jit-flags.c), the flags are
  * saved before the split jcc and stored to cpu->flags on every way out but the back edge. */
 #include "accel/soft/jit-int.h"
 
 /* The block calls nothing: no handler (no exit sites, no slow paths; jit-record.c's calls only
  * read the lazy record). Only handlers and cpu_exec, on this vCPU's thread, bump its chain epoch
- * (tlb.c's flushes, seg.c, tb.c), write c->rip before the block's end or change last_tb, so
- * from the block's entry to its end its chain epochs are those it was entered under (the
- * frame's pad), c->rip is the block's start (its entries store it, r12 is loaded from it) and
- * last_tb is the block (run_tb, the chain code and the direct entry all set it). */
+ * (tlb.c's flushes, seg.c, tb.c) or write c->rip before the block's end, so from the block's
+ * entry to its end its chain epochs are those it was entered under (the frame's pad) and c->rip
+ * is the block's start (its entries store it, r12 is loaded from it). */
 static bool calls_nothing(const struct jctx *j)
 {
     return j->nexits == 0 && j->nstubs == 0;
@@ -29,7 +28,9 @@ static bool calls_nothing(const struct jctx *j)
  * epoch bumped since it was entered (no mapping of a virtual page to blocks may have changed: the
  * frame's pad holds the epochs it was entered under; nothing to compare in a block that calls
  * nothing) and its code page not written since translation (by this vCPU, another or DMA: always
- * compared). True: a way falls through (another rip, or the epochs moved). */
+ * compared). last_tb is the block already: run_tb, the chain code and the direct entry set it
+ * on entry, and only cpu_exec's own paths (exec.c, tb.c's flush from translate) change it, no
+ * handler. True: a way falls through (another rip, or the epochs moved). */
 static bool emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *nout)
 {
     struct emit *e = &j->e;
@@ -51,10 +52,6 @@ static bool emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *
     e_op_mem(e, false, 0x81, 7, RDX, HNONE, 0, (int32_t)offsetof(struct code_page, gen));
     e_u32(e, j->tb->gen);                                              /* cmp [page->gen], gen */
     out[(*nout)++] = e_jcc(e, CC_NE);
-    if (!quiet) {
-        e_mov_imm(e, RSI, (uint64_t)(uintptr_t)j->tb);
-        e_store64(e, RSI, RBX, OFF(last_tb));
-    }
     e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);               /* add [icount], n */
     e_patch(e_jmp(e), j->loop_entry);
     if (other)
