@@ -161,7 +161,10 @@ bool jit_test_rr(struct jctx *j, const struct insn *i, unsigned sz)
     jit_load_reg(j, RAX, i->rm, sz);
     jit_load_reg(j, RCX, i->reg, sz);
     e_op_rr(&j->e, sz == 8, 0x21, RCX, RAX);                           /* and rax, rcx */
-    jit_emit_lf_logic(j, sz);
+    if (jit_lf_dead(j, j->k, true))
+        jit_flags_now_live(j);
+    else
+        jit_emit_lf_logic(j, sz);
     return true;
 }
 
@@ -188,10 +191,17 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
         return true;
     }
     jit_emit_cf_live(j);
-    if (h != HNONE && jit_lf_dead(j, j->k, true)) {
-        /* A later instruction rewrites the record: the host's inc/dec on the cached register. */
-        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);
-        e_store64(e, h, RBX, GPR(i->rm));
+    if (jit_lf_dead(j, j->k, true)) {
+        /* A later instruction (or the block's back edge: jit-flags.c) rewrites the record: the
+         * host's inc/dec alone, on the cached register or on rax. */
+        unsigned r = h != HNONE ? h : RAX;
+        if (h == HNONE)
+            jit_load_reg(j, RAX, i->rm, sz);
+        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, r);
+        if (h != HNONE)
+            e_store64(e, h, RBX, GPR(i->rm));
+        else
+            jit_store_reg(j, RAX, i->rm);
         jit_flags_now_live(j);
         return true;
     }

@@ -62,6 +62,11 @@ struct jctx {
     bool chain;                /* blocks may jump straight to the next translated block */
     uint8_t *self_entry;       /* where a chained jump from the block to itself enters it */
     bool self_loop;            /* the block ends in a jump to its own start */
+    /* The instruction (-1: none) whose lazy record is dead on the block's back edge, the guest's
+     * flags being stored from the host's on every other way out (jit-flags.c, jit-chain.c);
+     * back_logic: it is a logic op (AF 0 in the record, whatever the host's). */
+    int back_writer;
+    bool back_logic;
     /* The block ends in a jcc whose condition is left in the host's EFLAGS as host condition
      * split_cc (no slow path comes back past it): the chain code branches on it into one exit
      * per way (jit-chain.c), each with its rip known: split_off[0] not taken, [1] taken. */
@@ -130,6 +135,9 @@ void jit_clobber8(struct jctx *j, const struct insn *i, unsigned r);
 void jit_flags_now_live(struct jctx *j);
 void jit_use_live_flags(struct jctx *j);
 bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after);
+int jit_back_edge_writer(const struct jctx *j, bool *logic);
+void jit_emit_flags_save(struct jctx *j);
+void jit_emit_flags_store(struct jctx *j, bool logic);
 void jit_emit_lf_logic(struct jctx *j, unsigned size);
 void jit_emit_clear_af(struct jctx *j);
 

@@ -186,10 +186,10 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz)
         return false;
     unsigned cc = i->op & 15;
     jit_emit_cond(j, &cc);
-    jit_emit_insn_rip(j, j->k);
     if (j->chain && j->k + 1 == j->tb->ninsn && j->cover < 0) {
         /* The block's last, no slow path coming back after it: the chain code branches on
-         * EFLAGS and sets the rip on each way (jit-chain.c). */
+         * EFLAGS and sets the rip on each way, insn_rip on each but a self loop's back edge
+         * (jit-chain.c). */
         j->split = true;
         j->split_cc = (uint8_t)cc;
         j->split_off[0] = next;
@@ -197,6 +197,7 @@ bool jit_jcc(struct jctx *j, const struct insn *i, unsigned sz)
         j->rip_set = true;
         return true;
     }
+    jit_emit_insn_rip(j, j->k);
     e_lea(e, RAX, R12, (int32_t)next);
     e_lea(e, RCX, R12, (int32_t)(next + (int64_t)i->imm));
     e_cmov(e, cc, RAX, RCX);

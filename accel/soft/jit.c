@@ -164,6 +164,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     const struct insn *last = &tb->insn[tb->ninsn - 1];
     j->self_loop = tb->cached && !tb->page2 && (last->form == FORM_JCC || last->form == FORM_JMP) &&
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
+    j->back_writer = jit_back_edge_writer(j, &j->back_logic);
 
     struct emit *e = &j->e;
     jit_emit_direct_entry(j);
