@@ -31,6 +31,7 @@ struct stub {
     unsigned k, n;
     uint8_t *resume;
     uint16_t valid;            /* the cached registers valid at resume: reloaded before it */
+    uint16_t dirty;            /* the cached registers dirty at from[]: stored before the handlers */
 };
 
 #define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
@@ -70,10 +71,11 @@ struct jctx {
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     bool budget;               /* chained jumps look at icount_limit (not for kick_only vCPUs) */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
-     * (HNONE: not cached); valid: those whose host register holds the value now. */
+     * (HNONE: not cached); valid: those whose host register holds the value now; dirty: those
+     * whose host register holds a value struct cpu does not have yet (always within valid). */
     uint8_t host_of[16];
     unsigned ncache;
-    uint16_t cached, valid;
+    uint16_t cached, valid, dirty;
     struct stub stubs[2 * TB_MAX_INSNS];   /* at most two per instruction (jit-branch.c's, jit-sse.c's) */
     unsigned nstubs;
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
@@ -118,6 +120,9 @@ void jit_regs_restore(struct jctx *j);
 void jit_regs_settle(struct jctx *j);
 void jit_regs_prepare(struct jctx *j, unsigned k);
 void jit_regs_reload(struct jctx *j, uint16_t m);
+void jit_regs_store(struct jctx *j, uint16_t m);
+void jit_regs_spill(struct jctx *j);
+void jit_set_reg(struct jctx *j, unsigned r);
 unsigned jit_cached(const struct jctx *j, unsigned r);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r);
