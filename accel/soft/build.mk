@@ -22,7 +22,7 @@ UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_
               accel/soft/jit_test.c accel/soft/jit_move8_test.c accel/soft/jit_unary_test.c accel/soft/jit_alu16_test.c \
               accel/soft/jit_alu8_test.c accel/soft/jit_bit_test.c accel/soft/jit_grp2_test.c accel/soft/jit_branch_test.c \
               accel/soft/jit_sse_test.c \
-              accel/soft/jit_string_test.c accel/soft/jit_lock_test.c accel/soft/jit_link_test.c \
+              accel/soft/jit_string_test.c accel/soft/jit_lock_test.c accel/soft/jit_link_test.c accel/soft/jit_regs_test.c \
               accel/soft/vendor_test.c accel/soft/cpuid_test.c accel/soft/paravirt_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh
