@@ -221,7 +221,7 @@ static bool emit_alu_acc(struct jctx *j, const struct insn *i)
         /* As emit_alu_cached: the host's op on rax's host register, the record dead. */
         e_alu_ri(e, size == 8, aop, h, (int32_t)i->imm);
         if (aop != ALU_CMP)
-            e_store64(e, h, RBX, GPR(R_RAX));
+            jit_set_reg(j, R_RAX);
         jit_flags_now_live(j);
         return true;
     }

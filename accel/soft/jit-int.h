@@ -2,8 +2,9 @@
  * TLB; jit-flags.c and jit-record.c: the guest's flags in EFLAGS and the lazy record; jit-alu.c,
  * jit-move.c, jit-shift.c, jit-string.c, jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c,
  * jit-lock.c, jit-move8.c, jit-branch.c, jit-sse.c: the per-form emitters; jit-chain.c: block
- * chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation
- * context and the layout of struct cpu as the host code addresses it. Private to them. */
+ * chaining; jit-link.c: direct links; jit-regs.c, jit-regs-plan.c: the register cache) share:
+ * the translation context and the layout of struct cpu as the host code addresses it. Private
+ * to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
 
@@ -113,8 +114,13 @@ void jit_stub_done(struct jctx *j);
 void jit_emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsigned size, bool write);
 int32_t jit_reg8_off(const struct insn *i, unsigned r);
 
-/* jit-regs.c */
+/* jit-regs-plan.c */
 void jit_regs_plan(struct jctx *j);
+void jit_regs_self_entry(struct jctx *j);
+uint16_t jit_insn_regs(const struct insn *i);
+uint16_t jit_insn_touch(const struct insn *i);
+
+/* jit-regs.c */
 void jit_regs_save(struct jctx *j);
 void jit_regs_restore(struct jctx *j);
 void jit_regs_settle(struct jctx *j);
@@ -122,6 +128,7 @@ void jit_regs_prepare(struct jctx *j, unsigned k);
 void jit_regs_reload(struct jctx *j, uint16_t m);
 void jit_regs_store(struct jctx *j, uint16_t m);
 void jit_regs_spill(struct jctx *j);
+void jit_regs_spill_for(struct jctx *j, unsigned k);
 void jit_set_reg(struct jctx *j, unsigned r);
 unsigned jit_cached(const struct jctx *j, unsigned r);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);

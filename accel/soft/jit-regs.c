@@ -18,84 +18,28 @@
  *   - the ways out of the block: the epilogue (to cpu_exec), a chained jump into another block
  *     through a link site, a chain slot or the jump cache (jit-chain.c, jit-link.c: the next block
  *     loads its registers from struct cpu), and the end of a block that does not chain;
- *   - the instructions emitted by opcode (FORM_NONE: jit.c's emit_inline), whose emitters read and
- *     write byte, word and implicit registers (rep movs/stos, cbw, setcc ...) in struct cpu
- *     directly and tell the cache so (jit_clobber); the form emitters go through the cache only.
+ *   - an instruction emitted by opcode (FORM_NONE: jit.c's emit_inline), whose emitter may read
+ *     and write byte, word and implicit registers (rep movs/stos, cbw, setcc ...) in struct cpu
+ *     directly and tell the cache so (jit_clobber): the dirty registers it may touch
+ *     (jit_insn_touch) are spilled before it; the form emitters go through the cache only.
  * Other host code that reads struct cpu (jit-record.c's jit_arith and jit_cf, jit-grp2.c's
  * jit_rot_flags) reads the lazy-flags record, never a register, and needs no spill.
  *
  * A block that jumps back to its own start (jctx.self_loop) does not spill on that back edge: at
- * its self entry every cached register counts as dirty, so the registers stay in host registers
- * across iterations and every spill point after it stores all of them (four stores at most).
+ * its self entry every cached register the block may write counts as dirty (jit_regs_self_entry),
+ * so the registers stay in host registers across iterations and a spill point after it stores
+ * each of them that is not known clean there (four stores at most).
  *
  * A cached register is loaded at the top of the first instruction that names it, in the block's
  * straight-line code (never inside an emitter's branches), and stays valid while every write to
  * it also goes into its host register (jit_store_reg, jit_set_reg). It stops being valid when a
- * handler runs or when host code writes it in struct cpu some other way (jit_clobber). */
+ * handler runs or when host code writes it in struct cpu some other way (jit_clobber). Which
+ * registers a block caches, and which an instruction may name or touch: jit-regs-plan.c. */
 #include "accel/soft/jit-int.h"
-
-static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15, R13 };
 
 static uint16_t bit(unsigned r)
 {
     return r < 16 ? (uint16_t)(1u << r) : 0;
-}
-
-/* ModRM.reg is an opcode extension (/digit), not a register, in these groups. */
-static bool reg_is_digit(unsigned op)
-{
-    return (op >= 0x80 && op <= 0x83) || op == 0x8f || op == 0xc0 || op == 0xc1 || op == 0xc6 ||
-           op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 || op == 0xf7 || op == 0xfe ||
-           op == 0xff || op == 0x100 || op == 0x101 || (op >= 0x118 && op <= 0x11f) ||
-           (op >= 0x171 && op <= 0x173) || op == 0x1ae || op == 0x1ba || op == 0x1c7;
-}
-
-/* The guest registers instruction i may name (more is harmless: they are only loaded early). */
-static uint16_t insn_regs(const struct insn *i)
-{
-    uint16_t m = bit(i->base) | bit(i->index);
-    if (i->has_modrm) {
-        if (!reg_is_digit(i->op))
-            m |= bit(i->reg);
-        if (i->mod == 3)
-            m |= bit(i->rm);
-    }
-    unsigned op = i->op;
-    if ((op >= 0x50 && op <= 0x5f) || (op >= 0xb8 && op <= 0xbf))
-        m |= bit((op & 7) | ((i->rex & 1) << 3));
-    if ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)
-        m |= bit(R_RSP);
-    if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5))
-        m |= bit(R_RAX);
-    if (op == 0x1b0 || op == 0x1b1)
-        m |= bit(R_RAX);
-    return m;
-}
-
-/* Pick the block's cached registers: the most named ones, each named by two instructions or more
- * (one, in a block that loops on itself: the register lives across the iterations). */
-void jit_regs_plan(struct jctx *j)
-{
-    unsigned count[16] = { 0 };
-    for (unsigned k = 0; k < j->tb->ninsn; k++) {
-        uint16_t m = insn_regs(&j->tb->insn[k]);
-        for (unsigned r = 0; r < 16; r++)
-            count[r] += (m >> r) & 1;
-    }
-    memset(j->host_of, HNONE, sizeof(j->host_of));
-    j->ncache = 0;
-    j->cached = j->valid = j->dirty = 0;
-    unsigned least = j->self_loop ? 1 : 2;
-    while (j->ncache < JIT_NCACHE) {
-        unsigned best = 16;
-        for (unsigned r = 0; r < 16; r++)
-            if (!(j->cached & bit(r)) && count[r] >= least && (best == 16 || count[r] > count[best]))
-                best = r;
-        if (best == 16)
-            break;
-        j->host_of[best] = cache_host[j->ncache++];
-        j->cached |= bit(best);
-    }
 }
 
 /* Prologue and epilogue: save all four host registers, whichever the block uses, so that every
@@ -131,7 +75,7 @@ void jit_regs_settle(struct jctx *j)
 /* Before instruction k: load the cached registers it names that are not loaded yet. */
 void jit_regs_prepare(struct jctx *j, unsigned k)
 {
-    uint16_t m = insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
+    uint16_t m = jit_insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
     jit_regs_reload(j, m);
     j->valid |= m;
 }
@@ -157,6 +101,15 @@ void jit_regs_spill(struct jctx *j)
 {
     jit_regs_store(j, j->dirty);
     j->dirty = 0;
+}
+
+/* The cached registers to spill before instruction k, emitted by opcode: the dirty ones it may
+ * touch in struct cpu. */
+void jit_regs_spill_for(struct jctx *j, unsigned k)
+{
+    uint16_t m = j->dirty & jit_insn_touch(&j->tb->insn[k]);
+    jit_regs_store(j, m);
+    j->dirty &= (uint16_t)~m;
 }
 
 /* Host code wrote guest register r in its (valid) host register itself. */

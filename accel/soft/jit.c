@@ -139,7 +139,7 @@ static bool emit_inline(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     if (i->form != FORM_NONE && i->form < sizeof(forms) / sizeof(forms[0]) && forms[i->form].fn)
         return forms[i->form].fn(j, i, forms[i->form].size);
-    jit_regs_spill(j);                 /* these read and write registers in struct cpu too */
+    jit_regs_spill_for(j, j->k);       /* these read and write registers in struct cpu too */
     return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_alu8_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
            jit_shift_op(j, i) || jit_string_op(j, i) ||
            jit_lock_op(j, i) || jit_branch_op(j, i) || jit_sse_op(j, i);
@@ -183,7 +183,7 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     e_store64(e, RAX, RSP, 0);
     j->self_entry = e->p;              /* rbx, r13 and the cached registers as they are */
     if (j->self_loop)
-        j->dirty = j->cached;          /* the back edge comes here without a spill (jit-regs.c) */
+        jit_regs_self_entry(j);        /* the back edge comes here without a spill (jit-regs.c) */
     e_load64(e, R12, RBX, OFF(rip));
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;

@@ -4,9 +4,9 @@
  * loop on themselves) and checks both against what the program computes: a handler reading a
  * register the block wrote (the spill before a handler call), a fault through a slow-path stub
  * (the stub's spill), an instruction emitted by opcode reading it in struct cpu (the spill before
- * those), a self loop faulting in a later iteration (its registers counted dirty at
- * its self entry), a self loop's exit into the next block and a self loop stopped by the budget
- * (the spills on the chain code's ways out). Each fails with its spill removed. */
+ * those), self loops faulting in a later iteration (the registers they write, by a form or by
+ * opcode, counted dirty at the self entry), a self loop's way out into the next block and a self
+ * loop stopped by the budget (the chain code's spills). Each fails with its spill removed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +140,24 @@ static void test_self_loop_fault(void **state)
     assert_int_equal(st.gpr[1], 92);
 }
 
+/* mov rdi, rsp; mov edx, 8; xor ecx, ecx; L: mov rax, [rdi]; add rdi, rdx; not rcx; jmp L: rcx
+ * is written in its host register by not, an instruction emitted by opcode, so it too must count
+ * as dirty at the loop's self entry: at the #PF of the ninth load rcx = 0 (seven nots in the loop
+ * after the first block's one), not the ~0 the first block left in struct cpu. */
+static void test_self_loop_opcode_write(void **state)
+{
+    struct env *e = *state;
+    static const uint8_t code[] = { 0x48, 0x89, 0xe7, 0xba, 8, 0, 0, 0, 0x31, 0xc9,
+                                    0x48, 0x8b, 0x07, 0x48, 0x01, 0xd7, 0x48, 0xf7, 0xd1, 0xeb, 0xf5 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), FLAT_NO_STOP, 100000, &st, &vec), FLAT_FAULT);
+    assert_int_equal(vec, 14);
+    assert_int_equal(st.rip, (uintptr_t)e->mem + 10);
+    assert_int_equal(st.gpr[7], (uintptr_t)e->mem + 8192);
+    assert_int_equal(st.gpr[1], 0);
+}
+
 /* mov r8d, 3; O: mov ecx, 50; L: add rbx, rdx; dec rcx; jnz L; dec r8; jnz O; ud2: each time
  * but the first the loop's way out goes straight on into the next block (by its direct link),
  * and block O reads rbx from struct cpu: at the ud2 (#UD) rbx = 5 + 150 * 7, rcx = r8 = 0. */
@@ -183,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_stub_fault_sees_written_reg),
         cmocka_unit_test(test_opcode_form_reads_written_reg),
         cmocka_unit_test(test_self_loop_fault),
+        cmocka_unit_test(test_self_loop_opcode_write),
         cmocka_unit_test(test_self_loop_exit),
         cmocka_unit_test(test_self_loop_budget),
     };
