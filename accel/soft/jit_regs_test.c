@@ -3,10 +3,11 @@
  * Each case runs interpreted and translated (with no stop address where blocks should chain and
  * loop on themselves) and checks both against what the program computes: a handler reading a
  * register the block wrote (the spill before a handler call), a fault through a slow-path stub
- * (the stub's spill), an instruction emitted by opcode reading it in struct cpu (the spill before
- * those), self loops faulting in a later iteration (the registers they write, by a form or by
- * opcode, counted dirty at the self entry), a self loop's way out into the next block and a self
- * loop stopped by the budget (the chain code's spills). Each fails with its spill removed. */
+ * and rep stos's own slow path (the stubs' spills), an instruction emitted by opcode reading it
+ * in struct cpu (the spill before those), self loops faulting in a later iteration (the registers
+ * they write, by a form or by opcode, counted dirty at the self entry), a self loop's way out into
+ * the next block and a self loop stopped by the budget (the chain code's spills). Each fails with
+ * its spill removed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +123,22 @@ static void test_opcode_form_reads_written_reg(void **state)
     assert_int_equal(st.gpr[3], 8);
 }
 
+/* mov r8, 1; add r8, 1; mov rdi, rsp; mov ecx, 4; rep stosb; add r8, 1: r8 (cached, dirty, not
+ * an operand of rep stos, so not spilled before it) must be stored by rep stos's one slow path,
+ * taken here on the stack page's first access, before its handler: r8 = 3 at the end. */
+static void test_string_stub_spills(void **state)
+{
+    struct env *e = *state;
+    static const uint8_t code[] = { 0x49, 0xc7, 0xc0, 1, 0, 0, 0, 0x49, 0x83, 0xc0, 0x01, 0x48, 0x89, 0xe7,
+                                    0xb9, 4, 0, 0, 0, 0xf3, 0xaa, 0x49, 0x83, 0xc0, 0x01 };
+    struct flat_state st;
+    int vec;
+    assert_int_equal(run_both(e, code, sizeof(code), (uintptr_t)e->mem + sizeof(code), 1000, &st, &vec),
+                     FLAT_DONE);
+    assert_int_equal(st.gpr[8], 3);
+    assert_int_equal(st.gpr[1], 0);
+}
+
 /* mov rdi, rsp; mov edx, 8; mov ecx, 100; L: mov rax, [rdi]; add rdi, rdx; dec rcx; jnz L: the
  * loop block jumps to itself, rdi and rcx living in host registers across iterations; the ninth
  * load is of the page after the stack: #PF there, with rdi = that page and rcx = 92 as the
@@ -200,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_handler_reads_written_reg),
         cmocka_unit_test(test_stub_fault_sees_written_reg),
         cmocka_unit_test(test_opcode_form_reads_written_reg),
+        cmocka_unit_test(test_string_stub_spills),
         cmocka_unit_test(test_self_loop_fault),
         cmocka_unit_test(test_self_loop_opcode_write),
         cmocka_unit_test(test_self_loop_exit),
