@@ -15,7 +15,8 @@ VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/so
              accel/soft/jit-shift.c accel/soft/jit-grp2.c accel/soft/jit-unary.c \
              accel/soft/jit-move.c accel/soft/jit-move8.c accel/soft/jit-branch.c \
              accel/soft/jit-string.c accel/soft/jit-lock.c \
-             accel/soft/jit-chain.c accel/soft/jit-link.c accel/soft/jit-regs.c accel/soft/jit-sse.c
+             accel/soft/jit-chain.c accel/soft/jit-link.c accel/soft/jit-regs.c \
+             accel/soft/jit-regs-plan.c accel/soft/jit-sse.c
 # The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
 TEST_LIB_SRCS += accel/soft/flat.c
 UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_test.c accel/soft/flags_test.c \
@@ -23,6 +24,7 @@ UNIT_TESTS += accel/soft/flat_test.c accel/soft/mmu_test.c accel/soft/dirty-tlb_
               accel/soft/jit_alu8_test.c accel/soft/jit_bit_test.c accel/soft/jit_grp2_test.c accel/soft/jit_branch_test.c \
               accel/soft/jit_sse_test.c \
               accel/soft/jit_string_test.c accel/soft/jit_lock_test.c accel/soft/jit_link_test.c accel/soft/jit_loop_test.c \
+              accel/soft/jit_regs_test.c \
               accel/soft/vendor_test.c accel/soft/cpuid_test.c accel/soft/paravirt_test.c
 INTEG_TESTS += accel/soft/run-soft_test.sh
 QUICK_TESTS += accel/soft/run-soft_test.sh

@@ -55,7 +55,7 @@ void jit_carry_in(struct jctx *j, unsigned op)
 
 /* rm <- rm op (reg, or imm when imm) with rm in its host register (jit-regs.c) and the lazy
  * record dead: the host's op on that register itself (at 32 bits it zero-extends, as the guest's
- * does), leaving the flags in EFLAGS, then the write-through. False: the general path. */
+ * does), leaving the flags in EFLAGS, the register dirty (jit-regs.c). False: the general path. */
 static bool emit_alu_cached(struct jctx *j, const struct insn *i, unsigned op, unsigned sz, bool imm)
 {
     struct emit *e = &j->e;
@@ -74,7 +74,7 @@ static bool emit_alu_cached(struct jctx *j, const struct insn *i, unsigned op, u
         e_op_rr(e, w, op << 3 | 1, src, dst);                          /* op dst, src */
     }
     if (op != ALU_CMP)
-        e_store64(e, dst, RBX, GPR(i->rm));
+        jit_set_reg(j, i->rm);
     jit_flags_now_live(j);
     return true;
 }
@@ -184,7 +184,7 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
             jit_load_reg(j, RAX, i->rm, sz);
         e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, r);
         if (h != HNONE)
-            e_store64(e, h, RBX, GPR(i->rm));
+            jit_set_reg(j, i->rm);
         else
             jit_store_reg(j, RAX, i->rm);
         j->flags_live = false;
@@ -194,14 +194,14 @@ bool jit_incdec(struct jctx *j, const struct insn *i, unsigned sz)
     if (jit_lf_dead(j, j->k, true)) {
         /* A later instruction (or the block's back edge: jit-flags.c) rewrites the record: the
          * host's inc/dec alone, on the cached register or on rax. */
-        unsigned r = h != HNONE ? h : RAX;
-        if (h == HNONE)
+        if (h != HNONE) {
+            e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, h);
+            jit_set_reg(j, i->rm);
+        } else {
             jit_load_reg(j, RAX, i->rm, sz);
-        e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, r);
-        if (h != HNONE)
-            e_store64(e, h, RBX, GPR(i->rm));
-        else
+            e_op_rr(e, sz == 8, 0xff, dec ? 1 : 0, RAX);
             jit_store_reg(j, RAX, i->rm);
+        }
         jit_flags_now_live(j);
         return true;
     }
@@ -231,7 +231,7 @@ static bool emit_alu_acc(struct jctx *j, const struct insn *i)
         /* As emit_alu_cached: the host's op on rax's host register, the record dead. */
         e_alu_ri(e, size == 8, aop, h, (int32_t)i->imm);
         if (aop != ALU_CMP)
-            e_store64(e, h, RBX, GPR(R_RAX));
+            jit_set_reg(j, R_RAX);
         jit_flags_now_live(j);
         return true;
     }

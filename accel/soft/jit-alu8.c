@@ -122,7 +122,7 @@ static bool not_r(struct jctx *j, const struct insn *i, unsigned sz)
     unsigned h = jit_cached(j, i->rm);
     if (h != HNONE) {
         e_op_rr(e, sz == 8, 0xf7, 2, h);
-        e_store64(e, h, RBX, GPR(i->rm));
+        jit_set_reg(j, i->rm);
         return true;
     }
     jit_load_reg(j, RAX, i->rm, sz);

@@ -144,6 +144,7 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
         if (saved && self && falls)
             jit_emit_flags_store(j, j->back_logic);
         if (falls) {
+            jit_regs_store(j, j->dirty);
             jit_emit_link_to(j, j->split_off[w]);
             miss[w] = e_jmp(e);
         }
@@ -165,7 +166,10 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
  * halt or NMI), the budget not spent (where it is looked at: jit-int.h's budget), no vCPU newly
  * translating code. Any doubt returns to cpu_exec, which decides the same things the slow way.
  * The jump enters the next block past its prologue (JIT_CHAIN_ENTRY: every block's frame is the
- * same), with rsi = that block as cpu_exec would pass it and r12 = its rip. */
+ * same), with rsi = that block as cpu_exec would pass it and r12 = its rip.
+ * The cached registers are spilled (jit-regs.c) on every way out: at once in a block that does
+ * not loop on itself; in one that does, past the way round (which keeps them in host registers)
+ * and where the checks send it to cpu_exec (stores that leave EFLAGS and the registers alone). */
 void jit_emit_chain(struct jctx *j)
 {
     struct emit *e = &j->e;
@@ -174,18 +178,23 @@ void jit_emit_chain(struct jctx *j)
 #define OUT(cc) (out[nout++] = e_jcc(e, (cc)))
     uint8_t *miss[2] = { NULL, NULL };
     int64_t off;
+    if (!j->self_loop)
+        jit_regs_spill(j);
     if (j->split) {
         emit_split(j, out, &nout, miss);
     } else if (jit_exit_known(j, &off)) {
         /* A jmp or call: rcx <- its rip (stored already), its one site with no rip compare. */
         emit_checks(j, out, &nout);
         e_lea(e, RCX, R12, (int32_t)off);
-        if (!j->self_loop || emit_self_loop(j, off == 0, out, &nout))
+        if (!j->self_loop || emit_self_loop(j, off == 0, out, &nout)) {
+            jit_regs_store(j, j->dirty);
             jit_emit_link_to(j, off);
+        }
     } else {
         emit_checks(j, out, &nout);
         if (j->self_loop)
             emit_self_loop(j, false, out, &nout);
+        jit_regs_store(j, j->dirty);
         /* This block's direct links (jit-link.c), then its chain slots (rdx = the block),
          * valid for the current chain epoch. */
         e_load64(e, RCX, RBX, OFF(rip));
@@ -282,7 +291,8 @@ void jit_emit_chain(struct jctx *j)
     }
     e_mov_rr(e, true, R12, RCX);
     /* This block again (a loop, perhaps at another virtual address: hence r12 above): its
-     * cached registers are all loaded (jit_regs_settle). */
+     * cached registers are all loaded (jit_regs_settle) and stored, so clean, as its self entry
+     * may take them. */
     e_mov_imm(e, RCX, (uint64_t)(uintptr_t)j->tb);
     e_op_rr(e, true, 0x39, RCX, RSI);                                   /* cmp rsi, rcx */
     e_patch(e_jcc(e, CC_E), j->self_entry);
@@ -291,5 +301,6 @@ void jit_emit_chain(struct jctx *j)
     e_op_rr(e, false, 0xff, 4, RAX);                                    /* jmp rax */
     for (unsigned x = 0; x < nout; x++)
         e_patch(out[x], e->p);
+    jit_regs_spill(j);                 /* (to the epilogue) */
 #undef OUT
 }

@@ -60,8 +60,8 @@ static void host_op(struct emit *e, const struct sh *s, unsigned sub)
 }
 
 /* eax <- the operand: at 32/64 bits the register (zero-extended), at 8/16 bits zero- or
- * sign-extended (sx) from struct cpu, where a byte register AH..BH lies (the cache is
- * write-through: jit-regs.c). */
+ * sign-extended (sx) from struct cpu, where a byte register AH..BH lies (spilled before this
+ * opcode-emitted instruction: jit-regs.c). */
 static void load_val(struct jctx *j, const struct insn *i, const struct sh *s, bool sx)
 {
     if (s->size >= 4) {

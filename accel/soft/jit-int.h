@@ -2,8 +2,9 @@
  * TLB; jit-flags.c and jit-record.c: the guest's flags in EFLAGS and the lazy record; jit-alu.c,
  * jit-move.c, jit-shift.c, jit-string.c, jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c,
  * jit-lock.c, jit-move8.c, jit-branch.c, jit-sse.c: the per-form emitters; jit-chain.c: block
- * chaining; jit-link.c: direct links; jit-regs.c: the register cache) share: the translation
- * context and the layout of struct cpu as the host code addresses it. Private to them. */
+ * chaining; jit-link.c: direct links; jit-regs.c, jit-regs-plan.c: the register cache) share:
+ * the translation context and the layout of struct cpu as the host code addresses it. Private
+ * to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
 
@@ -31,6 +32,7 @@ struct stub {
     unsigned k, n;
     uint8_t *resume;
     uint16_t valid;            /* the cached registers valid at resume: reloaded before it */
+    uint16_t dirty;            /* the cached registers dirty at from[]: stored before the handlers */
 };
 
 #define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
@@ -76,10 +78,11 @@ struct jctx {
     uint8_t tb_cpl;            /* the privilege the block is translated for */
     bool budget;               /* chained jumps look at icount_limit (not for kick_only vCPUs) */
     /* The register cache (jit-regs.c): guest register r lives in host register host_of[r]
-     * (HNONE: not cached); valid: those whose host register holds the value now. */
+     * (HNONE: not cached); valid: those whose host register holds the value now; dirty: those
+     * whose host register holds a value struct cpu does not have yet (always within valid). */
     uint8_t host_of[16];
     unsigned ncache;
-    uint16_t cached, valid;
+    uint16_t cached, valid, dirty;
     struct stub stubs[2 * TB_MAX_INSNS];   /* at most two per instruction (jit-branch.c's, jit-sse.c's) */
     unsigned nstubs;
     /* Jumps to "instruction k ended the block" (one per handler call, slow paths included). */
@@ -117,13 +120,22 @@ void jit_stub_done(struct jctx *j);
 void jit_emit_mem_operand(struct jctx *j, unsigned k, const struct insn *i, unsigned size, bool write);
 int32_t jit_reg8_off(const struct insn *i, unsigned r);
 
-/* jit-regs.c */
+/* jit-regs-plan.c */
 void jit_regs_plan(struct jctx *j);
+void jit_regs_self_entry(struct jctx *j);
+uint16_t jit_insn_regs(const struct insn *i);
+uint16_t jit_insn_touch(const struct insn *i);
+
+/* jit-regs.c */
 void jit_regs_save(struct jctx *j);
 void jit_regs_restore(struct jctx *j);
 void jit_regs_settle(struct jctx *j);
 void jit_regs_prepare(struct jctx *j, unsigned k);
 void jit_regs_reload(struct jctx *j, uint16_t m);
+void jit_regs_store(struct jctx *j, uint16_t m);
+void jit_regs_spill(struct jctx *j);
+void jit_regs_spill_for(struct jctx *j, unsigned k);
+void jit_set_reg(struct jctx *j, unsigned r);
 unsigned jit_cached(const struct jctx *j, unsigned r);
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size);
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r);

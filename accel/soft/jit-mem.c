@@ -79,6 +79,7 @@ void jit_emit_tlb(struct jctx *j, unsigned k, unsigned size, bool write)
     struct stub *s = &j->stubs[j->nstubs];
     s->k = k;
     s->n = 1;
+    s->dirty = j->dirty;
     s->from[0] = e_jcc(e, CC_NE);
     s->from[1] = s->from[2] = NULL;
     if (j->user) {

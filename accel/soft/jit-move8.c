@@ -4,9 +4,10 @@
  *
  * Partial registers (SDM vol. 1, 3.4.1.1): an 8- or 16-bit write changes only those bits of the
  * 64-bit register; without REX, 8-bit registers 4-7 are AH, CH, DH, BH (bits 15:8 of registers
- * 0-3). The write lands in struct cpu (the cache is write-through, jit-regs.c) and, where the
- * register's host copy is valid, in the same low bits of the host register (a low byte or word);
- * a write of AH..BH drops the host copy instead, to be reloaded when next named. */
+ * 0-3). Where the register's host copy is valid the write goes into the same low bits of the host
+ * register (a low byte or word), which is then dirty (jit-regs.c); else it lands in struct cpu
+ * (all dirty registers were spilled before this opcode-emitted instruction); a write of AH..BH
+ * goes to struct cpu and drops the host copy, to be reloaded when next named. */
 #include "accel/soft/jit-int.h"
 
 /* ecx <- 8/16-bit register r in its low bits (the bits above are don't-care). */

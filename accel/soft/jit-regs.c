@@ -1,79 +1,45 @@
 /* The translator's register cache: up to four of a block's most named guest registers are kept
  * in the host's callee-saved rbp, r14, r15 and r13 while its host code runs (as TCG keeps guest
  * registers in host registers as globals), so that reading them costs a register move, not a
- * load. The cache is write-through: every write of a guest register still lands in struct cpu,
- * so the handlers, the slow paths, a fault's longjmp to cpu_exec and every exit of the block find
- * the exact guest state there (SDM vol. 3, 6.5: a fault leaves the state of the instruction
- * before), and there is nothing to spill.
+ * load. The cache is write-back: a write of a cached guest register goes into its host register
+ * only, which is then dirty (jctx.dirty: struct cpu's copy is stale), and the value reaches
+ * struct cpu when the dirty registers are spilled (jit_regs_spill: one store each, dirty = 0).
+ *
+ * Invariant: dirty is a subset of valid (a host register that does not hold the value cannot
+ * hold a newer one), and at every point where anything but this block's inline code reads or
+ * writes a guest register in struct cpu, the dirty set is empty. Those points, each spilling first:
+ *   - every handler call (jit_emit_call), so a handler, and a fault's longjmp out of it to
+ *     cpu_exec, finds the exact guest state of the instruction before (SDM vol. 3, 6.5); the
+ *     handler may write any register, so after it none is valid;
+ *   - a slow-path stub (jit.c): its from[] jumps leave the inline code with the dirty set as it
+ *     was there (stub.dirty), which the stub stores before its handlers; it then reloads the
+ *     registers valid where it resumes, all clean, which is a subset of what the inline path has
+ *     dirty there (a clean register counted dirty costs a store, never a wrong value);
+ *   - the ways out of the block: the epilogue (to cpu_exec), a chained jump into another block
+ *     through a link site, a chain slot or the jump cache (jit-chain.c, jit-link.c: the next block
+ *     loads its registers from struct cpu), and the end of a block that does not chain;
+ *   - an instruction emitted by opcode (FORM_NONE: jit.c's emit_inline), whose emitter may read
+ *     and write byte, word and implicit registers (rep movs/stos, cbw, setcc ...) in struct cpu
+ *     directly and tell the cache so (jit_clobber): the dirty registers it may touch
+ *     (jit_insn_touch) are spilled before it; the form emitters go through the cache only.
+ * Other host code that reads struct cpu (jit-record.c's jit_arith and jit_cf, jit-grp2.c's
+ * jit_rot_flags) reads the lazy-flags record, never a register, and needs no spill.
+ *
+ * A block that jumps back to its own start (jctx.self_loop) does not spill on that back edge: at
+ * its self entry every cached register the block may write counts as dirty (jit_regs_self_entry),
+ * so the registers stay in host registers across iterations and a spill point after it stores
+ * each of them that is not known clean there (four stores at most).
  *
  * A cached register is loaded at the top of the first instruction that names it, in the block's
  * straight-line code (never inside an emitter's branches), and stays valid while every write to
- * it also moves into its host register (jit_store_reg). It stops being valid when a handler runs
- * (jit_emit_call) or when host code writes it in struct cpu some other way (byte and word writes,
- * rep movs/stos: jit_clobber). A slow-path stub, having run handlers, reloads the registers that
- * are valid at the point it resumes. */
+ * it also goes into its host register (jit_store_reg, jit_set_reg). It stops being valid when a
+ * handler runs or when host code writes it in struct cpu some other way (jit_clobber). Which
+ * registers a block caches, and which an instruction may name or touch: jit-regs-plan.c. */
 #include "accel/soft/jit-int.h"
-
-static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15, R13 };
 
 static uint16_t bit(unsigned r)
 {
     return r < 16 ? (uint16_t)(1u << r) : 0;
-}
-
-/* ModRM.reg is an opcode extension (/digit), not a register, in these groups. */
-static bool reg_is_digit(unsigned op)
-{
-    return (op >= 0x80 && op <= 0x83) || op == 0x8f || op == 0xc0 || op == 0xc1 || op == 0xc6 ||
-           op == 0xc7 || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 || op == 0xf7 || op == 0xfe ||
-           op == 0xff || op == 0x100 || op == 0x101 || (op >= 0x118 && op <= 0x11f) ||
-           (op >= 0x171 && op <= 0x173) || op == 0x1ae || op == 0x1ba || op == 0x1c7;
-}
-
-/* The guest registers instruction i may name (more is harmless: they are only loaded early). */
-static uint16_t insn_regs(const struct insn *i)
-{
-    uint16_t m = bit(i->base) | bit(i->index);
-    if (i->has_modrm) {
-        if (!reg_is_digit(i->op))
-            m |= bit(i->reg);
-        if (i->mod == 3)
-            m |= bit(i->rm);
-    }
-    unsigned op = i->op;
-    if ((op >= 0x50 && op <= 0x5f) || (op >= 0xb8 && op <= 0xbf))
-        m |= bit((op & 7) | ((i->rex & 1) << 3));
-    if ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)
-        m |= bit(R_RSP);
-    if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5))
-        m |= bit(R_RAX);
-    if (op == 0x1b0 || op == 0x1b1)
-        m |= bit(R_RAX);
-    return m;
-}
-
-/* Pick the block's cached registers: the most named ones, each named by two instructions or more. */
-void jit_regs_plan(struct jctx *j)
-{
-    unsigned count[16] = { 0 };
-    for (unsigned k = 0; k < j->tb->ninsn; k++) {
-        uint16_t m = insn_regs(&j->tb->insn[k]);
-        for (unsigned r = 0; r < 16; r++)
-            count[r] += (m >> r) & 1;
-    }
-    memset(j->host_of, HNONE, sizeof(j->host_of));
-    j->ncache = 0;
-    j->cached = j->valid = 0;
-    while (j->ncache < JIT_NCACHE) {
-        unsigned best = 16;
-        for (unsigned r = 0; r < 16; r++)
-            if (!(j->cached & bit(r)) && count[r] >= 2 && (best == 16 || count[r] > count[best]))
-                best = r;
-        if (best == 16)
-            break;
-        j->host_of[best] = cache_host[j->ncache++];
-        j->cached |= bit(best);
-    }
 }
 
 /* Prologue and epilogue: save all four host registers, whichever the block uses, so that every
@@ -102,14 +68,14 @@ void jit_regs_restore(struct jctx *j)
  * block (those a handler or a clobber left invalid), where the block may jump to its own start. */
 void jit_regs_settle(struct jctx *j)
 {
-    jit_regs_reload(j, j->cached & (uint16_t)~j->valid);
+    jit_regs_reload(j, j->cached & (uint16_t)~j->valid);      /* (clean: dirty is within valid) */
     j->valid = j->cached;
 }
 
 /* Before instruction k: load the cached registers it names that are not loaded yet. */
 void jit_regs_prepare(struct jctx *j, unsigned k)
 {
-    uint16_t m = insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
+    uint16_t m = jit_insn_regs(&j->tb->insn[k]) & j->cached & (uint16_t)~j->valid;
     jit_regs_reload(j, m);
     j->valid |= m;
 }
@@ -120,6 +86,36 @@ void jit_regs_reload(struct jctx *j, uint16_t m)
     for (unsigned r = 0; r < 16; r++)
         if (m & bit(r))
             e_load64(&j->e, j->host_of[r], RBX, GPR(r));
+}
+
+/* Store the cached registers in mask m (valid ones) to struct cpu; the state is unchanged. */
+void jit_regs_store(struct jctx *j, uint16_t m)
+{
+    for (unsigned r = 0; r < 16; r++)
+        if (m & bit(r))
+            e_store64(&j->e, j->host_of[r], RBX, GPR(r));
+}
+
+/* Spill: struct cpu <- every dirty cached register (mov keeps EFLAGS). */
+void jit_regs_spill(struct jctx *j)
+{
+    jit_regs_store(j, j->dirty);
+    j->dirty = 0;
+}
+
+/* The cached registers to spill before instruction k, emitted by opcode: the dirty ones it may
+ * touch in struct cpu. */
+void jit_regs_spill_for(struct jctx *j, unsigned k)
+{
+    uint16_t m = j->dirty & jit_insn_touch(&j->tb->insn[k]);
+    jit_regs_store(j, m);
+    j->dirty &= (uint16_t)~m;
+}
+
+/* Host code wrote guest register r in its (valid) host register itself. */
+void jit_set_reg(struct jctx *j, unsigned r)
+{
+    j->dirty |= bit(r) & j->valid;
 }
 
 /* The host register holding guest register r now, or HNONE. */
@@ -139,18 +135,23 @@ void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
         e_load32(&j->e, h, RBX, GPR(r));
 }
 
-/* Guest register r <- all 64 bits of host register h. */
+/* Guest register r <- all 64 bits of host register h: into its host register where valid (dirty
+ * then), else into struct cpu. */
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r)
 {
-    e_store64(&j->e, h, RBX, GPR(r));
-    if (j->valid & bit(r))
+    if (j->valid & bit(r)) {
         e_mov_rr(&j->e, true, j->host_of[r], h);
+        j->dirty |= bit(r);
+    } else {
+        e_store64(&j->e, h, RBX, GPR(r));
+    }
 }
 
 /* Guest register r <- the low sz bytes of host register h (rax or rcx), as instruction i names it:
  * at 4 or 8 bytes all of h (a 32-bit host op has zero-extended it, as the guest's does); a byte or
- * word write keeps the bits above, in struct cpu and in the register's host copy (where valid);
- * a write of AH..BH drops the host copy instead, to be reloaded when next named. */
+ * word write keeps the bits above, in the register's host copy where valid (dirty then), else in
+ * struct cpu; a write of AH..BH goes to struct cpu, the register spilled first if dirty, and
+ * drops the host copy, to be reloaded when next named. */
 void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned r, unsigned sz)
 {
     struct emit *e = &j->e;
@@ -159,26 +160,35 @@ void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned
         return;
     }
     unsigned op = sz == 1 ? 0x88 : 0x89;
-    if (sz == 2)
-        e_byte(e, 0x66);
-    e_op_mem(e, false, op, h, RBX, HNONE, 0, sz == 1 ? jit_reg8_off(i, r) : GPR(r));
-    if (sz == 1 && jit_high8(i, r)) {
-        jit_clobber(j, r - 4);
+    bool high = sz == 1 && jit_high8(i, r);
+    unsigned c = high ? HNONE : jit_cached(j, r);
+    if (c == HNONE) {
+        if (high && (j->dirty & bit(r - 4))) {
+            jit_regs_store(j, bit(r - 4));
+            j->dirty &= (uint16_t)~bit(r - 4);
+        }
+        if (sz == 2)
+            e_byte(e, 0x66);
+        e_op_mem(e, false, op, h, RBX, HNONE, 0, sz == 1 ? jit_reg8_off(i, r) : GPR(r));
+        if (high)
+            jit_clobber(j, r - 4);
         return;
     }
-    unsigned c = jit_cached(j, r);
-    if (c == HNONE)
-        return;
     if (sz == 2)
         e_byte(e, 0x66);
     e_rex(e, false, h, HNONE, c, true);                                /* REX: bpl, not ch */
     e_byte(e, op);
     e_byte(e, 0xc0 | (h << 3) | (c & 7));                              /* mov c8/c16, h8/h16 */
+    j->dirty |= bit(r);
 }
 
-/* Host code wrote guest register r in struct cpu behind the cache's back. */
+/* Host code wrote guest register r in struct cpu behind the cache's back. Its host copy was
+ * clean (spilled before: struct cpu held all of it when the write changed part of it); one still
+ * dirty here is an emitter's bug, and the block is not translated. */
 void jit_clobber(struct jctx *j, unsigned r)
 {
+    if (j->dirty & bit(r))
+        j->e.overflow = true;
     j->valid &= (uint16_t)~bit(r);
 }
 

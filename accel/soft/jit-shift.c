@@ -22,7 +22,7 @@ static bool emit_imul(struct jctx *j, const struct insn *i, unsigned sz)
             src = RCX;
         }
         e_op_rr(e, w, 0x0faf, h, src);                                 /* imul h, src */
-        e_store64(e, h, RBX, GPR(i->reg));
+        jit_set_reg(j, i->reg);
         j->flags_live = false;
         return true;
     }

@@ -114,6 +114,7 @@ static struct stub *emit_checks(struct jctx *j)
     struct stub *s = &j->stubs[j->nstubs++];
     s->k = j->k;
     s->n = 1;
+    s->dirty = j->dirty;
     e_op_mem(e, false, 0xf6, 0, RBX, HNONE, 0, OFF(cr0));               /* test byte [cr0], EM|TS */
     e_byte(e, CR0_EM | CR0_TS);
     s->from[0] = e_jcc(e, CC_NE);

@@ -122,7 +122,7 @@ bool jit_string_op(struct jctx *j, const struct insn *i)
     for (unsigned x = 0; x < m.n; x++)
         e_patch(m.at[x], slow);
     struct stub *s = &j->stubs[j->nstubs++];
-    *s = (struct stub){ .from = { e_jmp(e), NULL, NULL }, .k = j->k, .n = 1 };
+    *s = (struct stub){ .from = { e_jmp(e), NULL, NULL }, .k = j->k, .n = 1, .dirty = j->dirty };
     e_patch(done, e->p);
     j->flags_live = false;
     jit_stub_done(j);

@@ -2,7 +2,7 @@
  *
  * The host function keeps the vCPU pointer in rbx, the guest rip at block entry in r12 (blocks are
  * keyed by guest physical address, so the same block may run at different virtual addresses) and
- * up to four guest registers in rbp, r14, r15 and r13 (the write-through register cache of
+ * up to four guest registers in rbp, r14, r15 and r13 (the write-back register cache of
  * jit-regs.c); the block and its decoded instructions are immediates (their memory stays put until
  * the whole cache is flushed, host code with it). For each guest instruction it emits either
  *   - host code doing the same work, for the shapes fast-move.c names (insn->form): register moves
@@ -83,6 +83,7 @@ static void emit_rips(struct jctx *j, unsigned k)
 void jit_emit_call(struct jctx *j, unsigned k)
 {
     const struct insn *i = &j->tb->insn[k];
+    jit_regs_spill(j);                 /* the handler reads and writes the guest's registers */
     emit_rips(j, k);
     e_mov_rr(&j->e, true, RDI, RBX);
     e_mov_imm(&j->e, RSI, (uint64_t)(uintptr_t)i);
@@ -104,6 +105,7 @@ void jit_emit_call(struct jctx *j, unsigned k)
     j->exits[j->nexits++].k = k;
     j->flags_live = false;
     j->valid = 0;                      /* the handler may have written any register */
+    j->dirty = 0;
 }
 
 /* The table of forms (enum insn_form): each one's emitter and operand size. */
@@ -137,6 +139,7 @@ static bool emit_inline(struct jctx *j, unsigned k)
     const struct insn *i = &j->tb->insn[k];
     if (i->form != FORM_NONE && i->form < sizeof(forms) / sizeof(forms[0]) && forms[i->form].fn)
         return forms[i->form].fn(j, i, forms[i->form].size);
+    jit_regs_spill_for(j, j->k);       /* these read and write registers in struct cpu too */
     return jit_move_op(j, i) || jit_move_narrow(j, i) || jit_alu_op(j, i) || jit_alu8_op(j, i) || jit_unary_op(j, i) || jit_alu16_op(j, i) ||
            jit_shift_op(j, i) || jit_string_op(j, i) ||
            jit_lock_op(j, i) || jit_branch_op(j, i) || jit_sse_op(j, i);
@@ -160,11 +163,11 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     j->budget = !c->kick_only;
     for (unsigned k = 0; k < tb->ninsn; k++)
         j->off[k + 1] = j->off[k] + tb->insn[k].len;
-    jit_regs_plan(j);
     const struct insn *last = &tb->insn[tb->ninsn - 1];
     j->self_loop = tb->cached && !tb->page2 && (last->form == FORM_JCC || last->form == FORM_JMP) &&
                    (int64_t)j->off[tb->ninsn] + (int64_t)last->imm == 0;
     j->back_writer = jit_back_edge_writer(j, &j->back_logic);
+    jit_regs_plan(j);
 
     struct emit *e = &j->e;
     jit_emit_direct_entry(j);
@@ -184,6 +187,8 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     e_load64(e, RAX, RBX, OFF(chain_epoch));
     e_store64(e, RAX, RSP, 0);
     j->self_entry = e->p;              /* rbx, r12 and the cached registers as they are */
+    if (j->self_loop)
+        jit_regs_self_entry(j);        /* the back edge comes here without a spill (jit-regs.c) */
     for (unsigned k = 0; k < tb->ninsn && !e->overflow; k++) {
         j->rip_set = false;
         j->k = k;
@@ -203,7 +208,9 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
     jit_emit_shadow_done(j);
     if (j->chain) {
         jit_regs_settle(j);
-        jit_emit_chain(j);
+        jit_emit_chain(j);             /* (spills on each way out, not on the way round) */
+    } else {
+        jit_regs_spill(j);
     }
     uint8_t *epilogue = e->p;
     /* For next_tb: where, under which epochs (the frame's pad) and privilege the block whose
@@ -225,14 +232,16 @@ bool jit_translate(struct cpu *c, struct tb *tb, struct jit_arena *a)
         e_patch(st->from[0], here);
         e_patch(st->from[1], here);
         e_patch(st->from[2], here);
+        jit_regs_store(j, st->dirty);
+        j->valid = j->dirty = 0;
         for (unsigned m = 0; m < st->n; m++)
             jit_emit_call(j, st->k + m);
         jit_regs_reload(j, st->valid);
         e_patch(e_jmp(e), st->resume);
     }
-    /* Early exits (tb_end after instruction k): the instructions after k did not run, taken off
-     * the count where it is kept exactly (cpu.h's icount). One stub per k, shared by that
-     * instruction's calls. */
+    /* Early exits (tb_end after instruction k), all after a handler call, so spilled: the
+     * instructions after k did not run, taken off the count where it is kept exactly (cpu.h's
+     * icount). One stub per k, shared by that instruction's calls. */
     uint8_t *common = e->p;
     if (j->budget) {
         e_op_mem(e, true, 0x29, RAX, RBX, HNONE, 0, OFF(icount));      /* sub [icount], rax */
