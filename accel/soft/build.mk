@@ -15,7 +15,7 @@ VMON_SRCS += accel/soft/soft.c accel/soft/snapshot.c accel/soft/dirty.c accel/so
              accel/soft/jit-shift.c accel/soft/jit-grp2.c accel/soft/jit-unary.c \
              accel/soft/jit-move.c accel/soft/jit-move8.c accel/soft/jit-branch.c \
              accel/soft/jit-string.c accel/soft/jit-lock.c \
-             accel/soft/jit-chain.c accel/soft/jit-link.c accel/soft/jit-regs.c \
+             accel/soft/jit-chain.c accel/soft/jit-loop.c accel/soft/jit-link.c accel/soft/jit-regs.c \
              accel/soft/jit-regs-plan.c accel/soft/jit-sse.c
 # The flat runner (one CPU on host buffers, no VM): only tests/isa and the unit tests below use it.
 TEST_LIB_SRCS += accel/soft/flat.c

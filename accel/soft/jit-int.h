@@ -2,9 +2,9 @@
  * TLB; jit-flags.c and jit-record.c: the guest's flags in EFLAGS and the lazy record; jit-alu.c,
  * jit-move.c, jit-shift.c, jit-string.c, jit-grp2.c, jit-alu8.c, jit-alu16.c, jit-unary.c,
  * jit-lock.c, jit-move8.c, jit-branch.c, jit-sse.c: the per-form emitters; jit-chain.c: block
- * chaining; jit-link.c: direct links; jit-regs.c, jit-regs-plan.c: the register cache) share:
- * the translation context and the layout of struct cpu as the host code addresses it. Private
- * to them. */
+ * chaining, jit-loop.c: a block's jump to its own start; jit-link.c: direct links; jit-regs.c,
+ * jit-regs-plan.c: the register cache) share: the translation context and the layout of struct
+ * cpu as the host code addresses it. Private to them. */
 #ifndef VMON_ACCEL_SOFT_JIT_INT_H
 #define VMON_ACCEL_SOFT_JIT_INT_H
 
@@ -228,6 +228,10 @@ bool jit_sse_op(struct jctx *j, const struct insn *i);
 
 /* jit-chain.c */
 void jit_emit_chain(struct jctx *j);
+
+/* jit-loop.c: a block's jump back to its own start. */
+bool jit_calls_nothing(const struct jctx *j);
+bool jit_emit_self_loop(struct jctx *j, bool known, uint8_t **out, unsigned *nout);
 
 /* jit-link.c: the direct entry (before the prologue), the link sites (in the chain code, rcx =
  * c->rip) and, after the epilogue, their stubs. */
