@@ -217,9 +217,30 @@ void guest_main(void)
             runs += call(TVA + 0x9000) == 0x202u + (n & 1);
         }
     }
+    check_eq("two CR3s in turn: a jump into the next page, one within the page", runs, 360);
+
+    /* The same frame at page 12 under one CR3 and at page 13 under the other, with a jmp *%rax to
+     * page 13 + 0x100: under the first that is another frame's code, under the second the
+     * frame's own (the jump stays within the page it runs at). */
+    put_mov_ret(code[0] + 0x100, 0x300);
+    put_mov_ret(code[1] + 0x100, 0x301);
+    code[0][0] = 0xff;                           /* jmp *%rax */
+    code[0][1] = 0xe0;
+    map(12, code[0], 7);
+    map(13, code[1], 7);
+    pt_b[12] = (ulong)code[1] | 7;
+    pt_b[13] = (ulong)code[0] | 7;
+    barrier();
+    runs = 0;
+    for (int n = 0; n < 60; n++) {
+        WRITE_CR(3, n & 1 ? (ulong)pml4_b : cr3_a);
+        for (int k = 0; k < 3; k++)
+            runs += n & 1 ? call_rax(TVA + 0xd000, TVA + 0xd100) == 0x300
+                          : call_rax(TVA + 0xc000, TVA + 0xd100) == 0x301;
+    }
     WRITE_CR(3, cr3_a);
     WRITE_CR(4, cr4);
-    check_eq("two CR3s in turn: a jump into the next page, one within the page", runs, 360);
+    check_eq("two CR3s in turn: jmp *%rax within the page a frame runs at", runs, 180);
 
     /* rep movsb from a page into a not-present one: 0x10 bytes done, then #PF. */
     memset(code[1] + 0xff0, 0xab, 0x10);
