@@ -80,12 +80,25 @@ static void flat_pio_out(struct cpu *c, uint16_t port, uint64_t val, unsigned si
     (void)c; (void)port; (void)val; (void)size;
 }
 
+static uint64_t flat_fixed_tsc(struct cpu *c)
+{
+    (void)c;
+    return 0;
+}
+
 static const struct cpu_env_ops flat_env_ops = {
     .phys_page = flat_phys_page,
     .mmio_read = flat_mmio_read,
     .mmio_write = flat_mmio_write,
     .pio_in = flat_pio_in,
     .pio_out = flat_pio_out,
+}, flat_env_ops_fixed_tsc = {
+    .phys_page = flat_phys_page,
+    .mmio_read = flat_mmio_read,
+    .mmio_write = flat_mmio_write,
+    .pio_in = flat_pio_in,
+    .pio_out = flat_pio_out,
+    .read_tsc = flat_fixed_tsc,
 };
 
 static void flat_enter(struct cpu *c, const struct flat_state *st)
@@ -168,7 +181,7 @@ static int flat_run(struct flat_state *st, const struct flat_region *regions, in
         tb_cache_free(tbs);
         return -1;
     }
-    c->env = &flat_env_ops;
+    c->env = cpu && cpu->fixed_tsc ? &flat_env_ops_fixed_tsc : &flat_env_ops;
     c->opaque = &env;
     c->pages = pages;
     c->tbs = tbs;

@@ -42,6 +42,8 @@ struct flat_cpu {
                                 * so translated memory operands take their inline paths */
     uint32_t cr0_set;          /* CR0 bits set beyond the runner's (TS, EM: the #NM/#UD checks) */
     uint32_t cr4_clear;        /* CR4 bits cleared (OSFXSR) */
+    bool fixed_tsc;            /* rdtsc reads 0 (plus what the code wrote to the TSC): two runs of
+                                * the same code read the same, as fuzz-jit compares them */
 };
 
 /* stop_rip for a run that ends only at a fault or the instruction limit: translated blocks then jump
