@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench (issue 3): guest instructions per second of vmon's software CPU on an integer loop, a
-# memcpy/strlen loop and a branchy loop (loops.h), next to the host running the same instructions
+# memcpy/strlen loop and a branchy loop (loops.h), and the same three on other registers and
+# constants (-alt: nothing may recognise the benchmark's code), next to the host running the same instructions
 # natively and QEMU TCG running the same guest ELF, in one run, as ratios. The guest prints marker
 # lines around each loop; stamp.py times them from outside, so boot time is not counted.
 set -u
@@ -26,7 +27,7 @@ else
     qemu_note="QEMU not installed: not measured"
 fi
 
-printf '%-8s %14s %12s %14s %14s %10s %10s\n' loop "guest insns" "native/s" "vmon soft/s" "QEMU TCG/s" \
+printf '%-10s %14s %12s %14s %14s %10s %10s\n' loop "guest insns" "native/s" "vmon soft/s" "QEMU TCG/s" \
        soft:native soft:QEMU
 echo "$native" | while read -r name insns secs result; do
     s=$(echo "$soft" | awk -v n="$name" '$1 == n { print $2, $3 }')
@@ -41,7 +42,7 @@ echo "$native" | while read -r name insns secs result; do
         note = ""
         if (s != "" && sv[2] != nres) note = note " (vmon result " sv[2] " != host " nres ")"
         if (q != "" && qv[2] != nres) note = note " (QEMU result " qv[2] " != host " nres ")"
-        printf "%-8s %14d %12s %14s %14s %10s %10s%s\n", name, insns, rate(nr),
+        printf "%-10s %14d %12s %14s %14s %10s %10s%s\n", name, insns, rate(nr),
                sr ? rate(sr) : "failed", q == "" ? "-" : rate(qr),
                sr ? sprintf("%.3f", sr / nr) : "-", (sr && qr) ? sprintf("%.2f", sr / qr) : "-", note
     }'
