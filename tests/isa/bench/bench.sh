@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench (issue 3): guest instructions per second of vmon's software CPU on an integer loop, a
 # memcpy/strlen loop and a branchy loop (loops.h), and the same three on other registers and
-# constants (-alt: nothing may recognise the benchmark's code), next to the host running the same instructions
-# natively and QEMU TCG running the same guest ELF, in one run, as ratios. The guest prints marker
-# lines around each loop; stamp.py times them from outside, so boot time is not counted.
+# constants (-alt: nothing may recognise the benchmark's code), next to the host running the same
+# instructions natively and QEMU TCG running the same guest ELF, in one run, as ratios. The guest
+# prints marker lines around each loop; stamp.py times them from outside, so boot time is not
+# counted.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-build}
