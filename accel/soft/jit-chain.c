@@ -71,7 +71,7 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
             e_patch(taken, e->p);
         bool self = j->self_loop && j->split_off[w] == 0, falls = true;
         if (saved && !self)
-            jit_emit_flags_store(j, j->back_logic);
+            jit_emit_flags_store(j, j->back_logic, RAX);
         if (!self)
             jit_emit_insn_rip(j, j->tb->ninsn - 1);
         if (!self || !jit_calls_nothing(j)) {
@@ -83,7 +83,7 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
         if (self)
             falls = jit_emit_self_loop(j, true, out, nout);
         if (saved && self && falls)
-            jit_emit_flags_store(j, j->back_logic);
+            jit_emit_flags_store(j, j->back_logic, RAX);
         if (falls) {
             jit_regs_store(j, j->dirty);
             jit_emit_link_to(j, j->split_off[w]);
@@ -93,7 +93,7 @@ static void emit_split(struct jctx *j, uint8_t **out, unsigned *nout, uint8_t **
             /* This way's failed checks: the flags stored, then back to cpu_exec. */
             for (unsigned x = first; x < *nout; x++)
                 e_patch(out[x], e->p);
-            jit_emit_flags_store(j, j->back_logic);
+            jit_emit_flags_store(j, j->back_logic, RAX);
             *nout = first;
             out[(*nout)++] = e_jmp(e);
         }

@@ -198,16 +198,17 @@ void jit_emit_flags_save(struct jctx *j)
     e_op_rr(&j->e, false, 0x0f90, 0, RAX);                             /* seto al */
 }
 
-/* The flags jit_emit_flags_save left in ax into cpu->flags, the lazy record LF_NONE (flags.c);
- * AF 0 for a logic op's (logic). Clobbers rax, rdx, rsi and EFLAGS; keeps rcx. */
-void jit_emit_flags_store(struct jctx *j, bool logic)
+/* The flags in ah (SF, ZF, AF, PF, CF, as lahf leaves them) and in the low byte of of (OF: al
+ * after jit_emit_flags_save, cl in jit-shift.c's bt) into cpu->flags, the lazy record LF_NONE
+ * (flags.c); AF 0 for a logic op's (logic). Clobbers rdx, rsi and EFLAGS; keeps rax and rcx. */
+void jit_emit_flags_store(struct jctx *j, bool logic, unsigned of)
 {
     struct emit *e = &j->e;
     e_byte(e, 0x0f), e_byte(e, 0xb6), e_byte(e, 0xf4);                 /* movzx esi, ah */
     e_alu_ri(e, false, 4, RSI, (F_ARITH & 0xff) & ~(logic ? F_AF : 0));
-    e_op_rr(e, false, 0x0fb6, RAX, RAX);                               /* movzx eax, al */
-    e_shift_ri(e, false, 4, RAX, 11);                                  /* OF is bit 11 */
-    e_op_rr(e, false, 0x09, RAX, RSI);                                 /* or esi, eax */
+    e_op_rr(e, false, 0x0fb6, RDX, of);                                /* movzx edx, al/cl */
+    e_shift_ri(e, false, 4, RDX, 11);                                  /* OF is bit 11 */
+    e_op_rr(e, false, 0x09, RDX, RSI);                                 /* or esi, edx */
     e_load64(e, RDX, RBX, OFF(flags));
     e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
     e_op_rr(e, true, 0x09, RSI, RDX);                                  /* or rdx, rsi */

@@ -149,7 +149,7 @@ void jit_use_live_flags(struct jctx *j);
 bool jit_lf_dead(const struct jctx *j, unsigned k, bool live_after);
 int jit_back_edge_writer(const struct jctx *j, bool *logic);
 void jit_emit_flags_save(struct jctx *j);
-void jit_emit_flags_store(struct jctx *j, bool logic);
+void jit_emit_flags_store(struct jctx *j, bool logic, unsigned of);
 void jit_emit_lf_logic(struct jctx *j, unsigned size);
 void jit_emit_clear_af(struct jctx *j);
 

@@ -81,18 +81,8 @@ static bool emit_bt(struct jctx *j, const struct insn *i, unsigned sz, unsigned 
     e_op_rr(e, false, 0x0f92, 0, RDX);                                 /* setc dl */
     e_byte(e, 0x80), e_byte(e, 0xe4), e_byte(e, 0xfe);                 /* and ah, 0xfe */
     e_byte(e, 0x08), e_byte(e, 0xd4);                                  /* or ah, dl */
-    if (!jit_lf_dead(j, j->k, true)) {
-        e_byte(e, 0x0f), e_byte(e, 0xb6), e_byte(e, 0xf4);             /* movzx esi, ah */
-        e_alu_ri(e, false, 4, RSI, F_ARITH & 0xff);
-        e_op_rr(e, false, 0x0fb6, RDX, RCX);                           /* movzx edx, cl */
-        e_shift_ri(e, false, 4, RDX, 11);                              /* OF is bit 11 */
-        e_op_rr(e, false, 0x09, RDX, RSI);                             /* or esi, edx */
-        e_load64(e, RDX, RBX, OFF(flags));
-        e_alu_ri(e, true, 4, RDX, ~(int32_t)F_ARITH);
-        e_op_rr(e, true, 0x09, RSI, RDX);                              /* or rdx, rsi */
-        e_store64(e, RDX, RBX, OFF(flags));
-        e_store_imm8(e, RBX, LF(op), LF_NONE);
-    }
+    if (!jit_lf_dead(j, j->k, true))
+        jit_emit_flags_store(j, false, RCX);                           /* (keeps ah and cl) */
     e_byte(e, 0x80), e_byte(e, 0xc1), e_byte(e, 0x7f);                 /* add cl, 0x7f: OF */
     e_byte(e, 0x9e);                                                   /* sahf */
     jit_flags_now_live(j);
