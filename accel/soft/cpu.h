@@ -327,7 +327,6 @@ struct cpu {
     struct tlb_entry tlb[2][TLB_SIZE];
     unsigned code_epoch_seen;
     unsigned map_epoch_seen;   /* code_pages' map_epoch the TLB was filled under */
-    unsigned tlb_large;        /* entries filled from large pages: invlpg then looks at them */
     /* Which entries the flushes must visit (tlb.c), a bit per entry of each TLB: filled since the
      * last full flush (tlb_used), with a non-global translation since the last flush of those
      * (tlb_ng), from a large page (tlb_big). A flush then costs what was filled since the last,

@@ -109,7 +109,7 @@ static int run(struct world *w, int jit, int slot, int *vec)
     memcpy(w->mem, w->init, LIVE);
     w->st[slot] = w->st0;
     *vec = -1;
-    /* (A fixed TSC: a store may make an rdtsc of bytes that were none when the code was screened.) */
+    /* (A fixed TSC: a store may make an rdtsc of bytes that were none when screened.) */
     struct flat_cpu cpu = { .vendor = CPU_VENDOR_INTEL, .jit = jit != 0, .fixed_tsc = true };
     int rc = soft_flat_run(&w->st[slot], w->r, 3, w->stop, 2000, vec, &cpu);
     memcpy(w->after[slot], w->mem, LIVE);

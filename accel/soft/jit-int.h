@@ -32,7 +32,7 @@ struct stub {
     unsigned k, n;
     uint8_t *resume;
     uint16_t valid;            /* the cached registers valid at resume: reloaded before it */
-    uint16_t dirty;            /* the cached registers dirty at from[]: stored before the handlers */
+    uint16_t dirty;            /* the cached registers dirty at from[], stored before its calls */
 };
 
 #define JIT_NCACHE 4           /* guest registers cached in host registers per block (jit-regs.c) */
@@ -93,6 +93,12 @@ struct jctx {
     unsigned nsites;
     uint8_t *direct_stale, *direct_enter, *link_out;
 };
+
+/* Guest register r's bit in the register cache's masks (jit-regs.c); none for r >= 16. */
+static inline uint16_t jit_reg_bit(unsigned r)
+{
+    return r < 16 ? (uint16_t)(1u << r) : 0;
+}
 
 /* Byte register r of instruction i is AH, CH, DH or BH (4-7 without a REX prefix). */
 static inline bool jit_high8(const struct insn *i, unsigned r)

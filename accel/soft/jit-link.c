@@ -17,9 +17,9 @@
  * c->link_rip = rcx; next_tb (exec.c) then finds the successor as it always did and calls
  * jit_link, which patches E, X, N and the call. A block's direct entry (JIT_DIRECT_SIZE bytes
  * before its host code) pops R, checks that its code page was not written since translation
- * (else it leaves the same way, so the site is relinked to the new block), counts the block,
- * sets last_tb (and the instruction count, where kept: cpu.h) and enters the block past its prologue (JIT_CHAIN_ENTRY) with r12 = rcx, as
- * jit-chain.c does.
+ * (else it leaves the same way, so the site is relinked to the new block), sets last_tb (and
+ * the instruction count, where kept: cpu.h) and enters the block past its prologue
+ * (JIT_CHAIN_ENTRY) with r12 = rcx, as jit-chain.c does.
  * Everything else a chained jump needs (privilege, the attention word, the budget) is checked
  * before the sites. Links live as long as the arena: a cache flush empties both. (Also here, at
  * the end: the stores that end an sti's interrupt shadow in a block that ends after it.) */
@@ -61,7 +61,7 @@ void jit_emit_direct_entry(struct jctx *j)
     e_store64(e, RSI, RBX, OFF(last_tb));
     if (j->budget)
         e_alu_mi(e, true, 0, RBX, OFF(icount), j->tb->ninsn);         /* add [icount], n */
-    e_mov_rr(e, true, R12, RCX);                                       /* r12 <- rip (the site's rcx) */
+    e_mov_rr(e, true, R12, RCX);                                       /* r12 <- the site's rcx */
     j->direct_enter = e_jmp(e);
     if (e->p - at > JIT_DIRECT_SIZE)
         e->overflow = true;            /* (the encoder changed: make JIT_DIRECT_SIZE larger) */

@@ -6,11 +6,6 @@
 
 static const uint8_t cache_host[JIT_NCACHE] = { RBP, R14, R15, R13 };
 
-static uint16_t bit(unsigned r)
-{
-    return r < 16 ? (uint16_t)(1u << r) : 0;
-}
-
 /* ModRM.reg is an opcode extension (/digit), not a register, in these groups. */
 static bool reg_is_digit(unsigned op)
 {
@@ -23,22 +18,22 @@ static bool reg_is_digit(unsigned op)
 /* The guest registers instruction i may name (more is harmless: they are only loaded early). */
 uint16_t jit_insn_regs(const struct insn *i)
 {
-    uint16_t m = bit(i->base) | bit(i->index);
+    uint16_t m = jit_reg_bit(i->base) | jit_reg_bit(i->index);
     if (i->has_modrm) {
         if (!reg_is_digit(i->op))
-            m |= bit(i->reg);
+            m |= jit_reg_bit(i->reg);
         if (i->mod == 3)
-            m |= bit(i->rm);
+            m |= jit_reg_bit(i->rm);
     }
     unsigned op = i->op;
     if ((op >= 0x50 && op <= 0x5f) || (op >= 0xb8 && op <= 0xbf))
-        m |= bit((op & 7) | ((i->rex & 1) << 3));
+        m |= jit_reg_bit((op & 7) | ((i->rex & 1) << 3));
     if ((op >= 0x50 && op <= 0x5f) || op == 0xe8 || op == 0xc3 || op == 0xc2)
-        m |= bit(R_RSP);
+        m |= jit_reg_bit(R_RSP);
     if (op < 0x40 && ((op & 7) == 4 || (op & 7) == 5))
-        m |= bit(R_RAX);
+        m |= jit_reg_bit(R_RAX);
     if (op == 0x1b0 || op == 0x1b1)
-        m |= bit(R_RAX);
+        m |= jit_reg_bit(R_RAX);
     return m;
 }
 
@@ -53,7 +48,7 @@ uint16_t jit_insn_touch(const struct insn *i)
         return 0;
     uint16_t m = jit_insn_regs(i) | 0xff;
     if ((op >= 0x90 && op <= 0x97) || (op >= 0xb0 && op <= 0xb7) || (op >= 0x1c8 && op <= 0x1cf))
-        m |= bit((op & 7) | ((i->rex & 1) << 3));
+        m |= jit_reg_bit((op & 7) | ((i->rex & 1) << 3));
     return m;
 }
 
@@ -90,11 +85,12 @@ void jit_regs_plan(struct jctx *j)
     while (j->ncache < JIT_NCACHE) {
         unsigned best = 16;
         for (unsigned r = 0; r < 16; r++)
-            if (!(j->cached & bit(r)) && count[r] >= least && (best == 16 || count[r] > count[best]))
+            if (!(j->cached & jit_reg_bit(r)) && count[r] >= least &&
+                (best == 16 || count[r] > count[best]))
                 best = r;
         if (best == 16)
             break;
         j->host_of[best] = cache_host[j->ncache++];
-        j->cached |= bit(best);
+        j->cached |= jit_reg_bit(best);
     }
 }

@@ -37,11 +37,6 @@
  * registers a block caches, and which an instruction may name or touch: jit-regs-plan.c. */
 #include "accel/soft/jit-int.h"
 
-static uint16_t bit(unsigned r)
-{
-    return r < 16 ? (uint16_t)(1u << r) : 0;
-}
-
 /* Prologue and epilogue: save all four host registers, whichever the block uses, so that every
  * block's frame is the same and a chained jump enters the next block past its prologue
  * (jit-chain.c); rsp stays 16-byte aligned (the prologue has pushed rbx and r12, the return address
@@ -84,7 +79,7 @@ void jit_regs_prepare(struct jctx *j, unsigned k)
 void jit_regs_reload(struct jctx *j, uint16_t m)
 {
     for (unsigned r = 0; r < 16; r++)
-        if (m & bit(r))
+        if (m & jit_reg_bit(r))
             e_load64(&j->e, j->host_of[r], RBX, GPR(r));
 }
 
@@ -92,42 +87,48 @@ void jit_regs_reload(struct jctx *j, uint16_t m)
 void jit_regs_store(struct jctx *j, uint16_t m)
 {
     for (unsigned r = 0; r < 16; r++)
-        if (m & bit(r))
+        if (m & jit_reg_bit(r))
             e_store64(&j->e, j->host_of[r], RBX, GPR(r));
 }
 
-/* Spill: struct cpu <- every dirty cached register (mov keeps EFLAGS). */
+/* Spill the dirty ones of the cached registers in mask m: stored to struct cpu, clean then (mov
+ * keeps EFLAGS). */
+static void spill_mask(struct jctx *j, uint16_t m)
+{
+    m &= j->dirty;
+    jit_regs_store(j, m);
+    j->dirty &= (uint16_t)~m;
+}
+
+/* Spill: struct cpu <- every dirty cached register. */
 void jit_regs_spill(struct jctx *j)
 {
-    jit_regs_store(j, j->dirty);
-    j->dirty = 0;
+    spill_mask(j, j->dirty);
 }
 
 /* The cached registers to spill before instruction k, emitted by opcode: the dirty ones it may
  * touch in struct cpu. */
 void jit_regs_spill_for(struct jctx *j, unsigned k)
 {
-    uint16_t m = j->dirty & jit_insn_touch(&j->tb->insn[k]);
-    jit_regs_store(j, m);
-    j->dirty &= (uint16_t)~m;
+    spill_mask(j, jit_insn_touch(&j->tb->insn[k]));
 }
 
 /* Host code wrote guest register r in its (valid) host register itself. */
 void jit_set_reg(struct jctx *j, unsigned r)
 {
-    j->dirty |= bit(r) & j->valid;
+    j->dirty |= jit_reg_bit(r) & j->valid;
 }
 
 /* The host register holding guest register r now, or HNONE. */
 unsigned jit_cached(const struct jctx *j, unsigned r)
 {
-    return (j->valid & bit(r)) ? j->host_of[r] : HNONE;
+    return (j->valid & jit_reg_bit(r)) ? j->host_of[r] : HNONE;
 }
 
 /* Host register h <- guest register r at size 4 or 8 (zero-extended). */
 void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
 {
-    if (j->valid & bit(r))
+    if (j->valid & jit_reg_bit(r))
         e_mov_rr(&j->e, size == 8, h, j->host_of[r]);
     else if (size == 8)
         e_load64(&j->e, h, RBX, GPR(r));
@@ -139,9 +140,9 @@ void jit_load_reg(struct jctx *j, unsigned h, unsigned r, unsigned size)
  * then), else into struct cpu. */
 void jit_store_reg(struct jctx *j, unsigned h, unsigned r)
 {
-    if (j->valid & bit(r)) {
+    if (j->valid & jit_reg_bit(r)) {
         e_mov_rr(&j->e, true, j->host_of[r], h);
-        j->dirty |= bit(r);
+        j->dirty |= jit_reg_bit(r);
     } else {
         e_store64(&j->e, h, RBX, GPR(r));
     }
@@ -163,10 +164,8 @@ void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned
     bool high = sz == 1 && jit_high8(i, r);
     unsigned c = high ? HNONE : jit_cached(j, r);
     if (c == HNONE) {
-        if (high && (j->dirty & bit(r - 4))) {
-            jit_regs_store(j, bit(r - 4));
-            j->dirty &= (uint16_t)~bit(r - 4);
-        }
+        if (high)
+            spill_mask(j, jit_reg_bit(r - 4));
         if (sz == 2)
             e_byte(e, 0x66);
         e_op_mem(e, false, op, h, RBX, HNONE, 0, sz == 1 ? jit_reg8_off(i, r) : GPR(r));
@@ -179,7 +178,7 @@ void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned
     e_rex(e, false, h, HNONE, c, true);                                /* REX: bpl, not ch */
     e_byte(e, op);
     e_byte(e, 0xc0 | (h << 3) | (c & 7));                              /* mov c8/c16, h8/h16 */
-    j->dirty |= bit(r);
+    j->dirty |= jit_reg_bit(r);
 }
 
 /* Host code wrote guest register r in struct cpu behind the cache's back. Its host copy was
@@ -187,9 +186,9 @@ void jit_store_reg_sz(struct jctx *j, const struct insn *i, unsigned h, unsigned
  * dirty here is an emitter's bug, and the block is not translated. */
 void jit_clobber(struct jctx *j, unsigned r)
 {
-    if (j->dirty & bit(r))
+    if (j->dirty & jit_reg_bit(r))
         j->e.overflow = true;
-    j->valid &= (uint16_t)~bit(r);
+    j->valid &= (uint16_t)~jit_reg_bit(r);
 }
 
 /* The same for 8-bit register r (without REX, 4-7 are AH, CH, DH, BH of registers 0-3). */

@@ -24,10 +24,8 @@ void tlb_filled(struct cpu *c, bool user, uint64_t lin, unsigned prot)
     set_bit(c->tlb_used[user], k);
     if (!(prot & PROT_GLOBAL))
         set_bit(c->tlb_ng[user], k);
-    if (prot & PROT_LARGE) {
+    if (prot & PROT_LARGE)
         set_bit(c->tlb_big[user], k);
-        c->tlb_large++;
-    }
 }
 
 static void invalidate(struct tlb_entry *e)
@@ -46,7 +44,8 @@ static unsigned next_marked(const uint64_t *map, unsigned k)
     return TLB_SIZE;
 }
 
-#define FOR_MARKED(k, map) for (unsigned k = next_marked(map, 0); k < TLB_SIZE; k = next_marked(map, k + 1))
+#define FOR_MARKED(k, map) \
+    for (unsigned k = next_marked(map, 0); k < TLB_SIZE; k = next_marked(map, k + 1))
 
 /* Every entry of TLB u named in map: invalidated (or, with global_too false, only the non-global
  * ones); the map emptied. */
@@ -79,7 +78,6 @@ void tlb_flush(struct cpu *c)
         flush_marked(c, u, c->tlb_used[u], true);
     memset(c->tlb_ng, 0, sizeof(c->tlb_ng));
     memset(c->tlb_big, 0, sizeof(c->tlb_big));
-    c->tlb_large = 0;
 }
 
 void tlb_flush_nonglobal(struct cpu *c)
@@ -138,16 +136,14 @@ void tlb_flush_page(struct cpu *c, uint64_t lin)
             e->tag_read = e->tag_write = e->tag_exec = ~0ull;
         }
     }
-    if (c->tlb_large) {
-        for (int u = 0; u < 2; u++) {
-            FOR_MARKED(k, c->tlb_big[u]) {
-                struct tlb_entry *e = &c->tlb[u][k];
-                uint64_t vp = tlb_vpage(e);
-                if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
-                    continue;
-                code |= e->tag_exec != ~0ull;
-                invalidate(e);
-            }
+    for (int u = 0; u < 2; u++) {
+        FOR_MARKED(k, c->tlb_big[u]) {                  /* (the entries filled from large pages) */
+            struct tlb_entry *e = &c->tlb[u][k];
+            uint64_t vp = tlb_vpage(e);
+            if (e->shift <= 12 || vp == ~0ull || (vp >> e->shift) != (lin >> e->shift))
+                continue;
+            code |= e->tag_exec != ~0ull;
+            invalidate(e);
         }
     }
     if (code)
